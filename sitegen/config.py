@@ -1,0 +1,193 @@
+"""`site.toml` -> frozen, typed settings.
+
+The schema is the dataclasses below: each section is a frozen dataclass and
+each field's annotation is the type the key must have. Validation walks the
+schema, so a new setting is one new field, and every problem in the file
+(unknown keys with the closest valid name, wrong types, missing required keys)
+is reported in one run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
+
+from sitegen.errors import ContentError, Diagnostic
+from sitegen.sourcefiles import SourceError, parse_toml, read_text, toml_positions
+
+CONFIG_FILE = "site.toml"
+REQUIRED = object()  # marker default: the key must be present
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    title: str = field(default=REQUIRED)  # type: ignore[assignment]
+    base_url: str = field(default=REQUIRED)  # type: ignore[assignment]
+    language: str = "en"
+    description: str = ""
+    author: str = ""
+    cname: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSettings:
+    output: str = "_site"
+    drafts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationSettings:
+    repeat_links: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSettings:
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineSettings:
+    articles: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    site: SiteSettings
+    build: BuildSettings = BuildSettings()
+    annotations: AnnotationSettings = AnnotationSettings()
+    search: SearchSettings = SearchSettings()
+    timeline: TimelineSettings = TimelineSettings()
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, always with leading and trailing `/`."""
+        return urlsplit(self.site.base_url).path
+
+    def with_overrides(
+        self,
+        *,
+        output: str | None = None,
+        base_url: str | None = None,
+        drafts: bool | None = None,
+        search: bool | None = None,
+    ) -> Settings:
+        """Apply command-line options, which win over the file."""
+        result = self
+        if output is not None:
+            result = dataclasses.replace(result, build=dataclasses.replace(result.build, output=output))
+        if drafts:
+            result = dataclasses.replace(result, build=dataclasses.replace(result.build, drafts=True))
+        if base_url is not None:
+            problem = base_url_problem(base_url)
+            if problem:
+                raise ValueError(f"--base-url {base_url!r}: {problem}")
+            site = dataclasses.replace(result.site, base_url=normalise_base_url(base_url))
+            result = dataclasses.replace(result, site=site)
+        if search is False:
+            result = dataclasses.replace(result, search=dataclasses.replace(result.search, enabled=False))
+        return result
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
+
+
+def base_url_problem(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http(s) address such as https://example.org/archive/"
+    if parts.query or parts.fragment:
+        return "must not have a query or a fragment"
+    return None
+
+
+def normalise_base_url(value: str) -> str:
+    return value if value.endswith("/") else value + "/"
+
+
+def _closest(name: str, candidates: list[str]) -> str:
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
+    if match:
+        return f"; did you mean `{match[0]}`?"
+    return f"; valid keys are: {', '.join(candidates)}"
+
+
+def _validate_section(cls, table: dict[str, Any], section: str, where, errors: list[Diagnostic]):
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in names:
+            errors.append(where(f"unknown key `{section}.{key}`{_closest(key, names)}", section, key))
+            continue
+        expected = hints[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            errors.append(
+                where(
+                    f"`{section}.{key}` must be {_TYPE_NAMES[expected]}, not {type(value).__name__} {value!r}",
+                    section,
+                    key,
+                )
+            )
+            continue
+        values[key] = value
+    for f in dataclasses.fields(cls):
+        if f.default is REQUIRED and f.name not in table:
+            errors.append(where(f"missing required key `{section}.{f.name}`: add it under [{section}]", section))
+    return values
+
+
+def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
+    """Validate the text of a `site.toml`; raise ContentError with every problem."""
+    try:
+        data = parse_toml(text)
+    except SourceError as exc:
+        raise ContentError([Diagnostic(path, exc.line, exc.message)]) from None
+    positions = toml_positions(text)
+    errors: list[Diagnostic] = []
+
+    def where(message: str, *key_path: str) -> Diagnostic:
+        return Diagnostic(path, positions.line_of(*key_path, default=1), message)
+
+    sections = {f.name: get_type_hints(Settings)[f.name] for f in dataclasses.fields(Settings)}
+    built: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in sections:
+            errors.append(where(f"unknown section `[{name}]`{_closest(name, list(sections))}", name))
+        elif not isinstance(value, dict):
+            errors.append(where(f"`{name}` must be a table: write it as a [{name}] section", name))
+    for name, cls in sections.items():
+        table = data.get(name, {})
+        if isinstance(table, dict):
+            built[name] = _validate_section(cls, table, name, where, errors)
+
+    site_values = built.get("site", {})
+    if "base_url" in site_values:
+        problem = base_url_problem(site_values["base_url"])
+        if problem:
+            errors.append(where(f"`site.base_url` {problem}", "site", "base_url"))
+        else:
+            site_values["base_url"] = normalise_base_url(site_values["base_url"])
+    output = built.get("build", {}).get("output")
+    if output is not None and not output.strip():
+        errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))
+
+    if errors:
+        raise ContentError(sorted(errors, key=lambda d: d.sort_key))
+    return Settings(**{name: sections[name](**values) for name, values in built.items()})
+
+
+def load_settings(root: Path) -> Settings:
+    config_path = root / CONFIG_FILE
+    if not config_path.is_file():
+        raise ContentError(
+            [Diagnostic(CONFIG_FILE, None, f"no {CONFIG_FILE} in {root}: run sitegen in the archive's folder or pass --root")]
+        )
+    try:
+        text = read_text(config_path)
+    except SourceError as exc:
+        raise ContentError([Diagnostic(CONFIG_FILE, exc.line, exc.message)]) from None
+    return parse_settings(text)

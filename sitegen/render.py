@@ -1,0 +1,60 @@
+"""Pages -> HTML bytes with Jinja2.
+
+Templates are looked up in the archive's own `templates/` first, then in the
+theme that ships inside the package. The theme's templates are also reachable
+as `theme/<name>`, so an override can extend the very template it replaces
+and change a single block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from sitegen.pages import Page, SiteView
+from sitegen.urls import Urls
+
+THEME_DIR = Path(__file__).parent / "theme"
+SITE_TEMPLATES_DIR = "templates"
+
+
+def template_environment(root: Path) -> jinja2.Environment:
+    theme_loader = jinja2.FileSystemLoader(THEME_DIR / "templates")
+    loaders: list[jinja2.BaseLoader] = []
+    site_templates = root / SITE_TEMPLATES_DIR
+    if site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_templates))
+    loaders += [theme_loader, jinja2.PrefixLoader({"theme": theme_loader})]
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,  # every template, whatever its file name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    title: str
+    description: str
+    section: str
+    url: str
+    canonical_url: str
+
+
+def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
+    template = env.get_template(page.template)
+    meta = PageMeta(
+        title=page.title,
+        description=page.description,
+        section=page.section,
+        url=urls.url(page.path),
+        canonical_url=urls.absolute(page.path),
+    )
+    html = template.render(site=site, page=meta, **page.data)
+    return html.encode("utf-8")

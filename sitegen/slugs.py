@@ -1,0 +1,30 @@
+"""Slugs: the URL-safe names of articles, tags and terms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def slugify(text: str) -> str:
+    """ASCII-fold, lower-case, and keep `[a-z0-9]` runs joined by single hyphens.
+
+    Folding goes through NFKC first so that differently normalised spellings of
+    one name give one slug (and so collide, as they should).
+    """
+    folded = anyascii(unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+
+
+def article_slug_from_stem(stem: str) -> str:
+    """`2016-11-27-Islamic-State` -> `islamic-state`: the date prefix is not part of the URL."""
+    return slugify(_DATE_PREFIX.sub("", stem))
+
+
+def is_valid_slug(slug: str) -> bool:
+    return bool(SLUG_PATTERN.match(slug))

@@ -1,0 +1,200 @@
+"""Reading source files: decoding, front matter, and where keys stand.
+
+Shared by `config` and `load`. Positions are what make errors useful, so every
+parser here returns, next to the data, the 1-based line of each key it saw.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class SourceError(Exception):
+    """A problem at a line of a source file; the caller adds the path."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def read_text(path: Path) -> str:
+    """Decode a source file as UTF-8, dropping a BOM and normalising newlines.
+
+    CRLF and lone CR become LF so that a file saved on Windows parses exactly
+    like the same file saved elsewhere.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            line,
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+# --- YAML -----------------------------------------------------------------
+
+
+class _PlainYamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as the strings the author wrote.
+
+    PyYAML would turn `2016-11-27` into a date and `2016-11-27T10:00:00+01:00`
+    into a datetime shifted to UTC; sitegen parses dates itself so that they
+    display exactly as written and errors can name the key.
+    """
+
+
+_PlainYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse a YAML mapping; return it with the line of each top-level key.
+
+    `first_line` is the file line on which `text` starts, so positions are
+    reported in the file's own numbering.
+    """
+    loader = _PlainYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}
+        if not isinstance(node, yaml.MappingNode):
+            raise SourceError(
+                first_line + node.start_mark.line,
+                "front matter must be a mapping of `key: value` lines",
+            )
+        key_lines: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key_lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SourceError(line, f"invalid YAML: {problem}; check quoting and indentation") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(first_line, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return {str(k): v for k, v in data.items()}, key_lines
+
+
+# --- TOML -----------------------------------------------------------------
+
+_TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_TOML_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+
+def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _TOML_ERROR_LINE.search(message)
+        line = first_line + int(found.group(1)) - 1 if found else first_line
+        message = _TOML_ERROR_LINE.sub("", message).strip()
+        raise SourceError(line, f"invalid TOML: {message}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TomlPositions:
+    """Lines of keys and array-of-table headers in a TOML text.
+
+    tomllib gives no positions, so this scans the text line by line. It is
+    only used to locate messages, never to read values, so a rare miss
+    (a key inside a multi-line string) merely points at a nearby line.
+    """
+
+    keys: dict[tuple[str, ...], int]
+    array_tables: dict[str, list[int]]
+
+    def line_of(self, *path: str | int, default: int | None = None) -> int | None:
+        str_path = tuple(str(p) for p in path)
+        while str_path:
+            if str_path in self.keys:
+                return self.keys[str_path]
+            str_path = str_path[:-1]
+        return default
+
+
+def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
+    keys: dict[tuple[str, ...], int] = {}
+    array_tables: dict[str, list[int]] = {}
+    table: tuple[str, ...] = ()
+    in_multiline = False
+    for offset, raw in enumerate(text.split("\n")):
+        line_no = first_line + offset
+        if in_multiline:
+            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
+                in_multiline = False
+            continue
+        header = _TOML_TABLE.match(raw)
+        if header and not _TOML_KEY.match(raw):
+            name = header.group(2).strip()
+            if header.group(1) == "[[":
+                lines = array_tables.setdefault(name, [])
+                table = (name, str(len(lines)))
+                lines.append(line_no)
+            else:
+                table = tuple(part.strip().strip("\"'") for part in name.split("."))
+            keys.setdefault(table, line_no)
+            continue
+        key = _TOML_KEY.match(raw)
+        if key:
+            keys.setdefault(table + (key.group(1).strip("\"'"),), line_no)
+            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
+                in_multiline = True
+    return TomlPositions(keys, array_tables)
+
+
+# --- Front matter -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    line: int  # line of the opening fence
+    body: str
+    body_line: int  # file line on which the body starts
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split `---` YAML or `+++` TOML front matter from a Markdown body."""
+    lines = text.split("\n")
+    fence = lines[0].rstrip() if lines else ""
+    if fence not in ("---", "+++"):
+        raise SourceError(
+            1,
+            "no front matter: start the file with a `---` line, then `title:` and `date:`, then `---`",
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() == fence:
+            break
+    else:
+        raise SourceError(1, f"front matter opened with `{fence}` is never closed: add a `{fence}` line after it")
+    inner = "\n".join(lines[1:index])
+    body = "\n".join(lines[index + 1 :])
+    if fence == "---":
+        data, key_lines = parse_yaml_mapping(inner, first_line=2)
+    else:
+        data = parse_toml(inner, first_line=2)
+        positions = toml_positions(inner, first_line=2)
+        key_lines = {path[0]: line for path, line in positions.keys.items() if len(path) == 1}
+    return FrontMatter(data=data, key_lines=key_lines, line=1, body=body, body_line=index + 2)

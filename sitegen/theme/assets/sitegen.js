@@ -1,0 +1,1 @@
+// sitegen theme script: progressive enhancement only; every page works without it.

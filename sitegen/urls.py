@@ -1,0 +1,49 @@
+"""Where each page lives: output paths and the URLs that point at them.
+
+Every internal URL is built here from the base URL's path, so an archive
+published under `https://user.github.io/repo/` links to `/repo/...`
+everywhere, and a page's URL and its file can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urljoin
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    base_url: str  # absolute, ending in "/"
+    base_path: str  # "/" or "/repo/"
+
+    # Output paths (relative to the output folder) -----------------------------
+    @staticmethod
+    def page_file(page_path: str) -> str:
+        """`articles/x/` -> `articles/x/index.html`; `404.html` stays as it is."""
+        if page_path == "" or page_path.endswith("/"):
+            return page_path + "index.html"
+        return page_path
+
+    # Site-relative page paths --------------------------------------------------
+    @staticmethod
+    def article_path(slug: str) -> str:
+        return f"articles/{slug}/"
+
+    @staticmethod
+    def archive_path(year: int | None = None) -> str:
+        return "archive/" if year is None else f"archive/{year}/"
+
+    @staticmethod
+    def tags_path(tag_slug: str | None = None) -> str:
+        return "tags/" if tag_slug is None else f"tags/{tag_slug}/"
+
+    # URLs ---------------------------------------------------------------------
+    def url(self, page_path: str) -> str:
+        """Root-relative URL of a page path, under the base path."""
+        return self.base_path + quote(page_path)
+
+    def absolute(self, page_path: str) -> str:
+        return urljoin(self.base_url, quote(page_path))
+
+    def asset(self, name: str) -> str:
+        return self.url(f"assets/{name}")
