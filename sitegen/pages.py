@@ -110,6 +110,7 @@ class Page:
     section: str  # nav key of the section the page belongs to
     data: Mapping[str, Any] = field(default_factory=dict)
     source_paths: tuple[str, ...] = ()  # sources whose content the page shows
+    indexable: bool = True  # False for pages search engines should not list (404)
 
 
 def article_card(article: Article, urls: Urls) -> ArticleCard:
@@ -287,6 +288,7 @@ def plan_pages(
             title="Page not found",
             description="This page does not exist.",
             section="",
+            indexable=False,
         )
     )
     return pages

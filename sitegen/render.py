@@ -45,6 +45,7 @@ class PageMeta:
     section: str
     url: str
     canonical_url: str
+    indexable: bool
 
 
 def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
@@ -55,6 +56,7 @@ def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls)
         section=page.section,
         url=urls.url(page.path),
         canonical_url=urls.absolute(page.path),
+        indexable=page.indexable,
     )
     html = template.render(site=site, page=meta, **page.data)
     return html.encode("utf-8")

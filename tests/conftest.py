@@ -1,0 +1,71 @@
+"""Fixture archives built in tmp_path, and helpers to read the output as a reader would."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitegen.build import BuildOptions, BuildResult, build
+
+DEFAULT_SITE_TOML = """\
+[site]
+title = "Test Archive"
+base_url = "https://example.org/"
+description = "An archive for tests."
+"""
+
+
+def article_text(title: str = "An article", date: str = "2020-05-17", body: str = "Some text.", **fields: str) -> str:
+    """A Markdown article with YAML front matter; extra fields are written verbatim."""
+    lines = ["---", f"title: {title!r}" if "'" not in title else f'title: "{title}"', f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    lines += ["---", "", body, ""]
+    return "\n".join(lines)
+
+
+class Archive:
+    """A small archive in a temporary folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+        return path
+
+    def article(self, name: str, **kwargs) -> Path:
+        return self.write(f"content/articles/{name}.md", article_text(**kwargs))
+
+    def build(self, **options) -> BuildResult:
+        return build(BuildOptions(root=self.root, **options))
+
+    @property
+    def out(self) -> Path:
+        return self.root / "_site"
+
+    def html(self, relative: str) -> BeautifulSoup:
+        return parse_html((self.out / relative).read_text(encoding="utf-8"))
+
+    def output_files(self, output: Path | None = None) -> dict[str, bytes]:
+        base = output or self.out
+        return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def parse_html(text: str) -> BeautifulSoup:
+    return BeautifulSoup(text, "html.parser")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    site = Archive(tmp_path / "site")
+    site.root.mkdir()
+    site.write("site.toml", DEFAULT_SITE_TOML)
+    return site

@@ -1,0 +1,87 @@
+"""The `sitegen` command as an editor meets it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+
+def run_sitegen(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_build_succeeds_with_a_summary_line(archive):
+    archive.article("one", title="One")
+    result = run_sitegen("build", cwd=archive.root)
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.match(r"Built 1 article, 0 entities: \d+ pages written to .+ \(0 warnings\) in [\d.]+ s$", summary)
+
+
+def test_root_option_builds_another_folder(archive, tmp_path):
+    archive.article("one", title="One")
+    result = run_sitegen("build", "--root", str(archive.root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (archive.out / "articles/one/index.html").is_file()
+
+
+def test_broken_front_matter_exits_1_with_located_message_and_no_traceback(archive):
+    archive.write("content/articles/bad.md", "---\ntitle: Fine\ndate: 2020-01-01\ntags: [unclosed\n---\nBody\n")
+    result = run_sitegen("build", cwd=archive.root)
+    assert result.returncode == 1
+    assert re.search(r"^content/articles/bad\.md:\d+: error: invalid YAML", result.stderr, re.MULTILINE)
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_every_error_is_reported_in_one_run(archive):
+    archive.write("content/articles/a.md", "---\ndate: 2020-01-01\n---\n")
+    archive.write("content/articles/b.md", "---\ntitle: B\ndate: 2020-13-01\n---\n")
+    result = run_sitegen("build", cwd=archive.root)
+    assert result.returncode == 1
+    assert "content/articles/a.md:1: error: missing required `title`" in result.stderr
+    assert "content/articles/b.md:3: error: `date`" in result.stderr
+
+
+def test_bad_site_toml_exits_1_naming_the_key(archive):
+    archive.write("site.toml", '[site]\ntitle = "T"\nbase_url = "https://example.org/"\nlanguge = "en"\n')
+    result = run_sitegen("build", cwd=archive.root)
+    assert result.returncode == 1
+    assert "site.toml:4: error: unknown key `site.languge`; did you mean `language`?" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(archive):
+    result = run_sitegen("build", "--frobnicate", cwd=archive.root)
+    assert result.returncode == 2
+
+
+def test_invalid_base_url_option_is_a_usage_error(archive):
+    result = run_sitegen("build", "--base-url", "ftp://example.org/", cwd=archive.root)
+    assert result.returncode == 2
+    assert "--base-url" in result.stderr
+
+
+def test_missing_site_toml_is_explained(tmp_path):
+    result = run_sitegen("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no site.toml" in result.stderr
+
+
+def test_refused_output_folder_is_a_usage_error(archive):
+    result = run_sitegen("build", "--out", ".", cwd=archive.root)
+    assert result.returncode == 2
+    assert "refusing" in result.stderr
+
+
+def test_quiet_prints_nothing_on_success(archive):
+    result = run_sitegen("build", "--quiet", cwd=archive.root)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_warnings_are_printed_with_their_location(archive):
+    archive.article("one", title="One", colour="blue")
+    result = run_sitegen("build", cwd=archive.root)
+    assert result.returncode == 0
+    assert "content/articles/one.md:4: warning: unknown key `colour`" in result.stderr
