@@ -98,7 +98,13 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
 
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_TOML_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+_TOML_KEY_PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
+_TOML_KEY = re.compile(rf"^\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    """`site.base_url` -> ("site", "base_url"); quoted parts may hold dots."""
+    return tuple(part.strip("\"'") for part in re.findall(_TOML_KEY_PART, dotted))
 
 
 def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
@@ -152,12 +158,14 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
                 table = (name, str(len(lines)))
                 lines.append(line_no)
             else:
-                table = tuple(part.strip().strip("\"'") for part in name.split("."))
+                table = _key_parts(name)
             keys.setdefault(table, line_no)
             continue
         key = _TOML_KEY.match(raw)
         if key:
-            keys.setdefault(table + (key.group(1).strip("\"'"),), line_no)
+            parts = _key_parts(key.group(1))
+            for depth in range(1, len(parts) + 1):  # a dotted key also locates its tables
+                keys.setdefault(table + parts[:depth], line_no)
             if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
                 in_multiline = True
     return TomlPositions(keys, array_tables)
@@ -196,5 +204,8 @@ def split_front_matter(text: str) -> FrontMatter:
     else:
         data = parse_toml(inner, first_line=2)
         positions = toml_positions(inner, first_line=2)
-        key_lines = {path[0]: line for path, line in positions.keys.items() if len(path) == 1}
+        key_lines = {}
+        for path, line in positions.keys.items():  # `[table]` and `[[array]]` headers count too
+            if path and (path[0] not in key_lines or line < key_lines[path[0]]):
+                key_lines[path[0]] = line
     return FrontMatter(data=data, key_lines=key_lines, line=1, body=body, body_line=index + 2)
