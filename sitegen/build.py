@@ -114,7 +114,7 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
     staged = StagedOutput(output)
     try:
         for page in progress(pages, len(pages)):
-            staged.write_bytes(_page_file(page), render_page(env, page, site, urls))
+            staged.write_bytes(_page_file(page), render_page(env, page, site, urls, root))
         for target, source in copies:
             staged.copy_file(target, source)
         staged.commit()

@@ -121,6 +121,9 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
     each one is reported so the author knows the file was left out.
     """
     found: list[Path] = []
+    if folder.is_symlink():
+        problems.warning(_rel(root, folder), None, "symbolic link to a folder not followed: copy the files instead")
+        return found
     if not folder.is_dir():
         return found
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
@@ -143,6 +146,14 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
     return found
 
 
+def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
+    """Whether `path` is a file to read; a symlink is reported and not followed."""
+    if path.is_symlink():
+        problems.warning(_rel(root, path), None, "symbolic link not followed: copy the file instead")
+        return False
+    return path.is_file()
+
+
 def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -151,12 +162,17 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def load_article(root: Path, path: Path, problems: Problems) -> Article | None:
+    return _read_article(root, path, problems)[0]
+
+
+def _read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | None, dict[str, int]]:
+    """The article (None if it has errors) and the line of each front-matter key."""
     rel = _rel(root, path)
     try:
         matter = split_front_matter(read_text(path))
     except SourceError as exc:
         problems.error(rel, exc.line, exc.message)
-        return None
+        return None, {}
     fields = _Fields(matter.data, rel, lambda key: matter.key_lines.get(key, matter.line), problems)
     fields.warn_unknown(ARTICLE_FIELDS, " (kept for templates as `article.extra`)")
     title = fields.text("title", required=True)
@@ -203,8 +219,8 @@ def load_article(root: Path, path: Path, problems: Problems) -> Article | None:
         extra={k: v for k, v in sorted(matter.data.items()) if k not in ARTICLE_FIELDS},
     )
     if not title or date is None or not slug:
-        return None
-    return article
+        return None, matter.key_lines
+    return article, matter.key_lines
 
 
 def _article_events(fields: _Fields, value: Any, slug: str):
@@ -340,6 +356,9 @@ def load_glossary(root: Path, path: Path, problems: Problems) -> list[Term]:
         fields.warn_unknown(TERM_FIELDS, "; terms know " + ", ".join(TERM_FIELDS))
         definition = fields.text("definition", required=True)
         term_id = fields.text("id") or slugify(name)
+        if name and not term_id:
+            fields.error("term", "the name gives an empty id: add an `id` of a-z, 0-9 and hyphens")
+            continue
         if term_id and not is_valid_slug(term_id):
             fields.error("id", f"`id` {term_id!r} may use only a-z, 0-9 and single hyphens")
             continue
@@ -414,12 +433,14 @@ def _normalised_key(slug: str) -> str:
 def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
     content = root / CONTENT_DIR
     articles: list[Article] = []
+    entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
     for path in _walk_files(root, content / "articles", problems):
         if path.suffix.lower() != ".md":
             continue
-        article = load_article(root, path, problems)
+        article, key_lines = _read_article(root, path, problems)
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
+            entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
     entities = [
         entity
         for path in _walk_files(root, content / "entities", problems)
@@ -428,9 +449,9 @@ def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
         if entity is not None
     ]
     glossary_path = content / "glossary.toml"
-    terms = load_glossary(root, glossary_path, problems) if glossary_path.is_file() else []
+    terms = load_glossary(root, glossary_path, problems) if _regular_file(root, glossary_path, problems) else []
     timeline_path = content / "timeline.toml"
-    events = load_timeline(root, timeline_path, problems) if timeline_path.is_file() else []
+    events = load_timeline(root, timeline_path, problems) if _regular_file(root, timeline_path, problems) else []
     static_files = [
         StaticFile(_rel(root, path), path.relative_to(content / "static").as_posix())
         for path in _walk_files(root, content / "static", problems)
@@ -438,8 +459,8 @@ def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
 
     _check_duplicate_slugs(articles, problems)
     _check_duplicate_terms(terms, problems)
-    _check_references(articles, entities, terms, events, problems)
-    articles.sort(key=lambda a: (-a.date.day.toordinal(), a.date.iso, a.slug))
+    _check_references(articles, entities, terms, events, problems, entities_lines)
+    articles.sort(key=_newest_first)
     return Archive(
         articles=tuple(articles),
         entities=tuple(sorted(entities, key=lambda e: e.id)),
@@ -447,6 +468,12 @@ def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
         events=tuple(events),
         static_files=tuple(sorted(static_files, key=lambda s: s.target)),
     )
+
+
+def _newest_first(article: Article) -> tuple:
+    """Later days first; within a day, articles without a time, then later times first; then by slug."""
+    moment = article.date.moment
+    return (-article.date.day.toordinal(), moment is not None, -moment.timestamp() if moment else 0.0, article.slug)
 
 
 def _check_duplicate_slugs(articles: list[Article], problems: Problems) -> None:
@@ -470,12 +497,16 @@ def _check_duplicate_terms(terms: list[Term], problems: Problems) -> None:
     for term in terms:
         if term.id in seen:
             first = seen[term.id]
-            problems.error(term.pos.path, term.pos.line, f"term id {term.id!r} is already used by {first.term!r} at {first.pos}; give one an `id`")
+            problems.error(
+                term.pos.path,
+                term.pos.line,
+                f"term {term.term!r}: id {term.id!r} is already used by {first.term!r} at {first.pos}; give one an `id`",
+            )
         else:
             seen[term.id] = term
 
 
-def _check_references(articles, entities, terms, events, problems: Problems) -> None:
+def _check_references(articles, entities, terms, events, problems: Problems, entities_lines: dict[str, int]) -> None:
     entity_ids = {e.id for e in entities}
     term_ids = {t.id for t in terms}
     slugs = {a.slug for a in articles}
@@ -486,7 +517,8 @@ def _check_references(articles, entities, terms, events, problems: Problems) -> 
                 problems.error(pos.path, pos.line, f"{what} {ref!r} does not exist: {hint}")
 
     for article in articles:
-        unknown(article.entity_ids, entity_ids, article.pos, "entity", "create content/entities/<id>.md or fix the id in `entities`")
+        at = SourcePos(article.pos.path, entities_lines.get(article.pos.path, article.pos.line))
+        unknown(article.entity_ids, entity_ids, at, "entity", "create content/entities/<id>.md or fix the id in `entities`")
         for event in article.events:
             unknown(event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "fix the id")
     for term in terms:

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import traceback
+
 import jinja2
+
+from sitegen.errors import ContentError, Diagnostic
 
 from sitegen.pages import Page, SiteView
 from sitegen.urls import Urls
@@ -48,7 +52,33 @@ class PageMeta:
     indexable: bool
 
 
-def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
+def _template_error(env: jinja2.Environment, root: Path, exc: jinja2.TemplateError, page: Page) -> ContentError:
+    """Turn a Jinja2 failure into a located message about the template."""
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if filename is None:
+        # Errors raised while rendering carry the template position only in
+        # the traceback: find the innermost frame that belongs to a template.
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith(".html") and Path(frame.filename).exists():
+                filename, line = frame.filename, frame.lineno
+                break
+    try:
+        where = Path(filename).resolve().relative_to(root).as_posix() if filename else page.template
+    except ValueError:
+        where = f"{filename} (theme)"
+    message = f"template error while rendering {page.template} for /{page.path}: {exc.message or exc}"
+    return ContentError([Diagnostic(where, line, message)])
+
+
+def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls, root: Path) -> bytes:
+    try:
+        return _render(env, page, site, urls)
+    except jinja2.TemplateError as exc:
+        raise _template_error(env, root, exc, page) from None
+
+
+def _render(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
     template = env.get_template(page.template)
     meta = PageMeta(
         title=page.title,

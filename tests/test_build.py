@@ -221,3 +221,23 @@ def test_article_text_helper_round_trips(archive):
     archive.write("content/articles/a.md", article_text(title="Iraq's second city"))
     build(BuildOptions(root=archive.root))
     assert archive.html("articles/a/index.html").find("h1").get_text() == "Iraq's second city"
+
+
+def test_template_syntax_error_is_located_and_keeps_the_previous_site(archive):
+    archive.build()
+    before = archive.output_files()
+    archive.write("templates/home.html", '{% extends "theme/home.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    with pytest.raises(ContentError) as failure:
+        archive.build()
+    error = failure.value.errors[0]
+    assert (error.path, error.line) == ("templates/home.html", 3)
+    assert archive.output_files() == before
+
+
+def test_template_that_uses_an_unknown_variable_is_located(archive):
+    archive.write("templates/tags.html", '{% extends "theme/tags.html" %}\n{% block main %}\n{{ nothing.here }}\n{% endblock %}\n')
+    with pytest.raises(ContentError) as failure:
+        archive.build()
+    error = failure.value.errors[0]
+    assert (error.path, error.line) == ("templates/tags.html", 3)
+    assert "nothing" in error.message
