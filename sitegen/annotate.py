@@ -1,24 +1,140 @@
-"""Markdown -> HTML fragments, through the markdown-it token stream.
+"""Markdown -> annotated HTML, through the markdown-it token stream.
 
-This stage turns each article body (and entity descriptions) into HTML. The
-token stream, not the HTML string, is where later rules add side-notes and
-links, so that code spans, links and raw HTML are never touched.
+Annotation happens on tokens, never on HTML strings: a core rule added after
+markdown-it's own rules walks the inline tokens of running text, finds known
+names with one `PhraseIndex`, and replaces them with mention links and
+side-notes. Code, links, images, raw HTML and headings are never touched
+because they are different tokens (or inside them).
+
+Side-note markup works without JavaScript and stays valid inside a paragraph:
+only phrasing elements are used, and the toggle for narrow screens is a
+checkbox with its label (CSS shows the note when it is checked).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Iterable
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from sitegen.models import Article, Entity
+from sitegen.errors import Diagnostic
+from sitegen.matcher import PhraseIndex
+from sitegen.models import Archive, Article, Entity, Role
+from sitegen.urls import Urls
+
+ENTITY_KIND_LABELS = {
+    "person": "Person",
+    "organization": "Organisation",
+    "place": "Place",
+    "event": "Event",
+    "other": "Other",
+}
+
+# --- the catalogue of names ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Everything annotation needs to know about the archive's entities.
+
+    Built once per build; it is plain data, so it can be sent to worker
+    processes with the articles.
+    """
+
+    entities: dict[str, Entity]
+    index: PhraseIndex
+    urls: Urls
+    repeat_links: bool = False
+
+
+def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> tuple[Catalog, list[Diagnostic]]:
+    """Index every entity name and alias; report names shared by several entities."""
+    index = PhraseIndex()
+    entities = {entity.id: entity for entity in archive.entities}
+    for entity in archive.entities:
+        for name in (entity.name, *entity.aliases):
+            index.add(name, entity.id)
+    warnings = []
+    for name, ids in index.shared_names():
+        files = " and ".join(entities[i].pos.path for i in ids)
+        for entity_id in ids:
+            warnings.append(
+                Diagnostic(
+                    entities[entity_id].pos.path,
+                    None,
+                    f"the name {name!r} belongs to {len(ids)} entities ({files}); it is annotated only in "
+                    "articles whose `entities` list names exactly one of them",
+                    "warning",
+                )
+            )
+    return Catalog(entities, index, urls, repeat_links), warnings
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """The sentence of a mention, split around the mention itself."""
+
+    before: str
+    mention: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    entity_id: str
+    count: int
+    snippet: Snippet | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedArticle:
+    slug: str
+    body_html: str
+    mentions: tuple[Mention, ...]  # in order of first mention
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+_ENTITY_REF = re.compile(r"\[\[([a-z0-9]+(?:-[a-z0-9]+)*)(?:\|([^\]\n|]+))?\]\]")
+
+
+def _entity_ref_rule(state: StateInline, silent: bool) -> bool:
+    """`[[id]]` and `[[id|shown text]]`: an explicit mention of an entity."""
+    if not state.src.startswith("[[", state.pos):
+        return False
+    found = _ENTITY_REF.match(state.src, state.pos)
+    if not found:
+        return False
+    if not silent:
+        token = state.push("entity_ref", "", 0)
+        token.meta = {"id": found.group(1), "text": (found.group(2) or "").strip()}
+        token.content = found.group(0)
+    state.pos = found.end()
+    return True
+
+
+def _render_entity_ref(self, tokens, idx, options, env) -> str:
+    # Only reached when no catalogue annotated the document.
+    token = tokens[idx]
+    return html.escape(token.meta["text"] or token.meta["id"])
 
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
-    """The one Markdown dialect of sitegen: CommonMark, tables, strikethrough, footnotes.
+    """The one Markdown dialect of sitegen: CommonMark, tables, strikethrough,
+    footnotes, entity references, and the annotation rule.
 
     Raw HTML stays enabled because archive editors write their own sources;
     front-matter values, which may come from imports, are always escaped.
@@ -26,13 +142,10 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.inline.ruler.before("link", "entity_ref", _entity_ref_rule)
+    md.add_render_rule("entity_ref", _render_entity_ref)
+    md.core.ruler.push("sitegen_annotate", _annotate_rule)
     return md
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedArticle:
-    slug: str
-    body_html: str
 
 
 def render_markdown(text: str) -> str:
@@ -43,9 +156,351 @@ def render_inline_markdown(text: str) -> str:
     return markdown_parser().renderInline(text)
 
 
-def annotate_article(article: Article) -> RenderedArticle:
-    return RenderedArticle(slug=article.slug, body_html=render_markdown(article.body))
+# --- annotation state --------------------------------------------------------------------
 
 
-def render_entity_description(entity: Entity) -> str:
-    return render_markdown(entity.body)
+@dataclass(slots=True)
+class _Document:
+    """What the annotation rule knows and collects while it walks one document."""
+
+    catalog: Catalog
+    path: str
+    body_line: int
+    day: dt.date | None
+    listed: frozenset[str]
+    exclude: str | None = None
+    notes: int = 0
+    seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
+    footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
+    counts: dict[str, int] = field(default_factory=dict)
+    snippets: dict[str, Snippet] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def next_note(self) -> int:
+        self.notes += 1
+        return self.notes
+
+
+def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
+    document = _Document(
+        catalog=catalog,
+        path=article.pos.path,
+        body_line=article.body_line,
+        day=article.date.day if article.date else None,
+        listed=frozenset(article.entity_ids),
+    )
+    body_html = markdown_parser().render(article.body, {"sitegen": document})
+    order = list(document.counts)
+    mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i)) for i in order)
+    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics))
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedFragment:
+    html: str
+    entity_ids: tuple[str, ...]  # entities it links to
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFragment:
+    """An entity's own description, annotated like an article but never naming itself."""
+    document = _Document(
+        catalog=catalog,
+        path=entity.pos.path,
+        body_line=entity.body_line,
+        day=None,
+        listed=frozenset(),
+        exclude=entity.id,
+    )
+    body_html = markdown_parser().render(entity.body, {"sitegen": document})
+    return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
+
+
+# --- the core rule -------------------------------------------------------------------------
+
+
+def _annotate_rule(state) -> None:
+    document: _Document | None = state.env.get("sitegen") if isinstance(state.env, dict) else None
+    if document is None:
+        return
+    tokens: list[Token] = state.tokens
+    footnotes = _take_footnotes(tokens, document, state.md, state.env)
+    context: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type.endswith("_open") and token.nesting == 1:
+            context.append(token.tag)
+        elif token.type.endswith("_close") and token.nesting == -1 and context:
+            context.pop()
+        if token.type != "inline" or not token.children:
+            continue
+        first_line = document.body_line + (token.map[0] if token.map else 0)
+        in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
+        in_table = "td" in context or "th" in context
+        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table)
+
+
+def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, str]:
+    """Remove the footnote block from the end and return each note's content as phrasing HTML."""
+    try:
+        start = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
+    except StopIteration:
+        return {}
+    end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
+    notes: dict[int, list[str]] = {}
+    current: int | None = None
+    for token in tokens[start + 1 : end]:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            notes[current] = []
+        elif current is not None and token.type == "inline" and token.children is not None:
+            children = [_plain_entity_ref(child, document) for child in token.children]
+            notes[current].append(md.renderer.renderInline(children, md.options, env))
+        elif current is not None and token.type in ("fence", "code_block"):
+            notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
+    del tokens[start : end + 1]
+    return {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
+
+
+def _plain_entity_ref(token: Token, document: _Document) -> Token:
+    if token.type != "entity_ref":
+        return token
+    entity = document.catalog.entities.get(token.meta["id"])
+    text = token.meta["text"] or (entity.name if entity else token.meta["id"])
+    return _text(text)
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _html(content: str) -> Token:
+    token = Token("html_inline", "", 0)
+    token.content = content
+    return token
+
+
+def _plain_text(children: list[Token], document: _Document) -> str:
+    """The readable text of an inline token, for snippets; offsets match the walk below."""
+    parts = []
+    for child in children:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "code_inline":
+            parts.append(child.content)
+        elif child.type == "entity_ref":
+            parts.append(_plain_entity_ref(child, document).content)
+    return "".join(parts)
+
+
+def _annotate_inline(
+    children: list[Token],
+    document: _Document,
+    footnotes: dict[int, str],
+    first_line: int,
+    in_heading: bool,
+    in_table: bool,
+) -> list[Token]:
+    plain = _plain_text(children, document)
+    result: list[Token] = []
+    run: list[Token] = []  # consecutive text and soft breaks, matched as one string
+    run_offset = 0
+    offset = 0
+    link_depth = 0
+    line = first_line
+
+    def flush() -> None:
+        nonlocal run
+        if run:
+            result.extend(_annotate_run(run, run_offset, plain, document, in_table) if not in_heading else run)
+            run = []
+
+    for child in children:
+        kind = child.type
+        if kind in ("text", "softbreak") and link_depth == 0:
+            if not run:
+                run_offset = offset
+            run.append(child)
+            offset += len(child.content) if kind == "text" else 1
+            if kind == "softbreak":
+                line += 1
+            continue
+        flush()
+        if kind == "link_open":
+            link_depth += 1
+        elif kind == "link_close":
+            link_depth = max(0, link_depth - 1)
+        if kind == "entity_ref":
+            replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
+            offset += len(_plain_entity_ref(child, document).content)
+            result.extend(replaced)
+            continue
+        if kind == "footnote_ref":
+            result.append(_html(_footnote_note(child, document, footnotes)))
+            continue
+        if kind == "text":
+            offset += len(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            offset += 1
+            line += 1
+        elif kind == "code_inline":
+            offset += len(child.content)
+        result.append(child)
+    flush()
+    return result
+
+
+def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
+    combined = "".join(t.content if t.type == "text" else "\n" for t in run)
+    matches = document.catalog.index.find(combined)
+    if not matches:
+        return run
+    out: list[Token] = []
+    position = 0
+    for match in matches:
+        entity_id = _choose(match.targets, document)
+        if entity_id is None:
+            continue
+        out.extend(_split_breaks(combined[position : match.start]))
+        text = combined[match.start : match.end]
+        out.append(_html(_mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)))
+        position = match.end
+    if position == 0:
+        return run
+    out.extend(_split_breaks(combined[position:]))
+    return out
+
+
+def _split_breaks(text: str) -> Iterable[Token]:
+    for number, piece in enumerate(text.split("\n")):
+        if number:
+            yield Token("softbreak", "br", 0)
+        if piece:
+            yield _text(piece)
+
+
+def _choose(targets: tuple[str, ...], document: _Document) -> str | None:
+    """The entity a matched name means here, or None when it is ambiguous or excluded."""
+    if len(targets) > 1:
+        listed = [t for t in targets if t in document.listed]
+        targets = tuple(listed)
+    if len(targets) != 1 or targets[0] == document.exclude:
+        return None
+    return targets[0]
+
+
+def _explicit_mention(token, document, line, offset, plain, plain_only, in_table) -> list[Token]:
+    entity_id = token.meta["id"]
+    entity = document.catalog.entities.get(entity_id)
+    if entity is None:
+        document.diagnostics.append(
+            Diagnostic(document.path, line, f"[[{entity_id}]] names no entity: create content/entities/{entity_id}.md or fix the id")
+        )
+        return [_text(token.meta["text"] or entity_id)]
+    text = token.meta["text"] or entity.name
+    if plain_only or entity_id == document.exclude:
+        return [_text(text)]
+    return [_html(_mention_html(entity_id, text, document, offset, plain, in_table))]
+
+
+# --- markup ----------------------------------------------------------------------------
+
+
+def role_on(roles: tuple[Role, ...], day: dt.date | None) -> Role | None:
+    """The role held on `day`: the latest-starting one whose span includes it."""
+    if day is None:
+        return None
+    current = [
+        role
+        for role in roles
+        if (role.start is None or role.start.first_day() <= day) and (role.end is None or day <= role.end.last_day())
+    ]
+    if not current:
+        return None
+    return max(current, key=lambda r: r.start.first_day() if r.start else dt.date.min)
+
+
+def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> str:
+    catalog = document.catalog
+    entity = catalog.entities[entity_id]
+    document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
+    if entity_id not in document.snippets:
+        document.snippets[entity_id] = _snippet(plain, offset, offset + len(text))
+    url = html.escape(catalog.urls.url(catalog.urls.entity_path(entity_id)))
+    shown = html.escape(text)
+    first = entity_id not in document.seen
+    if not first and not catalog.repeat_links:
+        return shown
+    attributes = f'class="mention" href="{url}" data-entity="{entity_id}"'
+    if not first or in_table:
+        return f"<a {attributes}>{shown}</a>"
+    document.seen.add(entity_id)
+    number = document.next_note()
+    link = f'<a {attributes} aria-describedby="sn-{number}">{shown}</a>'
+    return link + _sidenote(number, _entity_note_body(entity, document.day))
+
+
+def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
+    parts = [
+        f'<strong class="sidenote-title">{html.escape(entity.name)}</strong> '
+        f'<span class="sidenote-kind">{ENTITY_KIND_LABELS[entity.kind]}</span>'
+    ]
+    role = role_on(entity.roles, day)
+    if role is not None and day is not None:
+        parts.append(
+            f' <span class="sidenote-role">{html.escape(role.title)}'
+            f' <span class="sidenote-asof">(as of {day.day} {day.strftime("%B")} {day.year})</span></span>'
+        )
+    if entity.summary:
+        parts.append(f' <span class="sidenote-summary">{html.escape(entity.summary)}</span>')
+    return "".join(parts)
+
+
+def _sidenote(number: int, body_html: str) -> str:
+    """A numbered note: a marker, a toggle for narrow screens, and the note itself."""
+    return (
+        f'<input type="checkbox" class="sidenote-toggle" id="sn-toggle-{number}" aria-label="Show note {number}">'
+        f'<label class="sidenote-number" for="sn-toggle-{number}">{number}</label>'
+        f'<span class="sidenote margin-note" id="sn-{number}" role="note">'
+        f'<span class="sidenote-marker" aria-hidden="true">{number}</span> {body_html}</span>'
+    )
+
+
+def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str]) -> str:
+    note_id = token.meta["id"]
+    assigned = document.footnote_numbers
+    if note_id in assigned:
+        number = assigned[note_id]
+        return f'<a class="note-ref" href="#sn-{number}" aria-label="See note {number}">{number}</a>'
+    number = document.next_note()
+    assigned[note_id] = number
+    return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>')
+
+
+# --- snippets ----------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s+")
+SNIPPET_LIMIT = 240
+
+
+def _snippet(plain: str, start: int, end: int) -> Snippet:
+    """The sentence around plain[start:end], shortened to about SNIPPET_LIMIT characters."""
+    sentence_start = 0
+    for boundary in _SENTENCE_END.finditer(plain, 0, start):
+        sentence_start = boundary.end()
+    following = _SENTENCE_END.search(plain, end)
+    sentence_end = following.start() + 1 if following else len(plain)
+    before = plain[sentence_start:start]
+    after = plain[end:sentence_end].rstrip()
+    # Share the room between the two sides; a short side lends the rest to the other.
+    room = max(80, SNIPPET_LIMIT - (end - start))
+    before_room = max(room // 2, room - len(after))
+    after_room = max(room // 2, room - len(before))
+    if len(before) > before_room:
+        before = "…" + before[-before_room:].lstrip()
+    if len(after) > after_room:
+        after = after[:after_room].rstrip() + "…"
+    return Snippet(before, plain[start:end], after)

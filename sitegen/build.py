@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.annotate import annotate_article
+from sitegen.annotate import annotate_article, annotate_entity_description, build_catalog
 from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.load import CONTENT_DIR, load_archive
@@ -83,8 +83,15 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
     archive = load_archive(root, settings, problems)
     problems.raise_if_errors()
 
-    rendered = {article.slug: annotate_article(article) for article in archive.articles}
-    pages = plan_pages(archive, rendered, settings, problems)
+    urls = Urls(settings.site.base_url, settings.base_path)
+    catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+    problems.extend(collisions)
+    annotated = {article.slug: annotate_article(article, catalog) for article in archive.articles}
+    descriptions = {entity.id: annotate_entity_description(entity, catalog) for entity in archive.entities}
+    for result in (*annotated.values(), *descriptions.values()):
+        problems.extend(result.diagnostics)
+    problems.raise_if_errors()
+    pages = plan_pages(archive, annotated, descriptions, settings, problems)
 
     # Every output path is claimed before anything is written, so that a static
     # file can never silently replace a generated page (or the reverse).
@@ -109,7 +116,6 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
     problems.raise_if_errors()
 
     env = template_environment(root)
-    urls = Urls(settings.site.base_url, settings.base_path)
     site = site_view(settings, urls)
     staged = StagedOutput(output)
     try:

@@ -7,19 +7,23 @@ collisions are found before a single file is written.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sitegen.annotate import RenderedArticle
+from sitegen.annotate import ENTITY_KIND_LABELS, AnnotatedArticle, AnnotatedFragment, Snippet
 from sitegen.config import Settings
 from sitegen.dates import MONTHS
 from sitegen.errors import Problems
-from sitegen.models import Archive, Article
+from sitegen.models import ENTITY_KINDS, Archive, Article, Entity
 from sitegen.slugs import slugify
 from sitegen.urls import Urls
 
 HOME_LATEST = 20
+MENTIONS_PER_PAGE = 100
+CO_MENTIONS_SHOWN = 10
+SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "other": "Thing"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,62 @@ class ArticleCard:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityLink:
+    id: str
+    name: str
+    kind: str
+    url: str
+    count: int = 0  # mentions, articles or co-mentions, by context
+
+
+@dataclass(frozen=True, slots=True)
+class EntityGroup:
+    kind: str
+    label: str
+    entities: tuple[EntityLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MentionView:
+    """One article in an entity's "Mentioned in" list."""
+
+    article: ArticleCard
+    count: int  # 0 when the article only lists the entity
+    snippet: Snippet | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleView:
+    title: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int
+    total: int
+    previous_url: str
+    next_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    id: str
+    name: str
+    kind: str
+    kind_label: str
+    summary: str
+    aliases: tuple[str, ...]
+    roles: tuple[RoleView, ...]
+    links: tuple[Link, ...]
+    description_html: str
+    article_count: int
+    mentions: tuple[MentionView, ...]  # this page's share
+    pagination: Pagination
+    co_mentions: tuple[EntityLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     card: ArticleCard
     source_url: str
@@ -74,6 +134,7 @@ class ArticleView:
     updated_display: str
     body_html: str
     extra: Mapping[str, Any]
+    entity_groups: tuple[EntityGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +200,7 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
         nav=(
             NavItem("home", "Home", urls.url("")),
             NavItem("archive", "Archive", urls.url(urls.archive_path())),
+            NavItem("entities", "Entities", urls.url(urls.entities_path())),
             NavItem("tags", "Tags", urls.url(urls.tags_path())),
         ),
     )
@@ -180,19 +242,131 @@ def _year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], u
     return groups
 
 
+def json_for_script(data: Any) -> str:
+    """JSON that is safe inside a <script> element: no `<`, `>` or `&` survive."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@dataclass(frozen=True, slots=True)
+class EntityUsage:
+    """Who mentions or lists each entity, derived once from all annotated articles."""
+
+    articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
+    co_mentions: dict[str, Counter]
+
+
+def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+    articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
+    co_mentions: dict[str, Counter] = defaultdict(Counter)
+    for article in archive.articles:  # newest first
+        mentions = {m.entity_id: m for m in annotated[article.slug].mentions}
+        involved = sorted(set(mentions) | set(article.entity_ids))
+        for entity_id in involved:
+            mention = mentions.get(entity_id)
+            articles[entity_id].append((article, mention.count if mention else 0, mention.snippet if mention else None))
+            co_mentions[entity_id].update(other for other in involved if other != entity_id)
+    return EntityUsage(dict(articles), dict(co_mentions))
+
+
+def entity_link(entity: Entity, urls: Urls, count: int = 0) -> EntityLink:
+    return EntityLink(entity.id, entity.name, entity.kind, urls.url(urls.entity_path(entity.id)), count)
+
+
+def group_by_kind(links: list[EntityLink]) -> tuple[EntityGroup, ...]:
+    by_kind: dict[str, list[EntityLink]] = defaultdict(list)
+    for link in links:
+        by_kind[link.kind].append(link)
+    return tuple(
+        EntityGroup(kind, ENTITY_KIND_LABELS[kind], tuple(sorted(by_kind[kind], key=lambda e: (e.name.casefold(), e.id))))
+        for kind in ENTITY_KINDS
+        if by_kind.get(kind)
+    )
+
+
+def entity_cards_json(entity_ids, entities: Mapping[str, Entity], urls: Urls) -> str:
+    """The data behind the hover cards of the entity links on one page."""
+    cards = {
+        entity_id: {
+            "name": entities[entity_id].name,
+            "kind": ENTITY_KIND_LABELS[entities[entity_id].kind],
+            "summary": entities[entity_id].summary,
+            "url": urls.url(urls.entity_path(entity_id)),
+        }
+        for entity_id in sorted(set(entity_ids))
+        if entity_id in entities
+    }
+    return json_for_script(cards) if cards else ""
+
+
+def _period(role) -> str:
+    start = role.start.display if role.start else ""
+    end = role.end.display if role.end else ""
+    if start and end:
+        return f"{start} – {end}"
+    if start:
+        return f"from {start}"
+    return f"until {end}" if end else ""
+
+
+def article_json_ld(article: Article, card: ArticleCard, settings: Settings, urls: Urls, mentioned: list[Entity]) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "datePublished": article.date.iso,
+        "url": urls.absolute(urls.article_path(article.slug)),
+        "mainEntityOfPage": urls.absolute(urls.article_path(article.slug)),
+    }
+    if article.updated:
+        data["dateModified"] = article.updated.iso
+    if article.summary:
+        data["description"] = article.summary
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    if article.source:
+        data["publisher"] = {"@type": "Organization", "name": article.source}
+    if article.url:
+        data["isBasedOn"] = article.url
+    if mentioned:
+        data["mentions"] = [
+            {"@type": SCHEMA_TYPES[e.kind], "name": e.name, "url": urls.absolute(urls.entity_path(e.id))} for e in mentioned
+        ]
+    return json_for_script(data)
+
+
+def entity_json_ld(entity: Entity, urls: Urls) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES[entity.kind],
+        "name": entity.name,
+        "url": urls.absolute(urls.entity_path(entity.id)),
+    }
+    if entity.summary:
+        data["description"] = entity.summary
+    if entity.aliases:
+        data["alternateName"] = list(entity.aliases)
+    if entity.links:
+        data["sameAs"] = [url for _, url in entity.links]
+    return json_for_script(data)
+
+
 def plan_pages(
     archive: Archive,
-    rendered: Mapping[str, RenderedArticle],
+    annotated: Mapping[str, AnnotatedArticle],
+    entity_descriptions: Mapping[str, AnnotatedFragment],
     settings: Settings,
     problems: Problems,
 ) -> list[Page]:
     urls = Urls(settings.site.base_url, settings.base_path)
     cards = {a.slug: article_card(a, urls) for a in archive.articles}
+    entities = {e.id: e for e in archive.entities}
+    usage = entity_usage(archive, annotated)
+    pages: list[Page] = []
+    years = _year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems)
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
-    pages: list[Page] = []
 
-    years = _year_groups(archive.articles, cards, urls)
     pages.append(
         Page(
             path="",
@@ -214,28 +388,118 @@ def plan_pages(
         )
     )
     for article in archive.articles:
-        view = ArticleView(
-            card=cards[article.slug],
-            source_url=article.url,
-            authors=article.authors,
-            tags=tuple(tag_links[s] for s in dict.fromkeys(slugify(t) for t in article.tags) if s in tag_links),
-            updated_iso=article.updated.iso if article.updated else "",
-            updated_display=article.updated.display if article.updated else "",
-            body_html=rendered[article.slug].body_html,
-            extra=article.extra,
-        )
-        pages.append(
-            Page(
-                path=urls.article_path(article.slug),
-                template="article.html",
-                title=article.title,
-                description=article.summary or settings.site.description,
-                section="archive",
-                data={"article": view},
-                source_paths=(article.pos.path,),
-            )
-        )
+        pages.append(_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities, settings, urls))
+    pages += _entity_pages(archive, usage, entity_descriptions, cards, settings, urls)
+    pages += _archive_pages(archive, years, settings, urls)
+    pages += _tag_pages(tags, tag_links, cards, settings, urls)
     pages.append(
+        Page(
+            path="404.html",
+            template="404.html",
+            title="Page not found",
+            description="This page does not exist.",
+            section="",
+            indexable=False,
+        )
+    )
+    return pages
+
+
+def _article_page(article, annotation, card, tag_links, entities, settings, urls) -> Page:
+    counts = {m.entity_id: m.count for m in annotation.mentions}
+    involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
+    view = ArticleView(
+        card=card,
+        source_url=article.url,
+        authors=article.authors,
+        tags=tuple(tag_links[s] for s in dict.fromkeys(slugify(t) for t in article.tags) if s in tag_links),
+        updated_iso=article.updated.iso if article.updated else "",
+        updated_display=article.updated.display if article.updated else "",
+        body_html=annotation.body_html,
+        extra=article.extra,
+        entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
+    )
+    return Page(
+        path=urls.article_path(article.slug),
+        template="article.html",
+        title=article.title,
+        description=article.summary or settings.site.description,
+        section="archive",
+        data={
+            "article": view,
+            "json_ld": article_json_ld(article, card, settings, urls, involved),
+            "entity_cards": entity_cards_json((e.id for e in involved), entities, urls),
+        },
+        source_paths=(article.pos.path,),
+    )
+
+
+def _entity_pages(archive, usage: EntityUsage, descriptions, cards, settings, urls) -> list[Page]:
+    entities = {e.id: e for e in archive.entities}
+    pages = []
+    index_links = []
+    for entity in archive.entities:
+        mentioned = usage.articles.get(entity.id, [])
+        description = descriptions.get(entity.id)
+        index_links.append(entity_link(entity, urls, len(mentioned)))
+        co = sorted(usage.co_mentions.get(entity.id, Counter()).items(), key=lambda item: (-item[1], item[0]))
+        co_links = tuple(entity_link(entities[i], urls, n) for i, n in co[:CO_MENTIONS_SHOWN])
+        total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+        for number in range(1, total_pages + 1):
+            chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
+            view = EntityView(
+                id=entity.id,
+                name=entity.name,
+                kind=entity.kind,
+                kind_label=ENTITY_KIND_LABELS[entity.kind],
+                summary=entity.summary,
+                aliases=entity.aliases,
+                roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles),
+                links=tuple(Link(label, url) for label, url in entity.links),
+                description_html=description.html if description else "",
+                article_count=len(mentioned),
+                mentions=tuple(MentionView(cards[a.slug], count, snippet) for a, count, snippet in chunk),
+                pagination=Pagination(
+                    number=number,
+                    total=total_pages,
+                    previous_url=urls.url(urls.entities_path(entity.id, number - 1)) if number > 1 else "",
+                    next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
+                ),
+                co_mentions=co_links,
+            )
+            card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
+            pages.append(
+                Page(
+                    path=urls.entities_path(entity.id, number),
+                    template="entity.html",
+                    title=entity.name if number == 1 else f"{entity.name} (page {number} of {total_pages})",
+                    description=entity.summary or f"{entity.name}: where the archive mentions it.",
+                    section="entities",
+                    data={
+                        "entity": view,
+                        "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
+                        "entity_cards": entity_cards_json(card_ids, entities, urls),
+                    },
+                    source_paths=(entity.pos.path,),
+                )
+            )
+    pages.insert(
+        0,
+        Page(
+            path=urls.entities_path(),
+            template="entities.html",
+            title="Entities",
+            description=f"The people, organisations and places in {settings.site.title}.",
+            section="entities",
+            # No hover cards here: the index shows every summary itself.
+            data={"groups": group_by_kind(index_links), "summaries": {e.id: e.summary for e in archive.entities}},
+        ),
+    )
+    return pages
+
+
+def _archive_pages(archive, years, settings, urls) -> list[Page]:
+    pages = [
         Page(
             path=urls.archive_path(),
             template="archive.html",
@@ -244,7 +508,7 @@ def plan_pages(
             section="archive",
             data={"years": tuple(years)},
         )
-    )
+    ]
     for group in years:
         pages.append(
             Page(
@@ -256,11 +520,15 @@ def plan_pages(
                 data={"year": group, "years": tuple(years)},
             )
         )
+    return pages
+
+
+def _tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
     tag_views = [
         TagView(name=name, slug=slug, url=tag_links[slug].url, articles=tuple(cards[a.slug] for a in members))
         for slug, (name, members) in tags.items()
     ]
-    pages.append(
+    pages = [
         Page(
             path=urls.tags_path(),
             template="tags.html",
@@ -269,7 +537,7 @@ def plan_pages(
             section="tags",
             data={"tags": tuple(sorted(tag_views, key=lambda t: (t.name.casefold(), t.slug)))},
         )
-    )
+    ]
     for tag in tag_views:
         pages.append(
             Page(
@@ -281,14 +549,4 @@ def plan_pages(
                 data={"tag": tag},
             )
         )
-    pages.append(
-        Page(
-            path="404.html",
-            template="404.html",
-            title="Page not found",
-            description="This page does not exist.",
-            section="",
-            indexable=False,
-        )
-    )
     return pages

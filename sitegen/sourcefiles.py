@@ -97,6 +97,7 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
 # --- TOML -----------------------------------------------------------------
 
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_TOML_ERROR_AT_END = "(at end of document)"
 _TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _TOML_KEY_PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
 _TOML_KEY = re.compile(rf"^\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
@@ -113,8 +114,13 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_ERROR_LINE.search(message)
-        line = first_line + int(found.group(1)) - 1 if found else first_line
-        message = _TOML_ERROR_LINE.sub("", message).strip()
+        if found:
+            line = first_line + int(found.group(1)) - 1
+        elif _TOML_ERROR_AT_END in message:  # the last line that has any text
+            line = first_line + text.rstrip("\n").count("\n")
+        else:
+            line = first_line
+        message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
 
 

@@ -37,6 +37,16 @@ class Urls:
     def tags_path(tag_slug: str | None = None) -> str:
         return "tags/" if tag_slug is None else f"tags/{tag_slug}/"
 
+    @staticmethod
+    def entities_path(entity_id: str | None = None, page: int = 1) -> str:
+        if entity_id is None:
+            return "entities/"
+        return f"entities/{entity_id}/" if page == 1 else f"entities/{entity_id}/page/{page}/"
+
+    @staticmethod
+    def entity_path(entity_id: str) -> str:
+        return f"entities/{entity_id}/"
+
     # URLs ---------------------------------------------------------------------
     def url(self, page_path: str) -> str:
         """Root-relative URL of a page path, under the base path."""

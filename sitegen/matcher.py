@@ -1,0 +1,132 @@
+"""Finding known names in running text: one dictionary-driven phrase matcher.
+
+Text is split into tokens (maximal runs of word characters, or single other
+non-space characters), and every name is split the same way. A name can only
+start where a token starts, so the index is a dictionary from first token to
+the names that begin with it: matching a text costs one dictionary look-up per
+token plus a comparison per name sharing that first token, however many names
+there are. That is the "equivalent compiled automaton" of Aho-Corasick for
+phrases on word boundaries, and it makes word boundaries exact by construction:
+"Mosul" can never match inside "Mosuls" or "AMosul", while "Trump’s" is
+"Trump" followed by the tokens "’" and "s".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """The token form of one name: tokens, and whether space separates each pair."""
+
+    tokens: tuple[str, ...]
+    spaced: tuple[bool, ...]  # len(tokens) - 1 flags
+
+
+def phrase_of(text: str, *, fold: bool = False) -> Phrase | None:
+    text = unicodedata.normalize("NFC", text)
+    matches = list(_TOKEN.finditer(text))
+    if not matches:
+        return None
+    tokens = tuple(m.group().casefold() if fold else m.group() for m in matches)
+    spaced = tuple(matches[i].end() != matches[i + 1].start() for i in range(len(matches) - 1))
+    return Phrase(tokens, spaced)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int  # character offsets in the matched text
+    end: int
+    targets: tuple[str, ...]  # every target the matched name belongs to, sorted
+
+
+@dataclass(slots=True)
+class PhraseIndex:
+    """Names -> targets (such as "entity:mosul"), searchable in any text.
+
+    Case-sensitive names are looked up by their exact first token, the others
+    by its case-folded form. A name that belongs to several targets keeps all
+    of them: the caller decides what an ambiguous match means.
+    """
+
+    _exact: dict[str, list[tuple[Phrase, list[str]]]] = field(default_factory=dict)
+    _folded: dict[str, list[tuple[Phrase, list[str]]]] = field(default_factory=dict)
+
+    def add(self, name: str, target: str, *, case_sensitive: bool = True) -> None:
+        phrase = phrase_of(name, fold=not case_sensitive)
+        if phrase is None:
+            return
+        table = self._exact if case_sensitive else self._folded
+        entries = table.setdefault(phrase.tokens[0], [])
+        for existing, targets in entries:
+            if existing == phrase:
+                if target not in targets:
+                    targets.append(target)
+                    targets.sort()
+                return
+        entries.append((phrase, [target]))
+        # Longest first, so the first name that fits at a position is the longest.
+        entries.sort(key=lambda entry: -len(entry[0].tokens))
+
+    def shared_names(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Names that belong to more than one target, as (name, targets)."""
+        shared = []
+        for table in (self._exact, self._folded):
+            for entries in table.values():
+                for phrase, targets in entries:
+                    if len(targets) > 1:
+                        shared.append((_phrase_text(phrase), tuple(targets)))
+        return sorted(shared)
+
+    def find(self, text: str) -> list[Match]:
+        """Leftmost-longest, non-overlapping matches in `text`."""
+        if not self._exact and not self._folded:
+            return []
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        tokens = [text[s:e] for s, e in spans]
+        folded = [t.casefold() for t in tokens] if self._folded else tokens
+        found: list[Match] = []
+        count = len(tokens)
+        i = 0
+        while i < count:
+            best: tuple[int, list[str]] | None = None
+            for table, words in ((self._exact, tokens), (self._folded, folded)):
+                candidates = table.get(words[i])
+                if not candidates:
+                    continue
+                for phrase, targets in candidates:
+                    length = len(phrase.tokens)
+                    if best is not None and length <= best[0]:
+                        break
+                    if i + length <= count and _fits(phrase, words, spans, i):
+                        best = (length, targets)
+                        break
+            if best is None:
+                i += 1
+                continue
+            length, targets = best
+            found.append(Match(spans[i][0], spans[i + length - 1][1], tuple(targets)))
+            i += length
+        return found
+
+
+def _fits(phrase: Phrase, words: list[str], spans: list[tuple[int, int]], i: int) -> bool:
+    tokens = phrase.tokens
+    for k in range(1, len(tokens)):
+        if words[i + k] != tokens[k]:
+            return False
+        if (spans[i + k][0] != spans[i + k - 1][1]) != phrase.spaced[k - 1]:
+            return False
+    return True
+
+
+def _phrase_text(phrase: Phrase) -> str:
+    parts = [phrase.tokens[0]]
+    for token, spaced in zip(phrase.tokens[1:], phrase.spaced):
+        parts.append((" " if spaced else "") + token)
+    return "".join(parts)
