@@ -60,6 +60,7 @@ class _Fields:
     line_of: Callable[[str], int | None]
     problems: Problems
     what: str = ""  # prefix for messages, such as "event 'Mosul falls': "
+    container: str = "the front matter"  # where a missing key should be added
 
     def error(self, key: str | None, message: str) -> None:
         self.problems.error(self.path, self.line_of(key) if key else self.line_of(""), self.what + message)
@@ -72,7 +73,7 @@ class _Fields:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.error(None, f"missing required `{key}`: add `{key}:` to the front matter")
+                self.error(None, f"missing required `{key}`: add it to {self.container}")
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(key, f"`{key}` must be text, not {_kind(value)}")
@@ -350,7 +351,7 @@ def load_glossary(root: Path, path: Path, problems: Problems) -> list[Term]:
     rel = _rel(root, path)
     terms: list[Term] = []
     for index, table, positions, line in _toml_tables(root, path, "term", problems):
-        fields = _Fields(table, rel, lambda key, i=index, ln=line: positions.line_of("term", i, key, default=ln) if key else ln, problems)
+        fields = _Fields(table, rel, lambda key, i=index, ln=line: positions.line_of("term", i, key, default=ln) if key else ln, problems, container="this [[term]] table")
         name = fields.text("term", required=True)
         fields.what = f"term {name!r}: " if name else ""
         fields.warn_unknown(TERM_FIELDS, "; terms know " + ", ".join(TERM_FIELDS))
@@ -389,7 +390,7 @@ def load_timeline(root: Path, path: Path, problems: Problems) -> list[Event]:
 
 
 def _event(table: dict[str, Any], rel: str, line_of, problems: Problems) -> Event | None:
-    fields = _Fields(table, rel, line_of, problems)
+    fields = _Fields(table, rel, line_of, problems, container="this event")
     title = fields.text("title", required=True)
     fields.what = f"event {title!r}: " if title else "event: "
     fields.warn_unknown(EVENT_FIELDS, "; events know " + ", ".join(EVENT_FIELDS))

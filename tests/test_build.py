@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from urllib.parse import urlsplit
@@ -189,8 +190,15 @@ def test_front_matter_is_escaped_in_pages(archive):
     archive.article("x", title="<script>alert(1)</script>", summary="'<img src=x onerror=alert(1)>'")
     archive.build()
     page = archive.html("articles/x/index.html")
-    assert page.find("script") is None and page.find("img") is None
+    executable = [
+        script
+        for script in page.find_all("script")
+        if script.get("type") not in ("application/ld+json", "application/json") and script.get("src") != "/assets/sitegen.js"
+    ]
+    assert executable == [] and page.find("img") is None
     assert page.find("h1").get_text() == "<script>alert(1)</script>"
+    linked_data = json.loads(page.find("script", type="application/ld+json").string)
+    assert linked_data["headline"] == "<script>alert(1)</script>"
 
 
 def test_output_does_not_depend_on_hash_seed(archive, tmp_path):
