@@ -333,6 +333,10 @@ def _annotate_inline(
             link_depth += 1
         elif kind == "link_close":
             link_depth = max(0, link_depth - 1)
+        elif kind == "html_inline":
+            # Text inside raw inline HTML (<span>Mosul</span>) belongs to the
+            # author's markup: treat it like a link and leave it alone.
+            link_depth = max(0, link_depth + _html_nesting(child.content))
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
             offset += len(_plain_entity_ref(child, document).content)
@@ -351,6 +355,18 @@ def _annotate_inline(
         result.append(child)
     flush()
     return result
+
+
+_HTML_TAG = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>$", re.DOTALL)
+_VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+def _html_nesting(tag: str) -> int:
+    """+1 for an opening tag, -1 for a closing one, 0 for anything else."""
+    found = _HTML_TAG.match(tag.strip())
+    if not found or found.group(2).lower() in _VOID_ELEMENTS or found.group(3):
+        return 0
+    return -1 if found.group(1) else 1
 
 
 def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Document, in_table: bool) -> list[Token]:

@@ -1,0 +1,321 @@
+"""Entity annotation as readers see it: mentions, side-notes, and entity pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sitegen.errors import ContentError
+
+BLOCK_ELEMENTS = ("div", "p", "ul", "ol", "blockquote", "section", "aside", "figure", "table", "h1", "h2", "h3")
+
+
+def entity(archive, entity_id, name, kind="place", aliases=(), summary="", extra="", body=""):
+    alias_list = ", ".join(json.dumps(a) for a in aliases)
+    archive.write(
+        f"content/entities/{entity_id}.md",
+        f'---\nname: {json.dumps(name)}\nkind: {kind}\naliases: [{alias_list}]\nsummary: {json.dumps(summary)}\n{extra}---\n{body}\n',
+    )
+
+
+def body_of(archive, slug="a"):
+    return archive.html(f"articles/{slug}/index.html").select_one(".article-body")
+
+
+def mentioned(node) -> list[tuple[str, str]]:
+    return [(a["data-entity"], a.get_text()) for a in node.select("a.mention")]
+
+
+@pytest.fixture
+def places(archive):
+    entity(archive, "mosul", "Mosul", summary="A city in northern Iraq.")
+    entity(archive, "trump", "Donald Trump", kind="person", aliases=["Trump"], summary="A politician.")
+    return archive
+
+
+def test_first_mention_links_to_the_entity_page_with_a_numbered_side_note(places):
+    places.article("a", body="Mosul fell. Later, Mosul was retaken.")
+    places.build()
+    body = body_of(places)
+    link = body.select_one("a.mention")
+    assert (link["href"], link.get_text()) == ("/entities/mosul/", "Mosul")
+    note = body.find(id=link["aria-describedby"])
+    assert note["role"] == "note"
+    assert note.select_one(".sidenote-title").get_text() == "Mosul"
+    assert note.select_one(".sidenote-kind").get_text() == "Place"
+    assert note.select_one(".sidenote-summary").get_text() == "A city in northern Iraq."
+    assert note.select_one(".sidenote-marker").get_text() == "1"
+
+
+def test_later_mentions_are_plain_text(places):
+    places.article("a", body="Mosul fell. Later, Mosul was retaken.")
+    places.build()
+    assert mentioned(body_of(places)) == [("mosul", "Mosul")]
+    assert "Later, Mosul was retaken." in body_of(places).get_text()
+
+
+def test_later_mentions_are_links_when_repeat_links_is_on(places):
+    places.write("site.toml", places.root.joinpath("site.toml").read_text() + "[annotations]\nrepeat_links = true\n")
+    places.article("a", body="Mosul fell. Later, Mosul was retaken.")
+    places.build()
+    links = body_of(places).select("a.mention")
+    assert [a.get_text() for a in links] == ["Mosul", "Mosul"]
+    assert "aria-describedby" in links[0].attrs and "aria-describedby" not in links[1].attrs
+    assert len(body_of(places).select(".sidenote")) == 1
+
+
+@pytest.mark.parametrize("text", ["Mosuls are many.", "AMosul is not a place.", "MosulX", "mosul in lower case", "Mosul_x"])
+def test_names_match_only_on_word_boundaries_and_case_sensitively(places, text):
+    places.article("a", body=text)
+    places.build()
+    assert mentioned(body_of(places)) == []
+
+
+@pytest.mark.parametrize("text", ["Trump's plan.", "Trump’s plan.", "(Trump)", "Trump.", "Trump-era"])
+def test_a_name_followed_by_a_possessive_or_punctuation_is_a_mention(places, text):
+    places.article("a", body=text)
+    places.build()
+    assert mentioned(body_of(places)) == [("trump", "Trump")]
+
+
+def test_unicode_letters_count_as_word_characters(archive):
+    entity(archive, "nu", "Ñu")
+    archive.article("a", body="Ñuñoa is not Ñu, but Ñu is.")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("nu", "Ñu")]
+    assert body_of(archive).select_one("p").get_text().startswith("Ñuñoa is not Ñu")
+
+
+def test_the_longest_overlapping_name_wins(archive):
+    entity(archive, "asad", "Al Asad")
+    entity(archive, "base", "Al Asad Air Base")
+    archive.article("a", body="Troops at Al Asad Air Base, near Al Asad.")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("base", "Al Asad Air Base"), ("asad", "Al Asad")]
+
+
+def test_a_name_broken_across_lines_is_still_one_mention(archive):
+    entity(archive, "base", "Al Asad Air Base")
+    archive.article("a", body="Troops at Al Asad\nAir Base train.")
+    archive.build()
+    assert [(i, " ".join(t.split())) for i, t in mentioned(body_of(archive))] == [("base", "Al Asad Air Base")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "`Mosul` in code.",
+        "    Mosul in an indented code block.",
+        "```\nMosul in a fence\n```",
+        "[Mosul](https://example.com/) in a link.",
+        "![Mosul](map.png) as an image.",
+        "<span>Mosul</span> in raw HTML.",
+        "# Mosul in a heading",
+        "Mosul\n===",
+    ],
+)
+def test_names_are_not_annotated_outside_running_text(places, body):
+    places.article("a", body=body)
+    places.build()
+    assert mentioned(body_of(places)) == []
+
+
+def test_names_in_lists_quotes_and_emphasis_are_annotated(archive):
+    entity(archive, "a", "Alpha")
+    entity(archive, "b", "Beta")
+    entity(archive, "c", "Gamma")
+    archive.article("x", body="- Alpha here\n\n> Beta said so\n\nThe *Gamma* case.")
+    archive.build()
+    assert mentioned(body_of(archive, "x")) == [("a", "Alpha"), ("b", "Beta"), ("c", "Gamma")]
+
+
+def test_a_name_shared_by_two_entities_is_not_annotated_and_is_reported(archive):
+    entity(archive, "jones-a", "Rupert Jones", kind="person", aliases=["Jones"])
+    entity(archive, "jones-b", "Herbert Jones", kind="person", aliases=["Jones"])
+    archive.article("a", body="Jones spoke.")
+    result = archive.build()
+    assert mentioned(body_of(archive)) == []
+    warnings = [w for w in result.warnings if "'Jones'" in w.message]
+    assert {w.path for w in warnings} == {"content/entities/jones-a.md", "content/entities/jones-b.md"}
+    assert all("jones-a.md and content/entities/jones-b.md" in w.message for w in warnings)
+
+
+def test_the_article_entities_list_disambiguates_a_shared_name(archive):
+    entity(archive, "jones-a", "Rupert Jones", kind="person", aliases=["Jones"])
+    entity(archive, "jones-b", "Herbert Jones", kind="person", aliases=["Jones"])
+    archive.article("a", body="Jones spoke.", entities="[jones-b]")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("jones-b", "Jones")]
+
+
+def test_explicit_references_render_the_name_or_the_given_text(places):
+    places.article("a", body="As [[trump]] said, and [[mosul|the city]] too.")
+    places.build()
+    assert mentioned(body_of(places)) == [("trump", "Donald Trump"), ("mosul", "the city")]
+
+
+def test_an_explicit_reference_to_an_unknown_entity_is_a_located_error(places):
+    places.write("content/articles/a.md", "---\ntitle: A\ndate: 2020-01-01\n---\n\nFirst paragraph.\n\nSecond line\nnames [[nobody]] here.\n")
+    with pytest.raises(ContentError) as failure:
+        places.build()
+    error = failure.value.errors[0]
+    assert (error.path, error.line) == ("content/articles/a.md", 9)
+    assert "[[nobody]]" in error.message
+
+
+def test_listed_entities_that_are_never_named_still_appear_for_the_article(places):
+    places.article("a", body="Nothing named here.", entities="[mosul]")
+    places.build()
+    in_article = places.html("articles/a/index.html").select_one(".in-this-article")
+    assert [a.get_text() for a in in_article.select("a")] == ["Mosul"]
+    page = places.html("entities/mosul/index.html")
+    item = page.select_one(".mention-item")
+    assert item.select_one("a").get_text() == "An article"
+    assert "listed, not named in the text" in item.select_one(".meta").get_text()
+
+
+def test_in_this_article_groups_entities_by_kind(places):
+    places.article("a", body="Trump visited Mosul.")
+    places.build()
+    section = places.html("articles/a/index.html").select_one(".in-this-article")
+    assert [h.get_text() for h in section.find_all("h3")] == ["Person", "Place"]
+
+
+def test_side_note_shows_the_role_held_on_the_article_date(archive):
+    roles = (
+        "roles:\n"
+        "  - title: Deputy commander, US-led coalition\n    from: '2016-08'\n    to: '2017-09'\n"
+        "  - title: Commander, field army\n    from: '2019'\n"
+    )
+    entity(archive, "jones", "Rupert Jones", kind="person", extra=roles)
+    archive.article("early", date="2016-11-27", body="Rupert Jones spoke.")
+    archive.article("late", date="2020-02-01", body="Rupert Jones spoke.")
+    archive.article("between", date="2018-05-01", body="Rupert Jones spoke.")
+    archive.build()
+    role = lambda slug: body_of(archive, slug).select_one(".sidenote-role")  # noqa: E731
+    assert role("early").get_text() == "Deputy commander, US-led coalition (as of 27 November 2016)"
+    assert role("late").get_text() == "Commander, field army (as of 1 February 2020)"
+    assert role("between") is None
+
+
+def test_footnotes_become_side_notes_in_the_same_numbering(places):
+    places.article("a", body="Mosul fell.[^n] Trump spoke.^[An inline *note*.]\n\n[^n]: The first note.\n")
+    places.build()
+    body = body_of(places)
+    notes = body.select(".sidenote")
+    assert [n.select_one(".sidenote-marker").get_text() for n in notes] == ["1", "2", "3", "4"]
+    assert notes[1].select_one(".sidenote-footnote").get_text() == "The first note."
+    assert notes[3].select_one(".sidenote-footnote em").get_text() == "note"
+    assert body.select(".footnotes, hr.footnotes-sep") == []
+
+
+def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):
+    places.article("a", body="Mosul fell.[^n]\n\n[^n]: A note.\n")
+    places.build()
+    body = body_of(places)
+    for paragraph in body.find_all("p"):
+        assert paragraph.find(BLOCK_ELEMENTS) is None
+    for toggle in body.select("input.sidenote-toggle"):
+        label = body.find("label", attrs={"for": toggle["id"]})
+        assert label is not None and toggle["type"] == "checkbox"
+    for link in body.select("a[aria-describedby]"):
+        assert body.find(id=link["aria-describedby"])["role"] == "note"
+
+
+def test_entity_page_lists_articles_with_snippet_and_count(places):
+    places.article("a", title="First", date="2020-01-01", body="Before it. Troops entered Mosul today. Mosul again.")
+    places.article("b", title="Second", date="2021-01-01", body="Mosul once.")
+    places.build()
+    page = places.html("entities/mosul/index.html")
+    items = page.select(".mention-item")
+    assert [i.select_one("h3").get_text() for i in items] == ["Second", "First"]
+    assert "2 mentions" in items[1].select_one(".meta").get_text()
+    snippet = items[1].select_one(".snippet")
+    assert snippet.get_text() == "Troops entered Mosul today."
+    assert snippet.find("mark").get_text() == "Mosul"
+
+
+def test_entity_page_shows_facts_description_and_links(archive):
+    entity(
+        archive,
+        "jones",
+        "Rupert Jones",
+        kind="person",
+        aliases=["Maj Gen Jones"],
+        summary="An officer.",
+        extra="links:\n  Wikipedia: https://en.wikipedia.org/wiki/X\nroles:\n  - title: Deputy\n    from: '2016'\n    to: '2017'\n",
+        body="Rupert Jones served near [[mosul]].",
+    )
+    entity(archive, "mosul", "Mosul")
+    archive.build()
+    page = archive.html("entities/jones/index.html")
+    assert page.find("h1").get_text() == "Rupert Jones"
+    facts = {dt.get_text(): dd.get_text(" ", strip=True) for dt, dd in zip(page.select(".facts dt"), page.select(".facts dd"))}
+    assert facts["Also known as"] == "Maj Gen Jones"
+    assert facts["Roles"] == "Deputy (2016 – 2017)"
+    assert page.select_one(".external-links a")["href"] == "https://en.wikipedia.org/wiki/X"
+    description = page.select_one(".description")
+    assert mentioned(description) == [("mosul", "Mosul")], "the description is annotated, but never links to itself"
+
+
+def test_often_mentioned_with_counts_shared_articles(places):
+    entity(places, "raqqa", "Raqqa")
+    places.article("a", body="Mosul and Raqqa.")
+    places.article("b", body="Mosul and Raqqa and Trump.")
+    places.build()
+    page = places.html("entities/mosul/index.html")
+    chips = [(a.get_text(), a.find_next_sibling("span").get_text()) for a in page.select("#mentioned-with ~ ul a")]
+    assert chips == [("Raqqa", "×2"), ("Donald Trump", "×1")]
+
+
+def test_long_mention_lists_are_paginated(places):
+    for number in range(105):
+        places.article(f"a{number:03d}", title=f"A{number:03d}", body="Mosul.")
+    places.build()
+    first = places.html("entities/mosul/index.html")
+    second = places.html("entities/mosul/page/2/index.html")
+    assert len(first.select(".mention-item")) == 100 and len(second.select(".mention-item")) == 5
+    assert first.select_one('.pagination a[rel="next"]')["href"] == "/entities/mosul/page/2/"
+    assert second.select_one('.pagination a[rel="prev"]')["href"] == "/entities/mosul/"
+
+
+def test_entity_index_groups_by_kind_with_counts(places):
+    places.article("a", body="Mosul.")
+    places.build()
+    page = places.html("entities/index.html")
+    assert [h.contents[0].strip() for h in page.select("main h2")] == ["Person", "Place"]
+    mosul = page.find("a", string="Mosul")
+    assert mosul.find_next_sibling("span").get_text() == "1 article"
+
+
+def test_linked_data_for_entities_and_articles(archive):
+    entity(archive, "jones", "Rupert Jones", kind="person", extra="links:\n  Wikipedia: https://en.wikipedia.org/wiki/X\n")
+    archive.article("a", body="Rupert Jones spoke.")
+    archive.build()
+    person = json.loads(archive.html("entities/jones/index.html").find("script", type="application/ld+json").string)
+    assert (person["@type"], person["name"], person["sameAs"]) == ("Person", "Rupert Jones", ["https://en.wikipedia.org/wiki/X"])
+    news = json.loads(archive.html("articles/a/index.html").find("script", type="application/ld+json").string)
+    assert news["@type"] == "NewsArticle"
+    assert news["mentions"] == [{"@type": "Person", "name": "Rupert Jones", "url": "https://example.org/entities/jones/"}]
+
+
+def test_pages_carry_hover_card_data_for_their_entity_links(places):
+    places.article("a", body="Mosul.")
+    places.build()
+    page = places.html("articles/a/index.html")
+    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    assert cards["mosul"] == {"kind": "Place", "name": "Mosul", "summary": "A city in northern Iraq.", "url": "/entities/mosul/"}
+    linked = {a["data-entity"] for a in page.select("a[data-entity]")}
+    assert linked <= set(cards)
+
+
+def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
+    entity(archive, "x", "Xeno", summary="<img src=x onerror=alert(1)></script><script>alert(2)</script>")
+    archive.article("a", body="Xeno.")
+    archive.build()
+    page = archive.html("articles/a/index.html")
+    assert page.find("img") is None
+    assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
+    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    assert cards["x"]["summary"].startswith("<img")
