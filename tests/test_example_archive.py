@@ -1,0 +1,79 @@
+"""The repository's own example archive builds, links up, and annotates its seed article."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import Archive
+from sitecheck import broken_links
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SEED_SLUG = "islamic-state-retreat-reveals-terror-plots"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Archive:
+    root = tmp_path_factory.mktemp("example")
+    for name in ("content", "templates"):
+        shutil.copytree(REPOSITORY / name, root / name)
+    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
+    archive = Archive(root)
+    archive.result = archive.build()
+    return archive
+
+
+def test_example_archive_builds_without_warnings(example):
+    assert [str(w) for w in example.result.warnings] == []
+
+
+def test_example_archive_has_the_expected_pages(example):
+    for page in ("index.html", f"articles/{SEED_SLUG}/index.html", "archive/index.html", "archive/2016/index.html",
+                 "tags/index.html", "entities/index.html", "404.html"):
+        assert (example.out / page).is_file(), page
+
+
+def test_every_internal_link_of_the_example_resolves(example):
+    assert broken_links(example.out, "https://example.org/archive/") == []
+
+
+def test_example_uses_its_own_colophon_override(example):
+    colophon = example.html("index.html").select_one(".colophon").get_text()
+    assert "an example archive built with sitegen" in colophon
+
+
+def test_seed_article_has_a_side_note_at_the_first_mention_of_each_entity_it_names(example):
+    body = example.html(f"articles/{SEED_SLUG}/index.html").select_one(".article-body")
+    text = body.get_text()
+    noted = [a["data-entity"] for a in body.select("a.mention[aria-describedby]")]
+    assert len(noted) == len(set(noted)), "one side-note per entity"
+    expected = set()
+    for path in sorted((REPOSITORY / "content/entities").glob("*.md")):
+        front = path.read_text(encoding="utf-8").split("---")[1]
+        names = [line.split(":", 1)[1].strip().strip('"') for line in front.splitlines() if line.startswith("name:")]
+        aliases_line = next((line for line in front.splitlines() if line.startswith("aliases:")), "aliases: []")
+        aliases = [a.strip().strip('"') for a in aliases_line.split(":", 1)[1].strip(" []").split(",") if a.strip()]
+        if any(name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names + aliases):
+            expected.add(path.stem)
+    assert len(expected) >= 12
+    assert expected <= set(noted)
+
+
+def test_each_entity_page_lists_the_seed_article_with_its_snippet(example):
+    body = example.html(f"articles/{SEED_SLUG}/index.html").select_one(".article-body")
+    for link in body.select("a.mention[aria-describedby]"):
+        page = example.html(f"entities/{link['data-entity']}/index.html")
+        item = page.select_one(".mention-item")
+        assert item.select_one("h3 a")["href"] == f"/archive/articles/{SEED_SLUG}/"
+        assert item.select_one("mark").get_text() == link.get_text()
+
+
+def test_seed_article_shows_the_role_held_at_publication(example):
+    body = example.html(f"articles/{SEED_SLUG}/index.html").select_one(".article-body")
+    jones = body.select_one('a[data-entity="rupert-jones"]')
+    role = body.find(id=jones["aria-describedby"]).select_one(".sidenote-role")
+    assert role.get_text().startswith("Deputy Commander")
+    assert role.get_text().endswith("(as of 27 November 2016)")
