@@ -27,7 +27,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from sitegen.errors import Diagnostic
 from sitegen.matcher import PhraseIndex
-from sitegen.models import Archive, Article, Entity, Role
+from sitegen.models import Archive, Article, Entity, Role, Term
+from sitegen.timeline import TimelineEntry
 from sitegen.urls import Urls
 
 ENTITY_KIND_LABELS = {
@@ -50,9 +51,11 @@ class Catalog:
     """
 
     entities: dict[str, Entity]
-    index: PhraseIndex
+    index: PhraseIndex  # entity names and aliases -> entity ids
     urls: Urls
     repeat_links: bool = False
+    terms: dict[str, Term] = field(default_factory=dict)
+    term_index: PhraseIndex = field(default_factory=PhraseIndex)  # term names -> term ids
 
 
 def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> tuple[Catalog, list[Diagnostic]]:
@@ -75,7 +78,12 @@ def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> t
                     "warning",
                 )
             )
-    return Catalog(entities, index, urls, repeat_links), warnings
+    term_index = PhraseIndex()
+    for term in archive.terms:
+        for name in (term.term, *term.aliases):
+            term_index.add(name, term.id, case_sensitive=term.case_sensitive)
+    terms = {term.id: term for term in archive.terms}
+    return Catalog(entities, index, urls, repeat_links, terms, term_index), warnings
 
 
 # --- results ---------------------------------------------------------------------------
@@ -103,6 +111,7 @@ class AnnotatedArticle:
     body_html: str
     mentions: tuple[Mention, ...]  # in order of first mention
     diagnostics: tuple[Diagnostic, ...] = ()
+    terms: tuple[tuple[str, int], ...] = ()  # (term id, occurrences), in order of first use
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -169,9 +178,13 @@ class _Document:
     day: dt.date | None
     listed: frozenset[str]
     exclude: str | None = None
+    side_notes: bool = True  # False where notes have no margin (timeline entries)
+    id_prefix: str = ""  # keeps element ids unique when several fragments share a page
     notes: int = 0
     seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
     footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
+    terms_seen: set[str] = field(default_factory=set)
+    term_counts: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     snippets: dict[str, Snippet] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -192,7 +205,8 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     body_html = markdown_parser().render(article.body, {"sitegen": document})
     order = list(document.counts)
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i)) for i in order)
-    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics))
+    terms = tuple(document.term_counts.items())
+    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +227,22 @@ def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFr
         exclude=entity.id,
     )
     body_html = markdown_parser().render(entity.body, {"sitegen": document})
+    return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
+
+
+def annotate_fragment(text: str, path: str, line: int, catalog: Catalog, id_prefix: str) -> AnnotatedFragment:
+    """Markdown that shares its page with others (a timeline entry): links and
+    term marks, but no side-notes, and ids made unique with `id_prefix`."""
+    document = _Document(
+        catalog=catalog,
+        path=path,
+        body_line=line,
+        day=None,
+        listed=frozenset(),
+        side_notes=False,
+        id_prefix=id_prefix,
+    )
+    body_html = markdown_parser().render(text, {"sitegen": document})
     return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
 
 
@@ -371,23 +401,61 @@ def _html_nesting(tag: str) -> int:
 
 def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
     combined = "".join(t.content if t.type == "text" else "\n" for t in run)
-    matches = document.catalog.index.find(combined)
-    if not matches:
+    catalog = document.catalog
+    # Entities first; glossary terms only in the text between entity names,
+    # so that where the two overlap the entity wins.
+    pieces: list[tuple[int, int, str]] = []  # (start, end, html)
+    gap_start = 0
+    for match in catalog.index.find(combined):
+        pieces += _term_pieces(combined, gap_start, match.start, document)
+        gap_start = match.end
+        entity_id = _choose(match.targets, document)
+        if entity_id is not None:
+            text = combined[match.start : match.end]
+            pieces.append((match.start, match.end, _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)))
+    pieces += _term_pieces(combined, gap_start, len(combined), document)
+    if not pieces:
         return run
     out: list[Token] = []
     position = 0
-    for match in matches:
-        entity_id = _choose(match.targets, document)
-        if entity_id is None:
-            continue
-        out.extend(_split_breaks(combined[position : match.start]))
-        text = combined[match.start : match.end]
-        out.append(_html(_mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)))
-        position = match.end
-    if position == 0:
-        return run
+    for start, end, markup in pieces:
+        out.extend(_split_breaks(combined[position:start]))
+        out.append(_html(markup))
+        position = end
     out.extend(_split_breaks(combined[position:]))
     return out
+
+
+def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[tuple[int, int, str]]:
+    catalog = document.catalog
+    if start >= end or not catalog.terms:
+        return []
+    pieces = []
+    for match in catalog.term_index.find(text[start:end]):
+        if len(match.targets) != 1:
+            continue  # a name two terms share marks neither (reported when loading)
+        term_id = match.targets[0]
+        document.term_counts[term_id] = document.term_counts.get(term_id, 0) + 1
+        if term_id in document.terms_seen:
+            continue
+        document.terms_seen.add(term_id)
+        shown = text[start + match.start : start + match.end]
+        pieces.append((start + match.start, start + match.end, _term_html(catalog.terms[term_id], shown, document)))
+    return pieces
+
+
+def _term_html(term: Term, shown: str, document: _Document) -> str:
+    """A marked term: a link to its glossary entry and a definition that CSS
+    shows on hover and focus; screen readers get it as the link's description."""
+    urls = document.catalog.urls
+    href = html.escape(urls.url(urls.glossary_path()) + "#" + term.id)
+    tip_id = f"{document.id_prefix}def-{term.id}"
+    definition = render_inline_markdown(term.definition)
+    return (
+        f'<a class="term" href="{href}" data-term="{term.id}" aria-describedby="{tip_id}">{html.escape(shown)}</a>'
+        f'<span class="term-tip" role="tooltip" id="{tip_id}">'
+        f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}</span>'
+    )
 
 
 def _split_breaks(text: str) -> Iterable[Token]:
@@ -451,12 +519,14 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     if not first and not catalog.repeat_links:
         return shown
     attributes = f'class="mention" href="{url}" data-entity="{entity_id}"'
-    if not first or in_table:
+    if not first or in_table or not document.side_notes:
+        if not document.side_notes:
+            document.seen.add(entity_id)  # the first link stands in for the note
         return f"<a {attributes}>{shown}</a>"
     document.seen.add(entity_id)
     number = document.next_note()
-    link = f'<a {attributes} aria-describedby="sn-{number}">{shown}</a>'
-    return link + _sidenote(number, _entity_note_body(entity, document.day))
+    link = f'<a {attributes} aria-describedby="{document.id_prefix}sn-{number}">{shown}</a>'
+    return link + _sidenote(number, _entity_note_body(entity, document.day), document.id_prefix)
 
 
 def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
@@ -475,12 +545,13 @@ def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
     return "".join(parts)
 
 
-def _sidenote(number: int, body_html: str) -> str:
+def _sidenote(number: int, body_html: str, id_prefix: str = "") -> str:
     """A numbered note: a marker, a toggle for narrow screens, and the note itself."""
+    note_id = f"{id_prefix}sn-{number}"
     return (
-        f'<input type="checkbox" class="sidenote-toggle" id="sn-toggle-{number}" aria-label="Show note {number}">'
-        f'<label class="sidenote-number" for="sn-toggle-{number}">{number}</label>'
-        f'<span class="sidenote margin-note" id="sn-{number}" role="note">'
+        f'<input type="checkbox" class="sidenote-toggle" id="{note_id}-toggle" aria-label="Show note {number}">'
+        f'<label class="sidenote-number" for="{note_id}-toggle">{number}</label>'
+        f'<span class="sidenote margin-note" id="{note_id}" role="note">'
         f'<span class="sidenote-marker" aria-hidden="true">{number}</span> {body_html}</span>'
     )
 
@@ -490,10 +561,10 @@ def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str])
     assigned = document.footnote_numbers
     if note_id in assigned:
         number = assigned[note_id]
-        return f'<a class="note-ref" href="#sn-{number}" aria-label="See note {number}">{number}</a>'
+        return f'<a class="note-ref" href="#{document.id_prefix}sn-{number}" aria-label="See note {number}">{number}</a>'
     number = document.next_note()
     assigned[note_id] = number
-    return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>')
+    return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
 
 
 # --- snippets ----------------------------------------------------------------------------
@@ -520,3 +591,36 @@ def _snippet(plain: str, start: int, end: int) -> Snippet:
     if len(after) > after_room:
         after = after[:after_room].rstrip() + "…"
     return Snippet(before, plain[start:end], after)
+
+
+# --- the whole archive ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Annotations:
+    """Every annotated fragment of the archive: the output of this stage."""
+
+    articles: dict[str, AnnotatedArticle]  # by slug
+    entity_descriptions: dict[str, AnnotatedFragment]  # by entity id
+    timeline: tuple[TimelineEntry, ...]
+    event_descriptions: dict[str, AnnotatedFragment]  # by timeline anchor
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        fragments = (*self.articles.values(), *self.entity_descriptions.values(), *self.event_descriptions.values())
+        return [d for fragment in fragments for d in fragment.diagnostics]
+
+
+def annotate_archive(archive: Archive, catalog: Catalog, timeline: list[TimelineEntry]) -> Annotations:
+    return Annotations(
+        articles={article.slug: annotate_article(article, catalog) for article in archive.articles},
+        entity_descriptions={entity.id: annotate_entity_description(entity, catalog) for entity in archive.entities},
+        timeline=tuple(timeline),
+        event_descriptions={
+            entry.anchor: annotate_fragment(
+                entry.event.description, entry.event.pos.path, entry.event.pos.line or 1, catalog, entry.anchor + "-"
+            )
+            for entry in timeline
+            if entry.event.description
+        },
+    )

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.annotate import annotate_article, annotate_entity_description, build_catalog
+from sitegen.annotate import annotate_archive, build_catalog
 from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.load import CONTENT_DIR, load_archive
 from sitegen.pages import Page, plan_pages, site_view
+from sitegen.timeline import collect_timeline
 from sitegen.render import THEME_DIR, render_page, template_environment
 from sitegen.urls import Urls
 from sitegen.write import StagedOutput, check_output_folder, safe_relative_path
@@ -86,12 +87,11 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
     urls = Urls(settings.site.base_url, settings.base_path)
     catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
     problems.extend(collisions)
-    annotated = {article.slug: annotate_article(article, catalog) for article in archive.articles}
-    descriptions = {entity.id: annotate_entity_description(entity, catalog) for entity in archive.entities}
-    for result in (*annotated.values(), *descriptions.values()):
-        problems.extend(result.diagnostics)
+    timeline = collect_timeline(archive, settings.timeline.articles)
+    annotations = annotate_archive(archive, catalog, timeline)
+    problems.extend(annotations.diagnostics)
     problems.raise_if_errors()
-    pages = plan_pages(archive, annotated, descriptions, settings, problems)
+    pages = plan_pages(archive, annotations, settings, problems)
 
     # Every output path is claimed before anything is written, so that a static
     # file can never silently replace a generated page (or the reverse).

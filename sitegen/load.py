@@ -460,6 +460,7 @@ def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
 
     _check_duplicate_slugs(articles, problems)
     _check_duplicate_terms(terms, problems)
+    _check_term_name_collisions(terms, problems)
     _check_references(articles, entities, terms, events, problems, entities_lines)
     articles.sort(key=_newest_first)
     return Archive(
@@ -505,6 +506,28 @@ def _check_duplicate_terms(terms: list[Term], problems: Problems) -> None:
             )
         else:
             seen[term.id] = term
+
+
+def _check_term_name_collisions(terms: list[Term], problems: Problems) -> None:
+    """Two terms answering to one name: neither can be marked there, so say so."""
+    owners: dict[str, list[tuple[Term, str]]] = {}
+    for term in terms:
+        for name in dict.fromkeys((term.term, *term.aliases)):
+            owners.setdefault(unicodedata.normalize("NFC", name).casefold(), []).append((term, name))
+    for claims in owners.values():
+        for index, (term, name) in enumerate(claims):
+            for other, other_name in claims[:index]:
+                if other.id == term.id:
+                    continue
+                # Case-sensitive names only collide when they are spelled alike.
+                if term.case_sensitive and other.case_sensitive and name != other_name:
+                    continue
+                problems.warning(
+                    term.pos.path,
+                    term.pos.line,
+                    f"term {term.term!r}: the name {name!r} is also a name of term {other.term!r} "
+                    f"(at {other.pos}); it is marked for neither: remove it from one of them",
+                )
 
 
 def _check_references(articles, entities, terms, events, problems: Problems, entities_lines: dict[str, int]) -> None:

@@ -12,12 +12,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sitegen.annotate import ENTITY_KIND_LABELS, AnnotatedArticle, AnnotatedFragment, Snippet
+from sitegen.annotate import ENTITY_KIND_LABELS, AnnotatedArticle, Annotations, Snippet, render_inline_markdown
 from sitegen.config import Settings
 from sitegen.dates import MONTHS
 from sitegen.errors import Problems
 from sitegen.models import ENTITY_KINDS, Archive, Article, Entity
 from sitegen.slugs import slugify
+from sitegen.timeline import PUBLICATION, TimelineEntry, display_date
 from sitegen.urls import Urls
 
 HOME_LATEST = 20
@@ -122,6 +123,46 @@ class EntityView:
     mentions: tuple[MentionView, ...]  # this page's share
     pagination: Pagination
     co_mentions: tuple[EntityLink, ...]
+    events: tuple[EventView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    anchor: str
+    url: str  # the entry on the timeline page
+    date_iso: str
+    date_display: str
+    title: str
+    kind: str  # "event" or "publication"
+    description_html: str
+    entities: tuple[EntityLink, ...]
+    articles: tuple[Link, ...]
+    entity_ids: str  # space-separated, for the timeline filter
+    entity_kinds: str  # space-separated
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineYear:
+    year: int
+    anchor: str
+    events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermView:
+    id: str
+    term: str
+    definition_html: str
+    aliases: tuple[str, ...]
+    see: tuple[Link, ...]
+    used_in: tuple[tuple[ArticleCard, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterGroup:
+    letter: str
+    anchor: str
+    terms: tuple[TermView, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +176,7 @@ class ArticleView:
     body_html: str
     extra: Mapping[str, Any]
     entity_groups: tuple[EntityGroup, ...] = ()
+    events: tuple[EventView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +243,8 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
             NavItem("home", "Home", urls.url("")),
             NavItem("archive", "Archive", urls.url(urls.archive_path())),
             NavItem("entities", "Entities", urls.url(urls.entities_path())),
+            NavItem("timeline", "Timeline", urls.url(urls.timeline_path())),
+            NavItem("glossary", "Glossary", urls.url(urls.glossary_path())),
             NavItem("tags", "Tags", urls.url(urls.tags_path())),
         ),
     )
@@ -351,17 +395,13 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
     return json_for_script(data)
 
 
-def plan_pages(
-    archive: Archive,
-    annotated: Mapping[str, AnnotatedArticle],
-    entity_descriptions: Mapping[str, AnnotatedFragment],
-    settings: Settings,
-    problems: Problems,
-) -> list[Page]:
+def plan_pages(archive: Archive, annotations: Annotations, settings: Settings, problems: Problems) -> list[Page]:
     urls = Urls(settings.site.base_url, settings.base_path)
+    annotated = annotations.articles
     cards = {a.slug: article_card(a, urls) for a in archive.articles}
     entities = {e.id: e for e in archive.entities}
     usage = entity_usage(archive, annotated)
+    events = _event_views(annotations, entities, cards, urls)
     pages: list[Page] = []
     years = _year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems)
@@ -388,8 +428,13 @@ def plan_pages(
         )
     )
     for article in archive.articles:
-        pages.append(_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities, settings, urls))
-    pages += _entity_pages(archive, usage, entity_descriptions, cards, settings, urls)
+        tied = tuple(e for e in events if article.slug in e.article_slugs and e.view.kind != PUBLICATION)
+        pages.append(
+            _article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities, tied, settings, urls)
+        )
+    pages += _entity_pages(archive, usage, annotations.entity_descriptions, events, cards, settings, urls)
+    pages.append(_timeline_page(events, entities, settings, urls))
+    pages.append(_glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += _archive_pages(archive, years, settings, urls)
     pages += _tag_pages(tags, tag_links, cards, settings, urls)
     pages.append(
@@ -405,7 +450,7 @@ def plan_pages(
     return pages
 
 
-def _article_page(article, annotation, card, tag_links, entities, settings, urls) -> Page:
+def _article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
     counts = {m.entity_id: m.count for m in annotation.mentions}
     involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
     view = ArticleView(
@@ -418,6 +463,7 @@ def _article_page(article, annotation, card, tag_links, entities, settings, urls
         body_html=annotation.body_html,
         extra=article.extra,
         entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
+        events=tuple(e.view for e in events),
     )
     return Page(
         path=urls.article_path(article.slug),
@@ -434,7 +480,7 @@ def _article_page(article, annotation, card, tag_links, entities, settings, urls
     )
 
 
-def _entity_pages(archive, usage: EntityUsage, descriptions, cards, settings, urls) -> list[Page]:
+def _entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
     entities = {e.id: e for e in archive.entities}
     pages = []
     index_links = []
@@ -444,6 +490,7 @@ def _entity_pages(archive, usage: EntityUsage, descriptions, cards, settings, ur
         index_links.append(entity_link(entity, urls, len(mentioned)))
         co = sorted(usage.co_mentions.get(entity.id, Counter()).items(), key=lambda item: (-item[1], item[0]))
         co_links = tuple(entity_link(entities[i], urls, n) for i, n in co[:CO_MENTIONS_SHOWN])
+        entity_events = tuple(e.view for e in events if entity.id in e.entity_ids)
         total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
         for number in range(1, total_pages + 1):
             chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
@@ -466,6 +513,7 @@ def _entity_pages(archive, usage: EntityUsage, descriptions, cards, settings, ur
                     next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
                 ),
                 co_mentions=co_links,
+                events=entity_events if number == 1 else (),
             )
             card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
             pages.append(
@@ -496,6 +544,117 @@ def _entity_pages(archive, usage: EntityUsage, descriptions, cards, settings, ur
         ),
     )
     return pages
+
+
+@dataclass(frozen=True, slots=True)
+class _PlacedEvent:
+    """An event view with the keys pages select events by."""
+
+    view: EventView
+    entity_ids: frozenset[str]  # named by the event or mentioned in its description
+    article_slugs: tuple[str, ...]
+    year: int
+
+
+def _event_views(annotations: Annotations, entities, cards, urls: Urls) -> list[_PlacedEvent]:
+    timeline_url = urls.url(urls.timeline_path())
+    placed = []
+    for entry in annotations.timeline:
+        event = entry.event
+        fragment = annotations.event_descriptions.get(entry.anchor)
+        ids = [i for i in dict.fromkeys((*event.entity_ids, *(fragment.entity_ids if fragment else ()))) if i in entities]
+        linked = tuple(sorted((entity_link(entities[i], urls) for i in ids), key=lambda e: (e.name.casefold(), e.id)))
+        view = EventView(
+            anchor=entry.anchor,
+            url=f"{timeline_url}#{entry.anchor}",
+            date_iso=event.date.iso,
+            date_display=display_date(event.date, event.end, event.circa),
+            title=event.title,
+            kind=entry.kind,
+            description_html=fragment.html if fragment else "",
+            entities=linked,
+            articles=tuple(Link(cards[slug].title, cards[slug].url) for slug in event.article_slugs if slug in cards),
+            entity_ids=" ".join(sorted(ids)),
+            entity_kinds=" ".join(sorted({entities[i].kind for i in ids})),
+        )
+        placed.append(_PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year))
+    return placed
+
+
+def _timeline_page(events: list[_PlacedEvent], entities, settings, urls) -> Page:
+    by_year: dict[int, list[EventView]] = defaultdict(list)
+    for event in events:
+        by_year[event.year].append(event.view)
+    years = tuple(TimelineYear(year, f"year-{year}", tuple(by_year[year])) for year in sorted(by_year))
+    named = sorted({i for event in events for i in event.entity_ids}, key=lambda i: (entities[i].name.casefold(), i))
+    kinds = [kind for kind in ENTITY_KINDS if any(entities[i].kind == kind for i in named)]
+    return Page(
+        path=urls.timeline_path(),
+        template="timeline.html",
+        title="Timeline",
+        description=f"Dated events of {settings.site.title}, with the people, places and articles they involve.",
+        section="timeline",
+        data={
+            "years": years,
+            "filter_kinds": tuple(Link(ENTITY_KIND_LABELS[k], k) for k in kinds),
+            "filter_entities": tuple(entity_link(entities[i], urls) for i in named),
+            "entity_cards": entity_cards_json(named, entities, urls),
+        },
+    )
+
+
+def _glossary_letter(term: str) -> str:
+    first = slugify(term[:1]).upper()[:1]
+    return first if "A" <= first <= "Z" else "#"
+
+
+def _glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
+    terms = {t.id: t for t in archive.terms}
+    used_in: dict[str, list[tuple[ArticleCard, int]]] = defaultdict(list)
+    for article in archive.articles:  # newest first
+        for term_id, count in annotated[article.slug].terms:
+            used_in[term_id].append((cards[article.slug], count))
+    glossary_url = urls.url(urls.glossary_path())
+
+    def see_link(ref: str) -> Link:
+        if ref in entities:
+            return Link(entities[ref].name, urls.url(urls.entity_path(ref)))
+        return Link(terms[ref].term, f"{glossary_url}#{ref}")
+
+    views = [
+        TermView(
+            id=term.id,
+            term=term.term,
+            definition_html=render_inline_markdown(term.definition),
+            aliases=term.aliases,
+            see=tuple(see_link(ref) for ref in term.see if ref in entities or ref in terms),
+            used_in=tuple(used_in.get(term.id, ())),
+        )
+        for term in sorted(archive.terms, key=lambda t: (t.term.casefold(), t.id))
+    ]
+    groups: dict[str, list[TermView]] = defaultdict(list)
+    for view in views:
+        groups[_glossary_letter(view.term)].append(view)
+    letters = [*(chr(c) for c in range(ord("A"), ord("Z") + 1)), "#"]
+    letter_groups = tuple(
+        LetterGroup(letter, "letter-" + ("other" if letter == "#" else letter.lower()), tuple(groups[letter]))
+        for letter in letters
+        if groups.get(letter)
+    )
+    anchors = {group.letter: group.anchor for group in letter_groups}
+    return Page(
+        path=urls.glossary_path(),
+        template="glossary.html",
+        title="Glossary",
+        description=f"Ranks, abbreviations and terms used in {settings.site.title}, explained.",
+        section="glossary",
+        data={
+            "groups": letter_groups,
+            # The jump bar: every letter, linked where terms exist.
+            "letters": tuple(Link(letter, f"#{anchors[letter]}" if letter in anchors else "") for letter in letters),
+            "entity_cards": entity_cards_json([r for t in archive.terms for r in t.see if r in entities], entities, urls),
+        },
+    )
 
 
 def _archive_pages(archive, years, settings, urls) -> list[Page]:

@@ -47,6 +47,14 @@ class Urls:
     def entity_path(entity_id: str) -> str:
         return f"entities/{entity_id}/"
 
+    @staticmethod
+    def glossary_path() -> str:
+        return "glossary/"
+
+    @staticmethod
+    def timeline_path() -> str:
+        return "timeline/"
+
     # URLs ---------------------------------------------------------------------
     def url(self, page_path: str) -> str:
         """Root-relative URL of a page path, under the base path."""

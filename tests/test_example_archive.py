@@ -49,7 +49,7 @@ def test_seed_article_has_a_side_note_at_the_first_mention_of_each_entity_it_nam
     body = example.html(f"articles/{SEED_SLUG}/index.html").select_one(".article-body")
     noted = [a["data-entity"] for a in body.select("a.mention[aria-describedby]")]
     assert len(noted) == len(set(noted)), "one side-note per entity"
-    for note in body.select(".sidenote"):
+    for note in body.select(".sidenote, .term-tip"):
         note.decompose()
     text = body.get_text()
     expected = set()
