@@ -16,8 +16,30 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+@cache
+def _token_pattern() -> re.Pattern[str]:
+    """Word runs include combining marks (categories Mn, Mc, Me).
+
+    Python's `\\w` leaves out combining marks, so a decomposed "Zoë" (e and
+    U+0308) would split into "Zoe" and a mark, and "Zoe" would match inside it;
+    Devanagari and Thai vowel signs would split words the same way. Built on
+    first use: scanning the code points takes a few milliseconds.
+    """
+    ranges: list[str] = []
+    start = previous = None
+    for code in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
+            if start is None:
+                start = code
+            previous = code
+        elif start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{previous:08x}")
+            start = None
+    marks = "".join(ranges)
+    return re.compile(rf"[\w{marks}]+|[^\w\s{marks}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +52,7 @@ class Phrase:
 
 def phrase_of(text: str, *, fold: bool = False) -> Phrase | None:
     text = unicodedata.normalize("NFC", text)
-    matches = list(_TOKEN.finditer(text))
+    matches = list(_token_pattern().finditer(text))
     if not matches:
         return None
     tokens = tuple(m.group().casefold() if fold else m.group() for m in matches)
@@ -87,7 +109,7 @@ class PhraseIndex:
         """Leftmost-longest, non-overlapping matches in `text`."""
         if not self._exact and not self._folded:
             return []
-        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        spans = [(m.start(), m.end()) for m in _token_pattern().finditer(text)]
         tokens = [text[s:e] for s, e in spans]
         folded = [t.casefold() for t in tokens] if self._folded else tokens
         found: list[Match] = []

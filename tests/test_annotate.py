@@ -319,3 +319,11 @@ def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
     assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
     cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
     assert cards["x"]["summary"].startswith("<img")
+
+
+def test_a_name_does_not_match_inside_a_word_spelled_with_combining_marks(archive):
+    entity(archive, "zoe", "Zoe")
+    archive.article("a", body="Zoe\u0308 is another name; Zoe is this one.")
+    archive.build()
+    assert len(mentioned(body_of(archive))) == 1
+    assert body_of(archive).select_one("a.mention").previous_sibling.endswith("another name; ")

@@ -6,6 +6,7 @@
 // and Escape closes it.
 (function () {
   "use strict";
+  setUpTimelineFilter();
   var source = document.getElementById("sitegen-entity-cards");
   if (!source) return;
   var cards;
@@ -78,3 +79,43 @@
     if (event.key === "Escape" && !card.hidden) hide();
   });
 })();
+
+// Timeline filter: narrows the timeline by entity kind and by entity without
+// reloading. The form is hidden in the page and only shown here, so readers
+// without JavaScript see the whole timeline and no dead controls.
+function setUpTimelineFilter() {
+  "use strict";
+  var form = document.getElementById("timeline-filter");
+  if (!form) return;
+  var kind = document.getElementById("timeline-filter-kind");
+  var entity = document.getElementById("timeline-filter-entity");
+  var count = document.getElementById("timeline-filter-count");
+  var events = Array.prototype.slice.call(document.querySelectorAll(".timeline .event"));
+  var years = Array.prototype.slice.call(document.querySelectorAll(".timeline-year"));
+
+  function words(element, name) {
+    var value = element.getAttribute(name) || "";
+    return value ? value.split(" ") : [];
+  }
+
+  function apply() {
+    var shown = 0;
+    events.forEach(function (event) {
+      var visible =
+        (!kind.value || words(event, "data-kinds").indexOf(kind.value) !== -1) &&
+        (!entity.value || words(event, "data-entities").indexOf(entity.value) !== -1);
+      event.hidden = !visible;
+      if (visible) shown += 1;
+    });
+    years.forEach(function (year) {
+      year.hidden = !year.querySelector(".event:not([hidden])");
+    });
+    count.textContent = kind.value || entity.value ? shown + " of " + events.length + " events" : "";
+  }
+
+  form.hidden = false;
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+  });
+}
