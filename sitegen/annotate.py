@@ -453,7 +453,7 @@ def _term_html(term: Term, shown: str, document: _Document) -> str:
     definition = render_inline_markdown(term.definition)
     return (
         f'<a class="term" href="{href}" data-term="{term.id}" aria-describedby="{tip_id}">{html.escape(shown)}</a>'
-        f'<span class="term-tip" role="tooltip" id="{tip_id}">'
+        f'<span class="term-tip" role="tooltip" id="{tip_id}" data-pagefind-ignore>'
         f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}</span>'
     )
 
@@ -526,7 +526,7 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     document.seen.add(entity_id)
     number = document.next_note()
     link = f'<a {attributes} aria-describedby="{document.id_prefix}sn-{number}">{shown}</a>'
-    return link + _sidenote(number, _entity_note_body(entity, document.day), document.id_prefix)
+    return link + _sidenote(number, _entity_note_body(entity, document.day), document.id_prefix, searchable=False)
 
 
 def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
@@ -545,13 +545,19 @@ def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
     return "".join(parts)
 
 
-def _sidenote(number: int, body_html: str, id_prefix: str = "") -> str:
-    """A numbered note: a marker, a toggle for narrow screens, and the note itself."""
+def _sidenote(number: int, body_html: str, id_prefix: str = "", searchable: bool = True) -> str:
+    """A numbered note: a marker, a toggle for narrow screens, and the note itself.
+
+    Entity notes repeat the entity's summary, which the search index already
+    has on the entity's own page, so they are kept out of the article's text
+    (`searchable=False`); footnotes are the author's words and stay in.
+    """
     note_id = f"{id_prefix}sn-{number}"
+    ignore = "" if searchable else " data-pagefind-ignore"
     return (
         f'<input type="checkbox" class="sidenote-toggle" id="{note_id}-toggle" aria-label="Show note {number}">'
         f'<label class="sidenote-number" for="{note_id}-toggle">{number}</label>'
-        f'<span class="sidenote margin-note" id="{note_id}" role="note">'
+        f'<span class="sidenote margin-note" id="{note_id}" role="note"{ignore}>'
         f'<span class="sidenote-marker" aria-hidden="true">{number}</span> {body_html}</span>'
     )
 

@@ -16,6 +16,7 @@ from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.load import CONTENT_DIR, load_archive
 from sitegen.pages import Page, plan_pages, site_view
+from sitegen.search import SearchError, SearchReport, build_search_index, term_records
 from sitegen.timeline import collect_timeline
 from sitegen.render import THEME_DIR, render_page, template_environment
 from sitegen.urls import Urls
@@ -43,6 +44,8 @@ class BuildResult:
     output: Path = Path()
     warnings: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    search: SearchReport | None = None
+    search_skipped_because: str = ""  # why no index was built, when none was
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -118,11 +121,19 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
     env = template_environment(root)
     site = site_view(settings, urls)
     staged = StagedOutput(output)
+    search_report: SearchReport | None = None
     try:
         for page in progress(pages, len(pages)):
             staged.write_bytes(_page_file(page), render_page(env, page, site, urls, root))
         for target, source in copies:
             staged.copy_file(target, source)
+        if settings.search.enabled:
+            # Indexed inside the staging folder, so the site and its index are swapped in together.
+            records = term_records(archive.terms, {}, urls.glossary_path())
+            try:
+                search_report = build_search_index(staged.stage, settings.site.language, records)
+            except SearchError as exc:
+                raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
         staged.commit()
     except BaseException:
         staged.discard()
@@ -135,8 +146,16 @@ def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResu
         files=staged.files_written,
         output=output,
         warnings=problems.warnings,
+        search=search_report,
+        search_skipped_because=_search_skip_reason(options, settings),
         seconds=time.perf_counter() - started,
     )
+
+
+def _search_skip_reason(options: BuildOptions, settings: Settings) -> str:
+    if settings.search.enabled:
+        return ""
+    return "--no-search" if options.search is False else "[search] enabled = false"
 
 
 def _page_file(page: Page) -> str:

@@ -80,6 +80,10 @@ def run_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.quiet:
         _print_diagnostics(result.warnings, None if args.verbose else 20)
+        if result.search is not None:
+            print(f"Search index: {_plural(result.search.pages, 'page')} and {_plural(result.search.records, 'glossary term')} indexed")
+        else:
+            print(f"Search index skipped ({result.search_skipped_because})")
         print(
             f"Built {_plural(result.articles, 'article')}, {_plural(result.entities, 'entity').replace('entitys', 'entities')}: "
             f"{_plural(result.pages, 'page')} written to {result.output} "

@@ -7,7 +7,9 @@ collisions are found before a single file is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -53,7 +55,11 @@ class SiteView:
     tags_url: str
     stylesheet_url: str
     script_url: str
+    icon_url: str
     nav: tuple[NavItem, ...]
+    search_url: str  # "" when the site has no search
+    base_path: str
+    site_url: str  # absolute base URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,8 @@ class ArticleView:
     extra: Mapping[str, Any]
     entity_groups: tuple[EntityGroup, ...] = ()
     events: tuple[EventView, ...] = ()
+    year: int = 0
+    entity_names: tuple[str, ...] = ()  # for the search filter, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +222,9 @@ class Page:
     data: Mapping[str, Any] = field(default_factory=dict)
     source_paths: tuple[str, ...] = ()  # sources whose content the page shows
     indexable: bool = True  # False for pages search engines should not list (404)
+    literal: str | None = None  # files with fixed content (.nojekyll, CNAME) skip templates
+    kind: str = "website"  # Open Graph type
+    modified: str = ""  # ISO date of the last change the content states, for the sitemap
 
 
 def article_card(article: Article, urls: Urls) -> ArticleCard:
@@ -239,6 +250,10 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
         tags_url=urls.url(urls.tags_path()),
         stylesheet_url=urls.asset("sitegen.css"),
         script_url=urls.asset("sitegen.js"),
+        icon_url=urls.asset("favicon.svg"),
+        search_url=urls.url(urls.search_path()) if settings.search.enabled else "",
+        base_path=settings.base_path,
+        site_url=settings.site.base_url,
         nav=(
             NavItem("home", "Home", urls.url("")),
             NavItem("archive", "Archive", urls.url(urls.archive_path())),
@@ -447,7 +462,108 @@ def plan_pages(archive: Archive, annotations: Annotations, settings: Settings, p
             indexable=False,
         )
     )
+    if settings.search.enabled:
+        pages.append(
+            Page(
+                path=urls.search_path(),
+                template="search.html",
+                title="Search",
+                description=f"Search {settings.site.title}.",
+                section="search",
+                data={"bundle_url": urls.url("pagefind/")},
+            )
+        )
+    pages += _publishing_files(archive, pages, settings, urls)
     return pages
+
+
+FEED_SIZE = 50
+
+
+def atom_time(date) -> str:
+    """RFC 3339 for Atom: a date alone is taken as midnight UTC, as written."""
+    if date.moment is not None:
+        return date.moment.isoformat()
+    return f"{date.day.isoformat()}T00:00:00Z"
+
+
+def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, urls: Urls) -> list[Page]:
+    """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
+    sitemap = tuple(
+        (urls.absolute(page.path), page.modified)
+        for page in pages
+        if page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
+    )
+    latest = archive.articles[:FEED_SIZE]
+    entries = tuple(
+        {
+            "title": article.title,
+            "url": urls.absolute(urls.article_path(article.slug)),
+            "published": atom_time(article.date),
+            "updated": atom_time(article.updated or article.date),
+            "summary": article.summary,
+            "authors": article.authors,
+        }
+        for article in latest
+    )
+    files = [
+        Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
+        Page(
+            path="sitemap.xml",
+            template="sitemap.xml",
+            title="",
+            description="",
+            section="",
+            indexable=False,
+            data={"entries": sitemap},
+        ),
+        Page(
+            path="robots.txt",
+            template="robots.txt",
+            title="",
+            description="",
+            section="",
+            indexable=False,
+            data={"sitemap_url": urls.absolute("sitemap.xml")},
+        ),
+        Page(
+            path="feed.xml",
+            template="feed.xml",
+            title=settings.site.title,
+            description=settings.site.description,
+            section="",
+            indexable=False,
+            data={
+                "entries": entries,
+                "feed_url": urls.absolute("feed.xml"),
+                "updated": max(_latest_change(archive.articles), default=_epoch_time()),
+                "author_name": settings.site.author or settings.site.title,
+            },
+        ),
+    ]
+    if settings.site.cname:
+        files.append(
+            Page(path="CNAME", template="", title="", description="", section="", indexable=False, literal=settings.site.cname + "\n")
+        )
+    return files
+
+
+def _latest_change(articles) -> list[str]:
+    """The feed's `updated`: the newest date any article gives (compared as instants)."""
+
+    def instant(date) -> dt.datetime:
+        return date.moment if date.moment else dt.datetime.combine(date.day, dt.time(), dt.timezone.utc)
+
+    if not articles:
+        return []
+    newest = max((a.updated or a.date for a in articles), key=instant)
+    return [atom_time(newest)]
+
+
+def _epoch_time() -> str:
+    """No article gives a date: use SOURCE_DATE_EPOCH when set, never the clock."""
+    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
@@ -464,6 +580,8 @@ def _article_page(article, annotation, card, tag_links, entities, events, settin
         extra=article.extra,
         entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
         events=tuple(e.view for e in events),
+        year=article.date.day.year,
+        entity_names=tuple(sorted({e.name for e in involved})),
     )
     return Page(
         path=urls.article_path(article.slug),
@@ -477,6 +595,8 @@ def _article_page(article, annotation, card, tag_links, entities, events, settin
             "entity_cards": entity_cards_json((e.id for e in involved), entities, urls),
         },
         source_paths=(article.pos.path,),
+        kind="article",
+        modified=(article.updated or article.date).day.isoformat(),
     )
 
 

@@ -50,6 +50,7 @@ class PageMeta:
     url: str
     canonical_url: str
     indexable: bool
+    kind: str
 
 
 def _template_error(env: jinja2.Environment, root: Path, exc: jinja2.TemplateError, page: Page) -> ContentError:
@@ -79,6 +80,8 @@ def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls,
 
 
 def _render(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
+    if page.literal is not None:
+        return page.literal.encode("utf-8")
     template = env.get_template(page.template)
     meta = PageMeta(
         title=page.title,
@@ -87,6 +90,7 @@ def _render(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> 
         url=urls.url(page.path),
         canonical_url=urls.absolute(page.path),
         indexable=page.indexable,
+        kind=page.kind,
     )
     html = template.render(site=site, page=meta, **page.data)
     return html.encode("utf-8")

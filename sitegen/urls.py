@@ -55,6 +55,10 @@ class Urls:
     def timeline_path() -> str:
         return "timeline/"
 
+    @staticmethod
+    def search_path() -> str:
+        return "search/"
+
     # URLs ---------------------------------------------------------------------
     def url(self, page_path: str) -> str:
         """Root-relative URL of a page path, under the base path."""

@@ -15,6 +15,9 @@ DEFAULT_SITE_TOML = """\
 title = "Test Archive"
 base_url = "https://example.org/"
 description = "An archive for tests."
+
+[search]
+enabled = false  # Pagefind takes a second a build; tests of search turn it on
 """
 
 

@@ -7,6 +7,7 @@
 (function () {
   "use strict";
   setUpTimelineFilter();
+  setUpSearch();
   var source = document.getElementById("sitegen-entity-cards");
   if (!source) return;
   var cards;
@@ -118,4 +119,34 @@ function setUpTimelineFilter() {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
   });
+}
+
+// Search page: the Pagefind UI from the bundle the build wrote, with the
+// filters shown, result URLs under the site's base path, and ?q= prefilled.
+function setUpSearch() {
+  "use strict";
+  var element = document.getElementById("search");
+  if (!element || typeof window.PagefindUI === "undefined") {
+    if (element) window.addEventListener("load", setUpSearchOnce);
+    return;
+  }
+  setUpSearchOnce();
+}
+
+function setUpSearchOnce() {
+  "use strict";
+  var element = document.getElementById("search");
+  if (!element || element.getAttribute("data-ready") || typeof window.PagefindUI === "undefined") return;
+  element.setAttribute("data-ready", "true");
+  element.replaceChildren();
+  var ui = new window.PagefindUI({
+    element: "#search",
+    bundlePath: element.getAttribute("data-bundle-path"),
+    baseUrl: element.getAttribute("data-base-url"),
+    showImages: false,
+    showSubResults: true,
+    openFilters: ["type"]
+  });
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) ui.triggerSearch(query);
 }
