@@ -1,0 +1,52 @@
+"""Serving a built site on 127.0.0.1 and opening it in Debian's Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves `directory` only under `prefix` (such as /repo/), like a GitHub project site."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "\x00-outside-the-prefix")  # a path that never exists
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path, prefix: str = "/"):
+    """Yield the base URL of a loopback HTTP server for `directory` under `prefix`."""
+    handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
