@@ -14,11 +14,13 @@ checkbox with its label (CSS shows the note when it is checked).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import pickle
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -617,16 +619,65 @@ class Annotations:
         return [d for fragment in fragments for d in fragment.diagnostics]
 
 
-def annotate_archive(archive: Archive, catalog: Catalog, timeline: list[TimelineEntry]) -> Annotations:
-    return Annotations(
-        articles={article.slug: annotate_article(article, catalog) for article in archive.articles},
-        entity_descriptions={entity.id: annotate_entity_description(entity, catalog) for entity in archive.entities},
+def digest_of(value: Any) -> bytes:
+    """A content hash of any picklable value: equal inputs, equal digests."""
+    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class FragmentCache:
+    """Annotated fragments by the digest of everything they were made from.
+
+    A fragment depends on its source (article, entity or event) and on the
+    catalogue (every entity and term, the URLs, the settings that shape
+    annotation): the key holds both, so an edited entity re-annotates what
+    may mention it and nothing stale is ever reused.
+    """
+
+    entries: dict[tuple, Any] = field(default_factory=dict)
+    used: dict[tuple, Any] = field(default_factory=dict)
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        value = self.entries.get(key)
+        if value is None:
+            value = make()
+        self.used[key] = value
+        return value
+
+    def forget_unused(self) -> None:
+        self.entries, self.used = self.used, {}
+
+
+def annotate_archive(
+    archive: Archive, catalog: Catalog, timeline: list[TimelineEntry], cache: FragmentCache | None = None
+) -> Annotations:
+    cache = cache if cache is not None else FragmentCache()
+    catalog_digest = digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links))
+
+    def cached(kind: str, source: Any, make: Callable[[], Any]) -> Any:
+        return cache.get((kind, catalog_digest, digest_of(source)), make)
+
+    annotations = Annotations(
+        articles={
+            article.slug: cached("article", article, lambda article=article: annotate_article(article, catalog))
+            for article in archive.articles
+        },
+        entity_descriptions={
+            entity.id: cached("entity", entity, lambda entity=entity: annotate_entity_description(entity, catalog))
+            for entity in archive.entities
+        },
         timeline=tuple(timeline),
         event_descriptions={
-            entry.anchor: annotate_fragment(
-                entry.event.description, entry.event.pos.path, entry.event.pos.line or 1, catalog, entry.anchor + "-"
+            entry.anchor: cached(
+                "event",
+                (entry.anchor, entry.event),
+                lambda entry=entry: annotate_fragment(
+                    entry.event.description, entry.event.pos.path, entry.event.pos.line or 1, catalog, entry.anchor + "-"
+                ),
             )
             for entry in timeline
             if entry.event.description
         },
     )
+    cache.forget_unused()
+    return annotations

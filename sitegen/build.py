@@ -6,21 +6,32 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sitegen.annotate import annotate_archive, build_catalog
+from sitegen import __version__
+from sitegen.annotate import FragmentCache, annotate_archive, build_catalog, digest_of
 from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
-from sitegen.load import CONTENT_DIR, load_archive
-from sitegen.pages import Page, plan_pages, site_view
-from sitegen.search import SearchError, SearchReport, build_search_index, term_records
+from sitegen.load import CONTENT_DIR, SourceCache, load_archive
+from sitegen.models import Archive
+from sitegen.pages import Page, SiteView, plan_pages, site_view
+from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR, render_page, template_environment
+from sitegen.search import BUNDLE_DIR, SearchError, SearchReport, build_search_index, term_records
 from sitegen.timeline import collect_timeline
-from sitegen.render import THEME_DIR, render_page, template_environment
 from sitegen.urls import Urls
-from sitegen.write import StagedOutput, check_output_folder, safe_relative_path
+from sitegen.write import (
+    StagedOutput,
+    check_output_folder,
+    content_digest,
+    replace_search_index,
+    safe_relative_path,
+    sync_output,
+)
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"
 ASSETS_PREFIX = "assets/"
@@ -76,85 +87,216 @@ def _theme_assets() -> list[tuple[str, Path]]:
     )
 
 
-def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
-    started = time.perf_counter()
-    root = options.root.resolve()
-    settings = resolve_settings(options)
-    output = (root / settings.build.output).resolve()
-    check_output_folder(root, output)
+@dataclass(slots=True)
+class BuildPlan:
+    """Everything decided before a byte is written: the output of stages up to `pages`."""
 
-    problems = Problems()
-    archive = load_archive(root, settings, problems)
-    problems.raise_if_errors()
+    settings: Settings
+    output: Path
+    archive: Archive
+    pages: list[Page]
+    copies: list[tuple[str, Path]]  # (output path, source file)
+    urls: Urls
+    site: SiteView
+    warnings: list[Diagnostic]
 
-    urls = Urls(settings.site.base_url, settings.base_path)
-    catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
-    problems.extend(collisions)
-    timeline = collect_timeline(archive, settings.timeline.articles)
-    annotations = annotate_archive(archive, catalog, timeline)
-    problems.extend(annotations.diagnostics)
-    problems.raise_if_errors()
-    pages = plan_pages(archive, annotations, settings, problems)
 
-    # Every output path is claimed before anything is written, so that a static
-    # file can never silently replace a generated page (or the reverse).
-    claims: dict[str, str] = {}
-    for page in pages:
-        claims[_page_file(page)] = f"the {page.template} page"
-    copies: list[tuple[str, Path]] = list(_theme_assets())
-    for target, _ in copies:
-        claims.setdefault(target, "the theme")
-    for static in archive.static_files:
-        owner = claims.get(static.target)
-        if owner is not None:
-            problems.error(static.source, None, f"would overwrite {owner} at {static.target}: rename or move the file")
-            continue
-        try:
-            safe_relative_path(static.target)
-        except ValueError:
-            problems.error(static.source, None, "this file name cannot be published safely: rename it")
-            continue
-        claims[static.target] = static.source
-        copies.append((static.target, root / static.source))
-    problems.raise_if_errors()
+@dataclass(slots=True)
+class BuildCache:
+    """What a long-lived builder (watch, serve) remembers between builds.
 
-    env = template_environment(root)
-    site = site_view(settings, urls)
-    staged = StagedOutput(output)
-    search_report: SearchReport | None = None
-    try:
-        for page in progress(pages, len(pages)):
-            staged.write_bytes(_page_file(page), render_page(env, page, site, urls, root))
-        for target, source in copies:
-            staged.copy_file(target, source)
-        if settings.search.enabled:
-            # Indexed inside the staging folder, so the site and its index are swapped in together.
-            records = term_records(archive.terms, {}, urls.glossary_path())
+    Every entry is keyed by a digest of its inputs, never by time: a stale
+    entry cannot be reused, it can only miss.
+    """
+
+    sources: SourceCache = field(default_factory=SourceCache)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
+    page_inputs: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of its inputs
+    written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
+    templates_digest: bytes = b""
+    environment: Any = None
+
+
+class Builder:
+    """Runs the pipeline; keeps caches between runs when it lives long (watch, serve).
+
+    `build()` writes a clean site through a staging folder that is swapped in
+    whole; `build(incremental=True)` updates the output folder in place,
+    rendering only pages whose inputs changed and writing only files whose
+    bytes changed. Both write the same bytes for the same sources.
+    """
+
+    def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
+        self.options = options
+        self.root = options.root.resolve()
+        self.cache = cache if cache is not None else BuildCache()
+
+    # --- stages up to the page plan ---------------------------------------------------
+
+    def plan(self) -> BuildPlan:
+        settings = resolve_settings(self.options)
+        output = (self.root / settings.build.output).resolve()
+        check_output_folder(self.root, output)
+
+        problems = Problems()
+        archive = load_archive(self.root, settings, problems, self.cache.sources)
+        problems.raise_if_errors()
+
+        urls = Urls(settings.site.base_url, settings.base_path)
+        catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+        problems.extend(collisions)
+        timeline = collect_timeline(archive, settings.timeline.articles)
+        annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments)
+        problems.extend(annotations.diagnostics)
+        problems.raise_if_errors()
+        pages = plan_pages(archive, annotations, settings, problems)
+        copies = self._claim_outputs(pages, archive, problems)
+        problems.raise_if_errors()
+        return BuildPlan(settings, output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+
+    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
+        """Every output path is claimed before anything is written, so that a static
+        file can never silently replace a generated page (or the reverse)."""
+        claims: dict[str, str] = {}
+        for page in pages:
+            claims[_page_file(page)] = f"the {page.template or page.path} page"
+        copies: list[tuple[str, Path]] = list(_theme_assets())
+        for target, _ in copies:
+            claims.setdefault(target, "the theme")
+        for static in archive.static_files:
+            owner = claims.get(static.target)
+            if owner is not None or static.target.split("/")[0] == BUNDLE_DIR:
+                problems.error(static.source, None, f"would overwrite {owner or 'the search index'} at {static.target}: rename or move the file")
+                continue
             try:
-                search_report = build_search_index(staged.stage, settings.site.language, records)
-            except SearchError as exc:
-                raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
-        staged.commit()
-    except BaseException:
-        staged.discard()
-        raise
+                safe_relative_path(static.target)
+            except ValueError:
+                problems.error(static.source, None, "this file name cannot be published safely: rename it")
+                continue
+            claims[static.target] = static.source
+            copies.append((static.target, self.root / static.source))
+        return copies
 
-    return BuildResult(
-        articles=len(archive.articles),
-        entities=len(archive.entities),
-        pages=len(pages),
-        files=staged.files_written,
-        output=output,
-        warnings=problems.warnings,
-        search=search_report,
-        search_skipped_because=_search_skip_reason(options, settings),
-        seconds=time.perf_counter() - started,
-    )
+    def _environment(self):
+        digest = templates_digest(self.root)
+        if digest != self.cache.templates_digest or self.cache.environment is None:
+            self.cache.environment = template_environment(self.root)
+            self.cache.templates_digest = digest
+        return self.cache.environment
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
+        """Build the site. With `incremental`, update the output in place and leave
+        the search index to `refresh_search` (which the caller may run later)."""
+        started = time.perf_counter()
+        plan = self.plan()
+        env = self._environment()
+        if incremental:
+            files = self._write_in_place(plan, env, progress)
+            search_report = None
+        else:
+            files, search_report = self._write_staged(plan, env, progress, search)
+        return BuildResult(
+            articles=len(plan.archive.articles),
+            entities=len(plan.archive.entities),
+            pages=len(plan.pages),
+            files=files,
+            output=plan.output,
+            warnings=plan.warnings,
+            search=search_report,
+            search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
+        staged = StagedOutput(plan.output)
+        search_report: SearchReport | None = None
+        written: dict[str, bytes] = {}
+        try:
+            for page in progress(plan.pages, len(plan.pages)):
+                data = render_page(env, page, plan.site, plan.urls, self.root)
+                staged.write_bytes(_page_file(page), data)
+                written[_page_file(page)] = content_digest(data)
+            for target, source in plan.copies:
+                staged.copy_file(target, source)
+            if search and plan.settings.search.enabled:
+                # Indexed inside the staging folder, so the site and its index are swapped in together.
+                search_report = self._index(staged.stage, plan)
+            staged.commit()
+        except BaseException:
+            staged.discard()
+            raise
+        self.cache.written = written
+        self.cache.page_inputs = {}
+        return staged.files_written, search_report
+
+    def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
+        """Render what changed into memory first, then write: a failure leaves the output as it was."""
+        output = plan.output
+        templates = self.cache.templates_digest
+        page_inputs: dict[str, bytes] = {}
+        changed: dict[str, bytes] = {}
+        for page in progress(plan.pages, len(plan.pages)):
+            target = _page_file(page)
+            inputs = digest_of((templates, page, plan.site, plan.urls))
+            page_inputs[target] = inputs
+            if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
+                continue
+            data = render_page(env, page, plan.site, plan.urls, self.root)
+            if self.cache.written.get(target) != content_digest(data):
+                changed[target] = data
+        copies = {}
+        for target, source in plan.copies:
+            data = source.read_bytes()
+            if self.cache.written.get(target) != content_digest(data):
+                copies[target] = data
+        keep = set(page_inputs) | {target for target, _ in plan.copies}
+        written = sync_output(output, {**changed, **copies}, keep, self.cache.written, plan.settings.search.enabled)
+        self.cache.page_inputs = page_inputs
+        return written
+
+    # --- search ----------------------------------------------------------------------------
+
+    def _index(self, site: Path, plan: BuildPlan) -> SearchReport:
+        records = term_records(plan.archive.terms, {}, plan.urls.glossary_path())
+        try:
+            return build_search_index(site, plan.settings.site.language, records)
+        except SearchError as exc:
+            raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
+
+    def refresh_search(self) -> SearchReport | None:
+        """Rebuild the search index of the output folder in place (watch and serve)."""
+        plan = self.plan()
+        if not plan.settings.search.enabled:
+            return None
+        return replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
+
+    def _index_into(self, folder: Path, plan: BuildPlan) -> SearchReport:
+        records = term_records(plan.archive.terms, {}, plan.urls.glossary_path())
+        return build_search_index(plan.output, plan.settings.site.language, records, bundle=folder / BUNDLE_DIR)
 
 
-def _search_skip_reason(options: BuildOptions, settings: Settings) -> str:
+def templates_digest(root: Path) -> bytes:
+    """A digest of every template a page could load (the archive's and the theme's)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in (root / SITE_TEMPLATES_DIR, THEME_DIR / "templates"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(__version__.encode())
+    return digest.digest()
+
+
+def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
+    """A clean build, as `sitegen build` runs it."""
+    return Builder(options).build(progress)
+
+
+def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:
     if settings.search.enabled:
-        return ""
+        return "" if searched else "refreshed separately"
     return "--no-search" if options.search is False else "[search] enabled = false"
 
 
@@ -162,4 +304,4 @@ def _page_file(page: Page) -> str:
     return Urls.page_file(page.path)
 
 
-__all__ = ["BuildOptions", "BuildResult", "build", "ContentError", "UsageError", "CONTENT_DIR"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "build", "ContentError", "UsageError", "CONTENT_DIR"]

@@ -6,9 +6,10 @@ found; it never stops at the first one. Nothing here renders anything.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -431,14 +432,50 @@ def _normalised_key(slug: str) -> str:
     return unicodedata.normalize("NFKC", slug).casefold()
 
 
-def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
+@dataclass(slots=True)
+class SourceCache:
+    """Parsed source files by path and content digest.
+
+    Builds that repeat (watch, serve) parse only the files whose bytes changed;
+    a file's problems are replayed with its cached result, so a cached build
+    reports exactly what a fresh one would.
+    """
+
+    entries: dict[str, tuple[bytes, Any, tuple]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
+        self.seen.add(key)
+        try:
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+        except OSError:
+            digest = b""  # let the parser report the problem
+        cached = self.entries.get(key)
+        if cached is not None and cached[0] == digest and digest:
+            problems.extend(cached[2])
+            return cached[1]
+        local = Problems()
+        result = parse(local)
+        problems.extend(local.items)
+        self.entries[key] = (digest, result, tuple(local.items))
+        return result
+
+    def forget_unseen(self) -> None:
+        """Drop files that no longer exist (or were not read this time)."""
+        for key in set(self.entries) - self.seen:
+            del self.entries[key]
+        self.seen = set()
+
+
+def load_archive(root: Path, settings: Settings, problems: Problems, cache: SourceCache | None = None) -> Archive:
+    cache = cache if cache is not None else SourceCache()
     content = root / CONTENT_DIR
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
     for path in _walk_files(root, content / "articles", problems):
         if path.suffix.lower() != ".md":
             continue
-        article, key_lines = _read_article(root, path, problems)
+        article, key_lines = cache.parse("article:" + _rel(root, path), path, lambda p, path=path: _read_article(root, path, p), problems)
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
             entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
@@ -446,13 +483,22 @@ def load_archive(root: Path, settings: Settings, problems: Problems) -> Archive:
         entity
         for path in _walk_files(root, content / "entities", problems)
         if path.suffix.lower() == ".md"
-        for entity in [load_entity(root, path, problems)]
+        for entity in [cache.parse("entity:" + _rel(root, path), path, lambda p, path=path: load_entity(root, path, p), problems)]
         if entity is not None
     ]
     glossary_path = content / "glossary.toml"
-    terms = load_glossary(root, glossary_path, problems) if _regular_file(root, glossary_path, problems) else []
+    terms = (
+        cache.parse("glossary", glossary_path, lambda p: load_glossary(root, glossary_path, p), problems)
+        if _regular_file(root, glossary_path, problems)
+        else []
+    )
     timeline_path = content / "timeline.toml"
-    events = load_timeline(root, timeline_path, problems) if _regular_file(root, timeline_path, problems) else []
+    events = (
+        cache.parse("timeline", timeline_path, lambda p: load_timeline(root, timeline_path, p), problems)
+        if _regular_file(root, timeline_path, problems)
+        else []
+    )
+    cache.forget_unseen()
     static_files = [
         StaticFile(_rel(root, path), path.relative_to(content / "static").as_posix())
         for path in _walk_files(root, content / "static", problems)

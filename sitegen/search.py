@@ -57,22 +57,22 @@ def term_records(terms: tuple[Term, ...], definitions_html: dict[str, str], glos
     return records
 
 
-def build_search_index(site: Path, language: str, records: list[SearchRecord]) -> SearchReport:
-    """Index the built site in `site` and write the bundle to `site/pagefind/`."""
+def build_search_index(site: Path, language: str, records: list[SearchRecord], bundle: Path | None = None) -> SearchReport:
+    """Index the built site in `site` and write the bundle to `bundle` (`site/pagefind/`)."""
     try:
-        return asyncio.run(_index(site, language, records))
+        return asyncio.run(_index(site, language, records, bundle or site / BUNDLE_DIR))
     except SearchError:
         raise
     except Exception as exc:  # the binary's failures arrive as assorted exceptions
         raise SearchError(f"the search index could not be built: {exc}") from exc
 
 
-async def _index(site: Path, language: str, records: list[SearchRecord]) -> SearchReport:
+async def _index(site: Path, language: str, records: list[SearchRecord], bundle: Path) -> SearchReport:
     from pagefind.index import IndexConfig, PagefindIndex  # imported here: only builds with search pay for it
 
     config = IndexConfig(
         force_language=language.split("-")[0].lower() or "en",
-        output_path=str(site / BUNDLE_DIR),
+        output_path=str(bundle),
     )
     async with PagefindIndex(config=config) as index:
         indexed = await index.add_directory(str(site))

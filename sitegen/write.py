@@ -7,10 +7,13 @@ was. Every path is checked to stay inside the output folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from sitegen.errors import UsageError
 
@@ -88,3 +91,86 @@ class StagedOutput:
 
     def discard(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+# --- in-place updates (watch, serve) ---------------------------------------------------
+
+SEARCH_BUNDLE = "pagefind"
+Result = TypeVar("Result")
+
+
+def content_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target and rename over it: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def sync_output(
+    output: Path, changed: dict[str, bytes], keep: set[str], written: dict[str, bytes], keep_search_bundle: bool = True
+) -> int:
+    """Bring `output` to the new site in place.
+
+    `changed` holds the files whose bytes differ from what `written` (path ->
+    digest, updated here) says is on disk; `keep` is every path of the new site.
+    A file on disk that the new site does not have is removed, whatever wrote
+    it, except the search bundle, which `replace_search_index` owns (and which
+    goes too when the site no longer has search).
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    marker = output / OUTPUT_MARKER
+    if not marker.is_file():
+        marker.write_bytes(OUTPUT_MARKER_TEXT)
+    count = 0
+    for relative in sorted(changed):
+        target = output.joinpath(*safe_relative_path(relative).parts)
+        try:
+            unchanged = target.is_file() and content_digest(target.read_bytes()) == content_digest(changed[relative])
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            write_atomically(target, changed[relative])
+            count += 1
+        written[relative] = content_digest(changed[relative])
+    for dirpath, dirnames, filenames in os.walk(output, topdown=True):
+        here = Path(dirpath)
+        relative_dir = here.relative_to(output).as_posix()
+        if relative_dir == "." and keep_search_bundle:
+            dirnames[:] = [d for d in dirnames if d != SEARCH_BUNDLE]
+        for name in filenames:
+            relative = name if relative_dir == "." else f"{relative_dir}/{name}"
+            if relative not in keep and relative != OUTPUT_MARKER:
+                (here / name).unlink()
+                written.pop(relative, None)
+    for dirpath, _, _ in sorted(os.walk(output), key=lambda entry: -len(entry[0])):
+        here = Path(dirpath)
+        if here != output and not any(here.iterdir()):
+            here.rmdir()
+    for relative in set(written) - keep:
+        written.pop(relative)
+    return count
+
+
+def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
+    """Build a new search bundle beside the site, then swap it in for the old one."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    try:
+        result = index(scratch)
+        old = output / SEARCH_BUNDLE
+        retired = scratch / "retired"
+        if old.exists():
+            os.replace(old, retired)
+        os.replace(scratch / SEARCH_BUNDLE, old)
+        return result
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
