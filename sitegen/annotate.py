@@ -28,7 +28,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from sitegen.errors import Diagnostic
-from sitegen.matcher import PhraseIndex
+from sitegen.matcher import Phrase, PhraseIndex, phrase_of
 from sitegen.models import Archive, Article, Entity, Role, Term
 from sitegen.timeline import TimelineEntry
 from sitegen.urls import Urls
@@ -81,9 +81,22 @@ def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> t
                 )
             )
     term_index = PhraseIndex()
+    loose: dict[Phrase, list[str]] = {}  # case-insensitive names (folded) -> term ids
     for term in archive.terms:
         for name in (term.term, *term.aliases):
             term_index.add(name, term.id, case_sensitive=term.case_sensitive)
+            folded = phrase_of(name, fold=True)
+            if not term.case_sensitive and folded is not None:
+                loose.setdefault(folded, []).append(term.id)
+    # A case-insensitive name also matches every spelling of a case-sensitive
+    # one, but the exact spelling is looked up first: share it, so that a name
+    # two terms answer to marks neither, whatever their case settings.
+    for term in archive.terms:
+        if term.case_sensitive:
+            for name in (term.term, *term.aliases):
+                for other in loose.get(phrase_of(name, fold=True), ()):
+                    if other != term.id:
+                        term_index.add(name, other)
     terms = {term.id: term for term in archive.terms}
     return Catalog(entities, index, urls, repeat_links, terms, term_index), warnings
 

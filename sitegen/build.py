@@ -265,16 +265,24 @@ class Builder:
         except SearchError as exc:
             raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
 
-    def refresh_search(self) -> SearchReport | None:
-        """Rebuild the search index of the output folder in place (watch and serve)."""
+    def search_job(self) -> Callable[[], SearchReport] | None:
+        """The work of refreshing the search index of the output folder in place
+        (watch and serve), planned now and run later, outside any lock."""
         plan = self.plan()
         if not plan.settings.search.enabled:
             return None
-        return replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
+        return lambda: replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
+
+    def refresh_search(self) -> SearchReport | None:
+        job = self.search_job()
+        return job() if job is not None else None
 
     def _index_into(self, folder: Path, plan: BuildPlan) -> SearchReport:
         records = term_records(plan.archive.terms, {}, plan.urls.glossary_path())
-        return build_search_index(plan.output, plan.settings.site.language, records, bundle=folder / BUNDLE_DIR)
+        try:
+            return build_search_index(plan.output, plan.settings.site.language, records, bundle=folder / BUNDLE_DIR)
+        except SearchError as exc:
+            raise ContentError([Diagnostic("search index", None, str(exc))]) from None
 
 
 def templates_digest(root: Path) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 from sitegen import __version__
@@ -36,6 +37,13 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     build = commands.add_parser("build", help="build the site into the output folder")
     _add_build_options(build)
+    watch = commands.add_parser("watch", help="build, then rebuild on every change")
+    _add_build_options(watch)
+    serve = commands.add_parser("serve", help="watch, and serve the site with live reload")
+    _add_build_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--open", action="store_true", help="open the site in a browser after the first build")
     return parser
 
 
@@ -57,17 +65,17 @@ def _print_diagnostics(diagnostics, limit: int | None = None) -> None:
         print(f"… and {len(diagnostics) - limit} more (use --verbose to see all)", file=sys.stderr)
 
 
+def _options(args: argparse.Namespace):
+    from sitegen.build import BuildOptions
+
+    return BuildOptions(root=args.root, output=args.output, base_url=args.base_url, drafts=args.drafts, search=args.search)
+
+
 def run_build(args: argparse.Namespace) -> int:
-    from sitegen.build import BuildOptions, build
+    from sitegen.build import build
     from sitegen.errors import ContentError, UsageError
 
-    options = BuildOptions(
-        root=args.root,
-        output=args.output,
-        base_url=args.base_url,
-        drafts=args.drafts,
-        search=args.search,
-    )
+    options = _options(args)
     try:
         result = build(options, progress=_progress_bar(args.quiet))
     except ContentError as exc:
@@ -92,11 +100,90 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_build(args: argparse.Namespace):
+    """What the watcher prints after each build."""
+
+    def report(event) -> None:
+        changed = f" after {_plural(len(event.changes), 'change')}" if event.changes else ""
+        if event.result is None:
+            _print_diagnostics(list(event.errors))
+            print(f"Build {event.number} failed{changed}: {_plural(len(event.errors), 'error')}; "
+                  "the last good site stays in place. Fix the file and save again.", file=sys.stderr, flush=True)
+            return
+        if args.verbose:
+            _print_diagnostics(event.result.warnings)
+        if not args.quiet:
+            print(f"Build {event.number}{changed}: {_plural(event.result.files, 'file')} updated "
+                  f"in {event.seconds * 1000:.0f} ms", flush=True)
+
+    return report
+
+
+def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
+    from sitegen.build import Builder, resolve_settings
+    from sitegen.errors import ContentError, UsageError
+    from sitegen.watch import Watcher
+
+    options = _options(args)
+    report = _report_build(args)
+    try:
+        settings = resolve_settings(options)
+        builder = Builder(options)
+        server = None
+        if serve:
+            from sitegen.serve import ServeState, error_text, open_server
+
+            state = ServeState()
+            output = (builder.root / settings.build.output).resolve()
+            server = open_server(args.host, args.port, output, settings.base_path, state)
+
+            def report_and_publish(event, report=report) -> None:
+                report(event)
+                state.update(error_text(event.errors))
+
+            on_build = report_and_publish
+        else:
+            on_build = report
+        watcher = Watcher(builder, on_build, on_search=lambda message: print(message.capitalize(), flush=True) if not args.quiet else None)
+    except ContentError as exc:
+        _print_diagnostics(exc.errors)
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if server is not None:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            url = f"http://{args.host}:{server.server_address[1]}{settings.base_path}"
+            print(f"Serving {builder.root / settings.build.output} at {url} (Ctrl-C to stop)", flush=True)
+            if args.open:
+                import webbrowser
+
+                threading.Timer(0.5, webbrowser.open, [url]).start()
+        else:
+            print(f"Watching {builder.root} for changes (Ctrl-C to stop)", flush=True)
+        watcher.run()
+    except UsageError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        watcher.stop()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    print("Stopped.", flush=True)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         if args.command == "build":
             return run_build(args)
+        if args.command == "watch":
+            return run_watch(args)
+        if args.command == "serve":
+            return run_watch(args, serve=True)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

@@ -591,6 +591,7 @@ def _check_references(articles, entities, terms, events, problems: Problems, ent
         unknown(article.entity_ids, entity_ids, at, "entity", "create content/entities/<id>.md or fix the id in `entities`")
         for event in article.events:
             unknown(event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "fix the id")
+            unknown(event.article_slugs, slugs, event.pos, f"event {event.title!r}: article", "use the article's slug")
     for term in terms:
         unknown(term.see, entity_ids | term_ids, term.pos, f"term {term.term!r}: `see`", "name an entity id or a term id")
     for event in events:

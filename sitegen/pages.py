@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from anyascii import anyascii
 
 from sitegen.annotate import ENTITY_KIND_LABELS, AnnotatedArticle, Annotations, Snippet, render_inline_markdown
 from sitegen.config import Settings
@@ -728,6 +731,11 @@ def _glossary_letter(term: str) -> str:
     return first if "A" <= first <= "Z" else "#"
 
 
+def _glossary_order(term) -> tuple:
+    """Alphabetical as the letter headings see it: "Émir" between "Eid" and "Ezidi"."""
+    return (anyascii(unicodedata.normalize("NFKC", term.term)).casefold(), term.term.casefold(), term.id)
+
+
 def _glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
     terms = {t.id: t for t in archive.terms}
     used_in: dict[str, list[tuple[ArticleCard, int]]] = defaultdict(list)
@@ -750,7 +758,7 @@ def _glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
             see=tuple(see_link(ref) for ref in term.see if ref in entities or ref in terms),
             used_in=tuple(used_in.get(term.id, ())),
         )
-        for term in sorted(archive.terms, key=lambda t: (t.term.casefold(), t.id))
+        for term in sorted(archive.terms, key=_glossary_order)
     ]
     groups: dict[str, list[TermView]] = defaultdict(list)
     for view in views:

@@ -1,0 +1,184 @@
+"""`sitegen serve`: the watcher plus a local HTTP server with live reload.
+
+The site is served from the output folder under the base URL's path (`/repo/`
+when the base URL has one), so a link that would break on a project site
+breaks here too. HTML responses get a small live-reload script added on the
+way out; the files on disk are exactly what `sitegen build` writes. While the
+latest build has failed, the last good site stays served and the script shows
+the error in a banner; the next good build reloads the page.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import json
+import mimetypes
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sitegen.errors import UsageError
+from sitegen.pages import json_for_script
+
+STATUS_PATH = "/__sitegen/status"
+LONG_POLL_SECONDS = 20.0
+
+LIVE_RELOAD_SCRIPT = """<script data-sitegen-live-reload>
+(function () {
+  "use strict";
+  var state = %s;
+  function banner(message) {
+    var element = document.getElementById("sitegen-build-error");
+    if (!message) { if (element) element.remove(); return; }
+    if (!element) {
+      element = document.createElement("div");
+      element.id = "sitegen-build-error";
+      element.setAttribute("role", "alert");
+      element.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:1000;margin:0;padding:0.6rem 1rem;" +
+        "background:#8b1a1a;color:#fff;font:14px/1.4 system-ui,sans-serif;white-space:pre-wrap;max-height:40vh;overflow:auto";
+      document.body.appendChild(element);
+    }
+    element.textContent = "Build failed; showing the last good build.\\n" + message;
+  }
+  function poll() {
+    fetch("%s?since=" + state.version, { cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (status) {
+        if (status.version !== state.version) {
+          state.version = status.version;
+          if (!status.error) { window.location.reload(); return; }
+        }
+        banner(status.error);
+        poll();
+      })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  banner(state.error);
+  poll();
+})();
+</script>
+"""
+
+
+@dataclass(slots=True)
+class ServeState:
+    """The latest build as the browser sees it: a version number and its error, if any."""
+
+    version: int = 0
+    error: str = ""
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def update(self, error: str) -> None:
+        with self.changed:
+            self.version += 1
+            self.error = error
+            self.changed.notify_all()
+
+    def wait(self, since: int, timeout: float) -> tuple[int, str]:
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != since, timeout=timeout)
+            return self.version, self.error
+
+
+def live_reload_snippet(state: ServeState) -> bytes:
+    data = json_for_script({"version": state.version, "error": state.error})
+    return (LIVE_RELOAD_SCRIPT % (data, STATUS_PATH)).encode("utf-8")
+
+
+def inject_snippet(page: bytes, snippet: bytes) -> bytes:
+    """Put the script just before </body> (or at the end when there is none)."""
+    index = page.rfind(b"</body>")
+    return page + snippet if index < 0 else page[:index] + snippet + page[index:]
+
+
+class DevServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, output: Path, base_path: str, state: ServeState):
+        self.output = output
+        self.base_path = base_path
+        self.state = state
+        super().__init__(address, _Handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: DevServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # the terminal shows builds, not requests
+        pass
+
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        base = self.server.base_path
+        if path == STATUS_PATH:
+            since = parse_qs(parts.query).get("since", ["-1"])[0]
+            version, error = self.server.state.wait(int(since) if since.lstrip("-").isdigit() else -1, LONG_POLL_SECONDS)
+            return self._send(200, "application/json", json.dumps({"version": version, "error": error}).encode(), head)
+        if path in ("", "/") and base != "/":
+            return self._redirect(base)
+        if not path.startswith(base):
+            return self._not_found(head)
+        relative = path[len(base) :]
+        target = (self.server.output / relative).resolve()
+        output = self.server.output.resolve()
+        if target != output and output not in target.parents:
+            return self._not_found(head)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return self._redirect(path + "/")
+            target = target / "index.html"
+        if not target.is_file():
+            return self._not_found(head)
+        self._send_file(200, target, head)
+
+    def _send_file(self, status: int, target: Path, head: bool) -> None:
+        data = target.read_bytes()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = inject_snippet(data, live_reload_snippet(self.server.state))
+            kind = "text/html; charset=utf-8"
+        elif kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        self._send(status, kind, data, head)
+
+    def _not_found(self, head: bool) -> None:
+        page = self.server.output / "404.html"
+        if page.is_file():
+            return self._send_file(404, page, head)
+        self._send(404, "text/plain; charset=utf-8", b"Not found\n", head)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: int, kind: str, data: bytes, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+
+def open_server(host: str, port: int, output: Path, base_path: str, state: ServeState) -> DevServer:
+    try:
+        return DevServer((host, port), output, base_path, state)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} on {host} is in use: stop the other server or choose another with --port") from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def error_text(errors) -> str:
+    return "\n".join(str(error) for error in errors)
+

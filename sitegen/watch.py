@@ -1,0 +1,162 @@
+"""Rebuilding on every save: `sitegen watch`, and the engine under `sitegen serve`.
+
+The watcher listens to the archive's folder but lets through only changes
+that can alter the site: `content/`, `templates/`, `site.toml`, and the
+built-in theme when sitegen itself is being developed. Editors' temporary
+files never get through, and the output folder is not a source, so a build
+never wakes the watcher. watchfiles groups a burst of changes (a `git
+checkout`) into one batch, and each batch is one incremental build: the
+output is always what a clean build of the same sources would write.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.build import Builder, BuildResult
+from sitegen.config import CONFIG_FILE
+from sitegen.errors import ContentError, Diagnostic
+from sitegen.load import CONTENT_DIR
+from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR
+
+# Files editors write beside the real one while saving: vim's `4913` probe,
+# swap and backup files, Helix's `.bck`, emacs locks and autosaves, gedit's
+# and Chrome's temporaries, JetBrains' safe-write copies, and `*.tmp`.
+_EDITOR_NOISE = re.compile(
+    r"(^4913$|\.sw[a-p]$|~$|\.bck$|\.tmp$|\.temp$|^\.#|^#.*#$|^\.goutputstream-|\.crswap$|___jb_(tmp|old|bak)___$|^\.~lock\.)"
+)
+
+
+def is_editor_noise(name: str) -> bool:
+    return bool(_EDITOR_NOISE.search(name)) or name.startswith(".")
+
+
+def theme_is_editable() -> bool:
+    """True when sitegen runs from a source checkout rather than an installed wheel."""
+    return "site-packages" not in THEME_DIR.parts and "dist-packages" not in THEME_DIR.parts
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFilter:
+    """Which changed paths can alter the site."""
+
+    root: Path
+    include_theme: bool
+
+    def __call__(self, change, path: str) -> bool:
+        candidate = Path(path)
+        if is_editor_noise(candidate.name):
+            return False
+        if candidate == self.root / CONFIG_FILE:
+            return True
+        folders = [self.root / CONTENT_DIR, self.root / SITE_TEMPLATES_DIR]
+        if self.include_theme:
+            folders.append(THEME_DIR)
+        for folder in folders:
+            try:
+                relative = candidate.relative_to(folder)
+            except ValueError:
+                continue
+            return not any(part.startswith(".") for part in relative.parts)
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class BuildEvent:
+    """What one rebuild did: a result, or the errors that stopped it."""
+
+    number: int
+    changes: tuple[str, ...]
+    result: BuildResult | None
+    errors: tuple[Diagnostic, ...] = ()
+    seconds: float = 0.0
+
+
+class Watcher:
+    """Builds once, then rebuilds incrementally after every batch of changes.
+
+    A failed build leaves the output as the last good build wrote it; the next
+    change that fixes the sources recovers without a restart. The search index
+    is refreshed in a background thread after the HTML, once changes pause.
+    """
+
+    def __init__(
+        self,
+        builder: Builder,
+        on_build: Callable[[BuildEvent], None],
+        *,
+        search_delay: float = 1.0,
+        on_search: Callable[[str], None] | None = None,
+    ):
+        self.builder = builder
+        self.on_build = on_build
+        self.on_search = on_search or (lambda message: None)
+        self.search_delay = search_delay
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()  # one pipeline run at a time
+        self.builds = 0
+        self._search_timer: threading.Timer | None = None
+
+    def rebuild(self, changes: tuple[str, ...] = ()) -> BuildEvent:
+        started = time.perf_counter()
+        with self.lock:
+            self.builds += 1
+            try:
+                result = self.builder.build(incremental=True)
+            except ContentError as exc:
+                event = BuildEvent(self.builds, changes, None, tuple(exc.errors), time.perf_counter() - started)
+            else:
+                event = BuildEvent(self.builds, changes, result, (), time.perf_counter() - started)
+        self.on_build(event)
+        if event.result is not None:
+            self._schedule_search()
+        return event
+
+    def _schedule_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.cancel()
+        self._search_timer = threading.Timer(self.search_delay, self._refresh_search)
+        self._search_timer.daemon = True
+        self._search_timer.start()
+
+    def _refresh_search(self) -> None:
+        if self.stop_event.is_set():
+            return
+        try:
+            with self.lock:
+                job = self.builder.search_job()
+            if job is not None:
+                report = job()
+                self.on_search(f"search index refreshed: {report.pages} pages, {report.records} terms")
+        except ContentError as exc:
+            self.on_search("search index not refreshed: " + "; ".join(str(e) for e in exc.errors))
+
+    def run(self) -> None:
+        """Build, then watch until `stop()` (or Ctrl-C in the calling thread)."""
+        import watchfiles  # imported here: `sitegen build` never needs it
+
+        self.rebuild()
+        source_filter = SourceFilter(self.builder.root, theme_is_editable())
+        paths = [self.builder.root]
+        if source_filter.include_theme and not THEME_DIR.is_relative_to(self.builder.root):
+            paths.append(THEME_DIR)
+        for batch in watchfiles.watch(
+            *paths,
+            watch_filter=source_filter,
+            debounce=1600,
+            step=100,
+            stop_event=self.stop_event,
+            raise_interrupt=False,
+        ):
+            changed = tuple(sorted({Path(path).relative_to(self.builder.root).as_posix() if Path(path).is_relative_to(self.builder.root) else path for _, path in batch}))
+            self.rebuild(changed)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self._search_timer is not None:
+            self._search_timer.cancel()
