@@ -579,6 +579,9 @@ def _sidenote(number: int, body_html: str, id_prefix: str = "", searchable: bool
 
 def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str]) -> str:
     note_id = token.meta["id"]
+    if not document.side_notes:
+        # No margin on this page (a timeline entry): the note reads inline.
+        return f'<span class="inline-note">({footnotes.get(note_id, "")})</span>'
     assigned = document.footnote_numbers
     if note_id in assigned:
         number = assigned[note_id]

@@ -764,8 +764,10 @@ def _glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
     for view in views:
         groups[_glossary_letter(view.term)].append(view)
     letters = [*(chr(c) for c in range(ord("A"), ord("Z") + 1)), "#"]
+    # Structural ids use "_", which term ids (slugs) never contain, so a term
+    # called "main" or "letter-a" cannot collide with them.
     letter_groups = tuple(
-        LetterGroup(letter, "letter-" + ("other" if letter == "#" else letter.lower()), tuple(groups[letter]))
+        LetterGroup(letter, "letter_" + ("other" if letter == "#" else letter.lower()), tuple(groups[letter]))
         for letter in letters
         if groups.get(letter)
     )

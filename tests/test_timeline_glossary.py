@@ -636,3 +636,26 @@ def test_timeline_page_is_byte_identical_across_builds_and_hash_seeds(cast, tmp_
     assert pages[0] == pages[1] == pages[2]
     anchors = [li["id"] for li in events_on(timeline_page(cast))]
     assert len(anchors) == len(set(anchors)) == 6
+
+
+def test_a_term_named_like_a_page_landmark_keeps_a_unique_anchor(archive):
+    archive.write(
+        "content/glossary.toml",
+        '[[term]]\nterm = "main"\ndefinition = "The principal part."\n\n[[term]]\nterm = "letter m"\ndefinition = "M."\n',
+    )
+    archive.build()
+    page = archive.html("glossary/index.html")
+    ids = [element["id"] for element in page.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    assert page.find(id="main").name == "dt"
+
+
+def test_a_footnote_in_an_event_description_reads_inline_on_the_timeline(archive):
+    archive.write(
+        "content/timeline.toml",
+        '[[event]]\ndate = "2014"\ntitle = "Something"\ndescription = "It happened.^[By some accounts.]"\n',
+    )
+    archive.build()
+    event = archive.html("timeline/index.html").select_one(".event")
+    assert event.select(".sidenote") == []
+    assert event.select_one(".inline-note").get_text() == "(By some accounts.)"
