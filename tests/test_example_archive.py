@@ -79,3 +79,46 @@ def test_seed_article_shows_the_role_held_at_publication(example):
     role = body.find(id=jones["aria-describedby"]).select_one(".sidenote-role")
     assert role.get_text().startswith("Deputy Commander")
     assert role.get_text().endswith("(as of 27 November 2016)")
+
+
+def test_example_timeline_lists_events_in_order_with_precision_aware_dates(example):
+    import tomllib
+
+    from sitegen.dates import parse_partial_date
+
+    page = example.html("timeline/index.html")
+    times = [t["datetime"] for t in page.select(".event time")]
+    assert len(times) >= 5
+    keys = [(parse_partial_date(t).first_day(), parse_partial_date(t).precision) for t in times]
+    assert keys == sorted(keys)
+    shown = {t["datetime"]: t.get_text() for t in page.select(".event time")}
+    events = tomllib.loads((REPOSITORY / "content/timeline.toml").read_text(encoding="utf-8"))["event"]
+    for event in events:
+        text = shown[event["date"]]
+        expected = parse_partial_date(event["date"]).display
+        assert text.startswith(("c. " + expected) if event.get("circa") else expected), (event["date"], text)
+
+
+def test_example_glossary_shows_every_term_with_working_anchors(example):
+    import tomllib
+
+    from sitegen.slugs import slugify
+
+    terms = tomllib.loads((REPOSITORY / "content/glossary.toml").read_text(encoding="utf-8"))["term"]
+    assert len(terms) >= 6
+    page = example.html("glossary/index.html")
+    for term in terms:
+        anchor = term.get("id") or slugify(term["term"])
+        assert page.find(id=anchor).get_text(strip=True) == term["term"]
+    for link in page.select(".jump-bar a"):
+        assert page.find(id=link["href"][1:]) is not None
+
+
+def test_seed_article_marks_its_glossary_terms(example):
+    body = example.html(f"articles/{SEED_SLUG}/index.html").select_one(".article-body")
+    marked = {a["data-term"] for a in body.select("a.term")}
+    assert {"caliphate", "maj-gen", "l-cpl"} <= marked
+    glossary = example.html("glossary/index.html")
+    for link in body.select("a.term"):
+        assert link["href"].startswith("/archive/glossary/#")
+        assert glossary.find(id=link["href"].split("#")[1]) is not None
