@@ -42,6 +42,20 @@ def _token_pattern() -> re.Pattern[str]:
     return re.compile(rf"[\w{marks}]+|[^\w\s{marks}]")
 
 
+_PLAIN_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _pattern_for(text: str) -> re.Pattern[str]:
+    """The plain pattern when `text` has no combining mark (it then splits
+    exactly like the mark-aware one, about twice as fast); otherwise the full one."""
+    if text.isascii():
+        return _PLAIN_TOKEN
+    for character in set(text):
+        if character >= "\u0300" and unicodedata.category(character)[0] == "M":
+            return _token_pattern()
+    return _PLAIN_TOKEN
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """The token form of one name: tokens, and whether space separates each pair."""
@@ -52,7 +66,7 @@ class Phrase:
 
 def phrase_of(text: str, *, fold: bool = False) -> Phrase | None:
     text = unicodedata.normalize("NFC", text)
-    matches = list(_token_pattern().finditer(text))
+    matches = list(_pattern_for(text).finditer(text))
     if not matches:
         return None
     tokens = tuple(m.group().casefold() if fold else m.group() for m in matches)
@@ -107,17 +121,29 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[Match]:
         """Leftmost-longest, non-overlapping matches in `text`."""
-        if not self._exact and not self._folded:
+        exact_table, folded_table = self._exact, self._folded
+        if not exact_table and not folded_table:
             return []
-        spans = [(m.start(), m.end()) for m in _token_pattern().finditer(text)]
-        tokens = [text[s:e] for s, e in spans]
-        folded = [t.casefold() for t in tokens] if self._folded else tokens
-        found: list[Match] = []
+        pattern = _pattern_for(text)
+        tokens = pattern.findall(text)
+        folded = [t.casefold() for t in tokens] if folded_table else tokens
+        # Only positions whose token starts some name need a closer look; a
+        # set-membership scan in a comprehension keeps the common case cheap.
+        if folded_table:
+            starts = [i for i, (t, f) in enumerate(zip(tokens, folded)) if t in exact_table or f in folded_table]
+        else:
+            starts = [i for i, t in enumerate(tokens) if t in exact_table]
+        if not starts:
+            return []
+        spans = [m.span() for m in pattern.finditer(text)]
         count = len(tokens)
-        i = 0
-        while i < count:
+        found: list[Match] = []
+        next_free = 0
+        for i in starts:
+            if i < next_free:
+                continue
             best: tuple[int, list[str]] | None = None
-            for table, words in ((self._exact, tokens), (self._folded, folded)):
+            for table, words in ((exact_table, tokens), (folded_table, folded)):
                 candidates = table.get(words[i])
                 if not candidates:
                     continue
@@ -129,11 +155,10 @@ class PhraseIndex:
                         best = (length, targets)
                         break
             if best is None:
-                i += 1
                 continue
             length, targets = best
             found.append(Match(spans[i][0], spans[i + length - 1][1], tuple(targets)))
-            i += length
+            next_free = i + length
         return found
 
 

@@ -445,8 +445,13 @@ def plan_pages(archive: Archive, annotations: Annotations, settings: Settings, p
             },
         )
     )
+    events_by_article: dict[str, list[EventView]] = defaultdict(list)
+    for event in events:
+        if event.view.kind != PUBLICATION:
+            for slug in event.article_slugs:
+                events_by_article[slug].append(event.view)
     for article in archive.articles:
-        tied = tuple(e for e in events if article.slug in e.article_slugs and e.view.kind != PUBLICATION)
+        tied = tuple(events_by_article.get(article.slug, ()))
         pages.append(
             _article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities, tied, settings, urls)
         )
@@ -582,7 +587,7 @@ def _article_page(article, annotation, card, tag_links, entities, events, settin
         body_html=annotation.body_html,
         extra=article.extra,
         entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
-        events=tuple(e.view for e in events),
+        events=events,
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
     )
@@ -605,6 +610,10 @@ def _article_page(article, annotation, card, tag_links, entities, events, settin
 
 def _entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
     entities = {e.id: e for e in archive.entities}
+    events_by_entity: dict[str, list[EventView]] = defaultdict(list)
+    for event in events:
+        for entity_id in sorted(event.entity_ids):
+            events_by_entity[entity_id].append(event.view)
     pages = []
     index_links = []
     for entity in archive.entities:
@@ -613,7 +622,7 @@ def _entity_pages(archive, usage: EntityUsage, descriptions, events, cards, sett
         index_links.append(entity_link(entity, urls, len(mentioned)))
         co = sorted(usage.co_mentions.get(entity.id, Counter()).items(), key=lambda item: (-item[1], item[0]))
         co_links = tuple(entity_link(entities[i], urls, n) for i, n in co[:CO_MENTIONS_SHOWN])
-        entity_events = tuple(e.view for e in events if entity.id in e.entity_ids)
+        entity_events = tuple(events_by_entity.get(entity.id, ()))
         total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
         for number in range(1, total_pages + 1):
             chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]

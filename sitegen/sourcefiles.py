@@ -47,7 +47,12 @@ def read_text(path: Path) -> str:
 # --- YAML -----------------------------------------------------------------
 
 
-class _PlainYamlLoader(yaml.SafeLoader):
+# The C parser (libyaml) when PyYAML was built with it: parsing front matter
+# is a large share of a cold build, and libyaml is many times faster.
+_YamlBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PlainYamlLoader(_YamlBase):  # type: ignore[misc,valid-type]
     """SafeLoader that keeps dates as the strings the author wrote.
 
     PyYAML would turn `2016-11-27` into a date and `2016-11-27T10:00:00+01:00`
@@ -58,7 +63,7 @@ class _PlainYamlLoader(yaml.SafeLoader):
 
 _PlainYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _YamlBase.yaml_implicit_resolvers.items()
 }
 
 

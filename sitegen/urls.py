@@ -8,7 +8,7 @@ everywhere, and a page's URL and its file can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,8 @@ class Urls:
         return self.base_path + quote(page_path)
 
     def absolute(self, page_path: str) -> str:
-        return urljoin(self.base_url, quote(page_path))
+        # base_url always ends in "/" and page paths are relative: joining is concatenation.
+        return self.base_url + quote(page_path)
 
     def asset(self, name: str) -> str:
         return self.url(f"assets/{name}")
