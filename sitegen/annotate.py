@@ -30,6 +30,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from sitegen.errors import Diagnostic
 from sitegen.matcher import Phrase, PhraseIndex, phrase_of
 from sitegen.models import Archive, Article, Entity, Role, Term
+from sitegen.parallel import map_in_workers
 from sitegen.timeline import TimelineEntry
 from sitegen.urls import Urls
 
@@ -665,7 +666,11 @@ class FragmentCache:
 
 
 def annotate_archive(
-    archive: Archive, catalog: Catalog, timeline: list[TimelineEntry], cache: FragmentCache | None = None
+    archive: Archive,
+    catalog: Catalog,
+    timeline: list[TimelineEntry],
+    cache: FragmentCache | None = None,
+    workers: int = 1,
 ) -> Annotations:
     cache = cache if cache is not None else FragmentCache()
     catalog_digest = digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links))
@@ -673,9 +678,15 @@ def annotate_archive(
     def cached(kind: str, source: Any, make: Callable[[], Any]) -> Any:
         return cache.get((kind, catalog_digest, digest_of(source)), make)
 
+    # Articles are most of the work: the ones not in the cache are annotated in
+    # worker processes, then every article goes through the cache as usual.
+    article_keys = {article.slug: ("article", catalog_digest, digest_of(article)) for article in archive.articles}
+    missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
+    fresh = dict(zip((a.slug for a in missing), map_in_workers(lambda a: annotate_article(a, catalog), missing, workers)))
+
     annotations = Annotations(
         articles={
-            article.slug: cached("article", article, lambda article=article: annotate_article(article, catalog))
+            article.slug: cache.get(article_keys[article.slug], lambda article=article: fresh[article.slug])
             for article in archive.articles
         },
         entity_descriptions={

@@ -6,7 +6,9 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import pickle
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.load import CONTENT_DIR, SourceCache, load_archive
 from sitegen.models import Archive
+from sitegen.parallel import default_workers, map_in_workers
 from sitegen.pages import Page, SiteView, plan_pages, site_view
 from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR, render_page, template_environment
 from sitegen.search import BUNDLE_DIR, SearchError, SearchReport, build_search_index, term_records
@@ -31,6 +34,7 @@ from sitegen.write import (
     replace_search_index,
     safe_relative_path,
     sync_output,
+    write_atomically,
 )
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"
@@ -44,6 +48,8 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     search: bool | None = None
+    workers: int | None = None  # processes for annotating and rendering; None: one per core
+    cache: bool = True  # read and write the persistent cache in .sitegen-cache/
 
 
 @dataclass(slots=True)
@@ -57,6 +63,7 @@ class BuildResult:
     seconds: float = 0.0
     search: SearchReport | None = None
     search_skipped_because: str = ""  # why no index was built, when none was
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -115,6 +122,56 @@ class BuildCache:
     written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
     templates_digest: bytes = b""
     environment: Any = None
+    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+
+
+CACHE_DIR = ".sitegen-cache"
+CACHE_FILE = "build.pickle"
+CACHE_FORMAT = 1
+
+
+def code_digest() -> bytes:
+    """A digest of sitegen's own code: cached results of another version never apply."""
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def load_persistent_cache(root: Path) -> BuildCache:
+    """The parsed sources and annotated fragments the last build kept on disk.
+
+    Anything wrong with the file (missing, truncated, garbage, another version
+    of sitegen or Python) gives an empty cache: the cache can only save time,
+    never change the output.
+    """
+    try:
+        with open(root / CACHE_DIR / CACHE_FILE, "rb") as stream:
+            stored = pickle.load(stream)
+        if not (
+            isinstance(stored, dict)
+            and stored.get("format") == CACHE_FORMAT
+            and stored.get("code") == code_digest()
+            and isinstance(stored.get("sources"), dict)
+            and isinstance(stored.get("fragments"), dict)
+        ):
+            return BuildCache()
+        return BuildCache(sources=SourceCache(stored["sources"]), fragments=FragmentCache(stored["fragments"]))
+    except Exception:  # any unreadable cache is simply not used
+        return BuildCache()
+
+
+def save_persistent_cache(root: Path, cache: BuildCache) -> None:
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        data = pickle.dumps(
+            {"format": CACHE_FORMAT, "code": code_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries},
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+        write_atomically(folder / CACHE_FILE, data)
+    except OSError:
+        pass  # a cache that cannot be written only costs time next build
 
 
 class Builder:
@@ -129,28 +186,52 @@ class Builder:
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
         self.options = options
         self.root = options.root.resolve()
-        self.cache = cache if cache is not None else BuildCache()
+        if cache is None:
+            cache = load_persistent_cache(self.root) if options.cache else BuildCache()
+        self.cache = cache
+        self.timings: dict[str, float] = {}
+        self.unchanged_is_enough = False  # set by incremental builds: skip the rest when no input changed
+        self.last_inputs_digest = b""
+        self.workers = options.workers if options.workers is not None else default_workers()
 
     # --- stages up to the page plan ---------------------------------------------------
 
+    @contextlib.contextmanager
+    def _stage(self, name: str):
+        """Time one stage, for `sitegen build --timings`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
     def plan(self) -> BuildPlan:
-        settings = resolve_settings(self.options)
-        output = (self.root / settings.build.output).resolve()
-        check_output_folder(self.root, output)
+        with self._stage("config"):
+            settings = resolve_settings(self.options)
+            output = (self.root / settings.build.output).resolve()
+            check_output_folder(self.root, output)
 
         problems = Problems()
-        archive = load_archive(self.root, settings, problems, self.cache.sources)
+        with self._stage("load"):
+            archive = load_archive(self.root, settings, problems, self.cache.sources)
         problems.raise_if_errors()
+        self.last_inputs_digest = digest_of(
+            (settings, self.cache.sources.digest(), templates_digest(self.root), _files_digest(archive, self.root))
+        )
+        if self.unchanged_is_enough and self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
+            raise _Unchanged(problems.warnings)
 
-        urls = Urls(settings.site.base_url, settings.base_path)
-        catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
-        problems.extend(collisions)
-        timeline = collect_timeline(archive, settings.timeline.articles)
-        annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments)
-        problems.extend(annotations.diagnostics)
+        with self._stage("annotate"):
+            urls = Urls(settings.site.base_url, settings.base_path)
+            catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+            problems.extend(collisions)
+            timeline = collect_timeline(archive, settings.timeline.articles)
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
+            problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
-        pages = plan_pages(archive, annotations, settings, problems)
-        copies = self._claim_outputs(pages, archive, problems)
+        with self._stage("pages"):
+            pages = plan_pages(archive, annotations, settings, problems)
+            copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
 
@@ -190,13 +271,32 @@ class Builder:
         """Build the site. With `incremental`, update the output in place and leave
         the search index to `refresh_search` (which the caller may run later)."""
         started = time.perf_counter()
-        plan = self.plan()
+        self.timings = {}
+        self.unchanged_is_enough = incremental
+        try:
+            plan = self.plan()
+        except _Unchanged as unchanged:
+            return BuildResult(
+                files=0,
+                output=(self.root / resolve_settings(self.options).build.output).resolve(),
+                warnings=unchanged.warnings,
+                seconds=time.perf_counter() - started,
+                search_skipped_because="nothing changed",
+                timings=dict(self.timings),
+            )
+        finally:
+            self.unchanged_is_enough = False
         env = self._environment()
         if incremental:
-            files = self._write_in_place(plan, env, progress)
+            with self._stage("render and write"):
+                files = self._write_in_place(plan, env, progress)
+            self.cache.inputs_digest = self.last_inputs_digest
             search_report = None
         else:
             files, search_report = self._write_staged(plan, env, progress, search)
+            if self.options.cache:
+                with self._stage("cache"):
+                    save_persistent_cache(self.root, self.cache)
         return BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
@@ -207,29 +307,45 @@ class Builder:
             search=search_report,
             search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
             seconds=time.perf_counter() - started,
+            timings=dict(self.timings),
         )
 
     def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
         staged = StagedOutput(plan.output)
         search_report: SearchReport | None = None
-        written: dict[str, bytes] = {}
+        root, site, urls = self.root, plan.site, plan.urls
+
+        def render_into_stage(page: Page) -> tuple[str, bytes]:
+            data = render_page(env, page, site, urls, root)
+            staged.write_bytes(_page_file(page), data)
+            return _page_file(page), content_digest(data)
+
         try:
-            for page in progress(plan.pages, len(plan.pages)):
-                data = render_page(env, page, plan.site, plan.urls, self.root)
-                staged.write_bytes(_page_file(page), data)
-                written[_page_file(page)] = content_digest(data)
-            for target, source in plan.copies:
-                staged.copy_file(target, source)
-            if search and plan.settings.search.enabled:
-                # Indexed inside the staging folder, so the site and its index are swapped in together.
-                search_report = self._index(staged.stage, plan)
-            staged.commit()
+            with self._stage("render and write"):
+                written = dict(map_in_workers(render_into_stage, plan.pages, self.workers, progress))
+                for target, source in plan.copies:
+                    staged.copy_file(target, source)
+            searching = search and plan.settings.search.enabled
+            if searching and staged.previous is None:
+                # A first build: the staging folder holds the whole site, so it is
+                # indexed there and site and index arrive together.
+                with self._stage("search"):
+                    search_report = self._index(staged.stage, plan)
+            expected = set(written) | {target for target, _ in plan.copies}
+            with self._stage("swap"):
+                staged.commit(expected, keep_search_bundle=searching)
+            if searching and staged.previous is not None:
+                # Later builds stage only changed files: index the updated site and
+                # swap the new bundle in (a failure here leaves the new pages with
+                # the previous index, and says so).
+                with self._stage("search"):
+                    search_report = replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
         except BaseException:
             staged.discard()
             raise
         self.cache.written = written
         self.cache.page_inputs = {}
-        return staged.files_written, search_report
+        return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
@@ -283,6 +399,24 @@ class Builder:
             return build_search_index(plan.output, plan.settings.site.language, records, bundle=folder / BUNDLE_DIR)
         except SearchError as exc:
             raise ContentError([Diagnostic("search index", None, str(exc))]) from None
+
+
+class _Unchanged(Exception):
+    """Raised inside an incremental plan when no input changed since the last build."""
+
+    def __init__(self, warnings: list[Diagnostic]):
+        super().__init__("unchanged")
+        self.warnings = warnings
+
+
+def _files_digest(archive: Archive, root: Path) -> bytes:
+    """Static files and theme assets are copied, not parsed: digest their bytes too."""
+    digest = hashlib.blake2b(digest_size=16)
+    for target, source in (*_theme_assets(), *((s.target, root / s.source) for s in archive.static_files)):
+        digest.update(target.encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.blake2b(source.read_bytes(), digest_size=16).digest())
+    return digest.digest()
 
 
 def templates_digest(root: Path) -> bytes:

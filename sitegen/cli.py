@@ -26,6 +26,8 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="published address, overriding [site] base_url")
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     parser.add_argument("--no-search", dest="search", action="store_false", default=None, help="skip the search index")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("--no-cache", dest="cache", action="store_false", help="neither read nor write .sitegen-cache/")
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     talk.add_argument("-v", "--verbose", action="store_true", help="print every warning, and a traceback on internal errors")
@@ -37,6 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     build = commands.add_parser("build", help="build the site into the output folder")
     _add_build_options(build)
+    build.add_argument("--timings", action="store_true", help="print the time spent in each stage")
     watch = commands.add_parser("watch", help="build, then rebuild on every change")
     _add_build_options(watch)
     serve = commands.add_parser("serve", help="watch, and serve the site with live reload")
@@ -44,6 +47,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--open", action="store_true", help="open the site in a browser after the first build")
+    check = commands.add_parser("check", help="run every validation without writing the site")
+    _add_build_options(check)
+    check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return parser
 
 
@@ -68,7 +75,15 @@ def _print_diagnostics(diagnostics, limit: int | None = None) -> None:
 def _options(args: argparse.Namespace):
     from sitegen.build import BuildOptions
 
-    return BuildOptions(root=args.root, output=args.output, base_url=args.base_url, drafts=args.drafts, search=args.search)
+    return BuildOptions(
+        root=args.root,
+        output=args.output,
+        base_url=args.base_url,
+        drafts=args.drafts,
+        search=args.search,
+        workers=args.jobs,
+        cache=args.cache,
+    )
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -88,6 +103,9 @@ def run_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.quiet:
         _print_diagnostics(result.warnings, None if args.verbose else 20)
+        if args.timings:
+            for stage, seconds in result.timings.items():
+                print(f"  {stage:<18} {seconds * 1000:8.0f} ms")
         if result.search is not None:
             print(f"Search index: {_plural(result.search.pages, 'page')} and {_plural(result.search.records, 'glossary term')} indexed")
         else:
@@ -175,6 +193,35 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
     return EXIT_OK
 
 
+def run_check(args: argparse.Namespace) -> int:
+    import json
+
+    from sitegen.check import check_archive, diagnostic_json
+    from sitegen.errors import UsageError
+
+    try:
+        report = check_archive(_options(args))
+    except UsageError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = report.failed(args.strict)
+    if args.format == "json":
+        print(json.dumps({
+            "errors": [diagnostic_json(d) for d in report.errors],
+            "warnings": [diagnostic_json(d) for d in report.warnings],
+            "summary": {**report.summary(), "strict": args.strict, "ok": not failed},
+        }, indent=2))
+        return EXIT_CONTENT if failed else EXIT_OK
+    for diagnostic in report.diagnostics:
+        if not args.quiet or diagnostic.severity == "error" or args.strict:
+            print(diagnostic)
+    if not args.quiet:
+        unchecked = "" if report.complete else "; fix the errors to run the link and entity checks"
+        verdict = "failed" if failed else "passed"
+        print(f"Check {verdict}: {_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}{unchecked}")
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
@@ -184,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_watch(args)
         if args.command == "serve":
             return run_watch(args, serve=True)
+        if args.command == "check":
+            return run_check(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

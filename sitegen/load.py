@@ -460,6 +460,13 @@ class SourceCache:
         self.entries[key] = (digest, result, tuple(local.items))
         return result
 
+    def digest(self) -> bytes:
+        """One digest of every source file read by the last load."""
+        combined = hashlib.blake2b(digest_size=16)
+        for key in sorted(self.entries):
+            combined.update(key.encode() + b"\0" + self.entries[key][0])
+        return combined.digest()
+
     def forget_unseen(self) -> None:
         """Drop files that no longer exist (or were not read this time)."""
         for key in set(self.entries) - self.seen:

@@ -55,13 +55,21 @@ def safe_relative_path(relative: str) -> PurePosixPath:
 
 
 class StagedOutput:
-    """Files are written into a hidden sibling folder, then swapped in on commit."""
+    """Files are written into a hidden sibling folder and applied on commit.
+
+    Nothing in the output folder changes before `commit`, so a build that
+    fails leaves the previous site as it was. A first build renames the
+    staging folder into place. Later builds stage only the files whose bytes
+    differ from the previous site's, and `commit` moves just those in and
+    removes what the new site no longer has: unchanged files are never
+    rewritten, and no full copy of the old site has to be deleted.
+    """
 
     def __init__(self, output: Path):
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.previous = self.output if (self.output / OUTPUT_MARKER).is_file() else None
         self.stage = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.staging-", dir=self.output.parent))
-        self.files_written = 0
         self._dirs: set[Path] = set()
 
     def _target(self, relative: str) -> Path:
@@ -71,23 +79,45 @@ class StagedOutput:
             self._dirs.add(target.parent)
         return target
 
+    def _unchanged(self, relative: str, data: bytes) -> bool:
+        if self.previous is None:
+            return False
+        try:
+            return (self.previous / relative).read_bytes() == data
+        except OSError:
+            return False
+
     def write_bytes(self, relative: str, data: bytes) -> None:
-        self._target(relative).write_bytes(data)
-        self.files_written += 1
+        if not self._unchanged(relative, data):
+            self._target(relative).write_bytes(data)
 
     def copy_file(self, relative: str, source: Path) -> None:
-        shutil.copyfile(source, self._target(relative))
-        self.files_written += 1
+        self.write_bytes(relative, source.read_bytes())
 
-    def commit(self) -> None:
+    def commit(self, expected: set[str], keep_search_bundle: bool) -> None:
+        """Make the output the new site: `expected` is every file path it has."""
         (self.stage / OUTPUT_MARKER).write_bytes(OUTPUT_MARKER_TEXT)
-        old = None
-        if self.output.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
-            os.replace(self.output, old / "site")
-        os.replace(self.stage, self.output)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if self.previous is None:
+            if self.output.exists():
+                self.output.rmdir()  # empty: check_output_folder refuses anything else
+            os.replace(self.stage, self.output)
+            return
+        for dirpath, _, filenames in os.walk(self.stage):
+            here = Path(dirpath)
+            for name in filenames:
+                relative = (here / name).relative_to(self.stage)
+                if relative.parts[0] == SEARCH_BUNDLE:
+                    continue
+                target = self.output / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(here / name, target)
+        if (self.stage / SEARCH_BUNDLE).is_dir():
+            retired = self.stage / ".retired-search-bundle"
+            if (self.output / SEARCH_BUNDLE).exists():
+                os.replace(self.output / SEARCH_BUNDLE, retired)
+            os.replace(self.stage / SEARCH_BUNDLE, self.output / SEARCH_BUNDLE)
+        remove_stale(self.output, expected, keep_search_bundle)
+        shutil.rmtree(self.stage, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
@@ -142,6 +172,19 @@ def sync_output(
             write_atomically(target, changed[relative])
             count += 1
         written[relative] = content_digest(changed[relative])
+    remove_stale(output, keep, keep_search_bundle)
+    for relative in set(written) - keep:
+        written.pop(relative)
+    return count
+
+
+def remove_stale(output: Path, keep: set[str], keep_search_bundle: bool) -> None:
+    """Delete every file of `output` that is not in `keep`, then the folders this empties.
+
+    The marker stays; the search bundle stays when `keep_search_bundle` (its
+    files are replaced as a whole by whoever builds the index).
+    """
+    emptied: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(output, topdown=True):
         here = Path(dirpath)
         relative_dir = here.relative_to(output).as_posix()
@@ -151,26 +194,11 @@ def sync_output(
             relative = name if relative_dir == "." else f"{relative_dir}/{name}"
             if relative not in keep and relative != OUTPUT_MARKER:
                 (here / name).unlink()
-                written.pop(relative, None)
-    for dirpath, _, _ in sorted(os.walk(output), key=lambda entry: -len(entry[0])):
-        here = Path(dirpath)
-        if here != output and not any(here.iterdir()):
-            here.rmdir()
-    for relative in set(written) - keep:
-        written.pop(relative)
-    return count
-
-
-def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
-    """Build a new search bundle beside the site, then swap it in for the old one."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
-    try:
-        result = index(scratch)
-        old = output / SEARCH_BUNDLE
-        retired = scratch / "retired"
-        if old.exists():
-            os.replace(old, retired)
-        os.replace(scratch / SEARCH_BUNDLE, old)
-        return result
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+                emptied.add(here)
+        if not filenames and not dirnames and here != output:
+            emptied.add(here)
+    # Deepest first, so a folder is tried after the folders inside it.
+    for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+        while folder != output and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent

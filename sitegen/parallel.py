@@ -1,0 +1,61 @@
+"""Running a pure stage over many items in worker processes.
+
+Workers are forked, so they inherit the stage's inputs (the catalogue, the
+templates, the page plan) instead of receiving them pickled; only each item's
+result travels back. Results come back in the order of the items, so the
+output never depends on how many workers ran or which finished first. Small
+jobs, and systems without fork, run in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Forking costs some tens of milliseconds; below this many items it does not pay.
+MIN_ITEMS_FOR_WORKERS = 200
+
+_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # set only around a fork
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+    function, items = _job  # type: ignore[misc]  # inherited from the parent at fork
+    return [function(items[index]) for index in range(*bounds)]
+
+
+def map_in_workers(
+    function: Callable[[Item], Result],
+    items: Sequence[Item],
+    workers: int,
+    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+) -> list[Result]:
+    """[function(item) for item in items], spread over `workers` forked processes."""
+    if workers <= 1 or len(items) < MIN_ITEMS_FOR_WORKERS or "fork" not in multiprocessing.get_all_start_methods():
+        sequence = progress(items, len(items)) if progress else items
+        return [function(item) for item in sequence]
+    global _job
+    # Several chunks per worker even out uneven items (a long article, a big listing).
+    chunk_count = workers * 4
+    size = -(-len(items) // chunk_count)
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    _job = (function, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            chunks = pool.imap(_run_chunk, bounds)
+            if progress:
+                chunks = progress(chunks, len(bounds))
+            return [result for chunk in chunks for result in chunk]
+    finally:
+        _job = None
