@@ -202,3 +202,18 @@ def remove_stale(output: Path, keep: set[str], keep_search_bundle: bool) -> None
         while folder != output and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
             folder = folder.parent
+
+
+def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
+    """Build a new search bundle beside the site, then swap it in for the old one."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    try:
+        result = index(scratch)
+        old = output / SEARCH_BUNDLE
+        retired = scratch / "retired"
+        if old.exists():
+            os.replace(old, retired)
+        os.replace(scratch / SEARCH_BUNDLE, old)
+        return result
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
