@@ -1,0 +1,95 @@
+"""The persistent cache and the worker processes only save time: they never change the output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sitegen.build import CACHE_DIR, CACHE_FILE, BuildOptions, Builder, build
+
+
+def small_archive(archive, articles: int = 3) -> None:
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
+    archive.write("content/glossary.toml", '[[term]]\nterm = "caliphate"\ncase_sensitive = false\ndefinition = "A state."\n')
+    for number in range(articles):
+        archive.article(f"a{number:03d}", title=f"Article {number}", date=f"2020-01-{number % 28 + 1:02d}",
+                        body=f"Mosul and the caliphate, part {number}.[^n]\n\n[^n]: A note {number}.")
+
+
+def test_a_build_writes_the_cache_and_a_warm_build_equals_a_cold_one(archive, tmp_path):
+    small_archive(archive)
+    archive.build()
+    assert (archive.root / CACHE_DIR / CACHE_FILE).is_file()
+    archive.write("content/articles/a001.md", archive.root.joinpath("content/articles/a001.md").read_text().replace("part 1", "part one"))
+    archive.build()  # warm: parsed sources and annotations come from the cache
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "cold"), cache=False))
+    assert archive.output_files() == archive.output_files(tmp_path / "cold")
+
+
+def test_the_warm_build_really_uses_the_cache(archive):
+    small_archive(archive)
+    archive.build()
+    warm = Builder(BuildOptions(root=archive.root))
+    assert warm.cache.sources.entries and warm.cache.fragments.entries
+    assert not Builder(BuildOptions(root=archive.root, cache=False)).cache.sources.entries
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong shape"])
+def test_a_damaged_cache_file_is_ignored(archive, tmp_path, damage):
+    small_archive(archive)
+    archive.build()
+    cache_file = archive.root / CACHE_DIR / CACHE_FILE
+    data = cache_file.read_bytes()
+    cache_file.write_bytes(
+        {
+            "truncated": data[: len(data) // 2],
+            "garbage": b"\x80\x05not a pickle at all" * 10,
+            "empty": b"",
+            "wrong shape": json.dumps({"format": 1}).encode(),
+        }[damage]
+    )
+    archive.build()
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "cold"), cache=False))
+    assert archive.output_files() == archive.output_files(tmp_path / "cold")
+
+
+def test_a_cache_entry_for_other_content_is_never_reused(archive, tmp_path):
+    small_archive(archive)
+    archive.build()
+    # Same path, new bytes: the digest differs, so the stale entry cannot apply.
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "Another summary."\n---\n')
+    archive.build()
+    assert "Another summary." in archive.html("entities/mosul/index.html").select_one(".summary").get_text()
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "cold"), cache=False))
+    assert archive.output_files() == archive.output_files(tmp_path / "cold")
+
+
+def test_no_cache_neither_reads_nor_writes_the_cache(archive):
+    small_archive(archive)
+    archive.build(cache=False)
+    assert not (archive.root / CACHE_DIR).exists()
+
+
+def test_worker_processes_give_the_same_bytes_as_one_process(archive, tmp_path):
+    small_archive(archive, articles=230)  # above the size at which workers are used
+    archive.build(workers=1, cache=False)
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "parallel"), workers=2, cache=False))
+    assert archive.output_files() == archive.output_files(tmp_path / "parallel")
+
+
+def test_unchanged_files_are_not_rewritten_by_a_later_build(archive):
+    small_archive(archive)
+    archive.build()
+    page = archive.out / "articles/a000/index.html"
+    before = page.stat().st_mtime_ns, page.stat().st_ino
+    archive.write("content/articles/a002.md", archive.root.joinpath("content/articles/a002.md").read_text().replace("part 2", "part two"))
+    archive.build()
+    assert (page.stat().st_mtime_ns, page.stat().st_ino) == before
+    assert "part two" in (archive.out / "articles/a002/index.html").read_text()
+
+
+def test_timings_cover_every_stage(archive):
+    small_archive(archive)
+    result = archive.build()
+    assert {"load", "annotate", "pages", "render and write"} <= set(result.timings)
