@@ -51,6 +51,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build_options(check)
     check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    _add_authoring_commands(commands)
     return parser
 
 
@@ -222,6 +223,190 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_CONTENT if failed else EXIT_OK
 
 
+def _add_authoring_commands(commands) -> None:
+    """`init`, `new`, `import` and `suggest`: the editors' tools."""
+    from sitegen.models import ENTITY_KINDS
+
+    def root_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
+
+    init = commands.add_parser("init", help="start a new archive in a folder")
+    init.add_argument("folder", type=Path, metavar="DIR", help="the new archive's folder (created when missing)")
+    init.add_argument("--force", action="store_true", help="add the files to a non-empty folder; existing files are kept")
+    new = commands.add_parser("new", help="add an article, entity, glossary term or timeline event")
+    what = new.add_subparsers(dest="what", metavar="WHAT", required=True)
+    article = what.add_parser("article", help="an article at content/articles/YYYY/YYYY-MM-DD-<slug>.md")
+    article.add_argument("title")
+    article.add_argument("--date", help="publication date, YYYY-MM-DD (default: today)")
+    article.add_argument("--source", default="", help="the publication's name")
+    entity = what.add_parser("entity", help="an entity at content/entities/<id>.md")
+    entity.add_argument("name")
+    entity.add_argument("--kind", required=True, choices=ENTITY_KINDS, help="what the entity is")
+    entity.add_argument("--alias", action="append", default=[], help="another name it goes by (repeatable)")
+    entity.add_argument("--summary", default="", help="the side-note: one or two sentences")
+    entity.add_argument("--id", default="", help="the id and file name (default: the slug of the name)")
+    term = what.add_parser("term", help="a glossary term, added to content/glossary.toml")
+    term.add_argument("term")
+    term.add_argument("--definition", default="", help="what it means, inline Markdown")
+    term.add_argument("--alias", action="append", default=[], help="another spelling (repeatable)")
+    term.add_argument("--id", default="", help="the id (default: the slug of the term)")
+    event = what.add_parser("event", help="a timeline event, added to content/timeline.toml")
+    event.add_argument("title")
+    event.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
+    event.add_argument("--end", default="", help="the last day, month or year, if it lasted")
+    event.add_argument("--description", default="", help="Markdown text")
+    event.add_argument("--entity", action="append", default=[], help="the id of an entity involved (repeatable)")
+    event.add_argument("--article", action="append", default=[], help="the slug of an article about it (repeatable)")
+    for parser in (article, entity, term, event):
+        root_option(parser)
+    importer = commands.add_parser("import", help="turn saved articles (plain text or HTML) into Markdown articles")
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importer.add_argument("--year", type=int, help="the year of date lines that give none, such as 'Tuesday, August 16'")
+    importer.add_argument("--source", default="", help="the publication's name (default: from the page's metadata)")
+    root_option(importer)
+    suggest = commands.add_parser("suggest", help="list recurring names that are not entities yet")
+    suggest.add_argument("--min", dest="minimum", type=int, default=3, metavar="N", help="mentions needed (default: 3)")
+    suggest.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    root_option(suggest)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from sitegen.errors import UsageError
+    from sitegen.scaffold import AuthoringError, init_archive
+
+    try:
+        result = init_archive(args.folder, force=args.force)
+    except UsageError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AuthoringError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    for path in result.written:
+        print(f"wrote {args.folder / path}")
+    for path in result.kept:
+        print(f"kept {args.folder / path}: it exists already")
+    folder = args.folder
+    print(
+        f"Started an archive in {folder} ({_plural(len(result.written), 'file')} written). Next:\n"
+        f"  sitegen serve --root {folder}    see it at http://127.0.0.1:8000/ while you edit\n"
+        f"  set the title and base_url in {folder / 'site.toml'}, and replace the sample content\n"
+        f"  to publish on GitHub Pages, follow the comments at the top of {folder / '.github/workflows/pages.yml'}"
+    )
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from sitegen import scaffold
+    from sitegen.errors import UsageError
+
+    notes: tuple[str, ...] = ()
+    try:
+        if args.what == "article":
+            path = scaffold.new_article(args.root, args.title, args.date, args.source)
+        elif args.what == "entity":
+            created = scaffold.new_entity(args.root, args.name, args.kind, args.alias, args.summary, args.id)
+            path, notes = created.path, created.notes
+        elif args.what == "term":
+            path = scaffold.new_term(args.root, args.term, args.definition, args.alias, args.id)
+            if not args.definition.strip():
+                notes = (f"write the definition in {path}: it says {scaffold.PLACEHOLDER_DEFINITION!r} for now",)
+        else:
+            path = scaffold.new_event(args.root, args.title, args.date, args.end, args.description, args.entity, args.article)
+    except UsageError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except scaffold.AuthoringError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    for note in notes:
+        print(f"sitegen: note: {note}", file=sys.stderr)
+    print(path)
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from sitegen.importer import ImportProblem, import_file
+    from sitegen.scaffold import AuthoringError, require_archive
+
+    if args.year is not None and not 1 <= args.year <= 9999:
+        print(f"sitegen: --year {args.year} is not a year: give four digits, such as --year 2016", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        require_archive(args.root, "import")
+    except AuthoringError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    failed = 0
+    for path in args.files:
+        try:
+            article, written = import_file(args.root, path, year=args.year, source=args.source)
+        except (ImportProblem, AuthoringError) as exc:
+            failed += 1
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            continue
+        print(f"{path} ({article.kind}):")
+        for finding in article.found:
+            shown = f"{finding.value}  ({finding.how})" if finding.value else f"({finding.how})"
+            print(f"  {finding.what + ':':<12} {shown}")
+        for note in article.notes:
+            print(f"  note: {note}")
+        print(f"  wrote {written}")
+    total = len(args.files)
+    if failed:
+        print(f"Imported {total - failed} of {_plural(total, 'file')}; {failed} failed: fix what is said above and import "
+              f"{'it' if failed == 1 else 'them'} again.", file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"Imported {_plural(total, 'file')}.")
+    return EXIT_OK
+
+
+def _excerpt(sentence: str, name: str, limit: int = 160) -> str:
+    if len(sentence) <= limit:
+        return sentence
+    at = max(0, sentence.find(name) - limit // 3)
+    text = sentence[at : at + limit].strip()
+    return ("…" if at else "") + text + ("…" if at + limit < len(sentence) else "")
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    import json
+
+    from sitegen.errors import ContentError
+    from sitegen.models import ENTITY_KINDS
+    from sitegen.suggest import suggest_for_archive
+
+    if args.minimum < 1:
+        print(f"sitegen: --min {args.minimum}: give a number of mentions of 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = suggest_for_archive(args.root, args.minimum)
+    except ContentError as exc:
+        _print_diagnostics(exc.errors)
+        return EXIT_CONTENT
+    if report.problems:
+        print(f"sitegen: note: the content has {_plural(report.problems, 'error')}; files with errors were left out "
+              "(run `sitegen build` to see them)", file=sys.stderr)
+    if args.format == "json":
+        data = {"min": args.minimum, "articles": report.articles, "suggestions": [s.as_dict() for s in report.suggestions]}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    articles = _plural(report.articles, "article")
+    if not report.suggestions:
+        print(f"No undefined name is mentioned {args.minimum} times or more in {articles} (--min {args.minimum}).")
+        return EXIT_OK
+    print(f"Names mentioned {args.minimum} times or more in {articles} that are not entities yet, most frequent first:")
+    for suggestion in report.suggestions:
+        shown = ", ".join(suggestion.articles[:3]) + (", …" if len(suggestion.articles) > 3 else "")
+        print(f"\n{suggestion.name}: {_plural(suggestion.count, 'mention')} in {_plural(len(suggestion.articles), 'article')} ({shown})")
+        print(f"    {_excerpt(suggestion.example, suggestion.name)}")
+    print(f"\nDefine one with: sitegen new entity \"NAME\" --kind {'|'.join(ENTITY_KINDS)} [--alias OTHER-NAME]")
+    return EXIT_OK
+
+
+AUTHORING_COMMANDS = {"init": run_init, "new": run_new, "import": run_import, "suggest": run_suggest}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
@@ -231,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_watch(args)
         if args.command == "serve":
             return run_watch(args, serve=True)
+        if args.command in AUTHORING_COMMANDS:
+            return AUTHORING_COMMANDS[args.command](args)
         if args.command == "check":
             return run_check(args)
     except KeyboardInterrupt:
