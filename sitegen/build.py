@@ -123,6 +123,7 @@ class BuildCache:
     templates_digest: bytes = b""
     environment: Any = None
     inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+    inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave
 
 
 CACHE_DIR = ".sitegen-cache"
@@ -219,7 +220,7 @@ class Builder:
             (settings, self.cache.sources.digest(), templates_digest(self.root), _files_digest(archive, self.root))
         )
         if self.unchanged_is_enough and self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
-            raise _Unchanged(problems.warnings)
+            raise _Unchanged()
 
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
@@ -275,11 +276,11 @@ class Builder:
         self.unchanged_is_enough = incremental
         try:
             plan = self.plan()
-        except _Unchanged as unchanged:
+        except _Unchanged:
             return BuildResult(
                 files=0,
                 output=(self.root / resolve_settings(self.options).build.output).resolve(),
-                warnings=unchanged.warnings,
+                warnings=list(self.cache.inputs_warnings),
                 seconds=time.perf_counter() - started,
                 search_skipped_because="nothing changed",
                 timings=dict(self.timings),
@@ -291,6 +292,7 @@ class Builder:
             with self._stage("render and write"):
                 files = self._write_in_place(plan, env, progress)
             self.cache.inputs_digest = self.last_inputs_digest
+            self.cache.inputs_warnings = list(plan.warnings)
             search_report = None
         else:
             files, search_report = self._write_staged(plan, env, progress, search)
@@ -403,10 +405,6 @@ class Builder:
 
 class _Unchanged(Exception):
     """Raised inside an incremental plan when no input changed since the last build."""
-
-    def __init__(self, warnings: list[Diagnostic]):
-        super().__init__("unchanged")
-        self.warnings = warnings
 
 
 def _files_digest(archive: Archive, root: Path) -> bytes:
