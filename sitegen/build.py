@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sitegen.annotate
+import sitegen.config
+import sitegen.dates
+import sitegen.errors
+import sitegen.matcher
+import sitegen.models
+import sitegen.pages
+import sitegen.render
+import sitegen.search
+import sitegen.timeline
+import sitegen.urls
 from sitegen import __version__
+from sitegen.digests import speed_up_pickling
 from sitegen.annotate import FragmentCache, annotate_archive, build_catalog, digest_of
 from sitegen.config import Settings, load_settings
 from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
@@ -36,6 +48,11 @@ from sitegen.write import (
     sync_output,
     write_atomically,
 )
+
+speed_up_pickling(
+    sitegen.annotate, sitegen.config, sitegen.dates, sitegen.matcher, sitegen.models,
+    sitegen.pages, sitegen.render, sitegen.search, sitegen.timeline, sitegen.urls, sitegen.errors,
+)  # fmt: skip
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"
 ASSETS_PREFIX = "assets/"
