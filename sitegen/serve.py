@@ -121,7 +121,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             since = parse_qs(parts.query).get("since", ["-1"])[0]
             version, error = self.server.state.wait(int(since) if since.lstrip("-").isdigit() else -1, LONG_POLL_SECONDS)
             return self._send(200, "application/json", json.dumps({"version": version, "error": error}).encode(), head)
-        if path in ("", "/") and base != "/":
+        if path in ("", "/", base.rstrip("/")) and base != "/":  # /repo too, as GitHub Pages does
             return self._redirect(base)
         if not path.startswith(base):
             return self._not_found(head)

@@ -20,15 +20,16 @@ from pathlib import Path
 
 from sitegen.build import Builder, BuildResult
 from sitegen.config import CONFIG_FILE
-from sitegen.errors import ContentError, Diagnostic
+from sitegen.errors import ContentError, Diagnostic, UsageError
 from sitegen.load import CONTENT_DIR
 from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR
 
 # Files editors write beside the real one while saving: vim's `4913` probe,
 # swap and backup files, Helix's `.bck`, emacs locks and autosaves, gedit's
 # and Chrome's temporaries, JetBrains' safe-write copies, and `*.tmp`.
+# Vim's swap files are hidden (`.x.md.swp`): a visible `clip.swf` is content.
 _EDITOR_NOISE = re.compile(
-    r"(^4913$|\.sw[a-p]$|~$|\.bck$|\.tmp$|\.temp$|^\.#|^#.*#$|^\.goutputstream-|\.crswap$|___jb_(tmp|old|bak)___$|^\.~lock\.)"
+    r"(^4913$|^\..*\.sw[a-p]$|~$|\.bck$|\.tmp$|\.temp$|^\.#|^#.*#$|^\.goutputstream-|\.crswap$|___jb_(tmp|old|bak)___$|^\.~lock\.)"
 )
 
 
@@ -110,6 +111,12 @@ class Watcher:
                 result = self.builder.build(incremental=True)
             except ContentError as exc:
                 event = BuildEvent(self.builds, changes, None, tuple(exc.errors), time.perf_counter() - started)
+            except (UsageError, OSError) as exc:
+                # A refused setting (say, an output folder edited into site.toml) or a
+                # file that vanished while it was read: report it like a content
+                # error and keep watching; the next save tries again.
+                problem = Diagnostic(CONFIG_FILE if isinstance(exc, UsageError) else "sources", None, str(exc))
+                event = BuildEvent(self.builds, changes, None, (problem,), time.perf_counter() - started)
             else:
                 event = BuildEvent(self.builds, changes, result, (), time.perf_counter() - started)
         self.on_build(event)
@@ -137,22 +144,34 @@ class Watcher:
             self.on_search("search index not refreshed: " + "; ".join(str(e) for e in exc.errors))
 
     def run(self) -> None:
-        """Build, then watch until `stop()` (or Ctrl-C in the calling thread)."""
+        """Build, then watch until `stop()` (or Ctrl-C in the calling thread).
+
+        Listening starts before the first build (which runs at the first wake-up,
+        a step after), so a save made while that build runs is not lost.
+        """
         import watchfiles  # imported here: `sitegen build` never needs it
 
-        self.rebuild()
         source_filter = SourceFilter(self.builder.root, theme_is_editable())
         paths = [self.builder.root]
         if source_filter.include_theme and not THEME_DIR.is_relative_to(self.builder.root):
             paths.append(THEME_DIR)
+        built = False
         for batch in watchfiles.watch(
             *paths,
             watch_filter=source_filter,
             debounce=1600,
             step=100,
             stop_event=self.stop_event,
+            rust_timeout=1,  # wake up after each quiet step, with an empty batch ...
+            yield_on_timeout=True,
             raise_interrupt=False,
         ):
+            if not built:
+                built = True
+                self.rebuild()
+                continue
+            if not batch:  # ... which needs no build
+                continue
             changed = tuple(sorted({Path(path).relative_to(self.builder.root).as_posix() if Path(path).is_relative_to(self.builder.root) else path for _, path in batch}))
             self.rebuild(changed)
 

@@ -1,0 +1,324 @@
+"""`sitegen serve`: the site under its base path, live reload, and the error banner.
+
+Each server is the real command in a subprocess on a free port, stopped with
+Ctrl-C (SIGINT): it must exit 0 and say "Stopped.". Live reload and the error
+banner are checked in Debian's Chromium through Playwright.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser import chromium
+from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
+
+BASE_URL = "https://example.org/repo/"
+SNIPPET = re.compile(rb"<script data-sitegen-live-reload>.*?</script>\n?", re.DOTALL)
+ENTITY = '---\nname: "Mosul"\nkind: place\nsummary: "A city in northern Iraq."\n---\nThe city on the Tigris.\n'
+DEADLINE = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, http.client.HTTPResponse, bytes]:
+    """GET without following redirects: (status, response, body)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = connection.getresponse()
+        return response.status, response, response.read()
+    finally:
+        connection.close()
+
+
+def without_snippet(body: bytes) -> bytes:
+    assert len(SNIPPET.findall(body)) == 1, "expected exactly one live-reload snippet"
+    return SNIPPET.sub(b"", body)
+
+
+def make_archive(root: Path) -> Archive:
+    site = Archive(root)
+    site.root.mkdir(parents=True, exist_ok=True)
+    site.write("site.toml", DEFAULT_SITE_TOML.replace("https://example.org/", BASE_URL))
+    site.article("one", title="One", date="2020-01-02", body="The first text.", entities="[mosul]")
+    site.article("two", title="Two", date="2021-03-04", body="The second text.", tags="[Iraq]")
+    site.write("content/entities/mosul.md", ENTITY)
+    site.write("content/static/data.bin", bytes(range(256)) * 4)
+    site.write("content/static/notes.txt", "Plain text, not HTML.\n")
+    return site
+
+
+class Server:
+    """`sitegen serve` in a subprocess, with its output collected line by line."""
+
+    def __init__(self, archive: Archive):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.url = self.origin + urlsplit(BASE_URL).path
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "serve", "--root", str(archive.root), "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.readers = [
+            threading.Thread(target=lambda stream=stream, lines=lines: lines.extend(stream), daemon=True)
+            for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    def wait_for(self, pattern: str, stream: str = "stdout", timeout: float = DEADLINE) -> str:
+        lines = self.stdout if stream == "stdout" else self.stderr
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in list(lines):
+                if re.search(pattern, line):
+                    return line
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no line matching {pattern!r} in {stream}: {self.stdout} {self.stderr}")
+            time.sleep(0.05)
+
+    def builds(self) -> int:
+        """The number of the latest build reported ("Build 3 after 1 change: ...", "Build 4 failed ...")."""
+        found = [re.match(r"Build (\d+)\b", line) for line in self.stdout + self.stderr]
+        return max((int(match.group(1)) for match in found if match), default=0)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for reader in self.readers:  # they end with the process's output
+            reader.join(timeout=10)
+        return self.process.returncode
+
+
+@contextlib.contextmanager
+def sitegen_serve(archive: Archive):
+    server = Server(archive)
+    try:
+        server.wait_for(r"^Build 1: ")  # the watcher listens since before it
+        yield server
+    finally:
+        code = server.stop()
+    assert code == 0, server.stderr
+    assert "Stopped.\n" in server.stdout, server.stdout
+    assert not any("Traceback" in line for line in server.stderr), server.stderr
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One server for the tests that only read."""
+    site = make_archive(tmp_path_factory.mktemp("served") / "site")
+    with sitegen_serve(site) as server:
+        server.archive = site
+        yield server
+
+
+@pytest.fixture
+def site(tmp_path) -> Archive:
+    return make_archive(tmp_path / "site")
+
+
+# --- the base path ----------------------------------------------------------------------
+
+
+def test_the_home_page_is_served_under_the_base_url_path(served):
+    status, response, body = get(served.url)
+    assert status == 200 and response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert parse_html(body.decode()).select_one(".site-title")["href"] == "/repo/"
+    assert without_snippet(body) == (served.archive.out / "index.html").read_bytes()
+
+
+def test_the_server_root_redirects_to_the_base_path(served):
+    status, response, _ = get(served.origin + "/")
+    assert status == 302 and response.getheader("Location") == "/repo/"
+
+
+@pytest.mark.parametrize("path", ["/other/", "/index.html", "/articles/one/", "/repo/no-such-page/"])
+def test_a_path_outside_the_site_is_a_404_with_the_404_page(served, path):
+    status, _, body = get(served.origin + path)
+    assert status == 404
+    assert without_snippet(body) == (served.archive.out / "404.html").read_bytes()
+
+
+def test_the_base_path_without_its_slash_redirects_to_it(served):
+    status, response, _ = get(served.origin + "/repo")
+    assert status == 302 and response.getheader("Location") == "/repo/"
+
+
+@pytest.mark.parametrize("path", ["/repo/../site.toml", "/repo/%2e%2e/site.toml", "/repo/../content/articles/one.md"])
+def test_a_path_that_climbs_out_of_the_output_folder_is_a_404(served, path):
+    status, _, body = get(served.origin + path)
+    assert status == 404 and b"base_url" not in body and b"The first text" not in body
+
+
+def test_a_folder_without_its_slash_redirects_to_it(served):
+    status, response, _ = get(served.url + "articles/one")
+    assert status == 302 and response.getheader("Location") == "/repo/articles/one/"
+
+
+# --- what is served is what was built ----------------------------------------------------------
+
+
+def test_served_html_is_the_built_file_plus_the_snippet_before_body_end(served):
+    out = served.archive.out
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        relative = page.relative_to(out).as_posix()
+        path = relative.removesuffix("index.html")
+        status, _, body = get(served.url + path)
+        assert status == 200, relative
+        assert without_snippet(body) == page.read_bytes(), relative
+        assert body.rstrip().endswith(b"</script>\n</body>\n</html>"), relative
+
+
+def test_non_html_files_are_served_byte_for_byte(served):
+    out = served.archive.out
+    files = [p for p in sorted(out.rglob("*")) if p.is_file() and p.suffix != ".html"]
+    assert {"data.bin", "notes.txt", "sitegen.css", "sitegen.js", "feed.xml", "sitemap.xml"} <= {p.name for p in files}
+    for path in files:
+        status, _, body = get(served.url + path.relative_to(out).as_posix())
+        assert status == 200 and body == path.read_bytes(), path
+
+
+def test_the_snippet_is_never_written_to_disk(served):
+    get(served.url)
+    get(served.url + "articles/one/")
+    for path, data in served.archive.output_files().items():
+        assert b"data-sitegen-live-reload" not in data and b"__sitegen" not in data, path
+
+
+# --- starting and stopping ---------------------------------------------------------------
+
+
+def test_a_port_in_use_is_a_clear_error(site):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "sitegen", "serve", "--root", str(site.root), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"port {port}" in result.stderr and "in use" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not site.out.exists()  # it stopped before building
+
+
+# --- rebuilds seen over HTTP ----------------------------------------------------------------
+
+
+def status(server: Server, since: int) -> dict:
+    """The live-reload long poll: answers when the build version differs from `since`."""
+    code, _, body = get(f"{server.origin}/__sitegen/status?since={since}")
+    assert code == 200
+    return json.loads(body)
+
+
+def test_an_edit_is_served_and_announced_without_a_restart(site):
+    with sitegen_serve(site) as server:
+        version = status(server, -1)["version"]
+        site.article("one", title="One", date="2020-01-02", body="The edited text.", entities="[mosul]")
+        assert status(server, version) == {"version": version + 1, "error": ""}
+        _, _, body = get(server.url + "articles/one/")
+        assert "The edited text." in parse_html(body.decode()).select_one(".article-body").get_text()
+        assert without_snippet(body) == (site.out / "articles/one/index.html").read_bytes()
+
+
+def test_a_bad_edit_keeps_the_last_good_page_and_prints_the_error(site):
+    with sitegen_serve(site) as server:
+        _, _, good = get(server.url + "articles/one/")
+        version = status(server, -1)["version"]
+        failing = server.builds() + 1
+        site.write("content/articles/one.md", article_text(title="One", date="2020-01-02")[:20])
+        announced = status(server, version)
+        assert announced["version"] == version + 1
+        assert announced["error"].startswith("content/articles/one.md:1: error:")
+        server.wait_for(r"^content/articles/one\.md:1: error: ", stream="stderr")
+        server.wait_for(rf"^Build {failing} failed after 1 change: 1 error; the last good site stays in place", stream="stderr")
+        _, _, body = get(server.url + "articles/one/")
+        assert without_snippet(body) == without_snippet(good)
+
+
+# --- in the browser ---------------------------------------------------------------------
+
+
+def test_an_open_page_reloads_itself_with_the_new_text(site):
+    from playwright.sync_api import expect
+
+    with sitegen_serve(site) as server, chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url + "articles/one/")
+        expect(page.locator(".article-body")).to_contain_text("The first text.")
+        page.evaluate("window.beforeTheEdit = true")
+        site.article("one", title="One", date="2020-01-02", body="Text that arrived by itself.", entities="[mosul]")
+        expect(page.locator(".article-body")).to_contain_text("Text that arrived by itself.", timeout=DEADLINE * 1000)
+        assert page.evaluate("window.beforeTheEdit") is None  # a reload, not a patch
+        assert page.url == server.url + "articles/one/"
+    for path, data in site.output_files().items():
+        assert b"data-sitegen-live-reload" not in data, path
+
+
+def test_a_bad_edit_shows_the_error_banner_over_the_last_good_page(site):
+    from playwright.sync_api import expect
+
+    with sitegen_serve(site) as server, chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url + "articles/one/")
+        expect(page.locator(".article-body")).to_contain_text("The first text.")
+        page.evaluate("window.beforeTheEdit = true")
+        site.write("content/articles/one.md", article_text(title="One", date="2020-01-02")[:20])
+        banner = page.locator("#sitegen-build-error")
+        expect(banner).to_contain_text("content/articles/one.md:1:", timeout=DEADLINE * 1000)
+        assert page.evaluate("window.beforeTheEdit") is True  # no reload onto a broken site
+        expect(page.locator(".article-body")).to_contain_text("The first text.")
+        fresh = browser.new_page()  # a page opened now shows the last good build, and the banner
+        fresh.goto(server.url + "articles/one/")
+        expect(fresh.locator(".article-body")).to_contain_text("The first text.")
+        expect(fresh.locator("#sitegen-build-error")).to_contain_text("content/articles/one.md:1:")
+
+
+def test_fixing_a_bad_edit_reloads_the_page_with_the_fix(site):
+    from playwright.sync_api import expect
+
+    with sitegen_serve(site) as server, chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url + "articles/one/")
+        fixing = server.builds() + 2
+        site.write("content/articles/one.md", article_text(title="One", date="2020-01-02")[:20])
+        expect(page.locator("#sitegen-build-error")).to_be_visible(timeout=DEADLINE * 1000)
+        page.evaluate("window.beforeTheFix = true")
+        site.article("one", title="One", date="2020-01-02", body="The fixed text.", entities="[mosul]")
+        expect(page.locator(".article-body")).to_contain_text("The fixed text.", timeout=DEADLINE * 1000)
+        assert page.evaluate("window.beforeTheFix") is None
+        expect(page.locator("#sitegen-build-error")).to_have_count(0)
+        server.wait_for(rf"^Build {fixing} after 1 change: ")
