@@ -8,6 +8,7 @@ and change a single block.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def template_environment(root: Path) -> jinja2.Environment:
     if site_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(site_templates))
     loaders += [theme_loader, jinja2.PrefixLoader({"theme": theme_loader})]
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its file name
         undefined=jinja2.StrictUndefined,
@@ -40,6 +41,20 @@ def template_environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.filters["pagefind_filter"] = pagefind_filter
+    return env
+
+
+def pagefind_filter(value: object) -> str:
+    """A value for `data-pagefind-filter="name:value"`.
+
+    Pagefind decodes character references in filter values twice, and its
+    search UI inserts them into the page as HTML: a tag such as
+    `<img src=x onerror=…>` ran as script on /search/. Escaped twice here and
+    once more by autoescaping, a value reaches the UI escaped once and shows
+    as written.
+    """
+    return html.escape(html.escape(str(value)))
 
 
 @dataclass(frozen=True, slots=True)

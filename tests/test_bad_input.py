@@ -1,0 +1,520 @@
+"""Bad input at the command line: located errors, no traceback, the previous site kept.
+
+Every case starts from an archive that built cleanly, breaks one thing and runs
+`sitegen build` as an editor would. A content error must exit 1 with a
+`path:line: error:` message for the file and leave the output folder byte for
+byte as it was. Some inputs are not errors at all: a byte-order mark and
+Windows line endings build exactly like LF, alias collisions and symbolic links
+are warnings, and huge or pathological Markdown builds within seconds. HTML and
+script payloads in every plain-text field are escaped: parsed pages gain no
+element or attribute, JSON-LD stays valid JSON, and no script runs in Chromium,
+search results included. (Loader-level checks of the same inputs live in
+test_load.py; this file checks what the command line does with them.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from browser import chromium, serve
+from conftest import DEFAULT_SITE_TOML, Archive
+
+# --- running the command ------------------------------------------------------------------
+
+
+def sitegen_build(root: Path, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--root", str(root)],
+        cwd=root, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    return result, time.perf_counter() - started
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+
+
+# --- a small archive that builds cleanly ------------------------------------------------------
+
+ARTICLE = """\
+---
+title: Retreat reveals plots
+date: 2016-11-27
+source: The Telegraph
+url: https://example.com/retreat
+tags: [iraq]
+entities: [mosul]
+---
+
+Troops advanced on Mosul, where the Peshmerga held the line.
+"""
+MOSUL = '---\nname: Mosul\nkind: place\nsummary: "A city in northern Iraq."\nlinks:\n  Map: https://osm.org/mosul\n---\nThe city on the Tigris.\n'
+GLOSSARY = '[[term]]\nterm = "Peshmerga"\ndefinition = "Kurdish *fighters*."\nsee = ["mosul"]\n'
+TIMELINE = '[[event]]\ndate = "2016-10-17"\ntitle = "Battle of Mosul begins"\nentities = ["mosul"]\narticles = ["retreat"]\n'
+
+GOOD_FILES = {
+    "site.toml": DEFAULT_SITE_TOML,
+    "content/articles/2016-11-27-retreat.md": ARTICLE,
+    "content/entities/mosul.md": MOSUL,
+    "content/glossary.toml": GLOSSARY,
+    "content/timeline.toml": TIMELINE,
+}
+
+
+def write_archive(root: Path, files: dict[str, str | bytes]) -> Archive:
+    archive = Archive(root)
+    for relative, text in files.items():
+        archive.write(relative, text)
+    return archive
+
+
+@pytest.fixture(scope="module")
+def built_template(tmp_path_factory) -> Archive:
+    """The good archive, built once; each test works on a copy of it and its output."""
+    archive = write_archive(tmp_path_factory.mktemp("template") / "site", GOOD_FILES)
+    result, _ = sitegen_build(archive.root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return archive
+
+
+@pytest.fixture
+def built(built_template, tmp_path) -> Archive:
+    root = tmp_path / "site"
+    shutil.copytree(built_template.root, root, symlinks=True)
+    return Archive(root)
+
+
+# --- content errors -----------------------------------------------------------------------------
+
+NFC, NFD = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
+assert NFC != NFD
+
+
+def article(front: str, body: str = "Text.\n") -> str:
+    return f"---\n{front}---\n{body}"
+
+
+# (id, files written over the good archive, [(path, line, words the message must hold)])
+BAD_INPUTS = [
+    ("invalid-yaml", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nsummary: one: two\n")},
+     [("content/articles/bad.md", 4, "invalid YAML")]),
+    ("invalid-toml-front-matter", {"content/articles/bad.md": '+++\ntitle = "A"\ndate = 2020-01-01\nsummary = \n+++\n'},
+     [("content/articles/bad.md", 4, "invalid TOML")]),
+    ("invalid-glossary-toml", {"content/glossary.toml": GLOSSARY + '\n[[term]]\nterm = "Daesh"\ndefinition = \n'},
+     [("content/glossary.toml", 8, "invalid TOML")]),
+    ("invalid-timeline-toml", {"content/timeline.toml": TIMELINE + '\n[[event]]\ndate = 2014\ntitle = "Unclosed\n'},
+     [("content/timeline.toml", 9, "invalid TOML")]),
+    ("yaml-front-matter-never-closed", {"content/articles/bad.md": "---\ntitle: A\ndate: 2020-01-01\n\nText.\n"},
+     [("content/articles/bad.md", 1, "never closed")]),
+    ("toml-front-matter-never-closed", {"content/articles/bad.md": '+++\ntitle = "A"\ndate = 2020-01-01\n\nText.\n'},
+     [("content/articles/bad.md", 1, "never closed")]),
+    ("missing-title", {"content/articles/bad.md": article("date: 2020-01-01\n")},
+     [("content/articles/bad.md", 1, "`title`")]),
+    ("missing-date", {"content/articles/bad.md": article("title: A\n")},
+     [("content/articles/bad.md", 1, "`date`")]),
+    ("february-30", {"content/articles/bad.md": article("title: A\ndate: 2021-02-30\n")},
+     [("content/articles/bad.md", 3, "not a real calendar date")]),
+    ("month-13", {"content/articles/bad.md": article("title: A\ndate: 2021-13-01\n")},
+     [("content/articles/bad.md", 3, "not a real calendar date")]),
+    ("february-30-in-toml", {"content/articles/bad.md": '+++\ntitle = "A"\ndate = 2021-02-30\n+++\n'},
+     [("content/articles/bad.md", 3, "invalid TOML")]),
+    ("impossible-timeline-date", {"content/timeline.toml": TIMELINE + '\n[[event]]\ndate = "2021-02-30"\ntitle = "E"\n'},
+     [("content/timeline.toml", 8, "not a real calendar date")]),
+    ("non-utf8-article", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nsummary: café\n").encode("latin-1")},
+     [("content/articles/bad.md", 4, "UTF-8")]),
+    ("non-utf8-entity", {"content/entities/bad.md": "---\nname: Café\nkind: place\n---\n".encode("latin-1")},
+     [("content/entities/bad.md", 2, "UTF-8")]),
+    ("non-utf8-glossary", {"content/glossary.toml": (GLOSSARY + '\n[[term]]\nterm = "Café"\ndefinition = "d"\n').encode("cp1252")},
+     [("content/glossary.toml", 7, "UTF-8")]),
+    ("empty-article", {"content/articles/bad.md": ""}, [("content/articles/bad.md", 1, "front matter")]),
+    ("empty-entity", {"content/entities/bad.md": ""}, [("content/entities/bad.md", 1, "front matter")]),
+    ("duplicate-slugs", {"content/articles/2017/retreat.md": ARTICLE},
+     [("content/articles/2016-11-27-retreat.md", 1, "duplicate slug"), ("content/articles/2017/retreat.md", 1, "duplicate slug")]),
+    ("duplicate-slugs-by-case", {"content/articles/one/Report.md": ARTICLE, "content/articles/two/report.md": ARTICLE},
+     [("content/articles/one/Report.md", 1, "duplicate slug"), ("content/articles/two/report.md", 1, "duplicate slug")]),
+    ("duplicate-slugs-by-normalisation", {f"content/articles/one/{NFC}.md": ARTICLE, f"content/articles/two/{NFD}.md": ARTICLE},
+     [(f"content/articles/one/{NFC}.md", 1, "duplicate slug"), (f"content/articles/two/{NFD}.md", 1, "duplicate slug")]),
+    ("unknown-entity-reference-in-body", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\n", "\nWe met [[nobody]] there.\n")},
+     [("content/articles/bad.md", 6, "[[nobody]]")]),
+    ("unknown-entity-reference-in-entity-body", {"content/entities/iraq.md": "---\nname: Iraq\nkind: place\n---\nHome of [[nobody]].\n"},
+     [("content/entities/iraq.md", 5, "[[nobody]]")]),
+    ("unknown-article-entities", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nentities: [mosul, nobody]\n")},
+     [("content/articles/bad.md", 4, "'nobody'")]),
+    ("unknown-glossary-see", {"content/glossary.toml": GLOSSARY + '\n[[term]]\nterm = "Daesh"\ndefinition = "d"\nsee = ["nobody"]\n'},
+     [("content/glossary.toml", 6, "'nobody'")]),
+    ("unknown-timeline-entity", {"content/timeline.toml": TIMELINE + '\n[[event]]\ndate = 2014\ntitle = "E"\nentities = ["nobody"]\n'},
+     [("content/timeline.toml", 7, "'nobody'")]),
+    ("unknown-timeline-article", {"content/timeline.toml": TIMELINE + '\n[[event]]\ndate = 2014\ntitle = "E"\narticles = ["no-such-article"]\n'},
+     [("content/timeline.toml", 7, "'no-such-article'")]),
+    ("unknown-entity-in-article-event", {"content/articles/bad.md": article('title: A\ndate: 2020-01-01\nevents:\n  - {date: "2020-01", title: E, entities: [nobody]}\n')},
+     [("content/articles/bad.md", 4, "'nobody'")]),
+]
+
+BAD_URLS = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "ftp://example.org/file",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "https:alert(1)",
+]
+for number, url in enumerate(BAD_URLS):
+    BAD_INPUTS.append((
+        f"article-url-{number}",
+        {"content/articles/bad.md": article(f"title: A\ndate: 2020-01-01\nurl: {json.dumps(url)}\n")},
+        [("content/articles/bad.md", 4, "`url`")],
+    ))  # fmt: skip
+    BAD_INPUTS.append((
+        f"entity-link-{number}",
+        {"content/entities/bad.md": f"---\nname: Bad\nkind: place\nlinks:\n  Home: https://example.org/\n  Trap: {json.dumps(url)}\n---\n"},
+        [("content/entities/bad.md", 4, "'Trap'")],
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "expected"), [pytest.param(f, e, id=i) for i, f, e in BAD_INPUTS])
+def test_bad_input_is_a_located_error_and_keeps_the_previous_site(built, files, expected):
+    before = built.output_files()
+    assert before, "the good archive built"
+    for relative, text in files.items():
+        built.write(relative, text)
+
+    result, _ = sitegen_build(built.root)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert_no_traceback(result)
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    for path, line, words in expected:
+        located = [e for e in errors if e.startswith(f"{path}:{line}: error: ")]
+        assert located, f"no error at {path}:{line} in:\n{result.stderr}"
+        assert any(words in e for e in located), f"{path}:{line} does not say {words!r}:\n{result.stderr}"
+    assert "the previous output is unchanged" in result.stderr
+    assert built.output_files() == before
+    assert not [p.name for p in built.root.iterdir() if p.name.startswith("._site")], "staging folder left behind"
+
+
+def test_every_error_of_a_run_is_reported_and_none_is_a_traceback(built):
+    """All the broken articles of the list at once: one run names every one of them.
+    ([[id]] references are checked while annotating, a stage that runs only on
+    sources that loaded without errors, so they are left out here.)"""
+    before = built.output_files()
+    expected = []
+    for number, (_, files, located) in enumerate(BAD_INPUTS):
+        if list(files) != ["content/articles/bad.md"] or "[[" in located[0][2]:
+            continue
+        built.write(f"content/articles/bad-{number}.md", next(iter(files.values())))
+        expected += [(f"content/articles/bad-{number}.md", line) for _, line, _ in located]
+
+    result, _ = sitegen_build(built.root)
+
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    for path, line in expected:
+        assert f"{path}:{line}: error: " in result.stderr
+    assert f"Build failed: {len(expected)} errors" in result.stderr
+    assert built.output_files() == before
+
+
+# --- not errors: encodings, collisions, symbolic links ----------------------------------------------
+
+
+def bom(text: str) -> bytes:
+    return "\ufeff".encode() + text.encode()
+
+
+def crlf(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode()
+
+
+def bom_crlf(text: str) -> bytes:
+    return bom(text.replace("\n", "\r\n"))
+
+
+@pytest.mark.parametrize("encode", [bom, crlf, bom_crlf], ids=["bom", "crlf", "bom-crlf"])
+def test_bom_and_crlf_build_exactly_like_lf(tmp_path, encode):
+    plain = write_archive(tmp_path / "lf", GOOD_FILES)
+    variant = write_archive(tmp_path / "variant", {path: encode(text) for path, text in GOOD_FILES.items()})
+
+    outputs = []
+    for archive in (plain, variant):
+        result, _ = sitegen_build(archive.root)
+        assert (result.returncode, result.stderr) == (0, "")
+        outputs.append(archive.output_files())
+
+    assert outputs[0] == outputs[1]
+    body = variant.html("articles/retreat/index.html").select_one(".article-body")
+    assert [a["data-entity"] for a in body.select("a.mention")] == ["mosul"]
+    assert [a["data-term"] for a in body.select("a.term")] == ["peshmerga"]
+
+
+def test_alias_collision_is_a_warning_and_the_site_is_built(built):
+    built.write("content/entities/mosul-province.md", "---\nname: Nineveh Province\nkind: place\naliases: [Mosul]\n---\n")
+
+    result, _ = sitegen_build(built.root)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    for path in ("content/entities/mosul-province.md", "content/entities/mosul.md"):
+        assert re.search(rf"^{path}(:\d+)?: warning: .*'Mosul'", result.stderr, re.MULTILINE), result.stderr
+    assert "(2 warnings)" in result.stdout
+    assert (built.out / "entities/mosul-province/index.html").is_file()
+    # The article lists `mosul`, which settles what its one mention of the shared name means.
+    body = built.html("articles/retreat/index.html").select_one(".article-body")
+    assert [a["data-entity"] for a in body.select("a.mention")] == ["mosul"]
+
+
+def test_symlink_loops_are_warned_about_and_not_followed(built):
+    articles = built.root / "content/articles"
+    os.symlink(articles, articles / "loop")  # a folder that contains itself
+    os.symlink(articles / "b.md", articles / "a.md")  # two files pointing at each other
+    os.symlink(articles / "a.md", articles / "b.md")
+    os.symlink(built.root / "content", built.root / "content/static")  # static files that contain the content
+
+    result, seconds = sitegen_build(built.root, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    for path in ("content/articles/loop", "content/articles/a.md", "content/articles/b.md", "content/static"):
+        assert re.search(rf"^{path}: warning: symbolic link", result.stderr, re.MULTILINE), result.stderr
+    assert seconds < 20
+    assert sorted(p.name for p in (built.out / "articles").iterdir()) == ["retreat"]
+    assert not (built.out / "articles/loop").exists() and not (built.out / "glossary.toml").exists()
+
+
+def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(article("title: Secret\ndate: 2020-01-01\n", "Private notes.\n"))
+    (outside / "secret.txt").write_text("private")
+    os.symlink(outside / "secret.md", built.root / "content/articles/secret.md")
+    os.symlink(outside, built.root / "content/articles/elsewhere")
+    (built.root / "content/static").mkdir()
+    os.symlink(outside / "secret.txt", built.root / "content/static/secret.txt")
+    os.symlink(outside, built.root / "content/static/private")
+    os.symlink("/etc/passwd", built.root / "content/static/passwd")
+    os.symlink(outside / "secret.md", built.root / "content/entities/secret.md")
+
+    result, _ = sitegen_build(built.root)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    links = [
+        "content/articles/elsewhere", "content/articles/secret.md", "content/entities/secret.md",
+        "content/static/passwd", "content/static/private", "content/static/secret.txt",
+    ]  # fmt: skip
+    for path in links:
+        assert re.search(rf"^{path}: warning: symbolic link", result.stderr, re.MULTILINE), result.stderr
+    written = built.output_files()
+    assert not [name for name in written if re.search(r"secret|private|passwd|elsewhere", name)]
+    assert not [name for name, data in written.items() if b"Private notes" in data or b"root:" in data]
+
+
+# --- size and pathological Markdown ------------------------------------------------------------
+
+PARAGRAPH = (
+    "Troops advanced on Mosul at dawn while the Peshmerga held the northern line, and the coalition struck from the air. " * 5
+    + "Reporters followed the *front* for [weeks](https://example.org/front)."
+)
+
+
+def twenty_mb_of_paragraphs() -> str:
+    return (PARAGRAPH + "\n\n") * (20_000_000 // (len(PARAGRAPH) + 2))
+
+
+def twenty_mb_paragraph_naming_many_entities() -> str:
+    """One paragraph with no sentence end, whose first mentions all come at its end."""
+    words = "the offensive on the city went on from the south and the east while the coalition struck "
+    return words * (20_000_000 // len(words)) + " ".join(f"Person{n}" for n in range(300)) + ".\n"
+
+
+PATHOLOGICAL = {
+    "20-mb-of-paragraphs": twenty_mb_of_paragraphs,
+    "20-mb-paragraph-naming-300-entities": twenty_mb_paragraph_naming_many_entities,
+    "10000-quote-markers": lambda: ">" * 10_000 + " Mosul and the Peshmerga\n",
+    "10000-quote-lines": lambda: "".join(">" * n + " Mosul\n" for n in range(1, 10_001, 50)),
+    "50000-open-brackets": lambda: "[" * 50_000 + " Mosul and the Peshmerga\n",
+    "50000-entity-reference-openers": lambda: "[[" * 25_000 + "mosul Mosul\n",
+    "50000-brackets-balanced": lambda: "[" * 25_000 + "Mosul" + "](x)" * 25_000 + "\n",
+    "5000-nested-lists-on-a-line": lambda: "- " * 5_000 + "Mosul and the Peshmerga\n",
+    "5000-nested-ordered-lists": lambda: "1. " * 5_000 + "Mosul\n",
+    "5000-nested-list-levels": lambda: "".join("\t" * n + "- Mosul\n" for n in range(5_000)),
+    "5000-nested-quotes-and-lists": lambda: "> - " * 5_000 + "Mosul\n",
+    "nested-emphasis": lambda: "*_" * 10_000 + "Mosul" + "_*" * 10_000 + "\n",
+    "nested-strong": lambda: "**" * 10_000 + "Peshmerga" + "**" * 10_000 + "\n",
+    "emphasis-openers": lambda: "*Mosul " * 10_000 + "\n",
+    "nested-strikethrough": lambda: "~~" * 10_000 + "Mosul" + "~~" * 10_000 + "\n",
+    "nested-inline-html": lambda: "<span>" * 10_000 + "Mosul" + "</span>" * 10_000 + "\n",
+    "200000-mentions-in-a-paragraph": lambda: "Mosul, Peshmerga " * 100_000 + "\n",
+    "100000-hard-breaks": lambda: "Mosul  \n" * 100_000,
+}
+
+
+@pytest.mark.parametrize("make_body", list(PATHOLOGICAL.values()), ids=list(PATHOLOGICAL))
+def test_huge_and_pathological_markdown_builds_within_seconds(built, make_body):
+    if make_body is twenty_mb_paragraph_naming_many_entities:
+        for n in range(300):
+            built.write(f"content/entities/person{n}.md", f"---\nname: Person{n}\nkind: person\n---\n")
+    body = make_body()
+    built.write("content/articles/huge.md", "---\ntitle: Huge\ndate: 2020-01-01\nentities: [mosul]\n---\n" + body)
+
+    result, seconds = sitegen_build(built.root, timeout=60)
+
+    assert_no_traceback(result)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert seconds < 20, f"{seconds:.1f} s"
+    # Markdown nested deeper than markdown-it's limit (20 levels) is left out of
+    # the page, so only check that the page is whole.
+    page = (built.out / "articles/huge/index.html").read_bytes()
+    assert b'<h1 class="article-title" data-pagefind-meta="title">Huge</h1>' in page
+    assert page.endswith(b"</html>\n")
+
+
+# --- HTML and script payloads ------------------------------------------------------------------
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script><script>alert(1)</script>",
+    "{{ 7*7 }}",
+]
+
+
+def harmless(text: str) -> str:
+    """The same length, no markup: letters and digits kept, every other character a hyphen
+    (so that tags give the same slug and the same pages)."""
+    return re.sub(r"[^A-Za-z0-9]", "-", text)
+
+
+def payload_archive(root: Path, value, search: bool) -> Archive:
+    """Every plain-text field of articles, entities, terms and events set to `value(n)`."""
+    site_toml = DEFAULT_SITE_TOML.replace("enabled = false", f"enabled = {'true' if search else 'false'}")
+    archive = write_archive(root, {"site.toml": site_toml})
+    glossary, events = [], []
+    for n in range(len(PAYLOADS)):
+        text = json.dumps(value(n))
+        archive.write(
+            f"content/articles/a{n}.md",
+            f"---\ntitle: {text}\ndate: 2016-11-2{n}\nsource: {text}\nsummary: {text}\nauthors: [{text}, Jane Doe]\n"
+            f"tags: [{text}, iraq]\nurl: {json.dumps('https://example.org/a?q=' + value(n))}\nentities: [e{n}]\n"
+            f"events:\n  - {{date: 2016-10-1{n}, title: {text}}}\n---\n\n"
+            f"First [[e{n}]], then the Word{n} in a sentence. A note.[^1] Later [[e{n}|again]].\n\n"
+            f"| who | where |\n| --- | --- |\n| [[e{n}]] | Word{n} |\n\n[^1]: A footnote naming [[e{n}]].\n",
+        )
+        archive.write(
+            f"content/entities/e{n}.md",
+            f"---\nname: {text}\nkind: person\naliases: [{text}, Alias{n}]\nsummary: {text}\n"
+            f"links:\n  {text}: {json.dumps('https://example.org/e?q=' + value(n))}\n"
+            f"roles:\n  - {{title: {text}, from: 2016}}\n---\nAlias{n} is described here.\n",
+        )
+        glossary.append(f"[[term]]\nid = \"t{n}\"\nterm = {text}\naliases = [\"Word{n}\"]\ndefinition = {text}\nsee = [\"e{n}\"]\n")
+        events.append(f'[[event]]\ndate = "2016-09-0{n + 1}"\ntitle = {text}\nentities = ["e{n}"]\narticles = ["a{n}"]\n')
+    archive.write("content/glossary.toml", "\n".join(glossary))
+    archive.write("content/timeline.toml", "\n".join(events))
+    return archive
+
+
+@pytest.fixture(scope="module")
+def payload_sites(tmp_path_factory) -> tuple[Archive, Archive]:
+    root = tmp_path_factory.mktemp("payloads")
+    hostile = payload_archive(root / "hostile", lambda n: PAYLOADS[n], search=True)
+    calm = payload_archive(root / "calm", lambda n: harmless(PAYLOADS[n]), search=True)
+    for archive in (hostile, calm):
+        result, _ = sitegen_build(archive.root)
+        assert result.returncode == 0, result.stderr
+        assert_no_traceback(result)
+    return hostile, calm
+
+
+def html_pages(archive: Archive) -> list[str]:
+    return sorted(name for name in archive.output_files() if name.endswith(".html") and not name.startswith("pagefind/"))
+
+
+def markup_of(page) -> tuple[Counter, set]:
+    tags = Counter(element.name for element in page.find_all(True))
+    attributes = {(element.name, attribute) for element in page.find_all(True) for attribute in element.attrs}
+    return tags, attributes
+
+
+def test_payloads_add_no_element_or_attribute_to_any_page(payload_sites):
+    hostile, calm = payload_sites
+    pages = html_pages(hostile)
+    assert pages == html_pages(calm)
+    assert len(pages) > 20 and "glossary/index.html" in pages and "timeline/index.html" in pages
+    for name in pages:
+        assert markup_of(hostile.html(name)) == markup_of(calm.html(name)), name
+
+
+def test_payloads_are_shown_as_text(payload_sites):
+    hostile, _ = payload_sites
+    for n, payload in enumerate(PAYLOADS):
+        page = hostile.html(f"articles/a{n}/index.html")
+        assert page.find("h1").get_text() == payload
+        assert page.select_one(".summary").get_text() == payload
+        assert page.select_one("a.source").get_text() == payload
+        assert page.select_one("a.source")["href"] == f"https://example.org/a?q={payload}"
+        assert payload in page.select_one(".authors").get_text()
+        assert payload in [a.get_text() for a in page.select(".tag-list a")]
+        assert page.select_one(".sidenote-title").get_text() == payload
+        entity = hostile.html(f"entities/e{n}/index.html")
+        assert entity.find("h1").get_text() == payload
+    definitions = {p.get_text() for p in hostile.html("glossary/index.html").select(".definition")}
+    assert definitions == set(PAYLOADS)
+
+
+def string_values(data) -> list[str]:
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in string_values(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in string_values(value)]
+    return [data] if isinstance(data, str) else []
+
+
+def test_json_in_pages_stays_valid_with_payloads_as_strings(payload_sites):
+    hostile, _ = payload_sites
+    for name in html_pages(hostile):
+        page = hostile.html(name)
+        for script in page.find_all("script", type=["application/ld+json", "application/json"]):
+            data = json.loads(script.string)  # raises on invalid JSON
+            if name.startswith(("articles/a", "entities/e")) and script["type"] == "application/ld+json":
+                n = int(re.search(r"/[ae](\d)/", name).group(1))
+                assert PAYLOADS[n] in string_values(data), name
+    ld = json.loads(hostile.html("articles/a2/index.html").find("script", type="application/ld+json").string)
+    assert ld["headline"] == PAYLOADS[2]
+
+
+def test_no_payload_runs_in_the_browser_on_any_page_or_in_search_results(payload_sites):
+    hostile, _ = payload_sites
+    dialogs: list[str] = []
+    with serve(hostile.out) as root, chromium() as browser:
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(f"{page.url}: {dialog.message}"), dialog.dismiss()))
+        for name in html_pages(hostile):
+            page.goto(root + name.removesuffix("index.html"))
+            page.wait_for_load_state("load")
+            for mention in page.query_selector_all("a.mention")[:3]:  # opens the hover cards
+                mention.hover()
+        for word in ("alert", "onerror", "script", "7"):
+            page.goto(root + "search/?q=" + quote(word))
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+            page.wait_for_timeout(300)  # let result images fail to load
+        found = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+    assert dialogs == []
+    assert found, "the search for a payload word found the pages holding it"
