@@ -40,6 +40,7 @@ from sitegen.search import BUNDLE_DIR, SearchError, SearchReport, build_search_i
 from sitegen.timeline import collect_timeline
 from sitegen.urls import Urls
 from sitegen.write import (
+    OUTPUT_MARKER,
     StagedOutput,
     check_output_folder,
     content_digest,
@@ -107,7 +108,8 @@ def _theme_assets() -> list[tuple[str, Path]]:
     return sorted(
         (ASSETS_PREFIX + path.relative_to(THEME_ASSETS_DIR).as_posix(), path)
         for path in THEME_ASSETS_DIR.rglob("*")
-        if path.is_file()
+        # Hidden files are an editor's temporaries while the theme is being worked on.
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(THEME_ASSETS_DIR).parts)
     )
 
 
@@ -364,11 +366,15 @@ class Builder:
             raise
         self.cache.written = written
         self.cache.page_inputs = {}
+        self.cache.inputs_digest = b""  # the output is no longer what the last incremental build left
         return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         output = plan.output
+        if not (output / OUTPUT_MARKER).is_file():
+            # A new or deleted output folder holds none of the files the cache remembers writing.
+            self.cache.written.clear()
         templates = self.cache.templates_digest
         page_inputs: dict[str, bytes] = {}
         changed: dict[str, bytes] = {}
