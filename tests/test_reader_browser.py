@@ -110,3 +110,22 @@ def test_without_javascript_the_whole_timeline_shows_and_no_dead_filter(site):
     assert all(e.is_visible() for e in events.all())
     assert not page.locator("#timeline-filter").is_visible()
     page.context.close()
+
+
+def test_a_glossary_anchor_scrolls_to_its_term(site):
+    page = open_page(site, "glossary/#tourniquet", 390)
+    term = page.locator("#tourniquet")
+    box = term.bounding_box()
+    assert page.evaluate("window.scrollY") > 0
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 900, "the term is in view"
+    page.context.close()
+
+
+def test_a_marked_term_links_to_its_glossary_entry(site):
+    page = open_page(site, ARTICLE, 390)
+    page.locator('a.term[data-term="tourniquet"]').click()
+    page.wait_for_url("**/glossary/#tourniquet")
+    box = page.locator("#tourniquet").bounding_box()
+    assert page.evaluate("window.scrollY") > 0
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 900
+    page.context.close()

@@ -146,3 +146,17 @@ def test_no_search_option_skips_the_index_and_says_so(site, tmp_path):
     )
     assert "Search index skipped (--no-search)" in result.stdout
     assert not (out / "pagefind").exists()
+
+
+def test_the_type_filter_narrows_the_results(site):
+    with serve(site.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        page.goto(root + "search/?q=Mosul")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        everything = page.locator(".pagefind-ui__result-link").count()
+        page.get_by_label("article", exact=False).first.check()
+        page.wait_for_function(
+            f"document.querySelectorAll('.pagefind-ui__result-link').length < {everything}", timeout=15000
+        )
+        links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+        assert links == ["/repo/articles/retreat/"]
