@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import pickle
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -47,7 +49,6 @@ from sitegen.write import (
     replace_search_index,
     safe_relative_path,
     sync_output,
-    write_atomically,
 )
 
 speed_up_pickling(
@@ -183,13 +184,18 @@ def load_persistent_cache(root: Path) -> BuildCache:
 
 def save_persistent_cache(root: Path, cache: BuildCache) -> None:
     folder = root / CACHE_DIR
+    stored = {"format": CACHE_FORMAT, "code": code_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries}
     try:
         folder.mkdir(exist_ok=True)
-        data = pickle.dumps(
-            {"format": CACHE_FORMAT, "code": code_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries},
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
-        write_atomically(folder / CACHE_FILE, data)
+        # Streamed to a file beside the cache, then renamed over it: no copy of
+        # the whole cache in memory, and a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(stored, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / CACHE_FILE)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
 
