@@ -255,7 +255,10 @@ def locale_or_none(tmp_path_factory) -> dict[str, str] | None:
 @pytest.fixture
 def other_locale(locale_or_none) -> dict[str, str]:
     if locale_or_none is None:
-        pytest.skip(f"no second locale: `locale -a` lists only {sorted(installed_locales())} and localedef could not compile de_DE or fr_FR")
+        pytest.fail(
+            f"no second locale: `locale -a` lists only {sorted(installed_locales())} and localedef could not "
+            "compile de_DE or fr_FR; install Debian's `locales` package"
+        )
     return locale_or_none
 
 
