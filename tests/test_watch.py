@@ -480,3 +480,29 @@ def test_a_refused_output_folder_in_site_toml_is_reported_and_watching_goes_on(a
     assert event.result is None and event.errors[0].path == "site.toml"
     archive.write("site.toml", original)
     assert watcher.rebuild(("site.toml",)).result is not None
+
+
+def test_the_search_index_is_refreshed_in_the_background_once_rebuilds_pause(archive):
+    import time as clock
+
+    from sitegen.build import Builder, BuildOptions
+    from sitegen.watch import Watcher
+
+    archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
+    archive.article("a", title="A", body="Searchable words.")
+    refreshed = []
+    watcher = Watcher(Builder(BuildOptions(root=archive.root)), lambda event: None, search_delay=0.5, on_search=refreshed.append)
+    try:
+        for number in range(3):  # a quick series of saves
+            archive.article("a", title="A", body=f"Searchable words, version {number}.")
+            event = watcher.rebuild(("content/articles/a.md",))
+            assert event.result is not None
+            assert refreshed == [], "the pages are written without waiting for the index"
+        deadline = clock.monotonic() + 30
+        while not refreshed and clock.monotonic() < deadline:
+            clock.sleep(0.1)
+        clock.sleep(1.0)
+        assert len(refreshed) == 1 and refreshed[0].startswith("search index refreshed")
+        assert (archive.out / "pagefind/pagefind-entry.json").is_file()
+    finally:
+        watcher.stop()
