@@ -384,9 +384,10 @@ class Builder:
         templates = self.cache.templates_digest
         page_inputs: dict[str, bytes] = {}
         changed: dict[str, bytes] = {}
+        shared_inputs = digest_of((templates, plan.site, plan.urls))  # the same for every page
         for page in progress(plan.pages, len(plan.pages)):
             target = _page_file(page)
-            inputs = digest_of((templates, page, plan.site, plan.urls))
+            inputs = digest_of((shared_inputs, page))
             page_inputs[target] = inputs
             if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
                 continue

@@ -8,7 +8,14 @@ everywhere, and a page's URL and its file can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from functools import lru_cache
+from urllib.parse import quote as _quote
+
+
+@lru_cache(maxsize=131072)
+def quote(path: str) -> str:
+    """Percent-encode a page path; the same few thousand paths recur on every page."""
+    return _quote(path)
 
 
 @dataclass(frozen=True, slots=True)
