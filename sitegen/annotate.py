@@ -177,10 +177,6 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     return md
 
 
-def render_markdown(text: str) -> str:
-    return markdown_parser().render(text)
-
-
 def render_inline_markdown(text: str) -> str:
     """Inline Markdown with raw HTML shown as text (glossary definitions)."""
     return markdown_parser(raw_html=False).renderInline(text)

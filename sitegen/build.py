@@ -295,7 +295,7 @@ class Builder:
 
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
         """Build the site. With `incremental`, update the output in place and leave
-        the search index to `refresh_search` (which the caller may run later)."""
+        the search index to `search_job` (which the caller may run later)."""
         started = time.perf_counter()
         self.timings = {}
         self.unchanged_is_enough = incremental
@@ -357,7 +357,7 @@ class Builder:
                 # A first build: the staging folder holds the whole site, so it is
                 # indexed there and site and index arrive together.
                 with self._stage("search"):
-                    search_report = self._index(staged.stage, plan)
+                    search_report = self._index(plan, staged.stage)
             expected = set(written) | {target for target, _ in plan.copies}
             with self._stage("swap"):
                 staged.commit(expected, keep_search_bundle=searching)
@@ -366,7 +366,7 @@ class Builder:
                 # swap the new bundle in (a failure here leaves the new pages with
                 # the previous index, and says so).
                 with self._stage("search"):
-                    search_report = replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
+                    search_report = self._refresh_index(plan)
         except BaseException:
             staged.discard()
             raise
@@ -406,12 +406,17 @@ class Builder:
 
     # --- search ----------------------------------------------------------------------------
 
-    def _index(self, site: Path, plan: BuildPlan) -> SearchReport:
-        records = term_records(plan.archive.terms, {}, plan.urls.glossary_path())
+    def _index(self, plan: BuildPlan, site: Path, bundle: Path | None = None) -> SearchReport:
+        """Index the pages in `site`, writing the bundle to `bundle` (default `site/pagefind/`)."""
+        records = term_records(plan.archive.terms, plan.urls.glossary_path())
         try:
-            return build_search_index(site, plan.settings.site.language, records)
+            return build_search_index(site, plan.settings.site.language, records, bundle)
         except SearchError as exc:
             raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
+
+    def _refresh_index(self, plan: BuildPlan) -> SearchReport:
+        """Index the output folder as it is now and swap the new bundle in."""
+        return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
 
     def search_job(self) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
@@ -419,18 +424,7 @@ class Builder:
         plan = self.plan()
         if not plan.settings.search.enabled:
             return None
-        return lambda: replace_search_index(plan.output, lambda folder: self._index_into(folder, plan))
-
-    def refresh_search(self) -> SearchReport | None:
-        job = self.search_job()
-        return job() if job is not None else None
-
-    def _index_into(self, folder: Path, plan: BuildPlan) -> SearchReport:
-        records = term_records(plan.archive.terms, {}, plan.urls.glossary_path())
-        try:
-            return build_search_index(plan.output, plan.settings.site.language, records, bundle=folder / BUNDLE_DIR)
-        except SearchError as exc:
-            raise ContentError([Diagnostic("search index", None, str(exc))]) from None
+        return lambda: self._refresh_index(plan)
 
 
 class _Unchanged(Exception):

@@ -551,7 +551,7 @@ def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, u
             data={
                 "entries": entries,
                 "feed_url": urls.absolute("feed.xml"),
-                "updated": max(_latest_change(archive.articles), default=_epoch_time()),
+                "updated": _feed_updated(archive.articles),
                 "author_name": settings.site.author or settings.site.title,
             },
         ),
@@ -563,20 +563,15 @@ def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, u
     return files
 
 
-def _latest_change(articles) -> list[str]:
-    """The feed's `updated`: the newest date any article gives (compared as instants)."""
+def _feed_updated(articles) -> str:
+    """The feed's `updated`: the newest date any article gives (compared as
+    instants); with no article, SOURCE_DATE_EPOCH when set, never the clock."""
 
     def instant(date) -> dt.datetime:
         return date.moment if date.moment else dt.datetime.combine(date.day, dt.time(), dt.timezone.utc)
 
-    if not articles:
-        return []
-    newest = max((a.updated or a.date for a in articles), key=instant)
-    return [atom_time(newest)]
-
-
-def _epoch_time() -> str:
-    """No article gives a date: use SOURCE_DATE_EPOCH when set, never the clock."""
+    if articles:
+        return atom_time(max((a.updated or a.date for a in articles), key=instant))
     seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

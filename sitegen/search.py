@@ -10,10 +10,12 @@ hides folders starting with `_`).
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.annotate import render_inline_markdown
 from sitegen.models import Term
 
 BUNDLE_DIR = "pagefind"
@@ -41,10 +43,11 @@ class SearchError(Exception):
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def term_records(terms: tuple[Term, ...], definitions_html: dict[str, str], glossary_path: str) -> list[SearchRecord]:
+def term_records(terms: tuple[Term, ...], glossary_path: str) -> list[SearchRecord]:
     records = []
     for term in terms:
-        definition = _TAGS.sub("", definitions_html.get(term.id, term.definition))
+        # The definition as a reader sees it: rendered, then reduced to plain text.
+        definition = html.unescape(_TAGS.sub("", render_inline_markdown(term.definition)))
         records.append(
             SearchRecord(
                 url=f"/{glossary_path}#{term.id}",

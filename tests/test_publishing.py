@@ -116,3 +116,10 @@ def test_pages_workflow_builds_with_the_base_url_from_the_pages_configuration():
     assert upload["with"]["path"] == "_site"
     assert workflow["permissions"]["pages"] == "write" and workflow["permissions"]["id-token"] == "write"
     assert any(str(step.get("uses", "")).startswith("actions/deploy-pages") for step in workflow["jobs"]["deploy"]["steps"])
+
+
+def test_an_empty_feed_takes_its_date_from_source_date_epoch_not_the_clock(archive, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    archive.build()
+    feed = ET.parse(archive.out / "feed.xml").getroot()
+    assert feed.find(f"{ATOM}updated").text == "1970-01-02T00:00:00Z"

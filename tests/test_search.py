@@ -128,6 +128,7 @@ def test_the_index_holds_articles_entities_and_terms_with_their_filters(site):
     assert index["records"]["/repo/entities/mosul/"]["filters"] == {"type": ["entity"], "kind": ["Place"]}
     term = index["records"]["/repo/glossary/#caliphate"]
     assert term["title"] == "caliphate" and term["filters"] == {"type": ["term"]}
+    assert term["summary"] == "A state ruled by a caliph.", "the definition as plain text, without Markdown"
     assert index["filters"]["type"] == {"article": 1, "entity": 1, "term": 1}
 
 
