@@ -24,7 +24,7 @@ from sitegen.dates import MONTHS
 from sitegen.errors import Problems
 from sitegen.models import ENTITY_KINDS, Archive, Article, Entity
 from sitegen.slugs import slugify
-from sitegen.timeline import PUBLICATION, TimelineEntry, display_date
+from sitegen.timeline import PUBLICATION, display_date
 from sitegen.urls import Urls
 
 HOME_LATEST = 20

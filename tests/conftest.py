@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -60,6 +61,17 @@ class Archive:
     def output_files(self, output: Path | None = None) -> dict[str, bytes]:
         base = output or self.out
         return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def copy_example_archive(root: Path) -> Archive:
+    """The repository's own example archive (site.toml, content/, templates/) in `root`."""
+    for name in ("content", "templates"):
+        shutil.copytree(REPOSITORY / name, root / name)
+    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
+    return Archive(root)
 
 
 def parse_html(text: str) -> BeautifulSoup:

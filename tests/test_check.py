@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+from conftest import copy_example_archive
+
 
 
 def run_check(archive, *args: str) -> subprocess.CompletedProcess:
@@ -166,9 +165,7 @@ def test_json_format_lists_every_diagnostic(archive):
 
 
 def test_the_example_archive_checks_clean_with_strict(tmp_path):
-    for name in ("content", "templates"):
-        shutil.copytree(REPOSITORY / name, tmp_path / name)
-    shutil.copy(REPOSITORY / "site.toml", tmp_path / "site.toml")
+    copy_example_archive(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "sitegen", "check", "--strict"], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )

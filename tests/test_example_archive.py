@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import Archive
+from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -18,10 +17,7 @@ SEED_SLUG = "islamic-state-retreat-reveals-terror-plots"
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Archive:
     root = tmp_path_factory.mktemp("example")
-    for name in ("content", "templates"):
-        shutil.copytree(REPOSITORY / name, root / name)
-    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
-    archive = Archive(root)
+    archive = copy_example_archive(root)
     archive.result = archive.build()
     return archive
 

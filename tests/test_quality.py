@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium, serve
-from conftest import Archive
+from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -48,10 +48,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Archive:
     root = tmp_path_factory.mktemp("quality")
-    for name in ("content", "templates"):
-        shutil.copytree(REPOSITORY / name, root / name)
-    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
-    archive = Archive(root)
+    archive = copy_example_archive(root)
     archive.build(search=True)  # the /search/ page with the Pagefind UI is one of the page types
     return archive
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 
 import pytest
 
 from browser import chromium, serve
-from conftest import Archive
+from conftest import copy_example_archive
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("reader")
-    for name in ("content", "templates"):
-        shutil.copytree(REPOSITORY / name, root / name)
-    shutil.copy(REPOSITORY / "site.toml", root / "site.toml")
-    archive = Archive(root)
+    archive = copy_example_archive(root)
     archive.build(search=False)
     with serve(archive.out, "/archive/") as base, chromium() as browser:
         yield base, browser
