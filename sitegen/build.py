@@ -218,6 +218,7 @@ class Builder:
         self.timings: dict[str, float] = {}
         self.unchanged_is_enough = False  # set by incremental builds: skip the rest when no input changed
         self.last_inputs_digest = b""
+        self.templates = b""  # digest of every template, taken by each plan
         self.workers = options.workers if options.workers is not None else default_workers()
 
     # --- stages up to the page plan ---------------------------------------------------
@@ -241,11 +242,15 @@ class Builder:
         with self._stage("load"):
             archive = load_archive(self.root, settings, problems, self.cache.sources)
         problems.raise_if_errors()
-        self.last_inputs_digest = digest_of(
-            (settings, self.cache.sources.digest(), templates_digest(self.root), _files_digest(archive, self.root))
-        )
-        if self.unchanged_is_enough and self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
-            raise _Unchanged()
+        self.templates = templates_digest(self.root)
+        if self.unchanged_is_enough:
+            # Only incremental builds can skip work; a clean build need not read
+            # every static file again just to digest it.
+            self.last_inputs_digest = digest_of(
+                (settings, self.cache.sources.digest(), self.templates, _files_digest(archive, self.root))
+            )
+            if self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
+                raise _Unchanged()
 
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
@@ -285,7 +290,7 @@ class Builder:
         return copies
 
     def _environment(self):
-        digest = templates_digest(self.root)
+        digest = self.templates  # read by the plan just made
         if digest != self.cache.templates_digest or self.cache.environment is None:
             self.cache.environment = template_environment(self.root)
             self.cache.templates_digest = digest
