@@ -30,10 +30,10 @@ import random
 import sys
 import time
 
-from sitegen.annotate import annotate_article, build_catalog
-from sitegen.dates import PublicationDate
-from sitegen.models import Archive, Article, Entity, SourcePos
-from sitegen.urls import Urls
+from sitegen.pipeline.annotate import annotate_article, build_catalog
+from sitegen.model.dates import PublicationDate
+from sitegen.model.models import Archive, Article, Entity, SourcePos
+from sitegen.model.urls import Urls
 
 SEED = 20240517
 ARTICLE_WORDS = 5_000

@@ -303,7 +303,7 @@ def _edited(text: str) -> str:
 
 def incremental_worker(archive: str, out: str, article: str) -> None:
     """Child process: print the rebuild timings as one JSON line."""
-    from sitegen.build import BuildOptions, Builder
+    from sitegen.engine.builder import BuildOptions, Builder
 
     builder = Builder(BuildOptions(root=Path(archive), output=out, search=False))
     builder.build()  # the clean build the rebuilds start from: not timed
@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         # Warm-up, not timed: byte-compiles sitegen and loads both programs from disk once.
-        subprocess.run([sys.executable, "-c", "import sitegen.build, sitegen.cli"], cwd=workdir, check=True)
+        subprocess.run([sys.executable, "-c", "import sitegen.engine.builder, sitegen.cli"], cwd=workdir, check=True)
         subprocess.run([str(binary), "version"], cwd=workdir, check=True, capture_output=True)
         out = workdir / "output"
         for size in sizes:

@@ -74,7 +74,7 @@ def _print_diagnostics(diagnostics, limit: int | None = None) -> None:
 
 
 def _options(args: argparse.Namespace):
-    from sitegen.build import BuildOptions
+    from sitegen.engine.builder import BuildOptions
 
     return BuildOptions(
         root=args.root,
@@ -88,8 +88,8 @@ def _options(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from sitegen.build import build
-    from sitegen.errors import ContentError, UsageError
+    from sitegen.engine.builder import build
+    from sitegen.model.errors import ContentError, UsageError
 
     options = _options(args)
     try:
@@ -139,9 +139,9 @@ def _report_build(args: argparse.Namespace):
 
 
 def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
-    from sitegen.build import Builder, resolve_settings
-    from sitegen.errors import ContentError, UsageError
-    from sitegen.watch import Watcher
+    from sitegen.dev.watch import Watcher
+    from sitegen.engine.builder import Builder, resolve_settings
+    from sitegen.model.errors import ContentError, UsageError
 
     options = _options(args)
     report = _report_build(args)
@@ -150,7 +150,7 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
         builder = Builder(options)
         server = None
         if serve:
-            from sitegen.serve import ServeState, error_text, open_server
+            from sitegen.dev.serve import ServeState, error_text, open_server
 
             state = ServeState()
             output = (builder.root / settings.build.output).resolve()
@@ -197,8 +197,8 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
 def run_check(args: argparse.Namespace) -> int:
     import json
 
-    from sitegen.check import check_archive, diagnostic_json
-    from sitegen.errors import UsageError
+    from sitegen.engine.check import check_archive, diagnostic_json
+    from sitegen.model.errors import UsageError
 
     try:
         report = check_archive(_options(args))
@@ -225,7 +225,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _add_authoring_commands(commands) -> None:
     """`init`, `new`, `import` and `suggest`: the editors' tools."""
-    from sitegen.models import ENTITY_KINDS
+    from sitegen.model.models import ENTITY_KINDS
 
     def root_option(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
@@ -271,8 +271,8 @@ def _add_authoring_commands(commands) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from sitegen.errors import UsageError
-    from sitegen.scaffold import AuthoringError, init_archive
+    from sitegen.authoring.scaffold import AuthoringError, init_archive
+    from sitegen.model.errors import UsageError
 
     try:
         result = init_archive(args.folder, force=args.force)
@@ -297,8 +297,8 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from sitegen import scaffold
-    from sitegen.errors import UsageError
+    from sitegen.authoring import scaffold
+    from sitegen.model.errors import UsageError
 
     notes: tuple[str, ...] = ()
     try:
@@ -326,8 +326,8 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from sitegen.importer import ImportProblem, import_file
-    from sitegen.scaffold import AuthoringError, require_archive
+    from sitegen.authoring.importer import ImportProblem, import_file
+    from sitegen.authoring.scaffold import AuthoringError, require_archive
 
     if args.year is not None and not 1 <= args.year <= 9999:
         print(f"sitegen: --year {args.year} is not a year: give four digits, such as --year 2016", file=sys.stderr)
@@ -372,9 +372,9 @@ def _excerpt(sentence: str, name: str, limit: int = 160) -> str:
 def run_suggest(args: argparse.Namespace) -> int:
     import json
 
-    from sitegen.errors import ContentError
-    from sitegen.models import ENTITY_KINDS
-    from sitegen.suggest import suggest_for_archive
+    from sitegen.authoring.suggest import suggest_for_archive
+    from sitegen.model.errors import ContentError
+    from sitegen.model.models import ENTITY_KINDS
 
     if args.minimum < 1:
         print(f"sitegen: --min {args.minimum}: give a number of mentions of 1 or more", file=sys.stderr)

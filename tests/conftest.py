@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sitegen.build import BuildOptions, BuildResult, build
+from sitegen.engine.builder import BuildOptions, BuildResult, build
 
 DEFAULT_SITE_TOML = """\
 [site]

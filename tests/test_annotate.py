@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sitegen.errors import ContentError
+from sitegen.model.errors import ContentError
 
 BLOCK_ELEMENTS = ("div", "p", "ul", "ol", "blockquote", "section", "aside", "figure", "table", "h1", "h2", "h3")
 

@@ -1,6 +1,6 @@
 """Property tests for name matching and annotation, against a naive reference matcher.
 
-The reference is deliberately simple and independent of `sitegen.matcher`: one
+The reference is deliberately simple and independent of `sitegen.model.matcher`: one
 regular expression per name, tried at every character position, longest match
 first. The rules it encodes are the specification of the engine:
 
@@ -23,11 +23,11 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.annotate import annotate_article, build_catalog
-from sitegen.dates import PublicationDate
-from sitegen.matcher import PhraseIndex
-from sitegen.models import Archive, Article, Entity, SourcePos
-from sitegen.urls import Urls
+from sitegen.model.dates import PublicationDate
+from sitegen.model.matcher import PhraseIndex
+from sitegen.model.models import Archive, Article, Entity, SourcePos
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import annotate_article, build_catalog
 
 # --- vocabulary -----------------------------------------------------------------------
 # Small on purpose: names share first words, are prefixes of each other, and the

@@ -13,9 +13,14 @@ from pathlib import Path
 import pytest
 
 from sitegen import __version__
-from sitegen.errors import Problems
-from sitegen.importer import escape_inline, escape_line_starts, parse_date_line, parse_text_article
-from sitegen.load import load_article, load_glossary, load_timeline
+from sitegen.authoring.importer import (
+    escape_inline,
+    escape_line_starts,
+    parse_date_line,
+    parse_text_article,
+)
+from sitegen.model.errors import Problems
+from sitegen.pipeline.load import load_article, load_glossary, load_timeline
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import article_text
 from sitecheck import broken_links, internal_links
-from sitegen.build import BuildOptions, build
-from sitegen.errors import ContentError, UsageError
+
+from sitegen.engine.builder import BuildOptions, build
+from sitegen.model.errors import ContentError, UsageError
 
 
 def seed_archive(archive) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sitegen.build import CACHE_DIR, CACHE_FILE, BuildOptions, Builder, build
+from sitegen.engine.builder import CACHE_DIR, CACHE_FILE, Builder, BuildOptions, build
 
 
 def small_archive(archive, articles: int = 3) -> None:

@@ -9,7 +9,6 @@ import sys
 from conftest import copy_example_archive
 
 
-
 def run_check(archive, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sitegen", "check", *args],

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from sitegen.config import load_settings, parse_settings
-from sitegen.errors import ContentError, Diagnostic
+from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.pipeline.config import load_settings, parse_settings
 
 MINIMAL = """\
 [site]

@@ -24,7 +24,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import parse_html
 
 REPOSITORY = Path(__file__).resolve().parent.parent

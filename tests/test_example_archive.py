@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
 
@@ -80,7 +79,7 @@ def test_seed_article_shows_the_role_held_at_publication(example):
 def test_example_timeline_lists_events_in_order_with_precision_aware_dates(example):
     import tomllib
 
-    from sitegen.dates import parse_partial_date
+    from sitegen.model.dates import parse_partial_date
 
     page = example.html("timeline/index.html")
     times = [t["datetime"] for t in page.select(".event time")]
@@ -98,7 +97,7 @@ def test_example_timeline_lists_events_in_order_with_precision_aware_dates(examp
 def test_example_glossary_shows_every_term_with_working_anchors(example):
     import tomllib
 
-    from sitegen.slugs import slugify
+    from sitegen.model.slugs import slugify
 
     terms = tomllib.loads((REPOSITORY / "content/glossary.toml").read_text(encoding="utf-8"))["term"]
     assert len(terms) >= 6

@@ -24,15 +24,22 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 import pytest
+from conftest import Archive, article_text
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from conftest import Archive, article_text
-from sitegen.build import BuildCache, BuildOptions, Builder, BuildResult, build, templates_digest
-from sitegen.errors import ContentError
-from sitegen.render import template_environment
-from sitegen.slugs import article_slug_from_stem
+from sitegen.engine.builder import (
+    BuildCache,
+    Builder,
+    BuildOptions,
+    BuildResult,
+    build,
+    templates_digest,
+)
+from sitegen.model.errors import ContentError
+from sitegen.model.slugs import article_slug_from_stem
+from sitegen.pipeline.render import template_environment
 
 # --- helpers ---------------------------------------------------------------------------
 

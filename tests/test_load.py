@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 
-from sitegen import models
-from sitegen.config import parse_settings
-from sitegen.dates import PartialDate, PublicationDate
-from sitegen.errors import Diagnostic, Problems
-from sitegen.load import load_archive
-from sitegen.models import Event, Role, SourcePos, StaticFile
+from sitegen.model import models
+from sitegen.model.dates import PartialDate, PublicationDate
+from sitegen.model.errors import Diagnostic, Problems
+from sitegen.model.models import Event, Role, SourcePos, StaticFile
+from sitegen.pipeline.config import parse_settings
+from sitegen.pipeline.load import load_archive
 
 SETTINGS = parse_settings(DEFAULT_SITE_TOML)
 

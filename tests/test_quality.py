@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from browser import chromium, serve
 from conftest import Archive, copy_example_archive
 from sitecheck import broken_links

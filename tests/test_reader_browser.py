@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 from browser import chromium, serve
 from conftest import copy_example_archive
 

@@ -10,10 +10,9 @@ import urllib.request
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
-
 from browser import chromium, serve
-from conftest import Archive, DEFAULT_SITE_TOML
+from bs4 import BeautifulSoup
+from conftest import DEFAULT_SITE_TOML, Archive
 
 BASE_URL = "https://example.org/repo/"
 ENTITY = '---\nname: "Mosul"\nkind: place\nsummary: "A city in northern Iraq."\n---\nThe city on the Tigris.\n'

@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from browser import chromium
 from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
 

@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from sitegen.errors import ContentError
+from sitegen.model.errors import ContentError
 
 # --- helpers ---------------------------------------------------------------------------------
 

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
-from sitegen import watch
-from sitegen.build import Builder, BuildOptions
-from sitegen.render import THEME_DIR
-from sitegen.watch import BuildEvent, SourceFilter, Watcher, is_editor_noise
+
+from sitegen.dev import watch
+from sitegen.dev.watch import BuildEvent, SourceFilter, Watcher, is_editor_noise
+from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.pipeline.render import THEME_DIR
 
 DEADLINE = 10.0  # seconds to wait for a build that should come
 QUIET = 0.6  # seconds without a build that show a save was one batch (watchfiles' step is 0.1 s)
@@ -468,8 +468,8 @@ def test_the_theme_passes_only_when_it_is_watched(include_theme):
 
 
 def test_a_refused_output_folder_in_site_toml_is_reported_and_watching_goes_on(archive):
-    from sitegen.build import Builder, BuildOptions
-    from sitegen.watch import Watcher
+    from sitegen.dev.watch import Watcher
+    from sitegen.engine.builder import Builder, BuildOptions
 
     events = []
     watcher = Watcher(Builder(BuildOptions(root=archive.root)), events.append)
@@ -485,8 +485,8 @@ def test_a_refused_output_folder_in_site_toml_is_reported_and_watching_goes_on(a
 def test_the_search_index_is_refreshed_in_the_background_once_rebuilds_pause(archive):
     import time as clock
 
-    from sitegen.build import Builder, BuildOptions
-    from sitegen.watch import Watcher
+    from sitegen.dev.watch import Watcher
+    from sitegen.engine.builder import Builder, BuildOptions
 
     archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
     archive.article("a", title="A", body="Searchable words.")

@@ -6,18 +6,16 @@ found; it never stops at the first one. Nothing here renders anything.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
-from sitegen.config import Settings
-from sitegen.dates import DateError, parse_partial_date, parse_publication_date
-from sitegen.errors import Problems
-from sitegen.models import (
+from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
+from sitegen.model.errors import Problems
+from sitegen.model.models import (
     ENTITY_KINDS,
     Archive,
     Article,
@@ -28,8 +26,14 @@ from sitegen.models import (
     StaticFile,
     Term,
 )
-from sitegen.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify
-from sitegen.sourcefiles import (
+from sitegen.model.slugs import (
+    SLUG_PATTERN,
+    article_slug_from_stem,
+    is_valid_slug,
+    slugify,
+)
+from sitegen.pipeline.config import Settings
+from sitegen.pipeline.sourcefiles import (
     SourceError,
     parse_toml,
     read_text,
@@ -432,50 +436,24 @@ def _normalised_key(slug: str) -> str:
     return unicodedata.normalize("NFKC", slug).casefold()
 
 
-@dataclass(slots=True)
-class SourceCache:
-    """Parsed source files by path and content digest.
+class ParseCache(Protocol):
+    """Where load_archive parses each source file: the engine passes one that remembers results."""
 
-    Builds that repeat (watch, serve) parse only the files whose bytes changed;
-    a file's problems are replayed with its cached result, so a cached build
-    reports exactly what a fresh one would.
-    """
+    def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any: ...
 
-    entries: dict[str, tuple[bytes, Any, tuple]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+    def forget_unseen(self) -> None: ...
 
+
+class _Uncached:
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
-        self.seen.add(key)
-        try:
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
-        except OSError:
-            digest = b""  # let the parser report the problem
-        cached = self.entries.get(key)
-        if cached is not None and cached[0] == digest and digest:
-            problems.extend(cached[2])
-            return cached[1]
-        local = Problems()
-        result = parse(local)
-        problems.extend(local.items)
-        self.entries[key] = (digest, result, tuple(local.items))
-        return result
-
-    def digest(self) -> bytes:
-        """One digest of every source file read by the last load."""
-        combined = hashlib.blake2b(digest_size=16)
-        for key in sorted(self.entries):
-            combined.update(key.encode() + b"\0" + self.entries[key][0])
-        return combined.digest()
+        return parse(problems)
 
     def forget_unseen(self) -> None:
-        """Drop files that no longer exist (or were not read this time)."""
-        for key in set(self.entries) - self.seen:
-            del self.entries[key]
-        self.seen = set()
+        pass
 
 
-def load_archive(root: Path, settings: Settings, problems: Problems, cache: SourceCache | None = None) -> Archive:
-    cache = cache if cache is not None else SourceCache()
+def load_archive(root: Path, settings: Settings, problems: Problems, cache: ParseCache | None = None) -> Archive:
+    cache = cache if cache is not None else _Uncached()
     content = root / CONTENT_DIR
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key

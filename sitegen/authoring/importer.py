@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from sitegen.dates import MONTHS
-from sitegen.scaffold import (
+from sitegen.authoring.scaffold import (
     NewFile,
     article_path,
     check_new_article,
@@ -42,7 +41,8 @@ from sitegen.scaffold import (
     quoted_list,
     require_archive,
 )
-from sitegen.slugs import slugify
+from sitegen.model.dates import MONTHS
+from sitegen.model.slugs import slugify
 
 
 class ImportProblem(Exception):

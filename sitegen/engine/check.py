@@ -20,11 +20,15 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
-from sitegen.annotate import annotate_entity_description, build_catalog, markdown_parser
-from sitegen.build import BuildOptions, BuildPlan, Builder
-from sitegen.errors import ContentError, Diagnostic
-from sitegen.pages import EntityView
-from sitegen.urls import Urls
+from sitegen.engine.builder import Builder, BuildOptions, BuildPlan
+from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import (
+    annotate_entity_description,
+    build_catalog,
+    markdown_parser,
+)
+from sitegen.pipeline.pages import EntityView
 
 
 @dataclass(slots=True)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sitegen.errors import UsageError
-from sitegen.pages import json_for_script
+from sitegen.model.errors import UsageError
+from sitegen.model.escaping import json_for_script
 
 STATUS_PATH = "/__sitegen/status"
 LONG_POLL_SECONDS = 20.0

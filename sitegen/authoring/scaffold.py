@@ -20,11 +20,21 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen import __version__
-from sitegen.dates import DateError, parse_partial_date, parse_publication_date
-from sitegen.errors import UsageError
-from sitegen.models import ENTITY_KINDS
-from sitegen.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify
-from sitegen.sourcefiles import SourceError, parse_toml, read_text, split_front_matter
+from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
+from sitegen.model.errors import UsageError
+from sitegen.model.models import ENTITY_KINDS
+from sitegen.model.slugs import (
+    SLUG_PATTERN,
+    article_slug_from_stem,
+    is_valid_slug,
+    slugify,
+)
+from sitegen.pipeline.sourcefiles import (
+    SourceError,
+    parse_toml,
+    read_text,
+    split_front_matter,
+)
 
 CONFIG_FILE = "site.toml"
 GLOSSARY_FILE = "content/glossary.toml"

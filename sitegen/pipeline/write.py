@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from sitegen.errors import UsageError
+from sitegen.model.errors import UsageError
 
 OUTPUT_MARKER = ".sitegen-output"
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"

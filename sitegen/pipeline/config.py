@@ -16,8 +16,13 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
-from sitegen.errors import ContentError, Diagnostic
-from sitegen.sourcefiles import SourceError, parse_toml, read_text, toml_positions
+from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.pipeline.sourcefiles import (
+    SourceError,
+    parse_toml,
+    read_text,
+    toml_positions,
+)
 
 CONFIG_FILE = "site.toml"
 REQUIRED = object()  # marker default: the key must be present

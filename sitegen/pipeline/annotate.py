@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import html
-import pickle
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
 
-from sitegen.dates import MONTHS
-from sitegen.errors import Diagnostic
-from sitegen.matcher import Phrase, PhraseIndex, phrase_of
-from sitegen.models import Archive, Article, Entity, Role, Term
-from sitegen.parallel import map_in_workers
-from sitegen.timeline import TimelineEntry
-from sitegen.urls import Urls
+from sitegen.model.dates import MONTHS
+from sitegen.model.errors import Diagnostic
+from sitegen.model.matcher import Phrase, PhraseIndex, phrase_of
+from sitegen.model.models import Archive, Article, Entity, Role, Term
+from sitegen.model.urls import Urls
+from sitegen.pipeline.markdown import markdown_dialect
+from sitegen.pipeline.timeline import TimelineEntry
 
 ENTITY_KIND_LABELS = {
     "person": "Person",
@@ -134,30 +130,6 @@ class AnnotatedArticle:
 
 # --- Markdown ----------------------------------------------------------------------------
 
-_ENTITY_REF = re.compile(r"\[\[([a-z0-9]+(?:-[a-z0-9]+)*)(?:\|([^\]\n|]+))?\]\]")
-
-
-def _entity_ref_rule(state: StateInline, silent: bool) -> bool:
-    """`[[id]]` and `[[id|shown text]]`: an explicit mention of an entity."""
-    if not state.src.startswith("[[", state.pos):
-        return False
-    found = _ENTITY_REF.match(state.src, state.pos)
-    if not found:
-        return False
-    if not silent:
-        token = state.push("entity_ref", "", 0)
-        token.meta = {"id": found.group(1), "text": (found.group(2) or "").strip()}
-        token.content = found.group(0)
-    state.pos = found.end()
-    return True
-
-
-def _render_entity_ref(self, tokens, idx, options, env) -> str:
-    # Only reached when no catalogue annotated the document.
-    token = tokens[idx]
-    return html.escape(token.meta["text"] or token.meta["id"])
-
-
 @lru_cache(maxsize=2)
 def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     """The one Markdown dialect of sitegen: CommonMark, tables, strikethrough,
@@ -168,11 +140,7 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     so is raw HTML in glossary definitions (`raw_html=False`): they are shown
     in a tooltip inside running text, where only Markdown's own markup fits.
     """
-    md = MarkdownIt("commonmark", {"html": raw_html, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
-    md.inline.ruler.before("link", "entity_ref", _entity_ref_rule)
-    md.add_render_rule("entity_ref", _render_entity_ref)
+    md = markdown_dialect(raw_html)
     md.core.ruler.push("sitegen_annotate", _annotate_rule)
     return md
 
@@ -649,77 +617,3 @@ class Annotations:
     def diagnostics(self) -> list[Diagnostic]:
         fragments = (*self.articles.values(), *self.entity_descriptions.values(), *self.event_descriptions.values())
         return [d for fragment in fragments for d in fragment.diagnostics]
-
-
-def digest_of(value: Any) -> bytes:
-    """A content hash of any picklable value: equal inputs, equal digests."""
-    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
-
-
-@dataclass(slots=True)
-class FragmentCache:
-    """Annotated fragments by the digest of everything they were made from.
-
-    A fragment depends on its source (article, entity or event) and on the
-    catalogue (every entity and term, the URLs, the settings that shape
-    annotation): the key holds both, so an edited entity re-annotates what
-    may mention it and nothing stale is ever reused.
-    """
-
-    entries: dict[tuple, Any] = field(default_factory=dict)
-    used: dict[tuple, Any] = field(default_factory=dict)
-
-    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
-        value = self.entries.get(key)
-        if value is None:
-            value = make()
-        self.used[key] = value
-        return value
-
-    def forget_unused(self) -> None:
-        self.entries, self.used = self.used, {}
-
-
-def annotate_archive(
-    archive: Archive,
-    catalog: Catalog,
-    timeline: list[TimelineEntry],
-    cache: FragmentCache | None = None,
-    workers: int = 1,
-) -> Annotations:
-    cache = cache if cache is not None else FragmentCache()
-    catalog_digest = digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links))
-
-    def cached(kind: str, source: Any, make: Callable[[], Any]) -> Any:
-        return cache.get((kind, catalog_digest, digest_of(source)), make)
-
-    # Articles are most of the work: the ones not in the cache are annotated in
-    # worker processes, then every article goes through the cache as usual.
-    article_keys = {article.slug: ("article", catalog_digest, digest_of(article)) for article in archive.articles}
-    missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
-    fresh = dict(zip((a.slug for a in missing), map_in_workers(lambda a: annotate_article(a, catalog), missing, workers)))
-
-    annotations = Annotations(
-        articles={
-            article.slug: cache.get(article_keys[article.slug], lambda article=article: fresh[article.slug])
-            for article in archive.articles
-        },
-        entity_descriptions={
-            entity.id: cached("entity", entity, lambda entity=entity: annotate_entity_description(entity, catalog))
-            for entity in archive.entities
-        },
-        timeline=tuple(timeline),
-        event_descriptions={
-            entry.anchor: cached(
-                "event",
-                (entry.anchor, entry.event),
-                lambda entry=entry: annotate_fragment(
-                    entry.event.description, entry.event.pos.path, entry.event.pos.line or 1, catalog, entry.anchor + "-"
-                ),
-            )
-            for entry in timeline
-            if entry.event.description
-        },
-    )
-    cache.forget_unused()
-    return annotations

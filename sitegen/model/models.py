@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from sitegen.dates import PartialDate, PublicationDate
+from sitegen.model.dates import PartialDate, PublicationDate
 
 EntityKind = Literal["person", "organization", "place", "event", "other"]
 ENTITY_KINDS: tuple[str, ...] = ("person", "organization", "place", "event", "other")

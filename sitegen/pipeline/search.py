@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.annotate import render_inline_markdown
-from sitegen.models import Term
+from sitegen.model.models import Term
+from sitegen.pipeline.annotate import render_inline_markdown
 
 BUNDLE_DIR = "pagefind"
 
@@ -71,7 +71,10 @@ def build_search_index(site: Path, language: str, records: list[SearchRecord], b
 
 
 async def _index(site: Path, language: str, records: list[SearchRecord], bundle: Path) -> SearchReport:
-    from pagefind.index import IndexConfig, PagefindIndex  # imported here: only builds with search pay for it
+    from pagefind.index import (  # imported here: only builds with search pay for it
+        IndexConfig,
+        PagefindIndex,
+    )
 
     config = IndexConfig(
         force_language=language.split("-")[0].lower() or "en",

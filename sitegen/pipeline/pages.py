@@ -8,7 +8,6 @@ collisions are found before a single file is written.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import unicodedata
 from collections import Counter, defaultdict
@@ -18,14 +17,21 @@ from typing import Any, Mapping
 
 from anyascii import anyascii
 
-from sitegen.annotate import ENTITY_KIND_LABELS, AnnotatedArticle, Annotations, Snippet, render_inline_markdown
-from sitegen.config import Settings
-from sitegen.dates import MONTHS
-from sitegen.errors import Problems
-from sitegen.models import ENTITY_KINDS, Archive, Article, Entity
-from sitegen.slugs import slugify
-from sitegen.timeline import PUBLICATION, display_date
-from sitegen.urls import Urls
+from sitegen.model.dates import MONTHS
+from sitegen.model.errors import Problems
+from sitegen.model.escaping import json_for_script
+from sitegen.model.models import ENTITY_KINDS, Archive, Article, Entity
+from sitegen.model.slugs import slugify
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import (
+    ENTITY_KIND_LABELS,
+    AnnotatedArticle,
+    Annotations,
+    Snippet,
+    render_inline_markdown,
+)
+from sitegen.pipeline.config import Settings
+from sitegen.pipeline.timeline import PUBLICATION, display_date
 
 HOME_LATEST = 20
 MENTIONS_PER_PAGE = 100
@@ -303,12 +309,6 @@ def _year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], u
             )
         )
     return groups
-
-
-def json_for_script(data: Any) -> str:
-    """JSON that is safe inside a <script> element: no `<`, `>` or `&` survive."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 @dataclass(frozen=True, slots=True)

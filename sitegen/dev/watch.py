@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.build import Builder, BuildResult
-from sitegen.config import CONFIG_FILE
-from sitegen.errors import ContentError, Diagnostic, UsageError
-from sitegen.load import CONTENT_DIR
-from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR
+from sitegen.engine.builder import Builder, BuildResult
+from sitegen.model.errors import ContentError, Diagnostic, UsageError
+from sitegen.pipeline.config import CONFIG_FILE
+from sitegen.pipeline.load import CONTENT_DIR
+from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR
 
 # Files editors write beside the real one while saving: vim's `4913` probe,
 # swap and backup files, Helix's `.bck`, emacs locks and autosaves, gedit's

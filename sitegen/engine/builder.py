@@ -17,31 +17,44 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sitegen.annotate
-import sitegen.config
-import sitegen.dates
-import sitegen.errors
-import sitegen.matcher
-import sitegen.models
-import sitegen.pages
-import sitegen.render
-import sitegen.search
-import sitegen.timeline
-import sitegen.urls
+import sitegen.model.dates
+import sitegen.model.errors
+import sitegen.model.matcher
+import sitegen.model.models
+import sitegen.model.urls
+import sitegen.pipeline.annotate
+import sitegen.pipeline.config
+import sitegen.pipeline.pages
+import sitegen.pipeline.render
+import sitegen.pipeline.search
+import sitegen.pipeline.timeline
 from sitegen import __version__
-from sitegen.digests import speed_up_pickling
-from sitegen.annotate import FragmentCache, annotate_archive, build_catalog, digest_of
-from sitegen.config import Settings, load_settings
-from sitegen.errors import ContentError, Diagnostic, Problems, UsageError
-from sitegen.load import CONTENT_DIR, SourceCache, load_archive
-from sitegen.models import Archive
-from sitegen.parallel import default_workers, map_in_workers
-from sitegen.pages import Page, SiteView, plan_pages, site_view
-from sitegen.render import SITE_TEMPLATES_DIR, THEME_DIR, render_page, template_environment
-from sitegen.search import BUNDLE_DIR, SearchError, SearchReport, build_search_index, term_records
-from sitegen.timeline import collect_timeline
-from sitegen.urls import Urls
-from sitegen.write import (
+from sitegen.engine.annotation import annotate_archive
+from sitegen.engine.cache import FragmentCache, SourceCache, digest_of
+from sitegen.engine.digests import speed_up_pickling
+from sitegen.engine.parallel import default_workers, map_in_workers
+from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
+from sitegen.model.models import Archive
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import build_catalog
+from sitegen.pipeline.config import Settings, load_settings
+from sitegen.pipeline.load import CONTENT_DIR, load_archive
+from sitegen.pipeline.pages import Page, SiteView, plan_pages, site_view
+from sitegen.pipeline.render import (
+    SITE_TEMPLATES_DIR,
+    THEME_DIR,
+    render_page,
+    template_environment,
+)
+from sitegen.pipeline.search import (
+    BUNDLE_DIR,
+    SearchError,
+    SearchReport,
+    build_search_index,
+    term_records,
+)
+from sitegen.pipeline.timeline import collect_timeline
+from sitegen.pipeline.write import (
     OUTPUT_MARKER,
     StagedOutput,
     check_output_folder,
@@ -52,8 +65,8 @@ from sitegen.write import (
 )
 
 speed_up_pickling(
-    sitegen.annotate, sitegen.config, sitegen.dates, sitegen.matcher, sitegen.models,
-    sitegen.pages, sitegen.render, sitegen.search, sitegen.timeline, sitegen.urls, sitegen.errors,
+    sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
+    sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
 )  # fmt: skip
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"
@@ -154,8 +167,9 @@ CACHE_FORMAT = 1
 def code_digest() -> bytes:
     """A digest of sitegen's own code: cached results of another version never apply."""
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 

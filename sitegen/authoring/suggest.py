@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Iterable
 
 from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
 
-from sitegen.matcher import PhraseIndex
+from sitegen.model.matcher import PhraseIndex
+from sitegen.pipeline.markdown import markdown_dialect
 
 CONNECTORS = frozenset("of the al el bin ibn bint de del della der den di da du des la le van von y".split())
 LEADING_WORDS = frozenset(
@@ -69,13 +69,7 @@ class Suggestion:
 
 
 def _parser() -> MarkdownIt:
-    from sitegen.annotate import _entity_ref_rule  # the archive's own `[[id]]` syntax
-
-    md = MarkdownIt("commonmark", {"html": True})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
-    md.inline.ruler.before("link", "entity_ref", _entity_ref_rule)
-    return md
+    return markdown_dialect(raw_html=True)
 
 
 def plain_paragraphs(markdown: str, md: MarkdownIt | None = None) -> list[str]:
@@ -277,9 +271,9 @@ def suggest_for_archive(root: Path, minimum: int = 3) -> SuggestReport:
     """Read the archive (drafts included) and rank its undefined names."""
     import dataclasses
 
-    from sitegen.config import load_settings
-    from sitegen.errors import Problems
-    from sitegen.load import load_archive
+    from sitegen.model.errors import Problems
+    from sitegen.pipeline.config import load_settings
+    from sitegen.pipeline.load import load_archive
 
     settings = load_settings(root)
     settings = dataclasses.replace(settings, build=dataclasses.replace(settings.build, drafts=True))

@@ -9,19 +9,17 @@ and change a single block.
 from __future__ import annotations
 
 import html
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import traceback
-
 import jinja2
 
-from sitegen.errors import ContentError, Diagnostic
+from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.urls import Urls
+from sitegen.pipeline.pages import Page, SiteView
 
-from sitegen.pages import Page, SiteView
-from sitegen.urls import Urls
-
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).parent.parent / "theme"
 SITE_TEMPLATES_DIR = "templates"
 
 

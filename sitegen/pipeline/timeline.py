@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sitegen.dates import PartialDate
-from sitegen.models import Archive, Event, SourcePos
-from sitegen.slugs import slugify
+from sitegen.model.dates import PartialDate
+from sitegen.model.models import Archive, Event, SourcePos
+from sitegen.model.slugs import slugify
 
 PUBLICATION = "publication"
 HAPPENING = "event"

@@ -1,0 +1,1 @@
+"""Tools that write sources for editors: init and new (scaffold), import, suggest."""

@@ -1,0 +1,1 @@
+"""The editing loop: rebuild on every save (watch) and serve with live reload (serve)."""

@@ -1,0 +1,89 @@
+"""The caches that let a build redo only what changed.
+
+Parsed sources are kept by their file's content digest, annotated fragments
+by the digest of everything they were made from. Both live in memory for
+watch and serve, and on disk in `.sitegen-cache/` between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sitegen.model.errors import Problems
+
+
+def digest_of(value: Any) -> bytes:
+    """A content hash of any picklable value: equal inputs, equal digests."""
+    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class FragmentCache:
+    """Annotated fragments by the digest of everything they were made from.
+
+    A fragment depends on its source (article, entity or event) and on the
+    catalogue (every entity and term, the URLs, the settings that shape
+    annotation): the key holds both, so an edited entity re-annotates what
+    may mention it and nothing stale is ever reused.
+    """
+
+    entries: dict[tuple, Any] = field(default_factory=dict)
+    used: dict[tuple, Any] = field(default_factory=dict)
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        value = self.entries.get(key)
+        if value is None:
+            value = make()
+        self.used[key] = value
+        return value
+
+    def forget_unused(self) -> None:
+        self.entries, self.used = self.used, {}
+
+
+@dataclass(slots=True)
+class SourceCache:
+    """Parsed source files by path and content digest.
+
+    Builds that repeat (watch, serve) parse only the files whose bytes changed;
+    a file's problems are replayed with its cached result, so a cached build
+    reports exactly what a fresh one would.
+    """
+
+    entries: dict[str, tuple[bytes, Any, tuple]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
+        self.seen.add(key)
+        try:
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+        except OSError:
+            digest = b""  # let the parser report the problem
+        cached = self.entries.get(key)
+        if cached is not None and cached[0] == digest and digest:
+            problems.extend(cached[2])
+            return cached[1]
+        local = Problems()
+        result = parse(local)
+        problems.extend(local.items)
+        self.entries[key] = (digest, result, tuple(local.items))
+        return result
+
+    def digest(self) -> bytes:
+        """One digest of every source file read by the last load."""
+        combined = hashlib.blake2b(digest_size=16)
+        for key in sorted(self.entries):
+            combined.update(key.encode() + b"\0" + self.entries[key][0])
+        return combined.digest()
+
+    def forget_unseen(self) -> None:
+        """Drop files that no longer exist (or were not read this time)."""
+        for key in set(self.entries) - self.seen:
+            del self.entries[key]
+        self.seen = set()
+
+

@@ -1,0 +1,1 @@
+"""Content models and the small value types every stage shares: dates, slugs, URLs, errors, phrase matching."""
