@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sitegen import __version__
 from sitegen.authoring.importer import (
@@ -80,10 +83,30 @@ def test_init_writes_gitignore_workflow_and_template_override(tmp_path):
     workflow = (root / ".github/workflows/pages.yml").read_text(encoding="utf-8")
     shipped = (resources.files("sitegen") / "skeleton/dot-github/workflows/pages.yml").read_text(encoding="utf-8")
     assert workflow == shipped.replace("@SITEGEN_VERSION@", __version__)  # the shipped template, version filled in
-    assert "SITEGEN_PACKAGE" in workflow and "@SITEGEN_VERSION@" not in workflow
+    assert "@SITEGEN_VERSION@" not in workflow
     assert "actions/deploy-pages" in workflow and "sitegen build --base-url" in workflow
     override = (root / "templates/base.html").read_text(encoding="utf-8")
     assert '{% extends "theme/base.html" %}' in override and "override" in override
+
+
+def workflow_strings(node) -> list[str]:
+    """Every key and value of a parsed workflow that is a string, depth first."""
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in (*workflow_strings(key), *workflow_strings(value))]
+    if isinstance(node, list):
+        return [s for item in node for s in workflow_strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_init_workflow_installs_this_version_of_sitegen_from_pypi_without_any_setting(tmp_path):
+    assert run_sitegen("init", str(tmp_path / "news")).returncode == 0
+    workflow = yaml.safe_load((tmp_path / "news/.github/workflows/pages.yml").read_text(encoding="utf-8"))
+    distribution = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    install = [step for step in workflow["jobs"]["build"]["steps"] if step.get("name") == "Install sitegen"]
+    assert [shlex.split(step["run"]) for step in install] == [
+        ["python", "-m", "pip", "install", f"{distribution}=={__version__}"]
+    ]
+    assert not [s for s in workflow_strings(workflow) if "vars." in s or "secrets." in s]  # nothing to set up first
 
 
 def test_init_template_override_does_not_change_the_output(tmp_path):
