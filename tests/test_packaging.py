@@ -39,7 +39,10 @@ def distributions(tmp_path_factory) -> Path:
         REPOSITORY,
         source,
         dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns(".git", ".venv", "_site", "*.egg-info", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".cache", ".sitegen-cache"),
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".cache", "_site", ".sitegen-cache", "*.egg-info", "build", "dist",
+            "__pycache__", ".pytest_cache", ".hypothesis",
+        ),
     )
     folder = tmp_path_factory.mktemp("dist")
     built = subprocess.run(
