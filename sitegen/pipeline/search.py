@@ -5,6 +5,11 @@ page marked `data-pagefind-body` (articles and entity pages); glossary terms
 have no page of their own, so each is added as a custom record pointing at
 its anchor on the glossary page. The bundle goes to `pagefind/` (GitHub Pages
 hides folders starting with `_`).
+
+The binary is driven through its service interface (`search_indexer`), which
+bounds every wait, and given the pages in the order of their paths; the
+files it writes in an order of its own are then rewritten (`search_bundle`),
+so the same site always gives the same bundle, byte for byte.
 """
 
 from __future__ import annotations
@@ -75,9 +80,8 @@ def build_search_index(
 ) -> SearchReport:
     """Index the built site in `site` and write the bundle to `bundle` (`site/pagefind/`).
 
-    The indexer gets the pages in the order of their paths (not the order the
-    file system lists them in) and the bundle is rewritten where Pagefind's own
-    order varies, so the same site gives the same bundle, byte for byte.
+    `timeout` is how long Pagefind may go without answering (seconds); a
+    failure of any kind is a SearchError naming the file to look at.
     """
     bundle = bundle or site / BUNDLE_DIR
     binary = pagefind_binary()
@@ -99,9 +103,9 @@ def build_search_index(
             raise SearchError(f"{exc}: if the site is very large, raise `timeout` (seconds) under [search]", CONFIG_FILE) from None
         raise SearchError(str(exc), str(binary)) from None
     except BundleError as exc:
-        raise SearchError(str(exc), str(bundle)) from None
-    except OSError as exc:
-        raise SearchError(f"the site could not be read for indexing: {exc}", str(site)) from None
+        raise SearchError(str(exc), str(binary)) from None
+    except OSError as exc:  # a page that cannot be read
+        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(site)) from None
     return SearchReport(pages=len(pages), records=len(records))
 
 

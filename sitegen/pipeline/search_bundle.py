@@ -46,7 +46,7 @@ def make_reproducible(bundle: Path) -> None:
             for language, about in sorted(entry["languages"].items())
         }
     except (OSError, ValueError, KeyError, TypeError, IndexError, cbor2.CBORDecodeError) as exc:
-        raise BundleError(f"Pagefind's bundle in {bundle} is not as expected: {exc}") from exc
+        raise BundleError(f"Pagefind wrote a bundle whose files are not as sitegen knows them ({exc!r}): use the Pagefind version sitegen is tested with") from exc
     entry["languages"] = languages
     entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
