@@ -140,6 +140,8 @@ class Indexer:
         buffer = bytearray()
         while chunk := self._process.stdout.read1(1 << 16):
             buffer += chunk
+            if b"," not in chunk:
+                continue
             *complete, rest = buffer.split(b",")
             for message in complete:
                 self._last_activity = time.monotonic()
@@ -166,7 +168,10 @@ class Indexer:
 
     def _kill(self) -> None:
         try:
-            os.killpg(self._process.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):
+                os.killpg(self._process.pid, signal.SIGKILL)
+            else:  # no process groups: the indexer alone
+                self._process.kill()
         except (ProcessLookupError, PermissionError):
             pass  # the group is already gone
 
