@@ -44,6 +44,7 @@ def test_minimal_file_gives_the_documented_defaults():
     assert settings.build.drafts is False
     assert settings.annotations.repeat_links is False
     assert settings.search.enabled is True
+    assert settings.search.timeout == 600
     assert settings.timeline.articles is True
 
 
@@ -67,6 +68,7 @@ repeat_links = true
 
 [search]
 enabled = false
+timeout = 30
 
 [timeline]
 articles = false
@@ -83,6 +85,7 @@ articles = false
     assert settings.build.drafts is True
     assert settings.annotations.repeat_links is True
     assert settings.search.enabled is False
+    assert settings.search.timeout == 30
     assert settings.timeline.articles is False
 
 
@@ -216,6 +219,29 @@ def test_empty_output_folder_is_an_error():
 
     assert "build.output" in problem.message
     assert problem.line == 5
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR", "zh-Hant-TW", "sr-Latn-RS", "de-CH-1996", "en-aaaaaaaa-bbbbbbbb-cccccccc-dd"])
+def test_a_bcp_47_language_tag_is_accepted(language):
+    assert parse_settings(MINIMAL + f'language = "{language}"\n').site.language == language
+
+
+@pytest.mark.parametrize(
+    "language",
+    ["e" * 32, "englishlanguage", "", "e", "en_GB", "en-", "-en", "en--GB", "en GB", "12", "en-GB-x-" + "a" * 30, "fr-\"quoted\""],
+)
+def test_a_language_that_is_not_a_language_tag_is_an_error_at_its_line(language):
+    problem = only_problem(MINIMAL.replace("[site]\n", '[site]\nlanguage = "%s"\n' % language.replace('"', '\\"')))
+
+    shown = language.replace('"', '\\"')
+    assert str(problem) == f'site.toml:2: error: [site] language "{shown}" is not a language tag such as "en" or "pt-BR"'
+
+
+@pytest.mark.parametrize("timeout", [0, -5])
+def test_a_search_timeout_below_one_second_is_an_error(timeout):
+    problem = only_problem(MINIMAL + f"[search]\ntimeout = {timeout}\n")
+
+    assert str(problem) == f"site.toml:5: error: `search.timeout` must be a number of seconds, 1 or more, not {timeout}"
 
 
 def test_every_problem_is_reported_in_one_run_at_its_line():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -160,3 +163,132 @@ def test_the_type_filter_narrows_the_results(site):
         )
         links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
         assert links == ["/repo/articles/retreat/"]
+
+
+# --- a dead or silent indexer -------------------------------------------------------------
+
+# Stand-ins for Pagefind's binary, put in place with $PAGEFIND_BINARY_PATH. Each
+# notes the ids of its processes in `pids` beside it.
+NEVER_ANSWERS = """#!/bin/sh
+echo $$ >> "$(dirname "$0")/pids"
+sleep 300 &
+echo $! >> "$(dirname "$0")/pids"
+wait
+"""
+PANICS = """#!/bin/sh
+echo $$ >> "$(dirname "$0")/pids"
+echo "thread 'main' panicked at pagefind/src/index/mod.rs:308:9:" >&2
+echo "byte index 41 is out of range" >&2
+echo "note: run with \\`RUST_BACKTRACE=1\\` environment variable to display a backtrace" >&2
+exit 101
+"""
+CLOSES_ITS_OUTPUT = """#!/bin/sh
+echo $$ >> "$(dirname "$0")/pids"
+exec >&-
+exec sleep 300
+"""
+# Answers the request for a new index as Pagefind does, then dies on the first page.
+CRASHES_ON_A_PAGE = f"""#!{sys.executable}
+import base64, json, os, sys
+with open(os.path.join(os.path.dirname(__file__), "pids"), "a") as pids:
+    pids.write(f"{{os.getpid()}}\\n")
+def request():
+    data = b""
+    while not data.endswith(b","):
+        data += sys.stdin.buffer.read(1)
+    return json.loads(base64.b64decode(data[:-1]))
+answer = {{"message_id": request()["message_id"], "payload": {{"type": "NewIndex", "index_id": 0}}}}
+sys.stdout.buffer.write(base64.b64encode(json.dumps(answer).encode()) + b",")
+sys.stdout.flush()
+request()
+os.abort()
+"""
+
+FAILING_INDEXERS = {
+    "never-answers": (NEVER_ANSWERS, "site.toml: error: Pagefind gave no answer for 1 second while starting: "
+                      "if the site is very large, raise `timeout` (seconds) under [search]"),
+    "panics": (PANICS, "{binary}: error: Pagefind stopped with exit code 101 while starting: "
+               "thread 'main' panicked at pagefind/src/index/mod.rs:308:9: byte index 41 is out of range"),
+    "closes-its-output": (CLOSES_ITS_OUTPUT, "{binary}: error: Pagefind closed its output while starting"),
+    "crashes-on-a-page": (CRASHES_ON_A_PAGE, "{binary}: error: Pagefind was killed by signal SIGABRT while indexing 404.html"),
+}  # fmt: skip
+
+
+def searchable_archive(root, timeout: int | None = None) -> Archive:
+    archive = Archive(root)
+    settings = "enabled = true" + (f"\ntimeout = {timeout}" if timeout else "")
+    archive.write("site.toml", DEFAULT_SITE_TOML.replace("enabled = false", settings))
+    archive.write("content/articles/2016-11-27-retreat.md", "---\ntitle: Retreat\ndate: 2016-11-27\n---\n\nTroops advanced.\n")
+    return archive
+
+
+def fake_pagefind(folder, script: str):
+    folder.mkdir()
+    binary = folder / "pagefind"
+    binary.write_text(script, encoding="utf-8")
+    binary.chmod(0o755)
+    return binary
+
+
+def build_with(archive: Archive, binary) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--quiet", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return result, time.monotonic() - started
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; it only waits to be reaped
+
+
+def leftovers(archive: Archive) -> list[str]:
+    """Staging and scratch folders left beside the output."""
+    return sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site"))
+
+
+@pytest.mark.parametrize(("script", "error"), list(FAILING_INDEXERS.values()), ids=list(FAILING_INDEXERS))
+def test_a_failing_indexer_fails_the_build_at_once_with_a_located_error_and_leaves_nothing_behind(tmp_path, script, error):
+    archive = searchable_archive(tmp_path / "site", timeout=1 if script == NEVER_ANSWERS else None)
+    binary = fake_pagefind(tmp_path / "bin", script)
+
+    result, seconds = build_with(archive, binary)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[0] == error.format(binary=binary) + "; rebuild with --no-search to skip it"
+    assert "Traceback" not in result.stderr
+    assert seconds < 20
+    pids = [int(pid) for pid in (binary.parent / "pids").read_text().split()]
+    assert pids and [pid for pid in pids if running(pid)] == []
+    assert leftovers(archive) == [] and not archive.out.exists()
+
+
+def test_a_silent_indexer_over_an_existing_site_leaves_no_scratch_folder(tmp_path):
+    archive = searchable_archive(tmp_path / "site", timeout=1)
+    archive.build()
+    binary = fake_pagefind(tmp_path / "bin", NEVER_ANSWERS)
+    archive.article("2017-01-01-later", title="Later", date="2017-01-01")
+
+    result, seconds = build_with(archive, binary)
+
+    assert result.returncode == 1 and "Pagefind gave no answer for 1 second" in result.stderr
+    assert seconds < 20
+    assert [pid for pid in map(int, (binary.parent / "pids").read_text().split()) if running(pid)] == []
+    assert leftovers(archive) == []
+
+
+def test_a_language_pagefind_cannot_take_is_an_error_in_site_toml(tmp_path):
+    archive = searchable_archive(tmp_path / "site")
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace("[site]\n", f'[site]\nlanguage = "{"e" * 40}"\n'))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--root", str(archive.root)], capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f'site.toml:2: error: [site] language "{"e" * 40}" is not a language tag such as "en" or "pt-BR"'

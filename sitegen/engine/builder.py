@@ -429,9 +429,9 @@ class Builder:
         """Index the pages in `site`, writing the bundle to `bundle` (default `site/pagefind/`)."""
         records = term_records(plan.archive.terms, plan.urls.glossary_path())
         try:
-            return build_search_index(site, plan.settings.site.language, records, bundle)
+            return build_search_index(site, plan.settings.site.language, records, bundle, timeout=plan.settings.search.timeout)
         except SearchError as exc:
-            raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
+            raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None
 
     def _refresh_index(self, plan: BuildPlan) -> SearchReport:
         """Index the output folder as it is now and swap the new bundle in."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -52,6 +54,7 @@ class AnnotationSettings:
 @dataclass(frozen=True, slots=True)
 class SearchSettings:
     enabled: bool = True
+    timeout: int = 600  # seconds the indexer may work without answering before the build gives up
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,18 @@ def base_url_problem(value: str) -> str | None:
     if parts.query or parts.fragment:
         return "must not have a query or a fragment"
     return None
+
+
+# A BCP 47 language tag as a page's `lang` and the search index use it: a
+# primary language of 2 to 8 letters, then subtags of 1 to 8 letters or digits
+# ("en", "pt-BR", "zh-Hant-TW", "sr-Latn-RS"). 35 characters is the length
+# every implementation must accept (RFC 5646, section 4.4.1).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+_LANGUAGE_TAG_MAX = 35
+
+
+def is_language_tag(value: str) -> bool:
+    return len(value) <= _LANGUAGE_TAG_MAX and _LANGUAGE_TAG.fullmatch(value) is not None
 
 
 def normalise_base_url(value: str) -> str:
@@ -176,6 +191,12 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
             errors.append(where(f"`site.base_url` {problem}", "site", "base_url"))
         else:
             site_values["base_url"] = normalise_base_url(site_values["base_url"])
+    language = site_values.get("language")
+    if language is not None and not is_language_tag(language):
+        errors.append(where(f'[site] language {json.dumps(language, ensure_ascii=False)} is not a language tag such as "en" or "pt-BR"', "site", "language"))
+    timeout = built.get("search", {}).get("timeout")
+    if timeout is not None and timeout < 1:
+        errors.append(where(f"`search.timeout` must be a number of seconds, 1 or more, not {timeout}", "search", "timeout"))
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))

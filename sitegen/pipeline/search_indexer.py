@@ -1,0 +1,219 @@
+"""Pagefind's indexer, driven through its service interface, with a time limit.
+
+`pagefind --service` reads requests on its standard input and answers on its
+standard output, each message a base64-encoded JSON object followed by a
+comma; it exits when its input closes. It is a separate program that can
+crash, panic, stop answering or exit early, so nothing here waits on it
+without a limit: a watchdog kills it when it has given no answer for
+`timeout` seconds, its standard error is kept for the report, and it runs in
+a process group of its own that is killed when the work is done, whatever
+happened (so nothing it started outlives the build). Every such failure is an
+`IndexerError` that says what the indexer was doing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# Requests sent ahead of their answers: keeps the indexer busy without
+# making it buffer the whole site in memory.
+IN_FLIGHT = 32
+_STDERR_KEPT = 16_384  # the end of the indexer's standard error, for the report
+_END = None  # what the reader queues when the indexer's output ends
+
+
+class IndexerError(Exception):
+    """The indexer failed; `timed_out` when it failed by giving no answer in time."""
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class Indexer:
+    """A running `pagefind --service`; use as a context manager."""
+
+    def __init__(self, binary: Path, timeout: float):
+        self.binary = binary
+        self.timeout = timeout
+        self._answers: queue.Queue[bytes | None] = queue.Queue()
+        self._stderr = bytearray()
+        self._last_activity = time.monotonic()
+        self._finished = threading.Event()
+        self._timed_out = False
+        self._input_closed = False
+        self._last_id = 0
+        self._readers = (threading.Thread(target=self._read_answers, daemon=True), threading.Thread(target=self._read_stderr, daemon=True))
+        self._watchdog = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Indexer:
+        try:
+            self._process = subprocess.Popen(
+                [str(self.binary), "--service"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group, killed as a whole
+            )  # fmt: skip
+        except OSError as exc:
+            raise IndexerError(f"Pagefind could not be started: {exc.strerror or exc}") from None
+        for thread in (*self._readers, self._watchdog):
+            thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._stop(graceful=exc_type is None)
+
+    # --- requests ---------------------------------------------------------------------
+
+    def request(self, payload: dict[str, Any], doing: str) -> dict[str, Any]:
+        """Send one request and return the answer's payload."""
+        return self._receive(self._send(payload), doing)
+
+    def request_all(self, requests: Iterable[tuple[dict[str, Any], str]]) -> int:
+        """Send (payload, what it does) pairs, a few ahead of their answers; return how many."""
+        pending: deque[tuple[int, str]] = deque()
+        count = 0
+        for payload, doing in requests:
+            if self._input_closed:
+                break  # the answers pending say why
+            if len(pending) >= IN_FLIGHT:
+                self._receive(*pending.popleft())
+            pending.append((self._send(payload), doing))
+            count += 1
+        while pending:
+            self._receive(*pending.popleft())
+        return count
+
+    def _send(self, payload: dict[str, Any]) -> int:
+        self._last_id += 1
+        if self._input_closed:
+            return self._last_id
+        message = json.dumps({"message_id": self._last_id, "payload": payload}).encode("utf-8")
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(base64.b64encode(message) + b",")
+            self._process.stdin.flush()
+        except OSError:
+            # The indexer is gone (or was killed for its silence). Its output ends
+            # too, and the oldest request still unanswered, the one it was busy
+            # with, reports why.
+            self._input_closed = True
+        self._last_activity = time.monotonic()
+        return self._last_id
+
+    def _receive(self, message_id: int, doing: str) -> dict[str, Any]:
+        while True:
+            try:
+                raw = self._answers.get(timeout=0.5)
+            except queue.Empty:
+                if self._timed_out:
+                    raise self._failure(doing) from None
+                continue
+            if raw is _END:
+                raise self._failure(doing)
+            try:
+                answer = json.loads(base64.b64decode(raw, validate=True))
+                payload = answer["payload"]
+                kind = payload["type"]
+            except (binascii.Error, ValueError, KeyError, TypeError):
+                raise IndexerError(f"Pagefind gave an answer that is not a service message while {doing}: {bytes(raw[:80])!r}") from None
+            if kind == "Error":
+                raise IndexerError(f"Pagefind failed while {doing}: {payload.get('message', 'no reason given')}")
+            if answer.get("message_id") == message_id:
+                return payload
+
+    # --- the process ------------------------------------------------------------------
+
+    def _read_answers(self) -> None:
+        assert self._process.stdout is not None
+        buffer = bytearray()
+        while chunk := self._process.stdout.read1(1 << 16):
+            buffer += chunk
+            if b"," not in chunk:
+                continue
+            *complete, rest = buffer.split(b",")
+            for message in complete:
+                self._last_activity = time.monotonic()
+                self._answers.put(bytes(message))
+            buffer = rest
+        self._answers.put(_END)
+
+    def _read_stderr(self) -> None:
+        assert self._process.stderr is not None
+        while chunk := self._process.stderr.read1(1 << 16):
+            self._stderr += chunk
+            del self._stderr[:-_STDERR_KEPT]
+
+    def _watch(self) -> None:
+        """Kill the indexer once it has been silent for `timeout` seconds."""
+        while True:
+            remaining = self._last_activity + self.timeout - time.monotonic()
+            if remaining <= 0:
+                self._timed_out = True
+                self._kill()
+                return
+            if self._finished.wait(remaining):
+                return
+
+    def _kill(self) -> None:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(self._process.pid, signal.SIGKILL)
+            else:  # no process groups: the indexer alone
+                self._process.kill()
+        except (ProcessLookupError, PermissionError):
+            pass  # the group is already gone
+
+    def _stop(self, graceful: bool) -> None:
+        """Close the indexer's input (it exits on its own when it can), then kill
+        whatever is left of its process group."""
+        self._finished.set()
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+        except OSError:
+            pass
+        if graceful:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill()
+        self._process.wait()
+        for thread in (*self._readers, self._watchdog):
+            thread.join(timeout=5)
+
+    def _failure(self, doing: str) -> IndexerError:
+        """Why the indexer stopped answering, as an error to raise."""
+        if self._timed_out:
+            seconds = f"{self.timeout:g} second" + ("" if self.timeout == 1 else "s")
+            return IndexerError(f"Pagefind gave no answer for {seconds} while {doing}", timed_out=True)
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return IndexerError(f"Pagefind closed its output while {doing}")
+        self._readers[1].join(timeout=2)  # the standard error reader: let it take the last words
+        if code < 0:
+            how = f"was killed by signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"was killed by signal {-code}"
+        else:
+            how = f"stopped with exit code {code}"
+        said = _summary(bytes(self._stderr))
+        return IndexerError(f"Pagefind {how} while {doing}" + (f": {said}" if said else ""))
+
+
+def _summary(stderr: bytes, limit: int = 400) -> str:
+    """The indexer's last words on one line, without Rust's hint about backtraces."""
+    lines = [line.strip() for line in stderr.decode("utf-8", errors="replace").splitlines()]
+    text = " ".join(line for line in lines if line and not line.startswith("note: run with `RUST_BACKTRACE"))
+    return text if len(text) <= limit else "…" + text[-limit:]
