@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from sitegen.model.characters import describe, first_disallowed
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.pipeline.sourcefiles import (
     SourceError,
@@ -137,6 +138,10 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
                     key,
                 )
             )
+            continue
+        char = first_disallowed(value) if isinstance(value, str) else None
+        if char is not None:
+            errors.append(where(f"`{section}.{key}` contains {describe(char)}, which no page or feed can hold: remove it", section, key))
             continue
         values[key] = value
     for f in dataclasses.fields(cls):
