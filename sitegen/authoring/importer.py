@@ -25,24 +25,27 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from selectolax.lexbor import LexborHTMLParser
+
 from sitegen.authoring.scaffold import (
+    AuthoringError,
     NewFile,
     article_path,
     check_new_article,
     create_file,
     date_value,
+    file_slug,
     front_matter,
     quoted,
     quoted_list,
     require_archive,
 )
+from sitegen.model.characters import clean_text
 from sitegen.model.dates import MONTHS
-from sitegen.model.slugs import slugify
 
 
 class ImportProblem(Exception):
@@ -72,7 +75,7 @@ class ImportedArticle:
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)
+        return file_slug(self.title)
 
     @property
     def path(self) -> str:
@@ -211,7 +214,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def parse_text_article(text: str, *, year: int | None = None, source: str = "") -> ImportedArticle:
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     blocks: list[list[str]] = [[]]
     for raw in text.split("\n"):
         line = " ".join(raw.split())
@@ -262,87 +265,60 @@ def parse_text_article(text: str, *, year: int | None = None, source: str = "") 
     )  # fmt: skip
 
 
-# --- HTML: a small tolerant tree ------------------------------------------------------------
+# --- HTML: the parsed page as a small tree --------------------------------------------------
 
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-_CLOSES_P = frozenset(
-    "address article aside blockquote details dialog div dl fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
-    "header hr main menu nav ol p pre section table ul".split()
-)
+# Pages are parsed by Lexbor, an HTML5 parser that builds the tree a browser
+# builds (implied end tags, misnested formatting, tables) from any input.
+# Everything below walks trees with an explicit stack rather than recursion:
+# a page of 20,000 unclosed <span>s is 20,000 levels deep.
 
 
 @dataclass(slots=True)
 class Element:
     tag: str
     attrs: dict[str, str]
-    children: list[Any]  # Element or str
-    parent: Element | None = None
+    children: list[Element | str]
+
+    def walk(self) -> Iterator[Element | str]:
+        """Every element and text below this one, in document order."""
+        pending = [iter(self.children)]
+        while pending:
+            child = next(pending[-1], None)
+            if child is None:
+                pending.pop()
+                continue
+            yield child
+            if isinstance(child, Element):
+                pending.append(iter(child.children))
 
     def iter(self) -> Iterator[Element]:
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
+        return (child for child in self.walk() if isinstance(child, Element))
 
     def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {}, [])
-        self.stack = [self.root]
-
-    def _close(self, tag: str) -> None:
-        while len(self.stack) > 1:
-            if self.stack.pop().tag == tag:
-                return
-
-    def _is_open(self, tag: str, within: tuple[str, ...] = ()) -> bool:
-        for element in reversed(self.stack):
-            if element.tag == tag:
-                return True
-            if element.tag in within:
-                return False
-        return False
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in _CLOSES_P and self._is_open("p", ("button", "td", "th", "li", "blockquote", "div", "article", "section")):
-            self._close("p")
-        if tag == "li" and self._is_open("li", ("ul", "ol")):
-            self._close("li")
-        if tag in ("dt", "dd"):
-            for other in ("dt", "dd"):
-                if self._is_open(other, ("dl",)):
-                    self._close(other)
-        if tag in ("td", "th", "tr"):
-            for other in ("td", "th") + (("tr",) if tag == "tr" else ()):
-                if self._is_open(other, ("table",)):
-                    self._close(other)
-        element = Element(tag, {k.lower(): (v or "") for k, v in attrs}, [], self.stack[-1])
-        self.stack[-1].children.append(element)
-        if tag not in _VOID:
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID and self.stack[-1].tag == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
-        if any(element.tag == tag for element in self.stack[1:]):
-            self._close(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
+        return "".join(child for child in self.walk() if isinstance(child, str))
 
 
 def parse_html_tree(text: str) -> Element:
-    builder = _TreeBuilder()
-    builder.feed(text)
-    builder.close()
-    return builder.root
+    """The page as a browser would read it; comments and the doctype are left out."""
+    document = Element("#document", {}, [])
+    html = LexborHTMLParser(text).root
+    if html is None:
+        return document
+    pending = [(html, document)]  # the next node to read, and the element it belongs in
+    while pending:
+        node, parent = pending.pop()
+        while node is not None:
+            if node.is_text_node:
+                parent.children.append(node.text_content or "")
+            elif node.is_element_node:
+                element = Element(node.tag, {k: v or "" for k, v in node.attributes.items()}, [])
+                parent.children.append(element)
+                if node.child is not None:
+                    pending.append((node.next, parent))
+                    node, parent = node.child, element
+                    continue
+            node = node.next
+    return document
 
 
 # --- HTML: metadata -------------------------------------------------------------------------
@@ -362,21 +338,23 @@ def _squash(text: str) -> str:
 def _json_ld(root: Element, notes: list[str]) -> dict[str, Any]:
     """The first JSON-LD object that describes an article (or has a headline or date)."""
     objects: list[dict[str, Any]] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, list):
-            for item in value:
-                collect(item)
-        elif isinstance(value, dict):
-            objects.append(value)
-            collect(value.get("@graph"))
-
     for element in root.iter():
         if element.tag == "script" and element.attrs.get("type", "").strip().lower() == "application/ld+json":
             try:
-                collect(json.loads(element.text()))
+                pending = [json.loads(element.text())]
             except ValueError:
                 notes.append("a JSON-LD block is not valid JSON and was ignored")
+                continue
+            except RecursionError:
+                notes.append("a JSON-LD block is nested too deeply to read and was ignored")
+                continue
+            while pending:  # objects in document order, with those of each `@graph`
+                value = pending.pop()
+                if isinstance(value, list):
+                    pending.extend(reversed(value))
+                elif isinstance(value, dict):
+                    objects.append(value)
+                    pending.append(value.get("@graph"))
 
     def types(obj: dict[str, Any]) -> set[str]:
         kind = obj.get("@type", ())
@@ -392,13 +370,16 @@ def _json_ld(root: Element, notes: list[str]) -> dict[str, Any]:
 
 
 def _ld_text(value: Any) -> str:
-    if isinstance(value, str):
-        return _squash(value)
-    if isinstance(value, dict):
-        return _ld_text(value.get("name") or value.get("@id") or "")
-    if isinstance(value, list) and value:
-        return _ld_text(value[0])
-    return ""
+    """A JSON-LD value as text: a string, an object's name or id, a list's first item."""
+    while True:
+        if isinstance(value, str):
+            return _squash(value)
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("@id") or ""
+        elif isinstance(value, list) and value:
+            value = value[0]
+        else:
+            return ""
 
 
 def _ld_names(value: Any) -> tuple[str, ...]:
@@ -492,6 +473,9 @@ class _Context:
     title: str
     dropped: dict[str, int]
 
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
 
 def _tidy(text: str) -> str:
     text = re.sub(r" +", " ", text)
@@ -499,74 +483,200 @@ def _tidy(text: str) -> str:
     return re.sub(f"{_BREAK}+", "\\\\\n", text)
 
 
-def _blocks(element: Element, ctx: _Context) -> list[str]:
-    out: list[str] = []
-    inline: list[str] = []
+def _inline_text(text: str) -> str:
+    return escape_inline(re.sub(r"[ \t\n\r\f]+", " ", text))
 
-    def flush() -> None:
-        text = _tidy("".join(inline))
-        inline.clear()
+
+# An element being converted is a frame on a stack: its children are read one
+# at a time, an element child opens a frame of its own (or gives its Markdown
+# at once), and a finished frame hands its result to the frame below it. A
+# frame of block content gives a list of Markdown blocks; an inline one a string.
+
+
+class _Frame:
+    def __init__(self, element: Element, ctx: _Context):
+        self.element = element
+        self.ctx = ctx
+        self.children = iter(element.children)
+
+    def text(self, text: str) -> None:
+        raise NotImplementedError
+
+    def open(self, child: Element) -> _Frame | list[str] | str | None:
+        """A frame for `child`, its Markdown when it needs none, or None to leave it out."""
+        raise NotImplementedError
+
+    def add(self, result: list[str] | str) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> list[str] | str:
+        raise NotImplementedError
+
+
+class _Blocks(_Frame):
+    """Flow content (a <div>, a <p>, a list item, a quotation…) -> Markdown blocks."""
+
+    def __init__(self, element: Element, ctx: _Context):
+        super().__init__(element, ctx)
+        self.out: list[str] = []
+        self.inline: list[str] = []
+
+    def flush(self) -> None:
+        text = _tidy("".join(self.inline))
+        self.inline.clear()
         if text and text.strip().lower() not in ("advertisement", "advertisement continue reading the main story"):
-            out.append(escape_line_starts(text))
+            self.out.append(escape_line_starts(text))
 
-    for child in element.children:
-        if isinstance(child, str):
-            inline.append(escape_inline(re.sub(r"[ \t\n\r\f]+", " ", child)))
-            continue
+    def text(self, text: str) -> None:
+        self.inline.append(_inline_text(text))
+
+    def open(self, child: Element) -> _Frame | list[str] | str | None:
         reason = _dropped(child)
         if reason is not None:
-            ctx.dropped[reason] = ctx.dropped.get(reason, 0) + 1
-            continue
+            self.ctx.drop(reason)
+            return None
         if child.tag in _BLOCK_TAGS:
-            flush()
-            out.extend(_block(child, ctx))
+            self.flush()
+            return _open_block(child, self.ctx)
+        return _open_inline(child, self.ctx)
+
+    def add(self, result: list[str] | str) -> None:
+        if isinstance(result, str):
+            self.inline.append(result)
         else:
-            inline.append(_inline(child, ctx))
-    flush()
-    return out
+            self.out.extend(result)
+
+    def finish(self) -> list[str]:
+        self.flush()
+        if self.element.tag == "blockquote":
+            inner = "\n\n".join(self.out)
+            return ["\n".join(("> " + line).rstrip() for line in inner.split("\n"))] if inner else []
+        return self.out
 
 
-def _block(element: Element, ctx: _Context) -> list[str]:
+class _List(_Frame):
+    """<ul> or <ol> -> one Markdown list; only its <li> children count."""
+
+    def __init__(self, element: Element, ctx: _Context):
+        super().__init__(element, ctx)
+        start = element.attrs.get("start", "1")
+        self.number = int(start) if start.isdigit() else 1
+        self.items: list[str] = []
+
+    def text(self, text: str) -> None:
+        pass
+
+    def open(self, child: Element) -> _Frame | None:
+        return _Blocks(child, self.ctx) if child.tag == "li" and _dropped(child) is None else None
+
+    def add(self, result: list[str] | str) -> None:
+        inner = "\n\n".join(result)
+        if not inner:
+            return
+        marker = f"{self.number}. " if self.element.tag == "ol" else "- "
+        self.number += 1
+        lines = inner.split("\n")
+        self.items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + line) if line else "" for line in lines[1:]]))
+
+    def finish(self) -> list[str]:
+        return ["\n".join(self.items)] if self.items else []
+
+
+class _Inline(_Frame):
+    """Phrasing content (emphasis, a link, a heading's text…) -> a line of Markdown."""
+
+    def __init__(self, element: Element, ctx: _Context, heading: bool = False):
+        super().__init__(element, ctx)
+        self.heading = heading  # a heading's text, which becomes a Markdown heading
+        self.parts: list[str] = []
+
+    def text(self, text: str) -> None:
+        self.parts.append(_inline_text(text))
+
+    def open(self, child: Element) -> _Frame | str | None:
+        return _open_inline(child, self.ctx) if _dropped(child) is None else None
+
+    def add(self, result: list[str] | str) -> None:
+        self.parts.append(result if isinstance(result, str) else " ".join(result))
+
+    def finish(self) -> list[str] | str:
+        inner = "".join(self.parts)
+        tag = self.element.tag
+        if self.heading:
+            text = _tidy(inner).replace("\\\n", " ")
+            if not text or (tag == "h1" and _squash(self.element.text()) == self.ctx.title):
+                return []
+            return ["#" * max(2, int(tag[1])) + " " + text]
+        if tag in ("em", "i", "cite", "dfn"):
+            return _wrap(inner, "*")
+        if tag in ("strong", "b"):
+            return _wrap(inner, "**")
+        if tag in ("del", "s", "strike"):
+            return _wrap(inner, "~~")
+        if tag == "a":
+            return _link(self.element.attrs.get("href", "").strip(), inner, self.ctx)
+        return inner
+
+
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+
+def _open_block(element: Element, ctx: _Context) -> _Frame | list[str]:
     tag = element.tag
-    if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-        text = _tidy(_inline_children(element, ctx)).replace("\\\n", " ")
-        if not text or (tag == "h1" and _squash(element.text()) == ctx.title):
-            return []
-        return ["#" * max(2, int(tag[1])) + " " + text]
+    if tag in _HEADINGS:
+        return _Inline(element, ctx, heading=True)
     if tag == "hr":
         return ["* * *"]
     if tag == "pre":
         code = element.text().strip("\n")
         fence = "```" + "`" * max([len(run) - 2 for run in re.findall(r"`{3,}", code)] or [0])
         return [f"{fence}\n{code}\n{fence}"] if code.strip() else []
-    if tag == "blockquote":
-        inner = "\n\n".join(_blocks(element, ctx))
-        return ["\n".join(("> " + line).rstrip() for line in inner.split("\n"))] if inner else []
     if tag in ("ul", "ol"):
-        items = []
-        number = int(element.attrs.get("start", "1")) if element.attrs.get("start", "1").isdigit() else 1
-        for child in element.children:
-            if not isinstance(child, Element) or child.tag != "li" or _dropped(child):
-                continue
-            inner = "\n\n".join(_blocks(child, ctx))
-            if not inner:
-                continue
-            marker = f"{number}. " if tag == "ol" else "- "
-            number += 1
-            lines = inner.split("\n")
-            items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + line) if line else "" for line in lines[1:]]))
-        return ["\n".join(items)] if items else []
-    return _blocks(element, ctx)
+        return _List(element, ctx)
+    return _Blocks(element, ctx)
 
 
-def _inline_children(element: Element, ctx: _Context) -> str:
-    parts = []
-    for child in element.children:
-        if isinstance(child, str):
-            parts.append(escape_inline(re.sub(r"[ \t\n\r\f]+", " ", child)))
-        elif _dropped(child) is None:
-            parts.append(_inline(child, ctx))
-    return "".join(parts)
+def _open_inline(element: Element, ctx: _Context) -> _Frame | str:
+    tag = element.tag
+    if tag == "br":
+        return _BREAK
+    if tag in ("code", "kbd", "samp", "tt"):
+        code = _squash(element.text())
+        if not code:
+            return ""
+        ticks = "`" * (max([len(r) for r in re.findall(r"`+", code)] or [0]) + 1)
+        padding = " " if code.startswith("`") or code.endswith("`") else ""
+        return f"{ticks}{padding}{code}{padding}{ticks}"
+    return _Inline(element, ctx)
+
+
+def _convert(frame: _Frame) -> list[str] | str:
+    """Run `frame` and every frame it opens, without recursion; its result."""
+    stack = [frame]
+    while True:
+        top = stack[-1]
+        child = next(top.children, None)
+        if child is None:
+            stack.pop()
+            result = top.finish()
+            if not stack:
+                return result
+            stack[-1].add(result)
+        elif isinstance(child, str):
+            top.text(child)
+        else:
+            opened = top.open(child)
+            if isinstance(opened, _Frame):
+                stack.append(opened)
+            elif opened is not None:
+                top.add(opened)
+
+
+def _blocks(element: Element, ctx: _Context) -> list[str]:
+    """The Markdown blocks of the flow content in `element`."""
+    result = _convert(_Blocks(element, ctx))
+    assert isinstance(result, list)
+    return result
 
 
 def _wrap(inner: str, mark: str) -> str:
@@ -579,37 +689,17 @@ def _wrap(inner: str, mark: str) -> str:
     return f"{lead}{mark}{core}{mark}{trail}"
 
 
-def _inline(element: Element, ctx: _Context) -> str:
-    tag = element.tag
-    if tag == "br":
-        return _BREAK
-    if tag in ("code", "kbd", "samp", "tt"):
-        code = _squash(element.text())
-        if not code:
-            return ""
-        ticks = "`" * (max([len(r) for r in re.findall(r"`+", code)] or [0]) + 1)
-        padding = " " if code.startswith("`") or code.endswith("`") else ""
-        return f"{ticks}{padding}{code}{padding}{ticks}"
-    inner = _inline_children(element, ctx)
-    if tag in ("em", "i", "cite", "dfn"):
-        return _wrap(inner, "*")
-    if tag in ("strong", "b"):
-        return _wrap(inner, "**")
-    if tag in ("del", "s", "strike"):
-        return _wrap(inner, "~~")
-    if tag == "a":
-        href = element.attrs.get("href", "").strip()
-        url = "" if href.startswith("#") else _clean_url(href, ctx.base)
-        if not inner.strip() or not url:
-            if href and not href.startswith("#") and inner.strip():
-                ctx.dropped["link without an address (kept as text)"] = ctx.dropped.get("link without an address (kept as text)", 0) + 1
-            return inner
-        destination = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-        core = inner.strip(" ")
-        lead = inner[: len(inner) - len(inner.lstrip(" "))]
-        trail = inner[len(inner.rstrip(" ")) :]
-        return f"{lead}[{core}]({destination}){trail}"
-    return inner
+def _link(href: str, inner: str, ctx: _Context) -> str:
+    url = "" if href.startswith("#") else _clean_url(href, ctx.base)
+    if not inner.strip() or not url:
+        if href and not href.startswith("#") and inner.strip():
+            ctx.drop("link without an address (kept as text)")
+        return inner
+    destination = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    core = inner.strip(" ")
+    lead = inner[: len(inner) - len(inner.lstrip(" "))]
+    trail = inner[len(inner.rstrip(" ")) :]
+    return f"{lead}[{core}]({destination}){trail}"
 
 
 def _body_root(root: Element) -> tuple[Element, str]:
@@ -631,7 +721,7 @@ def _body_root(root: Element) -> tuple[Element, str]:
 
 
 def parse_html_article(text: str, *, year: int | None = None, source: str = "") -> ImportedArticle:
-    root = parse_html_tree(text)
+    root = parse_html_tree(clean_text(text))
     notes: list[str] = []
     metas: dict[str, str] = {}
     links: dict[str, str] = {}
@@ -817,3 +907,25 @@ def import_file(root: Path, path: Path, *, year: int | None = None, source: str 
     check_new_article(root, article.path, article.slug)
     return article, create_file(root, NewFile(article.path, article.markdown))
 
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What became of one file of a batch: the article and where it was written, or why not."""
+
+    source: Path
+    article: ImportedArticle | None = None
+    written: Path | None = None
+    error: str = ""
+
+
+def import_files(root: Path, paths: Iterable[Path], *, year: int | None = None, source: str = "") -> Iterator[Imported]:
+    """Import every file, one after the other; a file that fails never stops the others."""
+    for path in paths:
+        try:
+            article, written = import_file(root, path, year=year, source=source)
+        except (ImportProblem, AuthoringError) as exc:
+            yield Imported(path, error=str(exc))
+        except Exception as exc:  # a page no test foresaw: report it, and go on with the rest
+            yield Imported(path, error=f"sitegen failed on this file ({exc!r}): this is a bug in sitegen; please report it with the file")
+        else:
+            yield Imported(path, article, written)
