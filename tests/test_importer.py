@@ -223,3 +223,10 @@ def test_a_site_title_holding_an_escaped_control_character_is_a_located_error(ar
     result = run_sitegen("build", cwd=archive.root)
     assert result.returncode == 1
     assert "site.toml:2: error: `site.title` contains U+0007 (a control character)" in result.stderr
+
+
+def test_a_base_url_holding_a_control_character_is_a_usage_error(archive):
+    result = run_sitegen("build", "--base-url", "https://example.org/arch\x01ive/", cwd=archive.root)
+    assert result.returncode == 2
+    assert "--base-url" in result.stderr and "U+0001 (a control character)" in result.stderr
+    assert not archive.out.exists()

@@ -107,6 +107,9 @@ def base_url_problem(value: str) -> str | None:
         return "must be an absolute http(s) address such as https://example.org/archive/"
     if parts.query or parts.fragment:
         return "must not have a query or a fragment"
+    char = first_disallowed(value)
+    if char is not None:
+        return f"must not contain {describe(char)}: every link, the feed and the sitemap start with it"
     return None
 
 
