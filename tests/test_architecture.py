@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ["sourcefiles", "config", "load", "timeline", "markdown", "annotate", "pages", "render", "write", "search"],
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),
-    ("authoring", ["scaffold", "importer", "suggest"]),
+    ("authoring", ["scaffold", "html_text", "importer", "suggest"]),
     ("dev", ["watch", "serve"]),
     ("cli", ["cli"]),
 ]

@@ -9,13 +9,13 @@ Two kinds of input:
 * saved HTML pages: title, date, source and authors come from the page's
   metadata (`<meta property="article:published_time">` and Open Graph tags,
   JSON-LD, `<time datetime>`, `<h1>`, `<title>`); the body from the
-  `articleBody`, `<article>` or `<main>` element, without scripts, styles,
-  navigation, footers, figures, sharing and tracking, converted to Markdown
-  paragraphs that keep links and emphasis.
+  `articleBody`, `<article>` or `<main>` element, converted to Markdown by
+  `html_text`.
 
 Nothing is guessed silently: a date without a year needs `--year`, and every
 import reports where each value came from. Parsing is pure (text in,
-`ImportedArticle` out); `import_file` reads and writes.
+`ImportedArticle` out); `import_file` reads and writes one file, and
+`import_files` a batch, in which a file that fails never stops the others.
 """
 
 from __future__ import annotations
@@ -27,10 +27,18 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from selectolax.lexbor import LexborHTMLParser
-
+from sitegen.authoring.html_text import (
+    Element,
+    body_root,
+    clean_url,
+    escape_inline,
+    escape_line_starts,
+    markdown_blocks,
+    parse_html_tree,
+    squash,
+    to_paragraph,
+)
 from sitegen.authoring.scaffold import (
     AuthoringError,
     NewFile,
@@ -93,42 +101,6 @@ class ImportedArticle:
         if self.summary:
             fields.append(("summary", quoted(self.summary)))
         return front_matter(fields) + "\n" + "\n\n".join(self.paragraphs) + "\n"
-
-
-# --- Markdown escaping ------------------------------------------------------------------
-
-_ENTITY_LIKE = re.compile(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
-_INLINE_SPECIAL = re.compile(r"([\\`*\[\]<])|(?<!\w)_|_(?!\w)|~(?=~)")
-
-
-def escape_inline(text: str) -> str:
-    """Escape what Markdown would read as markup inside a line."""
-    text = _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-    return _ENTITY_LIKE.sub(r"\\&", text)
-
-
-_LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|\d{1,9}(?=[.)](?:\s|$)))")
-
-
-def escape_line_starts(text: str) -> str:
-    """Escape what would start a heading, quote, list or rule at the start of each line."""
-
-    def fix(line: str) -> str:
-        if re.fullmatch(r"(?:[-_*\\] *){3,}", line):
-            return "\\" + line
-        found = _LINE_START.match(line)
-        if not found:
-            return line
-        if found.group(0)[0].isdigit():  # "2014. The year" -> "2014\. The year"
-            end = found.end()
-            return line[:end] + "\\" + line[end:]
-        return "\\" + line
-
-    return "\n".join(fix(line) for line in text.split("\n"))
-
-
-def to_paragraph(text: str) -> str:
-    return escape_line_starts(escape_inline(text))
 
 
 # --- dates as written in text -----------------------------------------------------------
@@ -265,62 +237,6 @@ def parse_text_article(text: str, *, year: int | None = None, source: str = "") 
     )  # fmt: skip
 
 
-# --- HTML: the parsed page as a small tree --------------------------------------------------
-
-# Pages are parsed by Lexbor, an HTML5 parser that builds the tree a browser
-# builds (implied end tags, misnested formatting, tables) from any input.
-# Everything below walks trees with an explicit stack rather than recursion:
-# a page of 20,000 unclosed <span>s is 20,000 levels deep.
-
-
-@dataclass(slots=True)
-class Element:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Element | str]
-
-    def walk(self) -> Iterator[Element | str]:
-        """Every element and text below this one, in document order."""
-        pending = [iter(self.children)]
-        while pending:
-            child = next(pending[-1], None)
-            if child is None:
-                pending.pop()
-                continue
-            yield child
-            if isinstance(child, Element):
-                pending.append(iter(child.children))
-
-    def iter(self) -> Iterator[Element]:
-        return (child for child in self.walk() if isinstance(child, Element))
-
-    def text(self) -> str:
-        return "".join(child for child in self.walk() if isinstance(child, str))
-
-
-def parse_html_tree(text: str) -> Element:
-    """The page as a browser would read it; comments and the doctype are left out."""
-    document = Element("#document", {}, [])
-    html = LexborHTMLParser(text).root
-    if html is None:
-        return document
-    pending = [(html, document)]  # the next node to read, and the element it belongs in
-    while pending:
-        node, parent = pending.pop()
-        while node is not None:
-            if node.is_text_node:
-                parent.children.append(node.text_content or "")
-            elif node.is_element_node:
-                element = Element(node.tag, {k: v or "" for k, v in node.attributes.items()}, [])
-                parent.children.append(element)
-                if node.child is not None:
-                    pending.append((node.next, parent))
-                    node, parent = node.child, element
-                    continue
-            node = node.next
-    return document
-
-
 # --- HTML: metadata -------------------------------------------------------------------------
 
 _ARTICLE_TYPES = {
@@ -328,11 +244,6 @@ _ARTICLE_TYPES = {
     "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report", "TechArticle",
 }  # fmt: skip
 _DATE_METAS = ("date", "dc.date", "dcterms.date", "dc.date.issued", "pubdate", "publishdate", "datepublished", "parsely-pub-date")
-_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src", "cmp", "cmpid", "ocid", "smid"})
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _json_ld(root: Element, notes: list[str]) -> dict[str, Any]:
@@ -373,7 +284,7 @@ def _ld_text(value: Any) -> str:
     """A JSON-LD value as text: a string, an object's name or id, a list's first item."""
     while True:
         if isinstance(value, str):
-            return _squash(value)
+            return squash(value)
         if isinstance(value, dict):
             value = value.get("name") or value.get("@id") or ""
         elif isinstance(value, list) and value:
@@ -411,16 +322,6 @@ def _machine_date(value: str, notes: list[str], where: str) -> tuple[str, dt.dat
     return None
 
 
-def _clean_url(url: str, base: str = "") -> str:
-    """An absolute http(s) address without tracking parameters, or ""."""
-    url = urljoin(base, url.strip()) if base else url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ""
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
-
-
 def _strip_site_name(title: str, site: str) -> str:
     if site:
         for separator in (" | ", " - ", " – ", " — ", " :: ", " · "):
@@ -429,295 +330,6 @@ def _strip_site_name(title: str, site: str) -> str:
             if title.startswith(site + separator):
                 return title[len(site + separator) :].strip()
     return title
-
-
-# --- HTML: the body -------------------------------------------------------------------------
-
-_DROP_TAGS = frozenset(
-    "script style noscript template nav footer aside form button iframe svg canvas object embed video audio picture "
-    "img figure header input select textarea link meta dialog menu map".split()
-)
-_DROP_WORDS = frozenset(
-    "ad ads advert adverts advertisement advertising banner promo promotion newsletter subscribe subscription share "
-    "sharing social related recommended recirculation comments comment cookie cookies consent paywall tracking tracker "
-    "sponsored outbrain taboola byline credit credits caption sr sronly visually hidden toolbar breadcrumb "
-    "breadcrumbs".split()
-)
-_BLOCK_TAGS = frozenset(
-    "p div section article main body html h1 h2 h3 h4 h5 h6 blockquote ul ol li pre hr table thead tbody tfoot tr td th "
-    "dl dt dd address center details summary fieldset caption figcaption".split()
-)
-_BREAK = "\x00"
-
-
-def _dropped(element: Element) -> str | None:
-    """Why an element is left out of the body, or None."""
-    if element.tag in _DROP_TAGS:
-        return f"<{element.tag}>"
-    attrs = element.attrs
-    if "hidden" in attrs or attrs.get("aria-hidden", "").lower() == "true":
-        return "hidden element"
-    if re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", attrs.get("style", ""), re.I):
-        return "hidden element"
-    words = set(re.split(r"[^a-z0-9]+", (attrs.get("class", "") + " " + attrs.get("id", "")).lower()))
-    if words & _DROP_WORDS:
-        return "ads, sharing, related links, comments and bylines"
-    if attrs.get("role", "").lower() in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alert"):
-        return "navigation or banner"
-    return None
-
-
-@dataclass(slots=True)
-class _Context:
-    base: str
-    title: str
-    dropped: dict[str, int]
-
-    def drop(self, reason: str) -> None:
-        self.dropped[reason] = self.dropped.get(reason, 0) + 1
-
-
-def _tidy(text: str) -> str:
-    text = re.sub(r" +", " ", text)
-    text = re.sub(f" *{_BREAK} *", _BREAK, text).strip(" " + _BREAK)
-    return re.sub(f"{_BREAK}+", "\\\\\n", text)
-
-
-def _inline_text(text: str) -> str:
-    return escape_inline(re.sub(r"[ \t\n\r\f]+", " ", text))
-
-
-# An element being converted is a frame on a stack: its children are read one
-# at a time, an element child opens a frame of its own (or gives its Markdown
-# at once), and a finished frame hands its result to the frame below it. A
-# frame of block content gives a list of Markdown blocks; an inline one a string.
-
-
-class _Frame:
-    def __init__(self, element: Element, ctx: _Context):
-        self.element = element
-        self.ctx = ctx
-        self.children = iter(element.children)
-
-    def text(self, text: str) -> None:
-        raise NotImplementedError
-
-    def open(self, child: Element) -> _Frame | list[str] | str | None:
-        """A frame for `child`, its Markdown when it needs none, or None to leave it out."""
-        raise NotImplementedError
-
-    def add(self, result: list[str] | str) -> None:
-        raise NotImplementedError
-
-    def finish(self) -> list[str] | str:
-        raise NotImplementedError
-
-
-class _Blocks(_Frame):
-    """Flow content (a <div>, a <p>, a list item, a quotation…) -> Markdown blocks."""
-
-    def __init__(self, element: Element, ctx: _Context):
-        super().__init__(element, ctx)
-        self.out: list[str] = []
-        self.inline: list[str] = []
-
-    def flush(self) -> None:
-        text = _tidy("".join(self.inline))
-        self.inline.clear()
-        if text and text.strip().lower() not in ("advertisement", "advertisement continue reading the main story"):
-            self.out.append(escape_line_starts(text))
-
-    def text(self, text: str) -> None:
-        self.inline.append(_inline_text(text))
-
-    def open(self, child: Element) -> _Frame | list[str] | str | None:
-        reason = _dropped(child)
-        if reason is not None:
-            self.ctx.drop(reason)
-            return None
-        if child.tag in _BLOCK_TAGS:
-            self.flush()
-            return _open_block(child, self.ctx)
-        return _open_inline(child, self.ctx)
-
-    def add(self, result: list[str] | str) -> None:
-        if isinstance(result, str):
-            self.inline.append(result)
-        else:
-            self.out.extend(result)
-
-    def finish(self) -> list[str]:
-        self.flush()
-        if self.element.tag == "blockquote":
-            inner = "\n\n".join(self.out)
-            return ["\n".join(("> " + line).rstrip() for line in inner.split("\n"))] if inner else []
-        return self.out
-
-
-class _List(_Frame):
-    """<ul> or <ol> -> one Markdown list; only its <li> children count."""
-
-    def __init__(self, element: Element, ctx: _Context):
-        super().__init__(element, ctx)
-        start = element.attrs.get("start", "1")
-        self.number = int(start) if start.isdigit() else 1
-        self.items: list[str] = []
-
-    def text(self, text: str) -> None:
-        pass
-
-    def open(self, child: Element) -> _Frame | None:
-        return _Blocks(child, self.ctx) if child.tag == "li" and _dropped(child) is None else None
-
-    def add(self, result: list[str] | str) -> None:
-        inner = "\n\n".join(result)
-        if not inner:
-            return
-        marker = f"{self.number}. " if self.element.tag == "ol" else "- "
-        self.number += 1
-        lines = inner.split("\n")
-        self.items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + line) if line else "" for line in lines[1:]]))
-
-    def finish(self) -> list[str]:
-        return ["\n".join(self.items)] if self.items else []
-
-
-class _Inline(_Frame):
-    """Phrasing content (emphasis, a link, a heading's text…) -> a line of Markdown."""
-
-    def __init__(self, element: Element, ctx: _Context, heading: bool = False):
-        super().__init__(element, ctx)
-        self.heading = heading  # a heading's text, which becomes a Markdown heading
-        self.parts: list[str] = []
-
-    def text(self, text: str) -> None:
-        self.parts.append(_inline_text(text))
-
-    def open(self, child: Element) -> _Frame | str | None:
-        return _open_inline(child, self.ctx) if _dropped(child) is None else None
-
-    def add(self, result: list[str] | str) -> None:
-        self.parts.append(result if isinstance(result, str) else " ".join(result))
-
-    def finish(self) -> list[str] | str:
-        inner = "".join(self.parts)
-        tag = self.element.tag
-        if self.heading:
-            text = _tidy(inner).replace("\\\n", " ")
-            if not text or (tag == "h1" and _squash(self.element.text()) == self.ctx.title):
-                return []
-            return ["#" * max(2, int(tag[1])) + " " + text]
-        if tag in ("em", "i", "cite", "dfn"):
-            return _wrap(inner, "*")
-        if tag in ("strong", "b"):
-            return _wrap(inner, "**")
-        if tag in ("del", "s", "strike"):
-            return _wrap(inner, "~~")
-        if tag == "a":
-            return _link(self.element.attrs.get("href", "").strip(), inner, self.ctx)
-        return inner
-
-
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-
-
-def _open_block(element: Element, ctx: _Context) -> _Frame | list[str]:
-    tag = element.tag
-    if tag in _HEADINGS:
-        return _Inline(element, ctx, heading=True)
-    if tag == "hr":
-        return ["* * *"]
-    if tag == "pre":
-        code = element.text().strip("\n")
-        fence = "```" + "`" * max([len(run) - 2 for run in re.findall(r"`{3,}", code)] or [0])
-        return [f"{fence}\n{code}\n{fence}"] if code.strip() else []
-    if tag in ("ul", "ol"):
-        return _List(element, ctx)
-    return _Blocks(element, ctx)
-
-
-def _open_inline(element: Element, ctx: _Context) -> _Frame | str:
-    tag = element.tag
-    if tag == "br":
-        return _BREAK
-    if tag in ("code", "kbd", "samp", "tt"):
-        code = _squash(element.text())
-        if not code:
-            return ""
-        ticks = "`" * (max([len(r) for r in re.findall(r"`+", code)] or [0]) + 1)
-        padding = " " if code.startswith("`") or code.endswith("`") else ""
-        return f"{ticks}{padding}{code}{padding}{ticks}"
-    return _Inline(element, ctx)
-
-
-def _convert(frame: _Frame) -> list[str] | str:
-    """Run `frame` and every frame it opens, without recursion; its result."""
-    stack = [frame]
-    while True:
-        top = stack[-1]
-        child = next(top.children, None)
-        if child is None:
-            stack.pop()
-            result = top.finish()
-            if not stack:
-                return result
-            stack[-1].add(result)
-        elif isinstance(child, str):
-            top.text(child)
-        else:
-            opened = top.open(child)
-            if isinstance(opened, _Frame):
-                stack.append(opened)
-            elif opened is not None:
-                top.add(opened)
-
-
-def _blocks(element: Element, ctx: _Context) -> list[str]:
-    """The Markdown blocks of the flow content in `element`."""
-    result = _convert(_Blocks(element, ctx))
-    assert isinstance(result, list)
-    return result
-
-
-def _wrap(inner: str, mark: str) -> str:
-    """`*text*`, with the spaces around the text kept outside the marks."""
-    core = inner.strip(" ")
-    if not core.replace(_BREAK, ""):
-        return inner
-    lead = inner[: len(inner) - len(inner.lstrip(" "))]
-    trail = inner[len(inner.rstrip(" ")) :]
-    return f"{lead}{mark}{core}{mark}{trail}"
-
-
-def _link(href: str, inner: str, ctx: _Context) -> str:
-    url = "" if href.startswith("#") else _clean_url(href, ctx.base)
-    if not inner.strip() or not url:
-        if href and not href.startswith("#") and inner.strip():
-            ctx.drop("link without an address (kept as text)")
-        return inner
-    destination = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-    core = inner.strip(" ")
-    lead = inner[: len(inner) - len(inner.lstrip(" "))]
-    trail = inner[len(inner.rstrip(" ")) :]
-    return f"{lead}[{core}]({destination}){trail}"
-
-
-def _body_root(root: Element) -> tuple[Element, str]:
-    elements = list(root.iter())
-    for element in elements:
-        if element.attrs.get("itemprop", "").lower() == "articlebody" and _dropped(element) is None:
-            return element, 'the itemprop="articleBody" element'
-    articles = [e for e in elements if e.tag == "article"]
-    if articles:
-        def paragraph_text(article: Element) -> int:
-            return sum(len(p.text()) for p in article.iter() if p.tag == "p")
-
-        return max(articles, key=paragraph_text), "<article>"
-    for element in elements:
-        if element.tag == "main" or element.attrs.get("role", "").lower() == "main":
-            return element, "<main>"
-    body = next((e for e in elements if e.tag == "body"), root)
-    return body, "<body>"
 
 
 def parse_html_article(text: str, *, year: int | None = None, source: str = "") -> ImportedArticle:
@@ -737,7 +349,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
     found: list[Finding] = []
 
     # Source and address first: the title may carry the site's name.
-    source = _squash(source)
+    source = squash(source)
     if source:
         found.append(Finding("source", source, "--source"))
     else:
@@ -746,8 +358,8 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
             (_ld_text(ld.get("publisher")), "JSON-LD publisher"),
             (metas.get("application-name", ""), '<meta name="application-name">'),
         ):
-            if _squash(value):
-                source = _squash(value)
+            if squash(value):
+                source = squash(value)
                 found.append(Finding("source", source, how))
                 break
         else:
@@ -758,12 +370,12 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (metas.get("og:url", ""), '<meta property="og:url">'),
         (_ld_text(ld.get("url") or ld.get("mainEntityOfPage")), "JSON-LD url"),
     ):
-        if _clean_url(value):
-            url = _clean_url(value)
+        if clean_url(value):
+            url = clean_url(value)
             found.append(Finding("url", url, how))
             break
 
-    body, body_how = _body_root(root)
+    body, body_how = body_root(root)
     h1 = next((e for e in body.iter() if e.tag == "h1"), None) or next((e for e in root.iter() if e.tag == "h1"), None)
     title_tag = next((e for e in root.iter() if e.tag == "title"), None)
     title = ""
@@ -774,7 +386,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (h1.text() if h1 is not None else "", "<h1>"),
         (title_tag.text() if title_tag is not None else "", "<title>"),
     ):
-        value = _strip_site_name(_squash(value), source)
+        value = _strip_site_name(squash(value), source)
         if value:
             title = value
             found.append(Finding("title", title, how))
@@ -803,7 +415,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
             break
     if day is None:
         for element in times:
-            line = _squash(element.text())
+            line = squash(element.text())
             text_date = parse_date_line(line) if line else None
             if text_date is not None:
                 day, date_how = resolve_text_date(line, text_date, year, notes)
@@ -821,7 +433,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         found.append(Finding("authors", ", ".join(authors), "JSON-LD author"))
     else:
         for key in ("author", "article:author", "byl"):
-            value = _squash(metas.get(key, "")).removeprefix("By ").removeprefix("by ")
+            value = squash(metas.get(key, "")).removeprefix("By ").removeprefix("by ")
             if value and not value.startswith(("http://", "https://")):
                 authors = (value,)
                 found.append(Finding("authors", value, f'<meta name="{key}">'))
@@ -832,18 +444,17 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (metas.get("og:description", ""), '<meta property="og:description">'),
         (metas.get("description", ""), '<meta name="description">'),
     ):
-        if _squash(value):
-            summary = _squash(value)
+        if squash(value):
+            summary = squash(value)
             found.append(Finding("summary", _short(summary), how))
             break
 
-    ctx = _Context(url, title, {})
-    paragraphs = [p for p in _blocks(body, ctx) if p.strip()]
+    paragraphs, dropped = markdown_blocks(body, url, title)
     if not paragraphs:
         raise ImportProblem(f"no text found in {body_how}: the page may load its text with a script; copy the text into a .txt file")
     found.append(Finding("paragraphs", str(len(paragraphs)), body_how))
-    if ctx.dropped:
-        left_out = ", ".join(f"{what} ×{count}" for what, count in sorted(ctx.dropped.items()))
+    if dropped:
+        left_out = ", ".join(f"{what} ×{count}" for what, count in sorted(dropped.items()))
         notes.append(f"left out of the body: {left_out}")
     order = ("title", "date", "source", "url", "authors", "summary", "paragraphs")
     return ImportedArticle(
@@ -929,3 +540,10 @@ def import_files(root: Path, paths: Iterable[Path], *, year: int | None = None, 
             yield Imported(path, error=f"sitegen failed on this file ({exc!r}): this is a bug in sitegen; please report it with the file")
         else:
             yield Imported(path, article, written)
+
+
+__all__ = [
+    "ImportProblem", "Finding", "ImportedArticle", "TextDate", "parse_date_line", "resolve_text_date", "parse_text_article",
+    "parse_html_article", "read_article", "import_file", "Imported", "import_files",
+    "escape_inline", "escape_line_starts",  # how imported text is escaped, from html_text
+]  # fmt: skip
