@@ -3,6 +3,7 @@ characters no page or feed can hold, and a batch in which one file fails."""
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.authoring import importer, scaffold
 from sitegen.authoring.importer import parse_html_article
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -142,6 +144,45 @@ def test_a_file_that_cannot_be_written_does_not_stop_the_batch(archive):
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert "Imported 1 of 2 files; 1 failed" in result.stderr
     assert [p.parent.name for p in written_articles(archive.root)] == ["2017"]
+
+
+def test_an_unforeseen_failure_on_one_file_is_reported_and_the_batch_goes_on(archive, monkeypatch):
+    real_read = importer.read_article
+
+    def read(path, **options):
+        if path.name == "first.txt":
+            raise RuntimeError("a page no test foresaw")
+        return real_read(path, **options)
+
+    monkeypatch.setattr(importer, "read_article", read)
+    for name in ("first.txt", "second.txt"):
+        archive.write(name, f"May 17, 2020\n\nThe {name} article\n\nText.\n")
+    first, second = importer.import_files(archive.root, [archive.root / "first.txt", archive.root / "second.txt"])
+    assert first.article is None and "a page no test foresaw" in first.error and "bug in sitegen" in first.error
+    assert second.written == archive.root / "content/articles/2020/2020-05-17-the-second-txt-article.md"
+
+
+def test_a_full_disk_leaves_no_half_written_article(archive, monkeypatch):
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            self.handle.write(text[:10])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(scaffold, "open", lambda *args, **kwargs: FullDisk(open(*args, **kwargs)), raising=False)
+    with pytest.raises(scaffold.AuthoringError) as caught:
+        scaffold.new_article(archive.root, "A title", "2020-05-17")
+    path = archive.root / "content/articles/2020/2020-05-17-a-title.md"
+    assert str(caught.value).startswith(f"{path}: cannot write the file (No space left on device): ")
+    assert written_articles(archive.root) == []
 
 
 def test_a_deep_page_and_a_long_title_in_one_batch_are_both_imported(archive):
