@@ -326,7 +326,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from sitegen.authoring.importer import ImportProblem, import_file
+    from sitegen.authoring.importer import import_files
     from sitegen.authoring.scaffold import AuthoringError, require_archive
 
     if args.year is not None and not 1 <= args.year <= 9999:
@@ -338,20 +338,19 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"sitegen: {exc}", file=sys.stderr)
         return EXIT_CONTENT
     failed = 0
-    for path in args.files:
-        try:
-            article, written = import_file(args.root, path, year=args.year, source=args.source)
-        except (ImportProblem, AuthoringError) as exc:
+    for result in import_files(args.root, args.files, year=args.year, source=args.source):
+        article = result.article
+        if article is None:
             failed += 1
-            print(f"{path}: error: {exc}", file=sys.stderr)
+            print(f"{result.source}: error: {result.error}", file=sys.stderr)
             continue
-        print(f"{path} ({article.kind}):")
+        print(f"{result.source} ({article.kind}):")
         for finding in article.found:
             shown = f"{finding.value}  ({finding.how})" if finding.value else f"({finding.how})"
             print(f"  {finding.what + ':':<12} {shown}")
         for note in article.notes:
             print(f"  note: {note}")
-        print(f"  wrote {written}")
+        print(f"  wrote {result.written}")
     total = len(args.files)
     if failed:
         print(f"Imported {total - failed} of {_plural(total, 'file')}; {failed} failed: fix what is said above and import "

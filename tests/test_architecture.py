@@ -18,13 +18,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 
 # Each layer's modules in the order they may depend on each other.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("model", ["errors", "dates", "slugs", "urls", "matcher", "escaping", "models"]),
+    ("model", ["errors", "characters", "dates", "slugs", "urls", "matcher", "escaping", "models"]),
     (
         "pipeline",
         ["sourcefiles", "config", "load", "timeline", "markdown", "annotate", "pages", "render", "write", "search_indexer", "search_bundle", "search"],
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),
-    ("authoring", ["scaffold", "importer", "suggest"]),
+    ("authoring", ["scaffold", "html_text", "importer", "suggest"]),
     ("dev", ["watch", "serve"]),
     ("cli", ["cli"]),
 ]

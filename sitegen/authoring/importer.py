@@ -9,13 +9,13 @@ Two kinds of input:
 * saved HTML pages: title, date, source and authors come from the page's
   metadata (`<meta property="article:published_time">` and Open Graph tags,
   JSON-LD, `<time datetime>`, `<h1>`, `<title>`); the body from the
-  `articleBody`, `<article>` or `<main>` element, without scripts, styles,
-  navigation, footers, figures, sharing and tracking, converted to Markdown
-  paragraphs that keep links and emphasis.
+  `articleBody`, `<article>` or `<main>` element, converted to Markdown by
+  `html_text`.
 
 Nothing is guessed silently: a date without a year needs `--year`, and every
 import reports where each value came from. Parsing is pure (text in,
-`ImportedArticle` out); `import_file` reads and writes.
+`ImportedArticle` out); `import_file` reads and writes one file, and
+`import_files` a batch, in which a file that fails never stops the others.
 """
 
 from __future__ import annotations
@@ -25,24 +25,35 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any, Iterable, Iterator
 
+from sitegen.authoring.html_text import (
+    Element,
+    body_root,
+    clean_url,
+    escape_inline,
+    escape_line_starts,
+    markdown_blocks,
+    parse_html_tree,
+    squash,
+    to_paragraph,
+)
 from sitegen.authoring.scaffold import (
+    AuthoringError,
     NewFile,
     article_path,
     check_new_article,
     create_file,
     date_value,
+    file_slug,
     front_matter,
     quoted,
     quoted_list,
     require_archive,
 )
+from sitegen.model.characters import clean_text
 from sitegen.model.dates import MONTHS
-from sitegen.model.slugs import slugify
 
 
 class ImportProblem(Exception):
@@ -72,7 +83,7 @@ class ImportedArticle:
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)
+        return file_slug(self.title)
 
     @property
     def path(self) -> str:
@@ -90,42 +101,6 @@ class ImportedArticle:
         if self.summary:
             fields.append(("summary", quoted(self.summary)))
         return front_matter(fields) + "\n" + "\n\n".join(self.paragraphs) + "\n"
-
-
-# --- Markdown escaping ------------------------------------------------------------------
-
-_ENTITY_LIKE = re.compile(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
-_INLINE_SPECIAL = re.compile(r"([\\`*\[\]<])|(?<!\w)_|_(?!\w)|~(?=~)")
-
-
-def escape_inline(text: str) -> str:
-    """Escape what Markdown would read as markup inside a line."""
-    text = _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-    return _ENTITY_LIKE.sub(r"\\&", text)
-
-
-_LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|\d{1,9}(?=[.)](?:\s|$)))")
-
-
-def escape_line_starts(text: str) -> str:
-    """Escape what would start a heading, quote, list or rule at the start of each line."""
-
-    def fix(line: str) -> str:
-        if re.fullmatch(r"(?:[-_*\\] *){3,}", line):
-            return "\\" + line
-        found = _LINE_START.match(line)
-        if not found:
-            return line
-        if found.group(0)[0].isdigit():  # "2014. The year" -> "2014\. The year"
-            end = found.end()
-            return line[:end] + "\\" + line[end:]
-        return "\\" + line
-
-    return "\n".join(fix(line) for line in text.split("\n"))
-
-
-def to_paragraph(text: str) -> str:
-    return escape_line_starts(escape_inline(text))
 
 
 # --- dates as written in text -----------------------------------------------------------
@@ -211,7 +186,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def parse_text_article(text: str, *, year: int | None = None, source: str = "") -> ImportedArticle:
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     blocks: list[list[str]] = [[]]
     for raw in text.split("\n"):
         line = " ".join(raw.split())
@@ -262,89 +237,6 @@ def parse_text_article(text: str, *, year: int | None = None, source: str = "") 
     )  # fmt: skip
 
 
-# --- HTML: a small tolerant tree ------------------------------------------------------------
-
-_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-_CLOSES_P = frozenset(
-    "address article aside blockquote details dialog div dl fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
-    "header hr main menu nav ol p pre section table ul".split()
-)
-
-
-@dataclass(slots=True)
-class Element:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Any]  # Element or str
-    parent: Element | None = None
-
-    def iter(self) -> Iterator[Element]:
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {}, [])
-        self.stack = [self.root]
-
-    def _close(self, tag: str) -> None:
-        while len(self.stack) > 1:
-            if self.stack.pop().tag == tag:
-                return
-
-    def _is_open(self, tag: str, within: tuple[str, ...] = ()) -> bool:
-        for element in reversed(self.stack):
-            if element.tag == tag:
-                return True
-            if element.tag in within:
-                return False
-        return False
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in _CLOSES_P and self._is_open("p", ("button", "td", "th", "li", "blockquote", "div", "article", "section")):
-            self._close("p")
-        if tag == "li" and self._is_open("li", ("ul", "ol")):
-            self._close("li")
-        if tag in ("dt", "dd"):
-            for other in ("dt", "dd"):
-                if self._is_open(other, ("dl",)):
-                    self._close(other)
-        if tag in ("td", "th", "tr"):
-            for other in ("td", "th") + (("tr",) if tag == "tr" else ()):
-                if self._is_open(other, ("table",)):
-                    self._close(other)
-        element = Element(tag, {k.lower(): (v or "") for k, v in attrs}, [], self.stack[-1])
-        self.stack[-1].children.append(element)
-        if tag not in _VOID:
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID and self.stack[-1].tag == tag:
-            self.stack.pop()
-
-    def handle_endtag(self, tag: str) -> None:
-        if any(element.tag == tag for element in self.stack[1:]):
-            self._close(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse_html_tree(text: str) -> Element:
-    builder = _TreeBuilder()
-    builder.feed(text)
-    builder.close()
-    return builder.root
-
-
 # --- HTML: metadata -------------------------------------------------------------------------
 
 _ARTICLE_TYPES = {
@@ -352,31 +244,28 @@ _ARTICLE_TYPES = {
     "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting", "LiveBlogPosting", "Report", "TechArticle",
 }  # fmt: skip
 _DATE_METAS = ("date", "dc.date", "dcterms.date", "dc.date.issued", "pubdate", "publishdate", "datepublished", "parsely-pub-date")
-_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src", "cmp", "cmpid", "ocid", "smid"})
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _json_ld(root: Element, notes: list[str]) -> dict[str, Any]:
     """The first JSON-LD object that describes an article (or has a headline or date)."""
     objects: list[dict[str, Any]] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, list):
-            for item in value:
-                collect(item)
-        elif isinstance(value, dict):
-            objects.append(value)
-            collect(value.get("@graph"))
-
     for element in root.iter():
         if element.tag == "script" and element.attrs.get("type", "").strip().lower() == "application/ld+json":
             try:
-                collect(json.loads(element.text()))
+                pending = [json.loads(element.text())]
             except ValueError:
                 notes.append("a JSON-LD block is not valid JSON and was ignored")
+                continue
+            except RecursionError:
+                notes.append("a JSON-LD block is nested too deeply to read and was ignored")
+                continue
+            while pending:  # objects in document order, with those of each `@graph`
+                value = pending.pop()
+                if isinstance(value, list):
+                    pending.extend(reversed(value))
+                elif isinstance(value, dict):
+                    objects.append(value)
+                    pending.append(value.get("@graph"))
 
     def types(obj: dict[str, Any]) -> set[str]:
         kind = obj.get("@type", ())
@@ -392,13 +281,16 @@ def _json_ld(root: Element, notes: list[str]) -> dict[str, Any]:
 
 
 def _ld_text(value: Any) -> str:
-    if isinstance(value, str):
-        return _squash(value)
-    if isinstance(value, dict):
-        return _ld_text(value.get("name") or value.get("@id") or "")
-    if isinstance(value, list) and value:
-        return _ld_text(value[0])
-    return ""
+    """A JSON-LD value as text: a string, an object's name or id, a list's first item."""
+    while True:
+        if isinstance(value, str):
+            return squash(value)
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("@id") or ""
+        elif isinstance(value, list) and value:
+            value = value[0]
+        else:
+            return ""
 
 
 def _ld_names(value: Any) -> tuple[str, ...]:
@@ -430,16 +322,6 @@ def _machine_date(value: str, notes: list[str], where: str) -> tuple[str, dt.dat
     return None
 
 
-def _clean_url(url: str, base: str = "") -> str:
-    """An absolute http(s) address without tracking parameters, or ""."""
-    url = urljoin(base, url.strip()) if base else url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ""
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
-
-
 def _strip_site_name(title: str, site: str) -> str:
     if site:
         for separator in (" | ", " - ", " – ", " — ", " :: ", " · "):
@@ -450,188 +332,8 @@ def _strip_site_name(title: str, site: str) -> str:
     return title
 
 
-# --- HTML: the body -------------------------------------------------------------------------
-
-_DROP_TAGS = frozenset(
-    "script style noscript template nav footer aside form button iframe svg canvas object embed video audio picture "
-    "img figure header input select textarea link meta dialog menu map".split()
-)
-_DROP_WORDS = frozenset(
-    "ad ads advert adverts advertisement advertising banner promo promotion newsletter subscribe subscription share "
-    "sharing social related recommended recirculation comments comment cookie cookies consent paywall tracking tracker "
-    "sponsored outbrain taboola byline credit credits caption sr sronly visually hidden toolbar breadcrumb "
-    "breadcrumbs".split()
-)
-_BLOCK_TAGS = frozenset(
-    "p div section article main body html h1 h2 h3 h4 h5 h6 blockquote ul ol li pre hr table thead tbody tfoot tr td th "
-    "dl dt dd address center details summary fieldset caption figcaption".split()
-)
-_BREAK = "\x00"
-
-
-def _dropped(element: Element) -> str | None:
-    """Why an element is left out of the body, or None."""
-    if element.tag in _DROP_TAGS:
-        return f"<{element.tag}>"
-    attrs = element.attrs
-    if "hidden" in attrs or attrs.get("aria-hidden", "").lower() == "true":
-        return "hidden element"
-    if re.search(r"display\s*:\s*none|visibility\s*:\s*hidden", attrs.get("style", ""), re.I):
-        return "hidden element"
-    words = set(re.split(r"[^a-z0-9]+", (attrs.get("class", "") + " " + attrs.get("id", "")).lower()))
-    if words & _DROP_WORDS:
-        return "ads, sharing, related links, comments and bylines"
-    if attrs.get("role", "").lower() in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alert"):
-        return "navigation or banner"
-    return None
-
-
-@dataclass(slots=True)
-class _Context:
-    base: str
-    title: str
-    dropped: dict[str, int]
-
-
-def _tidy(text: str) -> str:
-    text = re.sub(r" +", " ", text)
-    text = re.sub(f" *{_BREAK} *", _BREAK, text).strip(" " + _BREAK)
-    return re.sub(f"{_BREAK}+", "\\\\\n", text)
-
-
-def _blocks(element: Element, ctx: _Context) -> list[str]:
-    out: list[str] = []
-    inline: list[str] = []
-
-    def flush() -> None:
-        text = _tidy("".join(inline))
-        inline.clear()
-        if text and text.strip().lower() not in ("advertisement", "advertisement continue reading the main story"):
-            out.append(escape_line_starts(text))
-
-    for child in element.children:
-        if isinstance(child, str):
-            inline.append(escape_inline(re.sub(r"[ \t\n\r\f]+", " ", child)))
-            continue
-        reason = _dropped(child)
-        if reason is not None:
-            ctx.dropped[reason] = ctx.dropped.get(reason, 0) + 1
-            continue
-        if child.tag in _BLOCK_TAGS:
-            flush()
-            out.extend(_block(child, ctx))
-        else:
-            inline.append(_inline(child, ctx))
-    flush()
-    return out
-
-
-def _block(element: Element, ctx: _Context) -> list[str]:
-    tag = element.tag
-    if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-        text = _tidy(_inline_children(element, ctx)).replace("\\\n", " ")
-        if not text or (tag == "h1" and _squash(element.text()) == ctx.title):
-            return []
-        return ["#" * max(2, int(tag[1])) + " " + text]
-    if tag == "hr":
-        return ["* * *"]
-    if tag == "pre":
-        code = element.text().strip("\n")
-        fence = "```" + "`" * max([len(run) - 2 for run in re.findall(r"`{3,}", code)] or [0])
-        return [f"{fence}\n{code}\n{fence}"] if code.strip() else []
-    if tag == "blockquote":
-        inner = "\n\n".join(_blocks(element, ctx))
-        return ["\n".join(("> " + line).rstrip() for line in inner.split("\n"))] if inner else []
-    if tag in ("ul", "ol"):
-        items = []
-        number = int(element.attrs.get("start", "1")) if element.attrs.get("start", "1").isdigit() else 1
-        for child in element.children:
-            if not isinstance(child, Element) or child.tag != "li" or _dropped(child):
-                continue
-            inner = "\n\n".join(_blocks(child, ctx))
-            if not inner:
-                continue
-            marker = f"{number}. " if tag == "ol" else "- "
-            number += 1
-            lines = inner.split("\n")
-            items.append("\n".join([marker + lines[0]] + [(" " * len(marker) + line) if line else "" for line in lines[1:]]))
-        return ["\n".join(items)] if items else []
-    return _blocks(element, ctx)
-
-
-def _inline_children(element: Element, ctx: _Context) -> str:
-    parts = []
-    for child in element.children:
-        if isinstance(child, str):
-            parts.append(escape_inline(re.sub(r"[ \t\n\r\f]+", " ", child)))
-        elif _dropped(child) is None:
-            parts.append(_inline(child, ctx))
-    return "".join(parts)
-
-
-def _wrap(inner: str, mark: str) -> str:
-    """`*text*`, with the spaces around the text kept outside the marks."""
-    core = inner.strip(" ")
-    if not core.replace(_BREAK, ""):
-        return inner
-    lead = inner[: len(inner) - len(inner.lstrip(" "))]
-    trail = inner[len(inner.rstrip(" ")) :]
-    return f"{lead}{mark}{core}{mark}{trail}"
-
-
-def _inline(element: Element, ctx: _Context) -> str:
-    tag = element.tag
-    if tag == "br":
-        return _BREAK
-    if tag in ("code", "kbd", "samp", "tt"):
-        code = _squash(element.text())
-        if not code:
-            return ""
-        ticks = "`" * (max([len(r) for r in re.findall(r"`+", code)] or [0]) + 1)
-        padding = " " if code.startswith("`") or code.endswith("`") else ""
-        return f"{ticks}{padding}{code}{padding}{ticks}"
-    inner = _inline_children(element, ctx)
-    if tag in ("em", "i", "cite", "dfn"):
-        return _wrap(inner, "*")
-    if tag in ("strong", "b"):
-        return _wrap(inner, "**")
-    if tag in ("del", "s", "strike"):
-        return _wrap(inner, "~~")
-    if tag == "a":
-        href = element.attrs.get("href", "").strip()
-        url = "" if href.startswith("#") else _clean_url(href, ctx.base)
-        if not inner.strip() or not url:
-            if href and not href.startswith("#") and inner.strip():
-                ctx.dropped["link without an address (kept as text)"] = ctx.dropped.get("link without an address (kept as text)", 0) + 1
-            return inner
-        destination = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-        core = inner.strip(" ")
-        lead = inner[: len(inner) - len(inner.lstrip(" "))]
-        trail = inner[len(inner.rstrip(" ")) :]
-        return f"{lead}[{core}]({destination}){trail}"
-    return inner
-
-
-def _body_root(root: Element) -> tuple[Element, str]:
-    elements = list(root.iter())
-    for element in elements:
-        if element.attrs.get("itemprop", "").lower() == "articlebody" and _dropped(element) is None:
-            return element, 'the itemprop="articleBody" element'
-    articles = [e for e in elements if e.tag == "article"]
-    if articles:
-        def paragraph_text(article: Element) -> int:
-            return sum(len(p.text()) for p in article.iter() if p.tag == "p")
-
-        return max(articles, key=paragraph_text), "<article>"
-    for element in elements:
-        if element.tag == "main" or element.attrs.get("role", "").lower() == "main":
-            return element, "<main>"
-    body = next((e for e in elements if e.tag == "body"), root)
-    return body, "<body>"
-
-
 def parse_html_article(text: str, *, year: int | None = None, source: str = "") -> ImportedArticle:
-    root = parse_html_tree(text)
+    root = parse_html_tree(clean_text(text))
     notes: list[str] = []
     metas: dict[str, str] = {}
     links: dict[str, str] = {}
@@ -647,7 +349,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
     found: list[Finding] = []
 
     # Source and address first: the title may carry the site's name.
-    source = _squash(source)
+    source = squash(source)
     if source:
         found.append(Finding("source", source, "--source"))
     else:
@@ -656,8 +358,8 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
             (_ld_text(ld.get("publisher")), "JSON-LD publisher"),
             (metas.get("application-name", ""), '<meta name="application-name">'),
         ):
-            if _squash(value):
-                source = _squash(value)
+            if squash(value):
+                source = squash(value)
                 found.append(Finding("source", source, how))
                 break
         else:
@@ -668,12 +370,12 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (metas.get("og:url", ""), '<meta property="og:url">'),
         (_ld_text(ld.get("url") or ld.get("mainEntityOfPage")), "JSON-LD url"),
     ):
-        if _clean_url(value):
-            url = _clean_url(value)
+        if clean_url(value):
+            url = clean_url(value)
             found.append(Finding("url", url, how))
             break
 
-    body, body_how = _body_root(root)
+    body, body_how = body_root(root)
     h1 = next((e for e in body.iter() if e.tag == "h1"), None) or next((e for e in root.iter() if e.tag == "h1"), None)
     title_tag = next((e for e in root.iter() if e.tag == "title"), None)
     title = ""
@@ -684,7 +386,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (h1.text() if h1 is not None else "", "<h1>"),
         (title_tag.text() if title_tag is not None else "", "<title>"),
     ):
-        value = _strip_site_name(_squash(value), source)
+        value = _strip_site_name(squash(value), source)
         if value:
             title = value
             found.append(Finding("title", title, how))
@@ -713,7 +415,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
             break
     if day is None:
         for element in times:
-            line = _squash(element.text())
+            line = squash(element.text())
             text_date = parse_date_line(line) if line else None
             if text_date is not None:
                 day, date_how = resolve_text_date(line, text_date, year, notes)
@@ -731,7 +433,7 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         found.append(Finding("authors", ", ".join(authors), "JSON-LD author"))
     else:
         for key in ("author", "article:author", "byl"):
-            value = _squash(metas.get(key, "")).removeprefix("By ").removeprefix("by ")
+            value = squash(metas.get(key, "")).removeprefix("By ").removeprefix("by ")
             if value and not value.startswith(("http://", "https://")):
                 authors = (value,)
                 found.append(Finding("authors", value, f'<meta name="{key}">'))
@@ -742,18 +444,17 @@ def parse_html_article(text: str, *, year: int | None = None, source: str = "") 
         (metas.get("og:description", ""), '<meta property="og:description">'),
         (metas.get("description", ""), '<meta name="description">'),
     ):
-        if _squash(value):
-            summary = _squash(value)
+        if squash(value):
+            summary = squash(value)
             found.append(Finding("summary", _short(summary), how))
             break
 
-    ctx = _Context(url, title, {})
-    paragraphs = [p for p in _blocks(body, ctx) if p.strip()]
+    paragraphs, dropped = markdown_blocks(body, url, title)
     if not paragraphs:
         raise ImportProblem(f"no text found in {body_how}: the page may load its text with a script; copy the text into a .txt file")
     found.append(Finding("paragraphs", str(len(paragraphs)), body_how))
-    if ctx.dropped:
-        left_out = ", ".join(f"{what} ×{count}" for what, count in sorted(ctx.dropped.items()))
+    if dropped:
+        left_out = ", ".join(f"{what} ×{count}" for what, count in sorted(dropped.items()))
         notes.append(f"left out of the body: {left_out}")
     order = ("title", "date", "source", "url", "authors", "summary", "paragraphs")
     return ImportedArticle(
@@ -817,3 +518,32 @@ def import_file(root: Path, path: Path, *, year: int | None = None, source: str 
     check_new_article(root, article.path, article.slug)
     return article, create_file(root, NewFile(article.path, article.markdown))
 
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What became of one file of a batch: the article and where it was written, or why not."""
+
+    source: Path
+    article: ImportedArticle | None = None
+    written: Path | None = None
+    error: str = ""
+
+
+def import_files(root: Path, paths: Iterable[Path], *, year: int | None = None, source: str = "") -> Iterator[Imported]:
+    """Import every file, one after the other; a file that fails never stops the others."""
+    for path in paths:
+        try:
+            article, written = import_file(root, path, year=year, source=source)
+        except (ImportProblem, AuthoringError) as exc:
+            yield Imported(path, error=str(exc))
+        except Exception as exc:  # a page no test foresaw: report it, and go on with the rest
+            yield Imported(path, error=f"sitegen failed on this file ({exc!r}): this is a bug in sitegen; please report it with the file")
+        else:
+            yield Imported(path, article, written)
+
+
+__all__ = [
+    "ImportProblem", "Finding", "ImportedArticle", "TextDate", "parse_date_line", "resolve_text_date", "parse_text_article",
+    "parse_html_article", "read_article", "import_file", "Imported", "import_files",
+    "escape_inline", "escape_line_starts",  # how imported text is escaped, from html_text
+]  # fmt: skip

@@ -12,6 +12,7 @@ a leading `dot-` in a name there stands for `.` (`dot-gitignore` is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen import __version__
+from sitegen.model.characters import clean_text
 from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
 from sitegen.model.errors import UsageError
 from sitegen.model.models import ENTITY_KINDS
@@ -60,9 +62,14 @@ class NewFile:
 
 
 def quoted(value: str) -> str:
-    """A double-quoted string that means the same in YAML and in TOML."""
+    """A double-quoted string that means the same in YAML and in TOML.
+
+    Characters that no page or feed can hold (control characters, lone
+    surrogates, noncharacters) are left out or replaced, as `clean_text` does:
+    `load` would reject them.
+    """
     parts = ['"']
-    for char in value:
+    for char in clean_text(value):
         if char == '"':
             parts.append('\\"')
         elif char == "\\":
@@ -71,7 +78,7 @@ def quoted(value: str) -> str:
             parts.append("\\n")
         elif char == "\t":
             parts.append("\\t")
-        elif unicodedata.category(char) in ("Cc", "Cs") or char in "\u2028\u2029\ufeff":
+        elif char in "\u2028\u2029\ufeff":
             parts.append(f"\\u{ord(char):04x}")
         else:
             parts.append(char)
@@ -112,13 +119,35 @@ def display_path(root: Path, relative: str) -> str:
 def create_file(root: Path, new: NewFile) -> Path:
     """Write a new file, never replacing one (the check and the creation are one step)."""
     path = root / new.path
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(path, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(new.text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, or no permission
+        folder = display_path(root, Path(new.path).parent.as_posix())
+        raise AuthoringError(
+            f"{display_path(root, new.path)}: cannot make its folder {folder} ({exc.strerror or exc}): "
+            "move away what is in the way, or make the folder writable, then run the command again"
+        ) from None
+    try:
+        handle = open(path, "x", encoding="utf-8", newline="\n")
     except FileExistsError:
         raise AuthoringError(f"{display_path(root, new.path)} already exists: edit it, or choose another name") from None
+    except OSError as exc:
+        raise _cannot_write(root, new.path, exc) from None
+    try:
+        with handle:
+            handle.write(new.text)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # created just now: leave no half-written file behind (a full disk)
+            path.unlink()
+        raise _cannot_write(root, new.path, exc) from None
     return path
+
+
+def _cannot_write(root: Path, relative: str, exc: OSError) -> AuthoringError:
+    return AuthoringError(
+        f"{display_path(root, relative)}: cannot write the file ({exc.strerror or exc}): check that its folder "
+        "can be written to and that the disk has room, then run the command again"
+    )
 
 
 def _normalised(slug: str) -> str:
@@ -224,8 +253,26 @@ def _required_text(value: str, what: str, example: str) -> str:
     return text
 
 
-def _slug_of(text: str, what: str, id_option: bool = True) -> str:
+SLUG_MAX = 80  # characters of a slug made from a title or name: with a date and `.md`, far below NAME_MAX
+
+
+def file_slug(text: str) -> str:
+    """The slug of `text`, cut to SLUG_MAX characters after a whole word when it is longer.
+
+    Titles of several hundred characters exist, and anyascii spells a
+    character of some scripts with several letters: an uncut slug can exceed
+    the 255 bytes a file name may have.
+    """
     slug = slugify(text)
+    if len(slug) <= SLUG_MAX:
+        return slug
+    head = slug[: SLUG_MAX + 1]
+    cut = head.rfind("-")
+    return head[:cut] if cut > 0 else slug[:SLUG_MAX].rstrip("-")
+
+
+def _slug_of(text: str, what: str, id_option: bool = True) -> str:
+    slug = file_slug(text)
     if not slug:
         fix = "add some, or pass --id" if id_option else "add some"
         raise UsageError(f"the {what} {text!r} has no letters or digits to make a file name from: {fix}")
@@ -265,7 +312,9 @@ def entity_file(name: str, kind: str, aliases: Iterable[str] = (), summary: str 
         raise UsageError(f"--kind {kind!r} must be one of {', '.join(ENTITY_KINDS)}")
     entity_id = entity_id.strip() or _slug_of(name, "name")
     if not SLUG_PATTERN.match(entity_id):
-        raise UsageError(f"--id {entity_id!r} may use only a-z, 0-9 and single hyphens; try {slugify(entity_id)!r}")
+        raise UsageError(f"--id {entity_id!r} may use only a-z, 0-9 and single hyphens; try {file_slug(entity_id)!r}")
+    if len(entity_id) > SLUG_MAX:
+        raise UsageError(f"--id is {len(entity_id)} characters long; an id has at most {SLUG_MAX}: try {file_slug(entity_id)!r}")
     names = list(dict.fromkeys(" ".join(a.split()) for a in aliases))
     names = [a for a in names if a and a != name]
     fields = [("name", quoted(name)), ("kind", kind), ("aliases", quoted_list(names))]

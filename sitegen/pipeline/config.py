@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from sitegen.model.characters import describe, first_disallowed
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.pipeline.sourcefiles import (
     SourceError,
@@ -109,6 +110,9 @@ def base_url_problem(value: str) -> str | None:
         return "must be an absolute http(s) address such as https://example.org/archive/"
     if parts.query or parts.fragment:
         return "must not have a query or a fragment"
+    char = first_disallowed(value)
+    if char is not None:
+        return f"must not contain {describe(char)}: every link, the feed and the sitemap start with it"
     return None
 
 
@@ -152,6 +156,10 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
                     key,
                 )
             )
+            continue
+        char = first_disallowed(value) if isinstance(value, str) else None
+        if char is not None:
+            errors.append(where(f"`{section}.{key}` contains {describe(char)}, which no page or feed can hold: remove it", section, key))
             continue
         values[key] = value
     for f in dataclasses.fields(cls):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
+from sitegen.model.characters import describe, first_disallowed
 from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
 from sitegen.model.errors import Problems
 from sitegen.model.models import (
@@ -86,7 +87,14 @@ class _Fields:
         text = str(value).strip()
         if required and not text:
             self.error(key, f"`{key}` must not be empty")
-        return text
+        return text if self.allowed(key, text) else default
+
+    def allowed(self, key: str, text: str) -> bool:
+        """Whether `text` holds only characters pages and feeds can carry; reports the first other one."""
+        char = first_disallowed(text)
+        if char is not None:
+            self.error(key, f"`{key}` contains {describe(char)}, which no page or feed can hold: remove it")
+        return char is None
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
@@ -104,7 +112,10 @@ class _Fields:
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
             self.error(key, f"`{key}` must be a list of text values, such as [\"one\", \"two\"]")
             return ()
-        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        texts = [str(v).strip() for v in value]
+        if not all(self.allowed(key, text) for text in texts):
+            return ()
+        return tuple(dict.fromkeys(text for text in texts if text))
 
     def web_url(self, key: str, value: str) -> str:
         if value and not is_web_url(value):
