@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -36,6 +37,14 @@ class Archive:
     def __init__(self, root: Path):
         self.root = root
 
+    @classmethod
+    def create(cls, root: Path, site_toml: str = DEFAULT_SITE_TOML) -> Archive:
+        """A new archive in `root` (created if need be) holding only `site.toml`."""
+        site = cls(root)
+        site.root.mkdir(parents=True, exist_ok=True)
+        site.write("site.toml", site_toml)
+        return site
+
     def write(self, relative: str, text: str | bytes) -> Path:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +71,15 @@ class Archive:
         base = output or self.out
         return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
+    def clean_build_files(self, scratch: Path) -> dict[str, bytes]:
+        """What `sitegen build` writes for the sources as they are now: built from a
+        fresh copy in a new folder under `scratch` (no output, no cache), so nothing
+        is written beside these sources (a watcher on them sees nothing)."""
+        fresh = Archive(Path(tempfile.mkdtemp(prefix="clean-", dir=scratch)) / "site")
+        shutil.copytree(self.root, fresh.root, symlinks=True, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+        fresh.build()
+        return fresh.output_files()
+
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -80,7 +98,4 @@ def parse_html(text: str) -> BeautifulSoup:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
-    site = Archive(tmp_path / "site")
-    site.root.mkdir()
-    site.write("site.toml", DEFAULT_SITE_TOML)
-    return site
+    return Archive.create(tmp_path / "site")

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 
 # Each layer's modules in the order they may depend on each other.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("model", ["errors", "dates", "slugs", "urls", "matcher", "escaping", "models"]),
+    ("model", ["errors", "dates", "slugs", "urls", "matcher", "escaping", "models", "sourcenames"]),
     (
         "pipeline",
         ["sourcefiles", "config", "load", "timeline", "markdown", "annotate", "pages", "render", "write", "search"],
