@@ -1,16 +1,92 @@
-"""Fixture archives built in tmp_path, and helpers to read the output as a reader would."""
+"""Fixture archives built in tmp_path, helpers to read the output as a reader
+would, and how the suite runs: Hypothesis profiles and the `slow` and `browser`
+markers (see "Running the tests" in README)."""
 
 from __future__ import annotations
 
+import inspect
+import os
 import shutil
 import tempfile
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import settings
 
 from sitegen.engine.builder import BuildOptions, BuildResult, build
+
+# --- how the suite runs ------------------------------------------------------------------
+
+# Property tests try a few dozen examples while developing and 200 on CI, where
+# they are also derandomized (a failure reproduces) and free of time limits.
+settings.register_profile("dev", max_examples=30)
+settings.register_profile("ci", max_examples=200, derandomize=True, database=None, deadline=None, print_blob=True)
+
+
+def hypothesis_profile(environ=os.environ) -> str:
+    """HYPOTHESIS_PROFILE when set; otherwise `ci` on CI (CI=true) and `dev` elsewhere."""
+    return environ.get("HYPOTHESIS_PROFILE") or ("ci" if environ.get("CI", "").lower() in ("true", "1") else "dev")
+
+
+settings.load_profile(hypothesis_profile())
+
+# Tests measured at more than about 5 seconds on a developer's machine with the
+# `dev` profile (pytest --durations=30), by node id without parameters. Tests
+# that drive the browser are marked `browser` whatever their time.
+SLOW_TESTS = {
+    "tests/test_incremental.py::TestIncrementalBuilds::runTest",
+}
+
+BROWSER_NAMES = {"chromium", "playwright"}  # what code that drives the browser refers to
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    """The global, attribute and imported module names a function's code uses,
+    nested functions included; of a dotted import, its first part."""
+    names = {name.split(".")[0] for name in code.co_names}
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _code_names(constant)
+    return names
+
+
+def drives_browser(function, module: types.ModuleType, seen: set) -> bool:
+    """Whether `function` (a test or a fixture), or a function of its module it
+    calls, refers to Chromium or Playwright."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names = _code_names(code)
+    if names & BROWSER_NAMES:
+        return True
+    helpers = [vars(module).get(name) for name in names]
+    return any(
+        drives_browser(helper, module, seen)
+        for helper in helpers
+        if callable(helper) and getattr(inspect.unwrap(helper), "__module__", None) == module.__name__
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`browser` for tests that drive Chromium themselves or through a fixture of
+    their module, `slow` for SLOW_TESTS: `-m "not slow and not browser"` is the fast run."""
+    for item in items:
+        function, module = getattr(item, "function", None), getattr(item, "module", None)
+        if function is None or module is None:
+            continue
+        seen: set = set()
+        fixtures = [vars(module).get(name) for name in getattr(item, "fixturenames", ())]
+        if any(drives_browser(candidate, module, seen) for candidate in [function, *fixtures] if callable(candidate)):
+            item.add_marker(pytest.mark.browser)
+        if item.nodeid.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
+# --- fixture archives ----------------------------------------------------------------------
 
 DEFAULT_SITE_TOML = """\
 [site]

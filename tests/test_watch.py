@@ -288,6 +288,7 @@ EDITOR_TEMPORARIES = [
     ".~lock.x.md#",
     ".DS_Store",
     "Thumbs.db",
+    "desktop.ini",
 ]
 # Names that only look like those: content, published and built like any other.
 LOOKALIKES = ["4913.md", "tmp.md", "swap.md", "notes.swift", "clip.swf", "#hashtag.md", "photo.jpg", "x.tmp.txt", "4913.txt"]
