@@ -75,15 +75,15 @@ def pytest_collection_modifyitems(config, items) -> None:
     """`browser` for tests that drive Chromium themselves or through a fixture of
     their module, `slow` for SLOW_TESTS: `-m "not slow and not browser"` is the fast run."""
     for item in items:
+        if item.nodeid.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
         function, module = getattr(item, "function", None), getattr(item, "module", None)
         if function is None or module is None:
             continue
-        seen: set = set()
         fixtures = [vars(module).get(name) for name in getattr(item, "fixturenames", ())]
+        seen: set = set()
         if any(drives_browser(candidate, module, seen) for candidate in [function, *fixtures] if callable(candidate)):
             item.add_marker(pytest.mark.browser)
-        if item.nodeid.split("[")[0] in SLOW_TESTS:
-            item.add_marker(pytest.mark.slow)
 
 
 # --- fixture archives ----------------------------------------------------------------------

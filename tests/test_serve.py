@@ -25,7 +25,7 @@ import pytest
 from browser import chromium
 from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
 
-from sitegen.dev.serve import parse_since
+from sitegen.dev.serve import ServeState, open_server, parse_since
 
 BASE_URL = "https://example.org/repo/"
 SNIPPET = re.compile(rb"<script data-sitegen-live-reload>.*?</script>\n?", re.DOTALL)
@@ -277,6 +277,7 @@ HOSTILE = {
     b"*": 404,
     b"http://[x/": 400,
     b"/repo/a b": 400,  # a space splits the request line
+    b"/repo/%E5%9C%B0%E5%9B%B3": 302,  # a folder whose name is not Latin-1, without its slash
     b"/repo/" + b"a" * 70_000: 414,
     STATUS.encode() + "²".encode(): 400,
     STATUS.encode() + b"%C2%B2": 400,
@@ -304,6 +305,7 @@ def status_line(port: int, target: bytes) -> bytes:
 
 
 def test_every_hostile_request_gets_a_status_and_the_site_is_still_served(site):
+    site.write("content/static/地図/map.txt", "A map.\n")
     with sitegen_serve(site) as server:
         answers = [(target[:60], status_line(server.port, target)) for target in HOSTILE]
         statuses = [(shown, int(line.split()[1]) if line.startswith(b"HTTP/1.") else line) for shown, line in answers]
@@ -311,6 +313,24 @@ def test_every_hostile_request_gets_a_status_and_the_site_is_still_served(site):
         status, _, _ = get(server.url)
         assert status == 200
     assert not any("request failed" in line for line in server.stderr), server.stderr
+
+
+def test_a_request_that_fails_inside_the_server_gets_a_500_and_one_line_on_stderr(site, capsys):
+    class BrokenState(ServeState):
+        def wait(self, since, timeout):
+            raise RuntimeError("a bug")
+
+    site.build()
+    server = open_server("127.0.0.1", 0, site.out, "/repo/", BrokenState())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert status_line(server.server_address[1], b"/__sitegen/status?since=0").startswith(b"HTTP/1.1 500 ")
+        assert get(f"http://127.0.0.1:{server.server_address[1]}/repo/")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    stderr = capsys.readouterr().err
+    assert stderr == "sitegen: a request failed: RuntimeError('a bug')\n"
 
 
 @pytest.mark.parametrize(
