@@ -258,6 +258,7 @@ STATUS = "/__sitegen/status?since="
 # Request targets sent verbatim (bytes), each with the status it must get. None has
 # `since=1`: the first build's version, which would be a long poll.
 HOSTILE = {
+    b"/archive/%00": 404,  # outside the base path
     b"/repo/archive/%00": 404,
     b"/repo/%00": 404,
     b"/repo/index.html%00.txt": 404,
