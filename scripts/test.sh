@@ -2,6 +2,10 @@
 # Installs everything the test suite needs on a fresh machine, then runs it.
 # Browser tests drive Debian's Chromium (no browser download); it is installed
 # with apt when missing and this runs as root (as on CI).
+#
+# Arguments go to pytest unchanged; without any, every test runs (as on CI).
+# The fast loop while editing:  bash scripts/test.sh -m "not slow and not browser"
+# CI=true (or HYPOTHESIS_PROFILE=ci) gives property tests 200 examples, not a few dozen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -19,8 +23,12 @@ if ! command -v java >/dev/null 2>&1; then
     echo "Java is missing: install it (sudo apt-get install default-jre-headless) for the HTML check." >&2
   fi
 fi
-python3 -m venv .venv
-.venv/bin/pip install --quiet -e ".[test]"
+# The package and its test extras: installed again only when pyproject.toml changed.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+if [ ! -f .venv/.test-extras-installed ] || [ pyproject.toml -nt .venv/.test-extras-installed ]; then
+  .venv/bin/pip install --quiet -e ".[test]"
+  touch .venv/.test-extras-installed
+fi
 # axe-core for the accessibility test, from the npm registry into a folder git ignores;
 # tests/test_quality.py reads it from there (or from $AXE_CORE_JS).
 if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then

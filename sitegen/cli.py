@@ -45,7 +45,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="watch, and serve the site with live reload")
     _add_build_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on; 0 picks a free one (default: 8000)")
     serve.add_argument("--open", action="store_true", help="open the site in a browser after the first build")
     check = commands.add_parser("check", help="run every validation without writing the site")
     _add_build_options(check)
@@ -53,6 +53,13 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     _add_authoring_commands(commands)
     return parser
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        shown = text if len(text) <= 12 else text[:12] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a port: give a number from 1 to 65535, or 0 for any free port")
+    return int(text)
 
 
 def _progress_bar(quiet: bool):

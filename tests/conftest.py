@@ -1,15 +1,98 @@
-"""Fixture archives built in tmp_path, and helpers to read the output as a reader would."""
+"""Fixture archives built in tmp_path, helpers to read the output as a reader
+would, and how the suite runs: Hypothesis profiles and the `slow` and `browser`
+markers (see "Running the tests" in README)."""
 
 from __future__ import annotations
 
+import inspect
+import os
 import shutil
+import tempfile
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import settings
 
 from sitegen.engine.builder import BuildOptions, BuildResult, build
+
+# --- how the suite runs ------------------------------------------------------------------
+
+# Property tests try a few dozen examples while developing and 200 on CI, where
+# they are also derandomized (a failure reproduces) and free of time limits.
+settings.register_profile("dev", max_examples=30)
+settings.register_profile("ci", max_examples=200, derandomize=True, database=None, deadline=None, print_blob=True)
+
+
+def hypothesis_profile(environ=os.environ) -> str:
+    """HYPOTHESIS_PROFILE when set; otherwise `ci` on CI (CI=true) and `dev` elsewhere."""
+    return environ.get("HYPOTHESIS_PROFILE") or ("ci" if environ.get("CI", "").lower() in ("true", "1") else "dev")
+
+
+settings.load_profile(hypothesis_profile())
+
+# Tests measured at more than about 5 seconds (pytest --durations=30, `dev`
+# profile, a busy two-core machine), by node id without parameters: a test
+# with one slow parameter is slow as a whole. Tests that drive the browser are
+# marked `browser` whatever their time.
+SLOW_TESTS = {
+    "tests/test_bad_input.py::test_huge_and_pathological_markdown_builds_within_seconds",  # 7-13 s
+    "tests/test_determinism.py::test_build_is_byte_identical_under",  # 5-7 s
+    "tests/test_determinism.py::test_build_is_byte_identical_under_another_locale",  # 8 s
+    "tests/test_determinism.py::test_search_index_has_the_same_contents_when_everything_changes_at_once",  # 8 s
+    "tests/test_incremental.py::TestIncrementalBuilds::runTest",  # 35 s
+    "tests/test_packaging.py::test_installed_package_builds_an_archive_without_the_source_tree",  # 45 s
+}
+
+BROWSER_NAMES = {"chromium", "playwright"}  # what code that drives the browser refers to
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    """The global, attribute and imported module names a function's code uses,
+    nested functions included; of a dotted import, its first part."""
+    names = {name.split(".")[0] for name in code.co_names}
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _code_names(constant)
+    return names
+
+
+def drives_browser(function, module: types.ModuleType, seen: set) -> bool:
+    """Whether `function` (a test or a fixture), or a function of its module it
+    calls, refers to Chromium or Playwright."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if code is None or code in seen:
+        return False
+    seen.add(code)
+    names = _code_names(code)
+    if names & BROWSER_NAMES:
+        return True
+    helpers = [vars(module).get(name) for name in names]
+    return any(
+        drives_browser(helper, module, seen)
+        for helper in helpers
+        if callable(helper) and getattr(inspect.unwrap(helper), "__module__", None) == module.__name__
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`browser` for tests that drive Chromium themselves or through a fixture of
+    their module, `slow` for SLOW_TESTS: `-m "not slow and not browser"` is the fast run."""
+    for item in items:
+        if item.nodeid.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+        function, module = getattr(item, "function", None), getattr(item, "module", None)
+        if function is None or module is None:
+            continue
+        fixtures = [vars(module).get(name) for name in getattr(item, "fixturenames", ())]
+        seen: set = set()
+        if any(drives_browser(candidate, module, seen) for candidate in [function, *fixtures] if callable(candidate)):
+            item.add_marker(pytest.mark.browser)
+
+
+# --- fixture archives ----------------------------------------------------------------------
 
 DEFAULT_SITE_TOML = """\
 [site]
@@ -35,6 +118,14 @@ class Archive:
 
     def __init__(self, root: Path):
         self.root = root
+
+    @classmethod
+    def create(cls, root: Path, site_toml: str = DEFAULT_SITE_TOML) -> Archive:
+        """A new archive in `root` (created if need be) holding only `site.toml`."""
+        site = cls(root)
+        site.root.mkdir(parents=True, exist_ok=True)
+        site.write("site.toml", site_toml)
+        return site
 
     def write(self, relative: str, text: str | bytes) -> Path:
         path = self.root / relative
@@ -62,6 +153,15 @@ class Archive:
         base = output or self.out
         return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
+    def clean_build_files(self, scratch: Path) -> dict[str, bytes]:
+        """What `sitegen build` writes for the sources as they are now: built from a
+        fresh copy in a new folder under `scratch` (no output, no cache), so nothing
+        is written beside these sources (a watcher on them sees nothing)."""
+        fresh = Archive(Path(tempfile.mkdtemp(prefix="clean-", dir=scratch)) / "site")
+        shutil.copytree(self.root, fresh.root, symlinks=True, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+        fresh.build()
+        return fresh.output_files()
+
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -80,7 +180,4 @@ def parse_html(text: str) -> BeautifulSoup:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
-    site = Archive(tmp_path / "site")
-    site.root.mkdir()
-    site.write("site.toml", DEFAULT_SITE_TOML)
-    return site
+    return Archive.create(tmp_path / "site")

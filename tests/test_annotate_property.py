@@ -154,7 +154,7 @@ def texts(draw, extra: list[str]) -> str:
 # --- (a) the engine ---------------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # max_examples comes from the profile (tests/conftest.py)
 @given(data=st.data())
 def test_phrase_index_agrees_with_the_naive_matcher(data):
     # Few distinct names, several targets each, some written with other whitespace
@@ -312,7 +312,7 @@ def annotate(entities: list[Entity], body: str, repeat_links: bool):
     return annotate_article(article, catalog)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # max_examples comes from the profile (tests/conftest.py)
 @given(data=st.data())
 def test_annotated_articles_agree_with_the_naive_matcher(data):
     entities = data.draw(entity_sets(), label="entities")

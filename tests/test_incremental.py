@@ -334,8 +334,7 @@ def without_refs(body: str, entity_id: str) -> str:
     return re.sub(r"\[\[" + re.escape(entity_id) + r"(?:\|([^\]\n|]+))?\]\]", lambda m: m.group(1) or entity_id, body)
 
 
-@settings(
-    max_examples=200,
+@settings(  # max_examples comes from the profile (tests/conftest.py)
     stateful_step_count=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -1,7 +1,8 @@
 """`sitegen serve`: the site under its base path, live reload, and the error banner.
 
-Each server is the real command in a subprocess on a free port, stopped with
-Ctrl-C (SIGINT): it must exit 0 and say "Stopped.". Live reload and the error
+Each server is the real command in a subprocess on a port the system picks
+(`--port 0`; the test reads the URL it prints), stopped with Ctrl-C (SIGINT):
+it must exit 0 and say "Stopped.". Live reload and the error
 banner are checked in Debian's Chromium through Playwright.
 """
 
@@ -24,16 +25,12 @@ import pytest
 from browser import chromium
 from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
 
+from sitegen.dev.serve import ServeState, open_server, parse_since
+
 BASE_URL = "https://example.org/repo/"
 SNIPPET = re.compile(rb"<script data-sitegen-live-reload>.*?</script>\n?", re.DOTALL)
 ENTITY = '---\nname: "Mosul"\nkind: place\nsummary: "A city in northern Iraq."\n---\nThe city on the Tigris.\n'
 DEADLINE = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, http.client.HTTPResponse, bytes]:
@@ -54,9 +51,7 @@ def without_snippet(body: bytes) -> bytes:
 
 
 def make_archive(root: Path) -> Archive:
-    site = Archive(root)
-    site.root.mkdir(parents=True, exist_ok=True)
-    site.write("site.toml", DEFAULT_SITE_TOML.replace("https://example.org/", BASE_URL))
+    site = Archive.create(root, DEFAULT_SITE_TOML.replace("https://example.org/", BASE_URL))
     site.article("one", title="One", date="2020-01-02", body="The first text.", entities="[mosul]")
     site.article("two", title="Two", date="2021-03-04", body="The second text.", tags="[Iraq]")
     site.write("content/entities/mosul.md", ENTITY)
@@ -69,13 +64,10 @@ class Server:
     """`sitegen serve` in a subprocess, with its output collected line by line."""
 
     def __init__(self, archive: Archive):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.url = self.origin + urlsplit(BASE_URL).path
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sitegen", "serve", "--root", str(archive.root), "--port", str(self.port)],
+            [sys.executable, "-m", "sitegen", "serve", "--root", str(archive.root), "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -86,6 +78,14 @@ class Server:
         ]
         for reader in self.readers:
             reader.start()
+        try:
+            serving = self.wait_for(r"^Serving ")
+        except AssertionError:
+            self.stop()
+            raise
+        self.url = re.search(r" at (http://\S+) ", serving).group(1)  # the base path included
+        self.port = urlsplit(self.url).port
+        self.origin = f"http://127.0.0.1:{self.port}"
 
     def wait_for(self, pattern: str, stream: str = "stdout", timeout: float = DEADLINE) -> str:
         lines = self.stdout if stream == "stdout" else self.stderr
@@ -231,6 +231,115 @@ def test_a_port_in_use_is_a_clear_error(site):
     assert f"port {port}" in result.stderr and "in use" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not site.out.exists()  # it stopped before building
+
+
+def test_port_zero_listens_on_a_free_port_and_prints_the_real_url(served):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/repo/", served.url) and served.port > 0
+    status, _, body = get(served.url)
+    assert status == 200 and parse_html(body.decode()).select_one(".site-title")["href"] == "/repo/"
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http", "8e3", "9" * 5000])
+def test_a_port_that_is_no_port_is_a_usage_error(site, port):
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "serve", "--root", str(site.root), f"--port={port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--port" in result.stderr and "is not a port" in result.stderr and len(result.stderr) < 2000
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# --- hostile requests ----------------------------------------------------------------------
+
+STATUS = "/__sitegen/status?since="
+# Request targets sent verbatim (bytes), each with the status it must get. None has
+# `since=1`: the first build's version, which would be a long poll.
+HOSTILE = {
+    b"/archive/%00": 404,  # outside the base path
+    b"/repo/archive/%00": 404,
+    b"/repo/%00": 404,
+    b"/repo/index.html%00.txt": 404,
+    b"/repo/" + b"a/" * 3000: 404,
+    b"/repo/" + b"%41" * 3000: 404,  # one name longer than the system allows
+    b"/repo/" + b"x" * 300 + b"/index.html": 404,
+    b"/repo/" + b"%2e%2e/" * 50 + b"etc/passwd": 404,
+    b"/repo/..%2f..%2fsite.toml": 404,
+    b"/repo/.%2e/site.toml": 404,
+    b"/repo/..\\..\\site.toml": 404,
+    b"/repo/%ff%fe%fd": 404,
+    b"/repo/\xff\xfe": 404,
+    b"/repo/%": 404,
+    b"/repo/%zz": 404,
+    b"/repo/articles/one%0d%0aX-Injected:%20yes": 404,
+    b"/__sitegen/status/../../repo/": 404,
+    b"*": 404,
+    b"http://[x/": 400,
+    b"/repo/a b": 400,  # a space splits the request line
+    b"/repo/%E5%9C%B0%E5%9B%B3": 302,  # a folder whose name is not Latin-1, without its slash
+    b"/repo/" + b"a" * 70_000: 414,
+    STATUS.encode() + "²".encode(): 400,
+    STATUS.encode() + b"%C2%B2": 400,
+    STATUS.encode() + b"%D9%A1": 400,  # an Arabic-Indic one
+    STATUS.encode() + b"--5": 400,
+    STATUS.encode() + b"9" * 5000: 400,
+    STATUS.encode() + b"9" * 19: 400,
+    STATUS.encode() + b"1e3": 400,
+    STATUS.encode() + b"0x10": 400,
+    STATUS.encode() + b"+2": 400,
+    STATUS.encode() + b"%202": 400,
+    STATUS.encode() + b"%00": 400,
+    STATUS.encode() + b"-": 400,
+    STATUS.encode() + b"-5": 200,
+    STATUS.encode() + b"": 200,
+    STATUS.encode() + b"2&since=%00": 200,
+}
+
+
+def status_line(port: int, target: bytes) -> bytes:
+    """The first line of the answer to `GET target`, sent as raw bytes on loopback."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        return connection.makefile("rb").readline()
+
+
+def test_every_hostile_request_gets_a_status_and_the_site_is_still_served(site):
+    site.write("content/static/地図/map.txt", "A map.\n")
+    with sitegen_serve(site) as server:
+        answers = [(target[:60], status_line(server.port, target)) for target in HOSTILE]
+        statuses = [(shown, int(line.split()[1]) if line.startswith(b"HTTP/1.") else line) for shown, line in answers]
+        assert statuses == [(target[:60], expected) for target, expected in HOSTILE.items()]
+        status, _, _ = get(server.url)
+        assert status == 200
+    assert not any("request failed" in line for line in server.stderr), server.stderr
+
+
+def test_a_request_that_fails_inside_the_server_gets_a_500_and_one_line_on_stderr(site, capsys):
+    class BrokenState(ServeState):
+        def wait(self, since, timeout):
+            raise RuntimeError("a bug")
+
+    site.build()
+    server = open_server("127.0.0.1", 0, site.out, "/repo/", BrokenState())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert status_line(server.server_address[1], b"/__sitegen/status?since=0").startswith(b"HTTP/1.1 500 ")
+        assert get(f"http://127.0.0.1:{server.server_address[1]}/repo/")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    stderr = capsys.readouterr().err
+    assert stderr == "sitegen: a request failed: RuntimeError('a bug')\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "since"),
+    [("", -1), ("since=", -1), ("since=7", 7), ("since=-1", -1), ("other=1&since=3", 3), ("since=--5", None), ("since=²", None), ("since=1_000", None), ("since=" + "9" * 5000, None)],
+)
+def test_the_long_poll_takes_a_plain_integer_version(query, since):
+    assert parse_since(query) == since
 
 
 # --- rebuilds seen over HTTP ----------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -18,8 +17,9 @@ import pytest
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 
 from sitegen.dev import watch
-from sitegen.dev.watch import BuildEvent, SourceFilter, Watcher, is_editor_noise
+from sitegen.dev.watch import BuildEvent, SourceFilter, Watcher
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.render import THEME_DIR
 
 DEADLINE = 10.0  # seconds to wait for a build that should come
@@ -86,15 +86,6 @@ def watching(archive: Archive):
     assert running.crash is None, f"the watcher crashed: {running.crash!r}"
 
 
-def clean_build(archive: Archive, tmp_path: Path) -> dict[str, bytes]:
-    """What `sitegen build` writes for the sources as they are now, from a fresh copy
-    outside the watched folder (no output, no cache)."""
-    fresh = Archive(tmp_path / "clean")
-    shutil.copytree(archive.root, fresh.root, symlinks=True, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
-    fresh.build()
-    return fresh.output_files()
-
-
 def body_text(archive: Archive, name: str) -> str:
     return archive.html(f"articles/{name}/index.html").select_one(".article-body").get_text().strip()
 
@@ -131,7 +122,7 @@ def test_a_save_during_the_first_build_is_not_lost(archive, tmp_path):
     try:
         running.wait_for(2)
         assert body_text(archive, "first") == "Saved during the first build."
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
     finally:
         running.watcher.stop()
         running.thread.join(timeout=10)
@@ -147,7 +138,7 @@ def test_an_edit_rebuilds_once_and_the_page_shows_the_new_text(archive, tmp_path
         assert running.count == seen + 1
         assert event.changes == ("content/articles/first.md",) and event.result is not None
         assert body_text(archive, "first") == "Edited text."
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 def test_a_new_article_gets_its_page_and_a_place_on_the_home_page(archive):
@@ -169,7 +160,7 @@ def test_a_deleted_article_loses_its_page(archive, tmp_path):
         running.wait_for(seen + 1)
         assert not (archive.out / "articles/second").exists()
         assert "Second" not in archive.html("index.html").select_one("main").get_text()
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["photo.jpg", "clip.swf"])
@@ -181,7 +172,7 @@ def test_an_edited_static_file_is_copied_again(archive, tmp_path, name):
         archive.write(f"content/static/{name}", b"second version")
         running.wait_for(seen + 1)
         assert (archive.out / name).read_bytes() == b"second version"
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 # --- editors' save patterns --------------------------------------------------------------
@@ -244,7 +235,7 @@ def test_an_editor_save_is_one_build_equal_to_a_clean_build(archive, tmp_path, s
         assert running.events[-1].result is not None, running.events[-1].errors
         assert event.changes == ("content/articles/x.md",)
         assert body_text(archive, "x") == "After the save."
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 def test_editor_temporaries_alone_do_not_build(archive):
@@ -270,7 +261,75 @@ def test_a_burst_of_200_new_articles_is_at_most_two_builds(archive, tmp_path):
             running.wait_for(running.count + 1, timeout=deadline - time.monotonic())
         running.quiet(1.0)
         assert 1 <= running.count - seen <= 2
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+# --- one rule for what is published and what builds ----------------------------------------
+
+# Files editors and systems write beside the real one: never published, never a build.
+EDITOR_TEMPORARIES = [
+    "4913",  # vim's probe that it may write in the folder
+    ".x.md.swp",  # vim's swap files, hidden beside the file ...
+    ".x.md.swo",
+    ".x.md.swx",
+    "x.md.swp",  # ... or not
+    "x.md.swx",
+    "x.md~",
+    "x.md.bck",
+    "x.md.tmp",
+    "x.md.temp",
+    "X.MD.TMP",
+    ".#x.md",
+    "#x.md#",
+    ".goutputstream-3ZXB41",
+    "x.md.crswap",
+    "x.md___jb_tmp___",
+    "x.md___jb_old___",
+    ".~lock.x.md#",
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+]
+# Names that only look like those: content, published and built like any other.
+LOOKALIKES = ["4913.md", "tmp.md", "swap.md", "notes.swift", "clip.swf", "#hashtag.md", "photo.jpg", "x.tmp.txt", "4913.txt"]
+
+
+def test_editor_temporaries_in_static_neither_build_nor_get_published(archive, tmp_path):
+    seed(archive)
+    archive.write("content/static/photo.jpg", b"a photo")
+    with watching(archive) as running:
+        seen = running.count
+        for name in EDITOR_TEMPORARIES:
+            archive.write(f"content/static/{name}", "scratch")
+        running.quiet(1.0)
+        assert running.count == seen, [event.changes for event in running.events[seen:]]
+        clean = archive.clean_build_files(tmp_path)
+        assert sorted(set(clean) & set(EDITOR_TEMPORARIES)) == []
+        assert archive.output_files() == clean
+
+
+def test_editor_temporaries_in_a_static_subfolder_are_not_published(archive):
+    archive.write("content/static/docs/report.pdf", b"%PDF-1.4")
+    for name in EDITOR_TEMPORARIES:
+        archive.write(f"content/static/docs/{name}", "scratch")
+    archive.write("content/static/docs.tmp/stale.pdf", b"%PDF-1.4")  # a folder's name counts too
+    archive.build()
+    assert [path for path in archive.output_files() if path.startswith("docs")] == ["docs/report.pdf"]
+
+
+def test_lookalikes_in_static_build_and_are_published(archive, tmp_path):
+    seed(archive)
+    with watching(archive) as running:
+        seen = running.count
+        for name in LOOKALIKES:
+            archive.write(f"content/static/{name}", f"the file {name}")
+        running.wait_for(seen + 1)
+        deadline = time.monotonic() + DEADLINE
+        while not all((archive.out / name).is_file() for name in LOOKALIKES):  # a second batch may follow
+            assert time.monotonic() < deadline, "not every file was published"
+            running.wait_for(running.count + 1, timeout=deadline - time.monotonic())
+        running.quiet()
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 # --- the output is not a source --------------------------------------------------------
@@ -325,7 +384,7 @@ def test_a_fixing_save_recovers_without_a_restart(archive, tmp_path):
         event = running.wait_for(seen + 2)
         assert event.result is not None and event.errors == ()
         assert body_text(archive, "first") == "Fixed text."
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 # --- configuration and templates -------------------------------------------------------
@@ -339,7 +398,7 @@ def test_a_change_to_site_toml_rebuilds_every_page(archive, tmp_path):
         running.wait_for(seen + 1)
         for page in ("index.html", "articles/first/index.html", "tags/index.html"):
             assert archive.html(page).select_one(".site-title").get_text() == "Renamed Archive", page
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 def test_a_new_template_override_applies_and_its_edit_too(archive, tmp_path):
@@ -353,57 +412,20 @@ def test_a_new_template_override_applies_and_its_edit_too(archive, tmp_path):
         archive.write("templates/base.html", override.replace("COLOPHON", "Our second colophon"))
         running.wait_for(seen + 2)
         assert archive.html("index.html").select_one(".colophon").get_text() == "Our second colophon"
-        assert archive.output_files() == clean_build(archive, tmp_path)
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 # --- what gets through the filter ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "4913",
-        ".x.md.swp",
-        ".x.md.swo",
-        ".x.md.swx",
-        "x.md~",
-        "x.md.bck",
-        "x.md.tmp",
-        "x.md.temp",
-        ".#x.md",
-        "#x.md#",
-        ".goutputstream-3ZXB41",
-        "x.md.crswap",
-        "x.md___jb_tmp___",
-        "x.md___jb_old___",
-        ".~lock.x.md#",
-        ".DS_Store",
-    ],
-)
-def test_editor_temporary_files_are_noise(name):
-    assert is_editor_noise(name)
+@pytest.mark.parametrize("name", EDITOR_TEMPORARIES)
+def test_editor_temporary_files_are_ignored(name):
+    assert is_ignored_name(name)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "x.md",
-        "2016-11-27-retreat.md",
-        "glossary.toml",
-        "timeline.toml",
-        "site.toml",
-        "base.html",
-        "4913.md",
-        "tmp.md",
-        "swap.md",
-        "notes.swift",
-        "clip.swf",
-        "#hashtag.md",
-        "photo.jpg",
-    ],
-)
-def test_real_files_are_not_noise(name):
-    assert not is_editor_noise(name)
+@pytest.mark.parametrize("name", ["x.md", "2016-11-27-retreat.md", "glossary.toml", "timeline.toml", "site.toml", "base.html", *LOOKALIKES])
+def test_real_files_are_not_ignored(name):
+    assert not is_ignored_name(name)
 
 
 ROOT = Path("/archive")
@@ -446,6 +468,9 @@ def test_sources_pass_the_filter(path):
         "content/articles/x.md.bck",
         "content/articles/x.md.tmp",
         "content/articles/.#x.md",
+        "content/static/4913",
+        "content/static/x.tmp",
+        "content/static/docs.tmp/stale.pdf",
         "content/.git/HEAD",
         "content/articles/.hidden/x.md",
         ".git/index",

@@ -14,10 +14,12 @@ import errno
 import http.server
 import json
 import mimetypes
+import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sitegen.model.errors import UsageError
 from sitegen.model.escaping import json_for_script
@@ -102,44 +104,98 @@ class DevServer(http.server.ThreadingHTTPServer):
         self.state = state
         super().__init__(address, _Handler)
 
+    def handle_error(self, request, client_address) -> None:
+        """One line on stderr instead of socketserver's traceback; a browser that
+        closed its connection (a reloaded page's long poll) is not an error."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            print(f"sitegen: a request failed: {error!r}", file=sys.stderr, flush=True)
+
+
+_SINCE = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only, and small enough to be a version
+
+
+def parse_since(query: str) -> int | None:
+    """The build version a long poll has seen: -1 when not given, None when malformed."""
+    values = parse_qs(query).get("since")
+    if not values:
+        return -1
+    return int(values[0]) if _SINCE.fullmatch(values[0]) else None
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: DevServer
     protocol_version = "HTTP/1.1"
+    responded = False  # whether a status line went out for the current request
 
     def log_message(self, *args) -> None:  # the terminal shows builds, not requests
         pass
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.responded = True
+        super().send_response(code, message)
 
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
-        parts = urlsplit(self.path)
+        self.responded = False
+        try:
+            self._answer(head)
+        except (ConnectionError, TimeoutError):
+            raise  # the browser went away: nobody to answer
+        except Exception:
+            # A request this server did not foresee still gets a response, and the
+            # terminal one line (from handle_error), never a traceback.
+            if not self.responded:
+                self._send(500, "text/plain; charset=utf-8", b"Internal error of the sitegen server\n", head)
+            self.close_connection = True
+            raise
+
+    def _answer(self, head: bool) -> None:
+        try:
+            parts = urlsplit(self.path)
+        except ValueError:  # such as an absolute URL with a broken host, `http://[x/`
+            return self._bad_request("not a URL path", head)
         path = unquote(parts.path)
         base = self.server.base_path
         if path == STATUS_PATH:
-            since = parse_qs(parts.query).get("since", ["-1"])[0]
-            version, error = self.server.state.wait(int(since) if since.lstrip("-").isdigit() else -1, LONG_POLL_SECONDS)
+            since = parse_since(parts.query)
+            if since is None:
+                return self._bad_request("since must be a build version, such as since=3", head)
+            version, error = self.server.state.wait(since, LONG_POLL_SECONDS)
             return self._send(200, "application/json", json.dumps({"version": version, "error": error}).encode(), head)
         if path in ("", "/", base.rstrip("/")) and base != "/":  # /repo too, as GitHub Pages does
             return self._redirect(base)
         if not path.startswith(base):
             return self._not_found(head)
-        relative = path[len(base) :]
-        target = (self.server.output / relative).resolve()
-        output = self.server.output.resolve()
-        if target != output and output not in target.parents:
+        try:
+            target = self._find(path[len(base) :])
+        except (OSError, ValueError):  # a NUL byte, a name or path too long for the system
+            return self._not_found(head)
+        if target is None:
             return self._not_found(head)
         if target.is_dir():
             if not path.endswith("/"):
-                return self._redirect(path + "/")
+                return self._redirect(quote(path + "/"))
             target = target / "index.html"
         if not target.is_file():
             return self._not_found(head)
         self._send_file(200, target, head)
 
+    def _find(self, relative: str) -> Path | None:
+        """The existing file or folder `relative` names inside the output, or None."""
+        output = self.server.output.resolve()
+        target = (output / relative).resolve()
+        if target != output and output not in target.parents:
+            return None
+        return target if target.exists() else None
+
     def _send_file(self, status: int, target: Path, head: bool) -> None:
-        data = target.read_bytes()
+        try:
+            data = target.read_bytes()
+        except OSError:  # replaced by a build between the look-up and the read
+            return self._send(404, "text/plain; charset=utf-8", b"Not found\n", head)
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind == "text/html":
             data = inject_snippet(data, live_reload_snippet(self.server.state))
@@ -153,6 +209,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if page.is_file():
             return self._send_file(404, page, head)
         self._send(404, "text/plain; charset=utf-8", b"Not found\n", head)
+
+    def _bad_request(self, reason: str, head: bool) -> None:
+        self._send(400, "text/plain; charset=utf-8", f"Bad request: {reason}\n".encode(), head)
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)

@@ -2,16 +2,17 @@
 
 The watcher listens to the archive's folder but lets through only changes
 that can alter the site: `content/`, `templates/`, `site.toml`, and the
-built-in theme when sitegen itself is being developed. Editors' temporary
-files never get through, and the output folder is not a source, so a build
-never wakes the watcher. watchfiles groups a burst of changes (a `git
-checkout`) into one batch, and each batch is one incremental build: the
-output is always what a clean build of the same sources would write.
+built-in theme when sitegen itself is being developed. Hidden files and
+editors' temporaries never get through: they are the files `build` neither
+reads nor publishes (`sitegen.model.sourcenames`). The output folder is not
+a source, so a build never wakes the watcher. watchfiles groups a burst of
+changes (a `git checkout`) into one batch, and each batch is one incremental
+build: the output is always what a clean build of the same sources would
+write.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,22 +21,10 @@ from pathlib import Path
 
 from sitegen.engine.builder import Builder, BuildResult
 from sitegen.model.errors import ContentError, Diagnostic, UsageError
+from sitegen.model.sourcenames import is_ignored_path
 from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.load import CONTENT_DIR
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR
-
-# Files editors write beside the real one while saving: vim's `4913` probe,
-# swap and backup files, Helix's `.bck`, emacs locks and autosaves, gedit's
-# and Chrome's temporaries, JetBrains' safe-write copies, and `*.tmp`.
-# Vim's swap files are hidden (`.x.md.swp`): a visible `clip.swf` is content.
-_EDITOR_NOISE = re.compile(
-    r"(^4913$|^\..*\.sw[a-p]$|~$|\.bck$|\.tmp$|\.temp$|^\.#|^#.*#$|^\.goutputstream-|\.crswap$|___jb_(tmp|old|bak)___$|^\.~lock\.)"
-)
-
-
-def is_editor_noise(name: str) -> bool:
-    return bool(_EDITOR_NOISE.search(name)) or name.startswith(".")
-
 
 def theme_is_editable() -> bool:
     """True when sitegen runs from a source checkout rather than an installed wheel."""
@@ -51,8 +40,6 @@ class SourceFilter:
 
     def __call__(self, change, path: str) -> bool:
         candidate = Path(path)
-        if is_editor_noise(candidate.name):
-            return False
         if candidate == self.root / CONFIG_FILE:
             return True
         folders = [self.root / CONTENT_DIR, self.root / SITE_TEMPLATES_DIR]
@@ -63,7 +50,7 @@ class SourceFilter:
                 relative = candidate.relative_to(folder)
             except ValueError:
                 continue
-            return not any(part.startswith(".") for part in relative.parts)
+            return not is_ignored_path(relative)  # the rule `build` follows too
         return False
 
 

@@ -33,6 +33,7 @@ from sitegen.model.slugs import (
     is_valid_slug,
     slugify,
 )
+from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.sourcefiles import (
     SourceError,
@@ -132,7 +133,8 @@ def _kind(value: object) -> str:
 
 
 def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
-    """All regular files under `folder`, sorted, without following symlinks.
+    """All regular files under `folder`, sorted, without following symlinks
+    and without hidden files or editors' temporaries (`is_ignored_name`).
 
     A symlink can loop or lead outside the archive; neither is followed, and
     each one is reported so the author knows the file was left out.
@@ -149,12 +151,12 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             if (here / name).is_symlink():
                 problems.warning(_rel(root, here / name), None, "symbolic link to a folder not followed: copy the files instead")
                 dirnames.remove(name)
-            elif name.startswith("."):
+            elif is_ignored_name(name):
                 dirnames.remove(name)
         dirnames.sort()
         for name in sorted(filenames):
             path = here / name
-            if name.startswith(".") or name.endswith("~"):
+            if is_ignored_name(name):  # hidden, or an editor's temporary: see sourcenames
                 continue
             if path.is_symlink():
                 problems.warning(_rel(root, path), None, "symbolic link not followed: copy the file instead")

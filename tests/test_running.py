@@ -1,0 +1,80 @@
+"""How the suite runs: Hypothesis profiles by environment, and the markers
+tests/conftest.py applies so that `-m "not slow and not browser"` is a fast run."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SLOW_TESTS, drives_browser, hypothesis_profile
+from hypothesis import settings
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.mark.parametrize(
+    ("environ", "profile"),
+    [
+        ({}, "dev"),
+        ({"CI": "false"}, "dev"),
+        ({"CI": "true"}, "ci"),
+        ({"CI": "1"}, "ci"),
+        ({"HYPOTHESIS_PROFILE": "ci"}, "ci"),
+        ({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}, "dev"),
+    ],
+)
+def test_the_hypothesis_profile_follows_the_environment(environ, profile):
+    assert hypothesis_profile(environ) == profile
+
+
+def test_ci_tries_200_examples_and_a_developer_a_few_dozen():
+    assert settings.get_profile("ci").max_examples == 200
+    assert 20 <= settings.get_profile("dev").max_examples <= 50
+
+
+def test_no_test_sets_its_own_number_of_examples():
+    setting = re.compile(r"\bmax_examples\s*=(?!=)")  # an argument, not a comparison
+    found = [path.name for path in sorted(TESTS.glob("test_*.py")) if setting.search(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_markers_are_registered(pytestconfig):
+    names = {line.split(":")[0] for line in pytestconfig.getini("markers")}
+    assert {"slow", "browser"} <= names
+
+
+# Stand-ins for tests, never run: only their code is looked at.
+def _opens_chromium():
+    with chromium() as browser:  # noqa: F821
+        browser.new_page()
+
+
+def _expects_with_playwright():
+    from playwright.sync_api import expect
+
+    expect(None)
+
+
+def _calls_a_helper_that_opens_chromium():
+    return _opens_chromium()
+
+
+def _reads_html_only():
+    return Path("index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("function", "marked"),
+    [(_opens_chromium, True), (_expects_with_playwright, True), (_calls_a_helper_that_opens_chromium, True), (_reads_html_only, False)],
+)
+def test_code_that_drives_the_browser_is_recognised(function, marked):
+    assert drives_browser(function, sys.modules[__name__], set()) is marked
+
+
+@pytest.mark.parametrize("node", sorted(SLOW_TESTS))
+def test_every_slow_test_listed_exists(node):
+    path, *names = node.split("::")
+    source = (TESTS.parent / path).read_text(encoding="utf-8")
+    assert re.search(rf"^(def |class )?{re.escape(names[0])}\b", source, re.MULTILINE), f"{node} is gone: update SLOW_TESTS"
