@@ -41,9 +41,16 @@ SLOW_TESTS = {
     "tests/test_bad_input.py::test_huge_and_pathological_markdown_builds_within_seconds",  # 7-13 s
     "tests/test_determinism.py::test_build_is_byte_identical_under",  # 5-7 s
     "tests/test_determinism.py::test_build_is_byte_identical_under_another_locale",  # 8 s
-    "tests/test_determinism.py::test_search_index_has_the_same_contents_when_everything_changes_at_once",  # 8 s
+    "tests/test_determinism.py::test_search_index_is_byte_identical_when_everything_changes_at_once",  # 8 s
     "tests/test_incremental.py::TestIncrementalBuilds::runTest",  # 35 s
-    "tests/test_packaging.py::test_installed_package_builds_an_archive_without_the_source_tree",  # 45 s
+    "tests/test_packaging.py::test_wheel_and_sdist_are_named_for_pypi_at_the_package_version",  # builds the sdist and wheel once: 20 s
+    "tests/test_packaging.py::test_wheel_installs_the_sitegen_command",
+    "tests/test_packaging.py::test_wheel_ships_every_file_of_the_theme_and_the_skeleton",
+    "tests/test_packaging.py::test_installed_package_builds_an_archive_without_the_source_tree",  # installs the wheel in a venv: 25 s
+    "tests/test_packaging.py::test_installed_command_reports_its_version_and_builds_a_new_archive",
+    "tests/test_packaging.py::test_release_stops_when_the_tag_does_not_name_the_version_built",
+    "tests/test_packaging.py::test_release_goes_on_when_the_tag_names_the_version_built",
+    "tests/test_packaging.py::test_release_dry_run_without_a_tag_checks_only_the_distributions",
 }
 
 BROWSER_NAMES = {"chromium", "playwright"}  # what code that drives the browser refers to
