@@ -243,6 +243,16 @@ def test_new_event_with_a_bad_date_is_a_usage_error(archive):
     assert not (archive.root / "content/timeline.toml").exists()
 
 
+@pytest.mark.parametrize(("date", "end"), [("9999-12", "9999-12"), ("2016", "9999-12"), ("0001", "0001-01")])
+def test_new_event_accepts_the_first_and_last_months_a_date_can_hold(archive, date, end):
+    result = run_sitegen("new", "event", "Far away", "--date", date, "--end", end, cwd=archive.root)
+    assert result.returncode == 0, result.stderr
+    problems = Problems()
+    [event] = load_timeline(archive.root, archive.root / "content/timeline.toml", problems)
+    assert problems.items == []
+    assert (event.date.iso, event.end.iso) == (date, end)
+
+
 def test_new_event_refuses_an_unknown_entity(archive):
     result = run_sitegen("new", "event", "Battle", "--date", "2016", "--entity", "nobody", cwd=archive.root)
     assert result.returncode == 1

@@ -264,6 +264,22 @@ def test_bom_and_crlf_build_exactly_like_lf(tmp_path, encode):
     assert [a["data-term"] for a in body.select("a.term")] == ["peshmerga"]
 
 
+def test_dates_at_both_ends_of_the_calendar_build(built):
+    """Years 1 and 9999, to the month and to the minute, with offsets that take
+    the moment past either end of the calendar in UTC."""
+    built.write("content/articles/last.md", article("title: Last\ndate: 9999-12-31T23:59:59-12:00\nentities: [mosul]\n"))
+    built.write("content/articles/first.md", article("title: First\ndate: 0001-01-01T00:00:00+14:00\nupdated: 9999-12-31\n"))
+    built.write("content/entities/mosul.md", MOSUL.replace("links:", 'roles:\n  - {title: City, from: "0001", to: "9999-12"}\nlinks:'))
+    built.write("content/timeline.toml", TIMELINE + '\n[[event]]\ndate = "0001"\nend = "9999-12"\ntitle = "Ever"\n')
+
+    result, _ = sitegen_build(built.root)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    timeline = built.html("timeline/index.html")
+    assert "Ever" in [h.get_text(strip=True) for h in timeline.select(".event-title")]
+    assert built.html("articles/last/index.html").find("h1").get_text() == "Last"
+
+
 def test_alias_collision_is_a_warning_and_the_site_is_built(built):
     built.write("content/entities/mosul-province.md", "---\nname: Nineveh Province\nkind: place\naliases: [Mosul]\n---\n")
 

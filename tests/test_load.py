@@ -784,6 +784,18 @@ def test_role_ending_in_the_month_it_starts_is_valid(archive):
     assert entity.roles == (Role("Mayor", PartialDate(2016, 5, 20), PartialDate(2016, 5)),)
 
 
+@pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])
+def test_role_may_end_in_the_last_month_a_date_can_hold(archive, start, end):
+    archive.write(
+        "content/entities/x.md",
+        f'---\nname: X\nkind: person\nroles:\n  - title: Mayor\n    from: "{start}"\n    to: "{end}"\n---\n',
+    )
+
+    [entity] = load_cleanly(archive).entities
+
+    assert [(role.start.iso, role.end.iso) for role in entity.roles] == [(start, end)]
+
+
 @pytest.mark.parametrize("bad", ["2016-13", "2016-02-30", "May 2016"])
 def test_role_date_must_be_a_partial_date(archive, bad):
     archive.write(
@@ -975,6 +987,18 @@ def test_timeline_end_in_the_same_period_as_date_is_valid(archive):
     archive.write("content/timeline.toml", '[[event]]\ndate = "2016-10-17"\nend = "2016-10"\ntitle = "E"\n')
 
     assert load_cleanly(archive).events[0].end == PartialDate(2016, 10)
+
+
+@pytest.mark.parametrize(
+    ("date", "end"),
+    [("2016", "9999-12"), ("2016", "9999"), ("9999-12", "9999-12-31"), ("0001", "0001-01"), ("0001-01-01", "0001-01")],
+)
+def test_timeline_dates_may_be_any_year_from_1_to_9999(archive, date, end):
+    archive.write("content/timeline.toml", f'[[event]]\ndate = "{date}"\nend = "{end}"\ntitle = "E"\n')
+
+    [event] = load_cleanly(archive).events
+
+    assert (event.date.iso, event.end.iso) == (date, end)
 
 
 def test_timeline_entities_and_articles_must_exist(archive):

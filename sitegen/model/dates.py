@@ -8,6 +8,7 @@ displayed as written, whatever the machine's TZ.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -115,8 +116,9 @@ class PartialDate:
             return dt.date(self.year, self.month or 1, self.day)
         if self.month is None:
             return dt.date(self.year, 12, 31)
-        next_month = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
-        return next_month - dt.timedelta(days=1)
+        # From the calendar, not "the first of next month minus a day", which
+        # has no next month in December 9999, the last month `date` can hold.
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
 
 def parse_partial_date(value: object) -> PartialDate:
