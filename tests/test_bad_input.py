@@ -162,6 +162,14 @@ BAD_INPUTS = [
      [("content/timeline.toml", 7, "'no-such-article'")]),
     ("unknown-entity-in-article-event", {"content/articles/bad.md": article('title: A\ndate: 2020-01-01\nevents:\n  - {date: "2020-01", title: E, entities: [nobody]}\n')},
      [("content/articles/bad.md", 4, "'nobody'")]),
+    ("static-file-on-the-folder-of-a-page", {"content/static/tags": "x"},
+     [("content/static/tags", 1, "would replace the folder of the generated page /tags/")]),
+    ("static-folder-on-a-generated-file", {"content/static/feed.xml/x": "x"},
+     [("content/static/feed.xml/x", 1, "would replace the generated page /feed.xml with a folder")]),
+    ("static-home-page", {"content/static/index.html": "x"},
+     [("content/static/index.html", 1, "would replace the generated page /;")]),
+    ("static-article-page", {"content/static/articles/retreat/index.html": "x"},
+     [("content/static/articles/retreat/index.html", 1, "would replace the generated page /articles/retreat/")]),
 ]
 
 BAD_URLS = [
