@@ -250,7 +250,6 @@ class Builder:
         with self._stage("config"):
             settings = resolve_settings(self.options)
             output = (self.root / settings.build.output).resolve()
-            check_output_folder(self.root, output)
 
         problems = Problems()
         with self._stage("load"):
@@ -308,6 +307,9 @@ class Builder:
             )
         finally:
             self.unchanged_is_enough = False
+        # Only a build that writes cares what the output folder holds: the
+        # plan alone (`sitegen check`) never touches it.
+        check_output_folder(self.root, plan.output)
         env = self._environment()
         if incremental:
             with self._stage("render and write"):
