@@ -30,6 +30,9 @@ import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
 
+from sitegen.dev.watch import Watcher
+from sitegen.engine.builder import Builder, BuildOptions
+
 # --- running the command ------------------------------------------------------------------
 
 
@@ -108,6 +111,8 @@ def article(front: str, body: str = "Text.\n") -> str:
     return f"---\n{front}---\n{body}"
 
 
+DEEP_ARRAY = "[" * 3000 + "]" * 3000
+
 # (id, files written over the good archive, [(path, line, words the message must hold)])
 BAD_INPUTS = [
     ("invalid-yaml", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nsummary: one: two\n")},
@@ -170,6 +175,18 @@ BAD_INPUTS = [
      [("content/static/index.html", 1, "would replace the generated page /;")]),
     ("static-article-page", {"content/static/articles/retreat/index.html": "x"},
      [("content/static/articles/retreat/index.html", 1, "would replace the generated page /articles/retreat/")]),
+    ("deeply-nested-glossary-value", {"content/glossary.toml": GLOSSARY + "\n[[term]]\nterm = 'Deep'\ndefinition = 'd'\nx = " + DEEP_ARRAY},
+     [("content/glossary.toml", 9, "nesting is too deep")]),
+    ("deeply-nested-timeline-value", {"content/timeline.toml": TIMELINE + "x = " + "{a = " * 3000 + "1" + "}" * 3000},
+     [("content/timeline.toml", 6, "nesting is too deep")]),
+    ("deeply-nested-site-toml", {"site.toml": DEFAULT_SITE_TOML + "x = " + DEEP_ARRAY},
+     [("site.toml", 8, "nesting is too deep")]),
+    ("deeply-nested-toml-front-matter", {"content/articles/bad.md": f'+++\ntitle = "A"\ndate = 2020-01-01\nx = {DEEP_ARRAY}\n+++\n'},
+     [("content/articles/bad.md", 4, "nesting is too deep")]),
+    ("deeply-nested-yaml-front-matter", {"content/articles/bad.md": article(f"title: A\ndate: 2020-01-01\nx: {DEEP_ARRAY}\n")},
+     [("content/articles/bad.md", 4, "nesting is too deep")]),
+    ("deeply-indented-yaml-front-matter", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx:\n" + "".join(" " * n + "- \n" for n in range(200)))},
+     [("content/articles/bad.md", 105, "nesting is too deep")]),
 ]
 
 BAD_URLS = [
@@ -216,6 +233,30 @@ def test_bad_input_is_a_located_error_and_keeps_the_previous_site(built, files, 
     assert "the previous output is unchanged" in result.stderr
     assert built.output_files() == before
     assert not [p.name for p in built.root.iterdir() if p.name.startswith("._site")], "staging folder left behind"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [pytest.param(f, e, id=i) for i, f, e in BAD_INPUTS if i.startswith(("deeply-nested", "static-", "wrong-shape"))],
+)
+def test_bad_input_is_reported_by_the_watcher_which_keeps_watching(built, files, expected):
+    watcher = Watcher(Builder(BuildOptions(root=built.root)), lambda event: None)
+    assert watcher.rebuild().result is not None
+    good = {relative: (built.root / relative).read_bytes() if (built.root / relative).exists() else None for relative in files}
+    for relative, text in files.items():
+        built.write(relative, text)
+
+    event = watcher.rebuild(tuple(files))
+
+    assert event.result is None
+    assert {(e.path, e.line) for e in event.errors} >= {(path, line) for path, line, _ in expected}
+    for relative, data in good.items():  # the fixing save
+        if data is None:
+            (built.root / relative).unlink()
+        else:
+            (built.root / relative).write_bytes(data)
+    shutil.rmtree(built.root / "content/static", ignore_errors=True)  # the good archive has none
+    assert watcher.rebuild(tuple(files)).result is not None
 
 
 def test_every_error_of_a_run_is_reported_and_none_is_a_traceback(built):

@@ -44,6 +44,58 @@ def read_text(path: Path) -> str:
     return text
 
 
+# --- nesting ---------------------------------------------------------------
+
+# Lists and tables inside each other. No field of an archive needs more than a
+# few levels; far deeper values would overflow Python's recursion in the
+# parsers, the cache's pickling or the templates, so they are refused here.
+MAX_NESTING = 100
+NESTING_TOO_DEEP = (
+    f"nesting is too deep (more than {MAX_NESTING} lists or tables inside each other): "
+    "flatten the value"
+)
+_QUOTED_OR_COMMENT = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
+
+
+def _too_deep(data: Any) -> tuple[str | int, ...] | None:
+    """The key path of the first value nested deeper than MAX_NESTING, or None."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    seen: set[int] = set()  # YAML aliases can share, or even contain, a value
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if len(path) > MAX_NESTING:
+            return path
+        stack.extend((child, (*path, key)) for key, child in items)
+    return None
+
+
+def _first_line_too_deep(text: str) -> int:
+    """The 0-based line on which brackets first open deeper than MAX_NESTING.
+
+    Only locates a message after a parser gave up, so it counts brackets
+    outside quotes and comments and need not understand the rest.
+    """
+    depth = 0
+    for number, line in enumerate(text.split("\n")):
+        for char in _QUOTED_OR_COMMENT.sub("", line):
+            if char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return number
+            elif char in "]}":
+                depth -= 1
+    return 0
+
+
 # --- YAML -----------------------------------------------------------------
 
 
@@ -67,6 +119,22 @@ _PlainYamlLoader.yaml_implicit_resolvers = {
 }
 
 
+def _node_too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than MAX_NESTING, or None."""
+    stack = [(root, 0)]
+    seen: set[int] = set()  # an alias repeats a node, and may sit inside it
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, yaml.CollectionNode) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_NESTING:
+            return node
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return None
+
+
 def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping; return it with the line of each top-level key.
 
@@ -78,6 +146,9 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         node = loader.get_single_node()
         if node is None:
             return {}, {}
+        deep = _node_too_deep(node)
+        if deep is not None:
+            raise SourceError(first_line + deep.start_mark.line, NESTING_TOO_DEEP)
         if not isinstance(node, yaml.MappingNode):
             raise SourceError(
                 first_line + node.start_mark.line,
@@ -91,7 +162,11 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, far above ours
+            raise SourceError(line, NESTING_TOO_DEEP) from None
         raise SourceError(line, f"invalid YAML: {problem}; check quoting and indentation") from None
+    except RecursionError:  # PyYAML's Python parser, when libyaml is missing
+        raise SourceError(first_line + _first_line_too_deep(text), NESTING_TOO_DEEP) from None
     except yaml.YAMLError as exc:
         raise SourceError(first_line, f"invalid YAML: {exc}") from None
     finally:
@@ -115,7 +190,9 @@ def _key_parts(dotted: str) -> tuple[str, ...]:
 
 def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise SourceError(first_line + _first_line_too_deep(text), NESTING_TOO_DEEP) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_ERROR_LINE.search(message)
@@ -127,6 +204,10 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
             line = first_line
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
+    deep = _too_deep(data)
+    if deep is not None:
+        raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +251,8 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
                 lines.append(line_no)
             else:
                 table = _key_parts(name)
-            keys.setdefault(table, line_no)
+            for depth in range(1, len(table) + 1):  # `[a.b]` also locates `a`
+                keys.setdefault(table[:depth], line_no)
             continue
         key = _TOML_KEY.match(raw)
         if key:
