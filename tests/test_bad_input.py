@@ -187,6 +187,12 @@ BAD_INPUTS = [
      [("content/articles/bad.md", 4, "nesting is too deep")]),
     ("deeply-indented-yaml-front-matter", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx:\n" + "".join(" " * n + "- \n" for n in range(200)))},
      [("content/articles/bad.md", 105, "nesting is too deep")]),
+    ("wrong-shape-glossary-terms", {"content/glossary.toml": 'term = ["a", "b"]\n'},
+     [("content/glossary.toml", 1, "`term` must be written as [[term]] tables")]),
+    ("wrong-shape-timeline-events", {"content/timeline.toml": "event = [1]\n"},
+     [("content/timeline.toml", 1, "`event` must be written as [[event]] tables")]),
+    ("wrong-shape-role-title", {"content/entities/mosul.md": MOSUL.replace("links:", "roles:\n  - {title: [a, b]}\nlinks:")},
+     [("content/entities/mosul.md", 5, "a role's `title` must be text, not a list")]),
 ]
 
 BAD_URLS = [

@@ -327,6 +327,23 @@ def test_unknown_front_matter_key_is_a_warning_and_kept_in_extra(archive):
     assert loaded.articles[0].extra == {"mood": "sombre", "weather": "rain"}
 
 
+def test_unknown_keys_that_are_numbers_or_null_are_warnings_too(archive):
+    archive.write(
+        "content/articles/a.md",
+        "---\ntitle: A\ndate: 2020-01-01\nevents:\n  - {1: a, null: b, zz: c, title: E, date: 2020}\n---\n",
+    )
+
+    loaded, problems = load(archive)
+
+    assert [event.title for event in loaded.articles[0].events] == ["E"]
+    assert problems.errors == []
+    assert [(w.line, w.message.split(":")[1].strip()) for w in problems.warnings] == [
+        (4, "unknown key `1`; events know date, end, circa, title, description, entities, articles"),
+        (4, "unknown key `None`; events know date, end, circa, title, description, entities, articles"),
+        (4, "unknown key `zz`; events know date, end, circa, title, description, entities, articles"),
+    ]
+
+
 def test_missing_title_is_an_error_in_the_file(archive):
     archive.write("content/articles/a.md", "---\ndate: 2020-01-01\n---\nText.\n")
 
@@ -784,6 +801,16 @@ def test_role_ending_in_the_month_it_starts_is_valid(archive):
     assert entity.roles == (Role("Mayor", PartialDate(2016, 5, 20), PartialDate(2016, 5)),)
 
 
+@pytest.mark.parametrize(("title", "complaint"), [("[Mayor, Governor]", "must be text, not a list"), ("", "needs a `title`")])
+def test_role_title_must_be_text(archive, title, complaint):
+    archive.write("content/entities/x.md", f"---\nname: X\nkind: person\nroles:\n  - title: {title}\n    from: 2016\n---\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert complaint in error.message
+
+
 @pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])
 def test_role_may_end_in_the_last_month_a_date_can_hold(archive, start, end):
     archive.write(
@@ -901,6 +928,23 @@ def test_term_errors_carry_the_line_of_the_header_or_key(archive, table, line, c
 
     assert (error.path, error.line) == ("content/glossary.toml", line)
     assert complaint in error.message
+
+
+@pytest.mark.parametrize("file", ["glossary.toml", "timeline.toml"])
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [('["a", "b"]', "a list holding text"), ("[1]", "a list holding a number"), ('"a"', "text"), ("[[1]]", "a list holding a list")],
+)
+def test_glossary_and_timeline_entries_must_be_tables(archive, file, value, found):
+    array = "term" if file == "glossary.toml" else "event"
+    archive.write(f"content/{file}", f"# {file}\n{array} = {value}\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == (f"content/{file}", 2)
+    assert error.message == (
+        f"`{array}` must be written as [[{array}]] tables, each a `[[{array}]]` line followed by its keys, not as {found}"
+    )
 
 
 def test_invalid_glossary_toml_is_an_error_at_its_line(archive):

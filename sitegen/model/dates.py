@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sitegen.model.errors import kind_of
+
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -66,7 +68,7 @@ def parse_publication_date(value: object) -> PublicationDate:
                 f"{text!r} is not a date: write YYYY-MM-DD or a date-time with offset such as 2016-11-27T09:30:00+00:00"
             ) from None
     else:
-        raise DateError(f"expected a date such as 2016-11-27, not {type(value).__name__}")
+        raise DateError(f"expected a date such as 2016-11-27, not {kind_of(value)}")
     if moment.tzinfo is None:
         raise DateError(
             f"{moment.isoformat()!r} has a time but no UTC offset: add one (such as +00:00) or give the date alone"
@@ -129,7 +131,7 @@ def parse_partial_date(value: object) -> PartialDate:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise DateError(f"expected a date such as 2016, 2016-10 or 2016-10-17, not {type(value).__name__}")
+        raise DateError(f"expected a date such as 2016, 2016-10 or 2016-10-17, not {kind_of(value)}")
     found = _PARTIAL.match(value.strip())
     if not found:
         raise DateError(f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")

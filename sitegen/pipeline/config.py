@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
-from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.errors import ContentError, Diagnostic, kind_of
 from sitegen.pipeline.sourcefiles import (
     SourceError,
     parse_toml,
@@ -132,7 +132,7 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             errors.append(
                 where(
-                    f"`{section}.{key}` must be {_TYPE_NAMES[expected]}, not {type(value).__name__} {value!r}",
+                    f"`{section}.{key}` must be {_TYPE_NAMES[expected]}, not {kind_of(value)} {value!r}",
                     section,
                     key,
                 )

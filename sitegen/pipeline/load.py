@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
-from sitegen.model.errors import Problems
+from sitegen.model.errors import Problems, kind_of
 from sitegen.model.models import (
     ENTITY_KINDS,
     Archive,
@@ -71,7 +71,7 @@ class _Fields:
         self.problems.error(self.path, self.line_of(key) if key else self.line_of(""), self.what + message)
 
     def warn_unknown(self, known: tuple[str, ...], note: str) -> None:
-        for key in sorted(set(self.data) - set(known)):
+        for key in sorted(set(self.data) - set(known), key=str):  # YAML keys may be numbers, or null
             self.problems.warning(self.path, self.line_of(key), f"{self.what}unknown key `{key}`{note}")
 
     def text(self, key: str, *, required: bool = False, default: str = "") -> str:
@@ -81,7 +81,7 @@ class _Fields:
                 self.error(None, f"missing required `{key}`: add it to {self.container}")
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(key, f"`{key}` must be text, not {_kind(value)}")
+            self.error(key, f"`{key}` must be text, not {kind_of(value)}")
             return default
         text = str(value).strip()
         if required and not text:
@@ -91,7 +91,7 @@ class _Fields:
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            self.error(key, f"`{key}` must be true or false, not {_kind(value)}")
+            self.error(key, f"`{key}` must be true or false, not {kind_of(value)}")
             return default
         return value
 
@@ -111,10 +111,6 @@ class _Fields:
             self.error(key, f"`{key}` must be an http:// or https:// address, not {value!r}")
             return ""
         return value
-
-
-def _kind(value: object) -> str:
-    return {dict: "a table", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
 # --- discovery ---------------------------------------------------------------
@@ -307,7 +303,10 @@ def _roles(fields: _Fields, value: Any):
         return
     for item in value:
         title = item.get("title")
-        if not isinstance(title, str) or not title.strip():
+        if title is not None and not isinstance(title, str):
+            fields.error("roles", f"a role's `title` must be text, not {kind_of(title)}")
+            continue
+        if title is None or not title.strip():
             fields.error("roles", "each role needs a `title`")
             continue
         bounds = []
@@ -343,8 +342,14 @@ def _toml_tables(root: Path, path: Path, array: str, problems: Problems):
     for key in sorted(set(data) - {array}):
         problems.warning(rel, positions.line_of(key), f"unknown key `{key}`: this file holds [[{array}]] tables only")
     tables = data.get(array, [])
-    if not isinstance(tables, list):
-        problems.error(rel, positions.line_of(array, default=1), f"`{array}` must be written as [[{array}]] tables")
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        found = next((t for t in tables if not isinstance(t, dict)), None) if isinstance(tables, list) else tables
+        problems.error(
+            rel,
+            positions.line_of(array, default=1),
+            f"`{array}` must be written as [[{array}]] tables, each a `[[{array}]]` line followed by its keys, "
+            f"not as {'a list holding ' if isinstance(tables, list) else ''}{kind_of(found)}",
+        )
         return
     header_lines = positions.array_tables.get(array, [])
     for index, table in enumerate(tables):
