@@ -193,6 +193,10 @@ BAD_INPUTS = [
      [("content/timeline.toml", 1, "`event` must be written as [[event]] tables")]),
     ("wrong-shape-role-title", {"content/entities/mosul.md": MOSUL.replace("links:", "roles:\n  - {title: [a, b]}\nlinks:")},
      [("content/entities/mosul.md", 5, "a role's `title` must be text, not a list")]),
+    ("duplicate-yaml-key", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\ntitle: B\n")},
+     [("content/articles/bad.md", 4, "the key `title` is written twice in one mapping (first on line 2)")]),
+    ("duplicate-yaml-key-in-an-entity-link", {"content/entities/mosul.md": MOSUL.replace("\n---", "\n  Map: https://osm.org/other\n---")},
+     [("content/entities/mosul.md", 7, "the key `Map` is written twice in one mapping (first on line 6)")]),
 ]
 
 BAD_URLS = [

@@ -525,6 +525,32 @@ def test_invalid_toml_front_matter_is_reported_at_the_line_of_the_problem(archiv
     assert "invalid TOML" in error.message
 
 
+@pytest.mark.parametrize(
+    ("front", "line", "key", "first"),
+    [
+        ("title: A\ndate: 2020-01-01\ntitle: B\n", 4, "title", 2),
+        ("title: A\n'date': 2020-01-01\ndate: 2020-01-02\n", 4, "date", 3),
+        ("title: A\ndate: 2020-01-01\nevents:\n  - title: E\n    date: 2016\n    date: 2017\n", 7, "date", 6),
+    ],
+)
+def test_a_yaml_key_written_twice_is_an_error_at_the_second(archive, front, line, key, first):
+    archive.write("content/articles/a.md", f"---\n{front}---\nText.\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", line)
+    assert error.message == f"the key `{key}` is written twice in one mapping (first on line {first}): keep one of them"
+
+
+def test_yaml_merge_keys_may_be_overridden_beside_them(archive):
+    archive.write("content/articles/a.md", "---\nbase: &base {title: A, date: 2020-01-01}\n<<: *base\ntitle: B\n---\n")
+
+    loaded, problems = load(archive)
+
+    assert problems.errors == []
+    assert [article.title for article in loaded.articles] == ["B"]
+
+
 @pytest.mark.parametrize("fence", ["---", "+++"])
 def test_front_matter_that_is_never_closed_is_an_error(archive, fence):
     archive.write("content/articles/a.md", f"{fence}\ntitle: A\ndate: 2020-01-01\n\nText.\n")

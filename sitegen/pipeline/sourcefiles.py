@@ -104,13 +104,37 @@ def _first_line_too_deep(text: str) -> int:
 _YamlBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, first: yaml.Mark, second: yaml.Mark):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
 class _PlainYamlLoader(_YamlBase):  # type: ignore[misc,valid-type]
-    """SafeLoader that keeps dates as the strings the author wrote.
+    """SafeLoader that keeps dates as the strings the author wrote, and refuses
+    a key written twice in one mapping.
 
     PyYAML would turn `2016-11-27` into a date and `2016-11-27T10:00:00+01:00`
     into a datetime shifted to UTC; sitegen parses dates itself so that they
-    display exactly as written and errors can name the key.
+    display exactly as written and errors can name the key. PyYAML would also
+    keep the last of two equal keys without a word, so an author who adds a
+    second `title:` would silently lose the first.
     """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first_marks: dict[object, yaml.Mark] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base` may be overridden by the keys beside it
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = first_marks.setdefault(key, key_node.start_mark)
+                except TypeError:
+                    continue  # an unhashable key: the base class says so, with its line
+                if first is not key_node.start_mark:
+                    raise _DuplicateKey(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 _PlainYamlLoader.yaml_implicit_resolvers = {
@@ -158,6 +182,12 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         for key_node, _ in node.value:
             key_lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
         data = loader.construct_document(node)
+    except _DuplicateKey as exc:
+        raise SourceError(
+            first_line + exc.second.line,
+            f"the key `{exc.key}` is written twice in one mapping (first on line {first_line + exc.first.line}): "
+            "keep one of them",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
