@@ -197,6 +197,8 @@ BAD_INPUTS = [
      [("content/articles/bad.md", 4, "the key `title` is written twice in one mapping (first on line 2)")]),
     ("duplicate-yaml-key-in-an-entity-link", {"content/entities/mosul.md": MOSUL.replace("\n---", "\n  Map: https://osm.org/other\n---")},
      [("content/entities/mosul.md", 7, "the key `Map` is written twice in one mapping (first on line 6)")]),
+    ("cname-with-a-newline", {"site.toml": DEFAULT_SITE_TOML.replace("[search]", 'cname = "archive.example.org\\n"\n[search]')},
+     [("site.toml", 6, "`site.cname` 'archive.example.org\\n' must be a host name")]),
 ]
 
 BAD_URLS = [

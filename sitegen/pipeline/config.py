@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -109,6 +110,25 @@ def base_url_problem(value: str) -> str | None:
     return None
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def cname_problem(value: str) -> str | None:
+    """Why `value` cannot go in GitHub Pages' CNAME file, which holds one host name."""
+    labels = value.split(".")
+    if len(value) <= 253 and len(labels) >= 2 and all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return None
+    try:  # an address or a host with a port: suggest the host alone
+        host = urlsplit(value.strip() if "//" in value else "//" + value.strip()).hostname
+    except ValueError:
+        host = None
+    hint = f"; write {host!r}" if host and host != value and cname_problem(host) is None else ""
+    return (
+        "must be a host name such as archive.example.org (letters, digits and hyphens between dots, "
+        f"with no scheme, port, path or spaces){hint}"
+    )
+
+
 def normalise_base_url(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
@@ -176,6 +196,11 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
             errors.append(where(f"`site.base_url` {problem}", "site", "base_url"))
         else:
             site_values["base_url"] = normalise_base_url(site_values["base_url"])
+    cname = site_values.get("cname")
+    if cname:
+        problem = cname_problem(cname)
+        if problem:
+            errors.append(where(f"`site.cname` {cname!r} {problem}", "site", "cname"))
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))
