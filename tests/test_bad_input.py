@@ -3,7 +3,8 @@
 Every case starts from an archive that built cleanly, breaks one thing and runs
 `sitegen build` as an editor would. A content error must exit 1 with a
 `path:line: error:` message for the file and leave the output folder byte for
-byte as it was. Some inputs are not errors at all: a byte-order mark and
+byte as it was; `sitegen check` reports the same error, and a watcher reports
+it and keeps watching. Some inputs are not errors at all: a byte-order mark and
 Windows line endings build exactly like LF, alias collisions and symbolic links
 are warnings, and huge or pathological Markdown builds within seconds. HTML and
 script payloads in every plain-text field are escaped: parsed pages gain no
@@ -269,6 +270,24 @@ def test_bad_input_is_reported_by_the_watcher_which_keeps_watching(built, files,
             (built.root / relative).write_bytes(data)
     shutil.rmtree(built.root / "content/static", ignore_errors=True)  # the good archive has none
     assert watcher.rebuild(tuple(files)).result is not None
+
+
+@pytest.mark.parametrize(("files", "expected"), [pytest.param(f, e, id=i) for i, f, e in BAD_INPUTS])
+def test_check_reports_each_bad_input_as_the_build_does(built, files, expected):
+    for relative, text in files.items():
+        built.write(relative, text)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "check", "--root", str(built.root)],
+        cwd=built.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert_no_traceback(result)
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    for path, line, words in expected:
+        located = [e for e in errors if e.startswith(f"{path}:{line}: error: ")]
+        assert any(words in e for e in located), f"{path}:{line} does not say {words!r}:\n{result.stdout}"
 
 
 def test_every_error_of_a_run_is_reported_and_none_is_a_traceback(built):
