@@ -20,7 +20,8 @@ from sitegen.authoring.importer import (
     parse_text_article,
 )
 from sitegen.model.errors import Problems
-from sitegen.pipeline.load import load_article, load_glossary, load_timeline
+from sitegen.pipeline.load_markdown import load_article
+from sitegen.pipeline.load_toml import load_glossary, load_timeline
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

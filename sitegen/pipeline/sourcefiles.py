@@ -24,6 +24,11 @@ class SourceError(Exception):
         self.message = message
 
 
+def source_name(root: Path, path: Path) -> str:
+    """A source's path as messages show it: relative to the archive, with forward slashes."""
+    return path.relative_to(root).as_posix()
+
+
 def read_text(path: Path) -> str:
     """Decode a source file as UTF-8, dropping a BOM and normalising newlines.
 
