@@ -542,6 +542,34 @@ def test_a_yaml_key_written_twice_is_an_error_at_the_second(archive, front, line
     assert error.message == f"the key `{key}` is written twice in one mapping (first on line {first}): keep one of them"
 
 
+def nested_front_matter(fence: str, levels: int) -> str:
+    value = "[" * levels + "]" * levels
+    if fence == "---":
+        return f"---\ntitle: A\ndate: 2020-01-01\nnested: {value}\n---\n"
+    return f'+++\ntitle = "A"\ndate = 2020-01-01\nnested = {value}\n+++\n'
+
+
+@pytest.mark.parametrize("fence", ["---", "+++"])
+def test_lists_may_nest_100_levels_deep(archive, fence):
+    archive.write("content/articles/a.md", nested_front_matter(fence, 100))
+
+    loaded, problems = load(archive)
+
+    assert problems.errors == []
+    assert [article.title for article in loaded.articles] == ["A"]
+
+
+@pytest.mark.parametrize("levels", [101, 3000])
+@pytest.mark.parametrize("fence", ["---", "+++"])
+def test_lists_nested_deeper_are_an_error_at_their_line(archive, fence, levels):
+    archive.write("content/articles/a.md", nested_front_matter(fence, levels))
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert error.message.startswith("nesting is too deep (more than 100 lists or tables inside each other)")
+
+
 def test_yaml_merge_keys_may_be_overridden_beside_them(archive):
     archive.write("content/articles/a.md", "---\nbase: &base {title: A, date: 2020-01-01}\n<<: *base\ntitle: B\n---\n")
 

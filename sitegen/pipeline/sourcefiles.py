@@ -62,10 +62,9 @@ NESTING_TOO_DEEP = (
 _QUOTED_OR_COMMENT = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
 
 
-def _too_deep(data: Any) -> tuple[str | int, ...] | None:
-    """The key path of the first value nested deeper than MAX_NESTING, or None."""
+def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
+    """The key path of the first TOML value nested deeper than MAX_NESTING, or None."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    seen: set[int] = set()  # YAML aliases can share, or even contain, a value
     while stack:
         value, path = stack.pop()
         if isinstance(value, dict):
@@ -74,12 +73,9 @@ def _too_deep(data: Any) -> tuple[str | int, ...] | None:
             items = list(enumerate(value))
         else:
             continue
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
         if len(path) > MAX_NESTING:
             return path
-        stack.extend((child, (*path, key)) for key, child in items)
+        stack.extend((child, (*path, key)) for key, child in reversed(items))
     return None
 
 
@@ -239,7 +235,7 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
             line = first_line
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
-    deep = _too_deep(data)
+    deep = _toml_too_deep(data)
     if deep is not None:
         raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
     return data
