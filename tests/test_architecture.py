@@ -21,7 +21,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("model", ["errors", "characters", "dates", "slugs", "urls", "matcher", "escaping", "sourcenames", "models"]),
     (
         "pipeline",
-        ["sourcefiles", "config", "load", "timeline", "markdown", "annotate", "pages", "render", "write", "search_indexer", "search_bundle", "search"],
+        [
+            "sourcefiles", "config", "fields", "load_toml", "load_markdown", "load", "timeline", "markdown",
+            "annotate", "pages", "render", "write", "search_indexer", "search_bundle", "search", "outputs",
+        ],
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),
     ("authoring", ["scaffold", "html_text", "importer", "suggest"]),

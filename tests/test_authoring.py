@@ -23,7 +23,8 @@ from sitegen.authoring.importer import (
     parse_text_article,
 )
 from sitegen.model.errors import Problems
-from sitegen.pipeline.load import load_article, load_glossary, load_timeline
+from sitegen.pipeline.load_markdown import load_article
+from sitegen.pipeline.load_toml import load_glossary, load_timeline
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -264,6 +265,16 @@ def test_new_event_with_a_bad_date_is_a_usage_error(archive):
     assert result.returncode == 2
     assert "YYYY" in result.stderr
     assert not (archive.root / "content/timeline.toml").exists()
+
+
+@pytest.mark.parametrize(("date", "end"), [("9999-12", "9999-12"), ("2016", "9999-12"), ("0001", "0001-01")])
+def test_new_event_accepts_the_first_and_last_months_a_date_can_hold(archive, date, end):
+    result = run_sitegen("new", "event", "Far away", "--date", date, "--end", end, cwd=archive.root)
+    assert result.returncode == 0, result.stderr
+    problems = Problems()
+    [event] = load_timeline(archive.root, archive.root / "content/timeline.toml", problems)
+    assert problems.items == []
+    assert (event.date.iso, event.end.iso) == (date, end)
 
 
 def test_new_event_refuses_an_unknown_entity(archive):

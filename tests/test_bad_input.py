@@ -3,7 +3,8 @@
 Every case starts from an archive that built cleanly, breaks one thing and runs
 `sitegen build` as an editor would. A content error must exit 1 with a
 `path:line: error:` message for the file and leave the output folder byte for
-byte as it was. Some inputs are not errors at all: a byte-order mark and
+byte as it was; `sitegen check` reports the same error, and a watcher reports
+it and keeps watching. Some inputs are not errors at all: a byte-order mark and
 Windows line endings build exactly like LF, alias collisions and symbolic links
 are warnings, and huge or pathological Markdown builds within seconds. HTML and
 script payloads in every plain-text field are escaped: parsed pages gain no
@@ -29,6 +30,9 @@ from urllib.parse import quote
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
+
+from sitegen.dev.watch import Watcher
+from sitegen.engine.builder import Builder, BuildOptions
 
 # --- running the command ------------------------------------------------------------------
 
@@ -108,6 +112,8 @@ def article(front: str, body: str = "Text.\n") -> str:
     return f"---\n{front}---\n{body}"
 
 
+DEEP_ARRAY = "[" * 3000 + "]" * 3000
+
 # (id, files written over the good archive, [(path, line, words the message must hold)])
 BAD_INPUTS = [
     ("invalid-yaml", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nsummary: one: two\n")},
@@ -162,6 +168,38 @@ BAD_INPUTS = [
      [("content/timeline.toml", 7, "'no-such-article'")]),
     ("unknown-entity-in-article-event", {"content/articles/bad.md": article('title: A\ndate: 2020-01-01\nevents:\n  - {date: "2020-01", title: E, entities: [nobody]}\n')},
      [("content/articles/bad.md", 4, "'nobody'")]),
+    ("static-file-on-the-folder-of-a-page", {"content/static/tags": "x"},
+     [("content/static/tags", 1, "would replace the folder of the generated page /tags/")]),
+    ("static-folder-on-a-generated-file", {"content/static/feed.xml/x": "x"},
+     [("content/static/feed.xml/x", 1, "would replace the generated page /feed.xml with a folder")]),
+    ("static-home-page", {"content/static/index.html": "x"},
+     [("content/static/index.html", 1, "would replace the generated page /;")]),
+    ("static-article-page", {"content/static/articles/retreat/index.html": "x"},
+     [("content/static/articles/retreat/index.html", 1, "would replace the generated page /articles/retreat/")]),
+    ("deeply-nested-glossary-value", {"content/glossary.toml": GLOSSARY + "\n[[term]]\nterm = 'Deep'\ndefinition = 'd'\nx = " + DEEP_ARRAY},
+     [("content/glossary.toml", 9, "nesting is too deep")]),
+    ("deeply-nested-timeline-value", {"content/timeline.toml": TIMELINE + "x = " + "{a = " * 3000 + "1" + "}" * 3000},
+     [("content/timeline.toml", 6, "nesting is too deep")]),
+    ("deeply-nested-site-toml", {"site.toml": DEFAULT_SITE_TOML + "x = " + DEEP_ARRAY},
+     [("site.toml", 8, "nesting is too deep")]),
+    ("deeply-nested-toml-front-matter", {"content/articles/bad.md": f'+++\ntitle = "A"\ndate = 2020-01-01\nx = {DEEP_ARRAY}\n+++\n'},
+     [("content/articles/bad.md", 4, "nesting is too deep")]),
+    ("deeply-nested-yaml-front-matter", {"content/articles/bad.md": article(f"title: A\ndate: 2020-01-01\nx: {DEEP_ARRAY}\n")},
+     [("content/articles/bad.md", 4, "nesting is too deep")]),
+    ("deeply-indented-yaml-front-matter", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx:\n" + "".join(" " * n + "- \n" for n in range(200)))},
+     [("content/articles/bad.md", 105, "nesting is too deep")]),
+    ("wrong-shape-glossary-terms", {"content/glossary.toml": 'term = ["a", "b"]\n'},
+     [("content/glossary.toml", 1, "`term` must be written as [[term]] tables")]),
+    ("wrong-shape-timeline-events", {"content/timeline.toml": "event = [1]\n"},
+     [("content/timeline.toml", 1, "`event` must be written as [[event]] tables")]),
+    ("wrong-shape-role-title", {"content/entities/mosul.md": MOSUL.replace("links:", "roles:\n  - {title: [a, b]}\nlinks:")},
+     [("content/entities/mosul.md", 5, "a role's `title` must be text, not a list")]),
+    ("duplicate-yaml-key", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\ntitle: B\n")},
+     [("content/articles/bad.md", 4, "the key `title` is written twice in one mapping (first on line 2)")]),
+    ("duplicate-yaml-key-in-an-entity-link", {"content/entities/mosul.md": MOSUL.replace("\n---", "\n  Map: https://osm.org/other\n---")},
+     [("content/entities/mosul.md", 7, "the key `Map` is written twice in one mapping (first on line 6)")]),
+    ("cname-with-a-newline", {"site.toml": DEFAULT_SITE_TOML.replace("[search]", 'cname = "archive.example.org\\n"\n[search]')},
+     [("site.toml", 6, "`site.cname` 'archive.example.org\\n' must be a host name")]),
 ]
 
 BAD_URLS = [
@@ -208,6 +246,48 @@ def test_bad_input_is_a_located_error_and_keeps_the_previous_site(built, files, 
     assert "the previous output is unchanged" in result.stderr
     assert built.output_files() == before
     assert not [p.name for p in built.root.iterdir() if p.name.startswith("._site")], "staging folder left behind"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [pytest.param(f, e, id=i) for i, f, e in BAD_INPUTS if i.startswith(("deeply-nested", "static-", "wrong-shape"))],
+)
+def test_bad_input_is_reported_by_the_watcher_which_keeps_watching(built, files, expected):
+    watcher = Watcher(Builder(BuildOptions(root=built.root)), lambda event: None)
+    assert watcher.rebuild().result is not None
+    good = {relative: (built.root / relative).read_bytes() if (built.root / relative).exists() else None for relative in files}
+    for relative, text in files.items():
+        built.write(relative, text)
+
+    event = watcher.rebuild(tuple(files))
+
+    assert event.result is None
+    assert {(e.path, e.line) for e in event.errors} >= {(path, line) for path, line, _ in expected}
+    for relative, data in good.items():  # the fixing save
+        if data is None:
+            (built.root / relative).unlink()
+        else:
+            (built.root / relative).write_bytes(data)
+    shutil.rmtree(built.root / "content/static", ignore_errors=True)  # the good archive has none
+    assert watcher.rebuild(tuple(files)).result is not None
+
+
+@pytest.mark.parametrize(("files", "expected"), [pytest.param(f, e, id=i) for i, f, e in BAD_INPUTS])
+def test_check_reports_each_bad_input_as_the_build_does(built, files, expected):
+    for relative, text in files.items():
+        built.write(relative, text)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "check", "--root", str(built.root)],
+        cwd=built.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert_no_traceback(result)
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    for path, line, words in expected:
+        located = [e for e in errors if e.startswith(f"{path}:{line}: error: ")]
+        assert any(words in e for e in located), f"{path}:{line} does not say {words!r}:\n{result.stdout}"
 
 
 def test_every_error_of_a_run_is_reported_and_none_is_a_traceback(built):
@@ -262,6 +342,22 @@ def test_bom_and_crlf_build_exactly_like_lf(tmp_path, encode):
     body = variant.html("articles/retreat/index.html").select_one(".article-body")
     assert [a["data-entity"] for a in body.select("a.mention")] == ["mosul"]
     assert [a["data-term"] for a in body.select("a.term")] == ["peshmerga"]
+
+
+def test_dates_at_both_ends_of_the_calendar_build(built):
+    """Years 1 and 9999, to the month and to the minute, with offsets that take
+    the moment past either end of the calendar in UTC."""
+    built.write("content/articles/last.md", article("title: Last\ndate: 9999-12-31T23:59:59-12:00\nentities: [mosul]\n"))
+    built.write("content/articles/first.md", article("title: First\ndate: 0001-01-01T00:00:00+14:00\nupdated: 9999-12-31\n"))
+    built.write("content/entities/mosul.md", MOSUL.replace("links:", 'roles:\n  - {title: City, from: "0001", to: "9999-12"}\nlinks:'))
+    built.write("content/timeline.toml", TIMELINE + '\n[[event]]\ndate = "0001"\nend = "9999-12"\ntitle = "Ever"\n')
+
+    result, _ = sitegen_build(built.root)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    timeline = built.html("timeline/index.html")
+    assert "Ever" in [h.get_text(strip=True) for h in timeline.select(".event-title")]
+    assert built.html("articles/last/index.html").find("h1").get_text() == "Last"
 
 
 def test_alias_collision_is_a_warning_and_the_site_is_built(built):

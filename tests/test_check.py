@@ -38,6 +38,16 @@ def test_a_clean_archive_passes_and_writes_nothing(archive):
     assert not archive.out.exists()
 
 
+def test_an_output_folder_sitegen_did_not_write_does_not_matter(archive):
+    """Check writes nothing, so what the output folder holds is none of its business."""
+    archive.article("one", title="One")
+    archive.write("_site/notes.txt", "my own file")
+    result = run_check(archive)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "Check passed: 0 errors, 0 warnings"
+    assert sorted(p.name for p in archive.out.iterdir()) == ["notes.txt"]
+
+
 def test_a_content_error_fails_with_its_location(archive):
     archive.write("content/articles/bad.md", "---\ntitle: Bad\ndate: 2020-13-01\n---\nBody\n")
     result = run_check(archive)

@@ -121,6 +121,35 @@ def test_base_url_must_be_an_absolute_http_address(base_url):
     assert problem.line == 3
 
 
+@pytest.mark.parametrize(
+    ("cname", "hint"),
+    [
+        ("archive.example.org\\n", "; write 'archive.example.org'"),
+        ("archive example.org", ""),
+        ("https://archive.example.org/", "; write 'archive.example.org'"),
+        ("archive.example.org:8080", "; write 'archive.example.org'"),
+        ("archive.example.org/old", "; write 'archive.example.org'"),
+        ("localhost", ""),
+        ("-archive.example.org", ""),
+        ("archive..example.org", ""),
+    ],
+)
+def test_cname_must_be_a_host_name(cname, hint):
+    problem = only_problem(MINIMAL + f'cname = "{cname}"\n')
+
+    assert problem.line == 4
+    written = cname.replace("\\n", "\n")
+    assert problem.message == (
+        f"`site.cname` {written!r} must be a host name such as archive.example.org (letters, digits and hyphens "
+        f"between dots, with no scheme, port, path or spaces){hint}"
+    )
+
+
+@pytest.mark.parametrize("cname", ["archive.example.org", "EXAMPLE.ORG", "xn--bcher-kva.example", "a-b.c-d.example"])
+def test_cname_host_names_are_accepted(cname):
+    assert parse_settings(MINIMAL + f'cname = "{cname}"\n').site.cname == cname
+
+
 def test_settings_are_frozen():
     settings = parse_settings(MINIMAL)
 

@@ -327,6 +327,23 @@ def test_unknown_front_matter_key_is_a_warning_and_kept_in_extra(archive):
     assert loaded.articles[0].extra == {"mood": "sombre", "weather": "rain"}
 
 
+def test_unknown_keys_that_are_numbers_or_null_are_warnings_too(archive):
+    archive.write(
+        "content/articles/a.md",
+        "---\ntitle: A\ndate: 2020-01-01\nevents:\n  - {1: a, null: b, zz: c, title: E, date: 2020}\n---\n",
+    )
+
+    loaded, problems = load(archive)
+
+    assert [event.title for event in loaded.articles[0].events] == ["E"]
+    assert problems.errors == []
+    assert [(w.line, w.message.split(":")[1].strip()) for w in problems.warnings] == [
+        (4, "unknown key `1`; events know date, end, circa, title, description, entities, articles"),
+        (4, "unknown key `None`; events know date, end, circa, title, description, entities, articles"),
+        (4, "unknown key `zz`; events know date, end, circa, title, description, entities, articles"),
+    ]
+
+
 def test_missing_title_is_an_error_in_the_file(archive):
     archive.write("content/articles/a.md", "---\ndate: 2020-01-01\n---\nText.\n")
 
@@ -506,6 +523,60 @@ def test_invalid_toml_front_matter_is_reported_at_the_line_of_the_problem(archiv
 
     assert (error.path, error.line) == ("content/articles/a.md", 4)
     assert "invalid TOML" in error.message
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "key", "first"),
+    [
+        ("title: A\ndate: 2020-01-01\ntitle: B\n", 4, "title", 2),
+        ("title: A\n'date': 2020-01-01\ndate: 2020-01-02\n", 4, "date", 3),
+        ("title: A\ndate: 2020-01-01\nevents:\n  - title: E\n    date: 2016\n    date: 2017\n", 7, "date", 6),
+    ],
+)
+def test_a_yaml_key_written_twice_is_an_error_at_the_second(archive, front, line, key, first):
+    archive.write("content/articles/a.md", f"---\n{front}---\nText.\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", line)
+    assert error.message == f"the key `{key}` is written twice in one mapping (first on line {first}): keep one of them"
+
+
+def nested_front_matter(fence: str, levels: int) -> str:
+    value = "[" * levels + "]" * levels
+    if fence == "---":
+        return f"---\ntitle: A\ndate: 2020-01-01\nnested: {value}\n---\n"
+    return f'+++\ntitle = "A"\ndate = 2020-01-01\nnested = {value}\n+++\n'
+
+
+@pytest.mark.parametrize("fence", ["---", "+++"])
+def test_lists_may_nest_100_levels_deep(archive, fence):
+    archive.write("content/articles/a.md", nested_front_matter(fence, 100))
+
+    loaded, problems = load(archive)
+
+    assert problems.errors == []
+    assert [article.title for article in loaded.articles] == ["A"]
+
+
+@pytest.mark.parametrize("levels", [101, 3000])
+@pytest.mark.parametrize("fence", ["---", "+++"])
+def test_lists_nested_deeper_are_an_error_at_their_line(archive, fence, levels):
+    archive.write("content/articles/a.md", nested_front_matter(fence, levels))
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert error.message.startswith("nesting is too deep (more than 100 lists or tables inside each other)")
+
+
+def test_yaml_merge_keys_may_be_overridden_beside_them(archive):
+    archive.write("content/articles/a.md", "---\nbase: &base {title: A, date: 2020-01-01}\n<<: *base\ntitle: B\n---\n")
+
+    loaded, problems = load(archive)
+
+    assert problems.errors == []
+    assert [article.title for article in loaded.articles] == ["B"]
 
 
 @pytest.mark.parametrize("fence", ["---", "+++"])
@@ -784,6 +855,28 @@ def test_role_ending_in_the_month_it_starts_is_valid(archive):
     assert entity.roles == (Role("Mayor", PartialDate(2016, 5, 20), PartialDate(2016, 5)),)
 
 
+@pytest.mark.parametrize(("title", "complaint"), [("[Mayor, Governor]", "must be text, not a list"), ("", "needs a `title`")])
+def test_role_title_must_be_text(archive, title, complaint):
+    archive.write("content/entities/x.md", f"---\nname: X\nkind: person\nroles:\n  - title: {title}\n    from: 2016\n---\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert complaint in error.message
+
+
+@pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])
+def test_role_may_end_in_the_last_month_a_date_can_hold(archive, start, end):
+    archive.write(
+        "content/entities/x.md",
+        f'---\nname: X\nkind: person\nroles:\n  - title: Mayor\n    from: "{start}"\n    to: "{end}"\n---\n',
+    )
+
+    [entity] = load_cleanly(archive).entities
+
+    assert [(role.start.iso, role.end.iso) for role in entity.roles] == [(start, end)]
+
+
 @pytest.mark.parametrize("bad", ["2016-13", "2016-02-30", "May 2016"])
 def test_role_date_must_be_a_partial_date(archive, bad):
     archive.write(
@@ -891,6 +984,23 @@ def test_term_errors_carry_the_line_of_the_header_or_key(archive, table, line, c
     assert complaint in error.message
 
 
+@pytest.mark.parametrize("file", ["glossary.toml", "timeline.toml"])
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [('["a", "b"]', "a list holding text"), ("[1]", "a list holding a number"), ('"a"', "text"), ("[[1]]", "a list holding a list")],
+)
+def test_glossary_and_timeline_entries_must_be_tables(archive, file, value, found):
+    array = "term" if file == "glossary.toml" else "event"
+    archive.write(f"content/{file}", f"# {file}\n{array} = {value}\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == (f"content/{file}", 2)
+    assert error.message == (
+        f"`{array}` must be written as [[{array}]] tables, each a `[[{array}]]` line followed by its keys, not as {found}"
+    )
+
+
 def test_invalid_glossary_toml_is_an_error_at_its_line(archive):
     archive.write("content/glossary.toml", '[[term]]\nterm = "Daesh"\ndefinition = \n')
 
@@ -975,6 +1085,18 @@ def test_timeline_end_in_the_same_period_as_date_is_valid(archive):
     archive.write("content/timeline.toml", '[[event]]\ndate = "2016-10-17"\nend = "2016-10"\ntitle = "E"\n')
 
     assert load_cleanly(archive).events[0].end == PartialDate(2016, 10)
+
+
+@pytest.mark.parametrize(
+    ("date", "end"),
+    [("2016", "9999-12"), ("2016", "9999"), ("9999-12", "9999-12-31"), ("0001", "0001-01"), ("0001-01-01", "0001-01")],
+)
+def test_timeline_dates_may_be_any_year_from_1_to_9999(archive, date, end):
+    archive.write("content/timeline.toml", f'[[event]]\ndate = "{date}"\nend = "{end}"\ntitle = "E"\n')
+
+    [event] = load_cleanly(archive).events
+
+    assert (event.date.iso, event.end.iso) == (date, end)
 
 
 def test_timeline_entities_and_articles_must_exist(archive):

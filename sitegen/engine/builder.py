@@ -39,6 +39,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
+from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.pages import Page, SiteView, plan_pages, site_view
 from sitegen.pipeline.render import (
     SITE_TEMPLATES_DIR,
@@ -60,7 +61,6 @@ from sitegen.pipeline.write import (
     check_output_folder,
     content_digest,
     replace_search_index,
-    safe_relative_path,
     sync_output,
 )
 
@@ -250,7 +250,6 @@ class Builder:
         with self._stage("config"):
             settings = resolve_settings(self.options)
             output = (self.root / settings.build.output).resolve()
-            check_output_folder(self.root, output)
 
         problems = Problems()
         with self._stage("load"):
@@ -276,32 +275,9 @@ class Builder:
         problems.raise_if_errors()
         with self._stage("pages"):
             pages = plan_pages(archive, annotations, settings, problems)
-            copies = self._claim_outputs(pages, archive, problems)
+            copies = claim_outputs((page.path for page in pages), _theme_assets(), archive.static_files, self.root, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
-
-    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
-        """Every output path is claimed before anything is written, so that a static
-        file can never silently replace a generated page (or the reverse)."""
-        claims: dict[str, str] = {}
-        for page in pages:
-            claims[_page_file(page)] = f"the {page.template or page.path} page"
-        copies: list[tuple[str, Path]] = list(_theme_assets())
-        for target, _ in copies:
-            claims.setdefault(target, "the theme")
-        for static in archive.static_files:
-            owner = claims.get(static.target)
-            if owner is not None or static.target.split("/")[0] == BUNDLE_DIR:
-                problems.error(static.source, None, f"would overwrite {owner or 'the search index'} at {static.target}: rename or move the file")
-                continue
-            try:
-                safe_relative_path(static.target)
-            except ValueError:
-                problems.error(static.source, None, "this file name cannot be published safely: rename it")
-                continue
-            claims[static.target] = static.source
-            copies.append((static.target, self.root / static.source))
-        return copies
 
     def _environment(self):
         digest = self.templates  # read by the plan just made
@@ -331,6 +307,9 @@ class Builder:
             )
         finally:
             self.unchanged_is_enough = False
+        # Only a build that writes cares what the output folder holds: the
+        # plan alone (`sitegen check`) never touches it.
+        check_output_folder(self.root, plan.output)
         env = self._environment()
         if incremental:
             with self._stage("render and write"):

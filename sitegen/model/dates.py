@@ -8,9 +8,12 @@ displayed as written, whatever the machine's TZ.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+from sitegen.model.errors import kind_of
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -65,7 +68,7 @@ def parse_publication_date(value: object) -> PublicationDate:
                 f"{text!r} is not a date: write YYYY-MM-DD or a date-time with offset such as 2016-11-27T09:30:00+00:00"
             ) from None
     else:
-        raise DateError(f"expected a date such as 2016-11-27, not {type(value).__name__}")
+        raise DateError(f"expected a date such as 2016-11-27, not {kind_of(value)}")
     if moment.tzinfo is None:
         raise DateError(
             f"{moment.isoformat()!r} has a time but no UTC offset: add one (such as +00:00) or give the date alone"
@@ -115,8 +118,9 @@ class PartialDate:
             return dt.date(self.year, self.month or 1, self.day)
         if self.month is None:
             return dt.date(self.year, 12, 31)
-        next_month = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
-        return next_month - dt.timedelta(days=1)
+        # From the calendar, not "the first of next month minus a day", which
+        # has no next month in December 9999, the last month `date` can hold.
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
 
 def parse_partial_date(value: object) -> PartialDate:
@@ -127,7 +131,7 @@ def parse_partial_date(value: object) -> PartialDate:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise DateError(f"expected a date such as 2016, 2016-10 or 2016-10-17, not {type(value).__name__}")
+        raise DateError(f"expected a date such as 2016, 2016-10 or 2016-10-17, not {kind_of(value)}")
     found = _PARTIAL.match(value.strip())
     if not found:
         raise DateError(f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")

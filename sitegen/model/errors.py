@@ -7,6 +7,7 @@ them at once as `path:line: message` without a traceback.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -66,6 +67,28 @@ class ContentError(Exception):
         self.errors = list(errors)
         self.warnings = list(warnings or [])
         super().__init__("\n".join(str(d) for d in self.errors))
+
+
+def kind_of(value: object) -> str:
+    """How a message names the kind of a value read from YAML or TOML."""
+    if value is None:
+        return "nothing"
+    for kind, name in KIND_NAMES:
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+KIND_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "true/false"),  # before int: a bool is an int to Python
+    (str, "text"),
+    ((int, float), "a number"),
+    (dict, "a table"),
+    ((list, tuple), "a list"),
+    (datetime.datetime, "a date-time"),
+    (datetime.date, "a date"),
+    (datetime.time, "a time of day"),
+)
 
 
 class UsageError(Exception):

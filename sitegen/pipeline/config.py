@@ -19,7 +19,7 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from sitegen.model.characters import describe, first_disallowed
-from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.errors import ContentError, Diagnostic, kind_of
 from sitegen.pipeline.sourcefiles import (
     SourceError,
     parse_toml,
@@ -126,6 +126,23 @@ _LANGUAGE_TAG_MAX = 35
 
 def is_language_tag(value: str) -> bool:
     return len(value) <= _LANGUAGE_TAG_MAX and _LANGUAGE_TAG.fullmatch(value) is not None
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def cname_problem(value: str) -> str | None:
+    """Why `value` cannot go in GitHub Pages' CNAME file, which holds one host name."""
+    labels = value.split(".")
+    if len(value) <= 253 and len(labels) >= 2 and all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return None
+    try:  # an address or a host with a port: suggest the host alone
+        host = urlsplit(value.strip() if "//" in value else "//" + value.strip()).hostname
+    except ValueError:
+        host = None
+    hint = f"; write {host!r}" if host and host != value and cname_problem(host) is None else ""
+    return (
+        "must be a host name such as archive.example.org (letters, digits and hyphens between dots, "
+        f"with no scheme, port, path or spaces){hint}"
+    )
 
 
 def normalise_base_url(value: str) -> str:
@@ -151,7 +168,7 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             errors.append(
                 where(
-                    f"`{section}.{key}` must be {_TYPE_NAMES[expected]}, not {type(value).__name__} {value!r}",
+                    f"`{section}.{key}` must be {_TYPE_NAMES[expected]}, not {kind_of(value)} {value!r}",
                     section,
                     key,
                 )
@@ -205,6 +222,11 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
     timeout = built.get("search", {}).get("timeout")
     if timeout is not None and timeout < 1:
         errors.append(where(f"`search.timeout` must be a number of seconds, 1 or more, not {timeout}", "search", "timeout"))
+    cname = site_values.get("cname")
+    if cname:
+        problem = cname_problem(cname)
+        if problem:
+            errors.append(where(f"`site.cname` {cname!r} {problem}", "site", "cname"))
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))

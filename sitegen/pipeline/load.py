@@ -1,132 +1,28 @@
 """Source files -> validated content models.
 
-`load_archive` reads `content/` and returns an `Archive` plus every problem
-found; it never stops at the first one. Nothing here renders anything.
+`load_archive` walks `content/`, has each file read (articles and entities by
+`load_markdown`, the glossary and timeline by `load_toml`) and checks what the
+archive as a whole must satisfy: unique slugs and term ids, and references
+that resolve. It returns an `Archive` plus every problem found; it never
+stops at the first one. Nothing here renders anything.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
-from urllib.parse import urlsplit
 
-from sitegen.model.characters import describe, first_disallowed
-from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
 from sitegen.model.errors import Problems
-from sitegen.model.models import (
-    ENTITY_KINDS,
-    Archive,
-    Article,
-    Entity,
-    Event,
-    Role,
-    SourcePos,
-    StaticFile,
-    Term,
-)
-from sitegen.model.slugs import (
-    SLUG_PATTERN,
-    article_slug_from_stem,
-    is_valid_slug,
-    slugify,
-)
+from sitegen.model.models import Archive, Article, SourcePos, StaticFile, Term
 from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.sourcefiles import (
-    SourceError,
-    parse_toml,
-    read_text,
-    split_front_matter,
-    toml_positions,
-)
+from sitegen.pipeline.load_markdown import load_entity, read_article
+from sitegen.pipeline.load_toml import load_glossary, load_timeline
+from sitegen.pipeline.sourcefiles import source_name
 
 CONTENT_DIR = "content"
-ARTICLE_FIELDS = (
-    "title", "date", "slug", "source", "url", "authors", "summary", "tags",
-    "entities", "events", "updated", "draft",
-)  # fmt: skip
-ENTITY_FIELDS = ("name", "kind", "aliases", "summary", "links", "roles")
-TERM_FIELDS = ("term", "id", "aliases", "definition", "see", "case_sensitive")
-EVENT_FIELDS = ("date", "end", "circa", "title", "description", "entities", "articles")
-
-
-def is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-@dataclass(slots=True)
-class _Fields:
-    """Typed access to one mapping of source values, reporting problems at their lines."""
-
-    data: dict[str, Any]
-    path: str
-    line_of: Callable[[str], int | None]
-    problems: Problems
-    what: str = ""  # prefix for messages, such as "event 'Mosul falls': "
-    container: str = "the front matter"  # where a missing key should be added
-
-    def error(self, key: str | None, message: str) -> None:
-        self.problems.error(self.path, self.line_of(key) if key else self.line_of(""), self.what + message)
-
-    def warn_unknown(self, known: tuple[str, ...], note: str) -> None:
-        for key in sorted(set(self.data) - set(known)):
-            self.problems.warning(self.path, self.line_of(key), f"{self.what}unknown key `{key}`{note}")
-
-    def text(self, key: str, *, required: bool = False, default: str = "") -> str:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.error(None, f"missing required `{key}`: add it to {self.container}")
-            return default
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error(key, f"`{key}` must be text, not {_kind(value)}")
-            return default
-        text = str(value).strip()
-        if required and not text:
-            self.error(key, f"`{key}` must not be empty")
-        return text if self.allowed(key, text) else default
-
-    def allowed(self, key: str, text: str) -> bool:
-        """Whether `text` holds only characters pages and feeds can carry; reports the first other one."""
-        char = first_disallowed(text)
-        if char is not None:
-            self.error(key, f"`{key}` contains {describe(char)}, which no page or feed can hold: remove it")
-        return char is None
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            self.error(key, f"`{key}` must be true or false, not {_kind(value)}")
-            return default
-        return value
-
-    def text_list(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
-            self.error(key, f"`{key}` must be a list of text values, such as [\"one\", \"two\"]")
-            return ()
-        texts = [str(v).strip() for v in value]
-        if not all(self.allowed(key, text) for text in texts):
-            return ()
-        return tuple(dict.fromkeys(text for text in texts if text))
-
-    def web_url(self, key: str, value: str) -> str:
-        if value and not is_web_url(value):
-            self.error(key, f"`{key}` must be an http:// or https:// address, not {value!r}")
-            return ""
-        return value
-
-
-def _kind(value: object) -> str:
-    return {dict: "a table", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
 # --- discovery ---------------------------------------------------------------
@@ -141,7 +37,7 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
     """
     found: list[Path] = []
     if folder.is_symlink():
-        problems.warning(_rel(root, folder), None, "symbolic link to a folder not followed: copy the files instead")
+        problems.warning(source_name(root, folder), None, "symbolic link to a folder not followed: copy the files instead")
         return found
     if not folder.is_dir():
         return found
@@ -149,7 +45,7 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
         here = Path(dirpath)
         for name in list(dirnames):
             if (here / name).is_symlink():
-                problems.warning(_rel(root, here / name), None, "symbolic link to a folder not followed: copy the files instead")
+                problems.warning(source_name(root, here / name), None, "symbolic link to a folder not followed: copy the files instead")
                 dirnames.remove(name)
             elif is_ignored_name(name):
                 dirnames.remove(name)
@@ -159,7 +55,7 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             if is_ignored_name(name):  # hidden, or an editor's temporary: see sourcenames
                 continue
             if path.is_symlink():
-                problems.warning(_rel(root, path), None, "symbolic link not followed: copy the file instead")
+                problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
                 continue
             found.append(path)
     return found
@@ -168,278 +64,9 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
 def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
     """Whether `path` is a file to read; a symlink is reported and not followed."""
     if path.is_symlink():
-        problems.warning(_rel(root, path), None, "symbolic link not followed: copy the file instead")
+        problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
         return False
     return path.is_file()
-
-
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
-
-
-# --- articles ----------------------------------------------------------------
-
-
-def load_article(root: Path, path: Path, problems: Problems) -> Article | None:
-    return _read_article(root, path, problems)[0]
-
-
-def _read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | None, dict[str, int]]:
-    """The article (None if it has errors) and the line of each front-matter key."""
-    rel = _rel(root, path)
-    try:
-        matter = split_front_matter(read_text(path))
-    except SourceError as exc:
-        problems.error(rel, exc.line, exc.message)
-        return None, {}
-    fields = _Fields(matter.data, rel, lambda key: matter.key_lines.get(key, matter.line), problems)
-    fields.warn_unknown(ARTICLE_FIELDS, " (kept for templates as `article.extra`)")
-    title = fields.text("title", required=True)
-    date = None
-    if "date" not in matter.data:
-        fields.error(None, "missing required `date`: add `date: YYYY-MM-DD`")
-    else:
-        try:
-            date = parse_publication_date(matter.data["date"])
-        except DateError as exc:
-            fields.error("date", f"`date`: {exc}")
-    updated = None
-    if matter.data.get("updated") is not None:
-        try:
-            updated = parse_publication_date(matter.data["updated"])
-        except DateError as exc:
-            fields.error("updated", f"`updated`: {exc}")
-    slug = fields.text("slug")
-    if slug:
-        if not is_valid_slug(slug):
-            fields.error("slug", f"`slug` {slug!r} may use only a-z, 0-9 and single hyphens; try {slugify(slug)!r}")
-            slug = ""
-    else:
-        slug = article_slug_from_stem(path.stem)
-        if not slug:
-            problems.error(rel, 1, "the file name gives an empty slug: rename the file or set `slug:`")
-    events = tuple(_article_events(fields, matter.data.get("events"), slug))
-    article = Article(
-        slug=slug,
-        title=title,
-        date=date,  # type: ignore[arg-type]  # None only when an error was recorded
-        body=matter.body,
-        body_line=matter.body_line,
-        pos=SourcePos(rel, 1),
-        updated=updated,
-        source=fields.text("source"),
-        url=fields.web_url("url", fields.text("url")),
-        authors=fields.text_list("authors"),
-        summary=fields.text("summary"),
-        tags=fields.text_list("tags"),
-        entity_ids=fields.text_list("entities"),
-        events=events,
-        draft=fields.flag("draft"),
-        extra={k: v for k, v in sorted(matter.data.items()) if k not in ARTICLE_FIELDS},
-    )
-    if not title or date is None or not slug:
-        return None, matter.key_lines
-    return article, matter.key_lines
-
-
-def _article_events(fields: _Fields, value: Any, slug: str):
-    if value is None:
-        return
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        fields.error("events", "`events` must be a list of tables with `date`, `title` and `description`")
-        return
-    for item in value:
-        event = _event(item, fields.path, lambda _key: fields.line_of("events"), fields.problems)
-        if event is not None:
-            yield Event(
-                date=event.date,
-                title=event.title,
-                description=event.description,
-                end=event.end,
-                circa=event.circa,
-                entity_ids=event.entity_ids,
-                article_slugs=tuple(dict.fromkeys((slug, *event.article_slugs))),
-                pos=event.pos,
-            )
-
-
-# --- entities ----------------------------------------------------------------
-
-
-def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
-    rel = _rel(root, path)
-    entity_id = path.stem
-    if not SLUG_PATTERN.match(entity_id):
-        problems.error(rel, None, f"entity file name {path.name!r} must be `<id>.md` with an id of a-z, 0-9 and hyphens; try {slugify(entity_id)}.md")
-        return None
-    try:
-        matter = split_front_matter(read_text(path))
-    except SourceError as exc:
-        problems.error(rel, exc.line, exc.message.replace("`title:` and `date:`", "`name:` and `kind:`"))
-        return None
-    fields = _Fields(matter.data, rel, lambda key: matter.key_lines.get(key, matter.line), problems)
-    fields.warn_unknown(ENTITY_FIELDS, "; entities know " + ", ".join(ENTITY_FIELDS))
-    name = fields.text("name", required=True)
-    kind = fields.text("kind", required=True)
-    if kind and kind not in ENTITY_KINDS:
-        fields.error("kind", f"`kind` {kind!r} must be one of {', '.join(ENTITY_KINDS)}")
-        kind = ""
-    links: list[tuple[str, str]] = []
-    raw_links = matter.data.get("links")
-    if raw_links is not None:
-        if not isinstance(raw_links, dict):
-            fields.error("links", "`links` must be a table of label: URL pairs")
-        else:
-            for label, url in raw_links.items():
-                if not isinstance(url, str) or not is_web_url(url.strip()):
-                    fields.error("links", f"link {label!r} must be an http:// or https:// address, not {url!r}")
-                else:
-                    links.append((str(label), url.strip()))
-    roles = tuple(_roles(fields, matter.data.get("roles")))
-    if not name or not kind:
-        return None
-    return Entity(
-        id=entity_id,
-        name=name,
-        kind=kind,
-        pos=SourcePos(rel, 1),
-        aliases=tuple(a for a in fields.text_list("aliases") if a != name),
-        summary=fields.text("summary"),
-        links=tuple(links),
-        roles=roles,
-        body=matter.body,
-        body_line=matter.body_line,
-    )
-
-
-def _roles(fields: _Fields, value: Any):
-    if value is None:
-        return
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        fields.error("roles", "`roles` must be a list of tables with `title`, `from` and `to`")
-        return
-    for item in value:
-        title = item.get("title")
-        if not isinstance(title, str) or not title.strip():
-            fields.error("roles", "each role needs a `title`")
-            continue
-        bounds = []
-        for key in ("from", "to"):
-            raw = item.get(key)
-            if raw is None or raw == "":
-                bounds.append(None)
-                continue
-            try:
-                bounds.append(parse_partial_date(raw))
-            except DateError as exc:
-                fields.error("roles", f"role {title!r} `{key}`: {exc}")
-                bounds.append(None)
-        start, end = bounds
-        if start and end and end.last_day() < start.first_day():
-            fields.error("roles", f"role {title!r} ends ({end.iso}) before it starts ({start.iso})")
-        yield Role(title.strip(), start, end)
-
-
-# --- glossary and timeline -----------------------------------------------------
-
-
-def _toml_tables(root: Path, path: Path, array: str, problems: Problems):
-    """Yield (index, table, line) for each `[[array]]` table of a TOML file."""
-    rel = _rel(root, path)
-    try:
-        text = read_text(path)
-        data = parse_toml(text)
-    except SourceError as exc:
-        problems.error(rel, exc.line, exc.message)
-        return
-    positions = toml_positions(text)
-    for key in sorted(set(data) - {array}):
-        problems.warning(rel, positions.line_of(key), f"unknown key `{key}`: this file holds [[{array}]] tables only")
-    tables = data.get(array, [])
-    if not isinstance(tables, list):
-        problems.error(rel, positions.line_of(array, default=1), f"`{array}` must be written as [[{array}]] tables")
-        return
-    header_lines = positions.array_tables.get(array, [])
-    for index, table in enumerate(tables):
-        line = header_lines[index] if index < len(header_lines) else None
-        yield index, table, positions, line
-
-
-def load_glossary(root: Path, path: Path, problems: Problems) -> list[Term]:
-    rel = _rel(root, path)
-    terms: list[Term] = []
-    for index, table, positions, line in _toml_tables(root, path, "term", problems):
-        fields = _Fields(table, rel, lambda key, i=index, ln=line: positions.line_of("term", i, key, default=ln) if key else ln, problems, container="this [[term]] table")
-        name = fields.text("term", required=True)
-        fields.what = f"term {name!r}: " if name else ""
-        fields.warn_unknown(TERM_FIELDS, "; terms know " + ", ".join(TERM_FIELDS))
-        definition = fields.text("definition", required=True)
-        term_id = fields.text("id") or slugify(name)
-        if name and not term_id:
-            fields.error("term", "the name gives an empty id: add an `id` of a-z, 0-9 and hyphens")
-            continue
-        if term_id and not is_valid_slug(term_id):
-            fields.error("id", f"`id` {term_id!r} may use only a-z, 0-9 and single hyphens")
-            continue
-        if not name or not definition or not term_id:
-            continue
-        terms.append(
-            Term(
-                id=term_id,
-                term=name,
-                definition=definition,
-                pos=SourcePos(rel, line),
-                aliases=tuple(a for a in fields.text_list("aliases") if a != name),
-                see=fields.text_list("see"),
-                case_sensitive=fields.flag("case_sensitive", True),
-            )
-        )
-    return terms
-
-
-def load_timeline(root: Path, path: Path, problems: Problems) -> list[Event]:
-    rel = _rel(root, path)
-    events: list[Event] = []
-    for index, table, positions, line in _toml_tables(root, path, "event", problems):
-        event = _event(table, rel, lambda key, i=index, ln=line: positions.line_of("event", i, key, default=ln) if key else ln, problems)
-        if event is not None:
-            events.append(event)
-    return events
-
-
-def _event(table: dict[str, Any], rel: str, line_of, problems: Problems) -> Event | None:
-    fields = _Fields(table, rel, line_of, problems, container="this event")
-    title = fields.text("title", required=True)
-    fields.what = f"event {title!r}: " if title else "event: "
-    fields.warn_unknown(EVENT_FIELDS, "; events know " + ", ".join(EVENT_FIELDS))
-    dates = {}
-    for key in ("date", "end"):
-        if table.get(key) is None:
-            if key == "date":
-                fields.error(None, "missing required `date` (YYYY, YYYY-MM or YYYY-MM-DD)")
-            dates[key] = None
-            continue
-        try:
-            dates[key] = parse_partial_date(table[key])
-        except DateError as exc:
-            fields.error(key, f"`{key}`: {exc}")
-            dates[key] = None
-    start, end = dates["date"], dates["end"]
-    if start and end and end.last_day() < start.first_day():
-        fields.error("end", f"`end` {end.iso} is before `date` {start.iso}")
-        return None
-    if not title or start is None:
-        return None
-    return Event(
-        date=start,
-        title=title,
-        description=fields.text("description"),
-        end=end,
-        circa=fields.flag("circa"),
-        entity_ids=fields.text_list("entities"),
-        article_slugs=fields.text_list("articles"),
-        pos=SourcePos(rel, line_of("")),
-    )
 
 
 # --- the whole archive ------------------------------------------------------------
@@ -473,7 +100,7 @@ def load_archive(root: Path, settings: Settings, problems: Problems, cache: Pars
     for path in _walk_files(root, content / "articles", problems):
         if path.suffix.lower() != ".md":
             continue
-        article, key_lines = cache.parse("article:" + _rel(root, path), path, lambda p, path=path: _read_article(root, path, p), problems)
+        article, key_lines = cache.parse("article:" + source_name(root, path), path, lambda p, path=path: read_article(root, path, p), problems)
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
             entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
@@ -481,7 +108,7 @@ def load_archive(root: Path, settings: Settings, problems: Problems, cache: Pars
         entity
         for path in _walk_files(root, content / "entities", problems)
         if path.suffix.lower() == ".md"
-        for entity in [cache.parse("entity:" + _rel(root, path), path, lambda p, path=path: load_entity(root, path, p), problems)]
+        for entity in [cache.parse("entity:" + source_name(root, path), path, lambda p, path=path: load_entity(root, path, p), problems)]
         if entity is not None
     ]
     glossary_path = content / "glossary.toml"
@@ -498,7 +125,7 @@ def load_archive(root: Path, settings: Settings, problems: Problems, cache: Pars
     )
     cache.forget_unseen()
     static_files = [
-        StaticFile(_rel(root, path), path.relative_to(content / "static").as_posix())
+        StaticFile(source_name(root, path), path.relative_to(content / "static").as_posix())
         for path in _walk_files(root, content / "static", problems)
     ]
 

@@ -24,6 +24,11 @@ class SourceError(Exception):
         self.message = message
 
 
+def source_name(root: Path, path: Path) -> str:
+    """A source's path as messages show it: relative to the archive, with forward slashes."""
+    return path.relative_to(root).as_posix()
+
+
 def read_text(path: Path) -> str:
     """Decode a source file as UTF-8, dropping a BOM and normalising newlines.
 
@@ -44,6 +49,54 @@ def read_text(path: Path) -> str:
     return text
 
 
+# --- nesting ---------------------------------------------------------------
+
+# Lists and tables inside each other. No field of an archive needs more than a
+# few levels; far deeper values would overflow Python's recursion in the
+# parsers, the cache's pickling or the templates, so they are refused here.
+MAX_NESTING = 100
+NESTING_TOO_DEEP = (
+    f"nesting is too deep (more than {MAX_NESTING} lists or tables inside each other): "
+    "flatten the value"
+)
+_QUOTED_OR_COMMENT = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
+
+
+def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
+    """The key path of the first TOML value nested deeper than MAX_NESTING, or None."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            continue
+        if len(path) > MAX_NESTING:
+            return path
+        stack.extend((child, (*path, key)) for key, child in reversed(items))
+    return None
+
+
+def _first_line_too_deep(text: str) -> int:
+    """The 0-based line on which brackets first open deeper than MAX_NESTING.
+
+    Only locates a message after a parser gave up, so it counts brackets
+    outside quotes and comments and need not understand the rest.
+    """
+    depth = 0
+    for number, line in enumerate(text.split("\n")):
+        for char in _QUOTED_OR_COMMENT.sub("", line):
+            if char in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return number
+            elif char in "]}":
+                depth -= 1
+    return 0
+
+
 # --- YAML -----------------------------------------------------------------
 
 
@@ -52,19 +105,59 @@ def read_text(path: Path) -> str:
 _YamlBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, first: yaml.Mark, second: yaml.Mark):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
 class _PlainYamlLoader(_YamlBase):  # type: ignore[misc,valid-type]
-    """SafeLoader that keeps dates as the strings the author wrote.
+    """SafeLoader that keeps dates as the strings the author wrote, and refuses
+    a key written twice in one mapping.
 
     PyYAML would turn `2016-11-27` into a date and `2016-11-27T10:00:00+01:00`
     into a datetime shifted to UTC; sitegen parses dates itself so that they
-    display exactly as written and errors can name the key.
+    display exactly as written and errors can name the key. PyYAML would also
+    keep the last of two equal keys without a word, so an author who adds a
+    second `title:` would silently lose the first.
     """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first_marks: dict[object, yaml.Mark] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base` may be overridden by the keys beside it
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = first_marks.setdefault(key, key_node.start_mark)
+                except TypeError:
+                    continue  # an unhashable key: the base class says so, with its line
+                if first is not key_node.start_mark:
+                    raise _DuplicateKey(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 _PlainYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _YamlBase.yaml_implicit_resolvers.items()
 }
+
+
+def _node_too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than MAX_NESTING, or None."""
+    stack = [(root, 0)]
+    seen: set[int] = set()  # an alias repeats a node, and may sit inside it
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, yaml.CollectionNode) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_NESTING:
+            return node
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return None
 
 
 def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
@@ -78,6 +171,9 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         node = loader.get_single_node()
         if node is None:
             return {}, {}
+        deep = _node_too_deep(node)
+        if deep is not None:
+            raise SourceError(first_line + deep.start_mark.line, NESTING_TOO_DEEP)
         if not isinstance(node, yaml.MappingNode):
             raise SourceError(
                 first_line + node.start_mark.line,
@@ -87,11 +183,21 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         for key_node, _ in node.value:
             key_lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
         data = loader.construct_document(node)
+    except _DuplicateKey as exc:
+        raise SourceError(
+            first_line + exc.second.line,
+            f"the key `{exc.key}` is written twice in one mapping (first on line {first_line + exc.first.line}): "
+            "keep one of them",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit, far above ours
+            raise SourceError(line, NESTING_TOO_DEEP) from None
         raise SourceError(line, f"invalid YAML: {problem}; check quoting and indentation") from None
+    except RecursionError:  # PyYAML's Python parser, when libyaml is missing
+        raise SourceError(first_line + _first_line_too_deep(text), NESTING_TOO_DEEP) from None
     except yaml.YAMLError as exc:
         raise SourceError(first_line, f"invalid YAML: {exc}") from None
     finally:
@@ -115,7 +221,9 @@ def _key_parts(dotted: str) -> tuple[str, ...]:
 
 def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise SourceError(first_line + _first_line_too_deep(text), NESTING_TOO_DEEP) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_ERROR_LINE.search(message)
@@ -127,6 +235,10 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
             line = first_line
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
+    deep = _toml_too_deep(data)
+    if deep is not None:
+        raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +282,8 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
                 lines.append(line_no)
             else:
                 table = _key_parts(name)
-            keys.setdefault(table, line_no)
+            for depth in range(1, len(table) + 1):  # `[a.b]` also locates `a`
+                keys.setdefault(table[:depth], line_no)
             continue
         key = _TOML_KEY.match(raw)
         if key:

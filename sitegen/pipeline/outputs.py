@@ -1,0 +1,87 @@
+"""Every output path has one owner: a generated page, the theme, or a static file.
+
+The paths are claimed before anything is written, so that a static file can
+never silently replace a generated page, or the reverse. A file and a folder
+cannot share a path either: `content/static/tags` (a file) would stand where
+the tags page needs its folder `tags/`, and `content/static/feed.xml/x` needs a
+folder where the feed is written. Each is a located error for the static file,
+reported the same way by `sitegen build` and `sitegen check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from sitegen.model.errors import Problems
+from sitegen.model.models import StaticFile
+from sitegen.model.urls import Urls
+from sitegen.pipeline.search import BUNDLE_DIR
+from sitegen.pipeline.write import safe_relative_path
+
+
+def claim_outputs(
+    page_paths: Iterable[str],
+    theme_files: Iterable[tuple[str, Path]],
+    static_files: Iterable[StaticFile],
+    root: Path,
+    problems: Problems,
+) -> list[tuple[str, Path]]:
+    """The files to copy, (output path, source), theme first; a static file
+    that would clash with a page, the theme, the search index or the folder of
+    any of them is reported and left out."""
+    owners: dict[str, str] = {}  # output file -> what writes it
+    for page_path in page_paths:
+        owners[Urls.page_file(page_path)] = f"the generated page /{page_path}"
+    copies = list(theme_files)
+    for target, _ in copies:
+        owners.setdefault(target, f"the theme's file /{target}")
+    owners[BUNDLE_DIR + "/"] = f"the search index /{BUNDLE_DIR}/"
+    folders = _folders_of(owners)
+
+    for static in static_files:
+        try:
+            safe_relative_path(static.target)
+        except ValueError:
+            problems.error(static.source, 1, "this file name cannot be published safely: rename it")
+            continue
+        clash = _clash(static.target, owners, folders)
+        if clash is not None:
+            problems.error(static.source, 1, f"this file would replace {clash}; rename or move it")
+            continue
+        owners[static.target] = static.source
+        for folder in _parents(static.target):
+            folders.setdefault(folder, static.source)
+        copies.append((static.target, root / static.source))
+    return copies
+
+
+def _clash(target: str, owners: dict[str, str], folders: dict[str, str]) -> str | None:
+    """What `target` would replace, as the message should name it; None when nothing."""
+    if target in owners:
+        return owners[target]
+    if target in folders:
+        return f"the folder of {folders[target]}"
+    for folder in _parents(target):
+        if folder in owners:
+            return f"{owners[folder]} with a folder"
+        if folder + "/" in owners:  # a folder owned whole, such as the search index
+            return owners[folder + "/"]
+    return None
+
+
+def _folders_of(owners: dict[str, str]) -> dict[str, str]:
+    """Each folder that holds a claimed file -> the first owner found inside it."""
+    folders: dict[str, str] = {}
+    for target, owner in owners.items():
+        for folder in _parents(target.rstrip("/")):
+            folders.setdefault(folder, owner)
+        if target.endswith("/"):
+            folders.setdefault(target.rstrip("/"), owner)
+    return folders
+
+
+def _parents(target: str) -> list[str]:
+    """`a/b/c.html` -> ["a", "a/b"]."""
+    parts = PurePosixPath(target).parts[:-1]
+    return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
