@@ -259,6 +259,23 @@ def test_entity_page_shows_facts_description_and_links(archive):
     assert mentioned(description) == [("mosul", "Mosul")], "the description is annotated, but never links to itself"
 
 
+def test_raw_html_in_an_entity_description_is_shown_as_text(archive):
+    raw = '<img src=x onerror=alert(1)> <iframe srcdoc="x"></iframe>'
+    entity(archive, "jones", "Rupert Jones", kind="person", body=f"He served in Iraq. {raw}")
+    archive.build()
+    description = archive.html("entities/jones/index.html").select_one(".description")
+    assert description.find("img") is None and description.find("iframe") is None
+    assert description.get_text().strip() == f"He served in Iraq. {raw}"
+
+
+def test_raw_html_in_an_article_body_is_kept(places):
+    places.article("a", body='Mosul <span class="aside">at dusk</span>.\n\n<figure class="map"><img src="map.png" alt="Map"></figure>')
+    places.build()
+    body = body_of(places)
+    assert body.select_one("span.aside").get_text() == "at dusk"
+    assert body.select_one("figure.map img")["src"] == "map.png"
+
+
 def test_often_mentioned_with_counts_shared_articles(places):
     entity(places, "raqqa", "Raqqa")
     places.article("a", body="Mosul and Raqqa.")

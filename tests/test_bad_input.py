@@ -393,6 +393,12 @@ PAYLOADS = [
     '"><img src=x onerror=alert(1)>',
     "</script><script>alert(1)</script>",
     "{{ 7*7 }}",
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)>',
+    "<style>body{display:none}</style><svg onload=alert(1)>",
+    '<form action="https://evil.example/"><button formaction="javascript:alert(1)">go</button></form>',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    "![x](javascript:alert(1)) <details open ontoggle=alert(1)>",
 ]
 
 
@@ -403,7 +409,10 @@ def harmless(text: str) -> str:
 
 
 def payload_archive(root: Path, value, search: bool) -> Archive:
-    """Every plain-text field of articles, entities, terms and events set to `value(n)`."""
+    """Every plain-text field of articles, entities, terms and events set to `value(n)`,
+    and so is every Markdown field but the article body (the one field that keeps
+    raw HTML): entity descriptions, glossary definitions, and event descriptions
+    in `content/timeline.toml` and in articles' `events`."""
     site_toml = DEFAULT_SITE_TOML.replace("enabled = false", f"enabled = {'true' if search else 'false'}")
     archive = write_archive(root, {"site.toml": site_toml})
     glossary, events = [], []
@@ -413,7 +422,7 @@ def payload_archive(root: Path, value, search: bool) -> Archive:
             f"content/articles/a{n}.md",
             f"---\ntitle: {text}\ndate: 2016-11-2{n}\nsource: {text}\nsummary: {text}\nauthors: [{text}, Jane Doe]\n"
             f"tags: [{text}, iraq]\nurl: {json.dumps('https://example.org/a?q=' + value(n))}\nentities: [e{n}]\n"
-            f"events:\n  - {{date: 2016-10-1{n}, title: {text}}}\n---\n\n"
+            f"events:\n  - {{date: 2016-10-1{n}, title: {text}, description: {text}}}\n---\n\n"
             f"First [[e{n}]], then the Word{n} in a sentence. A note.[^1] Later [[e{n}|again]].\n\n"
             f"| who | where |\n| --- | --- |\n| [[e{n}]] | Word{n} |\n\n[^1]: A footnote naming [[e{n}]].\n",
         )
@@ -421,10 +430,13 @@ def payload_archive(root: Path, value, search: bool) -> Archive:
             f"content/entities/e{n}.md",
             f"---\nname: {text}\nkind: person\naliases: [{text}, Alias{n}]\nsummary: {text}\n"
             f"links:\n  {text}: {json.dumps('https://example.org/e?q=' + value(n))}\n"
-            f"roles:\n  - {{title: {text}, from: 2016}}\n---\nAlias{n} is described here.\n",
+            f"roles:\n  - {{title: {text}, from: 2016}}\n---\nAlias{n} is described here: {value(n)}\n\nAnd here, *in Markdown*: {value(n)}[^1]\n\n"
+            f"[^1]: A footnote: {value(n)}\n",
         )
         glossary.append(f"[[term]]\nid = \"t{n}\"\nterm = {text}\naliases = [\"Word{n}\"]\ndefinition = {text}\nsee = [\"e{n}\"]\n")
-        events.append(f'[[event]]\ndate = "2016-09-0{n + 1}"\ntitle = {text}\nentities = ["e{n}"]\narticles = ["a{n}"]\n')
+        events.append(
+            f'[[event]]\ndate = "2016-09-{n + 1:02d}"\ntitle = {text}\ndescription = {text}\nentities = ["e{n}"]\narticles = ["a{n}"]\n'
+        )
     archive.write("content/glossary.toml", "\n".join(glossary))
     archive.write("content/timeline.toml", "\n".join(events))
     return archive
@@ -476,6 +488,51 @@ def test_payloads_are_shown_as_text(payload_sites):
         assert entity.find("h1").get_text() == payload
     definitions = {p.get_text() for p in hostile.html("glossary/index.html").select(".definition")}
     assert definitions == set(PAYLOADS)
+
+
+THE_SITES_OWN_SCRIPTS = {"application/ld+json", "application/json"}
+
+
+def dangers(page) -> list[str]:
+    """Markup that could run script, load a frame or restyle or re-target the page."""
+    found = []
+    for element in page.find_all(True):
+        for attribute, value in element.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else value
+            squeezed = re.sub(r"[\s\x00-\x1f]", "", text).lower()
+            if attribute.lower().startswith("on") or attribute.lower() in ("srcdoc", "formaction"):
+                found.append(f"<{element.name} {attribute}>")
+            if squeezed.startswith(("javascript:", "vbscript:", "data:text")):
+                found.append(f"<{element.name} {attribute}={text!r}>")
+        if element.name in ("iframe", "frame", "object", "embed", "style", "base", "svg", "math"):
+            found.append(f"<{element.name}>")
+        if element.name == "script" and element.get("type") not in THE_SITES_OWN_SCRIPTS:
+            if not element.get("src", "").startswith(("/assets/", "/pagefind/")) or element.string:
+                found.append(f"<script src={element.get('src')!r}>")
+        if element.name == "form" and element.get("action") not in (None, "/search/"):  # the search and timeline filter
+            found.append(f"<form action={element.get('action')!r}>")
+        if element.name == "link" and element.get("rel") == ["stylesheet"] and not element["href"].startswith(("/assets/", "/pagefind/")):
+            found.append(f"<link href={element['href']!r}>")
+    return found
+
+
+def test_no_payload_yields_markup_that_can_run_script_on_any_page(payload_sites):
+    hostile, _ = payload_sites
+    pages = html_pages(hostile)
+    assert {"timeline/index.html", "glossary/index.html", "entities/e4/index.html", "articles/a9/index.html"} <= set(pages)
+    found = {name: dangers(hostile.html(name)) for name in pages}
+    assert {name: markup for name, markup in found.items() if markup} == {}
+
+
+def test_payloads_in_markdown_fields_are_shown_as_text(payload_sites):
+    hostile, _ = payload_sites
+    timeline = hostile.html("timeline/index.html")
+    for n, payload in enumerate(PAYLOADS):
+        entity = hostile.html(f"entities/e{n}/index.html").select_one(".description")
+        assert payload in entity.get_text(), n
+        events = [li for li in timeline.select("li.event") if li.select_one(".event-title").get_text() == payload]
+        descriptions = [li.select_one(".event-description").get_text().strip() for li in events if li.select_one(".event-description")]
+        assert descriptions == [payload, payload], n  # from timeline.toml and from the article's `events`
 
 
 def string_values(data) -> list[str]:

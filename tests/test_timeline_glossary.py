@@ -485,6 +485,27 @@ def test_event_description_is_rendered_markdown_with_entity_links_but_no_side_no
     assert page.select(".sidenote") == []
 
 
+RAW_HTML = '<img src=x onerror=alert(1)> and <b>bold</b>'
+
+
+def test_raw_html_in_a_timeline_toml_event_description_is_shown_as_text(cast):
+    timeline(cast, f'date = 2017\ntitle = "Retaken"\ndescription = {json.dumps("Mosul: " + RAW_HTML)}')
+    cast.build()
+    description = event_titled(timeline_page(cast), "Retaken").select_one(".event-description")
+    assert description.find("img") is None and description.find("b") is None
+    assert description.get_text().strip() == "Mosul: " + RAW_HTML
+    assert mentioned(description) == [("mosul", "Mosul")]
+
+
+def test_raw_html_in_an_article_event_description_is_shown_as_text(cast):
+    without_publications(cast)
+    cast.article("a", events=f"\n  - {{date: 2017, title: Retaken, description: {json.dumps(RAW_HTML)}}}")
+    cast.build()
+    description = event_titled(timeline_page(cast), "Retaken").select_one(".event-description")
+    assert description.find("img") is None and description.find("b") is None
+    assert description.get_text().strip() == RAW_HTML
+
+
 def test_each_event_links_its_entities_and_articles(cast):
     without_publications(cast)
     cast.article("report", title="The report")

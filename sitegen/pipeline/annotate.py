@@ -135,10 +135,12 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     """The one Markdown dialect of sitegen: CommonMark, tables, strikethrough,
     footnotes, entity references, and the annotation rule.
 
-    Raw HTML stays enabled because archive editors write their own sources;
-    front-matter values, which may come from imports, are always escaped, and
-    so is raw HTML in glossary definitions (`raw_html=False`): they are shown
-    in a tooltip inside running text, where only Markdown's own markup fits.
+    Raw HTML is kept only in article bodies (`raw_html=True`), the editors'
+    own text, where it is the way to write what Markdown cannot. Every other
+    Markdown field (entity descriptions, event descriptions, glossary
+    definitions) is rendered with `raw_html=False`, which shows raw HTML as
+    text: those fields are small, often filled in by tools or copied from
+    elsewhere, and reach pages that share them (the timeline, the glossary).
     """
     md = markdown_dialect(raw_html)
     md.core.ruler.push("sitegen_annotate", _annotate_rule)
@@ -202,7 +204,8 @@ class AnnotatedFragment:
 
 
 def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFragment:
-    """An entity's own description, annotated like an article but never naming itself."""
+    """An entity's own description, annotated like an article but never naming
+    itself; raw HTML in it is shown as text."""
     document = _Document(
         catalog=catalog,
         path=entity.pos.path,
@@ -211,13 +214,14 @@ def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFr
         listed=frozenset(),
         exclude=entity.id,
     )
-    body_html = markdown_parser().render(entity.body, {"sitegen": document})
+    body_html = markdown_parser(raw_html=False).render(entity.body, {"sitegen": document})
     return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
 
 
 def annotate_fragment(text: str, path: str, line: int, catalog: Catalog, id_prefix: str) -> AnnotatedFragment:
     """Markdown that shares its page with others (a timeline entry): links and
-    term marks, but no side-notes, and ids made unique with `id_prefix`."""
+    term marks, but no side-notes, ids made unique with `id_prefix`, and raw
+    HTML shown as text."""
     document = _Document(
         catalog=catalog,
         path=path,
@@ -227,7 +231,7 @@ def annotate_fragment(text: str, path: str, line: int, catalog: Catalog, id_pref
         side_notes=False,
         id_prefix=id_prefix,
     )
-    body_html = markdown_parser().render(text, {"sitegen": document})
+    body_html = markdown_parser(raw_html=False).render(text, {"sitegen": document})
     return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
 
 
