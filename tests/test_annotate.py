@@ -7,6 +7,10 @@ import json
 import pytest
 
 from sitegen.model.errors import ContentError
+from sitegen.model.models import Archive as ModelArchive
+from sitegen.model.models import Entity, SourcePos
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import build_catalog
 
 BLOCK_ELEMENTS = ("div", "p", "ul", "ol", "blockquote", "section", "aside", "figure", "table", "h1", "h2", "h3")
 
@@ -136,9 +140,42 @@ def test_a_name_shared_by_two_entities_is_not_annotated_and_is_reported(archive)
     archive.article("a", body="Jones spoke.")
     result = archive.build()
     assert mentioned(body_of(archive)) == []
-    warnings = [w for w in result.warnings if "'Jones'" in w.message]
-    assert {w.path for w in warnings} == {"content/entities/jones-a.md", "content/entities/jones-b.md"}
-    assert all("jones-a.md and content/entities/jones-b.md" in w.message for w in warnings)
+    [warning] = [w for w in result.warnings if "'Jones'" in w.message]
+    assert warning.path == "content/entities/jones-a.md"
+    assert "belongs to 2 entities (content/entities/jones-a.md and content/entities/jones-b.md)" in warning.message
+
+
+def shared_alias_archive(count: int, aliases: tuple[str, ...]) -> ModelArchive:
+    entities = tuple(
+        Entity(id=f"e{n:05d}", name=f"Person {n}", kind="person", pos=SourcePos(f"content/entities/e{n:05d}.md", 1), aliases=aliases)
+        for n in range(count)
+    )
+    return ModelArchive(articles=(), entities=entities, terms=(), events=(), static_files=())
+
+
+def test_a_name_thousands_of_entities_share_is_one_short_warning():
+    catalog, warnings = build_catalog(shared_alias_archive(5000, ("the",)), Urls("https://example.org/", "/"))
+    [warning] = warnings
+    assert warning.path == "content/entities/e00000.md"
+    assert "'the' belongs to 5000 entities (content/entities/e00000.md, content/entities/e00001.md," in warning.message
+    assert "content/entities/e00009.md and 4990 more)" in warning.message
+    assert "e00010.md" not in warning.message
+    assert len(warning.message) < 600
+
+
+def test_each_shared_name_is_one_warning_whatever_the_number_of_entities():
+    small = build_catalog(shared_alias_archive(20, ("a", "the")), Urls("https://example.org/", "/"))[1]
+    large = build_catalog(shared_alias_archive(4000, ("a", "the")), Urls("https://example.org/", "/"))[1]
+    assert [w.message.split(" belongs")[0] for w in large] == ["the name 'a'", "the name 'the'"]
+    assert sum(len(w.message) for w in large) < sum(len(w.message) for w in small) + 100
+
+
+def test_a_name_thousands_of_entities_share_is_annotated_only_by_the_listed_one(archive):
+    for n in range(3):
+        entity(archive, f"jones-{n}", f"Jones {n}", kind="person", aliases=["Jones"])
+    archive.article("a", body="Jones spoke.", entities="[jones-1]")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("jones-1", "Jones")]
 
 
 def test_the_article_entities_list_disambiguates_a_shared_name(archive):

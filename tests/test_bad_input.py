@@ -271,9 +271,10 @@ def test_alias_collision_is_a_warning_and_the_site_is_built(built):
 
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    for path in ("content/entities/mosul-province.md", "content/entities/mosul.md"):
-        assert re.search(rf"^{path}(:\d+)?: warning: .*'Mosul'", result.stderr, re.MULTILINE), result.stderr
-    assert "(2 warnings)" in result.stdout
+    [warning] = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert re.match(r"^content/entities/mosul\.md(:\d+)?: warning: .*'Mosul'", warning), result.stderr
+    assert "(content/entities/mosul.md and content/entities/mosul-province.md)" in warning
+    assert "(1 warning)" in result.stdout
     assert (built.out / "entities/mosul-province/index.html").is_file()
     # The article lists `mosul`, which settles what its one mention of the shared name means.
     body = built.html("articles/retreat/index.html").select_one(".article-body")

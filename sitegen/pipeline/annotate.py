@@ -66,19 +66,16 @@ def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> t
     for entity in archive.entities:
         for name in (entity.name, *entity.aliases):
             index.add(name, entity.id)
-    warnings = []
-    for name, ids in index.shared_names():
-        files = " and ".join(entities[i].pos.path for i in ids)
-        for entity_id in ids:
-            warnings.append(
-                Diagnostic(
-                    entities[entity_id].pos.path,
-                    None,
-                    f"the name {name!r} belongs to {len(ids)} entities ({files}); it is annotated only in "
-                    "articles whose `entities` list names exactly one of them",
-                    "warning",
-                )
-            )
+    warnings = [
+        Diagnostic(
+            entities[ids[0]].pos.path,
+            None,
+            f"the name {name!r} belongs to {len(ids)} entities ({_some_files([entities[i].pos.path for i in ids])}); "
+            "it is annotated only in articles whose `entities` list names exactly one of them",
+            "warning",
+        )
+        for name, ids in index.shared_names()
+    ]
     term_index = PhraseIndex()
     loose: dict[Phrase, list[str]] = {}  # case-insensitive names (folded) -> term ids
     for term in archive.terms:
@@ -98,6 +95,18 @@ def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> t
                         term_index.add(name, other)
     terms = {term.id: term for term in archive.terms}
     return Catalog(entities, index, urls, repeat_links, terms, term_index), warnings
+
+
+SHARED_NAME_FILES_SHOWN = 10
+
+
+def _some_files(paths: list[str]) -> str:
+    """"a, b and c", or the first SHARED_NAME_FILES_SHOWN and "and N more": one
+    warning per shared name stays short however many entities share it (a
+    name such as "the" can belong to thousands)."""
+    if len(paths) > SHARED_NAME_FILES_SHOWN:
+        return ", ".join(paths[:SHARED_NAME_FILES_SHOWN]) + f" and {len(paths) - SHARED_NAME_FILES_SHOWN} more"
+    return ", ".join(paths[:-1]) + " and " + paths[-1]
 
 
 # --- results ---------------------------------------------------------------------------
@@ -458,11 +467,20 @@ def _split_breaks(text: str) -> Iterable[Token]:
 def _choose(targets: tuple[str, ...], document: _Document) -> str | None:
     """The entity a matched name means here, or None when it is ambiguous or excluded."""
     if len(targets) > 1:
-        listed = [t for t in targets if t in document.listed]
-        targets = tuple(listed)
+        # Walk the shorter side: a name thousands of entities share is matched
+        # often, and the article lists only a few entities.
+        if len(document.listed) < len(targets):
+            targets = tuple(t for t in sorted(document.listed) if _in_sorted(targets, t))
+        else:
+            targets = tuple(t for t in targets if t in document.listed)
     if len(targets) != 1 or targets[0] == document.exclude:
         return None
     return targets[0]
+
+
+def _in_sorted(items: tuple[str, ...], item: str) -> bool:
+    at = bisect.bisect_left(items, item)
+    return at < len(items) and items[at] == item
 
 
 def _explicit_mention(token, document, line, offset, plain, plain_only, in_table) -> list[Token]:
