@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
@@ -104,6 +105,18 @@ def test_a_name_broken_across_lines_is_still_one_mention(archive):
     archive.article("a", body="Troops at Al Asad\nAir Base train.")
     archive.build()
     assert [(i, " ".join(t.split())) for i, t in mentioned(body_of(archive))] == [("base", "Al Asad Air Base")]
+
+
+NFC_NAME = unicodedata.normalize("NFC", "Zoë Brontë")
+NFD_NAME = unicodedata.normalize("NFD", "Zoë Brontë")
+
+
+@pytest.mark.parametrize(("name", "written"), [(NFC_NAME, NFD_NAME), (NFD_NAME, NFC_NAME)], ids=["nfd-text", "nfd-name"])
+def test_names_match_whatever_the_unicode_normalisation_and_show_the_text_as_written(archive, name, written):
+    entity(archive, "zoe", name, kind="person")
+    archive.article("a", body=f"Later {written} spoke.")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("zoe", written)]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -160,6 +161,14 @@ def test_terms_are_not_marked_in_code_links_or_headings(archive, body):
     archive.article("a", body=body)
     archive.build()
     assert marked_terms(body_of(archive)) == []
+
+
+def test_a_term_written_decomposed_is_marked_as_written(archive):
+    glossary(archive, 'term = "Émir"\ndefinition = "A commander."\ncase_sensitive = false')
+    decomposed = unicodedata.normalize("NFD", "émir")
+    archive.article("a", body=f"The {decomposed} spoke.")
+    archive.build()
+    assert marked_terms(body_of(archive)) == [("emir", decomposed)]
 
 
 def test_the_longest_overlapping_term_wins(archive):

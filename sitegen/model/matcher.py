@@ -158,9 +158,13 @@ class PhraseIndex:
         spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
         pieces = spaced.findall(text)
         tokens = list(map(str.lstrip, pieces))
-        folded = list(map(str.casefold, tokens)) if folded_table else tokens
+        # Names are indexed in NFC; decomposed text ("e" and a combining mark
+        # for "é") is compared in NFC too, token by token, so that offsets
+        # still point into the text as written.
+        words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
+        folded = list(map(str.casefold, words)) if folded_table else words
         # Only positions whose token starts some name need a closer look.
-        hits = map(exact_table.__contains__, tokens)
+        hits = map(exact_table.__contains__, words)
         if folded_table:
             hits = map(operator.or_, hits, map(folded_table.__contains__, folded))
         starts = list(compress(range(len(tokens)), hits))
@@ -174,15 +178,15 @@ class PhraseIndex:
             if i < next_free:
                 continue
             best: tuple[int, _Entry] | None = None
-            for table, words in ((exact_table, tokens), (folded_table, folded)):
-                candidates = table.get(words[i])
+            for table, compared in ((exact_table, words), (folded_table, folded)):
+                candidates = table.get(compared[i])
                 if not candidates:
                     continue
                 for entry in candidates:
                     length = len(entry.phrase.tokens)
                     if best is not None and length <= best[0]:
                         break
-                    if i + length <= count and _fits(entry.phrase, words, spans, i):
+                    if i + length <= count and _fits(entry.phrase, compared, spans, i):
                         best = (length, entry)
                         break
             if best is None:
@@ -191,6 +195,10 @@ class PhraseIndex:
             found.append(Match(spans[i][0], spans[i + length - 1][1], entry.as_tuple()))
             next_free = i + length
         return found
+
+
+def _nfc(token: str) -> str:
+    return unicodedata.normalize("NFC", token)
 
 
 @cache
