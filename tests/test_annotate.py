@@ -371,7 +371,7 @@ def test_pages_carry_hover_card_data_for_their_entity_links(places):
     places.article("a", body="Mosul.")
     places.build()
     page = places.html("articles/a/index.html")
-    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["mosul"] == {"kind": "Place", "name": "Mosul", "summary": "A city in northern Iraq.", "url": "/entities/mosul/"}
     linked = {a["data-entity"] for a in page.select("a[data-entity]")}
     assert linked <= set(cards)
@@ -384,7 +384,7 @@ def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
     page = archive.html("articles/a/index.html")
     assert page.find("img") is None
     assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
-    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["x"]["summary"].startswith("<img")
 
 

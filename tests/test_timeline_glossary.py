@@ -310,6 +310,26 @@ def test_glossary_entries_have_stable_anchors_from_the_term_id(lexicon):
     assert page.find("dt", id="khilafa").find("a")["href"] == "#khilafa"
 
 
+def test_glossary_ids_stay_unique_whatever_the_terms_are_called(archive):
+    """Terms named like the theme's own ids ("Site search query") get entries,
+    and the hover cards still find their data."""
+    archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
+    entity(archive, "mosul", "Mosul")
+    glossary(archive, 'term = "Peshmerga"\ndefinition = "d"\nsee = ["mosul"]')
+    archive.build()
+    theme_ids = [tag["id"] for tag in glossary_page(archive).find_all(id=True) if tag["id"] != "peshmerga"]
+    named_like_them = [" ".join(i.replace("_", "-").split("-")).capitalize() for i in theme_ids]
+    assert "Site search query" in named_like_them and "Sitegen entity cards" in named_like_them
+    glossary(archive, *(f'term = "{name}"\ndefinition = "d"\nsee = ["mosul"]' for name in named_like_them))
+    archive.build()
+    page = glossary_page(archive)
+    ids = [tag["id"] for tag in page.find_all(id=True)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(page.select("dt")) == len(named_like_them)
+    [cards] = [script for script in page.find_all("script", id=True) if script.get("type") == "application/json"]
+    assert list(json.loads(cards.string)) == ["mosul"]
+
+
 def test_a_marked_term_links_to_an_anchor_that_exists_on_the_glossary_page(lexicon):
     lexicon.article("a", body="The caliphate fell.")
     lexicon.build()

@@ -775,8 +775,9 @@ def _glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
     for view in views:
         groups[_glossary_letter(view.term)].append(view)
     letters = [*(chr(c) for c in range(ord("A"), ord("Z") + 1)), "#"]
-    # Structural ids use "_", which term ids (slugs) never contain, so a term
-    # called "main" or "letter-a" cannot collide with them.
+    # Structural ids, here and in the base layout, use "_", which term ids
+    # (slugs) never contain, so a term called "Site search query" or
+    # "Letter A" cannot collide with them.
     letter_groups = tuple(
         LetterGroup(letter, "letter_" + ("other" if letter == "#" else letter.lower()), tuple(groups[letter]))
         for letter in letters
