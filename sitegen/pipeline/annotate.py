@@ -30,6 +30,7 @@ from sitegen.model.matcher import Phrase, PhraseIndex, phrase_of
 from sitegen.model.models import Archive, Article, Entity, Role, Term
 from sitegen.model.urls import Urls
 from sitegen.pipeline.markdown import markdown_dialect
+from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
 ENTITY_KIND_LABELS = {
@@ -110,15 +111,6 @@ def _some_files(paths: list[str]) -> str:
 
 
 # --- results ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """The sentence of a mention, split around the mention itself."""
-
-    before: str
-    mention: str
-    after: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,7 +511,7 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     entity = catalog.entities[entity_id]
     document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
     if entity_id not in document.snippets:
-        document.snippets[entity_id] = _snippet(plain, offset, offset + len(text))
+        document.snippets[entity_id] = snippet(plain, offset, offset + len(text))
     shown = html.escape(text)
     first = entity_id not in document.seen
     if not first and not catalog.repeat_links:
@@ -581,46 +573,6 @@ def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str])
     number = document.next_note()
     assigned[note_id] = number
     return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
-
-
-# --- snippets ----------------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s+")
-SNIPPET_LIMIT = 240
-
-
-@lru_cache(maxsize=4)
-def _sentence_ends(plain: str) -> list[int]:
-    """Where each sentence boundary in `plain` starts, found in one pass: a
-    paragraph that first mentions many entities is scanned once, not once per
-    mention (a 20 MB paragraph naming 300 entities took 40 s)."""
-    return [boundary.start() for boundary in _SENTENCE_END.finditer(plain)]
-
-
-def _snippet(plain: str, start: int, end: int) -> Snippet:
-    """The sentence around plain[start:end], shortened to about SNIPPET_LIMIT characters."""
-    boundaries = _sentence_ends(plain)
-    # The last boundary before the mention, as a scan that stops at `start` sees it.
-    sentence_start = 0
-    index = bisect.bisect_left(boundaries, start)
-    for earlier in boundaries[max(0, index - 2) : index][::-1]:
-        cut = _SENTENCE_END.match(plain, earlier, start)
-        if cut:
-            sentence_start = cut.end()
-            break
-    following = bisect.bisect_left(boundaries, end)
-    sentence_end = boundaries[following] + 1 if following < len(boundaries) else len(plain)
-    before = plain[sentence_start:start]
-    after = plain[end:sentence_end].rstrip()
-    # Share the room between the two sides; a short side lends the rest to the other.
-    room = max(80, SNIPPET_LIMIT - (end - start))
-    before_room = max(room // 2, room - len(after))
-    after_room = max(room // 2, room - len(before))
-    if len(before) > before_room:
-        before = "…" + before[-before_room:].lstrip()
-    if len(after) > after_room:
-        after = after[:after_room].rstrip() + "…"
-    return Snippet(before, plain[start:end], after)
 
 
 # --- the whole archive ----------------------------------------------------------------
