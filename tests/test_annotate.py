@@ -11,7 +11,7 @@ from sitegen.model.errors import ContentError
 from sitegen.model.models import Archive as ModelArchive
 from sitegen.model.models import Entity, SourcePos
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import build_catalog
+from sitegen.pipeline.catalog import build_catalog
 
 BLOCK_ELEMENTS = ("div", "p", "ul", "ol", "blockquote", "section", "aside", "figure", "table", "h1", "h2", "h3")
 

@@ -21,7 +21,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("model", ["errors", "dates", "slugs", "urls", "matcher", "escaping", "models"]),
     (
         "pipeline",
-        ["sourcefiles", "config", "load", "timeline", "markdown", "snippets", "annotate", "pages", "render", "write", "search"],
+        [
+            "sourcefiles", "config", "load", "timeline", "markdown", "snippets", "catalog", "notes", "annotate",
+            "pages", "render", "write", "search",
+        ],  # fmt: skip
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),
     ("authoring", ["scaffold", "importer", "suggest"]),

@@ -36,7 +36,7 @@ from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import build_catalog
+from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.pages import Page, SiteView, plan_pages, site_view

@@ -23,11 +23,8 @@ from urllib.parse import unquote, urlsplit
 from sitegen.engine.builder import Builder, BuildOptions, BuildPlan
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import (
-    annotate_entity_description,
-    build_catalog,
-    markdown_parser,
-)
+from sitegen.pipeline.annotate import annotate_entity_description, markdown_parser
+from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.pages import EntityView
 
 

@@ -2,13 +2,10 @@
 
 Annotation happens on tokens, never on HTML strings: a core rule added after
 markdown-it's own rules walks the inline tokens of running text, finds known
-names with one `PhraseIndex`, and replaces them with mention links and
-side-notes. Code, links, images, raw HTML and headings are never touched
-because they are different tokens (or inside them).
-
-Side-note markup works without JavaScript and stays valid inside a paragraph:
-only phrasing elements are used, and the toggle for narrow screens is a
-checkbox with its label (CSS shows the note when it is checked).
+names with the catalogue's `PhraseIndex`, and replaces them with mention
+links, side-notes (`notes.py`) and term marks. Code, links, images, raw HTML
+and headings are never touched because they are different tokens (or inside
+them).
 """
 
 from __future__ import annotations
@@ -24,91 +21,13 @@ from typing import Any, Iterable
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from sitegen.model.dates import MONTHS
 from sitegen.model.errors import Diagnostic
-from sitegen.model.matcher import Phrase, PhraseIndex, phrase_of
-from sitegen.model.models import Archive, Article, Entity, Role, Term
-from sitegen.model.urls import Urls
+from sitegen.model.models import Article, Entity
+from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
+from sitegen.pipeline.notes import entity_note_body, sidenote, term_mark
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
-
-ENTITY_KIND_LABELS = {
-    "person": "Person",
-    "organization": "Organisation",
-    "place": "Place",
-    "event": "Event",
-    "other": "Other",
-}
-
-# --- the catalogue of names ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """Everything annotation needs to know about the archive's entities.
-
-    Built once per build; it is plain data, so it can be sent to worker
-    processes with the articles.
-    """
-
-    entities: dict[str, Entity]
-    index: PhraseIndex  # entity names and aliases -> entity ids
-    urls: Urls
-    repeat_links: bool = False
-    terms: dict[str, Term] = field(default_factory=dict)
-    term_index: PhraseIndex = field(default_factory=PhraseIndex)  # term names -> term ids
-
-
-def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> tuple[Catalog, list[Diagnostic]]:
-    """Index every entity name and alias; report names shared by several entities."""
-    index = PhraseIndex()
-    entities = {entity.id: entity for entity in archive.entities}
-    for entity in archive.entities:
-        for name in (entity.name, *entity.aliases):
-            index.add(name, entity.id)
-    warnings = [
-        Diagnostic(
-            entities[ids[0]].pos.path,
-            None,
-            f"the name {name!r} belongs to {len(ids)} entities ({_some_files([entities[i].pos.path for i in ids])}); "
-            "it is annotated only in articles whose `entities` list names exactly one of them",
-            "warning",
-        )
-        for name, ids in index.shared_names()
-    ]
-    term_index = PhraseIndex()
-    loose: dict[Phrase, list[str]] = {}  # case-insensitive names (folded) -> term ids
-    for term in archive.terms:
-        for name in (term.term, *term.aliases):
-            term_index.add(name, term.id, case_sensitive=term.case_sensitive)
-            folded = phrase_of(name, fold=True)
-            if not term.case_sensitive and folded is not None:
-                loose.setdefault(folded, []).append(term.id)
-    # A case-insensitive name also matches every spelling of a case-sensitive
-    # one, but the exact spelling is looked up first: share it, so that a name
-    # two terms answer to marks neither, whatever their case settings.
-    for term in archive.terms:
-        if term.case_sensitive:
-            for name in (term.term, *term.aliases):
-                for other in loose.get(phrase_of(name, fold=True), ()):
-                    if other != term.id:
-                        term_index.add(name, other)
-    terms = {term.id: term for term in archive.terms}
-    return Catalog(entities, index, urls, repeat_links, terms, term_index), warnings
-
-
-SHARED_NAME_FILES_SHOWN = 10
-
-
-def _some_files(paths: list[str]) -> str:
-    """"a, b and c", or the first SHARED_NAME_FILES_SHOWN and "and N more": one
-    warning per shared name stays short however many entities share it (a
-    name such as "the" can belong to thousands)."""
-    if len(paths) > SHARED_NAME_FILES_SHOWN:
-        return ", ".join(paths[:SHARED_NAME_FILES_SHOWN]) + f" and {len(paths) - SHARED_NAME_FILES_SHOWN} more"
-    return ", ".join(paths[:-1]) + " and " + paths[-1]
-
 
 # --- results ---------------------------------------------------------------------------
 
@@ -146,11 +65,6 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     md = markdown_dialect(raw_html)
     md.core.ruler.push("sitegen_annotate", _annotate_rule)
     return md
-
-
-def render_inline_markdown(text: str) -> str:
-    """Inline Markdown with raw HTML shown as text (glossary definitions)."""
-    return markdown_parser(raw_html=False).renderInline(text)
 
 
 # --- annotation state --------------------------------------------------------------------
@@ -430,22 +344,8 @@ def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[t
             continue
         document.terms_seen.add(term_id)
         shown = text[start + match.start : start + match.end]
-        pieces.append((start + match.start, start + match.end, _term_html(catalog.terms[term_id], shown, document)))
+        pieces.append((start + match.start, start + match.end, term_mark(catalog.terms[term_id], shown, catalog.urls.url(catalog.urls.glossary_path()), document.id_prefix)))
     return pieces
-
-
-def _term_html(term: Term, shown: str, document: _Document) -> str:
-    """A marked term: a link to its glossary entry and a definition that CSS
-    shows on hover and focus; screen readers get it as the link's description."""
-    urls = document.catalog.urls
-    href = html.escape(urls.url(urls.glossary_path()) + "#" + term.id)
-    tip_id = f"{document.id_prefix}def-{term.id}"
-    definition = render_inline_markdown(term.definition)
-    return (
-        f'<a class="term" href="{href}" data-term="{term.id}" aria-describedby="{tip_id}">{html.escape(shown)}</a>'
-        f'<span class="term-tip" role="tooltip" id="{tip_id}" data-pagefind-ignore>'
-        f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}</span>'
-    )
 
 
 def _split_breaks(text: str) -> Iterable[Token]:
@@ -492,20 +392,6 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
 # --- markup ----------------------------------------------------------------------------
 
 
-def role_on(roles: tuple[Role, ...], day: dt.date | None) -> Role | None:
-    """The role held on `day`: the latest-starting one whose span includes it."""
-    if day is None:
-        return None
-    current = [
-        role
-        for role in roles
-        if (role.start is None or role.start.first_day() <= day) and (role.end is None or day <= role.end.last_day())
-    ]
-    if not current:
-        return None
-    return max(current, key=lambda r: r.start.first_day() if r.start else dt.date.min)
-
-
 def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> str:
     catalog = document.catalog
     entity = catalog.entities[entity_id]
@@ -525,40 +411,7 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     document.seen.add(entity_id)
     number = document.next_note()
     link = f'<a {attributes} aria-describedby="{document.id_prefix}sn-{number}">{shown}</a>'
-    return link + _sidenote(number, _entity_note_body(entity, document.day), document.id_prefix, searchable=False)
-
-
-def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
-    parts = [
-        f'<strong class="sidenote-title">{html.escape(entity.name)}</strong> '
-        f'<span class="sidenote-kind">{ENTITY_KIND_LABELS[entity.kind]}</span>'
-    ]
-    role = role_on(entity.roles, day)
-    if role is not None and day is not None:
-        parts.append(
-            f' <span class="sidenote-role">{html.escape(role.title)}'
-            f' <span class="sidenote-asof">(as of {day.day} {MONTHS[day.month - 1]} {day.year})</span></span>'
-        )
-    if entity.summary:
-        parts.append(f' <span class="sidenote-summary">{html.escape(entity.summary)}</span>')
-    return "".join(parts)
-
-
-def _sidenote(number: int, body_html: str, id_prefix: str = "", searchable: bool = True) -> str:
-    """A numbered note: a marker, a toggle for narrow screens, and the note itself.
-
-    Entity notes repeat the entity's summary, which the search index already
-    has on the entity's own page, so they are kept out of the article's text
-    (`searchable=False`); footnotes are the author's words and stay in.
-    """
-    note_id = f"{id_prefix}sn-{number}"
-    ignore = "" if searchable else " data-pagefind-ignore"
-    return (
-        f'<input type="checkbox" class="sidenote-toggle" id="{note_id}-toggle" aria-label="Show note {number}">'
-        f'<label class="sidenote-number" for="{note_id}-toggle">{number}</label>'
-        f'<span class="sidenote margin-note" id="{note_id}" role="note"{ignore}>'
-        f'<span class="sidenote-marker" aria-hidden="true">{number}</span> {body_html}</span>'
-    )
+    return link + sidenote(number, entity_note_body(entity, document.day), document.id_prefix, searchable=False)
 
 
 def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str]) -> str:
@@ -572,7 +425,7 @@ def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str])
         return f'<a class="note-ref" href="#{document.id_prefix}sn-{number}" aria-label="See note {number}">{number}</a>'
     number = document.next_note()
     assigned[note_id] = number
-    return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
+    return sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
 
 
 # --- the whole archive ----------------------------------------------------------------

@@ -23,14 +23,11 @@ from sitegen.model.escaping import json_for_script
 from sitegen.model.models import ENTITY_KINDS, Archive, Article, Entity
 from sitegen.model.slugs import slugify
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import (
-    ENTITY_KIND_LABELS,
-    AnnotatedArticle,
-    Annotations,
-    Snippet,
-    render_inline_markdown,
-)
+from sitegen.pipeline.annotate import AnnotatedArticle, Annotations
+from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.markdown import render_inline_markdown
+from sitegen.pipeline.snippets import Snippet
 from sitegen.pipeline.timeline import PUBLICATION, display_date
 
 HOME_LATEST = 20

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.model.models import Term
-from sitegen.pipeline.annotate import render_inline_markdown
+from sitegen.pipeline.markdown import render_inline_markdown
 
 BUNDLE_DIR = "pagefind"
 
