@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "pipeline",
         [
             "sourcefiles", "config", "load", "timeline", "markdown", "snippets", "catalog", "notes", "annotate",
-            "pages", "render", "write", "search",
+            "site", "cards", "views", "listings", "pages", "render", "write", "search",
         ],  # fmt: skip
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),

@@ -25,7 +25,7 @@ from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import annotate_entity_description, markdown_parser
 from sitegen.pipeline.catalog import build_catalog
-from sitegen.pipeline.pages import EntityView
+from sitegen.pipeline.views import EntityView
 
 
 @dataclass(slots=True)
