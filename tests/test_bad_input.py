@@ -25,6 +25,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import pytest
 from browser import chromium, serve
@@ -555,6 +556,18 @@ def test_json_in_pages_stays_valid_with_payloads_as_strings(payload_sites):
                 assert PAYLOADS[n] in string_values(data), name
     ld = json.loads(hostile.html("articles/a2/index.html").find("script", type="application/ld+json").string)
     assert ld["headline"] == PAYLOADS[2]
+
+
+def test_feed_and_sitemap_stay_well_formed_with_payloads_as_text(payload_sites):
+    hostile, _ = payload_sites
+    atom = {"atom": "http://www.w3.org/2005/Atom"}
+    feed = ElementTree.fromstring((hostile.out / "feed.xml").read_bytes())  # raises on malformed XML
+    entries = feed.findall("atom:entry", atom)
+    assert {entry.findtext("atom:title", namespaces=atom) for entry in entries} == set(PAYLOADS)
+    assert {entry.findtext("atom:summary", namespaces=atom) for entry in entries} == set(PAYLOADS)
+    assert all(len(entry) == len(entries[0]) for entry in entries), "no payload added an element"
+    sitemap = ElementTree.fromstring((hostile.out / "sitemap.xml").read_bytes())
+    assert len(sitemap) == len(ElementTree.fromstring((payload_sites[1].out / "sitemap.xml").read_bytes()))
 
 
 def test_no_payload_runs_in_the_browser_on_any_page_or_in_search_results(payload_sites):
