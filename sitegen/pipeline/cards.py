@@ -120,6 +120,8 @@ class PlacedEvent:
 
 
 def event_views(annotations: Annotations, entities, cards, urls: Urls) -> list[PlacedEvent]:
+    """Every timeline entry as pages show it, in timeline order, with the entities
+    its description links to as well as those it names."""
     timeline_url = urls.url(urls.timeline_path())
     placed = []
     for entry in annotations.timeline:

@@ -104,6 +104,7 @@ def year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], ur
 
 
 def archive_pages(archive, years, settings, urls) -> list[Page]:
+    """The archive by year and month, and one page per year."""
     pages = [
         Page(
             path=urls.archive_path(),
@@ -129,6 +130,7 @@ def archive_pages(archive, years, settings, urls) -> list[Page]:
 
 
 def tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
+    """The tag index, and one page per tag."""
     tag_views = [
         TagView(name=name, slug=slug, url=tag_links[slug].url, articles=tuple(cards[a.slug] for a in members))
         for slug, (name, members) in tags.items()
@@ -158,6 +160,7 @@ def tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
 
 
 def timeline_page(events: list[PlacedEvent], entities, settings, urls) -> Page:
+    """The timeline, by year, with the filter by entity kind and entity."""
     by_year: dict[int, list[EventView]] = defaultdict(list)
     for event in events:
         by_year[event.year].append(event.view)
@@ -190,6 +193,8 @@ def _glossary_order(term) -> tuple:
 
 
 def glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
+    """Every term under its letter, with its definition, aliases, `see` links and
+    the articles that use it."""
     terms = {t.id: t for t in archive.terms}
     used_in: dict[str, list[tuple[ArticleCard, int]]] = defaultdict(list)
     for article in archive.articles:  # newest first

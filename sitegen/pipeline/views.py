@@ -170,6 +170,8 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
 
 
 def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
+    """The page of one article: its annotated body, the entities it involves
+    grouped by kind, its tags and its timeline events."""
     counts = {m.entity_id: m.count for m in annotation.mentions}
     involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
     view = ArticleView(
@@ -204,6 +206,8 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
 
 
 def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
+    """The entity index, and for each entity its page (more than one when many
+    articles mention it): facts, description, mentions, co-mentions, events."""
     entities = {e.id: e for e in archive.entities}
     events_by_entity: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
