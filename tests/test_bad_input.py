@@ -6,9 +6,11 @@ Every case starts from an archive that built cleanly, breaks one thing and runs
 byte as it was. Some inputs are not errors at all: a byte-order mark and
 Windows line endings build exactly like LF, alias collisions and symbolic links
 are warnings, and huge or pathological Markdown builds within seconds. HTML and
-script payloads in every plain-text field are escaped: parsed pages gain no
-element or attribute, JSON-LD stays valid JSON, and no script runs in Chromium,
-search results included. (Loader-level checks of the same inputs live in
+script payloads in every plain-text field, and in every Markdown field but the
+article body (the editors' own text, which keeps raw HTML by design), are
+shown as text: parsed pages gain no element or attribute and nothing that could
+run script, JSON-LD stays valid JSON, the feed stays well-formed, and no script
+runs in Chromium, search results included. (Loader-level checks of the same inputs live in
 test_load.py; this file checks what the command line does with them.)
 """
 
