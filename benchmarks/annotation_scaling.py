@@ -30,7 +30,8 @@ import random
 import sys
 import time
 
-from sitegen.pipeline.annotate import annotate_article, build_catalog
+from sitegen.pipeline.annotate import annotate_article
+from sitegen.pipeline.catalog import build_catalog
 from sitegen.model.dates import PublicationDate
 from sitegen.model.models import Archive, Article, Entity, SourcePos
 from sitegen.model.urls import Urls

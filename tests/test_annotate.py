@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
 from sitegen.model.errors import ContentError
+from sitegen.model.models import Archive as ModelArchive
+from sitegen.model.models import Entity, SourcePos
+from sitegen.model.urls import Urls
+from sitegen.pipeline.catalog import build_catalog
 
 BLOCK_ELEMENTS = ("div", "p", "ul", "ol", "blockquote", "section", "aside", "figure", "table", "h1", "h2", "h3")
 
@@ -102,6 +107,18 @@ def test_a_name_broken_across_lines_is_still_one_mention(archive):
     assert [(i, " ".join(t.split())) for i, t in mentioned(body_of(archive))] == [("base", "Al Asad Air Base")]
 
 
+NFC_NAME = unicodedata.normalize("NFC", "Zoë Brontë")
+NFD_NAME = unicodedata.normalize("NFD", "Zoë Brontë")
+
+
+@pytest.mark.parametrize(("name", "written"), [(NFC_NAME, NFD_NAME), (NFD_NAME, NFC_NAME)], ids=["nfd-text", "nfd-name"])
+def test_names_match_whatever_the_unicode_normalisation_and_show_the_text_as_written(archive, name, written):
+    entity(archive, "zoe", name, kind="person")
+    archive.article("a", body=f"Later {written} spoke.")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("zoe", written)]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -136,9 +153,42 @@ def test_a_name_shared_by_two_entities_is_not_annotated_and_is_reported(archive)
     archive.article("a", body="Jones spoke.")
     result = archive.build()
     assert mentioned(body_of(archive)) == []
-    warnings = [w for w in result.warnings if "'Jones'" in w.message]
-    assert {w.path for w in warnings} == {"content/entities/jones-a.md", "content/entities/jones-b.md"}
-    assert all("jones-a.md and content/entities/jones-b.md" in w.message for w in warnings)
+    [warning] = [w for w in result.warnings if "'Jones'" in w.message]
+    assert warning.path == "content/entities/jones-a.md"
+    assert "belongs to 2 entities (content/entities/jones-a.md and content/entities/jones-b.md)" in warning.message
+
+
+def shared_alias_archive(count: int, aliases: tuple[str, ...]) -> ModelArchive:
+    entities = tuple(
+        Entity(id=f"e{n:05d}", name=f"Person {n}", kind="person", pos=SourcePos(f"content/entities/e{n:05d}.md", 1), aliases=aliases)
+        for n in range(count)
+    )
+    return ModelArchive(articles=(), entities=entities, terms=(), events=(), static_files=())
+
+
+def test_a_name_thousands_of_entities_share_is_one_short_warning():
+    catalog, warnings = build_catalog(shared_alias_archive(5000, ("the",)), Urls("https://example.org/", "/"))
+    [warning] = warnings
+    assert warning.path == "content/entities/e00000.md"
+    assert "'the' belongs to 5000 entities (content/entities/e00000.md, content/entities/e00001.md," in warning.message
+    assert "content/entities/e00009.md and 4990 more)" in warning.message
+    assert "e00010.md" not in warning.message
+    assert len(warning.message) < 600
+
+
+def test_each_shared_name_is_one_warning_whatever_the_number_of_entities():
+    small = build_catalog(shared_alias_archive(20, ("a", "the")), Urls("https://example.org/", "/"))[1]
+    large = build_catalog(shared_alias_archive(4000, ("a", "the")), Urls("https://example.org/", "/"))[1]
+    assert [w.message.split(" belongs")[0] for w in large] == ["the name 'a'", "the name 'the'"]
+    assert sum(len(w.message) for w in large) < sum(len(w.message) for w in small) + 100
+
+
+def test_a_name_thousands_of_entities_share_is_annotated_only_by_the_listed_one(archive):
+    for n in range(3):
+        entity(archive, f"jones-{n}", f"Jones {n}", kind="person", aliases=["Jones"])
+    archive.article("a", body="Jones spoke.", entities="[jones-1]")
+    archive.build()
+    assert mentioned(body_of(archive)) == [("jones-1", "Jones")]
 
 
 def test_the_article_entities_list_disambiguates_a_shared_name(archive):
@@ -259,6 +309,23 @@ def test_entity_page_shows_facts_description_and_links(archive):
     assert mentioned(description) == [("mosul", "Mosul")], "the description is annotated, but never links to itself"
 
 
+def test_raw_html_in_an_entity_description_is_shown_as_text(archive):
+    raw = '<img src=x onerror=alert(1)> <iframe srcdoc="x"></iframe>'
+    entity(archive, "jones", "Rupert Jones", kind="person", body=f"He served in Iraq. {raw}")
+    archive.build()
+    description = archive.html("entities/jones/index.html").select_one(".description")
+    assert description.find("img") is None and description.find("iframe") is None
+    assert description.get_text().strip() == f"He served in Iraq. {raw}"
+
+
+def test_raw_html_in_an_article_body_is_kept(places):
+    places.article("a", body='Mosul <span class="aside">at dusk</span>.\n\n<figure class="map"><img src="map.png" alt="Map"></figure>')
+    places.build()
+    body = body_of(places)
+    assert body.select_one("span.aside").get_text() == "at dusk"
+    assert body.select_one("figure.map img")["src"] == "map.png"
+
+
 def test_often_mentioned_with_counts_shared_articles(places):
     entity(places, "raqqa", "Raqqa")
     places.article("a", body="Mosul and Raqqa.")
@@ -304,7 +371,7 @@ def test_pages_carry_hover_card_data_for_their_entity_links(places):
     places.article("a", body="Mosul.")
     places.build()
     page = places.html("articles/a/index.html")
-    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["mosul"] == {"kind": "Place", "name": "Mosul", "summary": "A city in northern Iraq.", "url": "/entities/mosul/"}
     linked = {a["data-entity"] for a in page.select("a[data-entity]")}
     assert linked <= set(cards)
@@ -317,7 +384,7 @@ def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
     page = archive.html("articles/a/index.html")
     assert page.find("img") is None
     assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
-    cards = json.loads(page.find("script", id="sitegen-entity-cards").string)
+    cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["x"]["summary"].startswith("<img")
 
 

@@ -27,7 +27,8 @@ from sitegen.model.dates import PublicationDate
 from sitegen.model.matcher import PhraseIndex
 from sitegen.model.models import Archive, Article, Entity, SourcePos
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import annotate_article, build_catalog
+from sitegen.pipeline.annotate import annotate_article
+from sitegen.pipeline.catalog import build_catalog
 
 # --- vocabulary -----------------------------------------------------------------------
 # Small on purpose: names share first words, are prefixes of each other, and the

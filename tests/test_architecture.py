@@ -23,8 +23,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "pipeline",
         [
             "sourcefiles", "config", "fields", "load_toml", "load_markdown", "load", "timeline", "markdown",
-            "annotate", "pages", "render", "write", "search_indexer", "search_bundle", "search", "outputs",
-        ],
+            "snippets", "catalog", "notes", "annotate", "site", "cards", "views", "listings", "pages", "render",
+            "write", "search_indexer", "search_bundle", "search", "outputs",
+        ],  # fmt: skip
     ),
     ("engine", ["digests", "parallel", "cache", "annotation", "builder", "check"]),
     ("authoring", ["scaffold", "html_text", "importer", "suggest"]),

@@ -7,9 +7,11 @@ byte as it was; `sitegen check` reports the same error, and a watcher reports
 it and keeps watching. Some inputs are not errors at all: a byte-order mark and
 Windows line endings build exactly like LF, alias collisions and symbolic links
 are warnings, and huge or pathological Markdown builds within seconds. HTML and
-script payloads in every plain-text field are escaped: parsed pages gain no
-element or attribute, JSON-LD stays valid JSON, and no script runs in Chromium,
-search results included. (Loader-level checks of the same inputs live in
+script payloads in every plain-text field, and in every Markdown field but the
+article body (the editors' own text, which keeps raw HTML by design), are
+shown as text: parsed pages gain no element or attribute and nothing that could
+run script, JSON-LD stays valid JSON, the feed stays well-formed, and no script
+runs in Chromium, search results included. (Loader-level checks of the same inputs live in
 test_load.py; this file checks what the command line does with them.)
 """
 
@@ -26,6 +28,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import pytest
 from browser import chromium, serve
@@ -367,9 +370,10 @@ def test_alias_collision_is_a_warning_and_the_site_is_built(built):
 
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    for path in ("content/entities/mosul-province.md", "content/entities/mosul.md"):
-        assert re.search(rf"^{path}(:\d+)?: warning: .*'Mosul'", result.stderr, re.MULTILINE), result.stderr
-    assert "(2 warnings)" in result.stdout
+    [warning] = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert re.match(r"^content/entities/mosul\.md(:\d+)?: warning: .*'Mosul'", warning), result.stderr
+    assert "(content/entities/mosul.md and content/entities/mosul-province.md)" in warning
+    assert "(1 warning)" in result.stdout
     assert (built.out / "entities/mosul-province/index.html").is_file()
     # The article lists `mosul`, which settles what its one mention of the shared name means.
     body = built.html("articles/retreat/index.html").select_one(".article-body")
@@ -489,6 +493,12 @@ PAYLOADS = [
     '"><img src=x onerror=alert(1)>',
     "</script><script>alert(1)</script>",
     "{{ 7*7 }}",
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)>',
+    "<style>body{display:none}</style><svg onload=alert(1)>",
+    '<form action="https://evil.example/"><button formaction="javascript:alert(1)">go</button></form>',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    "![x](javascript:alert(1)) <details open ontoggle=alert(1)>",
 ]
 
 
@@ -499,7 +509,10 @@ def harmless(text: str) -> str:
 
 
 def payload_archive(root: Path, value, search: bool) -> Archive:
-    """Every plain-text field of articles, entities, terms and events set to `value(n)`."""
+    """Every plain-text field of articles, entities, terms and events set to `value(n)`,
+    and so is every Markdown field but the article body (the one field that keeps
+    raw HTML): entity descriptions, glossary definitions, and event descriptions
+    in `content/timeline.toml` and in articles' `events`."""
     site_toml = DEFAULT_SITE_TOML.replace("enabled = false", f"enabled = {'true' if search else 'false'}")
     archive = write_archive(root, {"site.toml": site_toml})
     glossary, events = [], []
@@ -509,7 +522,7 @@ def payload_archive(root: Path, value, search: bool) -> Archive:
             f"content/articles/a{n}.md",
             f"---\ntitle: {text}\ndate: 2016-11-2{n}\nsource: {text}\nsummary: {text}\nauthors: [{text}, Jane Doe]\n"
             f"tags: [{text}, iraq]\nurl: {json.dumps('https://example.org/a?q=' + value(n))}\nentities: [e{n}]\n"
-            f"events:\n  - {{date: 2016-10-1{n}, title: {text}}}\n---\n\n"
+            f"events:\n  - {{date: 2016-10-1{n}, title: {text}, description: {text}}}\n---\n\n"
             f"First [[e{n}]], then the Word{n} in a sentence. A note.[^1] Later [[e{n}|again]].\n\n"
             f"| who | where |\n| --- | --- |\n| [[e{n}]] | Word{n} |\n\n[^1]: A footnote naming [[e{n}]].\n",
         )
@@ -517,10 +530,13 @@ def payload_archive(root: Path, value, search: bool) -> Archive:
             f"content/entities/e{n}.md",
             f"---\nname: {text}\nkind: person\naliases: [{text}, Alias{n}]\nsummary: {text}\n"
             f"links:\n  {text}: {json.dumps('https://example.org/e?q=' + value(n))}\n"
-            f"roles:\n  - {{title: {text}, from: 2016}}\n---\nAlias{n} is described here.\n",
+            f"roles:\n  - {{title: {text}, from: 2016}}\n---\nAlias{n} is described here: {value(n)}\n\nAnd here, *in Markdown*: {value(n)}[^1]\n\n"
+            f"[^1]: A footnote: {value(n)}\n",
         )
         glossary.append(f"[[term]]\nid = \"t{n}\"\nterm = {text}\naliases = [\"Word{n}\"]\ndefinition = {text}\nsee = [\"e{n}\"]\n")
-        events.append(f'[[event]]\ndate = "2016-09-0{n + 1}"\ntitle = {text}\nentities = ["e{n}"]\narticles = ["a{n}"]\n')
+        events.append(
+            f'[[event]]\ndate = "2016-09-{n + 1:02d}"\ntitle = {text}\ndescription = {text}\nentities = ["e{n}"]\narticles = ["a{n}"]\n'
+        )
     archive.write("content/glossary.toml", "\n".join(glossary))
     archive.write("content/timeline.toml", "\n".join(events))
     return archive
@@ -574,6 +590,51 @@ def test_payloads_are_shown_as_text(payload_sites):
     assert definitions == set(PAYLOADS)
 
 
+THE_SITES_OWN_SCRIPTS = {"application/ld+json", "application/json"}
+
+
+def dangers(page) -> list[str]:
+    """Markup that could run script, load a frame or restyle or re-target the page."""
+    found = []
+    for element in page.find_all(True):
+        for attribute, value in element.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else value
+            squeezed = re.sub(r"[\s\x00-\x1f]", "", text).lower()
+            if attribute.lower().startswith("on") or attribute.lower() in ("srcdoc", "formaction"):
+                found.append(f"<{element.name} {attribute}>")
+            if squeezed.startswith(("javascript:", "vbscript:", "data:text")):
+                found.append(f"<{element.name} {attribute}={text!r}>")
+        if element.name in ("iframe", "frame", "object", "embed", "style", "base", "svg", "math"):
+            found.append(f"<{element.name}>")
+        if element.name == "script" and element.get("type") not in THE_SITES_OWN_SCRIPTS:
+            if not element.get("src", "").startswith(("/assets/", "/pagefind/")) or element.string:
+                found.append(f"<script src={element.get('src')!r}>")
+        if element.name == "form" and element.get("action") not in (None, "/search/"):  # the search and timeline filter
+            found.append(f"<form action={element.get('action')!r}>")
+        if element.name == "link" and element.get("rel") == ["stylesheet"] and not element["href"].startswith(("/assets/", "/pagefind/")):
+            found.append(f"<link href={element['href']!r}>")
+    return found
+
+
+def test_no_payload_yields_markup_that_can_run_script_on_any_page(payload_sites):
+    hostile, _ = payload_sites
+    pages = html_pages(hostile)
+    assert {"timeline/index.html", "glossary/index.html", "entities/e4/index.html", "articles/a9/index.html"} <= set(pages)
+    found = {name: dangers(hostile.html(name)) for name in pages}
+    assert {name: markup for name, markup in found.items() if markup} == {}
+
+
+def test_payloads_in_markdown_fields_are_shown_as_text(payload_sites):
+    hostile, _ = payload_sites
+    timeline = hostile.html("timeline/index.html")
+    for n, payload in enumerate(PAYLOADS):
+        entity = hostile.html(f"entities/e{n}/index.html").select_one(".description")
+        assert payload in entity.get_text(), n
+        events = [li for li in timeline.select("li.event") if li.select_one(".event-title").get_text() == payload]
+        descriptions = [li.select_one(".event-description").get_text().strip() for li in events if li.select_one(".event-description")]
+        assert descriptions == [payload, payload], n  # from timeline.toml and from the article's `events`
+
+
 def string_values(data) -> list[str]:
     if isinstance(data, dict):
         return [s for value in data.values() for s in string_values(value)]
@@ -593,6 +654,18 @@ def test_json_in_pages_stays_valid_with_payloads_as_strings(payload_sites):
                 assert PAYLOADS[n] in string_values(data), name
     ld = json.loads(hostile.html("articles/a2/index.html").find("script", type="application/ld+json").string)
     assert ld["headline"] == PAYLOADS[2]
+
+
+def test_feed_and_sitemap_stay_well_formed_with_payloads_as_text(payload_sites):
+    hostile, _ = payload_sites
+    atom = {"atom": "http://www.w3.org/2005/Atom"}
+    feed = ElementTree.fromstring((hostile.out / "feed.xml").read_bytes())  # raises on malformed XML
+    entries = feed.findall("atom:entry", atom)
+    assert {entry.findtext("atom:title", namespaces=atom) for entry in entries} == set(PAYLOADS)
+    assert {entry.findtext("atom:summary", namespaces=atom) for entry in entries} == set(PAYLOADS)
+    assert all(len(entry) == len(entries[0]) for entry in entries), "no payload added an element"
+    sitemap = ElementTree.fromstring((hostile.out / "sitemap.xml").read_bytes())
+    assert len(sitemap) == len(ElementTree.fromstring((payload_sites[1].out / "sitemap.xml").read_bytes()))
 
 
 def test_no_payload_runs_in_the_browser_on_any_page_or_in_search_results(payload_sites):

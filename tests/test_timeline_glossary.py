@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -162,6 +163,14 @@ def test_terms_are_not_marked_in_code_links_or_headings(archive, body):
     assert marked_terms(body_of(archive)) == []
 
 
+def test_a_term_written_decomposed_is_marked_as_written(archive):
+    glossary(archive, 'term = "Émir"\ndefinition = "A commander."\ncase_sensitive = false')
+    decomposed = unicodedata.normalize("NFD", "émir")
+    archive.article("a", body=f"The {decomposed} spoke.")
+    archive.build()
+    assert marked_terms(body_of(archive)) == [("emir", decomposed)]
+
+
 def test_the_longest_overlapping_term_wins(archive):
     glossary(archive, 'term = "Base"\ndefinition = "b"', 'term = "Air Base"\ndefinition = "ab"')
     archive.article("a", body="An Air Base, and then a Base.")
@@ -299,6 +308,26 @@ def test_glossary_entries_have_stable_anchors_from_the_term_id(lexicon):
         "al-qaeda": "al-Qaeda",
     }
     assert page.find("dt", id="khilafa").find("a")["href"] == "#khilafa"
+
+
+def test_glossary_ids_stay_unique_whatever_the_terms_are_called(archive):
+    """Terms named like the theme's own ids ("Site search query") get entries,
+    and the hover cards still find their data."""
+    archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
+    entity(archive, "mosul", "Mosul")
+    glossary(archive, 'term = "Peshmerga"\ndefinition = "d"\nsee = ["mosul"]')
+    archive.build()
+    theme_ids = [tag["id"] for tag in glossary_page(archive).find_all(id=True) if tag["id"] != "peshmerga"]
+    named_like_them = [" ".join(i.replace("_", "-").split("-")).capitalize() for i in theme_ids]
+    assert "Site search query" in named_like_them and "Sitegen entity cards" in named_like_them
+    glossary(archive, *(f'term = "{name}"\ndefinition = "d"\nsee = ["mosul"]' for name in named_like_them))
+    archive.build()
+    page = glossary_page(archive)
+    ids = [tag["id"] for tag in page.find_all(id=True)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert len(page.select("dt")) == len(named_like_them)
+    [cards] = [script for script in page.find_all("script", id=True) if script.get("type") == "application/json"]
+    assert list(json.loads(cards.string)) == ["mosul"]
 
 
 def test_a_marked_term_links_to_an_anchor_that_exists_on_the_glossary_page(lexicon):
@@ -483,6 +512,27 @@ def test_event_description_is_rendered_markdown_with_entity_links_but_no_side_no
     assert description.select_one("a.mention")["href"] == "/entities/mosul/"
     assert marked_terms(description) == [("peshmerga", "Peshmerga")]
     assert page.select(".sidenote") == []
+
+
+RAW_HTML = '<img src=x onerror=alert(1)> and <b>bold</b>'
+
+
+def test_raw_html_in_a_timeline_toml_event_description_is_shown_as_text(cast):
+    timeline(cast, f'date = 2017\ntitle = "Retaken"\ndescription = {json.dumps("Mosul: " + RAW_HTML)}')
+    cast.build()
+    description = event_titled(timeline_page(cast), "Retaken").select_one(".event-description")
+    assert description.find("img") is None and description.find("b") is None
+    assert description.get_text().strip() == "Mosul: " + RAW_HTML
+    assert mentioned(description) == [("mosul", "Mosul")]
+
+
+def test_raw_html_in_an_article_event_description_is_shown_as_text(cast):
+    without_publications(cast)
+    cast.article("a", events=f"\n  - {{date: 2017, title: Retaken, description: {json.dumps(RAW_HTML)}}}")
+    cast.build()
+    description = event_titled(timeline_page(cast), "Retaken").select_one(".event-description")
+    assert description.find("img") is None and description.find("b") is None
+    assert description.get_text().strip() == RAW_HTML
 
 
 def test_each_event_links_its_entities_and_articles(cast):

@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 
 from sitegen.model.matcher import PhraseIndex
 from sitegen.pipeline.markdown import markdown_dialect
+from sitegen.pipeline.snippets import SENTENCE_END, sentences
 
 CONNECTORS = frozenset("of the al el bin ibn bint de del della der den di da du des la le van von y".split())
 LEADING_WORDS = frozenset(
@@ -42,7 +43,6 @@ CALENDAR_WORDS = frozenset(
     september october november december""".split()
 )
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
-_SENTENCE_END = re.compile(r"[.!?…]+[”’\"')\]]*(?=\s|$)")
 _OPENERS = "“‘\"'(:—–"
 _MARK_START, _MARK_END = "\ue000", "\ue001"  # around text that is already a known entity reference
 
@@ -99,19 +99,6 @@ def plain_paragraphs(markdown: str, md: MarkdownIt | None = None) -> list[str]:
     return paragraphs
 
 
-def sentences(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in a paragraph."""
-    spans, start = [], 0
-    for found in _SENTENCE_END.finditer(paragraph):
-        spans.append((start, found.end()))
-        start = found.end()
-        while start < len(paragraph) and paragraph[start].isspace():
-            start += 1
-    if start < len(paragraph):
-        spans.append((start, len(paragraph)))
-    return spans
-
-
 # --- candidates ------------------------------------------------------------------------
 
 
@@ -147,7 +134,7 @@ def _words(text: str, start: int, end: int) -> list[_Word]:
             word = "-".join(kept)
             w_end, closes = w_start + len(word), True
         before = text[start:w_start].rstrip()
-        initial = not before or before[-1] in _OPENERS or bool(_SENTENCE_END.search(before[-4:] + " "))
+        initial = not before or before[-1] in _OPENERS or bool(SENTENCE_END.search(before[-4:] + " "))
         first = word[:1]
         particle = len(parts) > 1 and parts[0].lower() in CONNECTORS and parts[1][:1].isupper()
         capital = (first.isupper() or particle) and not first.isdigit()

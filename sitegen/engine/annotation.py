@@ -9,11 +9,11 @@ from sitegen.engine.parallel import map_in_workers
 from sitegen.model.models import Archive
 from sitegen.pipeline.annotate import (
     Annotations,
-    Catalog,
     annotate_article,
     annotate_entity_description,
     annotate_fragment,
 )
+from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.timeline import TimelineEntry
 
 

@@ -23,11 +23,17 @@ import sitegen.model.matcher
 import sitegen.model.models
 import sitegen.model.urls
 import sitegen.pipeline.annotate
+import sitegen.pipeline.cards
+import sitegen.pipeline.catalog
 import sitegen.pipeline.config
+import sitegen.pipeline.listings
 import sitegen.pipeline.pages
 import sitegen.pipeline.render
 import sitegen.pipeline.search
+import sitegen.pipeline.site
+import sitegen.pipeline.snippets
 import sitegen.pipeline.timeline
+import sitegen.pipeline.views
 from sitegen import __version__
 from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.cache import FragmentCache, SourceCache, digest_of
@@ -36,11 +42,11 @@ from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import build_catalog
+from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.outputs import claim_outputs
-from sitegen.pipeline.pages import Page, SiteView, plan_pages, site_view
+from sitegen.pipeline.pages import plan_pages
 from sitegen.pipeline.render import (
     SITE_TEMPLATES_DIR,
     THEME_DIR,
@@ -54,6 +60,7 @@ from sitegen.pipeline.search import (
     build_search_index,
     term_records,
 )
+from sitegen.pipeline.site import Page, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     OUTPUT_MARKER,
@@ -67,6 +74,8 @@ from sitegen.pipeline.write import (
 speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
+    sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
+    sitegen.pipeline.listings,
 )  # fmt: skip
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"

@@ -23,12 +23,9 @@ from urllib.parse import unquote, urlsplit
 from sitegen.engine.builder import Builder, BuildOptions, BuildPlan
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
-from sitegen.pipeline.annotate import (
-    annotate_entity_description,
-    build_catalog,
-    markdown_parser,
-)
-from sitegen.pipeline.pages import EntityView
+from sitegen.pipeline.annotate import annotate_entity_description, markdown_parser
+from sitegen.pipeline.catalog import build_catalog
+from sitegen.pipeline.views import EntityView
 
 
 @dataclass(slots=True)

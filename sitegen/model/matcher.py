@@ -13,6 +13,7 @@ phrases on word boundaries, and it makes word boundaries exact by construction:
 
 from __future__ import annotations
 
+import bisect
 import operator
 import re
 import unicodedata
@@ -84,6 +85,32 @@ class Match:
 
 
 @dataclass(slots=True)
+class _Entry:
+    """One name and the targets it belongs to, kept sorted as they are added."""
+
+    phrase: Phrase
+    targets: list[str]
+    frozen: tuple[str, ...] = ()  # `targets` as a tuple, made once per change
+
+    def add(self, target: str) -> None:
+        at = bisect.bisect_left(self.targets, target)
+        if at == len(self.targets) or self.targets[at] != target:
+            self.targets.insert(at, target)
+            self.frozen = ()
+
+    def as_tuple(self) -> tuple[str, ...]:
+        # Every match of the name returns the same tuple: a name thousands of
+        # targets share is not copied once per match.
+        if not self.frozen:
+            self.frozen = tuple(self.targets)
+        return self.frozen
+
+
+def _longest_first(entry: _Entry) -> int:
+    return -len(entry.phrase.tokens)
+
+
+@dataclass(slots=True)
 class PhraseIndex:
     """Names -> targets (such as "entity:mosul"), searchable in any text.
 
@@ -92,33 +119,32 @@ class PhraseIndex:
     of them: the caller decides what an ambiguous match means.
     """
 
-    _exact: dict[str, list[tuple[Phrase, list[str]]]] = field(default_factory=dict)
-    _folded: dict[str, list[tuple[Phrase, list[str]]]] = field(default_factory=dict)
+    _exact: dict[str, list[_Entry]] = field(default_factory=dict)
+    _folded: dict[str, list[_Entry]] = field(default_factory=dict)
+    _entries: dict[tuple[bool, Phrase], _Entry] = field(default_factory=dict)  # every entry, by name
 
     def add(self, name: str, target: str, *, case_sensitive: bool = True) -> None:
         phrase = phrase_of(name, fold=not case_sensitive)
         if phrase is None:
             return
+        known = self._entries.get((case_sensitive, phrase))
+        if known is not None:
+            known.add(target)
+            return
+        entry = self._entries[case_sensitive, phrase] = _Entry(phrase, [target])
         table = self._exact if case_sensitive else self._folded
-        entries = table.setdefault(phrase.tokens[0], [])
-        for existing, targets in entries:
-            if existing == phrase:
-                if target not in targets:
-                    targets.append(target)
-                    targets.sort()
-                return
-        entries.append((phrase, [target]))
-        # Longest first, so the first name that fits at a position is the longest.
-        entries.sort(key=lambda entry: -len(entry[0].tokens))
+        # Longest first, so the first name that fits at a position is the longest;
+        # after the names of the same length, so the order is that of adding.
+        bisect.insort_right(table.setdefault(phrase.tokens[0], []), entry, key=_longest_first)
 
     def shared_names(self) -> list[tuple[str, tuple[str, ...]]]:
         """Names that belong to more than one target, as (name, targets)."""
         shared = []
         for table in (self._exact, self._folded):
             for entries in table.values():
-                for phrase, targets in entries:
-                    if len(targets) > 1:
-                        shared.append((_phrase_text(phrase), tuple(targets)))
+                for entry in entries:
+                    if len(entry.targets) > 1:
+                        shared.append((_phrase_text(entry.phrase), entry.as_tuple()))
         return sorted(shared)
 
     def find(self, text: str) -> list[Match]:
@@ -132,9 +158,13 @@ class PhraseIndex:
         spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
         pieces = spaced.findall(text)
         tokens = list(map(str.lstrip, pieces))
-        folded = list(map(str.casefold, tokens)) if folded_table else tokens
+        # Names are indexed in NFC; decomposed text ("e" and a combining mark
+        # for "é") is compared in NFC too, token by token, so that offsets
+        # still point into the text as written.
+        words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
+        folded = list(map(str.casefold, words)) if folded_table else words
         # Only positions whose token starts some name need a closer look.
-        hits = map(exact_table.__contains__, tokens)
+        hits = map(exact_table.__contains__, words)
         if folded_table:
             hits = map(operator.or_, hits, map(folded_table.__contains__, folded))
         starts = list(compress(range(len(tokens)), hits))
@@ -147,24 +177,28 @@ class PhraseIndex:
         for i in starts:
             if i < next_free:
                 continue
-            best: tuple[int, list[str]] | None = None
-            for table, words in ((exact_table, tokens), (folded_table, folded)):
-                candidates = table.get(words[i])
+            best: tuple[int, _Entry] | None = None
+            for table, compared in ((exact_table, words), (folded_table, folded)):
+                candidates = table.get(compared[i])
                 if not candidates:
                     continue
-                for phrase, targets in candidates:
-                    length = len(phrase.tokens)
+                for entry in candidates:
+                    length = len(entry.phrase.tokens)
                     if best is not None and length <= best[0]:
                         break
-                    if i + length <= count and _fits(phrase, words, spans, i):
-                        best = (length, targets)
+                    if i + length <= count and _fits(entry.phrase, compared, spans, i):
+                        best = (length, entry)
                         break
             if best is None:
                 continue
-            length, targets = best
-            found.append(Match(spans[i][0], spans[i + length - 1][1], tuple(targets)))
+            length, entry = best
+            found.append(Match(spans[i][0], spans[i + length - 1][1], entry.as_tuple()))
             next_free = i + length
         return found
+
+
+def _nfc(token: str) -> str:
+    return unicodedata.normalize("NFC", token)
 
 
 @cache

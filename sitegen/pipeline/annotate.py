@@ -2,13 +2,10 @@
 
 Annotation happens on tokens, never on HTML strings: a core rule added after
 markdown-it's own rules walks the inline tokens of running text, finds known
-names with one `PhraseIndex`, and replaces them with mention links and
-side-notes. Code, links, images, raw HTML and headings are never touched
-because they are different tokens (or inside them).
-
-Side-note markup works without JavaScript and stays valid inside a paragraph:
-only phrasing elements are used, and the toggle for narrow screens is a
-checkbox with its label (CSS shows the note when it is checked).
+names with the catalogue's `PhraseIndex`, and replaces them with mention
+links, side-notes (`notes.py`) and term marks. Code, links, images, raw HTML
+and headings are never touched because they are different tokens (or inside
+them).
 """
 
 from __future__ import annotations
@@ -24,92 +21,15 @@ from typing import Any, Iterable
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from sitegen.model.dates import MONTHS
 from sitegen.model.errors import Diagnostic
-from sitegen.model.matcher import Phrase, PhraseIndex, phrase_of
-from sitegen.model.models import Archive, Article, Entity, Role, Term
-from sitegen.model.urls import Urls
+from sitegen.model.models import Article, Entity
+from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
+from sitegen.pipeline.notes import entity_note_body, sidenote, term_mark
+from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
-ENTITY_KIND_LABELS = {
-    "person": "Person",
-    "organization": "Organisation",
-    "place": "Place",
-    "event": "Event",
-    "other": "Other",
-}
-
-# --- the catalogue of names ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """Everything annotation needs to know about the archive's entities.
-
-    Built once per build; it is plain data, so it can be sent to worker
-    processes with the articles.
-    """
-
-    entities: dict[str, Entity]
-    index: PhraseIndex  # entity names and aliases -> entity ids
-    urls: Urls
-    repeat_links: bool = False
-    terms: dict[str, Term] = field(default_factory=dict)
-    term_index: PhraseIndex = field(default_factory=PhraseIndex)  # term names -> term ids
-
-
-def build_catalog(archive: Archive, urls: Urls, repeat_links: bool = False) -> tuple[Catalog, list[Diagnostic]]:
-    """Index every entity name and alias; report names shared by several entities."""
-    index = PhraseIndex()
-    entities = {entity.id: entity for entity in archive.entities}
-    for entity in archive.entities:
-        for name in (entity.name, *entity.aliases):
-            index.add(name, entity.id)
-    warnings = []
-    for name, ids in index.shared_names():
-        files = " and ".join(entities[i].pos.path for i in ids)
-        for entity_id in ids:
-            warnings.append(
-                Diagnostic(
-                    entities[entity_id].pos.path,
-                    None,
-                    f"the name {name!r} belongs to {len(ids)} entities ({files}); it is annotated only in "
-                    "articles whose `entities` list names exactly one of them",
-                    "warning",
-                )
-            )
-    term_index = PhraseIndex()
-    loose: dict[Phrase, list[str]] = {}  # case-insensitive names (folded) -> term ids
-    for term in archive.terms:
-        for name in (term.term, *term.aliases):
-            term_index.add(name, term.id, case_sensitive=term.case_sensitive)
-            folded = phrase_of(name, fold=True)
-            if not term.case_sensitive and folded is not None:
-                loose.setdefault(folded, []).append(term.id)
-    # A case-insensitive name also matches every spelling of a case-sensitive
-    # one, but the exact spelling is looked up first: share it, so that a name
-    # two terms answer to marks neither, whatever their case settings.
-    for term in archive.terms:
-        if term.case_sensitive:
-            for name in (term.term, *term.aliases):
-                for other in loose.get(phrase_of(name, fold=True), ()):
-                    if other != term.id:
-                        term_index.add(name, other)
-    terms = {term.id: term for term in archive.terms}
-    return Catalog(entities, index, urls, repeat_links, terms, term_index), warnings
-
-
 # --- results ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """The sentence of a mention, split around the mention itself."""
-
-    before: str
-    mention: str
-    after: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,19 +55,16 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     """The one Markdown dialect of sitegen: CommonMark, tables, strikethrough,
     footnotes, entity references, and the annotation rule.
 
-    Raw HTML stays enabled because archive editors write their own sources;
-    front-matter values, which may come from imports, are always escaped, and
-    so is raw HTML in glossary definitions (`raw_html=False`): they are shown
-    in a tooltip inside running text, where only Markdown's own markup fits.
+    Raw HTML is kept only in article bodies (`raw_html=True`), the editors'
+    own text, where it is the way to write what Markdown cannot. Every other
+    Markdown field (entity descriptions, event descriptions, glossary
+    definitions) is rendered with `raw_html=False`, which shows raw HTML as
+    text: those fields are small, often filled in by tools or copied from
+    elsewhere, and reach pages that share them (the timeline, the glossary).
     """
     md = markdown_dialect(raw_html)
     md.core.ruler.push("sitegen_annotate", _annotate_rule)
     return md
-
-
-def render_inline_markdown(text: str) -> str:
-    """Inline Markdown with raw HTML shown as text (glossary definitions)."""
-    return markdown_parser(raw_html=False).renderInline(text)
 
 
 # --- annotation state --------------------------------------------------------------------
@@ -202,7 +119,8 @@ class AnnotatedFragment:
 
 
 def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFragment:
-    """An entity's own description, annotated like an article but never naming itself."""
+    """An entity's own description, annotated like an article but never naming
+    itself; raw HTML in it is shown as text."""
     document = _Document(
         catalog=catalog,
         path=entity.pos.path,
@@ -211,13 +129,14 @@ def annotate_entity_description(entity: Entity, catalog: Catalog) -> AnnotatedFr
         listed=frozenset(),
         exclude=entity.id,
     )
-    body_html = markdown_parser().render(entity.body, {"sitegen": document})
+    body_html = markdown_parser(raw_html=False).render(entity.body, {"sitegen": document})
     return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
 
 
 def annotate_fragment(text: str, path: str, line: int, catalog: Catalog, id_prefix: str) -> AnnotatedFragment:
     """Markdown that shares its page with others (a timeline entry): links and
-    term marks, but no side-notes, and ids made unique with `id_prefix`."""
+    term marks, but no side-notes, ids made unique with `id_prefix`, and raw
+    HTML shown as text."""
     document = _Document(
         catalog=catalog,
         path=path,
@@ -227,7 +146,7 @@ def annotate_fragment(text: str, path: str, line: int, catalog: Catalog, id_pref
         side_notes=False,
         id_prefix=id_prefix,
     )
-    body_html = markdown_parser().render(text, {"sitegen": document})
+    body_html = markdown_parser(raw_html=False).render(text, {"sitegen": document})
     return AnnotatedFragment(body_html, tuple(document.counts), tuple(document.diagnostics))
 
 
@@ -425,22 +344,8 @@ def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[t
             continue
         document.terms_seen.add(term_id)
         shown = text[start + match.start : start + match.end]
-        pieces.append((start + match.start, start + match.end, _term_html(catalog.terms[term_id], shown, document)))
+        pieces.append((start + match.start, start + match.end, term_mark(catalog.terms[term_id], shown, catalog.urls.url(catalog.urls.glossary_path()), document.id_prefix)))
     return pieces
-
-
-def _term_html(term: Term, shown: str, document: _Document) -> str:
-    """A marked term: a link to its glossary entry and a definition that CSS
-    shows on hover and focus; screen readers get it as the link's description."""
-    urls = document.catalog.urls
-    href = html.escape(urls.url(urls.glossary_path()) + "#" + term.id)
-    tip_id = f"{document.id_prefix}def-{term.id}"
-    definition = render_inline_markdown(term.definition)
-    return (
-        f'<a class="term" href="{href}" data-term="{term.id}" aria-describedby="{tip_id}">{html.escape(shown)}</a>'
-        f'<span class="term-tip" role="tooltip" id="{tip_id}" data-pagefind-ignore>'
-        f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}</span>'
-    )
 
 
 def _split_breaks(text: str) -> Iterable[Token]:
@@ -454,11 +359,20 @@ def _split_breaks(text: str) -> Iterable[Token]:
 def _choose(targets: tuple[str, ...], document: _Document) -> str | None:
     """The entity a matched name means here, or None when it is ambiguous or excluded."""
     if len(targets) > 1:
-        listed = [t for t in targets if t in document.listed]
-        targets = tuple(listed)
+        # Walk the shorter side: a name thousands of entities share is matched
+        # often, and the article lists only a few entities.
+        if len(document.listed) < len(targets):
+            targets = tuple(t for t in sorted(document.listed) if _in_sorted(targets, t))
+        else:
+            targets = tuple(t for t in targets if t in document.listed)
     if len(targets) != 1 or targets[0] == document.exclude:
         return None
     return targets[0]
+
+
+def _in_sorted(items: tuple[str, ...], item: str) -> bool:
+    at = bisect.bisect_left(items, item)
+    return at < len(items) and items[at] == item
 
 
 def _explicit_mention(token, document, line, offset, plain, plain_only, in_table) -> list[Token]:
@@ -478,26 +392,12 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
 # --- markup ----------------------------------------------------------------------------
 
 
-def role_on(roles: tuple[Role, ...], day: dt.date | None) -> Role | None:
-    """The role held on `day`: the latest-starting one whose span includes it."""
-    if day is None:
-        return None
-    current = [
-        role
-        for role in roles
-        if (role.start is None or role.start.first_day() <= day) and (role.end is None or day <= role.end.last_day())
-    ]
-    if not current:
-        return None
-    return max(current, key=lambda r: r.start.first_day() if r.start else dt.date.min)
-
-
 def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> str:
     catalog = document.catalog
     entity = catalog.entities[entity_id]
     document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
     if entity_id not in document.snippets:
-        document.snippets[entity_id] = _snippet(plain, offset, offset + len(text))
+        document.snippets[entity_id] = snippet(plain, offset, offset + len(text))
     shown = html.escape(text)
     first = entity_id not in document.seen
     if not first and not catalog.repeat_links:
@@ -511,40 +411,7 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     document.seen.add(entity_id)
     number = document.next_note()
     link = f'<a {attributes} aria-describedby="{document.id_prefix}sn-{number}">{shown}</a>'
-    return link + _sidenote(number, _entity_note_body(entity, document.day), document.id_prefix, searchable=False)
-
-
-def _entity_note_body(entity: Entity, day: dt.date | None) -> str:
-    parts = [
-        f'<strong class="sidenote-title">{html.escape(entity.name)}</strong> '
-        f'<span class="sidenote-kind">{ENTITY_KIND_LABELS[entity.kind]}</span>'
-    ]
-    role = role_on(entity.roles, day)
-    if role is not None and day is not None:
-        parts.append(
-            f' <span class="sidenote-role">{html.escape(role.title)}'
-            f' <span class="sidenote-asof">(as of {day.day} {MONTHS[day.month - 1]} {day.year})</span></span>'
-        )
-    if entity.summary:
-        parts.append(f' <span class="sidenote-summary">{html.escape(entity.summary)}</span>')
-    return "".join(parts)
-
-
-def _sidenote(number: int, body_html: str, id_prefix: str = "", searchable: bool = True) -> str:
-    """A numbered note: a marker, a toggle for narrow screens, and the note itself.
-
-    Entity notes repeat the entity's summary, which the search index already
-    has on the entity's own page, so they are kept out of the article's text
-    (`searchable=False`); footnotes are the author's words and stay in.
-    """
-    note_id = f"{id_prefix}sn-{number}"
-    ignore = "" if searchable else " data-pagefind-ignore"
-    return (
-        f'<input type="checkbox" class="sidenote-toggle" id="{note_id}-toggle" aria-label="Show note {number}">'
-        f'<label class="sidenote-number" for="{note_id}-toggle">{number}</label>'
-        f'<span class="sidenote margin-note" id="{note_id}" role="note"{ignore}>'
-        f'<span class="sidenote-marker" aria-hidden="true">{number}</span> {body_html}</span>'
-    )
+    return link + sidenote(number, entity_note_body(entity, document.day), document.id_prefix, searchable=False)
 
 
 def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str]) -> str:
@@ -558,47 +425,7 @@ def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str])
         return f'<a class="note-ref" href="#{document.id_prefix}sn-{number}" aria-label="See note {number}">{number}</a>'
     number = document.next_note()
     assigned[note_id] = number
-    return _sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
-
-
-# --- snippets ----------------------------------------------------------------------------
-
-_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*\s+")
-SNIPPET_LIMIT = 240
-
-
-@lru_cache(maxsize=4)
-def _sentence_ends(plain: str) -> list[int]:
-    """Where each sentence boundary in `plain` starts, found in one pass: a
-    paragraph that first mentions many entities is scanned once, not once per
-    mention (a 20 MB paragraph naming 300 entities took 40 s)."""
-    return [boundary.start() for boundary in _SENTENCE_END.finditer(plain)]
-
-
-def _snippet(plain: str, start: int, end: int) -> Snippet:
-    """The sentence around plain[start:end], shortened to about SNIPPET_LIMIT characters."""
-    boundaries = _sentence_ends(plain)
-    # The last boundary before the mention, as a scan that stops at `start` sees it.
-    sentence_start = 0
-    index = bisect.bisect_left(boundaries, start)
-    for earlier in boundaries[max(0, index - 2) : index][::-1]:
-        cut = _SENTENCE_END.match(plain, earlier, start)
-        if cut:
-            sentence_start = cut.end()
-            break
-    following = bisect.bisect_left(boundaries, end)
-    sentence_end = boundaries[following] + 1 if following < len(boundaries) else len(plain)
-    before = plain[sentence_start:start]
-    after = plain[end:sentence_end].rstrip()
-    # Share the room between the two sides; a short side lends the rest to the other.
-    room = max(80, SNIPPET_LIMIT - (end - start))
-    before_room = max(room // 2, room - len(after))
-    after_room = max(room // 2, room - len(before))
-    if len(before) > before_room:
-        before = "…" + before[-before_room:].lstrip()
-    if len(after) > after_room:
-        after = after[:after_room].rstrip() + "…"
-    return Snippet(before, plain[start:end], after)
+    return sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
 
 
 # --- the whole archive ----------------------------------------------------------------

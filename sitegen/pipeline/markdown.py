@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -45,3 +46,13 @@ def markdown_dialect(raw_html: bool = True) -> MarkdownIt:
     md.inline.ruler.before("link", "entity_ref", entity_ref_rule)
     md.add_render_rule("entity_ref", _render_entity_ref)
     return md
+
+
+@lru_cache(maxsize=1)
+def _inline_parser() -> MarkdownIt:
+    return markdown_dialect(raw_html=False)
+
+
+def render_inline_markdown(text: str) -> str:
+    """Inline Markdown with raw HTML shown as text (glossary definitions)."""
+    return _inline_parser().renderInline(text)

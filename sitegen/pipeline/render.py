@@ -17,7 +17,7 @@ import jinja2
 
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
-from sitegen.pipeline.pages import Page, SiteView
+from sitegen.pipeline.site import Page, SiteView
 
 THEME_DIR = Path(__file__).parent.parent / "theme"
 SITE_TEMPLATES_DIR = "templates"

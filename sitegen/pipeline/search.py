@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.model.models import Term
-from sitegen.pipeline.annotate import render_inline_markdown
 from sitegen.pipeline.config import CONFIG_FILE
+from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.search_bundle import BundleError, make_reproducible
 from sitegen.pipeline.search_indexer import Indexer, IndexerError
 

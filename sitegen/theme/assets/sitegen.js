@@ -8,7 +8,7 @@
   "use strict";
   setUpTimelineFilter();
   setUpSearch();
-  var source = document.getElementById("sitegen-entity-cards");
+  var source = document.getElementById("sitegen_entity_cards");
   if (!source) return;
   var cards;
   try {

@@ -1,0 +1,146 @@
+"""The small views many pages share: article cards, entity links and their
+hover cards, and timeline events."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+from sitegen.model.escaping import json_for_script
+from sitegen.model.models import ENTITY_KINDS, Article, Entity
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import Annotations
+from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.site import Link
+from sitegen.pipeline.timeline import display_date
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """An article as listings show it."""
+
+    slug: str
+    title: str
+    url: str
+    date_iso: str
+    date_display: str
+    source: str
+    summary: str
+
+
+def article_card(article: Article, urls: Urls) -> ArticleCard:
+    return ArticleCard(
+        slug=article.slug,
+        title=article.title,
+        url=urls.url(urls.article_path(article.slug)),
+        date_iso=article.date.iso,
+        date_display=article.date.display,
+        source=article.source,
+        summary=article.summary,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLink:
+    id: str
+    name: str
+    kind: str
+    url: str
+    count: int = 0  # mentions, articles or co-mentions, by context
+
+
+def entity_link(entity: Entity, urls: Urls, count: int = 0) -> EntityLink:
+    return EntityLink(entity.id, entity.name, entity.kind, urls.url(urls.entity_path(entity.id)), count)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityGroup:
+    kind: str
+    label: str
+    entities: tuple[EntityLink, ...]
+
+
+def group_by_kind(links: list[EntityLink]) -> tuple[EntityGroup, ...]:
+    by_kind: dict[str, list[EntityLink]] = defaultdict(list)
+    for link in links:
+        by_kind[link.kind].append(link)
+    return tuple(
+        EntityGroup(kind, ENTITY_KIND_LABELS[kind], tuple(sorted(by_kind[kind], key=lambda e: (e.name.casefold(), e.id))))
+        for kind in ENTITY_KINDS
+        if by_kind.get(kind)
+    )
+
+
+def entity_cards_json(entity_ids, entities: Mapping[str, Entity], urls: Urls) -> str:
+    """The data behind the hover cards of the entity links on one page.
+
+    The same text as `json_for_script` of the {id: card} mapping, assembled
+    from per-entity pieces made once: many pages show the same entities.
+    """
+    pieces = [_card_piece(entities[i], urls) for i in sorted(set(entity_ids)) if i in entities]
+    return "{" + ",".join(pieces) + "}" if pieces else ""
+
+
+@lru_cache(maxsize=65536)
+def _card_piece(entity: Entity, urls: Urls) -> str:
+    card = {
+        "name": entity.name,
+        "kind": ENTITY_KIND_LABELS[entity.kind],
+        "summary": entity.summary,
+        "url": urls.url(urls.entity_path(entity.id)),
+    }
+    return json_for_script(entity.id) + ":" + json_for_script(card)
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    anchor: str
+    url: str  # the entry on the timeline page
+    date_iso: str
+    date_display: str
+    title: str
+    kind: str  # "event" or "publication"
+    description_html: str
+    entities: tuple[EntityLink, ...]
+    articles: tuple[Link, ...]
+    entity_ids: str  # space-separated, for the timeline filter
+    entity_kinds: str  # space-separated
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedEvent:
+    """An event view with the keys pages select events by."""
+
+    view: EventView
+    entity_ids: frozenset[str]  # named by the event or mentioned in its description
+    article_slugs: tuple[str, ...]
+    year: int
+
+
+def event_views(annotations: Annotations, entities, cards, urls: Urls) -> list[PlacedEvent]:
+    """Every timeline entry as pages show it, in timeline order, with the entities
+    its description links to as well as those it names."""
+    timeline_url = urls.url(urls.timeline_path())
+    placed = []
+    for entry in annotations.timeline:
+        event = entry.event
+        fragment = annotations.event_descriptions.get(entry.anchor)
+        ids = [i for i in dict.fromkeys((*event.entity_ids, *(fragment.entity_ids if fragment else ()))) if i in entities]
+        linked = tuple(sorted((entity_link(entities[i], urls) for i in ids), key=lambda e: (e.name.casefold(), e.id)))
+        view = EventView(
+            anchor=entry.anchor,
+            url=f"{timeline_url}#{entry.anchor}",
+            date_iso=event.date.iso,
+            date_display=display_date(event.date, event.end, event.circa),
+            title=event.title,
+            kind=entry.kind,
+            description_html=fragment.html if fragment else "",
+            entities=linked,
+            articles=tuple(Link(cards[slug].title, cards[slug].url) for slug in event.article_slugs if slug in cards),
+            entity_ids=" ".join(sorted(ids)),
+            entity_kinds=" ".join(sorted({entities[i].kind for i in ids})),
+        )
+        placed.append(PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year))
+    return placed

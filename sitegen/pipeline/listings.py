@@ -1,0 +1,246 @@
+"""The pages that list the archive: by year and month, by tag, the timeline
+and the glossary."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from anyascii import anyascii
+
+from sitegen.model.dates import MONTHS
+from sitegen.model.errors import Problems
+from sitegen.model.models import ENTITY_KINDS, Article
+from sitegen.model.slugs import slugify
+from sitegen.model.urls import Urls
+from sitegen.pipeline.cards import ArticleCard, EventView, PlacedEvent, entity_cards_json, entity_link
+from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.markdown import render_inline_markdown
+from sitegen.pipeline.site import Link, Page
+
+
+@dataclass(frozen=True, slots=True)
+class MonthGroup:
+    anchor: str
+    name: str
+    articles: tuple[ArticleCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    year: int
+    url: str
+    count: int
+    months: tuple[MonthGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    name: str
+    slug: str
+    url: str
+    articles: tuple[ArticleCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineYear:
+    year: int
+    anchor: str
+    events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TermView:
+    id: str
+    term: str
+    definition_html: str
+    aliases: tuple[str, ...]
+    see: tuple[Link, ...]
+    used_in: tuple[tuple[ArticleCard, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LetterGroup:
+    letter: str
+    anchor: str
+    terms: tuple[TermView, ...]
+
+
+def group_tags(articles: tuple[Article, ...], problems: Problems) -> dict[str, tuple[str, list[Article]]]:
+    """Tags by slug: the display name is the alphabetically first spelling used."""
+    names: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        for tag in article.tags:
+            slug = slugify(tag)
+            if not slug:
+                problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
+                continue
+            names[slug].add(tag)
+            members[slug].append(article)
+    return {slug: (min(names[slug]), members[slug]) for slug in sorted(members)}
+
+
+def year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], urls: Urls) -> list[YearGroup]:
+    by_year: dict[int, dict[int, list[ArticleCard]]] = defaultdict(lambda: defaultdict(list))
+    for article in articles:  # already newest first
+        by_year[article.date.day.year][article.date.day.month].append(cards[article.slug])
+    groups = []
+    for year in sorted(by_year, reverse=True):
+        months = tuple(
+            MonthGroup(anchor=f"{year}-{month:02d}", name=f"{MONTHS[month - 1]} {year}", articles=tuple(by_year[year][month]))
+            for month in sorted(by_year[year], reverse=True)
+        )
+        groups.append(
+            YearGroup(
+                year=year,
+                url=urls.url(urls.archive_path(year)),
+                count=sum(len(m.articles) for m in months),
+                months=months,
+            )
+        )
+    return groups
+
+
+def archive_pages(archive, years, settings, urls) -> list[Page]:
+    """The archive by year and month, and one page per year."""
+    pages = [
+        Page(
+            path=urls.archive_path(),
+            template="archive.html",
+            title="Archive",
+            description=f"All {len(archive.articles)} articles of {settings.site.title}, by year and month.",
+            section="archive",
+            data={"years": tuple(years)},
+        )
+    ]
+    for group in years:
+        pages.append(
+            Page(
+                path=urls.archive_path(group.year),
+                template="archive_year.html",
+                title=f"Archive {group.year}",
+                description=f"Articles of {group.year} in {settings.site.title}.",
+                section="archive",
+                data={"year": group, "years": tuple(years)},
+            )
+        )
+    return pages
+
+
+def tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
+    """The tag index, and one page per tag."""
+    tag_views = [
+        TagView(name=name, slug=slug, url=tag_links[slug].url, articles=tuple(cards[a.slug] for a in members))
+        for slug, (name, members) in tags.items()
+    ]
+    pages = [
+        Page(
+            path=urls.tags_path(),
+            template="tags.html",
+            title="Tags",
+            description=f"Tags of {settings.site.title}.",
+            section="tags",
+            data={"tags": tuple(sorted(tag_views, key=lambda t: (t.name.casefold(), t.slug)))},
+        )
+    ]
+    for tag in tag_views:
+        pages.append(
+            Page(
+                path=urls.tags_path(tag.slug),
+                template="tag.html",
+                title=f"Tag: {tag.name}",
+                description=f"Articles tagged {tag.name}.",
+                section="tags",
+                data={"tag": tag},
+            )
+        )
+    return pages
+
+
+def timeline_page(events: list[PlacedEvent], entities, settings, urls) -> Page:
+    """The timeline, by year, with the filter by entity kind and entity."""
+    by_year: dict[int, list[EventView]] = defaultdict(list)
+    for event in events:
+        by_year[event.year].append(event.view)
+    years = tuple(TimelineYear(year, f"year-{year}", tuple(by_year[year])) for year in sorted(by_year))
+    named = sorted({i for event in events for i in event.entity_ids}, key=lambda i: (entities[i].name.casefold(), i))
+    kinds = [kind for kind in ENTITY_KINDS if any(entities[i].kind == kind for i in named)]
+    return Page(
+        path=urls.timeline_path(),
+        template="timeline.html",
+        title="Timeline",
+        description=f"Dated events of {settings.site.title}, with the people, places and articles they involve.",
+        section="timeline",
+        data={
+            "years": years,
+            "filter_kinds": tuple(Link(ENTITY_KIND_LABELS[k], k) for k in kinds),
+            "filter_entities": tuple(entity_link(entities[i], urls) for i in named),
+            "entity_cards": entity_cards_json(named, entities, urls),
+        },
+    )
+
+
+def _glossary_letter(term: str) -> str:
+    first = slugify(term[:1]).upper()[:1]
+    return first if "A" <= first <= "Z" else "#"
+
+
+def _glossary_order(term) -> tuple:
+    """Alphabetical as the letter headings see it: "Émir" between "Eid" and "Ezidi"."""
+    return (anyascii(unicodedata.normalize("NFKC", term.term)).casefold(), term.term.casefold(), term.id)
+
+
+def glossary_page(archive, annotated, cards, entities, settings, urls) -> Page:
+    """Every term under its letter, with its definition, aliases, `see` links and
+    the articles that use it."""
+    terms = {t.id: t for t in archive.terms}
+    used_in: dict[str, list[tuple[ArticleCard, int]]] = defaultdict(list)
+    for article in archive.articles:  # newest first
+        for term_id, count in annotated[article.slug].terms:
+            used_in[term_id].append((cards[article.slug], count))
+    glossary_url = urls.url(urls.glossary_path())
+
+    def see_link(ref: str) -> Link:
+        if ref in entities:
+            return Link(entities[ref].name, urls.url(urls.entity_path(ref)))
+        return Link(terms[ref].term, f"{glossary_url}#{ref}")
+
+    views = [
+        TermView(
+            id=term.id,
+            term=term.term,
+            definition_html=render_inline_markdown(term.definition),
+            aliases=term.aliases,
+            see=tuple(see_link(ref) for ref in term.see if ref in entities or ref in terms),
+            used_in=tuple(used_in.get(term.id, ())),
+        )
+        for term in sorted(archive.terms, key=_glossary_order)
+    ]
+    groups: dict[str, list[TermView]] = defaultdict(list)
+    for view in views:
+        groups[_glossary_letter(view.term)].append(view)
+    letters = [*(chr(c) for c in range(ord("A"), ord("Z") + 1)), "#"]
+    # Structural ids, here and in the base layout, use "_", which term ids
+    # (slugs) never contain, so a term called "Site search query" or
+    # "Letter A" cannot collide with them.
+    letter_groups = tuple(
+        LetterGroup(letter, "letter_" + ("other" if letter == "#" else letter.lower()), tuple(groups[letter]))
+        for letter in letters
+        if groups.get(letter)
+    )
+    anchors = {group.letter: group.anchor for group in letter_groups}
+    return Page(
+        path=urls.glossary_path(),
+        template="glossary.html",
+        title="Glossary",
+        description=f"Ranks, abbreviations and terms used in {settings.site.title}, explained.",
+        section="glossary",
+        data={
+            "groups": letter_groups,
+            # The jump bar: every letter, linked where terms exist.
+            "letters": tuple(Link(letter, f"#{anchors[letter]}" if letter in anchors else "") for letter in letters),
+            "entity_cards": entity_cards_json([r for t in archive.terms for r in t.see if r in entities], entities, urls),
+        },
+    )

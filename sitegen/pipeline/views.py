@@ -1,0 +1,277 @@
+"""The pages of single articles and entities, with their structured data.
+
+An entity's page lists the articles that mention or list it, newest first,
+MENTIONS_PER_PAGE to a page, with the sentence of each first mention.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sitegen.model.escaping import json_for_script
+from sitegen.model.models import Archive, Article, Entity
+from sitegen.model.slugs import slugify
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.pipeline.cards import (
+    ArticleCard,
+    EntityGroup,
+    EntityLink,
+    EventView,
+    entity_cards_json,
+    entity_link,
+    group_by_kind,
+)
+from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.config import Settings
+from sitegen.pipeline.site import Link, Page
+from sitegen.pipeline.snippets import Snippet
+
+
+MENTIONS_PER_PAGE = 100
+
+
+CO_MENTIONS_SHOWN = 10
+
+
+SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "other": "Thing"}
+
+
+@dataclass(frozen=True, slots=True)
+class MentionView:
+    """One article in an entity's "Mentioned in" list."""
+
+    article: ArticleCard
+    count: int  # 0 when the article only lists the entity
+    snippet: Snippet | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleView:
+    title: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int
+    total: int
+    previous_url: str
+    next_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    id: str
+    name: str
+    kind: str
+    kind_label: str
+    summary: str
+    aliases: tuple[str, ...]
+    roles: tuple[RoleView, ...]
+    links: tuple[Link, ...]
+    description_html: str
+    article_count: int
+    mentions: tuple[MentionView, ...]  # this page's share
+    pagination: Pagination
+    co_mentions: tuple[EntityLink, ...]
+    events: tuple[EventView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    card: ArticleCard
+    source_url: str
+    authors: tuple[str, ...]
+    tags: tuple[Link, ...]
+    updated_iso: str
+    updated_display: str
+    body_html: str
+    extra: Mapping[str, Any]
+    entity_groups: tuple[EntityGroup, ...] = ()
+    events: tuple[EventView, ...] = ()
+    year: int = 0
+    entity_names: tuple[str, ...] = ()  # for the search filter, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class EntityUsage:
+    """Who mentions or lists each entity, derived once from all annotated articles."""
+
+    articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
+    co_mentions: dict[str, Counter]
+
+
+def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+    articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
+    co_mentions: dict[str, Counter] = defaultdict(Counter)
+    for article in archive.articles:  # newest first
+        mentions = {m.entity_id: m for m in annotated[article.slug].mentions}
+        involved = sorted(set(mentions) | set(article.entity_ids))
+        for entity_id in involved:
+            mention = mentions.get(entity_id)
+            articles[entity_id].append((article, mention.count if mention else 0, mention.snippet if mention else None))
+            co_mentions[entity_id].update(other for other in involved if other != entity_id)
+    return EntityUsage(dict(articles), dict(co_mentions))
+
+
+def _period(role) -> str:
+    start = role.start.display if role.start else ""
+    end = role.end.display if role.end else ""
+    if start and end:
+        return f"{start} – {end}"
+    if start:
+        return f"from {start}"
+    return f"until {end}" if end else ""
+
+
+def article_json_ld(article: Article, card: ArticleCard, settings: Settings, urls: Urls, mentioned: list[Entity]) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "datePublished": article.date.iso,
+        "url": urls.absolute(urls.article_path(article.slug)),
+        "mainEntityOfPage": urls.absolute(urls.article_path(article.slug)),
+    }
+    if article.updated:
+        data["dateModified"] = article.updated.iso
+    if article.summary:
+        data["description"] = article.summary
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    if article.source:
+        data["publisher"] = {"@type": "Organization", "name": article.source}
+    if article.url:
+        data["isBasedOn"] = article.url
+    if mentioned:
+        data["mentions"] = [
+            {"@type": SCHEMA_TYPES[e.kind], "name": e.name, "url": urls.absolute(urls.entity_path(e.id))} for e in mentioned
+        ]
+    return json_for_script(data)
+
+
+def entity_json_ld(entity: Entity, urls: Urls) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES[entity.kind],
+        "name": entity.name,
+        "url": urls.absolute(urls.entity_path(entity.id)),
+    }
+    if entity.summary:
+        data["description"] = entity.summary
+    if entity.aliases:
+        data["alternateName"] = list(entity.aliases)
+    if entity.links:
+        data["sameAs"] = [url for _, url in entity.links]
+    return json_for_script(data)
+
+
+def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
+    """The page of one article: its annotated body, the entities it involves
+    grouped by kind, its tags and its timeline events."""
+    counts = {m.entity_id: m.count for m in annotation.mentions}
+    involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
+    view = ArticleView(
+        card=card,
+        source_url=article.url,
+        authors=article.authors,
+        tags=tuple(tag_links[s] for s in dict.fromkeys(slugify(t) for t in article.tags) if s in tag_links),
+        updated_iso=article.updated.iso if article.updated else "",
+        updated_display=article.updated.display if article.updated else "",
+        body_html=annotation.body_html,
+        extra=article.extra,
+        entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
+        events=events,
+        year=article.date.day.year,
+        entity_names=tuple(sorted({e.name for e in involved})),
+    )
+    return Page(
+        path=urls.article_path(article.slug),
+        template="article.html",
+        title=article.title,
+        description=article.summary or settings.site.description,
+        section="archive",
+        data={
+            "article": view,
+            "json_ld": article_json_ld(article, card, settings, urls, involved),
+            "entity_cards": entity_cards_json((e.id for e in involved), entities, urls),
+        },
+        source_paths=(article.pos.path,),
+        kind="article",
+        modified=(article.updated or article.date).day.isoformat(),
+    )
+
+
+def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
+    """The entity index, and for each entity its page (more than one when many
+    articles mention it): facts, description, mentions, co-mentions, events."""
+    entities = {e.id: e for e in archive.entities}
+    events_by_entity: dict[str, list[EventView]] = defaultdict(list)
+    for event in events:
+        for entity_id in sorted(event.entity_ids):
+            events_by_entity[entity_id].append(event.view)
+    pages = []
+    index_links = []
+    for entity in archive.entities:
+        mentioned = usage.articles.get(entity.id, [])
+        description = descriptions.get(entity.id)
+        index_links.append(entity_link(entity, urls, len(mentioned)))
+        co = sorted(usage.co_mentions.get(entity.id, Counter()).items(), key=lambda item: (-item[1], item[0]))
+        co_links = tuple(entity_link(entities[i], urls, n) for i, n in co[:CO_MENTIONS_SHOWN])
+        entity_events = tuple(events_by_entity.get(entity.id, ()))
+        total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+        for number in range(1, total_pages + 1):
+            chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
+            view = EntityView(
+                id=entity.id,
+                name=entity.name,
+                kind=entity.kind,
+                kind_label=ENTITY_KIND_LABELS[entity.kind],
+                summary=entity.summary,
+                aliases=entity.aliases,
+                roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles),
+                links=tuple(Link(label, url) for label, url in entity.links),
+                description_html=description.html if description else "",
+                article_count=len(mentioned),
+                mentions=tuple(MentionView(cards[a.slug], count, snippet) for a, count, snippet in chunk),
+                pagination=Pagination(
+                    number=number,
+                    total=total_pages,
+                    previous_url=urls.url(urls.entities_path(entity.id, number - 1)) if number > 1 else "",
+                    next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
+                ),
+                co_mentions=co_links,
+                events=entity_events if number == 1 else (),
+            )
+            card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
+            pages.append(
+                Page(
+                    path=urls.entities_path(entity.id, number),
+                    template="entity.html",
+                    title=entity.name if number == 1 else f"{entity.name} (page {number} of {total_pages})",
+                    description=entity.summary or f"{entity.name}: where the archive mentions it.",
+                    section="entities",
+                    data={
+                        "entity": view,
+                        "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
+                        "entity_cards": entity_cards_json(card_ids, entities, urls),
+                    },
+                    source_paths=(entity.pos.path,),
+                )
+            )
+    pages.insert(
+        0,
+        Page(
+            path=urls.entities_path(),
+            template="entities.html",
+            title="Entities",
+            description=f"The people, organisations and places in {settings.site.title}.",
+            section="entities",
+            # No hover cards here: the index shows every summary itself.
+            data={"groups": group_by_kind(index_links), "summaries": {e.id: e.summary for e in archive.entities}},
+        ),
+    )
+    return pages
