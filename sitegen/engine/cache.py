@@ -87,3 +87,19 @@ class SourceCache:
         self.seen = set()
 
 
+@dataclass(slots=True)
+class BuildCache:
+    """What a long-lived builder (watch, serve) remembers between builds.
+
+    Every entry is keyed by a digest of its inputs, never by time: a stale
+    entry cannot be reused, it can only miss.
+    """
+
+    sources: SourceCache = field(default_factory=SourceCache)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
+    page_inputs: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of its inputs
+    written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
+    templates_digest: bytes = b""
+    environment: Any = None
+    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+    inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave
