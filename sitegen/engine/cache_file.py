@@ -7,25 +7,55 @@ save time: anything wrong with it gives an empty cache, never other output.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import pickle
+import sys
 import tempfile
+import unicodedata
 from pathlib import Path
+
+import yaml
 
 from sitegen import __version__
 from sitegen.engine.cache import BuildCache, FragmentCache, SourceCache
 
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.pickle"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
-def code_digest() -> bytes:
-    """A digest of sitegen's own code: cached results of another version never apply."""
+# Every installed package whose behaviour shapes what the cache holds or what
+# a page says: a new version of any of them may parse or annotate differently.
+OUTPUT_PACKAGES = (
+    "markdown-it-py", "mdurl", "mdit-py-plugins", "jinja2", "MarkupSafe", "PyYAML", "anyascii", "pagefind", "pagefind-bin",
+)  # fmt: skip
+# Runtime dependencies that only run the editing loop or draw progress bars.
+TOOLING_PACKAGES = ("watchfiles", "tqdm")
+
+
+def environment_digest() -> bytes:
+    """A digest of everything that made the cached results, besides the sources.
+
+    That is every module of sitegen (subpackages included), the version of
+    each package in OUTPUT_PACKAGES, the Python version, and the Unicode
+    database Python normalises and case-folds with. Templates are not in it:
+    the persistent cache holds parsed sources and annotated fragments, which
+    no template shapes.
+    """
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in OUTPUT_PACKAGES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "not installed"
+        digest.update(f"{name}=={version}\0".encode())
+    libyaml = getattr(yaml, "__with_libyaml__", False)  # the C parser and the Python one may differ
+    digest.update(f"python {sys.version}\0{sys.implementation.cache_tag}\0libyaml {libyaml}\0".encode())
+    digest.update(f"unicode {unicodedata.unidata_version}".encode())
     return digest.digest()
 
 
@@ -42,7 +72,7 @@ def load_persistent_cache(root: Path) -> BuildCache:
         if not (
             isinstance(stored, dict)
             and stored.get("format") == CACHE_FORMAT
-            and stored.get("code") == code_digest()
+            and stored.get("environment") == environment_digest()
             and isinstance(stored.get("sources"), dict)
             and isinstance(stored.get("fragments"), dict)
         ):
@@ -54,7 +84,7 @@ def load_persistent_cache(root: Path) -> BuildCache:
 
 def save_persistent_cache(root: Path, cache: BuildCache) -> None:
     folder = root / CACHE_DIR
-    stored = {"format": CACHE_FORMAT, "code": code_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries}
+    stored = {"format": CACHE_FORMAT, "environment": environment_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries}
     try:
         folder.mkdir(exist_ok=True)
         # Streamed to a file beside the cache, then renamed over it: no copy of
