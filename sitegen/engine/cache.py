@@ -8,6 +8,7 @@ watch and serve, and on disk in `.sitegen-cache/` between builds.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,17 @@ from sitegen.model.errors import Problems
 
 
 def digest_of(value: Any) -> bytes:
-    """A content hash of any picklable value: equal inputs, equal digests."""
-    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+    """A content hash of any picklable value: equal inputs, equal digests.
+
+    Pickled without a memo ("fast" mode), so that which parts happen to be
+    one shared object does not change the bytes: a model decoded from the
+    persistent cache digests exactly like the same model parsed afresh.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
 
 @dataclass(slots=True)
