@@ -1,4 +1,4 @@
-"""The persistent cache is trusted only when it is provably this machine's, for these inputs.
+"""The persistent cache is trusted only when it is provably this user's, made from these inputs.
 
 A cache made by other code, other packages or another Python is not used;
 nor is one that was edited, copied from elsewhere, or is not a plain file of
@@ -141,6 +141,22 @@ def test_the_cache_holds_every_entry_of_the_example_archive_exactly(tmp_path):
     loaded = load_persistent_cache(example.root)
     assert loaded.sources.entries == builder.cache.sources.entries
     assert loaded.fragments.entries == builder.cache.fragments.entries
+
+
+def test_front_matter_of_every_yaml_type_comes_back_from_the_cache_as_it_was(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.write(
+        "content/articles/rich.md",
+        "---\ntitle: Rich\ndate: 2021-03-04T05:06:07+05:30\nrating: 4.5\nhuge: 12345678901234567890\n"
+        "flags: !!set {a, b}\nblob: !!binary aGVsbG8=\nwhen: !!timestamp 2001-12-14t21:59:43.10-05:00\n"
+        "day: !!timestamp 2002-12-14\nnested: {a: [1, {b: null}], 2: true, 1.5: [x, y]}\n---\nMosul.\n",
+    )
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build()
+    assert load_persistent_cache(archive.root).sources.entries == builder.cache.sources.entries
+    parsed = count_parses(monkeypatch)
+    archive.build()
+    assert parsed == []
 
 
 def test_a_shared_key_lets_a_cache_be_restored_on_another_machine(archive, tmp_path, monkeypatch):

@@ -313,6 +313,8 @@ def _codec_for(hint: Any) -> Codec:
 
 
 def _register(kind: type) -> None:
+    if kind.__name__ in _GENERIC_DECODERS:
+        raise TypeError(f"two cached types are named {kind.__name__}: a cache file could not tell them apart")
     names = [field.name for field in dataclasses.fields(kind)]
     hints = typing.get_type_hints(kind)
     getter = operator.attrgetter(*names)

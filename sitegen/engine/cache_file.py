@@ -62,6 +62,7 @@ def load_persistent_cache(root: Path) -> BuildCache:
         return BuildCache()
     data = _read_bounded(root / CACHE_DIR / CACHE_FILE, root)
     lines = _verified_lines(data, key) if data is not None else None
+    del data  # the lines are a copy: do not hold the file twice while decoding
     if lines is None:
         return BuildCache()
     cache = BuildCache()
