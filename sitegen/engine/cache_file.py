@@ -61,12 +61,14 @@ def load_persistent_cache(root: Path) -> BuildCache:
     if key is None:
         return BuildCache()
     data = _read_bounded(root / CACHE_DIR / CACHE_FILE, root)
-    lines = _verified_lines(data, key) if data is not None else None
-    del data  # the lines are a copy: do not hold the file twice while decoding
-    if lines is None:
+    if data is None:
         return BuildCache()
     cache = BuildCache()
     try:
+        lines = _verified_lines(data, key)
+        del data  # the lines are a copy: do not hold the file twice while decoding
+        if lines is None:
+            return BuildCache()
         for line in lines:
             section, entry_key, value = json.loads(line.decode("utf-8", "surrogatepass"))
             entry_key, value = decode(entry_key), decode(value)
@@ -77,6 +79,8 @@ def load_persistent_cache(root: Path) -> BuildCache:
             else:
                 return BuildCache()
     except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes
+        return BuildCache()
+    except OSError:  # sitegen's own modules could not be read to digest them
         return BuildCache()
     return cache
 
