@@ -32,6 +32,7 @@ from sitegen.engine.cache_file import (
     OUTPUT_PACKAGES,
     TOOLING_PACKAGES,
     cache_key,
+    code_digest,
     key_file,
     load_persistent_cache,
     seal_of,
@@ -113,6 +114,16 @@ def test_another_unicode_database_invalidates_the_cache(archive, tmp_path, monke
     archive.build(workers=1)
     assert len(annotated) == 3
     assert_equals_clean_build(archive, tmp_path)
+
+
+def test_the_code_digest_covers_modules_in_subpackages(tmp_path):
+    package = tmp_path / "package"
+    (package / "layer").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "layer" / "stage.py").write_text("RULE = 1\n")
+    before = code_digest(package)
+    (package / "layer" / "stage.py").write_text("RULE = 2\n")
+    assert code_digest(package) != before
 
 
 def test_every_runtime_dependency_is_either_in_the_cache_key_or_known_not_to_shape_output():

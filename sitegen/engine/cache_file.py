@@ -248,6 +248,17 @@ OUTPUT_PACKAGES = (
 TOOLING_PACKAGES = ("watchfiles", "tqdm")
 
 
+SITEGEN_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def code_digest(package: Path) -> bytes:
+    """A digest of every module of a package, its subpackages' included."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
 def environment_digest() -> bytes:
     """A digest of everything that made the cached results, besides the sources.
 
@@ -257,10 +268,7 @@ def environment_digest() -> bytes:
     the persistent cache holds parsed sources and annotated fragments, which
     no template shapes.
     """
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest = hashlib.blake2b(__version__.encode() + b"\0" + code_digest(SITEGEN_PACKAGE), digest_size=16)
     for name in OUTPUT_PACKAGES:
         try:
             version = importlib.metadata.version(name)
