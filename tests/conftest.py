@@ -188,3 +188,18 @@ def parse_html(text: str) -> BeautifulSoup:
 @pytest.fixture
 def archive(tmp_path: Path) -> Archive:
     return Archive.create(tmp_path / "site")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_key(tmp_path_factory):
+    """Builds seal their persistent cache with a key kept in $XDG_CACHE_HOME: tests use
+    their own folder for it, never the user's, and no key from the environment."""
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "SITEGEN_CACHE_KEY")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ.pop("SITEGEN_CACHE_KEY", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

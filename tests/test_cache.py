@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from sitegen.engine.builder import CACHE_DIR, CACHE_FILE, Builder, BuildOptions, build
+from sitegen.engine.builder import Builder, BuildOptions, build
+from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE
 
 
 def small_archive(archive, articles: int = 3) -> None:

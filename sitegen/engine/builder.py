@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import pickle
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sitegen.model.dates
 import sitegen.model.errors
@@ -36,7 +32,8 @@ import sitegen.pipeline.timeline
 import sitegen.pipeline.views
 from sitegen import __version__
 from sitegen.engine.annotation import annotate_archive
-from sitegen.engine.cache import FragmentCache, SourceCache, digest_of
+from sitegen.engine.cache import BuildCache, digest_of
+from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
@@ -148,79 +145,6 @@ class BuildPlan:
     urls: Urls
     site: SiteView
     warnings: list[Diagnostic]
-
-
-@dataclass(slots=True)
-class BuildCache:
-    """What a long-lived builder (watch, serve) remembers between builds.
-
-    Every entry is keyed by a digest of its inputs, never by time: a stale
-    entry cannot be reused, it can only miss.
-    """
-
-    sources: SourceCache = field(default_factory=SourceCache)
-    fragments: FragmentCache = field(default_factory=FragmentCache)
-    page_inputs: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of its inputs
-    written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
-    templates_digest: bytes = b""
-    environment: Any = None
-    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
-    inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave
-
-
-CACHE_DIR = ".sitegen-cache"
-CACHE_FILE = "build.pickle"
-CACHE_FORMAT = 1
-
-
-def code_digest() -> bytes:
-    """A digest of sitegen's own code: cached results of another version never apply."""
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
-def load_persistent_cache(root: Path) -> BuildCache:
-    """The parsed sources and annotated fragments the last build kept on disk.
-
-    Anything wrong with the file (missing, truncated, garbage, another version
-    of sitegen or Python) gives an empty cache: the cache can only save time,
-    never change the output.
-    """
-    try:
-        with open(root / CACHE_DIR / CACHE_FILE, "rb") as stream:
-            stored = pickle.load(stream)
-        if not (
-            isinstance(stored, dict)
-            and stored.get("format") == CACHE_FORMAT
-            and stored.get("code") == code_digest()
-            and isinstance(stored.get("sources"), dict)
-            and isinstance(stored.get("fragments"), dict)
-        ):
-            return BuildCache()
-        return BuildCache(sources=SourceCache(stored["sources"]), fragments=FragmentCache(stored["fragments"]))
-    except Exception:  # any unreadable cache is simply not used
-        return BuildCache()
-
-
-def save_persistent_cache(root: Path, cache: BuildCache) -> None:
-    folder = root / CACHE_DIR
-    stored = {"format": CACHE_FORMAT, "code": code_digest(), "sources": cache.sources.entries, "fragments": cache.fragments.entries}
-    try:
-        folder.mkdir(exist_ok=True)
-        # Streamed to a file beside the cache, then renamed over it: no copy of
-        # the whole cache in memory, and a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(stored, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, folder / CACHE_FILE)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs time next build
 
 
 class Builder:

@@ -8,6 +8,7 @@ watch and serve, and on disk in `.sitegen-cache/` between builds.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,17 @@ from sitegen.model.errors import Problems
 
 
 def digest_of(value: Any) -> bytes:
-    """A content hash of any picklable value: equal inputs, equal digests."""
-    return hashlib.blake2b(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+    """A content hash of any picklable value: equal inputs, equal digests.
+
+    Pickled without a memo ("fast" mode), so that which parts happen to be
+    one shared object does not change the bytes: a model decoded from the
+    persistent cache digests exactly like the same model parsed afresh.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
 
 @dataclass(slots=True)
@@ -87,3 +97,19 @@ class SourceCache:
         self.seen = set()
 
 
+@dataclass(slots=True)
+class BuildCache:
+    """What a long-lived builder (watch, serve) remembers between builds.
+
+    Every entry is keyed by a digest of its inputs, never by time: a stale
+    entry cannot be reused, it can only miss.
+    """
+
+    sources: SourceCache = field(default_factory=SourceCache)
+    fragments: FragmentCache = field(default_factory=FragmentCache)
+    page_inputs: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of its inputs
+    written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
+    templates_digest: bytes = b""
+    environment: Any = None
+    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+    inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave

@@ -1,0 +1,340 @@
+"""The persistent cache is trusted only when it is provably this user's, made from these inputs.
+
+A cache made by other code, other packages or another Python is not used;
+nor is one that was edited, copied from elsewhere, or is not a plain file of
+sane size. In every such case the build equals a clean one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+import re
+import stat
+import tomllib
+import unicodedata
+from pathlib import Path
+
+import pytest
+from conftest import REPOSITORY, copy_example_archive
+from test_cache import small_archive
+
+import sitegen.engine.annotation
+import sitegen.pipeline.load_markdown
+from sitegen.engine.builder import Builder, BuildOptions, build
+from sitegen.engine.cache_file import (
+    CACHE_DIR,
+    CACHE_FILE,
+    KEY_VARIABLE,
+    OUTPUT_PACKAGES,
+    TOOLING_PACKAGES,
+    cache_key,
+    code_digest,
+    key_file,
+    load_persistent_cache,
+    seal_of,
+)
+
+SOURCES_WITH_FRONT_MATTER = 4  # small_archive: three articles and one entity
+
+
+def count_calls(monkeypatch, module, name: str) -> list:
+    """Record every call of `module.name` from now on."""
+    calls: list = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def assert_equals_clean_build(archive, tmp_path) -> None:
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "clean"), cache=False))
+    assert archive.output_files() == archive.output_files(tmp_path / "clean")
+
+
+def count_parses(monkeypatch) -> list:
+    """Every article or entity file parsed from now on."""
+    return count_calls(monkeypatch, sitegen.pipeline.load_markdown, "split_front_matter")
+
+
+def cache_path(archive) -> Path:
+    return archive.root / CACHE_DIR / CACHE_FILE
+
+
+def assert_cache_ignored(archive, tmp_path, monkeypatch) -> None:
+    """The next build parses every source again and equals a clean build."""
+    parsed = count_parses(monkeypatch)
+    archive.build(workers=1)
+    assert len(parsed) == SOURCES_WITH_FRONT_MATTER
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def reseal(path: Path, change) -> None:
+    """Apply `change` to the entry lines (parsed JSON; bytes stay as they are) and seal the file again with the right key."""
+    header, *entries, seal, end = path.read_bytes().split(b"\n")
+    assert end == b"" and seal
+    changed = [
+        entry if isinstance(entry, bytes) else json.dumps(entry, ensure_ascii=False).encode()
+        for entry in change([json.loads(line) for line in entries])
+    ]
+    body = b"\n".join([header, *changed]) + b"\n"
+    path.write_bytes(body + seal_of(body, cache_key()) + b"\n")
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# --- what the cache is keyed on -------------------------------------------------------------
+
+
+def test_a_new_version_of_a_package_that_shapes_the_output_invalidates_the_cache(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.build()
+    reported = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0" if name == "markdown-it-py" else reported(name))
+    annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+    archive.build(workers=1)
+    assert len(annotated) == 3
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def test_another_unicode_database_invalidates_the_cache(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.build()
+    monkeypatch.setattr(unicodedata, "unidata_version", "0.0.1")
+    annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+    archive.build(workers=1)
+    assert len(annotated) == 3
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def test_the_code_digest_covers_modules_in_subpackages(tmp_path):
+    package = tmp_path / "package"
+    (package / "layer").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "layer" / "stage.py").write_text("RULE = 1\n")
+    before = code_digest(package)
+    (package / "layer" / "stage.py").write_text("RULE = 2\n")
+    assert code_digest(package) != before
+
+
+def test_every_runtime_dependency_is_either_in_the_cache_key_or_known_not_to_shape_output():
+    declared = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    names = {normalised(re.match(r"[A-Za-z0-9._-]+", requirement).group()) for requirement in declared}
+    assert names <= {normalised(name) for name in (*OUTPUT_PACKAGES, *TOOLING_PACKAGES)}
+
+
+# --- a cache that is what this user's sitegen wrote is used ----------------------------------
+
+
+def test_a_valid_cache_is_used_without_parsing_or_annotating_again(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.build()
+    parsed = count_parses(monkeypatch)
+    annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+    archive.build(workers=1)
+    assert parsed == [] and annotated == []
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def test_the_cache_holds_every_entry_of_the_example_archive_exactly(tmp_path):
+    example = copy_example_archive(tmp_path / "example")
+    builder = Builder(BuildOptions(root=example.root, search=False, workers=1))
+    builder.build()
+    loaded = load_persistent_cache(example.root)
+    assert loaded.sources.entries == builder.cache.sources.entries
+    assert loaded.fragments.entries == builder.cache.fragments.entries
+
+
+def test_front_matter_of_every_yaml_type_comes_back_from_the_cache_as_it_was(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.write(
+        "content/articles/rich.md",
+        "---\ntitle: Rich\ndate: 2021-03-04T05:06:07+05:30\nrating: 4.5\nhuge: 12345678901234567890\n"
+        "flags: !!set {a, b}\nblob: !!binary aGVsbG8=\nwhen: !!timestamp 2001-12-14t21:59:43.10-05:00\n"
+        "day: !!timestamp 2002-12-14\nnested: {a: [1, {b: null}], 2: true, 1.5: [x, y]}\n---\nMosul.\n",
+    )
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build()
+    assert load_persistent_cache(archive.root).sources.entries == builder.cache.sources.entries
+    parsed = count_parses(monkeypatch)
+    archive.build()
+    assert parsed == []
+
+
+def test_a_shared_key_lets_a_cache_be_restored_on_another_machine(archive, tmp_path, monkeypatch):
+    monkeypatch.setenv(KEY_VARIABLE, "a secret both machines are given, as CI does")
+    small_archive(archive)
+    archive.build()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-home"))  # no key file of its own yet
+    parsed = count_parses(monkeypatch)
+    archive.build()
+    assert parsed == []
+    assert not key_file().exists()
+
+
+def test_the_key_file_is_made_on_first_use_readable_by_its_owner_only(archive, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    small_archive(archive)
+    archive.build()
+    assert key_file() == tmp_path / "home" / "sitegen" / "key"
+    assert stat.S_IMODE(key_file().stat().st_mode) == 0o600
+
+
+def test_without_a_place_for_the_key_the_build_simply_keeps_no_cache(archive, tmp_path, monkeypatch):
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    small_archive(archive)
+    archive.build()
+    assert not cache_path(archive).exists()
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+# --- a cache that could run code or change the site is never used -----------------------------
+
+
+class WritesAMarker:
+    """Unpickling this creates the file `marker`: proof that the cache ran code."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (str(self.marker), "w")
+
+
+@pytest.mark.parametrize("name", [CACHE_FILE, "build.pickle"])
+def test_a_pickle_in_the_cache_folder_never_runs(archive, tmp_path, monkeypatch, name):
+    small_archive(archive)
+    archive.build()
+    marker = tmp_path / "the-cache-ran-code"
+    (archive.root / CACHE_DIR / name).write_bytes(pickle.dumps({"format": 1, "sources": WritesAMarker(marker)}))
+    archive.build()
+    assert not marker.exists()
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def edit_text(data: bytes) -> bytes:
+    """What an article says, changed in the cache (same length, whatever the format)."""
+    assert b"part 1." in data
+    return data.replace(b"part 1.", b"PWNED 1")
+
+
+@pytest.mark.parametrize("tampering", ["edited", "edited, with a plain checksum recomputed", "sealed with another key"])
+def test_a_cache_edited_or_sealed_by_someone_else_is_ignored(archive, tmp_path, monkeypatch, tampering):
+    small_archive(archive)
+    if tampering == "sealed with another key":
+        monkeypatch.setenv(KEY_VARIABLE, "another user's secret")
+        archive.build()
+        monkeypatch.delenv(KEY_VARIABLE)
+    else:
+        archive.build()
+        data = edit_text(cache_path(archive).read_bytes())
+        if tampering == "edited, with a plain checksum recomputed":
+            body = data[: data.rstrip(b"\n").rfind(b"\n") + 1]
+            data = body + hashlib.sha256(body).hexdigest().encode() + b"\n"
+        cache_path(archive).write_bytes(data)
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+    assert "PWNED" not in archive.html("articles/a001/index.html").get_text()
+
+
+def test_an_edit_that_breaks_the_seal_is_ignored_wherever_it_is(archive, tmp_path, monkeypatch):
+    small_archive(archive)
+    archive.build()
+    data = bytearray(cache_path(archive).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    cache_path(archive).write_bytes(bytes(data))
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+def make_huge(path: Path) -> None:
+    with open(path, "wb") as stream:
+        stream.truncate(1 << 36)  # 64 GiB, sparse: reading it would exhaust memory
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    ["truncated", "empty", "a directory", "a symlink to /dev/zero", "a fifo", "a huge file", "a symlink to a huge file"],
+)
+def test_a_cache_that_is_not_a_plain_file_of_sane_size_is_ignored(archive, tmp_path, monkeypatch, replacement):
+    small_archive(archive)
+    archive.build()
+    path = cache_path(archive)
+    data = path.read_bytes()
+    path.unlink()
+    if replacement == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif replacement == "empty":
+        path.write_bytes(b"")
+    elif replacement == "a directory":
+        path.mkdir()
+    elif replacement == "a symlink to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif replacement == "a fifo":
+        os.mkfifo(path)  # opening it to read would wait for a writer forever
+    elif replacement == "a huge file":
+        make_huge(path)
+    else:
+        make_huge(tmp_path / "huge")
+        path.symlink_to(tmp_path / "huge")
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+def replace_first(entries: list, section: str, change) -> list:
+    index = next(i for i, entry in enumerate(entries) if entry[0] == section)
+    entries[index] = change(entries[index])
+    return entries
+
+
+def article_entry(entries: list) -> list:
+    return next(entry for entry in entries if entry[0] == "s" and entry[1].startswith("article:"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "a number for a title",
+        "a field too many",
+        "a class that is not cached",
+        "an unknown tag",
+        "an entry of the wrong shape",
+        "a line that is not JSON",
+        "a fragment key that is a list",
+        "a fragment that is not an annotation",
+    ],
+)
+def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypatch, change):
+    small_archive(archive)
+    archive.build()
+
+    def damage(entries: list) -> list:
+        article = article_entry(entries)[2][2][1]  # ["T", digest, ["T", ["Article", slug, title, ...], lines], problems]
+        assert article[0] == "Article"
+        if change == "a number for a title":
+            article[2] = 5
+        elif change == "a field too many":
+            article.append("")
+        elif change == "a class that is not cached":
+            article[0] = "BuildCache"
+        elif change == "an unknown tag":
+            article_entry(entries)[2][0] = "__reduce__"
+        elif change == "an entry of the wrong shape":
+            entries.append(["s", "article:x.md", ["T", "not bytes", None, ["T"]]])
+        elif change == "a line that is not JSON":
+            return [*entries, b'["s", "article:x.md", ["T"']
+        elif change == "a fragment key that is a list":
+            replace_first(entries, "f", lambda entry: ["f", ["L", *entry[1][1:]], entry[2]])
+        else:
+            replace_first(entries, "f", lambda entry: ["f", entry[1], ["SourcePos", "content/articles/a000.md", 1]])
+        return entries
+
+    reseal(cache_path(archive), damage)
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
