@@ -33,6 +33,7 @@ from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.cache import FragmentCache, SourceCache, digest_of
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.parallel import default_workers, map_in_workers
+from sitegen.engine.publish import OutputGuard
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -55,13 +56,12 @@ from sitegen.pipeline.search import (
 )
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
-    OUTPUT_MARKER,
+    InPlaceOutput,
     StagedOutput,
     check_output_folder,
     content_digest,
     replace_search_index,
     safe_relative_path,
-    sync_output,
 )
 
 speed_up_pickling(
@@ -214,13 +214,27 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
         pass  # a cache that cannot be written only costs time next build
 
 
+@dataclass(slots=True)
+class Sources:
+    """What the site is made from, as the `config` and `load` stages read it."""
+
+    settings: Settings
+    output: Path
+    archive: Archive
+    templates: bytes  # digest of every template a page could load
+    problems: Problems  # the warnings found so far
+
+
 class Builder:
     """Runs the pipeline; keeps caches between runs when it lives long (watch, serve).
 
-    `build()` writes a clean site through a staging folder that is swapped in
-    whole; `build(incremental=True)` updates the output folder in place,
-    rendering only pages whose inputs changed and writing only files whose
-    bytes changed. Both write the same bytes for the same sources.
+    A build reads as its stages: `configure`, `load` the sources, stop there when an
+    incremental build finds them `unchanged`, `plan_from` them every page,
+    then one of two writers. `build()` stages the whole site (and its search
+    index) beside the output and swaps it in at once; `build(incremental=True)`
+    updates the output folder in place, rendering only pages whose inputs
+    changed and writing only files whose bytes changed, and leaves the index
+    to `search_job`. Both write the same bytes for the same sources.
     """
 
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
@@ -229,13 +243,44 @@ class Builder:
         if cache is None:
             cache = load_persistent_cache(self.root) if options.cache else BuildCache()
         self.cache = cache
+        self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
-        self.unchanged_is_enough = False  # set by incremental builds: skip the rest when no input changed
-        self.last_inputs_digest = b""
-        self.templates = b""  # digest of every template, taken by each plan
         self.workers = options.workers if options.workers is not None else default_workers()
 
-    # --- stages up to the page plan ---------------------------------------------------
+    def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
+        started = time.perf_counter()
+        self.timings = {}
+        settings, output = self.configure()
+        with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
+            sources = self.load(settings, output)
+            if incremental:
+                inputs = self.inputs_digest(sources)
+                if self.unchanged(sources, inputs):
+                    return self._nothing_changed(sources, started)
+            plan = self.plan_from(sources)
+            env = self._environment(sources.templates)
+            if incremental:
+                files, search_report = self._write_in_place(plan, env, progress), None
+                self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+            else:
+                files, search_report = self._write_staged(plan, env, progress, search)
+        if self.options.cache and not incremental:
+            with self._stage("cache"):
+                save_persistent_cache(self.root, self.cache)
+        return BuildResult(
+            articles=len(plan.archive.articles),
+            entities=len(plan.archive.entities),
+            pages=len(plan.pages),
+            files=files,
+            output=plan.output,
+            warnings=plan.warnings,
+            search=search_report,
+            search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
+            seconds=time.perf_counter() - started,
+            timings=dict(self.timings),
+        )
+
+    # --- the stages up to the page plan: no byte written --------------------------------------
 
     @contextlib.contextmanager
     def _stage(self, name: str):
@@ -247,25 +292,44 @@ class Builder:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def plan(self) -> BuildPlan:
+        return self.plan_from(self.load(*self.configure()))
+
+    def configure(self) -> tuple[Settings, Path]:
+        """The settings, and the output folder they name (refused when it would destroy sources)."""
         with self._stage("config"):
             settings = resolve_settings(self.options)
             output = (self.root / settings.build.output).resolve()
             check_output_folder(self.root, output)
+        return settings, output
 
+    def load(self, settings: Settings, output: Path) -> Sources:
         problems = Problems()
         with self._stage("load"):
             archive = load_archive(self.root, settings, problems, self.cache.sources)
         problems.raise_if_errors()
-        self.templates = templates_digest(self.root)
-        if self.unchanged_is_enough:
-            # Only incremental builds can skip work; a clean build need not read
-            # every static file again just to digest it.
-            self.last_inputs_digest = digest_of(
-                (settings, self.cache.sources.digest(), self.templates, _files_digest(archive, self.root))
-            )
-            if self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
-                raise _Unchanged()
+        return Sources(settings, output, archive, templates_digest(self.root), problems)
 
+    def inputs_digest(self, sources: Sources) -> bytes:
+        """Everything the site is made from, static files' bytes included."""
+        files = _files_digest(sources.archive, self.root)
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files))
+
+    def unchanged(self, sources: Sources, inputs: bytes) -> bool:
+        """True when the last incremental build wrote the output from these very inputs."""
+        return inputs == self.cache.inputs_digest and sources.output.is_dir()
+
+    def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
+        return BuildResult(
+            files=0,
+            output=sources.output,
+            warnings=list(self.cache.inputs_warnings),
+            seconds=time.perf_counter() - started,
+            search_skipped_because="nothing changed",
+            timings=dict(self.timings),
+        )
+
+    def plan_from(self, sources: Sources) -> BuildPlan:
+        settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
             catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
@@ -278,7 +342,7 @@ class Builder:
             pages = plan_pages(archive, annotations, settings, problems)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
-        return BuildPlan(settings, output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
 
     def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
         """Every output path is claimed before anything is written, so that a static
@@ -303,63 +367,21 @@ class Builder:
             copies.append((static.target, self.root / static.source))
         return copies
 
-    def _environment(self):
-        digest = self.templates  # read by the plan just made
-        if digest != self.cache.templates_digest or self.cache.environment is None:
+    def _environment(self, templates: bytes):
+        if templates != self.cache.templates_digest or self.cache.environment is None:
             self.cache.environment = template_environment(self.root)
-            self.cache.templates_digest = digest
+            self.cache.templates_digest = templates
         return self.cache.environment
 
-    # --- writing ----------------------------------------------------------------------------
-
-    def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
-        """Build the site. With `incremental`, update the output in place and leave
-        the search index to `search_job` (which the caller may run later)."""
-        started = time.perf_counter()
-        self.timings = {}
-        self.unchanged_is_enough = incremental
-        try:
-            plan = self.plan()
-        except _Unchanged:
-            return BuildResult(
-                files=0,
-                output=(self.root / resolve_settings(self.options).build.output).resolve(),
-                warnings=list(self.cache.inputs_warnings),
-                seconds=time.perf_counter() - started,
-                search_skipped_because="nothing changed",
-                timings=dict(self.timings),
-            )
-        finally:
-            self.unchanged_is_enough = False
-        env = self._environment()
-        if incremental:
-            with self._stage("render and write"):
-                files = self._write_in_place(plan, env, progress)
-            self.cache.inputs_digest = self.last_inputs_digest
-            self.cache.inputs_warnings = list(plan.warnings)
-            search_report = None
-        else:
-            files, search_report = self._write_staged(plan, env, progress, search)
-            if self.options.cache:
-                with self._stage("cache"):
-                    save_persistent_cache(self.root, self.cache)
-        return BuildResult(
-            articles=len(plan.archive.articles),
-            entities=len(plan.archive.entities),
-            pages=len(plan.pages),
-            files=files,
-            output=plan.output,
-            warnings=plan.warnings,
-            search=search_report,
-            search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
-            seconds=time.perf_counter() - started,
-            timings=dict(self.timings),
-        )
+    # --- the two writers ----------------------------------------------------------------------
 
     def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
-        staged = StagedOutput(plan.output)
-        search_report: SearchReport | None = None
+        """The whole new site, its search index included, staged beside the output and
+        swapped in at once: until then the output is the previous site, whole."""
         root, site, urls = self.root, plan.site, plan.urls
+        search_report: SearchReport | None = None
+        self.guard.check_replaceable(plan.output)
+        staged = StagedOutput(plan.output)
 
         def render_into_stage(page: Page) -> tuple[str, bytes]:
             data = render_page(env, page, site, urls, root)
@@ -371,21 +393,11 @@ class Builder:
                 written = dict(map_in_workers(render_into_stage, plan.pages, self.workers, progress))
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
-            searching = search and plan.settings.search.enabled
-            if searching and staged.previous is None:
-                # A first build: the staging folder holds the whole site, so it is
-                # indexed there and site and index arrive together.
+            if search and plan.settings.search.enabled:
                 with self._stage("search"):
                     search_report = self._index(plan, staged.stage)
-            expected = set(written) | {target for target, _ in plan.copies}
             with self._stage("swap"):
-                staged.commit(expected, keep_search_bundle=searching)
-            if searching and staged.previous is not None:
-                # Later builds stage only changed files: index the updated site and
-                # swap the new bundle in (a failure here leaves the new pages with
-                # the previous index, and says so).
-                with self._stage("search"):
-                    search_report = self._refresh_index(plan)
+                staged.commit()
         except BaseException:
             staged.discard()
             raise
@@ -396,30 +408,24 @@ class Builder:
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
-        output = plan.output
-        if not (output / OUTPUT_MARKER).is_file():
-            # A new or deleted output folder holds none of the files the cache remembers writing.
-            self.cache.written.clear()
-        templates = self.cache.templates_digest
-        page_inputs: dict[str, bytes] = {}
-        changed: dict[str, bytes] = {}
-        shared_inputs = digest_of((templates, plan.site, plan.urls))  # the same for every page
-        for page in progress(plan.pages, len(plan.pages)):
-            target = _page_file(page)
-            inputs = digest_of((shared_inputs, page))
-            page_inputs[target] = inputs
-            if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
-                continue
-            data = render_page(env, page, plan.site, plan.urls, self.root)
-            if self.cache.written.get(target) != content_digest(data):
-                changed[target] = data
-        copies = {}
-        for target, source in plan.copies:
-            data = source.read_bytes()
-            if self.cache.written.get(target) != content_digest(data):
-                copies[target] = data
-        keep = set(page_inputs) | {target for target, _ in plan.copies}
-        written = sync_output(output, {**changed, **copies}, keep, self.cache.written, plan.settings.search.enabled)
+        with self._stage("render and write"):
+            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
+            page_inputs: dict[str, bytes] = {}
+            changed: dict[str, bytes] = {}
+            shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+            for page in progress(plan.pages, len(plan.pages)):
+                target = _page_file(page)
+                page_inputs[target] = inputs = digest_of((shared_inputs, page))
+                if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
+                    continue
+                data = render_page(env, page, plan.site, plan.urls, self.root)
+                if not output.is_current(target, data):
+                    changed[target] = data
+            for target, source in plan.copies:
+                data = source.read_bytes()
+                if not output.is_current(target, data):
+                    changed[target] = data
+            written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
         return written
 
@@ -433,21 +439,19 @@ class Builder:
         except SearchError as exc:
             raise ContentError([Diagnostic("search index", None, f"{exc}; rebuild with --no-search to skip it")]) from None
 
-    def _refresh_index(self, plan: BuildPlan) -> SearchReport:
-        """Index the output folder as it is now and swap the new bundle in."""
-        return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
-
     def search_job(self) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
-        (watch and serve), planned now and run later, outside any lock."""
+        (watch and serve), planned now and run later, outside the watcher's lock:
+        the pages are served meanwhile with the previous index."""
         plan = self.plan()
         if not plan.settings.search.enabled:
             return None
-        return lambda: self._refresh_index(plan)
 
+        def refresh() -> SearchReport:
+            with self.guard.writing(plan.output):
+                return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
 
-class _Unchanged(Exception):
-    """Raised inside an incremental plan when no input changed since the last build."""
+        return refresh
 
 
 def _files_digest(archive: Archive, root: Path) -> bytes:
