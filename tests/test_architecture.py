@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "pipeline",
         ["sourcefiles", "config", "load", "timeline", "markdown", "annotate", "pages", "render", "write", "search"],
     ),
-    ("engine", ["digests", "parallel", "cache", "annotation", "publish", "builder", "check"]),
+    ("engine", ["digests", "parallel", "cache", "annotation", "inputs", "publish", "builder", "check"]),
     ("authoring", ["scaffold", "importer", "suggest"]),
     ("dev", ["watch", "serve"]),
     ("cli", ["cli"]),

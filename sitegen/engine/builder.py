@@ -32,6 +32,7 @@ from sitegen import __version__
 from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.cache import FragmentCache, SourceCache, digest_of
 from sitegen.engine.digests import speed_up_pickling
+from sitegen.engine.inputs import claim_outputs, files_digest, page_file, templates_digest
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.publish import OutputGuard
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
@@ -41,12 +42,7 @@ from sitegen.pipeline.annotate import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.pages import Page, SiteView, plan_pages, site_view
-from sitegen.pipeline.render import (
-    SITE_TEMPLATES_DIR,
-    THEME_DIR,
-    render_page,
-    template_environment,
-)
+from sitegen.pipeline.render import render_page, template_environment
 from sitegen.pipeline.search import (
     BUNDLE_DIR,
     SearchError,
@@ -61,17 +57,12 @@ from sitegen.pipeline.write import (
     check_output_folder,
     content_digest,
     replace_search_index,
-    safe_relative_path,
 )
 
 speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
 )  # fmt: skip
-
-THEME_ASSETS_DIR = THEME_DIR / "assets"
-ASSETS_PREFIX = "assets/"
-
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
@@ -116,15 +107,6 @@ def resolve_settings(options: BuildOptions) -> Settings:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _theme_assets() -> list[tuple[str, Path]]:
-    return sorted(
-        (ASSETS_PREFIX + path.relative_to(THEME_ASSETS_DIR).as_posix(), path)
-        for path in THEME_ASSETS_DIR.rglob("*")
-        # Hidden files are an editor's temporaries while the theme is being worked on.
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(THEME_ASSETS_DIR).parts)
-    )
 
 
 @dataclass(slots=True)
@@ -311,7 +293,7 @@ class Builder:
 
     def inputs_digest(self, sources: Sources) -> bytes:
         """Everything the site is made from, static files' bytes included."""
-        files = _files_digest(sources.archive, self.root)
+        files = files_digest(sources.archive, self.root)
         return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files))
 
     def unchanged(self, sources: Sources, inputs: bytes) -> bool:
@@ -340,32 +322,9 @@ class Builder:
         problems.raise_if_errors()
         with self._stage("pages"):
             pages = plan_pages(archive, annotations, settings, problems)
-            copies = self._claim_outputs(pages, archive, problems)
+            copies = claim_outputs(pages, archive, self.root, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
-
-    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
-        """Every output path is claimed before anything is written, so that a static
-        file can never silently replace a generated page (or the reverse)."""
-        claims: dict[str, str] = {}
-        for page in pages:
-            claims[_page_file(page)] = f"the {page.template or page.path} page"
-        copies: list[tuple[str, Path]] = list(_theme_assets())
-        for target, _ in copies:
-            claims.setdefault(target, "the theme")
-        for static in archive.static_files:
-            owner = claims.get(static.target)
-            if owner is not None or static.target.split("/")[0] == BUNDLE_DIR:
-                problems.error(static.source, None, f"would overwrite {owner or 'the search index'} at {static.target}: rename or move the file")
-                continue
-            try:
-                safe_relative_path(static.target)
-            except ValueError:
-                problems.error(static.source, None, "this file name cannot be published safely: rename it")
-                continue
-            claims[static.target] = static.source
-            copies.append((static.target, self.root / static.source))
-        return copies
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
@@ -385,8 +344,8 @@ class Builder:
 
         def render_into_stage(page: Page) -> tuple[str, bytes]:
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(_page_file(page), data)
-            return _page_file(page), content_digest(data)
+            staged.write_bytes(page_file(page), data)
+            return page_file(page), content_digest(data)
 
         try:
             with self._stage("render and write"):
@@ -414,7 +373,7 @@ class Builder:
             changed: dict[str, bytes] = {}
             shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
             for page in progress(plan.pages, len(plan.pages)):
-                target = _page_file(page)
+                target = page_file(page)
                 page_inputs[target] = inputs = digest_of((shared_inputs, page))
                 if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
                     continue
@@ -454,28 +413,6 @@ class Builder:
         return refresh
 
 
-def _files_digest(archive: Archive, root: Path) -> bytes:
-    """Static files and theme assets are copied, not parsed: digest their bytes too."""
-    digest = hashlib.blake2b(digest_size=16)
-    for target, source in (*_theme_assets(), *((s.target, root / s.source) for s in archive.static_files)):
-        digest.update(target.encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(hashlib.blake2b(source.read_bytes(), digest_size=16).digest())
-    return digest.digest()
-
-
-def templates_digest(root: Path) -> bytes:
-    """A digest of every template a page could load (the archive's and the theme's)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in (root / SITE_TEMPLATES_DIR, THEME_DIR / "templates"):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(__version__.encode())
-    return digest.digest()
-
-
 def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
     """A clean build, as `sitegen build` runs it."""
     return Builder(options).build(progress)
@@ -485,10 +422,6 @@ def _search_skip_reason(options: BuildOptions, settings: Settings, searched: boo
     if settings.search.enabled:
         return "" if searched else "refreshed separately"
     return "--no-search" if options.search is False else "[search] enabled = false"
-
-
-def _page_file(page: Page) -> str:
-    return Urls.page_file(page.path)
 
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "ContentError", "UsageError", "CONTENT_DIR"]
