@@ -476,3 +476,20 @@ def test_without_an_atomic_exchange_the_previous_site_left_aside_by_a_killed_bui
 
     assert output_tree(archive.out) == before
     assert leftovers(archive) == []
+
+
+def test_a_system_error_before_the_output_is_touched_is_reported_not_called_a_bug(archive, monkeypatch):
+    seed(archive, 2)
+    archive.build()
+    before = output_tree(archive.out)
+
+    def unreadable(root, output):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(output))
+
+    monkeypatch.setattr("sitegen.engine.builder.check_output_folder", unreadable)
+    status, stderr = sitegen(archive)
+
+    assert status == 1
+    assert f"{archive.out}: error: Permission denied; check it and build again" in stderr
+    assert "internal error" not in stderr
+    assert output_tree(archive.out) == before

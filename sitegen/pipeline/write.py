@@ -312,15 +312,11 @@ class InPlaceOutput:
     def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool):
         self.output = output
         self.written = written
-        output.mkdir(parents=True, exist_ok=True)
-        if not (output / OUTPUT_MARKER).is_file():
-            # A new or deleted output folder holds none of the files the cache remembers writing.
-            written.clear()
-            write_atomically(output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
-        self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "")
-        for other in sorted(self.found.others):
-            (output / other).unlink()
+        self.found = Survey()
+        if (output / OUTPUT_MARKER).is_file():
+            self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "")
         for relative in set(written) - self.found.files:
+            # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
             del written[relative]
 
     def is_current(self, relative: str, data: bytes) -> bool:
@@ -329,6 +325,11 @@ class InPlaceOutput:
     def apply(self, changed: dict[str, bytes], keep: set[str]) -> int:
         """Write `changed` (files whose bytes differ from `written`) and remove what
         is not in `keep` (every file of the new site); return how many files were written."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        if OUTPUT_MARKER not in self.found.files:
+            write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
+        for other in sorted(self.found.others):
+            (self.output / other).unlink()
         count = 0
         for relative in sorted(changed):
             target = self._real_folders_to(relative)
