@@ -8,8 +8,11 @@ server running as another user can read, and nothing is ever written outside it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -73,9 +76,6 @@ def old_and_new_sites(archive: Archive, tmp_path: Path) -> tuple[dict, dict]:
 
 def sitegen(archive: Archive, *arguments: str) -> tuple[int, str]:
     """`sitegen build` in this process: exit code and what it printed on stderr."""
-    import contextlib
-    import io
-
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
         code = main(["build", "--quiet", "--jobs", "1", "--root", str(archive.root), *arguments])
@@ -155,8 +155,6 @@ def run_child_build(archive: Archive, tmp_path: Path, stop_at: int, how: str = "
 
 def operations_of_a_build(archive: Archive, tmp_path: Path) -> int:
     """How many counted operations a whole build of `archive` makes (run on a copy)."""
-    import shutil
-
     copy = Archive(tmp_path / "counted")
     shutil.copytree(archive.root, copy.root)
     finished = run_child_build(copy, tmp_path, 0)
@@ -204,6 +202,17 @@ def test_files_rewritten_in_place_get_the_mode_of_the_umask(archive, umask_022):
     edit_every_page(archive)
     builder.build(incremental=True)
     assert modes(archive.out) == {("folder", 0o755), ("file", 0o644)}
+
+
+def test_a_rebuild_that_fails_while_rendering_creates_no_output_folder(archive):
+    seed(archive, 2)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True)
+    archive.write("templates/base.html", "{{ undefined_variable.attribute }}")
+    shutil.rmtree(archive.out)
+    with pytest.raises(ContentError):
+        builder.build(incremental=True)
+    assert not archive.out.exists()
 
 
 # --- one step from the previous site to the new one ------------------------------------------

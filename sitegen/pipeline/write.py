@@ -16,8 +16,8 @@ gives (an existing output folder keeps its own).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
+import functools
 import hashlib
 import os
 import secrets
@@ -128,6 +128,7 @@ def survey(folder: Path, skip: str = "") -> Survey:
 # --- swapping folders ----------------------------------------------------------------------
 
 
+@functools.cache
 def _native_exchange() -> Callable[[bytes, bytes], int] | None:
     """The system call that swaps two paths in one step, where there is one.
 
@@ -135,29 +136,33 @@ def _native_exchange() -> Callable[[bytes, bytes], int] | None:
     Python's os module offers neither, so they are called through ctypes.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library this process already runs on
     except OSError:
         return None
     if hasattr(libc, "renameat2"):
         at_fdcwd, rename_exchange = -100, 2
-        function = libc.renameat2
-        return lambda first, second: function(at_fdcwd, first, at_fdcwd, second, rename_exchange)
+        renameat2 = libc.renameat2
+        renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+        renameat2.restype = ctypes.c_int
+        return lambda first, second: renameat2(at_fdcwd, first, at_fdcwd, second, rename_exchange)
     if hasattr(libc, "renamex_np"):
         rename_swap = 2
-        function = libc.renamex_np
-        return lambda first, second: function(first, second, rename_swap)
+        renamex_np = libc.renamex_np
+        renamex_np.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint)
+        renamex_np.restype = ctypes.c_int
+        return lambda first, second: renamex_np(first, second, rename_swap)
     return None
 
 
-_EXCHANGE = _native_exchange()
 _CANNOT_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
 def exchange(first: Path, second: Path) -> bool:
     """Swap two existing paths atomically; False when this system or file system cannot."""
-    if _EXCHANGE is None:
+    native = _native_exchange()
+    if native is None:
         return False
-    if _EXCHANGE(os.fsencode(first), os.fsencode(second)) == 0:
+    if native(os.fsencode(first), os.fsencode(second)) == 0:
         return True
     code = ctypes.get_errno()
     if code in _CANNOT_EXCHANGE:
@@ -170,9 +175,8 @@ def swap_in(new: Path, target: Path, aside: Callable[[], Path]) -> Path | None:
 
     With an exchange, `target` always holds one whole folder or the other.
     Without one, the old folder is first renamed over the empty folder
-    `aside()`: a build killed
-    between the two renames leaves no `target`, but the whole previous folder
-    aside, which `restore_retired` puts back.
+    `aside()`: a build killed between the two renames leaves no `target`, but
+    the whole previous folder aside, which `restore_retired` puts back.
     """
     if not os.path.lexists(target):
         os.rename(new, target)
@@ -201,18 +205,15 @@ def restore_retired(output: Path) -> bool:
     return False
 
 
-def remove_leftovers(output: Path) -> list[Path]:
+def remove_leftovers(output: Path) -> None:
     """Delete what killed builds left beside `output`; only call while no build runs."""
     restore_retired(output)
-    removed = []
     for kind in SIBLING_KINDS:
         for leftover in output.parent.glob(f"{sibling_prefix(output, kind)}*"):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
-            removed.append(leftover)
-    return removed
 
 
 # --- sitegen build: a whole new tree, swapped in --------------------------------------------
