@@ -112,6 +112,8 @@ class OutputGuard:
         while True:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
             try:
+                # flock belongs to the open file, so the rendering workers forked while it is
+                # held share it; they end with the pool, before the lock is released.
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(descriptor)

@@ -327,10 +327,10 @@ class InPlaceOutput:
         """Write `changed` (files whose bytes differ from `written`) and remove what
         is not in `keep` (every file of the new site); return how many files were written."""
         self.output.mkdir(parents=True, exist_ok=True)
-        if OUTPUT_MARKER not in self.found.files:
-            write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
         for other in sorted(self.found.others):
             (self.output / other).unlink()
+        if OUTPUT_MARKER not in self.found.files:
+            write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
         count = 0
         for relative in sorted(changed):
             target = self._real_folders_to(relative)
