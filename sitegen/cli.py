@@ -109,6 +109,10 @@ def run_build(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"sitegen: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # before the output is touched (writing it reports its own errors)
+        print(f"{exc.filename or 'sitegen'}: error: {exc.strerror or exc}; check it and build again", file=sys.stderr)
+        print("Build failed; the previous output is unchanged.", file=sys.stderr)
+        return EXIT_CONTENT
     if not args.quiet:
         _print_diagnostics(result.warnings, None if args.verbose else 20)
         if args.timings:

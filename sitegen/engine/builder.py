@@ -7,7 +7,6 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,12 +29,13 @@ import sitegen.pipeline.site
 import sitegen.pipeline.snippets
 import sitegen.pipeline.timeline
 import sitegen.pipeline.views
-from sitegen import __version__
 from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.cache import BuildCache, digest_of
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
+from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
+from sitegen.engine.publish import OutputGuard
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -44,12 +44,7 @@ from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.pages import plan_pages
-from sitegen.pipeline.render import (
-    SITE_TEMPLATES_DIR,
-    THEME_DIR,
-    render_page,
-    template_environment,
-)
+from sitegen.pipeline.render import render_page, template_environment
 from sitegen.pipeline.search import (
     BUNDLE_DIR,
     SearchError,
@@ -60,12 +55,11 @@ from sitegen.pipeline.search import (
 from sitegen.pipeline.site import Page, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
-    OUTPUT_MARKER,
+    InPlaceOutput,
     StagedOutput,
     check_output_folder,
     content_digest,
     replace_search_index,
-    sync_output,
 )
 
 speed_up_pickling(
@@ -74,9 +68,6 @@ speed_up_pickling(
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
     sitegen.pipeline.listings,
 )  # fmt: skip
-
-THEME_ASSETS_DIR = THEME_DIR / "assets"
-ASSETS_PREFIX = "assets/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +115,6 @@ def resolve_settings(options: BuildOptions) -> Settings:
         raise UsageError(str(exc)) from None
 
 
-def _theme_assets() -> list[tuple[str, Path]]:
-    return sorted(
-        (ASSETS_PREFIX + path.relative_to(THEME_ASSETS_DIR).as_posix(), path)
-        for path in THEME_ASSETS_DIR.rglob("*")
-        # Hidden files are an editor's temporaries while the theme is being worked on.
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(THEME_ASSETS_DIR).parts)
-    )
-
-
 @dataclass(slots=True)
 class BuildPlan:
     """Everything decided before a byte is written: the output of stages up to `pages`."""
@@ -147,13 +129,27 @@ class BuildPlan:
     warnings: list[Diagnostic]
 
 
+@dataclass(slots=True)
+class Sources:
+    """What the site is made from, as the `config` and `load` stages read it."""
+
+    settings: Settings
+    output: Path
+    archive: Archive
+    templates: bytes  # digest of every template a page could load
+    problems: Problems  # the warnings found so far
+
+
 class Builder:
     """Runs the pipeline; keeps caches between runs when it lives long (watch, serve).
 
-    `build()` writes a clean site through a staging folder that is swapped in
-    whole; `build(incremental=True)` updates the output folder in place,
-    rendering only pages whose inputs changed and writing only files whose
-    bytes changed. Both write the same bytes for the same sources.
+    A build reads as its stages: `configure`, `load` the sources, stop there when an
+    incremental build finds them `unchanged`, `plan_from` them every page,
+    then one of two writers. `build()` stages the whole site (and its search
+    index) beside the output and swaps it in at once; `build(incremental=True)`
+    updates the output folder in place, rendering only pages whose inputs
+    changed and writing only files whose bytes changed, and leaves the index
+    to `search_job`. Both write the same bytes for the same sources.
     """
 
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
@@ -162,99 +158,33 @@ class Builder:
         if cache is None:
             cache = load_persistent_cache(self.root) if options.cache else BuildCache()
         self.cache = cache
+        self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
-        self.unchanged_is_enough = False  # set by incremental builds: skip the rest when no input changed
-        self.last_inputs_digest = b""
-        self.templates = b""  # digest of every template, taken by each plan
         self.workers = options.workers if options.workers is not None else default_workers()
 
-    # --- stages up to the page plan ---------------------------------------------------
-
-    @contextlib.contextmanager
-    def _stage(self, name: str):
-        """Time one stage, for `sitegen build --timings`."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
-
-    def plan(self) -> BuildPlan:
-        with self._stage("config"):
-            settings = resolve_settings(self.options)
-            output = (self.root / settings.build.output).resolve()
-
-        problems = Problems()
-        with self._stage("load"):
-            archive = load_archive(self.root, settings, problems, self.cache.sources)
-        problems.raise_if_errors()
-        self.templates = templates_digest(self.root)
-        if self.unchanged_is_enough:
-            # Only incremental builds can skip work; a clean build need not read
-            # every static file again just to digest it.
-            self.last_inputs_digest = digest_of(
-                (settings, self.cache.sources.digest(), self.templates, _files_digest(archive, self.root))
-            )
-            if self.last_inputs_digest == self.cache.inputs_digest and output.is_dir():
-                raise _Unchanged()
-
-        with self._stage("annotate"):
-            urls = Urls(settings.site.base_url, settings.base_path)
-            catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
-            problems.extend(collisions)
-            timeline = collect_timeline(archive, settings.timeline.articles)
-            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
-            problems.extend(annotations.diagnostics)
-        problems.raise_if_errors()
-        with self._stage("pages"):
-            pages = plan_pages(archive, annotations, settings, problems)
-            copies = claim_outputs((page.path for page in pages), _theme_assets(), archive.static_files, self.root, problems)
-        problems.raise_if_errors()
-        return BuildPlan(settings, output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
-
-    def _environment(self):
-        digest = self.templates  # read by the plan just made
-        if digest != self.cache.templates_digest or self.cache.environment is None:
-            self.cache.environment = template_environment(self.root)
-            self.cache.templates_digest = digest
-        return self.cache.environment
-
-    # --- writing ----------------------------------------------------------------------------
-
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
-        """Build the site. With `incremental`, update the output in place and leave
-        the search index to `search_job` (which the caller may run later)."""
         started = time.perf_counter()
         self.timings = {}
-        self.unchanged_is_enough = incremental
-        try:
-            plan = self.plan()
-        except _Unchanged:
-            return BuildResult(
-                files=0,
-                output=(self.root / resolve_settings(self.options).build.output).resolve(),
-                warnings=list(self.cache.inputs_warnings),
-                seconds=time.perf_counter() - started,
-                search_skipped_because="nothing changed",
-                timings=dict(self.timings),
-            )
-        finally:
-            self.unchanged_is_enough = False
+        settings, output = self.configure()
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
-        check_output_folder(self.root, plan.output)
-        env = self._environment()
-        if incremental:
-            with self._stage("render and write"):
-                files = self._write_in_place(plan, env, progress)
-            self.cache.inputs_digest = self.last_inputs_digest
-            self.cache.inputs_warnings = list(plan.warnings)
-            search_report = None
-        else:
-            files, search_report = self._write_staged(plan, env, progress, search)
-            if self.options.cache:
-                with self._stage("cache"):
-                    save_persistent_cache(self.root, self.cache)
+        check_output_folder(self.root, output)
+        with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
+            sources = self.load(settings, output)
+            if incremental:
+                inputs = self.inputs_digest(sources)
+                if self.unchanged(sources, inputs):
+                    return self._nothing_changed(sources, started)
+            plan = self.plan_from(sources)
+            env = self._environment(sources.templates)
+            if incremental:
+                files, search_report = self._write_in_place(plan, env, progress), None
+                self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+            else:
+                files, search_report = self._write_staged(plan, env, progress, search)
+        if self.options.cache and not incremental:
+            with self._stage("cache"):
+                save_persistent_cache(self.root, self.cache)
         return BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
@@ -268,36 +198,100 @@ class Builder:
             timings=dict(self.timings),
         )
 
+    # --- the stages up to the page plan: no byte written --------------------------------------
+
+    @contextlib.contextmanager
+    def _stage(self, name: str):
+        """Time one stage, for `sitegen build --timings`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+    def plan(self) -> BuildPlan:
+        return self.plan_from(self.load(*self.configure()))
+
+    def configure(self) -> tuple[Settings, Path]:
+        """The settings, and the output folder they name (refused when it would destroy sources)."""
+        with self._stage("config"):
+            settings = resolve_settings(self.options)
+            output = (self.root / settings.build.output).resolve()
+        return settings, output
+
+    def load(self, settings: Settings, output: Path) -> Sources:
+        problems = Problems()
+        with self._stage("load"):
+            archive = load_archive(self.root, settings, problems, self.cache.sources)
+        problems.raise_if_errors()
+        return Sources(settings, output, archive, templates_digest(self.root), problems)
+
+    def inputs_digest(self, sources: Sources) -> bytes:
+        """Everything the site is made from, static files' bytes included."""
+        files = files_digest(sources.archive, self.root)
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files))
+
+    def unchanged(self, sources: Sources, inputs: bytes) -> bool:
+        """True when the last incremental build wrote the output from these very inputs."""
+        return inputs == self.cache.inputs_digest and sources.output.is_dir()
+
+    def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
+        return BuildResult(
+            files=0,
+            output=sources.output,
+            warnings=list(self.cache.inputs_warnings),
+            seconds=time.perf_counter() - started,
+            search_skipped_because="nothing changed",
+            timings=dict(self.timings),
+        )
+
+    def plan_from(self, sources: Sources) -> BuildPlan:
+        settings, archive, problems = sources.settings, sources.archive, sources.problems
+        with self._stage("annotate"):
+            urls = Urls(settings.site.base_url, settings.base_path)
+            catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+            problems.extend(collisions)
+            timeline = collect_timeline(archive, settings.timeline.articles)
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
+            problems.extend(annotations.diagnostics)
+        problems.raise_if_errors()
+        with self._stage("pages"):
+            pages = plan_pages(archive, annotations, settings, problems)
+            copies = claim_outputs((page.path for page in pages), theme_assets(), archive.static_files, self.root, problems)
+        problems.raise_if_errors()
+        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+
+    def _environment(self, templates: bytes):
+        if templates != self.cache.templates_digest or self.cache.environment is None:
+            self.cache.environment = template_environment(self.root)
+            self.cache.templates_digest = templates
+        return self.cache.environment
+
+    # --- the two writers ----------------------------------------------------------------------
+
     def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
-        staged = StagedOutput(plan.output)
-        search_report: SearchReport | None = None
+        """The whole new site, its search index included, staged beside the output and
+        swapped in at once: until then the output is the previous site, whole."""
         root, site, urls = self.root, plan.site, plan.urls
+        search_report: SearchReport | None = None
+        self.guard.check_replaceable(plan.output)
+        staged = StagedOutput(plan.output)
 
         def render_into_stage(page: Page) -> tuple[str, bytes]:
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(_page_file(page), data)
-            return _page_file(page), content_digest(data)
+            staged.write_bytes(page_file(page), data)
+            return page_file(page), content_digest(data)
 
         try:
             with self._stage("render and write"):
                 written = dict(map_in_workers(render_into_stage, plan.pages, self.workers, progress))
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
-            searching = search and plan.settings.search.enabled
-            if searching and staged.previous is None:
-                # A first build: the staging folder holds the whole site, so it is
-                # indexed there and site and index arrive together.
+            if search and plan.settings.search.enabled:
                 with self._stage("search"):
                     search_report = self._index(plan, staged.stage)
-            expected = set(written) | {target for target, _ in plan.copies}
             with self._stage("swap"):
-                staged.commit(expected, keep_search_bundle=searching)
-            if searching and staged.previous is not None:
-                # Later builds stage only changed files: index the updated site and
-                # swap the new bundle in (a failure here leaves the new pages with
-                # the previous index, and says so).
-                with self._stage("search"):
-                    search_report = self._refresh_index(plan)
+                staged.commit()
         except BaseException:
             staged.discard()
             raise
@@ -308,30 +302,24 @@ class Builder:
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
-        output = plan.output
-        if not (output / OUTPUT_MARKER).is_file():
-            # A new or deleted output folder holds none of the files the cache remembers writing.
-            self.cache.written.clear()
-        templates = self.cache.templates_digest
-        page_inputs: dict[str, bytes] = {}
-        changed: dict[str, bytes] = {}
-        shared_inputs = digest_of((templates, plan.site, plan.urls))  # the same for every page
-        for page in progress(plan.pages, len(plan.pages)):
-            target = _page_file(page)
-            inputs = digest_of((shared_inputs, page))
-            page_inputs[target] = inputs
-            if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
-                continue
-            data = render_page(env, page, plan.site, plan.urls, self.root)
-            if self.cache.written.get(target) != content_digest(data):
-                changed[target] = data
-        copies = {}
-        for target, source in plan.copies:
-            data = source.read_bytes()
-            if self.cache.written.get(target) != content_digest(data):
-                copies[target] = data
-        keep = set(page_inputs) | {target for target, _ in plan.copies}
-        written = sync_output(output, {**changed, **copies}, keep, self.cache.written, plan.settings.search.enabled)
+        with self._stage("render and write"):
+            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
+            page_inputs: dict[str, bytes] = {}
+            changed: dict[str, bytes] = {}
+            shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+            for page in progress(plan.pages, len(plan.pages)):
+                target = page_file(page)
+                page_inputs[target] = inputs = digest_of((shared_inputs, page))
+                if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
+                    continue
+                data = render_page(env, page, plan.site, plan.urls, self.root)
+                if not output.is_current(target, data):
+                    changed[target] = data
+            for target, source in plan.copies:
+                data = source.read_bytes()
+                if not output.is_current(target, data):
+                    changed[target] = data
+            written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
         return written
 
@@ -345,43 +333,19 @@ class Builder:
         except SearchError as exc:
             raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None
 
-    def _refresh_index(self, plan: BuildPlan) -> SearchReport:
-        """Index the output folder as it is now and swap the new bundle in."""
-        return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
-
     def search_job(self) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
-        (watch and serve), planned now and run later, outside any lock."""
+        (watch and serve), planned now and run later, outside the watcher's lock:
+        the pages are served meanwhile with the previous index."""
         plan = self.plan()
         if not plan.settings.search.enabled:
             return None
-        return lambda: self._refresh_index(plan)
 
+        def refresh() -> SearchReport:
+            with self.guard.writing(plan.output):
+                return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
 
-class _Unchanged(Exception):
-    """Raised inside an incremental plan when no input changed since the last build."""
-
-
-def _files_digest(archive: Archive, root: Path) -> bytes:
-    """Static files and theme assets are copied, not parsed: digest their bytes too."""
-    digest = hashlib.blake2b(digest_size=16)
-    for target, source in (*_theme_assets(), *((s.target, root / s.source) for s in archive.static_files)):
-        digest.update(target.encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(hashlib.blake2b(source.read_bytes(), digest_size=16).digest())
-    return digest.digest()
-
-
-def templates_digest(root: Path) -> bytes:
-    """A digest of every template a page could load (the archive's and the theme's)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in (root / SITE_TEMPLATES_DIR, THEME_DIR / "templates"):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(__version__.encode())
-    return digest.digest()
+        return refresh
 
 
 def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
@@ -393,10 +357,6 @@ def _search_skip_reason(options: BuildOptions, settings: Settings, searched: boo
     if settings.search.enabled:
         return "" if searched else "refreshed separately"
     return "--no-search" if options.search is False else "[search] enabled = false"
-
-
-def _page_file(page: Page) -> str:
-    return Urls.page_file(page.path)
 
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "ContentError", "UsageError", "CONTENT_DIR"]

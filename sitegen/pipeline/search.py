@@ -50,7 +50,7 @@ class SearchError(Exception):
     """The index could not be built; `path` is where to look (the Pagefind
     binary, site.toml for its time limit, or a folder)."""
 
-    def __init__(self, message: str, path: str):
+    def __init__(self, message: str, path: str = "search index"):
         super().__init__(message)
         self.path = path
 

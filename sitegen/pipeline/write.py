@@ -1,17 +1,30 @@
 """Writing the output folder safely.
 
-A build writes into a staging folder beside the output and swaps it in only
-when everything succeeded, so a failed build leaves the previous site as it
-was. Every path is checked to stay inside the output folder.
+Two writers. `StagedOutput` (`sitegen build`) writes the whole new site into
+a hidden folder beside the output, new bytes as new files and unchanged files
+as hard links to the previous site's, and then exchanges that folder with the
+output folder in one atomic step: a reader, a failed build and a killed build
+all see either the whole previous site or the whole new one. `InPlaceOutput`
+(watch, serve) updates the output folder where it is, one file at a time,
+each replaced atomically.
+
+Every path is checked to stay inside the output folder, no write goes through
+a symbolic link found in it, and everything created gets the mode the umask
+gives (an existing output folder keeps its own).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import os
+import secrets
 import shutil
-import tempfile
+import stat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
@@ -19,6 +32,15 @@ from sitegen.model.errors import UsageError
 
 OUTPUT_MARKER = ".sitegen-output"
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"
+SEARCH_BUNDLE = "pagefind"
+
+# Folders a build makes beside the output `_site`: `._site.staging-…` (the new
+# site, or the previous one just after the exchange), `._site.search-…` (a
+# search bundle being built in place) and `._site.retired-…` (the previous
+# site, where the system cannot exchange two folders). A build that is killed
+# leaves them behind; the next build removes them.
+SIBLING_KINDS = ("staging", "search", "retired")
+Result = TypeVar("Result")
 
 
 def check_output_folder(root: Path, output: Path) -> None:
@@ -54,23 +76,168 @@ def safe_relative_path(relative: str) -> PurePosixPath:
     return path
 
 
-class StagedOutput:
-    """Files are written into a hidden sibling folder and applied on commit.
+def content_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
-    Nothing in the output folder changes before `commit`, so a build that
-    fails leaves the previous site as it was. A first build renames the
-    staging folder into place. Later builds stage only the files whose bytes
-    differ from the previous site's, and `commit` moves just those in and
-    removes what the new site no longer has: unchanged files are never
-    rewritten, and no full copy of the old site has to be deleted.
+
+def sibling_prefix(output: Path, kind: str) -> str:
+    return f".{output.name}.{kind}-"
+
+
+def make_sibling(output: Path, kind: str) -> Path:
+    """A new empty folder beside `output`, with the mode the umask gives (mkdtemp's is 0700)."""
+    while True:
+        folder = output.parent / f"{sibling_prefix(output, kind)}{secrets.token_hex(4)}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
+@dataclass(slots=True)
+class Survey:
+    """What a folder holds, found without following symbolic links."""
+
+    files: set[str] = field(default_factory=set)  # regular files, by relative path
+    folders: set[str] = field(default_factory=set)
+    others: set[str] = field(default_factory=set)  # symbolic links (never followed), FIFOs, sockets, devices
+
+
+def survey(folder: Path, skip: str = "") -> Survey:
+    """Every entry under `folder`, except the top-level folder named `skip`."""
+    found = Survey()
+    pending = [""]
+    while pending:
+        relative_dir = pending.pop()
+        with os.scandir(folder / relative_dir if relative_dir else folder) as entries:
+            for entry in entries:
+                relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
+                if relative == skip and entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    found.folders.add(relative)
+                    pending.append(relative)
+                elif entry.is_file(follow_symlinks=False):
+                    found.files.add(relative)
+                else:
+                    found.others.add(relative)
+    return found
+
+
+# --- swapping folders ----------------------------------------------------------------------
+
+
+@functools.cache
+def _native_exchange() -> Callable[[bytes, bytes], int] | None:
+    """The system call that swaps two paths in one step, where there is one.
+
+    Linux has renameat2(RENAME_EXCHANGE) and macOS renamex_np(RENAME_SWAP);
+    Python's os module offers neither, so they are called through ctypes.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library this process already runs on
+    except OSError:
+        return None
+    if hasattr(libc, "renameat2"):
+        at_fdcwd, rename_exchange = -100, 2
+        renameat2 = libc.renameat2
+        renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+        renameat2.restype = ctypes.c_int
+        return lambda first, second: renameat2(at_fdcwd, first, at_fdcwd, second, rename_exchange)
+    if hasattr(libc, "renamex_np"):
+        rename_swap = 2
+        renamex_np = libc.renamex_np
+        renamex_np.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint)
+        renamex_np.restype = ctypes.c_int
+        return lambda first, second: renamex_np(first, second, rename_swap)
+    return None
+
+
+_CANNOT_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths atomically; False when this system or file system cannot."""
+    native = _native_exchange()
+    if native is None:
+        return False
+    if native(os.fsencode(first), os.fsencode(second)) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _CANNOT_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def swap_in(new: Path, target: Path, aside: Callable[[], Path]) -> Path | None:
+    """Put folder `new` at `target`; return where the folder it replaced now is.
+
+    With an exchange, `target` always holds one whole folder or the other.
+    Without one, the old folder is first renamed over the empty folder
+    `aside()`: a build killed between the two renames leaves no `target`, but
+    the whole previous folder aside, which `restore_retired` puts back.
+    """
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return None
+    if exchange(new, target):
+        return new
+    retired = aside()
+    os.rename(target, retired)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(retired, target)
+        raise
+    return retired
+
+
+def restore_retired(output: Path) -> bool:
+    """Put back a previous site left aside by a build killed in the middle of `swap_in`."""
+    if os.path.lexists(output):
+        return False
+    prefix = sibling_prefix(output, "retired")
+    for candidate in sorted(output.parent.glob(f"{prefix}*"), key=lambda path: path.stat().st_mtime_ns, reverse=True):
+        if (candidate / OUTPUT_MARKER).is_file():
+            os.rename(candidate, output)
+            return True
+    return False
+
+
+def remove_leftovers(output: Path) -> None:
+    """Delete what killed builds left beside `output`; only call while no build runs."""
+    restore_retired(output)
+    for kind in SIBLING_KINDS:
+        for leftover in output.parent.glob(f"{sibling_prefix(output, kind)}*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+
+# --- sitegen build: a whole new tree, swapped in --------------------------------------------
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+class StagedOutput:
+    """The new site, written beside the output and swapped in on `commit`.
+
+    Nothing in the output folder changes before `commit`, and `commit`
+    changes it in one step. A file whose bytes the previous site already has
+    is a hard link to the previous file (the same inode, its mtime kept), so
+    a later build writes only the bytes that changed.
     """
 
     def __init__(self, output: Path):
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        self.previous = self.output if (self.output / OUTPUT_MARKER).is_file() else None
-        self.stage = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.staging-", dir=self.output.parent))
-        self._dirs: set[Path] = set()
+        is_ours = (self.output / OUTPUT_MARKER).is_file()
+        self.previous = self.output if is_ours else None
+        self.previous_files = survey(self.output).files if is_ours else set()
+        self.stage = make_sibling(self.output, "staging")
+        self._dirs: set[Path] = {self.stage}
 
     def _target(self, relative: str) -> Path:
         target = self.stage.joinpath(*safe_relative_path(relative).parts)
@@ -79,141 +246,135 @@ class StagedOutput:
             self._dirs.add(target.parent)
         return target
 
-    def _unchanged(self, relative: str, data: bytes) -> bool:
-        if self.previous is None:
-            return False
+    def _same_as_previous(self, relative: str, data: bytes) -> Path | None:
+        if relative not in self.previous_files:
+            return None
+        previous = self.output / relative
         try:
-            return (self.previous / relative).read_bytes() == data
+            return previous if previous.read_bytes() == data else None
         except OSError:
-            return False
+            return None
 
     def write_bytes(self, relative: str, data: bytes) -> None:
-        if not self._unchanged(relative, data):
-            self._target(relative).write_bytes(data)
+        target = self._target(relative)
+        previous = self._same_as_previous(relative, data)
+        if previous is not None:
+            try:
+                os.link(previous, target, follow_symlinks=False)
+                return
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+        target.write_bytes(data)
 
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
 
-    def commit(self, expected: set[str], keep_search_bundle: bool) -> None:
-        """Make the output the new site: `expected` is every file path it has."""
+    def commit(self) -> None:
+        """Make the staged site the output, in one step, and delete the previous one."""
         (self.stage / OUTPUT_MARKER).write_bytes(OUTPUT_MARKER_TEXT)
-        if self.previous is None:
-            if self.output.exists():
-                self.output.rmdir()  # empty: check_output_folder refuses anything else
-            os.replace(self.stage, self.output)
-            return
-        for dirpath, _, filenames in os.walk(self.stage):
-            here = Path(dirpath)
-            for name in filenames:
-                relative = (here / name).relative_to(self.stage)
-                if relative.parts[0] == SEARCH_BUNDLE:
-                    continue
-                target = self.output / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(here / name, target)
-        if (self.stage / SEARCH_BUNDLE).is_dir():
-            retired = self.stage / ".retired-search-bundle"
-            if (self.output / SEARCH_BUNDLE).exists():
-                os.replace(self.output / SEARCH_BUNDLE, retired)
-            os.replace(self.stage / SEARCH_BUNDLE, self.output / SEARCH_BUNDLE)
-        remove_stale(self.output, expected, keep_search_bundle)
-        shutil.rmtree(self.stage, ignore_errors=True)
+        if self.output.is_dir():
+            # The folder a server was given may have a mode of the user's choosing.
+            os.chmod(self.stage, stat.S_IMODE(self.output.stat().st_mode))
+        previous = swap_in(self.stage, self.output, lambda: make_sibling(self.output, "retired"))
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
-# --- in-place updates (watch, serve) ---------------------------------------------------
-
-SEARCH_BUNDLE = "pagefind"
-Result = TypeVar("Result")
-
-
-def content_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+# --- watch and serve: updates in place ------------------------------------------------------
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write beside the target and rename over it: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    # os.open applies the umask to 0o666, as any new file gets (mkstemp's would be 0600).
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
-def sync_output(
-    output: Path, changed: dict[str, bytes], keep: set[str], written: dict[str, bytes], keep_search_bundle: bool = True
-) -> int:
-    """Bring `output` to the new site in place.
+class InPlaceOutput:
+    """The output folder, updated where it is.
 
-    `changed` holds the files whose bytes differ from what `written` (path ->
-    digest, updated here) says is on disk; `keep` is every path of the new site.
-    A file on disk that the new site does not have is removed, whatever wrote
-    it, except the search bundle, which `replace_search_index` owns (and which
-    goes too when the site no longer has search).
+    `written` (output path -> digest of the bytes sitegen last wrote there)
+    is trusted only for regular files still on disk: a file deleted or
+    replaced by a symbolic link since is written again, and the links are
+    removed before anything is written, so no write can leave the folder.
     """
-    output.mkdir(parents=True, exist_ok=True)
-    marker = output / OUTPUT_MARKER
-    if not marker.is_file():
-        marker.write_bytes(OUTPUT_MARKER_TEXT)
-    count = 0
-    for relative in sorted(changed):
-        target = output.joinpath(*safe_relative_path(relative).parts)
-        try:
-            unchanged = target.is_file() and content_digest(target.read_bytes()) == content_digest(changed[relative])
-        except OSError:
-            unchanged = False
-        if not unchanged:
-            write_atomically(target, changed[relative])
-            count += 1
-        written[relative] = content_digest(changed[relative])
-    remove_stale(output, keep, keep_search_bundle)
-    for relative in set(written) - keep:
-        written.pop(relative)
-    return count
 
+    def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool):
+        self.output = output
+        self.written = written
+        self.found = Survey()
+        if (output / OUTPUT_MARKER).is_file():
+            self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "")
+        for relative in set(written) - self.found.files:
+            # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
+            del written[relative]
 
-def remove_stale(output: Path, keep: set[str], keep_search_bundle: bool) -> None:
-    """Delete every file of `output` that is not in `keep`, then the folders this empties.
+    def is_current(self, relative: str, data: bytes) -> bool:
+        return self.written.get(relative) == content_digest(data)
 
-    The marker stays; the search bundle stays when `keep_search_bundle` (its
-    files are replaced as a whole by whoever builds the index).
-    """
-    emptied: set[Path] = set()
-    for dirpath, dirnames, filenames in os.walk(output, topdown=True):
-        here = Path(dirpath)
-        relative_dir = here.relative_to(output).as_posix()
-        if relative_dir == "." and keep_search_bundle:
-            dirnames[:] = [d for d in dirnames if d != SEARCH_BUNDLE]
-        for name in filenames:
-            relative = name if relative_dir == "." else f"{relative_dir}/{name}"
-            if relative not in keep and relative != OUTPUT_MARKER:
-                (here / name).unlink()
-                emptied.add(here)
-        if not filenames and not dirnames and here != output:
-            emptied.add(here)
-    # Deepest first, so a folder is tried after the folders inside it.
-    for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
-        while folder != output and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
+    def apply(self, changed: dict[str, bytes], keep: set[str]) -> int:
+        """Write `changed` (files whose bytes differ from `written`) and remove what
+        is not in `keep` (every file of the new site); return how many files were written."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        for other in sorted(self.found.others):
+            (self.output / other).unlink()
+        if OUTPUT_MARKER not in self.found.files:
+            write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
+        count = 0
+        for relative in sorted(changed):
+            target = self._real_folders_to(relative)
+            if not (relative in self.found.files and target.read_bytes() == changed[relative]):
+                write_atomically(target, changed[relative])
+                count += 1
+            self.written[relative] = content_digest(changed[relative])
+        self._remove_stale(keep)
+        for relative in set(self.written) - keep:
+            del self.written[relative]
+        return count
+
+    def _real_folders_to(self, relative: str) -> Path:
+        """The path of `relative`, every folder on the way a real folder."""
+        parts = safe_relative_path(relative).parts
+        folder = self.output
+        for depth, part in enumerate(parts[:-1], 1):
+            folder = folder / part
+            if "/".join(parts[:depth]) not in self.found.folders and not folder.is_dir():
+                if os.path.lexists(folder):
+                    folder.unlink()  # a file where the new site has a folder
+                folder.mkdir()
+        return folder / parts[-1]
+
+    def _remove_stale(self, keep: set[str]) -> None:
+        """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties."""
+        emptied = {self.output / folder for folder in self.found.folders}
+        for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
+            (self.output / relative).unlink(missing_ok=True)
+        # Deepest first, so a folder is tried after the folders inside it.
+        for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
-    """Build a new search bundle beside the site, then swap it in for the old one."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    """Build a new search bundle beside the site (in `index(scratch)`, which writes
+    `scratch/pagefind`), then swap it in for the old one in one step."""
+    scratch = make_sibling(output, "search")
     try:
         result = index(scratch)
-        old = output / SEARCH_BUNDLE
-        retired = scratch / "retired"
-        if old.exists():
-            os.replace(old, retired)
-        os.replace(scratch / SEARCH_BUNDLE, old)
+        previous = swap_in(scratch / SEARCH_BUNDLE, output / SEARCH_BUNDLE, lambda: scratch / "retired")
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
         return result
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
