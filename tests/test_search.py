@@ -87,6 +87,16 @@ def test_crawl_under_the_subpath_finds_no_404_and_no_url_outside_it(site):
         assert len([u for u in seen if u.endswith("/")]) > 10
 
 
+def wait_for_results(page, hrefs: list[str]) -> None:
+    """Pagefind shows results as their fragments arrive: wait for all of these, not the first."""
+    page.wait_for_function(
+        """hrefs => hrefs.every(href => [...document.querySelectorAll('.pagefind-ui__result-link')]
+                                        .some(a => a.getAttribute('href') === href))""",
+        arg=hrefs,
+        timeout=15000,
+    )
+
+
 def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_subpath(site):
     with serve(site.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
@@ -95,10 +105,11 @@ def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_s
         page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
         page.on("requestfailed", lambda request: failed.append(request.url))
         page.goto(root + "search/?q=Mosul")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        expected = ["/repo/articles/retreat/", "/repo/entities/mosul/"]
+        wait_for_results(page, expected)
         assert page.input_value(".pagefind-ui__search-input") == "Mosul"
         links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
-        assert "/repo/articles/retreat/" in links and "/repo/entities/mosul/" in links
+        assert set(expected) <= set(links)
         assert any("/repo/pagefind/" in url and url.endswith(".pf_meta") for url in requested)
         assert all(urlsplit(url).path.startswith("/repo/") for url in requested)
         assert failed == []
@@ -155,7 +166,7 @@ def test_the_type_filter_narrows_the_results(site):
     with serve(site.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
         page.goto(root + "search/?q=Mosul")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        wait_for_results(page, ["/repo/articles/retreat/", "/repo/entities/mosul/"])
         everything = page.locator(".pagefind-ui__result-link").count()
         page.get_by_label("article", exact=False).first.check()
         page.wait_for_function(
