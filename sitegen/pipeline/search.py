@@ -19,6 +19,8 @@ from there instead of being indexed again.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import errno
 import functools
 import hashlib
@@ -45,6 +47,7 @@ from sitegen.pipeline.search_shards import (
     manifest_bytes,
     read_manifest,
 )
+from sitegen.pipeline.write import safe_relative_path
 
 BUNDLE_DIR = "pagefind"
 DEFAULT_TIMEOUT = 600.0  # seconds without an answer from the indexer; [search] timeout
@@ -169,7 +172,17 @@ def _index_shard(binary: Path, timeout: float, language: str, contents: dict[str
                 ((_add_record(index_id, language, record), f"indexing the glossary term {record.url}") for record in records),
             )
         )
-        indexer.request({"type": "WriteFiles", "index_id": index_id, "output_path": str(out.resolve())}, "writing the index")
+        # The files come back in the answer and are written here: Pagefind's own
+        # writing (WriteFiles) may answer before its last writes reach the disk.
+        files = indexer.request({"type": "GetFiles", "index_id": index_id}, "writing the index")["files"]
+    try:
+        written = {safe_relative_path(file["path"]): base64.b64decode(file["content"], validate=True) for file in files}
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise BundleError(f"Pagefind gave files sitegen cannot write ({exc})") from None
+    for relative, data in sorted(written.items()):
+        target = out.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     make_reproducible(out)
 
 
