@@ -257,16 +257,26 @@ def test_a_shard_that_fails_fails_the_build_with_a_located_error_and_keeps_the_p
 
 def open_search(page, root: str, query: str) -> list[str]:
     page.goto(root + f"search/?q={query}")
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
-    page.wait_for_function("document.querySelectorAll('.pagefind-ui__filter-block').length > 0", timeout=15000)
+    page.wait_for_selector(".pagefind-ui__filter-block", timeout=15000)
     return result_links(page)
 
 
+def result_count(page) -> int:
+    """How many results Pagefind says it found ("8 results for harbour")."""
+    page.wait_for_function(r"/^\d+ results? for/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')", timeout=15000)
+    return int(page.text_content(".pagefind-ui__message").split()[0])
+
+
 def result_links(page) -> list[str]:
-    page.wait_for_function(
-        "!document.querySelector('.pagefind-ui__results-area') || !document.querySelector('.pagefind-ui__loading')", timeout=15000
-    )
-    return sorted(a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link"))
+    """The links of every result, all of them shown (Pagefind shows five at a time)."""
+    total = result_count(page)
+    links = page.locator(".pagefind-ui__result-link")
+    while links.count() < total:
+        more = page.locator("button.pagefind-ui__button")
+        if more.count():
+            more.click()
+        page.wait_for_timeout(100)
+    return sorted(link.get_attribute("href") for link in links.all())
 
 
 def filter_counts(page) -> dict[str, dict[str, int]]:
@@ -274,12 +284,11 @@ def filter_counts(page) -> dict[str, dict[str, int]]:
     return page.evaluate(
         """() => {
             const counts = {};
-            for (const block of document.querySelectorAll('.pagefind-ui__filter-block')) {
-                const name = block.querySelector('.pagefind-ui__filter-name').textContent.trim();
+            for (const group of document.querySelectorAll('.pagefind-ui__filter-group')) {
+                const name = group.querySelector('.pagefind-ui__filter-group-label').textContent.trim();
                 counts[name] = {};
-                for (const value of block.querySelectorAll('.pagefind-ui__filter-value')) {
-                    const label = value.querySelector('label').textContent.trim();
-                    const match = label.match(/^(.*?)\\s*\\((\\d+)\\)$/);
+                for (const value of group.querySelectorAll('.pagefind-ui__filter-value')) {
+                    const match = value.querySelector('label').textContent.trim().match(/^(.*?)\\s*\\((\\d+)\\)$/);
                     counts[name][match[1]] = Number(match[2]);
                 }
             }
@@ -304,7 +313,7 @@ def expected_counts() -> dict[str, dict[str, int]]:
         for entity in ("Mosul", "NATO"):
             if entity in body:
                 add("entity", entity)
-    for kind in ("Place", "Organization"):
+    for kind in ("Place", "Organisation"):  # the kinds as they are shown
         add("type", "entity")
         add("kind", kind)
     add("type", "term")  # harbourmaster
@@ -336,11 +345,10 @@ def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, nam
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
         everything = open_search(page, root, "harbour")
-        block = page.locator(".pagefind-ui__filter-block", has=page.locator(".pagefind-ui__filter-name", has_text=name))
-        if not block.evaluate("element => element.open"):
-            block.locator(".pagefind-ui__filter-name").click()
-        block.locator(".pagefind-ui__filter-value", has=page.get_by_text(value, exact=False)).locator("input").check()
-        page.wait_for_function(f"document.querySelectorAll('.pagefind-ui__result-link').length < {len(everything)}", timeout=15000)
+        checkbox = page.locator(f'input.pagefind-ui__filter-checkbox[name="{name}"][value="{value}"]')
+        checkbox.evaluate("input => { input.closest('details').open = true; }")
+        checkbox.check()
+        page.wait_for_function(f"!/^{len(everything)} results/.test(document.querySelector('.pagefind-ui__message').textContent)", timeout=15000)
         links = result_links(page)
     assert len(links) == expected_counts()[name][value]
     assert set(links) < set(everything)
