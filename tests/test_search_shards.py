@@ -358,3 +358,15 @@ def test_glossary_terms_are_found_among_the_shards(sharded):
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         links = open_search(browser.new_page(), root, "caliphate")
     assert links == ["/repo/glossary/#caliphate"]
+
+
+def test_the_build_says_how_many_shards_it_indexed_and_how_many_it_kept(tmp_path):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    edit_the_2017_article(archive)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--root", str(archive.root)], capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert "Search index: 7 pages and 2 glossary terms indexed in 6 shards (1 indexed, 5 unchanged)" in result.stdout.splitlines()
