@@ -126,21 +126,17 @@ def build_search_index(
     language = language.split("-")[0].lower() or "en"
     by_url = {record.url: record for record in records}
     try:
-        pages = [page for page in _page_files(site, bundle) if _is_indexed(site / page)]
+        pages = [page for page in _page_files(site, bundle) if _is_indexed(_read_page(site / page))]
         shards = assign_shards(pages, years or {}, by_url, shard_pages)
         indexer = _binary_digest(binary)
         reusable = _previous_manifest(previous)
         entries, indexed = [], 0
         bundle.mkdir(parents=True, exist_ok=True)
         for shard in shards:
-            contents = {page: (site / page).read_bytes() for page in shard.pages}
+            contents = {page: _read_page(site / page) for page in shard.pages}
             shard_records = [by_url[url] for url in shard.records]
-            digest = ShardDigest(indexer, language)
-            for page, data in contents.items():
-                digest.page(page, data)
-            for record in shard_records:
-                digest.record(record)
-            entry = ManifestEntry(shard.name, shard.folder, digest.hexdigest(), len(shard.pages), len(shard.records))
+            digest = _shard_digest(indexer, language, contents, shard_records)
+            entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
             entries.append(entry)
             if previous is not None and reusable.get(shard.name) == entry and (previous / shard.folder).is_dir():
                 link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
@@ -157,8 +153,7 @@ def build_search_index(
         raise SearchError(str(exc), str(binary)) from None
     except BundleError as exc:
         raise SearchError(str(exc), str(binary)) from None
-    except OSError as exc:  # a page that cannot be read
-        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(site)) from None
+    # An OSError here is one of writing the bundle (a full disk…): the caller reports it as such.
     return SearchReport(pages=len(pages), records=len(records), shards=len(shards), indexed=indexed)
 
 
@@ -234,14 +229,30 @@ def _binary_digest(binary: Path) -> str:
     return _binary_digest_of(str(binary), status.st_size, status.st_mtime_ns)
 
 
+def _shard_digest(indexer: str, language: str, contents: dict[str, bytes], records: list[SearchRecord]) -> str:
+    digest = ShardDigest(indexer, language)
+    for page, data in contents.items():
+        digest.page(page, data)
+    for record in records:
+        digest.record(record)
+    return digest.hexdigest()
+
+
+def _read_page(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(path)) from None
+
+
 _BODY = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")
 
 
-def _is_indexed(page: Path) -> bool:
+def _is_indexed(page: bytes) -> bool:
     """Whether Pagefind indexes the page: it marks its body (articles and entity pages).
     Pagefind drops the others from an index that has such pages, but would index them
     all in a shard that had none."""
-    return _BODY.search(page.read_bytes()) is not None
+    return _BODY.search(page) is not None
 
 
 def pagefind_binary() -> Path:
