@@ -192,6 +192,7 @@ def test_editing_one_article_indexes_only_its_shard_again_and_keeps_the_other_fi
         shard = {path: identity for path, identity in after.items() if path.startswith(f"{name}/")}
         kept = {path: identity for path, identity in before.items() if path.startswith(f"{name}/")}
         assert (shard == kept) == (name != "articles-2017"), name
+    assert all(after[name] == before[name] for name in ("pagefind-ui.js", "pagefind-ui.css")), "the UI is linked from a kept shard"
     assert bundle_files(archive) == {
         path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
     }, "the same bundles as a clean build of the edited archive"
@@ -213,6 +214,31 @@ def test_the_refresh_of_watch_and_serve_indexes_only_the_changed_shard_and_swaps
     assert bundle_files(archive) == {
         path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
     }
+
+
+def test_an_unchanged_single_index_is_kept_whole(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4000)
+    archive.build()
+    before = identities(archive.out / "pagefind")
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (1, 0)
+    assert identities(archive.out / "pagefind") == before
+
+
+def test_another_pagefind_binary_indexes_every_shard_again(tmp_path, monkeypatch):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    (tmp_path / "bin").mkdir()
+    wrapper = tmp_path / "bin/pagefind"
+    wrapper.write_text(f'#!/bin/sh\nexec {pagefind_binary()} "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (len(SHARDS), len(SHARDS))
 
 
 # Runs the real indexer once, then panics: the second shard fails.

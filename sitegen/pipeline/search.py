@@ -145,8 +145,8 @@ def build_search_index(
             indexed += 1
         if len(shards) > 1:  # the search page loads the UI from pagefind/ itself; every shard has the same
             for name in UI_FILES:
-                shutil.copyfile(bundle / shards[0].folder / name, bundle / name)
-        (bundle / MANIFEST).write_bytes(manifest_bytes(entries))
+                link_or_copy(bundle / shards[0].folder / name, bundle / name)
+        _write_manifest(bundle, manifest_bytes(entries), previous)
     except IndexerError as exc:
         if exc.timed_out:
             raise SearchError(f"{exc}: if the site is very large, raise `timeout` (seconds) under [search]", CONFIG_FILE) from None
@@ -190,6 +190,18 @@ def _previous_manifest(previous: Path | None) -> dict[str, ManifestEntry]:
         return {}
 
 
+def _write_manifest(bundle: Path, data: bytes, previous: Path | None) -> None:
+    """The manifest, linked from the previous index when the same: an unchanged index is kept whole."""
+    if previous is not None:
+        try:
+            if (previous / MANIFEST).read_bytes() == data:
+                link_or_copy(previous / MANIFEST, bundle / MANIFEST)
+                return
+        except FileNotFoundError:
+            pass
+    (bundle / MANIFEST).write_bytes(data)
+
+
 def _shard_folders_and_manifest(entries: dict[str, ManifestEntry]) -> set[str]:
     """What a single shard's bundle (pagefind/ itself) holds that is not its own."""
     return {MANIFEST} | {entry.folder.rstrip("/") for entry in entries.values() if entry.folder}
@@ -206,12 +218,17 @@ def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
         destination = target / here.relative_to(source)
         destination.mkdir(parents=True, exist_ok=True)
         for name in names:
-            try:
-                os.link(here / name, destination / name, follow_symlinks=False)
-            except OSError as exc:
-                if exc.errno not in _NO_HARD_LINKS:
-                    raise
-                shutil.copy2(here / name, destination / name)
+            link_or_copy(here / name, destination / name)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` as a hard link to `source`: the same file, written once; a copy where links cannot be."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        shutil.copy2(source, target)
 
 
 @functools.lru_cache(maxsize=4)
