@@ -30,7 +30,7 @@ from dataclasses import dataclass
 MANIFEST = "shards.json"
 SINGLE = "all"  # the name of the one shard of an archive within the budget
 SITE = "site"  # the group of everything indexed that is not an article
-DEFAULT_SHARD_PAGES = 4000
+DEFAULT_SHARD_PAGES = 4000  # as [search] shard_pages defaults to (config.SearchSettings)
 _FORMAT = b"sitegen search shard 1"  # bump when the bundle's rewriting changes
 
 
