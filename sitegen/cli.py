@@ -119,7 +119,11 @@ def run_build(args: argparse.Namespace) -> int:
             for stage, seconds in result.timings.items():
                 print(f"  {stage:<18} {seconds * 1000:8.0f} ms")
         if result.search is not None:
-            print(f"Search index: {_plural(result.search.pages, 'page')} and {_plural(result.search.records, 'glossary term')} indexed")
+            search = result.search
+            shards = "" if (search.shards, search.indexed) == (1, 1) else (
+                f" in {_plural(search.shards, 'shard')} ({search.indexed} indexed, {search.shards - search.indexed} unchanged)"
+            )  # fmt: skip
+            print(f"Search index: {_plural(search.pages, 'page')} and {_plural(search.records, 'glossary term')} indexed{shards}")
         else:
             print(f"Search index skipped ({result.search_skipped_because})")
         print(

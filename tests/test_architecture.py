@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "sourcefiles", "config", "fields", "load_toml", "load_markdown", "load", "timeline", "markdown",
             "snippets", "catalog", "notes", "annotate", "site", "cards", "views", "listings", "pages", "render",
-            "write", "search_indexer", "search_bundle", "search", "outputs",
+            "write", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
         ],  # fmt: skip
     ),
     ("engine", ["digests", "parallel", "cache", "cache_codec", "cache_file", "annotation", "inputs", "publish", "builder", "check"]),

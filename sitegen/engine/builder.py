@@ -326,10 +326,16 @@ class Builder:
     # --- search ----------------------------------------------------------------------------
 
     def _index(self, plan: BuildPlan, site: Path, bundle: Path | None = None) -> SearchReport:
-        """Index the pages in `site`, writing the bundle to `bundle` (default `site/pagefind/`)."""
+        """Index the pages in `site`, writing the bundles to `bundle` (default `site/pagefind/`);
+        the shards unchanged since the output's own index are taken from it."""
         records = term_records(plan.archive.terms, plan.urls.glossary_path())
+        years = {Urls.page_file(Urls.article_path(article.slug)): article.date.day.year for article in plan.archive.articles}
+        search = plan.settings.search
         try:
-            return build_search_index(site, plan.settings.site.language, records, bundle, timeout=plan.settings.search.timeout)
+            return build_search_index(
+                site, plan.settings.site.language, records, bundle,
+                timeout=search.timeout, years=years, shard_pages=search.shard_pages, previous=plan.output / BUNDLE_DIR,
+            )  # fmt: skip
         except SearchError as exc:
             raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None
 

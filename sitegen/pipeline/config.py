@@ -56,6 +56,7 @@ class AnnotationSettings:
 class SearchSettings:
     enabled: bool = True
     timeout: int = 600  # seconds the indexer may work without answering before the build gives up
+    shard_pages: int = 4000  # the most pages (and glossary terms) one indexer run holds in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,9 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
     timeout = built.get("search", {}).get("timeout")
     if timeout is not None and timeout < 1:
         errors.append(where(f"`search.timeout` must be a number of seconds, 1 or more, not {timeout}", "search", "timeout"))
+    shard_pages = built.get("search", {}).get("shard_pages")
+    if shard_pages is not None and shard_pages < 1:
+        errors.append(where(f"`search.shard_pages` must be a number of pages, 1 or more (4000 by default), not {shard_pages}", "search", "shard_pages"))
     cname = site_values.get("cname")
     if cname:
         problem = cname_problem(cname)

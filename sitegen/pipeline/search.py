@@ -3,21 +3,33 @@
 Pagefind's own binary (shipped in the `pagefind[bin]` wheel) indexes every
 page marked `data-pagefind-body` (articles and entity pages); glossary terms
 have no page of their own, so each is added as a custom record pointing at
-its anchor on the glossary page. The bundle goes to `pagefind/` (GitHub Pages
-hides folders starting with `_`).
+its anchor on the glossary page. The bundles go to `pagefind/` (GitHub Pages
+hides folders starting with `_`): one per shard of the pages
+(`search_shards`), each written by a Pagefind run of its own so that memory
+grows with the shard and not the site, with a manifest the search page reads
+to merge them.
 
 The binary is driven through its service interface (`search_indexer`), which
 bounds every wait, and given the pages in the order of their paths; the
 files it writes in an order of its own are then rewritten (`search_bundle`),
-so the same site always gives the same bundle, byte for byte.
+so the same site always gives the same bundles, byte for byte. A shard whose
+inputs the previous site's manifest lists with the same digest is hard-linked
+from there instead of being indexed again.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import errno
+import functools
+import hashlib
 import html
 import itertools
 import os
 import re
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +38,21 @@ from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.search_bundle import BundleError, make_reproducible
 from sitegen.pipeline.search_indexer import Indexer, IndexerError
+from sitegen.pipeline.search_shards import (
+    DEFAULT_SHARD_PAGES,
+    MANIFEST,
+    ManifestEntry,
+    ShardDigest,
+    assign_shards,
+    manifest_bytes,
+    read_manifest,
+)
+from sitegen.pipeline.write import safe_relative_path
 
 BUNDLE_DIR = "pagefind"
 DEFAULT_TIMEOUT = 600.0  # seconds without an answer from the indexer; [search] timeout
+UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # what the search page loads from pagefind/
+_NO_HARD_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +68,8 @@ class SearchRecord:
 class SearchReport:
     pages: int
     records: int
+    shards: int = 1
+    indexed: int = 1  # shards indexed by this build; the others were unchanged and kept
 
 
 class SearchError(Exception):
@@ -76,37 +102,174 @@ def term_records(terms: tuple[Term, ...], glossary_path: str) -> list[SearchReco
 
 
 def build_search_index(
-    site: Path, language: str, records: list[SearchRecord], bundle: Path | None = None, *, timeout: float = DEFAULT_TIMEOUT
+    site: Path,
+    language: str,
+    records: list[SearchRecord],
+    bundle: Path | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    years: Mapping[str, int] | None = None,
+    shard_pages: int = DEFAULT_SHARD_PAGES,
+    previous: Path | None = None,
 ) -> SearchReport:
-    """Index the built site in `site` and write the bundle to `bundle` (`site/pagefind/`).
+    """Index the built site in `site` and write the bundles to `bundle` (`site/pagefind/`).
 
-    `timeout` is how long Pagefind may go without answering (seconds); a
-    failure of any kind is a SearchError naming the file to look at.
+    `years` gives the year of each article page (site-relative HTML file),
+    `shard_pages` the most pages and records one Pagefind run indexes; a
+    shard whose digest the manifest in `previous` (the bundle folder of the
+    site being replaced) already lists is linked from there, not indexed
+    again. `timeout` is how long Pagefind may go without answering
+    (seconds); a failure of any kind is a SearchError naming the file to look at.
     """
     bundle = bundle or site / BUNDLE_DIR
     binary = pagefind_binary()
     language = language.split("-")[0].lower() or "en"
-    pages = _page_files(site, bundle)
+    by_url = {record.url: record for record in records}
     try:
-        with Indexer(binary, timeout) as indexer:
-            index_id = indexer.request({"type": "NewIndex", "config": {"force_language": language}}, "starting")["index_id"]
-            indexer.request_all(
-                itertools.chain(
-                    ((_add_file(index_id, site, page), f"indexing {page}") for page in pages),
-                    ((_add_record(index_id, language, record), f"indexing the glossary term {record.url}") for record in records),
-                )
-            )
-            indexer.request({"type": "WriteFiles", "index_id": index_id, "output_path": str(bundle.resolve())}, "writing the index")
-        make_reproducible(bundle)
+        pages = [page for page in _page_files(site, bundle) if _is_indexed(_read_page(site / page))]
+        shards = assign_shards(pages, years or {}, by_url, shard_pages)
+        indexer = _binary_digest(binary)
+        reusable = _previous_manifest(previous)
+        entries, indexed = [], 0
+        bundle.mkdir(parents=True, exist_ok=True)
+        for shard in shards:
+            contents = {page: _read_page(site / page) for page in shard.pages}
+            shard_records = [by_url[url] for url in shard.records]
+            digest = _shard_digest(indexer, language, contents, shard_records)
+            entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
+            entries.append(entry)
+            if previous is not None and reusable.get(shard.name) == entry and (previous / shard.folder).is_dir():
+                link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
+                continue
+            _index_shard(binary, timeout, language, contents, shard_records, bundle / shard.folder)
+            indexed += 1
+        if len(shards) > 1:  # the search page loads the UI from pagefind/ itself; every shard has the same
+            for name in UI_FILES:
+                link_or_copy(bundle / shards[0].folder / name, bundle / name)
+        _write_manifest(bundle, manifest_bytes(entries), previous)
     except IndexerError as exc:
         if exc.timed_out:
             raise SearchError(f"{exc}: if the site is very large, raise `timeout` (seconds) under [search]", CONFIG_FILE) from None
         raise SearchError(str(exc), str(binary)) from None
     except BundleError as exc:
         raise SearchError(str(exc), str(binary)) from None
-    except OSError as exc:  # a page that cannot be read
-        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(site)) from None
-    return SearchReport(pages=len(pages), records=len(records))
+    # An OSError here is one of writing the bundle (a full disk…): the caller reports it as such.
+    return SearchReport(pages=len(pages), records=len(records), shards=len(shards), indexed=indexed)
+
+
+def _index_shard(binary: Path, timeout: float, language: str, contents: dict[str, bytes], records: list[SearchRecord], out: Path) -> None:
+    """One Pagefind run: the pages (in the order of their paths), then the records, into `out`."""
+    with Indexer(binary, timeout) as indexer:
+        index_id = indexer.request({"type": "NewIndex", "config": {"force_language": language}}, "starting")["index_id"]
+        indexer.request_all(
+            itertools.chain(
+                ((_add_file(index_id, page, data), f"indexing {page}") for page, data in contents.items()),
+                ((_add_record(index_id, language, record), f"indexing the glossary term {record.url}") for record in records),
+            )
+        )
+        # The files come back in the answer and are written here: Pagefind's own
+        # writing (WriteFiles) may answer before its last writes reach the disk.
+        files = indexer.request({"type": "GetFiles", "index_id": index_id}, "writing the index")["files"]
+    try:
+        written = {safe_relative_path(file["path"]): base64.b64decode(file["content"], validate=True) for file in files}
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise BundleError(f"Pagefind gave files sitegen cannot write ({exc})") from None
+    for relative, data in sorted(written.items()):
+        target = out.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    make_reproducible(out)
+
+
+def _previous_manifest(previous: Path | None) -> dict[str, ManifestEntry]:
+    if previous is None:
+        return {}
+    try:
+        return read_manifest((previous / MANIFEST).read_bytes())
+    except OSError:  # no previous index, or not one with shards: everything is indexed
+        return {}
+
+
+def _write_manifest(bundle: Path, data: bytes, previous: Path | None) -> None:
+    """The manifest, linked from the previous index when the same: an unchanged index is kept whole."""
+    if previous is not None:
+        try:
+            if (previous / MANIFEST).read_bytes() == data:
+                link_or_copy(previous / MANIFEST, bundle / MANIFEST)
+                return
+        except FileNotFoundError:
+            pass
+    (bundle / MANIFEST).write_bytes(data)
+
+
+def _shard_folders_and_manifest(entries: dict[str, ManifestEntry]) -> set[str]:
+    """What a single shard's bundle (pagefind/ itself) holds that is not its own."""
+    return {MANIFEST} | {entry.folder.rstrip("/") for entry in entries.values() if entry.folder}
+
+
+def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
+    """Hard-link every file under `source` to the same place under `target` (a copy
+    where the file system has no hard links), except the top-level names in `skip`."""
+    for folder, subfolders, names in os.walk(source):
+        here = Path(folder)
+        if here == source:
+            subfolders[:] = [name for name in subfolders if name not in skip]
+            names = [name for name in names if name not in skip]
+        destination = target / here.relative_to(source)
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            link_or_copy(here / name, destination / name)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` as a hard link to `source`: the same file, written once; a copy where links cannot be."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        shutil.copy2(source, target)
+
+
+@functools.lru_cache(maxsize=4)
+def _binary_digest_of(path: str, size: int, modified: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _binary_digest(binary: Path) -> str:
+    """The digest of the indexer's bytes: another Pagefind writes other bundles."""
+    status = binary.stat()
+    return _binary_digest_of(str(binary), status.st_size, status.st_mtime_ns)
+
+
+def _shard_digest(indexer: str, language: str, contents: dict[str, bytes], records: list[SearchRecord]) -> str:
+    digest = ShardDigest(indexer, language)
+    for page, data in contents.items():
+        digest.page(page, data)
+    for record in records:
+        digest.record(record)
+    return digest.hexdigest()
+
+
+def _read_page(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(path)) from None
+
+
+_BODY = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")
+
+
+def _is_indexed(page: bytes) -> bool:
+    """Whether Pagefind indexes the page: it marks its body (articles and entity pages).
+    Pagefind drops the others from an index that has such pages, but would index them
+    all in a shard that had none."""
+    return _BODY.search(page) is not None
 
 
 def pagefind_binary() -> Path:
@@ -129,9 +292,9 @@ def _page_files(site: Path, bundle: Path) -> list[str]:
     return sorted(files)
 
 
-def _add_file(index_id: int, site: Path, page: str) -> dict:
+def _add_file(index_id: int, page: str, data: bytes) -> dict:
     # The path is relative, so Pagefind makes the page's URL from it ("articles/x/index.html" -> "/articles/x/").
-    contents = (site / page).read_text(encoding="utf-8", errors="replace")
+    contents = data.decode("utf-8", errors="replace")
     return {"type": "AddFile", "index_id": index_id, "file_path": page, "url": None, "file_contents": contents}
 
 

@@ -121,8 +121,11 @@ function setUpTimelineFilter() {
   });
 }
 
-// Search page: the Pagefind UI from the bundle the build wrote, with the
+// Search page: the Pagefind UI from the bundles the build wrote, with the
 // filters shown, result URLs under the site's base path, and ?q= prefilled.
+// The index is in shards, each a bundle of its own listed in shards.json:
+// the first is the main index and the others are merged into it, so a
+// reader gets one list of results and filter counts over the whole archive.
 function setUpSearch() {
   "use strict";
   var element = document.getElementById("search");
@@ -138,11 +141,24 @@ function setUpSearchOnce() {
   var element = document.getElementById("search");
   if (!element || element.getAttribute("data-ready") || typeof window.PagefindUI === "undefined") return;
   element.setAttribute("data-ready", "true");
+  var bundlePath = element.getAttribute("data-bundle-path");
+  fetch(bundlePath + "shards.json")
+    .then(function (response) { return response.ok ? response.json() : { shards: [] }; })
+    .catch(function () { return { shards: [] }; })
+    .then(function (manifest) { startSearch(element, bundlePath, manifest.shards || []); });
+}
+
+function startSearch(element, bundlePath, shards) {
+  "use strict";
+  var baseUrl = element.getAttribute("data-base-url");
+  var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
+  if (bundles.length === 0) bundles = [bundlePath];
   element.replaceChildren();
   var ui = new window.PagefindUI({
     element: "#search",
-    bundlePath: element.getAttribute("data-bundle-path"),
-    baseUrl: element.getAttribute("data-base-url"),
+    bundlePath: bundles[0],
+    baseUrl: baseUrl,
+    mergeIndex: bundles.slice(1).map(function (path) { return { bundlePath: path, baseUrl: baseUrl }; }),
     showImages: false,
     showSubResults: true,
     openFilters: ["type"]

@@ -1,0 +1,401 @@
+"""The search index in shards: which pages each Pagefind run indexes, the bundles and
+manifest a build writes, their reuse by later builds, and one search over them all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser import chromium, serve
+from conftest import DEFAULT_SITE_TOML, Archive, article_text
+
+from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.model.errors import ContentError
+from sitegen.pipeline.config import parse_settings
+from sitegen.pipeline.search import pagefind_binary
+from sitegen.pipeline.search_shards import assign_shards
+
+BASE_URL = "https://example.org/repo/"
+
+
+# --- which shard a page goes to -----------------------------------------------------------
+
+
+def article_pages(*years: int) -> dict[str, int]:
+    """Article page files (articles/a-<year>-<n>/index.html) and their years."""
+    return {f"articles/a-{year}-{n:02}/index.html": year for n, year in enumerate(years)}
+
+
+def test_an_archive_within_the_budget_is_one_shard_at_the_top_of_the_bundle():
+    years = article_pages(2015, 2016)
+    shards = assign_shards([*years, "entities/x/index.html"], years, ["/glossary/#t"], budget=4)
+    assert [(shard.name, shard.folder, len(shard.pages), shard.records) for shard in shards] == [("all", "", 3, ("/glossary/#t",))]
+
+
+def test_articles_go_by_year_and_everything_else_to_the_site_shards():
+    years = article_pages(2015, 2016, 2016)
+    shards = assign_shards([*years, "entities/x/index.html"], years, ["/glossary/#t"], budget=2)
+    assert {shard.name: (shard.folder, shard.pages, shard.records) for shard in shards} == {
+        "articles-2015": ("articles-2015/", ("articles/a-2015-00/index.html",), ()),
+        "articles-2016": ("articles-2016/", ("articles/a-2016-01/index.html", "articles/a-2016-02/index.html"), ()),
+        "site": ("site/", ("entities/x/index.html",), ("/glossary/#t",)),
+    }
+
+
+def test_a_year_larger_than_the_budget_is_cut_in_consecutive_parts_in_the_order_of_the_paths():
+    years = article_pages(*[2016] * 7)
+    shards = assign_shards(reversed(list(years)), years, [], budget=3)
+    assert [shard.name for shard in shards] == ["articles-2016-1", "articles-2016-2", "articles-2016-3"]
+    assert [page for shard in shards for page in shard.pages] == sorted(years)
+    assert [len(shard.pages) for shard in shards] == [3, 3, 1]
+
+
+@pytest.mark.parametrize("budget", [1, 2, 5, 13])
+def test_no_shard_holds_more_than_the_budget_and_every_page_and_record_is_in_one(budget):
+    years = article_pages(*[2010 + n % 4 for n in range(30)])
+    pages = [*years, *(f"entities/e{n}/index.html" for n in range(9))]
+    records = [f"/glossary/#t{n}" for n in range(6)]
+    shards = assign_shards(pages, years, records, budget)
+    assert max(len(shard.pages) + len(shard.records) for shard in shards) <= budget
+    assert sorted(page for shard in shards for page in shard.pages) == sorted(pages)
+    assert [record for shard in shards for record in shard.records] == records
+
+
+def test_a_new_article_moves_no_page_of_another_year_nor_of_the_site():
+    years = article_pages(2015, 2015, 2016, 2016, 2016)
+    pages = [*years, "entities/x/index.html", "entities/y/index.html"]
+    before = assign_shards(pages, years, ["/glossary/#t"], budget=2)
+    years_after = {**years, "articles/a-2016-99/index.html": 2016}
+    after = assign_shards([*pages, "articles/a-2016-99/index.html"], years_after, ["/glossary/#t"], budget=2)
+    unchanged = {shard for shard in before if not shard.name.startswith("articles-2016")}
+    assert unchanged and unchanged <= set(after)
+
+
+def test_the_assignment_does_not_depend_on_the_order_pages_are_given_in():
+    years = article_pages(2015, 2016, 2016, 2017)
+    pages = [*years, "entities/x/index.html"]
+    assert assign_shards(pages, years, [], 2) == assign_shards(reversed(pages), years, [], 2)
+
+
+# --- the setting ---------------------------------------------------------------------------
+
+
+def test_shard_pages_defaults_to_4000():
+    assert parse_settings('[site]\ntitle = "T"\nbase_url = "https://example.org/"\n').search.shard_pages == 4000
+
+
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_shard_budget_below_one_page_is_an_error(value):
+    with pytest.raises(ContentError) as problem:
+        parse_settings(f'[site]\ntitle = "T"\nbase_url = "https://example.org/"\n\n[search]\nshard_pages = {value}\n')
+    assert str(problem.value) == (
+        f"site.toml:6: error: `search.shard_pages` must be a number of pages, 1 or more (4000 by default), not {value}"
+    )
+
+
+# --- a build in shards ---------------------------------------------------------------------
+
+ENTITIES = {
+    "mosul": '---\nname: "Mosul"\nkind: place\nsummary: "A city in northern Iraq."\n---\nThe city on the Tigris, a harbour.\n',
+    "nato": '---\nname: "NATO"\nkind: organization\nsummary: "An alliance."\n---\nThe alliance met at the harbour.\n',
+}
+GLOSSARY = (
+    '[[term]]\nterm = "caliphate"\ndefinition = "A state ruled by a caliph."\n\n'
+    '[[term]]\nterm = "harbourmaster"\ndefinition = "Who keeps a harbour."\n'
+)
+# (file name, title, date, source, tags, body); every body says "harbour".
+ARTICLES = [
+    ("2015-03-01-dock", "Dock strike", "2015-03-01", "The Times", "[Labour]", "The harbour closed as Mosul waited."),
+    ("2016-02-10-ships", "Ships return", "2016-02-10", "The Telegraph", "[Trade]", "Ships filled the harbour."),
+    ("2016-06-05-cranes", "Cranes rise", "2016-06-05", "The Times", "[Trade, Labour]", "Cranes over the harbour and NATO."),
+    ("2016-09-30-storm", "Storm damage", "2016-09-30", "The Telegraph", "[Weather]", "A storm hit the harbour."),
+    ("2017-01-15-reopen", "Harbour reopens", "2017-01-15", "The Times", "[Trade]", "The harbour reopened near Mosul."),
+]
+SHARDS = ["articles-2015", "articles-2016-1", "articles-2016-2", "articles-2017", "site-1", "site-2"]
+
+
+def sharded_archive(root: Path, shard_pages: int = 2) -> Archive:
+    archive = Archive.create(root, DEFAULT_SITE_TOML.replace("enabled = false", f"enabled = true\nshard_pages = {shard_pages}"))
+    for name, title, date, source, tags, body in ARTICLES:
+        archive.write(f"content/articles/{name}.md", article_text(title=title, date=date, body=body, source=source, tags=tags))
+    for name, text in ENTITIES.items():
+        archive.write(f"content/entities/{name}.md", text)
+    archive.write("content/glossary.toml", GLOSSARY)
+    return archive
+
+
+def bundle_files(archive: Archive) -> dict[str, bytes]:
+    return {path: data for path, data in archive.output_files().items() if path.startswith("pagefind/")}
+
+
+def identities(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every file under `folder`."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> Archive:
+    archive = sharded_archive(tmp_path_factory.mktemp("shards") / "site")
+    archive.result = archive.build(base_url=BASE_URL)
+    return archive
+
+
+def test_each_shard_is_a_bundle_of_its_own_listed_in_the_manifest(sharded):
+    manifest = json.loads((sharded.out / "pagefind/shards.json").read_text(encoding="utf-8"))
+    assert [(shard["name"], shard["bundle"]) for shard in manifest["shards"]] == [(name, f"{name}/") for name in SHARDS]
+    assert sum(shard["pages"] for shard in manifest["shards"]) == len(ARTICLES) + len(ENTITIES)
+    assert sum(shard["records"] for shard in manifest["shards"]) == 2
+    for name in SHARDS:
+        assert (sharded.out / "pagefind" / name / "pagefind-entry.json").is_file()
+        assert (sharded.out / "pagefind" / name / "pagefind.js").is_file()
+    assert (sharded.out / "pagefind/pagefind-ui.js").is_file(), "the search page loads the UI from pagefind/"
+    assert sharded.result.search.shards == len(SHARDS) and sharded.result.search.indexed == len(SHARDS)
+
+
+def test_two_clean_builds_give_the_same_bundles_byte_for_byte(tmp_path):
+    first, second = sharded_archive(tmp_path / "one"), sharded_archive(tmp_path / "two")
+    first.build(cache=False)
+    subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--quiet", "--no-cache", "--root", str(second.root)],
+        env={**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Asia/Kolkata"}, check=True, timeout=120,
+    )  # fmt: skip
+    assert bundle_files(first) == bundle_files(second)
+    assert len({path.split("/")[1] for path in bundle_files(first)} & set(SHARDS)) == len(SHARDS)
+
+
+def test_an_archive_within_the_budget_keeps_one_bundle_in_pagefind_itself(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4000)
+    archive.build()
+    manifest = json.loads((archive.out / "pagefind/shards.json").read_text(encoding="utf-8"))
+    assert [(shard["name"], shard["bundle"]) for shard in manifest["shards"]] == [("all", "")]
+    assert (archive.out / "pagefind/pagefind-entry.json").is_file()
+    assert sorted(path.name for path in (archive.out / "pagefind").iterdir() if path.is_dir()) == ["filter", "fragment", "index"]
+
+
+def edit_the_2017_article(archive: Archive) -> None:
+    name, title, date, source, tags, body = ARTICLES[-1]
+    archive.write(f"content/articles/{name}.md", article_text(title=title, date=date, body=body + " Gulls came back.", source=source, tags=tags))
+
+
+def test_editing_one_article_indexes_only_its_shard_again_and_keeps_the_other_files(tmp_path):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    before = identities(archive.out / "pagefind")
+    edit_the_2017_article(archive)
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (len(SHARDS), 1)
+    after = identities(archive.out / "pagefind")
+    for name in SHARDS:
+        shard = {path: identity for path, identity in after.items() if path.startswith(f"{name}/")}
+        kept = {path: identity for path, identity in before.items() if path.startswith(f"{name}/")}
+        assert (shard == kept) == (name != "articles-2017"), name
+    assert all(after[name] == before[name] for name in ("pagefind-ui.js", "pagefind-ui.css")), "the UI is linked from a kept shard"
+    assert bundle_files(archive) == {
+        path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
+    }, "the same bundles as a clean build of the edited archive"
+
+
+def test_the_refresh_of_watch_and_serve_indexes_only_the_changed_shard_and_swaps_the_whole_bundle(tmp_path):
+    archive = sharded_archive(tmp_path / "site")
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build()
+    before = identities(archive.out / "pagefind")
+    edit_the_2017_article(archive)
+    builder.build(incremental=True)
+
+    report = builder.search_job()()
+
+    assert (report.shards, report.indexed) == (len(SHARDS), 1)
+    after = identities(archive.out / "pagefind")
+    assert {p: i for p, i in after.items() if p.startswith("site-1/")} == {p: i for p, i in before.items() if p.startswith("site-1/")}
+    assert bundle_files(archive) == {
+        path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
+    }
+
+
+def test_an_unchanged_single_index_is_kept_whole(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4000)
+    archive.build()
+    before = identities(archive.out / "pagefind")
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (1, 0)
+    assert identities(archive.out / "pagefind") == before
+
+
+def test_another_pagefind_binary_indexes_every_shard_again(tmp_path, monkeypatch):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    (tmp_path / "bin").mkdir()
+    wrapper = tmp_path / "bin/pagefind"
+    wrapper.write_text(f'#!/bin/sh\nexec {pagefind_binary()} "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (len(SHARDS), len(SHARDS))
+
+
+# Runs the real indexer once, then panics: the second shard fails.
+FAILS_ON_THE_SECOND_RUN = """#!/bin/sh
+count="$(dirname "$0")/runs"
+echo x >> "$count"
+if [ "$(wc -l < "$count")" -ge 2 ]; then
+    echo "thread 'main' panicked at pagefind/src/service/mod.rs:1:1:" >&2
+    echo "out of memory" >&2
+    exit 101
+fi
+exec {real} "$@"
+"""
+
+
+def test_a_shard_that_fails_fails_the_build_with_a_located_error_and_keeps_the_previous_site(tmp_path):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    published = archive.output_files()
+    edit_the_2017_article(archive)
+    (archive.root / "content/articles/2015-03-01-dock.md").write_text(article_text(title="Dock strike ends", date="2015-03-01"))
+    (tmp_path / "bin").mkdir()
+    binary = tmp_path / "bin/pagefind"
+    binary.write_text(FAILS_ON_THE_SECOND_RUN.format(real=pagefind_binary()), encoding="utf-8")
+    binary.chmod(0o755)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--quiet", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{binary}: error: Pagefind stopped with exit code 101 while starting: "
+        "thread 'main' panicked at pagefind/src/service/mod.rs:1:1: out of memory; rebuild with --no-search to skip it"
+    )
+    assert archive.output_files() == published
+    assert sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site")) == []
+
+
+# --- one search over every shard, in a browser --------------------------------------------
+
+def open_search(page, root: str, query: str) -> list[str]:
+    page.goto(root + f"search/?q={query}")
+    page.wait_for_selector(".pagefind-ui__filter-block", timeout=15000)
+    return result_links(page)
+
+
+def result_count(page) -> int:
+    """How many results Pagefind says it found ("8 results for harbour")."""
+    page.wait_for_function(r"/^\d+ results? for/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')", timeout=15000)
+    return int(page.text_content(".pagefind-ui__message").split()[0])
+
+
+def result_links(page) -> list[str]:
+    """The links of every result, all of them shown (Pagefind shows five at a time)."""
+    total = result_count(page)
+    links = page.locator(".pagefind-ui__result-link")
+    while links.count() < total:
+        more = page.locator("button.pagefind-ui__button")
+        if more.count():
+            more.click()
+        page.wait_for_timeout(100)
+    return sorted(link.get_attribute("href") for link in links.all())
+
+
+def filter_counts(page) -> dict[str, dict[str, int]]:
+    """The filter panel as a reader sees it: {filter: {value: count}}."""
+    return page.evaluate(
+        """() => {
+            const counts = {};
+            for (const group of document.querySelectorAll('.pagefind-ui__filter-group')) {
+                const name = group.querySelector('.pagefind-ui__filter-group-label').textContent.trim();
+                counts[name] = {};
+                for (const value of group.querySelectorAll('.pagefind-ui__filter-value')) {
+                    const match = value.querySelector('label').textContent.trim().match(/^(.*?)\\s*\\((\\d+)\\)$/);
+                    counts[name][match[1]] = Number(match[2]);
+                }
+            }
+            return counts;
+        }"""
+    )
+
+
+def expected_counts() -> dict[str, dict[str, int]]:
+    """The filter counts of the whole archive for "harbour", from the fixture."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(name: str, value: str) -> None:
+        counts.setdefault(name, {})[value] = counts.get(name, {}).get(value, 0) + 1
+
+    for _, _, date, source, tags, body in ARTICLES:
+        add("type", "article")
+        add("year", date[:4])
+        add("source", source)
+        for tag in tags.strip("[]").split(", "):
+            add("tag", tag)
+        for entity in ("Mosul", "NATO"):
+            if entity in body:
+                add("entity", entity)
+    for kind in ("Place", "Organisation"):  # the kinds as they are shown
+        add("type", "entity")
+        add("kind", kind)
+    add("type", "term")  # harbourmaster
+    return counts
+
+
+def test_one_query_finds_pages_of_every_shard_in_one_list(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        links = open_search(browser.new_page(), root, "harbour")
+    assert links == sorted(
+        ["/repo/articles/dock/", "/repo/articles/ships/", "/repo/articles/cranes/", "/repo/articles/storm/",
+         "/repo/articles/reopen/", "/repo/entities/mosul/", "/repo/entities/nato/", "/repo/glossary/#harbourmaster"]
+    )  # fmt: skip
+
+
+def test_the_filters_count_over_the_whole_archive(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        open_search(page, root, "harbour")
+        counts = filter_counts(page)
+    assert counts == expected_counts()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("type", "article"), ("year", "2016"), ("kind", "Place"), ("entity", "Mosul"), ("tag", "Trade"), ("source", "The Times"), ("type", "term")],
+)
+def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, name, value):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        everything = open_search(page, root, "harbour")
+        checkbox = page.locator(f'input.pagefind-ui__filter-checkbox[name="{name}"][value="{value}"]')
+        checkbox.evaluate("input => { input.closest('details').open = true; }")
+        checkbox.check()
+        page.wait_for_function(f"!/^{len(everything)} results/.test(document.querySelector('.pagefind-ui__message').textContent)", timeout=15000)
+        links = result_links(page)
+    assert len(links) == expected_counts()[name][value]
+    assert set(links) < set(everything)
+
+
+def test_glossary_terms_are_found_among_the_shards(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        links = open_search(browser.new_page(), root, "caliphate")
+    assert links == ["/repo/glossary/#caliphate"]
+
+
+def test_the_build_says_how_many_shards_it_indexed_and_how_many_it_kept(tmp_path):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    edit_the_2017_article(archive)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--root", str(archive.root)], capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert "Search index: 7 pages and 2 glossary terms indexed in 6 shards (1 indexed, 5 unchanged)" in result.stdout.splitlines()
