@@ -142,7 +142,7 @@ def run_size(run: Run, args, size: int, smallest: int, groups: set[str], hugo: P
                         record(key, value)
             remove(out)
         if groups & {"search", "browser"}:
-            browser_measures = ["browser_word_ms", "browser_word_bytes", "browser_filter_ms", "browser_filter_bytes"]
+            browser_measures = [*browser.WORD_MEASURES, *browser.FILTER_MEASURES] if "browser" in groups else []
             sample = run.attempt(["search", *browser_measures], size,
                                  lambda: builds.sitegen_cold(archive, out, workdir, search=True, keep=True))
             if sample is not None:
@@ -156,6 +156,9 @@ def run_size(run: Run, args, size: int, smallest: int, groups: set[str], hugo: P
                         run.details.append({"measure": "browser", "articles": size, "round": number, **details})
                         for key, value in samples.items():
                             record(key, value)
+                        if "filter_error" in details:
+                            run.failed.update((key, size) for key in browser.FILTER_MEASURES)
+                            run.note(f"the search page's filter at {size:,} articles failed: {details['filter_error']}")
             remove(out)
         if hugo is not None and "hugo" in groups:
             sample = run.attempt(["hugo"], size, lambda: builds.hugo_cold(hugo, hugo_site, out, workdir))

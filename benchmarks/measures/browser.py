@@ -180,12 +180,21 @@ class Transfers:
         return sum(item["bytes"] for item in counted), counted
 
 
+WORD_MEASURES = ("browser_word_ms", "browser_word_bytes")
+FILTER_MEASURES = ("browser_filter_ms", "browser_filter_bytes")
+
+
 def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_value: str) -> tuple[dict[str, Sample], dict]:
-    """The four browser samples (word_ms, word_bytes, filter_ms, filter_bytes) and their details."""
+    """The browser samples (WORD_MEASURES, then FILTER_MEASURES) and their details.
+
+    When the query works but the filter step does not, only the query's samples
+    come back, and details["filter_error"] says why; when the query fails, MeasureFailed.
+    """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     details: dict = {"word": word, "filter": f"{filter_name}={filter_value}"}
+    samples: dict[str, Sample] = {}
     selector = f'input[type="checkbox"][name="{filter_name}"][value="{filter_value}"]'
     observer = OBSERVER % {"selector": repr(RESULT_SELECTOR)}
     try:
@@ -201,28 +210,30 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
                 page.goto(f"{root}search/?q={quote(word)}")
                 page.wait_for_function("window.__bench.first !== null")
                 page.wait_for_load_state("networkidle")
-                word_ms = page.evaluate("window.__bench.first")
-                word_bytes, word_files = transfers.search_data()
-                before_filter = len(transfers.requests)
+                word_bytes, details["word_files"] = transfers.search_data()
+                samples["browser_word_ms"] = Sample(page.evaluate("window.__bench.first") / 1000)
+                samples["browser_word_bytes"] = Sample(bytes=word_bytes)
                 details["word_message"] = _message(page)
-                if page.evaluate(CLICK, selector) is None:
-                    raise MeasureFailed(f"the search page has no filter {filter_name}={filter_value} for {word!r}")
-                page.wait_for_function("window.__bench.afterMark !== null")
-                page.wait_for_load_state("networkidle")
-                filter_ms = page.evaluate("window.__bench.afterMark - window.__bench.mark")
-                filter_only_bytes, filter_files = transfers.search_data(before_filter)
-                details["filter_message"] = _message(page)
+                # For the record: how much of that time went into loading the page and its scripts.
+                details["page_loaded_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+                before_filter = len(transfers.requests)
+                try:
+                    if page.evaluate(CLICK, selector) is None:
+                        raise MeasureFailed(f"the search page shows no filter {filter_name}={filter_value} for {word!r}")
+                    page.wait_for_function("window.__bench.afterMark !== null")
+                    page.wait_for_load_state("networkidle")
+                except (MeasureFailed, PlaywrightError) as exc:
+                    details["filter_error"] = str(exc).splitlines()[0]
+                else:
+                    filter_bytes, details["filter_files"] = transfers.search_data(before_filter)
+                    samples["browser_filter_ms"] = Sample(page.evaluate("window.__bench.afterMark - window.__bench.mark") / 1000)
+                    samples["browser_filter_bytes"] = Sample(bytes=word_bytes + filter_bytes)
+                    details["filter_only_bytes"] = filter_bytes
+                    details["filter_message"] = _message(page)
             finally:
                 browser.close()
     except PlaywrightError as exc:
         raise MeasureFailed(f"search page: {str(exc).splitlines()[0]}") from None
-    details.update(word_files=word_files, filter_files=filter_files, filter_only_bytes=filter_only_bytes)
-    samples = {
-        "browser_word_ms": Sample(word_ms / 1000),
-        "browser_word_bytes": Sample(bytes=word_bytes),
-        "browser_filter_ms": Sample(filter_ms / 1000),
-        "browser_filter_bytes": Sample(bytes=word_bytes + filter_only_bytes),
-    }
     return samples, details
 
 
