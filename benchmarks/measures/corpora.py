@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import sys
 import tarfile
 import time
@@ -96,7 +97,9 @@ def prepare_public_bench(workdir: Path, tarball: Path) -> tuple[Path, Path, int]
     stamp_file.unlink(missing_ok=True)
     files = _markdown_files(tarball)
     for folder in (archive, hugo_dir):
-        corpus_module._fresh_folder(folder)  # noqa: SLF001 (the same helper as the generated corpora)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     (archive / "site.toml").write_text(
         '[site]\ntitle = "Public Markdown Bench"\nbase_url = "https://example.org/archive/"\nlanguage = "en"\n\n'
         '[build]\noutput = "_site"\n', encoding="utf-8")

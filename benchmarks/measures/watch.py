@@ -28,7 +28,8 @@ from measures.edits import article_page, edit_target, edited, write_atomically
 from measures.processes import MeasureFailed, Sample, remove
 
 POLL = 0.002  # seconds between two reads of the page
-BUILD_LINE = re.compile(rb"^Build (\d+)\b", re.MULTILINE)
+BUILD_LINE = re.compile(rb"^Build (\d+)\b", re.MULTILINE)  # what the watcher prints after each build
+FAILED_LINE = re.compile(rb"^Build \d+ failed", re.MULTILINE)
 
 
 def _marker(number: int) -> str:
@@ -39,6 +40,8 @@ def _marker(number: int) -> str:
 def _wait(condition, timeout: float, what: str, process: subprocess.Popen, log) -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
+        if _failed(log):
+            raise MeasureFailed(f"a build of sitegen watch failed while waiting for {what}: {_tail(log)}")
         if process.poll() is not None:
             raise MeasureFailed(f"sitegen watch exited with code {process.returncode} while waiting for {what}: {_tail(log)}")
         if time.perf_counter() > deadline:
@@ -54,6 +57,11 @@ def _tail(log) -> str:
 def _builds(log) -> int:
     log.seek(0)
     return len(BUILD_LINE.findall(log.read()))
+
+
+def _failed(log) -> bool:
+    log.seek(0)
+    return FAILED_LINE.search(log.read()) is not None
 
 
 def _stop(process: subprocess.Popen) -> None:
