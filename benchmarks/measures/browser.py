@@ -69,8 +69,8 @@ new MutationObserver((records) => {
 """
 
 CLICK = """
-(selector) => {
-  const box = document.querySelector(selector);
+([name, value]) => {
+  const box = [...document.querySelectorAll('input[type="checkbox"]')].find((b) => b.name === name && b.value === value);
   if (!box) return null;
   window.__bench.mark = performance.now();
   box.click();
@@ -195,7 +195,6 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
 
     details: dict = {"word": word, "filter": f"{filter_name}={filter_value}"}
     samples: dict[str, Sample] = {}
-    selector = f'input[type="checkbox"][name="{filter_name}"][value="{filter_value}"]'
     observer = OBSERVER % {"selector": repr(RESULT_SELECTOR)}
     try:
         with serve(site, base_path(archive)) as root, sync_playwright() as playwright:
@@ -218,7 +217,7 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
                 details["page_loaded_ms"] = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
                 before_filter = len(transfers.requests)
                 try:
-                    if page.evaluate(CLICK, selector) is None:
+                    if page.evaluate(CLICK, [filter_name, filter_value]) is None:
                         raise MeasureFailed(f"the search page shows no filter {filter_name}={filter_value} for {word!r}")
                     page.wait_for_function("window.__bench.afterMark !== null")
                     page.wait_for_load_state("networkidle")
