@@ -113,7 +113,20 @@ def base_url_problem(value: str) -> str | None:
     char = first_disallowed(value)
     if char is not None:
         return f"must not contain {describe(char)}: every link, the feed and the sitemap start with it"
+    # Every link starts with the path, and a browser reads a link starting with two
+    # slashes, or a slash and a backslash, as an address on another host: pages
+    # would load their script and styles from there.
+    if "\\" in value:
+        return "must not contain a backslash: browsers read it as a slash; write / instead"
+    if parts.path.startswith("//"):
+        return "must not have a path starting with // : links starting so lead to another host; write a single /"
+    unsafe = sorted({char for char in value if char.isspace() or char in _NOT_IN_URLS})
+    if unsafe:
+        return f"must not contain {' '.join(map(repr, unsafe))}: write such characters percent-encoded (%20 for a space)"
     return None
+
+
+_NOT_IN_URLS = frozenset('"<>^`{|}')  # characters RFC 3986 allows nowhere in an address
 
 
 # A BCP 47 language tag as a page's `lang` and the search index use it: a
