@@ -338,3 +338,19 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
 
     reseal(cache_path(archive), damage)
     assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+def test_a_cache_folder_that_is_a_symlink_is_neither_read_nor_written_through(archive, tmp_path, monkeypatch):
+    """A `.sitegen-cache` shipped as a link to a folder elsewhere: the build neither
+    writes a cache there nor deletes what it holds, and keeps no cache."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "build.pickle").write_bytes(b"someone's file")
+    small_archive(archive)
+    (archive.root / CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+
+    archive.build()
+
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["build.pickle"]
+    assert (elsewhere / "build.pickle").read_bytes() == b"someone's file"
+    assert_cache_ignored(archive, tmp_path, monkeypatch)

@@ -60,7 +60,8 @@ def load_persistent_cache(root: Path) -> BuildCache:
     key = cache_key()
     if key is None:
         return BuildCache()
-    data = _read_bounded(root / CACHE_DIR / CACHE_FILE, root)
+    folder = _cache_folder(root)
+    data = None if folder is None else _read_bounded(folder / CACHE_FILE, root)
     if data is None:
         return BuildCache()
     cache = BuildCache()
@@ -90,9 +91,10 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
     key = cache_key()
     if key is None:
         return
-    folder = root / CACHE_DIR
     try:
-        folder.mkdir(exist_ok=True)
+        folder = _cache_folder(root, create=True)
+        if folder is None:
+            return
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
@@ -130,6 +132,24 @@ def _lines(cache: BuildCache):
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
             yield line.encode("utf-8", "surrogatepass") + b"\n"
+
+
+def _cache_folder(root: Path, create: bool = False) -> Path | None:
+    """`.sitegen-cache` if it is a real folder of the archive, else None.
+
+    A symbolic link in its place (say, one shipped inside an archive) is not
+    followed: saving through it would write and delete files outside the archive.
+    """
+    folder = root / CACHE_DIR
+    if create:
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass
+    try:
+        return folder if stat.S_ISDIR(os.lstat(folder).st_mode) else None
+    except OSError:
+        return None
 
 
 def _is_source_entry(key: object, value: object) -> bool:
