@@ -198,7 +198,10 @@ def restore_retired(output: Path) -> bool:
     if os.path.lexists(output):
         return False
     prefix = sibling_prefix(output, "retired")
-    for candidate in sorted(output.parent.glob(f"{prefix}*"), key=lambda path: path.stat().st_mtime_ns, reverse=True):
+    # Only real folders: a symbolic link planted under that name would become
+    # the output, and the next build would replace whatever it points to.
+    retired = [path for path in output.parent.glob(f"{prefix}*") if stat.S_ISDIR(path.lstat().st_mode)]
+    for candidate in sorted(retired, key=lambda path: path.lstat().st_mtime_ns, reverse=True):
         if (candidate / OUTPUT_MARKER).is_file():
             os.rename(candidate, output)
             return True
