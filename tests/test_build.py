@@ -160,7 +160,7 @@ def test_static_file_that_would_replace_a_page_is_an_error(archive):
     assert failure.value.errors[0].path == "content/static/404.html"
 
 
-@pytest.mark.parametrize("output", [".", "content", "content/articles", ".."])
+@pytest.mark.parametrize("output", [".", "content", "content/articles", "..", "templates", "templates/site"])
 def test_output_folder_that_holds_the_sources_is_refused(archive, output):
     article = archive.article("kept", title="Kept")
     with pytest.raises(UsageError):

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from sitegen.model.errors import UsageError
+from sitegen.pipeline.render import SITE_TEMPLATES_DIR
 
 OUTPUT_MARKER = ".sitegen-output"
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"
@@ -53,6 +54,10 @@ def check_output_folder(root: Path, output: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it holds sources (content/ or site.toml)")
     if (root / "content").resolve() in (output, *output.parents):
         raise UsageError(f"refusing to build into {output}: it is inside content/")
+    # Pages there would be read back as templates by the next build, and text
+    # of the content that looks like Jinja (`{{ … }}`, shown as text) would run.
+    if (root / SITE_TEMPLATES_DIR).resolve() in (output, *output.parents):
+        raise UsageError(f"refusing to build into {output}: it is inside {SITE_TEMPLATES_DIR}/")
     if output.exists() and not output.is_dir():
         raise UsageError(f"refusing to build into {output}: it is a file, not a folder")
     if output.is_dir() and any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file():
