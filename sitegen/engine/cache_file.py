@@ -248,8 +248,13 @@ def _key_file_secret(path: Path) -> str:
             stream.write(secrets.token_hex(32) + "\n")
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a file")
+        # A key that someone else made, or can read, is no secret: whoever knows
+        # it could seal a cache that changes this user's sites.
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+            raise ValueError("not this user's own secret")
         secret = stream.read(4096).decode("utf-8").strip()
     if len(secret) < 32:
         raise ValueError("too short to be a secret")  # or still being written by another build
