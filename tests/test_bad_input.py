@@ -500,9 +500,9 @@ PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
     "</script><script>alert(1)</script>",
-    "{{ 7*7 }}",
+    "{{ 7*7 }}\u2028{% if 1 %}x{% endif %}\u2029{{ self }}",  # Jinja-looking text; line separators JSON keeps raw
     '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
-    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)>',
+    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)> [y](JaVaScRiPt:alert(1)) [z]( javascript:alert(1)) <JaVaScRiPt:alert(1)>',
     "<style>body{display:none}</style><svg onload=alert(1)>",
     '<form action="https://evil.example/"><button formaction="javascript:alert(1)">go</button></form>',
     '<object data="x.swf"></object><embed src="x.swf">',
