@@ -367,6 +367,24 @@ def test_a_symbolic_link_named_like_a_previous_site_left_aside_is_never_put_back
     assert leftovers(archive) == []
 
 
+@pytest.mark.parametrize("name", ["site*", "site?", "[s]ite"])
+def test_an_output_named_with_wildcards_removes_no_other_folder_beside_it(archive, tmp_path, name):
+    """What a build clears beside its output is matched by the output's name as written."""
+    neighbour = tmp_path / "public" / ".site-notes.staging-1"
+    (neighbour / "keep.txt").parent.mkdir(parents=True)
+    (neighbour / "keep.txt").write_text("not the site's")
+    (tmp_path / "public" / ".sites.search-2").mkdir()
+    (tmp_path / "public" / ".site.retired-3").mkdir()
+    seed(archive, 2)
+
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "public" / name)))
+
+    assert (neighbour / "keep.txt").read_text() == "not the site's"
+    assert sorted(p.name for p in (tmp_path / "public").iterdir()) == [
+        ".site-notes.staging-1", ".site.retired-3", ".sites.search-2", name,
+    ]  # fmt: skip
+
+
 # --- one build at a time --------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import glob
 import hashlib
 import os
 import secrets
@@ -87,6 +88,11 @@ def content_digest(data: bytes) -> bytes:
 
 def sibling_prefix(output: Path, kind: str) -> str:
     return f".{output.name}.{kind}-"
+
+
+def siblings(output: Path, kind: str) -> list[Path]:
+    """The folders of `kind` beside `output`; an output named `site*` or `[x]` matches no other names."""
+    return list(output.parent.glob(glob.escape(sibling_prefix(output, kind)) + "*"))
 
 
 def make_sibling(output: Path, kind: str) -> Path:
@@ -202,10 +208,9 @@ def restore_retired(output: Path) -> bool:
     """Put back a previous site left aside by a build killed in the middle of `swap_in`."""
     if os.path.lexists(output):
         return False
-    prefix = sibling_prefix(output, "retired")
     # Only real folders: a symbolic link planted under that name would become
     # the output, and the next build would replace whatever it points to.
-    retired = [path for path in output.parent.glob(f"{prefix}*") if stat.S_ISDIR(path.lstat().st_mode)]
+    retired = [path for path in siblings(output, "retired") if stat.S_ISDIR(path.lstat().st_mode)]
     for candidate in sorted(retired, key=lambda path: path.lstat().st_mtime_ns, reverse=True):
         if (candidate / OUTPUT_MARKER).is_file():
             os.rename(candidate, output)
@@ -217,7 +222,7 @@ def remove_leftovers(output: Path) -> None:
     """Delete what killed builds left beside `output`; only call while no build runs."""
     restore_retired(output)
     for kind in SIBLING_KINDS:
-        for leftover in output.parent.glob(f"{sibling_prefix(output, kind)}*"):
+        for leftover in siblings(output, kind):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
