@@ -169,6 +169,32 @@ def test_output_folder_that_holds_the_sources_is_refused(archive, output):
     assert (archive.root / "site.toml").is_file()
 
 
+def test_output_that_site_toml_puts_outside_the_archive_is_refused(archive, tmp_path):
+    """An archive may come from anyone: its settings cannot make a build create `~/.ssh`."""
+    target = tmp_path / "home" / ".ssh"
+    archive.write("site.toml", (archive.root / "site.toml").read_text() + f'[build]\noutput = "{target}"\n')
+    archive.write("content/static/authorized_keys", "ssh-ed25519 AAAA… intruder")
+    with pytest.raises(UsageError, match="outside the archive"):
+        archive.build()
+    assert not target.parent.exists()
+
+
+def test_output_that_is_a_symbolic_link_leading_outside_the_archive_is_refused(archive, tmp_path):
+    target = tmp_path / "home" / ".ssh"
+    archive.out.symlink_to(target, target_is_directory=True)
+    archive.write("content/static/authorized_keys", "ssh-ed25519 AAAA… intruder")
+    with pytest.raises(UsageError, match="outside the archive"):
+        archive.build()
+    assert not target.exists()
+
+
+def test_an_output_outside_the_archive_named_on_the_command_line_is_built(archive, tmp_path):
+    archive.article("kept", title="Kept")
+    archive.out.symlink_to(tmp_path / "published", target_is_directory=True)
+    archive.build(output=str(archive.out))
+    assert (tmp_path / "published" / "articles/kept/index.html").is_file()
+
+
 def test_output_folder_not_written_by_sitegen_is_not_replaced(archive):
     archive.write("_site/notes.txt", "my own file")
     with pytest.raises(UsageError):

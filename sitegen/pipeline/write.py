@@ -68,6 +68,22 @@ def check_output_folder(root: Path, output: Path) -> None:
         )
 
 
+def check_output_inside_archive(root: Path, output: Path) -> None:
+    """Refuse an output folder that `[build] output` (or a symbolic link in its
+    place) puts outside the archive.
+
+    The setting comes with the archive, and an archive may come from anyone:
+    left free, a cloned archive could make its build create `~/.ssh` or any
+    other missing folder, holding files of its choosing. Only the command
+    line (`--out`) may send the output elsewhere.
+    """
+    if root.resolve() not in output.resolve().parents:
+        raise UsageError(
+            f"refusing to build into {output}: `[build] output` in site.toml, or a symbolic link in its place, "
+            "leads outside the archive; name a folder inside it, or choose this one with --out"
+        )
+
+
 def safe_relative_path(relative: str) -> PurePosixPath:
     """A relative output path that cannot leave the output folder."""
     path = PurePosixPath(relative)
