@@ -632,6 +632,37 @@ def test_no_payload_yields_markup_that_can_run_script_on_any_page(payload_sites)
     assert {name: markup for name, markup in found.items() if markup} == {}
 
 
+# Addresses a browser would run, disguised from a plain "javascript:" check: by
+# character references, which Markdown decodes in link destinations, by a
+# reference definition, by angle brackets, by case. One per archive slot.
+DISGUISED_ADDRESSES = [
+    "[a](&#106;avascript:alert(1))",
+    "[b](&#x4A;aVaScRiPt:alert(1))",
+    "[c](javascript&colon;alert(1))",
+    "[d](&#32;javascript:alert(1)) [d2](java&#x09;script:alert(1))",
+    "[e][r]\n\n[r]: JaVaScRiPt:alert(1)\n",
+    "[f](<javascript:alert(1)>) [f2](<&#106;avascript:alert(1)>)",
+    "![g](&#100;ata:text/html,alert(1)) ![g2](data:image/svg+xml;base64,PHN2Zz4=)",
+    "<&#106;avascript:alert(1)> <VBScript:msgbox(1)>",
+    r'[h](https://example.org/ "title\" onmouseover=\"alert(1)")',  # a title that tries to close its attribute
+    "[i](%6Aavascript:alert(1)) [j](file:///etc/passwd)",
+]
+
+
+def test_disguised_script_addresses_in_markdown_fields_yield_no_link_that_runs_script(tmp_path):
+    archive = payload_archive(tmp_path / "disguised", lambda n: DISGUISED_ADDRESSES[n], search=False)
+    result, _ = sitegen_build(archive.root)
+    assert result.returncode == 0, result.stderr
+
+    pages = html_pages(archive)
+    found = {name: dangers(archive.html(name)) for name in pages}
+
+    assert {name: markup for name, markup in found.items() if markup} == {}
+    links = {a["href"] for name in pages for a in archive.html(name).select(".description a[href], .definition a[href]")}
+    assert "https://example.org/" in links, "the harmless link is kept"
+    assert not [href for href in links if href.lower().startswith(("file:", "vbscript:"))]
+
+
 def test_payloads_in_markdown_fields_are_shown_as_text(payload_sites):
     hostile, _ = payload_sites
     timeline = hostile.html("timeline/index.html")
