@@ -374,6 +374,9 @@ def test_invalid_base_url_override_raises_value_error(base_url):
         "https://example.org/\\evil.example/",  # a browser reads /\ as //
         "https://example.org/a b/",
         'https://example.org/a"<x>/',
+        "https://[::1/",  # urlsplit raises on it
+        "https://example.org:99999/",
+        "https://example.org:port/",
     ],
 )
 def test_base_url_whose_path_a_browser_would_read_otherwise_is_refused(base_url):
@@ -383,8 +386,8 @@ def test_base_url_whose_path_a_browser_would_read_otherwise_is_refused(base_url)
     assert problem.line == 3
 
 
-@pytest.mark.parametrize("base_url", ["https://example.org//evil.example/", "https://example.org/\\evil.example/"])
-def test_base_url_override_leading_to_another_host_raises_value_error(base_url):
+@pytest.mark.parametrize("base_url", ["https://example.org//evil.example/", "https://example.org/\\evil.example/", "https://[::1/"])
+def test_base_url_override_refused_as_in_site_toml_raises_value_error(base_url):
     settings = parse_settings('[site]\ntitle = "T"\nbase_url = "https://example.org/"\n')
 
     with pytest.raises(ValueError, match="--base-url"):
