@@ -230,6 +230,8 @@ BAD_URLS = [
     "file:///etc/passwd",
     "//evil.example/x",
     "https:alert(1)",
+    "https://[::1/",  # not even parsed
+    "https://example.org:99999/",
 ]
 for number, url in enumerate(BAD_URLS):
     BAD_INPUTS.append((
