@@ -116,6 +116,10 @@ def article(front: str, body: str = "Text.\n") -> str:
 
 
 DEEP_ARRAY = "[" * 3000 + "]" * 3000
+# Six lines of ten aliases each: a million values (nine lines would be a billion).
+ALIAS_BOMB = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 7)
+)
 
 # (id, files written over the good archive, [(path, line, words the message must hold)])
 BAD_INPUTS = [
@@ -205,6 +209,10 @@ BAD_INPUTS = [
      [("content/articles/bad.md", 4, "nesting is too deep")]),
     ("deeply-indented-yaml-front-matter", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx:\n" + "".join(" " * n + "- \n" for n in range(200)))},
      [("content/articles/bad.md", 105, "nesting is too deep")]),
+    ("yaml-value-holding-an-alias-of-itself", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx: &a {b: [1, *a]}\n")},
+     [("content/articles/bad.md", 4, "contains an alias of itself")]),
+    ("yaml-aliases-standing-for-a-million-values", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\n" + ALIAS_BOMB)},
+     [("content/articles/bad.md", 2, "write the values out")]),
     ("wrong-shape-glossary-terms", {"content/glossary.toml": 'term = ["a", "b"]\n'},
      [("content/glossary.toml", 1, "`term` must be written as [[term]] tables")]),
     ("wrong-shape-timeline-events", {"content/timeline.toml": "event = [1]\n"},
