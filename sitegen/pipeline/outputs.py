@@ -39,6 +39,7 @@ def claim_outputs(
     """The files to copy, (output path, source), theme first; a static file
     that would clash with a page, the theme, the search index or the folder of
     any of them is reported and left out."""
+    page_paths = list(page_paths)
     owners: dict[str, str] = {}  # folded output file -> what writes it
     for page_path in page_paths:
         owners[folded(Urls.page_file(page_path))] = f"the generated page /{page_path}"
@@ -47,6 +48,9 @@ def claim_outputs(
         owners.setdefault(folded(target), f"the theme's file /{target}")
     owners[BUNDLE_DIR + "/"] = f"the search index /{BUNDLE_DIR}/"
     folders = _folders_of(owners)
+    # The same paths as written, to tell a clash everywhere from one where case is ignored.
+    written = {*(Urls.page_file(page_path) for page_path in page_paths), *(target for target, _ in copies), BUNDLE_DIR}
+    written |= {folder for target in written for folder in _parents(target)}
 
     for static in static_files:
         try:
@@ -56,10 +60,12 @@ def claim_outputs(
             continue
         clash = _clash(folded(static.target), owners, folders)
         if clash is not None:
-            why = "" if folded(static.target) == static.target else CASE_NOTE
+            exact = any(path in written for path in (static.target, *_parents(static.target)))
+            why = "" if exact else CASE_NOTE
             problems.error(static.source, 1, f"this file would replace {clash}{why}; rename or move it")
             continue
         owners[folded(static.target)] = static.source
+        written |= {static.target, *_parents(static.target)}
         for folder in _parents(folded(static.target)):
             folders.setdefault(folder, static.source)
         copies.append((static.target, root / static.source))
