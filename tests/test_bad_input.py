@@ -116,6 +116,10 @@ def article(front: str, body: str = "Text.\n") -> str:
 
 
 DEEP_ARRAY = "[" * 3000 + "]" * 3000
+# Six lines of ten aliases each: a million values (nine lines would be a billion).
+ALIAS_BOMB = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 7)
+)
 
 # (id, files written over the good archive, [(path, line, words the message must hold)])
 BAD_INPUTS = [
@@ -179,6 +183,22 @@ BAD_INPUTS = [
      [("content/static/index.html", 1, "would replace the generated page /;")]),
     ("static-article-page", {"content/static/articles/retreat/index.html": "x"},
      [("content/static/articles/retreat/index.html", 1, "would replace the generated page /articles/retreat/")]),
+    ("static-home-page-by-case", {"content/static/Index.html": "x"},
+     [("content/static/Index.html", 1, "would replace the generated page / where letter case")]),
+    ("static-file-on-the-folder-of-a-page-by-case", {"content/static/TAGS": "x"},
+     [("content/static/TAGS", 1, "would replace the folder of the generated page /tags/ where letter case")]),
+    ("static-files-differing-by-case", {"content/static/Photo.png": "x", "content/static/photo.png": "y"},
+     [("content/static/photo.png", 1, "would replace content/static/Photo.png where letter case")]),
+    ("static-cname-in-lower-case", {"site.toml": DEFAULT_SITE_TOML.replace("[search]", 'cname = "archive.example.org"\n[search]'), "content/static/cname": "x"},
+     [("content/static/cname", 1, "would replace the generated page /CNAME where letter case")]),
+    ("static-files-differing-by-normalisation", {f"content/static/{NFC}.txt": "x", f"content/static/{NFD}.txt": "y"},
+     [(f"content/static/{NFC}.txt", 1, f"would replace content/static/{NFD}.txt")]),
+    ("tag-too-long-for-a-file-name", {"content/articles/bad.md": article(f"title: A\ndate: 2020-01-01\ntags: [iraq, {'x' * 300}]\n")},
+     [("content/articles/bad.md", 4, "makes a URL name of 300 characters")]),
+    ("slug-too-long-for-a-file-name", {"content/articles/bad.md": article(f"title: A\ndate: 2020-01-01\nslug: {'x' * 300}\n")},
+     [("content/articles/bad.md", 4, "makes a URL name of 300 characters")]),
+    ("file-name-whose-slug-is-too-long", {f"content/articles/{'日本' * 41}.md": article("title: A\ndate: 2020-01-01\n")},
+     [(f"content/articles/{'日本' * 41}.md", 1, "makes a URL name of 205 characters")]),
     ("deeply-nested-glossary-value", {"content/glossary.toml": GLOSSARY + "\n[[term]]\nterm = 'Deep'\ndefinition = 'd'\nx = " + DEEP_ARRAY},
      [("content/glossary.toml", 9, "nesting is too deep")]),
     ("deeply-nested-timeline-value", {"content/timeline.toml": TIMELINE + "x = " + "{a = " * 3000 + "1" + "}" * 3000},
@@ -191,6 +211,10 @@ BAD_INPUTS = [
      [("content/articles/bad.md", 4, "nesting is too deep")]),
     ("deeply-indented-yaml-front-matter", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx:\n" + "".join(" " * n + "- \n" for n in range(200)))},
      [("content/articles/bad.md", 105, "nesting is too deep")]),
+    ("yaml-value-holding-an-alias-of-itself", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\nx: &a {b: [1, *a]}\n")},
+     [("content/articles/bad.md", 4, "contains an alias of itself")]),
+    ("yaml-aliases-standing-for-a-million-values", {"content/articles/bad.md": article("title: A\ndate: 2020-01-01\n" + ALIAS_BOMB)},
+     [("content/articles/bad.md", 2, "write the values out")]),
     ("wrong-shape-glossary-terms", {"content/glossary.toml": 'term = ["a", "b"]\n'},
      [("content/glossary.toml", 1, "`term` must be written as [[term]] tables")]),
     ("wrong-shape-timeline-events", {"content/timeline.toml": "event = [1]\n"},
@@ -216,6 +240,8 @@ BAD_URLS = [
     "file:///etc/passwd",
     "//evil.example/x",
     "https:alert(1)",
+    "https://[::1/",  # not even parsed
+    "https://example.org:99999/",
 ]
 for number, url in enumerate(BAD_URLS):
     BAD_INPUTS.append((
@@ -492,9 +518,9 @@ PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
     "</script><script>alert(1)</script>",
-    "{{ 7*7 }}",
+    "{{ 7*7 }}\u2028{% if 1 %}x{% endif %}\u2029{{ self }}",  # Jinja-looking text; line separators JSON keeps raw
     '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
-    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)>',
+    '<a href="javascript:alert(1)">x</a> [x](javascript:alert(1)) <javascript:alert(1)> [y](JaVaScRiPt:alert(1)) [z]( javascript:alert(1)) <JaVaScRiPt:alert(1)>',
     "<style>body{display:none}</style><svg onload=alert(1)>",
     '<form action="https://evil.example/"><button formaction="javascript:alert(1)">go</button></form>',
     '<object data="x.swf"></object><embed src="x.swf">',
@@ -622,6 +648,37 @@ def test_no_payload_yields_markup_that_can_run_script_on_any_page(payload_sites)
     assert {"timeline/index.html", "glossary/index.html", "entities/e4/index.html", "articles/a9/index.html"} <= set(pages)
     found = {name: dangers(hostile.html(name)) for name in pages}
     assert {name: markup for name, markup in found.items() if markup} == {}
+
+
+# Addresses a browser would run, disguised from a plain "javascript:" check: by
+# character references, which Markdown decodes in link destinations, by a
+# reference definition, by angle brackets, by case. One per archive slot.
+DISGUISED_ADDRESSES = [
+    "[a](&#106;avascript:alert(1))",
+    "[b](&#x4A;aVaScRiPt:alert(1))",
+    "[c](javascript&colon;alert(1))",
+    "[d](&#32;javascript:alert(1)) [d2](java&#x09;script:alert(1))",
+    "[e][r]\n\n[r]: JaVaScRiPt:alert(1)\n",
+    "[f](<javascript:alert(1)>) [f2](<&#106;avascript:alert(1)>)",
+    "![g](&#100;ata:text/html,alert(1)) ![g2](data:image/svg+xml;base64,PHN2Zz4=)",
+    "<&#106;avascript:alert(1)> <VBScript:msgbox(1)>",
+    r'[h](https://example.org/ "title\" onmouseover=\"alert(1)")',  # a title that tries to close its attribute
+    "[i](%6Aavascript:alert(1)) [j](file:///etc/passwd)",
+]
+
+
+def test_disguised_script_addresses_in_markdown_fields_yield_no_link_that_runs_script(tmp_path):
+    archive = payload_archive(tmp_path / "disguised", lambda n: DISGUISED_ADDRESSES[n], search=False)
+    result, _ = sitegen_build(archive.root)
+    assert result.returncode == 0, result.stderr
+
+    pages = html_pages(archive)
+    found = {name: dangers(archive.html(name)) for name in pages}
+
+    assert {name: markup for name, markup in found.items() if markup} == {}
+    links = {a["href"] for name in pages for a in archive.html(name).select(".description a[href], .definition a[href]")}
+    assert "https://example.org/" in links, "the harmless link is kept"
+    assert not [href for href in links if href.lower().startswith(("file:", "vbscript:"))]
 
 
 def test_payloads_in_markdown_fields_are_shown_as_text(payload_sites):

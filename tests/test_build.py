@@ -160,13 +160,39 @@ def test_static_file_that_would_replace_a_page_is_an_error(archive):
     assert failure.value.errors[0].path == "content/static/404.html"
 
 
-@pytest.mark.parametrize("output", [".", "content", "content/articles", ".."])
+@pytest.mark.parametrize("output", [".", "content", "content/articles", "..", "templates", "templates/site"])
 def test_output_folder_that_holds_the_sources_is_refused(archive, output):
     article = archive.article("kept", title="Kept")
     with pytest.raises(UsageError):
         archive.build(output=output)
     assert article.is_file()
     assert (archive.root / "site.toml").is_file()
+
+
+def test_output_that_site_toml_puts_outside_the_archive_is_refused(archive, tmp_path):
+    """An archive may come from anyone: its settings cannot make a build create `~/.ssh`."""
+    target = tmp_path / "home" / ".ssh"
+    archive.write("site.toml", (archive.root / "site.toml").read_text() + f'[build]\noutput = "{target}"\n')
+    archive.write("content/static/authorized_keys", "ssh-ed25519 AAAA… intruder")
+    with pytest.raises(UsageError, match="outside the archive"):
+        archive.build()
+    assert not target.parent.exists()
+
+
+def test_output_that_is_a_symbolic_link_leading_outside_the_archive_is_refused(archive, tmp_path):
+    target = tmp_path / "home" / ".ssh"
+    archive.out.symlink_to(target, target_is_directory=True)
+    archive.write("content/static/authorized_keys", "ssh-ed25519 AAAA… intruder")
+    with pytest.raises(UsageError, match="outside the archive"):
+        archive.build()
+    assert not target.exists()
+
+
+def test_an_output_outside_the_archive_named_on_the_command_line_is_built(archive, tmp_path):
+    archive.article("kept", title="Kept")
+    archive.out.symlink_to(tmp_path / "published", target_is_directory=True)
+    archive.build(output=str(archive.out))
+    assert (tmp_path / "published" / "articles/kept/index.html").is_file()
 
 
 def test_output_folder_not_written_by_sitegen_is_not_replaced(archive):

@@ -338,3 +338,37 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
 
     reseal(cache_path(archive), damage)
     assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+def test_a_cache_folder_that_is_a_symlink_is_neither_read_nor_written_through(archive, tmp_path, monkeypatch):
+    """A `.sitegen-cache` shipped as a link to a folder elsewhere: the build neither
+    writes a cache there nor deletes what it holds, and keeps no cache."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "build.pickle").write_bytes(b"someone's file")
+    small_archive(archive)
+    (archive.root / CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+
+    archive.build()
+
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["build.pickle"]
+    assert (elsewhere / "build.pickle").read_bytes() == b"someone's file"
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+
+
+def test_a_cache_sealed_with_a_key_file_others_can_read_is_ignored(archive, tmp_path, monkeypatch):
+    """A key file planted where the cache home is shared, or left readable by all:
+    whoever read it could seal a cache that changes the site, so it seals nothing."""
+    secret = "a secret everyone on this machine can read, 0123456789abcdef"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "shared"))
+    key_file().parent.mkdir(parents=True)
+    key_file().write_text(secret + "\n")
+    key_file().chmod(0o644)
+    small_archive(archive)
+    monkeypatch.setenv(KEY_VARIABLE, secret)  # what the one who read it can do
+    archive.build()
+    reseal(cache_path(archive), lambda entries: json.loads(edit_text(json.dumps(entries).encode())))
+    monkeypatch.delenv(KEY_VARIABLE)
+
+    assert_cache_ignored(archive, tmp_path, monkeypatch)
+    assert "PWNED" not in archive.html("articles/a001/index.html").get_text()

@@ -365,3 +365,30 @@ def test_invalid_base_url_override_raises_value_error(base_url):
 
     with pytest.raises(ValueError, match="--base-url"):
         settings.with_overrides(base_url=base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://example.org//evil.example/",  # links would be //evil.example/assets/sitegen.js
+        "https://example.org/\\evil.example/",  # a browser reads /\ as //
+        "https://example.org/a b/",
+        'https://example.org/a"<x>/',
+        "https://[::1/",  # urlsplit raises on it
+        "https://example.org:99999/",
+        "https://example.org:port/",
+    ],
+)
+def test_base_url_whose_path_a_browser_would_read_otherwise_is_refused(base_url):
+    problem = only_problem(f"[site]\ntitle = \"T\"\nbase_url = '{base_url}'\n")
+
+    assert "site.base_url" in problem.message
+    assert problem.line == 3
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org//evil.example/", "https://example.org/\\evil.example/", "https://[::1/"])
+def test_base_url_override_refused_as_in_site_toml_raises_value_error(base_url):
+    settings = parse_settings('[site]\ntitle = "T"\nbase_url = "https://example.org/"\n')
+
+    with pytest.raises(ValueError, match="--base-url"):
+        settings.with_overrides(base_url=base_url)

@@ -352,6 +352,39 @@ def test_an_incremental_build_replaces_a_symbolic_link_in_the_output_and_writes_
     assert [a.get_text() for a in archive.html("tags/iraq/index.html").select(".article-list a")] == ["Article 1", "Article 0"]
 
 
+def test_a_symbolic_link_named_like_a_previous_site_left_aside_is_never_put_back(archive, elsewhere):
+    """A link planted as `._site.retired-…` to another folder sitegen wrote: the
+    build removes the link, and that folder keeps everything it held."""
+    (elsewhere / ".sitegen-output").write_text("")
+    seed(archive, 2)
+    (archive.root / "._site.retired-0badc0de").symlink_to(elsewhere, target_is_directory=True)
+
+    archive.build()
+
+    assert sorted(p.name for p in elsewhere.iterdir()) == [".sitegen-output", "precious.txt"]
+    assert archive.out.is_dir() and not archive.out.is_symlink()
+    assert (archive.out / "index.html").is_file()
+    assert leftovers(archive) == []
+
+
+@pytest.mark.parametrize("name", ["site*", "site?", "[s]ite"])
+def test_an_output_named_with_wildcards_removes_no_other_folder_beside_it(archive, tmp_path, name):
+    """What a build clears beside its output is matched by the output's name as written."""
+    neighbour = tmp_path / "public" / ".site-notes.staging-1"
+    (neighbour / "keep.txt").parent.mkdir(parents=True)
+    (neighbour / "keep.txt").write_text("not the site's")
+    (tmp_path / "public" / ".sites.search-2").mkdir()
+    (tmp_path / "public" / ".site.retired-3").mkdir()
+    seed(archive, 2)
+
+    build(BuildOptions(root=archive.root, output=str(tmp_path / "public" / name)))
+
+    assert (neighbour / "keep.txt").read_text() == "not the site's"
+    assert sorted(p.name for p in (tmp_path / "public").iterdir()) == [
+        ".site-notes.staging-1", ".site.retired-3", ".sites.search-2", name,
+    ]  # fmt: skip
+
+
 # --- one build at a time --------------------------------------------------------------------
 
 

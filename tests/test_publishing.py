@@ -123,3 +123,10 @@ def test_an_empty_feed_takes_its_date_from_source_date_epoch_not_the_clock(archi
     archive.build()
     feed = ET.parse(archive.out / "feed.xml").getroot()
     assert feed.find(f"{ATOM}updated").text == "1970-01-02T00:00:00Z"
+
+
+def test_robots_txt_gives_the_sitemap_address_as_written_not_escaped_as_html(archive):
+    archive.build(base_url="https://example.org/rock&roll's/")
+    lines = (archive.out / "robots.txt").read_text().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Sitemap: https://example.org/rock&roll's/sitemap.xml" in lines

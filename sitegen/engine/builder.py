@@ -58,6 +58,7 @@ from sitegen.pipeline.write import (
     InPlaceOutput,
     StagedOutput,
     check_output_folder,
+    check_output_inside_archive,
     content_digest,
     replace_search_index,
 )
@@ -169,6 +170,8 @@ class Builder:
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
         check_output_folder(self.root, output)
+        if self.options.output is None:
+            check_output_inside_archive(self.root, output)
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
             sources = self.load(settings, output)
             if incremental:

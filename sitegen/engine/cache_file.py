@@ -60,7 +60,8 @@ def load_persistent_cache(root: Path) -> BuildCache:
     key = cache_key()
     if key is None:
         return BuildCache()
-    data = _read_bounded(root / CACHE_DIR / CACHE_FILE, root)
+    folder = _cache_folder(root)
+    data = None if folder is None else _read_bounded(folder / CACHE_FILE, root)
     if data is None:
         return BuildCache()
     cache = BuildCache()
@@ -90,9 +91,10 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
     key = cache_key()
     if key is None:
         return
-    folder = root / CACHE_DIR
     try:
-        folder.mkdir(exist_ok=True)
+        folder = _cache_folder(root, create=True)
+        if folder is None:
+            return
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
@@ -130,6 +132,24 @@ def _lines(cache: BuildCache):
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
             yield line.encode("utf-8", "surrogatepass") + b"\n"
+
+
+def _cache_folder(root: Path, create: bool = False) -> Path | None:
+    """`.sitegen-cache` if it is a real folder of the archive, else None.
+
+    A symbolic link in its place (say, one shipped inside an archive) is not
+    followed: saving through it would write and delete files outside the archive.
+    """
+    folder = root / CACHE_DIR
+    if create:
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass
+    try:
+        return folder if stat.S_ISDIR(os.lstat(folder).st_mode) else None
+    except OSError:
+        return None
 
 
 def _is_source_entry(key: object, value: object) -> bool:
@@ -228,8 +248,13 @@ def _key_file_secret(path: Path) -> str:
             stream.write(secrets.token_hex(32) + "\n")
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise ValueError("not a file")
+        # A key that someone else made, or can read, is no secret: whoever knows
+        # it could seal a cache that changes this user's sites.
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+            raise ValueError("not this user's own secret")
         secret = stream.read(4096).decode("utf-8").strip()
     if len(secret) < 32:
         raise ValueError("too short to be a secret")  # or still being written by another build

@@ -8,6 +8,10 @@ import unicodedata
 from anyascii import anyascii
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A slug names a folder of the output (`articles/<slug>/`, `tags/<slug>/`), and
+# file systems take names of at most 255 bytes. A title in a script that folds
+# to many letters ("日本" -> "riben") can make a slug longer than its text.
+SLUG_MAX = 200
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
@@ -28,3 +32,10 @@ def article_slug_from_stem(stem: str) -> str:
 
 def is_valid_slug(slug: str) -> bool:
     return bool(SLUG_PATTERN.match(slug))
+
+
+def too_long(slug: str) -> str | None:
+    """Why `slug` cannot name a folder of the output, or None when it can."""
+    if len(slug) <= SLUG_MAX:
+        return None
+    return f"makes a URL name of {len(slug)} characters, more than the {SLUG_MAX} a file name can hold"

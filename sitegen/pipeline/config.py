@@ -106,7 +106,11 @@ _TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
 
 def base_url_problem(value: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # reading it checks it: a number from 0 to 65535
+    except ValueError:  # an unclosed [IPv6 address], a port that is no number or out of range
+        return "is not a valid address: check the host and the port; an example is https://example.org/archive/"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "must be an absolute http(s) address such as https://example.org/archive/"
     if parts.query or parts.fragment:
@@ -114,7 +118,20 @@ def base_url_problem(value: str) -> str | None:
     char = first_disallowed(value)
     if char is not None:
         return f"must not contain {describe(char)}: every link, the feed and the sitemap start with it"
+    # Every link starts with the path, and a browser reads a link starting with two
+    # slashes, or a slash and a backslash, as an address on another host: pages
+    # would load their script and styles from there.
+    if "\\" in value:
+        return "must not contain a backslash: browsers read it as a slash; write / instead"
+    if parts.path.startswith("//"):
+        return "must not have a path starting with // : links starting so lead to another host; write a single /"
+    unsafe = sorted({char for char in value if char.isspace() or char in _NOT_IN_URLS})
+    if unsafe:
+        return f"must not contain {' '.join(map(repr, unsafe))}: write such characters percent-encoded (%20 for a space)"
     return None
+
+
+_NOT_IN_URLS = frozenset('"<>^`{|}')  # characters RFC 3986 allows nowhere in an address
 
 
 # A BCP 47 language tag as a page's `lang` and the search index use it: a

@@ -22,7 +22,11 @@ EVENT_FIELDS = ("date", "end", "circa", "title", "description", "entities", "art
 
 
 def is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # reading it checks it: a number from 0 to 65535
+    except ValueError:  # an unclosed [IPv6 address], a port that is no number or out of range
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
 from sitegen.model.errors import Problems, kind_of
 from sitegen.model.models import ENTITY_KINDS, Article, Entity, Event, Role, SourcePos
-from sitegen.model.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify
+from sitegen.model.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify, too_long
 from sitegen.pipeline.fields import Fields, is_web_url, read_event
 from sitegen.pipeline.sourcefiles import SourceError, read_text, source_name, split_front_matter
 
@@ -66,6 +66,17 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
         slug = article_slug_from_stem(path.stem)
         if not slug:
             problems.error(rel, 1, "the file name gives an empty slug: rename the file or set `slug:`")
+    if too_long(slug):
+        message = f"the slug {too_long(slug)}: "
+        if fields.text("slug"):
+            fields.error("slug", message + "shorten `slug`")
+        else:
+            problems.error(rel, 1, message + "shorten the file name or set a shorter `slug:`")
+        slug = ""
+    tags = fields.text_list("tags")
+    for tag in tags:
+        if too_long(slugify(tag)):
+            fields.error("tags", f"the tag {tag[:24]!r}… {too_long(slugify(tag))}: shorten it")
     events = tuple(_article_events(fields, matter.data.get("events"), slug))
     article = Article(
         slug=slug,
@@ -79,7 +90,7 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
         url=fields.web_url("url", fields.text("url")),
         authors=fields.text_list("authors"),
         summary=fields.text("summary"),
-        tags=fields.text_list("tags"),
+        tags=tags,
         entity_ids=fields.text_list("entities"),
         events=events,
         draft=fields.flag("draft"),

@@ -6,10 +6,16 @@ cannot share a path either: `content/static/tags` (a file) would stand where
 the tags page needs its folder `tags/`, and `content/static/feed.xml/x` needs a
 folder where the feed is written. Each is a located error for the static file,
 reported the same way by `sitegen build` and `sitegen check`.
+
+Paths are compared as a file system that ignores letter case and Unicode
+normalisation compares them (macOS, Windows): there `content/static/Index.html`
+would replace the home page, and of `Photo.png` and `photo.png` one file
+would be lost.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +24,9 @@ from sitegen.model.models import StaticFile
 from sitegen.model.urls import Urls
 from sitegen.pipeline.search import BUNDLE_DIR
 from sitegen.pipeline.write import safe_relative_path
+
+
+CASE_NOTE = " where letter case and Unicode normalisation do not tell names apart (macOS, Windows)"
 
 
 def claim_outputs(
@@ -30,14 +39,18 @@ def claim_outputs(
     """The files to copy, (output path, source), theme first; a static file
     that would clash with a page, the theme, the search index or the folder of
     any of them is reported and left out."""
-    owners: dict[str, str] = {}  # output file -> what writes it
+    page_paths = list(page_paths)
+    owners: dict[str, str] = {}  # folded output file -> what writes it
     for page_path in page_paths:
-        owners[Urls.page_file(page_path)] = f"the generated page /{page_path}"
+        owners[folded(Urls.page_file(page_path))] = f"the generated page /{page_path}"
     copies = list(theme_files)
     for target, _ in copies:
-        owners.setdefault(target, f"the theme's file /{target}")
+        owners.setdefault(folded(target), f"the theme's file /{target}")
     owners[BUNDLE_DIR + "/"] = f"the search index /{BUNDLE_DIR}/"
     folders = _folders_of(owners)
+    # The same paths as written, to tell a clash everywhere from one where case is ignored.
+    written = {*(Urls.page_file(page_path) for page_path in page_paths), *(target for target, _ in copies), BUNDLE_DIR}
+    written |= {folder for target in written for folder in _parents(target)}
 
     for static in static_files:
         try:
@@ -45,15 +58,23 @@ def claim_outputs(
         except ValueError:
             problems.error(static.source, 1, "this file name cannot be published safely: rename it")
             continue
-        clash = _clash(static.target, owners, folders)
+        clash = _clash(folded(static.target), owners, folders)
         if clash is not None:
-            problems.error(static.source, 1, f"this file would replace {clash}; rename or move it")
+            exact = any(path in written for path in (static.target, *_parents(static.target)))
+            why = "" if exact else CASE_NOTE
+            problems.error(static.source, 1, f"this file would replace {clash}{why}; rename or move it")
             continue
-        owners[static.target] = static.source
-        for folder in _parents(static.target):
+        owners[folded(static.target)] = static.source
+        written |= {static.target, *_parents(static.target)}
+        for folder in _parents(folded(static.target)):
             folders.setdefault(folder, static.source)
         copies.append((static.target, root / static.source))
     return copies
+
+
+def folded(target: str) -> str:
+    """`target` as a case- and normalisation-insensitive file system tells names apart."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", target).casefold())
 
 
 def _clash(target: str, owners: dict[str, str], folders: dict[str, str]) -> str | None:

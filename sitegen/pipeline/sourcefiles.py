@@ -160,6 +160,45 @@ def _node_too_deep(root: yaml.Node) -> yaml.Node | None:
     return None
 
 
+# YAML aliases (`*name`) repeat a value without writing it out again: nine
+# lines of ten aliases each stand for a billion values, which hashing the
+# parsed front matter would walk one by one. A value may stand for at most
+# this many times the values the file writes, and a few thousand besides.
+MAX_ALIAS_EXPANSION = 10
+ALIAS_ALLOWANCE = 10_000
+
+
+def _alias_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """A node whose aliases never end (one inside the value it repeats) or repeat
+    far too much, with what to say about it; None when the aliases are harmless."""
+    sizes: dict[int, int] = {}  # values each node stands for, aliases written out
+    ancestors: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        children = _children(node)
+        if finished:
+            ancestors.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in ancestors:
+            return node, "this value contains an alias of itself, so it never ends: write the values out instead"
+        ancestors.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(children))
+    if sizes[id(root)] > MAX_ALIAS_EXPANSION * len(sizes) + ALIAS_ALLOWANCE:
+        return root, f"aliases (*name) make these {len(sizes)} values stand for {sizes[id(root)]}: write the values out instead"
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
 def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping; return it with the line of each top-level key.
 
@@ -174,6 +213,9 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         deep = _node_too_deep(node)
         if deep is not None:
             raise SourceError(first_line + deep.start_mark.line, NESTING_TOO_DEEP)
+        aliases = _alias_problem(node)
+        if aliases is not None:
+            raise SourceError(first_line + aliases[0].start_mark.line, aliases[1])
         if not isinstance(node, yaml.MappingNode):
             raise SourceError(
                 first_line + node.start_mark.line,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import glob
 import hashlib
 import os
 import secrets
@@ -29,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from sitegen.model.errors import UsageError
+from sitegen.pipeline.render import SITE_TEMPLATES_DIR
 
 OUTPUT_MARKER = ".sitegen-output"
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"
@@ -53,12 +55,32 @@ def check_output_folder(root: Path, output: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it holds sources (content/ or site.toml)")
     if (root / "content").resolve() in (output, *output.parents):
         raise UsageError(f"refusing to build into {output}: it is inside content/")
+    # Pages there would be read back as templates by the next build, and text
+    # of the content that looks like Jinja (`{{ … }}`, shown as text) would run.
+    if (root / SITE_TEMPLATES_DIR).resolve() in (output, *output.parents):
+        raise UsageError(f"refusing to build into {output}: it is inside {SITE_TEMPLATES_DIR}/")
     if output.exists() and not output.is_dir():
         raise UsageError(f"refusing to build into {output}: it is a file, not a folder")
     if output.is_dir() and any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file():
         raise UsageError(
             f"refusing to replace {output}: it is not empty and was not written by sitegen; "
             "empty it or choose another --out"
+        )
+
+
+def check_output_inside_archive(root: Path, output: Path) -> None:
+    """Refuse an output folder that `[build] output` (or a symbolic link in its
+    place) puts outside the archive.
+
+    The setting comes with the archive, and an archive may come from anyone:
+    left free, a cloned archive could make its build create `~/.ssh` or any
+    other missing folder, holding files of its choosing. Only the command
+    line (`--out`) may send the output elsewhere.
+    """
+    if root.resolve() not in output.resolve().parents:
+        raise UsageError(
+            f"refusing to build into {output}: `[build] output` in site.toml, or a symbolic link in its place, "
+            "leads outside the archive; name a folder inside it, or choose this one with --out"
         )
 
 
@@ -82,6 +104,11 @@ def content_digest(data: bytes) -> bytes:
 
 def sibling_prefix(output: Path, kind: str) -> str:
     return f".{output.name}.{kind}-"
+
+
+def siblings(output: Path, kind: str) -> list[Path]:
+    """The folders of `kind` beside `output`; an output named `site*` or `[x]` matches no other names."""
+    return list(output.parent.glob(glob.escape(sibling_prefix(output, kind)) + "*"))
 
 
 def make_sibling(output: Path, kind: str) -> Path:
@@ -197,8 +224,10 @@ def restore_retired(output: Path) -> bool:
     """Put back a previous site left aside by a build killed in the middle of `swap_in`."""
     if os.path.lexists(output):
         return False
-    prefix = sibling_prefix(output, "retired")
-    for candidate in sorted(output.parent.glob(f"{prefix}*"), key=lambda path: path.stat().st_mtime_ns, reverse=True):
+    # Only real folders: a symbolic link planted under that name would become
+    # the output, and the next build would replace whatever it points to.
+    retired = [path for path in siblings(output, "retired") if stat.S_ISDIR(path.lstat().st_mode)]
+    for candidate in sorted(retired, key=lambda path: path.lstat().st_mtime_ns, reverse=True):
         if (candidate / OUTPUT_MARKER).is_file():
             os.rename(candidate, output)
             return True
@@ -209,7 +238,7 @@ def remove_leftovers(output: Path) -> None:
     """Delete what killed builds left beside `output`; only call while no build runs."""
     restore_retired(output)
     for kind in SIBLING_KINDS:
-        for leftover in output.parent.glob(f"{sibling_prefix(output, kind)}*"):
+        for leftover in siblings(output, kind):
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
