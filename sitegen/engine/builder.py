@@ -36,6 +36,7 @@ from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.publish import OutputGuard
+from sitegen.engine.published import Manifest, holds_exactly, output_manifest, unchanged_entries
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -93,6 +94,8 @@ class BuildResult:
     search: SearchReport | None = None
     search_skipped_because: str = ""  # why no index was built, when none was
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    unchanged: bool = False  # nothing changed since the last build: nothing was rendered or written
+    rendered: int = 0  # pages rendered (the others were the previous build's files, kept)
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -143,13 +146,15 @@ class Sources:
 class Builder:
     """Runs the pipeline; keeps caches between runs when it lives long (watch, serve).
 
-    A build reads as its stages: `configure`, `load` the sources, stop there when an
-    incremental build finds them `unchanged`, `plan_from` them every page,
-    then one of two writers. `build()` stages the whole site (and its search
-    index) beside the output and swaps it in at once; `build(incremental=True)`
-    updates the output folder in place, rendering only pages whose inputs
-    changed and writing only files whose bytes changed, and leaves the index
-    to `search_job`. Both write the same bytes for the same sources.
+    A build reads as its stages: `configure`, `load` the sources, stop there when
+    they are `unchanged` since the last build and the output still holds what
+    it wrote, `plan_from` them every page, then one of two writers. `build()`
+    stages the whole site (and its search index) beside the output and swaps
+    it in at once; `build(incremental=True)` updates the output folder in
+    place and leaves the index to `search_job`. Both render only pages whose
+    inputs changed since the last build (by this builder, or by the one whose
+    persistent cache it loaded), write only files whose bytes changed, and
+    write the same bytes for the same sources.
     """
 
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
@@ -160,6 +165,7 @@ class Builder:
         self.cache = cache
         self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
+        self.rendered = 0  # pages the last build rendered
         self.workers = options.workers if options.workers is not None else default_workers()
 
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
@@ -171,17 +177,20 @@ class Builder:
         check_output_folder(self.root, output)
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
             sources = self.load(settings, output)
-            if incremental:
-                inputs = self.inputs_digest(sources)
-                if self.unchanged(sources, inputs):
-                    return self._nothing_changed(sources, started)
+            searched = search and settings.search.enabled and not incremental
+            with self._stage("check"):
+                inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched))
+                kept = self.kept_outputs(output, incremental)
+            if self.unchanged(sources, inputs, kept):
+                return self._nothing_changed(sources, started)
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
-                self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+                self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
-                files, search_report = self._write_staged(plan, env, progress, search)
+                files, search_report = self._write_staged(plan, env, progress, search, kept)
+            self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
@@ -196,6 +205,7 @@ class Builder:
             search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
             seconds=time.perf_counter() - started,
             timings=dict(self.timings),
+            rendered=self.rendered,
         )
 
     # --- the stages up to the page plan: no byte written --------------------------------------
@@ -226,23 +236,56 @@ class Builder:
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
 
-    def inputs_digest(self, sources: Sources) -> bytes:
-        """Everything the site is made from, static files' bytes included."""
+    def inputs_digest(self, sources: Sources, writer: tuple = ()) -> bytes:
+        """Everything the site is made from, static files' bytes included, and how
+        `writer` leaves the output (in place, or staged with or without its index)."""
         files = files_digest(sources.archive, self.root)
-        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files))
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer))
 
-    def unchanged(self, sources: Sources, inputs: bytes) -> bool:
-        """True when the last incremental build wrote the output from these very inputs."""
-        return inputs == self.cache.inputs_digest and sources.output.is_dir()
+    def kept_outputs(self, output: Path, incremental: bool) -> set[str] | None:
+        """The output files still exactly as the last clean build left them, or None
+        when the whole folder is (see engine/published.py).
+
+        What the cache says was written is trusted only for those files: any
+        other is rendered again. Without a manifest (after in-place builds,
+        whose record lives in this process only) `written` stays as it is:
+        the in-place writer checks what is on disk itself.
+        """
+        if not self.cache.manifest:
+            if not incremental:
+                self.cache.page_inputs = {}  # no previous file can be kept unverified
+            return set()
+        current = output_manifest(output)
+        if holds_exactly(self.cache.manifest, current):
+            return None
+        kept = unchanged_entries(self.cache.manifest, current)
+        self.cache.written = {path: digest for path, digest in self.cache.written.items() if path in kept}
+        self.cache.page_inputs = {path: digest for path, digest in self.cache.page_inputs.items() if path in kept}
+        if incremental:
+            self.cache.manifest = {}  # the in-place writer is about to change the folder
+        return kept
+
+    def unchanged(self, sources: Sources, inputs: bytes, kept: set[str] | None) -> bool:
+        """True when the last build wrote the output from these very inputs and it still holds that."""
+        if inputs != self.cache.inputs_digest:
+            return False
+        if self.cache.manifest:
+            return kept is None
+        return sources.output.is_dir()  # after in-place builds: the writer that follows checks each file
 
     def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
+        self.rendered = 0
         return BuildResult(
+            articles=len(sources.archive.articles),
+            entities=len(sources.archive.entities),
+            pages=len(self.cache.page_inputs),
             files=0,
             output=sources.output,
             warnings=list(self.cache.inputs_warnings),
             seconds=time.perf_counter() - started,
             search_skipped_because="nothing changed",
             timings=dict(self.timings),
+            unchanged=True,
         )
 
     def plan_from(self, sources: Sources) -> BuildPlan:
@@ -269,22 +312,45 @@ class Builder:
 
     # --- the two writers ----------------------------------------------------------------------
 
-    def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
+    def _page_inputs(self, plan: BuildPlan) -> dict[str, bytes]:
+        """The digest of everything each page is rendered from, by output file."""
+        shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+        return {page_file(page): digest_of((shared_inputs, page)) for page in plan.pages}
+
+    def _write_staged(
+        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
+    ) -> tuple[int, SearchReport | None]:
         """The whole new site, its search index included, staged beside the output and
-        swapped in at once: until then the output is the previous site, whole."""
+        swapped in at once: until then the output is the previous site, whole.
+
+        A page whose inputs are those of the last build, and whose file the
+        output still holds as that build left it (`kept`; None: every file),
+        is not rendered: the previous file is linked into the new site."""
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
+        with self._stage("digest"):
+            page_inputs = self._page_inputs(plan)
+        previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> tuple[str, bytes]:
+        def render_into_stage(page: Page) -> tuple[str, bytes, bool]:
+            """(output file, digest of its bytes, whether it was rendered)"""
+            target = page_file(page)
+            if (
+                previous_inputs.get(target) == page_inputs[target]
+                and target in previous_written
+                and (kept is None or target in kept)
+                and staged.link_previous(target)
+            ):
+                return target, previous_written[target], False
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(page_file(page), data)
-            return page_file(page), content_digest(data)
+            staged.write_bytes(target, data)
+            return target, content_digest(data), True
 
         try:
             with self._stage("render and write"):
-                written = dict(map_in_workers(render_into_stage, plan.pages, self.workers, progress))
+                results = map_in_workers(render_into_stage, plan.pages, self.workers, progress)
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -295,23 +361,25 @@ class Builder:
         except BaseException:
             staged.discard()
             raise
-        self.cache.written = written
-        self.cache.page_inputs = {}
-        self.cache.inputs_digest = b""  # the output is no longer what the last incremental build left
-        return len(written) + len(plan.copies), search_report
+        with self._stage("manifest"):
+            self.cache.manifest = output_manifest(plan.output)
+        self.cache.written = {target: digest for target, digest, _ in results}
+        self.cache.page_inputs = page_inputs
+        self.rendered = sum(1 for _, _, was_rendered in results if was_rendered)
+        return len(results) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
             output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
-            page_inputs: dict[str, bytes] = {}
+            page_inputs = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
-            shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+            self.rendered = 0
             for page in progress(plan.pages, len(plan.pages)):
                 target = page_file(page)
-                page_inputs[target] = inputs = digest_of((shared_inputs, page))
-                if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
+                if self.cache.page_inputs.get(target) == page_inputs[target] and target in self.cache.written:
                     continue
+                self.rendered += 1
                 data = render_page(env, page, plan.site, plan.urls, self.root)
                 if not output.is_current(target, data):
                     changed[target] = data

@@ -111,5 +111,8 @@ class BuildCache:
     written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
     templates_digest: bytes = b""
     environment: Any = None
-    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+    inputs_digest: bytes = b""  # everything the last successful build was made from, and how it wrote
     inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave
+    # The status of every entry of the output folder as the last clean build left it
+    # (see engine/published.py); empty once a build has changed the folder in place.
+    manifest: dict[str, tuple[int, ...]] = field(default_factory=dict)

@@ -267,6 +267,21 @@ class StagedOutput:
                     raise
         target.write_bytes(data)
 
+    def link_previous(self, relative: str) -> bool:
+        """Make the previous site's file the new site's, as a hard link, without
+        reading it: for a file the caller knows to be current. False when the
+        previous site has no such file or the file system cannot link it."""
+        if relative not in self.previous_files:
+            return False
+        target = self._target(relative)
+        try:
+            os.link(self.output / relative, target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
+                raise
+            return False
+        return True
+
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
 
