@@ -53,7 +53,7 @@ from sitegen.pipeline.search import (
     build_search_index,
     term_records,
 )
-from sitegen.pipeline.site import Page, SiteView, site_view
+from sitegen.pipeline.site import Page, PlanMemo, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     InPlaceOutput,
@@ -299,7 +299,9 @@ class Builder:
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
         with self._stage("pages"):
-            pages = plan_pages(archive, annotations, settings, problems)
+            if self.cache.plans is None:
+                self.cache.plans = PlanMemo()
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans)
             copies = claim_outputs((page.path for page in pages), theme_assets(), archive.static_files, self.root, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
@@ -313,9 +315,19 @@ class Builder:
     # --- the two writers ----------------------------------------------------------------------
 
     def _page_inputs(self, plan: BuildPlan) -> dict[str, bytes]:
-        """The digest of everything each page is rendered from, by output file."""
+        """The digest of everything each page is rendered from, by output file.
+
+        A page that is the very object the last build digested (the plan memo
+        returns it when none of its inputs changed) keeps its digest."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
-        return {page_file(page): digest_of((shared_inputs, page)) for page in plan.pages}
+        previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
+        digests: dict[str, tuple[Page, bytes]] = {}
+        for page in plan.pages:
+            target = page_file(page)
+            known = previous.get(target)
+            digests[target] = known if known is not None and known[0] is page else (page, digest_of((shared_inputs, page)))
+        self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
+        return {target: digest for target, (_, digest) in digests.items()}
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None

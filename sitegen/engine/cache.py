@@ -116,3 +116,8 @@ class BuildCache:
     # The status of every entry of the output folder as the last clean build left it
     # (see engine/published.py); empty once a build has changed the folder in place.
     manifest: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Kept in memory only (watch, serve): the last build's page plans by what they
+    # were made from (a PlanMemo), and the digest of each planned page object.
+    plans: Any = None
+    page_digests: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # output path -> (page, digest)
+    shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken

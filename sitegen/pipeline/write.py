@@ -372,13 +372,24 @@ class InPlaceOutput:
 
     def _remove_stale(self, keep: set[str]) -> None:
         """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties."""
-        emptied = {self.output / folder for folder in self.found.folders}
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
             (self.output / relative).unlink(missing_ok=True)
+        # Only a folder holding none of the files kept can be empty now: the others are not listed.
+        holding = {folder for relative in keep for folder in _folders_of(relative)}
+        emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def _folders_of(relative: str) -> list[str]:
+    """Every folder on the way to `relative`: "a/b/c" -> ["a/b", "a"]."""
+    folders, end = [], relative.rfind("/")
+    while end > 0:
+        folders.append(relative[:end])
+        end = relative.rfind("/", 0, end)
+    return folders
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
