@@ -54,26 +54,10 @@ def plan_pages(
     tags = group_tags(archive.articles, problems)
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
 
-    pages.append(
-        Page(
-            path="",
-            template="home.html",
-            title=settings.site.title,
-            description=settings.site.description,
-            section="home",
-            data={
-                "latest": tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST]),
-                "counts": {
-                    "articles": len(archive.articles),
-                    "entities": len(archive.entities),
-                    "terms": len(archive.terms),
-                    "events": len(archive.events),
-                    "tags": len(tags),
-                },
-                "years": tuple(years),
-            },
-        )
-    )
+    # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
+    latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
+    counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
+    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings)))
     events_by_article: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
         if event.view.kind != PUBLICATION:
@@ -89,8 +73,9 @@ def plan_pages(
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
     pages.append(timeline_page(events, entities, settings, urls))
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
-    pages += archive_pages(archive, years, settings, urls)
-    pages += tag_pages(tags, tag_links, cards, settings, urls)
+    pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
+    tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
+    pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
     pages.append(
         Page(
             path="404.html",
@@ -141,6 +126,21 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
         (entity, description, *(a for a, _, _ in mentioned), *(s for _, _, s in mentioned), *(entities.get(i) for i in shown)),
         (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
+    )
+
+
+def _home_page(latest, counts, years, settings: Settings) -> Page:
+    return Page(
+        path="",
+        template="home.html",
+        title=settings.site.title,
+        description=settings.site.description,
+        section="home",
+        data={
+            "latest": latest,
+            "counts": dict(zip(("articles", "entities", "terms", "events", "tags"), counts)),
+            "years": tuple(years),
+        },
     )
 
 
