@@ -43,6 +43,19 @@ class FragmentCache:
 
     entries: dict[tuple, Any] = field(default_factory=dict)
     used: dict[tuple, Any] = field(default_factory=dict)
+    # Digests of source objects by identity: a parsed source is the same object
+    # build after build while its file is unchanged (see SourceCache), and
+    # holding it here keeps its id from being reused by another object.
+    digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    digests_used: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+
+    def digest(self, source: Any) -> bytes:
+        """digest_of(source), computed once per source object."""
+        known = self.digests.get(id(source))
+        if known is None or known[0] is not source:
+            known = (source, digest_of(source))
+        self.digests_used[id(source)] = known
+        return known[1]
 
     def get(self, key: tuple, make: Callable[[], Any]) -> Any:
         value = self.entries.get(key)
@@ -53,6 +66,7 @@ class FragmentCache:
 
     def forget_unused(self) -> None:
         self.entries, self.used = self.used, {}
+        self.digests, self.digests_used = self.digests_used, {}
 
 
 @dataclass(slots=True)
