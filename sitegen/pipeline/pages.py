@@ -66,7 +66,8 @@ def plan_pages(
     for article in archive.articles:
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
                                    tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
-    pages.append(entity_index_page(archive, usage, settings, urls))
+    mention_counts = tuple(len(usage.articles.get(e.id, ())) for e in archive.entities)
+    pages.append(memo.get("entities", archive.entities, mention_counts, lambda: entity_index_page(archive, usage, settings, urls)))
     events_by_entity = entities_by_event(events)
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sitegen.model.escaping import json_for_script
@@ -103,6 +103,7 @@ class EntityUsage:
 
     articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
+    top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -134,6 +135,7 @@ class EntityUsageIndex:
     def __init__(self) -> None:
         self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
+        self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
         try:
@@ -163,10 +165,11 @@ class EntityUsageIndex:
             for entity_id, row in parts[article.slug][3]:
                 articles[entity_id].append(row)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(articles), dict(self.co_mentions))
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top)
 
     def _count(self, involved: tuple[str, ...], change: int) -> None:
         for entity_id in involved:
+            self.top.pop(entity_id, None)
             counts = self.co_mentions[entity_id]
             for other in involved:
                 if other != entity_id:
@@ -276,8 +279,12 @@ def entities_by_event(events) -> dict[str, list[EventView]]:
 
 def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]:
     """The entities most often involved in the same articles, with how often."""
-    counts = usage.co_mentions.get(entity_id)
-    return heapq.nsmallest(CO_MENTIONS_SHOWN, counts.items(), key=lambda item: (-item[1], item[0])) if counts else []
+    top = usage.top.get(entity_id)
+    if top is None:
+        counts = usage.co_mentions.get(entity_id)
+        top = heapq.nsmallest(CO_MENTIONS_SHOWN, counts.items(), key=lambda item: (-item[1], item[0])) if counts else []
+        usage.top[entity_id] = top
+    return top
 
 
 def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
