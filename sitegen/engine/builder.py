@@ -209,7 +209,7 @@ class Builder:
             with self._stage("check"):
                 inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched))
                 kept = self.kept_outputs(output, incremental)
-            if self.unchanged(sources, inputs, kept):
+            if self.unchanged(sources, inputs, kept, incremental):
                 return self._nothing_changed(sources, started)
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
@@ -293,13 +293,17 @@ class Builder:
             self.cache.manifest = {}  # the in-place writer is about to change the folder
         return kept
 
-    def unchanged(self, sources: Sources, inputs: bytes, kept: set[str] | None) -> bool:
-        """True when the last build wrote the output from these very inputs and it still holds that."""
+    def unchanged(self, sources: Sources, inputs: bytes, kept: set[str] | None, incremental: bool) -> bool:
+        """True when the last build wrote the output from these very inputs and it still holds that.
+
+        A clean build relies on the manifest alone; after in-place builds
+        (watch, serve) the folder need only exist, as their writer checks
+        each file it keeps."""
         if inputs != self.cache.inputs_digest:
             return False
-        if self.cache.manifest:
+        if self.cache.manifest or not incremental:
             return kept is None
-        return sources.output.is_dir()  # after in-place builds: the writer that follows checks each file
+        return sources.output.is_dir()
 
     def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
         self.rendered = 0
