@@ -164,9 +164,11 @@ class Builder:
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
         self.options = options
         self.root = options.root.resolve()
+        started = time.perf_counter()
         if cache is None:
             cache = load_persistent_cache(self.root) if options.cache else BuildCache()
         self.cache = cache
+        self.cache_seconds = time.perf_counter() - started  # reported with the first build's timings
         self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
         self.rendered = 0  # pages the last build rendered
@@ -198,7 +200,8 @@ class Builder:
 
     def _build(self, progress: Progress, incremental: bool, search: bool) -> BuildResult:
         started = time.perf_counter()
-        self.timings = {}
+        self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
+        self.cache_seconds = 0.0
         settings, output = self.configure()
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
