@@ -118,6 +118,12 @@ def run_build(args: argparse.Namespace) -> int:
         if args.timings:
             for stage, seconds in result.timings.items():
                 print(f"  {stage:<18} {seconds * 1000:8.0f} ms")
+        if result.unchanged:
+            print(
+                f"Nothing changed: {result.output} already holds the site of these sources "
+                f"({_plural(len(result.warnings), 'warning')}); checked in {result.seconds:.2f} s"
+            )
+            return EXIT_OK
         if result.search is not None:
             search = result.search
             shards = "" if (search.shards, search.indexed) == (1, 1) else (

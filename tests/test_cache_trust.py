@@ -309,6 +309,9 @@ def article_entry(entries: list) -> list:
         "a line that is not JSON",
         "a fragment key that is a list",
         "a fragment that is not an annotation",
+        "an output status that is not five integers",
+        "a page digest that is text",
+        "a record sitegen does not write",
     ],
 )
 def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypatch, change):
@@ -332,8 +335,16 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
             return [*entries, b'["s", "article:x.md", ["T"']
         elif change == "a fragment key that is a list":
             replace_first(entries, "f", lambda entry: ["f", ["L", *entry[1][1:]], entry[2]])
-        else:
+        elif change == "a fragment that is not an annotation":
             replace_first(entries, "f", lambda entry: ["f", entry[1], ["SourcePos", "content/articles/a000.md", 1]])
+        elif change == "an output status that is not five integers":
+            record = next(entry for entry in entries if entry[:2] == ["b", "manifest"])
+            record[2] = ["M", "index.html", ["T", 1, 2]]
+        elif change == "a page digest that is text":
+            record = next(entry for entry in entries if entry[:2] == ["b", "pages"])
+            record[2] = ["M", "index.html", "0123"]
+        else:
+            entries.append(["b", "trusted", True])
         return entries
 
     reseal(cache_path(archive), damage)

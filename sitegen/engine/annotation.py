@@ -32,7 +32,7 @@ def annotate_archive(
 
     # Articles are most of the work: the ones not in the cache are annotated in
     # worker processes, then every article goes through the cache as usual.
-    article_keys = {article.slug: ("article", catalog_digest, digest_of(article)) for article in archive.articles}
+    article_keys = {article.slug: ("article", catalog_digest, cache.digest(article)) for article in archive.articles}
     missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
     fresh = dict(zip((a.slug for a in missing), map_in_workers(lambda a: annotate_article(a, catalog), missing, workers)))
 
@@ -42,7 +42,9 @@ def annotate_archive(
             for article in archive.articles
         },
         entity_descriptions={
-            entity.id: cached("entity", entity, lambda entity=entity: annotate_entity_description(entity, catalog))
+            entity.id: cache.get(
+                ("entity", catalog_digest, cache.digest(entity)), lambda entity=entity: annotate_entity_description(entity, catalog)
+            )
             for entity in archive.entities
         },
         timeline=tuple(timeline),

@@ -7,6 +7,7 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.publish import OutputGuard
+from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -50,9 +52,10 @@ from sitegen.pipeline.search import (
     SearchError,
     SearchReport,
     build_search_index,
+    indexer_identity,
     term_records,
 )
-from sitegen.pipeline.site import Page, SiteView, site_view
+from sitegen.pipeline.site import Page, PlanMemo, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     InPlaceOutput,
@@ -69,6 +72,9 @@ speed_up_pickling(
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
     sitegen.pipeline.listings,
 )  # fmt: skip
+
+
+FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,8 @@ class BuildResult:
     search: SearchReport | None = None
     search_skipped_because: str = ""  # why no index was built, when none was
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    unchanged: bool = False  # nothing changed since the last build: nothing was rendered or written
+    rendered: int = 0  # pages rendered (the others were the previous build's files, kept)
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -144,28 +152,58 @@ class Sources:
 class Builder:
     """Runs the pipeline; keeps caches between runs when it lives long (watch, serve).
 
-    A build reads as its stages: `configure`, `load` the sources, stop there when an
-    incremental build finds them `unchanged`, `plan_from` them every page,
-    then one of two writers. `build()` stages the whole site (and its search
-    index) beside the output and swaps it in at once; `build(incremental=True)`
-    updates the output folder in place, rendering only pages whose inputs
-    changed and writing only files whose bytes changed, and leaves the index
-    to `search_job`. Both write the same bytes for the same sources.
+    A build reads as its stages: `configure`, `load` the sources, stop there when
+    they are `unchanged` since the last build and the output still holds what
+    it wrote, `plan_from` them every page, then one of two writers. `build()`
+    stages the whole site (and its search index) beside the output and swaps
+    it in at once; `build(incremental=True)` updates the output folder in
+    place and leaves the index to `search_job`. Both render only pages whose
+    inputs changed since the last build (by this builder, or by the one whose
+    persistent cache it loaded), write only files whose bytes changed, and
+    write the same bytes for the same sources.
     """
 
     def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
         self.options = options
         self.root = options.root.resolve()
+        started = time.perf_counter()
         if cache is None:
             cache = load_persistent_cache(self.root) if options.cache else BuildCache()
         self.cache = cache
+        self.cache_seconds = time.perf_counter() - started  # reported with the first build's timings
         self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
+        self.rendered = 0  # pages the last build rendered
+        self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
 
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
+        try:
+            return self._build(progress, incremental, search)
+        finally:
+            self._settle_memory()
+
+    def _settle_memory(self) -> None:
+        """Keep the collector of reference cycles off what the caches hold.
+
+        A long-lived builder holds millions of objects (sources, fragments, the
+        plan memo); Python's cycle collector would walk all of them every few
+        builds, a quarter of a second with 2,000 articles. What survives a
+        build is moved out of its sight (`gc.freeze`: objects are still freed
+        as soon as nothing refers to them); every FULL_COLLECTION_EVERY builds
+        they are given back and collected once, so that reference cycles
+        dropped meanwhile are not kept for ever.
+        """
+        self.builds += 1
+        if self.builds % FULL_COLLECTION_EVERY == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
+
+    def _build(self, progress: Progress, incremental: bool, search: bool) -> BuildResult:
         started = time.perf_counter()
-        self.timings = {}
+        self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
+        self.cache_seconds = 0.0
         settings, output = self.configure()
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
@@ -174,17 +212,22 @@ class Builder:
             check_output_inside_archive(self.root, output)
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
             sources = self.load(settings, output)
-            if incremental:
-                inputs = self.inputs_digest(sources)
-                if self.unchanged(sources, inputs):
-                    return self._nothing_changed(sources, started)
+            searched = search and settings.search.enabled and not incremental
+            with self._stage("check"):
+                inputs = self.inputs_digest(
+                    sources, ("in place",) if incremental else ("staged", searched, indexer_identity() if searched else None)
+                )
+                kept = self.kept_outputs(output, incremental)
+            if self.unchanged(sources, inputs, kept, incremental):
+                return self._nothing_changed(sources, started)
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
-                self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+                self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
-                files, search_report = self._write_staged(plan, env, progress, search)
+                files, search_report = self._write_staged(plan, env, progress, search, kept)
+            self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
@@ -199,6 +242,7 @@ class Builder:
             search_skipped_because=_search_skip_reason(self.options, plan.settings, search and not incremental),
             seconds=time.perf_counter() - started,
             timings=dict(self.timings),
+            rendered=self.rendered,
         )
 
     # --- the stages up to the page plan: no byte written --------------------------------------
@@ -229,23 +273,60 @@ class Builder:
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
 
-    def inputs_digest(self, sources: Sources) -> bytes:
-        """Everything the site is made from, static files' bytes included."""
+    def inputs_digest(self, sources: Sources, writer: tuple = ()) -> bytes:
+        """Everything the site is made from, static files' bytes included, and how
+        `writer` leaves the output (in place, or staged with or without its index)."""
         files = files_digest(sources.archive, self.root)
-        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files))
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer))
 
-    def unchanged(self, sources: Sources, inputs: bytes) -> bool:
-        """True when the last incremental build wrote the output from these very inputs."""
-        return inputs == self.cache.inputs_digest and sources.output.is_dir()
+    def kept_outputs(self, output: Path, incremental: bool) -> set[str] | None:
+        """The output files still exactly as the last clean build left them, or None
+        when the whole folder is (see engine/published.py).
+
+        What the cache says was written is trusted only for those files: any
+        other is rendered again. Without a manifest (after in-place builds,
+        whose record lives in this process only) `written` stays as it is:
+        the in-place writer checks what is on disk itself.
+        """
+        if not self.cache.manifest:
+            if not incremental:
+                self.cache.page_inputs = {}  # no previous file can be kept unverified
+            return set()
+        current = output_manifest(output)
+        if holds_exactly(self.cache.manifest, current):
+            return None
+        kept = unchanged_entries(self.cache.manifest, current)
+        self.cache.written = {path: digest for path, digest in self.cache.written.items() if path in kept}
+        self.cache.page_inputs = {path: digest for path, digest in self.cache.page_inputs.items() if path in kept}
+        if incremental:
+            self.cache.manifest = {}  # the in-place writer is about to change the folder
+        return kept
+
+    def unchanged(self, sources: Sources, inputs: bytes, kept: set[str] | None, incremental: bool) -> bool:
+        """True when the last build wrote the output from these very inputs and it still holds that.
+
+        A clean build relies on the manifest alone; after in-place builds
+        (watch, serve) the folder need only exist, as their writer checks
+        each file it keeps."""
+        if inputs != self.cache.inputs_digest:
+            return False
+        if self.cache.manifest or not incremental:
+            return kept is None
+        return sources.output.is_dir()
 
     def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
+        self.rendered = 0
         return BuildResult(
+            articles=len(sources.archive.articles),
+            entities=len(sources.archive.entities),
+            pages=len(self.cache.page_inputs),
             files=0,
             output=sources.output,
             warnings=list(self.cache.inputs_warnings),
             seconds=time.perf_counter() - started,
             search_skipped_because="nothing changed",
             timings=dict(self.timings),
+            unchanged=True,
         )
 
     def plan_from(self, sources: Sources) -> BuildPlan:
@@ -259,7 +340,9 @@ class Builder:
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
         with self._stage("pages"):
-            pages = plan_pages(archive, annotations, settings, problems)
+            if self.cache.plans is None:
+                self.cache.plans = PlanMemo()
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans)
             copies = claim_outputs((page.path for page in pages), theme_assets(), archive.static_files, self.root, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
@@ -272,22 +355,55 @@ class Builder:
 
     # --- the two writers ----------------------------------------------------------------------
 
-    def _write_staged(self, plan: BuildPlan, env, progress: Progress, search: bool) -> tuple[int, SearchReport | None]:
+    def _page_inputs(self, plan: BuildPlan) -> dict[str, bytes]:
+        """The digest of everything each page is rendered from, by output file.
+
+        A page that is the very object the last build digested (the plan memo
+        returns it when none of its inputs changed) keeps its digest."""
+        shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+        previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
+        digests: dict[str, tuple[Page, bytes]] = {}
+        for page in plan.pages:
+            target = page_file(page)
+            known = previous.get(target)
+            digests[target] = known if known is not None and known[0] is page else (page, digest_of((shared_inputs, page)))
+        self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
+        return {target: digest for target, (_, digest) in digests.items()}
+
+    def _write_staged(
+        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
+    ) -> tuple[int, SearchReport | None]:
         """The whole new site, its search index included, staged beside the output and
-        swapped in at once: until then the output is the previous site, whole."""
+        swapped in at once: until then the output is the previous site, whole.
+
+        A page whose inputs are those of the last build, and whose file the
+        output still holds as that build left it (`kept`; None: every file),
+        is not rendered: the previous file is linked into the new site."""
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
+        with self._stage("digest"):
+            page_inputs = self._page_inputs(plan)
+        previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> tuple[str, bytes]:
+        def render_into_stage(page: Page) -> tuple[str, bytes, bool]:
+            """(output file, digest of its bytes, whether it was rendered)"""
+            target = page_file(page)
+            if (
+                previous_inputs.get(target) == page_inputs[target]
+                and target in previous_written
+                and (kept is None or target in kept)
+                and staged.link_previous(target)
+            ):
+                return target, previous_written[target], False
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(page_file(page), data)
-            return page_file(page), content_digest(data)
+            staged.write_bytes(target, data)
+            return target, content_digest(data), True
 
         try:
             with self._stage("render and write"):
-                written = dict(map_in_workers(render_into_stage, plan.pages, self.workers, progress))
+                results = map_in_workers(render_into_stage, plan.pages, self.workers, progress)
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -298,23 +414,25 @@ class Builder:
         except BaseException:
             staged.discard()
             raise
-        self.cache.written = written
-        self.cache.page_inputs = {}
-        self.cache.inputs_digest = b""  # the output is no longer what the last incremental build left
-        return len(written) + len(plan.copies), search_report
+        with self._stage("manifest"):
+            self.cache.manifest = output_manifest(plan.output)
+        self.cache.written = {target: digest for target, digest, _ in results}
+        self.cache.page_inputs = page_inputs
+        self.rendered = sum(1 for _, _, was_rendered in results if was_rendered)
+        return len(results) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
             output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
-            page_inputs: dict[str, bytes] = {}
+            page_inputs = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
-            shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
+            self.rendered = 0
             for page in progress(plan.pages, len(plan.pages)):
                 target = page_file(page)
-                page_inputs[target] = inputs = digest_of((shared_inputs, page))
-                if self.cache.page_inputs.get(target) == inputs and target in self.cache.written:
+                if self.cache.page_inputs.get(target) == page_inputs[target] and target in self.cache.written:
                     continue
+                self.rendered += 1
                 data = render_page(env, page, plan.site, plan.urls, self.root)
                 if not output.is_current(target, data):
                     changed[target] = data

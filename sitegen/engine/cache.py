@@ -43,6 +43,19 @@ class FragmentCache:
 
     entries: dict[tuple, Any] = field(default_factory=dict)
     used: dict[tuple, Any] = field(default_factory=dict)
+    # Digests of source objects by identity: a parsed source is the same object
+    # build after build while its file is unchanged (see SourceCache), and
+    # holding it here keeps its id from being reused by another object.
+    digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    digests_used: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+
+    def digest(self, source: Any) -> bytes:
+        """digest_of(source), computed once per source object."""
+        known = self.digests.get(id(source))
+        if known is None or known[0] is not source:
+            known = (source, digest_of(source))
+        self.digests_used[id(source)] = known
+        return known[1]
 
     def get(self, key: tuple, make: Callable[[], Any]) -> Any:
         value = self.entries.get(key)
@@ -53,6 +66,7 @@ class FragmentCache:
 
     def forget_unused(self) -> None:
         self.entries, self.used = self.used, {}
+        self.digests, self.digests_used = self.digests_used, {}
 
 
 @dataclass(slots=True)
@@ -111,5 +125,13 @@ class BuildCache:
     written: dict[str, bytes] = field(default_factory=dict)  # output path -> digest of the bytes on disk
     templates_digest: bytes = b""
     environment: Any = None
-    inputs_digest: bytes = b""  # everything the last successful incremental build was made from
+    inputs_digest: bytes = b""  # everything the last successful build was made from, and how it wrote
     inputs_warnings: list = field(default_factory=list)  # and the warnings those inputs gave
+    # The status of every entry of the output folder as the last clean build left it
+    # (see engine/published.py); empty once a build has changed the folder in place.
+    manifest: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # Kept in memory only (watch, serve): the last build's page plans by what they
+    # were made from (a PlanMemo), and the digest of each planned page object.
+    plans: Any = None
+    page_digests: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # output path -> (page, digest)
+    shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken

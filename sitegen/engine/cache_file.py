@@ -38,7 +38,7 @@ from sitegen.pipeline.load import CONTENT_DIR
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.cache"
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 KEY_VARIABLE = "SITEGEN_CACHE_KEY"  # the secret, when set (CI that restores caches between runs)
 
@@ -50,7 +50,7 @@ SIZE_PER_SOURCE_BYTE = 16
 
 
 def load_persistent_cache(root: Path) -> BuildCache:
-    """The parsed sources and annotated fragments the last build kept on disk.
+    """The parsed sources, annotated fragments and record of the last build kept on disk.
 
     Anything wrong with the file (missing, not a regular file, too large,
     truncated, edited, sealed with another key, made by another version of
@@ -77,6 +77,8 @@ def load_persistent_cache(root: Path) -> BuildCache:
                 cache.sources.entries[entry_key] = value
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
+            elif section == "b" and entry_key in RECORD_CHECKS and RECORD_CHECKS[entry_key](value):
+                setattr(cache, RECORD_FIELDS[entry_key], value)
             else:
                 return BuildCache()
     except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes
@@ -125,7 +127,9 @@ def _header() -> bytes:
 
 def _lines(cache: BuildCache):
     yield _header()
-    for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries)):
+    record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
+    record["warnings"] = tuple(record["warnings"])
+    for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
             try:
                 line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
@@ -150,6 +154,37 @@ def _cache_folder(root: Path, create: bool = False) -> Path | None:
         return folder if stat.S_ISDIR(os.lstat(folder).st_mode) else None
     except OSError:
         return None
+
+# The record of the last build ("b" lines): what a later build needs to skip
+# unchanged work (see Builder.build). Each is one line, checked by type, and
+# only trusted together with the output folder's own check (engine/published.py).
+RECORD_FIELDS = {
+    "inputs": "inputs_digest",
+    "warnings": "inputs_warnings",
+    "pages": "page_inputs",
+    "written": "written",
+    "manifest": "manifest",
+}
+
+
+def _is_digest_map(value: object) -> bool:
+    return type(value) is dict and all(type(key) is str and type(digest) is bytes for key, digest in value.items())
+
+
+def _is_manifest(value: object) -> bool:
+    return type(value) is dict and all(
+        type(key) is str and type(status) is tuple and len(status) == 5 and all(type(part) is int for part in status)
+        for key, status in value.items()
+    )
+
+
+RECORD_CHECKS = {
+    "inputs": lambda value: type(value) is bytes,
+    "warnings": lambda value: type(value) is tuple and all(type(item) is Diagnostic for item in value),
+    "pages": _is_digest_map,
+    "written": _is_digest_map,
+    "manifest": _is_manifest,
+}
 
 
 def _is_source_entry(key: object, value: object) -> bool:

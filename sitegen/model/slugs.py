@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -15,6 +16,7 @@ SLUG_MAX = 200
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
+@functools.lru_cache(maxsize=65536)  # every build slugifies every tag and title again
 def slugify(text: str) -> str:
     """ASCII-fold, lower-case, and keep `[a-z0-9]` runs joined by single hyphens.
 

@@ -21,60 +21,62 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, article_card, event_views
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
-from sitegen.pipeline.site import Link, Page
+from sitegen.model.slugs import slugify
+from sitegen.pipeline.site import Link, Page, PlanMemo
 from sitegen.pipeline.timeline import PUBLICATION
-from sitegen.pipeline.views import article_page, entity_pages, entity_usage
+from sitegen.pipeline.views import (
+    article_page,
+    entities_by_event,
+    entity_index_page,
+    EntityUsageIndex,
+    pages_of_entity,
+    top_co_mentions,
+)
 
 HOME_LATEST = 20
 
 
-def plan_pages(archive: Archive, annotations: Annotations, settings: Settings, problems: Problems) -> list[Page]:
+def plan_pages(
+    archive: Archive, annotations: Annotations, settings: Settings, problems: Problems, memo: PlanMemo | None = None
+) -> list[Page]:
+    """Every page. With a `memo` of the last build, the pages of articles and
+    entities whose inputs did not change are that build's own objects."""
     urls = Urls(settings.site.base_url, settings.base_path)
+    memo = memo if memo is not None else PlanMemo()
+    memo.begin(settings, urls)
     annotated = annotations.articles
     cards = {a.slug: article_card(a, urls) for a in archive.articles}
     entities = {e.id: e for e in archive.entities}
-    usage = entity_usage(archive, annotated)
+    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     events = event_views(annotations, entities, cards, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems)
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
 
-    pages.append(
-        Page(
-            path="",
-            template="home.html",
-            title=settings.site.title,
-            description=settings.site.description,
-            section="home",
-            data={
-                "latest": tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST]),
-                "counts": {
-                    "articles": len(archive.articles),
-                    "entities": len(archive.entities),
-                    "terms": len(archive.terms),
-                    "events": len(archive.events),
-                    "tags": len(tags),
-                },
-                "years": tuple(years),
-            },
-        )
-    )
+    # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
+    latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
+    counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
+    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings)))
     events_by_article: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
         if event.view.kind != PUBLICATION:
             for slug in event.article_slugs:
                 events_by_article[slug].append(event.view)
     for article in archive.articles:
-        tied = tuple(events_by_article.get(article.slug, ()))
-        pages.append(
-            article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities, tied, settings, urls)
-        )
-    pages += entity_pages(archive, usage, annotations.entity_descriptions, events, cards, settings, urls)
+        pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
+                                   tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
+    mention_counts = tuple(len(usage.articles.get(e.id, ())) for e in archive.entities)
+    pages.append(memo.get("entities", archive.entities, mention_counts, lambda: entity_index_page(archive, usage, settings, urls)))
+    events_by_entity = entities_by_event(events)
+    for entity in archive.entities:
+        pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
+                               tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
     pages.append(timeline_page(events, entities, settings, urls))
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
-    pages += archive_pages(archive, years, settings, urls)
-    pages += tag_pages(tags, tag_links, cards, settings, urls)
+    pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
+    tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
+    pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
     pages.append(
         Page(
             path="404.html",
@@ -97,7 +99,50 @@ def plan_pages(archive: Archive, annotations: Annotations, settings: Settings, p
             )
         )
     pages += _publishing_files(archive, pages, settings, urls)
+    memo.end()
     return pages
+
+
+def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, settings, urls) -> Page:
+    """`article_page`, given (and keyed by) only the tags and entities it reads."""
+    slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
+    links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
+    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+    used = {i: entities[i] for i in involved if i in entities}
+    return memo.get(
+        "article:" + article.slug,
+        (article, annotation, *(entities.get(i) for i in involved)),
+        (card, tuple(links.items()), tied),
+        lambda: article_page(article, annotation, card, links, used, tied, settings, urls),
+    )
+
+
+def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
+    """`pages_of_entity`, keyed by everything it reads."""
+    mentioned = usage.articles.get(entity.id, [])
+    co = top_co_mentions(usage, entity.id)
+    shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
+    return memo.get(
+        "entity:" + entity.id,
+        (entity, description, *(a for a, _, _ in mentioned), *(s for _, _, s in mentioned), *(entities.get(i) for i in shown)),
+        (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
+        lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
+    )
+
+
+def _home_page(latest, counts, years, settings: Settings) -> Page:
+    return Page(
+        path="",
+        template="home.html",
+        title=settings.site.title,
+        description=settings.site.description,
+        section="home",
+        data={
+            "latest": latest,
+            "counts": dict(zip(("articles", "entities", "terms", "events", "tags"), counts)),
+            "years": tuple(years),
+        },
+    )
 
 
 FEED_SIZE = 50

@@ -246,6 +246,18 @@ def _binary_digest(binary: Path) -> str:
     return _binary_digest_of(str(binary), status.st_size, status.st_mtime_ns)
 
 
+def indexer_identity() -> tuple[str, int, int] | None:
+    """Which Pagefind binary would index now, by its path and status: a build
+    that finds another one (upgraded, or named by $PAGEFIND_BINARY_PATH) is not
+    "unchanged", even when no page is. None when there is none to run."""
+    try:
+        binary = pagefind_binary()
+        status = binary.stat()
+    except (SearchError, OSError):
+        return None
+    return str(binary), status.st_size, status.st_mtime_ns
+
+
 def _shard_digest(indexer: str, language: str, contents: dict[str, bytes], records: list[SearchRecord]) -> str:
     digest = ShardDigest(indexer, language)
     for page, data in contents.items():

@@ -3,11 +3,14 @@ view of the site that every template gets."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings
+
+Made = TypeVar("Made")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +87,54 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
             NavItem("tags", "Tags", urls.url(urls.tags_path())),
         ),
     )
+
+
+class PlanMemo:
+    """The pages a long-lived builder planned last time, each with what it was made from.
+
+    A page (or the few pages of one entity) is made again only when its inputs
+    differ; otherwise the very same object is returned, which also tells the
+    builder that its digest is the one it computed last time. Inputs are two
+    tuples: `sources`, objects compared by identity (parsed sources and
+    annotated fragments come from the caches as the same object while their
+    file is unchanged: an edited file gives a new object, even if it compares
+    equal), and `values`, plain data compared by equality (strings, integers,
+    and frozen views made of them only, never floats or booleans, which equal
+    other numbers). The settings and URLs every page depends on are checked
+    once a build, in `begin`: any change forgets every page.
+    """
+
+    def __init__(self) -> None:
+        self.context = ""
+        self.previous: dict[str, tuple[tuple, tuple, Any]] = {}
+        self.current: dict[str, tuple[tuple, tuple, Any]] = {}
+        self.made = 0  # pages (or page groups) made, not reused, this build
+        self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
+
+    def begin(self, settings: Settings, urls: Urls) -> None:
+        context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
+        if context != self.context:
+            self.previous = {}
+        self.context, self.current, self.made = context, {}, 0
+
+    def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
+        old = self.previous.get(name)
+        if (
+            old is not None
+            and len(old[0]) == len(sources)
+            and all(map(operator.is_, old[0], sources))
+            and old[1] == values
+        ):
+            made = old[2]
+        else:
+            made = make()
+            self.made += 1
+        self.current[name] = (sources, values, made)
+        return made
+
+    def end(self) -> None:
+        """Keep what this build planned (and only that) for the next."""
+        self.previous, self.current = self.current, {}
+
+    def forget(self) -> None:
+        self.previous, self.current, self.context = {}, {}, ""

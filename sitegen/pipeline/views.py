@@ -6,8 +6,9 @@ MENTIONS_PER_PAGE to a page, with the sentence of each first mention.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sitegen.model.escaping import json_for_script
@@ -102,19 +103,81 @@ class EntityUsage:
 
     articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
+    top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
-    articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
-    co_mentions: dict[str, Counter] = defaultdict(Counter)
-    for article in archive.articles:  # newest first
-        mentions = {m.entity_id: m for m in annotated[article.slug].mentions}
-        involved = sorted(set(mentions) | set(article.entity_ids))
+    return EntityUsageIndex().update(archive, annotated)
+
+
+def _usage_of(article: Article, annotation: AnnotatedArticle) -> tuple[tuple[str, ...], tuple]:
+    """The entities one article involves, sorted, and its row in each one's list."""
+    mentions = {m.entity_id: m for m in annotation.mentions}
+    involved = tuple(sorted(set(mentions) | set(article.entity_ids)))
+    rows = tuple(
+        (entity_id, (article, mentions[entity_id].count, mentions[entity_id].snippet) if entity_id in mentions else (article, 0, None))
+        for entity_id in involved
+    )
+    return involved, rows
+
+
+class EntityUsageIndex:
+    """`entity_usage`, kept up to date from the articles that changed.
+
+    Each article's part (the entities it involves, its row in their lists) is
+    kept with the very article and annotation objects it was made from; the
+    co-mention counts are a sum over articles, so an article that changed,
+    appeared or went away has its old part taken out and its new part added.
+    The lists by entity are put together again each build, in archive order
+    (a linear pass over kept parts).
+    """
+
+    def __init__(self) -> None:
+        self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple]] = {}
+        self.co_mentions: dict[str, Counter] = defaultdict(Counter)
+        self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
+
+    def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+        try:
+            return self._update(archive, annotated)
+        except BaseException:
+            self.__init__()  # a half-applied change must not be built on
+            raise
+
+    def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+        parts = {}
+        for article in archive.articles:
+            annotation = annotated[article.slug]
+            old = self.parts.get(article.slug)
+            if old is not None and old[0] is article and old[1] is annotation:
+                parts[article.slug] = old
+            else:
+                parts[article.slug] = (article, annotation, *_usage_of(article, annotation))
+        for slug, old in self.parts.items():
+            if parts.get(slug) is not old:
+                self._count(old[2], -1)
+        for slug, new in parts.items():
+            if self.parts.get(slug) is not new:
+                self._count(new[2], 1)
+        self.parts = parts
+        articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
+        for article in archive.articles:  # newest first
+            for entity_id, row in parts[article.slug][3]:
+                articles[entity_id].append(row)
+        # The counters are the index's own, changed by the next update: read them before.
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top)
+
+    def _count(self, involved: tuple[str, ...], change: int) -> None:
         for entity_id in involved:
-            mention = mentions.get(entity_id)
-            articles[entity_id].append((article, mention.count if mention else 0, mention.snippet if mention else None))
-            co_mentions[entity_id].update(other for other in involved if other != entity_id)
-    return EntityUsage(dict(articles), dict(co_mentions))
+            self.top.pop(entity_id, None)
+            counts = self.co_mentions[entity_id]
+            for other in involved:
+                if other != entity_id:
+                    counts[other] += change
+                    if not counts[other]:
+                        del counts[other]
+            if not counts:
+                del self.co_mentions[entity_id]
 
 
 def _period(role) -> str:
@@ -205,73 +268,103 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
     )
 
 
-def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
-    """The entity index, and for each entity its page (more than one when many
-    articles mention it): facts, description, mentions, co-mentions, events."""
-    entities = {e.id: e for e in archive.entities}
+def entities_by_event(events) -> dict[str, list[EventView]]:
+    """The timeline entries of each entity, in timeline order."""
     events_by_entity: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
         for entity_id in sorted(event.entity_ids):
             events_by_entity[entity_id].append(event.view)
-    pages = []
-    index_links = []
+    return events_by_entity
+
+
+def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]:
+    """The entities most often involved in the same articles, with how often."""
+    top = usage.top.get(entity_id)
+    if top is None:
+        counts = usage.co_mentions.get(entity_id)
+        top = heapq.nsmallest(CO_MENTIONS_SHOWN, counts.items(), key=lambda item: (-item[1], item[0])) if counts else []
+        usage.top[entity_id] = top
+    return top
+
+
+def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
+    """The entity index, and for each entity its page (more than one when many
+    articles mention it): facts, description, mentions, co-mentions, events."""
+    entities = {e.id: e for e in archive.entities}
+    events_by_entity = entities_by_event(events)
+    pages = [entity_index_page(archive, usage, settings, urls)]
     for entity in archive.entities:
-        mentioned = usage.articles.get(entity.id, [])
-        description = descriptions.get(entity.id)
-        index_links.append(entity_link(entity, urls, len(mentioned)))
-        co = sorted(usage.co_mentions.get(entity.id, Counter()).items(), key=lambda item: (-item[1], item[0]))
-        co_links = tuple(entity_link(entities[i], urls, n) for i, n in co[:CO_MENTIONS_SHOWN])
-        entity_events = tuple(events_by_entity.get(entity.id, ()))
-        total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
-        for number in range(1, total_pages + 1):
-            chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
-            view = EntityView(
-                id=entity.id,
-                name=entity.name,
-                kind=entity.kind,
-                kind_label=ENTITY_KIND_LABELS[entity.kind],
-                summary=entity.summary,
-                aliases=entity.aliases,
-                roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles),
-                links=tuple(Link(label, url) for label, url in entity.links),
-                description_html=description.html if description else "",
-                article_count=len(mentioned),
-                mentions=tuple(MentionView(cards[a.slug], count, snippet) for a, count, snippet in chunk),
-                pagination=Pagination(
-                    number=number,
-                    total=total_pages,
-                    previous_url=urls.url(urls.entities_path(entity.id, number - 1)) if number > 1 else "",
-                    next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
-                ),
-                co_mentions=co_links,
-                events=entity_events if number == 1 else (),
-            )
-            card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
-            pages.append(
-                Page(
-                    path=urls.entities_path(entity.id, number),
-                    template="entity.html",
-                    title=entity.name if number == 1 else f"{entity.name} (page {number} of {total_pages})",
-                    description=entity.summary or f"{entity.name}: where the archive mentions it.",
-                    section="entities",
-                    data={
-                        "entity": view,
-                        "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
-                        "entity_cards": entity_cards_json(card_ids, entities, urls),
-                    },
-                    source_paths=(entity.pos.path,),
-                )
-            )
-    pages.insert(
-        0,
-        Page(
-            path=urls.entities_path(),
-            template="entities.html",
-            title="Entities",
-            description=f"The people, organisations and places in {settings.site.title}.",
-            section="entities",
-            # No hover cards here: the index shows every summary itself.
-            data={"groups": group_by_kind(index_links), "summaries": {e.id: e.summary for e in archive.entities}},
-        ),
+        pages += pages_of_entity(
+            entity,
+            usage.articles.get(entity.id, []),
+            descriptions.get(entity.id),
+            top_co_mentions(usage, entity.id),
+            tuple(events_by_entity.get(entity.id, ())),
+            cards,
+            entities,
+            urls,
+        )
+    return pages
+
+
+def entity_index_page(archive, usage: EntityUsage, settings, urls) -> Page:
+    index_links = [entity_link(entity, urls, len(usage.articles.get(entity.id, ()))) for entity in archive.entities]
+    return Page(
+        path=urls.entities_path(),
+        template="entities.html",
+        title="Entities",
+        description=f"The people, organisations and places in {settings.site.title}.",
+        section="entities",
+        # No hover cards here: the index shows every summary itself.
+        data={"groups": group_by_kind(index_links), "summaries": {e.id: e.summary for e in archive.entities}},
     )
+
+
+def pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls) -> list[Page]:
+    """The page of one entity, or its pages when many articles mention it.
+
+    Reads `cards` of the articles in `mentioned` only, and `entities` of the
+    entities in `co` and in the description only."""
+    co_links = tuple(entity_link(entities[i], urls, n) for i, n in co)
+    total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+    pages = []
+    for number in range(1, total_pages + 1):
+        chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
+        view = EntityView(
+            id=entity.id,
+            name=entity.name,
+            kind=entity.kind,
+            kind_label=ENTITY_KIND_LABELS[entity.kind],
+            summary=entity.summary,
+            aliases=entity.aliases,
+            roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles),
+            links=tuple(Link(label, url) for label, url in entity.links),
+            description_html=description.html if description else "",
+            article_count=len(mentioned),
+            mentions=tuple(MentionView(cards[a.slug], count, snippet) for a, count, snippet in chunk),
+            pagination=Pagination(
+                number=number,
+                total=total_pages,
+                previous_url=urls.url(urls.entities_path(entity.id, number - 1)) if number > 1 else "",
+                next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
+            ),
+            co_mentions=co_links,
+            events=entity_events if number == 1 else (),
+        )
+        card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
+        pages.append(
+            Page(
+                path=urls.entities_path(entity.id, number),
+                template="entity.html",
+                title=entity.name if number == 1 else f"{entity.name} (page {number} of {total_pages})",
+                description=entity.summary or f"{entity.name}: where the archive mentions it.",
+                section="entities",
+                data={
+                    "entity": view,
+                    "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
+                    "entity_cards": entity_cards_json(card_ids, entities, urls),
+                },
+                source_paths=(entity.pos.path,),
+            )
+        )
     return pages

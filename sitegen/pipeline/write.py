@@ -296,6 +296,21 @@ class StagedOutput:
                     raise
         target.write_bytes(data)
 
+    def link_previous(self, relative: str) -> bool:
+        """Make the previous site's file the new site's, as a hard link, without
+        reading it: for a file the caller knows to be current. False when the
+        previous site has no such file or the file system cannot link it."""
+        if relative not in self.previous_files:
+            return False
+        target = self._target(relative)
+        try:
+            os.link(self.output / relative, target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
+                raise
+            return False
+        return True
+
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
 
@@ -386,13 +401,24 @@ class InPlaceOutput:
 
     def _remove_stale(self, keep: set[str]) -> None:
         """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties."""
-        emptied = {self.output / folder for folder in self.found.folders}
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
             (self.output / relative).unlink(missing_ok=True)
+        # Only a folder holding none of the files kept can be empty now: the others are not listed.
+        holding = {folder for relative in keep for folder in _folders_of(relative)}
+        emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def _folders_of(relative: str) -> list[str]:
+    """Every folder on the way to `relative`: "a/b/c" -> ["a/b", "a"]."""
+    folders, end = [], relative.rfind("/")
+    while end > 0:
+        folders.append(relative[:end])
+        end = relative.rfind("/", 0, end)
+    return folders
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:

@@ -1,0 +1,58 @@
+"""What the last build published, and whether the output folder still holds it.
+
+A build records the status (`lstat`) of every file and folder of the site it
+swapped in: the manifest. A later build, in this process or a new one,
+compares the manifest with the folder as it finds it. An entry whose status
+is the same is the very file the last build wrote; anything else (a file
+edited, replaced, added, removed, turned into a link) is not trusted, and its
+page is rendered again.
+
+The status is the kind and permissions, size, modification time, change time
+and inode. The change time is the safeguard: the system sets it on every
+write, rename, link and permission change and no program can set it back,
+so a file edited and given back its old modification time still differs.
+The bytes are not read again: that would cost as much as the rendering it
+saves. What this does not catch is a write below the file system (a raw
+device, a clock turned back): the output folder is the user's own, and such
+writes are not what the check is for.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
+Manifest = dict[str, Status]  # relative path -> its status; folders too
+
+
+def status_of(info: os.stat_result) -> Status:
+    return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def output_manifest(output: Path) -> Manifest:
+    """The status of every entry under `output` (links not followed); empty when there is no folder."""
+    found: Manifest = {}
+    pending = [""]
+    while pending:
+        relative_dir = pending.pop()
+        try:
+            with os.scandir(output / relative_dir if relative_dir else output) as entries:
+                for entry in entries:
+                    relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
+                    found[relative] = status_of(entry.stat(follow_symlinks=False))
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(relative)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return found
+
+
+def unchanged_entries(recorded: Manifest, current: Manifest) -> set[str]:
+    """The entries the output folder still holds exactly as the last build left them."""
+    return {path for path, status in recorded.items() if current.get(path) == status}
+
+
+def holds_exactly(recorded: Manifest, current: Manifest) -> bool:
+    """True when the output folder is, entry for entry, what the last build left."""
+    return bool(recorded) and recorded == current

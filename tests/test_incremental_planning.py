@@ -1,0 +1,97 @@
+"""A running builder (watch, serve) plans again only the pages an edit can change.
+
+The pages of each article and each entity are kept with the sources and
+values they were made from (sitegen.pipeline.site.PlanMemo), entity usage is
+an index updated from the articles that changed, and a page kept from the
+last build keeps its digest. These tests pin down what an edit re-renders;
+tests/test_incremental.py checks that any sequence of edits still gives a
+clean build's output.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sitegen.engine.builder
+from sitegen.engine.builder import Builder, BuildOptions
+
+from conftest import article_text
+from test_incremental import assert_same_trees, clean_build_of, output_tree
+
+
+def seed(archive) -> None:
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
+    archive.write("content/entities/tikrit.md", '---\nname: Tikrit\nkind: place\nsummary: "A town."\n---\n')
+    archive.write("content/entities/baghdad.md", '---\nname: Baghdad\nkind: place\nsummary: "The capital."\n---\n')
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, Siege]")
+    archive.article("third", title="Third", date="2015-03-01", body="Tikrit and Baghdad.", tags="[Siege]")
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    paths: list[str] = []
+    real = sitegen.engine.builder.render_page
+
+    def counting(env, page, *args):
+        paths.append(page.path)
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
+    return paths
+
+
+@pytest.fixture
+def watching(archive):
+    """A builder as `sitegen watch` keeps it, after its first build."""
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build(incremental=True)
+    return builder
+
+
+def test_a_body_edit_re_renders_its_page_and_the_pages_quoting_it_and_nothing_else(archive, watching, rendered):
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    # Mosul's page quotes the sentence edited; Baghdad's quotes one that did not change.
+    assert sorted(rendered) == ["articles/first/", "entities/mosul/"]
+
+
+def test_a_body_edit_that_changes_no_quoted_sentence_re_renders_only_its_page(archive, watching, rendered):
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.\n\nMore.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert rendered == ["articles/first/"]
+
+
+def test_a_body_edit_plans_only_the_pages_of_that_article_and_of_the_entities_it_involves(archive, watching):
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert watching.cache.plans.made == 3  # the article's, Mosul's and Baghdad's pages; not Tikrit's
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param({"date": "2014-01-05"}, id="to another year"),
+        pytest.param({"tags": "[Siege, Mosul]"}, id="to other tags"),
+        pytest.param({"body": "Only Tikrit here."}, id="to other entities"),
+        pytest.param({"entities": "[tikrit, baghdad]"}, id="listing other entities"),
+        pytest.param({"title": "A new title"}, id="a new title in every listing"),
+    ],
+)
+def test_an_article_moved_between_listings_gives_a_clean_build(archive, watching, tmp_path, edit):
+    fields = {"title": "First", "date": "2016-10-17", "body": "Fighting near Mosul began.\n\nThen Baghdad.", "tags": "[Iraq]"} | edit
+    archive.write("content/articles/first.md", article_text(**fields))
+    watching.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_co_mentions_follow_articles_that_go_away_and_come_back(archive, watching, tmp_path):
+    text = archive.root.joinpath("content/articles/third.md").read_text()
+    archive.root.joinpath("content/articles/third.md").unlink()
+    watching.build(incremental=True)
+    archive.write("content/articles/third.md", text)
+    watching.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

@@ -1,0 +1,154 @@
+"""A second `sitegen build` redoes only what changed since the first.
+
+The persistent cache keeps the record of the last build (the digest of all
+its inputs, its warnings, each page's input digest, each written file's
+digest, and the status of every entry of the output folder). A new process
+that loads it renders nothing when nothing changed, and after an edit only
+the pages whose inputs changed, linking the others from the previous site.
+Files in the output folder are trusted only while their status is exactly
+what the last build left (sitegen/engine/published.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import sitegen.engine.builder
+from sitegen.cli import main
+from sitegen.engine.builder import Builder, BuildOptions
+
+from conftest import parse_html
+
+
+def seed(archive) -> None:
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
+    archive.write("content/entities/tikrit.md", '---\nname: Tikrit\nkind: place\nsummary: "A town."\n---\n')
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq]")
+
+
+def statuses(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, mtime, ctime) of everything in a folder and beside it: any write, link or new folder changes it.
+
+    Not of the folder around them, whose times the build's lock (a file
+    beside the output, made and deleted by every build) changes."""
+    found = {}
+    for path in folder.parent.rglob("*"):
+        if ".sitegen-cache" in path.parts or "content" in path.parts:
+            continue
+        info = path.lstat()
+        found[path.as_posix()] = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+    return found
+
+
+def fresh_builder(root: Path) -> Builder:
+    """What a new `sitegen build` process does: load the persistent cache, then build."""
+    return Builder(BuildOptions(root=root, workers=1))
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The path of every page rendered, in this process."""
+    paths: list[str] = []
+    real = sitegen.engine.builder.render_page
+
+    def counting(env, page, *args):
+        paths.append(page.path)
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
+    return paths
+
+
+def test_a_second_build_with_nothing_changed_renders_and_writes_nothing(archive, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    before = statuses(archive.out)
+    rendered.clear()
+    result = fresh_builder(archive.root).build()
+    assert result.unchanged and result.files == 0 and result.rendered == 0
+    assert rendered == []
+    assert statuses(archive.out) == before  # no new inode, no staging folder, no file touched
+
+
+def test_a_second_build_with_nothing_changed_says_so(archive, capsys):
+    seed(archive)
+    assert main(["build", "--root", str(archive.root), "--jobs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["build", "--root", str(archive.root), "--jobs", "1"]) == 0
+    assert capsys.readouterr().out.startswith("Nothing changed:")
+
+
+def test_the_warnings_of_the_last_build_are_reported_again_when_nothing_changed(archive):
+    seed(archive)
+    archive.article("third", title="Third", date="2017-01-01", body="Text.", tags="['!!']")  # a tag without letters
+    first = fresh_builder(archive.root).build()
+    again = fresh_builder(archive.root).build()
+    assert again.unchanged and first.warnings
+    assert [str(w) for w in again.warnings] == [str(w) for w in first.warnings]
+
+
+def test_an_article_edited_in_a_new_process_renders_its_page_and_the_pages_quoting_it(archive, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    rendered.clear()
+    result = fresh_builder(archive.root).build()
+    # The article's page, and Mosul's page, which quotes the sentence of its first mention.
+    assert sorted(rendered) == ["articles/first/", "entities/mosul/"]
+    assert result.rendered == 2
+    assert "Fighting around Mosul" in archive.html("entities/mosul/index.html").get_text(" ", strip=True).replace("  ", " ")
+
+
+def test_pages_kept_from_the_last_build_are_the_same_files(archive):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    inode = (archive.out / "entities/tikrit/index.html").stat().st_ino
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
+    fresh_builder(archive.root).build()
+    assert (archive.out / "entities/tikrit/index.html").stat().st_ino == inode  # linked, not written
+
+
+def test_a_file_edited_in_the_output_is_written_again_even_with_its_old_mtime(archive, tmp_path, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    page = archive.out / "articles/second/index.html"
+    original = page.read_bytes()
+    info = page.stat()
+    page.write_bytes(original.replace(b"Tikrit", b"Tikrix"))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))  # same size, same mtime: only the ctime tells
+    rendered.clear()
+    result = fresh_builder(archive.root).build()
+    assert not result.unchanged
+    assert rendered == ["articles/second/"]
+    assert page.read_bytes() == original
+
+
+def test_a_file_added_to_the_output_is_not_kept(archive):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.write("_site/stray.html", "<p>not ours</p>")
+    result = fresh_builder(archive.root).build()
+    assert not result.unchanged
+    assert not (archive.out / "stray.html").exists()
+
+
+def test_a_deleted_page_is_rendered_again(archive, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    (archive.out / "entities/tikrit/index.html").unlink()
+    rendered.clear()
+    fresh_builder(archive.root).build()
+    assert rendered == ["entities/tikrit/"]
+    assert parse_html((archive.out / "entities/tikrit/index.html").read_text()).find("h1").get_text(strip=True) == "Tikrit"
+
+
+def test_without_the_cache_every_page_is_rendered(archive, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    rendered.clear()
+    result = Builder(BuildOptions(root=archive.root, workers=1, cache=False)).build()
+    assert not result.unchanged and len(rendered) == result.pages
