@@ -136,6 +136,8 @@ def _report_build(args: argparse.Namespace):
     def report(event) -> None:
         changed = f" after {_plural(len(event.changes), 'change')}" if event.changes else ""
         if event.result is None:
+            if args.verbose and event.trace:
+                print(event.trace, file=sys.stderr, end="")
             _print_diagnostics(list(event.errors))
             print(f"Build {event.number} failed{changed}: {_plural(len(event.errors), 'error')}; "
                   "the last good site stays in place. Fix the file and save again.", file=sys.stderr, flush=True)
