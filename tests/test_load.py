@@ -197,6 +197,21 @@ def test_symlink_loops_are_reported_without_hanging(archive):
     ]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+@pytest.mark.parametrize("path", ["content/articles/pipe.md", "content/entities/pipe.md", "content/static/pipe.bin"])
+def test_a_named_pipe_is_left_out_with_a_warning_instead_of_waiting_for_a_writer(archive, path):
+    archive.article("real")
+    (archive.root / path).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(archive.root / path)
+
+    loaded, problems = load(archive)
+
+    assert [a.slug for a in loaded.articles] == ["real"]
+    assert (loaded.entities, loaded.static_files) == ((), ())
+    assert located(problems.warnings) == [(path, None)]
+    assert "not a regular file" in problems.warnings[0].message
+
+
 # --- articles: fields ----------------------------------------------------------------------
 
 FULL_ARTICLE_YAML = """\

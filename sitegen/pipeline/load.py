@@ -57,6 +57,10 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             if path.is_symlink():
                 problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
                 continue
+            if not path.is_file():  # reading a named pipe would wait for a writer forever
+                if os.path.lexists(path):  # and not removed since it was listed
+                    problems.warning(source_name(root, path), None, "not a regular file (a named pipe, socket or device): left out; remove it")
+                continue
             found.append(path)
     return found
 
