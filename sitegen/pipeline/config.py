@@ -105,7 +105,11 @@ _TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
 
 def base_url_problem(value: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError as exc:  # an unclosed [IPv6 address, a bad port
+        return f"is not a valid address ({exc}): write an absolute http(s) address such as https://example.org/archive/"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "must be an absolute http(s) address such as https://example.org/archive/"
     if parts.query or parts.fragment:
