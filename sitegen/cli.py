@@ -26,7 +26,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="published address, overriding [site] base_url")
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     parser.add_argument("--no-search", dest="search", action="store_false", default=None, help="skip the search index")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", dest="cache", action="store_false", help="neither read nor write .sitegen-cache/")
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -53,6 +53,16 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     _add_authoring_commands(commands)
     return parser
+
+
+MAX_JOBS = 256  # far more than the cores of any machine; a typo of many digits would fork without end
+
+
+def _jobs(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= MAX_JOBS):
+        shown = text if len(text) <= 12 else text[:12] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a number of worker processes: give a number from 1 to {MAX_JOBS}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -155,12 +165,15 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
     from sitegen.dev.watch import Watcher
     from sitegen.engine.builder import Builder, resolve_settings
     from sitegen.model.errors import ContentError, UsageError
+    from sitegen.pipeline.write import check_output_folder
 
     options = _options(args)
     report = _report_build(args)
     try:
         settings = resolve_settings(options)
         builder = Builder(options)
+        # Refused before anything listens: serve would otherwise show the folder, `/` or $HOME as the site.
+        check_output_folder(builder.root, builder.root / settings.build.output)
         server = None
         if serve:
             from sitegen.dev.serve import ServeState, error_text, open_server

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 
 def run_sitegen(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -73,6 +75,37 @@ def test_refused_output_folder_is_a_usage_error(archive):
     result = run_sitegen("build", "--out", ".", cwd=archive.root)
     assert result.returncode == 2
     assert "refusing" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "257", "9" * 30, "two"])
+def test_a_number_of_jobs_out_of_range_is_a_usage_error(archive, jobs):
+    result = run_sitegen("build", f"--jobs={jobs}", cwd=archive.root)
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr and "give a number from 1 to 256" in result.stderr
+    assert not archive.out.exists()
+
+
+@pytest.mark.parametrize("command", [["watch"], ["serve", "--port", "0"]])
+@pytest.mark.parametrize("out", ["/", "."])
+def test_watch_and_serve_refuse_an_output_folder_before_listening(archive, command, out):
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", *command, "--out", out, "--root", str(archive.root)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("sitegen: refusing to build into ") and "Traceback" not in result.stderr
+    assert "Serving" not in result.stdout and "Watching" not in result.stdout
+
+
+@pytest.mark.parametrize("host", [b"", b" ", b"\xff", b"a" * 300])
+def test_serve_refuses_a_host_that_is_no_address(archive, host):
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "serve", "--port", "0", "--root", str(archive.root), b"--host=" + host],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("sitegen: --host ") and "Traceback" not in result.stderr
+    assert "Serving" not in result.stdout
 
 
 def test_quiet_prints_nothing_on_success(archive):
