@@ -140,6 +140,20 @@ def test_init_with_force_adds_the_files_and_keeps_existing_ones(tmp_path):
     assert (tmp_path / "site.toml").is_file()
 
 
+def test_init_in_a_folder_that_cannot_be_made_is_an_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    result = run_sitegen("init", "notes.txt/archive", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("sitegen: notes.txt/archive: cannot make the folder") and "Traceback" not in result.stderr
+
+
+def test_init_with_force_reports_a_file_it_cannot_write_instead_of_keeping_it(tmp_path):
+    (tmp_path / "content").write_text("a file where a folder goes\n")
+    result = run_sitegen("init", ".", "--force", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot make its folder" in result.stderr and "kept content" not in result.stdout
+
+
 def test_init_accepts_a_folder_holding_only_git(tmp_path):
     (tmp_path / ".git").mkdir()
     assert run_sitegen("init", ".", cwd=tmp_path).returncode == 0
