@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import copy_example_archive
+
+from sitegen.cli import main
 
 
 def run_check(archive, *args: str) -> subprocess.CompletedProcess:
@@ -54,6 +58,22 @@ def test_a_content_error_fails_with_its_location(archive):
     assert result.returncode == 1
     assert "content/articles/bad.md:3: error: `date`" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unreadable_file_fails_with_its_location_and_no_internal_error(archive, monkeypatch, capsys):
+    archive.article("locked")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "locked.md":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert main(["check", "--root", str(archive.root)]) == 1
+    printed = capsys.readouterr()
+    assert "content/articles/locked.md: error: cannot be read (Permission denied)" in printed.out
+    assert "internal error" not in printed.out + printed.err
 
 
 def test_an_unresolved_reference_is_an_error(archive):

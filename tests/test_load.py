@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import unicodedata
 from pathlib import Path
@@ -210,6 +211,34 @@ def test_a_named_pipe_is_left_out_with_a_warning_instead_of_waiting_for_a_writer
     assert (loaded.entities, loaded.static_files) == ((), ())
     assert located(problems.warnings) == [(path, None)]
     assert "not a regular file" in problems.warnings[0].message
+
+
+def test_files_that_cannot_be_read_are_located_errors_all_in_one_run(archive, monkeypatch):
+    archive.article("locked")
+    archive.article("vanished")
+    archive.article("fine")
+    archive.write("content/glossary.toml", '[[term]]\nterm = "Daesh"\ndefinition = "d"\n')
+    refusals = {
+        "locked.md": PermissionError(errno.EACCES, "Permission denied"),  # chmod 000, for a user who is not root
+        "vanished.md": FileNotFoundError(errno.ENOENT, "No such file or directory"),  # removed after the listing
+        "glossary.toml": PermissionError(errno.EACCES, "Permission denied"),
+    }
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name in refusals:
+            raise refusals[path.name]
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    loaded, problems = load(archive)
+
+    assert [a.slug for a in loaded.articles] == ["fine"]
+    assert [(e.path, e.line, e.message) for e in problems.errors] == [
+        ("content/articles/locked.md", None, "cannot be read (Permission denied); check the file and build again"),
+        ("content/articles/vanished.md", None, "cannot be read (No such file or directory); check the file and build again"),
+        ("content/glossary.toml", None, "cannot be read (Permission denied); check the file and build again"),
+    ]
 
 
 # --- articles: fields ----------------------------------------------------------------------
