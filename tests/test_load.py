@@ -241,6 +241,16 @@ def test_files_that_cannot_be_read_are_located_errors_all_in_one_run(archive, mo
     ]
 
 
+@pytest.mark.parametrize("folder", ["content", "content/articles", "content/entities", "content/static"])
+def test_a_file_where_a_folder_of_sources_belongs_is_an_error(archive, folder):
+    archive.write(folder, "a file, not a folder\n")
+
+    _, problems = load(archive)
+
+    assert [(e.path, e.line) for e in problems.errors] == [(folder, None)]
+    assert problems.errors[0].message.startswith("is a file, not a folder")
+
+
 # --- articles: fields ----------------------------------------------------------------------
 
 FULL_ARTICLE_YAML = """\
