@@ -7,6 +7,7 @@ return: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -20,9 +21,27 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _path_text(text: str) -> str:
+    """A path argument the system can look up (it need not exist)."""
+    shown = text if len(text) <= 60 else text[:60] + "…"
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{shown!r} holds a NUL character, which no path can hold")
+    try:
+        os.lstat(text or ".")
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        pass  # a folder to make, or one the command reports itself
+    except OSError as exc:  # too long, a loop of symbolic links
+        raise argparse.ArgumentTypeError(f"{shown!r}: {exc.strerror or exc}: give a shorter or other path") from None
+    return text
+
+
+def _path(text: str) -> Path:
+    return Path(_path_text(text))
+
+
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
-    parser.add_argument("--out", dest="output", help="output folder (default: [build] output, _site)")
+    parser.add_argument("--root", type=_path, default=Path("."), help="the archive's folder (default: the current folder)")
+    parser.add_argument("--out", dest="output", type=_path_text, help="output folder (default: [build] output, _site)")
     parser.add_argument("--base-url", help="published address, overriding [site] base_url")
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     parser.add_argument("--no-search", dest="search", action="store_false", default=None, help="skip the search index")
@@ -254,10 +273,10 @@ def _add_authoring_commands(commands) -> None:
     from sitegen.model.models import ENTITY_KINDS
 
     def root_option(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
+        parser.add_argument("--root", type=_path, default=Path("."), help="the archive's folder (default: the current folder)")
 
     init = commands.add_parser("init", help="start a new archive in a folder")
-    init.add_argument("folder", type=Path, metavar="DIR", help="the new archive's folder (created when missing)")
+    init.add_argument("folder", type=_path, metavar="DIR", help="the new archive's folder (created when missing)")
     init.add_argument("--force", action="store_true", help="add the files to a non-empty folder; existing files are kept")
     new = commands.add_parser("new", help="add an article, entity, glossary term or timeline event")
     what = new.add_subparsers(dest="what", metavar="WHAT", required=True)

@@ -108,6 +108,41 @@ def test_serve_refuses_a_host_that_is_no_address(archive, host):
     assert "Serving" not in result.stdout
 
 
+TOO_LONG = "/".join(["x" * 255] * 20)  # longer than any system's PATH_MAX
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["build", "--root", TOO_LONG],
+        ["build", "--out", TOO_LONG],
+        ["check", "--root", TOO_LONG],
+        ["suggest", "--root", TOO_LONG],
+        ["watch", "--root", TOO_LONG],
+        ["serve", "--root", TOO_LONG],
+        ["new", "article", "Title", "--root", TOO_LONG],
+        ["import", "saved.txt", "--root", TOO_LONG],
+        ["init", TOO_LONG],
+    ],
+    ids=lambda arguments: " ".join(a if a != TOO_LONG else "TOO_LONG" for a in arguments),
+)
+def test_a_path_the_system_cannot_look_up_is_a_usage_error(archive, arguments):
+    result = run_sitegen(*arguments, cwd=archive.root)
+    assert result.returncode == 2
+    assert "File name too long" in result.stderr and "internal error" not in result.stderr
+    assert len(result.stderr) < 2000
+
+
+@pytest.mark.parametrize("arguments", [["build", "--root", "a\x00b"], ["check", "--out", "o\x00"], ["init", "a\x00b"]])
+def test_a_path_with_a_nul_character_is_a_usage_error(archive, arguments, capsys):
+    from sitegen.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2
+    assert "holds a NUL character" in capsys.readouterr().err
+
+
 def test_quiet_prints_nothing_on_success(archive):
     result = run_sitegen("build", "--quiet", cwd=archive.root)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
