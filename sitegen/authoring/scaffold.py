@@ -379,6 +379,8 @@ def _toml_file(root: Path, relative: str, array: str) -> tuple[bytes, list[dict]
     path = root / relative
     if not path.exists():
         return b"", []
+    if not path.is_file():  # a folder, or a named pipe that reading would wait on forever
+        raise AuthoringError(f"{display_path(root, relative)} is not a regular file: move it away, then run the command again")
     try:
         text = read_text(path)
         data = parse_toml(text)
@@ -404,9 +406,18 @@ def _append(root: Path, relative: str, existing: bytes, table: str) -> Path:
     except SourceError as exc:  # only if the quoting above were wrong
         raise AuthoringError(f"{display_path(root, relative)}: the new entry would not parse ({exc.message}); nothing was written") from None
     path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as handle:
-        handle.write(addition.encode("utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:
+            try:
+                handle.write(addition.encode("utf-8"))
+                handle.flush()
+            except OSError:
+                with contextlib.suppress(OSError):  # a full disk: leave no half-written entry behind
+                    handle.truncate(len(existing))
+                raise
+    except OSError as exc:
+        raise _cannot_write(root, relative, exc) from None
     return path
 
 
