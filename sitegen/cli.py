@@ -230,6 +230,10 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
     except UsageError as exc:
         print(f"sitegen: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # the system refuses to watch: its limit of watches reached, the folder gone
+        print(f"{builder.root}: error: cannot watch for changes ({exc.strerror or exc}); fix the cause "
+              "(for a watch limit, raise fs.inotify.max_user_watches) and run again", file=sys.stderr)
+        return EXIT_CONTENT
     finally:
         watcher.stop()
         if server is not None:

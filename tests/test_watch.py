@@ -560,3 +560,18 @@ def test_the_search_index_is_refreshed_in_the_background_once_rebuilds_pause(arc
         assert (archive.out / "pagefind/pagefind-entry.json").is_file()
     finally:
         watcher.stop()
+
+
+def test_a_system_that_refuses_to_watch_is_an_error_not_a_crash(archive, monkeypatch, capsys):
+    import watchfiles
+
+    from sitegen.cli import main
+
+    def refuse(*paths, **options):
+        raise OSError("OS file watch limit reached")
+
+    monkeypatch.setattr(watchfiles, "watch", refuse)
+    assert main(["watch", "--root", str(archive.root)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"{archive.root}: error: cannot watch for changes (OS file watch limit reached)")
+    assert "internal error" not in error
