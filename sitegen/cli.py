@@ -456,6 +456,10 @@ AUTHORING_COMMANDS = {"init": run_init, "new": run_new, "import": run_import, "s
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A file name that is not UTF-8 reaches messages as lone surrogates; print them
+    # as escapes (as stderr does) rather than fail on a terminal whose stdout is strict.
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     args = make_parser().parse_args(argv)
     try:
         if args.command == "build":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,18 @@ def test_the_example_archive_checks_clean_with_strict(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "_site").exists()
 
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped_on_a_strict_terminal(archive):
+    folder = archive.root / "content/articles"
+    folder.mkdir(parents=True)
+    with open(os.fsencode(folder) + b"/\xff.md", "w") as handle:  # a name saved under another encoding
+        handle.write("---\ntitle: T\ndate: 2020-01-01\n---\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "check", "--root", str(archive.root)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},  # stdout as a UTF-8 locale other than C sets it
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("content/articles/\\udcff.md:1: error: ")
+    assert "internal error" not in result.stderr
