@@ -7,6 +7,7 @@ return: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -20,13 +21,31 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _path_text(text: str) -> str:
+    """A path argument the system can look up (it need not exist)."""
+    shown = text if len(text) <= 60 else text[:60] + "…"
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{shown!r} holds a NUL character, which no path can hold")
+    try:
+        os.lstat(text or ".")
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        pass  # a folder to make, or one the command reports itself
+    except OSError as exc:  # too long, a loop of symbolic links
+        raise argparse.ArgumentTypeError(f"{shown!r}: {exc.strerror or exc}: give a shorter or other path") from None
+    return text
+
+
+def _path(text: str) -> Path:
+    return Path(_path_text(text))
+
+
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
-    parser.add_argument("--out", dest="output", help="output folder (default: [build] output, _site)")
+    parser.add_argument("--root", type=_path, default=Path("."), help="the archive's folder (default: the current folder)")
+    parser.add_argument("--out", dest="output", type=_path_text, help="output folder (default: [build] output, _site)")
     parser.add_argument("--base-url", help="published address, overriding [site] base_url")
     parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     parser.add_argument("--no-search", dest="search", action="store_false", default=None, help="skip the search index")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", dest="cache", action="store_false", help="neither read nor write .sitegen-cache/")
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -53,6 +72,16 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     _add_authoring_commands(commands)
     return parser
+
+
+MAX_JOBS = 256  # far more than the cores of any machine; a typo of many digits would fork without end
+
+
+def _jobs(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= MAX_JOBS):
+        shown = text if len(text) <= 12 else text[:12] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a number of worker processes: give a number from 1 to {MAX_JOBS}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -146,6 +175,8 @@ def _report_build(args: argparse.Namespace):
     def report(event) -> None:
         changed = f" after {_plural(len(event.changes), 'change')}" if event.changes else ""
         if event.result is None:
+            if args.verbose and event.trace:
+                print(event.trace, file=sys.stderr, end="")
             _print_diagnostics(list(event.errors))
             print(f"Build {event.number} failed{changed}: {_plural(len(event.errors), 'error')}; "
                   "the last good site stays in place. Fix the file and save again.", file=sys.stderr, flush=True)
@@ -163,12 +194,15 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
     from sitegen.dev.watch import Watcher
     from sitegen.engine.builder import Builder, resolve_settings
     from sitegen.model.errors import ContentError, UsageError
+    from sitegen.pipeline.write import check_output_folder
 
     options = _options(args)
     report = _report_build(args)
     try:
         settings = resolve_settings(options)
         builder = Builder(options)
+        # Refused before anything listens: serve would otherwise show the folder, `/` or $HOME as the site.
+        check_output_folder(builder.root, builder.root / settings.build.output)
         server = None
         if serve:
             from sitegen.dev.serve import ServeState, error_text, open_server
@@ -206,6 +240,10 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
     except UsageError as exc:
         print(f"sitegen: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # the system refuses to watch: its limit of watches reached, the folder gone
+        print(f"{builder.root}: error: cannot watch for changes ({exc.strerror or exc}); fix the cause "
+              "(for a watch limit, raise fs.inotify.max_user_watches) and run again", file=sys.stderr)
+        return EXIT_CONTENT
     finally:
         watcher.stop()
         if server is not None:
@@ -249,10 +287,10 @@ def _add_authoring_commands(commands) -> None:
     from sitegen.model.models import ENTITY_KINDS
 
     def root_option(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--root", type=Path, default=Path("."), help="the archive's folder (default: the current folder)")
+        parser.add_argument("--root", type=_path, default=Path("."), help="the archive's folder (default: the current folder)")
 
     init = commands.add_parser("init", help="start a new archive in a folder")
-    init.add_argument("folder", type=Path, metavar="DIR", help="the new archive's folder (created when missing)")
+    init.add_argument("folder", type=_path, metavar="DIR", help="the new archive's folder (created when missing)")
     init.add_argument("--force", action="store_true", help="add the files to a non-empty folder; existing files are kept")
     new = commands.add_parser("new", help="add an article, entity, glossary term or timeline event")
     what = new.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -428,6 +466,10 @@ AUTHORING_COMMANDS = {"init": run_init, "new": run_new, "import": run_import, "s
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A file name that is not UTF-8 reaches messages as lone surrogates; print them
+    # as escapes (as stderr does) rather than fail on a terminal whose stdout is strict.
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     args = make_parser().parse_args(argv)
     try:
         if args.command == "build":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from sitegen import __version__
+from sitegen.authoring import scaffold
 from sitegen.authoring.importer import (
     escape_inline,
     escape_line_starts,
@@ -140,6 +142,20 @@ def test_init_with_force_adds_the_files_and_keeps_existing_ones(tmp_path):
     assert (tmp_path / "site.toml").is_file()
 
 
+def test_init_in_a_folder_that_cannot_be_made_is_an_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    result = run_sitegen("init", "notes.txt/archive", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("sitegen: notes.txt/archive: cannot make the folder") and "Traceback" not in result.stderr
+
+
+def test_init_with_force_reports_a_file_it_cannot_write_instead_of_keeping_it(tmp_path):
+    (tmp_path / "content").write_text("a file where a folder goes\n")
+    result = run_sitegen("init", ".", "--force", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot make its folder" in result.stderr and "kept content" not in result.stdout
+
+
 def test_init_accepts_a_folder_holding_only_git(tmp_path):
     (tmp_path / ".git").mkdir()
     assert run_sitegen("init", ".", cwd=tmp_path).returncode == 0
@@ -228,6 +244,21 @@ def test_new_term_appends_to_the_glossary_and_builds_without_warnings(archive):
     assert [(t.id, t.term, t.aliases) for t in terms] == [("bn", "Bn", ()), ("maj-gen", "Maj Gen", ("Major General",))]
     assert (archive.root / "content/glossary.toml").read_text().startswith("# Terms.\n")
     assert_builds_cleanly(archive)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_new_term_refuses_a_glossary_that_is_a_named_pipe_instead_of_waiting_on_it(archive):
+    (archive.root / "content").mkdir()
+    os.mkfifo(archive.root / "content/glossary.toml")
+    with pytest.raises(scaffold.AuthoringError, match=r"content/glossary\.toml is not a regular file"):
+        scaffold.new_term(archive.root, "Peshmerga")
+
+
+def test_new_event_where_content_is_a_file_is_an_error_not_a_crash(archive):
+    archive.write("content", "a file where the folder goes\n")
+    result = run_sitegen("new", "event", "Ceasefire", "--date", "2016", cwd=archive.root)
+    assert result.returncode == 1
+    assert result.stderr.startswith("sitegen: content/timeline.toml: cannot write the file") and "internal error" not in result.stderr
 
 
 def test_new_term_without_definition_builds_and_says_what_to_write(archive):

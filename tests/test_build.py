@@ -274,3 +274,23 @@ def test_template_that_uses_an_unknown_variable_is_located(archive):
     error = failure.value.errors[0]
     assert (error.path, error.line) == ("templates/tags.html", 3)
     assert "nothing" in error.message
+
+
+FAILING_TEMPLATES = {
+    "division-by-zero": ('{% extends "theme/tags.html" %}\n{% block main %}\n{{ 1 / 0 }}\n{% endblock %}\n', 3, "ZeroDivisionError"),
+    "extends-itself": ('{% extends "tags.html" %}\n', 1, "includes or extends itself"),
+    "not-utf-8": (b'{% extends "theme/tags.html" %}\n{% block main %}\n\xff\xfe\n{% endblock %}\n', 3, "not valid UTF-8"),
+}
+
+
+@pytest.mark.parametrize("text, line, reason", FAILING_TEMPLATES.values(), ids=FAILING_TEMPLATES.keys())
+def test_a_template_that_fails_while_rendering_is_located_and_keeps_the_previous_site(archive, text, line, reason):
+    archive.build()
+    before = archive.output_files()
+    archive.write("templates/tags.html", text)
+    with pytest.raises(ContentError) as failure:
+        archive.build()
+    [error] = failure.value.errors
+    assert (error.path, error.line) == ("templates/tags.html", line)
+    assert reason in error.message and error.message.startswith("template error while rendering tags.html for /tags/")
+    assert archive.output_files() == before

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import copy_example_archive
+
+from sitegen.cli import main
 
 
 def run_check(archive, *args: str) -> subprocess.CompletedProcess:
@@ -54,6 +59,22 @@ def test_a_content_error_fails_with_its_location(archive):
     assert result.returncode == 1
     assert "content/articles/bad.md:3: error: `date`" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unreadable_file_fails_with_its_location_and_no_internal_error(archive, monkeypatch, capsys):
+    archive.article("locked")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "locked.md":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert main(["check", "--root", str(archive.root)]) == 1
+    printed = capsys.readouterr()
+    assert "content/articles/locked.md: error: cannot be read (Permission denied)" in printed.out
+    assert "internal error" not in printed.out + printed.err
 
 
 def test_an_unresolved_reference_is_an_error(archive):
@@ -182,3 +203,18 @@ def test_the_example_archive_checks_clean_with_strict(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / "_site").exists()
 
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped_on_a_strict_terminal(archive):
+    folder = archive.root / "content/articles"
+    folder.mkdir(parents=True)
+    with open(os.fsencode(folder) + b"/\xff.md", "w") as handle:  # a name saved under another encoding
+        handle.write("---\ntitle: T\ndate: 2020-01-01\n---\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "check", "--root", str(archive.root)],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},  # stdout as a UTF-8 locale other than C sets it
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("content/articles/\\udcff.md:1: error: ")
+    assert "internal error" not in result.stderr

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 
 def run_sitegen(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -73,6 +75,72 @@ def test_refused_output_folder_is_a_usage_error(archive):
     result = run_sitegen("build", "--out", ".", cwd=archive.root)
     assert result.returncode == 2
     assert "refusing" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "257", "9" * 30, "two"])
+def test_a_number_of_jobs_out_of_range_is_a_usage_error(archive, jobs):
+    result = run_sitegen("build", f"--jobs={jobs}", cwd=archive.root)
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr and "give a number from 1 to 256" in result.stderr
+    assert not archive.out.exists()
+
+
+@pytest.mark.parametrize("command", [["watch"], ["serve", "--port", "0"]])
+@pytest.mark.parametrize("out", ["/", "."])
+def test_watch_and_serve_refuse_an_output_folder_before_listening(archive, command, out):
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", *command, "--out", out, "--root", str(archive.root)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("sitegen: refusing to build into ") and "Traceback" not in result.stderr
+    assert "Serving" not in result.stdout and "Watching" not in result.stdout
+
+
+@pytest.mark.parametrize("host", [b"", b" ", b"\xff", b"a" * 300])
+def test_serve_refuses_a_host_that_is_no_address(archive, host):
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "serve", "--port", "0", "--root", str(archive.root), b"--host=" + host],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("sitegen: --host ") and "Traceback" not in result.stderr
+    assert "Serving" not in result.stdout
+
+
+TOO_LONG = "/".join(["x" * 255] * 20)  # longer than any system's PATH_MAX
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["build", "--root", TOO_LONG],
+        ["build", "--out", TOO_LONG],
+        ["check", "--root", TOO_LONG],
+        ["suggest", "--root", TOO_LONG],
+        ["watch", "--root", TOO_LONG],
+        ["serve", "--root", TOO_LONG],
+        ["new", "article", "Title", "--root", TOO_LONG],
+        ["import", "saved.txt", "--root", TOO_LONG],
+        ["init", TOO_LONG],
+    ],
+    ids=lambda arguments: " ".join(a if a != TOO_LONG else "TOO_LONG" for a in arguments),
+)
+def test_a_path_the_system_cannot_look_up_is_a_usage_error(archive, arguments):
+    result = run_sitegen(*arguments, cwd=archive.root)
+    assert result.returncode == 2
+    assert "File name too long" in result.stderr and "internal error" not in result.stderr
+    assert len(result.stderr) < 2000
+
+
+@pytest.mark.parametrize("arguments", [["build", "--root", "a\x00b"], ["check", "--out", "o\x00"], ["init", "a\x00b"]])
+def test_a_path_with_a_nul_character_is_a_usage_error(archive, arguments, capsys):
+    from sitegen.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2
+    assert "holds a NUL character" in capsys.readouterr().err
 
 
 def test_quiet_prints_nothing_on_success(archive):

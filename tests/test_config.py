@@ -112,7 +112,16 @@ def test_base_path_is_the_path_part_of_base_url(base_url, base_path):
 
 @pytest.mark.parametrize(
     "base_url",
-    ["example.org/archive/", "/archive/", "ftp://example.org/", "https://", "https://example.org/?page=1"],
+    [
+        "example.org/archive/",
+        "/archive/",
+        "ftp://example.org/",
+        "https://",
+        "https://example.org/?page=1",
+        "https://[::1/archive/",
+        "https://example.org:99999/",
+        "https://example.org:port/",
+    ],
 )
 def test_base_url_must_be_an_absolute_http_address(base_url):
     problem = only_problem(f'[site]\ntitle = "T"\nbase_url = "{base_url}"\n')

@@ -162,6 +162,15 @@ def test_an_unforeseen_failure_on_one_file_is_reported_and_the_batch_goes_on(arc
     assert second.written == archive.root / "content/articles/2020/2020-05-17-the-second-txt-article.md"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(archive):
+    os.mkfifo(archive.root / "pipe.txt")
+    archive.write("second.txt", "May 17, 2020\n\nThe second article\n\nText.\n")
+    first, second = importer.import_files(archive.root, [archive.root / "pipe.txt", archive.root / "second.txt"])
+    assert first.article is None and first.error.startswith("not a regular file (a named pipe")
+    assert second.written is not None
+
+
 def test_a_full_disk_leaves_no_half_written_article(archive, monkeypatch):
     class FullDisk:
         def __init__(self, handle):

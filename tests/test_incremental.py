@@ -266,7 +266,11 @@ TEMPLATE_VARIANTS = {
         '{% extends "theme/404.html" %}{% block title %}Nothing here{% endblock %}\n',
     ),
 }
-BROKEN_TEMPLATE = '{% extends "theme/base.html" %}{% block colophon %}{{ site.title }{% endblock %}\n'
+BROKEN_TEMPLATES = (
+    '{% extends "theme/base.html" %}{% block colophon %}{{ site.title }{% endblock %}\n',  # does not parse
+    '{% extends "theme/base.html" %}{% block colophon %}{{ 1 // 0 }}{% endblock %}\n',  # fails while rendering
+    b'{% extends "theme/base.html" %}{% block colophon %}\xe9{% endblock %}\n',  # not UTF-8
+)
 
 STATIC_FILES = ("images/map.png", "notes.txt", "archive/2016/extra.txt", "tags/iraq/notes.txt", "articles/mosul-falls/photo.jpg")
 STATIC_BYTES = (b"one", b"two\n", bytes(range(8)))
@@ -796,7 +800,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
             self.archive.write(relative, (self.root / relative).read_text() + "\n[annotations]\nrepeat_links = true\n")
         elif kind == "template":
             relative = "templates/base.html"
-            self.archive.write(relative, BROKEN_TEMPLATE)
+            self.archive.write(relative, data.draw(st.sampled_from(BROKEN_TEMPLATES), label="text"))
         else:
             relative = f"content/{kind}.toml"
             self.archive.write(relative, BROKEN_TOML)

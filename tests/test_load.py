@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import unicodedata
 from pathlib import Path
@@ -195,6 +196,59 @@ def test_symlink_loops_are_reported_without_hanging(archive):
         ("content/articles/b.md", None),
         ("content/articles/loop", None),
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
+@pytest.mark.parametrize("path", ["content/articles/pipe.md", "content/entities/pipe.md", "content/static/pipe.bin"])
+def test_a_named_pipe_is_left_out_with_a_warning_instead_of_waiting_for_a_writer(archive, path):
+    archive.article("real")
+    (archive.root / path).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(archive.root / path)
+
+    loaded, problems = load(archive)
+
+    assert [a.slug for a in loaded.articles] == ["real"]
+    assert (loaded.entities, loaded.static_files) == ((), ())
+    assert located(problems.warnings) == [(path, None)]
+    assert "not a regular file" in problems.warnings[0].message
+
+
+def test_files_that_cannot_be_read_are_located_errors_all_in_one_run(archive, monkeypatch):
+    archive.article("locked")
+    archive.article("vanished")
+    archive.article("fine")
+    archive.write("content/glossary.toml", '[[term]]\nterm = "Daesh"\ndefinition = "d"\n')
+    refusals = {
+        "locked.md": PermissionError(errno.EACCES, "Permission denied"),  # chmod 000, for a user who is not root
+        "vanished.md": FileNotFoundError(errno.ENOENT, "No such file or directory"),  # removed after the listing
+        "glossary.toml": PermissionError(errno.EACCES, "Permission denied"),
+    }
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name in refusals:
+            raise refusals[path.name]
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    loaded, problems = load(archive)
+
+    assert [a.slug for a in loaded.articles] == ["fine"]
+    assert [(e.path, e.line, e.message) for e in problems.errors] == [
+        ("content/articles/locked.md", None, "cannot be read (Permission denied); check the file and build again"),
+        ("content/articles/vanished.md", None, "cannot be read (No such file or directory); check the file and build again"),
+        ("content/glossary.toml", None, "cannot be read (Permission denied); check the file and build again"),
+    ]
+
+
+@pytest.mark.parametrize("folder", ["content", "content/articles", "content/entities", "content/static"])
+def test_a_file_where_a_folder_of_sources_belongs_is_an_error(archive, folder):
+    archive.write(folder, "a file, not a folder\n")
+
+    _, problems = load(archive)
+
+    assert [(e.path, e.line) for e in problems.errors] == [(folder, None)]
+    assert problems.errors[0].message.startswith("is a file, not a folder")
 
 
 # --- articles: fields ----------------------------------------------------------------------

@@ -387,6 +387,35 @@ def test_a_fixing_save_recovers_without_a_restart(archive, tmp_path):
         assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
+def test_an_unforeseen_failure_of_one_rebuild_is_reported_and_the_next_save_recovers(archive, tmp_path):
+    seed(archive)
+    with watching(archive) as running:
+        good = archive.output_files()
+        real_build = running.watcher.builder.build
+        failures = []
+
+        def failing_once(*args, **kwargs):
+            if not failures:
+                failures.append(True)
+                raise RuntimeError("an unforeseen failure")
+            return real_build(*args, **kwargs)
+
+        running.watcher.builder.build = failing_once
+        seen = running.count
+        archive.article("first", title="First", date="2020-01-02", body="The save that meets the failure.")
+        event = running.wait_for(seen + 1)
+        assert event.result is None
+        [error] = event.errors
+        assert str(error).startswith("sitegen: error: internal error (RuntimeError('an unforeseen failure') at ")
+        assert "please report it" in error.message and "RuntimeError" in event.trace
+        assert archive.output_files() == good
+        archive.article("first", title="First", date="2020-01-02", body="The next save.")
+        event = running.wait_for(seen + 2)
+        assert event.result is not None, event.errors
+        assert body_text(archive, "first") == "The next save."
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
 # --- configuration and templates -------------------------------------------------------
 
 
@@ -531,3 +560,18 @@ def test_the_search_index_is_refreshed_in_the_background_once_rebuilds_pause(arc
         assert (archive.out / "pagefind/pagefind-entry.json").is_file()
     finally:
         watcher.stop()
+
+
+def test_a_system_that_refuses_to_watch_is_an_error_not_a_crash(archive, monkeypatch, capsys):
+    import watchfiles
+
+    from sitegen.cli import main
+
+    def refuse(*paths, **options):
+        raise OSError("OS file watch limit reached")
+
+    monkeypatch.setattr(watchfiles, "watch", refuse)
+    assert main(["watch", "--root", str(archive.root)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"{archive.root}: error: cannot watch for changes (OS file watch limit reached)")
+    assert "internal error" not in error

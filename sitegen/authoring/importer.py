@@ -490,6 +490,8 @@ def _decode_html(data: bytes, notes: list[str]) -> str:
 def read_article(path: Path, *, year: int | None = None, source: str = "") -> ImportedArticle:
     """Read one saved article, plain text or HTML (by suffix, or by its first characters)."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():  # a named pipe would wait for a writer forever
+            raise ImportProblem("not a regular file (a named pipe, socket or device): save the article as a file and import that")
         data = path.read_bytes()
     except OSError as exc:
         raise ImportProblem(f"cannot read the file ({exc.strerror or exc}): check the name") from None

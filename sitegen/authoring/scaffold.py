@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -224,19 +225,28 @@ class InitResult:
 def init_archive(target: Path, force: bool = False) -> InitResult:
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} is a file: name a new or empty folder for the archive")
-    present = sorted(p.name for p in target.iterdir() if p.name not in ALLOWED_IN_EMPTY_FOLDER) if target.exists() else []
+    try:
+        present = sorted(p.name for p in target.iterdir() if p.name not in ALLOWED_IN_EMPTY_FOLDER) if target.exists() else []
+        if not present or force:
+            target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a folder that cannot be read, or made (no permission, a read-only or virtual file system)
+        raise AuthoringError(
+            f"{target}: cannot {'read' if target.is_dir() else 'make'} the folder ({exc.strerror or exc}): "
+            "name a folder you can write to"
+        ) from None
     if present and not force:
         shown = ", ".join(present[:5]) + (", …" if len(present) > 5 else "")
         raise AuthoringError(
             f"{target} is not empty (it holds {shown}): name a new or empty folder, or pass --force to add the "
             "archive's files there (existing files are kept as they are)"
         )
-    target.mkdir(parents=True, exist_ok=True)
     written, kept = [], []
     for new in skeleton_files():
         try:
             create_file(target, new)
         except AuthoringError:
+            if not os.path.lexists(target / new.path):  # not kept: it could not be written
+                raise
             kept.append(new.path)
         else:
             written.append(new.path)
@@ -369,6 +379,8 @@ def _toml_file(root: Path, relative: str, array: str) -> tuple[bytes, list[dict]
     path = root / relative
     if not path.exists():
         return b"", []
+    if not path.is_file():  # a folder, or a named pipe that reading would wait on forever
+        raise AuthoringError(f"{display_path(root, relative)} is not a regular file: move it away, then run the command again")
     try:
         text = read_text(path)
         data = parse_toml(text)
@@ -394,9 +406,18 @@ def _append(root: Path, relative: str, existing: bytes, table: str) -> Path:
     except SourceError as exc:  # only if the quoting above were wrong
         raise AuthoringError(f"{display_path(root, relative)}: the new entry would not parse ({exc.message}); nothing was written") from None
     path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as handle:
-        handle.write(addition.encode("utf-8"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:
+            try:
+                handle.write(addition.encode("utf-8"))
+                handle.flush()
+            except OSError:
+                with contextlib.suppress(OSError):  # a full disk: leave no half-written entry behind
+                    handle.truncate(len(existing))
+                raise
+    except OSError as exc:
+        raise _cannot_write(root, relative, exc) from None
     return path
 
 

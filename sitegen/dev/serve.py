@@ -230,6 +230,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def open_server(host: str, port: int, output: Path, base_path: str, state: ServeState) -> DevServer:
+    if not host.strip():  # the socket would take "" for every network interface
+        raise UsageError("--host is empty: give the address to listen on, such as 127.0.0.1 (or 0.0.0.0 for every network interface)")
+    try:
+        host.encode("idna")  # what the socket does with a name; NUL and lone surrogates fail there as a TypeError
+        if "\x00" in host:
+            raise UnicodeError("a NUL character")
+    except UnicodeError as exc:
+        shown = host if len(host) <= 40 else host[:40] + "…"
+        raise UsageError(f"--host {shown!r} is not a host name or address ({exc}): give one such as 127.0.0.1") from None
     try:
         return DevServer((host, port), output, base_path, state)
     except OSError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,19 @@ class BuildEvent:
     result: BuildResult | None
     errors: tuple[Diagnostic, ...] = ()
     seconds: float = 0.0
+    trace: str = ""  # the traceback of an internal error, for --verbose
+
+
+def internal_error(exc: BaseException) -> Diagnostic:
+    """An unforeseen exception of a rebuild, as one line that asks for a report."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return Diagnostic(
+        "sitegen",
+        None,
+        f"internal error ({exc!r}{where}); this is a bug in sitegen: please report it with the output of "
+        "--verbose. The last good site stays in place; the next save builds again",
+    )
 
 
 class Watcher:
@@ -104,6 +118,10 @@ class Watcher:
                 # error and keep watching; the next save tries again.
                 problem = Diagnostic(CONFIG_FILE if isinstance(exc, UsageError) else "sources", None, str(exc))
                 event = BuildEvent(self.builds, changes, None, (problem,), time.perf_counter() - started)
+            except Exception as exc:  # a bug met by this save must not end watch or serve
+                event = BuildEvent(
+                    self.builds, changes, None, (internal_error(exc),), time.perf_counter() - started, traceback.format_exc()
+                )
             else:
                 event = BuildEvent(self.builds, changes, result, (), time.perf_counter() - started)
         self.on_build(event)
@@ -129,6 +147,10 @@ class Watcher:
                 self.on_search(f"search index refreshed: {report.pages} pages, {report.records} terms")
         except ContentError as exc:
             self.on_search("search index not refreshed: " + "; ".join(str(e) for e in exc.errors))
+        except (UsageError, OSError) as exc:  # the sources changed meanwhile: the next rebuild says how
+            self.on_search(f"search index not refreshed: {exc}")
+        except Exception as exc:
+            self.on_search(f"search index not refreshed: {internal_error(exc)}")
 
     def run(self) -> None:
         """Build, then watch until `stop()` (or Ctrl-C in the calling thread).

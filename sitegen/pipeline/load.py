@@ -40,6 +40,7 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
         problems.warning(source_name(root, folder), None, "symbolic link to a folder not followed: copy the files instead")
         return found
     if not folder.is_dir():
+        _not_a_folder(root, folder, problems)
         return found
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         here = Path(dirpath)
@@ -57,8 +58,18 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             if path.is_symlink():
                 problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
                 continue
+            if not path.is_file():  # reading a named pipe would wait for a writer forever
+                if os.path.lexists(path):  # and not removed since it was listed
+                    problems.warning(source_name(root, path), None, "not a regular file (a named pipe, socket or device): left out; remove it")
+                continue
             found.append(path)
     return found
+
+
+def _not_a_folder(root: Path, folder: Path, problems: Problems) -> None:
+    """A file where a folder of sources belongs would leave every source out without a word."""
+    if os.path.lexists(folder) and not folder.is_dir():
+        problems.error(source_name(root, folder), None, "is a file, not a folder: rename it and make a folder of that name")
 
 
 def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
@@ -95,6 +106,7 @@ class _Uncached:
 def load_archive(root: Path, settings: Settings, problems: Problems, cache: ParseCache | None = None) -> Archive:
     cache = cache if cache is not None else _Uncached()
     content = root / CONTENT_DIR
+    _not_a_folder(root, content, problems)
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
     for path in _walk_files(root, content / "articles", problems):

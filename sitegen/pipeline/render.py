@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
@@ -23,12 +24,25 @@ THEME_DIR = Path(__file__).parent.parent / "theme"
 SITE_TEMPLATES_DIR = "templates"
 
 
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """The archive's own templates: one that is not UTF-8 is an error at its first bad line."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            filename = Path(self.searchpath[0], *split_template_path(template))
+            line = exc.object[: exc.start].count(b"\n") + 1
+            message = f"the file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+            raise jinja2.TemplateSyntaxError(message, line, template, str(filename)) from None
+
+
 def template_environment(root: Path) -> jinja2.Environment:
     theme_loader = jinja2.FileSystemLoader(THEME_DIR / "templates")
     loaders: list[jinja2.BaseLoader] = []
     site_templates = root / SITE_TEMPLATES_DIR
     if site_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(site_templates))
+        loaders.append(SiteTemplateLoader(site_templates))
     loaders += [theme_loader, jinja2.PrefixLoader({"theme": theme_loader})]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -85,11 +99,33 @@ def _template_error(env: jinja2.Environment, root: Path, exc: jinja2.TemplateErr
     return ContentError([Diagnostic(where, line, message)])
 
 
+def _failure_in_site_template(exc: Exception, root: Path, page: Page) -> ContentError | None:
+    """A located error when `exc` was raised by the code of one of the archive's own
+    templates (`{{ 1 / 0 }}`, a template that extends itself), else None: a bug."""
+    folder = (root / SITE_TEMPLATES_DIR).resolve()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.resolve().is_relative_to(folder):
+            where = path.resolve().relative_to(root.resolve()).as_posix()
+            if isinstance(exc, RecursionError):
+                reason = "it includes or extends itself without end"
+            else:
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            message = f"template error while rendering {page.template} for /{page.path}: {reason}; fix the template"
+            return ContentError([Diagnostic(where, frame.lineno, message)])
+    return None
+
+
 def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls, root: Path) -> bytes:
     try:
         return _render(env, page, site, urls)
     except jinja2.TemplateError as exc:
         raise _template_error(env, root, exc, page) from None
+    except Exception as exc:  # raised by a template's own code, or a bug in sitegen
+        located = _failure_in_site_template(exc, root, page)
+        if located is None:
+            raise
+        raise located from None
 
 
 def _render(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:

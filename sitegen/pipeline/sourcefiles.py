@@ -35,7 +35,10 @@ def read_text(path: Path) -> str:
     CRLF and lone CR become LF so that a file saved on Windows parses exactly
     like the same file saved elsewhere.
     """
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # no permission, or removed since the folder was listed
+        raise SourceError(None, f"cannot be read ({exc.strerror or exc}); check the file and build again") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
