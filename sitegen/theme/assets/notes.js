@@ -124,19 +124,18 @@
     items.forEach(function (item) {
       if (item.anchor !== item.number) item.anchor.removeAttribute("aria-expanded");
     });
-    // Measure every note whole and shortened, then decide.
+    // Measure every note whole and shortened, then decide. The buttons stay
+    // shown while measuring: hiding a focused button would lose the focus.
     items.forEach(function (item) {
-      item.note.classList.remove("is-short");
-      item.more.hidden = true;
-    });
-    var whole = items.map(function (item) { return item.note.offsetHeight; });
-    items.forEach(function (item) {
-      item.note.classList.add("is-short");
       item.more.hidden = false;
+      item.note.classList.remove("is-short");
     });
-    var short = items.map(function (item) { return item.note.offsetHeight; });
+    var button = items.map(function (item) { return item.more.offsetHeight; });
+    var whole = items.map(function (item) { return item.body.offsetHeight; });
+    items.forEach(function (item) { item.note.classList.add("is-short"); });
+    var short = items.map(function (item, index) { return item.body.offsetHeight + button[index]; });
     // A note the reader opened keeps its button ("Show less") under it.
-    var full = items.map(function (item, index) { return whole[index] + (item.opened ? item.more.offsetHeight : 0); });
+    var full = items.map(function (item, index) { return whole[index] + (item.opened ? button[index] : 0); });
     var origin = container.getBoundingClientRect().top;
     var anchors = items.map(function (item) { return lineTop(item.anchor, origin); });
     var shortened = items.map(function () { return false; });
@@ -169,6 +168,7 @@
       var long = whole[index] - short[index] > 4;
       item.note.classList.toggle("is-short", shortened[index]);
       item.more.hidden = !(shortened[index] || (long && item.opened));
+      if (item.more.hidden && document.activeElement === item.more) item.anchor.focus();
       item.more.textContent = shortened[index] ? "Show more" : "Show less";
       item.more.setAttribute("aria-expanded", String(!shortened[index]));
       item.note.style.top = finalTops[index] + "px";

@@ -126,6 +126,7 @@
   "use strict";
   var narrow = window.matchMedia("(max-width: 999px)");
   var open = null; // the term whose definition is shown
+  var clicked = false; // whether it was opened by a click or tap (rather than hover or focus)
   var hideTimer = null;
   var lastPointer = "mouse";
   document.documentElement.classList.add("js-popups");
@@ -146,6 +147,7 @@
     clearTimeout(hideTimer);
     if (open === term) return;
     hide();
+    clicked = false;
     var tip = tipOf(term);
     if (!tip) return;
     tip.classList.add("is-open");
@@ -190,8 +192,13 @@
     var term = event.target.closest ? event.target.closest("a.term") : null;
     if (term && (narrow.matches || lastPointer === "touch")) {
       event.preventDefault();
-      if (open === term) hide();
-      else show(term);
+      // A click on a definition that hovering or focus opened keeps it open;
+      // the next one closes it.
+      if (open === term && clicked) hide();
+      else {
+        show(term);
+        clicked = true;
+      }
       return;
     }
     if (open && termOf(event.target) !== open) hide();
