@@ -41,6 +41,11 @@
         event.preventDefault();
         setOpen(item, !item.toggle.checked);
       });
+      // Pointing at a note or its mention shows which goes with which.
+      [item.note, item.anchor].forEach(function (element) {
+        element.addEventListener("pointerenter", function () { mark(item, true); });
+        element.addEventListener("pointerleave", function () { mark(item, false); });
+      });
       if (item.toggle) {
         item.toggle.addEventListener("change", function () {
           setOpen(item, item.toggle.checked);
@@ -84,6 +89,11 @@
     // The mention is the control on narrow screens: one tab stop per note.
     if (toggle && mention) toggle.tabIndex = -1;
     return { note: note, body: body, more: more, toggle: toggle, number: number, anchor: mention || number || note, opened: false };
+  }
+
+  function mark(item, on) {
+    item.note.classList.toggle("is-current", on && wide.matches);
+    item.anchor.classList.toggle("is-current", on && wide.matches);
   }
 
   function setOpen(item, open) {
