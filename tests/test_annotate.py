@@ -441,7 +441,7 @@ def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
     archive.build()
     page = archive.html("articles/a/index.html")
     assert page.find("img") is None
-    assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
+    assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js", "/assets/notes.js"]
     cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["x"]["summary"].startswith("<img")
 
