@@ -273,6 +273,64 @@ def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):
         assert body.find(id=link["aria-describedby"])["role"] == "note"
 
 
+def text_before_note(link) -> str:
+    """The text between a mention and its note's number."""
+    toggle = link.find_next("input", class_="sidenote-toggle")
+    between = []
+    for node in link.next_siblings:
+        if node is toggle:
+            break
+        between.append(node.get_text())
+    return "".join(between)
+
+
+def test_a_note_number_follows_the_possessive_without_a_gap(places):
+    places.article("a", body="Mosul’s mayor fled.")
+    places.build()
+    body = body_of(places)
+    link = body.select_one("a.mention")
+    assert text_before_note(link) == "’s"
+    for note in body.select(".sidenote"):
+        note.decompose()
+    assert body.p.get_text() == "Mosul’s1 mayor fled."
+
+
+def test_a_note_number_follows_closing_punctuation_without_a_gap(places):
+    places.article("a", body="They reached Mosul. Then “Donald Trump”, and [[mosul]].")
+    places.build()
+    body = body_of(places)
+    mosul, trump = body.select("a.mention")
+    assert text_before_note(mosul) == "."
+    assert text_before_note(trump) == "”,"
+    for note in body.select(".sidenote"):
+        note.decompose()
+    assert body.p.get_text() == "They reached Mosul.1 Then “Donald Trump”,2 and Mosul."
+
+
+def test_a_note_number_stays_before_a_dash(places):
+    places.article("a", body="Mosul—a city.")
+    places.build()
+    assert text_before_note(body_of(places).select_one("a.mention")) == ""
+
+
+def test_side_notes_are_repeated_as_numbered_notes_after_the_text_for_print(places):
+    places.article("a", body="Mosul fell.[^n]\n\n[^n]: The first note.\n")
+    places.build()
+    page = places.html("articles/a/index.html")
+    endnotes = page.select_one(".article-body + .endnotes")
+    assert [li["value"] for li in endnotes.select("ol > li")] == ["1", "2"]
+    assert endnotes.select("ol > li")[0].select_one(".sidenote-title").get_text() == "Mosul"
+    assert endnotes.select("ol > li")[1].get_text() == "The first note."
+    assert endnotes.has_attr("data-pagefind-ignore")
+
+
+def test_an_entity_note_links_to_the_entity_page(places):
+    places.article("a", body="Mosul fell.")
+    places.build()
+    note = body_of(places).select_one(".sidenote")
+    assert note.select_one("a.sidenote-link")["href"] == "/entities/mosul/"
+
+
 def test_entity_page_lists_articles_with_snippet_and_count(places):
     places.article("a", title="First", date="2020-01-01", body="Before it. Troops entered Mosul today. Mosul again.")
     places.article("b", title="Second", date="2021-01-01", body="Mosul once.")
@@ -383,7 +441,7 @@ def test_summaries_with_markup_are_escaped_in_notes_and_card_data(archive):
     archive.build()
     page = archive.html("articles/a/index.html")
     assert page.find("img") is None
-    assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js"]
+    assert [s.get("src") for s in page.find_all("script") if not s.get("type")] == ["/assets/sitegen.js", "/assets/notes.js"]
     cards = json.loads(page.find("script", id="sitegen_entity_cards").string)
     assert cards["x"]["summary"].startswith("<img")
 

@@ -163,6 +163,9 @@ def prepare(page, name: str) -> None:
         # and the entity hover card
         page.locator("a.mention[data-entity]").first.focus()
         page.wait_for_selector("#sitegen-entity-card:not([hidden])")
+        # and a glossary definition with its link
+        page.locator("a.term").first.hover()
+        page.wait_for_selector(".term-tip.is-open")
 
 
 @pytest.mark.parametrize("scheme", ("light", "dark"))

@@ -113,9 +113,10 @@ def test_a_glossary_anchor_scrolls_to_its_term(site):
     page.context.close()
 
 
-def test_a_marked_term_links_to_its_glossary_entry(site):
+def test_a_marked_term_leads_to_its_glossary_entry_through_its_definition(site):
     page = open_page(site, ARTICLE, 390)
     page.locator('a.term[data-term="tourniquet"]').click()
+    page.locator('a.term[data-term="tourniquet"] + .term-tip a.term-tip-link').click()
     page.wait_for_url("**/glossary/#tourniquet")
     box = page.locator("#tourniquet").bounding_box()
     assert page.evaluate("window.scrollY") > 0

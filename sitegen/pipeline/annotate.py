@@ -25,7 +25,7 @@ from sitegen.model.errors import Diagnostic
 from sitegen.model.models import Article, Entity
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
-from sitegen.pipeline.notes import entity_note_body, sidenote, term_mark
+from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -46,6 +46,7 @@ class AnnotatedArticle:
     mentions: tuple[Mention, ...]  # in order of first mention
     diagnostics: tuple[Diagnostic, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()  # (term id, occurrences), in order of first use
+    endnotes_html: str = ""  # the side-notes as numbered notes, for print
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -85,6 +86,7 @@ class _Document:
     notes: int = 0
     seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
     footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
+    note_bodies: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) of every side-note, for print
     terms_seen: set[str] = field(default_factory=set)
     term_counts: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -108,7 +110,7 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     order = list(document.counts)
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i)) for i in order)
     terms = tuple(document.term_counts.items())
-    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms)
+    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies))
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +279,8 @@ def _annotate_inline(
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
-            result.append(_html(_footnote_note(child, document, footnotes)))
+            note = _footnote_note(child, document, footnotes)
+            result.append(_note_token(note) if document.side_notes else _html(note))
             continue
         if kind == "text":
             offset += len(child.content)
@@ -288,7 +291,44 @@ def _annotate_inline(
             offset += len(child.content)
         result.append(child)
     flush()
-    return result
+    return _markers_after_punctuation(result)
+
+
+# A note's number goes after the closing punctuation and the possessive that
+# follow its word ("Iraq’s⁵", "Raqqa.⁵"), as in print. Dashes and opening
+# marks stay after the number.
+_POSSESSIVE = re.compile(r"[’']s?(?!\w)")
+_CLOSING = re.compile(r"[.,;:!?…)\]}”\"»]*")
+
+
+def _note_token(markup: str) -> Token:
+    token = _html(markup)
+    token.meta = {"sitegen_note": True}
+    return token
+
+
+def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
+    """Move each note's marker past the punctuation that starts the text after it."""
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token.meta.get("sitegen_note") and following is not None and following.type == "text":
+            text = following.content
+            possessive = _POSSESSIVE.match(text)
+            cut = possessive.end() if possessive else 0
+            cut = _CLOSING.match(text, cut).end()
+            if cut:
+                out.append(_text(text[:cut]))
+                out.append(token)
+                if text[cut:]:
+                    out.append(_text(text[cut:]))
+                index += 2
+                continue
+        out.append(token)
+        index += 1
+    return out
 
 
 _HTML_TAG = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>$", re.DOTALL)
@@ -308,7 +348,7 @@ def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Docu
     catalog = document.catalog
     # Entities first; glossary terms only in the text between entity names,
     # so that where the two overlap the entity wins.
-    pieces: list[tuple[int, int, str]] = []  # (start, end, html)
+    pieces: list[tuple[int, int, str, str]] = []  # (start, end, html, the side-note after it or "")
     gap_start = 0
     for match in catalog.index.find(combined):
         pieces += _term_pieces(combined, gap_start, match.start, document)
@@ -316,21 +356,24 @@ def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Docu
         entity_id = _choose(match.targets, document)
         if entity_id is not None:
             text = combined[match.start : match.end]
-            pieces.append((match.start, match.end, _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)))
+            link, note = _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)
+            pieces.append((match.start, match.end, link, note))
     pieces += _term_pieces(combined, gap_start, len(combined), document)
     if not pieces:
         return run
     out: list[Token] = []
     position = 0
-    for start, end, markup in pieces:
+    for start, end, markup, note in pieces:
         out.extend(_split_breaks(combined[position:start]))
         out.append(_html(markup))
+        if note:
+            out.append(_note_token(note))
         position = end
     out.extend(_split_breaks(combined[position:]))
     return out
 
 
-def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[tuple[int, int, str]]:
+def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[tuple[int, int, str, str]]:
     catalog = document.catalog
     if start >= end or not catalog.terms:
         return []
@@ -344,7 +387,8 @@ def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[t
             continue
         document.terms_seen.add(term_id)
         shown = text[start + match.start : start + match.end]
-        pieces.append((start + match.start, start + match.end, term_mark(catalog.terms[term_id], shown, catalog.urls.url(catalog.urls.glossary_path()), document.id_prefix)))
+        glossary_url = catalog.urls.url(catalog.urls.glossary_path())
+        pieces.append((start + match.start, start + match.end, term_mark(catalog.terms[term_id], shown, glossary_url, document.id_prefix), ""))
     return pieces
 
 
@@ -386,13 +430,15 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
     text = token.meta["text"] or entity.name
     if plain_only or entity_id == document.exclude:
         return [_text(text)]
-    return [_html(_mention_html(entity_id, text, document, offset, plain, in_table))]
+    link, note = _mention_html(entity_id, text, document, offset, plain, in_table)
+    return [_html(link), _note_token(note)] if note else [_html(link)]
 
 
 # --- markup ----------------------------------------------------------------------------
 
 
-def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> str:
+def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> tuple[str, str]:
+    """The mention's markup and the side-note that follows it ("" when it has none)."""
     catalog = document.catalog
     entity = catalog.entities[entity_id]
     document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
@@ -401,17 +447,19 @@ def _mention_html(entity_id: str, text: str, document: _Document, offset: int, p
     shown = html.escape(text)
     first = entity_id not in document.seen
     if not first and not catalog.repeat_links:
-        return shown
+        return shown, ""
     url = html.escape(catalog.urls.url(catalog.urls.entity_path(entity_id)))
     attributes = f'class="mention" href="{url}" data-entity="{entity_id}"'
     if not first or in_table or not document.side_notes:
         if not document.side_notes:
             document.seen.add(entity_id)  # the first link stands in for the note
-        return f"<a {attributes}>{shown}</a>"
+        return f"<a {attributes}>{shown}</a>", ""
     document.seen.add(entity_id)
     number = document.next_note()
     link = f'<a {attributes} aria-describedby="{document.id_prefix}sn-{number}">{shown}</a>'
-    return link + sidenote(number, entity_note_body(entity, document.day), document.id_prefix, searchable=False)
+    body = entity_note_body(entity, document.day, url)
+    document.note_bodies.append((number, body))
+    return link, sidenote(number, body, document.id_prefix, searchable=False)
 
 
 def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str]) -> str:
@@ -425,7 +473,9 @@ def _footnote_note(token: Token, document: _Document, footnotes: dict[int, str])
         return f'<a class="note-ref" href="#{document.id_prefix}sn-{number}" aria-label="See note {number}">{number}</a>'
     number = document.next_note()
     assigned[note_id] = number
-    return sidenote(number, f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>', document.id_prefix)
+    body = f'<span class="sidenote-footnote">{footnotes.get(note_id, "")}</span>'
+    document.note_bodies.append((number, body))
+    return sidenote(number, body, document.id_prefix)
 
 
 # --- the whole archive ----------------------------------------------------------------

@@ -31,9 +31,10 @@ def role_on(roles: tuple[Role, ...], day: dt.date | None) -> Role | None:
     return max(current, key=lambda r: r.start.first_day() if r.start else dt.date.min)
 
 
-def entity_note_body(entity: Entity, day: dt.date | None) -> str:
+def entity_note_body(entity: Entity, day: dt.date | None, url: str) -> str:
     """What an entity's side-note says: name, kind, the role held on the
-    article's date, and the summary."""
+    article's date, the summary, and a link to the entity's page (`url`, already
+    escaped), shown where tapping the mention opens the note instead."""
     parts = [
         f'<strong class="sidenote-title">{html.escape(entity.name)}</strong> '
         f'<span class="sidenote-kind">{ENTITY_KIND_LABELS[entity.kind]}</span>'
@@ -46,6 +47,7 @@ def entity_note_body(entity: Entity, day: dt.date | None) -> str:
         )
     if entity.summary:
         parts.append(f' <span class="sidenote-summary">{html.escape(entity.summary)}</span>')
+    parts.append(f' <a class="sidenote-link" href="{url}">More about {html.escape(entity.name)}</a>')
     return "".join(parts)
 
 
@@ -66,14 +68,26 @@ def sidenote(number: int, body_html: str, id_prefix: str = "", searchable: bool 
     )
 
 
+def endnotes(notes: list[tuple[int, str]]) -> str:
+    """The side-notes again as numbered notes at the end of the text, for
+    print (CSS hides them on screen and hides the side-notes in print)."""
+    if not notes:
+        return ""
+    items = "".join(f'<li value="{number}">{body}</li>' for number, body in notes)
+    return f'<section class="endnotes" aria-label="Notes" data-pagefind-ignore><h2>Notes</h2><ol>{items}</ol></section>'
+
+
 def term_mark(term: Term, shown: str, glossary_url: str, id_prefix: str = "") -> str:
     """A marked term: a link to its glossary entry and a definition that CSS
-    shows on hover and focus; screen readers get it as the link's description."""
+    shows on hover and focus; screen readers get it as the link's description.
+    The definition links to the entry too: where a tap opens the definition
+    (sitegen.js, on narrow screens), that link is the way to the glossary."""
     href = html.escape(f"{glossary_url}#{term.id}")
     tip_id = f"{id_prefix}def-{term.id}"
     definition = render_inline_markdown(term.definition)
     return (
         f'<a class="term" href="{href}" data-term="{term.id}" aria-describedby="{tip_id}">{html.escape(shown)}</a>'
-        f'<span class="term-tip" role="tooltip" id="{tip_id}" data-pagefind-ignore>'
-        f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}</span>'
+        f'<span class="term-tip" id="{tip_id}" data-pagefind-ignore>'
+        f'<strong class="term-tip-title">{html.escape(term.term)}</strong> {definition}'
+        f' <a class="term-tip-link" href="{href}">In the glossary</a></span>'
     )

@@ -94,6 +94,7 @@ class ArticleView:
     entity_groups: tuple[EntityGroup, ...] = ()
     events: tuple[EventView, ...] = ()
     year: int = 0
+    endnotes_html: str = ""
     entity_names: tuple[str, ...] = ()  # for the search filter, sorted
 
 
@@ -245,6 +246,7 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         updated_iso=article.updated.iso if article.updated else "",
         updated_display=article.updated.display if article.updated else "",
         body_html=annotation.body_html,
+        endnotes_html=annotation.endnotes_html,
         extra=article.extra,
         entity_groups=group_by_kind([entity_link(e, urls, counts.get(e.id, 0)) for e in involved]),
         events=events,

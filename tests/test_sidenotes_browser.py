@@ -1,0 +1,303 @@
+"""Side-notes, definitions and entity cards of the example article in Chromium: on a wide screen,
+on a phone, without JavaScript, and in print."""
+
+from __future__ import annotations
+
+import pytest
+from browser import chromium, serve
+from conftest import copy_example_archive
+
+ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+# Every side-note of the page with the top of the line its mention ends on (a
+# footnote's number where it has no mention), in page coordinates.
+NOTES_AND_LINES = """() => [...document.querySelectorAll('.article-body .sidenote')].map(note => {
+  const anchor = document.querySelector(`a[aria-describedby="${note.id}"]`)
+    || document.querySelector(`label[for="${note.id}-toggle"]`);
+  const lines = anchor.getClientRects();
+  const box = note.getBoundingClientRect();
+  return {id: note.id, line: lines[lines.length - 1].top + scrollY, top: box.top + scrollY, bottom: box.bottom + scrollY};
+})"""
+
+# The horizontal gaps, in the text as set, between each mention with a note and the punctuation
+# or possessive that follows it, and between the last character before each note number and its
+# digits (the note itself, placed elsewhere, takes no room in the line).
+GAPS = """() => {
+  const right = node => { const r = document.createRange(); r.selectNodeContents(node); const all = r.getClientRects(); return all[all.length - 1].right; };
+  const left = (node, offset) => { const r = document.createRange(); r.setStart(node, offset); r.setEnd(node, offset + 1); return r.getBoundingClientRect().left; };
+  const skipped = node => node.parentElement.closest('.sidenote, .sidenote-number');
+  const punctuation = [...document.querySelectorAll('.article-body a.mention[aria-describedby]')].flatMap(link => {
+    const walker = document.createTreeWalker(link.closest('p, li, blockquote'), NodeFilter.SHOW_TEXT);
+    walker.currentNode = link.lastChild;
+    let next = walker.nextNode();
+    while (next && (skipped(next) || !next.data)) next = walker.nextNode();
+    return next && /^[.,;:!?’'”)]/.test(next.data) ? [left(next, 0) - right(link)] : [];
+  });
+  const numbers = [...document.querySelectorAll('.article-body .sidenote-number')].map(label => {
+    let before = label.previousSibling;
+    while (before.nodeName === 'INPUT') before = before.previousSibling;
+    return left(label.firstChild, 0) - right(before);
+  });
+  return {punctuation, numbers};
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sidenotes")
+    archive = copy_example_archive(root)
+    archive.build(search=False)
+    with serve(archive.out, "/archive/") as base, chromium() as browser:
+        yield base, browser
+
+
+def open_page(site, path=ARTICLE, javascript=True, **options):
+    base, browser = site
+    options.setdefault("viewport", WIDE)
+    context = browser.new_context(java_script_enabled=javascript, **options)
+    page = context.new_page()
+    page.goto(base + path)
+    if javascript:
+        page.evaluate("document.fonts.ready")
+        page.wait_for_timeout(100)  # the layout runs on the next animation frame
+    return page
+
+
+def assert_notes_follow_their_lines(notes) -> None:
+    assert len(notes) >= 14
+    above = None
+    for note in notes:
+        level = abs(note["top"] - note["line"]) <= 8
+        below_the_note_above = above is not None and above["bottom"] <= note["top"] <= above["bottom"] + 32
+        assert level or (below_the_note_above and note["top"] > note["line"]), note
+        assert note["top"] - note["line"] <= 400, f"{note['id']} drifts {note['top'] - note['line']:.0f} px"
+        if above is not None:
+            assert note["top"] >= above["bottom"], f"{note['id']} overlaps the note above it"
+        above = note
+
+
+# --- wide screens --------------------------------------------------------------------------------
+
+
+def test_each_note_sits_level_with_its_line_or_just_under_the_note_above(site):
+    page = open_page(site)
+    assert_notes_follow_their_lines(page.evaluate(NOTES_AND_LINES))
+    page.context.close()
+
+
+def test_crowded_notes_shrink_to_their_first_lines_and_a_button_shows_the_rest(site):
+    page = open_page(site)
+    note = page.locator("#" + page.locator(".article-body .sidenote.is-short").first.get_attribute("id"))
+    more = note.locator(".sidenote-more")
+    assert more.get_attribute("aria-expanded") == "false"
+    short = note.bounding_box()["height"]
+    more.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(50)
+    assert more.get_attribute("aria-expanded") == "true" and more.inner_text() == "Show less"
+    assert note.bounding_box()["height"] > short + 10
+    notes = page.evaluate(NOTES_AND_LINES)
+    assert all(low["top"] >= high["bottom"] for high, low in zip(notes, notes[1:])), "still no overlap"
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(50)
+    assert note.bounding_box()["height"] == short
+    page.context.close()
+
+
+def test_notes_follow_the_text_when_the_window_is_resized(site):
+    page = open_page(site)
+    page.set_viewport_size({"width": 1040, "height": 900})
+    page.wait_for_timeout(200)
+    assert_notes_follow_their_lines(page.evaluate(NOTES_AND_LINES))
+    page.context.close()
+
+
+def test_without_javascript_every_note_is_visible_in_the_margin(site):
+    page = open_page(site, javascript=False)
+    text = page.locator(".article-body p").first.bounding_box()
+    notes = page.locator(".article-body .sidenote").all()
+    assert len(notes) >= 14
+    for note in notes:
+        assert note.is_visible()
+        assert note.bounding_box()["x"] >= text["x"] + text["width"]
+    page.context.close()
+
+
+def test_punctuation_touches_its_word_and_the_note_number_follows_it(site):
+    page = open_page(site)
+    gaps = page.evaluate(GAPS)
+    assert gaps["punctuation"], "the example has mentions followed by punctuation"
+    assert max(gaps["punctuation"]) <= 1, gaps
+    assert max(gaps["numbers"]) <= 3, gaps
+    page.context.close()
+
+
+# --- pop-ups -------------------------------------------------------------------------------------
+
+
+def test_the_entity_card_stays_open_on_the_card_links_to_the_page_and_closes_on_leaving(site):
+    page = open_page(site)
+    card = page.locator("#sitegen-entity-card")
+    link = page.locator('a.mention[data-entity="mosul"]')
+    link.hover()
+    assert card.is_visible()
+    box = card.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.wait_for_timeout(500)
+    assert card.is_visible(), "the card stays open while the pointer is on it"
+    assert card.locator("a").get_attribute("href") == link.get_attribute("href")
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    assert not card.is_visible()
+    page.context.close()
+
+
+def test_the_entity_card_closes_on_escape(site):
+    page = open_page(site)
+    card = page.locator("#sitegen-entity-card")
+    page.hover('a.mention[data-entity="mosul"]')
+    assert card.is_visible()
+    page.keyboard.press("Escape")
+    assert not card.is_visible()
+    page.context.close()
+
+
+def test_a_definition_stays_open_while_hovered_and_links_to_its_glossary_entry(site):
+    page = open_page(site)
+    term = page.locator('a.term[data-term="caliphate"]')
+    tip = page.locator("#" + term.get_attribute("aria-describedby"))
+    term.hover()
+    assert tip.is_visible()
+    box = tip.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.wait_for_timeout(500)
+    assert tip.is_visible(), "the definition stays open while the pointer is on it"
+    assert tip.locator("a").get_attribute("href") == term.get_attribute("href")
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    assert not tip.is_visible()
+    page.context.close()
+
+
+def test_a_definition_closes_on_escape_whether_hovered_or_focused(site):
+    page = open_page(site)
+    term = page.locator('a.term[data-term="caliphate"]')
+    tip = page.locator("#" + term.get_attribute("aria-describedby"))
+    term.hover()
+    assert tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.mouse.move(5, 5)
+    page.keyboard.press("Tab")  # from the page into the header; then focus the term from the keyboard
+    term.focus()
+    assert tip.is_visible()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.context.close()
+
+
+# --- phones --------------------------------------------------------------------------------------
+
+
+def test_tapping_a_mention_opens_its_note_in_place_and_a_second_tap_closes_it(site):
+    page = open_page(site, **PHONE)
+    url = page.url
+    mention = page.locator('a.mention[data-entity="mosul"]')
+    note = page.locator("#" + mention.get_attribute("aria-describedby"))
+    assert not note.is_visible()
+    mention.tap()
+    assert note.is_visible() and page.url == url
+    assert mention.get_attribute("aria-expanded") == "true"
+    mention.tap()
+    assert not note.is_visible()
+    assert mention.get_attribute("aria-expanded") == "false"
+    page.context.close()
+
+
+def test_escape_closes_an_open_note(site):
+    page = open_page(site, **PHONE)
+    mention = page.locator('a.mention[data-entity="mosul"]')
+    note = page.locator("#" + mention.get_attribute("aria-describedby"))
+    mention.tap()
+    assert note.is_visible()
+    page.keyboard.press("Escape")
+    assert not note.is_visible()
+    page.context.close()
+
+
+def test_the_entity_page_is_reached_from_inside_the_note(site):
+    page = open_page(site, **PHONE)
+    mention = page.locator('a.mention[data-entity="mosul"]')
+    note = page.locator("#" + mention.get_attribute("aria-describedby"))
+    mention.tap()
+    note.locator("a.sidenote-link").tap()
+    page.wait_for_url("**/entities/mosul/")
+    page.context.close()
+
+
+def test_tapping_a_term_opens_its_definition_in_place_and_the_definition_leads_to_the_glossary(site):
+    page = open_page(site, **PHONE)
+    url = page.url
+    term = page.locator('a.term[data-term="caliphate"]')
+    tip = page.locator("#" + term.get_attribute("aria-describedby"))
+    term.tap()
+    assert tip.is_visible() and page.url == url
+    term.tap()
+    assert not tip.is_visible()
+    term.tap()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    term.tap()
+    tip.locator("a.term-tip-link").tap()
+    page.wait_for_url("**/glossary/#caliphate")
+    page.context.close()
+
+
+def test_notes_and_definitions_open_from_targets_at_least_24_px_square(site):
+    page = open_page(site, **PHONE)
+    targets = page.locator(".article-body a.mention[aria-describedby], .article-body a.term").all()
+    assert len(targets) >= 14
+    for target in targets:
+        box = target.bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, (target.inner_text(), box)
+    page.context.close()
+
+
+# --- print ---------------------------------------------------------------------------------------
+
+
+def test_in_print_notes_are_numbered_after_the_text_and_none_is_inside_a_paragraph(site):
+    page = open_page(site)
+    page.emulate_media(media="print")
+    assert page.locator(".article-body p .sidenote:visible").count() == 0
+    endnotes = page.locator(".endnotes li")
+    assert endnotes.count() == page.locator(".article-body .sidenote").count()
+    assert endnotes.first.is_visible()
+    text = page.locator(".article-body").bounding_box()
+    assert endnotes.first.bounding_box()["y"] > text["y"] + text["height"]
+    assert page.locator(".article-body .sidenote-number").first.is_visible(), "the numbers stay in the text"
+    page.context.close()
+
+
+def test_in_print_navigation_is_hidden(site):
+    page = open_page(site)
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".site-nav").is_visible()
+    page.context.close()
+
+
+def test_in_print_the_addresses_of_external_links_show(site, archive):
+    archive.article("a", body="As [the report](https://example.com/report) says.", url="https://example.com/original")
+    archive.build()
+    _, browser = site
+    with serve(archive.out) as base:
+        page = browser.new_page()
+        page.goto(base + "articles/a/")
+        page.emulate_media(media="print")
+        for link in (page.locator(".prose a"), page.locator("a.source")):
+            printed = link.evaluate("link => getComputedStyle(link, '::after').content")
+            assert link.get_attribute("href") in printed
+        page.close()
