@@ -36,6 +36,7 @@ class SiteView:
     tags_url: str
     stylesheet_url: str
     script_url: str
+    search_script_url: str
     icon_url: str
     nav: tuple[NavItem, ...]
     search_url: str  # "" when the site has no search
@@ -71,6 +72,7 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
         tags_url=urls.url(urls.tags_path()),
         stylesheet_url=urls.asset("sitegen.css"),
         script_url=urls.asset("sitegen.js"),
+        search_script_url=urls.asset("search.js"),
         icon_url=urls.asset("favicon.svg"),
         search_url=urls.url(urls.search_path()) if settings.search.enabled else "",
         base_path=settings.base_path,
