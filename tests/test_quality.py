@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import search_page
 from browser import chromium, serve
 from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
@@ -153,10 +154,10 @@ def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
 def prepare(page, name: str) -> None:
     """Bring a page to the state a reader sees, so that what only appears later is checked too."""
     if name == "search":
-        # The Pagefind UI replaces the fallback form; check it with results and filters on screen.
-        page.wait_for_selector("#search .pagefind-ui__search-input")
-        page.fill("#search .pagefind-ui__search-input", "Mosul")
-        page.wait_for_selector("#search .pagefind-ui__result", timeout=10_000)
+        # search.js adds the results and filters to the form; check them on screen, and the header's live results.
+        page.fill(search_page.INPUT, "Mosul")
+        page.wait_for_selector(search_page.RESULT, timeout=10_000)
+        page.wait_for_selector("#search .search-filter-group")
     if name == "article":
         # On phones the side-notes fold behind toggles: open them all so their colours are checked.
         page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")

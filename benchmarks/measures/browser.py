@@ -39,7 +39,7 @@ from measures.processes import MeasureFailed, Sample
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-RESULT_SELECTOR = ".pagefind-ui__result-link"
+RESULT_SELECTOR = ".search-result-link"
 TIMEOUT_MS = 120_000  # for any one step in the browser
 SERVER_THREADS = 16
 SERVER_SOCKET_TIMEOUT = 30  # seconds
