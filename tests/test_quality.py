@@ -157,7 +157,8 @@ def prepare(page, name: str) -> None:
         # search.js adds the results and filters to the form; check them on screen, and the header's live results.
         page.fill(search_page.INPUT, "Mosul")
         page.wait_for_selector(search_page.RESULT, timeout=10_000)
-        page.wait_for_selector("#search .search-filter-group")
+        page.wait_for_selector("#search .search-filter-group", state="attached")
+        page.evaluate("document.querySelector('#search details.search-filters').open = true")
     if name == "article":
         # On phones the side-notes fold behind toggles: open them all so their colours are checked.
         page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")

@@ -402,13 +402,11 @@
     panel.hidden = true;
     form.append(panel);
     input.setAttribute("aria-controls", panel.id);
-    input.setAttribute("aria-expanded", "false");
     var generation = 0;
     var timer = null;
 
     function close() {
       panel.hidden = true;
-      input.setAttribute("aria-expanded", "false");
     }
 
     async function run() {
@@ -429,7 +427,6 @@
       all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(term);
       panel.replaceChildren(list, all);
       panel.hidden = false;
-      input.setAttribute("aria-expanded", "true");
     }
 
     input.addEventListener("input", function () {
@@ -440,7 +437,6 @@
       engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
       if (input.value.trim() && panel.childNodes.length) {
         panel.hidden = false;
-        input.setAttribute("aria-expanded", "true");
       }
     });
     form.addEventListener("keydown", function (event) {
