@@ -237,6 +237,6 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
 
 
 def _message(page) -> str | None:
-    """Pagefind's line above the results ("12 results for election"), for the record."""
-    element = page.query_selector(".pagefind-ui__message")
+    """The search page's line above the results ("12 results for “election”"), for the record."""
+    element = page.query_selector(".search-status")
     return element.text_content() if element else None
