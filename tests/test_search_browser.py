@@ -15,13 +15,15 @@ ENTITIES = {
     "tigris": ("Tigris", "place"),
 }
 # (file name, title, date, body): every body but the last says "harbour"; Basra
-# is mentioned only where "harbour" is not.
+# is mentioned only where "harbour" is not. With two pages a shard, 2016 is cut
+# into two shards (cranes and market, then quay).
 ARTICLES = [
     ("2015-03-01-dock", "Dock strike", "2015-03-01", "The harbour closed as Mosul waited."),
     ("2018-02-10-ships", "Ships return", "2018-02-10", "Ships filled the harbour by the Tigris. Mosul watched."),
     ("2016-06-05-cranes", "Cranes rise", "2016-06-05", "Cranes over the harbour and NATO at Mosul."),
     ("2017-09-30-storm", "Storm damage", "2017-09-30", "A storm hit the harbour; NATO helped."),
     ("2016-01-15-market", "Market day", "2016-01-15", "Basra held its market."),
+    ("2016-09-01-quay", "Quay works", "2016-09-01", "Work on the harbour quay."),
 ]
 GLOSSARY = '[[term]]\nterm = "harbourmaster"\ndefinition = "Who keeps a harbour."\n'
 
@@ -105,8 +107,8 @@ def test_sorting_by_date_lists_the_articles_newest_first_across_shards_then_the_
     page.wait_for_function("document.querySelector('#search').getAttribute('data-state') === 'done' && location.search.includes('sort=date')")
     search_page.result_links(page)
     by_date = search_page.hrefs(page)
-    articles = ["/repo/articles/ships/", "/repo/articles/storm/", "/repo/articles/cranes/", "/repo/articles/dock/"]
-    assert by_date[:4] == articles
+    articles = ["/repo/articles/ships/", "/repo/articles/storm/", "/repo/articles/quay/", "/repo/articles/cranes/", "/repo/articles/dock/"]
+    assert by_date[:5] == articles
     assert sorted(by_date) == sorted(by_relevance) and by_date != by_relevance
 
 
@@ -196,7 +198,7 @@ def test_typing_in_the_header_box_shows_live_results_and_a_link_to_all_of_them(b
     assert page.locator(".site-search-result .search-result-type").count() == page.locator(".site-search-result").count()
     everything = page.locator(".site-search-all")
     assert everything.get_attribute("href") == "/repo/search/?q=harbour"
-    assert everything.text_content() == "All 9 results for “harbour”"
+    assert everything.text_content() == "All 10 results for “harbour”"
 
 
 def test_slash_focuses_the_header_box(browsing):

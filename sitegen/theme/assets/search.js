@@ -7,10 +7,9 @@
 // The index is in shards, each a Pagefind bundle listed in shards.json: the
 // first is loaded and the others merged into it (Pagefind's mergeIndex), so
 // one search ranks the results of every shard together and the filter counts
-// are over the whole archive. Pagefind's sort is not used: a merged search
-// orders the shards' results by score, and a sorted search's scores are only
-// ranks within one shard, so the shards would come out interleaved. Sorting
-// by date therefore loads every result's data (its date) and sorts it here.
+// are over the whole archive. A merged search orders every shard's results by
+// score, and a sorted search's scores are only ranks within one shard, so the
+// date sort searches one year at a time (see dateCursor).
 (function () {
   "use strict";
 
@@ -23,19 +22,27 @@
 
   // --- the engine: one Pagefind search over every shard -------------------
 
+  // Resolves to {pagefind, splitYears}: the module with every shard merged,
+  // and the years whose articles are cut into several shards.
   function engine(bundlePath, baseUrl) {
     if (!engines[bundlePath]) {
       engines[bundlePath] = fetch(bundlePath + "shards.json")
         .then(function (response) { return response.ok ? response.json() : { shards: [] }; })
         .catch(function () { return { shards: [] }; })
         .then(async function (manifest) {
-          var bundles = (manifest.shards || []).map(function (shard) { return bundlePath + shard.bundle; });
+          var shards = manifest.shards || [];
+          var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
           if (bundles.length === 0) bundles = [bundlePath];
           var pagefind = await import(bundles[0] + "pagefind.js");
           await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
           for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
           await pagefind.filters();
-          return pagefind;
+          var splitYears = new Set();
+          shards.forEach(function (shard) {
+            var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
+            if (part) splitYears.add(part[1]);
+          });
+          return { pagefind: pagefind, splitYears: splitYears };
         });
     }
     return engines[bundlePath];
@@ -43,45 +50,67 @@
 
   // One search over every shard: {total, counts, cursor}; cursor.next(n)
   // loads the next n results' data, in order.
-  async function searchAll(pagefind, term, filters, sort) {
-    var answer = await pagefind.search(term, { filters: filters });
-    var cursor = sort === "date" ? dateCursor(answer.results) : rankCursor(answer.results);
-    return { total: answer.results.length, counts: answer.filters || {}, cursor: cursor };
+  async function searchAll(index, term, filters, sort) {
+    var answer = await index.pagefind.search(term, { filters: filters });
+    var counts = answer.filters || {};
+    var cursor = sort === "date" ? dateCursor(index, term, filters, counts) : listCursor(answer.results);
+    return { total: answer.results.length, counts: counts, cursor: cursor };
   }
 
-  function rankCursor(results) {
+  function listCursor(results) {
     var at = 0;
     return {
       next: function (count) {
         var slice = results.slice(at, at + count);
         at += slice.length;
-        return Promise.all(slice.map(function (result) { return result.data(); }));
+        return Promise.all(slice.map(function (result) { return result.data ? result.data() : result; }));
       },
     };
   }
 
-  // Newest first; pages without a date (entities, terms) after the dated
-  // ones, in order of relevance (the sort is stable).
-  function dateCursor(results) {
-    var sorted = null;
+  function newestFirst(a, b) {
+    var first = (a.meta && a.meta.sort_date) || "";
+    var second = (b.meta && b.meta.sort_date) || "";
+    return first < second ? 1 : first > second ? -1 : 0;
+  }
+
+  function withFilter(filters, name, value) {
+    var copy = Object.assign({}, filters);
+    if (value === null) delete copy[name];
+    else copy[name] = value;
+    return copy;
+  }
+
+  // Newest first, loading only what is shown: the articles year by year,
+  // newest year first, each year in Pagefind's date order (a year in one
+  // shard comes back in order; the results of a year cut into several shards
+  // are loaded and sorted here, as a merged search interleaves them), then
+  // the pages without a date (entities, terms) in order of relevance.
+  function dateCursor(index, term, filters, counts) {
+    var chosen = filters.year ? filters.year.any : Object.keys(counts.year || {}).filter(function (year) { return counts.year[year] > 0; });
+    var batches = chosen.slice().sort().reverse().map(function (year) { return { year: year }; });
+    var types = filters.type ? filters.type.any.filter(function (type) { return type !== "article"; }) : null;
+    if (!types || types.length) batches.push({ undated: withFilter(filters, "type", types ? { any: types } : { none: ["article"] }) });
     var at = 0;
-    async function sortAll() {
-      var all = [];
-      for (var start = 0; start < results.length; start += 50) {
-        all = all.concat(await Promise.all(results.slice(start, start + 50).map(function (result) { return result.data(); })));
-      }
-      return all.sort(function (a, b) {
-        var first = (a.meta && a.meta.sort_date) || "";
-        var second = (b.meta && b.meta.sort_date) || "";
-        return first < second ? 1 : first > second ? -1 : 0;
-      });
+    var waiting = listCursor([]);
+    async function nextBatch() {
+      var batch = batches[at];
+      at += 1;
+      if (!batch.year) return listCursor((await index.pagefind.search(term, { filters: batch.undated })).results);
+      var options = { filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } };
+      var results = (await index.pagefind.search(term, options)).results;
+      if (!index.splitYears.has(batch.year)) return listCursor(results);
+      var year = await Promise.all(results.map(function (result) { return result.data(); }));
+      return listCursor(year.sort(newestFirst));
     }
     return {
       next: async function (count) {
-        if (!sorted) sorted = await sortAll();
-        var slice = sorted.slice(at, at + count);
-        at += slice.length;
-        return slice;
+        var found = await waiting.next(count);
+        while (found.length < count && at < batches.length) {
+          waiting = await nextBatch();
+          found = found.concat(await waiting.next(count - found.length));
+        }
+        return found;
       },
     };
   }
@@ -291,9 +320,9 @@
       if (sort === "date") url.searchParams.set("sort", "date"); else url.searchParams.delete("sort");
       window.history.replaceState(null, "", url);
       root.setAttribute("data-state", "searching");
-      var pagefind = await engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      var index = await engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
       if (!term && !Object.keys(filters).length) {
-        var totals = await pagefind.filters();
+        var totals = await index.pagefind.filters();
         if (mine !== generation) return;
         list.replaceChildren();
         more.hidden = true;
@@ -303,7 +332,7 @@
         root.setAttribute("data-state", "done");
         return;
       }
-      var answer = await searchAll(pagefind, term || null, filters, sort);
+      var answer = await searchAll(index, term || null, filters, sort);
       if (mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
@@ -417,8 +446,8 @@
         close();
         return;
       }
-      var pagefind = await engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
-      var answer = await searchAll(pagefind, term, {}, "relevance");
+      var index = await engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      var answer = await searchAll(index, term, {}, "relevance");
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
       var list = element("ul", "site-search-list");
