@@ -159,6 +159,10 @@ def prepare(page, name: str) -> None:
         page.wait_for_selector(search_page.RESULT, timeout=10_000)
         page.wait_for_selector("#search .search-filter-group", state="attached")
         page.evaluate("document.querySelector('#search details.search-filters').open = true")
+        # and the header box's live results (on phones, behind the header's Search button)
+        page.evaluate("getComputedStyle(document.querySelector('.site-search')).display === 'none' && document.querySelector('.search-button').click()")
+        page.fill("#site_search_query", "Mosul")
+        page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result", timeout=10_000)
     if name == "article":
         # On phones the side-notes fold behind toggles: open them all so their colours are checked.
         page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")
