@@ -261,7 +261,7 @@
             box.value = value;
             box.id = "search_filter_" + name + "_" + index;
             box.checked = !!(selected[name] && selected[name][value]);
-            label.append(box, " ", element("span", "search-filter-name", value), " ", element("span", "search-filter-count", String(counts[name][value] || 0)));
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", String(counts[name][value] || 0)));
             item.append(label);
             options.append(item);
           });
