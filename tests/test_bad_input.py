@@ -31,6 +31,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 import pytest
+import search_page
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
 
@@ -738,8 +739,8 @@ def test_no_payload_runs_in_the_browser_on_any_page_or_in_search_results(payload
                 mention.hover()
         for word in ("alert", "onerror", "script", "7"):
             page.goto(root + "search/?q=" + quote(word))
-            page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+            page.wait_for_selector(search_page.RESULT_LINK, timeout=15000)
             page.wait_for_timeout(300)  # let result images fail to load
-        found = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+        found = [a.get_attribute("href") for a in page.query_selector_all(search_page.RESULT_LINK)]
     assert dialogs == []
     assert found, "the search for a payload word found the pages holding it"

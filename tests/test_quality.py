@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import search_page
 from browser import chromium, serve
 from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
@@ -153,10 +154,15 @@ def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
 def prepare(page, name: str) -> None:
     """Bring a page to the state a reader sees, so that what only appears later is checked too."""
     if name == "search":
-        # The Pagefind UI replaces the fallback form; check it with results and filters on screen.
-        page.wait_for_selector("#search .pagefind-ui__search-input")
-        page.fill("#search .pagefind-ui__search-input", "Mosul")
-        page.wait_for_selector("#search .pagefind-ui__result", timeout=10_000)
+        # search.js adds the results and filters to the form; check them on screen, and the header's live results.
+        page.fill(search_page.INPUT, "Mosul")
+        page.wait_for_selector(search_page.RESULT, timeout=10_000)
+        page.wait_for_selector("#search .search-filter-group", state="attached")
+        page.evaluate("document.querySelector('#search details.search-filters').open = true")
+        # and the header box's live results (on phones, behind the header's Search button)
+        page.evaluate("getComputedStyle(document.querySelector('.site-search')).display === 'none' && document.querySelector('.search-button').click()")
+        page.fill("#site_search_query", "Mosul")
+        page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result", timeout=10_000)
     if name == "article":
         # On phones the side-notes fold behind toggles: open them all so their colours are checked.
         page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")

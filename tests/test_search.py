@@ -16,6 +16,7 @@ import pytest
 from browser import chromium, serve
 from bs4 import BeautifulSoup
 from conftest import DEFAULT_SITE_TOML, Archive
+from search_page import INPUT, RESULT_LINK, hrefs, wait_for_results, wait_until_done
 
 BASE_URL = "https://example.org/repo/"
 ENTITY = '---\nname: "Mosul"\nkind: place\nsummary: "A city in northern Iraq."\n---\nThe city on the Tigris.\n'
@@ -83,18 +84,8 @@ def test_crawl_under_the_subpath_finds_no_404_and_no_url_outside_it(site):
                     assert path.startswith("/repo/"), f"{url} refers to {found}, outside /repo/"
                 queue.append(found)
         assert failures == []
-        assert f"{origin}/repo/pagefind/pagefind-ui.js" in seen
+        assert f"{origin}/repo/assets/search.js" in seen
         assert len([u for u in seen if u.endswith("/")]) > 10
-
-
-def wait_for_results(page, hrefs: list[str]) -> None:
-    """Pagefind shows results as their fragments arrive: wait for all of these, not the first."""
-    page.wait_for_function(
-        """hrefs => hrefs.every(href => [...document.querySelectorAll('.pagefind-ui__result-link')]
-                                        .some(a => a.getAttribute('href') === href))""",
-        arg=hrefs,
-        timeout=15000,
-    )
 
 
 def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_subpath(site):
@@ -107,8 +98,8 @@ def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_s
         page.goto(root + "search/?q=Mosul")
         expected = ["/repo/articles/retreat/", "/repo/entities/mosul/"]
         wait_for_results(page, expected)
-        assert page.input_value(".pagefind-ui__search-input") == "Mosul"
-        links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+        assert page.input_value(INPUT) == "Mosul"
+        links = hrefs(page)
         assert set(expected) <= set(links)
         assert any("/repo/pagefind/" in url and url.endswith(".pf_meta") for url in requested)
         assert all(urlsplit(url).path.startswith("/repo/") for url in requested)
@@ -167,12 +158,13 @@ def test_the_type_filter_narrows_the_results(site):
         page = browser.new_page()
         page.goto(root + "search/?q=Mosul")
         wait_for_results(page, ["/repo/articles/retreat/", "/repo/entities/mosul/"])
-        everything = page.locator(".pagefind-ui__result-link").count()
-        page.get_by_label("article", exact=False).first.check()
+        wait_until_done(page)
+        everything = page.locator(RESULT_LINK).count()
+        page.locator('#search input.search-filter-checkbox[name="type"][value="article"]').check()
         page.wait_for_function(
-            f"document.querySelectorAll('.pagefind-ui__result-link').length < {everything}", timeout=15000
+            f"document.querySelectorAll({RESULT_LINK!r}).length < {everything}", timeout=15000
         )
-        links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+        links = hrefs(page)
         assert links == ["/repo/articles/retreat/"]
 
 

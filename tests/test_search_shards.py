@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
+from search_page import STATUS, filter_checkbox, filter_counts, result_links
 
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
@@ -287,44 +288,8 @@ def test_a_shard_that_fails_fails_the_build_with_a_located_error_and_keeps_the_p
 
 def open_search(page, root: str, query: str) -> list[str]:
     page.goto(root + f"search/?q={query}")
-    page.wait_for_selector(".pagefind-ui__filter-block", timeout=15000)
+    page.wait_for_selector("#search .search-filter-group", timeout=15000)
     return result_links(page)
-
-
-def result_count(page) -> int:
-    """How many results Pagefind says it found ("8 results for harbour")."""
-    page.wait_for_function(r"/^\d+ results? for/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')", timeout=15000)
-    return int(page.text_content(".pagefind-ui__message").split()[0])
-
-
-def result_links(page) -> list[str]:
-    """The links of every result, all of them shown (Pagefind shows five at a time)."""
-    total = result_count(page)
-    links = page.locator(".pagefind-ui__result-link")
-    while links.count() < total:
-        more = page.locator("button.pagefind-ui__button")
-        if more.count():
-            more.click()
-        page.wait_for_timeout(100)
-    return sorted(link.get_attribute("href") for link in links.all())
-
-
-def filter_counts(page) -> dict[str, dict[str, int]]:
-    """The filter panel as a reader sees it: {filter: {value: count}}."""
-    return page.evaluate(
-        """() => {
-            const counts = {};
-            for (const group of document.querySelectorAll('.pagefind-ui__filter-group')) {
-                const name = group.querySelector('.pagefind-ui__filter-group-label').textContent.trim();
-                counts[name] = {};
-                for (const value of group.querySelectorAll('.pagefind-ui__filter-value')) {
-                    const match = value.querySelector('label').textContent.trim().match(/^(.*?)\\s*\\((\\d+)\\)$/);
-                    counts[name][match[1]] = Number(match[2]);
-                }
-            }
-            return counts;
-        }"""
-    )
 
 
 def expected_counts() -> dict[str, dict[str, int]]:
@@ -375,10 +340,10 @@ def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, nam
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
         everything = open_search(page, root, "harbour")
-        checkbox = page.locator(f'input.pagefind-ui__filter-checkbox[name="{name}"][value="{value}"]')
+        checkbox = filter_checkbox(page, name, value)
         checkbox.evaluate("input => { input.closest('details').open = true; }")
         checkbox.check()
-        page.wait_for_function(f"!/^{len(everything)} results/.test(document.querySelector('.pagefind-ui__message').textContent)", timeout=15000)
+        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') !== '{len(everything)}'", timeout=15000)
         links = result_links(page)
     assert len(links) == expected_counts()[name][value]
     assert set(links) < set(everything)

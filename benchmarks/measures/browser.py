@@ -39,7 +39,7 @@ from measures.processes import MeasureFailed, Sample
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-RESULT_SELECTOR = ".pagefind-ui__result-link"
+RESULT_SELECTOR = ".search-result-link"
 TIMEOUT_MS = 120_000  # for any one step in the browser
 SERVER_THREADS = 16
 SERVER_SOCKET_TIMEOUT = 30  # seconds
@@ -237,6 +237,6 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
 
 
 def _message(page) -> str | None:
-    """Pagefind's line above the results ("12 results for election"), for the record."""
-    element = page.query_selector(".pagefind-ui__message")
+    """The search page's line above the results ("12 results for “election”"), for the record."""
+    element = page.query_selector(".search-status")
     return element.text_content() if element else None

@@ -40,6 +40,7 @@ class SiteView:
     stylesheet_url: str
     script_url: str
     notes_script_url: str  # side-notes placed beside their lines; pages with side-notes load it
+    search_script_url: str  # the search page, the header's live results and marked words
     icon_url: str
     nav: tuple[NavItem, ...]
     search_url: str  # "" when the site has no search
@@ -76,6 +77,7 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
         stylesheet_url=urls.asset("sitegen.css"),
         script_url=urls.asset("sitegen.js"),
         notes_script_url=urls.asset("notes.js"),
+        search_script_url=urls.asset("search.js"),
         icon_url=urls.asset("favicon.svg"),
         search_url=urls.url(urls.search_path()) if settings.search.enabled else "",
         base_path=settings.base_path,

@@ -8,7 +8,6 @@
 (function () {
   "use strict";
   setUpTimelineFilter();
-  setUpSearch();
   var source = document.getElementById("sitegen_entity_cards");
   if (!source) return;
   var cards;
@@ -250,55 +249,4 @@ function setUpTimelineFilter() {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
   });
-}
-
-// Search page: the Pagefind UI from the bundles the build wrote, with the
-// filters shown, result URLs under the site's base path, and ?q= prefilled.
-// The index is in shards, each a bundle of its own listed in shards.json:
-// the first is the main index and the others are merged into it, so a
-// reader gets one list of results and filter counts over the whole archive.
-function setUpSearch() {
-  "use strict";
-  var element = document.getElementById("search");
-  if (!element || typeof window.PagefindUI === "undefined") {
-    if (element) window.addEventListener("load", setUpSearchOnce);
-    return;
-  }
-  setUpSearchOnce();
-}
-
-function setUpSearchOnce() {
-  "use strict";
-  var element = document.getElementById("search");
-  if (!element || element.getAttribute("data-ready") || typeof window.PagefindUI === "undefined") return;
-  element.setAttribute("data-ready", "true");
-  var bundlePath = element.getAttribute("data-bundle-path");
-  fetch(bundlePath + "shards.json")
-    .then(function (response) { return response.ok ? response.json() : { shards: [] }; })
-    .catch(function () { return { shards: [] }; })
-    .then(function (manifest) { startSearch(element, bundlePath, manifest.shards || []); });
-}
-
-function startSearch(element, bundlePath, shards) {
-  "use strict";
-  var baseUrl = element.getAttribute("data-base-url");
-  var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
-  if (bundles.length === 0) bundles = [bundlePath];
-  element.replaceChildren();
-  var ui = new window.PagefindUI({
-    element: "#search",
-    bundlePath: bundles[0],
-    baseUrl: baseUrl,
-    mergeIndex: bundles.slice(1).map(function (path) { return { bundlePath: path, baseUrl: baseUrl }; }),
-    showImages: false,
-    showSubResults: true,
-    openFilters: ["type"]
-  });
-  // Pagefind's input has only a placeholder and a title, which is no label
-  // (axe: label-title-only) and no Pagefind option adds one: the page's
-  // visible heading labels it.
-  var input = element.querySelector("input.pagefind-ui__search-input");
-  if (input && document.getElementById("search-title")) input.setAttribute("aria-labelledby", "search-title");
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) ui.triggerSearch(query);
 }

@@ -1,0 +1,520 @@
+// sitegen search: the search page, the header's live results, the header's
+// phone menu, and the searched words marked on the page a result leads to.
+// Progressive enhancement only: without JavaScript the header box and the
+// search page's form submit to /search/, and the phone menu is a link to the
+// list of sections (shown by CSS when it is the target).
+//
+// The index is in shards, each a Pagefind bundle listed in shards.json: the
+// first is loaded and the others merged into it (Pagefind's mergeIndex), so
+// one search ranks the results of every shard together and the filter counts
+// are over the whole archive. A merged search orders every shard's results by
+// score, and a sorted search's scores are only ranks within one shard, so the
+// date sort searches one year at a time (see dateCursor).
+(function () {
+  "use strict";
+
+  var TYPE_LABELS = { article: "Article", entity: "Entity", term: "Term" };
+  var FILTER_LABELS = { type: "Type", year: "Year", kind: "Kind", entity: "Entity", tag: "Tag", source: "Source" };
+  var FILTER_ORDER = ["type", "year", "kind", "entity", "tag", "source"];
+  var PAGE_SIZE = 20;
+  var HEADER_RESULTS = 5;
+  var engines = {};
+
+  // --- the engine: one Pagefind search over every shard -------------------
+
+  // Resolves to {pagefind, splitYears}: the module with every shard merged,
+  // and the years whose articles are cut into several shards.
+  function engine(bundlePath, baseUrl) {
+    if (!engines[bundlePath]) {
+      engines[bundlePath] = fetch(bundlePath + "shards.json")
+        .then(function (response) { return response.ok ? response.json() : { shards: [] }; })
+        .catch(function () { return { shards: [] }; })
+        .then(async function (manifest) {
+          var shards = manifest.shards || [];
+          var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
+          if (bundles.length === 0) bundles = [bundlePath];
+          var pagefind = await import(bundles[0] + "pagefind.js");
+          await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
+          for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
+          await pagefind.filters();
+          var splitYears = new Set();
+          shards.forEach(function (shard) {
+            var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
+            if (part) splitYears.add(part[1]);
+          });
+          return { pagefind: pagefind, splitYears: splitYears };
+        });
+    }
+    return engines[bundlePath];
+  }
+
+  // One search over every shard: {total, counts, cursor}; cursor.next(n)
+  // loads the next n results' data, in order.
+  async function searchAll(index, term, filters, sort) {
+    var answer = await index.pagefind.search(term, { filters: filters });
+    var counts = answer.filters || {};
+    var cursor = sort === "date" ? dateCursor(index, term, filters, counts) : listCursor(answer.results);
+    return { total: answer.results.length, counts: counts, cursor: cursor };
+  }
+
+  function listCursor(results) {
+    var at = 0;
+    return {
+      next: function (count) {
+        var slice = results.slice(at, at + count);
+        at += slice.length;
+        return Promise.all(slice.map(function (result) { return result.data ? result.data() : result; }));
+      },
+    };
+  }
+
+  function newestFirst(a, b) {
+    var first = (a.meta && a.meta.sort_date) || "";
+    var second = (b.meta && b.meta.sort_date) || "";
+    return first < second ? 1 : first > second ? -1 : 0;
+  }
+
+  function withFilter(filters, name, value) {
+    var copy = Object.assign({}, filters);
+    if (value === null) delete copy[name];
+    else copy[name] = value;
+    return copy;
+  }
+
+  // Newest first, loading only what is shown: the articles year by year,
+  // newest year first, each year in Pagefind's date order (a year in one
+  // shard comes back in order; the results of a year cut into several shards
+  // are loaded and sorted here, as a merged search interleaves them), then
+  // the pages without a date (entities, terms) in order of relevance.
+  function dateCursor(index, term, filters, counts) {
+    var chosen = filters.year ? filters.year.any : Object.keys(counts.year || {}).filter(function (year) { return counts.year[year] > 0; });
+    var batches = chosen.slice().sort().reverse().map(function (year) { return { year: year }; });
+    var types = filters.type ? filters.type.any.filter(function (type) { return type !== "article"; }) : null;
+    if (!types || types.length) batches.push({ undated: withFilter(filters, "type", types ? { any: types } : { none: ["article"] }) });
+    var at = 0;
+    var waiting = listCursor([]);
+    async function nextBatch() {
+      var batch = batches[at];
+      at += 1;
+      if (!batch.year) return listCursor((await index.pagefind.search(term, { filters: batch.undated })).results);
+      var options = { filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } };
+      var results = (await index.pagefind.search(term, options)).results;
+      if (!index.splitYears.has(batch.year)) return listCursor(results);
+      var year = await Promise.all(results.map(function (result) { return result.data(); }));
+      return listCursor(year.sort(newestFirst));
+    }
+    return {
+      next: async function (count) {
+        var found = await waiting.next(count);
+        while (found.length < count && at < batches.length) {
+          waiting = await nextBatch();
+          found = found.concat(await waiting.next(count - found.length));
+        }
+        return found;
+      },
+    };
+  }
+
+  // --- shared markup -------------------------------------------------------
+
+  function element(name, className, text) {
+    var node = document.createElement(name);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Pagefind's excerpt is HTML with <mark> around the matches: keep the text
+  // and the marks only, so nothing else from the index reaches the page.
+  function excerptNodes(html) {
+    var parsed = new DOMParser().parseFromString(html || "", "text/html");
+    return Array.prototype.map.call(parsed.body.childNodes, function (node) {
+      if (node.nodeName === "MARK") return element("mark", "", node.textContent);
+      return document.createTextNode(node.textContent);
+    });
+  }
+
+  function withHighlight(url, term) {
+    var hash = url.indexOf("#");
+    var path = hash === -1 ? url : url.slice(0, hash);
+    var fragment = hash === -1 ? "" : url.slice(hash);
+    return path + (path.indexOf("?") === -1 ? "?" : "&") + "highlight=" + encodeURIComponent(term) + fragment;
+  }
+
+  function typeLabel(data) {
+    var type = (data.filters && data.filters.type && data.filters.type[0]) || "";
+    var label = TYPE_LABELS[type] || type;
+    var kind = data.filters && data.filters.kind && data.filters.kind[0];
+    return kind ? label + " · " + kind : label;
+  }
+
+  function resultItem(data, term, compact) {
+    var item = element("li", compact ? "site-search-result" : "search-result");
+    var type = (data.filters && data.filters.type && data.filters.type[0]) || "page";
+    item.setAttribute("data-type", type);
+    var label = element("span", "search-result-type", typeLabel(data));
+    var link = element("a", compact ? "site-search-result-link" : "search-result-link", (data.meta && data.meta.title) || data.url);
+    link.href = term ? withHighlight(data.url, term) : data.url;
+    var title = element(compact ? "span" : "h2", "search-result-title");
+    title.append(link);
+    item.append(label, title);
+    if (data.meta && data.meta.date) {
+      var date = element("time", "search-result-date", data.meta.date);
+      if (data.meta.sort_date) date.setAttribute("datetime", data.meta.sort_date);
+      item.append(date);
+    }
+    if (compact) return item;
+    if (data.meta && data.meta.summary) item.append(element("p", "search-result-summary", data.meta.summary));
+    if (data.excerpt) {
+      var excerpt = element("p", "search-result-excerpt");
+      excerpt.append.apply(excerpt, excerptNodes(data.excerpt));
+      item.append(excerpt);
+    }
+    return item;
+  }
+
+  function plural(count, word) {
+    return count + " " + word + (count === 1 ? "" : "s");
+  }
+
+  // --- the search page -----------------------------------------------------
+
+  function setUpSearchPage() {
+    var root = document.getElementById("search");
+    if (!root) return;
+    var form = root.querySelector("form");
+    var input = root.querySelector("input[type=search]");
+    var params = new URLSearchParams(window.location.search);
+    input.value = params.get("q") || "";
+
+    var controls = element("div", "search-controls");
+    var sortLabel = element("label", "search-sort");
+    sortLabel.append("Sort by ");
+    var sortSelect = element("select");
+    sortSelect.id = "search_sort";
+    [["relevance", "relevance"], ["date", "date, newest first"]].forEach(function (choice) {
+      var option = element("option", "", choice[1]);
+      option.value = choice[0];
+      sortSelect.append(option);
+    });
+    sortSelect.value = params.get("sort") === "date" ? "date" : "relevance";
+    sortLabel.append(sortSelect);
+    var status = element("p", "search-status");
+    status.id = "search_status";
+    status.setAttribute("role", "status");
+    controls.append(status, sortLabel);
+
+    var filtersBox = element("details", "search-filters");
+    filtersBox.open = window.matchMedia("(min-width: 60rem)").matches;
+    var filtersSummary = element("summary", "", "Filters");
+    var filterGroups = element("div", "search-filter-groups");
+    filtersBox.append(filtersSummary, filterGroups);
+    var list = element("ol", "search-results");
+    list.setAttribute("aria-labelledby", "search_status");
+    var more = element("button", "search-more", "Show more results");
+    more.type = "button";
+    more.hidden = true;
+    root.append(controls, filtersBox, list, more);
+    root.classList.add("search-ready");
+
+    var selected = {};
+    var entityQuery = "";
+    var generation = 0;
+    var cursor = null;
+    var shownCount = 0;
+    var totalFound = 0;
+    var term = "";
+
+    function activeFilters() {
+      var filters = {};
+      Object.keys(selected).forEach(function (name) {
+        var values = Object.keys(selected[name]).filter(function (value) { return selected[name][value]; });
+        if (values.length) filters[name] = { any: values };
+      });
+      return filters;
+    }
+
+    function renderFilters(counts) {
+      var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
+      filterGroups.replaceChildren();
+      FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
+        .forEach(function (name) {
+          var values = Object.keys(counts[name] || {}).filter(function (value) {
+            return counts[name][value] > 0 || (selected[name] && selected[name][value]);
+          });
+          if (!values.length) return;
+          values.sort(function (a, b) {
+            if (name === "year") return a < b ? 1 : a > b ? -1 : 0;
+            return counts[name][b] - counts[name][a] || a.localeCompare(b);
+          });
+          var group = element("fieldset", "search-filter-group");
+          group.setAttribute("data-filter", name);
+          group.append(element("legend", "search-filter-label", FILTER_LABELS[name] || name));
+          if (name === "entity") group.append(entityFinder());
+          var options = element("ul", "search-filter-values");
+          values.forEach(function (value, index) {
+            var item = element("li", "search-filter-value");
+            var label = element("label");
+            var box = element("input", "search-filter-checkbox");
+            box.type = "checkbox";
+            box.name = name;
+            box.value = value;
+            box.id = "search_filter_" + name + "_" + index;
+            box.checked = !!(selected[name] && selected[name][value]);
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", String(counts[name][value] || 0)));
+            item.append(label);
+            options.append(item);
+          });
+          group.append(options);
+          filterGroups.append(group);
+        });
+      narrowEntities();
+      if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+    }
+
+    function entityFinder() {
+      var label = element("label", "search-filter-find");
+      label.append(element("span", "visually-hidden", "Find an entity"));
+      var box = element("input");
+      box.type = "search";
+      box.id = "search_filter_entity_find";
+      box.placeholder = "Find an entity";
+      box.autocomplete = "off";
+      box.value = entityQuery;
+      box.addEventListener("input", function () {
+        entityQuery = box.value;
+        narrowEntities();
+      });
+      label.append(box);
+      return label;
+    }
+
+    function narrowEntities() {
+      var wanted = entityQuery.trim().toLocaleLowerCase();
+      filterGroups.querySelectorAll('[data-filter="entity"] .search-filter-value').forEach(function (item) {
+        var value = item.querySelector("input").value.toLocaleLowerCase();
+        item.hidden = wanted !== "" && value.indexOf(wanted) === -1;
+      });
+    }
+
+    async function showMore() {
+      var mine = generation;
+      more.disabled = true;
+      var found = await cursor.next(PAGE_SIZE);
+      if (mine !== generation) return;
+      found.forEach(function (data) { list.append(resultItem(data, term, false)); });
+      shownCount += found.length;
+      more.hidden = shownCount >= totalFound;
+      more.disabled = false;
+      root.setAttribute("data-state", "done");
+    }
+
+    async function run() {
+      generation += 1;
+      var mine = generation;
+      term = input.value.trim();
+      var filters = activeFilters();
+      var sort = sortSelect.value;
+      var url = new URL(window.location.href);
+      if (term) url.searchParams.set("q", term); else url.searchParams.delete("q");
+      if (sort === "date") url.searchParams.set("sort", "date"); else url.searchParams.delete("sort");
+      window.history.replaceState(null, "", url);
+      root.setAttribute("data-state", "searching");
+      var index = await engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      if (!term && !Object.keys(filters).length) {
+        var totals = await index.pagefind.filters();
+        if (mine !== generation) return;
+        list.replaceChildren();
+        more.hidden = true;
+        status.textContent = "Type to search the archive.";
+        status.removeAttribute("data-total");
+        renderFilters(totals);
+        root.setAttribute("data-state", "done");
+        return;
+      }
+      var answer = await searchAll(index, term || null, filters, sort);
+      if (mine !== generation) return;
+      cursor = answer.cursor;
+      totalFound = answer.total;
+      shownCount = 0;
+      list.replaceChildren();
+      status.setAttribute("data-total", String(answer.total));
+      status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
+      renderFilters(answer.counts);
+      await showMore();
+    }
+
+    var timer = null;
+    function soon() {
+      clearTimeout(timer);
+      timer = setTimeout(run, 150);
+    }
+    input.addEventListener("input", soon);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      run();
+    });
+    sortSelect.addEventListener("change", run);
+    filterGroups.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box.classList.contains("search-filter-checkbox")) return;
+      selected[box.name] = selected[box.name] || {};
+      selected[box.name][box.value] = box.checked;
+      run();
+    });
+    more.addEventListener("click", showMore);
+    run();
+  }
+
+  // --- the header: live results, the phone menu, "/" -----------------------
+
+  function setUpHeader() {
+    var header = document.querySelector(".site-header");
+    if (!header) return;
+    var menuButton = header.querySelector(".menu-button");
+    var nav = header.querySelector(".site-nav");
+    var searchButton = header.querySelector(".search-button");
+    var form = header.querySelector(".site-search");
+    if (menuButton && nav) {
+      toggleButton(menuButton, nav.id, function () {
+        header.classList.toggle("search-open", false);
+        return header.classList.toggle("menu-open");
+      });
+    }
+    if (!form) return;
+    var input = form.querySelector("input[type=search]");
+    if (searchButton) {
+      toggleButton(searchButton, form.id, function () {
+        header.classList.toggle("menu-open", false);
+        var open = header.classList.toggle("search-open");
+        if (open) input.focus();
+        return open;
+      });
+    }
+    setUpLiveResults(form, input);
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      event.preventDefault();
+      var page = document.querySelector("#search input[type=search]");
+      if (page) {
+        page.focus();
+        return;
+      }
+      if (searchButton && window.getComputedStyle(form).display === "none") searchButton.click();
+      input.focus();
+      input.select();
+    });
+  }
+
+  function typing(target) {
+    return !!(target && target.closest && target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])"));
+  }
+
+  // A link that works without JavaScript, made a toggle button.
+  function toggleButton(link, controls, toggle) {
+    link.setAttribute("role", "button");
+    link.setAttribute("aria-controls", controls);
+    link.setAttribute("aria-expanded", "false");
+    function act(event) {
+      event.preventDefault();
+      link.setAttribute("aria-expanded", String(toggle()));
+    }
+    link.addEventListener("click", act);
+    link.addEventListener("keydown", function (event) {
+      if (event.key === " ") act(event);
+    });
+  }
+
+  function setUpLiveResults(form, input) {
+    var panel = element("div", "site-search-results");
+    panel.id = "site_search_results";
+    panel.hidden = true;
+    form.append(panel);
+    input.setAttribute("aria-controls", panel.id);
+    var generation = 0;
+    var timer = null;
+
+    function close() {
+      panel.hidden = true;
+    }
+
+    async function run() {
+      generation += 1;
+      var mine = generation;
+      var term = input.value.trim();
+      if (!term) {
+        close();
+        return;
+      }
+      var index = await engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      var answer = await searchAll(index, term, {}, "relevance");
+      var found = await answer.cursor.next(HEADER_RESULTS);
+      if (mine !== generation) return;
+      var list = element("ul", "site-search-list");
+      found.forEach(function (data) { list.append(resultItem(data, term, true)); });
+      var all = element("a", "site-search-all", answer.total ? "All " + plural(answer.total, "result") + " for “" + term + "”" : "No results for “" + term + "”");
+      all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(term);
+      panel.replaceChildren(list, all);
+      panel.hidden = false;
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 120);
+    });
+    input.addEventListener("focus", function () {
+      engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      if (input.value.trim() && panel.childNodes.length) {
+        panel.hidden = false;
+      }
+    });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        close();
+        input.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!form.contains(event.target)) close();
+    });
+    form.addEventListener("focusout", function (event) {
+      if (event.relatedTarget && !form.contains(event.relatedTarget)) close();
+    });
+  }
+
+  // --- the searched words, marked on the page a result leads to ----------
+
+  function highlightSearchedWords() {
+    var words = (new URLSearchParams(window.location.search).get("highlight") || "")
+      .split(/\s+/)
+      .filter(function (word) { return word.length > 1; })
+      .map(function (word) { return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    var main = document.getElementById("site_main");
+    if (!words.length || !main || document.getElementById("search")) return;
+    var pattern = new RegExp("(" + words.join("|") + ")", "gi");
+    var walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        if (node.parentElement.closest("script, style, mark, [hidden], .sidenote, .term-tip")) return NodeFilter.FILTER_REJECT;
+        pattern.lastIndex = 0;
+        return pattern.test(node.nodeValue) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+      },
+    });
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var parts = node.nodeValue.split(pattern);
+      var fragment = document.createDocumentFragment();
+      parts.forEach(function (part, index) {
+        if (!part) return;
+        fragment.append(index % 2 ? element("mark", "search-highlight", part) : document.createTextNode(part));
+      });
+      node.replaceWith(fragment);
+    });
+    var first = main.querySelector("mark.search-highlight");
+    if (first && !window.location.hash) first.scrollIntoView({ block: "center" });
+  }
+
+  setUpHeader();
+  setUpSearchPage();
+  highlightSearchedWords();
+})();
