@@ -14,6 +14,7 @@ phrases on word boundaries, and it makes word boundaries exact by construction:
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 import re
 import unicodedata
@@ -168,12 +169,10 @@ class PhraseIndex:
             return []
         words = text.words
         folded = text.folded() if folded_table else words
-        whole = first == 0 and count == len(words)
         # Only positions whose token starts some name need a closer look.
-        hits = map(exact_table.__contains__, words if whole else words[first:count])
-        if folded_table:
-            hits = map(operator.or_, hits, map(folded_table.__contains__, folded if whole else folded[first:count]))
-        starts = list(compress(range(first, count), hits))
+        starts = text.starts_of(self)
+        if first > 0 or count < len(words):
+            starts = starts[bisect.bisect_left(starts, first) : bisect.bisect_left(starts, count)]
         if not starts:
             return []
         spans = text.spans
@@ -205,7 +204,7 @@ class PhraseIndex:
 class Tokens:
     """A text split into tokens once, as every `PhraseIndex` splits it."""
 
-    __slots__ = ("tokens", "words", "ends", "spans", "_folded")
+    __slots__ = ("tokens", "words", "ends", "spans", "_folded", "_starts")
 
     def __init__(self, text: str):
         # Each token with the whitespace before it: one C-level pass gives the
@@ -221,6 +220,26 @@ class Tokens:
         self.ends = list(accumulate(map(len, pieces)))
         self.spans = _Spans(tokens, self.ends)
         self._folded: list[str] | None = None
+        self._starts: dict[int, tuple[PhraseIndex, list[int]]] = {}  # by id() of the index
+
+    def starts_of(self, index: PhraseIndex) -> list[int]:
+        """The tokens that start some name of `index`, found once per index."""
+        known = self._starts.get(id(index))
+        if known is not None and known[0] is index:
+            return known[1]
+        exact_table, folded_table = index._exact, index._folded
+        words = self.words
+        # Most stretches of prose start no name at all (glossary terms are
+        # rare): a C-level pass that stops at the first hit rules them out.
+        if exact_table.keys().isdisjoint(words) and (not folded_table or folded_table.keys().isdisjoint(self.folded())):
+            starts: list[int] = []
+        else:
+            hits = map(exact_table.__contains__, words)
+            if folded_table:
+                hits = map(operator.or_, hits, map(folded_table.__contains__, self.folded()))
+            starts = list(compress(itertools.count(), hits))
+        self._starts[id(index)] = (index, starts)
+        return starts
 
     def folded(self) -> list[str]:
         if self._folded is None:
