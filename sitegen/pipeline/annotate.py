@@ -311,15 +311,19 @@ def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Docu
     # Entities first; glossary terms only in the text between entity names,
     # so that where the two overlap the entity wins.
     pieces: list[tuple[int, int, str]] = []  # (start, end, html)
+    # Glossary terms are rare: most runs start none, and skip looking between names.
+    terms = bool(catalog.terms) and bool(tokens.starts_of(catalog.term_index))
     gap_start = 0
     for match in catalog.index.find_in(tokens):
-        pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
+        if terms:
+            pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
         gap_start = match.end
         entity_id = _choose(match.targets, document)
         if entity_id is not None:
             text = combined[match.start : match.end]
             pieces.append((match.start, match.end, _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)))
-    pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
+    if terms:
+        pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
     if not pieces:
         return run
     out: list[Token] = []
