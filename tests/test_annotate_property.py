@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.model.dates import PublicationDate
-from sitegen.model.matcher import PhraseIndex
+from sitegen.model.matcher import PhraseIndex, tokenize
 from sitegen.model.models import Archive, Article, Entity, SourcePos
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import annotate_article
@@ -172,6 +172,28 @@ def test_phrase_index_agrees_with_the_naive_matcher(data):
         index.add(name, target)
     found = [(m.start, m.end, m.targets) for m in index.find(text)]
     assert found == naive_find(pairs, text)
+
+
+@settings(deadline=None)
+@given(data=st.data())
+def test_matching_a_stretch_of_tokens_finds_what_matching_that_stretch_of_text_finds(data):
+    # Annotation splits a text once and looks for glossary terms only between
+    # entity names: tokens `first` to `stop` must match as the text between them would.
+    pairs = data.draw(
+        st.lists(st.tuples(names(), st.sampled_from(TARGETS)), min_size=1, max_size=6),
+        label="pairs",
+    )
+    text = data.draw(texts([name for name, _ in pairs]), label="text")
+    index = PhraseIndex()
+    for name, target in pairs:
+        index.add(name, target)
+    tokens = tokenize(text)
+    boundaries = sorted({0, len(text), *(end - len(token) for token, end in zip(tokens.tokens, tokens.ends)), *tokens.ends})
+    start = data.draw(st.sampled_from(boundaries), label="start")
+    end = data.draw(st.sampled_from([b for b in boundaries if b >= start]), label="end")
+    found = [(m.start, m.end, m.targets) for m in index.find_in(tokens, tokens.first_at(start), tokens.first_at(end))]
+    expected = [(m.start + start, m.end + start, m.targets) for m in index.find(text[start:end])]
+    assert found == expected
 
 
 def test_the_reference_follows_the_rules():

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from sitegen.engine.cache import FragmentCache, digest_of
 from sitegen.engine.parallel import map_in_workers
-from sitegen.model.models import Archive
+from sitegen.model.models import Archive, Article, Entity
 from sitegen.pipeline.annotate import (
     Annotations,
     annotate_article,
@@ -15,6 +15,12 @@ from sitegen.pipeline.annotate import (
 )
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.timeline import TimelineEntry
+
+
+def _annotate_one(job: Article | Entity, catalog: Catalog) -> Any:
+    if isinstance(job, Article):
+        return annotate_article(job, catalog)
+    return annotate_entity_description(job, catalog)
 
 
 def annotate_archive(
@@ -30,11 +36,17 @@ def annotate_archive(
     def cached(kind: str, source: Any, make: Callable[[], Any]) -> Any:
         return cache.get((kind, catalog_digest, digest_of(source)), make)
 
-    # Articles are most of the work: the ones not in the cache are annotated in
-    # worker processes, then every article goes through the cache as usual.
+    # Articles and entity descriptions are most of the work: the ones not in
+    # the cache are annotated in worker processes (one pool for both), then
+    # every one goes through the cache as usual.
     article_keys = {article.slug: ("article", catalog_digest, cache.digest(article)) for article in archive.articles}
+    entity_keys = {entity.id: ("entity", catalog_digest, cache.digest(entity)) for entity in archive.entities}
     missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
-    fresh = dict(zip((a.slug for a in missing), map_in_workers(lambda a: annotate_article(a, catalog), missing, workers)))
+    missing_entities = [entity for entity in archive.entities if entity_keys[entity.id] not in cache.entries]
+    jobs: list[Any] = [*missing, *missing_entities]
+    done = map_in_workers(lambda job: _annotate_one(job, catalog), jobs, workers)
+    fresh = dict(zip((a.slug for a in missing), done[: len(missing)]))
+    fresh_entities = dict(zip((e.id for e in missing_entities), done[len(missing) :]))
 
     annotations = Annotations(
         articles={
@@ -42,9 +54,7 @@ def annotate_archive(
             for article in archive.articles
         },
         entity_descriptions={
-            entity.id: cache.get(
-                ("entity", catalog_digest, cache.digest(entity)), lambda entity=entity: annotate_entity_description(entity, catalog)
-            )
+            entity.id: cache.get(entity_keys[entity.id], lambda entity=entity: fresh_entities[entity.id])
             for entity in archive.entities
         },
         timeline=tuple(timeline),

@@ -14,6 +14,7 @@ phrases on word boundaries, and it makes word boundaries exact by construction:
 from __future__ import annotations
 
 import bisect
+import itertools
 import operator
 import re
 import unicodedata
@@ -149,29 +150,32 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[Match]:
         """Leftmost-longest, non-overlapping matches in `text`."""
+        if not self._exact and not self._folded:
+            return []
+        return self.find_in(tokenize(text))
+
+    def find_in(self, text: "Tokens", first: int = 0, stop: int | None = None) -> list[Match]:
+        """`find` on tokens `first` to `stop` of a text split once with `tokenize`.
+
+        Matching tokens `first` to `stop` finds what `find` finds in that
+        stretch of the text (as offsets into the whole text): one split
+        serves several indexes and the stretches between earlier matches.
+        """
         exact_table, folded_table = self._exact, self._folded
         if not exact_table and not folded_table:
             return []
-        # Each token with the whitespace before it: one C-level pass gives the
-        # tokens and, by cumulative lengths, where each ends; no Python-level
-        # loop runs over the tokens, which keeps a 20 MB article fast.
-        spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
-        pieces = spaced.findall(text)
-        tokens = list(map(str.lstrip, pieces))
-        # Names are indexed in NFC; decomposed text ("e" and a combining mark
-        # for "é") is compared in NFC too, token by token, so that offsets
-        # still point into the text as written.
-        words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
-        folded = list(map(str.casefold, words)) if folded_table else words
+        count = len(text.tokens) if stop is None else stop
+        if first >= count:
+            return []
+        words = text.words
+        folded = text.folded() if folded_table else words
         # Only positions whose token starts some name need a closer look.
-        hits = map(exact_table.__contains__, words)
-        if folded_table:
-            hits = map(operator.or_, hits, map(folded_table.__contains__, folded))
-        starts = list(compress(range(len(tokens)), hits))
+        starts = text.starts_of(self)
+        if first > 0 or count < len(words):
+            starts = starts[bisect.bisect_left(starts, first) : bisect.bisect_left(starts, count)]
         if not starts:
             return []
-        spans = _Spans(tokens, list(accumulate(map(len, pieces))))
-        count = len(tokens)
+        spans = text.spans
         found: list[Match] = []
         next_free = 0
         for i in starts:
@@ -195,6 +199,60 @@ class PhraseIndex:
             found.append(Match(spans[i][0], spans[i + length - 1][1], entry.as_tuple()))
             next_free = i + length
         return found
+
+
+class Tokens:
+    """A text split into tokens once, as every `PhraseIndex` splits it."""
+
+    __slots__ = ("tokens", "words", "ends", "spans", "_folded", "_starts")
+
+    def __init__(self, text: str):
+        # Each token with the whitespace before it: one C-level pass gives the
+        # tokens and, by cumulative lengths, where each ends; no Python-level
+        # loop runs over the tokens, which keeps a 20 MB article fast.
+        spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
+        pieces = spaced.findall(text)
+        self.tokens = tokens = list(map(str.lstrip, pieces))
+        # Names are indexed in NFC; decomposed text ("e" and a combining mark
+        # for "é") is compared in NFC too, token by token, so that offsets
+        # still point into the text as written.
+        self.words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
+        self.ends = list(accumulate(map(len, pieces)))
+        self.spans = _Spans(tokens, self.ends)
+        self._folded: list[str] | None = None
+        self._starts: dict[int, tuple[PhraseIndex, list[int]]] = {}  # by id() of the index
+
+    def starts_of(self, index: PhraseIndex) -> list[int]:
+        """The tokens that start some name of `index`, found once per index."""
+        known = self._starts.get(id(index))
+        if known is not None and known[0] is index:
+            return known[1]
+        exact_table, folded_table = index._exact, index._folded
+        words = self.words
+        # Most stretches of prose start no name at all (glossary terms are
+        # rare): a C-level pass that stops at the first hit rules them out.
+        if exact_table.keys().isdisjoint(words) and (not folded_table or folded_table.keys().isdisjoint(self.folded())):
+            starts: list[int] = []
+        else:
+            hits = map(exact_table.__contains__, words)
+            if folded_table:
+                hits = map(operator.or_, hits, map(folded_table.__contains__, self.folded()))
+            starts = list(compress(itertools.count(), hits))
+        self._starts[id(index)] = (index, starts)
+        return starts
+
+    def folded(self) -> list[str]:
+        if self._folded is None:
+            self._folded = list(map(str.casefold, self.words))
+        return self._folded
+
+    def first_at(self, offset: int) -> int:
+        """The first token that ends after `offset`: at a token boundary, the token that starts there."""
+        return bisect.bisect_right(self.ends, offset)
+
+
+def tokenize(text: str) -> Tokens:
+    return Tokens(text)
 
 
 def _nfc(token: str) -> str:

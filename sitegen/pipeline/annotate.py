@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from sitegen.model.errors import Diagnostic
+from sitegen.model.matcher import Tokens, tokenize
 from sitegen.model.models import Article, Entity
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
@@ -346,19 +347,24 @@ def _html_nesting(tag: str) -> int:
 def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
     combined = "".join(t.content if t.type == "text" else "\n" for t in run)
     catalog = document.catalog
+    tokens = tokenize(combined)  # split once for the entity names and the terms
     # Entities first; glossary terms only in the text between entity names,
     # so that where the two overlap the entity wins.
     pieces: list[tuple[int, int, str, str]] = []  # (start, end, html, the side-note after it or "")
+    # Glossary terms are rare: most runs start none, and skip looking between names.
+    terms = bool(catalog.terms) and bool(tokens.starts_of(catalog.term_index))
     gap_start = 0
-    for match in catalog.index.find(combined):
-        pieces += _term_pieces(combined, gap_start, match.start, document)
+    for match in catalog.index.find_in(tokens):
+        if terms:
+            pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
         gap_start = match.end
         entity_id = _choose(match.targets, document)
         if entity_id is not None:
             text = combined[match.start : match.end]
             link, note = _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)
             pieces.append((match.start, match.end, link, note))
-    pieces += _term_pieces(combined, gap_start, len(combined), document)
+    if terms:
+        pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
     if not pieces:
         return run
     out: list[Token] = []
@@ -373,12 +379,13 @@ def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Docu
     return out
 
 
-def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[tuple[int, int, str, str]]:
+def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Document) -> list[tuple[int, int, str, str]]:
+    """Terms between offsets `start` and `end` of `text` (both where tokens meet)."""
     catalog = document.catalog
     if start >= end or not catalog.terms:
         return []
     pieces = []
-    for match in catalog.term_index.find(text[start:end]):
+    for match in catalog.term_index.find_in(tokens, tokens.first_at(start), tokens.first_at(end)):
         if len(match.targets) != 1:
             continue  # a name two terms share marks neither (reported when loading)
         term_id = match.targets[0]
@@ -386,9 +393,9 @@ def _term_pieces(text: str, start: int, end: int, document: _Document) -> list[t
         if term_id in document.terms_seen:
             continue
         document.terms_seen.add(term_id)
-        shown = text[start + match.start : start + match.end]
+        shown = text[match.start : match.end]
         glossary_url = catalog.urls.url(catalog.urls.glossary_path())
-        pieces.append((start + match.start, start + match.end, term_mark(catalog.terms[term_id], shown, glossary_url, document.id_prefix), ""))
+        pieces.append((match.start, match.end, term_mark(catalog.terms[term_id], shown, glossary_url, document.id_prefix), ""))
     return pieces
 
 

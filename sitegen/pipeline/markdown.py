@@ -53,6 +53,9 @@ def _inline_parser() -> MarkdownIt:
     return markdown_dialect(raw_html=False)
 
 
+@lru_cache(maxsize=4096)
 def render_inline_markdown(text: str) -> str:
-    """Inline Markdown with raw HTML shown as text (glossary definitions)."""
+    """Inline Markdown with raw HTML shown as text (glossary definitions).
+
+    Kept per text: a term's definition is rendered into every page that marks it."""
     return _inline_parser().renderInline(text)

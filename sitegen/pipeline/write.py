@@ -266,14 +266,18 @@ class StagedOutput:
         self.previous = self.output if is_ours else None
         self.previous_files = survey(self.output).files if is_ours else set()
         self.stage = make_sibling(self.output, "staging")
-        self._dirs: set[Path] = {self.stage}
+        # Folders as plain strings: a cold build writes thousands of pages,
+        # and making a Path of each folder costs more than the look-up.
+        self._stage_text = str(self.stage)
+        self._dirs: set[str] = {self._stage_text}
 
-    def _target(self, relative: str) -> Path:
-        target = self.stage.joinpath(*safe_relative_path(relative).parts)
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        return target
+    def _target(self, relative: str) -> str:
+        parts = safe_relative_path(relative).parts
+        folder = os.path.join(self._stage_text, *parts[:-1])
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
+        return os.path.join(folder, parts[-1])
 
     def _same_as_previous(self, relative: str, data: bytes) -> Path | None:
         if relative not in self.previous_files:
@@ -294,7 +298,7 @@ class StagedOutput:
             except OSError as exc:
                 if exc.errno not in _NO_HARD_LINKS:
                     raise
-        target.write_bytes(data)
+        Path(target).write_bytes(data)  # no fsync: a crash before the swap leaves the previous site
 
     def link_previous(self, relative: str) -> bool:
         """Make the previous site's file the new site's, as a hard link, without
