@@ -16,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import settings
 
+import sitegen.engine.builder
 from sitegen.engine.builder import BuildOptions, BuildResult, build
 
 # --- how the suite runs ------------------------------------------------------------------
@@ -203,3 +204,17 @@ def private_cache_key(tmp_path_factory):
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The path of every page rendered in this process from now on."""
+    paths: list[str] = []
+    real = sitegen.engine.builder.render_page
+
+    def counting(env, page, *args):
+        paths.append(page.path)
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
+    return paths

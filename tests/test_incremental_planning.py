@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pytest
 
-import sitegen.engine.builder
 from sitegen.engine.builder import Builder, BuildOptions
 
 from conftest import article_text
@@ -26,19 +25,6 @@ def seed(archive) -> None:
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
     archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, Siege]")
     archive.article("third", title="Third", date="2015-03-01", body="Tikrit and Baghdad.", tags="[Siege]")
-
-
-@pytest.fixture
-def rendered(monkeypatch) -> list[str]:
-    paths: list[str] = []
-    real = sitegen.engine.builder.render_page
-
-    def counting(env, page, *args):
-        paths.append(page.path)
-        return real(env, page, *args)
-
-    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
-    return paths
 
 
 @pytest.fixture

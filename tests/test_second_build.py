@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 
-import sitegen.engine.builder
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 
@@ -47,20 +45,6 @@ def statuses(folder: Path) -> dict[str, tuple[int, int, int]]:
 def fresh_builder(root: Path) -> Builder:
     """What a new `sitegen build` process does: load the persistent cache, then build."""
     return Builder(BuildOptions(root=root, workers=1))
-
-
-@pytest.fixture
-def rendered(monkeypatch) -> list[str]:
-    """The path of every page rendered, in this process."""
-    paths: list[str] = []
-    real = sitegen.engine.builder.render_page
-
-    def counting(env, page, *args):
-        paths.append(page.path)
-        return real(env, page, *args)
-
-    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
-    return paths
 
 
 def test_a_second_build_with_nothing_changed_renders_and_writes_nothing(archive, rendered):
