@@ -153,7 +153,6 @@ def test_each_shard_is_a_bundle_of_its_own_listed_in_the_manifest(sharded):
     for name in SHARDS:
         assert (sharded.out / "pagefind" / name / "pagefind-entry.json").is_file()
         assert (sharded.out / "pagefind" / name / "pagefind.js").is_file()
-    assert (sharded.out / "pagefind/pagefind-ui.js").is_file(), "the search page loads the UI from pagefind/"
     assert sharded.result.search.shards == len(SHARDS) and sharded.result.search.indexed == len(SHARDS)
 
 
@@ -196,7 +195,6 @@ def test_editing_one_article_indexes_only_its_shard_again_and_keeps_the_other_fi
         shard = {path: identity for path, identity in after.items() if path.startswith(f"{name}/")}
         kept = {path: identity for path, identity in before.items() if path.startswith(f"{name}/")}
         assert (shard == kept) == (name != "articles-2017"), name
-    assert all(after[name] == before[name] for name in ("pagefind-ui.js", "pagefind-ui.css")), "the UI is linked from a kept shard"
     assert bundle_files(archive) == {
         path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
     }, "the same bundles as a clean build of the edited archive"

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import errno
 import functools
 import hashlib
 import html
 import itertools
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +45,10 @@ from sitegen.pipeline.search_shards import (
     manifest_bytes,
     read_manifest,
 )
-from sitegen.pipeline.write import safe_relative_path
+from sitegen.pipeline.write import link_or_copy, safe_relative_path
 
 BUNDLE_DIR = "pagefind"
 DEFAULT_TIMEOUT = 600.0  # seconds without an answer from the indexer; [search] timeout
-UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # what the search page loads from pagefind/
-_NO_HARD_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +139,6 @@ def build_search_index(
                 continue
             _index_shard(binary, timeout, language, contents, shard_records, bundle / shard.folder)
             indexed += 1
-        if len(shards) > 1:  # the search page loads the UI from pagefind/ itself; every shard has the same
-            for name in UI_FILES:
-                link_or_copy(bundle / shards[0].folder / name, bundle / name)
         _write_manifest(bundle, manifest_bytes(entries), previous)
     except IndexerError as exc:
         if exc.timed_out:
@@ -219,16 +212,6 @@ def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
         destination.mkdir(parents=True, exist_ok=True)
         for name in names:
             link_or_copy(here / name, destination / name)
-
-
-def link_or_copy(source: Path, target: Path) -> None:
-    """`target` as a hard link to `source`: the same file, written once; a copy where links cannot be."""
-    try:
-        os.link(source, target, follow_symlinks=False)
-    except OSError as exc:
-        if exc.errno not in _NO_HARD_LINKS:
-            raise
-        shutil.copy2(source, target)
 
 
 @functools.lru_cache(maxsize=4)

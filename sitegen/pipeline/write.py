@@ -247,7 +247,17 @@ def remove_leftovers(output: Path) -> None:
 
 # --- sitegen build: a whole new tree, swapped in --------------------------------------------
 
-_NO_HARD_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+NO_HARD_LINKS = {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` as a hard link to `source`: the same file, written once; a copy where links cannot be."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+        shutil.copy2(source, target)
 
 
 class StagedOutput:
@@ -296,7 +306,7 @@ class StagedOutput:
                 os.link(previous, target, follow_symlinks=False)
                 return
             except OSError as exc:
-                if exc.errno not in _NO_HARD_LINKS:
+                if exc.errno not in NO_HARD_LINKS:
                     raise
         Path(target).write_bytes(data)  # no fsync: a crash before the swap leaves the previous site
 
@@ -310,7 +320,7 @@ class StagedOutput:
         try:
             os.link(self.output / relative, target, follow_symlinks=False)
         except OSError as exc:
-            if exc.errno not in _NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
+            if exc.errno not in NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
                 raise
             return False
         return True
