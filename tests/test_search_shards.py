@@ -17,7 +17,7 @@ from search_page import STATUS, filter_checkbox, filter_counts, result_links
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
-from sitegen.pipeline.search import pagefind_binary
+from sitegen.pipeline.search import is_indexed_page, pagefind_binary
 from sitegen.pipeline.search_shards import assign_shards
 
 BASE_URL = "https://example.org/repo/"
@@ -363,3 +363,13 @@ def test_the_build_says_how_many_shards_it_indexed_and_how_many_it_kept(tmp_path
     )
 
     assert "Search index: 7 pages and 2 glossary terms indexed in 6 shards (1 indexed, 5 unchanged)" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("padding", [0, 65_530, 200_000])
+def test_a_page_is_indexed_when_its_body_is_marked_wherever_the_mark_stands(tmp_path, padding):
+    marked, plain = tmp_path / "marked.html", tmp_path / "plain.html"
+    head = "<!doctype html><html><head><title>t</title></head><body>" + "x" * padding
+    marked.write_text(head + '<main class="article" data-pagefind-body>text</main></body></html>', encoding="utf-8")
+    plain.write_text(head + "<main>text</main></body></html>", encoding="utf-8")
+
+    assert is_indexed_page(marked) and not is_indexed_page(plain)

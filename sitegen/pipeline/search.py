@@ -122,7 +122,7 @@ def build_search_index(
     language = language.split("-")[0].lower() or "en"
     by_url = {record.url: record for record in records}
     try:
-        pages = [page for page in _page_files(site, bundle) if _is_indexed(_read_page(site / page))]
+        pages = [page for page in _page_files(site, bundle) if is_indexed_page(site / page)]
         shards = assign_shards(pages, years or {}, by_url, shard_pages)
         indexer = _binary_digest(binary)
         reusable = _previous_manifest(previous)
@@ -258,13 +258,24 @@ def _read_page(path: Path) -> bytes:
 
 
 _BODY = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")
+_CHUNK = 1 << 16
 
 
-def _is_indexed(page: bytes) -> bool:
+def is_indexed_page(path: Path) -> bool:
     """Whether Pagefind indexes the page: it marks its body (articles and entity pages).
     Pagefind drops the others from an index that has such pages, but would index them
-    all in a shard that had none."""
-    return _BODY.search(page) is not None
+    all in a shard that had none. Read only as far as the mark: the shard reads the
+    page again, and the mark stands near the top of the pages that have it."""
+    try:
+        with open(path, "rb") as file:
+            seen = b""
+            while chunk := file.read(_CHUNK):
+                seen = seen[-_CHUNK:] + chunk  # a tag cut between two chunks is still found
+                if _BODY.search(seen):
+                    return True
+        return False
+    except OSError as exc:
+        raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(path)) from None
 
 
 def pagefind_binary() -> Path:
