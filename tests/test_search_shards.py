@@ -230,6 +230,29 @@ def test_an_unchanged_single_index_is_kept_whole(tmp_path):
     assert identities(archive.out / "pagefind") == before
 
 
+def remove_a_fragment(archive: Archive) -> None:
+    next((archive.out / "pagefind/articles-2015/fragment").iterdir()).unlink()
+
+
+def spoil_an_entry_file(archive: Archive) -> None:
+    with (archive.out / "pagefind/site-1/pagefind-entry.json").open("ab") as entry:
+        entry.write(b"\n")
+
+
+@pytest.mark.parametrize("spoil", [remove_a_fragment, spoil_an_entry_file])
+def test_a_shard_whose_files_were_changed_in_the_output_is_indexed_again(tmp_path, spoil):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    spoil(archive)
+
+    result = archive.build()
+
+    assert (result.search.shards, result.search.indexed) == (len(SHARDS), 1)
+    assert bundle_files(archive) == {
+        path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
+    }, "the same bundles as a clean build"
+
+
 def test_another_pagefind_binary_indexes_every_shard_again(tmp_path, monkeypatch):
     archive = sharded_archive(tmp_path / "site")
     archive.build()

@@ -111,6 +111,16 @@ def test_a_file_edited_in_the_output_is_written_again_even_with_its_old_mtime(ar
     assert page.read_bytes() == original
 
 
+def test_a_page_whose_mode_was_changed_in_the_output_gets_the_mode_of_a_clean_build(archive, tmp_path):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    page = archive.out / "articles/second/index.html"
+    clean_mode = page.stat().st_mode
+    page.chmod(0o600)  # a server running as another user could no longer read it
+    fresh_builder(archive.root).build()
+    assert page.stat().st_mode == clean_mode
+
+
 def test_a_file_added_to_the_output_is_not_kept(archive):
     seed(archive)
     fresh_builder(archive.root).build()

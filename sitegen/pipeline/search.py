@@ -27,7 +27,7 @@ import html
 import itertools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +107,7 @@ def build_search_index(
     years: Mapping[str, int] | None = None,
     shard_pages: int = DEFAULT_SHARD_PAGES,
     previous: Path | None = None,
+    intact: Callable[[str], bool] = lambda folder: True,
 ) -> SearchReport:
     """Index the built site in `site` and write the bundles to `bundle` (`site/pagefind/`).
 
@@ -114,7 +115,8 @@ def build_search_index(
     `shard_pages` the most pages and records one Pagefind run indexes; a
     shard whose digest the manifest in `previous` (the bundle folder of the
     site being replaced) already lists is linked from there, not indexed
-    again. `timeout` is how long Pagefind may go without answering
+    again, if `intact(folder)` says that shard's folder there is still as
+    the build that wrote it left it (the folder is "" for pagefind/ itself). `timeout` is how long Pagefind may go without answering
     (seconds); a failure of any kind is a SearchError naming the file to look at.
     """
     bundle = bundle or site / BUNDLE_DIR
@@ -134,7 +136,12 @@ def build_search_index(
             digest = _shard_digest(indexer, language, contents, shard_records)
             entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
             entries.append(entry)
-            if previous is not None and reusable.get(shard.name) == entry and (previous / shard.folder).is_dir():
+            if (
+                previous is not None
+                and reusable.get(shard.name) == entry
+                and (previous / shard.folder).is_dir()
+                and intact(shard.folder)
+            ):
                 link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
                 continue
             _index_shard(binary, timeout, language, contents, shard_records, bundle / shard.folder)

@@ -276,6 +276,9 @@ class StagedOutput:
         self.previous = self.output if is_ours else None
         self.previous_files = survey(self.output).files if is_ours else set()
         self.stage = make_sibling(self.output, "staging")
+        # The mode a new file gets (the umask's, read off the new folder): a
+        # previous file of another mode is not linked, or its mode would stay.
+        self._file_mode = stat.S_IMODE(self.stage.stat().st_mode) & 0o666
         # Folders as plain strings: a cold build writes thousands of pages,
         # and making a Path of each folder costs more than the look-up.
         self._stage_text = str(self.stage)
@@ -294,6 +297,9 @@ class StagedOutput:
             return None
         previous = self.output / relative
         try:
+            info = previous.lstat()
+            if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != self._file_mode:
+                return None
             return previous if previous.read_bytes() == data else None
         except OSError:
             return None
