@@ -140,6 +140,14 @@ def test_the_timeline_index_offers_only_the_pages_a_filter_leaves_events_on(site
     page.context.close()
 
 
+def test_a_link_to_an_event_on_the_one_page_timeline_of_old_lands_on_its_year_s_page(site):
+    page = open_page(site, "timeline/#event-2016-10-17-battle-of-mosul-begins", 390)
+    page.wait_for_url("**/timeline/2016/#event-2016-10-17-battle-of-mosul-begins")
+    box = page.locator("#event-2016-10-17-battle-of-mosul-begins").bounding_box()
+    assert -1 <= box["y"] < 900, "the event is in view"
+    page.context.close()
+
+
 def test_the_article_s_on_the_timeline_list_keeps_to_the_text_column(site):
     page = open_page(site, ARTICLE, 1280)
     text = page.locator(".article-body").bounding_box()

@@ -95,6 +95,13 @@ def test_the_index_lists_every_page_with_its_link_and_event_count_in_order(archi
     assert summary == "8 events, from 1990s to 2016, on 3 pages."
 
 
+def test_the_index_tells_the_years_of_each_page_so_old_event_links_can_be_sent_on(archive):
+    timeline(archive, *events_in(2016, 5), *events_in(2014, 1), *events_in(1994, 2), *events_in(1997, 1))
+    archive.build()
+    entries = archive.html("timeline/index.html").select(".timeline-index li")
+    assert [li["data-years"] for li in entries] == ["1994 1997", "2014", "2016"]
+
+
 def test_the_index_shows_no_events_itself(archive):
     timeline(archive, *events_in(2016, 5))
     archive.build()

@@ -168,6 +168,7 @@ class PeriodLink:
     slug: str  # `Period.slug`, which the filter's data is keyed by
     label: str
     url: str
+    years: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,7 @@ class TimelineFilter:
 
 
 def period_links(periods: list[Period], urls: Urls) -> tuple[PeriodLink, ...]:
-    return tuple(PeriodLink(p.slug, p.label, urls.url(urls.timeline_path(p.slug))) for p in periods)
+    return tuple(PeriodLink(p.slug, p.label, urls.url(urls.timeline_path(p.slug)), p.years) for p in periods)
 
 
 def timeline_filter(events: list[PlacedEvent], entities, urls: Urls) -> TimelineFilter:

@@ -7,6 +7,7 @@
 // closes on Escape and when the pointer or focus leaves both.
 (function () {
   "use strict";
+  forwardTimelineAnchor();
   setUpTimelineFilter();
   var source = document.getElementById("sitegen_entity_cards");
   if (!source) return;
@@ -350,4 +351,21 @@ function setUpTimelineFilter() {
     event.preventDefault();
   });
   if (kind.value || entity.value) apply();
+}
+
+// Links made when the timeline was a single page (/timeline/#event-2016-…,
+// /timeline/#year-2016) land on its index: send them on to the page that
+// holds that year, where the same anchor is.
+function forwardTimelineAnchor() {
+  "use strict";
+  var found = /^#(?:event|year)-(\d+)/.exec(location.hash);
+  if (!found) return;
+  var year = String(Number(found[1]));
+  var items = document.querySelectorAll(".timeline-index li[data-years]");
+  for (var i = 0; i < items.length; i += 1) {
+    if (items[i].getAttribute("data-years").split(" ").indexOf(year) !== -1) {
+      location.replace(items[i].querySelector("a").href + location.hash);
+      return;
+    }
+  }
 }
