@@ -92,7 +92,13 @@ def test_the_index_lists_every_page_with_its_link_and_event_count_in_order(archi
         ("2016", "/timeline/2016/", "5 events"),
     ]
     summary = archive.html("timeline/index.html").select_one(".timeline-summary").get_text()
-    assert summary == "8 events, from 1990s to 2016, on 3 pages."
+    assert summary == "8 events, from 1994 to 2016, on 3 pages."
+
+
+def test_the_index_of_a_one_year_timeline_says_which_year(archive):
+    timeline(archive, *events_in(2016, 2))
+    archive.build()
+    assert archive.html("timeline/index.html").select_one(".timeline-summary").get_text() == "2 events, in 2016."
 
 
 def test_the_index_tells_the_years_of_each_page_so_old_event_links_can_be_sent_on(archive):
