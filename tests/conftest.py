@@ -157,6 +157,15 @@ class Archive:
     def html(self, relative: str) -> BeautifulSoup:
         return parse_html((self.out / relative).read_text(encoding="utf-8"))
 
+    def timeline_paths(self) -> list[str]:
+        """The output files of the timeline's pages, in the order its index lists them."""
+        links = self.html("timeline/index.html").select(".timeline-index a")
+        return [link["href"][link["href"].index("timeline/") :] + "index.html" for link in links]
+
+    def timeline(self) -> BeautifulSoup:
+        """The whole timeline as one document: the `main` of each of its pages, in order."""
+        return parse_html("".join(str(self.html(path).find("main")) for path in self.timeline_paths()))
+
     def output_files(self, output: Path | None = None) -> dict[str, bytes]:
         base = output or self.out
         return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}

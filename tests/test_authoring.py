@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import Archive
 
 from sitegen import __version__
 from sitegen.authoring import scaffold
@@ -75,7 +76,7 @@ def test_init_then_build_works_in_an_empty_folder_without_warnings(tmp_path):
     site = tmp_path / "news/_site"
     assert (site / "articles/the-six-pips/index.html").is_file()
     assert (site / "entities/royal-observatory-greenwich/index.html").is_file()
-    assert "Greenwich time signal" in (site / "timeline/index.html").read_text(encoding="utf-8")
+    assert "Greenwich time signal" in Archive(tmp_path / "news").timeline().get_text()
     assert "pips" in (site / "glossary/index.html").read_text(encoding="utf-8")
 
 
@@ -288,7 +289,7 @@ def test_new_event_appends_to_the_timeline_and_builds_without_warnings(archive):
     assert problems.items == []
     assert [(e.date.iso, e.title, e.entity_ids) for e in events][-1] == ("2016-10", "Battle of Mosul begins", ("mosul",))
     assert_builds_cleanly(archive)
-    assert "Battle of Mosul begins" in (archive.out / "timeline/index.html").read_text(encoding="utf-8")
+    assert "Battle of Mosul begins" in archive.timeline().get_text()
 
 
 def test_new_event_with_a_bad_date_is_a_usage_error(archive):

@@ -385,7 +385,7 @@ def test_dates_at_both_ends_of_the_calendar_build(built):
     result, _ = sitegen_build(built.root)
 
     assert (result.returncode, result.stderr) == (0, "")
-    timeline = built.html("timeline/index.html")
+    timeline = built.timeline()
     assert "Ever" in [h.get_text(strip=True) for h in timeline.select(".event-title")]
     assert built.html("articles/last/index.html").find("h1").get_text() == "Last"
 
@@ -684,7 +684,7 @@ def test_disguised_script_addresses_in_markdown_fields_yield_no_link_that_runs_s
 
 def test_payloads_in_markdown_fields_are_shown_as_text(payload_sites):
     hostile, _ = payload_sites
-    timeline = hostile.html("timeline/index.html")
+    timeline = hostile.timeline()
     for n, payload in enumerate(PAYLOADS):
         entity = hostile.html(f"entities/e{n}/index.html").select_one(".description")
         assert payload in entity.get_text(), n

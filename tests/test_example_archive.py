@@ -81,7 +81,7 @@ def test_example_timeline_lists_events_in_order_with_precision_aware_dates(examp
 
     from sitegen.model.dates import parse_partial_date
 
-    page = example.html("timeline/index.html")
+    page = example.timeline()
     times = [t["datetime"] for t in page.select(".event time")]
     assert len(times) >= 5
     keys = [(parse_partial_date(t).first_day(), parse_partial_date(t).precision) for t in times]

@@ -135,7 +135,7 @@ def test_renaming_an_article_moves_its_page_and_the_links_to_it(archive, tmp_pat
     tree = output_tree(archive.out)
     assert "articles/stays/index.html" not in tree and "articles/moved/index.html" in tree
     assert not [path for path, data in tree.items() if data is not None and b"/articles/stays/" in data]
-    for page in ("index.html", "archive/index.html", "tags/iraq/index.html", "entities/mosul/index.html", "timeline/index.html"):
+    for page in ("index.html", "archive/index.html", "tags/iraq/index.html", "entities/mosul/index.html", "timeline/2010s/index.html"):
         assert b'href="/articles/moved/"' in tree[page], page
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(tree, output_tree(tmp_path / "clean"))

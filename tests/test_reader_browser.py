@@ -80,7 +80,7 @@ def test_glossary_definition_shows_on_keyboard_focus_without_javascript(site):
 
 
 def test_timeline_filter_narrows_events_by_kind_and_entity(site):
-    page = open_page(site, "timeline/", 1280)
+    page = open_page(site, "timeline/2016/", 1280)
     events = page.locator(".timeline .event")
     total = events.count()
     assert page.locator("#timeline-filter").is_visible()
@@ -97,10 +97,63 @@ def test_timeline_filter_narrows_events_by_kind_and_entity(site):
 
 
 def test_without_javascript_the_whole_timeline_shows_and_no_dead_filter(site):
-    page = open_page(site, "timeline/", 1280, javascript=False)
+    page = open_page(site, "timeline/2016/", 1280, javascript=False)
     events = page.locator(".timeline .event")
     assert all(e.is_visible() for e in events.all())
     assert not page.locator("#timeline-filter").is_visible()
+    page.context.close()
+
+
+def visible_periods(page) -> list[str]:
+    return [item.get_attribute("data-period") for item in page.locator(".timeline-periods li[data-period]").all() if item.is_visible()]
+
+
+def test_a_filter_matching_nothing_on_a_timeline_page_says_so_and_leads_only_to_pages_with_matches(site):
+    page = open_page(site, "timeline/2014/", 1280)
+    page.select_option("#timeline-filter-entity", "rupert-jones")
+    assert not [e for e in page.locator(".timeline .event").all() if e.is_visible()]
+    assert page.locator("#timeline-filter-empty").is_visible()
+    page.wait_for_function("!document.querySelector('.timeline-periods li[data-period=\"2017-2019\"]').offsetParent")
+    assert visible_periods(page) == ["2014", "2016"], "this page stays, marked; pages with no match are not offered"
+    later = page.locator('.timeline-pager a[rel="next"]')
+    assert later.get_attribute("href").endswith("/timeline/2016/?entity=rupert-jones")
+    later.click()
+    page.wait_for_url("**/timeline/2016/?entity=rupert-jones")
+    assert page.locator("#timeline-filter-entity").input_value() == "rupert-jones"
+    shown = [e for e in page.locator(".timeline .event").all() if e.is_visible()]
+    assert shown and all("rupert-jones" in e.get_attribute("data-entities").split() for e in shown)
+    assert not page.locator("#timeline-filter-empty").is_visible()
+    page.wait_for_function("!document.querySelector('.timeline-pager a[rel=\"next\"]').offsetParent")
+    assert not page.locator('.timeline-pager a[rel="prev"]').is_visible(), "2014 has no event of Rupert Jones"
+    page.context.close()
+
+
+def test_the_timeline_index_offers_only_the_pages_a_filter_leaves_events_on(site):
+    page = open_page(site, "timeline/", 1280)
+    assert visible_periods(page) == ["2014", "2016", "2017-2019"]
+    page.select_option("#timeline-filter-entity", "rupert-jones")
+    page.wait_for_function("!document.querySelector('.timeline-index li[data-period=\"2014\"]').offsetParent")
+    assert visible_periods(page) == ["2016"]
+    entry = page.locator('.timeline-index li[data-period="2016"]')
+    assert entry.locator(".period-count").inner_text() == "2 of 7 events"
+    assert entry.locator("a").get_attribute("href").endswith("/timeline/2016/?entity=rupert-jones")
+    page.context.close()
+
+
+def test_a_link_to_an_event_on_the_one_page_timeline_of_old_lands_on_its_year_s_page(site):
+    page = open_page(site, "timeline/#event-2016-10-17-battle-of-mosul-begins", 390)
+    page.wait_for_url("**/timeline/2016/#event-2016-10-17-battle-of-mosul-begins")
+    box = page.locator("#event-2016-10-17-battle-of-mosul-begins").bounding_box()
+    assert -1 <= box["y"] < 900, "the event is in view"
+    page.context.close()
+
+
+def test_the_article_s_on_the_timeline_list_keeps_to_the_text_column(site):
+    page = open_page(site, ARTICLE, 1280)
+    text = page.locator(".article-body").bounding_box()
+    for selector in (".article-events", ".event-summary-list"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= text["x"] - 1 and box["x"] + box["width"] <= text["x"] + text["width"] + 1, selector
     page.context.close()
 
 

@@ -59,8 +59,14 @@ class Urls:
         return "glossary/"
 
     @staticmethod
-    def timeline_path() -> str:
-        return "timeline/"
+    def timeline_path(period: str | None = None) -> str:
+        """The timeline's index, or one of its pages (`Period.slug`: "2016", "1990s", "2017-2019")."""
+        return "timeline/" if period is None else f"timeline/{period}/"
+
+    @staticmethod
+    def timeline_events_path() -> str:
+        """What the timeline filter counts on every page: each page's events' entities and kinds."""
+        return "timeline/events.json"
 
     @staticmethod
     def search_path() -> str:

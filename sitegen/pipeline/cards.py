@@ -14,7 +14,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.site import Link
-from sitegen.pipeline.timeline import display_date
+from sitegen.pipeline.timeline import Period, display_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def _card_piece(entity: Entity, urls: Urls) -> str:
 @dataclass(frozen=True, slots=True)
 class EventView:
     anchor: str
-    url: str  # the entry on the timeline page
+    url: str  # the entry on its page of the timeline
     date_iso: str
     date_display: str
     title: str
@@ -117,21 +117,24 @@ class PlacedEvent:
     entity_ids: frozenset[str]  # named by the event or mentioned in its description
     article_slugs: tuple[str, ...]
     year: int
+    period: str  # the slug of the timeline page it is on
 
 
-def event_views(annotations: Annotations, entities, cards, urls: Urls) -> list[PlacedEvent]:
+def event_views(annotations: Annotations, entities, cards, periods: list[Period], urls: Urls) -> list[PlacedEvent]:
     """Every timeline entry as pages show it, in timeline order, with the entities
-    its description links to as well as those it names."""
-    timeline_url = urls.url(urls.timeline_path())
+    its description links to as well as those it names, and linking to its
+    entry on the page of `periods` that holds its year."""
+    period_of = {year: period.slug for period in periods for year in period.years}
     placed = []
     for entry in annotations.timeline:
         event = entry.event
+        period = period_of[event.date.year]
         fragment = annotations.event_descriptions.get(entry.anchor)
         ids = [i for i in dict.fromkeys((*event.entity_ids, *(fragment.entity_ids if fragment else ()))) if i in entities]
         linked = tuple(sorted((entity_link(entities[i], urls) for i in ids), key=lambda e: (e.name.casefold(), e.id)))
         view = EventView(
             anchor=entry.anchor,
-            url=f"{timeline_url}#{entry.anchor}",
+            url=f"{urls.url(urls.timeline_path(period))}#{entry.anchor}",
             date_iso=event.date.iso,
             date_display=display_date(event.date, event.end, event.circa),
             title=event.title,
@@ -142,5 +145,5 @@ def event_views(annotations: Annotations, entities, cards, urls: Urls) -> list[P
             entity_ids=" ".join(sorted(ids)),
             entity_kinds=" ".join(sorted({entities[i].kind for i in ids})),
         )
-        placed.append(PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year))
+        placed.append(PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year, period))
     return placed

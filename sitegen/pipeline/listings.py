@@ -3,6 +3,7 @@ and the glossary."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,10 +15,11 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import ENTITY_KINDS, Article
 from sitegen.model.slugs import slugify
 from sitegen.model.urls import Urls
-from sitegen.pipeline.cards import ArticleCard, EventView, PlacedEvent, entity_cards_json, entity_link
+from sitegen.pipeline.cards import ArticleCard, EntityLink, EventView, PlacedEvent, entity_cards_json, entity_link
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.site import Link, Page
+from sitegen.pipeline.timeline import Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,26 +161,102 @@ def tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
     return pages
 
 
-def timeline_page(events: list[PlacedEvent], entities, settings, urls) -> Page:
-    """The timeline, by year, with the filter by entity kind and entity."""
-    by_year: dict[int, list[EventView]] = defaultdict(list)
-    for event in events:
-        by_year[event.year].append(event.view)
-    years = tuple(TimelineYear(year, f"year-{year}", tuple(by_year[year])) for year in sorted(by_year))
+@dataclass(frozen=True, slots=True)
+class PeriodLink:
+    """A page of the timeline as the timeline's navigation shows it."""
+
+    slug: str  # `Period.slug`, which the filter's data is keyed by
+    label: str
+    url: str
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineFilter:
+    """The choices of the timeline filter, the same on every page of the timeline,
+    and where it finds how many events of each page match them."""
+
+    kinds: tuple[Link, ...]  # label, kind
+    entities: tuple[EntityLink, ...]
+    events_url: str
+
+
+def period_links(periods: list[Period], urls: Urls) -> tuple[PeriodLink, ...]:
+    return tuple(PeriodLink(p.slug, p.label, urls.url(urls.timeline_path(p.slug)), p.years) for p in periods)
+
+
+def timeline_filter(events: list[PlacedEvent], entities, urls: Urls) -> TimelineFilter:
+    """Every entity kind and entity the timeline's events involve."""
     named = sorted({i for event in events for i in event.entity_ids}, key=lambda i: (entities[i].name.casefold(), i))
     kinds = [kind for kind in ENTITY_KINDS if any(entities[i].kind == kind for i in named)]
+    return TimelineFilter(
+        kinds=tuple(Link(ENTITY_KIND_LABELS[k], k) for k in kinds),
+        entities=tuple(entity_link(entities[i], urls) for i in named),
+        events_url=urls.url(urls.timeline_events_path()),
+    )
+
+
+def timeline_index_page(links: tuple[PeriodLink, ...], counts: tuple[int, ...], choices: TimelineFilter, settings, urls) -> Page:
+    """The timeline's front page: each of its pages with how many events it holds."""
     return Page(
         path=urls.timeline_path(),
-        template="timeline.html",
+        template="timeline_index.html",
         title="Timeline",
         description=f"Dated events of {settings.site.title}, with the people, places and articles they involve.",
         section="timeline",
         data={
-            "years": years,
-            "filter_kinds": tuple(Link(ENTITY_KIND_LABELS[k], k) for k in kinds),
-            "filter_entities": tuple(entity_link(entities[i], urls) for i in named),
-            "entity_cards": entity_cards_json(named, entities, urls),
+            "periods": tuple(zip(links, counts)),
+            "total": sum(counts),
+            "filter": choices,
         },
+    )
+
+
+def period_years(period: Period, events: list[PlacedEvent]) -> tuple[TimelineYear, ...]:
+    """The events of one page of the timeline (in timeline order), by year."""
+    by_year: dict[int, list[EventView]] = defaultdict(list)
+    for event in events:
+        by_year[event.year].append(event.view)
+    return tuple(TimelineYear(year, f"year-{year}", tuple(by_year[year])) for year in period.years)
+
+
+def timeline_period_page(period: Period, links: tuple[PeriodLink, ...], years: tuple[TimelineYear, ...], choices: TimelineFilter,
+                         entity_cards: str, settings, urls) -> Page:  # fmt: skip
+    """One page of the timeline: its events by year, the other pages around it, the filter."""
+    position = [link.slug for link in links].index(period.slug)
+    return Page(
+        path=urls.timeline_path(period.slug),
+        template="timeline.html",
+        title=f"Timeline: {period.label}",
+        description=f"Dated events of {period.label} in {settings.site.title}, with the people, places and articles they involve.",
+        section="timeline",
+        data={
+            "period": links[position],
+            "periods": links,
+            "previous": links[position - 1] if position > 0 else None,
+            "next": links[position + 1] if position + 1 < len(links) else None,
+            "years": years,
+            "filter": choices,
+            "entity_cards": entity_cards,
+        },
+    )
+
+
+def timeline_events_file(periods: list[Period], events: list[PlacedEvent], urls: Urls) -> Page:
+    """What the filter needs to count the matching events of every page, and so
+    never to offer a page where none match: by page, each event's entity ids
+    and entity kinds, as its entry on the page carries them."""
+    by_period: dict[str, list[list[str]]] = {period.slug: [] for period in periods}
+    for event in events:
+        by_period[event.period].append([event.view.entity_ids, event.view.entity_kinds])
+    return Page(
+        path=urls.timeline_events_path(),
+        template="",
+        title="",
+        description="",
+        section="",
+        indexable=False,
+        literal=json.dumps(by_period, ensure_ascii=False, separators=(",", ":")),
     )
 
 

@@ -18,12 +18,24 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, article_card, event_views
+from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
+from sitegen.pipeline.listings import (
+    archive_pages,
+    glossary_page,
+    group_tags,
+    period_links,
+    period_years,
+    tag_pages,
+    timeline_events_file,
+    timeline_filter,
+    timeline_index_page,
+    timeline_period_page,
+    year_groups,
+)
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
-from sitegen.pipeline.timeline import PUBLICATION
+from sitegen.pipeline.timeline import PUBLICATION, Period, timeline_periods
 from sitegen.pipeline.views import (
     article_page,
     entities_by_event,
@@ -48,7 +60,8 @@ def plan_pages(
     cards = {a.slug: article_card(a, urls) for a in archive.articles}
     entities = {e.id: e for e in archive.entities}
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
-    events = event_views(annotations, entities, cards, urls)
+    periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
+    events = event_views(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems)
@@ -72,7 +85,7 @@ def plan_pages(
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
-    pages.append(timeline_page(events, entities, settings, urls))
+    pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
     tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
@@ -127,6 +140,38 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
         (entity, description, *(a for a, _, _ in mentioned), *(s for _, _, s in mentioned), *(entities.get(i) for i in shown)),
         (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
+    )
+
+
+def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
+    """The timeline's index, one page per period and the filter's counts, each
+    keyed by what it shows: an edited event makes its own page again, and the
+    index only when a page's count changes."""
+    if not periods:
+        return [memo.get("timeline", (), (), lambda: timeline_index_page((), (), timeline_filter([], entities, urls), settings, urls))]
+    links = period_links(periods, urls)
+    choices = timeline_filter(events, entities, urls)
+    placed: dict[str, list[PlacedEvent]] = defaultdict(list)
+    for event in events:
+        placed[event.period].append(event)
+    counts = tuple(len(placed[period.slug]) for period in periods)
+    pages = [memo.get("timeline", (), (links, counts, choices), lambda: timeline_index_page(links, counts, choices, settings, urls))]
+    for period in periods:
+        pages.append(_timeline_period_page(memo, period, links, placed[period.slug], choices, entities, settings, urls))
+    shown = tuple((event.period, event.view.entity_ids, event.view.entity_kinds) for event in events)
+    pages.append(memo.get("timeline events", (), (links, shown), lambda: timeline_events_file(periods, events, urls)))
+    return pages
+
+
+def _timeline_period_page(memo: PlanMemo, period, links, placed, choices, entities, settings, urls) -> Page:
+    """`timeline_period_page`, keyed by its events' views and the entities whose cards it carries."""
+    years = period_years(period, placed)
+    involved = sorted({i for event in placed for i in event.entity_ids})
+    return memo.get(
+        "timeline:" + period.slug,
+        tuple(entities[i] for i in involved),
+        (period, links, years, choices),
+        lambda: timeline_period_page(period, links, years, choices, entity_cards_json(involved, entities, urls), settings, urls),
     )
 
 

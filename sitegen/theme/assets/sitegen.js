@@ -7,6 +7,7 @@
 // closes on Escape and when the pointer or focus leaves both.
 (function () {
   "use strict";
+  forwardTimelineAnchor();
   setUpTimelineFilter();
   var source = document.getElementById("sitegen_entity_cards");
   if (!source) return;
@@ -213,7 +214,12 @@
 
 // Timeline filter: narrows the timeline by entity kind and by entity without
 // reloading. The form is hidden in the page and only shown here, so readers
-// without JavaScript see the whole timeline and no dead controls.
+// without JavaScript see every event and no dead controls. The timeline is one
+// page per period: the filter shows only the matching events of this page,
+// and, from the counts of every page (events.json, fetched once a filter is
+// chosen), hides the pages where none match from the navigation, counts the
+// matches of the others and points "earlier"/"later" at the nearest page with
+// some. The choice travels in the links (?kind=…&entity=…) to the next page.
 function setUpTimelineFilter() {
   "use strict";
   var form = document.getElementById("timeline-filter");
@@ -221,32 +227,145 @@ function setUpTimelineFilter() {
   var kind = document.getElementById("timeline-filter-kind");
   var entity = document.getElementById("timeline-filter-entity");
   var count = document.getElementById("timeline-filter-count");
+  var empty = document.getElementById("timeline-filter-empty");
   var events = Array.prototype.slice.call(document.querySelectorAll(".timeline .event"));
   var years = Array.prototype.slice.call(document.querySelectorAll(".timeline-year"));
+  var periods = Array.prototype.slice.call(document.querySelectorAll(".timeline-periods li[data-period]"));
+  var pager = Array.prototype.slice.call(document.querySelectorAll(".timeline-pager a[data-period]"));
+  var current = document.querySelector('.timeline-periods [aria-current="page"]');
+  var currentIndex = -1;
+  var byPeriod = null; // {period: [[entity ids, kinds], ...]} once fetched
+  var fetching = false;
 
-  function words(element, name) {
-    var value = element.getAttribute(name) || "";
+  periods.forEach(function (item, index) {
+    var link = item.querySelector("a");
+    item.plainUrl = link.getAttribute("href");
+    item.label = link.textContent;
+    if (link === current) currentIndex = index;
+  });
+
+  function words(value) {
     return value ? value.split(" ") : [];
   }
 
+  function matches(ids, kinds) {
+    return (!kind.value || words(kinds).indexOf(kind.value) !== -1) &&
+      (!entity.value || words(ids).indexOf(entity.value) !== -1);
+  }
+
+  function query() {
+    var parts = [];
+    if (kind.value) parts.push("kind=" + encodeURIComponent(kind.value));
+    if (entity.value) parts.push("entity=" + encodeURIComponent(entity.value));
+    return parts.length ? "?" + parts.join("&") : "";
+  }
+
+  // The matching events of a page of the timeline; null while not known.
+  function matching(item) {
+    if (!byPeriod) return null;
+    var list = byPeriod[item.getAttribute("data-period")] || [];
+    return list.filter(function (pair) { return matches(pair[0], pair[1]); }).length;
+  }
+
+  function load() {
+    if (fetching || !window.fetch) return;
+    fetching = true;
+    fetch(form.getAttribute("data-events")).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data) {
+        byPeriod = data;
+        apply();
+      }
+    }, function () {});
+  }
+
+  function showPeriods(active) {
+    var suffix = query();
+    var total = 0;
+    var known = [];
+    periods.forEach(function (item, index) {
+      var found = active ? matching(item) : null;
+      var badge = item.querySelector(".period-count");
+      var plain = badge.getAttribute("data-count");
+      if (found !== null) total += found;
+      // A page with no matching event is never offered; this page stays, marked.
+      item.hidden = found === 0 && index !== currentIndex;
+      known.push(found === null ? -1 : found);
+      item.querySelector("a").setAttribute("href", item.plainUrl + suffix);
+      if (found === null) {
+        badge.textContent = plain === null ? "" : plain + (plain === "1" ? " event" : " events");
+      } else if (plain === null) {
+        badge.textContent = " (" + found + ")";
+      } else {
+        badge.textContent = found + " of " + plain + (plain === "1" ? " event" : " events");
+      }
+    });
+    pager.forEach(function (link) {
+      var step = link.getAttribute("rel") === "prev" ? -1 : 1;
+      var index = currentIndex + step;
+      while (index >= 0 && index < periods.length && known[index] === 0) index += step;
+      var target = periods[index];
+      link.hidden = !target;
+      if (!target) return;
+      link.setAttribute("href", target.plainUrl + suffix);
+      link.textContent = step < 0 ? "← " + target.label : target.label + " →";
+    });
+    return byPeriod ? total : null;
+  }
+
   function apply() {
+    var active = Boolean(kind.value || entity.value);
     var shown = 0;
     events.forEach(function (event) {
-      var visible =
-        (!kind.value || words(event, "data-kinds").indexOf(kind.value) !== -1) &&
-        (!entity.value || words(event, "data-entities").indexOf(entity.value) !== -1);
+      var visible = matches(event.getAttribute("data-entities"), event.getAttribute("data-kinds"));
       event.hidden = !visible;
       if (visible) shown += 1;
     });
     years.forEach(function (year) {
       year.hidden = !year.querySelector(".event:not([hidden])");
     });
-    count.textContent = kind.value || entity.value ? shown + " of " + events.length + " events" : "";
+    if (active && !byPeriod) load();
+    var total = showPeriods(active);
+    if (!active) {
+      count.textContent = "";
+    } else if (events.length) {
+      count.textContent = shown + " of " + events.length + " events on this page";
+    } else if (total !== null) {
+      count.textContent = total + (total === 1 ? " event matches" : " events match");
+    }
+    if (empty) empty.hidden = !active || (events.length ? shown > 0 : total !== 0);
+    if (window.history && history.replaceState) {
+      history.replaceState(history.state, "", location.pathname + query() + location.hash);
+    }
   }
 
+  var params = new URLSearchParams(location.search);
+  [[kind, "kind"], [entity, "entity"]].forEach(function (pair) {
+    var wanted = params.get(pair[1]);
+    if (wanted && pair[0].querySelector('option[value="' + CSS.escape(wanted) + '"]')) pair[0].value = wanted;
+  });
   form.hidden = false;
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
   });
+  if (kind.value || entity.value) apply();
+}
+
+// Links made when the timeline was a single page (/timeline/#event-2016-…,
+// /timeline/#year-2016) land on its index: send them on to the page that
+// holds that year, where the same anchor is.
+function forwardTimelineAnchor() {
+  "use strict";
+  var found = /^#(?:event|year)-(\d+)/.exec(location.hash);
+  if (!found) return;
+  var year = String(Number(found[1]));
+  var items = document.querySelectorAll(".timeline-index li[data-years]");
+  for (var i = 0; i < items.length; i += 1) {
+    if (items[i].getAttribute("data-years").split(" ").indexOf(year) !== -1) {
+      location.replace(items[i].querySelector("a").href + location.hash);
+      return;
+    }
+  }
 }
