@@ -181,7 +181,7 @@ def test_chart_bars_are_as_high_as_their_counts_in_one_image_with_a_title_and_de
     with_mosul(archive)
     articles_on(archive, ["2012-05-01", "2012-11-30", "2012-12-01", "2013-06-01", "2016-02-03", "2016-02-04"])
     archive.build()
-    chart = archive.html("entities/mosul/index.html").select_one(".mention-chart")
+    chart = archive.html("entities/mosul/index.html").select_one(".in-the-news")
     image = chart.select_one('svg[role="img"]')
     title, desc = image.find("title"), image.find("desc")
     assert image["aria-labelledby"] == f'{title["id"]} {desc["id"]}'
@@ -198,14 +198,14 @@ def test_a_short_span_is_drawn_as_a_year_of_months_around_it(archive):
     with_mosul(archive)
     articles_on(archive, ["2016-06-10"])
     archive.build()
-    chart = archive.html("entities/mosul/index.html").select_one(".mention-chart")
+    chart = archive.html("entities/mosul/index.html").select_one(".in-the-news")
     assert len(chart.select('svg[role="img"] ~ g a')) == 1
     assert [s.get_text() for s in chart.select(".chart-labels span")] == ["Jan 2016", "Dec 2016"]
     assert chart_rows(chart) == [("June 2016", 1)]
 
 
 def test_each_bar_leads_to_the_newest_article_of_its_period_in_the_list(many):
-    chart = many.html("entities/mosul/index.html").select_one(".mention-chart")
+    chart = many.html("entities/mosul/index.html").select_one(".in-the-news")
     bar_links = [a["href"] for a in chart.select('svg[role="img"] ~ g a')]
     table_links = [a["href"] for a in chart.select(".chart-data a")]
     assert bar_links == table_links and len(bar_links) == 21  # January 2015 to September 2016
@@ -217,7 +217,7 @@ def test_each_bar_leads_to_the_newest_article_of_its_period_in_the_list(many):
 
 
 def test_bar_links_are_hidden_from_assistive_technology_and_the_tab_order(many):
-    chart = many.html("entities/mosul/index.html").select_one(".mention-chart")
+    chart = many.html("entities/mosul/index.html").select_one(".in-the-news")
     layer = chart.select_one('svg[role="img"]').find_next_sibling("g")
     assert layer["aria-hidden"] == "true"
     assert all(a["tabindex"] == "-1" for a in layer.select("a"))
@@ -239,9 +239,9 @@ def test_index_shows_a_sparkline_with_a_text_equivalent_for_each_entity_in_the_n
 
 def test_sparklines_share_the_span_of_the_whole_archive(archive):
     with_mosul(archive)
-    articles_on(archive, ["2016-01-04"], body="Mosul.")
-    archive.article("late", date="2016-09-01", body="Raqqa.")
+    articles_on(archive, ["2016-01-04", "2017-12-20"], body="Mosul.")  # 24 months
+    archive.article("once", date="2016-09-01", body="Raqqa.")  # alone, a year of months
     archive.build()
     index = archive.html("entities/index.html")
-    boxes = {index.find("a", string=name).parent.svg["viewbox"] for name in ("Mosul", "Raqqa")}
-    assert len(boxes) == 1  # the same periods: one month is a step of the same width in both
+    boxes = [index.find("a", string=name).parent.svg["viewbox"] for name in ("Mosul", "Raqqa")]
+    assert boxes == ["0 0 48 20", "0 0 48 20"]  # 24 months of 2 units each

@@ -156,6 +156,7 @@ class EntityUsage:
     articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
+    months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -178,8 +179,9 @@ class EntityUsageIndex:
 
     Each article's part (the entities it involves, its row in their lists) is
     kept with the very article and annotation objects it was made from; the
-    co-mention counts are a sum over articles, so an article that changed,
-    appeared or went away has its old part taken out and its new part added.
+    co-mention counts and the counts by month are sums over articles, so an
+    article that changed, appeared or went away has its old part taken out
+    and its new part added.
     The lists by entity are put together again each build, in archive order
     (a linear pass over kept parts).
     """
@@ -188,6 +190,7 @@ class EntityUsageIndex:
         self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
+        self.months: dict[str, Counter] = defaultdict(Counter)
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
         try:
@@ -207,20 +210,27 @@ class EntityUsageIndex:
                 parts[article.slug] = (article, annotation, *_usage_of(article, annotation))
         for slug, old in self.parts.items():
             if parts.get(slug) is not old:
-                self._count(old[2], -1)
+                self._count(old[0], old[2], -1)
         for slug, new in parts.items():
             if self.parts.get(slug) is not new:
-                self._count(new[2], 1)
+                self._count(new[0], new[2], 1)
         self.parts = parts
         articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
         for article in archive.articles:  # newest first
             for entity_id, row in parts[article.slug][3]:
                 articles[entity_id].append(row)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(articles), dict(self.co_mentions), self.top)
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, dict(self.months))
 
-    def _count(self, involved: tuple[str, ...], change: int) -> None:
+    def _count(self, article: Article, involved: tuple[str, ...], change: int) -> None:
+        month = (article.date.day.year, article.date.day.month)
         for entity_id in involved:
+            months = self.months[entity_id]
+            months[month] += change
+            if not months[month]:
+                del months[month]
+            if not months:
+                del self.months[entity_id]
             self.top.pop(entity_id, None)
             counts = self.co_mentions[entity_id]
             for other in involved:
@@ -341,8 +351,8 @@ def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]
 
 
 def entity_months(usage: EntityUsage, entity_id: str) -> tuple[tuple[Month, int], ...]:
-    """How many of the articles that mention or list an entity fall in each month."""
-    return month_counts(article.date.day for article, _, _ in usage.articles.get(entity_id, ()))
+    """How many of the articles that mention or list an entity fall in each month, by month."""
+    return tuple(sorted(usage.months.get(entity_id, {}).items()))
 
 
 def _in_the_news(name: str, history: History) -> str:
