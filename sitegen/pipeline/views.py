@@ -133,6 +133,16 @@ class EntityView:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityEventsView:
+    """The page of all an entity's timeline events."""
+
+    name: str
+    kind_label: str
+    url: str  # the entity's first page
+    events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     card: ArticleCard
     source_url: str
@@ -502,12 +512,10 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
                 title=f"{entity.name}: timeline",
                 description=f"Every event of the timeline that involves {entity.name}.",
                 section="entities",
-                data={"entity": EntityView(
-                    id=entity.id, name=entity.name, kind=entity.kind, kind_label=ENTITY_KIND_LABELS[entity.kind],
-                    summary=entity.summary, aliases=(), roles=(), links=(), description_html="",
-                    article_count=len(mentioned), mentions=(), pagination=Pagination(1, 1, "", ""), co_mentions=(),
-                    events=entity_events, events_total=len(entity_events), events_url=events_url, url=page_url(1),
-                ), "entity_cards": entity_cards_json([entity.id], entities, urls)},  # fmt: skip
+                data={
+                    "entity": EntityEventsView(entity.name, ENTITY_KIND_LABELS[entity.kind], page_url(1), entity_events),
+                    "entity_cards": entity_cards_json([entity.id], entities, urls),
+                },
                 source_paths=(entity.pos.path,),
             )
         )
