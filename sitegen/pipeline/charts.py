@@ -44,8 +44,8 @@ def bar_chart_svg(history: History, links: Mapping[str, str], title: str, descri
     links to `links[period.key]` for pointer users, hidden from assistive
     technology and from the tab order (the page's table of the numbers holds
     the same links for them)."""
-    width = len(history.periods) * SLOT
-    peak = max((p.count for p in history.periods), default=0) or 1
+    width = len(history.counts) * SLOT
+    peak = max(history.counts, default=0) or 1
     room = HEIGHT - AXIS
     bars, columns = [], []
     for index, period in enumerate(history.periods):
@@ -76,15 +76,21 @@ def bar_chart_svg(history: History, links: Mapping[str, str], title: str, descri
 
 
 def sparkline_svg(history: History, title: str) -> str:
-    """A small step area of the counts, named by `title`."""
-    peak = max((p.count for p in history.periods), default=0) or 1
+    """A small step area of the counts, named by `title`: whole units of
+    height (a sparkline is about as many pixels high), one step per change."""
+    peak = max(history.counts, default=0) or 1
     room = SPARK_HEIGHT - 1
-    steps = "".join(
-        f"V{_n(SPARK_HEIGHT - _height(p.count, peak, room, 1))}h{SPARK_SLOT}" for p in history.periods
-    )
-    width = len(history.periods) * SPARK_SLOT
+    steps, level, run = [], SPARK_HEIGHT, 0
+    for count in history.counts:
+        y = SPARK_HEIGHT - max(1, round(count * room / peak)) if count else SPARK_HEIGHT
+        if y != level:
+            steps.append(f"h{run * SPARK_SLOT}V{y}" if run else f"V{y}")
+            level, run = y, 0
+        run += 1
+    steps.append(f"h{run * SPARK_SLOT}")
+    width = len(history.counts) * SPARK_SLOT
     return (
         f'<svg class="sparkline" role="img" viewBox="0 0 {width} {SPARK_HEIGHT}" preserveAspectRatio="none" focusable="false">'
         f"<title>{escape(title)}</title>"
-        f'<path d="M0 {SPARK_HEIGHT}{steps}V{SPARK_HEIGHT}Z" fill="currentColor"/></svg>'
+        f'<path d="M0 {SPARK_HEIGHT}{"".join(steps)}V{SPARK_HEIGHT}Z" fill="currentColor"/></svg>'
     )

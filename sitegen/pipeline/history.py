@@ -1,11 +1,14 @@
 """When an entity was in the news: articles counted by month or by year.
 
-The granularity follows the span of the counts: by month when the first and
-last month with an article are at most MONTHLY_SPAN months apart (inclusive),
-by year otherwise, so a chart never has more than a few dozen bars. Periods
-with no article are kept (a gap in the news is shown as one), and a span by
-month shorter than MIN_MONTHS is widened around its middle to that many
-months, so that a burst of news reads as a burst and not as one wide block.
+The granularity follows the span of the counts: by month when the months
+from the first to the last, both counted, are at most MONTHLY_SPAN, by year
+otherwise, so a chart never has more than a few dozen bars. Periods with no
+article are kept (a gap in the news is shown as one), and a span by month
+shorter than MIN_MONTHS is widened around its middle to that many months, so
+that a burst of news reads as a burst and not as one wide block.
+
+A `History` is its counts alone; the labels of a period are made when asked
+for, since the entity index draws a sparkline for every entity.
 """
 
 from __future__ import annotations
@@ -29,35 +32,41 @@ class Period:
     label: str  # "November 2016" or "2016"
     short: str  # "Nov 2016" or "2016"
     count: int
-    start: Month  # its first month
 
 
 @dataclass(frozen=True, slots=True)
 class History:
     unit: str  # "month" or "year"
-    periods: tuple[Period, ...]
+    start: int  # the first period: a month's index (year * 12 + month - 1) or a year
+    counts: tuple[int, ...]  # articles in each period, from the first
+
+    def period(self, index: int) -> Period:
+        number = self.start + index
+        if self.unit == "year":
+            return Period(f"{number:04d}", str(number), str(number), self.counts[index])
+        year, month = divmod(number, 12)
+        name = MONTHS[month]
+        return Period(f"{year:04d}-{month + 1:02d}", f"{name} {year}", f"{name[:3]} {year}", self.counts[index])
 
     @property
-    def total(self) -> int:
-        return sum(p.count for p in self.periods)
+    def periods(self) -> tuple[Period, ...]:
+        return tuple(map(self.period, range(len(self.counts))))
 
     @property
-    def peak(self) -> Period:
-        """The period with the most articles; the earliest of equals."""
-        return max(self.periods, key=lambda p: (p.count, -p.start[0], -p.start[1]))
+    def busy(self) -> tuple[int, int]:
+        """The indexes of the first and the last period with articles."""
+        with_articles = [i for i, count in enumerate(self.counts) if count]
+        return with_articles[0], with_articles[-1]
+
+    @property
+    def peak(self) -> int:
+        """The index of the period with the most articles; the earliest of equals."""
+        return max(range(len(self.counts)), key=lambda i: (self.counts[i], -i))
 
 
 def month_counts(days: Iterable[dt.date]) -> tuple[tuple[Month, int], ...]:
     """How many of `days` fall in each month, sorted by month."""
     return tuple(sorted(Counter((day.year, day.month) for day in days).items()))
-
-
-def _index(month: Month) -> int:
-    return month[0] * 12 + month[1] - 1
-
-
-def _month(index: int) -> Month:
-    return divmod(index, 12)[0], divmod(index, 12)[1] + 1
 
 
 def period_of(month: Month, unit: str) -> str:
@@ -73,24 +82,16 @@ def history(counts: Mapping[Month, int] | Iterable[tuple[Month, int]], span: tup
         if not counts:
             return None
         span = (min(counts), max(counts))
-    first, last = _index(span[0]), _index(span[1])
+    first, last = (year * 12 + month - 1 for year, month in span)
     if last - first + 1 <= MONTHLY_SPAN:
         missing = MIN_MONTHS - (last - first + 1)
         if missing > 0:
             first, last = first - missing // 2, last + missing - missing // 2
-        periods = tuple(
-            Period(
-                key=period_of(month, "month"),
-                label=f"{MONTHS[month[1] - 1]} {month[0]}",
-                short=f"{MONTHS[month[1] - 1][:3]} {month[0]}",
-                count=counts.get(month, 0),
-                start=month,
-            )
-            for month in map(_month, range(first, last + 1))
-        )
-        return History("month", periods)
-    by_year = Counter()
+        by_month = [0] * (last - first + 1)
+        for (year, month), count in counts.items():
+            by_month[year * 12 + month - 1 - first] += count
+        return History("month", first, tuple(by_month))
+    by_year = [0] * (span[1][0] - span[0][0] + 1)
     for (year, _), count in counts.items():
-        by_year[year] += count
-    years = range(_month(first)[0], _month(last)[0] + 1)
-    return History("year", tuple(Period(f"{y:04d}", str(y), str(y), by_year.get(y, 0), (y, 1)) for y in years))
+        by_year[year - span[0][0]] += count
+    return History("year", span[0][0], tuple(by_year))

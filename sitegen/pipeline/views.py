@@ -367,12 +367,12 @@ def entity_months(usage: EntityUsage, entity_id: str) -> tuple[tuple[Month, int]
 
 def _in_the_news(name: str, history: History) -> str:
     """The text of a chart: the span with articles, and its busiest period."""
-    busy = [p for p in history.periods if p.count]
-    peak, total = history.peak, history.total
+    first, last = (history.period(i).label for i in history.busy)
+    peak, total = history.period(history.peak), sum(history.counts)
     articles = "1 article" if total == 1 else f"{total} articles"
-    span = busy[0].label if len(busy) == 1 else f"from {busy[0].label} to {busy[-1].label}"
-    text = f"{articles} mentioning {name}, {span}"
-    return text + "." if len(busy) == 1 else f"{text}; the most, {peak.count}, in {peak.label}."
+    if first == last:
+        return f"{articles} mentioning {name}, {first}."
+    return f"{articles} mentioning {name}, from {first} to {last}; the most, {peak.count}, in {peak.label}."
 
 
 def entity_index_page(archive, months: Mapping[str, tuple[tuple[Month, int], ...]], settings, urls) -> Page:
@@ -429,9 +429,9 @@ def _mention_chart(entity, mentioned, page_url) -> tuple[MentionChart | None, di
             links[key] = f"{page_url(index // MENTIONS_PER_PAGE + 1)}#mentions-{key}"
     text = _in_the_news(entity.name, line)
     svg = bar_chart_svg(line, links, f"Articles mentioning {entity.name}, by {line.unit}", text, "mention-chart")
-    busy = [i for i, p in enumerate(line.periods) if p.count]  # the table leaves out the widening of a short span
-    rows = tuple(ChartRow(p.label, p.count, links.get(p.key, "")) for p in line.periods[busy[0] : busy[-1] + 1])
-    chart = MentionChart(svg, line.unit, line.periods[0].short, line.periods[-1].short, line.peak.count, rows)
+    first, last = line.busy  # the table leaves out the widening of a short span
+    rows = tuple(ChartRow(p.label, p.count, links.get(p.key, "")) for p in map(line.period, range(first, last + 1)))
+    chart = MentionChart(svg, line.unit, line.period(0).short, line.period(len(line.counts) - 1).short, max(line.counts), rows)
     return chart, anchors
 
 
