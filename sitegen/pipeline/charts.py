@@ -5,8 +5,8 @@ and the theme's stylesheet colours them through its custom properties, so
 light and dark mode both apply. The drawings stretch to the width of their
 box (`preserveAspectRatio="none"`) and carry no text that would stretch
 with them; pages put labels and the numbers beside them in HTML.
-Coordinates are rounded to a tenth of a unit, so the output is the same
-on every machine.
+Coordinates are rounded (to a tenth of a unit; to whole units in
+sparklines), so the output is the same on every machine.
 """
 
 from __future__ import annotations
