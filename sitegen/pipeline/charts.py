@@ -76,8 +76,8 @@ def bar_chart_svg(history: History, links: Mapping[str, str], title: str, descri
 
 
 def sparkline_svg(history: History, title: str) -> str:
-    """A small step area of the counts, named by `title`: whole units of
-    height (a sparkline is about as many pixels high), one step per change."""
+    """A small step area of the counts on a base line, named by `title`: whole
+    units of height (a sparkline is about as many pixels high), one step per change."""
     peak = max(history.counts, default=0) or 1
     room = SPARK_HEIGHT - 1
     steps, level, run = [], SPARK_HEIGHT, 0
@@ -92,5 +92,6 @@ def sparkline_svg(history: History, title: str) -> str:
     return (
         f'<svg class="sparkline" role="img" viewBox="0 0 {width} {SPARK_HEIGHT}" preserveAspectRatio="none" focusable="false">'
         f"<title>{escape(title)}</title>"
+        f'<rect class="sparkline-base" x="0" y="{SPARK_HEIGHT - 1}" width="{width}" height="1" fill="currentColor"/>'
         f'<path d="M0 {SPARK_HEIGHT}{"".join(steps)}V{SPARK_HEIGHT}Z" fill="currentColor"/></svg>'
     )
