@@ -55,6 +55,11 @@ class Urls:
         return f"entities/{entity_id}/"
 
     @staticmethod
+    def entity_events_path(entity_id: str) -> str:
+        """All the timeline events of an entity (its first page shows the latest only)."""
+        return f"entities/{entity_id}/timeline/"
+
+    @staticmethod
     def glossary_path() -> str:
         return "glossary/"
 

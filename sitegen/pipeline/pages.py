@@ -40,6 +40,7 @@ from sitegen.pipeline.views import (
     article_page,
     entities_by_event,
     entity_index_page,
+    entity_months,
     EntityUsageIndex,
     pages_of_entity,
     top_co_mentions,
@@ -79,8 +80,9 @@ def plan_pages(
     for article in archive.articles:
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
                                    tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
-    mention_counts = tuple(len(usage.articles.get(e.id, ())) for e in archive.entities)
-    pages.append(memo.get("entities", archive.entities, mention_counts, lambda: entity_index_page(archive, usage, settings, urls)))
+    # The index's counts and sparklines are made of the articles by month of every entity.
+    months = {e.id: entity_months(usage, e.id) for e in archive.entities}
+    pages.append(memo.get("entities", archive.entities, tuple(months.values()), lambda: entity_index_page(archive, months, settings, urls)))
     events_by_entity = entities_by_event(events)
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
@@ -131,7 +133,8 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
-    """`pages_of_entity`, keyed by everything it reads."""
+    """`pages_of_entity`, keyed by everything it reads (the articles' dates,
+    for the chart, through the articles themselves)."""
     mentioned = usage.articles.get(entity.id, [])
     co = top_co_mentions(usage, entity.id)
     shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))

@@ -1,7 +1,13 @@
 """The pages of single articles and entities, with their structured data.
 
-An entity's page lists the articles that mention or list it, newest first,
-MENTIONS_PER_PAGE to a page, with the sentence of each first mention.
+An entity's first page says who or what it is, then when it was in the news
+(how many articles, the first and last date, a chart by month or year), the
+entities most often named with it and its latest EVENTS_SHOWN timeline
+events (all of them on a page of their own when there are more); then,
+on it and on pages of their own, the articles that mention or list it,
+newest first, MENTIONS_PER_PAGE to a page, with the sentence of each first
+mention. A bar of the chart leads to the first (newest) article of its
+period in that list.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from sitegen.pipeline.cards import (
     group_by_kind,
 )
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.charts import bar_chart_svg, sparkline_svg
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.history import History, Month, history, month_counts, period_of
 from sitegen.pipeline.site import Link, Page
 from sitegen.pipeline.snippets import Snippet
 
@@ -35,6 +43,12 @@ MENTIONS_PER_PAGE = 100
 
 
 CO_MENTIONS_SHOWN = 10
+
+
+EVENTS_SHOWN = 8  # a screenful: the latest ones; all of them on the entity's timeline page
+
+
+PAGE_LINKS_AROUND = 2  # page links either side of the current page, besides the first and last
 
 
 SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "other": "Thing"}
@@ -47,6 +61,7 @@ class MentionView:
     article: ArticleCard
     count: int  # 0 when the article only lists the entity
     snippet: Snippet | None
+    anchor: str = ""  # on the first (newest) article of each period of the chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +71,41 @@ class RoleView:
 
 
 @dataclass(frozen=True, slots=True)
+class PageLink:
+    number: int  # 0 for a gap in the numbers
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Pagination:
     number: int
     total: int
     previous_url: str
     next_url: str
+    first_item: int = 0  # the numbers, from 1, of the first and last article on this page
+    last_item: int = 0
+    items: int = 0
+    links: tuple[PageLink, ...] = ()  # the first, the last, and a few around this one
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    label: str
+    count: int
+    url: str  # "" for a period without articles
+
+
+@dataclass(frozen=True, slots=True)
+class MentionChart:
+    """An entity's articles over time: the drawing, its axis labels and its numbers."""
+
+    svg: str
+    unit: str  # "month" or "year"
+    start: str  # the first and last period's short label
+    end: str
+    peak: int
+    rows: tuple[ChartRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +123,23 @@ class EntityView:
     mentions: tuple[MentionView, ...]  # this page's share
     pagination: Pagination
     co_mentions: tuple[EntityLink, ...]
-    events: tuple[EventView, ...] = ()
+    events: tuple[EventView, ...] = ()  # the latest EVENTS_SHOWN, in timeline order
+    events_total: int = 0
+    events_url: str = ""  # the page of all of them, when some are not shown
+    url: str = ""  # the entity's first page
+    newest: ArticleCard | None = None
+    oldest: ArticleCard | None = None
+    chart: MentionChart | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEventsView:
+    """The page of all an entity's timeline events."""
+
+    name: str
+    kind_label: str
+    url: str  # the entity's first page
+    events: tuple[EventView, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +166,7 @@ class EntityUsage:
     articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
+    months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -127,8 +189,9 @@ class EntityUsageIndex:
 
     Each article's part (the entities it involves, its row in their lists) is
     kept with the very article and annotation objects it was made from; the
-    co-mention counts are a sum over articles, so an article that changed,
-    appeared or went away has its old part taken out and its new part added.
+    co-mention counts and the counts by month are sums over articles, so an
+    article that changed, appeared or went away has its old part taken out
+    and its new part added.
     The lists by entity are put together again each build, in archive order
     (a linear pass over kept parts).
     """
@@ -137,6 +200,7 @@ class EntityUsageIndex:
         self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
+        self.months: dict[str, Counter] = defaultdict(Counter)
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
         try:
@@ -156,20 +220,27 @@ class EntityUsageIndex:
                 parts[article.slug] = (article, annotation, *_usage_of(article, annotation))
         for slug, old in self.parts.items():
             if parts.get(slug) is not old:
-                self._count(old[2], -1)
+                self._count(old[0], old[2], -1)
         for slug, new in parts.items():
             if self.parts.get(slug) is not new:
-                self._count(new[2], 1)
+                self._count(new[0], new[2], 1)
         self.parts = parts
         articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
         for article in archive.articles:  # newest first
             for entity_id, row in parts[article.slug][3]:
                 articles[entity_id].append(row)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(articles), dict(self.co_mentions), self.top)
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, dict(self.months))
 
-    def _count(self, involved: tuple[str, ...], change: int) -> None:
+    def _count(self, article: Article, involved: tuple[str, ...], change: int) -> None:
+        month = (article.date.day.year, article.date.day.month)
         for entity_id in involved:
+            months = self.months[entity_id]
+            months[month] += change
+            if not months[month]:
+                del months[month]
+            if not months:
+                del self.months[entity_id]
             self.top.pop(entity_id, None)
             counts = self.co_mentions[entity_id]
             for other in involved:
@@ -289,28 +360,33 @@ def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]
     return top
 
 
-def entity_pages(archive, usage: EntityUsage, descriptions, events, cards, settings, urls) -> list[Page]:
-    """The entity index, and for each entity its page (more than one when many
-    articles mention it): facts, description, mentions, co-mentions, events."""
-    entities = {e.id: e for e in archive.entities}
-    events_by_entity = entities_by_event(events)
-    pages = [entity_index_page(archive, usage, settings, urls)]
+def entity_months(usage: EntityUsage, entity_id: str) -> tuple[tuple[Month, int], ...]:
+    """How many of the articles that mention or list an entity fall in each month, by month."""
+    return tuple(sorted(usage.months.get(entity_id, {}).items()))
+
+
+def _in_the_news(name: str, history: History) -> str:
+    """The text of a chart: the span with articles, and its busiest period."""
+    first, last = (history.period(i).label for i in history.busy)
+    peak, total = history.period(history.peak), sum(history.counts)
+    articles = "1 article" if total == 1 else f"{total} articles"
+    if first == last:
+        return f"{articles} mentioning {name}, {first}."
+    return f"{articles} mentioning {name}, from {first} to {last}; the most, {peak.count}, in {peak.label}."
+
+
+def entity_index_page(archive, months: Mapping[str, tuple[tuple[Month, int], ...]], settings, urls) -> Page:
+    """Every entity by kind, with its number of articles, its summary and a
+    sparkline of its articles over the span of the whole archive, so that the
+    lines can be compared."""
+    index_links = [entity_link(e, urls, sum(n for _, n in months.get(e.id, ()))) for e in archive.entities]
+    known = [month for counts in months.values() for month, _ in counts[:1] + counts[-1:]]
+    span = (min(known), max(known)) if known else None
+    sparklines = {}
     for entity in archive.entities:
-        pages += pages_of_entity(
-            entity,
-            usage.articles.get(entity.id, []),
-            descriptions.get(entity.id),
-            top_co_mentions(usage, entity.id),
-            tuple(events_by_entity.get(entity.id, ())),
-            cards,
-            entities,
-            urls,
-        )
-    return pages
-
-
-def entity_index_page(archive, usage: EntityUsage, settings, urls) -> Page:
-    index_links = [entity_link(entity, urls, len(usage.articles.get(entity.id, ()))) for entity in archive.entities]
+        if months.get(entity.id):
+            line = history(months[entity.id], span)
+            sparklines[entity.id] = sparkline_svg(line, f"By {line.unit}: " + _in_the_news(entity.name, line))
     return Page(
         path=urls.entities_path(),
         template="entities.html",
@@ -318,53 +394,127 @@ def entity_index_page(archive, usage: EntityUsage, settings, urls) -> Page:
         description=f"The people, organisations and places in {settings.site.title}.",
         section="entities",
         # No hover cards here: the index shows every summary itself.
-        data={"groups": group_by_kind(index_links), "summaries": {e.id: e.summary for e in archive.entities}},
+        data={
+            "groups": group_by_kind(index_links),
+            "summaries": {e.id: e.summary for e in archive.entities},
+            "sparklines": sparklines,
+        },
     )
 
 
-def pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls) -> list[Page]:
-    """The page of one entity, or its pages when many articles mention it.
+def page_links(number: int, total: int, url_of) -> tuple[PageLink, ...]:
+    """Links to the first and last page and to PAGE_LINKS_AROUND pages either
+    side of this one, with a gap (number 0) where pages are left out."""
+    shown = sorted({1, total, *range(max(1, number - PAGE_LINKS_AROUND), min(total, number + PAGE_LINKS_AROUND) + 1)})
+    links: list[PageLink] = []
+    for n in shown:
+        if links and n > links[-1].number + 1:
+            links.append(PageLink(0, ""))
+        links.append(PageLink(n, url_of(n), n == number))
+    return tuple(links)
 
-    Reads `cards` of the articles in `mentioned` only, and `entities` of the
-    entities in `co` and in the description only."""
+
+def _mention_chart(entity, mentioned, page_url) -> tuple[MentionChart | None, dict[int, str]]:
+    """The chart of an entity's articles, and the anchor of the first article
+    of each period, by its place in `mentioned` (newest first)."""
+    line = history(month_counts(article.date.day for article, _, _ in mentioned))
+    if line is None:
+        return None, {}
+    anchors: dict[int, str] = {}
+    links: dict[str, str] = {}
+    for index, (article, _, _) in enumerate(mentioned):
+        key = period_of((article.date.day.year, article.date.day.month), line.unit)
+        if key not in links:
+            anchors[index] = f"mentions-{key}"
+            links[key] = f"{page_url(index // MENTIONS_PER_PAGE + 1)}#mentions-{key}"
+    text = _in_the_news(entity.name, line)
+    svg = bar_chart_svg(line, links, f"Articles mentioning {entity.name}, by {line.unit}", text, "mention-chart")
+    first, last = line.busy  # the table leaves out the widening of a short span
+    rows = tuple(ChartRow(p.label, p.count, links.get(p.key, "")) for p in map(line.period, range(first, last + 1)))
+    chart = MentionChart(svg, line.unit, line.period(0).short, line.period(len(line.counts) - 1).short, max(line.counts), rows)
+    return chart, anchors
+
+
+def pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls) -> list[Page]:
+    """The pages of one entity: the first, and more when many articles mention
+    it, and the page of all its timeline events when the first shows only some.
+
+    Reads `cards` of the articles in `mentioned` only, `mentioned`'s articles'
+    dates, and `entities` of the entities in `co` and in the description only."""
     co_links = tuple(entity_link(entities[i], urls, n) for i, n in co)
     total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+
+    def page_url(number: int) -> str:
+        return urls.url(urls.entities_path(entity.id, number))
+
+    chart, anchors = _mention_chart(entity, mentioned, page_url)
+    events_url = urls.url(urls.entity_events_path(entity.id)) if len(entity_events) > EVENTS_SHOWN else ""
     pages = []
     for number in range(1, total_pages + 1):
-        chunk = mentioned[(number - 1) * MENTIONS_PER_PAGE : number * MENTIONS_PER_PAGE]
+        first = (number - 1) * MENTIONS_PER_PAGE
+        chunk = mentioned[first : first + MENTIONS_PER_PAGE]
+        lead = number == 1  # only the first page says who or what the entity is
         view = EntityView(
             id=entity.id,
             name=entity.name,
             kind=entity.kind,
             kind_label=ENTITY_KIND_LABELS[entity.kind],
             summary=entity.summary,
-            aliases=entity.aliases,
-            roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles),
-            links=tuple(Link(label, url) for label, url in entity.links),
-            description_html=description.html if description else "",
+            aliases=entity.aliases if lead else (),
+            roles=tuple(RoleView(r.title, _period(r)) for r in entity.roles) if lead else (),
+            links=tuple(Link(label, url) for label, url in entity.links) if lead else (),
+            description_html=description.html if description and lead else "",
             article_count=len(mentioned),
-            mentions=tuple(MentionView(cards[a.slug], count, snippet) for a, count, snippet in chunk),
+            mentions=tuple(
+                MentionView(cards[a.slug], count, snippet, anchors.get(first + i, ""))
+                for i, (a, count, snippet) in enumerate(chunk)
+            ),
             pagination=Pagination(
                 number=number,
                 total=total_pages,
-                previous_url=urls.url(urls.entities_path(entity.id, number - 1)) if number > 1 else "",
-                next_url=urls.url(urls.entities_path(entity.id, number + 1)) if number < total_pages else "",
+                previous_url=page_url(number - 1) if number > 1 else "",
+                next_url=page_url(number + 1) if number < total_pages else "",
+                first_item=first + 1 if chunk else 0,
+                last_item=first + len(chunk),
+                items=len(mentioned),
+                links=page_links(number, total_pages, page_url),
             ),
-            co_mentions=co_links,
-            events=entity_events if number == 1 else (),
+            co_mentions=co_links if lead else (),
+            events=entity_events[-EVENTS_SHOWN:] if lead else (),
+            events_total=len(entity_events),
+            events_url=events_url,
+            url=page_url(1),
+            newest=cards[mentioned[0][0].slug] if mentioned else None,
+            oldest=cards[mentioned[-1][0].slug] if mentioned else None,
+            chart=chart if lead else None,
         )
-        card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
+        card_ids = [entity.id, *(link.id for link in view.co_mentions), *(description.entity_ids if description and lead else ())]
         pages.append(
             Page(
                 path=urls.entities_path(entity.id, number),
                 template="entity.html",
-                title=entity.name if number == 1 else f"{entity.name} (page {number} of {total_pages})",
+                title=entity.name if lead else f"{entity.name}: articles {view.pagination.first_item}–{view.pagination.last_item}",
                 description=entity.summary or f"{entity.name}: where the archive mentions it.",
                 section="entities",
                 data={
                     "entity": view,
-                    "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
+                    "json_ld": entity_json_ld(entity, urls) if lead else "",
                     "entity_cards": entity_cards_json(card_ids, entities, urls),
+                },
+                source_paths=(entity.pos.path,),
+            )
+        )
+    if events_url:
+        pages.append(
+            Page(
+                path=urls.entity_events_path(entity.id),
+                template="entity_events.html",
+                title=f"{entity.name}: timeline",
+                description=f"Every event of the timeline that involves {entity.name}.",
+                section="entities",
+                data={
+                    "entity": EntityEventsView(entity.name, ENTITY_KIND_LABELS[entity.kind], page_url(1), entity_events),
+                    "entity_cards": entity_cards_json([entity.id], entities, urls),
                 },
                 source_paths=(entity.pos.path,),
             )
