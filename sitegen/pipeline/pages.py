@@ -19,6 +19,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, article_card, event_views
+from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
 from sitegen.model.slugs import slugify
@@ -66,6 +67,7 @@ def plan_pages(
     for article in archive.articles:
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
                                    tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
+        pages += _citation_files(memo, article, settings, urls)
     mention_counts = tuple(len(usage.articles.get(e.id, ())) for e in archive.entities)
     pages.append(memo.get("entities", archive.entities, mention_counts, lambda: entity_index_page(archive, usage, settings, urls)))
     events_by_entity = entities_by_event(events)
@@ -114,6 +116,17 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
         (article, annotation, *(entities.get(i) for i in involved)),
         (card, tuple(links.items()), tied),
         lambda: article_page(article, annotation, card, links, used, tied, settings, urls),
+    )
+
+
+def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
+    """`cite.bib` and `cite.json` of one article: they read only the article
+    and the settings, which the memo checks once a build."""
+    return memo.get(
+        "citation:" + article.slug,
+        (article,),
+        (),
+        lambda: citation_files(article_citation(article, settings, urls, access_day(settings)), urls.article_path(article.slug)),
     )
 
 

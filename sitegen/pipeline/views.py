@@ -26,6 +26,7 @@ from sitegen.pipeline.cards import (
     group_by_kind,
 )
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.citation import access_day, article_citation, meta_tags
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.site import Link, Page
 from sitegen.pipeline.snippets import Snippet
@@ -253,6 +254,7 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
     )
+    citation = article_citation(article, settings, urls, access_day(settings))
     return Page(
         path=urls.article_path(article.slug),
         template="article.html",
@@ -263,6 +265,8 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
             "article": view,
             "json_ld": article_json_ld(article, card, settings, urls, involved),
             "entity_cards": entity_cards_json((e.id for e in involved), entities, urls),
+            "citation": citation,
+            "head_meta": meta_tags(citation),
         },
         source_paths=(article.pos.path,),
         kind="article",
