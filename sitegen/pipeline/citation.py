@@ -203,8 +203,11 @@ def bibtex(citation: Citation) -> str:
 
 def csl_name(name: str) -> dict[str, str]:
     """A name as CSL-JSON gives it: "Family, Given" when written so, a name
-    of one word as a literal, otherwise split as BibTeX does (the given
-    names up to the first word in lower case or the last word)."""
+    of one word or with the word "and" in it (an organisation's) as a
+    literal, otherwise split as BibTeX does (the given names up to the first
+    word in lower case or the last word)."""
+    if re.search(r"\sand\s", name, re.IGNORECASE):
+        return {"literal": name}
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))
         return {"family": family, "given": given} if family and given else {"literal": name}
