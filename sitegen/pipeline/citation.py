@@ -12,11 +12,12 @@ page: `cite.bib` (BibTeX) and `cite.json` (CSL-JSON).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
 
-from sitegen.model.dates import MONTHS, PublicationDate
+from sitegen.model.dates import MONTHS
 from sitegen.model.models import Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings, is_iso_day
@@ -31,7 +32,7 @@ class Citation:
     key: str  # the BibTeX key and the CSL-JSON id: the article's slug
     title: str
     authors: tuple[str, ...]  # as the article writes them
-    date: PublicationDate
+    day: dt.date  # of publication
     source: str  # the publication the article first appeared in; "" when unknown
     original_url: str  # "" when unknown
     archive_url: str  # the archive's copy, absolute
@@ -42,11 +43,12 @@ class Citation:
     csl_json_url: str
 
     @property
+    def day_display(self) -> str:
+        return _display(self.day)
+
+    @property
     def accessed_display(self) -> str:
-        if not self.accessed:
-            return ""
-        year, month, day = (int(part) for part in self.accessed.split("-"))
-        return f"{day} {MONTHS[month - 1]} {year}"
+        return _display(dt.date.fromisoformat(self.accessed)) if self.accessed else ""
 
     @property
     def title_stop(self) -> str:
@@ -59,6 +61,10 @@ class Citation:
         if len(self.authors) < 2:
             return "".join(self.authors)
         return ", ".join(self.authors[:-1]) + " and " + self.authors[-1]
+
+
+def _display(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def access_day(settings: Settings) -> str:
@@ -74,7 +80,7 @@ def article_citation(article: Article, settings: Settings, urls: Urls, accessed:
         key=article.slug,
         title=article.title,
         authors=article.authors,
-        date=article.date,
+        day=article.date.day,
         source=article.source,
         original_url=article.url,
         archive_url=urls.absolute(page),
@@ -96,7 +102,7 @@ def meta_tags(citation: Citation) -> tuple[tuple[str, str], ...]:
     YYYY/MM/DD; `citation_public_url` is the page that holds the work, the
     archive's copy), then Dublin Core, whose `DC.source` names the original.
     """
-    day = citation.date.day
+    day = citation.day
     tags: list[tuple[str, str]] = [("citation_title", citation.title)]
     tags += [("citation_author", name) for name in citation.authors]
     tags.append(("citation_publication_date", f"{day.year:04d}/{day.month:02d}/{day.day:02d}"))
@@ -175,7 +181,7 @@ def bibtex(citation: Citation) -> str:
     reads it as `journaltitle`), without one an `@online`. The title is
     braced once more, so that styles do not change its capitals.
     """
-    day = citation.date.day
+    day = citation.day
     fields: list[tuple[str, str]] = []
     if citation.authors:
         fields.append(("author", "{" + " and ".join(bibtex_name(name) for name in citation.authors) + "}"))
@@ -221,7 +227,7 @@ def csl_name(name: str) -> dict[str, str]:
 def csl_json(citation: Citation) -> str:
     """The article as a CSL-JSON array of one item, `article-newspaper`; the
     archive's copy as its `archive` and `archive_location`."""
-    day = citation.date.day
+    day = citation.day
     item: dict[str, object] = {
         "id": citation.key,
         "type": "article-newspaper",

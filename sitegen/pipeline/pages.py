@@ -120,14 +120,10 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
 
 
 def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
-    """`cite.bib` and `cite.json` of one article: they read only the article
-    and the settings, which the memo checks once a build."""
-    return memo.get(
-        "citation:" + article.slug,
-        (article,),
-        (),
-        lambda: citation_files(article_citation(article, settings, urls, access_day(settings)), urls.article_path(article.slug)),
-    )
+    """`cite.bib` and `cite.json` of one article, keyed by what they say: an
+    edit of the body alone leaves them as they are."""
+    citation = article_citation(article, settings, urls, access_day(settings))
+    return memo.get("citation:" + article.slug, (), (citation,), lambda: citation_files(citation, urls.article_path(article.slug)))
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
