@@ -19,6 +19,7 @@ import bibtexparser
 import jsonschema
 import pytest
 from bibtexparser.middlewares import SeparateCoAuthors
+from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
@@ -362,3 +363,24 @@ def test_citation_tags_and_block_are_valid_html(archive, monkeypatch):
     )  # fmt: skip
     report = json.loads(run.stderr.strip() or run.stdout.strip())
     assert [m["message"] for m in report["messages"]] == []
+
+
+# --- the Copy button ---------------------------------------------------------------------------
+
+
+def test_copy_button_puts_the_reference_on_the_clipboard(archive, no_epoch):
+    cited(archive).build()
+    expected = reference(archive.html(ARTICLE + "index.html"))
+    with serve(archive.out) as base, chromium() as browser:
+        context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+        page = context.new_page()
+        page.goto(base + ARTICLE)
+        page.get_by_role("button", name="Copy reference").click()
+        assert page.get_by_role("status").inner_text() == "Copied"
+        assert page.evaluate("navigator.clipboard.readText()") == expected
+        context.close()
+
+
+def test_without_javascript_there_is_no_copy_button(archive, no_epoch):
+    cited(archive).build()
+    assert cite_block(archive.html(ARTICLE + "index.html")).find("button") is None
