@@ -100,6 +100,7 @@ def test_head_carries_the_citation_tags_reference_managers_read(archive, no_epoc
     assert meta(soup, "citation_title") == ["A war report"]
     assert meta(soup, "citation_author") == ["Martin Chulov", "Ursula von der Leyen"]
     assert meta(soup, "citation_publication_date") == ["2016/12/11"]
+    assert meta(soup, "citation_journal_title") == ["The Guardian"]
     assert meta(soup, "citation_publisher") == ["The Guardian"]
     assert meta(soup, "citation_public_url") == [ARCHIVE_URL]
 
@@ -119,7 +120,7 @@ def test_an_article_without_authors_source_or_original_leaves_those_tags_out(arc
     cited(archive, authors=None, source=None, url=None).build()
     soup = archive.html(ARTICLE + "index.html")
     assert meta(soup, "citation_title") == ["A war report"]
-    for name in ("citation_author", "citation_publisher", "DC.creator", "DC.publisher", "DC.source"):
+    for name in ("citation_author", "citation_journal_title", "citation_publisher", "DC.creator", "DC.publisher", "DC.source"):
         assert meta(soup, name) == [], name
 
 

@@ -100,14 +100,16 @@ def meta_tags(citation: Citation) -> tuple[tuple[str, str], ...]:
 
     Highwire Press tags first (Google Scholar asks for the date as
     YYYY/MM/DD; `citation_public_url` is the page that holds the work, the
-    archive's copy), then Dublin Core, whose `DC.source` names the original.
+    archive's copy; the source is both the "journal" and the publisher),
+    then Dublin Core, whose `DC.source` names the original.
     """
     day = citation.day
     tags: list[tuple[str, str]] = [("citation_title", citation.title)]
     tags += [("citation_author", name) for name in citation.authors]
     tags.append(("citation_publication_date", f"{day.year:04d}/{day.month:02d}/{day.day:02d}"))
     if citation.source:
-        tags.append(("citation_publisher", citation.source))
+        # Zotero files the name of the publication from citation_journal_title alone.
+        tags += [("citation_journal_title", citation.source), ("citation_publisher", citation.source)]
     tags.append(("citation_public_url", citation.archive_url))
     tags.append(("citation_language", citation.language))
     tags.append(("DC.title", citation.title))
@@ -119,7 +121,6 @@ def meta_tags(citation: Citation) -> tuple[tuple[str, str], ...]:
         tags.append(("DC.source", citation.original_url))
     tags.append(("DC.identifier", citation.archive_url))
     tags.append(("DC.language", citation.language))
-    tags.append(("DC.type", "Text"))
     return tuple(tags)
 
 
