@@ -57,7 +57,7 @@ class Citation:
 
     @property
     def authors_display(self) -> str:
-        """"A", "A and B", "A, B and C"."""
+        """The authors joined as a reference lists them: A; A and B; A, B and C."""
         if len(self.authors) < 2:
             return "".join(self.authors)
         return ", ".join(self.authors[:-1]) + " and " + self.authors[-1]
