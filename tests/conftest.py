@@ -40,6 +40,7 @@ settings.load_profile(hypothesis_profile())
 # marked `browser` whatever their time.
 SLOW_TESTS = {
     "tests/test_bad_input.py::test_huge_and_pathological_markdown_builds_within_seconds",  # 7-13 s
+    "tests/test_citation.py::test_citation_tags_and_block_are_valid_html",  # the Nu HTML Checker starts Java: 5-17 s
     "tests/test_determinism.py::test_build_is_byte_identical_under",  # 5-7 s
     "tests/test_determinism.py::test_build_is_byte_identical_under_another_locale",  # 8 s
     "tests/test_determinism.py::test_search_index_is_byte_identical_when_everything_changes_at_once",  # 8 s

@@ -117,3 +117,15 @@ def test_seed_article_marks_its_glossary_terms(example):
     for link in body.select("a.term"):
         assert link["href"].startswith("/archive/glossary/#")
         assert glossary.find(id=link["href"].split("#")[1]) is not None
+
+
+def test_seed_article_offers_its_citation_and_the_files_it_links(example):
+    block = example.html(f"articles/{SEED_SLUG}/index.html").find(id="cite-this-article").find_parent("section")
+    assert block.select_one(".cite-reference .cite-source").get_text() == "The Telegraph"
+    downloads = {a.get_text(): a["href"] for a in block.find_all("a", download=True)}
+    assert downloads == {
+        "BibTeX": f"/archive/articles/{SEED_SLUG}/cite.bib",
+        "CSL-JSON": f"/archive/articles/{SEED_SLUG}/cite.json",
+    }
+    assert (example.out / "articles" / SEED_SLUG / "cite.bib").is_file()
+    assert (example.out / "articles" / SEED_SLUG / "cite.json").is_file()

@@ -7,7 +7,9 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import sitegen.model.urls
 import sitegen.pipeline.annotate
 import sitegen.pipeline.cards
 import sitegen.pipeline.catalog
+import sitegen.pipeline.citation
 import sitegen.pipeline.config
 import sitegen.pipeline.listings
 import sitegen.pipeline.pages
@@ -70,7 +73,7 @@ speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
-    sitegen.pipeline.listings,
+    sitegen.pipeline.listings, sitegen.pipeline.citation,
 )  # fmt: skip
 
 
@@ -119,7 +122,7 @@ def resolve_settings(options: BuildOptions) -> Settings:
             base_url=options.base_url,
             drafts=options.drafts,
             search=options.search,
-        )
+        ).with_access_date(os.environ, datetime.datetime.now(datetime.timezone.utc).date())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

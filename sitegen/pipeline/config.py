@@ -10,12 +10,13 @@ is reported in one run.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
 from sitegen.model.characters import describe, first_disallowed
@@ -39,6 +40,8 @@ class SiteSettings:
     description: str = ""
     author: str = ""
     cname: str = ""
+    # The access date citations give (see resolve_access_date): "", "none", "build" or YYYY-MM-DD.
+    citation_access_date: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,12 @@ class Settings:
         """The path part of the base URL, always with leading and trailing `/`."""
         return urlsplit(self.site.base_url).path
 
+    def with_access_date(self, environ: Mapping[str, str], today: dt.date) -> Settings:
+        """These settings with `[site] citation_access_date` resolved to the day
+        it names, or to "none" (see `resolve_access_date`)."""
+        day = resolve_access_date(self.site.citation_access_date, environ, today) or "none"
+        return dataclasses.replace(self, site=dataclasses.replace(self.site, citation_access_date=day))
+
     def with_overrides(
         self,
         *,
@@ -100,6 +109,42 @@ class Settings:
         if search is False:
             result = dataclasses.replace(result, search=dataclasses.replace(result.search, enabled=False))
         return result
+
+
+ACCESS_DATE_WORDS = ("", "none", "build")
+
+
+def is_iso_day(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def resolve_access_date(value: str, environ: Mapping[str, str], today: dt.date) -> str:
+    """The day (YYYY-MM-DD) citations give as the day the archive's copy was
+    accessed, or "" for none.
+
+    A day written in `[site] citation_access_date` is that day; "none" is
+    none. Otherwise the build's day is given only when the build has a fixed
+    one, SOURCE_DATE_EPOCH (the reproducible-builds convention), or when the
+    setting is "build", which takes today's date (UTC) without it: the output
+    of a build that gives the clock's day changes from one day to the next.
+    """
+    if value == "none" or is_iso_day(value):
+        return "" if value == "none" else value
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(
+                f"SOURCE_DATE_EPOCH {epoch!r} is not a time: set it to a whole number of seconds since 1970-01-01 UTC"
+            ) from None
+    return today.isoformat() if value == "build" else ""
 
 
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
@@ -248,6 +293,11 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
         problem = cname_problem(cname)
         if problem:
             errors.append(where(f"`site.cname` {cname!r} {problem}", "site", "cname"))
+    access = site_values.get("citation_access_date")
+    if access is not None and access not in ACCESS_DATE_WORDS and not is_iso_day(access):
+        errors.append(where(
+            f'`site.citation_access_date` {json.dumps(access, ensure_ascii=False)} must be a day such as "2026-11-29", '
+            '"build" (the day of the build) or "none"', "site", "citation_access_date"))  # fmt: skip
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))

@@ -19,6 +19,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
+from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.listings import (
     archive_pages,
@@ -80,6 +81,7 @@ def plan_pages(
     for article in archive.articles:
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
                                    tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
+        pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get("entities", archive.entities, tuple(months.values()), lambda: entity_index_page(archive, months, settings, urls)))
@@ -130,6 +132,13 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
         (card, tuple(links.items()), tied),
         lambda: article_page(article, annotation, card, links, used, tied, settings, urls),
     )
+
+
+def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
+    """`cite.bib` and `cite.json` of one article, keyed by what they say: an
+    edit of the body alone leaves them as they are."""
+    citation = article_citation(article, settings, urls, access_day(settings))
+    return memo.get("citation:" + article.slug, (), (citation,), lambda: citation_files(citation, urls.article_path(article.slug)))
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:

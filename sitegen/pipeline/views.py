@@ -33,6 +33,7 @@ from sitegen.pipeline.cards import (
 )
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.charts import bar_chart_svg, sparkline_svg
+from sitegen.pipeline.citation import access_day, article_citation, meta_tags
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.history import History, Month, history, month_counts, period_of
 from sitegen.pipeline.site import Link, Page
@@ -324,6 +325,7 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
     )
+    citation = article_citation(article, settings, urls, access_day(settings))
     return Page(
         path=urls.article_path(article.slug),
         template="article.html",
@@ -334,6 +336,8 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
             "article": view,
             "json_ld": article_json_ld(article, card, settings, urls, involved),
             "entity_cards": entity_cards_json((e.id for e in involved), entities, urls),
+            "citation": citation,
+            "head_meta": meta_tags(citation),
         },
         source_paths=(article.pos.path,),
         kind="article",

@@ -9,6 +9,7 @@
   "use strict";
   forwardTimelineAnchor();
   setUpTimelineFilter();
+  setUpCopyReference();
   var source = document.getElementById("sitegen_entity_cards");
   if (!source) return;
   var cards;
@@ -368,4 +369,33 @@ function forwardTimelineAnchor() {
       return;
     }
   }
+}
+
+// "Cite this article": a Copy button beside the reference, where the browser
+// lets a page write to the clipboard; without it the reference is selectable
+// text as before. The status line tells screen readers what happened.
+function setUpCopyReference() {
+  "use strict";
+  var reference = document.querySelector(".cite-reference");
+  if (!reference || !navigator.clipboard || !window.isSecureContext) return;
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "cite-copy";
+  button.textContent = "Copy reference";
+  var status = document.createElement("span");
+  status.className = "cite-copy-status";
+  status.setAttribute("role", "status");
+  button.addEventListener("click", function () {
+    var text = reference.textContent.replace(/\s+/g, " ").trim();
+    navigator.clipboard.writeText(text).then(
+      function () {
+        status.textContent = "Copied";
+      },
+      function () {
+        status.textContent = "Could not copy: select the reference instead";
+      }
+    );
+  });
+  reference.parentNode.insertBefore(status, reference.nextSibling);
+  reference.parentNode.insertBefore(button, status);
 }
