@@ -365,6 +365,7 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
                     "entity": view,
                     "json_ld": entity_json_ld(entity, urls) if number == 1 else "",
                     "entity_cards": entity_cards_json(card_ids, entities, urls),
+                    "topic_feed": Link(entity.name, urls.url(urls.entity_feed_path(entity.id))),
                 },
                 source_paths=(entity.pos.path,),
             )
