@@ -10,6 +10,7 @@ import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.models import Archive, Article, Entity
@@ -79,6 +80,8 @@ class EntityView:
     pagination: Pagination
     co_mentions: tuple[EntityLink, ...]
     events: tuple[EventView, ...] = ()
+    identifiers: tuple[Link, ...] = ()  # Wikidata and `same_as` pages
+    map_link: Link | None = None  # the coordinates, on OpenStreetMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,9 +231,45 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
         data["description"] = entity.summary
     if entity.aliases:
         data["alternateName"] = list(entity.aliases)
-    if entity.links:
-        data["sameAs"] = [url for _, url in entity.links]
+    same_as = _identifier_urls(entity) + [url for _, url in entity.links]
+    if same_as:
+        data["sameAs"] = list(dict.fromkeys(same_as))
+    if entity.coordinates is not None:
+        latitude, longitude = entity.coordinates
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": latitude, "longitude": longitude}
     return json_for_script(data)
+
+
+WIKIDATA_ITEM = "https://www.wikidata.org/wiki/"
+
+
+def _identifier_urls(entity: Entity) -> list[str]:
+    """The pages that identify the entity elsewhere: its Wikidata item, then `same_as`."""
+    return ([WIKIDATA_ITEM + entity.wikidata] if entity.wikidata else []) + list(entity.same_as)
+
+
+def identifier_links(entity: Entity) -> tuple[Link, ...]:
+    """Wikidata and `same_as` as links labelled by the site they lead to."""
+    links = [Link(f"Wikidata ({entity.wikidata})", WIKIDATA_ITEM + entity.wikidata)] if entity.wikidata else []
+    for url in entity.same_as:
+        host = urlsplit(url).hostname or url
+        links.append(Link(host.removeprefix("www."), url))
+    return tuple(links)
+
+
+def degrees(value: float) -> str:
+    """A coordinate as plain decimal degrees, to six places (about 10 cm), without trailing zeros."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def map_link(entity: Entity) -> Link | None:
+    """The entity's coordinates on OpenStreetMap, with a marker, at a city's zoom."""
+    if entity.coordinates is None:
+        return None
+    latitude, longitude = (degrees(value) for value in entity.coordinates)
+    url = f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=10/{latitude}/{longitude}"
+    return Link(f"{latitude}, {longitude}", url)
 
 
 def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
@@ -352,6 +391,8 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
             ),
             co_mentions=co_links,
             events=entity_events if number == 1 else (),
+            identifiers=identifier_links(entity),
+            map_link=map_link(entity),
         )
         card_ids = [entity.id, *(link.id for link in co_links), *(description.entity_ids if description else ())]
         pages.append(
