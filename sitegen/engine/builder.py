@@ -22,6 +22,7 @@ import sitegen.pipeline.annotate
 import sitegen.pipeline.cards
 import sitegen.pipeline.catalog
 import sitegen.pipeline.config
+import sitegen.pipeline.feeds
 import sitegen.pipeline.listings
 import sitegen.pipeline.pages
 import sitegen.pipeline.render
@@ -70,7 +71,7 @@ speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
-    sitegen.pipeline.listings,
+    sitegen.pipeline.listings, sitegen.pipeline.feeds,
 )  # fmt: skip
 
 

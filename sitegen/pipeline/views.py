@@ -10,7 +10,6 @@ import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.models import Archive, Article, Entity
@@ -28,6 +27,7 @@ from sitegen.pipeline.cards import (
 )
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.identifiers import geo_coordinates, identifier_links, identifier_urls, map_link
 from sitegen.pipeline.site import Link, Page
 from sitegen.pipeline.snippets import Snippet
 
@@ -231,45 +231,12 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
         data["description"] = entity.summary
     if entity.aliases:
         data["alternateName"] = list(entity.aliases)
-    same_as = _identifier_urls(entity) + [url for _, url in entity.links]
+    same_as = identifier_urls(entity) + [url for _, url in entity.links]
     if same_as:
         data["sameAs"] = list(dict.fromkeys(same_as))
     if entity.coordinates is not None:
-        latitude, longitude = entity.coordinates
-        data["geo"] = {"@type": "GeoCoordinates", "latitude": latitude, "longitude": longitude}
+        data["geo"] = geo_coordinates(entity.coordinates)
     return json_for_script(data)
-
-
-WIKIDATA_ITEM = "https://www.wikidata.org/wiki/"
-
-
-def _identifier_urls(entity: Entity) -> list[str]:
-    """The pages that identify the entity elsewhere: its Wikidata item, then `same_as`."""
-    return ([WIKIDATA_ITEM + entity.wikidata] if entity.wikidata else []) + list(entity.same_as)
-
-
-def identifier_links(entity: Entity) -> tuple[Link, ...]:
-    """Wikidata and `same_as` as links labelled by the site they lead to."""
-    links = [Link(f"Wikidata ({entity.wikidata})", WIKIDATA_ITEM + entity.wikidata)] if entity.wikidata else []
-    for url in entity.same_as:
-        host = urlsplit(url).hostname or url
-        links.append(Link(host.removeprefix("www."), url))
-    return tuple(links)
-
-
-def degrees(value: float) -> str:
-    """A coordinate as plain decimal degrees, to six places (about 10 cm), without trailing zeros."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def map_link(entity: Entity) -> Link | None:
-    """The entity's coordinates on OpenStreetMap, with a marker, at a city's zoom."""
-    if entity.coordinates is None:
-        return None
-    latitude, longitude = (degrees(value) for value in entity.coordinates)
-    url = f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=10/{latitude}/{longitude}"
-    return Link(f"{latitude}, {longitude}", url)
 
 
 def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
