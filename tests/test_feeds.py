@@ -190,3 +190,13 @@ def test_an_edit_to_an_articles_body_renders_no_feed_again(archive, rendered):
     archive.article("a001", title="Article 1", date="2020-01-02", tags="[iraq]", body="Fighting in Mosul, street by street.")
     builder.build(incremental=True)
     assert [path for path in rendered if path.endswith(".xml")] == []
+
+
+def test_an_empty_feed_follows_source_date_epoch_from_one_rebuild_to_the_next(archive, monkeypatch):
+    archive.write("content/entities/mosul.md", MOSUL)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    builder = watching(archive)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "172800")
+    archive.article("elsewhere", title="Elsewhere", body="Nothing about that city.")
+    builder.build(incremental=True)
+    assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-03T00:00:00Z"

@@ -18,7 +18,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, article_card, event_views
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, site_feed, tag_feed
+from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
@@ -74,7 +74,9 @@ def plan_pages(
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
         latest = tuple(feed_entries[a.slug] for a, _, _ in usage.articles.get(entity.id, ())[:FEED_SIZE])
-        pages.append(memo.get("entity feed:" + entity.id, (entity,), latest, lambda: entity_feed(entity, latest, settings, urls)))
+        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
+        key = latest or (feed_updated(()),)
+        pages.append(memo.get("entity feed:" + entity.id, (entity,), key, lambda: entity_feed(entity, latest, settings, urls)))
     pages.append(timeline_page(events, entities, settings, urls))
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
