@@ -228,6 +228,20 @@ BAD_INPUTS = [
      [("content/entities/mosul.md", 7, "the key `Map` is written twice in one mapping (first on line 6)")]),
     ("cname-with-a-newline", {"site.toml": DEFAULT_SITE_TOML.replace("[search]", 'cname = "archive.example.org\\n"\n[search]')},
      [("site.toml", 6, "`site.cname` 'archive.example.org\\n' must be a host name")]),
+    ("wikidata-id-that-is-no-item", {"content/entities/mosul.md": MOSUL.replace("links:", "wikidata: Mosul\nlinks:")},
+     [("content/entities/mosul.md", 5, "`wikidata` must be a Wikidata item id such as Q42")]),
+    ("wikidata-id-with-a-leading-zero", {"content/entities/mosul.md": MOSUL.replace("links:", "wikidata: Q083196\nlinks:")},
+     [("content/entities/mosul.md", 5, "`wikidata` must be a Wikidata item id")]),
+    ("same-as-address-that-is-not-the-web", {"content/entities/mosul.md": MOSUL.replace("links:", "same_as: [https://viaf.org/1, 'javascript:alert(1)']\nlinks:")},
+     [("content/entities/mosul.md", 5, "`same_as` must list http:// or https:// addresses")]),
+    ("coordinates-latitude-out-of-range", {"content/entities/mosul.md": MOSUL.replace("links:", "coordinates: [136.34, 43.13]\nlinks:")},
+     [("content/entities/mosul.md", 5, "the latitude 136.34 must be between -90 and 90")]),
+    ("coordinates-longitude-out-of-range", {"content/entities/mosul.md": MOSUL.replace("links:", "coordinates: [36.34, -243.13]\nlinks:")},
+     [("content/entities/mosul.md", 5, "the longitude -243.13 must be between -180 and 180")]),
+    ("coordinates-that-are-text", {"content/entities/mosul.md": MOSUL.replace("links:", "coordinates: '36.34, 43.13'\nlinks:")},
+     [("content/entities/mosul.md", 5, "`coordinates` must be [latitude, longitude]")]),
+    ("coordinates-of-a-person", {"content/entities/mosul.md": MOSUL.replace("kind: place", "kind: person").replace("links:", "coordinates: [36.34, 43.13]\nlinks:")},
+     [("content/entities/mosul.md", 5, "`coordinates` are for places only")]),
 ]
 
 BAD_URLS = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,17 @@ def test_seed_article_offers_its_citation_and_the_files_it_links(example):
     }
     assert (example.out / "articles" / SEED_SLUG / "cite.bib").is_file()
     assert (example.out / "articles" / SEED_SLUG / "cite.json").is_file()
+
+
+def test_example_entities_name_their_wikidata_items_and_places_their_coordinates(example):
+    iraq = json.loads(example.html("entities/iraq/index.html").find("script", type="application/ld+json").string)
+    assert "https://www.wikidata.org/wiki/Q796" in iraq["sameAs"]
+    mosul = example.html("entities/mosul/index.html").find("a", class_="map-link")
+    assert mosul["href"].startswith("https://www.openstreetmap.org/?mlat=36.34&mlon=43.13")
+
+
+def test_every_example_entity_has_a_feed(example):
+    for entity in sorted((REPOSITORY / "content/entities").glob("*.md")):
+        feed = ET.parse(example.out / "entities" / entity.stem / "feed.xml").getroot()
+        ids = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}id")]
+        assert ids[0] == f"https://example.org/archive/entities/{entity.stem}/feed.xml"

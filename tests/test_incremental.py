@@ -228,6 +228,8 @@ ROLES = (
     [{"title": "Adviser", "from": "2015"}, {"title": "Envoy", "from": "2016-11-01"}],
 )
 LINKS = (None, {"Wikipedia": "https://en.wikipedia.org/wiki/Mosul"})
+WIKIDATA_IDS = (None, "Q42", "Q796")
+COORDINATES = (None, [36.34, 43.13], [-33.9, 18.4])
 
 TERMS = {
     "maj-gen": {"term": "Maj Gen", "aliases": ["Major General"]},
@@ -399,7 +401,8 @@ class IncrementalBuilds(RuleBasedStateMachine):
         self.broken.discard(f"content/entities/{entity_id}.md")
         fields = self.entities[entity_id]
         lines = ["---", f"name: {json.dumps(fields['name'])}", f"kind: {fields['kind']}"]
-        lines += [f"{key}: {json.dumps(fields[key])}" for key in ("aliases", "summary", "roles", "links") if fields.get(key)]
+        keys = ("aliases", "summary", "roles", "links", "wikidata", "coordinates")
+        lines += [f"{key}: {json.dumps(fields[key])}" for key in keys if fields.get(key)]
         lines += ["---", fields["body"], ""]
         self.archive.write(f"content/entities/{entity_id}.md", "\n".join(lines))
 
@@ -642,13 +645,16 @@ class IncrementalBuilds(RuleBasedStateMachine):
     @rule(entity_id=st.sampled_from(ENTITY_IDS), data=st.data())
     def write_entity_file(self, entity_id, data):
         aliases = data.draw(st.lists(st.sampled_from(ALIASES), unique=True, max_size=2), label="aliases")
+        kind = data.draw(st.sampled_from(KINDS), label="kind")
         self.entities[entity_id] = {
             "name": data.draw(st.sampled_from(ENTITY_NAMES), label="name"),
-            "kind": data.draw(st.sampled_from(KINDS), label="kind"),
+            "kind": kind,
             "aliases": aliases,
             "summary": data.draw(st.sampled_from(SUMMARIES), label="summary"),
             "roles": data.draw(st.sampled_from(ROLES), label="roles"),
             "links": data.draw(st.sampled_from(LINKS), label="links"),
+            "wikidata": data.draw(st.sampled_from(WIKIDATA_IDS), label="wikidata"),
+            "coordinates": data.draw(st.sampled_from(COORDINATES), label="coordinates") if kind == "place" else None,
             "body": "",
         }
         self.entities[entity_id]["body"] = self.draw_body(data)  # may mention itself: never linked

@@ -25,6 +25,7 @@ import sitegen.pipeline.cards
 import sitegen.pipeline.catalog
 import sitegen.pipeline.citation
 import sitegen.pipeline.config
+import sitegen.pipeline.feeds
 import sitegen.pipeline.listings
 import sitegen.pipeline.pages
 import sitegen.pipeline.render
@@ -73,7 +74,7 @@ speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
-    sitegen.pipeline.listings, sitegen.pipeline.citation,
+    sitegen.pipeline.listings, sitegen.pipeline.citation, sitegen.pipeline.feeds,
 )  # fmt: skip
 
 

@@ -79,6 +79,9 @@ class Entity:
     roles: tuple[Role, ...] = ()
     body: str = ""  # Markdown description
     body_line: int = 1
+    wikidata: str = ""  # a Wikidata item id such as "Q42"
+    same_as: tuple[str, ...] = ()  # http(s) URLs of the same entity elsewhere, in file order
+    coordinates: tuple[float, float] | None = None  # (latitude, longitude) in degrees; places only
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,14 @@ class Urls:
         return f"entities/{entity_id}/timeline/"
 
     @staticmethod
+    def entity_feed_path(entity_id: str) -> str:
+        return f"entities/{entity_id}/feed.xml"
+
+    @staticmethod
+    def tag_feed_path(tag_slug: str) -> str:
+        return f"tags/{tag_slug}/feed.xml"
+
+    @staticmethod
     def glossary_path() -> str:
         return "glossary/"
 

@@ -155,7 +155,7 @@ def tag_pages(tags, tag_links, cards, settings, urls) -> list[Page]:
                 title=f"Tag: {tag.name}",
                 description=f"Articles tagged {tag.name}.",
                 section="tags",
-                data={"tag": tag},
+                data={"tag": tag, "topic_feed": Link(tag.name, urls.url(urls.tag_feed_path(tag.slug)))},
             )
         )
     return pages

@@ -8,6 +8,7 @@ whole must satisfy (unique slugs, references that resolve) is checked in
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ ARTICLE_FIELDS = (
     "title", "date", "slug", "source", "url", "authors", "summary", "tags",
     "entities", "events", "updated", "draft",
 )  # fmt: skip
-ENTITY_FIELDS = ("name", "kind", "aliases", "summary", "links", "roles")
+ENTITY_FIELDS = ("name", "kind", "aliases", "summary", "links", "roles", "wikidata", "same_as", "coordinates")
+WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 
 
 # --- articles ----------------------------------------------------------------
@@ -156,6 +158,7 @@ def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
                 else:
                     links.append((str(label), url.strip()))
     roles = tuple(_roles(fields, matter.data.get("roles")))
+    wikidata, same_as, coordinates = _identifiers(fields, kind)
     if not name or not kind:
         return None
     return Entity(
@@ -169,7 +172,45 @@ def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
         roles=roles,
         body=matter.body,
         body_line=matter.body_line,
+        wikidata=wikidata,
+        same_as=same_as,
+        coordinates=coordinates,
     )
+
+
+def _identifiers(fields: Fields, kind: str) -> tuple[str, tuple[str, ...], tuple[float, float] | None]:
+    """`wikidata`, `same_as` and `coordinates`: what identifies the entity outside the archive."""
+    wikidata = fields.text("wikidata")
+    if wikidata and not WIKIDATA_ID.fullmatch(wikidata):
+        fields.error("wikidata", f"`wikidata` must be a Wikidata item id such as Q42 (Q and a number), not {wikidata!r}")
+        wikidata = ""
+    same_as = fields.text_list("same_as")
+    for url in same_as:
+        if not is_web_url(url):
+            fields.error("same_as", f"`same_as` must list http:// or https:// addresses, and {url!r} is not one")
+    same_as = tuple(url for url in same_as if is_web_url(url))
+    return wikidata, same_as, _coordinates(fields, kind)
+
+
+def _coordinates(fields: Fields, kind: str) -> tuple[float, float] | None:
+    value = fields.data.get("coordinates")
+    if value is None:
+        return None
+    if kind and kind != "place":
+        fields.error("coordinates", f"`coordinates` are for places only, and this entity's kind is {kind}: remove them or make it `kind: place`")
+        return None
+    numbers = value if isinstance(value, list) else []
+    if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        fields.error("coordinates", "`coordinates` must be [latitude, longitude] in decimal degrees, such as [36.34, 43.13]")
+        return None
+    latitude, longitude = numbers  # compared as written (NaN is in no range; a huge integer is no float)
+    if not -90 <= latitude <= 90:
+        fields.error("coordinates", f"the latitude {latitude} must be between -90 and 90 (south is negative); write [latitude, longitude]")
+        return None
+    if not -180 <= longitude <= 180:
+        fields.error("coordinates", f"the longitude {longitude} must be between -180 and 180 (west is negative)")
+        return None
+    return float(latitude) + 0.0, float(longitude) + 0.0  # -0.0 is 0.0, so equal places print alike
 
 
 def _roles(fields: Fields, value: Any):

@@ -10,8 +10,6 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections import defaultdict
 
 from sitegen.model.errors import Problems
@@ -21,6 +19,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
 from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.listings import (
     archive_pages,
     glossary_page,
@@ -60,6 +59,8 @@ def plan_pages(
     memo.begin(settings, urls)
     annotated = annotations.articles
     cards = {a.slug: article_card(a, urls) for a in archive.articles}
+    # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
+    feed_entries = {a.slug: feed_entry(a, urls) for a in archive.articles}
     entities = {e.id: e for e in archive.entities}
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
@@ -89,11 +90,18 @@ def plan_pages(
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
+        latest = tuple(feed_entries[a.slug] for a, _, _ in usage.articles.get(entity.id, ())[:FEED_SIZE])
+        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
+        key = latest or (feed_updated(()),)
+        pages.append(memo.get("entity feed:" + entity.id, (entity,), key, lambda: entity_feed(entity, latest, settings, urls)))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
     tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
     pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
+    for slug, (name, members) in tags.items():
+        latest = tuple(feed_entries[a.slug] for a in members[:FEED_SIZE])
+        pages.append(memo.get("tag feed:" + slug, (), (name, *latest), lambda: tag_feed(slug, name, latest, settings, urls)))
     pages.append(
         Page(
             path="404.html",
@@ -202,34 +210,12 @@ def _home_page(latest, counts, years, settings: Settings) -> Page:
     )
 
 
-FEED_SIZE = 50
-
-
-def atom_time(date) -> str:
-    """RFC 3339 for Atom: a date alone is taken as midnight UTC, as written."""
-    if date.moment is not None:
-        return date.moment.isoformat()
-    return f"{date.day.isoformat()}T00:00:00Z"
-
-
 def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, urls: Urls) -> list[Page]:
     """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     sitemap = tuple(
         (urls.absolute(page.path), page.modified)
         for page in pages
         if page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
-    )
-    latest = archive.articles[:FEED_SIZE]
-    entries = tuple(
-        {
-            "title": article.title,
-            "url": urls.absolute(urls.article_path(article.slug)),
-            "published": atom_time(article.date),
-            "updated": atom_time(article.updated or article.date),
-            "summary": article.summary,
-            "authors": article.authors,
-        }
-        for article in latest
     )
     files = [
         Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
@@ -251,36 +237,10 @@ def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, u
             indexable=False,
             data={"sitemap_url": urls.absolute("sitemap.xml")},
         ),
-        Page(
-            path="feed.xml",
-            template="feed.xml",
-            title=settings.site.title,
-            description=settings.site.description,
-            section="",
-            indexable=False,
-            data={
-                "entries": entries,
-                "feed_url": urls.absolute("feed.xml"),
-                "updated": _feed_updated(archive.articles),
-                "author_name": settings.site.author or settings.site.title,
-            },
-        ),
+        site_feed(archive.articles, settings, urls),
     ]
     if settings.site.cname:
         files.append(
             Page(path="CNAME", template="", title="", description="", section="", indexable=False, literal=settings.site.cname + "\n")
         )
     return files
-
-
-def _feed_updated(articles) -> str:
-    """The feed's `updated`: the newest date any article gives (compared as
-    instants); with no article, SOURCE_DATE_EPOCH when set, never the clock."""
-
-    def instant(date) -> dt.datetime:
-        return date.moment if date.moment else dt.datetime.combine(date.day, dt.time(), dt.timezone.utc)
-
-    if articles:
-        return atom_time(max((a.updated or a.date for a in articles), key=instant))
-    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -36,6 +36,7 @@ from sitegen.pipeline.charts import bar_chart_svg, sparkline_svg
 from sitegen.pipeline.citation import access_day, article_citation, meta_tags
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.history import History, Month, history, month_counts, period_of
+from sitegen.pipeline.identifiers import geo_coordinates, identifier_links, identifier_urls, map_link
 from sitegen.pipeline.site import Link, Page
 from sitegen.pipeline.snippets import Snippet
 
@@ -132,6 +133,8 @@ class EntityView:
     oldest: ArticleCard | None = None
     chart: MentionChart | None = None
 
+    identifiers: tuple[Link, ...] = ()  # Wikidata and `same_as` pages
+    map_link: Link | None = None  # the coordinates, on OpenStreetMap
 
 @dataclass(frozen=True, slots=True)
 class EntityEventsView:
@@ -300,8 +303,11 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
         data["description"] = entity.summary
     if entity.aliases:
         data["alternateName"] = list(entity.aliases)
-    if entity.links:
-        data["sameAs"] = [url for _, url in entity.links]
+    same_as = identifier_urls(entity) + [url for _, url in entity.links]
+    if same_as:
+        data["sameAs"] = list(dict.fromkeys(same_as))
+    if entity.coordinates is not None:
+        data["geo"] = geo_coordinates(entity.coordinates)
     return json_for_script(data)
 
 
@@ -491,6 +497,8 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
             newest=cards[mentioned[0][0].slug] if mentioned else None,
             oldest=cards[mentioned[-1][0].slug] if mentioned else None,
             chart=chart if lead else None,
+            identifiers=identifier_links(entity) if lead else (),
+            map_link=map_link(entity) if lead else None,
         )
         card_ids = [entity.id, *(link.id for link in view.co_mentions), *(description.entity_ids if description and lead else ())]
         pages.append(
@@ -504,6 +512,7 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
                     "entity": view,
                     "json_ld": entity_json_ld(entity, urls) if lead else "",
                     "entity_cards": entity_cards_json(card_ids, entities, urls),
+                    "topic_feed": Link(entity.name, urls.url(urls.entity_feed_path(entity.id))),
                 },
                 source_paths=(entity.pos.path,),
             )
