@@ -1,9 +1,9 @@
 """Cite this article: the citation tags in an article's head, the "Cite this article" block,
 the access-date rule, and the BibTeX and CSL-JSON files beside each article.
 
-CSL-JSON is checked against the official schema of the Citation Style Language project
-(tests/fixtures/csl-data.json, from its `schema` repository, schemas/input/csl-data.json;
-MIT licence in tests/fixtures/csl-data.LICENSE.txt); BibTeX is read back with bibtexparser,
+CSL-JSON is checked against a schema of CSL-JSON items written from the CSL 1.0.2
+specification (tests/csl_schema.py), stricter than the specification in refusing
+variables it does not name; BibTeX is read back with bibtexparser,
 its LaTeX decoded with pylatexenc (which bibtexparser uses).
 """
 
@@ -13,7 +13,6 @@ import datetime as dt
 import itertools
 import json
 import subprocess
-from pathlib import Path
 
 import bibtexparser
 import jsonschema
@@ -21,12 +20,13 @@ import pytest
 from bibtexparser.middlewares import SeparateCoAuthors
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive
+from csl_schema import CSL_DATA_SCHEMA
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from sitegen.model.errors import ContentError, UsageError
 from test_quality import vnu_jar
 
-CSL_SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "csl-data.json").read_text(encoding="utf-8"))
+CSL_SCHEMA = CSL_DATA_SCHEMA
 ARTICLE = "articles/a-war-report/"
 ARCHIVE_URL = "https://example.org/" + ARTICLE
 EPOCH_2026_11_29 = "1795910400"  # 2026-11-29T00:00:00Z
@@ -317,6 +317,14 @@ def test_csl_json_is_valid_against_the_csl_data_schema(archive, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_11_29)
     cited(archive).build()
     jsonschema.Draft7Validator(CSL_SCHEMA).validate(csl_items(archive))
+
+
+def test_the_csl_schema_refuses_a_misspelt_variable_and_a_name_without_parts():
+    good = {"type": "article-newspaper", "id": "a", "container-title": "The Source"}
+    jsonschema.Draft7Validator(CSL_SCHEMA).validate([good])
+    for bad in ({**good, "container_title": "x"}, {**good, "author": [{"given": "Ann"}]}, {**good, "type": "newspaper"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.Draft7Validator(CSL_SCHEMA).validate([bad])
 
 
 def test_csl_json_without_optional_fields_is_valid_too(archive, no_epoch):
