@@ -65,12 +65,19 @@ class TimelineSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DataSettings:
+    licence: str = ""  # one line naming the licence of the files under data/, such as "CC BY 4.0"
+    licence_url: str = ""  # the licence's text, an absolute http(s) address
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     site: SiteSettings
     build: BuildSettings = BuildSettings()
     annotations: AnnotationSettings = AnnotationSettings()
     search: SearchSettings = SearchSettings()
     timeline: TimelineSettings = TimelineSettings()
+    data: DataSettings = DataSettings()
 
     @property
     def base_path(self) -> str:
@@ -248,6 +255,7 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
         problem = cname_problem(cname)
         if problem:
             errors.append(where(f"`site.cname` {cname!r} {problem}", "site", "cname"))
+    errors += _data_problems(built.get("data", {}), where)
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))
@@ -255,6 +263,24 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
     if errors:
         raise ContentError(sorted(errors, key=lambda d: d.sort_key))
     return Settings(**{name: sections[name](**values) for name, values in built.items()})
+
+
+def _data_problems(values: dict[str, Any], where) -> list[Diagnostic]:
+    """The licence is shown on one line of the /data/ page and links to its text."""
+    problems = []
+    licence = values.get("licence")
+    if licence is not None and (not licence.strip() or "\n" in licence or "\r" in licence):
+        problems.append(where(f"`data.licence` {licence!r} must name the licence on one line, such as \"CC BY 4.0\"", "data", "licence"))
+    licence_url = values.get("licence_url")
+    if licence_url is not None:
+        parts = urlsplit(licence_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in licence_url):
+            problems.append(where(
+                f"`data.licence_url` {licence_url!r} must be an absolute http(s) address such as "
+                "https://creativecommons.org/licenses/by/4.0/", "data", "licence_url"))  # fmt: skip
+        elif licence is None:
+            problems.append(where("`data.licence_url` needs `data.licence`, the licence's name, to link from", "data", "licence_url"))
+    return problems
 
 
 def load_settings(root: Path) -> Settings:
