@@ -20,6 +20,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, article_card, event_views
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.exports import DATA_FOLDER, data_file_views, data_files
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
@@ -98,6 +99,7 @@ def plan_pages(
                 data={"bundle_url": urls.url("pagefind/")},
             )
         )
+    pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
     pages += _publishing_files(archive, pages, settings, urls)
     memo.end()
     return pages
@@ -128,6 +130,42 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
         (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
+
+
+def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
+    """The files of data/ and the /data/ page that documents them, made again
+    whenever any article, annotation, entity or timeline event changed."""
+    annotated = annotations.articles
+    sources = (*archive.articles, *(annotated[a.slug] for a in archive.articles), *archive.entities)
+    return memo.get(
+        "open data",
+        sources,
+        (tuple(annotations.timeline), tuple(events)),
+        lambda: _make_open_data_pages(archive, annotations, events, settings, urls),
+    )
+
+
+def _make_open_data_pages(archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
+    files = data_files(archive, annotations.articles, annotations.timeline, events, urls)
+    pages = [
+        Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
+        for file in files
+    ]
+    pages.append(
+        Page(
+            path=DATA_FOLDER,
+            template="data.html",
+            title="Open data",
+            description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
+            section="data",
+            data={
+                "files": data_file_views(files, urls),
+                "licence": settings.data.licence,
+                "licence_url": settings.data.licence_url,
+            },
+        )
+    )
+    return pages
 
 
 def _home_page(latest, counts, years, settings: Settings) -> Page:

@@ -1,0 +1,404 @@
+"""The archive's annotations as open data: the files under `data/`.
+
+Four tables (articles, entities, mentions, timeline) are described once, as
+columns with a name, a type, a meaning and how to read the value from a
+record. That one description writes every format: `entities.json` and
+`timeline.json` (a JSON array, one object a line), `articles.csv` and
+`mentions.csv` (RFC 4180), `archive.sqlite` (all four tables, with keys and
+indexes) and the documentation on the /data/ page. A new column is one line
+in its table.
+
+Every function here is pure and deterministic: rows are written in key order,
+never in the order of a dict or a file listing, and the SQLite file is made
+in a fixed way (page size, no journal, sorted inserts, VACUUM) so that the
+same archive gives the same bytes. Rows are streamed from generators, so an
+archive of 100,000 articles holds the files' bytes in memory, never a list of
+row objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple
+from urllib.parse import urljoin
+
+from sitegen.model.models import Archive, Article, Entity
+from sitegen.model.urls import Urls
+from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.pipeline.cards import PlacedEvent
+from sitegen.pipeline.timeline import TimelineEntry
+
+DATA_FOLDER = "data/"
+
+# Column types, as the /data/ page names them. A list is a JSON array of
+# strings in every format: in CSV and SQLite the cell holds the array's text
+# (SQLite's json_each() reads it, Datasette facets by it).
+TEXT, INTEGER, LIST = "text", "integer", "list of text"
+_SQL_TYPES = {TEXT: "TEXT", INTEGER: "INTEGER", LIST: "TEXT"}
+
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (`=HYPERLINK(…)`, `=cmd|…`): in the CSV files such a text cell is written
+# with an apostrophe before it, which spreadsheets show as text. JSON and
+# SQLite hold every value exactly as written.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # TEXT, INTEGER or LIST
+    meaning: str
+    value: Callable[[Any], Any]  # the value for one record (None: no value)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    meaning: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the primary key: rows are written in its order
+    references: tuple[tuple[str, str, str], ...] = ()  # (column, table, its column)
+    indexes: tuple[str, ...] = ()  # columns looked up by, besides the key
+
+
+# --- the records each table reads ------------------------------------------------------------
+
+
+class EntityRecord(NamedTuple):
+    entity: Entity
+    url: str
+
+
+class ArticleRecord(NamedTuple):
+    article: Article
+    url: str
+
+
+class MentionRecord(NamedTuple):
+    article: Article
+    url: str
+    entity_id: str
+    count: int
+    line: int | None
+    listed: bool
+
+
+class EventRecord(NamedTuple):
+    entry: TimelineEntry
+    placed: PlacedEvent
+    url: str
+
+
+def _json_list(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+ENTITIES = Table(
+    name="entities",
+    meaning="Every person, organisation, place and other entity the archive annotates, by id.",
+    key=("id",),
+    indexes=("kind",),
+    columns=(
+        Column("id", TEXT, "The entity's id: its file name in content/entities/ and the last part of its page's address.", lambda r: r.entity.id),
+        Column("name", TEXT, "The name pages show.", lambda r: r.entity.name),
+        Column("kind", TEXT, "person, organization, place, event or other.", lambda r: r.entity.kind),
+        Column("aliases", LIST, "Other names the annotation recognises in the text.", lambda r: _json_list(r.entity.aliases)),
+        Column("summary", TEXT, "One line about the entity, as its side-notes show it.", lambda r: r.entity.summary),
+        Column("url", TEXT, "The address of the entity's page.", lambda r: r.url),
+    ),
+)  # fmt: skip
+
+ARTICLES = Table(
+    name="articles",
+    meaning="Every published article, by slug.",
+    key=("slug",),
+    indexes=("date",),
+    columns=(
+        Column("slug", TEXT, "The article's slug: the last part of its page's address.", lambda r: r.article.slug),
+        Column("title", TEXT, "The article's title.", lambda r: r.article.title),
+        Column("date", TEXT, "The publication date, YYYY-MM-DD.", lambda r: r.article.date.iso),
+        Column("authors", LIST, "The authors, as the article names them.", lambda r: _json_list(r.article.authors)),
+        Column("source", TEXT, "Where the article was first published (a newspaper, an agency).", lambda r: r.article.source),
+        Column("url", TEXT, "The address of the article's page in this archive.", lambda r: r.url),
+        Column("tags", LIST, "The article's tags, as written.", lambda r: _json_list(r.article.tags)),
+        Column("file", TEXT, "The article's source file, relative to the archive: mentions' first_line is a line of it.", lambda r: r.article.pos.path),
+    ),
+)  # fmt: skip
+
+MENTIONS = Table(
+    name="mentions",
+    meaning="One row per article and entity it mentions or lists in its front matter.",
+    key=("article_slug", "entity_id"),
+    references=(("article_slug", "articles", "slug"), ("entity_id", "entities", "id")),
+    indexes=("entity_id",),
+    columns=(
+        Column("article_slug", TEXT, "The article (articles.slug).", lambda r: r.article.slug),
+        Column("article_url", TEXT, "The address of the article's page.", lambda r: r.url),
+        Column("entity_id", TEXT, "The entity (entities.id).", lambda r: r.entity_id),
+        Column("count", INTEGER, "How many times the article's text names the entity; 0 when only its front matter lists it.", lambda r: r.count),
+        Column("first_line", INTEGER, "The line of the article's file (articles.file) where the text first names the entity; empty when it never does.", lambda r: r.line),
+        Column("listed", INTEGER, "1 when the article's front matter lists the entity (its entities field), else 0.", lambda r: int(r.listed)),
+    ),
+)  # fmt: skip
+
+TIMELINE = Table(
+    name="timeline",
+    meaning="Every event of the timeline, in timeline order.",
+    key=("id",),
+    indexes=("date",),
+    columns=(
+        Column("id", TEXT, "The event's anchor on the timeline page.", lambda r: r.entry.anchor),
+        Column("date", TEXT, "When it happened: YYYY, YYYY-MM or YYYY-MM-DD.", lambda r: r.entry.event.date.iso),
+        Column("end", TEXT, "When it ended, for an event over a span of time; empty otherwise.", lambda r: r.entry.event.end.iso if r.entry.event.end else None),
+        Column("title", TEXT, "The event's title.", lambda r: r.entry.event.title),
+        Column("kind", TEXT, "event, or publication for an article's publication.", lambda r: r.entry.kind),
+        Column("description", TEXT, "The description, in Markdown as written.", lambda r: r.entry.event.description),
+        Column("entities", LIST, "The entities it involves (entities.id).", lambda r: tuple(sorted(r.placed.entity_ids))),
+        Column("articles", LIST, "The articles about it (articles.slug).", lambda r: r.placed.article_slugs),
+        Column("url", TEXT, "The address of the event on the timeline.", lambda r: r.url),
+    ),
+)  # fmt: skip
+
+
+# --- records, streamed in key order ---------------------------------------------------------
+
+
+def entity_records(archive: Archive, urls: Urls) -> Iterator[EntityRecord]:
+    for entity in archive.entities:  # sorted by id
+        yield EntityRecord(entity, urls.absolute(urls.entity_path(entity.id)))
+
+
+def _by_slug(archive: Archive) -> list[Article]:
+    return sorted(archive.articles, key=lambda article: article.slug)
+
+
+def article_records(archive: Archive, urls: Urls) -> Iterator[ArticleRecord]:
+    for article in _by_slug(archive):
+        yield ArticleRecord(article, urls.absolute(urls.article_path(article.slug)))
+
+
+def mention_records(archive: Archive, annotated: Mapping[str, AnnotatedArticle], urls: Urls) -> Iterator[MentionRecord]:
+    known = {entity.id for entity in archive.entities}
+    for article in _by_slug(archive):
+        url = urls.absolute(urls.article_path(article.slug))
+        mentions = {m.entity_id: m for m in annotated[article.slug].mentions}
+        listed = set(article.entity_ids)
+        for entity_id in sorted((set(mentions) | listed) & known):
+            mention = mentions.get(entity_id)
+            if mention is None:  # listed in the front matter only
+                yield MentionRecord(article, url, entity_id, 0, None, True)
+            else:
+                yield MentionRecord(article, url, entity_id, mention.count, mention.line or None, entity_id in listed)
+
+
+def event_records(timeline: Iterable[TimelineEntry], events: Iterable[PlacedEvent], urls: Urls) -> Iterator[EventRecord]:
+    """`timeline` and the `events` made from it, one for one, in timeline order."""
+    for entry, placed in zip(timeline, events, strict=True):
+        yield EventRecord(entry, placed, urljoin(urls.base_url, placed.view.url))
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def row_values(table: Table, record: Any) -> list[Any]:
+    return [column.value(record) for column in table.columns]
+
+
+def json_object(table: Table, record: Any) -> str:
+    values = {column.name: _plain(column.value(record)) for column in table.columns}
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def json_array(table: Table, records: Iterable[Any]) -> bytes:
+    """A JSON array of one object per record, each on its own line."""
+    out = io.StringIO()
+    out.write("[")
+    separator = "\n"
+    for record in records:
+        out.write(separator)
+        out.write(json_object(table, record))
+        separator = ",\n"
+    out.write("\n]\n")
+    return out.getvalue().encode("utf-8")
+
+
+def csv_cell(column: Column, value: Any) -> str | int:
+    if value is None:
+        return ""
+    if column.type == LIST:
+        return json.dumps(list(value), ensure_ascii=False)
+    if column.type == TEXT and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_table(table: Table, records: Iterable[Any]) -> bytes:
+    """UTF-8 CSV (RFC 4180: CRLF line ends, quotes where a cell needs them) with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([column.name for column in table.columns])
+    for record in records:
+        writer.writerow([csv_cell(column, column.value(record)) for column in table.columns])
+    return out.getvalue().encode("utf-8")
+
+
+def sql_schema(table: Table) -> list[str]:
+    """CREATE TABLE and CREATE INDEX statements for `table`."""
+    lines = [
+        f'  "{column.name}" {_SQL_TYPES[column.type]}' + (" NOT NULL" if column.name in table.key else "")
+        for column in table.columns
+    ]
+    lines.append("  PRIMARY KEY (" + ", ".join(f'"{name}"' for name in table.key) + ")")
+    lines += [f'  FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}")' for column, other, key in table.references]
+    statements = [f'CREATE TABLE "{table.name}" (\n' + ",\n".join(lines) + "\n)"]
+    statements += [f'CREATE INDEX "{table.name}_{column}" ON "{table.name}" ("{column}")' for column in table.indexes]
+    return statements
+
+
+def sql_value(column: Column, value: Any) -> Any:
+    if column.type == LIST and value is not None:
+        return json.dumps(list(value), ensure_ascii=False)
+    return value
+
+
+def sqlite_database(tables: Iterable[tuple[Table, Iterable[Any]]]) -> bytes:
+    """One SQLite file holding `tables`, the same bytes for the same rows and SQLite version.
+
+    Made in a temporary file (rows stream to disk, not to memory) with a fixed
+    page size and no journal, tables filled in key order and indexes made
+    after, then VACUUMed: the file has no free pages and no trace of how it
+    was filled. SQLite writes no time into a database file.
+    """
+    with tempfile.TemporaryDirectory(prefix="sitegen-data-") as folder:
+        path = Path(folder) / "archive.sqlite"
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            connection.execute("PRAGMA page_size = 4096")
+            connection.execute("PRAGMA journal_mode = OFF")
+            connection.execute("BEGIN")
+            indexes = []
+            for table, records in tables:
+                create_table, *create_indexes = sql_schema(table)
+                connection.execute(create_table)
+                indexes += create_indexes
+                marks = ", ".join("?" for _ in table.columns)
+                rows = ([sql_value(c, c.value(record)) for c in table.columns] for record in records)
+                connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows)
+            for statement in indexes:
+                connection.execute(statement)
+            connection.execute("COMMIT")
+            connection.execute("VACUUM")
+        finally:
+            connection.close()
+        return path.read_bytes()
+
+
+# --- the files ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    name: str  # under data/
+    format: str
+    table: Table | None  # None for the SQLite file, which holds them all
+    data: bytes
+
+
+def data_files(
+    archive: Archive, annotated: Mapping[str, AnnotatedArticle], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
+) -> list[DataFile]:
+    """Every file of `data/`, in the order the /data/ page lists them."""
+
+    def sources() -> list[tuple[Table, Iterable[Any]]]:
+        return [
+            (ENTITIES, entity_records(archive, urls)),
+            (ARTICLES, article_records(archive, urls)),
+            (MENTIONS, mention_records(archive, annotated, urls)),
+            (TIMELINE, event_records(timeline, events, urls)),
+        ]
+
+    (entities, articles, mentions, timeline_rows) = sources()
+    return [
+        DataFile("entities.json", "JSON", ENTITIES, json_array(*entities)),
+        DataFile("articles.csv", "CSV", ARTICLES, csv_table(*articles)),
+        DataFile("mentions.csv", "CSV", MENTIONS, csv_table(*mentions)),
+        DataFile("timeline.json", "JSON", TIMELINE, json_array(*timeline_rows)),
+        DataFile("archive.sqlite", "SQLite", None, sqlite_database(sources())),
+    ]
+
+
+def example_row(file: DataFile) -> str:
+    """The file's first row as the file writes it ("" for an empty table): for the /data/ page."""
+    if file.table is None:
+        return ""
+    if file.format == "JSON":
+        lines = file.data.decode("utf-8").split("\n")
+        if len(lines) < 3 or lines[1] == "]":
+            return ""
+        return json.dumps(json.loads(lines[1].rstrip(",")), ensure_ascii=False, indent=2)
+    rows = file.data.decode("utf-8").split("\r\n", 1)
+    first = next(csv.reader(io.StringIO(rows[1])), None) if len(rows) > 1 and rows[1] else None
+    if first is None:
+        return ""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([column.name for column in file.table.columns])
+    writer.writerow(first)
+    return out.getvalue()
+
+
+# --- the /data/ page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnView:
+    name: str
+    type: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataFileView:
+    name: str
+    url: str
+    format: str
+    size: str
+    meaning: str
+    columns: tuple[ColumnView, ...]
+    example: str  # the first row as the file writes it
+    schema: str  # SQL, for the SQLite file
+
+
+def file_size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def data_file_views(files: list[DataFile], urls: Urls) -> tuple[DataFileView, ...]:
+    tables = [file.table for file in files if file.table is not None]
+    views = []
+    for file in files:
+        url = urls.url(DATA_FOLDER + file.name)
+        if file.table is None:
+            meaning = "Every table above in one SQLite database: " + ", ".join(t.name for t in tables) + "."
+            schema = ";\n".join(statement for table in tables for statement in sql_schema(table)) + ";"
+            views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), meaning, (), "", schema))
+            continue
+        columns = tuple(ColumnView(c.name, c.type, c.meaning) for c in file.table.columns)
+        example = example_row(file)
+        views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), file.table.meaning, columns, example, ""))
+    return tuple(views)
