@@ -8,8 +8,9 @@ record. That one description writes every format: `entities.json` and
 indexes) and the documentation on the /data/ page. A new column is one line
 in its table.
 
-Every function here is pure and deterministic: rows are written in key order,
-never in the order of a dict or a file listing, and the SQLite file is made
+Every function here is pure and deterministic: rows are written in key order
+(the timeline's in timeline order), never in the order of a dict or a file
+listing, and the SQLite file is made
 in a fixed way (page size, no journal, sorted inserts, VACUUM) so that the
 same archive gives the same bytes. Rows are streamed from generators, so an
 archive of 100,000 articles holds the files' bytes in memory, never a list of
@@ -63,7 +64,7 @@ class Table:
     name: str
     meaning: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # the primary key: rows are written in its order
+    key: tuple[str, ...]  # the primary key
     references: tuple[tuple[str, str, str], ...] = ()  # (column, table, its column)
     indexes: tuple[str, ...] = ()  # columns looked up by, besides the key
 
