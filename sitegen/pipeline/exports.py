@@ -124,7 +124,7 @@ ARTICLES = Table(
     columns=(
         Column("slug", TEXT, "The article's slug: the last part of its page's address.", lambda r: r.article.slug),
         Column("title", TEXT, "The article's title.", lambda r: r.article.title),
-        Column("date", TEXT, "The publication date, YYYY-MM-DD.", lambda r: r.article.date.iso),
+        Column("date", TEXT, "The publication date, YYYY-MM-DD, or the moment (ISO 8601, with its UTC offset) when the article gives one.", lambda r: r.article.date.iso),
         Column("authors", LIST, "The authors, as the article names them.", lambda r: _json_list(r.article.authors)),
         Column("source", TEXT, "Where the article was first published (a newspaper, an agency).", lambda r: r.article.source),
         Column("url", TEXT, "The address of the article's page in this archive.", lambda r: r.url),
@@ -262,7 +262,10 @@ def sql_schema(table: Table) -> list[str]:
     ]
     lines.append("  PRIMARY KEY (" + ", ".join(f'"{name}"' for name in table.key) + ")")
     lines += [f'  FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}")' for column, other, key in table.references]
-    statements = [f'CREATE TABLE "{table.name}" (\n' + ",\n".join(lines) + "\n)"]
+    # A table keyed by several columns is stored in its key's order WITHOUT ROWID:
+    # otherwise SQLite keeps the key columns twice, in the table and in its key's index.
+    clustered = " WITHOUT ROWID" if len(table.key) > 1 else ""
+    statements = [f'CREATE TABLE "{table.name}" (\n' + ",\n".join(lines) + "\n)" + clustered]
     statements += [f'CREATE INDEX "{table.name}_{column}" ON "{table.name}" ("{column}")' for column in table.indexes]
     return statements
 
