@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_SITE_TOML, Archive
 
+from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
@@ -347,3 +349,20 @@ def test_a_renamed_entity_gives_the_data_files_of_a_clean_build(archive, tmp_pat
     assert sql_rows(archive, "SELECT name FROM entities WHERE id = 'iraq'") == [("Republic of Iraq",)]
     clean = archive.clean_build_files(tmp_path)
     assert {name: data(archive, name) for name in DATA_FILES} == {name: clean["data/" + name] for name in DATA_FILES}
+
+
+# --- failures ---------------------------------------------------------------------------------------
+
+
+def test_a_full_temporary_folder_is_reported_as_a_full_disk_not_a_traceback(archive, monkeypatch, capsys):
+    seed(archive)
+
+    def full_disk(*args, **kwargs):
+        error = sqlite3.OperationalError("database or disk is full")
+        error.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise error
+
+    monkeypatch.setattr(sqlite3, "connect", full_disk)
+    assert main(["build", "--root", str(archive.root), "--quiet"]) == 1
+    message = capsys.readouterr().err.splitlines()[0]
+    assert re.fullmatch(r"_site: error: no space left on the device while writing \S+/archive\.sqlite; free some space and build again", message)

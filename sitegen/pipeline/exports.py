@@ -20,6 +20,7 @@ row objects.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import sqlite3
@@ -282,30 +283,39 @@ def sqlite_database(tables: Iterable[tuple[Table, Iterable[Any]]]) -> bytes:
     Made in a temporary file (rows stream to disk, not to memory) with a fixed
     page size and no journal, tables filled in key order and indexes made
     after, then VACUUMed: the file has no free pages and no trace of how it
-    was filled. SQLite writes no time into a database file.
+    was filled. SQLite writes no time into a database file. A temporary
+    folder that is full or cannot be written is an OSError, as for any file.
     """
     with tempfile.TemporaryDirectory(prefix="sitegen-data-") as folder:
         path = Path(folder) / "archive.sqlite"
-        connection = sqlite3.connect(path, isolation_level=None)
         try:
-            connection.execute("PRAGMA page_size = 4096")
-            connection.execute("PRAGMA journal_mode = OFF")
-            connection.execute("BEGIN")
-            indexes = []
-            for table, records in tables:
-                create_table, *create_indexes = sql_schema(table)
-                connection.execute(create_table)
-                indexes += create_indexes
-                marks = ", ".join("?" for _ in table.columns)
-                rows = ([sql_value(c, c.value(record)) for c in table.columns] for record in records)
-                connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows)
-            for statement in indexes:
-                connection.execute(statement)
-            connection.execute("COMMIT")
-            connection.execute("VACUUM")
-        finally:
-            connection.close()
+            _fill_database(path, tables)
+        except sqlite3.Error as exc:  # the disk of the temporary folder, not the archive
+            code = errno.ENOSPC if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else errno.EIO
+            raise OSError(code, f"{exc} (SQLite)", str(path)) from exc
         return path.read_bytes()
+
+
+def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[Any]]]) -> None:
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA page_size = 4096")
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("BEGIN")
+        indexes = []
+        for table, records in tables:
+            create_table, *create_indexes = sql_schema(table)
+            connection.execute(create_table)
+            indexes += create_indexes
+            marks = ", ".join("?" for _ in table.columns)
+            rows = ([sql_value(c, c.value(record)) for c in table.columns] for record in records)
+            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows)
+        for statement in indexes:
+            connection.execute(statement)
+        connection.execute("COMMIT")
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
 
 
 # --- the files ---------------------------------------------------------------------------------
