@@ -9,7 +9,6 @@ import io
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_SITE_TOML, Archive
@@ -254,7 +253,7 @@ def test_data_page_shows_the_licence_from_site_toml(archive):
     )
     archive.build()
     licence = archive.html("data/index.html").select_one(".data-licence")
-    assert licence.get_text(" ", strip=True) == "Licence: CC BY 4.0 ."
+    assert " ".join(licence.get_text().split()) == "Licence: CC BY 4.0."
     assert licence.a["href"] == "https://creativecommons.org/licenses/by/4.0/" and licence.a["rel"] == ["license"]
 
 

@@ -98,10 +98,6 @@ class EventRecord(NamedTuple):
     url: str
 
 
-def _json_list(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
-
-
 ENTITIES = Table(
     name="entities",
     meaning="Every person, organisation, place and other entity the archive annotates, by id.",
@@ -111,7 +107,7 @@ ENTITIES = Table(
         Column("id", TEXT, "The entity's id: its file name in content/entities/ and the last part of its page's address.", lambda r: r.entity.id),
         Column("name", TEXT, "The name pages show.", lambda r: r.entity.name),
         Column("kind", TEXT, "person, organization, place, event or other.", lambda r: r.entity.kind),
-        Column("aliases", LIST, "Other names the annotation recognises in the text.", lambda r: _json_list(r.entity.aliases)),
+        Column("aliases", LIST, "Other names the annotation recognises in the text.", lambda r: r.entity.aliases),
         Column("summary", TEXT, "One line about the entity, as its side-notes show it.", lambda r: r.entity.summary),
         Column("url", TEXT, "The address of the entity's page.", lambda r: r.url),
     ),
@@ -126,10 +122,10 @@ ARTICLES = Table(
         Column("slug", TEXT, "The article's slug: the last part of its page's address.", lambda r: r.article.slug),
         Column("title", TEXT, "The article's title.", lambda r: r.article.title),
         Column("date", TEXT, "The publication date, YYYY-MM-DD, or the moment (ISO 8601, with its UTC offset) when the article gives one.", lambda r: r.article.date.iso),
-        Column("authors", LIST, "The authors, as the article names them.", lambda r: _json_list(r.article.authors)),
+        Column("authors", LIST, "The authors, as the article names them.", lambda r: r.article.authors),
         Column("source", TEXT, "Where the article was first published (a newspaper, an agency).", lambda r: r.article.source),
         Column("url", TEXT, "The address of the article's page in this archive.", lambda r: r.url),
-        Column("tags", LIST, "The article's tags, as written.", lambda r: _json_list(r.article.tags)),
+        Column("tags", LIST, "The article's tags, as written.", lambda r: r.article.tags),
         Column("file", TEXT, "The article's source file, relative to the archive: mentions' first_line is a line of it.", lambda r: r.article.pos.path),
     ),
 )  # fmt: skip
@@ -327,6 +323,7 @@ class DataFile:
     format: str
     table: Table | None  # None for the SQLite file, which holds them all
     data: bytes
+    example: str = ""  # its first row, for the /data/ page ("" when it has none)
 
 
 def data_files(
@@ -334,7 +331,7 @@ def data_files(
 ) -> list[DataFile]:
     """Every file of `data/`, in the order the /data/ page lists them."""
 
-    def sources() -> list[tuple[Table, Iterable[Any]]]:
+    def sources() -> list[tuple[Table, Iterator[Any]]]:
         return [
             (ENTITIES, entity_records(archive, urls)),
             (ARTICLES, article_records(archive, urls)),
@@ -342,34 +339,29 @@ def data_files(
             (TIMELINE, event_records(timeline, events, urls)),
         ]
 
-    (entities, articles, mentions, timeline_rows) = sources()
+    entities, articles, mentions, timeline_rows = sources()
+    first_entity, first_article, first_mention, first_event = (next(records, None) for _, records in sources())
     return [
-        DataFile("entities.json", "JSON", ENTITIES, json_array(*entities)),
-        DataFile("articles.csv", "CSV", ARTICLES, csv_table(*articles)),
-        DataFile("mentions.csv", "CSV", MENTIONS, csv_table(*mentions)),
-        DataFile("timeline.json", "JSON", TIMELINE, json_array(*timeline_rows)),
+        DataFile("entities.json", "JSON", ENTITIES, json_array(*entities), json_example(ENTITIES, first_entity)),
+        DataFile("articles.csv", "CSV", ARTICLES, csv_table(*articles), csv_example(ARTICLES, first_article)),
+        DataFile("mentions.csv", "CSV", MENTIONS, csv_table(*mentions), csv_example(MENTIONS, first_mention)),
+        DataFile("timeline.json", "JSON", TIMELINE, json_array(*timeline_rows), json_example(TIMELINE, first_event)),
         DataFile("archive.sqlite", "SQLite", None, sqlite_database(sources())),
     ]
 
 
-def example_row(file: DataFile) -> str:
-    """The file's first row as the file writes it ("" for an empty table): for the /data/ page."""
-    if file.table is None:
+def json_example(table: Table, record: Any) -> str:
+    """A record's object as the JSON file holds it, indented to be read."""
+    if record is None:
         return ""
-    if file.format == "JSON":
-        lines = file.data.decode("utf-8").split("\n")
-        if len(lines) < 3 or lines[1] == "]":
-            return ""
-        return json.dumps(json.loads(lines[1].rstrip(",")), ensure_ascii=False, indent=2)
-    rows = file.data.decode("utf-8").split("\r\n", 1)
-    first = next(csv.reader(io.StringIO(rows[1])), None) if len(rows) > 1 and rows[1] else None
-    if first is None:
+    return json.dumps(json.loads(json_object(table, record)), ensure_ascii=False, indent=2)
+
+
+def csv_example(table: Table, record: Any) -> str:
+    """The header and a record's row as the CSV file holds them."""
+    if record is None:
         return ""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column.name for column in file.table.columns])
-    writer.writerow(first)
-    return out.getvalue()
+    return csv_table(table, [record]).decode("utf-8").replace("\r\n", "\n")
 
 
 # --- the /data/ page -------------------------------------------------------------------------
@@ -413,6 +405,5 @@ def data_file_views(files: list[DataFile], urls: Urls) -> tuple[DataFileView, ..
             views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), meaning, (), "", schema))
             continue
         columns = tuple(ColumnView(c.name, c.type, c.meaning) for c in file.table.columns)
-        example = example_row(file)
-        views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), file.table.meaning, columns, example, ""))
+        views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), file.table.meaning, columns, file.example, ""))
     return tuple(views)
