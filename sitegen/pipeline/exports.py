@@ -231,14 +231,21 @@ def json_array(table: Table, records: Iterable[Any]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def csv_cell(column: Column, value: Any) -> str | int:
+def _csv_text(value: str | None) -> str:
     if value is None:
         return ""
-    if column.type == LIST:
-        return json.dumps(list(value), ensure_ascii=False)
-    if column.type == TEXT and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_integer(value: int | None) -> int | str:
+    return "" if value is None else value
+
+
+def _csv_list(value: tuple[str, ...] | None) -> str:
+    return "" if value is None else json.dumps(list(value), ensure_ascii=False)
+
+
+_CSV_CELLS = {TEXT: _csv_text, INTEGER: _csv_integer, LIST: _csv_list}
 
 
 def csv_table(table: Table, records: Iterable[Any]) -> bytes:
@@ -246,8 +253,8 @@ def csv_table(table: Table, records: Iterable[Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.name for column in table.columns])
-    for record in records:
-        writer.writerow([csv_cell(column, column.value(record)) for column in table.columns])
+    cells = [(_CSV_CELLS[column.type], column.value) for column in table.columns]
+    writer.writerows([cell(value(record)) for cell, value in cells] for record in records)
     return out.getvalue().encode("utf-8")
 
 
@@ -297,6 +304,7 @@ def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[Any]]]) ->
     try:
         connection.execute("PRAGMA page_size = 4096")
         connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")  # a temporary file: nothing to keep safe on a crash
         connection.execute("BEGIN")
         indexes = []
         for table, records in tables:
