@@ -210,6 +210,13 @@ def test_commas_quotes_and_newlines_in_values_survive_every_format(archive):
     assert sql_rows(archive, "SELECT name FROM entities") == [(AWKWARD_NAME,)]
 
 
+def test_a_line_break_in_a_csv_cell_is_quoted_and_read_back_whole(archive):
+    archive.article("x", title="Title", date="2016-10-17", source='"The Paper,\\nLondon"', body="Text.")
+    archive.build()
+    rows = csv_rows(archive, "articles.csv")
+    assert len(rows) == 1 and rows[0]["source"] == "The Paper,\nLondon"
+
+
 def test_a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_starts_with_an_apostrophe(archive):
     archive.article("x", title=FORMULA_NAME, date="2016-10-17", source="+44 20 7946 0000", body="Text.")
     archive.build()
