@@ -299,6 +299,16 @@ def test_licence_must_name_the_licence_on_one_line():
     ]
 
 
+def test_licence_must_not_be_only_spaces():
+    assert errors_of(SITE + '[data]\nlicence = "  "\n') == [
+        "site.toml:5: error: `data.licence` '  ' must name the licence on one line, such as \"CC BY 4.0\""
+    ]
+
+
+def test_an_empty_licence_states_none():
+    assert parse_settings(SITE + '[data]\nlicence = ""\n').data.licence == ""
+
+
 def test_licence_must_be_a_string():
     assert errors_of(SITE + "[data]\nlicence = 4\n") == ["site.toml:5: error: `data.licence` must be a string, not a number 4"]
 
@@ -306,6 +316,13 @@ def test_licence_must_be_a_string():
 def test_licence_url_must_be_an_absolute_web_address():
     assert errors_of(SITE + '[data]\nlicence = "CC0"\nlicence_url = "licence.html"\n') == [
         "site.toml:6: error: `data.licence_url` 'licence.html' must be an absolute http(s) address such as "
+        "https://creativecommons.org/licenses/by/4.0/"
+    ]
+
+
+def test_a_licence_url_python_cannot_split_is_an_error_too():
+    assert errors_of(SITE + '[data]\nlicence = "CC0"\nlicence_url = "https://[::1/"\n') == [
+        "site.toml:6: error: `data.licence_url` 'https://[::1/' must be an absolute http(s) address such as "
         "https://creativecommons.org/licenses/by/4.0/"
     ]
 

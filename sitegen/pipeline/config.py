@@ -268,17 +268,20 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
 def _data_problems(values: dict[str, Any], where) -> list[Diagnostic]:
     """The licence is shown on one line of the /data/ page and links to its text."""
     problems = []
-    licence = values.get("licence")
-    if licence is not None and (not licence.strip() or "\n" in licence or "\r" in licence):
+    licence = values.get("licence", "")
+    if (licence and not licence.strip()) or "\n" in licence or "\r" in licence:
         problems.append(where(f"`data.licence` {licence!r} must name the licence on one line, such as \"CC BY 4.0\"", "data", "licence"))
-    licence_url = values.get("licence_url")
-    if licence_url is not None:
-        parts = urlsplit(licence_url)
+    licence_url = values.get("licence_url", "")
+    if licence_url:
+        try:
+            parts = urlsplit(licence_url)
+        except ValueError:  # an unclosed [IPv6 address]
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in licence_url):
             problems.append(where(
                 f"`data.licence_url` {licence_url!r} must be an absolute http(s) address such as "
                 "https://creativecommons.org/licenses/by/4.0/", "data", "licence_url"))  # fmt: skip
-        elif licence is None:
+        elif not licence:
             problems.append(where("`data.licence_url` needs `data.licence`, the licence's name, to link from", "data", "licence_url"))
     return problems
 
