@@ -8,13 +8,13 @@ record. That one description writes every format: `entities.json` and
 indexes) and the documentation on the /data/ page. A new column is one line
 in its table.
 
-Every function here is pure and deterministic: rows are written in key order
-(the timeline's in timeline order), never in the order of a dict or a file
-listing, and the SQLite file is made
-in a fixed way (page size, no journal, sorted inserts, VACUUM) so that the
-same archive gives the same bytes. Rows are streamed from generators, so an
-archive of 100,000 articles holds the files' bytes in memory, never a list of
-row objects.
+`data_files` is pure and deterministic: rows are written in key order (the
+timeline's in timeline order), never in the order of a dict or a file
+listing, and the SQLite file is made in a fixed way (page size, no journal,
+sorted inserts, VACUUM), so the same archive gives the same bytes. Rows are
+streamed from generators, each table's in one pass that feeds its text file
+and the SQLite file together: an archive of 100,000 articles holds the
+files' bytes in memory, never a list of its rows.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import itertools
 import json
 import sqlite3
 import tempfile
@@ -203,32 +204,38 @@ def event_records(timeline: Iterable[TimelineEntry], events: Iterable[PlacedEven
 
 
 # --- formats ---------------------------------------------------------------------------------
+#
+# Each format is written from rows of values (a list per record, in column
+# order), which `table_rows` reads from the records once: the SQLite file and
+# the JSON or CSV file of a table are written from the same pass.
 
 
-def row_values(table: Table, record: Any) -> list[Any]:
-    return [column.value(record) for column in table.columns]
-
-
-def json_object(table: Table, record: Any) -> str:
-    values = {column.name: _plain(column.value(record)) for column in table.columns}
-    return json.dumps(values, ensure_ascii=False)
+def table_rows(table: Table, records: Iterable[Any]) -> Iterator[list[Any]]:
+    readers = [column.value for column in table.columns]
+    for record in records:
+        yield [read(record) for read in readers]
 
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def json_array(table: Table, records: Iterable[Any]) -> bytes:
-    """A JSON array of one object per record, each on its own line."""
-    out = io.StringIO()
-    out.write("[")
-    separator = "\n"
-    for record in records:
-        out.write(separator)
-        out.write(json_object(table, record))
-        separator = ",\n"
-    out.write("\n]\n")
-    return out.getvalue().encode("utf-8")
+class JsonArray:
+    """A JSON array of one object per row, each on its own line."""
+
+    def __init__(self, table: Table):
+        self.names = [column.name for column in table.columns]
+        self.out = io.StringIO()
+        self.out.write("[")
+        self.separator = "\n"
+
+    def add(self, row: list[Any]) -> None:
+        self.out.write(self.separator)
+        self.out.write(json.dumps(dict(zip(self.names, map(_plain, row))), ensure_ascii=False))
+        self.separator = ",\n"
+
+    def bytes(self) -> bytes:
+        return (self.out.getvalue() + "\n]\n").encode("utf-8")
 
 
 def _csv_text(value: str | None) -> str:
@@ -248,14 +255,36 @@ def _csv_list(value: tuple[str, ...] | None) -> str:
 _CSV_CELLS = {TEXT: _csv_text, INTEGER: _csv_integer, LIST: _csv_list}
 
 
-def csv_table(table: Table, records: Iterable[Any]) -> bytes:
+class CsvTable:
     """UTF-8 CSV (RFC 4180: CRLF line ends, quotes where a cell needs them) with a header row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.name for column in table.columns])
-    cells = [(_CSV_CELLS[column.type], column.value) for column in table.columns]
-    writer.writerows([cell(value(record)) for cell, value in cells] for record in records)
-    return out.getvalue().encode("utf-8")
+
+    def __init__(self, table: Table):
+        self.cells = [_CSV_CELLS[column.type] for column in table.columns]
+        self.out = io.StringIO()
+        self.writer = csv.writer(self.out, lineterminator="\r\n")
+        self.writer.writerow([column.name for column in table.columns])
+
+    def add(self, row: list[Any]) -> None:
+        self.writer.writerow([cell(value) for cell, value in zip(self.cells, row)])
+
+    def bytes(self) -> bytes:
+        return self.out.getvalue().encode("utf-8")
+
+
+TextFile = JsonArray | CsvTable
+
+
+def text_file(kind: type[TextFile], table: Table, records: Iterable[Any]) -> bytes:
+    written = kind(table)
+    for row in table_rows(table, records):
+        written.add(row)
+    return written.bytes()
+
+
+def _written_as_they_pass(rows: Iterable[list[Any]], text: TextFile) -> Iterator[list[Any]]:
+    for row in rows:
+        text.add(row)
+        yield row
 
 
 def sql_schema(table: Table) -> list[str]:
@@ -274,14 +303,19 @@ def sql_schema(table: Table) -> list[str]:
     return statements
 
 
-def sql_value(column: Column, value: Any) -> Any:
-    if column.type == LIST and value is not None:
-        return json.dumps(list(value), ensure_ascii=False)
+def _sql_list(value: tuple[str, ...] | None) -> str | None:
+    return None if value is None else json.dumps(list(value), ensure_ascii=False)
+
+
+def _sql_as_is(value: Any) -> Any:
     return value
 
 
-def sqlite_database(tables: Iterable[tuple[Table, Iterable[Any]]]) -> bytes:
-    """One SQLite file holding `tables`, the same bytes for the same rows and SQLite version.
+_SQL_VALUES = {TEXT: _sql_as_is, INTEGER: _sql_as_is, LIST: _sql_list}
+
+
+def sqlite_database(tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> bytes:
+    """One SQLite file holding `tables` (each with its rows), the same bytes for the same rows and SQLite version.
 
     Made in a temporary file (rows stream to disk, not to memory) with a fixed
     page size and no journal, tables filled in key order and indexes made
@@ -299,7 +333,7 @@ def sqlite_database(tables: Iterable[tuple[Table, Iterable[Any]]]) -> bytes:
         return path.read_bytes()
 
 
-def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[Any]]]) -> None:
+def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA page_size = 4096")
@@ -307,13 +341,14 @@ def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[Any]]]) ->
         connection.execute("PRAGMA synchronous = OFF")  # a temporary file: nothing to keep safe on a crash
         connection.execute("BEGIN")
         indexes = []
-        for table, records in tables:
+        for table, rows in tables:
             create_table, *create_indexes = sql_schema(table)
             connection.execute(create_table)
             indexes += create_indexes
             marks = ", ".join("?" for _ in table.columns)
-            rows = ([sql_value(c, c.value(record)) for c in table.columns] for record in records)
-            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows)
+            converters = [_SQL_VALUES[column.type] for column in table.columns]
+            values = ([convert(value) for convert, value in zip(converters, row)] for row in rows)
+            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', values)
         for statement in indexes:
             connection.execute(statement)
         connection.execute("COMMIT")
@@ -339,37 +374,35 @@ def data_files(
 ) -> list[DataFile]:
     """Every file of `data/`, in the order the /data/ page lists them."""
 
-    def sources() -> list[tuple[Table, Iterator[Any]]]:
+    def sources() -> list[tuple[str, type[TextFile], Table, Iterator[Any]]]:
         return [
-            (ENTITIES, entity_records(archive, urls)),
-            (ARTICLES, article_records(archive, urls)),
-            (MENTIONS, mention_records(archive, annotated, urls)),
-            (TIMELINE, event_records(timeline, events, urls)),
+            ("entities.json", JsonArray, ENTITIES, entity_records(archive, urls)),
+            ("articles.csv", CsvTable, ARTICLES, article_records(archive, urls)),
+            ("mentions.csv", CsvTable, MENTIONS, mention_records(archive, annotated, urls)),
+            ("timeline.json", JsonArray, TIMELINE, event_records(timeline, events, urls)),
         ]
 
-    entities, articles, mentions, timeline_rows = sources()
-    first_entity, first_article, first_mention, first_event = (next(records, None) for _, records in sources())
-    return [
-        DataFile("entities.json", "JSON", ENTITIES, json_array(*entities), json_example(ENTITIES, first_entity)),
-        DataFile("articles.csv", "CSV", ARTICLES, csv_table(*articles), csv_example(ARTICLES, first_article)),
-        DataFile("mentions.csv", "CSV", MENTIONS, csv_table(*mentions), csv_example(MENTIONS, first_mention)),
-        DataFile("timeline.json", "JSON", TIMELINE, json_array(*timeline_rows), json_example(TIMELINE, first_event)),
-        DataFile("archive.sqlite", "SQLite", None, sqlite_database(sources())),
+    texts = [(name, kind(table), table) for name, kind, table, _ in sources()]
+    database = sqlite_database(
+        (table, _written_as_they_pass(table_rows(table, records), text))
+        for (_, _, table, records), (_, text, _) in zip(sources(), texts)
+    )
+    examples = [text_file(kind, table, itertools.islice(records, 1)) for _, kind, table, records in sources()]
+    files = [
+        DataFile(name, "JSON" if isinstance(text, JsonArray) else "CSV", table, text.bytes(), example_of(example, text))
+        for (name, text, table), example in zip(texts, examples)
     ]
+    return [*files, DataFile("archive.sqlite", "SQLite", None, database)]
 
 
-def json_example(table: Table, record: Any) -> str:
-    """A record's object as the JSON file holds it, indented to be read."""
-    if record is None:
-        return ""
-    return json.dumps(json.loads(json_object(table, record)), ensure_ascii=False, indent=2)
-
-
-def csv_example(table: Table, record: Any) -> str:
-    """The header and a record's row as the CSV file holds them."""
-    if record is None:
-        return ""
-    return csv_table(table, [record]).decode("utf-8").replace("\r\n", "\n")
+def example_of(one_row_file: bytes, text: TextFile) -> str:
+    """The first row of a file (as a file of that row alone), to be read on the /data/ page."""
+    content = one_row_file.decode("utf-8")
+    if isinstance(text, JsonArray):
+        lines = content.split("\n")
+        return json.dumps(json.loads(lines[1]), ensure_ascii=False, indent=2) if lines[1] != "]" else ""
+    header, _, row = content.partition("\r\n")
+    return f"{header}\n{row}".replace("\r\n", "\n") if row else ""
 
 
 # --- the /data/ page -------------------------------------------------------------------------
