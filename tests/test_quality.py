@@ -38,6 +38,7 @@ PAGES = {
     "entity": "entities/mosul/",
     "timeline": "timeline/",
     "glossary": "glossary/",
+    "open data": "data/",
     "search": "search/",
     "404": "404.html",
 }

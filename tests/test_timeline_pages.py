@@ -249,14 +249,20 @@ def watching(archive):
     return builder
 
 
+def pages_not_of_open_data(rendered: list[str]) -> list[str]:
+    """What was rendered, less the files of data/: those hold every event, so
+    they follow any change of the timeline (test_data_exports.py checks them)."""
+    return [path for path in rendered if not path.startswith("data/")]
+
+
 def test_editing_an_event_renders_only_its_page_again(archive, watching, rendered):
     archive.write("content/timeline.toml", archive.root.joinpath("content/timeline.toml").read_text().replace('"Late"', '"Later"'))
     watching.build(incremental=True)
-    assert rendered == ["timeline/2017-2019/"]
+    assert pages_not_of_open_data(rendered) == ["timeline/2017-2019/"]
 
 
 def test_adding_an_event_renders_its_page_the_indexes_and_the_filter_counts_again(archive, watching, rendered):
     archive.write("content/timeline.toml", archive.root.joinpath("content/timeline.toml").read_text() + '\n[[event]]\ndate = 2019\ntitle = "New"\n')
     watching.build(incremental=True)
     # The home page counts the timeline's events too.
-    assert sorted(rendered) == ["", "timeline/", "timeline/2017-2019/", "timeline/events.json"]
+    assert sorted(pages_not_of_open_data(rendered)) == ["", "timeline/", "timeline/2017-2019/", "timeline/events.json"]

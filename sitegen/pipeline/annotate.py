@@ -38,6 +38,7 @@ class Mention:
     entity_id: str
     count: int
     snippet: Snippet | None
+    line: int = 0  # the source file's line of the first mention (0: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ class _Document:
     term_counts: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     snippets: dict[str, Snippet] = field(default_factory=dict)
+    first_lines: dict[str, int] = field(default_factory=dict)  # entity id -> source line of its first mention
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def next_note(self) -> int:
@@ -109,7 +111,7 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     )
     body_html = markdown_parser().render(article.body, {"sitegen": document})
     order = list(document.counts)
-    mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i)) for i in order)
+    mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i), document.first_lines.get(i, 0)) for i in order)
     terms = tuple(document.term_counts.items())
     return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies))
 
@@ -245,6 +247,7 @@ def _annotate_inline(
     result: list[Token] = []
     run: list[Token] = []  # consecutive text and soft breaks, matched as one string
     run_offset = 0
+    run_line = first_line
     offset = 0
     link_depth = 0
     line = first_line
@@ -252,14 +255,14 @@ def _annotate_inline(
     def flush() -> None:
         nonlocal run
         if run:
-            result.extend(_annotate_run(run, run_offset, plain, document, in_table) if not in_heading else run)
+            result.extend(_annotate_run(run, run_offset, run_line, plain, document, in_table) if not in_heading else run)
             run = []
 
     for child in children:
         kind = child.type
         if kind in ("text", "softbreak") and link_depth == 0:
             if not run:
-                run_offset = offset
+                run_offset, run_line = offset, line
             run.append(child)
             offset += len(child.content) if kind == "text" else 1
             if kind == "softbreak":
@@ -344,7 +347,9 @@ def _html_nesting(tag: str) -> int:
     return -1 if found.group(1) else 1
 
 
-def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
+def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
+    """Entity names and glossary terms in a run of text and soft breaks, which
+    starts on source line `run_line` (each soft break is a new line)."""
     combined = "".join(t.content if t.type == "text" else "\n" for t in run)
     catalog = document.catalog
     tokens = tokenize(combined)  # split once for the entity names and the terms
@@ -361,7 +366,8 @@ def _annotate_run(run: list[Token], run_offset: int, plain: str, document: _Docu
         entity_id = _choose(match.targets, document)
         if entity_id is not None:
             text = combined[match.start : match.end]
-            link, note = _mention_html(entity_id, text, document, run_offset + match.start, plain, in_table)
+            line = run_line + combined.count("\n", 0, match.start)
+            link, note = _mention_html(entity_id, text, document, run_offset + match.start, line, plain, in_table)
             pieces.append((match.start, match.end, link, note))
     if terms:
         pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
@@ -437,20 +443,21 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
     text = token.meta["text"] or entity.name
     if plain_only or entity_id == document.exclude:
         return [_text(text)]
-    link, note = _mention_html(entity_id, text, document, offset, plain, in_table)
+    link, note = _mention_html(entity_id, text, document, offset, line, plain, in_table)
     return [_html(link), _note_token(note)] if note else [_html(link)]
 
 
 # --- markup ----------------------------------------------------------------------------
 
 
-def _mention_html(entity_id: str, text: str, document: _Document, offset: int, plain: str, in_table: bool) -> tuple[str, str]:
+def _mention_html(entity_id: str, text: str, document: _Document, offset: int, line: int, plain: str, in_table: bool) -> tuple[str, str]:
     """The mention's markup and the side-note that follows it ("" when it has none)."""
     catalog = document.catalog
     entity = catalog.entities[entity_id]
     document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
     if entity_id not in document.snippets:
         document.snippets[entity_id] = snippet(plain, offset, offset + len(text))
+        document.first_lines[entity_id] = line
     shown = html.escape(text)
     first = entity_id not in document.seen
     if not first and not catalog.repeat_links:

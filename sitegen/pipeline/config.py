@@ -68,12 +68,19 @@ class TimelineSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DataSettings:
+    licence: str = ""  # one line naming the licence of the files under data/, such as "CC BY 4.0"
+    licence_url: str = ""  # the licence's text, an absolute http(s) address
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     site: SiteSettings
     build: BuildSettings = BuildSettings()
     annotations: AnnotationSettings = AnnotationSettings()
     search: SearchSettings = SearchSettings()
     timeline: TimelineSettings = TimelineSettings()
+    data: DataSettings = DataSettings()
 
     @property
     def base_path(self) -> str:
@@ -298,6 +305,7 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
         errors.append(where(
             f'`site.citation_access_date` {json.dumps(access, ensure_ascii=False)} must be a day such as "2026-11-29", '
             '"build" (the day of the build) or "none"', "site", "citation_access_date"))  # fmt: skip
+    errors += _data_problems(built.get("data", {}), where)
     output = built.get("build", {}).get("output")
     if output is not None and not output.strip():
         errors.append(where("`build.output` must name a folder, such as \"_site\"", "build", "output"))
@@ -305,6 +313,27 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
     if errors:
         raise ContentError(sorted(errors, key=lambda d: d.sort_key))
     return Settings(**{name: sections[name](**values) for name, values in built.items()})
+
+
+def _data_problems(values: dict[str, Any], where) -> list[Diagnostic]:
+    """The licence is shown on one line of the /data/ page and links to its text."""
+    problems = []
+    licence = values.get("licence", "")
+    if (licence and not licence.strip()) or "\n" in licence or "\r" in licence:
+        problems.append(where(f"`data.licence` {licence!r} must name the licence on one line, such as \"CC BY 4.0\"", "data", "licence"))
+    licence_url = values.get("licence_url", "")
+    if licence_url:
+        try:
+            parts = urlsplit(licence_url)
+        except ValueError:  # an unclosed [IPv6 address]
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in licence_url):
+            problems.append(where(
+                f"`data.licence_url` {licence_url!r} must be an absolute http(s) address such as "
+                "https://creativecommons.org/licenses/by/4.0/", "data", "licence_url"))  # fmt: skip
+        elif not licence:
+            problems.append(where("`data.licence_url` needs `data.licence`, the licence's name, to link from", "data", "licence_url"))
+    return problems
 
 
 def load_settings(root: Path) -> Settings:

@@ -19,6 +19,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
 from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.exports import DATA_FOLDER, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.listings import (
     archive_pages,
@@ -123,6 +124,7 @@ def plan_pages(
                 data={"bundle_url": urls.url("pagefind/")},
             )
         )
+    pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
     pages += _publishing_files(archive, pages, settings, urls)
     memo.end()
     return pages
@@ -193,6 +195,42 @@ def _timeline_period_page(memo: PlanMemo, period, links, placed, choices, entiti
         (period, links, years, choices),
         lambda: timeline_period_page(period, links, years, choices, entity_cards_json(involved, entities, urls), settings, urls),
     )
+
+
+def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
+    """The files of data/ and the /data/ page that documents them, made again
+    whenever any article, annotation, entity or timeline event changed."""
+    annotated = annotations.articles
+    sources = (*archive.articles, *(annotated[a.slug] for a in archive.articles), *archive.entities)
+    return memo.get(
+        "open data",
+        sources,
+        (tuple(annotations.timeline), tuple(events)),
+        lambda: _make_open_data_pages(archive, annotations, events, settings, urls),
+    )
+
+
+def _make_open_data_pages(archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
+    files = data_files(archive, annotations.articles, annotations.timeline, events, urls)
+    pages = [
+        Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
+        for file in files
+    ]
+    pages.append(
+        Page(
+            path=DATA_FOLDER,
+            template="data.html",
+            title="Open data",
+            description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
+            section="data",
+            data={
+                "files": data_file_views(files, urls),
+                "licence": settings.data.licence,
+                "licence_url": settings.data.licence_url,
+            },
+        )
+    )
+    return pages
 
 
 def _home_page(latest, counts, years, settings: Settings) -> Page:

@@ -129,6 +129,8 @@ def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls,
 
 
 def _render(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls) -> bytes:
+    if isinstance(page.literal, bytes):
+        return page.literal
     if page.literal is not None:
         return page.literal.encode("utf-8")
     template = env.get_template(page.template)

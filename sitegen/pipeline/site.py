@@ -60,7 +60,7 @@ class Page:
     data: Mapping[str, Any] = field(default_factory=dict)
     source_paths: tuple[str, ...] = ()  # sources whose content the page shows
     indexable: bool = True  # False for pages search engines should not list (404)
-    literal: str | None = None  # files with fixed content (.nojekyll, CNAME) skip templates
+    literal: str | bytes | None = None  # files with fixed content (.nojekyll, CNAME, data/) skip templates
     kind: str = "website"  # Open Graph type
     modified: str = ""  # ISO date of the last change the content states, for the sitemap
 
