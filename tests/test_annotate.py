@@ -307,6 +307,17 @@ def test_a_note_number_follows_closing_punctuation_without_a_gap(places):
     assert body.p.get_text() == "They reached Mosul.1 Then “Donald Trump”,2 and Mosul."
 
 
+def test_a_note_number_follows_the_emphasis_its_word_ends_and_the_punctuation_after_it(places):
+    places.article("a", body="They reached *Mosul*, then **Donald Trump**.")
+    places.build()
+    body = body_of(places)
+    for toggle in body.select(".sidenote-toggle"):
+        assert toggle.parent is body.p, "the note is outside the emphasis"
+    for note in body.select(".sidenote"):
+        note.decompose()
+    assert body.p.get_text() == "They reached Mosul,1 then Donald Trump.2"
+
+
 def test_a_note_number_stays_before_a_dash(places):
     places.article("a", body="Mosul—a city.")
     places.build()
