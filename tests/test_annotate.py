@@ -229,7 +229,7 @@ def test_in_this_article_groups_entities_by_kind(places):
     places.article("a", body="Trump visited Mosul.")
     places.build()
     section = places.html("articles/a/index.html").select_one(".in-this-article")
-    assert [h.get_text() for h in section.find_all("h3")] == ["Person", "Place"]
+    assert [h.get_text() for h in section.find_all("h3")] == ["People", "Places"]
 
 
 def test_side_note_shows_the_role_held_on_the_article_date(archive):

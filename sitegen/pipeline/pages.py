@@ -23,6 +23,7 @@ from sitegen.pipeline.config import Settings
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
+from sitegen.pipeline.related import related_articles
 from sitegen.pipeline.timeline import PUBLICATION
 from sitegen.pipeline.views import (
     article_page,
@@ -51,21 +52,24 @@ def plan_pages(
     events = event_views(annotations, entities, cards, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
-    tags = group_tags(archive.articles, problems)
+    tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
-    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings)))
+    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
     events_by_article: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
         if event.view.kind != PUBLICATION:
             for slug in event.article_slugs:
                 events_by_article[slug].append(event.view)
+    involved = {a.slug: _involved(a, annotated[a.slug]) for a in archive.articles}
+    related = related_articles(archive.articles, involved, usage.articles)
     for article in archive.articles:
+        more = tuple(cards[slug] for slug in related[article.slug])
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                                   tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
+                                   tuple(events_by_article.get(article.slug, ())), more, settings, urls))  # fmt: skip
     mention_counts = tuple(len(usage.articles.get(e.id, ())) for e in archive.entities)
     pages.append(memo.get("entities", archive.entities, mention_counts, lambda: entity_index_page(archive, usage, settings, urls)))
     events_by_entity = entities_by_event(events)
@@ -103,17 +107,23 @@ def plan_pages(
     return pages
 
 
-def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, settings, urls) -> Page:
-    """`article_page`, given (and keyed by) only the tags and entities it reads."""
+def _involved(article, annotation) -> tuple[str, ...]:
+    """The ids of the entities an article mentions or lists, mentioned first."""
+    return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+
+
+def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
+    """`article_page`, given (and keyed by) only the tags and entities it reads,
+    and the cards of its related articles (which an edit elsewhere can change)."""
     slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
     links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
-    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+    involved = _involved(article, annotation)
     used = {i: entities[i] for i in involved if i in entities}
     return memo.get(
         "article:" + article.slug,
         (article, annotation, *(entities.get(i) for i in involved)),
-        (card, tuple(links.items()), tied),
-        lambda: article_page(article, annotation, card, links, used, tied, settings, urls),
+        (card, tuple(links.items()), tied, related),
+        lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related),
     )
 
 
@@ -130,7 +140,9 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     )
 
 
-def _home_page(latest, counts, years, settings: Settings) -> Page:
+def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
+    # Each count links to the page that lists what it counts.
+    index_urls = (urls.archive_path(), urls.entities_path(), urls.glossary_path(), urls.timeline_path(), urls.tags_path())
     return Page(
         path="",
         template="home.html",
@@ -140,6 +152,7 @@ def _home_page(latest, counts, years, settings: Settings) -> Page:
         data={
             "latest": latest,
             "counts": dict(zip(("articles", "entities", "terms", "events", "tags"), counts)),
+            "count_urls": dict(zip(("articles", "entities", "terms", "events", "tags"), map(urls.url, index_urls))),
             "years": tuple(years),
         },
     )

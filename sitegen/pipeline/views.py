@@ -7,6 +7,7 @@ MENTIONS_PER_PAGE to a page, with the sentence of each first mention.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -96,6 +97,9 @@ class ArticleView:
     year: int = 0
     endnotes_html: str = ""
     entity_names: tuple[str, ...] = ()  # for the search filter, sorted
+    byline: str = ""  # "Jane Doe and John Roe"
+    reading_minutes: int = 0
+    related: tuple[ArticleCard, ...] = ()  # "More on this story", best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +237,31 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
     return json_for_script(data)
 
 
-def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
-    """The page of one article: its annotated body, the entities it involves
-    grouped by kind, its tags and its timeline events."""
+WORDS_PER_MINUTE = 230
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
+
+
+def reading_minutes(markdown: str) -> int:
+    """How long the text takes to read at WORDS_PER_MINUTE, in whole minutes (at least 1).
+
+    Words are counted in the Markdown source without what a reader does not
+    read: link targets, HTML tags and the ids of entity references."""
+    words = len(_WORD.findall(_NOT_READ.sub(" ", markdown)))
+    return max(1, int(words / WORDS_PER_MINUTE + 0.5))  # halves up, unlike round()
+
+
+def name_list(names: tuple[str, ...]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def article_page(article, annotation, card, tag_links, entities, events, settings, urls, related=()) -> Page:
+    """The page of one article: byline and reading time, its annotated body,
+    the entities it involves grouped by kind, its tags, its timeline events
+    and the `related` articles' cards."""
     counts = {m.entity_id: m.count for m in annotation.mentions}
     involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
     view = ArticleView(
@@ -252,6 +278,9 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         events=events,
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
+        byline=name_list(article.authors),
+        reading_minutes=reading_minutes(article.body),
+        related=tuple(related),
     )
     return Page(
         path=urls.article_path(article.slug),
