@@ -113,12 +113,16 @@ def test_an_article_sharing_no_entity_has_no_more_on_this_story(archive):
     assert page_of(archive, "b").select_one(".more-on-this-story") is None
 
 
-def test_an_entity_every_article_names_relates_no_articles(archive):
+def test_an_entity_more_than_the_common_limit_of_articles_involve_relates_no_articles(archive, monkeypatch):
+    monkeypatch.setattr(related, "COMMON_LIMIT", 2)
     entity(archive, "iraq", "Iraq")
+    entity(archive, "mosul", "Mosul")
     archive.article("a", title="A", body="Iraq.")
-    archive.article("b", title="B", body="Iraq.")
+    archive.article("b", title="B", body="Iraq and Mosul.")
+    archive.article("c", title="C", body="Iraq and Mosul.")
     archive.build()
     assert more_on(archive, "a") == []
+    assert more_on(archive, "b") == ["/articles/c/"]
 
 
 def test_listed_entities_relate_articles_as_mentioned_ones_do(archive):
@@ -134,23 +138,12 @@ def story(slug: str, day: int) -> Article:
     return Article(slug, slug, PublicationDate(dt.date(2016, 1, day), None), "", 1, SourcePos("x.md", 1))
 
 
-def test_an_entity_named_by_more_than_the_common_share_of_the_archive_is_skipped(monkeypatch):
-    monkeypatch.setattr(related, "COMMON_FLOOR", 2)
-    articles = [story(f"a{day}", day) for day in range(1, 21)]  # 20 articles: 5% is one
-    everywhere = [(a, 1, None) for a in articles[:3]]  # in 3 of 20: more than max(2, 1)
-    rare = [(a, 1, None) for a in articles[3:5]]
-    postings = {"common": everywhere, "rare": rare}
-    involved = {"a1": ["common"], "a2": ["common"], "a3": ["common"], "a4": ["rare"], "a5": ["rare"]}
-    found = related_articles(articles, involved, postings)
-    assert found["a1"] == () and found["a4"] == ("a5",)
-
-
-def test_an_article_weighs_its_rarest_entities_first_within_the_budget(monkeypatch):
-    monkeypatch.setattr(related, "POSTINGS_BUDGET", 3)
+def test_an_article_weighs_its_rarest_entities_first_while_their_articles_add_up_to_the_limit(monkeypatch):
+    monkeypatch.setattr(related, "COMMON_LIMIT", 3)
     articles = [story(f"a{day}", day) for day in range(1, 9)]
     postings = {"rare": [(a, 1, None) for a in articles[:2]], "commoner": [(a, 1, None) for a in articles[:1] + articles[2:4]]}
     involved = {"a1": ["rare", "commoner"]}
-    # "rare" (2 articles) fits the budget of 3; "commoner" (3 more) does not.
+    # "rare" (2 articles) fits the limit of 3; "commoner" (3 more) does not.
     assert related_articles(articles, involved, postings)["a1"] == ("a2",)
 
 

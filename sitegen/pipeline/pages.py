@@ -23,7 +23,7 @@ from sitegen.pipeline.config import Settings
 from sitegen.pipeline.listings import archive_pages, glossary_page, group_tags, tag_pages, timeline_page, year_groups
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
-from sitegen.pipeline.related import related_articles
+from sitegen.pipeline.related import RelatedIndex
 from sitegen.pipeline.timeline import PUBLICATION
 from sitegen.pipeline.views import (
     article_page,
@@ -64,8 +64,7 @@ def plan_pages(
         if event.view.kind != PUBLICATION:
             for slug in event.article_slugs:
                 events_by_article[slug].append(event.view)
-    involved = {a.slug: _involved(a, annotated[a.slug]) for a in archive.articles}
-    related = related_articles(archive.articles, involved, usage.articles)
+    related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
         more = tuple(cards[slug] for slug in related[article.slug])
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
@@ -107,17 +106,12 @@ def plan_pages(
     return pages
 
 
-def _involved(article, annotation) -> tuple[str, ...]:
-    """The ids of the entities an article mentions or lists, mentioned first."""
-    return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-
-
 def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
     """`article_page`, given (and keyed by) only the tags and entities it reads,
     and the cards of its related articles (which an edit elsewhere can change)."""
     slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
     links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
-    involved = _involved(article, annotation)
+    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
     used = {i: entities[i] for i in involved if i in entities}
     return memo.get(
         "article:" + article.slug,

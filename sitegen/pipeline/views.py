@@ -109,6 +109,7 @@ class EntityUsage:
     articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
+    involved: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by article slug: the entity ids, sorted
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -170,7 +171,8 @@ class EntityUsageIndex:
             for entity_id, row in parts[article.slug][3]:
                 articles[entity_id].append(row)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(articles), dict(self.co_mentions), self.top)
+        involved = {slug: part[2] for slug, part in parts.items()}
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, involved)
 
     def _count(self, involved: tuple[str, ...], change: int) -> None:
         for entity_id in involved:
