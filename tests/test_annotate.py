@@ -229,7 +229,7 @@ def test_in_this_article_groups_entities_by_kind(places):
     places.article("a", body="Trump visited Mosul.")
     places.build()
     section = places.html("articles/a/index.html").select_one(".in-this-article")
-    assert [h.get_text() for h in section.find_all("h3")] == ["Person", "Place"]
+    assert [h.get_text() for h in section.find_all("h3")] == ["People", "Places"]
 
 
 def test_side_note_shows_the_role_held_on_the_article_date(archive):
@@ -305,6 +305,17 @@ def test_a_note_number_follows_closing_punctuation_without_a_gap(places):
     for note in body.select(".sidenote"):
         note.decompose()
     assert body.p.get_text() == "They reached Mosul.1 Then “Donald Trump”,2 and Mosul."
+
+
+def test_a_note_number_follows_the_emphasis_its_word_ends_and_the_punctuation_after_it(places):
+    places.article("a", body="They reached *Mosul*, then **Donald Trump**.")
+    places.build()
+    body = body_of(places)
+    for toggle in body.select(".sidenote-toggle"):
+        assert toggle.parent is body.p, "the note is outside the emphasis"
+    for note in body.select(".sidenote"):
+        note.decompose()
+    assert body.p.get_text() == "They reached Mosul,1 then Donald Trump.2"
 
 
 def test_a_note_number_stays_before_a_dash(places):

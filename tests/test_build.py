@@ -49,7 +49,7 @@ def test_article_page_shows_its_front_matter_and_body(archive):
     assert (time["datetime"], time.get_text()) == ("2016-11-27", "27 November 2016")
     source = page.select_one("a.source")
     assert (source.get_text(), source["href"]) == ("The Telegraph", "https://example.com/first")
-    assert page.select_one(".authors").get_text() == "By Ada Lovelace, Grace Hopper"
+    assert page.select_one(".authors").get_text() == "By Ada Lovelace and Grace Hopper"
     assert page.select_one(".summary").get_text() == "A summary."
     assert page.select_one(".article-body em").get_text() == "first"
     assert [a.get_text() for a in page.select(".tag-list a")] == ["Iraq", "Intelligence"]  # as the author listed them

@@ -67,7 +67,7 @@ def test_a_tag_feed_is_valid_atom_listing_the_articles_it_tags(archive):
     mosul_archive(archive)
     archive.build()
     feed = parsed(archive, "tags/iraq/feed.xml")
-    assert feed.feed.title == "Test Archive: iraq"
+    assert feed.feed.title == "Test Archive: Iraq"
     assert feed.feed.link == "https://example.org/tags/iraq/"
     assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
     assert_has_every_required_element(atom(archive, "tags/iraq/feed.xml"))
@@ -145,7 +145,7 @@ def test_the_tag_page_links_its_feed_in_the_head_and_for_readers(archive):
     page = archive.html("tags/iraq/index.html")
     assert page.find("link", rel="alternate", href="/tags/iraq/feed.xml")["type"] == "application/atom+xml"
     follow = page.find("a", class_="follow-feed")
-    assert follow.get_text(strip=True) == "Follow iraq (Atom feed)"
+    assert follow.get_text(strip=True) == "Follow Iraq (Atom feed)"
     assert follow["href"] == "/tags/iraq/feed.xml"
 
 

@@ -175,3 +175,56 @@ def test_a_marked_term_leads_to_its_glossary_entry_through_its_definition(site):
     assert page.evaluate("window.scrollY") > 0
     assert 0 <= box["y"] and box["y"] + box["height"] <= 900
     page.context.close()
+
+
+# --- links that leave the site, and the glossary's empty letters ---------------------------------
+
+ARROWS = """() => [...document.querySelectorAll('main a[href]')].map(a => ({
+    href: a.href,
+    leaves: a.host !== location.host,
+    arrow: [getComputedStyle(a, '::before').content, getComputedStyle(a, '::after').content].some(c => c.includes('↗')),
+}))"""
+
+
+@pytest.mark.parametrize("path", [ARTICLE, "timeline/", "entities/mosul/"])
+def test_only_links_that_leave_the_site_show_the_external_arrow(site, path):
+    page = open_page(site, path, 1280)
+    links = page.evaluate(ARROWS)
+    assert [link for link in links if link["arrow"] != link["leaves"]] == []
+    page.context.close()
+
+
+def test_a_link_that_leaves_the_site_is_read_as_external(site):
+    page = open_page(site, "entities/mosul/", 1280)
+    assert page.get_by_role("link", name="Wikipedia (external)").get_attribute("href") == "https://en.wikipedia.org/wiki/Mosul"
+    page.context.close()
+
+
+# The contrast ratio (WCAG 2) of an element's text with the first background behind it.
+CONTRAST = """element => {
+  const rgba = value => { const [r, g, b, a = 1] = value.match(/[\\d.]+/g).map(Number); return {r, g, b, a}; };
+  const luminance = ({r, g, b}) => {
+    const [R, G, B] = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  let behind = element;
+  while (behind && rgba(getComputedStyle(behind).backgroundColor).a === 0) behind = behind.parentElement;
+  const text = luminance(rgba(getComputedStyle(element).color));
+  const background = luminance(rgba(behind ? getComputedStyle(behind).backgroundColor : 'rgb(255, 255, 255)'));
+  return (Math.max(text, background) + 0.05) / (Math.min(text, background) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_empty_glossary_letters_look_disabled_yet_have_a_contrast_of_4_5_at_least(site, scheme):
+    base, browser = site
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme).new_page()
+    page.goto(base + "glossary/")
+    empty = page.locator(".letters .empty-letter")
+    assert empty.count() > 0, "the example glossary leaves some letters empty"
+    ratios = [letter.evaluate(CONTRAST) for letter in empty.all()]
+    assert min(ratios) >= 4.5, ratios
+    link = page.locator(".letters a").first
+    assert empty.first.evaluate("e => getComputedStyle(e).color") != link.evaluate("e => getComputedStyle(e).color")
+    assert empty.first.evaluate("e => e.closest('a')") is None
+    page.context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import subprocess
@@ -134,6 +136,25 @@ def test_the_index_holds_articles_entities_and_terms_with_their_filters(site):
     assert term["title"] == "caliphate" and term["filters"] == {"type": ["term"]}
     assert term["summary"] == "A state ruled by a caliph.", "the definition as plain text, without Markdown"
     assert index["filters"]["type"] == {"article": 1, "entity": 1, "term": 1}
+
+
+def indexed_text(site: Archive) -> dict[str, str]:
+    """The text Pagefind holds for each page, by URL, as its fragment files keep it."""
+    texts = {}
+    for fragment in (site.out / "pagefind").rglob("*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        record = json.loads(data[data.index(b"{") :])
+        texts[record["url"]] = record["content"]
+    return texts
+
+
+def test_the_indexed_text_has_no_space_before_the_punctuation_after_a_mention_in_emphasis(tmp_path):
+    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true"))
+    archive.write("content/entities/mosul.md", ENTITY)
+    archive.write("content/entities/iraq.md", '---\nname: "Iraq"\nkind: place\nsummary: "A country."\n---\n')
+    archive.article("2016-11-27-a", title="Advance", date="2016-11-27", body="Troops held *Iraq*, including **Mosul**, and more.")
+    archive.build()
+    assert "Troops held Iraq, including Mosul, and more." in indexed_text(archive)["/articles/a/"]
 
 
 def test_every_page_has_a_search_box_that_works_without_javascript(site):

@@ -100,6 +100,13 @@ def test_every_result_says_whether_it_is_an_article_an_entity_or_a_term_and_arti
     assert dock["date"] == "1 March 2015" and dock["summary"] == "About dock strike."
 
 
+def test_a_term_result_shows_its_definition_once(browsing):
+    page = search(browsing, "harbour")
+    term = page.locator('#search .search-result[data-type="term"]')
+    assert term.locator(".search-result-title").inner_text() == "harbourmaster"
+    assert term.inner_text().count("Who keeps a harbour") == 1
+
+
 def test_sorting_by_date_lists_the_articles_newest_first_across_shards_then_the_rest(browsing):
     page = search(browsing, "harbour")
     by_relevance = search_page.hrefs(page)

@@ -300,9 +300,13 @@ def _annotate_inline(
 
 # A note's number goes after the closing punctuation and the possessive that
 # follow its word ("Iraq’s⁵", "Raqqa.⁵"), as in print. Dashes and opening
-# marks stay after the number.
+# marks stay after the number. A word that ends an emphasis ("*Iraq*, and")
+# has its note after the emphasis closes, and after the punctuation too: the
+# note's toggle left between the word and the comma made Pagefind index (and
+# search results quote) "Iraq , and".
 _POSSESSIVE = re.compile(r"[’']s?(?!\w)")
 _CLOSING = re.compile(r"[.,;:!?…)\]}”\"»]*")
+_EMPHASIS_CLOSE = frozenset(("em_close", "strong_close", "s_close"))
 
 
 def _note_token(markup: str) -> Token:
@@ -317,6 +321,13 @@ def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        if token.meta.get("sitegen_note"):
+            closes = index + 1
+            while closes < len(tokens) and tokens[closes].type in _EMPHASIS_CLOSE:
+                closes += 1
+            if closes > index + 1:  # the note goes after the emphasis it ends
+                tokens = [*tokens[:index], *tokens[index + 1 : closes], token, *tokens[closes:]]
+                continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if token.meta.get("sitegen_note") and following is not None and following.type == "text":
             text = following.content

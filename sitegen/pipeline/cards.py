@@ -12,7 +12,7 @@ from sitegen.model.escaping import json_for_script
 from sitegen.model.models import ENTITY_KINDS, Article, Entity
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
+from sitegen.pipeline.catalog import ENTITY_KIND_LABELS, ENTITY_KIND_PLURALS
 from sitegen.pipeline.site import Link
 from sitegen.pipeline.timeline import Period, display_date
 
@@ -58,8 +58,9 @@ def entity_link(entity: Entity, urls: Urls, count: int = 0) -> EntityLink:
 @dataclass(frozen=True, slots=True)
 class EntityGroup:
     kind: str
-    label: str
+    label: str  # singular: "Person"
     entities: tuple[EntityLink, ...]
+    plural: str = ""  # "People"
 
 
 def group_by_kind(links: list[EntityLink]) -> tuple[EntityGroup, ...]:
@@ -67,7 +68,12 @@ def group_by_kind(links: list[EntityLink]) -> tuple[EntityGroup, ...]:
     for link in links:
         by_kind[link.kind].append(link)
     return tuple(
-        EntityGroup(kind, ENTITY_KIND_LABELS[kind], tuple(sorted(by_kind[kind], key=lambda e: (e.name.casefold(), e.id))))
+        EntityGroup(
+            kind,
+            ENTITY_KIND_LABELS[kind],
+            tuple(sorted(by_kind[kind], key=lambda e: (e.name.casefold(), e.id))),
+            ENTITY_KIND_PLURALS[kind],
+        )
         for kind in ENTITY_KINDS
         if by_kind.get(kind)
     )

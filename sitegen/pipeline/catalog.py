@@ -22,6 +22,15 @@ ENTITY_KIND_LABELS = {
     "other": "Other",
 }
 
+# A group of entities of one kind, as its heading names it.
+ENTITY_KIND_PLURALS = {
+    "person": "People",
+    "organization": "Organisations",
+    "place": "Places",
+    "event": "Events",
+    "other": "Other",
+}
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything annotation needs to know about the archive's entities.

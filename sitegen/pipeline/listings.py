@@ -7,6 +7,7 @@ import json
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Mapping
 
 from anyascii import anyascii
 
@@ -69,8 +70,24 @@ class LetterGroup:
     terms: tuple[TermView, ...]
 
 
-def group_tags(articles: tuple[Article, ...], problems: Problems) -> dict[str, tuple[str, list[Article]]]:
-    """Tags by slug: the display name is the alphabetically first spelling used."""
+def tag_name(slug: str, spellings: set[str], entity_names: Mapping[str, str]) -> str:
+    """What readers see of a tag: the alphabetically first spelling written as
+    words ("Islamic State"); when every article writes it as its slug
+    ("islamic-state"), the name of the entity of that id, else the slug in
+    words ("Islamic state")."""
+    written = [spelling for spelling in spellings if spelling != slug]
+    if written:
+        return min(written)
+    if slug in entity_names:
+        return entity_names[slug]
+    words = slug.replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def group_tags(
+    articles: tuple[Article, ...], problems: Problems, entity_names: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, list[Article]]]:
+    """Tags by slug, with the name readers see (`tag_name`; `entity_names` by id)."""
     names: dict[str, set[str]] = defaultdict(set)
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
@@ -81,7 +98,7 @@ def group_tags(articles: tuple[Article, ...], problems: Problems) -> dict[str, t
                 continue
             names[slug].add(tag)
             members[slug].append(article)
-    return {slug: (min(names[slug]), members[slug]) for slug in sorted(members)}
+    return {slug: (tag_name(slug, names[slug], entity_names or {}), members[slug]) for slug in sorted(members)}
 
 
 def year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], urls: Urls) -> list[YearGroup]:

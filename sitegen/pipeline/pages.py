@@ -36,6 +36,7 @@ from sitegen.pipeline.listings import (
 )
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo
+from sitegen.pipeline.related import RelatedIndex
 from sitegen.pipeline.timeline import PUBLICATION, Period, timeline_periods
 from sitegen.pipeline.views import (
     article_page,
@@ -68,21 +69,23 @@ def plan_pages(
     events = event_views(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
-    tags = group_tags(archive.articles, problems)
+    tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
-    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings)))
+    pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
     events_by_article: dict[str, list[EventView]] = defaultdict(list)
     for event in events:
         if event.view.kind != PUBLICATION:
             for slug in event.article_slugs:
                 events_by_article[slug].append(event.view)
+    related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
+        more = tuple(cards[slug] for slug in related[article.slug])
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                                   tuple(events_by_article.get(article.slug, ())), settings, urls))  # fmt: skip
+                                   tuple(events_by_article.get(article.slug, ())), more, settings, urls))  # fmt: skip
         pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
@@ -130,8 +133,9 @@ def plan_pages(
     return pages
 
 
-def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, settings, urls) -> Page:
-    """`article_page`, given (and keyed by) only the tags and entities it reads."""
+def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
+    """`article_page`, given (and keyed by) only the tags and entities it reads,
+    and the cards of its related articles (which an edit elsewhere can change)."""
     slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
     links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
     involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
@@ -139,8 +143,8 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
     return memo.get(
         "article:" + article.slug,
         (article, annotation, *(entities.get(i) for i in involved)),
-        (card, tuple(links.items()), tied),
-        lambda: article_page(article, annotation, card, links, used, tied, settings, urls),
+        (card, tuple(links.items()), tied, related),
+        lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related),
     )
 
 
@@ -233,7 +237,9 @@ def _make_open_data_pages(archive, annotations: Annotations, events, settings: S
     return pages
 
 
-def _home_page(latest, counts, years, settings: Settings) -> Page:
+def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
+    # Each count links to the page that lists what it counts.
+    index_urls = (urls.archive_path(), urls.entities_path(), urls.glossary_path(), urls.timeline_path(), urls.tags_path())
     return Page(
         path="",
         template="home.html",
@@ -243,6 +249,7 @@ def _home_page(latest, counts, years, settings: Settings) -> Page:
         data={
             "latest": latest,
             "counts": dict(zip(("articles", "entities", "terms", "events", "tags"), counts)),
+            "count_urls": dict(zip(("articles", "entities", "terms", "events", "tags"), map(urls.url, index_urls))),
             "years": tuple(years),
         },
     )

@@ -13,6 +13,7 @@ period in that list.
 from __future__ import annotations
 
 import heapq
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -161,6 +162,9 @@ class ArticleView:
     year: int = 0
     endnotes_html: str = ""
     entity_names: tuple[str, ...] = ()  # for the search filter, sorted
+    byline: str = ""  # "Jane Doe and John Roe"
+    reading_minutes: int = 0
+    related: tuple[ArticleCard, ...] = ()  # "More on this story", best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,7 @@ class EntityUsage:
     co_mentions: dict[str, Counter]
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
     months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
+    involved: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by article slug: the entity ids, sorted
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -234,7 +239,8 @@ class EntityUsageIndex:
             for entity_id, row in parts[article.slug][3]:
                 articles[entity_id].append(row)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, dict(self.months))
+        involved = {slug: part[2] for slug, part in parts.items()}
+        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, dict(self.months), involved)
 
     def _count(self, article: Article, involved: tuple[str, ...], change: int) -> None:
         month = (article.date.day.year, article.date.day.month)
@@ -311,9 +317,31 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
     return json_for_script(data)
 
 
-def article_page(article, annotation, card, tag_links, entities, events, settings, urls) -> Page:
-    """The page of one article: its annotated body, the entities it involves
-    grouped by kind, its tags and its timeline events."""
+WORDS_PER_MINUTE = 230
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
+
+
+def reading_minutes(markdown: str) -> int:
+    """How long the text takes to read at WORDS_PER_MINUTE, in whole minutes (at least 1).
+
+    Words are counted in the Markdown source without what a reader does not
+    read: link targets, HTML tags and the ids of entity references."""
+    words = len(_WORD.findall(_NOT_READ.sub(" ", markdown)))
+    return max(1, int(words / WORDS_PER_MINUTE + 0.5))  # halves up, unlike round()
+
+
+def name_list(names: tuple[str, ...]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def article_page(article, annotation, card, tag_links, entities, events, settings, urls, related=()) -> Page:
+    """The page of one article: byline and reading time, its annotated body,
+    the entities it involves grouped by kind, its tags, its timeline events
+    and the `related` articles' cards."""
     counts = {m.entity_id: m.count for m in annotation.mentions}
     involved = [entities[i] for i in dict.fromkeys((*counts, *article.entity_ids)) if i in entities]
     view = ArticleView(
@@ -330,6 +358,9 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         events=events,
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
+        byline=name_list(article.authors),
+        reading_minutes=reading_minutes(article.body),
+        related=tuple(related),
     )
     citation = article_citation(article, settings, urls, access_day(settings))
     return Page(

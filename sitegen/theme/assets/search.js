@@ -165,7 +165,9 @@
     }
     if (compact) return item;
     if (data.meta && data.meta.summary) item.append(element("p", "search-result-summary", data.meta.summary));
-    if (data.excerpt) {
+    // A glossary term's record is its name, aliases and definition, and its
+    // summary is the definition: an excerpt would show the definition twice.
+    if (data.excerpt && type !== "term") {
       var excerpt = element("p", "search-result-excerpt");
       excerpt.append.apply(excerpt, excerptNodes(data.excerpt));
       item.append(excerpt);
