@@ -133,6 +133,13 @@ def test_seed_article_offers_its_citation_and_the_files_it_links(example):
     assert (example.out / "articles" / SEED_SLUG / "cite.json").is_file()
 
 
+def test_example_open_data_states_its_licence_and_holds_every_entity(example):
+    licence = example.html("data/index.html").select_one(".data-licence")
+    assert licence.a["href"] == "https://creativecommons.org/licenses/by/4.0/"
+    entities = json.loads((example.out / "data" / "entities.json").read_text(encoding="utf-8"))
+    assert sorted(e["id"] for e in entities) == sorted(p.stem for p in (REPOSITORY / "content/entities").glob("*.md"))
+
+
 def test_example_entities_name_their_wikidata_items_and_places_their_coordinates(example):
     iraq = json.loads(example.html("entities/iraq/index.html").find("script", type="application/ld+json").string)
     assert "https://www.wikidata.org/wiki/Q796" in iraq["sameAs"]
