@@ -3,9 +3,9 @@
 // their numbers on narrow ones (sitegen.css); this script only improves that.
 //
 // Wide screens: each note is placed level with the line of its mention, and
-// pushed down only as far as the note above it requires. Where notes crowd
-// (many mentions in a few lines), the long notes above a note that would
-// drift too far are shortened to their first lines, with a button to show
+// pushed down only as far as the note above it requires. Only where the
+// margin runs out (a note would start more than 400 px below its line) are
+// long notes above it shortened to their first lines, with a button to show
 // the rest. The layout follows resizes, font loading and late images.
 //
 // Narrow screens: tapping a mention that has a note (or pressing Enter on
@@ -15,7 +15,10 @@
   "use strict";
   var wide = window.matchMedia("(min-width: 1000px)");
   var GAP = 12; // px between a note and the one above it
-  var DRIFT = 150; // px a note may sit below its line before notes above it are shortened
+  // px a note may sit below its line: only a note that would start lower
+  // than this makes notes above it shrink (1 px under the 400 px the layout
+  // promises, for the rounding of positions to layout units)
+  var DRIFT = 399;
 
   Array.prototype.forEach.call(document.querySelectorAll(".article"), function (container) {
     var items = Array.prototype.map.call(container.querySelectorAll(".article-body .sidenote"), enhance);
