@@ -86,6 +86,28 @@ def test_crowded_notes_shrink_to_their_first_lines_and_a_button_shows_the_rest(s
     page.context.close()
 
 
+# For each shortened note: the bottom of the first line of its role or summary, and of the body as shown.
+FIRST_LINES_OF_SHORT_NOTES = """() => [...document.querySelectorAll('.article-body .sidenote.is-short')].map(note => {
+  const detail = note.querySelector('.sidenote-role, .sidenote-summary');
+  const range = document.createRange();
+  range.setStart(detail.firstChild, 0);
+  range.setEnd(detail.firstChild, 1);
+  const title = note.querySelector('.sidenote-title').getBoundingClientRect();
+  const kind = note.querySelector('.sidenote-kind').getBoundingClientRect();
+  return {id: note.id, line: range.getBoundingClientRect().bottom, shown: note.querySelector('.sidenote-body').getBoundingClientRect().bottom,
+          heading_lines: kind.top > title.top + 5 ? 2 : 1};
+})"""
+
+
+def test_a_shortened_note_shows_its_heading_and_the_first_line_under_it_however_long_the_heading(site):
+    page = open_page(site)
+    short = page.evaluate(FIRST_LINES_OF_SHORT_NOTES)
+    assert any(note["heading_lines"] > 1 for note in short), "the example has a shortened note whose heading wraps"
+    for note in short:
+        assert note["line"] <= note["shown"] + 0.5, f"{note['id']} hides the first line of what it says"
+    page.context.close()
+
+
 def test_notes_that_fit_within_400_px_of_their_lines_keep_their_whole_text(site, archive):
     # Three notes of several lines on one line of text: stacked, the third starts a few hundred
     # pixels below its line, which is within the 400 px a note may drift, so none need shrink.

@@ -111,6 +111,24 @@
     return box.top - origin;
   }
 
+  // A shortened note shows its heading and the first line of what it says
+  // (the role or summary under the name, however many lines the name and
+  // kind take): the height, from the top of the body, down to the bottom of
+  // that line. Null for a note without one (a footnote): it keeps the CSS's
+  // first two lines.
+  function firstDetailLine(body) {
+    var detail = body.querySelector(".sidenote-role, .sidenote-summary");
+    var walker = detail && document.createTreeWalker(detail, NodeFilter.SHOW_TEXT);
+    var text = walker && walker.nextNode();
+    while (text && !text.data.trim()) text = walker.nextNode();
+    if (!text) return null;
+    var range = document.createRange();
+    var start = text.data.search(/\S/);
+    range.setStart(text, start);
+    range.setEnd(text, start + 1);
+    return Math.ceil(range.getBoundingClientRect().bottom - body.getBoundingClientRect().top);
+  }
+
   function place(anchors, heights) {
     var tops = [];
     var bottom = -Infinity;
@@ -145,6 +163,11 @@
     });
     var button = items.map(function (item) { return item.more.offsetHeight; });
     var whole = items.map(function (item) { return item.body.offsetHeight; });
+    items.forEach(function (item) {
+      var first = firstDetailLine(item.body);
+      if (first) item.body.style.setProperty("--short-height", first + "px");
+      else item.body.style.removeProperty("--short-height");
+    });
     items.forEach(function (item) { item.note.classList.add("is-short"); });
     var short = items.map(function (item, index) { return item.body.offsetHeight + button[index]; });
     // A note the reader opened keeps its button ("Show less") under it.
