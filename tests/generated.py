@@ -4,8 +4,8 @@
 arguments always give the same files): 40 entities (people, organisations, places) with summaries
 of one to three sentences, a glossary of 8 terms, 60 timeline events naming entities (some tied to
 an article), and the articles: three to eight paragraphs of sentences from a small vocabulary, with
-mentions of entities (the first place in about half of the articles, so that its entity page runs
-to a second page), now and then a glossary term, a footnote or a list. The first DENSE articles
+mentions of entities (the first, `place-01`, in about half of the articles, so that its entity page
+runs to a second page), now and then a glossary term, a footnote or a list. The first DENSE articles
 are crowded: a mention in every sentence of their first three paragraphs, a dozen notes or so in
 a few hundred pixels, as in the example article.
 The site lives under /archive/ (base_url's path), with search on.
@@ -76,7 +76,7 @@ def _entities(rng: random.Random, count: int) -> list[dict]:
         summary = " ".join(
             f"{_sentence(rng, 8, 18)}" for _ in range(rng.choice((1, 1, 2, 3)))
         )
-        entities.append({"id": f"e{len(entities) + 1:02d}-" + name.lower().replace(" ", "-"), "name": name, "kind": kind, "summary": summary})
+        entities.append({"id": f"{kind}-{len(entities) + 1:02d}", "name": name, "kind": kind, "summary": summary})
     return entities
 
 
