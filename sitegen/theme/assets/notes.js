@@ -163,9 +163,10 @@
     });
     var button = items.map(function (item) { return item.more.offsetHeight; });
     var whole = items.map(function (item) { return item.body.offsetHeight; });
-    items.forEach(function (item) {
-      var first = firstDetailLine(item.body);
-      if (first) item.body.style.setProperty("--short-height", first + "px");
+    // All reads, then all writes: one layout, not one a note.
+    var firstLines = items.map(function (item) { return firstDetailLine(item.body); });
+    items.forEach(function (item, index) {
+      if (firstLines[index]) item.body.style.setProperty("--short-height", firstLines[index] + "px");
       else item.body.style.removeProperty("--short-height");
     });
     items.forEach(function (item) { item.note.classList.add("is-short"); });
