@@ -73,9 +73,7 @@ def _entities(rng: random.Random, count: int) -> list[dict]:
         if name in names or name.lower() in WORDS:
             continue
         names.add(name)
-        summary = " ".join(
-            f"{_sentence(rng, 8, 18)}" for _ in range(rng.choice((1, 1, 2, 3)))
-        )
+        summary = " ".join(_sentence(rng, 8, 18) for _ in range(rng.choice((1, 1, 2, 3))))
         entities.append({"id": f"{kind}-{len(entities) + 1:02d}", "name": name, "kind": kind, "summary": summary})
     return entities
 
