@@ -8,20 +8,17 @@ npm registry, which scripts/test.sh installs into .cache/npm; AXE_CORE_JS names 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import search_page
+from accessibility import axe_violations, prepare, require_axe_core
 from browser import chromium, serve
 from conftest import Archive, copy_example_archive
 from sitecheck import broken_links
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-AXE_CORE = Path(os.environ.get("AXE_CORE_JS") or REPOSITORY / ".cache/npm/node_modules/axe-core/axe.min.js")
 BASE_URL = "https://example.org/archive/"  # site.toml's base_url
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -43,7 +40,6 @@ PAGES = {
     "404": "404.html",
 }
 WIDTHS = (1280, 390)
-BLOCKING_IMPACTS = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -124,60 +120,14 @@ def test_every_internal_href_and_src_resolves(example):
 
 @pytest.fixture(scope="module")
 def browser_on_example(example):
-    if not AXE_CORE.is_file():
-        pytest.fail(
-            f"axe-core is missing at {AXE_CORE}: run scripts/test.sh, or "
-            "npm install --prefix .cache/npm --no-save --no-audit --no-fund axe-core@4"
-        )
+    require_axe_core()
     with serve(example.out, "/archive/") as base, chromium() as browser:
         yield base, browser
 
 
-def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
-    page.add_script_tag(path=str(AXE_CORE))
-    options = {"resultTypes": ["violations"]}
-    if rules:
-        options["runOnly"] = {"type": "rule", "values": rules}
-    results = page.evaluate("options => axe.run(document, options)", options)
-    return [
-        {
-            "rule": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "targets": [" >>> ".join(map(str, node["target"])) for node in v["nodes"]][:8],
-            "summary": v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:300] if v["nodes"] else "",
-        }
-        for v in results["violations"]
-        if v["impact"] in BLOCKING_IMPACTS
-    ]
-
-
-def prepare(page, name: str) -> None:
-    """Bring a page to the state a reader sees, so that what only appears later is checked too."""
-    if name == "search":
-        # search.js adds the results and filters to the form; check them on screen, and the header's live results.
-        page.fill(search_page.INPUT, "Mosul")
-        page.wait_for_selector(search_page.RESULT, timeout=10_000)
-        page.wait_for_selector("#search .search-filter-group", state="attached")
-        page.evaluate("document.querySelector('#search details.search-filters').open = true")
-        # and the header box's live results (on phones, behind the header's Search button)
-        page.evaluate("getComputedStyle(document.querySelector('.site-search')).display === 'none' && document.querySelector('.search-button').click()")
-        page.fill("#site_search_query", "Mosul")
-        page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result", timeout=10_000)
-    if name == "article":
-        # On phones the side-notes fold behind toggles: open them all so their colours are checked.
-        page.evaluate("document.querySelectorAll('.sidenote-toggle').forEach(t => { t.checked = true; })")
-        # and the entity hover card
-        page.locator("a.mention[data-entity]").first.focus()
-        page.wait_for_selector("#sitegen-entity-card:not([hidden])")
-        # and a glossary definition with its link
-        page.locator("a.term").first.hover()
-        page.wait_for_selector(".term-tip.is-open")
-
-
 @pytest.mark.parametrize("scheme", ("light", "dark"))
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_or_critical_accessibility_violations(browser_on_example, width, scheme):
+def test_no_accessibility_violations_of_any_impact(browser_on_example, width, scheme):
     base, browser = browser_on_example
     # Every rule in the light scheme; the dark one changes only colours, so it runs the contrast rule.
     rules = None if scheme == "light" else ["color-contrast"]

@@ -101,6 +101,7 @@ def test_without_javascript_the_whole_timeline_shows_and_no_dead_filter(site):
     events = page.locator(".timeline .event")
     assert all(e.is_visible() for e in events.all())
     assert not page.locator("#timeline-filter").is_visible()
+    assert page.locator("#timeline-filter").bounding_box() is None, "nor room kept for it"
     page.context.close()
 
 
@@ -227,4 +228,19 @@ def test_empty_glossary_letters_look_disabled_yet_have_a_contrast_of_4_5_at_leas
     link = page.locator(".letters a").first
     assert empty.first.evaluate("e => getComputedStyle(e).color") != link.evaluate("e => getComputedStyle(e).color")
     assert empty.first.evaluate("e => e.closest('a')") is None
+
+
+# The sum of the page's layout shifts that no input caused, as the browser recorded them.
+LAYOUT_SHIFT = """() => new Promise(resolve => new PerformanceObserver(list => resolve(
+  list.getEntries().filter(shift => !shift.hadRecentInput).reduce((sum, shift) => sum + shift.value, 0)
+)).observe({type: 'layout-shift', buffered: true})).then(sum => sum)"""
+
+
+@pytest.mark.parametrize("path", ("timeline/", "timeline/2016/"))
+@pytest.mark.parametrize("width", (1280, 390))
+def test_the_timeline_filter_appears_without_moving_the_timeline(site, path, width):
+    page = open_page(site, path, width)
+    assert page.locator("#timeline-filter").is_visible()
+    shifted = page.evaluate("() => Promise.race([(" + LAYOUT_SHIFT + ")(), new Promise(r => setTimeout(() => r(0), 500))])")
+    assert shifted < 0.001
     page.context.close()

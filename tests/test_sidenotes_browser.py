@@ -6,20 +6,11 @@ from __future__ import annotations
 import pytest
 from browser import chromium, serve
 from conftest import copy_example_archive
+from sidenote_layout import NOTES_AND_LINES, assert_notes_follow_their_lines
 
 ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
-
-# Every side-note of the page with the top of the line its mention ends on (a
-# footnote's number where it has no mention), in page coordinates.
-NOTES_AND_LINES = """() => [...document.querySelectorAll('.article-body .sidenote')].map(note => {
-  const anchor = document.querySelector(`a[aria-describedby="${note.id}"]`)
-    || document.querySelector(`label[for="${note.id}-toggle"]`);
-  const lines = anchor.getClientRects();
-  const box = note.getBoundingClientRect();
-  return {id: note.id, line: lines[lines.length - 1].top + scrollY, top: box.top + scrollY, bottom: box.bottom + scrollY};
-})"""
 
 # The horizontal gaps, in the text as set, between each mention with a note and the punctuation
 # or possessive that follows it, and between the last character before each note number and its
@@ -65,25 +56,14 @@ def open_page(site, path=ARTICLE, javascript=True, **options):
     return page
 
 
-def assert_notes_follow_their_lines(notes) -> None:
-    assert len(notes) >= 14
-    above = None
-    for note in notes:
-        level = abs(note["top"] - note["line"]) <= 8
-        below_the_note_above = above is not None and above["bottom"] <= note["top"] <= above["bottom"] + 32
-        assert level or (below_the_note_above and note["top"] > note["line"]), note
-        assert note["top"] - note["line"] <= 400, f"{note['id']} drifts {note['top'] - note['line']:.0f} px"
-        if above is not None:
-            assert note["top"] >= above["bottom"], f"{note['id']} overlaps the note above it"
-        above = note
-
-
 # --- wide screens --------------------------------------------------------------------------------
 
 
 def test_each_note_sits_level_with_its_line_or_just_under_the_note_above(site):
     page = open_page(site)
-    assert_notes_follow_their_lines(page.evaluate(NOTES_AND_LINES))
+    notes = page.evaluate(NOTES_AND_LINES)
+    assert len(notes) >= 14
+    assert_notes_follow_their_lines(notes)
     page.context.close()
 
 
@@ -106,11 +86,58 @@ def test_crowded_notes_shrink_to_their_first_lines_and_a_button_shows_the_rest(s
     page.context.close()
 
 
+# For each shortened note: the bottom of the first line of its role or summary, and of the body as shown.
+FIRST_LINES_OF_SHORT_NOTES = """() => [...document.querySelectorAll('.article-body .sidenote.is-short')].map(note => {
+  const detail = note.querySelector('.sidenote-role, .sidenote-summary');
+  const range = document.createRange();
+  range.setStart(detail.firstChild, 0);
+  range.setEnd(detail.firstChild, 1);
+  const title = note.querySelector('.sidenote-title').getBoundingClientRect();
+  const kind = note.querySelector('.sidenote-kind').getBoundingClientRect();
+  return {id: note.id, line: range.getBoundingClientRect().bottom, shown: note.querySelector('.sidenote-body').getBoundingClientRect().bottom,
+          heading_lines: kind.top > title.top + 5 ? 2 : 1};
+})"""
+
+
+def test_a_shortened_note_shows_its_heading_and_the_first_line_under_it_however_long_the_heading(site):
+    page = open_page(site)
+    short = page.evaluate(FIRST_LINES_OF_SHORT_NOTES)
+    assert any(note["heading_lines"] > 1 for note in short), "the example has a shortened note whose heading wraps"
+    for note in short:
+        assert note["line"] <= note["shown"] + 0.5, f"{note['id']} hides the first line of what it says"
+    page.context.close()
+
+
+def test_notes_that_fit_within_400_px_of_their_lines_keep_their_whole_text(site, archive):
+    # Three notes of several lines on one line of text: stacked, the third starts a few hundred
+    # pixels below its line, which is within the 400 px a note may drift, so none need shrink.
+    summary = " ".join(["A {kind} that the side-note describes in three sentences."] * 3)
+    for name, kind in (("Arbela", "place"), ("Nineveh", "place"), ("Tigris Company", "organization")):
+        archive.write(
+            f"content/entities/{name.lower().replace(' ', '-')}.md",
+            f'---\nname: "{name}"\nkind: {kind}\nsummary: "{summary.format(kind=kind)}"\n---\n',
+        )
+    archive.article("a", body="From Arbela to Nineveh the Tigris Company ran boats.\n\n" + "Text. " * 400)
+    archive.build()
+    _, browser = site
+    with serve(archive.out) as base:
+        page = open_page((base, browser), "articles/a/")
+        notes = page.evaluate(NOTES_AND_LINES)
+        assert len(notes) == 3
+        assert [note["short"] for note in notes] == [False, False, False]
+        assert notes[2]["top"] - notes[2]["line"] > 150, "the notes stack below their line"
+        assert page.locator(".sidenote-more:visible").count() == 0
+        assert_notes_follow_their_lines(notes)
+        page.context.close()
+
+
 def test_notes_follow_the_text_when_the_window_is_resized(site):
     page = open_page(site)
     page.set_viewport_size({"width": 1040, "height": 900})
     page.wait_for_timeout(200)
-    assert_notes_follow_their_lines(page.evaluate(NOTES_AND_LINES))
+    notes = page.evaluate(NOTES_AND_LINES)
+    assert len(notes) >= 14
+    assert_notes_follow_their_lines(notes)
     page.context.close()
 
 

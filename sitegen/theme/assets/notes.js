@@ -3,9 +3,9 @@
 // their numbers on narrow ones (sitegen.css); this script only improves that.
 //
 // Wide screens: each note is placed level with the line of its mention, and
-// pushed down only as far as the note above it requires. Where notes crowd
-// (many mentions in a few lines), the long notes above a note that would
-// drift too far are shortened to their first lines, with a button to show
+// pushed down only as far as the note above it requires. Only where the
+// margin runs out (a note would start more than 400 px below its line) are
+// long notes above it shortened to their first lines, with a button to show
 // the rest. The layout follows resizes, font loading and late images.
 //
 // Narrow screens: tapping a mention that has a note (or pressing Enter on
@@ -15,7 +15,10 @@
   "use strict";
   var wide = window.matchMedia("(min-width: 1000px)");
   var GAP = 12; // px between a note and the one above it
-  var DRIFT = 150; // px a note may sit below its line before notes above it are shortened
+  // px a note may sit below its line: only a note that would start lower
+  // than this makes notes above it shrink (1 px under the 400 px the layout
+  // promises, for the rounding of positions to layout units)
+  var DRIFT = 399;
 
   Array.prototype.forEach.call(document.querySelectorAll(".article"), function (container) {
     var items = Array.prototype.map.call(container.querySelectorAll(".article-body .sidenote"), enhance);
@@ -108,6 +111,24 @@
     return box.top - origin;
   }
 
+  // A shortened note shows its heading and the first line of what it says
+  // (the role or summary under the name, however many lines the name and
+  // kind take): the height, from the top of the body, down to the bottom of
+  // that line. Null for a note without one (a footnote): it keeps the CSS's
+  // first two lines.
+  function firstDetailLine(body) {
+    var detail = body.querySelector(".sidenote-role, .sidenote-summary");
+    var walker = detail && document.createTreeWalker(detail, NodeFilter.SHOW_TEXT);
+    var text = walker && walker.nextNode();
+    while (text && !text.data.trim()) text = walker.nextNode();
+    if (!text) return null;
+    var range = document.createRange();
+    var start = text.data.search(/\S/);
+    range.setStart(text, start);
+    range.setEnd(text, start + 1);
+    return Math.ceil(range.getBoundingClientRect().bottom - body.getBoundingClientRect().top);
+  }
+
   function place(anchors, heights) {
     var tops = [];
     var bottom = -Infinity;
@@ -142,6 +163,12 @@
     });
     var button = items.map(function (item) { return item.more.offsetHeight; });
     var whole = items.map(function (item) { return item.body.offsetHeight; });
+    // All reads, then all writes: one layout, not one a note.
+    var firstLines = items.map(function (item) { return firstDetailLine(item.body); });
+    items.forEach(function (item, index) {
+      if (firstLines[index]) item.body.style.setProperty("--short-height", firstLines[index] + "px");
+      else item.body.style.removeProperty("--short-height");
+    });
     items.forEach(function (item) { item.note.classList.add("is-short"); });
     var short = items.map(function (item, index) { return item.body.offsetHeight + button[index]; });
     // A note the reader opened keeps its button ("Show less") under it.

@@ -22,7 +22,8 @@
   card.className = "entity-card";
   card.id = "sitegen-entity-card";
   card.hidden = true;
-  document.body.appendChild(card);
+  // Inside <main>, as the rest of the page's content is inside a landmark.
+  (document.querySelector("main") || document.body).appendChild(card);
   var current = null; // the link the card is for
   var hideTimer = null;
 
