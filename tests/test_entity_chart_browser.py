@@ -9,15 +9,14 @@ import datetime as dt
 import pytest
 from browser import chromium, serve
 from conftest import Archive
-from test_quality import AXE_CORE
+from accessibility import axe_violations, require_axe_core
 
 ENTITY = "entities/mosul/"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not AXE_CORE.is_file():
-        pytest.fail(f"axe-core is missing at {AXE_CORE}: run scripts/test.sh")
+    require_axe_core()
     archive = Archive.create(tmp_path_factory.mktemp("chart") / "site")
     archive.write("content/entities/mosul.md", '---\nname: "Mosul"\nkind: place\nsummary: "A city on the Tigris."\n---\n')
     for number in range(120):  # two pages of articles, over 20 months
@@ -53,9 +52,7 @@ def test_chart_is_seen_in_the_theme_colours_without_accessibility_violations(sit
         bar = page.locator("rect.chart-bar").first
         assert bar.evaluate("bar => getComputedStyle(bar).fill") == theme_colour(page, "--accent")
         assert not page.locator(".chart-data").is_visible() or page.locator(".chart-data").bounding_box()["width"] <= 1
-        page.add_script_tag(path=str(AXE_CORE))
-        results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]] == []
+        assert axe_violations(page) == []
     finally:
         context.close()
 
