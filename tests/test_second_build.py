@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 
+import sitegen.engine.builder
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 
@@ -146,3 +147,19 @@ def test_without_the_cache_every_page_is_rendered(archive, rendered):
     rendered.clear()
     result = Builder(BuildOptions(root=archive.root, workers=1, cache=False)).build()
     assert not result.unchanged and len(rendered) == result.pages
+
+
+def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_to_the_workers(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    handed = []
+    spread = sitegen.engine.builder.map_in_workers
+
+    def recorded(function, items, workers, progress=None):
+        handed.append(len(items))
+        return spread(function, items, workers, progress)
+
+    monkeypatch.setattr(sitegen.engine.builder, "map_in_workers", recorded)
+    result = fresh_builder(archive.root).build()
+    assert result.rendered == 2 and handed[-1] == 2

@@ -387,23 +387,31 @@ class Builder:
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> tuple[str, bytes, bool]:
-            """(output file, digest of its bytes, whether it was rendered)"""
-            target = page_file(page)
-            if (
-                previous_inputs.get(target) == page_inputs[target]
-                and target in previous_written
-                and (kept is None or target in kept)
-                and staged.link_previous(target)
-            ):
-                return target, previous_written[target], False
+        def render_into_stage(page: Page) -> bytes:
+            """The digest of the page's bytes, rendered and written into the stage."""
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(target, data)
-            return target, content_digest(data), True
+            staged.write_bytes(page_file(page), data)
+            return content_digest(data)
 
         try:
             with self._stage("render and write"):
-                results = map_in_workers(render_into_stage, plan.pages, self.workers, progress)
+                # Pages kept are linked here; only the others go to the workers, so
+                # that a small edit forks none and sends no page to one.
+                written: dict[str, bytes] = {}
+                changed: list[Page] = []
+                for page in plan.pages:
+                    target = page_file(page)
+                    if (
+                        previous_inputs.get(target) == page_inputs[target]
+                        and target in previous_written
+                        and (kept is None or target in kept)
+                        and staged.link_previous(target)
+                    ):
+                        written[target] = previous_written[target]
+                    else:
+                        changed.append(page)
+                digests = map_in_workers(render_into_stage, changed, self.workers, progress)
+                written.update(zip(map(page_file, changed), digests))
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -416,10 +424,10 @@ class Builder:
             raise
         with self._stage("manifest"):
             self.cache.manifest = output_manifest(plan.output)
-        self.cache.written = {target: digest for target, digest, _ in results}
+        self.cache.written = {target: written[target] for target in page_inputs}  # in the order of the plan
         self.cache.page_inputs = page_inputs
-        self.rendered = sum(1 for _, _, was_rendered in results if was_rendered)
-        return len(results) + len(plan.copies), search_report
+        self.rendered = len(changed)
+        return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
