@@ -36,8 +36,10 @@ from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cac
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
+from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
+from sitegen.engine.stamp import Unusual, sources_digest, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -75,33 +77,6 @@ speed_up_pickling(
 
 
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    root: Path
-    output: str | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    search: bool | None = None
-    workers: int | None = None  # processes for annotating and rendering; None: one per core
-    cache: bool = True  # read and write the persistent cache in .sitegen-cache/
-
-
-@dataclass(slots=True)
-class BuildResult:
-    articles: int = 0
-    entities: int = 0
-    pages: int = 0
-    files: int = 0
-    output: Path = Path()
-    warnings: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
-    search: SearchReport | None = None
-    search_skipped_because: str = ""  # why no index was built, when none was
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    unchanged: bool = False  # nothing changed since the last build: nothing was rendered or written
-    rendered: int = 0  # pages rendered (the others were the previous build's files, kept)
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -210,16 +185,20 @@ class Builder:
         check_output_folder(self.root, output)
         if self.options.output is None:
             check_output_inside_archive(self.root, output)
+        stamping = self.options.cache and not incremental
+        with self._stage("stamp"):
+            sources_status = self._sources_status() if stamping else None  # before a source is read
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
             sources = self.load(settings, output)
             searched = search and settings.search.enabled and not incremental
+            indexer = indexer_identity() if searched else None
             with self._stage("check"):
-                inputs = self.inputs_digest(
-                    sources, ("in place",) if incremental else ("staged", searched, indexer_identity() if searched else None)
-                )
+                inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched, indexer))
                 kept = self.kept_outputs(output, incremental)
             if self.unchanged(sources, inputs, kept, incremental):
-                return self._nothing_changed(sources, started)
+                result = self._nothing_changed(sources, started)
+                self._stamp(sources_status, result, searched, indexer)
+                return result
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
             if incremental:
@@ -231,7 +210,7 @@ class Builder:
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
-        return BuildResult(
+        result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
             pages=len(plan.pages),
@@ -244,6 +223,24 @@ class Builder:
             timings=dict(self.timings),
             rendered=self.rendered,
         )
+        self._stamp(sources_status, result, searched, indexer)
+        return result
+
+    # --- the stamp a new process checks first (engine/stamp.py) -----------------------------
+
+    def _sources_status(self) -> str | None:
+        try:
+            return sources_digest(self.root)
+        except (Unusual, OSError):
+            return None
+
+    def _stamp(self, sources_status: str | None, result: BuildResult, searched: bool, indexer) -> None:
+        """Vouch for the output as this build leaves it, from the sources as they were when it began."""
+        if sources_status is not None and self.cache.manifest:
+            write_stamp(
+                self.root, self.options, sources_status, result.output, self.cache.manifest, result,
+                (list(indexer) if indexer else []) if searched else None,
+            )  # fmt: skip
 
     # --- the stages up to the page plan: no byte written --------------------------------------
 
