@@ -16,8 +16,10 @@ from pathlib import Path
 
 
 import sitegen.engine.builder
+import sitegen.engine.cache_file
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
 
 from conftest import parse_html
 
@@ -163,3 +165,18 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     monkeypatch.setattr(sitegen.engine.builder, "map_in_workers", recorded)
     result = fresh_builder(archive.root).build()
     assert result.rendered == 2 and handed[-1] == 2
+
+
+def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    encoded = []
+    encode = sitegen.engine.cache_file.encode
+    monkeypatch.setattr(sitegen.engine.cache_file, "encode", lambda value: encoded.append(value) or encode(value))
+
+    fresh_builder(archive.root).build()
+
+    keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
+    assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
+    assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read

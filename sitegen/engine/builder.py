@@ -156,6 +156,7 @@ class Builder:
         try:
             return self._build(progress, incremental, search)
         finally:
+            self.cache.encoded = {}  # the lines read from the cache file: only the first save can use them
             self._settle_memory()
 
     def _settle_memory(self) -> None:

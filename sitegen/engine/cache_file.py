@@ -77,13 +77,15 @@ def load_persistent_cache(root: Path) -> BuildCache:
             entry_key, value = decode(entry_key), decode(value)
             if section == "s" and _is_source_entry(entry_key, value):
                 cache.sources.entries[entry_key] = value
+                cache.encoded["s", entry_key] = (value, line)
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
+                cache.encoded["f", entry_key] = (value, line)
             elif section == "b" and entry_key in RECORD_CHECKS and RECORD_CHECKS[entry_key](value):
                 setattr(cache, RECORD_FIELDS[entry_key], value)
             else:
                 return BuildCache()
-    except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes
+    except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes (or a key not hashable)
         return BuildCache()
     except OSError:  # sitegen's own modules could not be read to digest them
         return BuildCache()
@@ -108,6 +110,8 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
                 for line in _lines(cache):
                     seal.update(line)
                     stream.write(line)
+                    seal.update(b"\n")
+                    stream.write(b"\n")
                 stream.write(seal.hexdigest().encode() + b"\n")
             os.replace(temporary, folder / CACHE_FILE)
         finally:
@@ -123,16 +127,26 @@ def _header() -> bytes:
 
 
 def _lines(cache: BuildCache):
-    yield _header()
+    """Every line of the cache file but the seal, without their ends of line.
+
+    A source or fragment read from the file and still the same object is
+    written as the line it was read from: after a small edit, only what the
+    edit changed is encoded again."""
+    yield _header().rstrip(b"\n")
     record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
     record["warnings"] = tuple(record["warnings"])
+    encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
+            known = encoded.get((section, entry_key)) if section != "b" else None
+            if known is not None and known[0] is value:
+                yield known[1]
+                continue
             try:
                 line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
-            yield line.encode("utf-8", "surrogatepass") + b"\n"
+            yield line.encode("utf-8", "surrogatepass")
 
 
 def _cache_folder(root: Path, create: bool = False) -> Path | None:
