@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ import sitegen.engine.stamp
 import sitegen.pipeline.config
 import sitegen.pipeline.render
 from sitegen.cli import main
+from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_key import cache_key, seal_of
 from sitegen.engine.options import BuildOptions
 from sitegen.engine.stamp import unchanged_build
@@ -34,6 +36,12 @@ def seed(archive) -> None:
     archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
     archive.article("second", title="Second", date="2016-11-27", body="Mosul again.", tags="[Iraq]")
+    settle()
+
+
+def settle() -> None:
+    """Let the files just written age past the step of the file system's clock (see RECENT_NS)."""
+    time.sleep(RECENT_NS / 1e9 + 0.01)
 
 
 def sitegen_build(archive, *arguments: str) -> str:
@@ -84,6 +92,7 @@ def test_a_second_build_with_nothing_changed_imports_neither_the_pipeline_nor_it
 def test_the_stamp_answers_with_the_last_builds_counts_and_warnings(archive):
     seed(archive)
     archive.article("third", title="Third", date="2017-01-01", body="Text.", tags="['!!']")  # a tag without letters
+    settle()
     first = archive.build()
 
     again = unchanged_build(BuildOptions(root=archive.root))
@@ -181,3 +190,11 @@ def test_the_names_the_stamp_checks_are_those_the_pipeline_reads():
     assert sitegen.engine.stamp.THEME_DIR == sitegen.pipeline.render.THEME_DIR.resolve()
     assert "templates" in sitegen.engine.stamp.SOURCE_FOLDERS
     assert sitegen.pipeline.render.SITE_TEMPLATES_DIR in sitegen.engine.stamp.SOURCE_FOLDERS
+
+
+def test_sources_changed_just_before_a_build_are_not_vouched_for(archive, monkeypatch):
+    """Two writes within one step of the file system's clock can leave the same status."""
+    seed(archive)
+    monkeypatch.setattr(sitegen.engine.stamp, "RECENT_NS", 3600 * 10**9)  # everything counts as just written
+    sitegen_build(archive)
+    assert not unchanged(archive)

@@ -175,6 +175,7 @@ RECORD_FIELDS = {
     "pages": "page_inputs",
     "written": "written",
     "manifest": "manifest",
+    "stats": "source_stats",
 }
 
 
@@ -195,6 +196,7 @@ RECORD_CHECKS = {
     "pages": _is_digest_map,
     "written": _is_digest_map,
     "manifest": _is_manifest,
+    "stats": _is_manifest,  # the same shape: path -> five integers
 }
 
 

@@ -31,6 +31,7 @@ import stat
 import time
 from pathlib import Path
 
+from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_key import cache_key, environment_digest, seal_of
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.published import Manifest, output_manifest
@@ -92,6 +93,9 @@ def sources_digest(root: Path) -> str:
         found[name] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         _tree(root / name, found, name, links_allowed=name == "content")
     _tree(THEME_DIR, found, "<theme>", links_allowed=False)
+    recent = time.time_ns() - RECENT_NS
+    if any(status[3] > recent for status in found.values()):
+        raise Unusual("changed just now")  # a second write within the clock's step could leave the same status
     return manifest_digest(found)
 
 
