@@ -151,6 +151,8 @@ class Builder:
         self.rendered = 0  # pages the last build rendered
         self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
+        self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
+        self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
 
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
         try:
@@ -331,7 +333,7 @@ class Builder:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
-            catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+            catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
             timeline = collect_timeline(archive, settings.timeline.articles)
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
@@ -341,9 +343,30 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans)
-            copies = claim_outputs((page.path for page in pages), theme_assets(), archive.static_files, self.root, problems)
+            copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+
+    def _catalog(self, archive: Archive, urls: Urls, repeat_links: bool):
+        """build_catalog, redone only when an entity, a term, the URLs or the setting
+        changed since the last build of this builder (it reads nothing else); the
+        same catalogue object also lets the caches keyed on it hit at once."""
+        made_from = (archive.entities, archive.terms, urls, repeat_links)
+        if self._built_catalog is None or self._built_catalog[0] != made_from:
+            self._built_catalog = (made_from, build_catalog(archive, urls, repeat_links))
+        catalog, collisions = self._built_catalog[1]
+        return catalog, list(collisions)
+
+    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
+        """claim_outputs, redone only when a page path, a theme asset or a static file
+        changed since the last build of this builder (it is a pure function of them)."""
+        claim = (tuple(page.path for page in pages), tuple(theme_assets()), archive.static_files)
+        if self._claimed is None or self._claimed[0] != claim:
+            found = Problems()
+            copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
+            self._claimed = (claim, copies, found.items)
+        problems.extend(self._claimed[2])
+        return list(self._claimed[1])
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
