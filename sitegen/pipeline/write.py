@@ -300,9 +300,18 @@ class StagedOutput:
         parts = safe_relative_parts(relative)
         folder = os.path.join(self._stage_text, *parts[:-1])
         if folder not in self._dirs:
-            os.makedirs(folder, exist_ok=True)
-            self._dirs.add(folder)
-        return os.path.join(folder, parts[-1])
+            if os.path.dirname(folder) in self._dirs:
+                try:
+                    os.mkdir(folder)  # a page's own folder, in one made before: one system call
+                except FileExistsError:  # made meanwhile by another worker
+                    pass
+                self._dirs.add(folder)
+            else:
+                os.makedirs(folder, exist_ok=True)
+                while folder not in self._dirs:  # and every folder on the way, made now or before
+                    self._dirs.add(folder)
+                    folder = os.path.dirname(folder)
+        return os.path.join(self._stage_text, *parts)
 
     def _same_as_previous(self, relative: str, data: bytes) -> Path | None:
         if relative not in self.previous_files:
