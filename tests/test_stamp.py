@@ -198,3 +198,22 @@ def test_sources_changed_just_before_a_build_are_not_vouched_for(archive, monkey
     monkeypatch.setattr(sitegen.engine.stamp, "RECENT_NS", 3600 * 10**9)  # everything counts as just written
     sitegen_build(archive)
     assert not unchanged(archive)
+
+
+def enable_search(archive) -> None:
+    site_toml = archive.root / "site.toml"
+    site_toml.write_text(site_toml.read_text().replace("enabled = false", "enabled = true"))
+
+
+def test_with_search_the_stamp_answers_while_the_same_pagefind_binary_would_index(archive, tmp_path, monkeypatch):
+    enable_search(archive)
+    seed(archive)
+    sitegen_build(archive)
+    assert unchanged(archive)
+    code, modules = modules_of_a_build(archive)
+    assert code == 0 and "jinja2" not in modules
+
+    other = tmp_path / "pagefind"
+    other.write_bytes(b"another binary")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(other))
+    assert not unchanged(archive)

@@ -39,7 +39,7 @@ from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
-from sitegen.engine.stamp import Unusual, sources_digest, write_stamp
+from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -195,12 +195,13 @@ class Builder:
             sources = self.load(settings, output)
             searched = search and settings.search.enabled and not incremental
             indexer = indexer_identity() if searched else None
+            stamped_indexer = indexer_status() if searched and sources_status is not None else None
             with self._stage("check"):
                 inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched, indexer))
                 kept = self.kept_outputs(output, incremental)
             if self.unchanged(sources, inputs, kept, incremental):
                 result = self._nothing_changed(sources, started)
-                self._stamp(sources_status, result, searched, indexer)
+                self._stamp(sources_status, result, stamped_indexer)
                 return result
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
@@ -226,7 +227,7 @@ class Builder:
             timings=dict(self.timings),
             rendered=self.rendered,
         )
-        self._stamp(sources_status, result, searched, indexer)
+        self._stamp(sources_status, result, stamped_indexer)
         return result
 
     # --- the stamp a new process checks first (engine/stamp.py) -----------------------------
@@ -237,13 +238,10 @@ class Builder:
         except (Unusual, OSError):
             return None
 
-    def _stamp(self, sources_status: str | None, result: BuildResult, searched: bool, indexer) -> None:
+    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None) -> None:
         """Vouch for the output as this build leaves it, from the sources as they were when it began."""
         if sources_status is not None and self.cache.manifest:
-            write_stamp(
-                self.root, self.options, sources_status, result.output, self.cache.manifest, result,
-                (list(indexer) if indexer else []) if searched else None,
-            )  # fmt: skip
+            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer)
 
     # --- the stages up to the page plan: no byte written --------------------------------------
 

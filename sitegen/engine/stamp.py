@@ -128,10 +128,11 @@ def _header() -> bytes:
     return f"sitegen-stamp {STAMP_FORMAT} {environment_digest().hex()}\n".encode()
 
 
-def write_stamp(root: Path, options: BuildOptions, sources: str, output: Path, manifest: Manifest, result: BuildResult, searched) -> None:
-    """Record a build that published `output` from sources whose status was `sources` when it began.
-
-    `searched` is how the search index was made (None: no index), compared as it is."""
+def write_stamp(
+    root: Path, options: BuildOptions, sources: str, output: Path, manifest: Manifest, result: BuildResult, indexer: list | None
+) -> None:
+    """Record a build that published `output` from sources whose status was `sources` when it
+    began; `indexer`: the `indexer_status()` it began with when it made a search index, else None."""
     key, path = cache_key(), _stamp_path(root, create=True)
     if key is None or path is None:
         return
@@ -140,7 +141,7 @@ def write_stamp(root: Path, options: BuildOptions, sources: str, output: Path, m
         "sources": sources,
         "output": str(output),
         "manifest": manifest_digest(manifest),
-        "searched": searched,
+        "searched": indexer,
         "counts": [result.articles, result.entities, result.pages],
         "warnings": [[w.path, w.line, w.message, w.severity] for w in result.warnings],
     }
@@ -198,7 +199,7 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
         info = os.lstat(output)
         if not stat.S_ISDIR(info.st_mode) or manifest_digest(output_manifest(output)) != record["manifest"]:
             return None
-        if record["searched"] is not None and list(_indexer()) != record["searched"]:
+        if record["searched"] is not None and indexer_status() != record["searched"]:
             return None
         articles, entities, pages = record["counts"]
         warnings = [Diagnostic(path, line, message, severity) for path, line, message, severity in record["warnings"]]
@@ -217,9 +218,14 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
     )
 
 
-def _indexer():
-    """How the search index would be made now (see Builder.inputs_digest)."""
-    from sitegen.pipeline.search import indexer_identity  # only when the last build made an index
+def indexer_status() -> list:
+    """Which Pagefind binary would index now, by its path and status (as the
+    builder's `indexer_identity` tells it), without importing the pipeline."""
+    try:
+        from pagefind.service import get_executable  # only when the last build made an index
 
-    identity = indexer_identity()
-    return [] if identity is None else identity
+        binary = get_executable()
+        info = os.stat(binary)  # type: ignore[arg-type]  # None: no binary, a TypeError
+    except (ImportError, OSError, TypeError):
+        return []
+    return [str(binary), info.st_size, info.st_mtime_ns]
