@@ -10,7 +10,7 @@ import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen.model.dates
