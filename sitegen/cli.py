@@ -110,7 +110,7 @@ def _print_diagnostics(diagnostics, limit: int | None = None) -> None:
 
 
 def _options(args: argparse.Namespace):
-    from sitegen.engine.builder import BuildOptions
+    from sitegen.engine.options import BuildOptions
 
     return BuildOptions(
         root=args.root,
@@ -124,12 +124,17 @@ def _options(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from sitegen.engine.builder import build
+    from sitegen.engine.stamp import unchanged_build
     from sitegen.model.errors import ContentError, UsageError
 
     options = _options(args)
     try:
-        result = build(options, progress=_progress_bar(args.quiet))
+        # Nothing changed since the last build: known without importing the pipeline.
+        result = unchanged_build(options)
+        if result is None:
+            from sitegen.engine.builder import build
+
+            result = build(options, progress=_progress_bar(args.quiet))
     except ContentError as exc:
         _print_diagnostics(exc.warnings, None if args.verbose else 20)
         _print_diagnostics(exc.errors)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+import sitegen.engine.builder
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.model.errors import ContentError
 
 from conftest import article_text
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -79,6 +81,39 @@ def test_co_mentions_follow_articles_that_go_away_and_come_back(archive, watchin
     archive.root.joinpath("content/articles/third.md").unlink()
     watching.build(incremental=True)
     archive.write("content/articles/third.md", text)
+    watching.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def count_calls(monkeypatch, name: str) -> list:
+    """Every call from now on of the function the builder knows as `name`."""
+    calls: list = []
+    real = getattr(sitegen.engine.builder, name)
+    monkeypatch.setattr(sitegen.engine.builder, name, lambda *args: calls.append(args) or real(*args))
+    return calls
+
+
+def test_an_article_edit_neither_indexes_the_entities_again_nor_claims_the_outputs_again(archive, watching, monkeypatch):
+    catalogues, claims = count_calls(monkeypatch, "build_catalog"), count_calls(monkeypatch, "claim_outputs")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert (catalogues, claims) == ([], [])
+
+
+def test_an_entity_edit_indexes_the_entities_again(archive, watching, monkeypatch):
+    catalogues = count_calls(monkeypatch, "build_catalog")
+    archive.write("content/entities/tikrit.md", '---\nname: Tikrit\nkind: place\naliases: [Tikrit city]\nsummary: "A town."\n---\n')
+    watching.build(incremental=True)
+    assert len(catalogues) == 1
+
+
+def test_a_static_file_that_clashes_with_a_page_is_still_reported_by_a_running_builder(archive, watching, tmp_path):
+    archive.write("content/static/articles/first/index.html", "<p>not the article</p>")
+    with pytest.raises(ContentError) as failure:
+        watching.build(incremental=True)
+    assert "this file would replace the generated page /articles/first/" in str(failure.value.errors[0])
+    (archive.root / "content/static/articles/first/index.html").unlink()
     watching.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

@@ -529,6 +529,7 @@ def test_a_system_error_before_the_output_is_touched_is_reported_not_called_a_bu
         raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(output))
 
     monkeypatch.setattr("sitegen.engine.builder.check_output_folder", unreadable)
+    edit_every_page(archive)  # a build with work to do (with nothing changed, the stamp answers first)
     status, stderr = sitegen(archive)
 
     assert status == 1

@@ -12,11 +12,16 @@ what the last build left (sitegen/engine/published.py).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 
+import sitegen.engine.builder
+import sitegen.engine.cache_file
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.engine.cache import RECENT_NS
+from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
 
 from conftest import parse_html
 
@@ -146,3 +151,62 @@ def test_without_the_cache_every_page_is_rendered(archive, rendered):
     rendered.clear()
     result = Builder(BuildOptions(root=archive.root, workers=1, cache=False)).build()
     assert not result.unchanged and len(rendered) == result.pages
+
+
+def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_to_the_workers(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    handed = []
+    spread = sitegen.engine.builder.map_in_workers
+
+    def recorded(function, items, workers, progress=None):
+        handed.append(len(items))
+        return spread(function, items, workers, progress)
+
+    monkeypatch.setattr(sitegen.engine.builder, "map_in_workers", recorded)
+    result = fresh_builder(archive.root).build()
+    assert result.rendered == 2 and handed[-1] == 2
+
+
+def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    encoded = []
+    encode = sitegen.engine.cache_file.encode
+    monkeypatch.setattr(sitegen.engine.cache_file, "encode", lambda value: encoded.append(value) or encode(value))
+
+    fresh_builder(archive.root).build()
+
+    keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
+    assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
+    assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read
+
+
+def test_a_source_unchanged_since_the_last_build_is_not_read_again(archive, monkeypatch):
+    seed(archive)
+    time.sleep(RECENT_NS / 1e9 + 0.01)  # older than the step of the file system's clock
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
+    read = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path.name) or read_bytes(path))
+
+    fresh_builder(archive.root).build()
+
+    assert {name for name in read if name.endswith(".md")} == {"first.md"}  # for its digest, then to parse it
+
+
+def test_a_source_rewritten_with_its_old_size_and_mtime_is_read_again(archive):
+    seed(archive)
+    time.sleep(RECENT_NS / 1e9 + 0.01)
+    fresh_builder(archive.root).build()
+    source = archive.root / "content/articles/second.md"
+    info = source.stat()
+    source.write_text(source.read_text().replace("Tikrit", "Tikrix"))
+    os.utime(source, ns=(info.st_atime_ns, info.st_mtime_ns))  # only the change time tells
+
+    fresh_builder(archive.root).build()
+
+    assert "Tikrix" in archive.html("articles/second/index.html").get_text()

@@ -12,7 +12,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sitegen.model.dates
@@ -40,8 +40,10 @@ from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cac
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
+from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
+from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -79,33 +81,6 @@ speed_up_pickling(
 
 
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    root: Path
-    output: str | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    search: bool | None = None
-    workers: int | None = None  # processes for annotating and rendering; None: one per core
-    cache: bool = True  # read and write the persistent cache in .sitegen-cache/
-
-
-@dataclass(slots=True)
-class BuildResult:
-    articles: int = 0
-    entities: int = 0
-    pages: int = 0
-    files: int = 0
-    output: Path = Path()
-    warnings: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
-    search: SearchReport | None = None
-    search_skipped_because: str = ""  # why no index was built, when none was
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    unchanged: bool = False  # nothing changed since the last build: nothing was rendered or written
-    rendered: int = 0  # pages rendered (the others were the previous build's files, kept)
 
 
 Progress = Callable[[Iterable[Page], int], Iterable[Page]]
@@ -180,11 +155,14 @@ class Builder:
         self.rendered = 0  # pages the last build rendered
         self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
+        self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
+        self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
 
     def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
         try:
             return self._build(progress, incremental, search)
         finally:
+            self.cache.encoded = {}  # the lines read from the cache file: only the first save can use them
             self._settle_memory()
 
     def _settle_memory(self) -> None:
@@ -214,16 +192,21 @@ class Builder:
         check_output_folder(self.root, output)
         if self.options.output is None:
             check_output_inside_archive(self.root, output)
+        stamping = self.options.cache and not incremental
+        with self._stage("stamp"):
+            sources_status = self._sources_status() if stamping else None  # before a source is read
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
             sources = self.load(settings, output)
             searched = search and settings.search.enabled and not incremental
+            indexer = indexer_identity() if searched else None
+            stamped_indexer = indexer_status() if searched and sources_status is not None else None
             with self._stage("check"):
-                inputs = self.inputs_digest(
-                    sources, ("in place",) if incremental else ("staged", searched, indexer_identity() if searched else None)
-                )
+                inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched, indexer))
                 kept = self.kept_outputs(output, incremental)
             if self.unchanged(sources, inputs, kept, incremental):
-                return self._nothing_changed(sources, started)
+                result = self._nothing_changed(sources, started)
+                self._stamp(sources_status, result, stamped_indexer)
+                return result
             plan = self.plan_from(sources)
             env = self._environment(sources.templates)
             if incremental:
@@ -235,7 +218,7 @@ class Builder:
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
-        return BuildResult(
+        result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
             pages=len(plan.pages),
@@ -248,6 +231,21 @@ class Builder:
             timings=dict(self.timings),
             rendered=self.rendered,
         )
+        self._stamp(sources_status, result, stamped_indexer)
+        return result
+
+    # --- the stamp a new process checks first (engine/stamp.py) -----------------------------
+
+    def _sources_status(self) -> str | None:
+        try:
+            return sources_digest(self.root)
+        except (Unusual, OSError):
+            return None
+
+    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None) -> None:
+        """Vouch for the output as this build leaves it, from the sources as they were when it began."""
+        if sources_status is not None and self.cache.manifest:
+            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer)
 
     # --- the stages up to the page plan: no byte written --------------------------------------
 
@@ -337,7 +335,7 @@ class Builder:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
-            catalog, collisions = build_catalog(archive, urls, settings.annotations.repeat_links)
+            catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
             timeline = collect_timeline(archive, settings.timeline.articles)
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
@@ -347,9 +345,30 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans)
-            copies = claim_outputs((page.path for page in pages), theme_assets(), archive.static_files, self.root, problems)
+            copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+
+    def _catalog(self, archive: Archive, urls: Urls, repeat_links: bool):
+        """build_catalog, redone only when an entity, a term, the URLs or the setting
+        changed since the last build of this builder (it reads nothing else); the
+        same catalogue object also lets the caches keyed on it hit at once."""
+        made_from = (archive.entities, archive.terms, urls, repeat_links)
+        if self._built_catalog is None or self._built_catalog[0] != made_from:
+            self._built_catalog = (made_from, build_catalog(archive, urls, repeat_links))
+        catalog, collisions = self._built_catalog[1]
+        return catalog, list(collisions)
+
+    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
+        """claim_outputs, redone only when a page path, a theme asset or a static file
+        changed since the last build of this builder (it is a pure function of them)."""
+        claim = (tuple(page.path for page in pages), tuple(theme_assets()), archive.static_files)
+        if self._claimed is None or self._claimed[0] != claim:
+            found = Problems()
+            copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
+            self._claimed = (claim, copies, found.items)
+        problems.extend(self._claimed[2])
+        return list(self._claimed[1])
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
@@ -391,23 +410,31 @@ class Builder:
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> tuple[str, bytes, bool]:
-            """(output file, digest of its bytes, whether it was rendered)"""
-            target = page_file(page)
-            if (
-                previous_inputs.get(target) == page_inputs[target]
-                and target in previous_written
-                and (kept is None or target in kept)
-                and staged.link_previous(target)
-            ):
-                return target, previous_written[target], False
+        def render_into_stage(page: Page) -> bytes:
+            """The digest of the page's bytes, rendered and written into the stage."""
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(target, data)
-            return target, content_digest(data), True
+            staged.write_bytes(page_file(page), data)
+            return content_digest(data)
 
         try:
             with self._stage("render and write"):
-                results = map_in_workers(render_into_stage, plan.pages, self.workers, progress)
+                # Pages kept are linked here; only the others go to the workers, so
+                # that a small edit forks none and sends no page to one.
+                written: dict[str, bytes] = {}
+                changed: list[Page] = []
+                for page in plan.pages:
+                    target = page_file(page)
+                    if (
+                        previous_inputs.get(target) == page_inputs[target]
+                        and target in previous_written
+                        and (kept is None or target in kept)
+                        and staged.link_previous(target)
+                    ):
+                        written[target] = previous_written[target]
+                    else:
+                        changed.append(page)
+                digests = map_in_workers(render_into_stage, changed, self.workers, progress)
+                written.update(zip(map(page_file, changed), digests))
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -420,10 +447,10 @@ class Builder:
             raise
         with self._stage("manifest"):
             self.cache.manifest = output_manifest(plan.output)
-        self.cache.written = {target: digest for target, digest, _ in results}
+        self.cache.written = {target: written[target] for target in page_inputs}  # in the order of the plan
         self.cache.page_inputs = page_inputs
-        self.rendered = sum(1 for _, _, was_rendered in results if was_rendered)
-        return len(results) + len(plan.copies), search_report
+        self.rendered = len(changed)
+        return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -69,6 +71,12 @@ class FragmentCache:
         self.digests, self.digests_used = self.digests_used, {}
 
 
+# A file's times come from a clock that advances in steps of a few milliseconds:
+# two writes within one step can leave the same status. A status taken less
+# than this long after the file's last change is not trusted to tell them apart.
+RECENT_NS = 50_000_000
+
+
 @dataclass(slots=True)
 class SourceCache:
     """Parsed source files by path and content digest.
@@ -80,22 +88,38 @@ class SourceCache:
 
     entries: dict[str, tuple[bytes, Any, tuple]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    # The status (os.stat: kind and permissions, size, modification and change
+    # time, inode) each file had when its digest was taken. A file whose status
+    # is the same has not been written since (any write changes the change
+    # time), so its bytes are not read again to digest them.
+    stats: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         self.seen.add(key)
+        cached = self.entries.get(key)
+        try:
+            info = os.stat(path)  # before reading: a write meanwhile changes it, and the next build reads again
+            status = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        except OSError:
+            status = None
+        if status is not None and cached is not None and cached[0] and self.stats.get(key) == status:
+            problems.extend(cached[2])
+            return cached[1]
+        self.stats.pop(key, None)  # until the entry is that of the file as it is now
         try:
             digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
         except OSError:
             digest = b""  # let the parser report the problem
-        cached = self.entries.get(key)
         if cached is not None and cached[0] == digest and digest:
             problems.extend(cached[2])
-            return cached[1]
-        local = Problems()
-        result = parse(local)
-        problems.extend(local.items)
-        self.entries[key] = (digest, result, tuple(local.items))
-        return result
+        else:
+            local = Problems()
+            cached = (digest, parse(local), tuple(local.items))
+            problems.extend(local.items)
+            self.entries[key] = cached
+        if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
+            self.stats[key] = status
+        return cached[1]
 
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""
@@ -108,6 +132,8 @@ class SourceCache:
         """Drop files that no longer exist (or were not read this time)."""
         for key in set(self.entries) - self.seen:
             del self.entries[key]
+        for key in set(self.stats) - self.seen:
+            del self.stats[key]
         self.seen = set()
 
 
@@ -135,3 +161,17 @@ class BuildCache:
     plans: Any = None
     page_digests: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # output path -> (page, digest)
     shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken
+    # The line of the persistent cache file each source and fragment was read from,
+    # by (section, key): (the value read, its line). Saving writes a value that is
+    # still the very object read as the same line, without encoding it again; the
+    # lines are dropped after the first build (see engine/cache_file.py).
+    encoded: dict[tuple[str, Any], tuple[Any, bytes]] = field(default_factory=dict)
+
+    @property
+    def source_stats(self) -> dict[str, tuple[int, int, int, int, int]]:
+        """The status of each source file when it was digested (kept in the persistent cache's record)."""
+        return self.sources.stats
+
+    @source_stats.setter
+    def source_stats(self, value: dict[str, tuple[int, int, int, int, int]]) -> None:
+        self.sources.stats = value

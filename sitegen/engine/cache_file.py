@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.metadata
 import json
 import os
-import secrets
 import stat
-import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
-import yaml
-
-from sitegen import __version__
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_codec import decode, encode
+from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are part of this module's interface)
+    KEY_VARIABLE,
+    OUTPUT_PACKAGES,
+    TOOLING_PACKAGES,
+    cache_key,
+    code_digest,
+    environment_digest,
+    key_file,
+    seal_of,
+)
 from sitegen.model.errors import Diagnostic
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
 from sitegen.pipeline.load import CONTENT_DIR
@@ -40,7 +43,6 @@ CACHE_FILE = "build.cache"
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
 CACHE_FORMAT = 3
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
-KEY_VARIABLE = "SITEGEN_CACHE_KEY"  # the secret, when set (CI that restores caches between runs)
 
 # A cache holds each source about three times over (text, parsed, annotated
 # HTML); a file far larger than the sources is not one sitegen wrote, and is
@@ -75,13 +77,15 @@ def load_persistent_cache(root: Path) -> BuildCache:
             entry_key, value = decode(entry_key), decode(value)
             if section == "s" and _is_source_entry(entry_key, value):
                 cache.sources.entries[entry_key] = value
+                cache.encoded["s", entry_key] = (value, line)
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
+                cache.encoded["f", entry_key] = (value, line)
             elif section == "b" and entry_key in RECORD_CHECKS and RECORD_CHECKS[entry_key](value):
                 setattr(cache, RECORD_FIELDS[entry_key], value)
             else:
                 return BuildCache()
-    except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes
+    except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes (or a key not hashable)
         return BuildCache()
     except OSError:  # sitegen's own modules could not be read to digest them
         return BuildCache()
@@ -106,6 +110,8 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
                 for line in _lines(cache):
                     seal.update(line)
                     stream.write(line)
+                    seal.update(b"\n")
+                    stream.write(b"\n")
                 stream.write(seal.hexdigest().encode() + b"\n")
             os.replace(temporary, folder / CACHE_FILE)
         finally:
@@ -116,26 +122,31 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
         pass  # a cache that cannot be written only costs time next build
 
 
-def seal_of(data: bytes | memoryview, key: bytes) -> bytes:
-    """The last line of a cache file whose other lines are `data`."""
-    return hmac.new(key, data, hashlib.sha256).hexdigest().encode()
-
-
 def _header() -> bytes:
     return f"sitegen-cache {CACHE_FORMAT} {environment_digest().hex()}\n".encode()
 
 
 def _lines(cache: BuildCache):
-    yield _header()
+    """Every line of the cache file but the seal, without their ends of line.
+
+    A source or fragment read from the file and still the same object is
+    written as the line it was read from: after a small edit, only what the
+    edit changed is encoded again."""
+    yield _header().rstrip(b"\n")
     record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
     record["warnings"] = tuple(record["warnings"])
+    encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
+            known = encoded.get((section, entry_key)) if section != "b" else None
+            if known is not None and known[0] is value:
+                yield known[1]
+                continue
             try:
                 line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
-            yield line.encode("utf-8", "surrogatepass") + b"\n"
+            yield line.encode("utf-8", "surrogatepass")
 
 
 def _cache_folder(root: Path, create: bool = False) -> Path | None:
@@ -164,6 +175,7 @@ RECORD_FIELDS = {
     "pages": "page_inputs",
     "written": "written",
     "manifest": "manifest",
+    "stats": "source_stats",
 }
 
 
@@ -184,6 +196,7 @@ RECORD_CHECKS = {
     "pages": _is_digest_map,
     "written": _is_digest_map,
     "manifest": _is_manifest,
+    "stats": _is_manifest,  # the same shape: path -> five integers
 }
 
 
@@ -248,96 +261,3 @@ def _verified_lines(data: bytes, key: bytes) -> list[bytes] | None:
     if last < len(header) or not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
         return None
     return data[len(header) : last].splitlines()
-
-
-# --- the secret ------------------------------------------------------------------------------
-
-
-def key_file() -> Path:
-    """Where this user's secret is kept: $XDG_CACHE_HOME/sitegen/key (~/.cache by default)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "sitegen" / "key"
-
-
-def cache_key() -> bytes | None:
-    """The key caches are sealed with: from $SITEGEN_CACHE_KEY, else from the key file,
-    made (readable by its owner only) on first use. None when there is none to be had:
-    then no cache is read or written."""
-    secret = os.environ.get(KEY_VARIABLE, "")
-    if not secret:
-        try:
-            secret = _key_file_secret(key_file())
-        except (OSError, RuntimeError, ValueError):  # no home, read-only, or not a key file
-            return None
-    return hashlib.sha256(b"sitegen cache key\0" + secret.encode("utf-8", "surrogatepass")).digest()
-
-
-def _key_file_secret(path: Path) -> str:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
-            stream.write(secrets.token_hex(32) + "\n")
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(handle, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("not a file")
-        # A key that someone else made, or can read, is no secret: whoever knows
-        # it could seal a cache that changes this user's sites.
-        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
-            raise ValueError("not this user's own secret")
-        secret = stream.read(4096).decode("utf-8").strip()
-    if len(secret) < 32:
-        raise ValueError("too short to be a secret")  # or still being written by another build
-    return secret
-
-
-# --- what made the cached values --------------------------------------------------------------
-
-
-# Every installed package whose behaviour shapes what the cache holds or what
-# a page says: a new version of any of them may parse or annotate differently.
-OUTPUT_PACKAGES = (
-    "markdown-it-py", "mdurl", "mdit-py-plugins", "jinja2", "MarkupSafe", "PyYAML", "anyascii", "pagefind", "pagefind-bin",
-    "cbor2",
-)  # fmt: skip
-# Runtime dependencies that only run the editing loop, draw progress bars or
-# read pages for `sitegen import` (which writes sources, never output).
-TOOLING_PACKAGES = ("watchfiles", "tqdm", "selectolax")
-
-
-SITEGEN_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def code_digest(package: Path) -> bytes:
-    """A digest of every module of a package, its subpackages' included."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.digest()
-
-
-def environment_digest() -> bytes:
-    """A digest of everything that made the cached results, besides the sources.
-
-    That is every module of sitegen (subpackages included), the version of
-    each package in OUTPUT_PACKAGES, the Python version, and the Unicode
-    database Python normalises and case-folds with. Templates are not in it:
-    the persistent cache holds parsed sources and annotated fragments, which
-    no template shapes.
-    """
-    digest = hashlib.blake2b(__version__.encode() + b"\0" + code_digest(SITEGEN_PACKAGE), digest_size=16)
-    for name in OUTPUT_PACKAGES:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "not installed"
-        digest.update(f"{name}=={version}\0".encode())
-    libyaml = getattr(yaml, "__with_libyaml__", False)  # the C parser and the Python one may differ
-    digest.update(f"python {sys.version}\0{sys.implementation.cache_tag}\0libyaml {libyaml}\0".encode())
-    digest.update(f"unicode {unicodedata.unidata_version}".encode())
-    return digest.digest()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from stat import S_ISDIR
 
 Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 Manifest = dict[str, Status]  # relative path -> its status; folders too
@@ -33,16 +34,18 @@ def status_of(info: os.stat_result) -> Status:
 def output_manifest(output: Path) -> Manifest:
     """The status of every entry under `output` (links not followed); empty when there is no folder."""
     found: Manifest = {}
-    pending = [""]
+    # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
+    pending = [(os.fspath(output), "")]
     while pending:
-        relative_dir = pending.pop()
+        folder, prefix = pending.pop()
         try:
-            with os.scandir(output / relative_dir if relative_dir else output) as entries:
+            with os.scandir(folder) as entries:
                 for entry in entries:
-                    relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
-                    found[relative] = status_of(entry.stat(follow_symlinks=False))
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(relative)
+                    relative = prefix + entry.name
+                    info = entry.stat(follow_symlinks=False)
+                    found[relative] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                    if S_ISDIR(info.st_mode):
+                        pending.append((entry.path, relative + "/"))
         except (FileNotFoundError, NotADirectoryError):
             continue
     return found

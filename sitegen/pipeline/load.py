@@ -42,28 +42,44 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
     if not folder.is_dir():
         _not_a_folder(root, folder, problems)
         return found
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        here = Path(dirpath)
-        for name in list(dirnames):
-            if (here / name).is_symlink():
-                problems.warning(source_name(root, here / name), None, "symbolic link to a folder not followed: copy the files instead")
-                dirnames.remove(name)
-            elif is_ignored_name(name):
-                dirnames.remove(name)
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = here / name
-            if is_ignored_name(name):  # hidden, or an editor's temporary: see sourcenames
+    # os.scandir's entries know their kind without a system call per file (which
+    # os.walk plus is_symlink and is_file made): a running builder walks every build.
+    pending = [folder]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as scanned:
+                entries = sorted(scanned, key=lambda entry: entry.name)
+        except OSError:  # a folder that cannot be listed is skipped, as os.walk skips it
+            continue
+        subfolders = []
+        for entry in entries:
+            if _is_folder(entry):  # as os.walk tells folders: links to folders included
+                if entry.is_symlink():
+                    problems.warning(source_name(root, here / entry.name), None, "symbolic link to a folder not followed: copy the files instead")
+                elif not is_ignored_name(entry.name):
+                    subfolders.append(here / entry.name)
                 continue
-            if path.is_symlink():
+            if is_ignored_name(entry.name):  # hidden, or an editor's temporary: see sourcenames
+                continue
+            path = here / entry.name
+            if entry.is_symlink():
                 problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
                 continue
-            if not path.is_file():  # reading a named pipe would wait for a writer forever
+            if not entry.is_file(follow_symlinks=False):  # reading a named pipe would wait for a writer forever
                 if os.path.lexists(path):  # and not removed since it was listed
                     problems.warning(source_name(root, path), None, "not a regular file (a named pipe, socket or device): left out; remove it")
                 continue
             found.append(path)
+        pending.extend(reversed(subfolders))  # depth first, in name order, as os.walk goes
     return found
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _not_a_folder(root: Path, folder: Path, problems: Problems) -> None:

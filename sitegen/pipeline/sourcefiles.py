@@ -6,6 +6,7 @@ parser here returns, next to the data, the 1-based line of each key it saw.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ class SourceError(Exception):
 
 def source_name(root: Path, path: Path) -> str:
     """A source's path as messages show it: relative to the archive, with forward slashes."""
+    text, prefix = str(path), str(root) + "/"
+    if os.sep == "/" and text.startswith(prefix) and prefix != "//":  # what relative_to gives, without its cost
+        return text[len(prefix) :]
     return path.relative_to(root).as_posix()
 
 

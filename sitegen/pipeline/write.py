@@ -98,6 +98,17 @@ def safe_relative_path(relative: str) -> PurePosixPath:
     return path
 
 
+def safe_relative_parts(relative: str) -> list[str]:
+    """The parts of `safe_relative_path(relative)`, as strings: the same checks,
+    without making a path object (a build checks one per page)."""
+    if not relative or "\\" in relative or "\x00" in relative or relative[0] == "/":
+        raise ValueError(f"unsafe output path {relative!r}")
+    parts = [part for part in relative.split("/") if part and part != "."]  # as PurePosixPath reads them
+    if not parts or ".." in parts:
+        raise ValueError(f"unsafe output path {relative!r}")
+    return parts
+
+
 def content_digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -134,17 +145,17 @@ class Survey:
 def survey(folder: Path, skip: str = "") -> Survey:
     """Every entry under `folder`, except the top-level folder named `skip`."""
     found = Survey()
-    pending = [""]
+    # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
+    pending = [(os.fspath(folder), "")]
     while pending:
-        relative_dir = pending.pop()
-        with os.scandir(folder / relative_dir if relative_dir else folder) as entries:
+        here, prefix = pending.pop()
+        with os.scandir(here) as entries:
             for entry in entries:
-                relative = f"{relative_dir}/{entry.name}" if relative_dir else entry.name
-                if relative == skip and entry.is_dir(follow_symlinks=False):
-                    continue
+                relative = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    found.folders.add(relative)
-                    pending.append(relative)
+                    if relative != skip:
+                        found.folders.add(relative)
+                        pending.append((entry.path, relative + "/"))
                 elif entry.is_file(follow_symlinks=False):
                     found.files.add(relative)
                 else:
@@ -282,15 +293,25 @@ class StagedOutput:
         # Folders as plain strings: a cold build writes thousands of pages,
         # and making a Path of each folder costs more than the look-up.
         self._stage_text = str(self.stage)
+        self._output_text = str(self.output)
         self._dirs: set[str] = {self._stage_text}
 
     def _target(self, relative: str) -> str:
-        parts = safe_relative_path(relative).parts
+        parts = safe_relative_parts(relative)
         folder = os.path.join(self._stage_text, *parts[:-1])
         if folder not in self._dirs:
-            os.makedirs(folder, exist_ok=True)
-            self._dirs.add(folder)
-        return os.path.join(folder, parts[-1])
+            if os.path.dirname(folder) in self._dirs:
+                try:
+                    os.mkdir(folder)  # a page's own folder, in one made before: one system call
+                except FileExistsError:  # made meanwhile by another worker
+                    pass
+                self._dirs.add(folder)
+            else:
+                os.makedirs(folder, exist_ok=True)
+                while folder not in self._dirs:  # and every folder on the way, made now or before
+                    self._dirs.add(folder)
+                    folder = os.path.dirname(folder)
+        return os.path.join(self._stage_text, *parts)
 
     def _same_as_previous(self, relative: str, data: bytes) -> Path | None:
         if relative not in self.previous_files:
@@ -324,7 +345,7 @@ class StagedOutput:
             return False
         target = self._target(relative)
         try:
-            os.link(self.output / relative, target, follow_symlinks=False)
+            os.link(os.path.join(self._output_text, relative), target, follow_symlinks=False)
         except OSError as exc:
             if exc.errno not in NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
                 raise

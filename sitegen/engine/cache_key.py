@@ -1,0 +1,120 @@
+"""The key that seals what a build leaves in `.sitegen-cache/`, and the digest of
+what made it: kept apart from the cache's codec so that checking the stamp of
+the last build (engine/stamp.py) imports neither the codec nor the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib.metadata
+import os
+import secrets
+import stat
+import sys
+import unicodedata
+from pathlib import Path
+
+from sitegen import __version__
+
+KEY_VARIABLE = "SITEGEN_CACHE_KEY"  # the secret, when set (CI that restores caches between runs)
+
+
+def seal_of(data: bytes | memoryview, key: bytes) -> bytes:
+    """The last line of a sealed file (the cache, the stamp) whose other lines are `data`."""
+    return hmac.new(key, data, hashlib.sha256).hexdigest().encode()
+
+
+# --- the secret ------------------------------------------------------------------------------
+
+
+def key_file() -> Path:
+    """Where this user's secret is kept: $XDG_CACHE_HOME/sitegen/key (~/.cache by default)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "sitegen" / "key"
+
+
+def cache_key() -> bytes | None:
+    """The key caches are sealed with: from $SITEGEN_CACHE_KEY, else from the key file,
+    made (readable by its owner only) on first use. None when there is none to be had:
+    then no cache is read or written."""
+    secret = os.environ.get(KEY_VARIABLE, "")
+    if not secret:
+        try:
+            secret = _key_file_secret(key_file())
+        except (OSError, RuntimeError, ValueError):  # no home, read-only, or not a key file
+            return None
+    return hashlib.sha256(b"sitegen cache key\0" + secret.encode("utf-8", "surrogatepass")).digest()
+
+
+def _key_file_secret(path: Path) -> str:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(handle, "w", encoding="ascii") as stream:
+            stream.write(secrets.token_hex(32) + "\n")
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a file")
+        # A key that someone else made, or can read, is no secret: whoever knows
+        # it could seal a cache that changes this user's sites.
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+            raise ValueError("not this user's own secret")
+        secret = stream.read(4096).decode("utf-8").strip()
+    if len(secret) < 32:
+        raise ValueError("too short to be a secret")  # or still being written by another build
+    return secret
+
+
+# --- what made the cached values --------------------------------------------------------------
+
+
+# Every installed package whose behaviour shapes what the cache holds or what
+# a page says: a new version of any of them may parse or annotate differently.
+OUTPUT_PACKAGES = (
+    "markdown-it-py", "mdurl", "mdit-py-plugins", "jinja2", "MarkupSafe", "PyYAML", "anyascii", "pagefind", "pagefind-bin",
+    "cbor2",
+)  # fmt: skip
+# Runtime dependencies that only run the editing loop, draw progress bars or
+# read pages for `sitegen import` (which writes sources, never output).
+TOOLING_PACKAGES = ("watchfiles", "tqdm", "selectolax")
+
+
+SITEGEN_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def code_digest(package: Path) -> bytes:
+    """A digest of every module of a package, its subpackages' included."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def environment_digest() -> bytes:
+    """A digest of everything that made the cached results, besides the sources.
+
+    That is every module of sitegen (subpackages included), the version of
+    each package in OUTPUT_PACKAGES, the Python version, and the Unicode
+    database Python normalises and case-folds with. Templates are not in it:
+    the persistent cache holds parsed sources and annotated fragments, which
+    no template shapes.
+    """
+    digest = hashlib.blake2b(__version__.encode() + b"\0" + code_digest(SITEGEN_PACKAGE), digest_size=16)
+    for name in OUTPUT_PACKAGES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "not installed"
+        digest.update(f"{name}=={version}\0".encode())
+    import yaml  # here: checking the stamp of the last build needs it only when it is current
+
+    libyaml = getattr(yaml, "__with_libyaml__", False)  # the C parser and the Python one may differ
+    digest.update(f"python {sys.version}\0{sys.implementation.cache_tag}\0libyaml {libyaml}\0".encode())
+    digest.update(f"unicode {unicodedata.unidata_version}".encode())
+    return digest.digest()

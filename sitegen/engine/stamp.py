@@ -1,0 +1,231 @@
+"""The stamp of the last clean build: enough for a new `sitegen build` to see that
+nothing changed without loading the cache, parsing a source or importing the pipeline.
+
+A build that publishes a site (or finds it current) writes `.sitegen-cache/stamp`:
+the status (`lstat`: kind and permissions, size, modification and change
+time, inode) of every file and folder it is made from (`site.toml`,
+`content/`, `templates/`, the built-in theme), taken before the build read
+any of them; the options it ran with; a digest of the output folder's
+manifest as it left it (see published.py); and what it reported (counts and
+warnings). It is sealed like the cache, under the same key and for the same
+code and packages (cache_key.py), so a stamp shipped with an archive or
+edited is not believed.
+
+The next `sitegen build` stats the same files and the output folder; when
+every status is the same, nothing it could read has changed (a write, even
+one that gives a file back its old modification time, changes the change
+time), and the output is as that build left it: it reports the same result
+and stops. Anything else, or anything unusual (a symbolic link in the
+templates, leftovers of a killed build beside the output, a build running),
+is left to the builder, which checks what it loads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+from sitegen.engine.cache import RECENT_NS
+from sitegen.engine.cache_key import cache_key, environment_digest, seal_of
+from sitegen.engine.options import BuildOptions, BuildResult
+from sitegen.engine.published import Manifest, output_manifest
+from sitegen.model.errors import Diagnostic
+
+STAMP_FILE = "stamp"
+STAMP_FORMAT = 1
+MAX_STAMP_BYTES = 16 << 20
+CACHE_DIR = ".sitegen-cache"  # the folder of the persistent cache (cache_file.py)
+CONFIG_FILE = "site.toml"  # see pipeline/config.py
+SOURCE_FOLDERS = ("content", "templates")  # pipeline/load.py, pipeline/render.py
+THEME_DIR = Path(__file__).resolve().parent.parent / "theme"  # the built-in theme, see pipeline/render.py
+
+
+class Unusual(Exception):
+    """Something the stamp does not vouch for: the builder decides."""
+
+
+def manifest_digest(manifest: Manifest) -> str:
+    """One digest of a folder's manifest (every entry's path and status)."""
+    # repr: one call in C; of str and int only, so the same text for the same entries in any process.
+    return hashlib.blake2b(repr(sorted(manifest.items())).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _tree(folder: Path, found: Manifest, prefix: str, links_allowed: bool) -> None:
+    """The status of every entry under `folder` (links not followed), into `found` under `prefix`."""
+    pending = [(os.fspath(folder), prefix)]
+    while pending:
+        here, name = pending.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                relative = f"{name}/{entry.name}"
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(info.st_mode) and not links_allowed:
+                    raise Unusual(relative)  # followed by what reads it: its status is not the file's
+                found[relative] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append((entry.path, relative))
+
+
+def sources_digest(root: Path) -> str:
+    """A digest of the status of everything a build of `root` reads (see the module's docstring).
+
+    content/ is read without following links (a link there is left out with
+    a warning), templates and the theme through them: a link there is unusual."""
+    found: Manifest = {}
+    try:
+        info = os.stat(root / CONFIG_FILE)
+    except OSError:
+        raise Unusual(CONFIG_FILE) from None
+    found[CONFIG_FILE] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    for name in SOURCE_FOLDERS:
+        try:
+            info = os.lstat(root / name)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            raise Unusual(name)
+        found[name] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        _tree(root / name, found, name, links_allowed=name == "content")
+    _tree(THEME_DIR, found, "<theme>", links_allowed=False)
+    recent = time.time_ns() - RECENT_NS
+    if any(status[3] > recent for status in found.values()):
+        raise Unusual("changed just now")  # a second write within the clock's step could leave the same status
+    return manifest_digest(found)
+
+
+def options_key(options: BuildOptions) -> list:
+    """What of the options and the environment shapes the site (not the workers: the bytes are the same)."""
+    return [options.output, options.base_url, options.drafts, options.search, os.environ.get("SOURCE_DATE_EPOCH")]
+
+
+def _busy_beside(output: Path) -> bool:
+    """A lock or a staging, search or retired folder beside the output: a build runs, or one was killed."""
+    prefix = f".{output.name}."
+    try:
+        with os.scandir(output.parent) as entries:
+            return any(entry.name.startswith(prefix) for entry in entries)
+    except OSError:
+        return True
+
+
+def _stamp_path(root: Path, create: bool = False) -> Path | None:
+    folder = root / CACHE_DIR
+    try:
+        if create and not os.path.lexists(folder):
+            folder.mkdir()
+        return folder / STAMP_FILE if stat.S_ISDIR(os.lstat(folder).st_mode) else None
+    except OSError:
+        return None
+
+
+def _header() -> bytes:
+    return f"sitegen-stamp {STAMP_FORMAT} {environment_digest().hex()}\n".encode()
+
+
+def write_stamp(
+    root: Path, options: BuildOptions, sources: str, output: Path, manifest: Manifest, result: BuildResult, indexer: list | None
+) -> None:
+    """Record a build that published `output` from sources whose status was `sources` when it
+    began; `indexer`: the `indexer_status()` it began with when it made a search index, else None."""
+    key, path = cache_key(), _stamp_path(root, create=True)
+    if key is None or path is None:
+        return
+    record = {
+        "options": options_key(options),
+        "sources": sources,
+        "output": str(output),
+        "manifest": manifest_digest(manifest),
+        "searched": indexer,
+        "counts": [result.articles, result.entities, result.pages],
+        "warnings": [[w.path, w.line, w.message, w.severity] for w in result.warnings],
+    }
+    body = _header() + json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n"
+    temporary = path.with_name(f".{STAMP_FILE}.{os.getpid()}.tmp")
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(body + seal_of(body, key) + b"\n")
+        os.replace(temporary, path)
+    except OSError:  # a stamp that cannot be written only costs time next build
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _read_stamp(root: Path) -> dict | None:
+    key, path = cache_key(), _stamp_path(root)
+    if key is None or path is None:
+        return None
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return None
+            data = stream.read(MAX_STAMP_BYTES + 1)
+    except OSError:
+        return None
+    header = _header()
+    if len(data) > MAX_STAMP_BYTES or not data.startswith(header) or not data.endswith(b"\n"):
+        return None
+    last = data.rfind(b"\n", 0, len(data) - 1) + 1
+    if last <= len(header) or not hmac.compare_digest(data[last:-1], seal_of(data[:last], key)):
+        return None
+    try:
+        record = json.loads(data[len(header) : last].decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return None
+    return record if type(record) is dict else None
+
+
+def unchanged_build(options: BuildOptions) -> BuildResult | None:
+    """The result of the last build, when its stamp shows nothing it read nor wrote has
+    changed since; None when the builder must look (or when anything is unusual)."""
+    started = time.perf_counter()
+    if not options.cache:
+        return None
+    root = options.root.resolve()
+    record = _read_stamp(root)
+    if record is None or record.get("options") != options_key(options):
+        return None
+    try:
+        output = Path(record["output"])
+        if sources_digest(root) != record["sources"] or _busy_beside(output):
+            return None
+        info = os.lstat(output)
+        if not stat.S_ISDIR(info.st_mode) or manifest_digest(output_manifest(output)) != record["manifest"]:
+            return None
+        if record["searched"] is not None and indexer_status() != record["searched"]:
+            return None
+        articles, entities, pages = record["counts"]
+        warnings = [Diagnostic(path, line, message, severity) for path, line, message, severity in record["warnings"]]
+    except (Unusual, OSError, LookupError, TypeError, ValueError):
+        return None
+    return BuildResult(
+        articles=articles,
+        entities=entities,
+        pages=pages,
+        output=output,
+        warnings=warnings,
+        seconds=time.perf_counter() - started,
+        search_skipped_because="nothing changed",
+        timings={"stamp": time.perf_counter() - started},
+        unchanged=True,
+    )
+
+
+def indexer_status() -> list:
+    """Which Pagefind binary would index now, by its path and status (as the
+    builder's `indexer_identity` tells it), without importing the pipeline."""
+    try:
+        from pagefind.service import get_executable  # only when the last build made an index
+
+        binary = get_executable()
+        info = os.stat(binary)  # type: ignore[arg-type]  # None: no binary, a TypeError
+    except (ImportError, OSError, TypeError):
+        return []
+    return [str(binary), info.st_size, info.st_mtime_ns]
