@@ -20,7 +20,10 @@ from sitegen.pipeline.config import parse_settings
 
 DATA_FILES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
 
-MOSUL = '---\nname: "Mosul"\nkind: place\naliases: ["Mawsil"]\nsummary: "A city in Iraq."\n---\n'
+MOSUL = (
+    '---\nname: "Mosul"\nkind: place\naliases: ["Mawsil"]\nsummary: "A city in Iraq."\n'
+    'wikidata: Q83196\nsame_as: ["https://www.geonames.org/99072"]\ncoordinates: [36.34, 43.13]\n---\n'
+)
 IRAQ = '---\nname: "Iraq"\nkind: place\nsummary: "A country."\n---\n'
 ISIS = '---\nname: "Islamic State"\nkind: organization\naliases: ["Isil"]\n---\n'
 
@@ -72,9 +75,10 @@ def built(archive: Archive) -> Archive:
 
 def test_entities_json_holds_every_entity_with_its_page(built):
     assert json_rows(built, "entities.json") == [
-        {"id": "iraq", "name": "Iraq", "kind": "place", "aliases": [], "summary": "A country.", "url": "https://example.org/entities/iraq/"},
-        {"id": "isis", "name": "Islamic State", "kind": "organization", "aliases": ["Isil"], "summary": "", "url": "https://example.org/entities/isis/"},
-        {"id": "mosul", "name": "Mosul", "kind": "place", "aliases": ["Mawsil"], "summary": "A city in Iraq.", "url": "https://example.org/entities/mosul/"},
+        {"id": "iraq", "name": "Iraq", "kind": "place", "aliases": [], "summary": "A country.", "url": "https://example.org/entities/iraq/", "wikidata": None, "same_as": [], "latitude": None, "longitude": None},
+        {"id": "isis", "name": "Islamic State", "kind": "organization", "aliases": ["Isil"], "summary": "", "url": "https://example.org/entities/isis/", "wikidata": None, "same_as": [], "latitude": None, "longitude": None},
+        {"id": "mosul", "name": "Mosul", "kind": "place", "aliases": ["Mawsil"], "summary": "A city in Iraq.", "url": "https://example.org/entities/mosul/",
+         "wikidata": "Q83196", "same_as": ["https://www.geonames.org/99072"], "latitude": 36.34, "longitude": 43.13},
     ]  # fmt: skip
 
 
