@@ -73,6 +73,12 @@ def test_a_tag_feed_is_valid_atom_listing_the_articles_it_tags(archive):
     assert_has_every_required_element(atom(archive, "tags/iraq/feed.xml"))
 
 
+def test_an_article_writing_one_tag_in_two_spellings_is_one_entry_of_its_feed(archive):
+    archive.article("both", title="Both", tags="[Iraq, IRAQ, iraq]")
+    archive.build()
+    assert [entry.title for entry in parsed(archive, "tags/iraq/feed.xml").entries] == ["Both"]
+
+
 def test_a_feed_holds_the_fifty_newest_articles_newest_first(archive):
     mosul_archive(archive, articles=55)
     archive.build()

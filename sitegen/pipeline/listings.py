@@ -91,13 +91,16 @@ def group_tags(
     names: dict[str, set[str]] = defaultdict(set)
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
+        slugs = set()  # an article that writes one tag twice ("Iraq", "iraq") is listed once
         for tag in article.tags:
             slug = slugify(tag)
             if not slug:
                 problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
                 continue
             names[slug].add(tag)
-            members[slug].append(article)
+            if slug not in slugs:
+                slugs.add(slug)
+                members[slug].append(article)
     return {slug: (tag_name(slug, names[slug], entity_names or {}), members[slug]) for slug in sorted(members)}
 
 
