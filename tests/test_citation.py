@@ -205,6 +205,12 @@ def test_a_day_in_the_settings_is_the_access_date(tmp_path, no_epoch):
     assert cite_block(archive.html(ARTICLE + "index.html")).find("time", class_="cite-accessed")["datetime"] == "2025-03-04"
 
 
+def test_a_day_written_as_a_toml_date_is_the_access_date(tmp_path, no_epoch):
+    archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", "[site]\ncitation_access_date = 2025-03-04\n")))
+    archive.build()
+    assert cite_block(archive.html(ARTICLE + "index.html")).find("time", class_="cite-accessed")["datetime"] == "2025-03-04"
+
+
 def test_build_in_the_settings_takes_the_days_date_without_source_date_epoch(tmp_path, no_epoch):
     archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", '[site]\ncitation_access_date = "build"\n')))
     before = dt.datetime.now(dt.timezone.utc).date()

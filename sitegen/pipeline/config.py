@@ -274,6 +274,10 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
             errors.append(where(f"unknown section `[{name}]`{_closest(name, list(sections))}", name))
         elif not isinstance(value, dict):
             errors.append(where(f"`{name}` must be a table: write it as a [{name}] section", name))
+    site_table = data.get("site")
+    if isinstance(site_table, dict) and type(site_table.get("citation_access_date")) is dt.date:
+        # A day written as a TOML date (no quotes) is the day it names, as "2026-11-29" is.
+        site_table["citation_access_date"] = site_table["citation_access_date"].isoformat()
     for name, cls in sections.items():
         table = data.get(name, {})
         if isinstance(table, dict):
