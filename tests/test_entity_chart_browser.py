@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from browser import chromium, serve
 from conftest import Archive
-from test_quality import AXE_CORE
+from accessibility import AXE_CORE
 
 ENTITY = "entities/mosul/"
 
