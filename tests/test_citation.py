@@ -155,6 +155,12 @@ def test_block_links_the_original_and_the_archived_copy(archive, no_epoch):
     assert block.find("a", class_="cite-archive")["href"] == ARCHIVE_URL
 
 
+def test_right_to_left_authors_title_and_source_are_each_isolated_in_the_reference(archive, no_epoch):
+    cited(archive, authors=["محمد علي"], title="معركة الموصل", source="الجزيرة").build()
+    block = cite_block(archive.html(ARTICLE + "index.html")).find(class_="cite-reference")
+    assert [bdi.get_text() for bdi in block.find_all("bdi")] == ["محمد علي", "معركة الموصل", "الجزيرة"]
+
+
 def test_a_title_with_its_own_stop_gets_no_second_one(archive, no_epoch):
     cited(archive, title="Who won?", authors=None, source=None, url=None).build()
     assert reference(archive.html(ARTICLE + "index.html")) == f"“Who won?” 11 December 2016. Archived at {ARCHIVE_URL}."
