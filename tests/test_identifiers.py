@@ -81,6 +81,7 @@ def test_identifiers_may_be_written_in_toml_front_matter(archive):
         ("wikidata: q83196", "`wikidata` must be a Wikidata item id"),
         ("wikidata: Q0", "`wikidata` must be a Wikidata item id"),
         ("same_as: [ftp://example.org/x]", "`same_as` must list http:// or https:// addresses, and 'ftp://example.org/x' is not one"),
+        ('same_as: ["https://www.geo names.org/99072"]', "and 'https://www.geo names.org/99072' is not one"),
         ("coordinates: [36.34]", "`coordinates` must be [latitude, longitude]"),
         ("coordinates: [36.34, 43.13, 0]", "`coordinates` must be [latitude, longitude]"),
         ("coordinates: [true, 43.13]", "`coordinates` must be [latitude, longitude]"),
