@@ -634,6 +634,16 @@ def test_payloads_are_shown_as_text(payload_sites):
 THE_SITES_OWN_SCRIPTS = {"application/ld+json", "application/json"}
 
 
+THE_THEMES_OWN_DRAWINGS = {"chart", "sparkline"}  # the SVG of an entity's chart and of the index's sparklines
+
+
+def theme_drawing(element) -> bool:
+    """Whether `element` is, or is inside, an SVG drawing the theme makes (its
+    attributes are still checked like any other element's)."""
+    drawings = [element, *element.find_parents("svg")] if element.name == "svg" else []
+    return bool(drawings) and bool(THE_THEMES_OWN_DRAWINGS & set(drawings[-1].get("class", [])))
+
+
 def dangers(page) -> list[str]:
     """Markup that could run script, load a frame or restyle or re-target the page."""
     found = []
@@ -645,7 +655,7 @@ def dangers(page) -> list[str]:
                 found.append(f"<{element.name} {attribute}>")
             if squeezed.startswith(("javascript:", "vbscript:", "data:text")):
                 found.append(f"<{element.name} {attribute}={text!r}>")
-        if element.name in ("iframe", "frame", "object", "embed", "style", "base", "svg", "math"):
+        if element.name in ("iframe", "frame", "object", "embed", "style", "base", "svg", "math") and not theme_drawing(element):
             found.append(f"<{element.name}>")
         if element.name == "script" and element.get("type") not in THE_SITES_OWN_SCRIPTS:
             if not element.get("src", "").startswith(("/assets/", "/pagefind/")) or element.string:
