@@ -55,6 +55,12 @@ def test_the_reading_time_is_the_word_count_at_230_words_a_minute(archive, words
     assert page_of(archive, "a").select_one(".byline .reading-time").get_text() == f"{minutes} min read"
 
 
+def test_chinese_and_japanese_text_is_read_at_500_characters_a_minute(archive):
+    archive.article("a", body="摩苏尔战役继续进行。" * 150 + "\n\nモスルの戦いは続いている。" * 50)  # 1,350 characters, then 600 (the full stops are not counted)
+    archive.build()
+    assert page_of(archive, "a").select_one(".reading-time").get_text() == "4 min read"
+
+
 def test_the_reading_time_does_not_count_link_targets_or_html_tags(archive):
     link = "[word](https://example.com/many/words/in/a/long/address/that/nobody/reads) "
     archive.article("a", body=(link + '<span class="x y z">word</span> ') * 100 + "word " * 130)
