@@ -153,6 +153,13 @@ def test_the_entity_page_links_the_wikidata_item_and_the_same_as_pages(archive):
     ]
 
 
+def test_a_same_as_page_that_is_the_wikidata_item_is_linked_once(archive):
+    entity_file(archive, '---\nname: Mosul\nkind: place\nwikidata: Q83196\nsame_as: ["https://www.wikidata.org/wiki/Q83196"]\n---\n')
+    archive.build()
+    links = archive.html("entities/mosul/index.html").select("ul.identifiers a")
+    assert [(a.get_text(strip=True), a["href"]) for a in links] == [("Wikidata (Q83196)", "https://www.wikidata.org/wiki/Q83196")]
+
+
 def test_the_page_of_a_place_shows_it_on_openstreetmap(archive):
     entity_file(archive, MOSUL)
     archive.build()
