@@ -258,6 +258,15 @@ def test_a_source_date_epoch_that_is_no_time_is_a_usage_error(archive, monkeypat
         cited(archive).build()
 
 
+@pytest.mark.parametrize("setting", ["none", "2025-03-04"])
+def test_a_source_date_epoch_that_is_no_time_is_a_usage_error_whatever_the_access_date_setting(tmp_path, monkeypatch, setting):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
+    archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", f'[site]\ncitation_access_date = "{setting}"\n')))
+    archive.write("content/entities/nobody.md", "---\nname: Nobody\nkind: person\n---\n")  # its feed, of no article, is dated by the epoch
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH 'tomorrow'"):
+        archive.build()
+
+
 # --- BibTeX ------------------------------------------------------------------------------------
 
 
