@@ -217,6 +217,14 @@ def test_a_tag_spelled_in_words_by_one_article_shows_that_spelling_on_every_page
     assert tag_names_everywhere(archive, "a", "british-army") == {"British Army"}
 
 
+def test_a_tag_shows_the_spelling_most_articles_give_it(archive):
+    archive.article("a", title="A", tags="[Iraq]")
+    archive.article("b", title="B", tags="[Iraq]")
+    archive.article("c", title="C", tags="[IRAQ]")
+    archive.build()
+    assert tag_names_everywhere(archive, "c", "iraq") == {"Iraq"}
+
+
 # --- the home page's counts -------------------------------------------------------------------
 
 
