@@ -40,6 +40,14 @@ def test_the_byline_names_the_authors_as_a_sentence_does(archive, authors, bylin
     assert page_of(archive, "a").select_one(".byline .authors").get_text() == byline
 
 
+def test_each_author_of_the_byline_is_isolated_so_right_to_left_names_keep_their_order(archive):
+    archive.article("a", authors="[محمد علي, سارة أحمد, Jane Doe]")
+    archive.build()
+    authors = page_of(archive, "a").select_one(".byline .authors")
+    assert [bdi.get_text() for bdi in authors.find_all("bdi")] == ["محمد علي", "سارة أحمد", "Jane Doe"]
+    assert authors.get_text() == "By محمد علي, سارة أحمد and Jane Doe"
+
+
 def test_an_article_without_authors_has_no_byline_but_still_its_date(archive):
     archive.article("a", date="2016-11-27")
     archive.build()

@@ -162,7 +162,6 @@ class ArticleView:
     year: int = 0
     endnotes_html: str = ""
     entity_names: tuple[str, ...] = ()  # for the search filter, sorted
-    byline: str = ""  # "Jane Doe and John Roe"
     reading_minutes: int = 0
     related: tuple[ArticleCard, ...] = ()  # "More on this story", best first
 
@@ -338,13 +337,6 @@ def reading_minutes(markdown: str) -> int:
     return max(1, int(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE + 0.5))  # halves up, unlike round()
 
 
-def name_list(names: tuple[str, ...]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def article_page(article, annotation, card, tag_links, entities, events, settings, urls, related=()) -> Page:
     """The page of one article: byline and reading time, its annotated body,
     the entities it involves grouped by kind, its tags, its timeline events
@@ -365,7 +357,6 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         events=events,
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
-        byline=name_list(article.authors),
         reading_minutes=reading_minutes(article.body),
         related=tuple(related),
     )
