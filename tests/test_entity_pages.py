@@ -1,8 +1,7 @@
 """An entity's pages as a reader meets them: who or what it is, when it was in
-the news (a summary and a chart by month, year or
-longer periods), what it is mentioned
-with, its latest events, and the articles that mention it, newest first, a
-hundred to a page; and the sparklines of the entity index."""
+the news (a summary and a chart by month, year or a longer period), what it is
+mentioned with, its latest events, and the articles that mention it, newest
+first, a hundred to a page; and the sparklines of the entity index."""
 
 from __future__ import annotations
 
