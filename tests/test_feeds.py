@@ -119,6 +119,13 @@ def test_an_entity_no_article_mentions_has_an_empty_feed_dated_without_the_clock
     assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-02T00:00:00Z"
 
 
+def test_a_source_date_epoch_of_spaces_is_no_epoch_for_an_empty_feed_either(archive, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "  ")  # as the access date of citations reads it: not set
+    archive.write("content/entities/mosul.md", MOSUL)
+    archive.build()
+    assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-01T00:00:00Z"
+
+
 def test_titles_and_summaries_from_the_content_are_escaped(archive):
     archive.write("content/entities/mosul.md", '---\nname: "Mosul <b>& co</b>"\nkind: place\nsummary: "A & B <i>"\n---\n')
     archive.article("x", title="<script>alert(1)</script> & more", summary='"Tom & <b>Jerry</b>"', entities="[mosul]")
