@@ -40,6 +40,14 @@ def test_the_byline_names_the_authors_as_a_sentence_does(archive, authors, bylin
     assert page_of(archive, "a").select_one(".byline .authors").get_text() == byline
 
 
+def test_each_author_of_the_byline_is_isolated_so_right_to_left_names_keep_their_order(archive):
+    archive.article("a", authors="[محمد علي, سارة أحمد, Jane Doe]")
+    archive.build()
+    authors = page_of(archive, "a").select_one(".byline .authors")
+    assert [bdi.get_text() for bdi in authors.find_all("bdi")] == ["محمد علي", "سارة أحمد", "Jane Doe"]
+    assert authors.get_text() == "By محمد علي, سارة أحمد and Jane Doe"
+
+
 def test_an_article_without_authors_has_no_byline_but_still_its_date(archive):
     archive.article("a", date="2016-11-27")
     archive.build()
@@ -53,6 +61,12 @@ def test_the_reading_time_is_the_word_count_at_230_words_a_minute(archive, words
     archive.article("a", body=" ".join(["word"] * words))
     archive.build()
     assert page_of(archive, "a").select_one(".byline .reading-time").get_text() == f"{minutes} min read"
+
+
+def test_chinese_and_japanese_text_is_read_at_500_characters_a_minute(archive):
+    archive.article("a", body="摩苏尔战役继续进行。" * 150 + "\n\nモスルの戦いは続いている。" * 50)  # 1,350 characters, then 600 (the full stops are not counted)
+    archive.build()
+    assert page_of(archive, "a").select_one(".reading-time").get_text() == "4 min read"
 
 
 def test_the_reading_time_does_not_count_link_targets_or_html_tags(archive):
@@ -209,6 +223,14 @@ def test_a_tag_spelled_in_words_by_one_article_shows_that_spelling_on_every_page
     archive.article("b", title="B", tags="[British Army]")
     archive.build()
     assert tag_names_everywhere(archive, "a", "british-army") == {"British Army"}
+
+
+def test_a_tag_shows_the_spelling_most_articles_give_it(archive):
+    archive.article("a", title="A", tags="[Iraq]")
+    archive.article("b", title="B", tags="[Iraq]")
+    archive.article("c", title="C", tags="[IRAQ]")
+    archive.build()
+    assert tag_names_everywhere(archive, "c", "iraq") == {"Iraq"}
 
 
 # --- the home page's counts -------------------------------------------------------------------

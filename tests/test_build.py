@@ -74,6 +74,13 @@ def test_tags_differing_only_in_case_share_one_page(archive):
     assert [a.get_text() for a in iraq.select(".article-list a")] == ["First article", "Second article"]
 
 
+def test_an_article_writing_one_tag_in_two_spellings_is_listed_once_on_its_page(archive):
+    archive.article("both", title="Both", tags="[Iraq, iraq]")
+    archive.build()
+    assert [a.get_text(" ", strip=True) for a in archive.html("tags/index.html").select(".tag-index li")] == ["Iraq 1"]
+    assert [a.get_text() for a in archive.html("tags/iraq/index.html").select(".article-list a")] == ["Both"]
+
+
 def test_not_found_page_is_written(archive):
     archive.build()
     page = archive.html("404.html")

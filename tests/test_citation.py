@@ -155,6 +155,12 @@ def test_block_links_the_original_and_the_archived_copy(archive, no_epoch):
     assert block.find("a", class_="cite-archive")["href"] == ARCHIVE_URL
 
 
+def test_right_to_left_authors_title_and_source_are_each_isolated_in_the_reference(archive, no_epoch):
+    cited(archive, authors=["محمد علي"], title="معركة الموصل", source="الجزيرة").build()
+    block = cite_block(archive.html(ARTICLE + "index.html")).find(class_="cite-reference")
+    assert [bdi.get_text() for bdi in block.find_all("bdi")] == ["محمد علي", "معركة الموصل", "الجزيرة"]
+
+
 def test_a_title_with_its_own_stop_gets_no_second_one(archive, no_epoch):
     cited(archive, title="Who won?", authors=None, source=None, url=None).build()
     assert reference(archive.html(ARTICLE + "index.html")) == f"“Who won?” 11 December 2016. Archived at {ARCHIVE_URL}."
@@ -205,6 +211,12 @@ def test_a_day_in_the_settings_is_the_access_date(tmp_path, no_epoch):
     assert cite_block(archive.html(ARTICLE + "index.html")).find("time", class_="cite-accessed")["datetime"] == "2025-03-04"
 
 
+def test_a_day_written_as_a_toml_date_is_the_access_date(tmp_path, no_epoch):
+    archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", "[site]\ncitation_access_date = 2025-03-04\n")))
+    archive.build()
+    assert cite_block(archive.html(ARTICLE + "index.html")).find("time", class_="cite-accessed")["datetime"] == "2025-03-04"
+
+
 def test_build_in_the_settings_takes_the_days_date_without_source_date_epoch(tmp_path, no_epoch):
     archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", '[site]\ncitation_access_date = "build"\n')))
     before = dt.datetime.now(dt.timezone.utc).date()
@@ -244,6 +256,15 @@ def test_a_source_date_epoch_that_is_no_time_is_a_usage_error(archive, monkeypat
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
     with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH 'tomorrow'"):
         cited(archive).build()
+
+
+@pytest.mark.parametrize("setting", ["none", "2025-03-04"])
+def test_a_source_date_epoch_that_is_no_time_is_a_usage_error_whatever_the_access_date_setting(tmp_path, monkeypatch, setting):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "tomorrow")
+    archive = cited(Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("[site]\n", f'[site]\ncitation_access_date = "{setting}"\n')))
+    archive.write("content/entities/nobody.md", "---\nname: Nobody\nkind: person\n---\n")  # its feed, of no article, is dated by the epoch
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH 'tomorrow'"):
+        archive.build()
 
 
 # --- BibTeX ------------------------------------------------------------------------------------

@@ -20,10 +20,7 @@ from sitegen.pipeline.config import parse_settings
 
 DATA_FILES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
 
-MOSUL = (
-    '---\nname: "Mosul"\nkind: place\naliases: ["Mawsil"]\nsummary: "A city in Iraq."\n'
-    'wikidata: Q83196\nsame_as: ["https://www.geonames.org/99072"]\ncoordinates: [36.34, 43.13]\n---\n'
-)
+MOSUL = '---\nname: "Mosul"\nkind: place\naliases: ["Mawsil"]\nsummary: "A city in Iraq."\n---\n'
 IRAQ = '---\nname: "Iraq"\nkind: place\nsummary: "A country."\n---\n'
 ISIS = '---\nname: "Islamic State"\nkind: organization\naliases: ["Isil"]\n---\n'
 
@@ -74,12 +71,23 @@ def built(archive: Archive) -> Archive:
 
 
 def test_entities_json_holds_every_entity_with_its_page(built):
+    unidentified = {"wikidata": None, "same_as": [], "latitude": None, "longitude": None}
     assert json_rows(built, "entities.json") == [
-        {"id": "iraq", "name": "Iraq", "kind": "place", "aliases": [], "summary": "A country.", "url": "https://example.org/entities/iraq/", "wikidata": None, "same_as": [], "latitude": None, "longitude": None},
-        {"id": "isis", "name": "Islamic State", "kind": "organization", "aliases": ["Isil"], "summary": "", "url": "https://example.org/entities/isis/", "wikidata": None, "same_as": [], "latitude": None, "longitude": None},
-        {"id": "mosul", "name": "Mosul", "kind": "place", "aliases": ["Mawsil"], "summary": "A city in Iraq.", "url": "https://example.org/entities/mosul/",
-         "wikidata": "Q83196", "same_as": ["https://www.geonames.org/99072"], "latitude": 36.34, "longitude": 43.13},
+        {"id": "iraq", "name": "Iraq", "kind": "place", "aliases": [], "summary": "A country.", "url": "https://example.org/entities/iraq/"} | unidentified,
+        {"id": "isis", "name": "Islamic State", "kind": "organization", "aliases": ["Isil"], "summary": "", "url": "https://example.org/entities/isis/"} | unidentified,
+        {"id": "mosul", "name": "Mosul", "kind": "place", "aliases": ["Mawsil"], "summary": "A city in Iraq.", "url": "https://example.org/entities/mosul/"} | unidentified,
     ]  # fmt: skip
+
+
+def test_entities_json_and_sqlite_give_each_entitys_identifiers(archive):
+    archive.write("content/entities/mosul.md", '---\nname: "Mosul"\nkind: place\nwikidata: Q45\n'
+                  'same_as: ["https://www.geonames.org/99072"]\ncoordinates: [36.34, -43.125]\n---\n')  # fmt: skip
+    archive.build()
+    [mosul] = json_rows(archive, "entities.json")
+    identifiers = {"wikidata": "Q45", "same_as": ["https://www.geonames.org/99072"], "latitude": 36.34, "longitude": -43.125}
+    assert {key: mosul[key] for key in identifiers} == identifiers
+    stored = sql_rows(archive, "SELECT wikidata, same_as, latitude, longitude FROM entities")
+    assert stored == [("Q45", '["https://www.geonames.org/99072"]', 36.34, -43.125)]
 
 
 def test_entity_urls_lead_to_the_entity_pages(built):

@@ -1,7 +1,7 @@
 """An entity's pages as a reader meets them: who or what it is, when it was in
-the news (a summary and a chart by month or by year), what it is mentioned
-with, its latest events, and the articles that mention it, newest first, a
-hundred to a page; and the sparklines of the entity index."""
+the news (a summary and a chart by month, year or a longer period), what it is
+mentioned with, its latest events, and the articles that mention it, newest
+first, a hundred to a page; and the sparklines of the entity index."""
 
 from __future__ import annotations
 
@@ -175,6 +175,36 @@ def test_chart_counts_articles_by_year_when_they_span_more_than_three_years(arch
     archive.build()
     page = archive.html("entities/mosul/index.html")
     assert chart_rows(page) == [("2012", 2), ("2013", 0), ("2014", 0), ("2015", 1), ("2016", 1)]
+
+
+def test_chart_counts_articles_by_decade_when_they_span_more_than_thirty_six_years(archive):
+    with_mosul(archive)
+    articles_on(archive, ["1975-05-01", "1979-11-30", "2016-02-03"])
+    archive.build()
+    page = archive.html("entities/mosul/index.html")
+    assert chart_rows(page) == [("1970s", 2), ("1980s", 0), ("1990s", 0), ("2000s", 0), ("2010s", 1)]
+    assert page.select_one(".chart-data caption").get_text() == "Articles mentioning Mosul, by decade"
+
+
+def test_a_date_mistyped_centuries_away_keeps_the_chart_to_a_few_dozen_bars(archive):
+    with_mosul(archive)
+    articles_on(archive, ["0216-11-27", "2016-11-27"])
+    archive.build()
+    page = archive.html("entities/mosul/index.html")
+    rows = chart_rows(page)
+    assert (len(rows), rows[0], rows[-1]) == (19, ("200–299", 1), ("2000–2099", 1))  # by century
+    assert len(page.select('.in-the-news svg[role="img"] rect.chart-bar')) == 2
+
+
+def test_a_short_span_at_the_first_or_last_possible_year_is_widened_within_them(archive):
+    with_mosul(archive)
+    articles_on(archive, ["0001-02-01"])
+    archive.article("last", title="Last", date="9999-11-30", body="Raqqa.")
+    archive.build()
+    labels = [s.get_text() for s in archive.html("entities/mosul/index.html").select(".chart-labels span")]
+    assert labels == ["Jan 1", "Dec 1"]
+    labels = [s.get_text() for s in archive.html("entities/raqqa/index.html").select(".chart-labels span")]
+    assert labels == ["Jan 9999", "Dec 9999"]
 
 
 def test_chart_bars_are_as_high_as_their_counts_in_one_image_with_a_title_and_description(archive):

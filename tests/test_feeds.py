@@ -73,6 +73,12 @@ def test_a_tag_feed_is_valid_atom_listing_the_articles_it_tags(archive):
     assert_has_every_required_element(atom(archive, "tags/iraq/feed.xml"))
 
 
+def test_an_article_writing_one_tag_in_two_spellings_is_one_entry_of_its_feed(archive):
+    archive.article("both", title="Both", tags="[Iraq, IRAQ, iraq]")
+    archive.build()
+    assert [entry.title for entry in parsed(archive, "tags/iraq/feed.xml").entries] == ["Both"]
+
+
 def test_a_feed_holds_the_fifty_newest_articles_newest_first(archive):
     mosul_archive(archive, articles=55)
     archive.build()
@@ -111,6 +117,13 @@ def test_an_entity_no_article_mentions_has_an_empty_feed_dated_without_the_clock
     feed = parsed(archive, "entities/mosul/feed.xml")
     assert feed.entries == []
     assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-02T00:00:00Z"
+
+
+def test_a_source_date_epoch_of_spaces_is_no_epoch_for_an_empty_feed_either(archive, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "  ")  # as the access date of citations reads it: not set
+    archive.write("content/entities/mosul.md", MOSUL)
+    archive.build()
+    assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-01T00:00:00Z"
 
 
 def test_titles_and_summaries_from_the_content_are_escaped(archive):

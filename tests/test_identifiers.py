@@ -81,6 +81,7 @@ def test_identifiers_may_be_written_in_toml_front_matter(archive):
         ("wikidata: q83196", "`wikidata` must be a Wikidata item id"),
         ("wikidata: Q0", "`wikidata` must be a Wikidata item id"),
         ("same_as: [ftp://example.org/x]", "`same_as` must list http:// or https:// addresses, and 'ftp://example.org/x' is not one"),
+        ('same_as: ["https://www.geo names.org/99072"]', "and 'https://www.geo names.org/99072' is not one"),
         ("coordinates: [36.34]", "`coordinates` must be [latitude, longitude]"),
         ("coordinates: [36.34, 43.13, 0]", "`coordinates` must be [latitude, longitude]"),
         ("coordinates: [true, 43.13]", "`coordinates` must be [latitude, longitude]"),
@@ -150,6 +151,13 @@ def test_the_entity_page_links_the_wikidata_item_and_the_same_as_pages(archive):
         ("geonames.org", "https://www.geonames.org/99072/"),
         ("viaf.org", "https://viaf.org/viaf/1?a=1&b=2"),
     ]
+
+
+def test_a_same_as_page_that_is_the_wikidata_item_is_linked_once(archive):
+    entity_file(archive, '---\nname: Mosul\nkind: place\nwikidata: Q83196\nsame_as: ["https://www.wikidata.org/wiki/Q83196"]\n---\n')
+    archive.build()
+    links = archive.html("entities/mosul/index.html").select("ul.identifiers a")
+    assert [(a.get_text(strip=True), a["href"]) for a in links] == [("Wikidata (Q83196)", "https://www.wikidata.org/wiki/Q83196")]
 
 
 def test_the_page_of_a_place_shows_it_on_openstreetmap(archive):

@@ -55,13 +55,6 @@ class Citation:
         """The full stop after the title in a reference, unless the title ends in one of its own."""
         return "" if self.title.endswith((".", "?", "!", "…")) else "."
 
-    @property
-    def authors_display(self) -> str:
-        """The authors joined as a reference lists them: A; A and B; A, B and C."""
-        if len(self.authors) < 2:
-            return "".join(self.authors)
-        return ", ".join(self.authors[:-1]) + " and " + self.authors[-1]
-
 
 def _display(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

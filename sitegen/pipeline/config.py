@@ -141,16 +141,20 @@ def resolve_access_date(value: str, environ: Mapping[str, str], today: dt.date) 
     setting is "build", which takes today's date (UTC) without it: the output
     of a build that gives the clock's day changes from one day to the next.
     """
-    if value == "none" or is_iso_day(value):
-        return "" if value == "none" else value
+    # SOURCE_DATE_EPOCH is checked whatever the setting: it also dates the feeds that list no article.
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch_day = ""
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
+            epoch_day = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
         except (ValueError, OverflowError, OSError):
             raise ValueError(
                 f"SOURCE_DATE_EPOCH {epoch!r} is not a time: set it to a whole number of seconds since 1970-01-01 UTC"
             ) from None
+    if value == "none" or is_iso_day(value):
+        return "" if value == "none" else value
+    if epoch_day:
+        return epoch_day
     return today.isoformat() if value == "build" else ""
 
 
@@ -274,6 +278,10 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
             errors.append(where(f"unknown section `[{name}]`{_closest(name, list(sections))}", name))
         elif not isinstance(value, dict):
             errors.append(where(f"`{name}` must be a table: write it as a [{name}] section", name))
+    site_table = data.get("site")
+    if isinstance(site_table, dict) and type(site_table.get("citation_access_date")) is dt.date:
+        # A day written as a TOML date (no quotes) is the day it names, as "2026-11-29" is.
+        site_table["citation_access_date"] = site_table["citation_access_date"].isoformat()
     for name, cls in sections.items():
         table = data.get(name, {})
         if isinstance(table, dict):

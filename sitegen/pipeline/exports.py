@@ -43,8 +43,8 @@ DATA_FOLDER = "data/"
 # Column types, as the /data/ page names them. A list is a JSON array of
 # strings in every format: in CSV and SQLite the cell holds the array's text
 # (SQLite's json_each() reads it, Datasette facets by it).
-TEXT, INTEGER, REAL, LIST = "text", "integer", "decimal number", "list of text"
-_SQL_TYPES = {TEXT: "TEXT", INTEGER: "INTEGER", REAL: "REAL", LIST: "TEXT"}
+TEXT, INTEGER, NUMBER, LIST = "text", "integer", "decimal number", "list of text"
+_SQL_TYPES = {TEXT: "TEXT", INTEGER: "INTEGER", NUMBER: "REAL", LIST: "TEXT"}
 
 # A spreadsheet runs a cell that starts with one of these as a formula
 # (`=HYPERLINK(…)`, `=cmd|…`): in the CSV files such a text cell is written
@@ -56,7 +56,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    type: str  # TEXT, INTEGER, REAL or LIST
+    type: str  # TEXT, INTEGER, NUMBER or LIST
     meaning: str
     value: Callable[[Any], Any]  # the value for one record (None: no value)
 
@@ -72,10 +72,6 @@ class Table:
 
 
 # --- the records each table reads ------------------------------------------------------------
-
-
-def _coordinate(entity: Entity, axis: int) -> float | None:
-    return entity.coordinates[axis] if entity.coordinates else None
 
 
 class EntityRecord(NamedTuple):
@@ -115,10 +111,10 @@ ENTITIES = Table(
         Column("aliases", LIST, "Other names the annotation recognises in the text.", lambda r: r.entity.aliases),
         Column("summary", TEXT, "One line about the entity, as its side-notes show it.", lambda r: r.entity.summary),
         Column("url", TEXT, "The address of the entity's page.", lambda r: r.url),
-        Column("wikidata", TEXT, "The entity's Wikidata item (Q…); empty when it names none.", lambda r: r.entity.wikidata or None),
-        Column("same_as", LIST, "Addresses of pages about the same entity elsewhere.", lambda r: r.entity.same_as),
-        Column("latitude", REAL, "A place's latitude in degrees (WGS 84); empty when it gives no coordinates.", lambda r: _coordinate(r.entity, 0)),
-        Column("longitude", REAL, "A place's longitude in degrees (WGS 84); empty when it gives no coordinates.", lambda r: _coordinate(r.entity, 1)),
+        Column("wikidata", TEXT, "The entity's Wikidata item id, Q and a number (its page: https://www.wikidata.org/wiki/ and the id); empty when it has none.", lambda r: r.entity.wikidata or None),
+        Column("same_as", LIST, "Addresses of pages about the same entity elsewhere (authority files, gazetteers), from its same_as.", lambda r: r.entity.same_as),
+        Column("latitude", NUMBER, "A place's latitude in decimal degrees, south negative; empty without coordinates.", lambda r: r.entity.coordinates[0] if r.entity.coordinates else None),
+        Column("longitude", NUMBER, "A place's longitude in decimal degrees, west negative; empty without coordinates.", lambda r: r.entity.coordinates[1] if r.entity.coordinates else None),
     ),
 )  # fmt: skip
 
@@ -252,7 +248,7 @@ def _csv_text(value: str | None) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _csv_number(value: int | None) -> int | str:
+def _csv_number(value: int | float | None) -> int | float | str:
     return "" if value is None else value
 
 
@@ -260,7 +256,7 @@ def _csv_list(value: tuple[str, ...] | None) -> str:
     return "" if value is None else json.dumps(list(value), ensure_ascii=False)
 
 
-_CSV_CELLS = {TEXT: _csv_text, INTEGER: _csv_number, REAL: _csv_number, LIST: _csv_list}
+_CSV_CELLS = {TEXT: _csv_text, INTEGER: _csv_number, NUMBER: _csv_number, LIST: _csv_list}
 
 
 class CsvTable:
@@ -319,7 +315,7 @@ def _sql_as_is(value: Any) -> Any:
     return value
 
 
-_SQL_VALUES = {TEXT: _sql_as_is, INTEGER: _sql_as_is, REAL: _sql_as_is, LIST: _sql_list}
+_SQL_VALUES = {TEXT: _sql_as_is, INTEGER: _sql_as_is, NUMBER: _sql_as_is, LIST: _sql_list}
 
 
 def sqlite_database(tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> bytes:

@@ -48,7 +48,8 @@ def feed_updated(articles: Sequence[Article]) -> str:
 
     if articles:
         return atom_time(max((a.updated or a.date for a in articles), key=instant))
-    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    # Read as the settings read it (config.resolve_access_date), which refuses one that is no time.
+    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "").strip() or 0)
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -9,6 +9,7 @@ here too, since both `timeline.toml` and articles' `events` hold them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -21,13 +22,20 @@ from sitegen.model.models import Event, SourcePos
 EVENT_FIELDS = ("date", "end", "circa", "title", "description", "entities", "articles")
 
 
+# Characters the URL standard forbids in a host, which the host, user or port
+# of an http(s) address cannot hold: a browser refuses such a link
+# ("https://www.geo names.org/…", a typo) as invalid, or (a backslash) reads
+# another host from it.
+_NOT_IN_HOSTS = re.compile(r"[\s<>\\^|]")
+
+
 def is_web_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
         parts.port  # reading it checks it: a number from 0 to 65535
     except ValueError:  # an unclosed [IPv6 address], a port that is no number or out of range
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not _NOT_IN_HOSTS.search(parts.netloc)
 
 
 @dataclass(slots=True)

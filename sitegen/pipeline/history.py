@@ -1,11 +1,15 @@
 """When an entity was in the news: articles counted by month or by year.
 
 The granularity follows the span of the counts: by month when the months
-from the first to the last, both counted, are at most MONTHLY_SPAN, by year
-otherwise, so a chart never has more than a few dozen bars. Periods with no
-article are kept (a gap in the news is shown as one), and a span by month
-shorter than MIN_MONTHS is widened around its middle to that many months, so
-that a burst of news reads as a burst and not as one wide block.
+from the first to the last, both counted, are at most MONTHLY_SPAN, otherwise
+by the shortest of year, decade, century and millennium that needs at most
+that many bars, so a chart never has more than a few dozen bars (an archive
+of two centuries is drawn by decade, and a date mistyped as 0216 does not
+make a chart of eighteen hundred years). Periods with no article are kept
+(a gap in the news is shown as one), and a span by month shorter than
+MIN_MONTHS is widened around its middle to that many months, so that a
+burst of news reads as a burst and not as one wide block, never beyond the
+years 1 to 9999 that a date can have.
 
 A `History` is its counts alone; the labels of a period are made when asked
 for, since the entity index draws a sparkline for every entity.
@@ -22,6 +26,8 @@ from sitegen.model.dates import MONTHS
 
 MONTHLY_SPAN = 36
 MIN_MONTHS = 12
+YEARS = {"year": 1, "decade": 10, "century": 100, "millennium": 1000}  # the units longer than a month, in years
+FIRST_MONTH, LAST_MONTH = 1 * 12, 9999 * 12 + 11  # January of year 1 and December 9999, as month indexes
 
 Month = tuple[int, int]  # (year, month)
 
@@ -36,14 +42,16 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    unit: str  # "month" or "year"
-    start: int  # the first period: a month's index (year * 12 + month - 1) or a year
+    unit: str  # "month", or one of YEARS
+    start: int  # the first period: a month's index (year * 12 + month - 1), or a year divided by the unit's years
     counts: tuple[int, ...]  # articles in each period, from the first
 
     def period(self, index: int) -> Period:
         number = self.start + index
-        if self.unit == "year":
-            return Period(f"{number:04d}", str(number), str(number), self.counts[index])
+        if self.unit != "month":
+            key = year_period(number * YEARS[self.unit], self.unit)
+            label = key.replace("-", "–")
+            return Period(key, label, label, self.counts[index])
         year, month = divmod(number, 12)
         name = MONTHS[month]
         return Period(f"{year:04d}-{month + 1:02d}", f"{name} {year}", f"{name[:3]} {year}", self.counts[index])
@@ -69,9 +77,19 @@ def month_counts(days: Iterable[dt.date]) -> tuple[tuple[Month, int], ...]:
     return tuple(sorted(Counter((day.year, day.month) for day in days).items()))
 
 
+def year_period(year: int, unit: str) -> str:
+    """The key of the period of `unit` (one of YEARS) that `year` falls in:
+    "2016", "2010s", or a century's or millennium's first and last year, "1900-1999"."""
+    size = YEARS[unit]
+    first = year // size * size
+    if size == 1:
+        return f"{year:04d}"
+    return f"{first}s" if size == 10 else f"{first}-{first + size - 1}"
+
+
 def period_of(month: Month, unit: str) -> str:
     """The key of the period a month belongs to."""
-    return f"{month[0]:04d}-{month[1]:02d}" if unit == "month" else f"{month[0]:04d}"
+    return f"{month[0]:04d}-{month[1]:02d}" if unit == "month" else year_period(month[0], unit)
 
 
 def history(counts: Mapping[Month, int] | Iterable[tuple[Month, int]], span: tuple[Month, Month] | None = None) -> History | None:
@@ -86,12 +104,16 @@ def history(counts: Mapping[Month, int] | Iterable[tuple[Month, int]], span: tup
     if last - first + 1 <= MONTHLY_SPAN:
         missing = MIN_MONTHS - (last - first + 1)
         if missing > 0:
-            first, last = first - missing // 2, last + missing - missing // 2
+            first = max(FIRST_MONTH, min(first - missing // 2, LAST_MONTH - MIN_MONTHS + 1))
+            last = first + MIN_MONTHS - 1
         by_month = [0] * (last - first + 1)
         for (year, month), count in counts.items():
             by_month[year * 12 + month - 1 - first] += count
         return History("month", first, tuple(by_month))
-    by_year = [0] * (span[1][0] - span[0][0] + 1)
+    unit = next(unit for unit, size in YEARS.items() if span[1][0] // size - span[0][0] // size < MONTHLY_SPAN or size == 1000)
+    size = YEARS[unit]
+    start = span[0][0] // size
+    by_period = [0] * (span[1][0] // size - start + 1)
     for (year, _), count in counts.items():
-        by_year[year - span[0][0]] += count
-    return History("year", span[0][0], tuple(by_year))
+        by_period[year // size - start] += count
+    return History(unit, start, tuple(by_period))

@@ -14,16 +14,19 @@ WIKIDATA_ITEM = "https://www.wikidata.org/wiki/"
 
 
 def identifier_urls(entity: Entity) -> list[str]:
-    """The pages that identify the entity elsewhere: its Wikidata item, then `same_as`."""
-    return ([WIKIDATA_ITEM + entity.wikidata] if entity.wikidata else []) + list(entity.same_as)
+    """The pages that identify the entity elsewhere: its Wikidata item, then
+    `same_as`, each once (`same_as` may repeat the Wikidata item's address)."""
+    return list(dict.fromkeys(([WIKIDATA_ITEM + entity.wikidata] if entity.wikidata else []) + list(entity.same_as)))
 
 
 def identifier_links(entity: Entity) -> tuple[Link, ...]:
     """Wikidata and `same_as` as links labelled by the site they lead to."""
-    links = [Link(f"Wikidata ({entity.wikidata})", WIKIDATA_ITEM + entity.wikidata)] if entity.wikidata else []
-    for url in entity.same_as:
-        host = urlsplit(url).hostname or url
-        links.append(Link(host.removeprefix("www."), url))
+    links = []
+    for url in identifier_urls(entity):
+        if entity.wikidata and url == WIKIDATA_ITEM + entity.wikidata:
+            links.append(Link(f"Wikidata ({entity.wikidata})", url))
+        else:
+            links.append(Link((urlsplit(url).hostname or url).removeprefix("www."), url))
     return tuple(links)
 
 

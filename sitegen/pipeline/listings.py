@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -70,14 +70,16 @@ class LetterGroup:
     terms: tuple[TermView, ...]
 
 
-def tag_name(slug: str, spellings: set[str], entity_names: Mapping[str, str]) -> str:
-    """What readers see of a tag: the alphabetically first spelling written as
-    words ("Islamic State"); when every article writes it as its slug
-    ("islamic-state"), the name of the entity of that id, else the slug in
-    words ("Islamic state")."""
+def tag_name(slug: str, spellings: Mapping[str, int], entity_names: Mapping[str, str]) -> str:
+    """What readers see of a tag: of its spellings written as words
+    ("Islamic State"), the one the most articles use (`spellings` counts
+    them), the alphabetically first of equals, so that one article's "IRAQ"
+    does not rename the "Iraq" of all the others; when every article writes
+    it as its slug ("islamic-state"), the name of the entity of that id, else
+    the slug in words ("Islamic state")."""
     written = [spelling for spelling in spellings if spelling != slug]
     if written:
-        return min(written)
+        return min(written, key=lambda spelling: (-spellings[spelling], spelling))
     if slug in entity_names:
         return entity_names[slug]
     words = slug.replace("-", " ")
@@ -88,16 +90,19 @@ def group_tags(
     articles: tuple[Article, ...], problems: Problems, entity_names: Mapping[str, str] | None = None
 ) -> dict[str, tuple[str, list[Article]]]:
     """Tags by slug, with the name readers see (`tag_name`; `entity_names` by id)."""
-    names: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, Counter[str]] = defaultdict(Counter)  # the articles writing each spelling of a tag
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        for tag in article.tags:
+        slugs = set()  # an article that writes one tag twice ("Iraq", "iraq") is listed once
+        for tag in dict.fromkeys(article.tags):
             slug = slugify(tag)
             if not slug:
                 problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
                 continue
-            names[slug].add(tag)
-            members[slug].append(article)
+            names[slug][tag] += 1
+            if slug not in slugs:
+                slugs.add(slug)
+                members[slug].append(article)
     return {slug: (tag_name(slug, names[slug], entity_names or {}), members[slug]) for slug in sorted(members)}
 
 

@@ -162,7 +162,6 @@ class ArticleView:
     year: int = 0
     endnotes_html: str = ""
     entity_names: tuple[str, ...] = ()  # for the search filter, sorted
-    byline: str = ""  # "Jane Doe and John Roe"
     reading_minutes: int = 0
     related: tuple[ArticleCard, ...] = ()  # "More on this story", best first
 
@@ -318,24 +317,24 @@ def entity_json_ld(entity: Entity, urls: Urls) -> str:
 
 
 WORDS_PER_MINUTE = 230
+# Chinese and Japanese put no spaces between words: their characters are
+# counted one by one instead, at a rate of characters a minute.
+CJK_CHARACTERS_PER_MINUTE = 500
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")  # kana and Han
 _NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
 
 
 def reading_minutes(markdown: str) -> int:
-    """How long the text takes to read at WORDS_PER_MINUTE, in whole minutes (at least 1).
+    """How long the text takes to read at WORDS_PER_MINUTE (Chinese and Japanese
+    characters at CJK_CHARACTERS_PER_MINUTE), in whole minutes (at least 1).
 
     Words are counted in the Markdown source without what a reader does not
     read: link targets, HTML tags and the ids of entity references."""
-    words = len(_WORD.findall(_NOT_READ.sub(" ", markdown)))
-    return max(1, int(words / WORDS_PER_MINUTE + 0.5))  # halves up, unlike round()
-
-
-def name_list(names: tuple[str, ...]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    text = _NOT_READ.sub(" ", markdown)
+    characters = len(_CJK.findall(text))
+    words = len(_WORD.findall(_CJK.sub(" ", text)))
+    return max(1, int(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE + 0.5))  # halves up, unlike round()
 
 
 def article_page(article, annotation, card, tag_links, entities, events, settings, urls, related=()) -> Page:
@@ -358,7 +357,6 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         events=events,
         year=article.date.day.year,
         entity_names=tuple(sorted({e.name for e in involved})),
-        byline=name_list(article.authors),
         reading_minutes=reading_minutes(article.body),
         related=tuple(related),
     )
