@@ -45,6 +45,7 @@ SLOW_TESTS = {
     "tests/test_determinism.py::test_build_is_byte_identical_under_another_locale",  # 8 s
     "tests/test_determinism.py::test_search_index_is_byte_identical_when_everything_changes_at_once",  # 8 s
     "tests/test_incremental.py::TestIncrementalBuilds::runTest",  # 35 s
+    "tests/test_incremental.py::TestIncrementalSearchShards::runTest",  # Pagefind runs: 30-60 s
     "tests/test_packaging.py::test_wheel_and_sdist_are_named_for_pypi_at_the_package_version",  # builds the sdist and wheel once: 20 s
     "tests/test_packaging.py::test_wheel_installs_the_sitegen_command",
     "tests/test_packaging.py::test_wheel_ships_every_file_of_the_theme_and_the_skeleton",
