@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 import pytest
-from conftest import Archive, article_text, hypothesis_profile
+from conftest import Archive, article_text, pagefind_profile
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
@@ -915,7 +915,7 @@ def decoded_index(output: Path) -> dict[str, dict]:
 
 
 @settings(
-    max_examples=15 if hypothesis_profile() == "dev" else 60,
+    pagefind_profile(),  # fewer examples than the other property tests
     stateful_step_count=3,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
