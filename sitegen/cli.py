@@ -208,13 +208,17 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
         builder = Builder(options)
         # Refused before anything listens: serve would otherwise show the folder, `/` or $HOME as the site.
         check_output_folder(builder.root, builder.root / settings.build.output)
-        server = None
+        server = previous = None
+        hooks = {}
         if serve:
-            from sitegen.dev.serve import ServeState, error_text, open_server
+            from sitegen.dev.serve import PreviousIndex, ServeState, error_text, open_server
 
             state = ServeState()
             output = (builder.root / settings.build.output).resolve()
-            server = open_server(args.host, args.port, output, settings.base_path, state)
+            previous = PreviousIndex(output)
+            server = open_server(args.host, args.port, output, settings.base_path, state, previous)
+            # Pages that loaded the old search index keep it whole until they reload, once the new one is in.
+            hooks = {"before_search": previous.keep, "after_search": state.reload}
 
             def report_and_publish(event, report=report) -> None:
                 report(event)
@@ -223,7 +227,9 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
             on_build = report_and_publish
         else:
             on_build = report
-        watcher = Watcher(builder, on_build, on_search=lambda message: print(message.capitalize(), flush=True) if not args.quiet else None)
+        watcher = Watcher(
+            builder, on_build, on_search=lambda message: print(message.capitalize(), flush=True) if not args.quiet else None, **hooks
+        )
     except ContentError as exc:
         _print_diagnostics(exc.errors)
         return EXIT_CONTENT
@@ -254,6 +260,7 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
         if server is not None:
             server.shutdown()
             server.server_close()
+            previous.close()
     print("Stopped.", flush=True)
     return EXIT_OK
 

@@ -34,6 +34,16 @@ def hypothesis_profile(environ=os.environ) -> str:
 
 settings.load_profile(hypothesis_profile())
 
+# Property tests that run Pagefind at every step (seconds an example) try fewer
+# examples, on the same terms otherwise.
+settings.register_profile("dev-pagefind", parent=settings.get_profile("dev"), max_examples=15)
+settings.register_profile("ci-pagefind", parent=settings.get_profile("ci"), max_examples=60)
+
+
+def pagefind_profile(environ=os.environ) -> settings:
+    """The settings of a property test that runs Pagefind: `ci-pagefind` on CI, else `dev-pagefind`."""
+    return settings.get_profile("ci-pagefind" if hypothesis_profile(environ) == "ci" else "dev-pagefind")
+
 # Tests measured at more than about 5 seconds (pytest --durations=30, `dev`
 # profile, a busy two-core machine), by node id without parameters: a test
 # with one slow parameter is slow as a whole. Tests that drive the browser are
@@ -45,6 +55,10 @@ SLOW_TESTS = {
     "tests/test_determinism.py::test_build_is_byte_identical_under_another_locale",  # 8 s
     "tests/test_determinism.py::test_search_index_is_byte_identical_when_everything_changes_at_once",  # 8 s
     "tests/test_incremental.py::TestIncrementalBuilds::runTest",  # 35 s
+    "tests/test_incremental.py::TestIncrementalSearchShards::runTest",  # Pagefind runs: 30-60 s
+    "tests/test_search_serve_browser.py::test_an_edit_is_found_by_search_once_its_shard_is_indexed_again_with_the_hits_of_other_shards",  # serve, Pagefind and Chromium: 15 s
+    "tests/test_search_serve_browser.py::test_a_page_open_during_the_refresh_reloads_with_the_new_index",
+    "tests/test_search_serve_browser.py::test_searches_during_the_refresh_get_the_old_index_or_the_new_one_each_whole",
     "tests/test_packaging.py::test_wheel_and_sdist_are_named_for_pypi_at_the_package_version",  # builds the sdist and wheel once: 20 s
     "tests/test_packaging.py::test_wheel_installs_the_sitegen_command",
     "tests/test_packaging.py::test_wheel_ships_every_file_of_the_theme_and_the_skeleton",

@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 import pytest
-from conftest import Archive, article_text
+from conftest import Archive, article_text, pagefind_profile
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
@@ -882,3 +882,131 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
 
 TestIncrementalBuilds = IncrementalBuilds.TestCase
+
+
+# --- the search index in shards ------------------------------------------------------------
+# The search index is left to a job of its own in watch and serve (`Builder.search_job`),
+# and `sitegen build` indexes only the shards whose pages changed: both must leave the
+# index a clean build writes. Pagefind runs cost time, so this machine is small: shards of
+# two pages, so that an article whose year changes, a new or deleted article and a renamed
+# entity move pages between shards, and a few examples (more on CI).
+
+SEARCH_YEARS = (2015, 2016, 2017)
+SEARCH_SLUGS = ("dock", "ships", "cranes", "storm")
+SEARCH_WORDS = ("harbour", "quay", "gulls", "Mosul", "NATO", "tide", "crane")
+SEARCH_ENTITIES = {  # id -> (name, kind): two entities, each of which may be renamed
+    "mosul": ("Mosul", "place"),
+    "nato": ("NATO", "organization"),
+}
+SEARCH_RENAMES = {"mosul": ("mawsil", "Mawsil"), "nato": ("alliance", "Alliance")}
+
+
+def search_site_toml() -> str:
+    return (
+        '[site]\ntitle = "Test Archive"\nbase_url = "https://example.org/"\ndescription = "An archive for tests."\n\n'
+        "[search]\nenabled = true\nshard_pages = 2\n"
+    )
+
+
+def decoded_index(output: Path) -> dict[str, dict]:
+    from search_index import decoded_shards
+
+    return decoded_shards(output / "pagefind")
+
+
+@settings(
+    pagefind_profile(),  # fewer examples than the other property tests
+    stateful_step_count=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+class IncrementalSearchShards(RuleBasedStateMachine):
+    """Articles edited, moved between years, added and deleted, entities renamed; after
+    each step the index is refreshed as watch and serve refresh it, or rebuilt as
+    `sitegen build` rebuilds it, and decoded shard by shard it equals a clean build's."""
+
+    def __init__(self):
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp(prefix="sitegen-search-shards-"))
+        self.archive = Archive.create(self.tmp / "site", search_site_toml())
+        self.articles: dict[str, tuple[int, str, str]] = {}  # slug -> (year, title, body)
+        self.entities = dict(SEARCH_ENTITIES)  # id -> (name, kind)
+        self.builder: Builder
+        self.builds = 0
+
+    def teardown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_article(self, slug: str) -> None:
+        year, title, body = self.articles[slug]
+        self.archive.article(slug, title=title, date=f"{year}-0{1 + SEARCH_SLUGS.index(slug)}-15", body=body)
+
+    def write_entity(self, entity_id: str) -> None:
+        name, kind = self.entities[entity_id]
+        self.archive.write(f"content/entities/{entity_id}.md", f'---\nname: "{name}"\nkind: {kind}\nsummary: "About {name}."\n---\n')
+
+    def draw_article(self, data, slug: str) -> tuple[int, str, str]:
+        year = data.draw(st.sampled_from(SEARCH_YEARS), label="year")
+        words = data.draw(st.lists(st.sampled_from(SEARCH_WORDS), min_size=1, max_size=4), label="words")
+        return year, slug.capitalize(), " ".join(words) + "."
+
+    def reindex(self, how: str) -> None:
+        """The index refreshed (`watch`: the HTML, then the search job) or rebuilt (`build`),
+        then compared with a clean build's, decoded."""
+        if how == "watch":
+            self.builder.build(incremental=True)
+            job = self.builder.search_job()
+            assert job is not None
+            job()
+        else:
+            self.builder.build()
+        self.builds += 1
+        clean = self.tmp / f"clean-{self.builds}"
+        try:
+            clean_build_of(self.archive.root, clean)
+            actual, expected = decoded_index(self.archive.out), decoded_index(clean)
+            assert list(actual) == list(expected), "not the same shards as a clean build"
+            for name, shard in expected.items():
+                assert actual[name] == shard, f"shard {name} differs from a clean build's"
+        finally:
+            shutil.rmtree(clean, ignore_errors=True)
+
+    @initialize(data=st.data())
+    def start(self, data):
+        for entity_id in self.entities:
+            self.write_entity(entity_id)
+        for slug in data.draw(st.lists(st.sampled_from(SEARCH_SLUGS), unique=True, min_size=1, max_size=3), label="articles"):
+            self.articles[slug] = self.draw_article(data, slug)
+            self.write_article(slug)
+        self.builder = Builder(BuildOptions(root=self.archive.root))
+        self.builder.build()
+
+    @rule(slug=st.sampled_from(SEARCH_SLUGS), how=st.sampled_from(["watch", "build"]), data=st.data())
+    def write_new_or_edited_article(self, slug, how, data):
+        """A new article, or an edit of one: its words, and maybe its year (its shard)."""
+        self.articles[slug] = self.draw_article(data, slug)
+        self.write_article(slug)
+        self.reindex(how)
+
+    @precondition(lambda self: self.articles)
+    @rule(how=st.sampled_from(["watch", "build"]), data=st.data())
+    def delete_article(self, how, data):
+        slug = data.draw(st.sampled_from(sorted(self.articles)), label="deleted")
+        del self.articles[slug]
+        (self.archive.root / f"content/articles/{slug}.md").unlink()
+        self.reindex(how)
+
+    @rule(entity_id=st.sampled_from(sorted(SEARCH_ENTITIES)), how=st.sampled_from(["watch", "build"]))
+    def rename_entity(self, entity_id, how):
+        """The entity's file and name change: its page moves, and the articles that
+        named it by its old name no longer mention it."""
+        current = next(key for key in self.entities if key in (entity_id, SEARCH_RENAMES[entity_id][0]))
+        new_id, new_name = (SEARCH_RENAMES[entity_id][0], SEARCH_RENAMES[entity_id][1]) if current == entity_id else (entity_id, SEARCH_ENTITIES[entity_id][0])
+        kind = self.entities.pop(current)[1]
+        (self.archive.root / f"content/entities/{current}.md").unlink()
+        self.entities[new_id] = (new_name, kind)
+        self.write_entity(new_id)
+        self.reindex(how)
+
+
+TestIncrementalSearchShards = IncrementalSearchShards.TestCase

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SLOW_TESTS, drives_browser, hypothesis_profile
+from conftest import SLOW_TESTS, drives_browser, hypothesis_profile, pagefind_profile
 from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
@@ -32,6 +32,12 @@ def test_the_hypothesis_profile_follows_the_environment(environ, profile):
 def test_ci_tries_200_examples_and_a_developer_a_few_dozen():
     assert settings.get_profile("ci").max_examples == 200
     assert 20 <= settings.get_profile("dev").max_examples <= 50
+
+
+def test_property_tests_that_run_pagefind_try_fewer_examples_on_the_same_terms():
+    assert pagefind_profile({}).max_examples == 15
+    ci = pagefind_profile({"CI": "true"})
+    assert ci.max_examples == 60 and ci.derandomize and ci.deadline is None
 
 
 def test_no_test_sets_its_own_number_of_examples():

@@ -396,3 +396,32 @@ def test_a_page_is_indexed_when_its_body_is_marked_wherever_the_mark_stands(tmp_
     plain.write_text(head + "<main>text</main></body></html>", encoding="utf-8")
 
     assert is_indexed_page(marked) and not is_indexed_page(plain)
+
+
+def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_while_they_load(tmp_path):
+    """A rebuild swapped in while a page loads the shards (the refresh of
+    `sitegen serve`): the page has read the old manifest and the old shard of
+    2016, then gets the new shard of 2017, where an article moved from 2016.
+    Without a second look at the manifest, the article would be found twice."""
+    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 2"))
+    articles = [("dock", "2015-03-01"), ("market", "2016-01-15"), ("quay", "2016-09-01"), ("storm", "2017-09-30")]
+    for slug, date in articles:
+        archive.article(slug, title=slug.capitalize(), date=date, body=f"The {slug} by the harbour.")
+    archive.build(base_url=BASE_URL, output=str(tmp_path / "old"))
+    archive.article("quay", title="Quay", date="2017-01-10", body="The quay by the harbour.")  # now in the 2017 shard
+    archive.build(base_url=BASE_URL, output=str(tmp_path / "new"))
+    manifests = []
+
+    def swapped_meanwhile(route, request):
+        relative = request.url.split("/repo/pagefind/", 1)[1].split("?")[0]
+        if relative == "shards.json":
+            manifests.append(relative)
+        old = len(manifests) == 1 and (relative == "shards.json" or relative.startswith("articles-2016/"))
+        route.fulfill(path=tmp_path / ("old" if old else "new") / "pagefind" / relative)
+
+    with serve(tmp_path / "new", "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        page.route(f"{root}pagefind/**", swapped_meanwhile)
+        links = open_search(page, root, "quay")
+    assert links == ["/repo/articles/quay/"]
+    assert len(manifests) >= 2

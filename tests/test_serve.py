@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +26,7 @@ import pytest
 from browser import chromium
 from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
 
-from sitegen.dev.serve import ServeState, open_server, parse_since
+from sitegen.dev.serve import PreviousIndex, ServeState, open_server, parse_since
 
 BASE_URL = "https://example.org/repo/"
 SNIPPET = re.compile(rb"<script data-sitegen-live-reload>.*?</script>\n?", re.DOTALL)
@@ -430,3 +431,80 @@ def test_fixing_a_bad_edit_reloads_the_page_with_the_fix(site):
         assert page.evaluate("window.beforeTheFix") is None
         expect(page.locator("#sitegen-build-error")).to_have_count(0)
         server.wait_for(rf"^Build {fixing} after 1 change: ")
+
+
+# --- the search index a refresh replaced ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def server_over(output: Path, previous: PreviousIndex):
+    server = open_server("127.0.0.1", 0, output, "/repo/", ServeState(), previous)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write_index(folder: Path, files: dict[str, bytes]) -> None:
+    for path, data in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+
+
+def replace_index(output: Path, files: dict[str, bytes]) -> None:
+    """A new pagefind/ in the output, the old one deleted, as the refresh leaves them."""
+    write_index(output.parent / "new-index", files)
+    (output / "pagefind").rename(output.parent / "old-index")
+    (output.parent / "new-index").rename(output / "pagefind")
+    shutil.rmtree(output.parent / "old-index")
+
+
+def test_a_file_of_the_index_a_refresh_replaced_is_still_served_while_the_new_one_wins(tmp_path):
+    output = tmp_path / "_site"
+    write_index(output / "pagefind", {"shards.json": b"old manifest", "articles-2016/fragment/en_old.pf_fragment": b"old fragment"})
+    previous = PreviousIndex(output)
+    with server_over(output, previous) as root:
+        previous.keep()  # as the refresh does before it swaps the new index in
+        replace_index(output, {"shards.json": b"new manifest", "articles-2016/fragment/en_new.pf_fragment": b"new fragment"})
+        assert get(root + "pagefind/articles-2016/fragment/en_old.pf_fragment")[2] == b"old fragment"
+        assert get(root + "pagefind/articles-2016/fragment/en_new.pf_fragment")[2] == b"new fragment"
+        assert get(root + "pagefind/shards.json")[2] == b"new manifest"
+        assert get(root + "pagefind/articles-2016/fragment/en_none.pf_fragment")[0] == 404
+    previous.close()
+    assert [path.name for path in tmp_path.iterdir()] == ["_site"], "the kept index is removed when serve stops"
+
+
+def test_only_the_index_before_the_latest_refresh_is_kept(tmp_path):
+    output = tmp_path / "_site"
+    write_index(output / "pagefind", {"first.pf_meta": b"first"})
+    previous = PreviousIndex(output)
+    with server_over(output, previous) as root:
+        previous.keep()
+        replace_index(output, {"second.pf_meta": b"second"})
+        previous.keep()
+        replace_index(output, {"third.pf_meta": b"third"})
+        assert get(root + "pagefind/second.pf_meta")[2] == b"second"
+        assert get(root + "pagefind/first.pf_meta")[0] == 404
+    previous.close()
+
+
+def test_the_kept_index_answers_only_for_pagefind_files_inside_it(tmp_path):
+    output = tmp_path / "_site"
+    write_index(output / "pagefind", {"x.pf_meta": b"x"})
+    previous = PreviousIndex(output)
+    previous.keep()
+    (tmp_path / "secret.txt").write_text("not for readers")
+    kept = previous.folder
+    assert previous.find("pagefind/x.pf_meta") == (kept / "pagefind/x.pf_meta").resolve()
+    assert previous.find("x.pf_meta") is None and previous.find("pagefind/../../secret.txt") is None
+    assert previous.find("pagefind/../pagefind/x.pf_meta") is not None
+    previous.close()
+
+
+def test_a_refreshed_index_reloads_open_pages_and_keeps_the_error_of_the_latest_build():
+    state = ServeState()
+    state.update("content/articles/one.md:1: error: …")
+    state.reload()
+    assert (state.version, state.error) == (2, "content/articles/one.md:1: error: …")

@@ -562,6 +562,61 @@ def test_the_search_index_is_refreshed_in_the_background_once_rebuilds_pause(arc
         watcher.stop()
 
 
+def wait_until(condition, timeout: float = 30.0) -> None:
+    import time as clock
+
+    deadline = clock.monotonic() + timeout
+    while not condition() and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+
+
+def test_the_hooks_around_a_refresh_run_before_the_new_index_is_made_and_after_it_is_in(archive):
+    from sitegen.dev.watch import Watcher
+    from sitegen.engine.builder import Builder, BuildOptions
+
+    archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
+    archive.article("a", title="A", body="Searchable words.")
+    seen = []
+    watcher = Watcher(
+        Builder(BuildOptions(root=archive.root)),
+        lambda event: None,
+        search_delay=0.1,
+        on_search=lambda message: seen.append("message"),
+        before_search=lambda: seen.append(("before", (archive.out / "pagefind").exists())),
+        after_search=lambda: seen.append(("after", (archive.out / "pagefind").exists())),
+    )
+    try:
+        watcher.rebuild()
+        wait_until(lambda: "message" in seen)
+    finally:
+        watcher.stop()
+    assert seen == [("before", False), ("after", True), "message"]
+
+
+def test_a_refresh_that_fails_does_not_say_the_new_index_is_in(archive, monkeypatch):
+    from sitegen.dev.watch import Watcher
+    from sitegen.engine.builder import Builder, BuildOptions
+
+    archive.write("site.toml", archive.root.joinpath("site.toml").read_text().replace("enabled = false", "enabled = true"))
+    archive.article("a", title="A", body="Searchable words.")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")
+    seen = []
+    watcher = Watcher(
+        Builder(BuildOptions(root=archive.root)),
+        lambda event: None,
+        search_delay=0.1,
+        on_search=lambda message: seen.append(message.split(":")[0]),
+        before_search=lambda: seen.append("before"),
+        after_search=lambda: seen.append("after"),
+    )
+    try:
+        watcher.rebuild()
+        wait_until(lambda: len(seen) == 2)
+    finally:
+        watcher.stop()
+    assert seen == ["before", "search index not refreshed"]
+
+
 def test_a_system_that_refuses_to_watch_is_an_error_not_a_crash(archive, monkeypatch, capsys):
     import watchfiles
 

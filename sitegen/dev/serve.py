@@ -15,6 +15,7 @@ import http.server
 import json
 import mimetypes
 import re
+import shutil
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sitegen.model.errors import UsageError
 from sitegen.model.escaping import json_for_script
+from sitegen.pipeline.search import BUNDLE_DIR, link_tree
+from sitegen.pipeline.write import make_sibling, siblings
 
 STATUS_PATH = "/__sitegen/status"
 LONG_POLL_SECONDS = 20.0
@@ -78,10 +81,80 @@ class ServeState:
             self.error = error
             self.changed.notify_all()
 
+    def reload(self) -> None:
+        """A new version with the same error: open pages reload (unless the build failed)."""
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+
     def wait(self, since: int, timeout: float) -> tuple[int, str]:
         with self.changed:
             self.changed.wait_for(lambda: self.version != since, timeout=timeout)
             return self.version, self.error
+
+
+class PreviousIndex:
+    """The search index as it was before the latest refresh, kept while serve runs.
+
+    A page that loaded the search index before the refresh swapped in a new
+    one goes on asking for that index's files (Pagefind loads a shard's
+    word lists and results as searches need them), and Pagefind names its
+    data files by their contents: a replaced shard's are no longer in the
+    output. The server answers such requests from here, so that page keeps
+    searching the old index, whole, until it reloads; open pages reload once
+    the refresh is done (`ServeState.reload`). Only the index before the
+    latest refresh is kept: a page older than that has reloaded since.
+
+    The folder lies beside the output (its files hard-linked to the old
+    index's), of a kind of its own: builds remove their own leftovers at
+    every start, and this one outlives a build. A killed server's is removed
+    by the next server on the same output.
+    """
+
+    KIND = "previous-index"
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.folder: Path | None = None
+        self.lock = threading.Lock()
+        for leftover in siblings(output, self.KIND):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def keep(self) -> None:
+        """Keep the index now in the output; call before a refresh replaces it.
+        Nothing is kept when it cannot be (a full disk): the refresh goes on."""
+        current = self.output / BUNDLE_DIR
+        kept = None
+        if current.is_dir():
+            try:
+                kept = make_sibling(self.output, self.KIND)
+                link_tree(current, kept / BUNDLE_DIR)
+            except OSError:
+                if kept is not None:
+                    shutil.rmtree(kept, ignore_errors=True)
+                kept = None
+        with self.lock:
+            older, self.folder = self.folder, kept
+        if older is not None:
+            shutil.rmtree(older, ignore_errors=True)
+
+    def find(self, relative: str) -> Path | None:
+        """The kept file at `relative` (a path in the output, `pagefind/…`), or None."""
+        with self.lock:
+            folder = self.folder
+        if folder is None or not relative.startswith(BUNDLE_DIR + "/"):
+            return None
+        target = (folder / relative).resolve()
+        if folder.resolve() / BUNDLE_DIR not in target.parents:
+            return None
+        return target if target.is_file() else None
+
+    def close(self) -> None:
+        with self.lock:
+            folder, self.folder = self.folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def live_reload_snippet(state: ServeState) -> bytes:
@@ -98,10 +171,11 @@ def inject_snippet(page: bytes, snippet: bytes) -> bytes:
 class DevServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, output: Path, base_path: str, state: ServeState):
+    def __init__(self, address, output: Path, base_path: str, state: ServeState, previous: PreviousIndex | None = None):
         self.output = output
         self.base_path = base_path
         self.state = state
+        self.previous = previous
         super().__init__(address, _Handler)
 
     def handle_error(self, request, client_address) -> None:
@@ -171,6 +245,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._not_found(head)
         try:
             target = self._find(path[len(base) :])
+            if target is None and self.server.previous is not None:  # a file of the index a refresh replaced
+                target = self.server.previous.find(path[len(base) :])
         except (OSError, ValueError):  # a NUL byte, a name or path too long for the system
             return self._not_found(head)
         if target is None:
@@ -229,7 +305,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def open_server(host: str, port: int, output: Path, base_path: str, state: ServeState) -> DevServer:
+def open_server(host: str, port: int, output: Path, base_path: str, state: ServeState, previous: PreviousIndex | None = None) -> DevServer:
     if not host.strip():  # the socket would take "" for every network interface
         raise UsageError("--host is empty: give the address to listen on, such as 127.0.0.1 (or 0.0.0.0 for every network interface)")
     try:
@@ -240,7 +316,7 @@ def open_server(host: str, port: int, output: Path, base_path: str, state: Serve
         shown = host if len(host) <= 40 else host[:40] + "…"
         raise UsageError(f"--host {shown!r} is not a host name or address ({exc}): give one such as 127.0.0.1") from None
     try:
-        return DevServer((host, port), output, base_path, state)
+        return DevServer((host, port), output, base_path, state, previous)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(f"port {port} on {host} is in use: stop the other server or choose another with --port") from None

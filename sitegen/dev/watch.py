@@ -94,10 +94,14 @@ class Watcher:
         *,
         search_delay: float = 1.0,
         on_search: Callable[[str], None] | None = None,
+        before_search: Callable[[], None] | None = None,
+        after_search: Callable[[], None] | None = None,
     ):
         self.builder = builder
         self.on_build = on_build
         self.on_search = on_search or (lambda message: None)
+        self.before_search = before_search or (lambda: None)  # just before the new index is made (and swapped in)
+        self.after_search = after_search or (lambda: None)  # once it is in place
         self.search_delay = search_delay
         self.stop_event = threading.Event()
         self.lock = threading.Lock()  # one pipeline run at a time
@@ -143,7 +147,9 @@ class Watcher:
             with self.lock:
                 job = self.builder.search_job()
             if job is not None:
+                self.before_search()
                 report = job()
+                self.after_search()
                 self.on_search(f"search index refreshed: {report.pages} pages, {report.records} terms")
         except ContentError as exc:
             self.on_search("search index not refreshed: " + "; ".join(str(e) for e in exc.errors))

@@ -25,27 +25,46 @@
   // Resolves to {pagefind, splitYears}: the module with every shard merged,
   // and the years whose articles are cut into several shards.
   function engine(bundlePath, baseUrl) {
-    if (!engines[bundlePath]) {
-      engines[bundlePath] = fetch(bundlePath + "shards.json")
-        .then(function (response) { return response.ok ? response.json() : { shards: [] }; })
-        .catch(function () { return { shards: [] }; })
-        .then(async function (manifest) {
-          var shards = manifest.shards || [];
-          var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
-          if (bundles.length === 0) bundles = [bundlePath];
-          var pagefind = await import(bundles[0] + "pagefind.js");
-          await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
-          for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
-          await pagefind.filters();
-          var splitYears = new Set();
-          shards.forEach(function (shard) {
-            var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
-            if (part) splitYears.add(part[1]);
-          });
-          return { pagefind: pagefind, splitYears: splitYears };
-        });
-    }
+    if (!engines[bundlePath]) engines[bundlePath] = loadEngine(bundlePath, baseUrl);
     return engines[bundlePath];
+  }
+
+  function fetchManifest(bundlePath) {
+    return fetch(bundlePath + "shards.json")
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .catch(function () { return ""; });
+  }
+
+  // The manifest names every shard with the digest of its contents, so it
+  // changes whenever a shard is replaced (by a rebuild swapped in while the
+  // shards load, as the search refresh of `sitegen serve` does): read again
+  // once they have loaded, the same manifest means none of them is of
+  // another build; another means starting again, so a search never merges
+  // old and new shards.
+  async function loadEngine(bundlePath, baseUrl) {
+    var text = await fetchManifest(bundlePath);
+    for (var attempt = 1; ; attempt += 1) {
+      var manifest = {};
+      try { manifest = JSON.parse(text || "{}"); } catch (error) { manifest = {}; }
+      var shards = manifest.shards || [];
+      var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
+      if (bundles.length === 0) bundles = [bundlePath];
+      var pagefind = await import(bundles[0] + "pagefind.js");
+      await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
+      for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
+      await pagefind.filters();
+      var again = await fetchManifest(bundlePath);
+      if (again === text || attempt === 3) {
+        var splitYears = new Set();
+        shards.forEach(function (shard) {
+          var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
+          if (part) splitYears.add(part[1]);
+        });
+        return { pagefind: pagefind, splitYears: splitYears };
+      }
+      await pagefind.destroy();
+      text = again;
+    }
   }
 
   // One search over every shard: {total, counts, cursor}; cursor.next(n)
