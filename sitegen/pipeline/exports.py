@@ -315,6 +315,10 @@ class ArticleRowsIndex:
 # --- formats ---------------------------------------------------------------------------------
 
 
+# What json.dumps(value, ensure_ascii=False) writes, without making an encoder for each value.
+_json_value = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class JsonArray:
     """A JSON array of one object per row, each on its own line, keys in column order."""
 
@@ -327,7 +331,7 @@ class JsonArray:
     def add(self, row: Row) -> None:
         # A list is already the text of its JSON array (and None is null in both forms).
         cells = [
-            key + (value if is_list and value is not None else json.dumps(value, ensure_ascii=False))
+            key + (value if is_list and value is not None else _json_value(value))
             for key, is_list, value in zip(self.keys, self.lists, row)
         ]
         self.lines.append("{" + ", ".join(cells) + "}")
