@@ -11,10 +11,13 @@ in its table.
 `data_files` is pure and deterministic: rows are written in key order (the
 timeline's in timeline order), never in the order of a dict or a file
 listing, and the SQLite file is made in a fixed way (page size, no journal,
-sorted inserts, VACUUM), so the same archive gives the same bytes. Rows are
-streamed from generators, each table's in one pass that feeds its text file
-and the SQLite file together: an archive of 100,000 articles holds the
-files' bytes in memory, never a list of its rows.
+one transaction, sorted inserts, indexes after), so the same archive gives
+the same bytes. The rows of articles and mentions, by far the most, are
+made per article (`ArticleRowsIndex`): a long-lived builder keeps them and
+makes again only those of the articles that changed, and the files are
+written from them by the csv module and SQLite without a line of Python per
+row. The entities' and the timeline's rows are streamed, each table's in one
+pass that feeds its text file and the SQLite file together.
 """
 
 from __future__ import annotations
@@ -179,17 +182,6 @@ def _by_slug(archive: Archive) -> list[Article]:
     return sorted(archive.articles, key=lambda article: article.slug)
 
 
-def article_records(archive: Archive, urls: Urls) -> Iterator[ArticleRecord]:
-    for article in _by_slug(archive):
-        yield ArticleRecord(article, urls.absolute(urls.article_path(article.slug)))
-
-
-def mention_records(archive: Archive, annotated: Mapping[str, AnnotatedArticle], urls: Urls) -> Iterator[MentionRecord]:
-    known = {entity.id for entity in archive.entities}
-    for article in _by_slug(archive):
-        yield from _mentions_of(article, annotated[article.slug], known, urls.absolute(urls.article_path(article.slug)))
-
-
 def _mentions_of(article: Article, annotation: AnnotatedArticle, known: Set[str], url: str) -> Iterator[MentionRecord]:
     """The entities `article` names or lists, among the `known` ones, by id."""
     mentions = {m.entity_id: m for m in annotation.mentions}
@@ -349,9 +341,6 @@ class CsvTable:
         self.writer = csv.writer(self.out, lineterminator="\r\n")
         self.writer.writerow([column.name for column in table.columns])
 
-    def add(self, row: Row) -> None:
-        self.writer.writerow(csv_row(self.table, row))
-
     def add_csv_rows(self, rows: Iterable[Row]) -> None:
         """Rows already in their CSV form (`csv_row`)."""
         self.writer.writerows(rows)
@@ -434,33 +423,19 @@ class DataFile:
 
 
 def data_files(
-    archive: Archive,
-    annotated: Mapping[str, AnnotatedArticle],
-    timeline: tuple[TimelineEntry, ...],
-    events: list[PlacedEvent],
-    urls: Urls,
-    kept: list[ArticleRows] | None = None,
+    archive: Archive, articles_rows: list[ArticleRows], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
 ) -> list[DataFile]:
-    """Every file of `data/`, in the order the /data/ page lists them.
-
-    `kept` is every article's rows by slug, as `ArticleRowsIndex` keeps them
-    in a long-lived builder; without it the rows of articles and mentions are
-    made here, streamed: the files' bytes are held in memory, not the rows."""
+    """Every file of `data/`, in the order the /data/ page lists them, from
+    `articles_rows`, the rows of every article by slug (`ArticleRowsIndex`)."""
     entities, articles, mentions, timeline_file = JsonArray(ENTITIES), CsvTable(ARTICLES), CsvTable(MENTIONS), JsonArray(TIMELINE)
-    if kept is not None:
-        # The CSV forms are ready: the csv module writes them without a line of Python per row.
-        articles.add_csv_rows(rows.article_csv for rows in kept)
-        mentions.add_csv_rows(itertools.chain.from_iterable(rows.mentions_csv for rows in kept))
-        article_sql: Iterable[Row] = (rows.article for rows in kept)
-        mention_sql: Iterable[Row] = itertools.chain.from_iterable(rows.mentions for rows in kept)
-    else:
-        article_sql = _written_as_they_pass(table_rows(ARTICLES, article_records(archive, urls)), articles)
-        mention_sql = _written_as_they_pass(table_rows(MENTIONS, mention_records(archive, annotated, urls)), mentions)
+    # The CSV forms are ready: the csv module writes them without a line of Python per row.
+    articles.add_csv_rows(rows.article_csv for rows in articles_rows)
+    mentions.add_csv_rows(itertools.chain.from_iterable(rows.mentions_csv for rows in articles_rows))
     database = sqlite_database(
         [
             (ENTITIES, _written_as_they_pass(table_rows(ENTITIES, entity_records(archive, urls)), entities)),
-            (ARTICLES, article_sql),
-            (MENTIONS, mention_sql),
+            (ARTICLES, (rows.article for rows in articles_rows)),
+            (MENTIONS, itertools.chain.from_iterable(rows.mentions for rows in articles_rows)),
             (TIMELINE, _written_as_they_pass(table_rows(TIMELINE, event_records(timeline, events, urls)), timeline_file)),
         ]
     )
@@ -472,7 +447,7 @@ def data_files(
     return [*files, DataFile("archive.sqlite", "SQLite", None, database)]
 
 
-def _written_as_they_pass(rows: Iterable[Row], text: TextFile) -> Iterator[Row]:
+def _written_as_they_pass(rows: Iterable[Row], text: JsonArray) -> Iterator[Row]:
     for row in rows:
         text.add(row)
         yield row

@@ -223,7 +223,7 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
 
 
 def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
-    files = data_files(archive, annotations.articles, annotations.timeline, events, urls, rows)
+    files = data_files(archive, rows, annotations.timeline, events, urls)
     pages = [
         Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
         for file in files
