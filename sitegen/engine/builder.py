@@ -219,13 +219,14 @@ class Builder:
                 return result
             plan = self.plan_from(sources, open_data_later)
             env = self._environment(sources.templates)
-            self._open_data_due = _OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
                 files, search_report = self._write_staged(plan, env, progress, search, kept)
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+            # Due once the pages beside them are written (and what an earlier build left due is not).
+            self._open_data_due = _OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
@@ -538,7 +539,6 @@ class Builder:
                 return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
 
         return refresh
-
 
     # --- open data, written after the pages (watch, serve) ---------------------------------------
 
