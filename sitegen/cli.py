@@ -227,9 +227,8 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
             on_build = report_and_publish
         else:
             on_build = report
-        watcher = Watcher(
-            builder, on_build, on_search=lambda message: print(message.capitalize(), flush=True) if not args.quiet else None, **hooks
-        )
+        background = lambda message: print(message.capitalize(), flush=True) if not args.quiet else None  # noqa: E731
+        watcher = Watcher(builder, on_build, on_search=background, on_open_data=background, **hooks)
     except ContentError as exc:
         _print_diagnostics(exc.errors)
         return EXIT_CONTENT

@@ -385,6 +385,113 @@ def test_a_renamed_entity_gives_the_data_files_of_a_clean_build(archive, tmp_pat
     assert {name: data(archive, name) for name in DATA_FILES} == {name: clean["data/" + name] for name in DATA_FILES}
 
 
+# --- in a running builder (watch, serve) ------------------------------------------------------
+
+MOVED_MENTION = SIEGE_BODY.replace("Fighting near Mosul.", "Fighting.")  # Mosul is first named on line 9 now
+
+
+def data_files_now(archive: Archive) -> dict[str, bytes]:
+    return {name: data(archive, name) for name in DATA_FILES}
+
+
+def clean_data_files(archive: Archive, scratch) -> dict[str, bytes]:
+    clean = archive.clean_build_files(scratch)
+    return {name: clean["data/" + name] for name in DATA_FILES}
+
+
+def test_an_edit_in_a_running_builder_writes_its_page_and_leaves_the_data_files_for_later(archive):
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True, open_data_later=True)
+    before = data_files_now(archive)
+    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
+    builder.build(incremental=True, open_data_later=True)
+    assert archive.html("articles/siege/index.html").select_one(".article-body p").get_text() == "Fighting."
+    assert data_files_now(archive) == before
+    assert builder.open_data_job() is not None
+
+
+def test_the_data_job_then_writes_the_data_files_of_a_clean_build(archive, tmp_path):
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True, open_data_later=True)
+    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
+    builder.build(incremental=True, open_data_later=True)
+    write = builder.open_data_job()()
+    assert write() > 0
+    assert data_files_now(archive) == clean_data_files(archive, tmp_path)
+    assert builder.open_data_job() is None
+
+
+def test_a_data_job_overtaken_by_a_rebuild_writes_nothing_and_the_rebuilds_job_catches_up(archive, tmp_path):
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True, open_data_later=True)
+    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
+    builder.build(incremental=True, open_data_later=True)
+    overtaken = builder.open_data_job()()  # made from the sources before the next save
+    archive.article("quiet", title="A quiet day", date="2016-11-27", body="Nothing named.", entities="[iraq, mosul]")
+    builder.build(incremental=True, open_data_later=True)
+    before = data_files_now(archive)
+    assert overtaken() == 0 and data_files_now(archive) == before
+    builder.open_data_job()()()
+    assert data_files_now(archive) == clean_data_files(archive, tmp_path)
+
+
+def test_a_rebuild_after_the_data_job_keeps_its_files_and_matches_a_clean_build(archive, tmp_path):
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True, open_data_later=True)
+    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
+    builder.build(incremental=True, open_data_later=True)
+    builder.open_data_job()()()
+    archive.article("quiet", title="A quiet day", date="2016-11-27", body="Nothing named at all.", entities="[iraq]")
+    result = builder.build(incremental=True, open_data_later=True)
+    assert result.rendered == 1  # the quiet article's page: the data files are those the job wrote
+    assert builder.open_data_job() is None
+    assert data_files_now(archive) == clean_data_files(archive, tmp_path)
+
+
+def test_an_edit_that_changes_no_row_does_not_make_the_data_files_again(archive, monkeypatch):
+    import sitegen.pipeline.pages
+
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True)
+    made = []
+    real = sitegen.pipeline.pages.data_files
+    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *args: made.append(args) or real(*args))
+    archive.article("siege", title="The siege", date="2016-10-17", body=SIEGE_BODY.replace("The army left", "The army then left"))
+    builder.build(incremental=True)
+    assert archive.html("articles/siege/index.html").find(string=lambda text: "The army then left" in text)
+    assert made == []
+
+
+def test_an_edit_that_moves_a_mention_makes_the_data_files_again(archive, monkeypatch):
+    import sitegen.pipeline.pages
+
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True)
+    made = []
+    real = sitegen.pipeline.pages.data_files
+    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *args: made.append(args) or real(*args))
+    archive.article("siege", title="The siege", date="2016-10-17", body="\n" + SIEGE_BODY)
+    builder.build(incremental=True)
+    assert len(made) == 1
+    assert ("siege", "mosul", "2", "7") in [(r["article_slug"], r["entity_id"], r["count"], r["first_line"]) for r in csv_rows(archive, "mentions.csv")]
+
+
+def test_a_clean_build_writes_the_data_files_with_the_pages(archive, tmp_path):
+    seed(archive)
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build()
+    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
+    builder.build()
+    assert builder.open_data_job() is None
+    assert data_files_now(archive) == clean_data_files(archive, tmp_path)
+
+
 # --- failures ---------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,9 @@ banner are checked in Debian's Chromium through Playwright.
 from __future__ import annotations
 
 import contextlib
+import csv
 import http.client
+import io
 import json
 import re
 import shutil
@@ -361,6 +363,16 @@ def test_an_edit_is_served_and_announced_without_a_restart(site):
         _, _, body = get(server.url + "articles/one/")
         assert "The edited text." in parse_html(body.decode()).select_one(".article-body").get_text()
         assert without_snippet(body) == (site.out / "articles/one/index.html").read_bytes()
+
+
+def test_after_an_edit_the_data_files_are_served_new_once_refreshed_in_the_background(site, tmp_path):
+    with sitegen_serve(site) as server:
+        site.article("one", title="One, renamed", date="2020-01-02", body="The first text.", entities="[mosul]")
+        server.wait_for(r"^Open data refreshed: \d+ files")
+        _, _, served_csv = get(server.url + "data/articles.csv")
+        titles = [row["title"] for row in csv.DictReader(io.StringIO(served_csv.decode("utf-8"), newline=""))]
+        assert "One, renamed" in titles
+        assert served_csv == site.clean_build_files(tmp_path)["data/articles.csv"]
 
 
 def test_a_bad_edit_keeps_the_last_good_page_and_prints_the_error(site):

@@ -41,7 +41,8 @@ class Running:
         self.archive = archive
         self.events: list[BuildEvent] = []
         self.crash: BaseException | None = None
-        self.watcher = Watcher(Builder(BuildOptions(root=archive.root)), self.events.append)
+        # The files of data/ are written in the background a moment after a build: within QUIET here.
+        self.watcher = Watcher(Builder(BuildOptions(root=archive.root)), self.events.append, search_delay=0.1)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -160,6 +161,7 @@ def test_a_deleted_article_loses_its_page(archive, tmp_path):
         running.wait_for(seen + 1)
         assert not (archive.out / "articles/second").exists()
         assert "Second" not in archive.html("index.html").select_one("main").get_text()
+        running.quiet()  # and the files of data/, written in the background
         assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
@@ -615,6 +617,30 @@ def test_a_refresh_that_fails_does_not_say_the_new_index_is_in(archive, monkeypa
     finally:
         watcher.stop()
     assert seen == ["before", "search index not refreshed"]
+
+
+def test_the_data_files_are_written_in_the_background_after_the_pages_once_rebuilds_pause(archive, tmp_path):
+    import time as clock
+
+    seed(archive)
+    refreshed = []
+    watcher = Watcher(Builder(BuildOptions(root=archive.root)), lambda event: None, search_delay=0.5, on_open_data=refreshed.append)
+    try:
+        watcher.rebuild()
+        first_data = archive.output_files()["data/articles.csv"]
+        for number in range(3):  # a quick series of saves
+            archive.article("first", title=f"First, version {number}", date="2020-01-02", body="First text.")
+            assert watcher.rebuild(("content/articles/first.md",)).result is not None
+            assert archive.html("articles/first/index.html").select_one("h1").get_text() == f"First, version {number}"
+            assert archive.output_files()["data/articles.csv"] == first_data, "the pages are written without waiting for data/"
+        deadline = clock.monotonic() + 30
+        while not refreshed and clock.monotonic() < deadline:
+            clock.sleep(0.1)
+        clock.sleep(1.0)
+        assert len(refreshed) == 1 and refreshed[0].startswith("open data refreshed")
+        assert archive.output_files() == archive.clean_build_files(tmp_path)
+    finally:
+        watcher.stop()
 
 
 def test_a_system_that_refuses_to_watch_is_an_error_not_a_crash(archive, monkeypatch, capsys):

@@ -83,8 +83,10 @@ class Watcher:
     """Builds once, then rebuilds incrementally after every batch of changes.
 
     A failed build leaves the output as the last good build wrote it; the next
-    change that fixes the sources recovers without a restart. The search index
-    is refreshed in a background thread after the HTML, once changes pause.
+    change that fixes the sources recovers without a restart. The files of
+    data/ (and their page), then the search index, are refreshed in a
+    background thread after the HTML, once changes pause: a save's pages never
+    wait for them.
     """
 
     def __init__(
@@ -96,12 +98,14 @@ class Watcher:
         on_search: Callable[[str], None] | None = None,
         before_search: Callable[[], None] | None = None,
         after_search: Callable[[], None] | None = None,
+        on_open_data: Callable[[str], None] | None = None,
     ):
         self.builder = builder
         self.on_build = on_build
         self.on_search = on_search or (lambda message: None)
         self.before_search = before_search or (lambda: None)  # just before the new index is made (and swapped in)
         self.after_search = after_search or (lambda: None)  # once it is in place
+        self.on_open_data = on_open_data or (lambda message: None)
         self.search_delay = search_delay
         self.stop_event = threading.Event()
         self.lock = threading.Lock()  # one pipeline run at a time
@@ -113,7 +117,7 @@ class Watcher:
         with self.lock:
             self.builds += 1
             try:
-                result = self.builder.build(incremental=True)
+                result = self.builder.build(incremental=True, open_data_later=True)
             except ContentError as exc:
                 event = BuildEvent(self.builds, changes, None, tuple(exc.errors), time.perf_counter() - started)
             except (UsageError, OSError) as exc:
@@ -136,9 +140,33 @@ class Watcher:
     def _schedule_search(self) -> None:
         if self._search_timer is not None:
             self._search_timer.cancel()
-        self._search_timer = threading.Timer(self.search_delay, self._refresh_search)
+        self._search_timer = threading.Timer(self.search_delay, self._refresh_in_background)
         self._search_timer.daemon = True
         self._search_timer.start()
+
+    def _refresh_in_background(self) -> None:
+        self._refresh_open_data()
+        self._refresh_search()
+
+    def _refresh_open_data(self) -> None:
+        """Make the files of data/ the last rebuilds left as they were, outside the
+        lock (saves rebuild meanwhile), and write them under it."""
+        if self.stop_event.is_set():
+            return
+        try:
+            with self.lock:
+                job = self.builder.open_data_job()
+            if job is None:
+                return
+            write = job()
+            with self.lock:
+                written = write()
+            if written:
+                self.on_open_data(f"open data refreshed: {written} files")
+        except (ContentError, UsageError, OSError) as exc:  # the next rebuild says what is wrong
+            self.on_open_data(f"open data not refreshed: {exc}")
+        except Exception as exc:
+            self.on_open_data(f"open data not refreshed: {internal_error(exc)}")
 
     def _refresh_search(self) -> None:
         if self.stop_event.is_set():

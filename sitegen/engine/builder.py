@@ -12,8 +12,9 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sitegen.model.dates
 import sitegen.model.errors
@@ -51,6 +52,7 @@ from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.outputs import claim_outputs
+from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.pages import plan_pages
 from sitegen.pipeline.render import render_page, template_environment
 from sitegen.pipeline.search import (
@@ -61,7 +63,7 @@ from sitegen.pipeline.search import (
     indexer_identity,
     term_records,
 )
-from sitegen.pipeline.site import Page, PlanMemo, SiteView, site_view
+from sitegen.pipeline.site import Deferred, Page, PlanMemo, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     InPlaceOutput,
@@ -70,6 +72,7 @@ from sitegen.pipeline.write import (
     check_output_inside_archive,
     content_digest,
     replace_search_index,
+    write_atomically,
 )
 
 speed_up_pickling(
@@ -115,6 +118,7 @@ class BuildPlan:
     urls: Urls
     site: SiteView
     warnings: list[Diagnostic]
+    deferred: list[Deferred] = field(default_factory=list)  # pages left to make later (see Builder.open_data_job)
 
 
 @dataclass(slots=True)
@@ -157,10 +161,16 @@ class Builder:
         self.workers = options.workers if options.workers is not None else default_workers()
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
+        self._open_data_due: _OpenDataDue | None = None  # see open_data_job
 
-    def build(self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True) -> BuildResult:
+    def build(
+        self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True, open_data_later: bool = False
+    ) -> BuildResult:
+        """One build. With `incremental` and `open_data_later`, the files of data/
+        and their page are left as they are when they would change: `open_data_job`
+        makes and writes them afterwards."""
         try:
-            return self._build(progress, incremental, search)
+            return self._build(progress, incremental, search, incremental and open_data_later)
         finally:
             self.cache.encoded = {}  # the lines read from the cache file: only the first save can use them
             self._settle_memory()
@@ -182,7 +192,7 @@ class Builder:
             gc.collect()
         gc.freeze()
 
-    def _build(self, progress: Progress, incremental: bool, search: bool) -> BuildResult:
+    def _build(self, progress: Progress, incremental: bool, search: bool, open_data_later: bool) -> BuildResult:
         started = time.perf_counter()
         self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
         self.cache_seconds = 0.0
@@ -207,7 +217,7 @@ class Builder:
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer)
                 return result
-            plan = self.plan_from(sources)
+            plan = self.plan_from(sources, open_data_later)
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
@@ -215,6 +225,8 @@ class Builder:
             else:
                 files, search_report = self._write_staged(plan, env, progress, search, kept)
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
+            # Due once the pages beside them are written (and what an earlier build left due is not).
+            self._open_data_due = _OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
         if self.options.cache and not incremental:
             with self._stage("cache"):
                 save_persistent_cache(self.root, self.cache)
@@ -258,8 +270,8 @@ class Builder:
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
-    def plan(self) -> BuildPlan:
-        return self.plan_from(self.load(*self.configure()))
+    def plan(self, open_data_later: bool = False) -> BuildPlan:
+        return self.plan_from(self.load(*self.configure()), open_data_later)
 
     def configure(self) -> tuple[Settings, Path]:
         """The settings, and the output folder they name (refused when it would destroy sources)."""
@@ -331,7 +343,7 @@ class Builder:
             unchanged=True,
         )
 
-    def plan_from(self, sources: Sources) -> BuildPlan:
+    def plan_from(self, sources: Sources, open_data_later: bool = False) -> BuildPlan:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
@@ -344,10 +356,11 @@ class Builder:
         with self._stage("pages"):
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
-            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans)
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
-        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site_view(settings, urls), problems.warnings)
+        site = site_view(settings, urls)
+        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)
 
     def _catalog(self, archive: Archive, urls: Urls, repeat_links: bool):
         """build_catalog, redone only when an entity, a term, the URLs or the setting
@@ -517,7 +530,7 @@ class Builder:
         """The work of refreshing the search index of the output folder in place
         (watch and serve), planned now and run later, outside the watcher's lock:
         the pages are served meanwhile with the previous index."""
-        plan = self.plan()
+        plan = self.plan(open_data_later=True)  # the index reads the pages only: never make data/ here
         if not plan.settings.search.enabled:
             return None
 
@@ -526,6 +539,56 @@ class Builder:
                 return replace_search_index(plan.output, lambda folder: self._index(plan, plan.output, folder / BUNDLE_DIR))
 
         return refresh
+
+    # --- open data, written after the pages (watch, serve) ---------------------------------------
+
+    def open_data_job(self) -> Callable[[], Callable[[], int]] | None:
+        """The files of data/ and their page, left by the last in-place builds
+        (`open_data_later`), to be made outside the watcher's lock: the job
+        returns the step that writes them, each atomically, to be run under the
+        lock again. It writes nothing, and returns 0, when a build planned
+        since: that build's own job comes after it. None when nothing is due."""
+        due = self._open_data_due
+        if due is None:
+            return None
+
+        def make() -> Callable[[], int]:
+            pages = due.deferred.make()
+            files = {page_file(page): render_page(due.env, page, due.plan.site, due.plan.urls, self.root) for page in pages}
+            return lambda: self._write_open_data(due, pages, files)
+
+        return make
+
+    def _write_open_data(self, due: _OpenDataDue, pages: list[Page], files: dict[str, bytes]) -> int:
+        if self._open_data_due is not due:
+            return 0
+        output = due.plan.output
+        folder = output / DATA_FOLDER
+        if folder.is_symlink() or not folder.is_dir():
+            return 0  # not as the last build left it: the next build writes the folder again, and these files after
+        count = 0
+        with self.guard.writing(output):
+            for page in pages:
+                target, data = page_file(page), files[page_file(page)]
+                digest = content_digest(data)
+                if self.cache.written.get(target) != digest:
+                    write_atomically(output / target, data)
+                    count += 1
+                inputs = digest_of((self.cache.shared_digest, page))
+                self.cache.written[target], self.cache.page_inputs[target] = digest, inputs
+                self.cache.page_digests[target] = (page, inputs)
+        self.cache.plans.install(due.deferred, pages)
+        self._open_data_due = None
+        return count
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenDataDue:
+    """The pages of data/ a build left to make later, with what renders them."""
+
+    plan: BuildPlan
+    deferred: Deferred
+    env: Any
 
 
 def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:

@@ -11,10 +11,13 @@ in its table.
 `data_files` is pure and deterministic: rows are written in key order (the
 timeline's in timeline order), never in the order of a dict or a file
 listing, and the SQLite file is made in a fixed way (page size, no journal,
-sorted inserts, VACUUM), so the same archive gives the same bytes. Rows are
-streamed from generators, each table's in one pass that feeds its text file
-and the SQLite file together: an archive of 100,000 articles holds the
-files' bytes in memory, never a list of its rows.
+one transaction, sorted inserts, indexes after), so the same archive gives
+the same bytes. The rows of articles and mentions, by far the most, are
+made per article (`ArticleRowsIndex`): a long-lived builder keeps them and
+makes again only those of the articles that changed, and the files are
+written from them by the csv module and SQLite without a line of Python per
+row. The entities' and the timeline's rows are streamed, each table's in one
+pass that feeds its text file and the SQLite file together.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import errno
 import io
 import itertools
 import json
+import operator
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
@@ -182,23 +186,16 @@ def _by_slug(archive: Archive) -> list[Article]:
     return sorted(archive.articles, key=lambda article: article.slug)
 
 
-def article_records(archive: Archive, urls: Urls) -> Iterator[ArticleRecord]:
-    for article in _by_slug(archive):
-        yield ArticleRecord(article, urls.absolute(urls.article_path(article.slug)))
-
-
-def mention_records(archive: Archive, annotated: Mapping[str, AnnotatedArticle], urls: Urls) -> Iterator[MentionRecord]:
-    known = {entity.id for entity in archive.entities}
-    for article in _by_slug(archive):
-        url = urls.absolute(urls.article_path(article.slug))
-        mentions = {m.entity_id: m for m in annotated[article.slug].mentions}
-        listed = set(article.entity_ids)
-        for entity_id in sorted((set(mentions) | listed) & known):
-            mention = mentions.get(entity_id)
-            if mention is None:  # listed in the front matter only
-                yield MentionRecord(article, url, entity_id, 0, None, True)
-            else:
-                yield MentionRecord(article, url, entity_id, mention.count, mention.line or None, entity_id in listed)
+def _mentions_of(article: Article, annotation: AnnotatedArticle, known: Set[str], url: str) -> Iterator[MentionRecord]:
+    """The entities `article` names or lists, among the `known` ones, by id."""
+    mentions = {m.entity_id: m for m in annotation.mentions}
+    listed = set(article.entity_ids)
+    for entity_id in sorted((set(mentions) | listed) & known):
+        mention = mentions.get(entity_id)
+        if mention is None:  # listed in the front matter only
+            yield MentionRecord(article, url, entity_id, 0, None, True)
+        else:
+            yield MentionRecord(article, url, entity_id, mention.count, mention.line or None, entity_id in listed)
 
 
 def event_records(timeline: Iterable[TimelineEntry], events: Iterable[PlacedEvent], urls: Urls) -> Iterator[EventRecord]:
@@ -207,88 +204,156 @@ def event_records(timeline: Iterable[TimelineEntry], events: Iterable[PlacedEven
         yield EventRecord(entry, placed, urljoin(urls.base_url, placed.view.url))
 
 
-# --- formats ---------------------------------------------------------------------------------
+# --- rows -------------------------------------------------------------------------------------
 #
-# Each format is written from rows of values (a list per record, in column
-# order), which `table_rows` reads from the records once: the SQLite file and
-# the JSON or CSV file of a table are written from the same pass.
+# A row is a tuple of one record's values in column order, as SQLite stores
+# them: text, integers, None, and a list as the text of its JSON array. The
+# CSV form of a row differs only where a text cell looks like a formula
+# (`csv_row` returns the very same tuple otherwise), and the JSON files are
+# written from the rows too. Rows are small tuples of strings and integers:
+# a long-lived builder keeps each article's (`ArticleRows`) and makes them
+# again only for the articles that changed.
 
 
-def table_rows(table: Table, records: Iterable[Any]) -> Iterator[list[Any]]:
-    readers = [column.value for column in table.columns]
-    for record in records:
-        yield [read(record) for read in readers]
+def _json_list(value: tuple[str, ...] | None) -> str | None:
+    return None if value is None else json.dumps(list(value), ensure_ascii=False)
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_ROW_VALUES = {TEXT: _as_is, INTEGER: _as_is, NUMBER: _as_is, LIST: _json_list}
+
+Row = tuple[Any, ...]
+
+
+def row_reader(table: Table) -> Callable[[Any], Row]:
+    """The row of one record of `table`."""
+    readers = [(column.value, _ROW_VALUES[column.type]) for column in table.columns]
+    return lambda record: tuple([convert(read(record)) for read, convert in readers])
+
+
+def table_rows(table: Table, records: Iterable[Any]) -> Iterator[Row]:
+    return map(row_reader(table), records)
+
+
+def _csv_text(value: str | None) -> str | None:
+    return "'" + value if value is not None and value.startswith(FORMULA_STARTS) else value
+
+
+def csv_row(table: Table, row: Row) -> Row:
+    """`row` as the CSV file writes it (None is an empty cell): a text cell a
+    spreadsheet would run as a formula gets an apostrophe before it."""
+    if not any(type(value) is str and value.startswith(FORMULA_STARTS) for value in row):
+        return row
+    return tuple(_csv_text(value) if column.type == TEXT else value for column, value in zip(table.columns, row))
+
+
+class ArticleRows(NamedTuple):
+    """One article's row of `articles` and its rows of `mentions`, each also in its CSV form."""
+
+    article: Row
+    article_csv: Row
+    mentions: tuple[Row, ...]
+    mentions_csv: tuple[Row, ...]
+
+
+_ARTICLE_ROW = row_reader(ARTICLES)
+_MENTION_ROW = row_reader(MENTIONS)
+
+
+def article_rows(article: Article, annotation: AnnotatedArticle, known: Set[str], urls: Urls) -> ArticleRows:
+    url = urls.absolute(urls.article_path(article.slug))
+    row = _ARTICLE_ROW(ArticleRecord(article, url))
+    mentions = tuple(map(_MENTION_ROW, _mentions_of(article, annotation, known, url)))
+    mentions_csv = tuple(csv_row(MENTIONS, m) for m in mentions)
+    # Nearly always the very same rows: then one tuple serves both forms.
+    mentions_csv = mentions if all(map(operator.is_, mentions, mentions_csv)) else mentions_csv
+    return ArticleRows(row, csv_row(ARTICLES, row), mentions, mentions_csv)
+
+
+class ArticleRowsIndex:
+    """Every article's rows, kept between the builds of a long-lived builder.
+
+    An article whose parsed source and annotation are the objects of the last
+    build keeps its rows; one that changed gets them made again, and keeps
+    the previous `ArticleRows` object when they are equal (a typo fixed on a
+    line that names no entity): whoever keys on these objects by identity
+    sees no change. A change of the URLs or of the set of entity ids makes
+    every article's rows again.
+    """
+
+    def __init__(self) -> None:
+        self.context: tuple = ()
+        self.by_slug: dict[str, tuple[Article, AnnotatedArticle, ArticleRows]] = {}
+
+    def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], urls: Urls) -> list[ArticleRows]:
+        """The rows of every article, by slug."""
+        known = frozenset(entity.id for entity in archive.entities)
+        context = (urls, known)
+        previous = self.by_slug if context == self.context else {}
+        current: dict[str, tuple[Article, AnnotatedArticle, ArticleRows]] = {}
+        for article in _by_slug(archive):
+            annotation = annotated[article.slug]
+            old = previous.get(article.slug)
+            if old is not None and old[0] is article and old[1] is annotation:
+                current[article.slug] = old
+                continue
+            rows = article_rows(article, annotation, known, urls)
+            if old is not None and old[2] == rows:
+                rows = old[2]
+            current[article.slug] = (article, annotation, rows)
+        self.context, self.by_slug = context, current
+        return [rows for _, _, rows in current.values()]
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+# What json.dumps(value, ensure_ascii=False) writes, without making an encoder for each value.
+_json_value = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class JsonArray:
-    """A JSON array of one object per row, each on its own line."""
+    """A JSON array of one object per row, each on its own line, keys in column order."""
 
     def __init__(self, table: Table):
-        self.names = [column.name for column in table.columns]
-        self.out = io.StringIO()
-        self.out.write("[")
-        self.separator = "\n"
+        self.table = table
+        self.keys = [json.dumps(column.name) + ": " for column in table.columns]
+        self.lists = [column.type == LIST for column in table.columns]
+        self.lines = ["["]
 
-    def add(self, row: list[Any]) -> None:
-        self.out.write(self.separator)
-        self.out.write(json.dumps(dict(zip(self.names, map(_plain, row))), ensure_ascii=False))
-        self.separator = ",\n"
+    def add(self, row: Row) -> None:
+        # A list is already the text of its JSON array (and None is null in both forms).
+        cells = [
+            key + (value if is_list and value is not None else _json_value(value))
+            for key, is_list, value in zip(self.keys, self.lists, row)
+        ]
+        self.lines.append("{" + ", ".join(cells) + "}")
 
     def bytes(self) -> bytes:
-        return (self.out.getvalue() + "\n]\n").encode("utf-8")
-
-
-def _csv_text(value: str | None) -> str:
-    if value is None:
-        return ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _csv_number(value: int | float | None) -> int | float | str:
-    return "" if value is None else value
-
-
-def _csv_list(value: tuple[str, ...] | None) -> str:
-    return "" if value is None else json.dumps(list(value), ensure_ascii=False)
-
-
-_CSV_CELLS = {TEXT: _csv_text, INTEGER: _csv_number, NUMBER: _csv_number, LIST: _csv_list}
+        return (self.lines[0] + "\n" + ",\n".join(self.lines[1:]) + ("\n" if len(self.lines) > 1 else "") + "]\n").encode("utf-8")
 
 
 class CsvTable:
     """UTF-8 CSV (RFC 4180: CRLF line ends, quotes where a cell needs them) with a header row."""
 
     def __init__(self, table: Table):
-        self.cells = [_CSV_CELLS[column.type] for column in table.columns]
+        self.table = table
         self.out = io.StringIO()
         self.writer = csv.writer(self.out, lineterminator="\r\n")
         self.writer.writerow([column.name for column in table.columns])
 
-    def add(self, row: list[Any]) -> None:
-        self.writer.writerow([cell(value) for cell, value in zip(self.cells, row)])
+    def add_csv_rows(self, rows: Iterable[Row]) -> None:
+        """Rows already in their CSV form (`csv_row`)."""
+        self.writer.writerows(rows)
 
     def bytes(self) -> bytes:
         return self.out.getvalue().encode("utf-8")
 
 
 TextFile = JsonArray | CsvTable
-
-
-def text_file(kind: type[TextFile], table: Table, records: Iterable[Any]) -> bytes:
-    written = kind(table)
-    for row in table_rows(table, records):
-        written.add(row)
-    return written.bytes()
-
-
-def _written_as_they_pass(rows: Iterable[list[Any]], text: TextFile) -> Iterator[list[Any]]:
-    for row in rows:
-        text.add(row)
-        yield row
 
 
 def sql_schema(table: Table) -> list[str]:
@@ -307,25 +372,16 @@ def sql_schema(table: Table) -> list[str]:
     return statements
 
 
-def _sql_list(value: tuple[str, ...] | None) -> str | None:
-    return None if value is None else json.dumps(list(value), ensure_ascii=False)
-
-
-def _sql_as_is(value: Any) -> Any:
-    return value
-
-
-_SQL_VALUES = {TEXT: _sql_as_is, INTEGER: _sql_as_is, NUMBER: _sql_as_is, LIST: _sql_list}
-
-
-def sqlite_database(tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> bytes:
+def sqlite_database(tables: Iterable[tuple[Table, Iterable[Row]]]) -> bytes:
     """One SQLite file holding `tables` (each with its rows), the same bytes for the same rows and SQLite version.
 
     Made in a temporary file (rows stream to disk, not to memory) with a fixed
-    page size and no journal, tables filled in key order and indexes made
-    after, then VACUUMed: the file has no free pages and no trace of how it
-    was filled. SQLite writes no time into a database file. A temporary
-    folder that is full or cannot be written is an OSError, as for any file.
+    page size, no journal and no syncing, in one transaction: tables filled
+    in key order, then their indexes. The same statements in the same order
+    leave the same pages, and SQLite writes no time into a database file, so
+    no VACUUM is needed (nothing is ever deleted: the file has no free pages).
+    A temporary folder that is full or cannot be written is an OSError, as
+    for any file.
     """
     with tempfile.TemporaryDirectory(prefix="sitegen-data-") as folder:
         path = Path(folder) / "archive.sqlite"
@@ -337,7 +393,7 @@ def sqlite_database(tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> byte
         return path.read_bytes()
 
 
-def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[list[Any]]]]) -> None:
+def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[Row]]]) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA page_size = 4096")
@@ -350,13 +406,10 @@ def _fill_database(path: Path, tables: Iterable[tuple[Table, Iterable[list[Any]]
             connection.execute(create_table)
             indexes += create_indexes
             marks = ", ".join("?" for _ in table.columns)
-            converters = [_SQL_VALUES[column.type] for column in table.columns]
-            values = ([convert(value) for convert, value in zip(converters, row)] for row in rows)
-            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', values)
+            connection.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows)
         for statement in indexes:
             connection.execute(statement)
         connection.execute("COMMIT")
-        connection.execute("VACUUM")
     finally:
         connection.close()
 
@@ -374,39 +427,48 @@ class DataFile:
 
 
 def data_files(
-    archive: Archive, annotated: Mapping[str, AnnotatedArticle], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
+    archive: Archive, articles_rows: list[ArticleRows], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
 ) -> list[DataFile]:
-    """Every file of `data/`, in the order the /data/ page lists them."""
-
-    def sources() -> list[tuple[str, type[TextFile], Table, Iterator[Any]]]:
-        return [
-            ("entities.json", JsonArray, ENTITIES, entity_records(archive, urls)),
-            ("articles.csv", CsvTable, ARTICLES, article_records(archive, urls)),
-            ("mentions.csv", CsvTable, MENTIONS, mention_records(archive, annotated, urls)),
-            ("timeline.json", JsonArray, TIMELINE, event_records(timeline, events, urls)),
-        ]
-
-    texts = [(name, kind(table), table) for name, kind, table, _ in sources()]
+    """Every file of `data/`, in the order the /data/ page lists them, from
+    `articles_rows`, the rows of every article by slug (`ArticleRowsIndex`)."""
+    entities, articles, mentions, timeline_file = JsonArray(ENTITIES), CsvTable(ARTICLES), CsvTable(MENTIONS), JsonArray(TIMELINE)
+    # The CSV forms are ready: the csv module writes them without a line of Python per row.
+    articles.add_csv_rows(rows.article_csv for rows in articles_rows)
+    mentions.add_csv_rows(itertools.chain.from_iterable(rows.mentions_csv for rows in articles_rows))
     database = sqlite_database(
-        (table, _written_as_they_pass(table_rows(table, records), text))
-        for (_, _, table, records), (_, text, _) in zip(sources(), texts)
+        [
+            (ENTITIES, _written_as_they_pass(table_rows(ENTITIES, entity_records(archive, urls)), entities)),
+            (ARTICLES, (rows.article for rows in articles_rows)),
+            (MENTIONS, itertools.chain.from_iterable(rows.mentions for rows in articles_rows)),
+            (TIMELINE, _written_as_they_pass(table_rows(TIMELINE, event_records(timeline, events, urls)), timeline_file)),
+        ]
     )
-    examples = [text_file(kind, table, itertools.islice(records, 1)) for _, kind, table, records in sources()]
+    texts = [("entities.json", entities), ("articles.csv", articles), ("mentions.csv", mentions), ("timeline.json", timeline_file)]
     files = [
-        DataFile(name, "JSON" if isinstance(text, JsonArray) else "CSV", table, text.bytes(), example_of(example, text))
-        for (name, text, table), example in zip(texts, examples)
+        DataFile(name, "JSON" if isinstance(text, JsonArray) else "CSV", text.table, text.bytes(), example_of(text))
+        for name, text in texts
     ]
     return [*files, DataFile("archive.sqlite", "SQLite", None, database)]
 
 
-def example_of(one_row_file: bytes, text: TextFile) -> str:
-    """The first row of a file (as a file of that row alone), to be read on the /data/ page."""
-    content = one_row_file.decode("utf-8")
+def _written_as_they_pass(rows: Iterable[Row], text: JsonArray) -> Iterator[Row]:
+    for row in rows:
+        text.add(row)
+        yield row
+
+
+def example_of(text: TextFile) -> str:
+    """The first row of a file, as a file of that row alone would write it, to be read on the /data/ page."""
     if isinstance(text, JsonArray):
-        lines = content.split("\n")
-        return json.dumps(json.loads(lines[1]), ensure_ascii=False, indent=2) if lines[1] != "]" else ""
-    header, _, row = content.partition("\r\n")
-    return f"{header}\n{row}".replace("\r\n", "\n") if row else ""
+        return json.dumps(json.loads(text.lines[1]), ensure_ascii=False, indent=2) if len(text.lines) > 1 else ""
+    records = csv.reader(io.StringIO(text.out.getvalue(), newline=""))
+    header, first = next(records), next(records, None)
+    if first is None:
+        return ""
+    one_row = io.StringIO()
+    csv.writer(one_row, lineterminator="\r\n").writerows([header, first])  # the cells read back write the same text
+    header_line, _, row = one_row.getvalue().partition("\r\n")
+    return f"{header_line}\n{row}".replace("\r\n", "\n")
 
 
 # --- the /data/ page -------------------------------------------------------------------------

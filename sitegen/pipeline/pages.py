@@ -19,7 +19,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
 from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FOLDER, data_file_views, data_files
+from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.listings import (
     archive_pages,
@@ -52,10 +52,17 @@ HOME_LATEST = 20
 
 
 def plan_pages(
-    archive: Archive, annotations: Annotations, settings: Settings, problems: Problems, memo: PlanMemo | None = None
+    archive: Archive,
+    annotations: Annotations,
+    settings: Settings,
+    problems: Problems,
+    memo: PlanMemo | None = None,
+    defer_open_data: bool = False,
 ) -> list[Page]:
     """Every page. With a `memo` of the last build, the pages of articles and
-    entities whose inputs did not change are that build's own objects."""
+    entities whose inputs did not change are that build's own objects. With
+    `defer_open_data`, the files of data/ and their page, when their inputs
+    changed, are the last build's, and the memo's `deferred` makes them."""
     urls = Urls(settings.site.base_url, settings.base_path)
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
@@ -127,7 +134,7 @@ def plan_pages(
                 data={"bundle_url": urls.url("pagefind/")},
             )
         )
-    pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
+    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     pages += _publishing_files(archive, pages, settings, urls)
     memo.end()
     return pages
@@ -201,21 +208,22 @@ def _timeline_period_page(memo: PlanMemo, period, links, placed, choices, entiti
     )
 
 
-def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
-    """The files of data/ and the /data/ page that documents them, made again
-    whenever any article, annotation, entity or timeline event changed."""
-    annotated = annotations.articles
-    sources = (*archive.articles, *(annotated[a.slug] for a in archive.articles), *archive.entities)
-    return memo.get(
+def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls, defer: bool) -> list[Page]:
+    """The files of data/ and the /data/ page that documents them, keyed by
+    their rows: made again when an entity or a timeline event changed, or an
+    article's rows did (an edit of a body that moves no mention does not)."""
+    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    get = memo.get_later if defer else memo.get
+    return get(
         "open data",
-        sources,
+        (*rows, *archive.entities),
         (tuple(annotations.timeline), tuple(events)),
-        lambda: _make_open_data_pages(archive, annotations, events, settings, urls),
+        lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls),
     )
 
 
-def _make_open_data_pages(archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[Page]:
-    files = data_files(archive, annotations.articles, annotations.timeline, events, urls)
+def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
+    files = data_files(archive, rows, annotations.timeline, events, urls)
     pages = [
         Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
         for file in files

@@ -93,6 +93,20 @@ def site_view(settings: Settings, urls: Urls) -> SiteView:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """An entry of a `PlanMemo` to be made later, from inputs that the build which deferred it saw."""
+
+    name: str
+    sources: tuple
+    values: tuple
+    make: Callable[[], Any]
+
+
+def _same_inputs(old: tuple[tuple, tuple, Any], sources: tuple, values: tuple) -> bool:
+    return len(old[0]) == len(sources) and all(map(operator.is_, old[0], sources)) and old[1] == values
+
+
 class PlanMemo:
     """The pages a long-lived builder planned last time, each with what it was made from.
 
@@ -114,27 +128,40 @@ class PlanMemo:
         self.current: dict[str, tuple[tuple, tuple, Any]] = {}
         self.made = 0  # pages (or page groups) made, not reused, this build
         self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
+        self.deferred: list[Deferred] = []  # what this build left to make later (`get_later`)
 
     def begin(self, settings: Settings, urls: Urls) -> None:
         context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
         if context != self.context:
             self.previous = {}
-        self.context, self.current, self.made = context, {}, 0
+        self.context, self.current, self.made, self.deferred = context, {}, 0, []
 
     def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
         old = self.previous.get(name)
-        if (
-            old is not None
-            and len(old[0]) == len(sources)
-            and all(map(operator.is_, old[0], sources))
-            and old[1] == values
-        ):
+        if old is not None and _same_inputs(old, sources, values):
             made = old[2]
         else:
             made = make()
             self.made += 1
         self.current[name] = (sources, values, made)
         return made
+
+    def get_later(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
+        """`get`, except that when the inputs changed since the last build, which
+        made this entry, that build's object is returned as it is, still recorded
+        with its old inputs, and a `Deferred` that makes the new one is added to
+        `deferred` (`install` what it makes). Without the last build's object it
+        is made at once."""
+        old = self.previous.get(name)
+        if old is None or _same_inputs(old, sources, values):
+            return self.get(name, sources, values, make)
+        self.current[name] = old
+        self.deferred.append(Deferred(name, sources, values, make))
+        return old[2]
+
+    def install(self, deferred: Deferred, made: Any) -> None:
+        """Record what `deferred` made, between two builds, as if the last build had made it."""
+        self.previous[deferred.name] = (deferred.sources, deferred.values, made)
 
     def end(self) -> None:
         """Keep what this build planned (and only that) for the next."""
