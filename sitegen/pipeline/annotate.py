@@ -370,6 +370,9 @@ def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, 
     # Glossary terms are rare: most runs start none, and skip looking between names.
     terms = bool(catalog.terms) and bool(tokens.starts_of(catalog.term_index))
     gap_start = 0
+    # The line of each match, counted on from the last one: counting from the
+    # run's start each time is quadratic in a long paragraph of names.
+    counted_to, line = 0, run_line
     for match in catalog.index.find_in(tokens):
         if terms:
             pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
@@ -377,7 +380,8 @@ def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, 
         entity_id = _choose(match.targets, document)
         if entity_id is not None:
             text = combined[match.start : match.end]
-            line = run_line + combined.count("\n", 0, match.start)
+            line += combined.count("\n", counted_to, match.start)
+            counted_to = match.start
             link, note = _mention_html(entity_id, text, document, run_offset + match.start, line, plain, in_table)
             pieces.append((match.start, match.end, link, note))
     if terms:
