@@ -34,7 +34,9 @@ PAGES = {
     "tag": "tags/mosul/",
     "entities": "entities/",
     "entity": "entities/mosul/",
+    "entity's events": "entities/islamic-state/timeline/",  # past the first page's eight
     "timeline": "timeline/",
+    "timeline year": "timeline/2016/",
     "glossary": "glossary/",
     "open data": "data/",
     "search": "search/",
