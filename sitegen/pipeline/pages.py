@@ -16,11 +16,12 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
+from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
 from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FOLDER, data_file_views, data_files
-from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
     archive_pages,
     glossary_page,
@@ -60,13 +61,12 @@ def plan_pages(
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
     annotated = annotations.articles
-    cards = {a.slug: article_card(a, urls) for a in archive.articles}
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
-    feed_entries = {a.slug: feed_entry(a, urls) for a in archive.articles}
+    cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
     entities = {e.id: e for e in archive.entities}
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
-    events = event_views(annotations, entities, cards, periods, urls)
+    events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
@@ -94,10 +94,7 @@ def plan_pages(
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
-        latest = tuple(feed_entries[a.slug] for a, _, _ in usage.articles.get(entity.id, ())[:FEED_SIZE])
-        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
-        key = latest or (feed_updated(()),)
-        pages.append(memo.get("entity feed:" + entity.id, (entity,), key, lambda: entity_feed(entity, latest, settings, urls)))
+        pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
@@ -151,22 +148,40 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
 def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     """`cite.bib` and `cite.json` of one article, keyed by what they say: an
     edit of the body alone leaves them as they are."""
-    citation = article_citation(article, settings, urls, access_day(settings))
-    return memo.get("citation:" + article.slug, (), (citation,), lambda: citation_files(citation, urls.article_path(article.slug)))
+    citation = lambda: article_citation(article, settings, urls, access_day(settings))  # noqa: E731
+    return memo.get_by_value(
+        "citation:" + article.slug, (article,), lambda: (citation(),), lambda: citation_files(citation(), urls.article_path(article.slug))
+    )
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
-    """`pages_of_entity`, keyed by everything it reads (the articles' dates,
-    for the chart, through the articles themselves)."""
+    """`pages_of_entity`, keyed by everything it reads. The list of the articles
+    that mention the entity is the very list of the last build while none of
+    them changed (see EntityUsageIndex), and the articles' cards and dates,
+    their counts and sentences, are all made from it."""
     mentioned = usage.articles.get(entity.id, [])
     co = top_co_mentions(usage, entity.id)
     shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
     return memo.get(
         "entity:" + entity.id,
-        (entity, description, *(a for a, _, _ in mentioned), *(s for _, _, s in mentioned), *(entities.get(i) for i in shown)),
-        (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
+        (entity, description, mentioned, *(entities.get(i) for i in shown)),
+        (tuple(co), entity_events),
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
+
+
+def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls) -> Page:
+    """The feed of an entity, keyed by its entries' values, which are worked out
+    only when its list of articles is not the very list of the last build."""
+    name = "entity feed:" + entity.id
+    if not mentioned:
+        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
+        return memo.get(name, (entity,), (feed_updated(()),), lambda: entity_feed(entity, (), settings, urls))
+
+    def latest() -> tuple:
+        return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
+
+    return memo.get_by_value(name, (entity, mentioned), lambda: (entity.id, entity.name, entity.summary, *latest()), lambda: entity_feed(entity, latest(), settings, urls))
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:

@@ -118,7 +118,7 @@ class PlanMemo:
     def begin(self, settings: Settings, urls: Urls) -> None:
         context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
         if context != self.context:
-            self.previous = {}
+            self.previous, self.aggregates = {}, {}
         self.context, self.current, self.made = context, {}, 0
 
     def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
@@ -134,6 +134,23 @@ class PlanMemo:
             made = make()
             self.made += 1
         self.current[name] = (sources, values, made)
+        return made
+
+    def get_by_value(self, name: str, inputs: tuple, values_of: Callable[[], tuple], make: Callable[[], Made]) -> Made:
+        """Like `get` keyed by values alone, where the values are a function of
+        `inputs`: while every one of them is the very object of the last build,
+        the values are not even worked out again."""
+        old = self.previous.get(name)
+        if old is not None and len(old[0]) == len(inputs) and all(map(operator.is_, old[0], inputs)):
+            self.current[name] = old
+            return old[2]
+        values = values_of()
+        if old is not None and old[1] == values:
+            made = old[2]
+        else:
+            made = make()
+            self.made += 1
+        self.current[name] = (inputs, values, made)
         return made
 
     def end(self) -> None:
