@@ -63,14 +63,16 @@ def plan_pages(
     annotated = annotations.articles
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
-    entities = {e.id: e for e in archive.entities}
+    # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
+    entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
-    tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
+    names = tuple((slug, name) for slug, (name, _) in tags.items())
+    tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
@@ -132,16 +134,18 @@ def plan_pages(
 
 def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
     """`article_page`, given (and keyed by) only the tags and entities it reads,
-    and the cards of its related articles (which an edit elsewhere can change)."""
-    slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
-    links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
-    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-    used = {i: entities[i] for i in involved if i in entities}
-    return memo.get(
+    and the cards of its related articles (which an edit elsewhere can change).
+    While no article, entity or tag name changed, the objects it is made from
+    are the very ones of the last build, and that is all there is to check."""
+    slugs = lambda: tuple(dict.fromkeys(slugify(t) for t in article.tags))  # noqa: E731
+    involved = lambda: tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))  # noqa: E731
+    links = lambda: {slug: tag_links[slug] for slug in slugs() if slug in tag_links}  # noqa: E731
+    return memo.get_quick(
         "article:" + article.slug,
-        (article, annotation, *(entities.get(i) for i in involved)),
-        (card, tuple(links.items()), tied, related),
-        lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related),
+        (article, annotation, entities, tag_links, *tied, *related),
+        lambda: ((article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)),
+        lambda: article_page(article, annotation, card, links(), {i: entities[i] for i in involved() if i in entities}, tied,
+                             settings, urls, related),  # fmt: skip
     )
 
 
@@ -149,8 +153,8 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     """`cite.bib` and `cite.json` of one article, keyed by what they say: an
     edit of the body alone leaves them as they are."""
     citation = lambda: article_citation(article, settings, urls, access_day(settings))  # noqa: E731
-    return memo.get_by_value(
-        "citation:" + article.slug, (article,), lambda: (citation(),), lambda: citation_files(citation(), urls.article_path(article.slug))
+    return memo.get_quick(
+        "citation:" + article.slug, (article,), lambda: ((), (citation(),)), lambda: citation_files(citation(), urls.article_path(article.slug))
     )
 
 
@@ -159,7 +163,7 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     that mention the entity is the very list of the last build while none of
     them changed (see EntityUsageIndex), and the articles' cards and dates,
     their counts and sentences, are all made from it."""
-    mentioned = usage.articles.get(entity.id, [])
+    mentioned = usage.articles.get(entity.id, ())  # the same empty tuple every build
     co = top_co_mentions(usage, entity.id)
     shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
     return memo.get(
@@ -181,7 +185,9 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
     def latest() -> tuple:
         return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
 
-    return memo.get_by_value(name, (entity, mentioned), lambda: (entity.id, entity.name, entity.summary, *latest()), lambda: entity_feed(entity, latest(), settings, urls))
+    return memo.get_quick(
+        name, (entity, mentioned), lambda: ((), (entity.id, entity.name, entity.summary, *latest())), lambda: entity_feed(entity, latest(), settings, urls)
+    )
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
@@ -191,7 +197,9 @@ def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEv
     if not periods:
         return [memo.get("timeline", (), (), lambda: timeline_index_page((), (), timeline_filter([], entities, urls), settings, urls))]
     links = period_links(periods, urls)
-    choices = timeline_filter(events, entities, urls)
+    named = sorted({i for event in events for i in event.entity_ids})
+    # One object while its entities are the same: every page of the timeline is keyed by it.
+    choices = memo.get("timeline filter", tuple(entities[i] for i in named), (), lambda: timeline_filter(events, entities, urls))
     placed: dict[str, list[PlacedEvent]] = defaultdict(list)
     for event in events:
         placed[event.period].append(event)

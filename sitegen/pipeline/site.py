@@ -110,8 +110,9 @@ class PlanMemo:
 
     def __init__(self) -> None:
         self.context = ""
-        self.previous: dict[str, tuple[tuple, tuple, Any]] = {}
-        self.current: dict[str, tuple[tuple, tuple, Any]] = {}
+        # name -> (sources, values, made, quick inputs or None)
+        self.previous: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
+        self.current: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
         self.made = 0  # pages (or page groups) made, not reused, this build
         self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
 
@@ -123,35 +124,29 @@ class PlanMemo:
 
     def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
         old = self.previous.get(name)
-        if (
-            old is not None
-            and len(old[0]) == len(sources)
-            and all(map(operator.is_, old[0], sources))
-            and old[1] == values
-        ):
-            made = old[2]
-        else:
-            made = make()
-            self.made += 1
-        self.current[name] = (sources, values, made)
+        made = self._reuse_or_make(old, sources, values, make)
+        self.current[name] = (sources, values, made, None)
         return made
 
-    def get_by_value(self, name: str, inputs: tuple, values_of: Callable[[], tuple], make: Callable[[], Made]) -> Made:
-        """Like `get` keyed by values alone, where the values are a function of
-        `inputs`: while every one of them is the very object of the last build,
-        the values are not even worked out again."""
+    def get_quick(self, name: str, quick: tuple, key: Callable[[], tuple[tuple, tuple]], make: Callable[[], Made]) -> Made:
+        """`get`, with its sources and values given by `key()`, which is not even
+        called while every object of `quick` is the very one of the last build:
+        the sources and values must be functions of those objects (and of the
+        settings). A page that most builds keep is checked in a few identity tests."""
         old = self.previous.get(name)
-        if old is not None and len(old[0]) == len(inputs) and all(map(operator.is_, old[0], inputs)):
+        if old is not None and old[3] is not None and _same(old[3], quick):
             self.current[name] = old
             return old[2]
-        values = values_of()
-        if old is not None and old[1] == values:
-            made = old[2]
-        else:
-            made = make()
-            self.made += 1
-        self.current[name] = (inputs, values, made)
+        sources, values = key()
+        made = self._reuse_or_make(old, sources, values, make)
+        self.current[name] = (sources, values, made, quick)
         return made
+
+    def _reuse_or_make(self, old, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
+        if old is not None and _same(old[0], sources) and old[1] == values:
+            return old[2]
+        self.made += 1
+        return make()
 
     def end(self) -> None:
         """Keep what this build planned (and only that) for the next."""
@@ -159,3 +154,8 @@ class PlanMemo:
 
     def forget(self) -> None:
         self.previous, self.current, self.context = {}, {}, ""
+
+
+def _same(old: tuple, new: tuple) -> bool:
+    """The very same objects, one by one."""
+    return len(old) == len(new) and all(map(operator.is_, old, new))
