@@ -64,8 +64,8 @@ class EventViews:
                 entry.kind,
                 period,
                 fragment,
-                tuple(entities.get(i) for i in named),
-                tuple(cards.get(slug) for slug in event.article_slugs),
+                tuple(map(entities.get, named)),
+                tuple(map(cards.get, event.article_slugs)),
             )
             old = before.get(entry.anchor)
             if old is not None and old[0] == key:

@@ -91,7 +91,8 @@ def plan_pages(
         pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
-    pages.append(memo.get("entities", archive.entities, tuple(months.values()), lambda: entity_index_page(archive, months, settings, urls)))
+    pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
+                                lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     events_by_entity = entities_by_event(events)
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
@@ -164,12 +165,12 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     them changed (see EntityUsageIndex), and the articles' cards and dates,
     their counts and sentences, are all made from it."""
     mentioned = usage.articles.get(entity.id, ())  # the same empty tuple every build
-    co = top_co_mentions(usage, entity.id)
-    shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
-    return memo.get(
+    co = top_co_mentions(usage, entity.id)  # the very list of the last build while the counts are the same
+    shown = lambda: (*(i for i, _ in co), *(description.entity_ids if description else ()))  # noqa: E731
+    return memo.get_quick(
         "entity:" + entity.id,
-        (entity, description, mentioned, *(entities.get(i) for i in shown)),
-        (tuple(co), entity_events),
+        (entity, description, mentioned, co, entities, *entity_events),
+        lambda: ((entity, description, mentioned, *(entities.get(i) for i in shown())), (tuple(co), entity_events)),
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
 

@@ -176,6 +176,7 @@ class EntityUsage:
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
     months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
     involved: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by article slug: the entity ids, sorted
+    by_month: dict[str, tuple] = field(default_factory=dict)  # `entity_months` of each, when known
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -212,6 +213,7 @@ class EntityUsageIndex:
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
         self.months: dict[str, Counter] = defaultdict(Counter)
+        self.by_month: dict[str, tuple] = {}  # by entity; dropped when its counts change
         self.lists: dict[str, list[tuple[Article, int, Snippet | None]]] = {}  # by entity, newest first
         self.involved: dict[str, tuple[str, ...]] = {}  # by article slug
 
@@ -251,7 +253,7 @@ class EntityUsageIndex:
         if touched:
             self._relist(archive, parts, set(changed) | set(gone), touched)
         # The counters are the index's own, changed by the next update: read them before.
-        return EntityUsage(dict(self.lists), dict(self.co_mentions), self.top, dict(self.months), self.involved)
+        return EntityUsage(dict(self.lists), dict(self.co_mentions), self.top, dict(self.months), self.involved, self.by_month)
 
     def _relist(self, archive: Archive, parts, changed: set[str], touched: set[str]) -> None:
         """Make again the lists of the `touched` entities, those of the `changed` articles' entities."""
@@ -286,6 +288,7 @@ class EntityUsageIndex:
             if not months:
                 del self.months[entity_id]
             self.top.pop(entity_id, None)
+            self.by_month.pop(entity_id, None)
             counts = self.co_mentions[entity_id]
             for other in involved:
                 if other != entity_id:
@@ -437,7 +440,11 @@ def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]
 
 def entity_months(usage: EntityUsage, entity_id: str) -> tuple[tuple[Month, int], ...]:
     """How many of the articles that mention or list an entity fall in each month, by month."""
-    return tuple(sorted(usage.months.get(entity_id, {}).items()))
+    months = usage.by_month.get(entity_id)
+    if months is None:
+        # Kept while the counts stay the same: the very tuple of the last build tells the entity index nothing changed.
+        months = usage.by_month[entity_id] = tuple(sorted(usage.months.get(entity_id, {}).items()))
+    return months
 
 
 def _in_the_news(name: str, history: History) -> str:
