@@ -128,7 +128,7 @@ def plan_pages(
             )
         )
     pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
-    pages += _publishing_files(archive, pages, settings, urls)
+    pages += _publishing_files(archive, pages, _site_feed(memo, archive, feed_entries, settings, urls), settings, urls)
     memo.end()
     return pages
 
@@ -279,7 +279,19 @@ def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
     )
 
 
-def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, urls: Urls) -> list[Page]:
+def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Settings, urls: Urls) -> Page:
+    """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
+    if not archive.articles:  # dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher
+        return site_feed((), settings, urls)
+    return memo.get_quick(
+        "site feed",
+        archive.articles,
+        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles))),
+        lambda: site_feed(archive.articles, settings, urls),
+    )
+
+
+def _publishing_files(archive: Archive, pages: list[Page], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
     """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     sitemap = tuple(
         (urls.absolute(page.path), page.modified)
@@ -306,7 +318,7 @@ def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, u
             indexable=False,
             data={"sitemap_url": urls.absolute("sitemap.xml")},
         ),
-        site_feed(archive.articles, settings, urls),
+        feed,
     ]
     if settings.site.cname:
         files.append(
