@@ -21,7 +21,8 @@ from sitegen.pipeline.timeline import Period
 
 
 class ArticleViews:
-    """Each article's card and feed entry, made again only for an article object not seen last build."""
+    """Each article's card and feed entry, made again only for an article object not seen last build
+    (and even then, the last build's objects when they are equal: all their fields are strings)."""
 
     def __init__(self) -> None:
         self.kept: dict[str, tuple[Article, ArticleCard, FeedEntry]] = {}
@@ -32,8 +33,12 @@ class ArticleViews:
         before = self.kept
         for article in articles:
             views = before.get(article.slug)
-            if views is None or views[0] is not article:
+            if views is None:
                 views = (article, article_card(article, urls), feed_entry(article, urls))
+            elif views[0] is not article:
+                # An edit of the body alone gives equal views: the old objects keep the keys that hold them the same.
+                card, entry = article_card(article, urls), feed_entry(article, urls)
+                views = (article, views[1] if views[1] == card else card, views[2] if views[2] == entry else entry)
             kept[article.slug], cards[article.slug], entries[article.slug] = views, views[1], views[2]
         self.kept = kept
         return cards, entries

@@ -78,22 +78,19 @@ def plan_pages(
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
     pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
-    events_by_article: dict[str, list[EventView]] = defaultdict(list)
-    for event in events:
-        if event.view.kind != PUBLICATION:
-            for slug in event.article_slugs:
-                events_by_article[slug].append(event.view)
+    # Both one object while every event view is the very one of the last build.
+    events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
+    events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
         more = tuple(cards[slug] for slug in related[article.slug])
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                                   tuple(events_by_article.get(article.slug, ())), more, settings, urls))  # fmt: skip
+                                   events_by_article.get(article.slug, ()), more, settings, urls))  # fmt: skip
         pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
-    events_by_entity = entities_by_event(events)
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
@@ -131,6 +128,16 @@ def plan_pages(
     pages += _publishing_files(archive, pages, _site_feed(memo, archive, feed_entries, settings, urls), settings, urls)
     memo.end()
     return pages
+
+
+def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
+    """The timeline events tied to each article, in timeline order (not its own publication)."""
+    tied: dict[str, list[EventView]] = defaultdict(list)
+    for event in events:
+        if event.view.kind != PUBLICATION:
+            for slug in event.article_slugs:
+                tied[slug].append(event.view)
+    return {slug: tuple(views) for slug, views in tied.items()}
 
 
 def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
