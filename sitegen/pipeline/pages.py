@@ -125,7 +125,7 @@ def plan_pages(
             )
         )
     pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
-    pages += _publishing_files(archive, pages, _site_feed(memo, archive, feed_entries, settings, urls), settings, urls)
+    pages += _publishing_files(pages, _site_feed(memo, archive, feed_entries, settings, urls), settings, urls)
     memo.end()
     return pages
 
@@ -145,25 +145,34 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
     and the cards of its related articles (which an edit elsewhere can change).
     While no article, entity or tag name changed, the objects it is made from
     are the very ones of the last build, and that is all there is to check."""
-    slugs = lambda: tuple(dict.fromkeys(slugify(t) for t in article.tags))  # noqa: E731
-    involved = lambda: tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))  # noqa: E731
-    links = lambda: {slug: tag_links[slug] for slug in slugs() if slug in tag_links}  # noqa: E731
-    return memo.get_quick(
-        "article:" + article.slug,
-        (article, annotation, entities, tag_links, *tied, *related),
-        lambda: ((article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)),
-        lambda: article_page(article, annotation, card, links(), {i: entities[i] for i in involved() if i in entities}, tied,
-                             settings, urls, related),  # fmt: skip
-    )
+
+    def involved() -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+
+    def links() -> dict[str, Link]:
+        return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
+
+    def key() -> tuple[tuple, tuple]:
+        return (article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)
+
+    def make() -> Page:
+        used = {i: entities[i] for i in involved() if i in entities}
+        return article_page(article, annotation, card, links(), used, tied, settings, urls, related)
+
+    return memo.get_quick("article:" + article.slug, (article, annotation, entities, tag_links, *tied, *related), key, make)
 
 
 def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     """`cite.bib` and `cite.json` of one article, keyed by what they say: an
     edit of the body alone leaves them as they are."""
-    citation = lambda: article_citation(article, settings, urls, access_day(settings))  # noqa: E731
-    return memo.get_quick(
-        "citation:" + article.slug, (article,), lambda: ((), (citation(),)), lambda: citation_files(citation(), urls.article_path(article.slug))
-    )
+
+    def citation():
+        return article_citation(article, settings, urls, access_day(settings))
+
+    def make() -> list[Page]:
+        return citation_files(citation(), urls.article_path(article.slug))
+
+    return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
@@ -173,11 +182,15 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     their counts and sentences, are all made from it."""
     mentioned = usage.articles.get(entity.id, ())  # the same empty tuple every build
     co = top_co_mentions(usage, entity.id)  # the very list of the last build while the counts are the same
-    shown = lambda: (*(i for i, _ in co), *(description.entity_ids if description else ()))  # noqa: E731
+
+    def key() -> tuple[tuple, tuple]:
+        shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
+        return (entity, description, mentioned, *(entities.get(i) for i in shown)), (tuple(co), entity_events)
+
     return memo.get_quick(
         "entity:" + entity.id,
         (entity, description, mentioned, co, entities, *entity_events),
-        lambda: ((entity, description, mentioned, *(entities.get(i) for i in shown())), (tuple(co), entity_events)),
+        key,
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
 
@@ -193,9 +206,9 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
     def latest() -> tuple:
         return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
 
-    return memo.get_quick(
-        name, (entity, mentioned), lambda: ((), (entity.id, entity.name, entity.summary, *latest())), lambda: entity_feed(entity, latest(), settings, urls)
-    )
+    # The feed shows the entity's id, name and summary only: an equal copy of an edited entity is the same feed.
+    values = lambda: ((), (entity.id, entity.name, entity.summary, *latest()))  # noqa: E731
+    return memo.get_quick(name, (entity, mentioned), values, lambda: entity_feed(entity, latest(), settings, urls))
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
@@ -298,7 +311,7 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     )
 
 
-def _publishing_files(archive: Archive, pages: list[Page], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
+def _publishing_files(pages: list[Page], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
     """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     sitemap = tuple(
         (urls.absolute(page.path), page.modified)
