@@ -83,7 +83,7 @@ def plan_pages(
     events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
-        more = tuple(cards[slug] for slug in related[article.slug])
+        more = tuple(map(cards.__getitem__, related[article.slug]))
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
                                    events_by_article.get(article.slug, ()), more, settings, urls))  # fmt: skip
         pages += _citation_files(memo, article, settings, urls)
