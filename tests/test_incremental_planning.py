@@ -167,3 +167,14 @@ def test_a_body_edit_compares_no_article_of_the_archive_field_by_field(archive, 
     archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
     watching_a_larger_archive.build(incremental=True)
     assert len(compared) + len(calls) <= 10
+
+
+def test_a_body_edit_plans_no_page_of_an_entity_no_article_mentions(archive):
+    seed(archive)
+    archive.write("content/entities/basra.md", '---\nname: Basra\nkind: place\nsummary: "A port."\n---\n')
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build(incremental=True)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    builder.build(incremental=True)
+    # As without Basra: the article's, Mosul's and Baghdad's pages, and the open data.
+    assert builder.cache.plans.made == 4
