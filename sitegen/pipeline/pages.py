@@ -103,29 +103,27 @@ def plan_pages(
     for slug, (name, members) in tags.items():
         latest = tuple(feed_entries[a.slug] for a in members[:FEED_SIZE])
         pages.append(memo.get("tag feed:" + slug, (), (name, *latest), lambda: tag_feed(slug, name, latest, settings, urls)))
-    pages.append(
-        Page(
-            path="404.html",
-            template="404.html",
-            title="Page not found",
-            description="This page does not exist.",
-            section="",
-            indexable=False,
-        )
-    )
+    pages.append(memo.get("404", (), (), lambda: Page(
+        path="404.html",
+        template="404.html",
+        title="Page not found",
+        description="This page does not exist.",
+        section="",
+        indexable=False,
+    )))  # fmt: skip
     if settings.search.enabled:
-        pages.append(
-            Page(
-                path=urls.search_path(),
-                template="search.html",
-                title="Search",
-                description=f"Search {settings.site.title}.",
-                section="search",
-                data={"bundle_url": urls.url("pagefind/")},
-            )
-        )
+        pages.append(memo.get("search", (), (), lambda: Page(
+            path=urls.search_path(),
+            template="search.html",
+            title="Search",
+            description=f"Search {settings.site.title}.",
+            section="search",
+            data={"bundle_url": urls.url("pagefind/")},
+        )))  # fmt: skip
     pages += _open_data_pages(memo, archive, annotations, events, settings, urls)
-    pages += _publishing_files(pages, _site_feed(memo, archive, feed_entries, settings, urls), settings, urls)
+    # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
+    sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
+    pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
     return pages
 
@@ -311,13 +309,17 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     )
 
 
-def _publishing_files(pages: list[Page], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
-    """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
-    sitemap = tuple(
+def _sitemap_entries(pages: list[Page], urls: Urls) -> tuple[tuple[str, str], ...]:
+    """The address and date of every page the sitemap lists."""
+    return tuple(
         (urls.absolute(page.path), page.modified)
         for page in pages
         if page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
     )
+
+
+def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
+    """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     files = [
         Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
         Page(
