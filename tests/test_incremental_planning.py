@@ -15,6 +15,9 @@ import pytest
 import sitegen.engine.builder
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
+from sitegen.pipeline.cards import ArticleCard, EventView
+from sitegen.pipeline.citation import Citation
+from sitegen.pipeline.feeds import FeedEntry
 
 from conftest import article_text
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -117,3 +120,61 @@ def test_a_static_file_that_clashes_with_a_page_is_still_reported_by_a_running_b
     watching.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+# --- the work of an edit is proportional to the edit, not to the archive ---------------------
+
+ARCHIVE_SIZE = 200
+
+
+@pytest.fixture
+def watching_a_larger_archive(archive):
+    """A running builder after its first build of ARCHIVE_SIZE articles over ten years, the
+    three entities, two tags and a timeline event between them."""
+    seed(archive)
+    archive.write("content/timeline.toml", '[[events]]\ndate = "2016-10-17"\ntitle = "The battle begins"\nentities = ["mosul"]\n')
+    for number in range(ARCHIVE_SIZE):
+        archive.article(f"report-{number}", title=f"Report {number}", date=f"{2010 + number % 10}-0{1 + number % 9}-1{number % 10}",
+                        body=f"Report {number} from Mosul" + (", and Tikrit." if number % 3 else "."), tags="[Iraq, Siege]")  # fmt: skip
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build(incremental=True)
+    return builder
+
+
+def count_made(monkeypatch, made: type) -> list:
+    """Every `made` object constructed from now on."""
+    calls: list = []
+    real = made.__init__
+    monkeypatch.setattr(made, "__init__", lambda self, *args, **kwargs: calls.append(args) or real(self, *args, **kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("made", [ArticleCard, FeedEntry, EventView, Citation], ids=lambda made: made.__name__)
+def test_a_body_edit_makes_the_views_of_that_article_again_not_those_of_every_article(archive, watching_a_larger_archive,
+                                                                                       monkeypatch, made):  # fmt: skip
+    calls = count_made(monkeypatch, made)
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert len(calls) <= 2
+
+
+def test_a_body_edit_compares_no_article_of_the_archive_field_by_field(archive, watching_a_larger_archive, monkeypatch):
+    # The keys of the pages an edit leaves alone are the very objects of the last build.
+    calls = count_made(monkeypatch, ArticleCard)
+    compared: list = []
+    real = ArticleCard.__eq__
+    monkeypatch.setattr(ArticleCard, "__eq__", lambda self, other: compared.append(self) or real(self, other))
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert len(compared) + len(calls) <= 10
+
+
+def test_a_body_edit_plans_no_page_of_an_entity_no_article_mentions(archive):
+    seed(archive)
+    archive.write("content/entities/basra.md", '---\nname: Basra\nkind: place\nsummary: "A port."\n---\n')
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build(incremental=True)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    builder.build(incremental=True)
+    # As without Basra: the article's, Mosul's and Baghdad's pages (the open data's rows are unchanged).
+    assert builder.cache.plans.made == 3

@@ -14,7 +14,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS, ENTITY_KIND_PLURALS
 from sitegen.pipeline.site import Link
-from sitegen.pipeline.timeline import Period, display_date
+from sitegen.pipeline.timeline import Period, TimelineEntry, display_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,25 +131,31 @@ def event_views(annotations: Annotations, entities, cards, periods: list[Period]
     its description links to as well as those it names, and linking to its
     entry on the page of `periods` that holds its year."""
     period_of = {year: period.slug for period in periods for year in period.years}
-    placed = []
-    for entry in annotations.timeline:
-        event = entry.event
-        period = period_of[event.date.year]
-        fragment = annotations.event_descriptions.get(entry.anchor)
-        ids = [i for i in dict.fromkeys((*event.entity_ids, *(fragment.entity_ids if fragment else ()))) if i in entities]
-        linked = tuple(sorted((entity_link(entities[i], urls) for i in ids), key=lambda e: (e.name.casefold(), e.id)))
-        view = EventView(
-            anchor=entry.anchor,
-            url=f"{urls.url(urls.timeline_path(period))}#{entry.anchor}",
-            date_iso=event.date.iso,
-            date_display=display_date(event.date, event.end, event.circa),
-            title=event.title,
-            kind=entry.kind,
-            description_html=fragment.html if fragment else "",
-            entities=linked,
-            articles=tuple(Link(cards[slug].title, cards[slug].url) for slug in event.article_slugs if slug in cards),
-            entity_ids=" ".join(sorted(ids)),
-            entity_kinds=" ".join(sorted({entities[i].kind for i in ids})),
-        )
-        placed.append(PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year, period))
-    return placed
+    return [
+        placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
+        for entry in annotations.timeline
+    ]
+
+
+def placed_event(entry: TimelineEntry, fragment, period: str, entities, cards, urls: Urls) -> PlacedEvent:
+    """One timeline entry (with its description's `fragment`, if any) on the page `period` of the timeline.
+
+    Reads `entities` of the ids the event names or its description links to,
+    and `cards` of the articles it is tied to, only."""
+    event = entry.event
+    ids = [i for i in dict.fromkeys((*event.entity_ids, *(fragment.entity_ids if fragment else ()))) if i in entities]
+    linked = tuple(sorted((entity_link(entities[i], urls) for i in ids), key=lambda e: (e.name.casefold(), e.id)))
+    view = EventView(
+        anchor=entry.anchor,
+        url=f"{urls.url(urls.timeline_path(period))}#{entry.anchor}",
+        date_iso=event.date.iso,
+        date_display=display_date(event.date, event.end, event.circa),
+        title=event.title,
+        kind=entry.kind,
+        description_html=fragment.html if fragment else "",
+        entities=linked,
+        articles=tuple(Link(cards[slug].title, cards[slug].url) for slug in event.article_slugs if slug in cards),
+        entity_ids=" ".join(sorted(ids)),
+        entity_kinds=" ".join(sorted({entities[i].kind for i in ids})),
+    )
+    return PlacedEvent(view, frozenset(ids), event.article_slugs, event.date.year, period)

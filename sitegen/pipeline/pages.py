@@ -16,11 +16,12 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, PlacedEvent, article_card, entity_cards_json, event_views
+from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
 from sitegen.pipeline.citation import access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
-from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_entry, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
     archive_pages,
     glossary_page,
@@ -67,44 +68,40 @@ def plan_pages(
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
     annotated = annotations.articles
-    cards = {a.slug: article_card(a, urls) for a in archive.articles}
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
-    feed_entries = {a.slug: feed_entry(a, urls) for a in archive.articles}
-    entities = {e.id: e for e in archive.entities}
+    cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
+    # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
+    entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
-    events = event_views(annotations, entities, cards, periods, urls)
+    events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
-    tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
+    names = tuple((slug, name) for slug, (name, _) in tags.items())
+    tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
     pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
-    events_by_article: dict[str, list[EventView]] = defaultdict(list)
-    for event in events:
-        if event.view.kind != PUBLICATION:
-            for slug in event.article_slugs:
-                events_by_article[slug].append(event.view)
+    # Both one object while every event view is the very one of the last build.
+    events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
+    events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
-        more = tuple(cards[slug] for slug in related[article.slug])
+        more = tuple(map(cards.__getitem__, related[article.slug]))
         pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                                   tuple(events_by_article.get(article.slug, ())), more, settings, urls))  # fmt: skip
+                                   events_by_article.get(article.slug, ()), more, settings, urls))  # fmt: skip
         pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
-    pages.append(memo.get("entities", archive.entities, tuple(months.values()), lambda: entity_index_page(archive, months, settings, urls)))
-    events_by_entity = entities_by_event(events)
+    pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
+                                lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     for entity in archive.entities:
         pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
-        latest = tuple(feed_entries[a.slug] for a, _, _ in usage.articles.get(entity.id, ())[:FEED_SIZE])
-        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
-        key = latest or (feed_updated(()),)
-        pages.append(memo.get("entity feed:" + entity.id, (entity,), key, lambda: entity_feed(entity, latest, settings, urls)))
+        pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
@@ -113,67 +110,110 @@ def plan_pages(
     for slug, (name, members) in tags.items():
         latest = tuple(feed_entries[a.slug] for a in members[:FEED_SIZE])
         pages.append(memo.get("tag feed:" + slug, (), (name, *latest), lambda: tag_feed(slug, name, latest, settings, urls)))
-    pages.append(
-        Page(
-            path="404.html",
-            template="404.html",
-            title="Page not found",
-            description="This page does not exist.",
-            section="",
-            indexable=False,
-        )
-    )
+    pages.append(memo.get("404", (), (), lambda: Page(
+        path="404.html",
+        template="404.html",
+        title="Page not found",
+        description="This page does not exist.",
+        section="",
+        indexable=False,
+    )))  # fmt: skip
     if settings.search.enabled:
-        pages.append(
-            Page(
-                path=urls.search_path(),
-                template="search.html",
-                title="Search",
-                description=f"Search {settings.site.title}.",
-                section="search",
-                data={"bundle_url": urls.url("pagefind/")},
-            )
-        )
+        pages.append(memo.get("search", (), (), lambda: Page(
+            path=urls.search_path(),
+            template="search.html",
+            title="Search",
+            description=f"Search {settings.site.title}.",
+            section="search",
+            data={"bundle_url": urls.url("pagefind/")},
+        )))  # fmt: skip
     pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
-    pages += _publishing_files(archive, pages, settings, urls)
+    # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
+    sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
+    pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
     return pages
 
 
+def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
+    """The timeline events tied to each article, in timeline order (not its own publication)."""
+    tied: dict[str, list[EventView]] = defaultdict(list)
+    for event in events:
+        if event.view.kind != PUBLICATION:
+            for slug in event.article_slugs:
+                tied[slug].append(event.view)
+    return {slug: tuple(views) for slug, views in tied.items()}
+
+
 def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
     """`article_page`, given (and keyed by) only the tags and entities it reads,
-    and the cards of its related articles (which an edit elsewhere can change)."""
-    slugs = tuple(dict.fromkeys(slugify(t) for t in article.tags))
-    links = {slug: tag_links[slug] for slug in slugs if slug in tag_links}
-    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-    used = {i: entities[i] for i in involved if i in entities}
-    return memo.get(
-        "article:" + article.slug,
-        (article, annotation, *(entities.get(i) for i in involved)),
-        (card, tuple(links.items()), tied, related),
-        lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related),
-    )
+    and the cards of its related articles (which an edit elsewhere can change).
+    While no article, entity or tag name changed, the objects it is made from
+    are the very ones of the last build, and that is all there is to check."""
+
+    def involved() -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+
+    def links() -> dict[str, Link]:
+        return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
+
+    def key() -> tuple[tuple, tuple]:
+        return (article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)
+
+    def make() -> Page:
+        used = {i: entities[i] for i in involved() if i in entities}
+        return article_page(article, annotation, card, links(), used, tied, settings, urls, related)
+
+    return memo.get_quick("article:" + article.slug, (article, annotation, entities, tag_links, *tied, *related), key, make)
 
 
 def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     """`cite.bib` and `cite.json` of one article, keyed by what they say: an
     edit of the body alone leaves them as they are."""
-    citation = article_citation(article, settings, urls, access_day(settings))
-    return memo.get("citation:" + article.slug, (), (citation,), lambda: citation_files(citation, urls.article_path(article.slug)))
+
+    def citation():
+        return article_citation(article, settings, urls, access_day(settings))
+
+    def make() -> list[Page]:
+        return citation_files(citation(), urls.article_path(article.slug))
+
+    return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
-    """`pages_of_entity`, keyed by everything it reads (the articles' dates,
-    for the chart, through the articles themselves)."""
-    mentioned = usage.articles.get(entity.id, [])
-    co = top_co_mentions(usage, entity.id)
-    shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
-    return memo.get(
+    """`pages_of_entity`, keyed by everything it reads. The list of the articles
+    that mention the entity is the very list of the last build while none of
+    them changed (see EntityUsageIndex), and the articles' cards and dates,
+    their counts and sentences, are all made from it."""
+    mentioned = usage.articles.get(entity.id, ())  # the same empty tuple every build
+    co = top_co_mentions(usage, entity.id)  # the very list of the last build while the counts are the same
+
+    def key() -> tuple[tuple, tuple]:
+        shown = (*(i for i, _ in co), *(description.entity_ids if description else ()))
+        return (entity, description, mentioned, *(entities.get(i) for i in shown)), (tuple(co), entity_events)
+
+    return memo.get_quick(
         "entity:" + entity.id,
-        (entity, description, *(a for a, _, _ in mentioned), *(s for _, _, s in mentioned), *(entities.get(i) for i in shown)),
-        (tuple(c for _, c, _ in mentioned), tuple(cards[a.slug] for a, _, _ in mentioned), tuple(co), entity_events),
+        (entity, description, mentioned, co, entities, *entity_events),
+        key,
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
+
+
+def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls) -> Page:
+    """The feed of an entity, keyed by its entries' values, which are worked out
+    only when its list of articles is not the very list of the last build."""
+    name = "entity feed:" + entity.id
+    if not mentioned:
+        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
+        return memo.get(name, (entity,), (feed_updated(()),), lambda: entity_feed(entity, (), settings, urls))
+
+    def latest() -> tuple:
+        return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
+
+    # The feed shows the entity's id, name and summary only: an equal copy of an edited entity is the same feed.
+    values = lambda: ((), (entity.id, entity.name, entity.summary, *latest()))  # noqa: E731
+    return memo.get_quick(name, (entity, mentioned), values, lambda: entity_feed(entity, latest(), settings, urls))
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
@@ -183,7 +223,9 @@ def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEv
     if not periods:
         return [memo.get("timeline", (), (), lambda: timeline_index_page((), (), timeline_filter([], entities, urls), settings, urls))]
     links = period_links(periods, urls)
-    choices = timeline_filter(events, entities, urls)
+    named = sorted({i for event in events for i in event.entity_ids})
+    # One object while its entities are the same: every page of the timeline is keyed by it.
+    choices = memo.get("timeline filter", tuple(entities[i] for i in named), (), lambda: timeline_filter(events, entities, urls))
     placed: dict[str, list[PlacedEvent]] = defaultdict(list)
     for event in events:
         placed[event.period].append(event)
@@ -263,13 +305,29 @@ def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
     )
 
 
-def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, urls: Urls) -> list[Page]:
-    """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
-    sitemap = tuple(
+def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Settings, urls: Urls) -> Page:
+    """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
+    if not archive.articles:  # dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher
+        return site_feed((), settings, urls)
+    return memo.get_quick(
+        "site feed",
+        archive.articles,
+        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles))),
+        lambda: site_feed(archive.articles, settings, urls),
+    )
+
+
+def _sitemap_entries(pages: list[Page], urls: Urls) -> tuple[tuple[str, str], ...]:
+    """The address and date of every page the sitemap lists."""
+    return tuple(
         (urls.absolute(page.path), page.modified)
         for page in pages
         if page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
     )
+
+
+def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
+    """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     files = [
         Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
         Page(
@@ -290,7 +348,7 @@ def _publishing_files(archive: Archive, pages: list[Page], settings: Settings, u
             indexable=False,
             data={"sitemap_url": urls.absolute("sitemap.xml")},
         ),
-        site_feed(archive.articles, settings, urls),
+        feed,
     ]
     if settings.site.cname:
         files.append(

@@ -58,7 +58,8 @@ class RelatedIndex:
     articles in an entity's list that changed (before or after the change)
     are worked out again; an article that changed is in the lists of its
     entities, old and new. Comparing the lists is cheap: the usage index keeps
-    the very row objects of unchanged articles.
+    the very lists of the entities none of whose articles changed, and the
+    very row objects of unchanged articles.
     """
 
     def __init__(self) -> None:
@@ -71,7 +72,7 @@ class RelatedIndex:
         for entity_id in old.keys() | postings.keys():
             before, after = old.get(entity_id, ()), postings.get(entity_id, ())
             # Lists compare element by element, by identity first: unchanged rows cost no more than that.
-            if before != after and _tells(before, after):
+            if before is not after and before != after and _tells(before, after):
                 affected.update(row[0].slug for rows in (before, after) for row in rows)
         seen = _Seen(postings)
         lists = {}

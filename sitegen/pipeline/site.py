@@ -103,7 +103,7 @@ class Deferred:
     make: Callable[[], Any]
 
 
-def _same_inputs(old: tuple[tuple, tuple, Any], sources: tuple, values: tuple) -> bool:
+def _same_inputs(old: tuple, sources: tuple, values: tuple) -> bool:
     return len(old[0]) == len(sources) and all(map(operator.is_, old[0], sources)) and old[1] == values
 
 
@@ -124,8 +124,9 @@ class PlanMemo:
 
     def __init__(self) -> None:
         self.context = ""
-        self.previous: dict[str, tuple[tuple, tuple, Any]] = {}
-        self.current: dict[str, tuple[tuple, tuple, Any]] = {}
+        # name -> (sources, values, made, quick inputs or None)
+        self.previous: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
+        self.current: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
         self.made = 0  # pages (or page groups) made, not reused, this build
         self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
         self.deferred: list[Deferred] = []  # what this build left to make later (`get_later`)
@@ -133,18 +134,34 @@ class PlanMemo:
     def begin(self, settings: Settings, urls: Urls) -> None:
         context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
         if context != self.context:
-            self.previous = {}
+            self.previous, self.aggregates = {}, {}
         self.context, self.current, self.made, self.deferred = context, {}, 0, []
 
     def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
         old = self.previous.get(name)
-        if old is not None and _same_inputs(old, sources, values):
-            made = old[2]
-        else:
-            made = make()
-            self.made += 1
-        self.current[name] = (sources, values, made)
+        made = self._reuse_or_make(old, sources, values, make)
+        self.current[name] = (sources, values, made, None)
         return made
+
+    def get_quick(self, name: str, quick: tuple, key: Callable[[], tuple[tuple, tuple]], make: Callable[[], Made]) -> Made:
+        """`get`, with its sources and values given by `key()`, which is not even
+        called while every object of `quick` is the very one of the last build:
+        the sources and values must be functions of those objects (and of the
+        settings). A page that most builds keep is checked in a few identity tests."""
+        old = self.previous.get(name)
+        if old is not None and old[3] is not None and _same(old[3], quick):
+            self.current[name] = old
+            return old[2]
+        sources, values = key()
+        made = self._reuse_or_make(old, sources, values, make)
+        self.current[name] = (sources, values, made, quick)
+        return made
+
+    def _reuse_or_make(self, old, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
+        if old is not None and _same_inputs(old, sources, values):
+            return old[2]
+        self.made += 1
+        return make()
 
     def get_later(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
         """`get`, except that when the inputs changed since the last build, which
@@ -161,7 +178,7 @@ class PlanMemo:
 
     def install(self, deferred: Deferred, made: Any) -> None:
         """Record what `deferred` made, between two builds, as if the last build had made it."""
-        self.previous[deferred.name] = (deferred.sources, deferred.values, made)
+        self.previous[deferred.name] = (deferred.sources, deferred.values, made, None)
 
     def end(self) -> None:
         """Keep what this build planned (and only that) for the next."""
@@ -169,3 +186,8 @@ class PlanMemo:
 
     def forget(self) -> None:
         self.previous, self.current, self.context = {}, {}, ""
+
+
+def _same(old: tuple, new: tuple) -> bool:
+    """The very same objects, one by one."""
+    return len(old) == len(new) and all(map(operator.is_, old, new))

@@ -175,6 +175,7 @@ class EntityUsage:
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
     months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
     involved: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by article slug: the entity ids, sorted
+    by_month: dict[str, tuple] = field(default_factory=dict)  # `entity_months` of each, when known
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
@@ -200,8 +201,10 @@ class EntityUsageIndex:
     co-mention counts and the counts by month are sums over articles, so an
     article that changed, appeared or went away has its old part taken out
     and its new part added.
-    The lists by entity are put together again each build, in archive order
-    (a linear pass over kept parts).
+    The list of an entity's articles is made again only when one of its
+    articles changed (in archive order, merged with the rows kept); the others
+    are the very lists of the last build, which the pages keyed on them read
+    as unchanged without looking inside.
     """
 
     def __init__(self) -> None:
@@ -209,6 +212,9 @@ class EntityUsageIndex:
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
         self.months: dict[str, Counter] = defaultdict(Counter)
+        self.by_month: dict[str, tuple] = {}  # by entity; dropped when its counts change
+        self.lists: dict[str, list[tuple[Article, int, Snippet | None]]] = {}  # by entity, newest first
+        self.involved: dict[str, tuple[str, ...]] = {}  # by article slug
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
         try:
@@ -218,28 +224,58 @@ class EntityUsageIndex:
             raise
 
     def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
-        parts = {}
+        parts, before = {}, self.parts
+        changed: list[str] = []  # slugs whose part is new
         for article in archive.articles:
             annotation = annotated[article.slug]
-            old = self.parts.get(article.slug)
+            old = before.get(article.slug)
             if old is not None and old[0] is article and old[1] is annotation:
                 parts[article.slug] = old
             else:
                 parts[article.slug] = (article, annotation, *_usage_of(article, annotation))
-        for slug, old in self.parts.items():
-            if parts.get(slug) is not old:
-                self._count(old[0], old[2], -1)
-        for slug, new in parts.items():
-            if self.parts.get(slug) is not new:
-                self._count(new[0], new[2], 1)
+                changed.append(article.slug)
+        replaced = [slug for slug in changed if slug in before]
+        # Every slug of the last build is still here, kept or replaced, unless some went away.
+        gone = [] if len(parts) - len(changed) + len(replaced) == len(before) else [s for s in before if s not in parts]
+        touched: set[str] = set()
+        for slug in (*replaced, *gone):
+            old = before[slug]
+            self._count(old[0], old[2], -1)
+            touched.update(old[2])
+            del self.involved[slug]
+        for slug in changed:
+            new = parts[slug]
+            self._count(new[0], new[2], 1)
+            touched.update(new[2])
+            self.involved[slug] = new[2]
         self.parts = parts
-        articles: dict[str, list[tuple[Article, int, Snippet | None]]] = defaultdict(list)
-        for article in archive.articles:  # newest first
-            for entity_id, row in parts[article.slug][3]:
-                articles[entity_id].append(row)
+        if touched:
+            self._relist(archive, parts, set(changed) | set(gone), touched)
         # The counters are the index's own, changed by the next update: read them before.
-        involved = {slug: part[2] for slug, part in parts.items()}
-        return EntityUsage(dict(articles), dict(self.co_mentions), self.top, dict(self.months), involved)
+        return EntityUsage(dict(self.lists), dict(self.co_mentions), self.top, dict(self.months), self.involved, self.by_month)
+
+    def _relist(self, archive: Archive, parts, changed: set[str], touched: set[str]) -> None:
+        """Make again the lists of the `touched` entities, those of the `changed` articles' entities."""
+        if len(touched) * 2 > len(self.lists) + 1:  # most of them: one pass over the archive is quicker
+            lists: dict[str, list] = defaultdict(list)
+            for article in archive.articles:  # newest first
+                for entity_id, row in parts[article.slug][3]:
+                    lists[entity_id].append(row)
+            self.lists = dict(lists)
+            return
+        position = {article.slug: index for index, article in enumerate(archive.articles)}
+        added: dict[str, list] = defaultdict(list)
+        for slug in changed:
+            if slug in parts:
+                for entity_id, row in parts[slug][3]:
+                    added[entity_id].append(row)
+        for entity_id in touched:
+            rows = [row for row in self.lists.get(entity_id, ()) if row[0].slug not in changed] + added.get(entity_id, [])
+            if rows:
+                rows.sort(key=lambda row: position[row[0].slug])
+                self.lists[entity_id] = rows
+            else:
+                self.lists.pop(entity_id, None)
 
     def _count(self, article: Article, involved: tuple[str, ...], change: int) -> None:
         month = (article.date.day.year, article.date.day.month)
@@ -251,6 +287,7 @@ class EntityUsageIndex:
             if not months:
                 del self.months[entity_id]
             self.top.pop(entity_id, None)
+            self.by_month.pop(entity_id, None)
             counts = self.co_mentions[entity_id]
             for other in involved:
                 if other != entity_id:
@@ -401,7 +438,11 @@ def top_co_mentions(usage: EntityUsage, entity_id: str) -> list[tuple[str, int]]
 
 def entity_months(usage: EntityUsage, entity_id: str) -> tuple[tuple[Month, int], ...]:
     """How many of the articles that mention or list an entity fall in each month, by month."""
-    return tuple(sorted(usage.months.get(entity_id, {}).items()))
+    months = usage.by_month.get(entity_id)
+    if months is None:
+        # Kept while the counts stay the same: the very tuple of the last build tells the entity index nothing changed.
+        months = usage.by_month[entity_id] = tuple(sorted(usage.months.get(entity_id, {}).items()))
+    return months
 
 
 def _in_the_news(name: str, history: History) -> str:
