@@ -52,7 +52,7 @@ from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.pages import plan_pages
-from sitegen.pipeline.render import render_page, template_environment
+from sitegen.pipeline.render import load_templates, render_page, template_environment
 from sitegen.pipeline.search import (
     BUNDLE_DIR,
     SearchError,
@@ -80,6 +80,9 @@ speed_up_pickling(
 )  # fmt: skip
 
 
+# Pages one rendering process renders before it ends and a new one is forked
+# (see map_in_workers): it bounds the memory a renderer copies from the build.
+PAGES_PER_RENDERING_PROCESS = 500
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
 
 
@@ -433,7 +436,10 @@ class Builder:
                         written[target] = previous_written[target]
                     else:
                         changed.append(page)
-                digests = map_in_workers(render_into_stage, changed, self.workers, progress)
+                load_templates(env, {page.template for page in changed if page.literal is None})
+                digests = map_in_workers(
+                    render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
+                )
                 written.update(zip(map(page_file, changed), digests))
                 for target, source in plan.copies:
                     staged.copy_file(target, source)

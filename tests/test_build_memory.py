@@ -1,0 +1,76 @@
+"""What a build holds in memory: bounded by design, not by luck.
+
+The rendering processes are forked from the build, so they share its memory
+until they write to it. Python writes to an object whenever it counts a
+reference to it, and its cycle collector writes to every object it walks:
+left alone, each worker would end with its own copy of most of the build.
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import os
+from pathlib import Path
+
+import pytest
+
+import sitegen.engine.builder
+from sitegen.engine.builder import BuildOptions, build
+from sitegen.engine.parallel import map_in_workers
+
+SMAPS = Path("/proc/self/smaps_rollup")
+
+
+def _private_dirty_kib() -> int:
+    for line in SMAPS.read_text().splitlines():
+        if line.startswith("Private_Dirty:"):
+            return int(line.split()[1])
+    raise AssertionError("no Private_Dirty in smaps_rollup")
+
+
+def _copied_by_a_collection(item: int) -> int:
+    """KiB of the parent's memory that a full collection in this worker copies."""
+    before = _private_dirty_kib()
+    gc.collect()
+    return _private_dirty_kib() - before
+
+
+@pytest.mark.skipif(not SMAPS.exists() or not hasattr(os, "fork"), reason="needs Linux's /proc and fork")
+def test_a_collection_in_a_worker_does_not_copy_the_parents_objects():
+    parent_objects = [[index] for index in range(400_000)]  # some 40 MiB of objects the collector tracks
+    copied = map_in_workers(_copied_by_a_collection, range(400), workers=2)
+    assert max(copied) < 8 * 1024, "a worker's collection copied the parent's objects"
+    del parent_objects
+
+
+def _pages_by_process(tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, int]:
+    """Build 250 articles with two workers; how many pages each process rendered."""
+    site = tmp_path / "site"
+    (site / "content" / "articles").mkdir(parents=True)
+    (site / "site.toml").write_text('[site]\ntitle = "Memory"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+    for number in range(250):
+        (site / "content" / "articles" / f"a{number:03}.md").write_text(
+            f"---\ntitle: Article {number}\ndate: 2020-01-{number % 28 + 1:02}\n---\n\nText {number}.\n", encoding="utf-8"
+        )
+    log = tmp_path / "rendered.log"
+    real = sitegen.engine.builder.render_page
+
+    def logged(env, page, *args):
+        with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
+            stream.write(f"{os.getpid()}\n")
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", logged)
+    monkeypatch.setattr(sitegen.engine.builder, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
+    result = build(BuildOptions(root=site, search=False, workers=2, cache=False))
+    counts = collections.Counter(int(line) for line in log.read_text().split())
+    assert sum(counts.values()) == result.rendered
+    return counts
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_no_rendering_process_renders_more_than_its_share_of_pages(tmp_path, monkeypatch):
+    counts = _pages_by_process(tmp_path, monkeypatch, pages_per_process=40)
+    assert os.getpid() not in counts  # rendered in workers
+    assert max(counts.values()) <= 40
