@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 import sitegen.engine.builder
-from sitegen.engine.builder import BuildOptions, build
+from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.parallel import map_in_workers
+from sitegen.pipeline.site import Page
 
 SMAPS = Path("/proc/self/smaps_rollup")
 
@@ -74,3 +75,29 @@ def test_no_rendering_process_renders_more_than_its_share_of_pages(tmp_path, mon
     counts = _pages_by_process(tmp_path, monkeypatch, pages_per_process=40)
     assert os.getpid() not in counts  # rendered in workers
     assert max(counts.values()) <= 40
+
+
+def _pages_alive_when_the_cache_is_saved(monkeypatch, make_builder) -> int:
+    alive: list[int] = []
+    real = sitegen.engine.builder.save_persistent_cache
+
+    def counting(root, cache):
+        alive.append(sum(isinstance(thing, Page) for thing in gc.get_objects()))
+        return real(root, cache)
+
+    monkeypatch.setattr(sitegen.engine.builder, "save_persistent_cache", counting)
+    make_builder().build()
+    return alive[0]
+
+
+def test_a_single_build_holds_no_page_once_the_pages_are_written(archive, monkeypatch):
+    for number in range(5):
+        archive.article(f"a{number}", title=f"Article {number}")
+    options = BuildOptions(root=archive.root, search=False, workers=1)
+    assert _pages_alive_when_the_cache_is_saved(monkeypatch, lambda: Builder(options, lasting=False)) == 0
+
+
+def test_a_lasting_builder_keeps_its_pages_for_the_next_build(archive, monkeypatch):
+    archive.article("a", title="Article")
+    options = BuildOptions(root=archive.root, search=False, workers=1)
+    assert _pages_alive_when_the_cache_is_saved(monkeypatch, lambda: Builder(options)) > 0

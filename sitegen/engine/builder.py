@@ -145,8 +145,12 @@ class Builder:
     write the same bytes for the same sources.
     """
 
-    def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
+    def __init__(self, options: BuildOptions, cache: BuildCache | None = None, *, lasting: bool = True):
         self.options = options
+        # A builder that lives on (watch, serve) keeps the page plan of its last build,
+        # to plan and render again only what changed; one made for a single build
+        # (`build`) lets the pages go once they are written.
+        self.lasting = lasting
         self.root = options.root.resolve()
         started = time.perf_counter()
         if cache is None:
@@ -211,6 +215,7 @@ class Builder:
                 self._stamp(sources_status, result, stamped_indexer)
                 return result
             plan = self.plan_from(sources)
+            page_count = len(plan.pages)  # the writer of a single build lets them go
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
@@ -224,7 +229,7 @@ class Builder:
         result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
-            pages=len(plan.pages),
+            pages=page_count,
             files=files,
             output=plan.output,
             warnings=plan.warnings,
@@ -441,6 +446,10 @@ class Builder:
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
                 written.update(zip(map(page_file, changed), digests))
+                self.rendered = len(changed)
+                if not self.lasting:
+                    changed.clear()
+                    self._forget_pages(plan)
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -455,7 +464,6 @@ class Builder:
             self.cache.manifest = output_manifest(plan.output)
         self.cache.written = {target: written[target] for target in page_inputs}  # in the order of the plan
         self.cache.page_inputs = page_inputs
-        self.rendered = len(changed)
         return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
@@ -480,6 +488,13 @@ class Builder:
             written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
         return written
+
+    def _forget_pages(self, plan: BuildPlan) -> None:
+        """Let the pages of a single build go once written: neither the search index
+        nor the persistent cache needs them, and they are most of what the plan holds."""
+        plan.pages = []
+        self.cache.plans = None
+        self.cache.page_digests = {}
 
     # --- search ----------------------------------------------------------------------------
 
@@ -536,7 +551,7 @@ class Builder:
 
 def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
     """A clean build, as `sitegen build` runs it."""
-    return Builder(options).build(progress)
+    return Builder(options, lasting=False).build(progress)
 
 
 def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:
