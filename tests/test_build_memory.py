@@ -11,13 +11,16 @@ from __future__ import annotations
 import collections
 import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 import sitegen.engine.builder
 from sitegen.engine.builder import BuildOptions, Builder, build
+from sitegen.engine.cache import digest_of
 from sitegen.engine.parallel import map_in_workers
+from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.site import Page
 
 SMAPS = Path("/proc/self/smaps_rollup")
@@ -101,3 +104,21 @@ def test_a_lasting_builder_keeps_its_pages_for_the_next_build(archive, monkeypat
     archive.article("a", title="Article")
     options = BuildOptions(root=archive.root, search=False, workers=1)
     assert _pages_alive_when_the_cache_is_saved(monkeypatch, lambda: Builder(options)) > 0
+
+
+def test_digesting_a_string_does_not_grow_it():
+    text = "Fighting around Mosul’s old city began." * 100
+    size = sys.getsizeof(text)
+    digest_of(("article", text))
+    assert sys.getsizeof(text) == size
+
+
+def test_strings_kept_by_a_build_are_no_larger_than_the_same_strings_made_afresh(archive):
+    archive.article("a", title="Mosul’s old city", body="Fighting around Mosul’s old city began.\n\nA second paragraph.")
+    builder = Builder(BuildOptions(root=archive.root, search=False, workers=1))
+    builder.build()
+    (fragment,) = (value for value in builder.cache.fragments.entries.values() if isinstance(value, AnnotatedArticle))
+    ((_, (parsed, *_), _),) = (entry for key, entry in builder.cache.sources.entries.items() if key.endswith("a.md"))
+    for text in (fragment.body_html, parsed.body):
+        assert not text.isascii()
+        assert sys.getsizeof(text) == sys.getsizeof(text.encode().decode())
