@@ -19,6 +19,7 @@ import pytest
 import sitegen.engine.builder
 from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.cache import digest_of
+from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
 from sitegen.engine.parallel import map_in_workers
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.site import Page
@@ -122,3 +123,32 @@ def test_strings_kept_by_a_build_are_no_larger_than_the_same_strings_made_afresh
     for text in (fragment.body_html, parsed.body):
         assert not text.isascii()
         assert sys.getsizeof(text) == sys.getsizeof(text.encode().decode())
+
+
+def _three_articles(archive) -> None:
+    for number in range(3):
+        archive.article(f"a{number}", title=f"Article {number}", body=f"Text of article {number}.")
+
+
+def test_a_builder_holds_where_its_cache_file_had_each_entry_not_the_file(archive):
+    _three_articles(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    cache = load_persistent_cache(archive.root)
+    assert cache.encoded
+    held = [part for _, *where in cache.encoded.values() for part in where if isinstance(part, bytes)]
+    assert held and all(len(part) == 16 for part in held)  # a digest of each line, never the line
+
+
+def test_a_cache_file_written_over_after_it_was_read_is_encoded_again_whole(archive, tmp_path):
+    _three_articles(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    builder = Builder(BuildOptions(root=archive.root, search=False, workers=1))
+    cache_path = archive.root / CACHE_DIR / CACHE_FILE
+    cache_path.write_bytes(bytes(len(cache_path.read_bytes())))  # the same size, other bytes
+    archive.article("a0", title="Article 0", body="Text of article 0, edited.")
+    builder.build()
+    saved = load_persistent_cache(archive.root)
+    assert len(saved.sources.entries) == 3 and len(saved.fragments.entries) == 3
+    assert {fragment.body_html for fragment in saved.fragments.entries.values()} == {
+        fragment.body_html for fragment in builder.cache.fragments.entries.values()
+    }

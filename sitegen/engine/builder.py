@@ -169,7 +169,7 @@ class Builder:
         try:
             return self._build(progress, incremental, search)
         finally:
-            self.cache.encoded = {}  # the lines read from the cache file: only the first save can use them
+            self.cache.encoded = {}  # where the cache file held each entry: only the first save can use it
             self._settle_memory()
 
     def _settle_memory(self) -> None:

@@ -179,11 +179,12 @@ class BuildCache:
     plans: Any = None
     page_digests: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # output path -> (page, digest)
     shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken
-    # The line of the persistent cache file each source and fragment was read from,
-    # by (section, key): (the value read, its line). Saving writes a value that is
-    # still the very object read as the same line, without encoding it again; the
-    # lines are dropped after the first build (see engine/cache_file.py).
-    encoded: dict[tuple[str, Any], tuple[Any, bytes]] = field(default_factory=dict)
+    # Where in the persistent cache file each source and fragment was read from,
+    # by (section, key): (the value read, the offset and length of its line, the
+    # line's digest). Saving copies the line of a value that is still the very
+    # object read there, without encoding it again; the places are dropped after
+    # the first build (see engine/cache_file.py).
+    encoded: dict[tuple[str, Any], tuple[Any, int, int, bytes]] = field(default_factory=dict)
 
     @property
     def source_stats(self) -> dict[str, tuple[int, int, int, int, int]]:
