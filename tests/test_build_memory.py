@@ -49,15 +49,10 @@ def test_a_collection_in_a_worker_does_not_copy_the_parents_objects():
     del parent_objects
 
 
-def _pages_by_process(tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, int]:
+def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, int]:
     """Build 250 articles with two workers; how many pages each process rendered."""
-    site = tmp_path / "site"
-    (site / "content" / "articles").mkdir(parents=True)
-    (site / "site.toml").write_text('[site]\ntitle = "Memory"\nbase_url = "https://example.org/"\n', encoding="utf-8")
     for number in range(250):
-        (site / "content" / "articles" / f"a{number:03}.md").write_text(
-            f"---\ntitle: Article {number}\ndate: 2020-01-{number % 28 + 1:02}\n---\n\nText {number}.\n", encoding="utf-8"
-        )
+        archive.article(f"a{number:03}", title=f"Article {number}", date=f"2020-01-{number % 28 + 1:02}", body=f"Text {number}.")
     log = tmp_path / "rendered.log"
     real = sitegen.engine.builder.render_page
 
@@ -68,15 +63,15 @@ def _pages_by_process(tmp_path: Path, monkeypatch, pages_per_process: int) -> di
 
     monkeypatch.setattr(sitegen.engine.builder, "render_page", logged)
     monkeypatch.setattr(sitegen.engine.builder, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
-    result = build(BuildOptions(root=site, search=False, workers=2, cache=False))
+    result = build(BuildOptions(root=archive.root, search=False, workers=2, cache=False))
     counts = collections.Counter(int(line) for line in log.read_text().split())
     assert sum(counts.values()) == result.rendered
     return counts
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_no_rendering_process_renders_more_than_its_share_of_pages(tmp_path, monkeypatch):
-    counts = _pages_by_process(tmp_path, monkeypatch, pages_per_process=40)
+def test_no_rendering_process_renders_more_than_its_share_of_pages(archive, tmp_path, monkeypatch):
+    counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
     assert os.getpid() not in counts  # rendered in workers
     assert max(counts.values()) <= 40
 
