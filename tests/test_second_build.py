@@ -160,9 +160,9 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     handed = []
     spread = sitegen.engine.builder.map_in_workers
 
-    def recorded(function, items, workers, progress=None):
+    def recorded(function, items, workers, progress=None, **options):
         handed.append(len(items))
-        return spread(function, items, workers, progress)
+        return spread(function, items, workers, progress, **options)
 
     monkeypatch.setattr(sitegen.engine.builder, "map_in_workers", recorded)
     result = fresh_builder(archive.root).build()

@@ -7,6 +7,7 @@ command line calls; it returns a summary or raises ContentError / UsageError.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import gc
 import os
@@ -54,7 +55,7 @@ from sitegen.pipeline.load import CONTENT_DIR, load_archive
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.pages import plan_pages
-from sitegen.pipeline.render import render_page, template_environment
+from sitegen.pipeline.render import load_templates, render_page, template_environment
 from sitegen.pipeline.search import (
     BUNDLE_DIR,
     SearchError,
@@ -83,6 +84,9 @@ speed_up_pickling(
 )  # fmt: skip
 
 
+# Pages one rendering process renders before it ends and a new one is forked
+# (see map_in_workers): it bounds the memory a renderer copies from the build.
+PAGES_PER_RENDERING_PROCESS = 500
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
 
 
@@ -146,8 +150,12 @@ class Builder:
     write the same bytes for the same sources.
     """
 
-    def __init__(self, options: BuildOptions, cache: BuildCache | None = None):
+    def __init__(self, options: BuildOptions, cache: BuildCache | None = None, *, lasting: bool = True):
         self.options = options
+        # A builder that lives on (watch, serve) keeps the page plan of its last build,
+        # to plan and render again only what changed; one made for a single build
+        # (`build`) lets the pages go once they are written.
+        self.lasting = lasting
         self.root = options.root.resolve()
         started = time.perf_counter()
         if cache is None:
@@ -172,7 +180,7 @@ class Builder:
         try:
             return self._build(progress, incremental, search, incremental and open_data_later)
         finally:
-            self.cache.encoded = {}  # the lines read from the cache file: only the first save can use them
+            self.cache.encoded = {}  # where the cache file held each entry: only the first save can use it
             self._settle_memory()
 
     def _settle_memory(self) -> None:
@@ -218,6 +226,7 @@ class Builder:
                 self._stamp(sources_status, result, stamped_indexer)
                 return result
             plan = self.plan_from(sources, open_data_later)
+            page_count = len(plan.pages)  # the writer of a single build lets them go
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
@@ -233,7 +242,7 @@ class Builder:
         result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
-            pages=len(plan.pages),
+            pages=page_count,
             files=files,
             output=plan.output,
             warnings=plan.warnings,
@@ -446,8 +455,15 @@ class Builder:
                         written[target] = previous_written[target]
                     else:
                         changed.append(page)
-                digests = map_in_workers(render_into_stage, changed, self.workers, progress)
+                load_templates(env, {page.template for page in changed if page.literal is None})
+                digests = map_in_workers(
+                    render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
+                )
                 written.update(zip(map(page_file, changed), digests))
+                self.rendered = len(changed)
+                if not self.lasting:
+                    changed.clear()
+                    self._forget_pages(plan)
                 for target, source in plan.copies:
                     staged.copy_file(target, source)
             if search and plan.settings.search.enabled:
@@ -462,7 +478,6 @@ class Builder:
             self.cache.manifest = output_manifest(plan.output)
         self.cache.written = {target: written[target] for target in page_inputs}  # in the order of the plan
         self.cache.page_inputs = page_inputs
-        self.rendered = len(changed)
         return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
@@ -487,6 +502,14 @@ class Builder:
             written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
         return written
+
+    def _forget_pages(self, plan: BuildPlan) -> None:
+        """Let the pages of a single build go once written: neither the search index
+        nor the persistent cache needs them, and they are most of what the plan holds."""
+        plan.pages = []
+        self.cache.plans = None
+        self.cache.page_digests = {}
+        _give_back_free_memory()
 
     # --- search ----------------------------------------------------------------------------
 
@@ -591,9 +614,21 @@ class _OpenDataDue:
     env: Any
 
 
+def _give_back_free_memory() -> None:
+    """Return to the system what the C library keeps of memory just freed.
+
+    The large strings of the pages are freed into the C library's heap, which
+    keeps them for the process; the Pagefind runs that come next need the
+    memory more. glibc's `malloc_trim` gives it back; elsewhere nothing is done."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def build(options: BuildOptions, progress: Progress = _no_progress) -> BuildResult:
     """A clean build, as `sitegen build` runs it."""
-    return Builder(options).build(progress)
+    return Builder(options, lasting=False).build(progress)
 
 
 def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:

@@ -68,23 +68,27 @@ def load_persistent_cache(root: Path) -> BuildCache:
         return BuildCache()
     cache = BuildCache()
     try:
-        lines = _verified_lines(data, key)
-        del data  # the lines are a copy: do not hold the file twice while decoding
-        if lines is None:
+        body = _verified_body(data, key)
+        if body is None:
             return BuildCache()
-        for line in lines:
+        position, end = body
+        while position < end:
+            stop = data.index(b"\n", position, end)
+            line = data[position:stop]
             section, entry_key, value = json.loads(line.decode("utf-8", "surrogatepass"))
             entry_key, value = decode(entry_key), decode(value)
+            where = (position, stop - position, line_digest(line))
             if section == "s" and _is_source_entry(entry_key, value):
                 cache.sources.entries[entry_key] = value
-                cache.encoded["s", entry_key] = (value, line)
+                cache.encoded["s", entry_key] = (value, *where)
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
-                cache.encoded["f", entry_key] = (value, line)
+                cache.encoded["f", entry_key] = (value, *where)
             elif section == "b" and entry_key in RECORD_CHECKS and RECORD_CHECKS[entry_key](value):
                 setattr(cache, RECORD_FIELDS[entry_key], value)
             else:
                 return BuildCache()
+            position = stop + 1
     except (ValueError, TypeError, LookupError, RecursionError):  # sealed, yet not what sitegen writes (or a key not hashable)
         return BuildCache()
     except OSError:  # sitegen's own modules could not be read to digest them
@@ -104,10 +108,11 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
+        previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
         try:
             with os.fdopen(handle, "wb") as stream:
                 seal = hmac.new(key, digestmod=hashlib.sha256)
-                for line in _lines(cache):
+                for line in _lines(cache, previous):
                     seal.update(line)
                     stream.write(line)
                     seal.update(b"\n")
@@ -116,6 +121,8 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
             os.replace(temporary, folder / CACHE_FILE)
         finally:
             Path(temporary).unlink(missing_ok=True)
+            if previous is not None:
+                os.close(previous)
         for legacy in LEGACY_CACHE_FILES:
             (folder / legacy).unlink(missing_ok=True)
     except OSError:
@@ -126,22 +133,32 @@ def _header() -> bytes:
     return f"sitegen-cache {CACHE_FORMAT} {environment_digest().hex()}\n".encode()
 
 
-def _lines(cache: BuildCache):
+def line_digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def _lines(cache: BuildCache, previous: int | None):
     """Every line of the cache file but the seal, without their ends of line.
 
     A source or fragment read from the file and still the same object is
-    written as the line it was read from: after a small edit, only what the
-    edit changed is encoded again."""
+    written as the line it was read from, copied from the previous file
+    (`previous`, open for reading): after a small edit, only what the edit
+    changed is encoded again. The loaded cache keeps where each line was and
+    its digest, not the line: a line that is no longer what was read there
+    (the file was replaced or written meanwhile) is encoded again."""
     yield _header().rstrip(b"\n")
     record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
     record["warnings"] = tuple(record["warnings"])
     encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
-            known = encoded.get((section, entry_key)) if section != "b" else None
+            known = encoded.get((section, entry_key)) if section != "b" and previous is not None else None
             if known is not None and known[0] is value:
-                yield known[1]
-                continue
+                _, offset, length, digest = known
+                line = os.pread(previous, length, offset)
+                if len(line) == length and line_digest(line) == digest:
+                    yield line
+                    continue
             try:
                 line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
             except (ValueError, RecursionError):  # Unencodable is a ValueError
@@ -236,6 +253,25 @@ def _read_bounded(path: Path, root: Path) -> bytes | None:
     return data if len(data) == info.st_size else None  # it grew or shrank while being read
 
 
+def _open_regular(path: Path) -> int | None:
+    """A descriptor to read the regular file `path` at given offsets, or None
+    (a symbolic link or anything else in its place, or a system without pread)."""
+    if not hasattr(os, "pread"):
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(handle).st_mode):
+            return handle
+    except OSError:
+        pass
+    os.close(handle)
+    return None
+
+
 def _sources_size(root: Path) -> int:
     """The bytes of every regular file under content/ (symlinks not followed)."""
     total, folders = 0, [root / CONTENT_DIR]
@@ -252,12 +288,13 @@ def _sources_size(root: Path) -> int:
     return total
 
 
-def _verified_lines(data: bytes, key: bytes) -> list[bytes] | None:
-    """The entry lines of a cache file, if its header is this environment's and its seal verifies."""
+def _verified_body(data: bytes, key: bytes) -> tuple[int, int] | None:
+    """Where the entry lines of a cache file start and end, if its header is this
+    environment's and its seal verifies."""
     header = _header()
     if not data.startswith(header) or not data.endswith(b"\n"):
         return None
     last = data.rfind(b"\n", 0, len(data) - 1) + 1  # where the seal's line starts
     if last < len(header) or not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
         return None
-    return data[len(header) : last].splitlines()
+    return len(header), last

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 from jinja2.loaders import split_template_path
 
 from sitegen.model.errors import ContentError, Diagnostic
@@ -55,6 +57,27 @@ def template_environment(root: Path) -> jinja2.Environment:
     )
     env.filters["pagefind_filter"] = pagefind_filter
     return env
+
+
+def load_templates(env: jinja2.Environment, names: Iterable[str]) -> None:
+    """Compile the templates named, and those they extend, include or import, into `env`'s cache.
+
+    Rendering processes forked afterwards inherit them compiled, instead of
+    each compiling them again. A template that fails to load is left for the
+    rendering of a page that uses it to report, with its place.
+    """
+    pending, seen = list(names), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            env.get_template(name)
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            pending.extend(found for found in jinja2.meta.find_referenced_templates(env.parse(source)) if found)
+        except Exception:  # noqa: BLE001  (reported by the render that needs it, located)
+            continue
 
 
 def pagefind_filter(value: object) -> str:

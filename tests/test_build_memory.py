@@ -1,0 +1,149 @@
+"""What a build holds in memory: bounded by design, not by luck.
+
+The rendering processes are forked from the build, so they share its memory
+until they write to it. Python writes to an object whenever it counts a
+reference to it, and its cycle collector writes to every object it walks:
+left alone, each worker would end with its own copy of most of the build.
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import sitegen.engine.builder
+from sitegen.engine.builder import BuildOptions, Builder, build
+from sitegen.engine.cache import digest_of
+from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
+from sitegen.engine.parallel import map_in_workers
+from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.pipeline.site import Page
+
+SMAPS = Path("/proc/self/smaps_rollup")
+
+
+def _private_dirty_kib() -> int:
+    for line in SMAPS.read_text().splitlines():
+        if line.startswith("Private_Dirty:"):
+            return int(line.split()[1])
+    raise AssertionError("no Private_Dirty in smaps_rollup")
+
+
+def _copied_by_a_collection(item: int) -> int:
+    """KiB of the parent's memory that a full collection in this worker copies."""
+    before = _private_dirty_kib()
+    gc.collect()
+    return _private_dirty_kib() - before
+
+
+@pytest.mark.skipif(not SMAPS.exists() or not hasattr(os, "fork"), reason="needs Linux's /proc and fork")
+def test_a_collection_in_a_worker_does_not_copy_the_parents_objects():
+    parent_objects = [[index] for index in range(400_000)]  # some 40 MiB of objects the collector tracks
+    copied = map_in_workers(_copied_by_a_collection, range(400), workers=2)
+    assert max(copied) < 8 * 1024, "a worker's collection copied the parent's objects"
+    del parent_objects
+
+
+def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, int]:
+    """Build 250 articles with two workers; how many pages each process rendered."""
+    for number in range(250):
+        archive.article(f"a{number:03}", title=f"Article {number}", date=f"2020-01-{number % 28 + 1:02}", body=f"Text {number}.")
+    log = tmp_path / "rendered.log"
+    real = sitegen.engine.builder.render_page
+
+    def logged(env, page, *args):
+        with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
+            stream.write(f"{os.getpid()}\n")
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", logged)
+    monkeypatch.setattr(sitegen.engine.builder, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
+    result = build(BuildOptions(root=archive.root, search=False, workers=2, cache=False))
+    counts = collections.Counter(int(line) for line in log.read_text().split())
+    assert sum(counts.values()) == result.rendered
+    return counts
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_no_rendering_process_renders_more_than_its_share_of_pages(archive, tmp_path, monkeypatch):
+    counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
+    assert os.getpid() not in counts  # rendered in workers
+    assert max(counts.values()) <= 40
+
+
+def _pages_alive_when_the_cache_is_saved(monkeypatch, make_builder) -> int:
+    alive: list[int] = []
+    real = sitegen.engine.builder.save_persistent_cache
+
+    def counting(root, cache):
+        alive.append(sum(isinstance(thing, Page) for thing in gc.get_objects()))
+        return real(root, cache)
+
+    monkeypatch.setattr(sitegen.engine.builder, "save_persistent_cache", counting)
+    make_builder().build()
+    return alive[0]
+
+
+def test_a_single_build_holds_no_page_once_the_pages_are_written(archive, monkeypatch):
+    for number in range(5):
+        archive.article(f"a{number}", title=f"Article {number}")
+    options = BuildOptions(root=archive.root, search=False, workers=1)
+    assert _pages_alive_when_the_cache_is_saved(monkeypatch, lambda: Builder(options, lasting=False)) == 0
+
+
+def test_a_lasting_builder_keeps_its_pages_for_the_next_build(archive, monkeypatch):
+    archive.article("a", title="Article")
+    options = BuildOptions(root=archive.root, search=False, workers=1)
+    assert _pages_alive_when_the_cache_is_saved(monkeypatch, lambda: Builder(options)) > 0
+
+
+def test_digesting_a_string_does_not_grow_it():
+    text = "Fighting around Mosul’s old city began." * 100
+    size = sys.getsizeof(text)
+    digest_of(("article", text))
+    assert sys.getsizeof(text) == size
+
+
+def test_strings_kept_by_a_build_are_no_larger_than_the_same_strings_made_afresh(archive):
+    archive.article("a", title="Mosul’s old city", body="Fighting around Mosul’s old city began.\n\nA second paragraph.")
+    builder = Builder(BuildOptions(root=archive.root, search=False, workers=1))
+    builder.build()
+    (fragment,) = (value for value in builder.cache.fragments.entries.values() if isinstance(value, AnnotatedArticle))
+    ((_, (parsed, *_), _),) = (entry for key, entry in builder.cache.sources.entries.items() if key.endswith("a.md"))
+    for text in (fragment.body_html, parsed.body):
+        assert not text.isascii()
+        assert sys.getsizeof(text) == sys.getsizeof(text.encode().decode())
+
+
+def _three_articles(archive) -> None:
+    for number in range(3):
+        archive.article(f"a{number}", title=f"Article {number}", body=f"Text of article {number}.")
+
+
+def test_a_builder_holds_where_its_cache_file_had_each_entry_not_the_file(archive):
+    _three_articles(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    cache = load_persistent_cache(archive.root)
+    assert cache.encoded
+    held = [part for _, *where in cache.encoded.values() for part in where if isinstance(part, bytes)]
+    assert held and all(len(part) == 16 for part in held)  # a digest of each line, never the line
+
+
+def test_a_cache_file_written_over_after_it_was_read_is_encoded_again_whole(archive, tmp_path):
+    _three_articles(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    builder = Builder(BuildOptions(root=archive.root, search=False, workers=1))
+    cache_path = archive.root / CACHE_DIR / CACHE_FILE
+    cache_path.write_bytes(bytes(len(cache_path.read_bytes())))  # the same size, other bytes
+    archive.article("a0", title="Article 0", body="Text of article 0, edited.")
+    builder.build()
+    saved = load_persistent_cache(archive.root)
+    assert len(saved.sources.entries) == 3 and len(saved.fragments.entries) == 3
+    assert {fragment.body_html for fragment in saved.fragments.entries.values()} == {
+        fragment.body_html for fragment in builder.cache.fragments.entries.values()
+    }
