@@ -38,4 +38,6 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
     echo "npm is missing: install Node.js and npm for the accessibility test (axe-core)." >&2
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+# Two worker processes (the CI machines have two cores), each taking a whole test
+# file (or test class) at a time, so that a module's built archive is made once; `-n 0` runs in one.
+exec .venv/bin/python -m pytest -n "${SITEGEN_TEST_WORKERS:-2}" --dist loadscope "$@"
