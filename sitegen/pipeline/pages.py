@@ -205,8 +205,8 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
     only when its list of articles is not the very list of the last build."""
     name = "entity feed:" + entity.id
     if not mentioned:
-        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
-        return memo.get(name, (entity,), (feed_updated(()),), lambda: entity_feed(entity, (), settings, urls))
+        # An empty feed is dated by the build's time, which may change between two builds of a watcher.
+        return memo.get(name, (entity,), (feed_updated((), settings),), lambda: entity_feed(entity, (), settings, urls))
 
     def latest() -> tuple:
         return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
@@ -307,12 +307,12 @@ def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
 
 def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Settings, urls: Urls) -> Page:
     """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
-    if not archive.articles:  # dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher
+    if not archive.articles:  # dated by the build's time, which may change between two builds of a watcher
         return site_feed((), settings, urls)
     return memo.get_quick(
         "site feed",
         archive.articles,
-        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles))),
+        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles, settings))),
         lambda: site_feed(archive.articles, settings, urls),
     )
 
