@@ -192,6 +192,14 @@ def _identifiers(fields: Fields, kind: str) -> tuple[str, tuple[str, ...], tuple
     return wikidata, same_as, _coordinates(fields, kind)
 
 
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _coordinates(fields: Fields, kind: str) -> tuple[float, float] | None:
     value = fields.data.get("coordinates")
     if value is None:
@@ -200,6 +208,12 @@ def _coordinates(fields: Fields, kind: str) -> tuple[float, float] | None:
         fields.error("coordinates", f"`coordinates` are for places only, and this entity's kind is {kind}: remove them or make it `kind: place`")
         return None
     numbers = value if isinstance(value, list) else []
+    written_as_text = next((n for n in numbers if isinstance(n, str) and _reads_as_number(n)), None)
+    if written_as_text is not None:
+        # YAML reads a number with an exponent but no decimal point (36e0, 1e2) as text.
+        fields.error("coordinates", f"the coordinate {written_as_text!r} is read as text, not a number: "
+                     "coordinates must be decimal numbers such as 36.0 or -43.13")  # fmt: skip
+        return None
     if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
         fields.error("coordinates", "`coordinates` must be [latitude, longitude] in decimal degrees, such as [36.34, 43.13]")
         return None
