@@ -919,6 +919,22 @@ def test_role_title_must_be_text(archive, title, complaint):
     assert complaint in error.message
 
 
+@pytest.mark.parametrize(
+    ("field", "character"),
+    [
+        ('roles:\n  - title: "Mayor\\x01"\n    from: 2016', "U+0001"),
+        ('links:\n  "Wiki\\x1b": "https://example.org/x"', "U+001B"),
+    ],
+)
+def test_a_control_character_in_a_role_title_or_a_link_label_is_an_error_at_its_line(archive, field, character):
+    archive.write("content/entities/x.md", f"---\nname: X\nkind: person\n{field}\n---\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert f"contains {character} (a control character)" in error.message
+
+
 @pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])
 def test_role_may_end_in_the_last_month_a_date_can_hold(archive, start, end):
     archive.write(

@@ -155,7 +155,7 @@ def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
             for label, url in raw_links.items():
                 if not isinstance(url, str) or not is_web_url(url.strip()):
                     fields.error("links", f"link {label!r} must be an http:// or https:// address, not {url!r}")
-                else:
+                elif fields.allowed("links", str(label)):
                     links.append((str(label), url.strip()))
     roles = tuple(_roles(fields, matter.data.get("roles")))
     wikidata, same_as, coordinates = _identifiers(fields, kind)
@@ -240,6 +240,8 @@ def _roles(fields: Fields, value: Any):
             continue
         if title is None or not title.strip():
             fields.error("roles", "each role needs a `title`")
+            continue
+        if not fields.allowed("roles", title):
             continue
         bounds = []
         for key in ("from", "to"):
