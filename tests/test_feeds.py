@@ -54,14 +54,20 @@ def assert_has_every_required_element(root: ET.Element) -> None:
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href")
 
 
+def assert_valid_feed_of_the_three_articles(archive, relative: str, title: str, page_url: str) -> None:
+    """The feed at `relative` is valid Atom titled `title`, linking `page_url`, and lists
+    the three articles of `mosul_archive`, newest first."""
+    feed = parsed(archive, relative)
+    assert feed.feed.title == title
+    assert feed.feed.link == page_url
+    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
+    assert_has_every_required_element(atom(archive, relative))
+
+
 def test_an_entity_feed_is_valid_atom_listing_the_articles_that_mention_it(archive):
     mosul_archive(archive)
     archive.build()
-    feed = parsed(archive, "entities/mosul/feed.xml")
-    assert feed.feed.title == "Test Archive: Mosul"
-    assert feed.feed.link == "https://example.org/entities/mosul/"
-    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
-    assert_has_every_required_element(atom(archive, "entities/mosul/feed.xml"))
+    assert_valid_feed_of_the_three_articles(archive, "entities/mosul/feed.xml", "Test Archive: Mosul", "https://example.org/entities/mosul/")
 
 
 def test_an_entity_feed_lists_articles_that_only_list_the_entity(archive):
@@ -74,11 +80,7 @@ def test_an_entity_feed_lists_articles_that_only_list_the_entity(archive):
 def test_a_tag_feed_is_valid_atom_listing_the_articles_it_tags(archive):
     mosul_archive(archive)
     archive.build()
-    feed = parsed(archive, "tags/iraq/feed.xml")
-    assert feed.feed.title == "Test Archive: Iraq"
-    assert feed.feed.link == "https://example.org/tags/iraq/"
-    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
-    assert_has_every_required_element(atom(archive, "tags/iraq/feed.xml"))
+    assert_valid_feed_of_the_three_articles(archive, "tags/iraq/feed.xml", "Test Archive: Iraq", "https://example.org/tags/iraq/")
 
 
 def test_an_article_writing_one_tag_in_two_spellings_is_one_entry_of_its_feed(archive):
