@@ -329,29 +329,16 @@ def _sitemap_entries(pages: list[Page], urls: Urls) -> tuple[tuple[str, str], ..
 def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
     """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     files = [
-        Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
-        Page(
-            path="sitemap.xml",
-            template="sitemap.xml",
-            title="",
-            description="",
-            section="",
-            indexable=False,
-            data={"entries": sitemap},
-        ),
-        Page(
-            path="robots.txt",
-            template="robots.txt",
-            title="",
-            description="",
-            section="",
-            indexable=False,
-            data={"sitemap_url": urls.absolute("sitemap.xml")},
-        ),
+        _host_file(".nojekyll", literal=""),
+        _host_file("sitemap.xml", template="sitemap.xml", data={"entries": sitemap}),
+        _host_file("robots.txt", template="robots.txt", data={"sitemap_url": urls.absolute("sitemap.xml")}),
         feed,
     ]
     if settings.site.cname:
-        files.append(
-            Page(path="CNAME", template="", title="", description="", section="", indexable=False, literal=settings.site.cname + "\n")
-        )
+        files.append(_host_file("CNAME", literal=settings.site.cname + "\n"))
     return files
+
+
+def _host_file(path: str, *, template: str = "", data: dict | None = None, literal: str | None = None) -> Page:
+    """A file for the host and for robots, not a page for readers: no title, no section, not in the sitemap."""
+    return Page(path=path, template=template, title="", description="", section="", indexable=False, data=data or {}, literal=literal)
