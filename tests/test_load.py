@@ -935,6 +935,31 @@ def test_a_control_character_in_a_role_title_or_a_link_label_is_an_error_at_its_
     assert f"contains {character} (a control character)" in error.message
 
 
+@pytest.mark.parametrize(
+    "field",
+    [
+        'summary: "Mosul \\u202eretaken"',  # a right-to-left override, never closed
+        'tags: ["\\u2067Iraq"]',  # a right-to-left isolate, never closed
+        'authors: ["A \\u202b\\u202e B \\u202c"]',  # two opened, one closed
+    ],
+)
+def test_a_value_that_turns_the_writing_direction_and_does_not_turn_it_back_is_an_error_at_its_line(archive, field):
+    archive.write("content/articles/a.md", f"---\ntitle: A\ndate: 2020-01-01\n{field}\n---\nText.\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert "does not turn back" in error.message
+
+
+def test_a_value_that_turns_the_writing_direction_back_loads(archive):
+    archive.article("a", title="A", body="Text.", authors='["\u2067Mosul\u2069", "A \u202eB\u202c"]')
+
+    [article] = load_cleanly(archive).articles
+
+    assert article.authors == ("\u2067Mosul\u2069", "A \u202eB\u202c")
+
+
 @pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])
 def test_role_may_end_in_the_last_month_a_date_can_hold(archive, start, end):
     archive.write(

@@ -26,6 +26,42 @@ def first_disallowed(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+# Explicit direction formatting (Unicode's bidirectional algorithm): an
+# embedding or override is closed by POP DIRECTIONAL FORMATTING, an isolate by
+# POP DIRECTIONAL ISOLATE. One left open goes on past the end of its value, to
+# the end of the paragraph the page puts it in: the text after a name in a list
+# or a feed reader's line would be turned around.
+_DIRECTION_OPENERS = {
+    "\u202a": ("left-to-right embedding", "\u202c"),
+    "\u202b": ("right-to-left embedding", "\u202c"),
+    "\u202d": ("left-to-right override", "\u202c"),
+    "\u202e": ("right-to-left override", "\u202c"),
+    "\u2066": ("left-to-right isolate", "\u2069"),
+    "\u2067": ("right-to-left isolate", "\u2069"),
+    "\u2068": ("first strong isolate", "\u2069"),
+}
+_DIRECTION_CLOSERS = frozenset("\u202c\u2069")
+
+
+def unclosed_direction(text: str) -> str | None:
+    """How to name the first direction `text` turns and does not turn back
+    (`U+202E (a right-to-left override)`), or None when it closes each it opens."""
+    opened: list[str] = []
+    for char in text:
+        if char in _DIRECTION_OPENERS:
+            opened.append(char)
+        elif char in _DIRECTION_CLOSERS:
+            # A closer ends the innermost opening of its kind; one with none open does nothing.
+            for index in range(len(opened) - 1, -1, -1):
+                if _DIRECTION_OPENERS[opened[index]][1] == char:
+                    del opened[index:]
+                    break
+    if not opened:
+        return None
+    name, closer = _DIRECTION_OPENERS[opened[0]]
+    return f"U+{ord(opened[0]):04X} (a {name}) with no U+{ord(closer):04X} after it"
+
+
 def describe(char: str) -> str:
     """`U+0001 (a control character)`: how messages name a disallowed character."""
     code = ord(char)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
-from sitegen.model.characters import describe, first_disallowed
+from sitegen.model.characters import describe, first_disallowed, unclosed_direction
 from sitegen.model.errors import ContentError, Diagnostic, kind_of
 from sitegen.pipeline.sourcefiles import (
     SourceError,
@@ -270,6 +270,11 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
         char = first_disallowed(value) if isinstance(value, str) else None
         if char is not None:
             errors.append(where(f"`{section}.{key}` contains {describe(char)}, which no page or feed can hold: remove it", section, key))
+            continue
+        unclosed = unclosed_direction(value) if isinstance(value, str) else None
+        if unclosed is not None:
+            errors.append(where(f"`{section}.{key}` turns the writing direction with {unclosed}, and does not turn back: "
+                                "the text after it on a page would be turned around; close it or remove it", section, key))  # fmt: skip
             continue
         values[key] = value
     for f in dataclasses.fields(cls):
