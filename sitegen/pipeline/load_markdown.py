@@ -77,9 +77,7 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
         slug = ""
     tags = fields.text_list("tags")
     for tag in tags:
-        if not slugify(tag):  # the tag would have no page, and vanish from the article without a word
-            fields.error("tags", f"the tag {tag!r} has no letter or digit to name its page: write it in words, or remove it")
-        elif too_long(slugify(tag)):
+        if too_long(slugify(tag)):
             fields.error("tags", f"the tag {tag[:24]!r}… {too_long(slugify(tag))}: shorten it")
     events = tuple(_article_events(fields, matter.data.get("events"), slug))
     article = Article(
