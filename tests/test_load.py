@@ -482,6 +482,30 @@ def test_bad_updated_date_is_an_error_at_its_line(archive):
     assert located([only_error(archive)]) == [("content/articles/a.md", 4)]
 
 
+@pytest.mark.parametrize(
+    ("date", "updated"),
+    [("2020-05-17", "2020-05-16"), ("2020-05-17T12:00:00+00:00", "2020-05-17T13:00:00+02:00"), ("2020-05-17T12:00:00+00:00", "2020-05-16")],
+)
+def test_an_update_before_the_publication_is_an_error_at_its_line(archive, date, updated):
+    archive.article("a", date=date, updated=f'"{updated}"')
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert "is before `date`" in error.message
+
+
+@pytest.mark.parametrize(
+    ("date", "updated"), [("2020-05-17", "2020-05-17"), ("2020-05-17T12:00:00+00:00", "2020-05-17"), ("2020-05-17", "2020-05-17T00:30:00+02:00")]
+)
+def test_an_update_on_the_day_of_the_publication_loads(archive, date, updated):
+    archive.article("a", date=date, updated=f'"{updated}"')
+
+    [article] = load_cleanly(archive).articles
+
+    assert article.updated is not None
+
+
 # --- articles: other field checks -----------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
+from sitegen.model.dates import DateError, PublicationDate, parse_partial_date, parse_publication_date
 from sitegen.model.errors import Problems, kind_of
 from sitegen.model.models import ENTITY_KINDS, Article, Entity, Event, Role, SourcePos
 from sitegen.model.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify, too_long
@@ -59,6 +59,10 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
             updated = parse_publication_date(matter.data["updated"])
         except DateError as exc:
             fields.error("updated", f"`updated`: {exc}")
+    if date is not None and updated is not None and _before(updated, date):
+        # A feed would give the older date as the article's last change, and list it by that date.
+        fields.error("updated", f"`updated` {updated.iso} is before `date` {date.iso}: an article is updated after it is published")
+        updated = None
     slug = fields.text("slug")
     if slug:
         if not is_valid_slug(slug):
@@ -126,6 +130,13 @@ def _article_events(fields: Fields, value: Any, slug: str):
 
 
 # --- entities ----------------------------------------------------------------
+
+
+def _before(one: PublicationDate, other: PublicationDate) -> bool:
+    """Whether `one` is earlier than `other`: as instants when both give the time, else by their days as written."""
+    if one.moment is not None and other.moment is not None:
+        return one.moment < other.moment
+    return one.day < other.day
 
 
 def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
