@@ -4,8 +4,7 @@ on a phone, without JavaScript, and in print."""
 from __future__ import annotations
 
 import pytest
-from browser import chromium, serve
-from conftest import copy_example_archive
+from browser import example_site, serve
 from sidenote_layout import NOTES_AND_LINES, assert_notes_follow_their_lines
 
 ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
@@ -37,11 +36,8 @@ GAPS = """() => {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sidenotes")
-    archive = copy_example_archive(root)
-    archive.build(search=False)
-    with serve(archive.out, "/archive/") as base, chromium() as browser:
-        yield base, browser
+    with example_site(tmp_path_factory.mktemp("sidenotes")) as served:
+        yield served
 
 
 def open_page(site, path=ARTICLE, javascript=True, **options):
