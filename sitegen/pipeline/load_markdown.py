@@ -60,7 +60,7 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
         except DateError as exc:
             fields.error("updated", f"`updated`: {exc}")
     if date is not None and updated is not None and _before(updated, date):
-        # A feed would give the older date as the article's last change, and list it by that date.
+        # Its feed entries, and the feeds' own `updated`, would give the older date as its last change.
         fields.error("updated", f"`updated` {updated.iso} is before `date` {date.iso}: an article is updated after it is published")
         updated = None
     slug = fields.text("slug")
@@ -128,15 +128,14 @@ def _article_events(fields: Fields, value: Any, slug: str):
             )
 
 
-
-# --- entities ----------------------------------------------------------------
-
-
 def _before(one: PublicationDate, other: PublicationDate) -> bool:
     """Whether `one` is earlier than `other`: as instants when both give the time, else by their days as written."""
     if one.moment is not None and other.moment is not None:
         return one.moment < other.moment
     return one.day < other.day
+
+
+# --- entities ----------------------------------------------------------------
 
 
 def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
