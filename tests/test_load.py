@@ -943,6 +943,17 @@ def test_role_title_must_be_text(archive, title, complaint):
     assert complaint in error.message
 
 
+@pytest.mark.parametrize("label", ['""', '"  "', "~"])
+def test_a_link_without_a_label_is_an_error_at_its_line(archive, label):
+    # Its page would show an empty link, or one reading "None".
+    archive.write("content/entities/x.md", f'---\nname: X\nkind: place\nlinks:\n  {label}: "https://example.org/x"\n---\n')
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert "needs a label" in error.message
+
+
 @pytest.mark.parametrize(
     ("field", "character"),
     [

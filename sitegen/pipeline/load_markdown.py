@@ -165,8 +165,10 @@ def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
             for label, url in raw_links.items():
                 if not isinstance(url, str) or not is_web_url(url.strip()):
                     fields.error("links", f"link {label!r} must be an http:// or https:// address, not {url!r}")
-                elif fields.allowed("links", str(label)):
-                    links.append((str(label), url.strip()))
+                elif label is None or not str(label).strip():  # the page would show an empty link, or "None"
+                    fields.error("links", f"the link to {url.strip()!r} needs a label, the text the page shows, such as Wikipedia")
+                elif fields.allowed("links", str(label).strip()):
+                    links.append((str(label).strip(), url.strip()))
     roles = tuple(_roles(fields, matter.data.get("roles")))
     wikidata, same_as, coordinates = _identifiers(fields, kind)
     if not name or not kind:
