@@ -976,6 +976,7 @@ def test_a_control_character_in_a_role_title_or_a_link_label_is_an_error_at_its_
         'summary: "Mosul \\u202eretaken"',  # a right-to-left override, never closed
         'tags: ["\\u2067Iraq"]',  # a right-to-left isolate, never closed
         'authors: ["A \\u202b\\u202e B \\u202c"]',  # two opened, one closed
+        'source: "\\u202bThe \\u2067Times\\u202c\\u2069"',  # an embedding whose close falls inside an isolate
     ],
 )
 def test_a_value_that_turns_the_writing_direction_and_does_not_turn_it_back_is_an_error_at_its_line(archive, field):

@@ -40,7 +40,6 @@ _DIRECTION_OPENERS = {
     "\u2067": ("right-to-left isolate", "\u2069"),
     "\u2068": ("first strong isolate", "\u2069"),
 }
-_DIRECTION_CLOSERS = frozenset("\u202c\u2069")
 
 
 def unclosed_direction(text: str) -> str | None:
@@ -50,12 +49,16 @@ def unclosed_direction(text: str) -> str | None:
     for char in text:
         if char in _DIRECTION_OPENERS:
             opened.append(char)
-        elif char in _DIRECTION_CLOSERS:
-            # A closer ends the innermost opening of its kind; one with none open does nothing.
-            for index in range(len(opened) - 1, -1, -1):
-                if _DIRECTION_OPENERS[opened[index]][1] == char:
-                    del opened[index:]
-                    break
+        elif char == "\u202c":
+            # As the bidirectional algorithm reads them: a PDF ends the innermost embedding or
+            # override, and does nothing inside an isolate opened after it (or with none open);
+            if opened and _DIRECTION_OPENERS[opened[-1]][1] == char:
+                opened.pop()
+        elif char == "\u2069":
+            # a PDI ends the innermost isolate and whatever was opened inside it.
+            isolates = [index for index, opener in enumerate(opened) if _DIRECTION_OPENERS[opener][1] == char]
+            if isolates:
+                del opened[isolates[-1] :]
     if not opened:
         return None
     name, closer = _DIRECTION_OPENERS[opened[0]]
