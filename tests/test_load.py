@@ -985,7 +985,7 @@ def test_a_value_that_turns_the_writing_direction_and_does_not_turn_it_back_is_a
     error = only_error(archive)
 
     assert (error.path, error.line) == ("content/articles/a.md", 4)
-    assert "does not turn back" in error.message
+    assert "turns the writing direction with U+" in error.message and "after it" in error.message
 
 
 def test_a_value_that_turns_the_writing_direction_back_loads(archive):

@@ -273,7 +273,7 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
             continue
         unclosed = unclosed_direction(value) if isinstance(value, str) else None
         if unclosed is not None:
-            errors.append(where(f"`{section}.{key}` turns the writing direction with {unclosed}, and does not turn back: "
+            errors.append(where(f"`{section}.{key}` turns the writing direction with {unclosed}: "
                                 "the text after it on a page would be turned around; close it or remove it", section, key))  # fmt: skip
             continue
         values[key] = value

@@ -79,7 +79,7 @@ class Fields:
             return False
         unclosed = unclosed_direction(text)
         if unclosed is not None:
-            self.error(key, f"`{key}` turns the writing direction with {unclosed}, and does not turn back: "
+            self.error(key, f"`{key}` turns the writing direction with {unclosed}: "
                        "the text after it on a page would be turned around; close it or remove it")  # fmt: skip
         return unclosed is None
 
