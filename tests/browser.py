@@ -50,3 +50,15 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def example_site(root: Path):
+    """The example archive copied into `root`, built without search, served under
+    /archive/ as it is published and opened in Chromium: yields (base URL, browser)."""
+    from conftest import copy_example_archive
+
+    archive = copy_example_archive(root)
+    archive.build(search=False)
+    with serve(archive.out, "/archive/") as base, chromium() as browser:
+        yield base, browser

@@ -156,6 +156,8 @@ BAD_INPUTS = [
      [("content/glossary.toml", 7, "UTF-8")]),
     ("empty-article", {"content/articles/bad.md": ""}, [("content/articles/bad.md", 1, "front matter")]),
     ("empty-entity", {"content/entities/bad.md": ""}, [("content/entities/bad.md", 1, "front matter")]),
+    ("coordinate-with-an-exponent", {"content/entities/bad.md": "---\nname: Bad\nkind: place\ncoordinates: [36e0, 43.13]\n---\n"},
+     [("content/entities/bad.md", 4, "coordinates must be decimal numbers such as 36.0")]),
     ("duplicate-slugs", {"content/articles/2017/retreat.md": ARTICLE},
      [("content/articles/2016-11-27-retreat.md", 1, "duplicate slug"), ("content/articles/2017/retreat.md", 1, "duplicate slug")]),
     ("duplicate-slugs-by-case", {"content/articles/one/Report.md": ARTICLE, "content/articles/two/report.md": ARTICLE},

@@ -326,6 +326,12 @@ def test_bibtex_keeps_an_author_with_and_in_the_name_whole(archive, no_epoch):
     assert bibtex_fields(archive)["author"] == ["{Guardian staff and agencies}", "Jane Doe"]
 
 
+@pytest.mark.parametrize("name", ["Smith and", "and Sons", "and"])
+def test_bibtex_keeps_an_author_starting_or_ending_with_the_word_and_whole(archive, no_epoch, name):
+    cited(archive, authors=["Jane Doe", name, "John Roe"]).build()
+    assert bibtex_fields(archive)["author"] == ["Jane Doe", "{" + name + "}", "John Roe"]
+
+
 def test_bibtex_url_is_verbatim_but_cannot_break_out(archive, no_epoch):
     cited(archive, url="https://example.com/a_b%20c}{d").build()
     assert bibtex_fields(archive)["url"] == "https://example.com/a_b%20c%7D%7Bd"

@@ -252,6 +252,12 @@ def test_missing_site_section_reports_both_required_keys():
     assert any("`site.base_url`" in m for m in messages)
 
 
+def test_a_setting_that_turns_the_writing_direction_and_does_not_turn_it_back_is_an_error_at_its_line():
+    problem = only_problem('[site]\ntitle = "Archive \\u202e"\nbase_url = "https://example.org/"\n')
+    assert problem.line == 2
+    assert "`site.title` turns the writing direction with U+202E (a right-to-left override)" in problem.message
+
+
 def test_empty_output_folder_is_an_error():
     problem = only_problem(MINIMAL + '[build]\noutput = "  "\n')
 

@@ -411,12 +411,18 @@ def test_an_edit_in_a_running_builder_writes_its_page_and_leaves_the_data_files_
     assert builder.open_data_job() is not None
 
 
-def test_the_data_job_then_writes_the_data_files_of_a_clean_build(archive, tmp_path):
+def moved_in_a_running_builder(archive) -> Builder:
+    """A running builder that built the seed archive, then an edit moving a mention, leaving the data files for later."""
     seed(archive)
     builder = Builder(BuildOptions(root=archive.root))
     builder.build(incremental=True, open_data_later=True)
     archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
     builder.build(incremental=True, open_data_later=True)
+    return builder
+
+
+def test_the_data_job_then_writes_the_data_files_of_a_clean_build(archive, tmp_path):
+    builder = moved_in_a_running_builder(archive)
     write = builder.open_data_job()()
     assert write() > 0
     assert data_files_now(archive) == clean_data_files(archive, tmp_path)
@@ -424,11 +430,7 @@ def test_the_data_job_then_writes_the_data_files_of_a_clean_build(archive, tmp_p
 
 
 def test_a_data_job_overtaken_by_a_rebuild_writes_nothing_and_the_rebuilds_job_catches_up(archive, tmp_path):
-    seed(archive)
-    builder = Builder(BuildOptions(root=archive.root))
-    builder.build(incremental=True, open_data_later=True)
-    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
-    builder.build(incremental=True, open_data_later=True)
+    builder = moved_in_a_running_builder(archive)
     overtaken = builder.open_data_job()()  # made from the sources before the next save
     archive.article("quiet", title="A quiet day", date="2016-11-27", body="Nothing named.", entities="[iraq, mosul]")
     builder.build(incremental=True, open_data_later=True)
@@ -439,11 +441,7 @@ def test_a_data_job_overtaken_by_a_rebuild_writes_nothing_and_the_rebuilds_job_c
 
 
 def test_a_rebuild_after_the_data_job_keeps_its_files_and_matches_a_clean_build(archive, tmp_path):
-    seed(archive)
-    builder = Builder(BuildOptions(root=archive.root))
-    builder.build(incremental=True, open_data_later=True)
-    archive.article("siege", title="The siege", date="2016-10-17", body=MOVED_MENTION)
-    builder.build(incremental=True, open_data_later=True)
+    builder = moved_in_a_running_builder(archive)
     builder.open_data_job()()()
     archive.article("quiet", title="A quiet day", date="2016-11-27", body="Nothing named at all.", entities="[iraq]")
     result = builder.build(incremental=True, open_data_later=True)
@@ -452,7 +450,8 @@ def test_a_rebuild_after_the_data_job_keeps_its_files_and_matches_a_clean_build(
     assert data_files_now(archive) == clean_data_files(archive, tmp_path)
 
 
-def test_an_edit_that_changes_no_row_does_not_make_the_data_files_again(archive, monkeypatch):
+def watched_seed(archive, monkeypatch) -> tuple[Builder, list]:
+    """The seed archive built by a running builder, and the list of the times it makes the data files from now on."""
     import sitegen.pipeline.pages
 
     seed(archive)
@@ -461,6 +460,11 @@ def test_an_edit_that_changes_no_row_does_not_make_the_data_files_again(archive,
     made = []
     real = sitegen.pipeline.pages.data_files
     monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *args: made.append(args) or real(*args))
+    return builder, made
+
+
+def test_an_edit_that_changes_no_row_does_not_make_the_data_files_again(archive, monkeypatch):
+    builder, made = watched_seed(archive, monkeypatch)
     archive.article("siege", title="The siege", date="2016-10-17", body=SIEGE_BODY.replace("The army left", "The army then left"))
     builder.build(incremental=True)
     assert archive.html("articles/siege/index.html").find(string=lambda text: "The army then left" in text)
@@ -468,14 +472,7 @@ def test_an_edit_that_changes_no_row_does_not_make_the_data_files_again(archive,
 
 
 def test_an_edit_that_moves_a_mention_makes_the_data_files_again(archive, monkeypatch):
-    import sitegen.pipeline.pages
-
-    seed(archive)
-    builder = Builder(BuildOptions(root=archive.root))
-    builder.build(incremental=True)
-    made = []
-    real = sitegen.pipeline.pages.data_files
-    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *args: made.append(args) or real(*args))
+    builder, made = watched_seed(archive, monkeypatch)
     archive.article("siege", title="The siege", date="2016-10-17", body="\n" + SIEGE_BODY)
     builder.build(incremental=True)
     assert len(made) == 1

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
+import inspect
 import xml.etree.ElementTree as ET
 
 import feedparser
 
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.model.urls import Urls
+from sitegen.pipeline import feeds
+from sitegen.pipeline.config import parse_settings
+from sitegen.pipeline.feeds import site_feed
+from conftest import DEFAULT_SITE_TOML
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MOSUL = '---\nname: "Mosul"\nkind: place\nsummary: "A city on the Tigris."\n---\n'
@@ -46,14 +54,20 @@ def assert_has_every_required_element(root: ET.Element) -> None:
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href")
 
 
+def assert_valid_feed_of_the_three_articles(archive, relative: str, title: str, page_url: str) -> None:
+    """The feed at `relative` is valid Atom titled `title`, linking `page_url`, and lists
+    the three articles of `mosul_archive`, newest first."""
+    feed = parsed(archive, relative)
+    assert feed.feed.title == title
+    assert feed.feed.link == page_url
+    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
+    assert_has_every_required_element(atom(archive, relative))
+
+
 def test_an_entity_feed_is_valid_atom_listing_the_articles_that_mention_it(archive):
     mosul_archive(archive)
     archive.build()
-    feed = parsed(archive, "entities/mosul/feed.xml")
-    assert feed.feed.title == "Test Archive: Mosul"
-    assert feed.feed.link == "https://example.org/entities/mosul/"
-    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
-    assert_has_every_required_element(atom(archive, "entities/mosul/feed.xml"))
+    assert_valid_feed_of_the_three_articles(archive, "entities/mosul/feed.xml", "Test Archive: Mosul", "https://example.org/entities/mosul/")
 
 
 def test_an_entity_feed_lists_articles_that_only_list_the_entity(archive):
@@ -66,11 +80,7 @@ def test_an_entity_feed_lists_articles_that_only_list_the_entity(archive):
 def test_a_tag_feed_is_valid_atom_listing_the_articles_it_tags(archive):
     mosul_archive(archive)
     archive.build()
-    feed = parsed(archive, "tags/iraq/feed.xml")
-    assert feed.feed.title == "Test Archive: Iraq"
-    assert feed.feed.link == "https://example.org/tags/iraq/"
-    assert [entry.title for entry in feed.entries] == ["Article 2", "Article 1", "Article 0"]
-    assert_has_every_required_element(atom(archive, "tags/iraq/feed.xml"))
+    assert_valid_feed_of_the_three_articles(archive, "tags/iraq/feed.xml", "Test Archive: Iraq", "https://example.org/tags/iraq/")
 
 
 def test_an_article_writing_one_tag_in_two_spellings_is_one_entry_of_its_feed(archive):
@@ -124,6 +134,23 @@ def test_a_source_date_epoch_of_spaces_is_no_epoch_for_an_empty_feed_either(arch
     archive.write("content/entities/mosul.md", MOSUL)
     archive.build()
     assert atom(archive, "entities/mosul/feed.xml").find(f"{ATOM}updated").text == "1970-01-01T00:00:00Z"
+
+
+def test_an_empty_feed_is_dated_by_the_settings_whatever_the_environment(monkeypatch):
+    settings = parse_settings(DEFAULT_SITE_TOML).with_environment({"SOURCE_DATE_EPOCH": "86400"}, dt.date(2026, 1, 1))
+    urls = Urls(settings.site.base_url, settings.base_path)
+    feeds = []
+    for environment in ("0", "172800", "no time"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", environment)
+        feeds.append(site_feed((), settings, urls))
+    assert [feed.data["updated"] for feed in feeds] == ["1970-01-02T00:00:00Z"] * 3
+    assert feeds[0] == feeds[1] == feeds[2]
+
+
+def test_the_feeds_stage_reads_nothing_from_the_environment():
+    imported = {node.names[0].name for node in ast.walk(ast.parse(inspect.getsource(feeds))) if isinstance(node, ast.Import)}
+    assert "os" not in imported
+    assert "environ" not in inspect.getsource(feeds)
 
 
 def test_titles_and_summaries_from_the_content_are_escaped(archive):

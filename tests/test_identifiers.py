@@ -88,6 +88,8 @@ def test_identifiers_may_be_written_in_toml_front_matter(archive):
         ("coordinates: [.nan, 43.13]", "the latitude nan must be between -90 and 90"),
         ("coordinates: [90.5, 43.13]", "the latitude 90.5 must be between -90 and 90"),
         ("coordinates: [36.34, 180.5]", "the longitude 180.5 must be between -180 and 180"),
+        ("coordinates: [36e0, 43.13]", "the coordinate '36e0' is read as text, not a number: coordinates must be decimal numbers such as 36.0"),
+        ("coordinates: [36.34, 1e2]", "the coordinate '1e2' is read as text, not a number: coordinates must be decimal numbers such as 36.0"),
     ],
 )
 def test_a_bad_identifier_is_an_error_at_its_line(archive, field, message):

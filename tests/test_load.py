@@ -482,6 +482,30 @@ def test_bad_updated_date_is_an_error_at_its_line(archive):
     assert located([only_error(archive)]) == [("content/articles/a.md", 4)]
 
 
+@pytest.mark.parametrize(
+    ("date", "updated"),
+    [("2020-05-17", "2020-05-16"), ("2020-05-17T12:00:00+00:00", "2020-05-17T13:00:00+02:00"), ("2020-05-17T12:00:00+00:00", "2020-05-16")],
+)
+def test_an_update_before_the_publication_is_an_error_at_its_line(archive, date, updated):
+    archive.article("a", date=date, updated=f'"{updated}"')
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert "is before `date`" in error.message
+
+
+@pytest.mark.parametrize(
+    ("date", "updated"), [("2020-05-17", "2020-05-17"), ("2020-05-17T12:00:00+00:00", "2020-05-17"), ("2020-05-17", "2020-05-17T00:30:00+02:00")]
+)
+def test_an_update_on_the_day_of_the_publication_loads(archive, date, updated):
+    archive.article("a", date=date, updated=f'"{updated}"')
+
+    [article] = load_cleanly(archive).articles
+
+    assert article.updated is not None
+
+
 # --- articles: other field checks -----------------------------------------------------------------
 
 
@@ -917,6 +941,59 @@ def test_role_title_must_be_text(archive, title, complaint):
 
     assert (error.path, error.line) == ("content/entities/x.md", 4)
     assert complaint in error.message
+
+
+@pytest.mark.parametrize("label", ['""', '"  "', "~"])
+def test_a_link_without_a_label_is_an_error_at_its_line(archive, label):
+    # Its page would show an empty link, or one reading "None".
+    archive.write("content/entities/x.md", f'---\nname: X\nkind: place\nlinks:\n  {label}: "https://example.org/x"\n---\n')
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert "needs a label" in error.message
+
+
+@pytest.mark.parametrize(
+    ("field", "character"),
+    [
+        ('roles:\n  - title: "Mayor\\x01"\n    from: 2016', "U+0001"),
+        ('links:\n  "Wiki\\x1b": "https://example.org/x"', "U+001B"),
+    ],
+)
+def test_a_control_character_in_a_role_title_or_a_link_label_is_an_error_at_its_line(archive, field, character):
+    archive.write("content/entities/x.md", f"---\nname: X\nkind: person\n{field}\n---\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/entities/x.md", 4)
+    assert f"contains {character} (a control character)" in error.message
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'summary: "Mosul \\u202eretaken"',  # a right-to-left override, never closed
+        'tags: ["\\u2067Iraq"]',  # a right-to-left isolate, never closed
+        'authors: ["A \\u202b\\u202e B \\u202c"]',  # two opened, one closed
+        'source: "\\u202bThe \\u2067Times\\u202c\\u2069"',  # an embedding whose close falls inside an isolate
+    ],
+)
+def test_a_value_that_turns_the_writing_direction_and_does_not_turn_it_back_is_an_error_at_its_line(archive, field):
+    archive.write("content/articles/a.md", f"---\ntitle: A\ndate: 2020-01-01\n{field}\n---\nText.\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert "turns the writing direction with U+" in error.message and "after it" in error.message
+
+
+def test_a_value_that_turns_the_writing_direction_back_loads(archive):
+    archive.article("a", title="A", body="Text.", authors='["\u2067Mosul\u2069", "A \u202eB\u202c"]')
+
+    [article] = load_cleanly(archive).articles
+
+    assert article.authors == ("\u2067Mosul\u2069", "A \u202eB\u202c")
 
 
 @pytest.mark.parametrize(("start", "end"), [("2016", "9999-12"), ("9999-12", "9999-12"), ("0001", "0001-01")])

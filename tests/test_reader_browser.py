@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from browser import chromium, serve
-from conftest import copy_example_archive
+from browser import example_site
 
 ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reader")
-    archive = copy_example_archive(root)
-    archive.build(search=False)
-    with serve(archive.out, "/archive/") as base, chromium() as browser:
-        yield base, browser
+    with example_site(tmp_path_factory.mktemp("reader")) as served:
+        yield served
 
 
 def open_page(site, path: str, width: int, javascript: bool = True):

@@ -4,8 +4,7 @@ on a phone, without JavaScript, and in print."""
 from __future__ import annotations
 
 import pytest
-from browser import chromium, serve
-from conftest import copy_example_archive
+from browser import example_site, serve
 from sidenote_layout import NOTES_AND_LINES, assert_notes_follow_their_lines
 
 ARTICLE = "articles/islamic-state-retreat-reveals-terror-plots/"
@@ -37,11 +36,8 @@ GAPS = """() => {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sidenotes")
-    archive = copy_example_archive(root)
-    archive.build(search=False)
-    with serve(archive.out, "/archive/") as base, chromium() as browser:
-        yield base, browser
+    with example_site(tmp_path_factory.mktemp("sidenotes")) as served:
+        yield served
 
 
 def open_page(site, path=ARTICLE, javascript=True, **options):
@@ -164,20 +160,25 @@ def test_punctuation_touches_its_word_and_the_note_number_follows_it(site):
 # --- pop-ups -------------------------------------------------------------------------------------
 
 
+def assert_pop_up_stays_open_on_itself_links_the_page_and_closes_on_leaving(page, link, pop_up) -> None:
+    """Hovering `link` opens `pop_up`, which stays open while the pointer moves onto it,
+    links where `link` does, and closes once the pointer leaves both."""
+    link.hover()
+    assert pop_up.is_visible()
+    box = pop_up.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.wait_for_timeout(500)
+    assert pop_up.is_visible(), "it stays open while the pointer is on it"
+    assert pop_up.locator("a").get_attribute("href") == link.get_attribute("href")
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    assert not pop_up.is_visible()
+
+
 def test_the_entity_card_stays_open_on_the_card_links_to_the_page_and_closes_on_leaving(site):
     page = open_page(site)
     card = page.locator("#sitegen-entity-card")
-    link = page.locator('a.mention[data-entity="mosul"]')
-    link.hover()
-    assert card.is_visible()
-    box = card.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
-    page.wait_for_timeout(500)
-    assert card.is_visible(), "the card stays open while the pointer is on it"
-    assert card.locator("a").get_attribute("href") == link.get_attribute("href")
-    page.mouse.move(5, 5)
-    page.wait_for_timeout(500)
-    assert not card.is_visible()
+    assert_pop_up_stays_open_on_itself_links_the_page_and_closes_on_leaving(page, page.locator('a.mention[data-entity="mosul"]'), card)
     page.context.close()
 
 
@@ -195,16 +196,7 @@ def test_a_definition_stays_open_while_hovered_and_links_to_its_glossary_entry(s
     page = open_page(site)
     term = page.locator('a.term[data-term="caliphate"]')
     tip = page.locator("#" + term.get_attribute("aria-describedby"))
-    term.hover()
-    assert tip.is_visible()
-    box = tip.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
-    page.wait_for_timeout(500)
-    assert tip.is_visible(), "the definition stays open while the pointer is on it"
-    assert tip.locator("a").get_attribute("href") == term.get_attribute("href")
-    page.mouse.move(5, 5)
-    page.wait_for_timeout(500)
-    assert not tip.is_visible()
+    assert_pop_up_stays_open_on_itself_links_the_page_and_closes_on_leaving(page, term, tip)
     page.context.close()
 
 

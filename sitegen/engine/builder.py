@@ -105,7 +105,7 @@ def resolve_settings(options: BuildOptions) -> Settings:
             base_url=options.base_url,
             drafts=options.drafts,
             search=options.search,
-        ).with_access_date(os.environ, datetime.datetime.now(datetime.timezone.utc).date())
+        ).with_environment(os.environ, datetime.datetime.now(datetime.timezone.utc).date())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

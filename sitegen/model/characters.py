@@ -26,6 +26,45 @@ def first_disallowed(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+# Explicit direction formatting (Unicode's bidirectional algorithm): an
+# embedding or override is closed by POP DIRECTIONAL FORMATTING, an isolate by
+# POP DIRECTIONAL ISOLATE. One left open goes on past the end of its value, to
+# the end of the paragraph the page puts it in: the text after a name in a list
+# or a feed reader's line would be turned around.
+_DIRECTION_OPENERS = {
+    "\u202a": ("left-to-right embedding", "\u202c"),
+    "\u202b": ("right-to-left embedding", "\u202c"),
+    "\u202d": ("left-to-right override", "\u202c"),
+    "\u202e": ("right-to-left override", "\u202c"),
+    "\u2066": ("left-to-right isolate", "\u2069"),
+    "\u2067": ("right-to-left isolate", "\u2069"),
+    "\u2068": ("first strong isolate", "\u2069"),
+}
+
+
+def unclosed_direction(text: str) -> str | None:
+    """How to name the first direction `text` turns and does not turn back
+    (`U+202E (a right-to-left override)`), or None when it closes each it opens."""
+    opened: list[str] = []
+    for char in text:
+        if char in _DIRECTION_OPENERS:
+            opened.append(char)
+        elif char == "\u202c":
+            # As the bidirectional algorithm reads them: a PDF ends the innermost embedding or
+            # override, and does nothing inside an isolate opened after it (or with none open);
+            if opened and _DIRECTION_OPENERS[opened[-1]][1] == char:
+                opened.pop()
+        elif char == "\u2069":
+            # a PDI ends the innermost isolate and whatever was opened inside it.
+            isolates = [index for index, opener in enumerate(opened) if _DIRECTION_OPENERS[opener][1] == char]
+            if isolates:
+                del opened[isolates[-1] :]
+    if not opened:
+        return None
+    name, closer = _DIRECTION_OPENERS[opened[0]]
+    return f"U+{ord(opened[0]):04X} (a {name}) with no U+{ord(closer):04X} after it"
+
+
 def describe(char: str) -> str:
     """`U+0001 (a control character)`: how messages name a disallowed character."""
     code = ord(char)

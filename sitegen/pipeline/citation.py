@@ -156,11 +156,16 @@ def bibtex_url(value: str) -> str:
     return _URL_UNSAFE.sub(lambda match: "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8")), value)
 
 
+# The word BibTeX splits an author list at; at either end of one name it would
+# meet the " and " that joins the names and split the list in the wrong place.
+_AND_WORD = re.compile(r"(?:^|\s)and(?:\s|$)", re.IGNORECASE)
+
+
 def bibtex_name(name: str) -> str:
     """One name of an author list. A name with the word "and" in it (an
     organisation's, say) is braced, so that BibTeX does not split it there."""
     text = latex_text(name)
-    return "{" + text + "}" if re.search(r"\sand\s", text, re.IGNORECASE) else text
+    return "{" + text + "}" if _AND_WORD.search(text) else text
 
 
 def bibtex_key(key: str) -> str:
@@ -206,7 +211,7 @@ def csl_name(name: str) -> dict[str, str]:
     of one word or with the word "and" in it (an organisation's) as a
     literal, otherwise split as BibTeX does (the given names up to the first
     word in lower case or the last word)."""
-    if re.search(r"\sand\s", name, re.IGNORECASE):
+    if _AND_WORD.search(name.strip()):
         return {"literal": name}
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))

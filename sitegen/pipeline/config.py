@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 from urllib.parse import urlsplit
 
-from sitegen.model.characters import describe, first_disallowed
+from sitegen.model.characters import describe, first_disallowed, unclosed_direction
 from sitegen.model.errors import ContentError, Diagnostic, kind_of
 from sitegen.pipeline.sourcefiles import (
     SourceError,
@@ -81,17 +81,23 @@ class Settings:
     search: SearchSettings = SearchSettings()
     timeline: TimelineSettings = TimelineSettings()
     data: DataSettings = DataSettings()
+    # Not a section of site.toml: the build's fixed time, from SOURCE_DATE_EPOCH (see with_environment),
+    # RFC 3339 in UTC, or "" when the build has none. It dates what lists nothing, such as an empty feed.
+    build_time: str = ""
 
     @property
     def base_path(self) -> str:
         """The path part of the base URL, always with leading and trailing `/`."""
         return urlsplit(self.site.base_url).path
 
-    def with_access_date(self, environ: Mapping[str, str], today: dt.date) -> Settings:
-        """These settings with `[site] citation_access_date` resolved to the day
-        it names, or to "none" (see `resolve_access_date`)."""
+    def with_environment(self, environ: Mapping[str, str], today: dt.date) -> Settings:
+        """These settings with what the build's environment decides: `[site]
+        citation_access_date` resolved to the day it names, or to "none" (see
+        `resolve_access_date`), and `build_time` read from SOURCE_DATE_EPOCH.
+        The stages read both from here, never from the environment."""
         day = resolve_access_date(self.site.citation_access_date, environ, today) or "none"
-        return dataclasses.replace(self, site=dataclasses.replace(self.site, citation_access_date=day))
+        site = dataclasses.replace(self.site, citation_access_date=day)
+        return dataclasses.replace(self, site=site, build_time=resolve_build_time(environ))
 
     def with_overrides(
         self,
@@ -141,21 +147,34 @@ def resolve_access_date(value: str, environ: Mapping[str, str], today: dt.date) 
     setting is "build", which takes today's date (UTC) without it: the output
     of a build that gives the clock's day changes from one day to the next.
     """
-    # SOURCE_DATE_EPOCH is checked whatever the setting: it also dates the feeds that list no article.
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    epoch_day = ""
-    if epoch:
-        try:
-            epoch_day = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(
-                f"SOURCE_DATE_EPOCH {epoch!r} is not a time: set it to a whole number of seconds since 1970-01-01 UTC"
-            ) from None
+    epoch = source_date_epoch(environ)
+    epoch_day = epoch.date().isoformat() if epoch else ""
     if value == "none" or is_iso_day(value):
         return "" if value == "none" else value
     if epoch_day:
         return epoch_day
     return today.isoformat() if value == "build" else ""
+
+
+def source_date_epoch(environ: Mapping[str, str]) -> dt.datetime | None:
+    """The time SOURCE_DATE_EPOCH names (UTC), or None when it is unset or blank.
+
+    It is checked whatever the settings: it also dates the feeds that list no article."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH {epoch!r} is not a time: set it to a whole number of seconds since 1970-01-01 UTC"
+        ) from None
+
+
+def resolve_build_time(environ: Mapping[str, str]) -> str:
+    """SOURCE_DATE_EPOCH as RFC 3339 (UTC, whole seconds), or "" when it is not set."""
+    epoch = source_date_epoch(environ)
+    return epoch.strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else ""
 
 
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
@@ -252,6 +271,11 @@ def _validate_section(cls, table: dict[str, Any], section: str, where, errors: l
         if char is not None:
             errors.append(where(f"`{section}.{key}` contains {describe(char)}, which no page or feed can hold: remove it", section, key))
             continue
+        unclosed = unclosed_direction(value) if isinstance(value, str) else None
+        if unclosed is not None:
+            errors.append(where(f"`{section}.{key}` turns the writing direction with {unclosed}: "
+                                "the text after it on a page would be turned around; close it or remove it", section, key))  # fmt: skip
+            continue
         values[key] = value
     for f in dataclasses.fields(cls):
         if f.default is REQUIRED and f.name not in table:
@@ -271,7 +295,8 @@ def parse_settings(text: str, path: str = CONFIG_FILE) -> Settings:
     def where(message: str, *key_path: str) -> Diagnostic:
         return Diagnostic(path, positions.line_of(*key_path, default=1), message)
 
-    sections = {f.name: get_type_hints(Settings)[f.name] for f in dataclasses.fields(Settings)}
+    hints = get_type_hints(Settings)
+    sections = {f.name: hints[f.name] for f in dataclasses.fields(Settings) if dataclasses.is_dataclass(hints[f.name])}
     built: dict[str, Any] = {}
     for name, value in data.items():
         if name not in sections:

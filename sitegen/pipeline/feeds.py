@@ -10,7 +10,6 @@ and a feed's `updated` is the newest date of what it lists.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sitegen.pipeline.config import Settings
 from sitegen.pipeline.site import Page
 
 FEED_SIZE = 50  # entries in every feed, newest first
+NO_TIME = "1970-01-01T00:00:00Z"  # the `updated` of an empty feed of a build with no fixed time
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +39,17 @@ def atom_time(date) -> str:
     return f"{date.day.isoformat()}T00:00:00Z"
 
 
-def feed_updated(articles: Sequence[Article]) -> str:
+def feed_updated(articles: Sequence[Article], settings: Settings) -> str:
     """A feed's `updated`: the newest date any of `articles` gives (compared as
-    instants); with none, SOURCE_DATE_EPOCH when set, never the clock."""
+    instants); with none, the build's fixed time (SOURCE_DATE_EPOCH) when it
+    has one, else the start of 1970: never the clock."""
 
     def instant(date) -> dt.datetime:
         return date.moment if date.moment else dt.datetime.combine(date.day, dt.time(), dt.timezone.utc)
 
     if articles:
         return atom_time(max((a.updated or a.date for a in articles), key=instant))
-    # Read as the settings read it (config.resolve_access_date), which refuses one that is no time.
-    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "").strip() or 0)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return settings.build_time or NO_TIME
 
 
 def feed_entry(article: Article, urls: Urls) -> FeedEntry:
@@ -64,10 +63,10 @@ def feed_entry(article: Article, urls: Urls) -> FeedEntry:
     )
 
 
-def newest_update(entries: Sequence[FeedEntry]) -> str:
+def newest_update(entries: Sequence[FeedEntry], settings: Settings) -> str:
     """The `updated` of a feed of `entries`: the newest of theirs, compared as instants."""
     if not entries:
-        return feed_updated(())
+        return feed_updated((), settings)
     return max(entries, key=lambda entry: dt.datetime.fromisoformat(entry.updated)).updated
 
 
@@ -105,7 +104,7 @@ def site_feed(articles: Sequence[Article], settings: Settings, urls: Urls) -> Pa
     """`feed.xml`: the latest articles of the whole archive, updated when any article last was."""
     base = settings.site.base_url
     entries = tuple(feed_entry(article, urls) for article in articles[:FEED_SIZE])
-    return feed_page("feed.xml", settings.site.title, settings.site.description, entries, feed_updated(articles), base, base, settings, urls)
+    return feed_page("feed.xml", settings.site.title, settings.site.description, entries, feed_updated(articles, settings), base, base, settings, urls)
 
 
 def entity_feed(entity: Entity, entries: tuple[FeedEntry, ...], settings: Settings, urls: Urls) -> Page:
@@ -116,7 +115,7 @@ def entity_feed(entity: Entity, entries: tuple[FeedEntry, ...], settings: Settin
         f"{settings.site.title}: {entity.name}",
         entity.summary or f"Articles of {settings.site.title} that mention {entity.name}.",
         entries,
-        newest_update(entries),
+        newest_update(entries, settings),
         urls.absolute(path),
         urls.absolute(urls.entity_path(entity.id)),
         settings,
@@ -132,7 +131,7 @@ def tag_feed(slug: str, name: str, entries: tuple[FeedEntry, ...], settings: Set
         f"{settings.site.title}: {name}",
         f"Articles of {settings.site.title} tagged {name}.",
         entries,
-        newest_update(entries),
+        newest_update(entries, settings),
         urls.absolute(path),
         urls.absolute(urls.tags_path(slug)),
         settings,

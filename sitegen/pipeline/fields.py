@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from sitegen.model.characters import describe, first_disallowed
+from sitegen.model.characters import describe, first_disallowed, unclosed_direction
 from sitegen.model.dates import DateError, parse_partial_date
 from sitegen.model.errors import Problems, kind_of
 from sitegen.model.models import Event, SourcePos
@@ -71,11 +71,17 @@ class Fields:
         return text if self.allowed(key, text) else default
 
     def allowed(self, key: str, text: str) -> bool:
-        """Whether `text` holds only characters pages and feeds can carry; reports the first other one."""
+        """Whether `text` holds only characters pages and feeds can carry, and turns back every writing
+        direction it turns; reports the first problem."""
         char = first_disallowed(text)
         if char is not None:
             self.error(key, f"`{key}` contains {describe(char)}, which no page or feed can hold: remove it")
-        return char is None
+            return False
+        unclosed = unclosed_direction(text)
+        if unclosed is not None:
+            self.error(key, f"`{key}` turns the writing direction with {unclosed}: "
+                       "the text after it on a page would be turned around; close it or remove it")  # fmt: skip
+        return unclosed is None
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)

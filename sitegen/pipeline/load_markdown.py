@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sitegen.model.dates import DateError, parse_partial_date, parse_publication_date
+from sitegen.model.dates import DateError, PublicationDate, parse_partial_date, parse_publication_date
 from sitegen.model.errors import Problems, kind_of
 from sitegen.model.models import ENTITY_KINDS, Article, Entity, Event, Role, SourcePos
 from sitegen.model.slugs import SLUG_PATTERN, article_slug_from_stem, is_valid_slug, slugify, too_long
@@ -59,6 +59,10 @@ def read_article(root: Path, path: Path, problems: Problems) -> tuple[Article | 
             updated = parse_publication_date(matter.data["updated"])
         except DateError as exc:
             fields.error("updated", f"`updated`: {exc}")
+    if date is not None and updated is not None and _before(updated, date):
+        # Its feed entries, and the feeds' own `updated`, would give the older date as its last change.
+        fields.error("updated", f"`updated` {updated.iso} is before `date` {date.iso}: an article is updated after it is published")
+        updated = None
     slug = fields.text("slug")
     if slug:
         if not is_valid_slug(slug):
@@ -124,6 +128,12 @@ def _article_events(fields: Fields, value: Any, slug: str):
             )
 
 
+def _before(one: PublicationDate, other: PublicationDate) -> bool:
+    """Whether `one` is earlier than `other`: as instants when both give the time, else by their days as written."""
+    if one.moment is not None and other.moment is not None:
+        return one.moment < other.moment
+    return one.day < other.day
+
 
 # --- entities ----------------------------------------------------------------
 
@@ -155,8 +165,10 @@ def load_entity(root: Path, path: Path, problems: Problems) -> Entity | None:
             for label, url in raw_links.items():
                 if not isinstance(url, str) or not is_web_url(url.strip()):
                     fields.error("links", f"link {label!r} must be an http:// or https:// address, not {url!r}")
-                else:
-                    links.append((str(label), url.strip()))
+                elif label is None or not str(label).strip():  # the page would show an empty link, or "None"
+                    fields.error("links", f"the link to {url.strip()!r} needs a label, the text the page shows, such as Wikipedia")
+                elif fields.allowed("links", str(label).strip()):
+                    links.append((str(label).strip(), url.strip()))
     roles = tuple(_roles(fields, matter.data.get("roles")))
     wikidata, same_as, coordinates = _identifiers(fields, kind)
     if not name or not kind:
@@ -192,6 +204,14 @@ def _identifiers(fields: Fields, kind: str) -> tuple[str, tuple[str, ...], tuple
     return wikidata, same_as, _coordinates(fields, kind)
 
 
+def _reads_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _coordinates(fields: Fields, kind: str) -> tuple[float, float] | None:
     value = fields.data.get("coordinates")
     if value is None:
@@ -200,6 +220,12 @@ def _coordinates(fields: Fields, kind: str) -> tuple[float, float] | None:
         fields.error("coordinates", f"`coordinates` are for places only, and this entity's kind is {kind}: remove them or make it `kind: place`")
         return None
     numbers = value if isinstance(value, list) else []
+    written_as_text = next((n for n in numbers if isinstance(n, str) and _reads_as_number(n)), None)
+    if written_as_text is not None:
+        # YAML reads a number with an exponent but no decimal point (36e0, 1e2) as text.
+        fields.error("coordinates", f"the coordinate {written_as_text!r} is read as text, not a number: "
+                     "coordinates must be decimal numbers such as 36.0 or -43.13")  # fmt: skip
+        return None
     if len(numbers) != 2 or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
         fields.error("coordinates", "`coordinates` must be [latitude, longitude] in decimal degrees, such as [36.34, 43.13]")
         return None
@@ -226,6 +252,8 @@ def _roles(fields: Fields, value: Any):
             continue
         if title is None or not title.strip():
             fields.error("roles", "each role needs a `title`")
+            continue
+        if not fields.allowed("roles", title):
             continue
         bounds = []
         for key in ("from", "to"):

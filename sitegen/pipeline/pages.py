@@ -205,8 +205,8 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
     only when its list of articles is not the very list of the last build."""
     name = "entity feed:" + entity.id
     if not mentioned:
-        # An empty feed is dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher.
-        return memo.get(name, (entity,), (feed_updated(()),), lambda: entity_feed(entity, (), settings, urls))
+        # An empty feed is dated by the build's time, which may change between two builds of a watcher.
+        return memo.get(name, (entity,), (feed_updated((), settings),), lambda: entity_feed(entity, (), settings, urls))
 
     def latest() -> tuple:
         return tuple(feed_entries[a.slug] for a, _, _ in mentioned[:FEED_SIZE])
@@ -307,12 +307,12 @@ def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
 
 def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Settings, urls: Urls) -> Page:
     """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
-    if not archive.articles:  # dated by SOURCE_DATE_EPOCH, which may change between two builds of a watcher
+    if not archive.articles:  # dated by the build's time, which may change between two builds of a watcher
         return site_feed((), settings, urls)
     return memo.get_quick(
         "site feed",
         archive.articles,
-        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles))),
+        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles, settings))),
         lambda: site_feed(archive.articles, settings, urls),
     )
 
@@ -329,29 +329,16 @@ def _sitemap_entries(pages: list[Page], urls: Urls) -> tuple[tuple[str, str], ..
 def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
     """What a host needs beside the pages: sitemap, robots.txt, feed, GitHub Pages markers."""
     files = [
-        Page(path=".nojekyll", template="", title="", description="", section="", indexable=False, literal=""),
-        Page(
-            path="sitemap.xml",
-            template="sitemap.xml",
-            title="",
-            description="",
-            section="",
-            indexable=False,
-            data={"entries": sitemap},
-        ),
-        Page(
-            path="robots.txt",
-            template="robots.txt",
-            title="",
-            description="",
-            section="",
-            indexable=False,
-            data={"sitemap_url": urls.absolute("sitemap.xml")},
-        ),
+        _host_file(".nojekyll", literal=""),
+        _host_file("sitemap.xml", template="sitemap.xml", data={"entries": sitemap}),
+        _host_file("robots.txt", template="robots.txt", data={"sitemap_url": urls.absolute("sitemap.xml")}),
         feed,
     ]
     if settings.site.cname:
-        files.append(
-            Page(path="CNAME", template="", title="", description="", section="", indexable=False, literal=settings.site.cname + "\n")
-        )
+        files.append(_host_file("CNAME", literal=settings.site.cname + "\n"))
     return files
+
+
+def _host_file(path: str, *, template: str = "", data: dict | None = None, literal: str | None = None) -> Page:
+    """A file for the host and for robots, not a page for readers: no title, no section, not in the sitemap."""
+    return Page(path=path, template=template, title="", description="", section="", indexable=False, data=data or {}, literal=literal)
