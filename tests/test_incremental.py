@@ -255,6 +255,14 @@ TITLES = ("Mosul falls", "Retreat reveals plots", "Jones visits Mosul", "Café n
 DATES = ("2014-06-10", "2016-10-17", "2016-10-17T09:30:00+01:00", "2016-11-27", "2017-07-09")
 TAGS = ("Iraq", "iraq", "Mosul", "intelligence", "!!")
 EVENT_DATES = ("2014", "2014-06", "2014-06-10", "2016-10-17", "2017-07")
+
+
+def updates_after(date: str) -> list[str]:
+    """The update dates an article of `date` may give (an update before the publication is an error, which
+    the edits of `date` still reach now and then, but which would otherwise end most generated builds)."""
+    return [update for update in DATES[1:] if update[:10] >= date[:10]]
+
+
 EVENT_TITLES = ("Mosul falls", "Battle of Mosul begins", "Ceasefire")
 
 TEMPLATE_VARIANTS = {
@@ -510,7 +518,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
         if data.draw(st.integers(0, 3), label="has authors") == 0:
             fields["authors"] = data.draw(st.lists(st.sampled_from(["Jane Doe", "Ann Other"]), min_size=1, max_size=2))
         if data.draw(st.integers(0, 3), label="was updated") == 0:
-            fields["updated"] = data.draw(st.sampled_from(DATES[1:]), label="updated")
+            fields["updated"] = data.draw(st.sampled_from(updates_after(fields["date"])), label="updated")
         if data.draw(st.booleans(), label="has tags"):
             fields["tags"] = data.draw(st.lists(st.sampled_from(TAGS), max_size=3), label="tags")
         if self.entities and data.draw(st.booleans(), label="lists entities"):
@@ -599,7 +607,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
         elif what == "date":
             fields["date"] = data.draw(st.sampled_from(DATES))
         elif what == "updated":
-            fields["updated"] = data.draw(st.none() | st.sampled_from(DATES[1:]))
+            fields["updated"] = data.draw(st.none() | st.sampled_from(updates_after(fields["date"])))
         elif what == "tags":
             fields["tags"] = data.draw(st.none() | st.lists(st.sampled_from(TAGS), max_size=3))
         elif what == "entities":
