@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+import sitegen.pipeline.annotate
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.models import Article, PublicationDate, SourcePos
 from sitegen.pipeline import related
@@ -75,6 +76,23 @@ def test_the_reading_time_does_not_count_link_targets_or_html_tags(archive):
     archive.build()
     assert page_of(archive, "a").select_one(".reading-time").get_text() == "1 min read"  # 330 words
 
+
+
+def test_the_reading_time_is_worked_out_once_per_article_while_it_is_annotated(archive, monkeypatch):
+    """Not while the pages are planned, which one process does for the whole archive."""
+    counted: list[int] = []
+    real = sitegen.pipeline.annotate.reading_minutes
+
+    def counting(markdown: str) -> int:
+        counted.append(1)
+        return real(markdown)
+
+    monkeypatch.setattr(sitegen.pipeline.annotate, "reading_minutes", counting)
+    archive.article("a", body="word " * 700)
+    archive.article("b", body="word " * 10)
+    archive.build(workers=1)
+    assert len(counted) == 2
+    assert [page_of(archive, slug).select_one(".reading-time").get_text() for slug in ("a", "b")] == ["3 min read", "1 min read"]
 
 # --- "More on this story" ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
+from sitegen.pipeline.site import Page
 
 from conftest import parse_html
 
@@ -210,3 +211,32 @@ def test_a_source_rewritten_with_its_old_size_and_mtime_is_read_again(archive):
     fresh_builder(archive.root).build()
 
     assert "Tikrix" in archive.html("articles/second/index.html").get_text()
+
+
+def test_a_cold_build_digests_the_inputs_of_each_page_once_in_the_process_that_renders_it(archive, monkeypatch):
+    """No page's inputs are digested up front by the main process while the workers wait."""
+    seed(archive)
+    events: list[tuple[str, str]] = []
+    real_render, real_digest = sitegen.engine.builder.render_page, sitegen.engine.builder.digest_of
+
+    def render(env, page, *args):
+        events.append(("render", page.path))
+        return real_render(env, page, *args)
+
+    def digest(value):
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Page):
+            events.append(("digest", value[1].path))
+        return real_digest(value)
+
+    monkeypatch.setattr(sitegen.engine.builder, "render_page", render)
+    monkeypatch.setattr(sitegen.engine.builder, "digest_of", digest)
+    result = fresh_builder(archive.root).build()
+    assert result.rendered == result.pages
+    assert events == [event for path in (path for kind, path in events if kind == "render") for event in (("render", path), ("digest", path))]
+
+
+def test_the_page_digests_taken_while_rendering_let_the_next_build_render_nothing(archive, rendered):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    rendered.clear()
+    assert fresh_builder(archive.root).build().rendered == 0 and rendered == []

@@ -400,20 +400,31 @@ class Builder:
 
     # --- the two writers ----------------------------------------------------------------------
 
-    def _page_inputs(self, plan: BuildPlan) -> dict[str, bytes]:
+    def _page_inputs(self, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False) -> dict[str, bytes | None]:
         """The digest of everything each page is rendered from, by output file.
 
         A page that is the very object the last build digested (the plan memo
-        returns it when none of its inputs changed) keeps its digest."""
+        returns it when none of its inputs changed) keeps its digest. A page
+        whose file `later` names gets None: it is rendered whatever its
+        digest, and the process that renders it digests it (`_digest_page`),
+        so that a cold build digests its pages in the workers, not in this
+        process while they wait."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
-        digests: dict[str, tuple[Page, bytes]] = {}
+        digests: dict[str, tuple[Page, bytes | None]] = {}
         for page in plan.pages:
             target = page_file(page)
             known = previous.get(target)
-            digests[target] = known if known is not None and known[0] is page else (page, digest_of((shared_inputs, page)))
+            if known is not None and known[0] is page:
+                digests[target] = known
+            else:
+                digests[target] = (page, None if later(target) else digest_of((shared_inputs, page)))
         self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
+
+    def _digest_page(self, page: Page) -> bytes:
+        """The digest `_page_inputs` would have given the page."""
+        return digest_of((self.cache.shared_digest, page))
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
@@ -427,16 +438,19 @@ class Builder:
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
-        with self._stage("digest"):
-            page_inputs = self._page_inputs(plan)
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
+        with self._stage("digest"):
+            # A page the last build did not record is rendered whatever its inputs: digested while rendered.
+            page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> bytes:
-            """The digest of the page's bytes, rendered and written into the stage."""
+        def render_into_stage(page: Page) -> tuple[bytes, bytes | None]:
+            """The digest of the page's bytes, rendered and written into the stage,
+            and the digest of its inputs when `_page_inputs` left it to be taken here."""
+            target = page_file(page)
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(page_file(page), data)
-            return content_digest(data)
+            staged.write_bytes(target, data)
+            return content_digest(data), (self._digest_page(page) if page_inputs[target] is None else None)
 
         try:
             with self._stage("render and write"):
@@ -447,7 +461,8 @@ class Builder:
                 for page in plan.pages:
                     target = page_file(page)
                     if (
-                        previous_inputs.get(target) == page_inputs[target]
+                        page_inputs[target] is not None
+                        and previous_inputs.get(target) == page_inputs[target]
                         and target in previous_written
                         and (kept is None or target in kept)
                         and staged.link_previous(target)
@@ -459,7 +474,12 @@ class Builder:
                 digests = map_in_workers(
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
-                written.update(zip(map(page_file, changed), digests))
+                for page, (digest, inputs) in zip(changed, digests):
+                    target = page_file(page)
+                    written[target] = digest
+                    if inputs is not None:
+                        page_inputs[target] = inputs
+                        self.cache.page_digests[target] = (page, inputs)
                 self.rendered = len(changed)
                 if not self.lasting:
                     changed.clear()

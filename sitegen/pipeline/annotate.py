@@ -49,6 +49,32 @@ class AnnotatedArticle:
     diagnostics: tuple[Diagnostic, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()  # (term id, occurrences), in order of first use
     endnotes_html: str = ""  # the side-notes as numbered notes, for print
+    # Worked out here, in the process that annotates the article, rather than
+    # while the pages are planned, which one process does for every article.
+    reading_minutes: int = 1
+
+
+# --- Reading time --------------------------------------------------------------------------
+
+WORDS_PER_MINUTE = 230
+# Chinese and Japanese put no spaces between words: their characters are
+# counted one by one instead, at a rate of characters a minute.
+CJK_CHARACTERS_PER_MINUTE = 500
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")  # kana and Han
+_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
+
+
+def reading_minutes(markdown: str) -> int:
+    """How long the text takes to read at WORDS_PER_MINUTE (Chinese and Japanese
+    characters at CJK_CHARACTERS_PER_MINUTE), in whole minutes (at least 1).
+
+    Words are counted in the Markdown source without what a reader does not
+    read: link targets, HTML tags and the ids of entity references."""
+    text = _NOT_READ.sub(" ", markdown)
+    characters = len(_CJK.findall(text))
+    words = len(_WORD.findall(_CJK.sub(" ", text) if characters else text))
+    return max(1, int(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE + 0.5))  # halves up, unlike round()
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -113,7 +139,10 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     order = list(document.counts)
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i), document.first_lines.get(i, 0)) for i in order)
     terms = tuple(document.term_counts.items())
-    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies))
+    return AnnotatedArticle(
+        article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies),
+        reading_minutes(article.body),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,7 +220,8 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         deep = _node_too_deep(node)
         if deep is not None:
             raise SourceError(first_line + deep.start_mark.line, NESTING_TOO_DEEP)
-        aliases = _alias_problem(node)
+        # Only an alias (`*name`) repeats a value: text without an asterisk has none to check.
+        aliases = _alias_problem(node) if "*" in text else None
         if aliases is not None:
             raise SourceError(first_line + aliases[0].start_mark.line, aliases[1])
         if not isinstance(node, yaml.MappingNode):
