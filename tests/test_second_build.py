@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sitegen.engine.builder
 import sitegen.engine.cache_file
+import sitegen.pipeline.annotate
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
@@ -182,6 +183,21 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
     keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
     assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
     assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read
+
+
+def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    counted = []
+    count = sitegen.pipeline.annotate.reading_minutes
+    monkeypatch.setattr(sitegen.pipeline.annotate, "reading_minutes", lambda text: counted.append(text) or count(text))
+
+    fresh_builder(archive.root).build()
+
+    assert [text.strip() for text in counted] == ["Fighting around Mosul began.\n\nA second paragraph."]  # the others' are kept
+    time_shown = archive.html("articles/second/index.html").select_one(".reading-time")
+    assert time_shown.get_text(strip=True) == "1 min read"
 
 
 def test_a_source_unchanged_since_the_last_build_is_not_read_again(archive, monkeypatch):

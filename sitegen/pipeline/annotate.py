@@ -27,6 +27,7 @@ from sitegen.model.models import Article, Entity
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
+from sitegen.pipeline.reading_time import reading_minutes
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -49,6 +50,7 @@ class AnnotatedArticle:
     diagnostics: tuple[Diagnostic, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()  # (term id, occurrences), in order of first use
     endnotes_html: str = ""  # the side-notes as numbered notes, for print
+    reading_minutes: int = 1  # of the article's text (see reading_time.py)
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -113,7 +115,9 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     order = list(document.counts)
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i), document.first_lines.get(i, 0)) for i in order)
     terms = tuple(document.term_counts.items())
-    return AnnotatedArticle(article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies))
+    return AnnotatedArticle(
+        article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies), reading_minutes(article.body)
+    )
 
 
 @dataclass(frozen=True, slots=True)
