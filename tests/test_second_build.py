@@ -23,6 +23,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
+from sitegen.pipeline.cards import ArticleCard
 
 from conftest import parse_html
 
@@ -198,6 +199,17 @@ def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_artic
     assert [text.strip() for text in counted] == ["Fighting around Mosul began.\n\nA second paragraph."]  # the others' are kept
     time_shown = archive.html("articles/second/index.html").select_one(".reading-time")
     assert time_shown.get_text(strip=True) == "1 min read"
+
+
+def test_each_article_card_is_digested_once_however_many_pages_show_it(archive, monkeypatch):
+    seed(archive)  # both cards are on the home page, the archive, the tag's page and Mosul's page
+    digested = []
+    state = ArticleCard.__getstate__
+    monkeypatch.setattr(ArticleCard, "__getstate__", lambda card: digested.append(card.slug) or state(card))
+
+    fresh_builder(archive.root).build()
+
+    assert sorted(digested) == ["first", "second"]
 
 
 def test_a_source_unchanged_since_the_last_build_is_not_read_again(archive, monkeypatch):

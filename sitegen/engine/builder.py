@@ -37,7 +37,7 @@ import sitegen.pipeline.snippets
 import sitegen.pipeline.timeline
 import sitegen.pipeline.views
 from sitegen.engine.annotation import annotate_archive
-from sitegen.engine.cache import BuildCache, digest_of
+from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
@@ -87,6 +87,9 @@ speed_up_pickling(
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.
 PAGES_PER_RENDERING_PROCESS = 500
+# The views that many pages show (an article's card, a timeline event): digested
+# once a build, not once per page (see SharedDigests).
+SHOWN_ON_MANY_PAGES = (sitegen.pipeline.cards.ArticleCard, sitegen.pipeline.cards.EventView, sitegen.pipeline.site.Link)
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
 
 
@@ -408,10 +411,11 @@ class Builder:
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
         digests: dict[str, tuple[Page, bytes]] = {}
+        shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
         for page in plan.pages:
             target = page_file(page)
             known = previous.get(target)
-            digests[target] = known if known is not None and known[0] is page else (page, digest_of((shared_inputs, page)))
+            digests[target] = known if known is not None and known[0] is page else (page, _page_digest(shared_inputs, page, shown_on_many))
         self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
 
@@ -597,7 +601,7 @@ class Builder:
                 if self.cache.written.get(target) != digest:
                     write_atomically(output / target, data)
                     count += 1
-                inputs = digest_of((self.cache.shared_digest, page))
+                inputs = _page_digest(self.cache.shared_digest, page)
                 self.cache.written[target], self.cache.page_inputs[target] = digest, inputs
                 self.cache.page_digests[target] = (page, inputs)
         self.cache.plans.install(due.deferred, pages)
@@ -612,6 +616,11 @@ class _OpenDataDue:
     plan: BuildPlan
     deferred: Deferred
     env: Any
+
+
+def _page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
+    """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
+    return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
 
 
 def _give_back_free_memory() -> None:
