@@ -69,14 +69,18 @@ class SharedDigests:
 
     def __init__(self, kinds: Iterable[type]):
         self.kinds = frozenset(kinds)
-        self.known: dict[int, tuple[Any, tuple[bytes]]] = {}
+        # By id: the object, and its persistent id. Two dicts of untracked values
+        # (no tuple per object), so that they add no work to the cycle collector.
+        self.held: dict[int, Any] = {}
+        self.digests: dict[int, bytes] = {}
 
-    def digest(self, obj: Any) -> tuple[bytes]:
-        """(digest_of(obj),): a tuple, so that no persistent id of a string (bytes) reads like it."""
-        known = self.known.get(id(obj))
-        if known is None or known[0] is not obj:
-            known = self.known[id(obj)] = (obj, (digest_of(obj),))
-        return known[1]
+    def persistent_id(self, obj: Any) -> bytes:
+        """A marker byte that no UTF-8 text holds (so no persistent id of a string reads
+        like it), then digest_of(obj)."""
+        if self.held.get(id(obj)) is not obj:
+            self.held[id(obj)] = obj
+            self.digests[id(obj)] = b"\xff" + digest_of(obj)
+        return self.digests[id(obj)]
 
 
 class _SharingPickler(_DigestPickler):
@@ -84,12 +88,12 @@ class _SharingPickler(_DigestPickler):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.shared = shared
 
-    def persistent_id(self, obj: Any) -> bytes | tuple[bytes] | None:
+    def persistent_id(self, obj: Any) -> bytes | None:
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
         if kind in self.shared.kinds:
-            return self.shared.digest(obj)
+            return self.shared.persistent_id(obj)
         return None
 
 
