@@ -309,6 +309,7 @@ def article_entry(entries: list) -> list:
         "a line that is not JSON",
         "a fragment key that is a list",
         "a fragment that is not an annotation",
+        "a reading time that is text",
         "an output status that is not five integers",
         "a page digest that is text",
         "a record sitegen does not write",
@@ -337,6 +338,9 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
             replace_first(entries, "f", lambda entry: ["f", ["L", *entry[1][1:]], entry[2]])
         elif change == "a fragment that is not an annotation":
             replace_first(entries, "f", lambda entry: ["f", entry[1], ["SourcePos", "content/articles/a000.md", 1]])
+        elif change == "a reading time that is text":
+            annotated = next(entry[2] for entry in entries if entry[0] == "f" and entry[2][0] == "AnnotatedArticle")
+            annotated[-1] = "5"
         elif change == "an output status that is not five integers":
             record = next(entry for entry in entries if entry[:2] == ["b", "manifest"])
             record[2] = ["M", "index.html", ["T", 1, 2]]

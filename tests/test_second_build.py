@@ -18,11 +18,13 @@ from pathlib import Path
 
 import sitegen.engine.builder
 import sitegen.engine.cache_file
+import sitegen.pipeline.annotate
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
 from sitegen.pipeline.site import Page
+from sitegen.pipeline.cards import ArticleCard
 
 from conftest import parse_html
 
@@ -185,6 +187,32 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
     assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read
 
 
+def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
+    seed(archive)
+    fresh_builder(archive.root).build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    counted = []
+    count = sitegen.pipeline.annotate.reading_minutes
+    monkeypatch.setattr(sitegen.pipeline.annotate, "reading_minutes", lambda text: counted.append(text) or count(text))
+
+    fresh_builder(archive.root).build()
+
+    assert [text.strip() for text in counted] == ["Fighting around Mosul began.\n\nA second paragraph."]  # the others' are kept
+    time_shown = archive.html("articles/second/index.html").select_one(".reading-time")
+    assert time_shown.get_text(strip=True) == "1 min read"
+
+
+def test_each_article_card_is_digested_once_however_many_pages_show_it(archive, monkeypatch):
+    seed(archive)  # both cards are on the home page, the archive, the tag's page and Mosul's page
+    digested = []
+    state = ArticleCard.__getstate__
+    monkeypatch.setattr(ArticleCard, "__getstate__", lambda card: digested.append(card.slug) or state(card))
+
+    fresh_builder(archive.root).build()
+
+    assert sorted(digested) == ["first", "second"]
+
+
 def test_a_source_unchanged_since_the_last_build_is_not_read_again(archive, monkeypatch):
     seed(archive)
     time.sleep(RECENT_NS / 1e9 + 0.01)  # older than the step of the file system's clock
@@ -223,10 +251,10 @@ def test_a_cold_build_digests_the_inputs_of_each_page_once_in_the_process_that_r
         events.append(("render", page.path))
         return real_render(env, page, *args)
 
-    def digest(value):
+    def digest(value, *shared):
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Page):
             events.append(("digest", value[1].path))
-        return real_digest(value)
+        return real_digest(value, *shared)
 
     monkeypatch.setattr(sitegen.engine.builder, "render_page", render)
     monkeypatch.setattr(sitegen.engine.builder, "digest_of", digest)

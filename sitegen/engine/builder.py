@@ -37,7 +37,7 @@ import sitegen.pipeline.snippets
 import sitegen.pipeline.timeline
 import sitegen.pipeline.views
 from sitegen.engine.annotation import annotate_archive
-from sitegen.engine.cache import BuildCache, digest_of
+from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
@@ -87,6 +87,9 @@ speed_up_pickling(
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.
 PAGES_PER_RENDERING_PROCESS = 500
+# The views that many pages show (an article's card, a timeline event): digested
+# once a build, not once per page (see SharedDigests).
+SHOWN_ON_MANY_PAGES = (sitegen.pipeline.cards.ArticleCard, sitegen.pipeline.cards.EventView, sitegen.pipeline.site.Link)
 FULL_COLLECTION_EVERY = 20  # builds between two full collections of reference cycles (see Builder._settle_memory)
 
 
@@ -412,19 +415,20 @@ class Builder:
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
         digests: dict[str, tuple[Page, bytes | None]] = {}
+        shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
         for page in plan.pages:
             target = page_file(page)
             known = previous.get(target)
             if known is not None and known[0] is page:
                 digests[target] = known
             else:
-                digests[target] = (page, None if later(target) else digest_of((shared_inputs, page)))
+                digests[target] = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
         self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
 
-    def _digest_page(self, page: Page) -> bytes:
+    def _digest_page(self, page: Page, shown_on_many: SharedDigests) -> bytes:
         """The digest `_page_inputs` would have given the page."""
-        return digest_of((self.cache.shared_digest, page))
+        return _page_digest(self.cache.shared_digest, page, shown_on_many)
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
@@ -443,6 +447,7 @@ class Builder:
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
             page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
         staged = StagedOutput(plan.output)
+        shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
 
         def render_into_stage(page: Page) -> tuple[bytes, bytes | None]:
             """The digest of the page's bytes, rendered and written into the stage,
@@ -450,7 +455,7 @@ class Builder:
             target = page_file(page)
             data = render_page(env, page, site, urls, root)
             staged.write_bytes(target, data)
-            return content_digest(data), (self._digest_page(page) if page_inputs[target] is None else None)
+            return content_digest(data), (self._digest_page(page, shown_on_many) if page_inputs[target] is None else None)
 
         try:
             with self._stage("render and write"):
@@ -617,7 +622,7 @@ class Builder:
                 if self.cache.written.get(target) != digest:
                     write_atomically(output / target, data)
                     count += 1
-                inputs = digest_of((self.cache.shared_digest, page))
+                inputs = _page_digest(self.cache.shared_digest, page)
                 self.cache.written[target], self.cache.page_inputs[target] = digest, inputs
                 self.cache.page_digests[target] = (page, inputs)
         self.cache.plans.install(due.deferred, pages)
@@ -632,6 +637,11 @@ class _OpenDataDue:
     plan: BuildPlan
     deferred: Deferred
     env: Any
+
+
+def _page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
+    """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
+    return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
 
 
 def _give_back_free_memory() -> None:

@@ -14,20 +14,22 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from sitegen.model.errors import Problems
 
 
-def digest_of(value: Any) -> bytes:
+def digest_of(value: Any, shared: SharedDigests | None = None) -> bytes:
     """A content hash of any picklable value: equal inputs, equal digests.
 
     Pickled without a memo ("fast" mode), so that which parts happen to be
     one shared object does not change the bytes: a model decoded from the
     persistent cache digests exactly like the same model parsed afresh.
+    With `shared`, the objects of its kinds are digested once each and
+    stand in the pickle as their digest (see SharedDigests).
     """
     buffer = io.BytesIO()
-    pickler = _DigestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = _DigestPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL) if shared is None else _SharingPickler(buffer, shared)
     pickler.fast = True
     pickler.dump(value)
     return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
@@ -48,6 +50,50 @@ class _DigestPickler(pickle.Pickler):
     def persistent_id(self, obj: Any) -> bytes | None:
         if type(obj) is str and not obj.isascii():
             return obj.encode("utf-8", "surrogatepass")
+        return None
+
+
+class SharedDigests:
+    """The digests of objects that many values hold, each worked out once.
+
+    An article's card is on its own page, on every page that lists or
+    relates it, in its year's listing and its tags' pages: digesting every
+    page pickled each card once per page that shows it, a third of the work.
+    Values digested with a SharedDigests hold, in place of each object of
+    `kinds` (frozen dataclasses of immutable fields: strings, numbers and
+    tuples of them), the object's own digest, taken once. The digest is still
+    a function of the contents only: equal objects give equal digests, in
+    any process. The objects are held here, so that no other object takes
+    the id of one while this lives.
+    """
+
+    def __init__(self, kinds: Iterable[type]):
+        self.kinds = frozenset(kinds)
+        # By id: the object, and its persistent id. Two dicts of untracked values
+        # (no tuple per object), so that they add no work to the cycle collector.
+        self.held: dict[int, Any] = {}
+        self.digests: dict[int, bytes] = {}
+
+    def persistent_id(self, obj: Any) -> bytes:
+        """A marker byte that no UTF-8 text holds (so no persistent id of a string reads
+        like it), then digest_of(obj)."""
+        if self.held.get(id(obj)) is not obj:
+            self.held[id(obj)] = obj
+            self.digests[id(obj)] = b"\xff" + digest_of(obj)
+        return self.digests[id(obj)]
+
+
+class _SharingPickler(_DigestPickler):
+    def __init__(self, buffer: io.BytesIO, shared: SharedDigests):
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self.shared = shared
+
+    def persistent_id(self, obj: Any) -> bytes | None:
+        kind = type(obj)
+        if kind is str:
+            return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
+        if kind in self.shared.kinds:
+            return self.shared.persistent_id(obj)
         return None
 
 

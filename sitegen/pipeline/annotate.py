@@ -27,6 +27,7 @@ from sitegen.model.models import Article, Entity
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
+from sitegen.pipeline.reading_time import reading_minutes
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -49,32 +50,7 @@ class AnnotatedArticle:
     diagnostics: tuple[Diagnostic, ...] = ()
     terms: tuple[tuple[str, int], ...] = ()  # (term id, occurrences), in order of first use
     endnotes_html: str = ""  # the side-notes as numbered notes, for print
-    # Worked out here, in the process that annotates the article, rather than
-    # while the pages are planned, which one process does for every article.
-    reading_minutes: int = 1
-
-
-# --- Reading time --------------------------------------------------------------------------
-
-WORDS_PER_MINUTE = 230
-# Chinese and Japanese put no spaces between words: their characters are
-# counted one by one instead, at a rate of characters a minute.
-CJK_CHARACTERS_PER_MINUTE = 500
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")  # kana and Han
-_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
-
-
-def reading_minutes(markdown: str) -> int:
-    """How long the text takes to read at WORDS_PER_MINUTE (Chinese and Japanese
-    characters at CJK_CHARACTERS_PER_MINUTE), in whole minutes (at least 1).
-
-    Words are counted in the Markdown source without what a reader does not
-    read: link targets, HTML tags and the ids of entity references."""
-    text = _NOT_READ.sub(" ", markdown)
-    characters = len(_CJK.findall(text))
-    words = len(_WORD.findall(_CJK.sub(" ", text) if characters else text))
-    return max(1, int(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE + 0.5))  # halves up, unlike round()
+    reading_minutes: int = 1  # of the article's text (see reading_time.py)
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -140,9 +116,8 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i), document.first_lines.get(i, 0)) for i in order)
     terms = tuple(document.term_counts.items())
     return AnnotatedArticle(
-        article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies),
-        reading_minutes(article.body),
-    )  # fmt: skip
+        article.slug, body_html, mentions, tuple(document.diagnostics), terms, endnotes(document.note_bodies), reading_minutes(article.body)
+    )
 
 
 @dataclass(frozen=True, slots=True)
