@@ -44,6 +44,7 @@ from sitegen.engine.inputs import files_digest, page_file, templates_digest, the
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
+from sitegen.engine.stored_fragments import FragmentStore
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
@@ -64,7 +65,7 @@ from sitegen.pipeline.search import (
     indexer_identity,
     term_records,
 )
-from sitegen.pipeline.site import Deferred, Page, PlanMemo, SiteView, site_view
+from sitegen.pipeline.site import Deferred, Page, PlanMemo, PlannedPage, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     InPlaceOutput,
@@ -117,7 +118,7 @@ class BuildPlan:
     settings: Settings
     output: Path
     archive: Archive
-    pages: list[Page]
+    pages: list[Page | PlannedPage]
     copies: list[tuple[str, Path]]  # (output path, source file)
     urls: Urls
     site: SiteView
@@ -359,13 +360,17 @@ class Builder:
             catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
             timeline = collect_timeline(archive, settings.timeline.articles)
-            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
+            # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
+            keep = None if self.lasting else FragmentStore().keep
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
         with self._stage("pages"):
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
-            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later)
+            # A single build plans no next one: its articles' pages are made as they are rendered.
+            planned = not self.lasting
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         site = site_view(settings, urls)
@@ -404,15 +409,20 @@ class Builder:
         """The digest of everything each page is rendered from, by output file.
 
         A page that is the very object the last build digested (the plan memo
-        returns it when none of its inputs changed) keeps its digest."""
+        returns it when none of its inputs changed) keeps its digest. A
+        PlannedPage is digested where it is made (see _write_staged): b"" here."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
-        digests: dict[str, tuple[Page, bytes]] = {}
+        digests: dict[str, tuple[Page | None, bytes]] = {}
         for page in plan.pages:
             target = page_file(page)
+            if isinstance(page, PlannedPage):
+                digests[target] = (None, b"")
+                continue
             known = previous.get(target)
             digests[target] = known if known is not None and known[0] is page else (page, digest_of((shared_inputs, page)))
-        self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
+        self.cache.page_digests = {target: known for target, known in digests.items() if known[0] is not None}
+        self.cache.shared_digest = shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
 
     def _write_staged(
@@ -423,44 +433,62 @@ class Builder:
 
         A page whose inputs are those of the last build, and whose file the
         output still holds as that build left it (`kept`; None: every file),
-        is not rendered: the previous file is linked into the new site."""
+        is not rendered: the previous file is linked into the new site. A
+        PlannedPage is made, digested and so checked in the rendering process."""
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
         with self._stage("digest"):
             page_inputs = self._page_inputs(plan)
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
+        shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
 
-        def render_into_stage(page: Page) -> bytes:
-            """The digest of the page's bytes, rendered and written into the stage."""
+        def kept_as_it_was(target: str, inputs: bytes) -> bool:
+            """Whether the page's previous file is still right, and linked into the stage."""
+            return (
+                previous_inputs.get(target) == inputs
+                and target in previous_written
+                and (kept is None or target in kept)
+                and staged.link_previous(target)
+            )
+
+        def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool]:
+            """The digests of the page's inputs and of its bytes, and whether it was
+            rendered (and written into the stage) rather than kept."""
+            target = page_file(page)
+            if isinstance(page, PlannedPage):
+                page = page.make()
+                inputs = digest_of((shared_inputs, page))
+                if kept_as_it_was(target, inputs):
+                    return inputs, previous_written[target], False
+            else:
+                inputs = page_inputs[target]
             data = render_page(env, page, site, urls, root)
-            staged.write_bytes(page_file(page), data)
-            return content_digest(data)
+            staged.write_bytes(target, data)
+            return inputs, content_digest(data), True
 
         try:
             with self._stage("render and write"):
                 # Pages kept are linked here; only the others go to the workers, so
                 # that a small edit forks none and sends no page to one.
                 written: dict[str, bytes] = {}
-                changed: list[Page] = []
+                changed: list[Page | PlannedPage] = []
                 for page in plan.pages:
                     target = page_file(page)
-                    if (
-                        previous_inputs.get(target) == page_inputs[target]
-                        and target in previous_written
-                        and (kept is None or target in kept)
-                        and staged.link_previous(target)
-                    ):
+                    if not isinstance(page, PlannedPage) and kept_as_it_was(target, page_inputs[target]):
                         written[target] = previous_written[target]
                     else:
                         changed.append(page)
                 load_templates(env, {page.template for page in changed if page.literal is None})
-                digests = map_in_workers(
+                done = map_in_workers(
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
-                written.update(zip(map(page_file, changed), digests))
-                self.rendered = len(changed)
+                self.rendered = 0
+                for target, (inputs, digest, rendered) in zip(map(page_file, changed), done):
+                    page_inputs[target], written[target] = inputs, digest
+                    self.rendered += rendered
+                del done
                 if not self.lasting:
                     changed.clear()
                     self._forget_pages(plan)
