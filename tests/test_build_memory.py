@@ -9,19 +9,25 @@ left alone, each worker would end with its own copy of most of the build.
 from __future__ import annotations
 
 import collections
+import contextlib
+import errno
 import gc
+import io
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import sitegen.engine.builder
+import sitegen.engine.stored_fragments
 from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.cache import digest_of
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
 from sitegen.engine.parallel import map_in_workers
 from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.cli import main
 from sitegen.pipeline.site import Page
 
 SMAPS = Path("/proc/self/smaps_rollup")
@@ -198,3 +204,22 @@ def test_the_cache_a_single_build_saves_holds_its_articles_annotated_html(archiv
     lasting = Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     lasting.build()
     assert sorted(saved.fragments.entries.items()) == sorted(lasting.cache.fragments.entries.items())
+
+
+def test_a_full_temporary_folder_while_annotating_is_an_error_and_the_output_stays(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    before = {path: path.read_bytes() for path in archive.out.rglob("*") if path.is_file()}
+    archive.article("a0", title="Article 0, edited")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sitegen.engine.stored_fragments.os, "pwrite", full)
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        status = main(["build", "--quiet", "--jobs", "1", "--no-cache", "--no-search", "--root", str(archive.root)])
+    assert status == 1
+    first = errors.getvalue().splitlines()[0]
+    assert first == f"_site: error: no space left on the device while writing {tempfile.gettempdir()}; free some space and build again"
+    assert {path: path.read_bytes() for path in archive.out.rglob("*") if path.is_file()} == before

@@ -25,8 +25,9 @@ ENCODING, ERRORS = "utf-8", "surrogatepass"  # a lone surrogate in a source surv
 class FragmentStore:
     """A temporary file of annotated HTML, written once and read at given offsets.
 
-    The file has no name (it is removed when the store is closed, or when the
-    process ends), and is read with `os.pread`, which leaves the file's
+    The file is in the system's temporary folder (TMPDIR), as large as the
+    HTML it holds; it has no name (it is removed when the store is closed, or
+    when the process ends), and is read with `os.pread`, which leaves the file's
     position alone: the forked processes that read it share it safely."""
 
     def __init__(self) -> None:
@@ -40,8 +41,11 @@ class FragmentStore:
         offset = self._end
         data = body + notes
         written = 0
-        while written < len(data):
-            written += os.pwrite(self._file.fileno(), memoryview(data)[written:], offset + written)
+        try:
+            while written < len(data):
+                written += os.pwrite(self._file.fileno(), memoryview(data)[written:], offset + written)
+        except OSError as exc:  # a full disk: reported as the temporary folder's
+            raise OSError(exc.errno, exc.strerror, tempfile.gettempdir()) from None
         self._end += len(data)
         return StoredArticle(fragment.slug, fragment.mentions, fragment.diagnostics, fragment.terms, self, offset, len(body), len(notes))
 
