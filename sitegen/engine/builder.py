@@ -471,7 +471,8 @@ class Builder:
         try:
             with self._stage("render and write"):
                 # Pages kept are linked here; only the others go to the workers, so
-                # that a small edit forks none and sends no page to one.
+                # that a small edit forks none and sends no page to one. (A single
+                # build's planned pages all go: they are made, so digested, there.)
                 written: dict[str, bytes] = {}
                 changed: list[Page | PlannedPage] = []
                 for page in plan.pages:
