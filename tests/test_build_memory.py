@@ -9,19 +9,25 @@ left alone, each worker would end with its own copy of most of the build.
 from __future__ import annotations
 
 import collections
+import contextlib
+import errno
 import gc
+import io
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import sitegen.engine.builder
+import sitegen.engine.stored_fragments
 from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.cache import digest_of
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
 from sitegen.engine.parallel import map_in_workers
 from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.cli import main
 from sitegen.pipeline.site import Page
 
 SMAPS = Path("/proc/self/smaps_rollup")
@@ -147,3 +153,73 @@ def test_a_cache_file_written_over_after_it_was_read_is_encoded_again_whole(arch
     assert {fragment.body_html for fragment in saved.fragments.entries.values()} == {
         fragment.body_html for fragment in builder.cache.fragments.entries.values()
     }
+
+
+def _five_articles_naming_an_entity(archive) -> None:
+    archive.write("content/entities/mosul.md", "---\nid: mosul\nname: Mosul\nkind: place\n---\n\nA city.\n")
+    for number in range(5):
+        archive.article(f"a{number}", title=f"Article {number}", body=f"Fighting around Mosul began, day {number}.")
+
+
+def _alive(cls: type, where: str, monkeypatch, **match) -> list[int]:
+    """How many objects of class `cls` (with the attribute values `match`) are alive
+    each time the builder calls its function `where`, during one single build."""
+    counts: list[int] = []
+    real = getattr(sitegen.engine.builder, where)
+
+    def counting(*args, **kwargs):
+        found = (thing for thing in gc.get_objects() if isinstance(thing, cls))
+        counts.append(sum(all(getattr(thing, name) == value for name, value in match.items()) for thing in found))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.engine.builder, where, counting)
+    return counts
+
+
+def test_a_single_build_holds_no_annotated_html_of_its_articles_once_they_are_annotated(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    alive = _alive(AnnotatedArticle, "plan_pages", monkeypatch)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert alive == [0]
+
+
+def test_a_single_build_makes_each_article_page_only_when_it_renders_it(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    alive = _alive(Page, "render_page", monkeypatch, kind="article")
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert alive and max(alive) <= 1  # the page being rendered, at most
+
+
+def test_a_single_build_writes_what_a_builder_that_lives_on_writes(archive, tmp_path):
+    _five_articles_naming_an_entity(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False, output=tmp_path / "lasting")).build()
+    assert archive.output_files() == archive.output_files(tmp_path / "lasting")
+
+
+def test_the_cache_a_single_build_saves_holds_its_articles_annotated_html(archive):
+    _five_articles_naming_an_entity(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    saved = load_persistent_cache(archive.root)
+    lasting = Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    lasting.build()
+    assert sorted(saved.fragments.entries.items()) == sorted(lasting.cache.fragments.entries.items())
+
+
+def test_a_full_temporary_folder_while_annotating_is_an_error_and_the_output_stays(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    before = {path: path.read_bytes() for path in archive.out.rglob("*") if path.is_file()}
+    archive.article("a0", title="Article 0, edited")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sitegen.engine.stored_fragments.os, "pwrite", full)
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        status = main(["build", "--quiet", "--jobs", "1", "--no-cache", "--no-search", "--root", str(archive.root)])
+    assert status == 1
+    first = errors.getvalue().splitlines()[0]
+    assert first == f"_site: error: no space left on the device while writing {tempfile.gettempdir()}; free some space and build again"
+    assert {path: path.read_bytes() for path in archive.out.rglob("*") if path.is_file()} == before

@@ -8,6 +8,7 @@ from sitegen.engine.cache import FragmentCache, digest_of
 from sitegen.engine.parallel import map_in_workers
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.pipeline.annotate import (
+    AnnotatedArticle,
     Annotations,
     annotate_article,
     annotate_entity_description,
@@ -15,6 +16,10 @@ from sitegen.pipeline.annotate import (
 )
 from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.timeline import TimelineEntry
+
+# Articles annotated by one pool of workers before their fragments are kept
+# (see annotate_archive's `keep`): what a single build holds of them at most.
+ARTICLES_PER_BATCH = 2000
 
 
 def _annotate_one(job: Article | Entity, catalog: Catalog) -> Any:
@@ -29,7 +34,14 @@ def annotate_archive(
     timeline: list[TimelineEntry],
     cache: FragmentCache | None = None,
     workers: int = 1,
+    keep: Callable[[AnnotatedArticle], Any] | None = None,
 ) -> Annotations:
+    """Every fragment of the archive, from the cache or annotated afresh.
+
+    With `keep`, each article annotated afresh is held as what `keep` makes of
+    it (a single build writes its HTML to disk: see engine/stored_fragments.py),
+    as soon as its batch of ARTICLES_PER_BATCH is done: the build never holds
+    more fresh fragments at once than that."""
     cache = cache if cache is not None else FragmentCache()
     catalog_digest = digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links))
 
@@ -37,16 +49,22 @@ def annotate_archive(
         return cache.get((kind, catalog_digest, digest_of(source)), make)
 
     # Articles and entity descriptions are most of the work: the ones not in
-    # the cache are annotated in worker processes (one pool for both), then
-    # every one goes through the cache as usual.
+    # the cache are annotated in worker processes (one pool for each batch of
+    # articles, and one for the entities), then every one goes through the
+    # cache as usual.
     article_keys = {article.slug: ("article", catalog_digest, cache.digest(article)) for article in archive.articles}
     entity_keys = {entity.id: ("entity", catalog_digest, cache.digest(entity)) for entity in archive.entities}
     missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
     missing_entities = [entity for entity in archive.entities if entity_keys[entity.id] not in cache.entries]
-    jobs: list[Any] = [*missing, *missing_entities]
-    done = map_in_workers(lambda job: _annotate_one(job, catalog), jobs, workers)
-    fresh = dict(zip((a.slug for a in missing), done[: len(missing)]))
-    fresh_entities = dict(zip((e.id for e in missing_entities), done[len(missing) :]))
+    annotate = lambda job: _annotate_one(job, catalog)  # noqa: E731
+    fresh: dict[str, Any] = {}
+    batch = max(1, len(missing)) if keep is None else ARTICLES_PER_BATCH
+    for start in range(0, len(missing), batch):
+        part = missing[start : start + batch]
+        done = map_in_workers(annotate, part, workers)
+        fresh.update(zip((a.slug for a in part), map(keep, done) if keep else done))
+        del done  # before the next batch is annotated
+    fresh_entities = dict(zip((e.id for e in missing_entities), map_in_workers(annotate, missing_entities, workers)))
 
     annotations = Annotations(
         articles={

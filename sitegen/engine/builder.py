@@ -44,6 +44,7 @@ from sitegen.engine.inputs import files_digest, page_file, templates_digest, the
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
+from sitegen.engine.stored_fragments import FragmentStore
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
@@ -64,7 +65,7 @@ from sitegen.pipeline.search import (
     indexer_identity,
     term_records,
 )
-from sitegen.pipeline.site import Deferred, Page, PlanMemo, SiteView, site_view
+from sitegen.pipeline.site import Deferred, Page, PlanMemo, PlannedPage, SiteView, site_view
 from sitegen.pipeline.timeline import collect_timeline
 from sitegen.pipeline.write import (
     InPlaceOutput,
@@ -120,7 +121,7 @@ class BuildPlan:
     settings: Settings
     output: Path
     archive: Archive
-    pages: list[Page]
+    pages: list[Page | PlannedPage]
     copies: list[tuple[str, Path]]  # (output path, source file)
     urls: Urls
     site: SiteView
@@ -362,13 +363,17 @@ class Builder:
             catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
             timeline = collect_timeline(archive, settings.timeline.articles)
-            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
+            # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
+            keep = None if self.lasting else FragmentStore().keep
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
         with self._stage("pages"):
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
-            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later)
+            # A single build plans no next one: its articles' pages are made as they are rendered.
+            planned = not self.lasting
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         site = site_view(settings, urls)
@@ -408,27 +413,26 @@ class Builder:
 
         A page that is the very object the last build digested (the plan memo
         returns it when none of its inputs changed) keeps its digest. A page
-        whose file `later` names gets None: it is rendered whatever its
-        digest, and the process that renders it digests it (`_digest_page`),
-        so that a cold build digests its pages in the workers, not in this
-        process while they wait."""
+        whose file `later` names, and every PlannedPage, gets None: the process
+        that renders it digests it (see _write_staged), so that a cold build
+        digests its pages in the workers, not in this process while they wait."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
-        digests: dict[str, tuple[Page, bytes | None]] = {}
+        digests: dict[str, tuple[Page | None, bytes | None]] = {}
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
         for page in plan.pages:
             target = page_file(page)
+            if isinstance(page, PlannedPage):
+                digests[target] = (None, None)
+                continue
             known = previous.get(target)
             if known is not None and known[0] is page:
                 digests[target] = known
             else:
                 digests[target] = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
-        self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
+        self.cache.page_digests = {target: known for target, known in digests.items() if known[0] is not None}
+        self.cache.shared_digest = shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
-
-    def _digest_page(self, page: Page, shown_on_many: SharedDigests) -> bytes:
-        """The digest `_page_inputs` would have given the page."""
-        return _page_digest(self.cache.shared_digest, page, shown_on_many)
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
@@ -438,7 +442,8 @@ class Builder:
 
         A page whose inputs are those of the last build, and whose file the
         output still holds as that build left it (`kept`; None: every file),
-        is not rendered: the previous file is linked into the new site."""
+        is not rendered: the previous file is linked into the new site. A
+        PlannedPage is made, digested and so checked in the rendering process."""
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
@@ -446,46 +451,61 @@ class Builder:
         with self._stage("digest"):
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
             page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
+        shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
 
-        def render_into_stage(page: Page) -> tuple[bytes, bytes | None]:
-            """The digest of the page's bytes, rendered and written into the stage,
-            and the digest of its inputs when `_page_inputs` left it to be taken here."""
+        def kept_as_it_was(target: str, inputs: bytes | None) -> bool:
+            """Whether the page's previous file is still right, and linked into the stage."""
+            return (
+                inputs is not None
+                and previous_inputs.get(target) == inputs
+                and target in previous_written
+                and (kept is None or target in kept)
+                and staged.link_previous(target)
+            )
+
+        def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool]:
+            """The digests of the page's inputs and of its bytes, and whether it was
+            rendered (and written into the stage) rather than kept."""
             target = page_file(page)
+            inputs = page_inputs[target]
+            if isinstance(page, PlannedPage):
+                page = page.make()
+                inputs = _page_digest(shared_inputs, page, shown_on_many)
+                if kept_as_it_was(target, inputs):
+                    return inputs, previous_written[target], False
+            elif inputs is None:
+                inputs = _page_digest(shared_inputs, page, shown_on_many)
             data = render_page(env, page, site, urls, root)
             staged.write_bytes(target, data)
-            return content_digest(data), (self._digest_page(page, shown_on_many) if page_inputs[target] is None else None)
+            return inputs, content_digest(data), True
 
         try:
             with self._stage("render and write"):
                 # Pages kept are linked here; only the others go to the workers, so
-                # that a small edit forks none and sends no page to one.
+                # that a small edit forks none and sends no page to one. (A single
+                # build's planned pages all go: they are made, so digested, there.)
                 written: dict[str, bytes] = {}
-                changed: list[Page] = []
+                changed: list[Page | PlannedPage] = []
                 for page in plan.pages:
                     target = page_file(page)
-                    if (
-                        page_inputs[target] is not None
-                        and previous_inputs.get(target) == page_inputs[target]
-                        and target in previous_written
-                        and (kept is None or target in kept)
-                        and staged.link_previous(target)
-                    ):
+                    if not isinstance(page, PlannedPage) and kept_as_it_was(target, page_inputs[target]):
                         written[target] = previous_written[target]
                     else:
                         changed.append(page)
                 load_templates(env, {page.template for page in changed if page.literal is None})
-                digests = map_in_workers(
+                done = map_in_workers(
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
-                for page, (digest, inputs) in zip(changed, digests):
+                self.rendered = 0
+                for page, (inputs, digest, rendered) in zip(changed, done):
                     target = page_file(page)
-                    written[target] = digest
-                    if inputs is not None:
-                        page_inputs[target] = inputs
+                    page_inputs[target], written[target] = inputs, digest
+                    self.rendered += rendered
+                    if not isinstance(page, PlannedPage):
                         self.cache.page_digests[target] = (page, inputs)
-                self.rendered = len(changed)
+                del done
                 if not self.lasting:
                     changed.clear()
                     self._forget_pages(plan)

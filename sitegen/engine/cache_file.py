@@ -34,6 +34,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     key_file,
     seal_of,
 )
+from sitegen.engine.stored_fragments import loaded
 from sitegen.model.errors import Diagnostic
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
 from sitegen.pipeline.load import CONTENT_DIR
@@ -143,7 +144,9 @@ def _lines(cache: BuildCache, previous: int | None):
     A source or fragment read from the file and still the same object is
     written as the line it was read from, copied from the previous file
     (`previous`, open for reading): after a small edit, only what the edit
-    changed is encoded again. The loaded cache keeps where each line was and
+    changed is encoded again. A fragment a single build keeps on disk is read
+    back to be encoded, one at a time (see engine/stored_fragments.py). The
+    loaded cache keeps where each line was and
     its digest, not the line: a line that is no longer what was read there
     (the file was replaced or written meanwhile) is encoded again."""
     yield _header().rstrip(b"\n")
@@ -160,7 +163,7 @@ def _lines(cache: BuildCache, previous: int | None):
                     yield line
                     continue
             try:
-                line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
+                line = json.dumps([section, encode(entry_key), encode(loaded(value))], ensure_ascii=False, separators=(",", ":"))
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
             yield line.encode("utf-8", "surrogatepass")

@@ -36,10 +36,12 @@ from sitegen.pipeline.listings import (
     year_groups,
 )
 from sitegen.model.slugs import slugify
-from sitegen.pipeline.site import Link, Page, PlanMemo
+from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedPage
 from sitegen.pipeline.related import RelatedIndex
 from sitegen.pipeline.timeline import PUBLICATION, Period, timeline_periods
 from sitegen.pipeline.views import (
+    ARTICLE_TEMPLATE,
+    article_modified,
     article_page,
     entities_by_event,
     entity_index_page,
@@ -59,11 +61,14 @@ def plan_pages(
     problems: Problems,
     memo: PlanMemo | None = None,
     defer_open_data: bool = False,
-) -> list[Page]:
+    planned_articles: bool = False,
+) -> list[Page | PlannedPage]:
     """Every page. With a `memo` of the last build, the pages of articles and
     entities whose inputs did not change are that build's own objects. With
     `defer_open_data`, the files of data/ and their page, when their inputs
-    changed, are the last build's, and the memo's `deferred` makes them."""
+    changed, are the last build's, and the memo's `deferred` makes them. With
+    `planned_articles`, the page of each article is a PlannedPage, made only
+    when it is rendered (a single build, which keeps no memo for a next one)."""
     urls = Urls(settings.site.base_url, settings.base_path)
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
@@ -75,7 +80,7 @@ def plan_pages(
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
-    pages: list[Page] = []
+    pages: list[Page | PlannedPage] = []
     years = year_groups(archive.articles, cards, urls)
     tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
     names = tuple((slug, name) for slug, (name, _) in tags.items())
@@ -91,8 +96,9 @@ def plan_pages(
     related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
     for article in archive.articles:
         more = tuple(map(cards.__getitem__, related[article.slug]))
-        pages.append(_article_page(memo, article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                                   events_by_article.get(article.slug, ()), more, settings, urls))  # fmt: skip
+        inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
+                  events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
+        pages.append(_planned_article_page(*inputs) if planned_articles else _article_page(memo, *inputs))
         pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
@@ -145,6 +151,20 @@ def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, 
     return {slug: tuple(views) for slug, views in tied.items()}
 
 
+def _planned_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> PlannedPage:
+    """The page of `_article_page`, made when it is rendered: until then the plan
+    holds only the objects it is made from, which the build holds anyway."""
+    make = lambda: _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls)  # noqa: E731
+    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make)
+
+
+def _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
+    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+    links = {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
+    used = {i: entities[i] for i in involved if i in entities}
+    return article_page(article, annotation, card, links, used, tied, settings, urls, related)
+
+
 def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
     """`article_page`, given (and keyed by) only the tags and entities it reads,
     and the cards of its related articles (which an edit elsewhere can change).
@@ -161,8 +181,7 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
         return (article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)
 
     def make() -> Page:
-        used = {i: entities[i] for i in involved() if i in entities}
-        return article_page(article, annotation, card, links(), used, tied, settings, urls, related)
+        return _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls)
 
     return memo.get_quick("article:" + article.slug, (article, annotation, entities, tag_links, *tied, *related), key, make)
 
@@ -317,7 +336,7 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     )
 
 
-def _sitemap_entries(pages: list[Page], urls: Urls) -> tuple[tuple[str, str], ...]:
+def _sitemap_entries(pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
     """The address and date of every page the sitemap lists."""
     return tuple(
         (urls.absolute(page.path), page.modified)

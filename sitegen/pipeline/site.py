@@ -65,6 +65,22 @@ class Page:
     modified: str = ""  # ISO date of the last change the content states, for the sitemap
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """A page whose place is planned but whose data is made only when it is
+    rendered (`make`), and let go with its bytes: a single build plans the
+    pages of articles so, instead of holding every one of them at once. It
+    answers what the plan asks of every page before rendering (its file, its
+    template, and what the sitemap lists) like the Page it makes."""
+
+    path: str
+    template: str
+    modified: str
+    make: Callable[[], Page]
+    indexable: bool = True
+    literal: None = None
+
+
 def site_view(settings: Settings, urls: Urls) -> SiteView:
     return SiteView(
         title=settings.site.title,

@@ -378,7 +378,7 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
     citation = article_citation(article, settings, urls, access_day(settings))
     return Page(
         path=urls.article_path(article.slug),
-        template="article.html",
+        template=ARTICLE_TEMPLATE,
         title=article.title,
         description=article.summary or settings.site.description,
         section="archive",
@@ -391,8 +391,16 @@ def article_page(article, annotation, card, tag_links, entities, events, setting
         },
         source_paths=(article.pos.path,),
         kind="article",
-        modified=(article.updated or article.date).day.isoformat(),
+        modified=article_modified(article),
     )
+
+
+ARTICLE_TEMPLATE = "article.html"
+
+
+def article_modified(article) -> str:
+    """The ISO date of an article's last change, as its page tells the sitemap."""
+    return (article.updated or article.date).day.isoformat()
 
 
 def entities_by_event(events) -> dict[str, list[EventView]]:
