@@ -54,11 +54,24 @@ def test_a_body_edit_that_changes_no_quoted_sentence_re_renders_only_its_page(ar
     assert rendered == ["articles/first/"]
 
 
-def test_a_body_edit_plans_only_the_pages_of_that_article_and_of_the_entities_it_involves(archive, watching):
+def test_a_body_edit_plans_only_the_pages_of_that_article_and_of_the_entities_whose_quoted_sentence_changed(archive, watching):
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
     watching.build(incremental=True)
-    # The article's, Mosul's and Baghdad's pages; not Tikrit's, nor the open data: its rows are the same.
-    assert watching.cache.plans.made == 3
+    # The article's and Mosul's pages; not Baghdad's (its sentence is the same), nor Tikrit's, nor the open data.
+    assert watching.cache.plans.made == 2
+
+
+def test_a_body_edit_that_changes_no_quoted_sentence_plans_no_entity_page(archive, watching):
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.\n\nMore.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert watching.cache.plans.made == 1
+
+
+def test_a_new_title_re_renders_the_pages_of_the_entities_listing_the_article(archive, watching, rendered):
+    archive.article("first", title="The first", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    # Its card, with the title, is in Mosul's and Baghdad's lists.
+    assert {"entities/mosul/", "entities/baghdad/"} <= set(rendered)
 
 
 @pytest.mark.parametrize(
@@ -176,5 +189,5 @@ def test_a_body_edit_plans_no_page_of_an_entity_no_article_mentions(archive):
     builder.build(incremental=True)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
     builder.build(incremental=True)
-    # As without Basra: the article's, Mosul's and Baghdad's pages (the open data's rows are unchanged).
-    assert builder.cache.plans.made == 3
+    # As without Basra: the article's and Mosul's pages (Baghdad's sentence and the open data's rows are unchanged).
+    assert builder.cache.plans.made == 2

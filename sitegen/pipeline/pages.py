@@ -72,7 +72,7 @@ def plan_pages(
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
     entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
-    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
+    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated, cards, feed_entries)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page] = []
