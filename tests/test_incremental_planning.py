@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import pytest
 
+import sitegen.engine.annotation
 import sitegen.engine.builder
+import sitegen.engine.cache
+import sitegen.pipeline.timeline
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.cards import ArticleCard, EventView
@@ -191,3 +194,36 @@ def test_a_body_edit_plans_no_page_of_an_entity_no_article_mentions(archive):
     builder.build(incremental=True)
     # As without Basra: the article's and Mosul's pages (Baghdad's sentence and the open data's rows are unchanged).
     assert builder.cache.plans.made == 2
+
+
+def test_a_body_edit_makes_no_publication_event_but_its_own(archive, watching_a_larger_archive, monkeypatch):
+    made = count_calls_in(monkeypatch, sitegen.pipeline.timeline, "publication_event")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert [article.slug for article, in made] == ["report-7"]
+
+
+def test_an_article_edit_digests_the_catalogue_of_entities_no_more(archive, watching, monkeypatch):
+    digested = count_calls_in(monkeypatch, sitegen.engine.cache, "digest_of")
+    monkeypatch.setattr(sitegen.engine.annotation, "digest_of", sitegen.engine.cache.digest_of, raising=False)  # wherever it is called
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert not any(isinstance(value, tuple) and any(isinstance(part, dict) for part in value) for value, in digested)
+
+
+def test_a_body_edit_that_uses_no_term_keeps_the_glossary_page(archive, watching):
+    archive.write("content/glossary.toml", '[[term]]\nterm = "Siege"\ndefinition = "A long attack."\n')
+    archive.article("second", title="Second", date="2016-11-27", body="The siege of Mosul, and Tikrit.", tags="[Iraq, Siege]")
+    watching.build(incremental=True)
+    glossary = watching.cache.plans.previous["glossary"][2]
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.\n\nMore.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert watching.cache.plans.previous["glossary"][2] is glossary
+
+
+def count_calls_in(monkeypatch, module, name: str) -> list:
+    """Every call from now on of `module.name`."""
+    calls: list = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or real(*args))
+    return calls

@@ -65,7 +65,7 @@ from sitegen.pipeline.search import (
     term_records,
 )
 from sitegen.pipeline.site import Deferred, Page, PlanMemo, SiteView, site_view
-from sitegen.pipeline.timeline import collect_timeline
+from sitegen.pipeline.timeline import TimelineCollector
 from sitegen.pipeline.write import (
     InPlaceOutput,
     StagedOutput,
@@ -169,6 +169,7 @@ class Builder:
         self.workers = options.workers if options.workers is not None else default_workers()
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
+        self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
 
     def build(
@@ -358,7 +359,7 @@ class Builder:
             urls = Urls(settings.site.base_url, settings.base_path)
             catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
-            timeline = collect_timeline(archive, settings.timeline.articles)
+            timeline = self._timeline.collect(archive, settings.timeline.articles)
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers)
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
