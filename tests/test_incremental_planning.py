@@ -10,6 +10,9 @@ clean build's output.
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 import sitegen.engine.annotation
@@ -21,6 +24,7 @@ from sitegen.model.errors import ContentError
 from sitegen.pipeline.cards import ArticleCard, EventView
 from sitegen.pipeline.citation import Citation
 from sitegen.pipeline.feeds import FeedEntry
+from sitegen.pipeline.write import RECENT_FOLDER_NS
 
 from conftest import article_text
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -227,3 +231,63 @@ def count_calls_in(monkeypatch, module, name: str) -> list:
     real = getattr(module, name)
     monkeypatch.setattr(module, name, lambda *args: calls.append(args) or real(*args))
     return calls
+
+
+# --- the output folder: listed again only where it changed ---------------------------------
+
+
+def listings_of(monkeypatch, folder) -> list[str]:
+    """Every folder under `folder` listed (os.scandir) from now on."""
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).startswith(str(folder)):
+            listed.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return listed
+
+
+def age_past_the_clock_step() -> None:
+    """Let the folders just written age past the step of the file system's clock (see RECENT_FOLDER_NS)."""
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+
+
+def test_an_edit_lists_only_the_output_folders_that_changed(archive, watching_a_larger_archive, monkeypatch):
+    age_past_the_clock_step()
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, and Tikrit.\n\nCorrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)  # lists every folder, old enough now to be trusted next time
+    age_past_the_clock_step()
+    listed = listings_of(monkeypatch, archive.out)
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, and Tikrit.\n\nCorrected again.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    # The folder of the page the last build wrote; not one of the hundreds of others.
+    assert [os.path.relpath(path, archive.out) for path in listed] == ["articles/report-7"]
+
+
+def edit_first(archive) -> None:
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+
+
+def test_a_page_deleted_from_the_output_is_written_again_by_a_running_builder(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    (archive.out / "articles/second/index.html").unlink()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+
+
+def test_a_file_put_into_an_output_folder_is_removed_by_a_running_builder(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    (archive.out / "articles/second/stray.html").write_text("not a page")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert not (archive.out / "articles/second/stray.html").exists()

@@ -69,6 +69,7 @@ from sitegen.pipeline.timeline import TimelineCollector
 from sitegen.pipeline.write import (
     InPlaceOutput,
     StagedOutput,
+    SurveyMemo,
     check_output_folder,
     check_output_inside_archive,
     content_digest,
@@ -170,6 +171,7 @@ class Builder:
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
+        self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
 
     def build(
@@ -484,7 +486,7 @@ class Builder:
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
-            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
+            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled, self._output_survey)
             page_inputs = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
             self.rendered = 0
