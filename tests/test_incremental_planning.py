@@ -18,6 +18,7 @@ import pytest
 import sitegen.engine.annotation
 import sitegen.engine.builder
 import sitegen.engine.cache
+import sitegen.pipeline.listings
 import sitegen.pipeline.timeline
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
@@ -291,3 +292,10 @@ def test_a_file_put_into_an_output_folder_is_removed_by_a_running_builder(archiv
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
     watching.build(incremental=True)
     assert not (archive.out / "articles/second/stray.html").exists()
+
+
+def test_a_body_edit_slugifies_each_spelling_of_a_tag_once_not_once_per_article(archive, watching_a_larger_archive, monkeypatch):
+    slugified = count_calls_in(monkeypatch, sitegen.pipeline.listings, "slugify")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert sorted(tag for tag, in slugified) == ["Iraq", "Siege"]
