@@ -299,3 +299,10 @@ def test_a_body_edit_slugifies_each_spelling_of_a_tag_once_not_once_per_article(
     archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
     watching_a_larger_archive.build(incremental=True)
     assert sorted(tag for tag, in slugified) == ["Iraq", "Siege"]
+
+
+def test_an_in_place_rebuild_works_out_each_page_s_output_file_once(archive, watching_a_larger_archive, monkeypatch):
+    files = count_calls(monkeypatch, "page_file")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert len(files) == len(watching_a_larger_archive.cache.page_inputs)

@@ -490,9 +490,11 @@ class Builder:
             page_inputs = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
             self.rendered = 0
-            for page in progress(plan.pages, len(plan.pages)):
-                target = page_file(page)
-                if self.cache.page_inputs.get(target) == page_inputs[target] and target in self.cache.written:
+            previous_inputs, on_disk = self.cache.page_inputs, self.cache.written
+            # page_inputs holds the pages' files in plan order: when every page has a file of its own, they pair up.
+            targets = page_inputs if len(page_inputs) == len(plan.pages) else map(page_file, plan.pages)
+            for page, target in zip(progress(plan.pages, len(plan.pages)), targets):
+                if previous_inputs.get(target) == page_inputs[target] and target in on_disk:
                     continue
                 self.rendered += 1
                 data = render_page(env, page, plan.site, plan.urls, self.root)
