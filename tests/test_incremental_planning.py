@@ -10,14 +10,22 @@ clean build's output.
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
+import sitegen.engine.annotation
 import sitegen.engine.builder
+import sitegen.engine.cache
+import sitegen.pipeline.listings
+import sitegen.pipeline.timeline
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.cards import ArticleCard, EventView
 from sitegen.pipeline.citation import Citation
 from sitegen.pipeline.feeds import FeedEntry
+from sitegen.pipeline.write import RECENT_FOLDER_NS
 
 from conftest import article_text
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -54,11 +62,24 @@ def test_a_body_edit_that_changes_no_quoted_sentence_re_renders_only_its_page(ar
     assert rendered == ["articles/first/"]
 
 
-def test_a_body_edit_plans_only_the_pages_of_that_article_and_of_the_entities_it_involves(archive, watching):
+def test_a_body_edit_plans_only_the_pages_of_that_article_and_of_the_entities_whose_quoted_sentence_changed(archive, watching):
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
     watching.build(incremental=True)
-    # The article's, Mosul's and Baghdad's pages; not Tikrit's, nor the open data: its rows are the same.
-    assert watching.cache.plans.made == 3
+    # The article's and Mosul's pages; not Baghdad's (its sentence is the same), nor Tikrit's, nor the open data.
+    assert watching.cache.plans.made == 2
+
+
+def test_a_body_edit_that_changes_no_quoted_sentence_plans_no_entity_page(archive, watching):
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.\n\nMore.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert watching.cache.plans.made == 1
+
+
+def test_a_new_title_re_renders_the_pages_of_the_entities_listing_the_article(archive, watching, rendered):
+    archive.article("first", title="The first", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    # Its card, with the title, is in Mosul's and Baghdad's lists.
+    assert {"entities/mosul/", "entities/baghdad/"} <= set(rendered)
 
 
 @pytest.mark.parametrize(
@@ -176,5 +197,112 @@ def test_a_body_edit_plans_no_page_of_an_entity_no_article_mentions(archive):
     builder.build(incremental=True)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
     builder.build(incremental=True)
-    # As without Basra: the article's, Mosul's and Baghdad's pages (the open data's rows are unchanged).
-    assert builder.cache.plans.made == 3
+    # As without Basra: the article's and Mosul's pages (Baghdad's sentence and the open data's rows are unchanged).
+    assert builder.cache.plans.made == 2
+
+
+def test_a_body_edit_makes_no_publication_event_but_its_own(archive, watching_a_larger_archive, monkeypatch):
+    made = count_calls_in(monkeypatch, sitegen.pipeline.timeline, "publication_event")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert [article.slug for article, in made] == ["report-7"]
+
+
+def test_an_article_edit_digests_the_catalogue_of_entities_no_more(archive, watching, monkeypatch):
+    digested = count_calls_in(monkeypatch, sitegen.engine.cache, "digest_of")
+    monkeypatch.setattr(sitegen.engine.annotation, "digest_of", sitegen.engine.cache.digest_of, raising=False)  # wherever it is called
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert not any(isinstance(value, tuple) and any(isinstance(part, dict) for part in value) for value, in digested)
+
+
+def test_a_body_edit_that_uses_no_term_keeps_the_glossary_page(archive, watching):
+    archive.write("content/glossary.toml", '[[term]]\nterm = "Siege"\ndefinition = "A long attack."\n')
+    archive.article("second", title="Second", date="2016-11-27", body="The siege of Mosul, and Tikrit.", tags="[Iraq, Siege]")
+    watching.build(incremental=True)
+    glossary = watching.cache.plans.previous["glossary"][2]
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nThen Baghdad.\n\nMore.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert watching.cache.plans.previous["glossary"][2] is glossary
+
+
+def count_calls_in(monkeypatch, module, name: str) -> list:
+    """Every call from now on of `module.name`."""
+    calls: list = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or real(*args))
+    return calls
+
+
+# --- the output folder: listed again only where it changed ---------------------------------
+
+
+def listings_of(monkeypatch, folder) -> list[str]:
+    """Every folder under `folder` listed (os.scandir) from now on."""
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).startswith(str(folder)):
+            listed.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return listed
+
+
+def age_past_the_clock_step() -> None:
+    """Let the folders just written age past the step of the file system's clock (see RECENT_FOLDER_NS)."""
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+
+
+def test_an_edit_lists_only_the_output_folders_that_changed(archive, watching_a_larger_archive, monkeypatch):
+    age_past_the_clock_step()
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, and Tikrit.\n\nCorrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)  # lists every folder, old enough now to be trusted next time
+    age_past_the_clock_step()
+    listed = listings_of(monkeypatch, archive.out)
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, and Tikrit.\n\nCorrected again.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    # The folder of the page the last build wrote; not one of the hundreds of others.
+    assert [os.path.relpath(path, archive.out) for path in listed] == ["articles/report-7"]
+
+
+def edit_first(archive) -> None:
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nThen Baghdad.", tags="[Iraq]")
+
+
+def test_a_page_deleted_from_the_output_is_written_again_by_a_running_builder(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    (archive.out / "articles/second/index.html").unlink()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+
+
+def test_a_file_put_into_an_output_folder_is_removed_by_a_running_builder(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    (archive.out / "articles/second/stray.html").write_text("not a page")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert not (archive.out / "articles/second/stray.html").exists()
+
+
+def test_a_body_edit_slugifies_each_spelling_of_a_tag_once_not_once_per_article(archive, watching_a_larger_archive, monkeypatch):
+    slugified = count_calls_in(monkeypatch, sitegen.pipeline.listings, "slugify")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert sorted(tag for tag, in slugified) == ["Iraq", "Siege"]
+
+
+def test_an_in_place_rebuild_works_out_each_page_s_output_file_once(archive, watching_a_larger_archive, monkeypatch):
+    files = count_calls(monkeypatch, "page_file")
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert len(files) == len(watching_a_larger_archive.cache.page_inputs)

@@ -23,7 +23,7 @@ from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.render import THEME_DIR
 
 DEADLINE = 10.0  # seconds to wait for a build that should come
-QUIET = 0.6  # seconds without a build that show a save was one batch (watchfiles' step is 0.1 s)
+QUIET = 0.6  # seconds without a build that show a save was one batch (the watcher's step is 0.05 s)
 
 
 @pytest.fixture(autouse=True)
@@ -209,6 +209,11 @@ def _temp_then_rename(folder: Path, text: str) -> None:
     os.replace(folder / "x.md.tmp", folder / "x.md")
 
 
+def _hidden_temp_then_rename(folder: Path, text: str) -> None:
+    (folder / ".x.md.save").write_text(text)
+    os.replace(folder / ".x.md.save", folder / "x.md")
+
+
 def _emacs(folder: Path, text: str) -> None:
     os.symlink("editor@host.4242:1700000000", folder / ".#x.md")  # emacs' lock: a dangling symlink
     (folder / "x.md").write_text(text)
@@ -221,6 +226,7 @@ SAVES = {
     "vim-backup-rename": _vim_backup_rename,
     "helix-bck": _helix,
     "write-temp-then-rename": _temp_then_rename,
+    "hidden-temp-then-rename": _hidden_temp_then_rename,
     "emacs-lock": _emacs,
 }
 
@@ -238,6 +244,18 @@ def test_an_editor_save_is_one_build_equal_to_a_clean_build(archive, tmp_path, s
         assert event.changes == ("content/articles/x.md",)
         assert body_text(archive, "x") == "After the save."
         assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@pytest.mark.parametrize("save", [_temp_then_rename, _hidden_temp_then_rename], ids=["temp", "hidden-temp"])
+def test_a_save_by_renaming_a_temporary_over_the_file_is_exactly_one_build(archive, save):
+    archive.article("x", title="X", body="Before the save.")
+    with watching(archive) as running:
+        seen = running.count
+        for number in range(5):
+            save(archive.root / "content/articles", article_text(title="X", body=f"Save {number}."))
+            running.wait_for(seen + number + 1)
+            running.quiet(0.3)
+        assert [event.changes for event in running.events[seen:]] == [("content/articles/x.md",)] * 5
 
 
 def test_editor_temporaries_alone_do_not_build(archive):

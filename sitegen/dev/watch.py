@@ -27,6 +27,14 @@ from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.load import CONTENT_DIR
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR
 
+# How long the sources must stay quiet after a change before it is built (in
+# milliseconds): part of every save's latency. An editor's save (a temporary
+# renamed over the file, or a backup then a write) is a few changes within a
+# millisecond or two, which this still gathers into one build; a longer burst
+# (a `git checkout`) keeps the batch growing for up to `debounce`.
+QUIET_STEP_MS = 50
+
+
 def theme_is_editable() -> bool:
     """True when sitegen runs from a source checkout rather than an installed wheel."""
     return "site-packages" not in THEME_DIR.parts and "dist-packages" not in THEME_DIR.parts
@@ -203,7 +211,7 @@ class Watcher:
             *paths,
             watch_filter=source_filter,
             debounce=1600,
-            step=100,
+            step=QUIET_STEP_MS,
             stop_event=self.stop_event,
             rust_timeout=1,  # wake up after each quiet step, with an empty batch ...
             yield_on_timeout=True,

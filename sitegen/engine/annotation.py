@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sitegen.engine.cache import FragmentCache, digest_of
+from sitegen.engine.cache import FragmentCache
 from sitegen.engine.parallel import map_in_workers
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.pipeline.annotate import (
@@ -43,10 +43,7 @@ def annotate_archive(
     as soon as its batch of ARTICLES_PER_BATCH is done: the build never holds
     more fresh fragments at once than that."""
     cache = cache if cache is not None else FragmentCache()
-    catalog_digest = digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links))
-
-    def cached(kind: str, source: Any, make: Callable[[], Any]) -> Any:
-        return cache.get((kind, catalog_digest, digest_of(source)), make)
+    catalog_digest = cache.catalog_digest(catalog)
 
     # Articles and entity descriptions are most of the work: the ones not in
     # the cache are annotated in worker processes (one pool for each batch of
@@ -77,9 +74,9 @@ def annotate_archive(
         },
         timeline=tuple(timeline),
         event_descriptions={
-            entry.anchor: cached(
-                "event",
-                (entry.anchor, entry.event),
+            # The event's digest is taken once per event object, as an article's is.
+            entry.anchor: cache.get(
+                ("event", catalog_digest, entry.anchor, cache.digest(entry.event)),
                 lambda entry=entry: annotate_fragment(
                     entry.event.description, entry.event.pos.path, entry.event.pos.line or 1, catalog, entry.anchor + "-"
                 ),

@@ -66,10 +66,11 @@ from sitegen.pipeline.search import (
     term_records,
 )
 from sitegen.pipeline.site import Deferred, Page, PlanMemo, PlannedPage, SiteView, site_view
-from sitegen.pipeline.timeline import collect_timeline
+from sitegen.pipeline.timeline import TimelineCollector
 from sitegen.pipeline.write import (
     InPlaceOutput,
     StagedOutput,
+    SurveyMemo,
     check_output_folder,
     check_output_inside_archive,
     content_digest,
@@ -173,6 +174,8 @@ class Builder:
         self.workers = options.workers if options.workers is not None else default_workers()
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
+        self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
+        self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
 
     def build(
@@ -362,7 +365,7 @@ class Builder:
             urls = Urls(settings.site.base_url, settings.base_path)
             catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
-            timeline = collect_timeline(archive, settings.timeline.articles)
+            timeline = self._timeline.collect(archive, settings.timeline.articles)
             # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
             keep = None if self.lasting else FragmentStore().keep
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
@@ -528,13 +531,15 @@ class Builder:
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
-            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled)
+            output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled, self._output_survey)
             page_inputs = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
             self.rendered = 0
-            for page in progress(plan.pages, len(plan.pages)):
-                target = page_file(page)
-                if self.cache.page_inputs.get(target) == page_inputs[target] and target in self.cache.written:
+            previous_inputs, on_disk = self.cache.page_inputs, self.cache.written
+            # page_inputs holds the pages' files in plan order: when every page has a file of its own, they pair up.
+            targets = page_inputs if len(page_inputs) == len(plan.pages) else map(page_file, plan.pages)
+            for page, target in zip(progress(plan.pages, len(plan.pages)), targets):
+                if previous_inputs.get(target) == page_inputs[target] and target in on_disk:
                     continue
                 self.rendered += 1
                 data = render_page(env, page, plan.site, plan.urls, self.root)

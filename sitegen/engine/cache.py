@@ -114,6 +114,15 @@ class FragmentCache:
     # holding it here keeps its id from being reused by another object.
     digests: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     digests_used: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    # The catalogue of the last build with its digest: a running builder keeps the
+    # very object while no entity or term changed, and it is the largest input.
+    catalog: tuple[Any, bytes] | None = None
+
+    def catalog_digest(self, catalog: Any) -> bytes:
+        """The digest of what annotation reads of the catalogue, computed once per catalogue object."""
+        if self.catalog is None or self.catalog[0] is not catalog:
+            self.catalog = (catalog, digest_of((catalog.entities, catalog.terms, catalog.urls, catalog.repeat_links)))
+        return self.catalog[1]
 
     def digest(self, source: Any) -> bytes:
         """digest_of(source), computed once per source object."""

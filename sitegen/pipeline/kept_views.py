@@ -12,6 +12,8 @@ element, instead of field by field. These indexes live in
 
 from __future__ import annotations
 
+import operator
+
 from sitegen.model.models import Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
@@ -53,7 +55,8 @@ class EventViews:
     it is mostly comparing identities."""
 
     def __init__(self) -> None:
-        self.kept: dict[str, tuple[tuple, PlacedEvent]] = {}
+        # by anchor: (key, view, and what the key was made from: the entry, the fragment, the entities by id)
+        self.kept: dict[str, tuple[tuple, PlacedEvent, object, object, object]] = {}
 
     def update(self, annotations: Annotations, entities, cards, periods: list[Period], urls: Urls) -> list[PlacedEvent]:
         period_of = {year: period.slug for period in periods for year in period.years}
@@ -63,6 +66,14 @@ class EventViews:
             event = entry.event
             fragment = annotations.event_descriptions.get(entry.anchor)
             period = period_of[event.date.year]
+            old = before.get(entry.anchor)
+            if old is not None and old[2] is entry and old[3] is fragment and old[4] is entities:
+                # The very entry, fragment and entities of the last build: only the period and the cards can differ.
+                key = old[0]
+                if key[2] == period and all(map(operator.is_, key[5], map(cards.get, event.article_slugs))):
+                    kept[entry.anchor] = old
+                    placed.append(old[1])
+                    continue
             named = (*event.entity_ids, *(fragment.entity_ids if fragment else ()))
             key = (
                 event,
@@ -72,12 +83,11 @@ class EventViews:
                 tuple(map(entities.get, named)),
                 tuple(map(cards.get, event.article_slugs)),
             )
-            old = before.get(entry.anchor)
             if old is not None and old[0] == key:
                 view = old[1]
             else:
                 view = placed_event(entry, fragment, period, entities, cards, urls)
-            kept[entry.anchor] = (key, view)
+            kept[entry.anchor] = (key, view, entry, fragment, entities)
             placed.append(view)
         self.kept = kept
         return placed

@@ -92,10 +92,13 @@ def group_tags(
     """Tags by slug, with the name readers see (`tag_name`; `entity_names` by id)."""
     names: dict[str, Counter[str]] = defaultdict(Counter)  # the articles writing each spelling of a tag
     members: dict[str, list[Article]] = defaultdict(list)
+    slug_of: dict[str, str] = {}  # a tag is written by many articles: each spelling is slugified once
     for article in articles:
         slugs = set()  # an article that writes one tag twice ("Iraq", "iraq") is listed once
         for tag in dict.fromkeys(article.tags):
-            slug = slugify(tag)
+            slug = slug_of.get(tag)
+            if slug is None:
+                slug = slug_of[tag] = slugify(tag)
             if not slug:
                 problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
                 continue

@@ -77,7 +77,7 @@ def plan_pages(
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
     entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
-    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated)
+    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated, cards, feed_entries)
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
@@ -109,7 +109,7 @@ def plan_pages(
                                tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
         pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
-    pages.append(glossary_page(archive, annotated, cards, entities, settings, urls))
+    pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
     tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
     pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
@@ -233,6 +233,20 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
     # The feed shows the entity's id, name and summary only: an equal copy of an edited entity is the same feed.
     values = lambda: ((), (entity.id, entity.name, entity.summary, *latest()))  # noqa: E731
     return memo.get_quick(name, (entity, mentioned), values, lambda: entity_feed(entity, latest(), settings, urls))
+
+
+def _glossary_page(memo: PlanMemo, archive, annotated, cards, entities, settings, urls) -> Page:
+    """`glossary_page`, keyed by the terms, the entities and the cards of the
+    articles that use each term, with their counts: an edit that uses no term
+    anew keeps it."""
+    articles = archive.articles
+
+    def key() -> tuple[tuple, tuple]:
+        used = tuple((a.slug, cards[a.slug], annotated[a.slug].terms) for a in articles if annotated[a.slug].terms)
+        return (entities, *archive.terms), (used,)
+
+    quick = (entities, *archive.terms, *(annotated[a.slug] for a in articles), *(cards[a.slug] for a in articles))
+    return memo.get_quick("glossary", quick, key, lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitegen.model.dates import PartialDate
-from sitegen.model.models import Archive, Event, SourcePos
+from sitegen.model.models import Archive, Article, Event, SourcePos
 from sitegen.model.slugs import slugify
 
 PUBLICATION = "publication"
@@ -39,34 +39,71 @@ def display_date(date: PartialDate, end: PartialDate | None = None, circa: bool 
 
 
 def collect_timeline(archive: Archive, include_publications: bool) -> list[TimelineEntry]:
-    events: list[tuple[Event, str]] = [(event, HAPPENING) for event in archive.events]
-    for article in archive.articles:
-        events += [(event, HAPPENING) for event in article.events]
-        if include_publications:
-            day = article.date.day
-            publication = Event(
-                date=PartialDate(day.year, day.month, day.day),
-                title=article.title,
-                description="",
-                entity_ids=article.entity_ids,
-                article_slugs=(article.slug,),
-                pos=SourcePos(article.pos.path, article.pos.line),
-            )
-            events.append((publication, PUBLICATION))
-    provisional = sorted(
-        (TimelineEntry(event, kind, "") for event, kind in events),
-        key=lambda entry: (entry.sort_key, entry.kind),
+    return TimelineCollector().collect(archive, include_publications)
+
+
+def publication_event(article: Article) -> Event:
+    """An article's publication as an event of the timeline."""
+    day = article.date.day
+    return Event(
+        date=PartialDate(day.year, day.month, day.day),
+        title=article.title,
+        description="",
+        entity_ids=article.entity_ids,
+        article_slugs=(article.slug,),
+        pos=SourcePos(article.pos.path, article.pos.line),
     )
-    entries = []
-    used: set[str] = set()
-    for entry in provisional:
-        base = f"{entry.event.date.iso}-{slugify(entry.event.title)}".rstrip("-")
-        anchor, number = base, 2
-        while anchor in used:
-            anchor, number = f"{base}-{number}", number + 1
-        used.add(anchor)
-        entries.append(TimelineEntry(entry.event, entry.kind, f"event-{anchor}"))
-    return entries
+
+
+class TimelineCollector:
+    """`collect_timeline`, for a running builder: what each event costs (its
+    publication event, its sort key, the start of its anchor) is worked out
+    once per article or event object, and the entries of the last build are
+    returned again while their event and anchor are the same. The loader
+    gives the very same objects while their files are unchanged, so an edit
+    makes these again for what it changed only."""
+
+    def __init__(self) -> None:
+        self.publications: dict[str, tuple[Article, Event]] = {}  # by article slug
+        self.keys: dict[int, tuple[Event, tuple, str]] = {}  # by id of the event: (event, sort key, anchor's start)
+        self.entries: dict[str, TimelineEntry] = {}  # by anchor
+
+    def collect(self, archive: Archive, include_publications: bool) -> list[TimelineEntry]:
+        events: list[tuple[Event, str]] = [(event, HAPPENING) for event in archive.events]
+        publications = {}
+        for article in archive.articles:
+            events += [(event, HAPPENING) for event in article.events]
+            if include_publications:
+                kept = self.publications.get(article.slug)
+                if kept is None or kept[0] is not article:
+                    kept = (article, publication_event(article))
+                publications[article.slug] = kept
+                events.append((kept[1], PUBLICATION))
+        self.publications = publications
+        keys, before = {}, self.keys
+        for event, _ in events:
+            known = before.get(id(event))
+            if known is None or known[0] is not event:
+                known = (event, TimelineEntry(event, HAPPENING, "").sort_key, f"{event.date.iso}-{slugify(event.title)}".rstrip("-"))
+            keys[id(event)] = known
+        self.keys = keys
+        events.sort(key=lambda item: (keys[id(item[0])][1], item[1]))  # stable: equal keys keep the archive's order
+        entries = []
+        used: set[str] = set()
+        made, previous = {}, self.entries
+        for event, kind in events:
+            base = keys[id(event)][2]
+            anchor, number = base, 2
+            while anchor in used:
+                anchor, number = f"{base}-{number}", number + 1
+            used.add(anchor)
+            entry = previous.get(anchor)
+            if entry is None or entry.event is not event or entry.kind != kind:
+                entry = TimelineEntry(event, kind, f"event-{anchor}")
+            made[anchor] = entry
+            entries.append(entry)
+        self.entries = made
+        return entries
 
 
 # A year with this many events or more has a page of its own; fewer, and it

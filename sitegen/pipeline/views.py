@@ -178,7 +178,7 @@ class EntityUsage:
 
 
 def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
-    return EntityUsageIndex().update(archive, annotated)
+    return EntityUsageIndex().update(archive, annotated, {}, {})  # a new index keeps no rows: no cards needed
 
 
 def _usage_of(article: Article, annotation: AnnotatedArticle) -> tuple[tuple[str, ...], tuple]:
@@ -204,10 +204,18 @@ class EntityUsageIndex:
     articles changed (in archive order, merged with the rows kept); the others
     are the very lists of the last build, which the pages keyed on them read
     as unchanged without looking inside.
+
+    An article whose date, entities, card and feed entry (which the lists are
+    shown with) did not change keeps every row whose count and sentence are
+    the same: an edit of a sentence that an entity's page does not quote
+    changes neither that entity's list nor its pages. Such a row still holds
+    the article object it was made from, an earlier version with the same
+    slug and date: a row's article is read for those only.
     """
 
     def __init__(self) -> None:
-        self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple]] = {}
+        # by slug: (article, annotation, the entities it involves, its rows, its card, its feed entry)
+        self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple, Any, Any]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
         self.months: dict[str, Counter] = defaultdict(Counter)
@@ -215,28 +223,42 @@ class EntityUsageIndex:
         self.lists: dict[str, list[tuple[Article, int, Snippet | None]]] = {}  # by entity, newest first
         self.involved: dict[str, tuple[str, ...]] = {}  # by article slug
 
-    def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+    def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
+        """The usage of the archive's entities; `cards` and `entries` are the
+        articles' cards and feed entries by slug, which the lists are shown with."""
         try:
-            return self._update(archive, annotated)
+            return self._update(archive, annotated, cards, entries)
         except BaseException:
             self.__init__()  # a half-applied change must not be built on
             raise
 
-    def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle]) -> EntityUsage:
+    def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
         parts, before = {}, self.parts
         changed: list[str] = []  # slugs whose part is new
+        relisted: list[str] = []  # slugs counted as before, with a row changed in some lists
+        touched: set[str] = set()  # the entities whose lists are made again
         for article in archive.articles:
-            annotation = annotated[article.slug]
-            old = before.get(article.slug)
+            slug = article.slug
+            annotation = annotated[slug]
+            old = before.get(slug)
             if old is not None and old[0] is article and old[1] is annotation:
-                parts[article.slug] = old
+                parts[slug] = old
+                continue
+            new = (article, annotation, *_usage_of(article, annotation), cards.get(slug), entries.get(slug))
+            if old is not None and _counts_alike(old, new):
+                # Counted as before: only the lists whose row of it changed are made again.
+                rows = tuple(o if o[1][1:] == n[1][1:] else n for o, n in zip(old[3], new[3]))  # counts, sentences
+                parts[slug] = (article, annotation, old[2], rows, old[4], old[5])
+                moved = [pair[0] for pair, row in zip(old[3], rows) if row is not pair]
+                if moved:
+                    touched.update(moved)
+                    relisted.append(slug)
             else:
-                parts[article.slug] = (article, annotation, *_usage_of(article, annotation))
-                changed.append(article.slug)
+                parts[slug] = new
+                changed.append(slug)
         replaced = [slug for slug in changed if slug in before]
         # Every slug of the last build is still here, kept or replaced, unless some went away.
         gone = [] if len(parts) - len(changed) + len(replaced) == len(before) else [s for s in before if s not in parts]
-        touched: set[str] = set()
         for slug in (*replaced, *gone):
             old = before[slug]
             self._count(old[0], old[2], -1)
@@ -249,7 +271,7 @@ class EntityUsageIndex:
             self.involved[slug] = new[2]
         self.parts = parts
         if touched:
-            self._relist(archive, parts, set(changed) | set(gone), touched)
+            self._relist(archive, parts, {*changed, *gone, *relisted}, touched)
         # The counters are the index's own, changed by the next update: read them before.
         return EntityUsage(dict(self.lists), dict(self.co_mentions), self.top, dict(self.months), self.involved, self.by_month)
 
@@ -295,6 +317,12 @@ class EntityUsageIndex:
                         del counts[other]
             if not counts:
                 del self.co_mentions[entity_id]
+
+
+def _counts_alike(old: tuple, new: tuple) -> bool:
+    """Whether two parts of one article count alike (the same entities, the same date)
+    and are shown alike in the lists (the same card and feed entry)."""
+    return old[2] == new[2] and old[0].date == new[0].date and old[4:] == new[4:]
 
 
 def _period(role) -> str:

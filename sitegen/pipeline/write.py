@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -142,25 +143,72 @@ class Survey:
     others: set[str] = field(default_factory=set)  # symbolic links (never followed), FIFOs, sockets, devices
 
 
-def survey(folder: Path, skip: str = "") -> Survey:
+# A folder's times come from a clock that advances in steps of a few milliseconds:
+# an entry added within the step of a listing may leave the folder's status as
+# the listing saw it. A status this recent is not trusted (as for source files).
+RECENT_FOLDER_NS = 50_000_000
+
+
+class SurveyMemo:
+    """The entries of each folder at the last survey, with the folder's status then.
+
+    Adding, removing or renaming an entry changes its folder's modification
+    and change times, so a folder whose status is the same still holds those
+    entries: a running builder lists only the folders that changed (its own
+    writes among them), and asks the others for their status alone."""
+
+    def __init__(self) -> None:
+        self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
+        self.folders: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}  # prefix -> (status, files, folders, others)
+
+
+def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
     """Every entry under `folder`, except the top-level folder named `skip`."""
     found = Survey()
+    listed: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}
+    surveyed = (os.fspath(folder), skip)  # the folder as given: its entries' paths are made from it
+    before = memo.folders if memo is not None and memo.surveyed == surveyed else {}
+    trusted = _now_ns() - RECENT_FOLDER_NS
     # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
-    pending = [(os.fspath(folder), "")]
+    top = os.fspath(folder)
+    pending = [(top, "")]
     while pending:
         here, prefix = pending.pop()
-        with os.scandir(here) as entries:
-            for entry in entries:
-                relative = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if relative != skip:
-                        found.folders.add(relative)
-                        pending.append((entry.path, relative + "/"))
-                elif entry.is_file(follow_symlinks=False):
-                    found.files.add(relative)
-                else:
-                    found.others.add(relative)
+        info = os.stat(here)
+        status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        known = before.get(prefix)
+        if known is None or known[0] != status:
+            known = (status, *_list_folder(here, prefix, skip))
+        if status[1] < trusted:
+            listed[prefix] = known
+        _, files, folders, others = known
+        found.files.update(files)
+        found.folders.update(folders)
+        found.others.update(others)
+        pending.extend((f"{top}/{relative}", relative + "/") for relative in folders)
+    if memo is not None:
+        memo.surveyed, memo.folders = surveyed, listed
     return found
+
+
+def _list_folder(here: str, prefix: str, skip: str) -> tuple[list[str], list[str], list[str]]:
+    """The files, folders (but `skip`) and other entries of one folder, by path relative to the surveyed one."""
+    files, folders, others = [], [], []
+    with os.scandir(here) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if relative != skip:
+                    folders.append(relative)
+            elif entry.is_file(follow_symlinks=False):
+                files.append(relative)
+            else:
+                others.append(relative)
+    return files, folders, others
+
+
+def _now_ns() -> int:
+    return time.time_ns()
 
 
 # --- swapping folders ----------------------------------------------------------------------
@@ -395,12 +443,12 @@ class InPlaceOutput:
     removed before anything is written, so no write can leave the folder.
     """
 
-    def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool):
+    def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool, memo: SurveyMemo | None = None):
         self.output = output
         self.written = written
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
-            self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "")
+            self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
         for relative in set(written) - self.found.files:
             # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
             del written[relative]
@@ -445,21 +493,17 @@ class InPlaceOutput:
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
             (self.output / relative).unlink(missing_ok=True)
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
-        holding = {folder for relative in keep for folder in _folders_of(relative)}
+        holding: set[str] = set()
+        for relative in keep:
+            folder = relative.rpartition("/")[0]
+            while folder and folder not in holding:  # its parents are in already when it is
+                holding.add(folder)
+                folder = folder.rpartition("/")[0]
         emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-
-
-def _folders_of(relative: str) -> list[str]:
-    """Every folder on the way to `relative`: "a/b/c" -> ["a/b", "a"]."""
-    folders, end = [], relative.rfind("/")
-    while end > 0:
-        folders.append(relative[:end])
-        end = relative.rfind("/", 0, end)
-    return folders
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
