@@ -84,9 +84,7 @@ def test_the_warnings_of_the_last_build_are_reported_again_when_nothing_changed(
 
 
 def test_an_article_edited_in_a_new_process_renders_its_page_and_the_pages_quoting_it(archive, rendered):
-    seed(archive)
-    fresh_builder(archive.root).build()
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    built_then_first_article_edited(archive)
     rendered.clear()
     result = fresh_builder(archive.root).build()
     # The article's page, and Mosul's page, which quotes the sentence of its first mention.
@@ -157,9 +155,7 @@ def test_without_the_cache_every_page_is_rendered(archive, rendered):
 
 
 def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_to_the_workers(archive, monkeypatch):
-    seed(archive)
-    fresh_builder(archive.root).build()
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    built_then_first_article_edited(archive)
     handed = []
     spread = sitegen.engine.builder.map_in_workers
 
@@ -172,10 +168,15 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     assert result.rendered == 2 and handed[-1] == 2
 
 
-def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
+def built_then_first_article_edited(archive) -> None:
+    """The seed archive built by one process, then its first article's body edited."""
     seed(archive)
     fresh_builder(archive.root).build()
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+
+
+def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
+    built_then_first_article_edited(archive)
     encoded = []
     encode = sitegen.engine.cache_file.encode
     monkeypatch.setattr(sitegen.engine.cache_file, "encode", lambda value: encoded.append(value) or encode(value))
@@ -188,9 +189,7 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
 
 
 def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
-    seed(archive)
-    fresh_builder(archive.root).build()
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    built_then_first_article_edited(archive)
     counted = []
     count = sitegen.pipeline.annotate.reading_minutes
     monkeypatch.setattr(sitegen.pipeline.annotate, "reading_minutes", lambda text: counted.append(text) or count(text))

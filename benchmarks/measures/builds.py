@@ -18,6 +18,18 @@ def sitegen_command(archive: Path, out: Path, search: bool) -> list[str]:
     return command if search else [*command, "--no-search"]
 
 
+def wrote_search_index(bundle: Path) -> bool:
+    """Whether `bundle` holds a search index: Pagefind's entry file, in the bundle itself (one
+    shard) or in the folder of every shard its manifest (`shards.json`) names."""
+    if (bundle / "pagefind-entry.json").is_file():
+        return True
+    try:
+        shards = json.loads((bundle / "shards.json").read_bytes())["shards"]
+        return bool(shards) and all((bundle / shard["bundle"] / "pagefind-entry.json").is_file() for shard in shards)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def sitegen_cold(archive: Path, out: Path, cwd: Path, search: bool, keep: bool = False) -> Sample:
     """`sitegen build` into a new output folder, with no cache left by an earlier build.
 
@@ -27,7 +39,7 @@ def sitegen_cold(archive: Path, out: Path, cwd: Path, search: bool, keep: bool =
     remove(archive / ".sitegen-cache")  # a cold build starts without sitegen's persistent cache
     sample = run_child(sitegen_command(archive, out, search), cwd)
     sample.files = count_files(out)
-    if search and not (out / "pagefind" / "pagefind-entry.json").is_file():
+    if search and not wrote_search_index(out / "pagefind"):
         raise MeasureFailed(f"the build with search wrote no search index into {out / 'pagefind'}")
     if not keep:
         remove(out)
