@@ -168,6 +168,13 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     assert result.rendered == 2 and handed[-1] == 2
 
 
+def calls_recorded(monkeypatch, module, name: str) -> list:
+    """The argument of every call of the one-argument function `module.name`, which still does its work."""
+    calls, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda value: calls.append(value) or real(value))
+    return calls
+
+
 def built_then_first_article_edited(archive) -> None:
     """The seed archive built by one process, then its first article's body edited."""
     seed(archive)
@@ -177,9 +184,7 @@ def built_then_first_article_edited(archive) -> None:
 
 def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
     built_then_first_article_edited(archive)
-    encoded = []
-    encode = sitegen.engine.cache_file.encode
-    monkeypatch.setattr(sitegen.engine.cache_file, "encode", lambda value: encoded.append(value) or encode(value))
+    encoded = calls_recorded(monkeypatch, sitegen.engine.cache_file, "encode")
 
     fresh_builder(archive.root).build()
 
@@ -190,9 +195,7 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
 
 def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
     built_then_first_article_edited(archive)
-    counted = []
-    count = sitegen.pipeline.annotate.reading_minutes
-    monkeypatch.setattr(sitegen.pipeline.annotate, "reading_minutes", lambda text: counted.append(text) or count(text))
+    counted = calls_recorded(monkeypatch, sitegen.pipeline.annotate, "reading_minutes")
 
     fresh_builder(archive.root).build()
 
