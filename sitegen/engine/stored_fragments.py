@@ -26,8 +26,8 @@ class FragmentStore:
     """A temporary file of annotated HTML, written once and read at given offsets.
 
     The file is in the system's temporary folder (TMPDIR), as large as the
-    HTML it holds; it has no name (it is removed when the store is closed, or
-    when the process ends), and is read with `os.pread`, which leaves the file's
+    HTML it holds; it has no name (the system removes it when the store is let go,
+    or when the process ends), and is read with `os.pread`, which leaves the file's
     position alone: the forked processes that read it share it safely."""
 
     def __init__(self) -> None:
@@ -57,9 +57,6 @@ class FragmentStore:
         if len(data) != length:
             raise OSError(f"the build's temporary file of annotated articles ended early (at {offset + len(data)})")
         return data.decode(ENCODING, ERRORS)
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
