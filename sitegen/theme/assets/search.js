@@ -4,12 +4,19 @@
 // search page's form submit to /search/, and the phone menu is a link to the
 // list of sections (shown by CSS when it is the target).
 //
-// The index is in shards, each a Pagefind bundle listed in shards.json: the
-// first is loaded and the others merged into it (Pagefind's mergeIndex), so
-// one search ranks the results of every shard together and the filter counts
-// are over the whole archive. A merged search orders every shard's results by
-// score, and a sorted search's scores are only ranks within one shard, so the
-// date sort searches one year at a time (see dateCursor).
+// The index is in shards, each a Pagefind bundle listed in shards.json, and
+// loaded only when a search needs it: the first one a search needs is
+// loaded and the others merged into it (Pagefind's mergeIndex), so one
+// search ranks the results of every shard together and the filter counts
+// are over the whole archive. Before any search, the filters show the counts
+// of filters.json (the whole archive's, written by the build), and no shard
+// is loaded. A search with a filter of type, year or kind loads only the
+// shards whose manifest entry holds one of its values. The search page asks
+// a few shards first (the site's entities and terms, then the newest years)
+// and shows their best results at once, then merges the other shards in
+// below them. A merged search orders every shard's results by score, and a
+// sorted search's scores are only ranks within one shard, so the date sort
+// searches one year at a time (see dateCursor).
 (function () {
   "use strict";
 
@@ -18,67 +25,173 @@
   var FILTER_ORDER = ["type", "year", "kind", "entity", "tag", "source"];
   var PAGE_SIZE = 20;
   var HEADER_RESULTS = 5;
+  var FIRST_SHARDS = 4; // the shards asked first, whose results the page shows before the others'
+  var EARLY_PAGES = 20000; // a search of more pages than this shows the first shards' results first
   var engines = {};
 
-  // --- the engine: one Pagefind search over every shard -------------------
+  // --- the engine: one Pagefind search over the shards a search needs ------
 
-  // Resolves to {pagefind, splitYears}: the module with every shard merged,
-  // and the years whose articles are cut into several shards.
   function engine(bundlePath, baseUrl) {
-    if (!engines[bundlePath]) engines[bundlePath] = loadEngine(bundlePath, baseUrl);
+    if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
     return engines[bundlePath];
   }
 
-  function fetchManifest(bundlePath) {
-    return fetch(bundlePath + "shards.json")
+  function fetchText(url) {
+    return fetch(url)
       .then(function (response) { return response.ok ? response.text() : ""; })
       .catch(function () { return ""; });
   }
 
-  // The manifest names every shard with the digest of its contents, so it
-  // changes whenever a shard is replaced (by a rebuild swapped in while the
-  // shards load, as the search refresh of `sitegen serve` does): read again
-  // once they have loaded, the same manifest means none of them is of
-  // another build; another means starting again, so a search never merges
-  // old and new shards.
-  async function loadEngine(bundlePath, baseUrl) {
-    var text = await fetchManifest(bundlePath);
-    for (var attempt = 1; ; attempt += 1) {
-      var manifest = {};
-      try { manifest = JSON.parse(text || "{}"); } catch (error) { manifest = {}; }
-      var shards = manifest.shards || [];
-      var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
-      if (bundles.length === 0) bundles = [bundlePath];
-      var pagefind = await import(bundles[0] + "pagefind.js");
-      await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
-      for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
-      await pagefind.filters();
-      var again = await fetchManifest(bundlePath);
-      if (again === text || attempt === 3) {
-        var splitYears = new Set();
-        shards.forEach(function (shard) {
-          var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
-          if (part) splitYears.add(part[1]);
-        });
-        return { pagefind: pagefind, splitYears: splitYears };
-      }
-      await pagefind.destroy();
-      text = again;
-    }
+  function parsed(text) {
+    try { return JSON.parse(text || "{}") || {}; } catch (error) { return {}; }
   }
 
-  // One search over every shard: {total, counts, cursor}; cursor.next(n)
-  // loads the next n results' data, in order.
-  async function searchAll(index, term, filters, sort) {
+  function Engine(bundlePath, baseUrl) {
+    this.bundlePath = bundlePath;
+    this.baseUrl = baseUrl;
+    this.manifestText = null;
+    this.reading = null;
+    this.totalsRead = null;
+    this.reset();
+  }
+
+  // Forget every shard loaded: the next search loads what it needs again.
+  Engine.prototype.reset = function () {
+    this.pagefind = null;
+    this.started = null; // the first shard's Pagefind module, once asked for
+    this.loading = {}; // the shards asked for, by their folder's URL
+    this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
+  };
+
+  // The manifest, read once: its shards, in the order a search asks them
+  // (the site's first, then the articles newest first), and the years whose
+  // articles are cut into several shards.
+  Engine.prototype.read = function () {
+    var self = this;
+    if (!this.reading) {
+      this.reading = fetchText(this.bundlePath + "shards.json").then(function (text) { self.use(text); });
+    }
+    return this.reading;
+  };
+
+  Engine.prototype.use = function (text) {
+    var self = this;
+    this.manifestText = text;
+    var shards = (parsed(text).shards || []).map(function (shard) {
+      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, pages: (shard.pages || 0) + (shard.records || 0) };
+    });
+    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, pages: 0 }];
+    var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
+    var articles = shards.filter(function (shard) { return /^articles-/.test(shard.name); }).reverse();
+    this.shards = site.concat(articles);
+    var splitYears = new Set();
+    shards.forEach(function (shard) {
+      var part = /^articles-(\d+)-\d+$/.exec(shard.name);
+      if (part) splitYears.add(part[1]);
+    });
+    this.splitYears = splitYears;
+  };
+
+  // The shards a search with these filters can find anything in: a shard
+  // whose manifest entry lists a filter's values must hold one of the values
+  // asked for; a filter it does not list may hold anything.
+  Engine.prototype.shardsFor = function (filters) {
+    return this.shards.filter(function (shard) {
+      return Object.keys(filters).every(function (name) {
+        var held = shard.filters && shard.filters[name];
+        if (!Array.isArray(held) || !filters[name].any) return true;
+        return filters[name].any.some(function (value) { return held.indexOf(value) !== -1; });
+      });
+    });
+  };
+
+  // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
+  Engine.prototype.totals = async function () {
+    await this.read();
+    if (!this.totalsRead) this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
+    var totals = await this.totalsRead;
+    if (totals) return totals;
+    await this.load(this.shards);
+    return this.pagefind.filters();
+  };
+
+  // Load the shards `wanted` (those not loaded yet), merged into one Pagefind
+  // search. The manifest names every shard with the digest of its contents,
+  // so it changes whenever a shard is replaced (by a rebuild swapped in while
+  // the shards load, as the search refresh of `sitegen serve` does): read
+  // again once they have loaded, the same manifest means none of them is of
+  // another build; another means starting again with it, so a search never
+  // merges old and new shards.
+  Engine.prototype.load = async function (wanted) {
+    var self = this;
+    for (var attempt = 1; ; attempt += 1) {
+      var fresh = wanted.filter(function (shard) { return !self.loading[shard.url]; });
+      if (!fresh.length) {
+        await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+        return;
+      }
+      if (!this.started) {
+        var first = fresh[0];
+        this.started = import(first.url + "pagefind.js").then(async function (module) {
+          await module.options({ basePath: first.url, baseUrl: self.baseUrl });
+          return module;
+        });
+        this.loading[first.url] = this.started; // the first shard: Pagefind's own
+      }
+      var pagefind = (this.pagefind = await this.started);
+      wanted.forEach(function (shard) {
+        if (!self.loading[shard.url]) self.loading[shard.url] = pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl });
+      });
+      await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+      var again = await fetchText(this.bundlePath + "shards.json");
+      if (again === this.manifestText || attempt === 3) return;
+      await pagefind.destroy();
+      this.reset();
+      this.use(again);
+      this.totalsRead = null;
+      var names = new Set(wanted.map(function (shard) { return shard.name; }));
+      wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
+    }
+  };
+
+  // The answer of the first shards a search needs (FIRST_SHARDS of them),
+  // with their filters' counts, before the others load; null when the
+  // search needs few pages (EARLY_PAGES or fewer) or its shards are loaded.
+  async function firstResults(index, term, filters) {
+    var shards = index.shardsFor(filters);
+    var pages = shards.reduce(function (sum, shard) { return sum + shard.pages; }, 0);
+    if (pages <= EARLY_PAGES || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    var build = index.build;
+    await index.load(shards.slice(0, FIRST_SHARDS));
+    await index.pagefind.filters();
     var answer = await index.pagefind.search(term, { filters: filters });
-    var counts = answer.filters || {};
-    var cursor = sort === "date" ? dateCursor(index, term, filters, counts) : listCursor(answer.results);
-    return { total: answer.results.length, counts: counts, cursor: cursor };
+    return index.build === build ? answer : null;
+  }
+
+  // One search over every shard a search needs (and any loaded before), with
+  // every filter's counts unless `counts` is false (the header's box shows
+  // none): {total, counts, cursor}; cursor.next(n) loads the next n results'
+  // data, in order. The results in `shown` (of an earlier search of the
+  // first shards, in their order) stay first, the others follow in order of
+  // score.
+  async function searchAll(index, term, filters, sort, shown, counts) {
+    await index.read();
+    await index.load(index.shardsFor(filters));
+    if (counts !== false) await index.pagefind.filters(); // every loaded shard's filters: the counts
+    var answer = await index.pagefind.search(term, { filters: filters });
+    var results = answer.results;
+    if (shown && shown.length) {
+      var ids = new Set(shown.map(function (result) { return result.id; }));
+      results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
+    }
+    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.filters || {}) : listCursor(results);
+    return { total: answer.results.length, counts: answer.filters || {}, cursor: cursor };
   }
 
   function listCursor(results) {
     var at = 0;
     return {
+      skip: function (count) { at += count; },
       next: function (count) {
         var slice = results.slice(at, at + count);
         at += slice.length;
@@ -321,13 +434,29 @@
     async function showMore() {
       var mine = generation;
       more.disabled = true;
-      var found = await cursor.next(PAGE_SIZE);
+      var found = await cursor.next(PAGE_SIZE - (shownCount % PAGE_SIZE));
       if (mine !== generation) return;
       found.forEach(function (data) { list.append(resultItem(data, term, false)); });
       shownCount += found.length;
       more.hidden = shownCount >= totalFound;
       more.disabled = false;
       root.setAttribute("data-state", "done");
+    }
+
+    // The best results of the first shards, shown while the others load;
+    // they stay where they are when the whole search comes in.
+    async function showFirst(index, filters, mine) {
+      var answer = await firstResults(index, term || null, filters);
+      if (!answer || !answer.results.length || mine !== generation) return [];
+      var first = answer.results.slice(0, PAGE_SIZE);
+      var found = await Promise.all(first.map(function (result) { return result.data(); }));
+      if (mine !== generation) return [];
+      list.replaceChildren.apply(list, found.map(function (data) { return resultItem(data, term, false); }));
+      renderFilters(answer.filters || {});
+      more.hidden = true;
+      status.removeAttribute("data-total");
+      status.textContent = "Searching the whole archive…";
+      return first;
     }
 
     async function run() {
@@ -341,9 +470,10 @@
       if (sort === "date") url.searchParams.set("sort", "date"); else url.searchParams.delete("sort");
       window.history.replaceState(null, "", url);
       root.setAttribute("data-state", "searching");
-      var index = await engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      var index = engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      await index.read();
       if (!term && !Object.keys(filters).length) {
-        var totals = await index.pagefind.filters();
+        var totals = await index.totals();
         if (mine !== generation) return;
         list.replaceChildren();
         more.hidden = true;
@@ -353,16 +483,24 @@
         root.setAttribute("data-state", "done");
         return;
       }
-      var answer = await searchAll(index, term || null, filters, sort);
+      var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
+      if (mine !== generation) return;
+      var answer = await searchAll(index, term || null, filters, sort, shown);
       if (mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
-      shownCount = 0;
-      list.replaceChildren();
+      shownCount = shown.length;
+      if (shownCount) cursor.skip(shownCount);
+      if (!shownCount) list.replaceChildren();
       status.setAttribute("data-total", String(answer.total));
       status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
       renderFilters(answer.counts);
-      await showMore();
+      if (shownCount >= PAGE_SIZE) {
+        more.hidden = shownCount >= totalFound;
+        root.setAttribute("data-state", "done");
+      } else {
+        await showMore();
+      }
     }
 
     var timer = null;
@@ -467,8 +605,8 @@
         close();
         return;
       }
-      var index = await engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
-      var answer = await searchAll(index, term, {}, "relevance");
+      var index = engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      var answer = await searchAll(index, term, {}, "relevance", [], false);
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
       var list = element("ul", "site-search-list");
@@ -484,7 +622,7 @@
       timer = setTimeout(run, 120);
     });
     input.addEventListener("focus", function () {
-      engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url")).read();
       if (input.value.trim() && panel.childNodes.length) {
         panel.hidden = false;
       }
