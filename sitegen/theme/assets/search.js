@@ -25,8 +25,8 @@
   var FILTER_ORDER = ["type", "year", "kind", "entity", "tag", "source"];
   var PAGE_SIZE = 20;
   var HEADER_RESULTS = 5;
-  var FIRST_SHARDS = 4; // the shards asked first, whose results the page shows before the others'
-  var EARLY_PAGES = 20000; // a search of more pages than this shows the first shards' results first
+  var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
+  var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
   var engines = {};
 
   // --- the engine: one Pagefind search over the shards a search needs ------
@@ -70,6 +70,7 @@
     var self = this;
     if (!this.reading) {
       this.reading = fetchText(this.bundlePath + "shards.json").then(function (text) { self.use(text); });
+      this.readTotals();
     }
     return this.reading;
   };
@@ -78,9 +79,9 @@
     var self = this;
     this.manifestText = text;
     var shards = (parsed(text).shards || []).map(function (shard) {
-      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, pages: (shard.pages || 0) + (shard.records || 0) };
+      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: (/^articles-(\d+)/.exec(shard.name) || [])[1] || null };
     });
-    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, pages: 0 }];
+    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null }];
     var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
     var articles = shards.filter(function (shard) { return /^articles-/.test(shard.name); }).reverse();
     this.shards = site.concat(articles);
@@ -105,10 +106,13 @@
     });
   };
 
+  Engine.prototype.readTotals = function () {
+    this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
+  };
+
   // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
   Engine.prototype.totals = async function () {
     await this.read();
-    if (!this.totalsRead) this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
     var totals = await this.totalsRead;
     if (totals) return totals;
     await this.load(this.shards);
@@ -148,24 +152,29 @@
       await pagefind.destroy();
       this.reset();
       this.use(again);
-      this.totalsRead = null;
+      this.readTotals();
       var names = new Set(wanted.map(function (shard) { return shard.name; }));
       wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
     }
   };
 
-  // The answer of the first shards a search needs (FIRST_SHARDS of them),
-  // with their filters' counts, before the others load; null when the
-  // search needs few pages (EARLY_PAGES or fewer) or its shards are loaded.
+  // The results of the first shards a search needs (the site's, with its
+  // entities and terms, and those of the FIRST_YEARS newest years), before
+  // the others load; null when the search needs fewer than EARLY_SHARDS
+  // shards or they are loaded.
   async function firstResults(index, term, filters) {
     var shards = index.shardsFor(filters);
-    var pages = shards.reduce(function (sum, shard) { return sum + shard.pages; }, 0);
-    if (pages <= EARLY_PAGES || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    var years = [];
+    var first = shards.filter(function (shard) {
+      if (!shard.year) return true;
+      if (years.indexOf(shard.year) === -1 && years.length < FIRST_YEARS) years.push(shard.year);
+      return years.indexOf(shard.year) !== -1;
+    });
     var build = index.build;
-    await index.load(shards.slice(0, FIRST_SHARDS));
-    await index.pagefind.filters();
+    await index.load(first);
     var answer = await index.pagefind.search(term, { filters: filters });
-    return index.build === build ? answer : null;
+    return index.build === build ? answer.results : null;
   }
 
   // One search over every shard a search needs (and any loaded before), with
@@ -190,13 +199,15 @@
 
   function listCursor(results) {
     var at = 0;
+    function each(count) {
+      var slice = results.slice(at, at + count);
+      at += slice.length;
+      return slice.map(function (result) { return result.data ? result.data() : result; });
+    }
     return {
       skip: function (count) { at += count; },
-      next: function (count) {
-        var slice = results.slice(at, at + count);
-        at += slice.length;
-        return Promise.all(slice.map(function (result) { return result.data ? result.data() : result; }));
-      },
+      each: each, // the next results' data, each a promise of its own
+      next: function (count) { return Promise.all(each(count)); },
     };
   }
 
@@ -368,7 +379,9 @@
       return filters;
     }
 
-    function renderFilters(counts) {
+    // The filters with their counts; `pending`: the values only, their counts
+    // for this search still to come (while the first results show).
+    function renderFilters(counts, pending) {
       var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
       filterGroups.replaceChildren();
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
@@ -395,7 +408,7 @@
             box.value = value;
             box.id = "search_filter_" + name + "_" + index;
             box.checked = !!(selected[name] && selected[name][value]);
-            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", String(counts[name][value] || 0)));
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", pending ? "…" : String(counts[name][value] || 0)));
             item.append(label);
             options.append(item);
           });
@@ -431,31 +444,45 @@
       });
     }
 
+    // Append the results of `pending` (promises of their data) in order, each
+    // as soon as it and those before it have come; false when another search
+    // started meanwhile.
+    async function appendInOrder(pending, mine) {
+      for (var i = 0; i < pending.length; i += 1) {
+        var data = await pending[i];
+        if (mine !== generation) return false;
+        list.append(resultItem(data, term, false));
+        shownCount += 1;
+      }
+      return true;
+    }
+
     async function showMore() {
       var mine = generation;
       more.disabled = true;
-      var found = await cursor.next(PAGE_SIZE - (shownCount % PAGE_SIZE));
-      if (mine !== generation) return;
-      found.forEach(function (data) { list.append(resultItem(data, term, false)); });
-      shownCount += found.length;
+      var count = PAGE_SIZE - (shownCount % PAGE_SIZE);
+      if (!(await appendInOrder(cursor.each ? cursor.each(count) : await cursor.next(count), mine))) return;
       more.hidden = shownCount >= totalFound;
       more.disabled = false;
       root.setAttribute("data-state", "done");
     }
 
-    // The best results of the first shards, shown while the others load;
-    // they stay where they are when the whole search comes in.
+    // The best results of the first shards, shown while the others load
+    // (with the filters' values, their counts to come); they stay where they
+    // are when the whole search comes in.
     async function showFirst(index, filters, mine) {
-      var answer = await firstResults(index, term || null, filters);
-      if (!answer || !answer.results.length || mine !== generation) return [];
-      var first = answer.results.slice(0, PAGE_SIZE);
-      var found = await Promise.all(first.map(function (result) { return result.data(); }));
+      var results = await firstResults(index, term || null, filters);
+      if (!results || !results.length || mine !== generation) return [];
+      var first = results.slice(0, PAGE_SIZE);
+      var totals = await index.totalsRead;
       if (mine !== generation) return [];
-      list.replaceChildren.apply(list, found.map(function (data) { return resultItem(data, term, false); }));
-      renderFilters(answer.filters || {});
+      list.replaceChildren();
+      shownCount = 0;
       more.hidden = true;
       status.removeAttribute("data-total");
       status.textContent = "Searching the whole archive…";
+      if (totals) renderFilters(totals, true);
+      if (!(await appendInOrder(first.map(function (result) { return result.data(); }), mine))) return [];
       return first;
     }
 
