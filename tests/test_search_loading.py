@@ -162,3 +162,23 @@ def test_a_search_of_many_shards_shows_the_site_and_the_newest_years_first_and_k
     assert sorted(final[:3]) == early and sorted(final) == sorted(
         [f"/repo/articles/news-{year}/" for year in YEARS] + ["/repo/entities/port/"]
     )
+
+
+LAYOUT_SHIFT = """
+window.__shift = 0;
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many_shards):
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(LAYOUT_SHIFT)
+        page = context.new_page()
+        page.goto(root + "search/?q=harbour")
+        result_count(page)
+        page.wait_for_timeout(500)
+        shift = page.evaluate("window.__shift")
+    assert shift < 0.05

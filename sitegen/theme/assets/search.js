@@ -158,19 +158,23 @@
     }
   };
 
-  // The results of the first shards a search needs (the site's, with its
-  // entities and terms, and those of the FIRST_YEARS newest years), before
-  // the others load; null when the search needs fewer than EARLY_SHARDS
-  // shards or they are loaded.
-  async function firstResults(index, term, filters) {
+  // The first shards a search needs (the site's, with its entities and
+  // terms, and those of the FIRST_YEARS newest years), whose results show
+  // before the others load; null when the search needs fewer than
+  // EARLY_SHARDS shards or they are loaded.
+  function firstShards(index, filters) {
     var shards = index.shardsFor(filters);
     if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
     var years = [];
-    var first = shards.filter(function (shard) {
+    return shards.filter(function (shard) {
       if (!shard.year) return true;
       if (years.indexOf(shard.year) === -1 && years.length < FIRST_YEARS) years.push(shard.year);
       return years.indexOf(shard.year) !== -1;
     });
+  }
+
+  // The results of the shards `first`; null if the index was replaced meanwhile.
+  async function firstResults(index, term, filters, first) {
     var build = index.build;
     await index.load(first);
     var answer = await index.pagefind.search(term, { filters: filters });
@@ -467,21 +471,24 @@
       root.setAttribute("data-state", "done");
     }
 
-    // The best results of the first shards, shown while the others load
-    // (with the filters' values, their counts to come); they stay where they
-    // are when the whole search comes in.
+    // The best results of the first shards, shown while the others load,
+    // below the filters' values (their counts to come: shown first, as the
+    // results load, so that nothing moves when the counts come); the results
+    // stay where they are when the whole search comes in.
     async function showFirst(index, filters, mine) {
-      var results = await firstResults(index, term || null, filters);
-      if (!results || !results.length || mine !== generation) return [];
-      var first = results.slice(0, PAGE_SIZE);
+      var shards = firstShards(index, filters);
+      if (!shards) return [];
       var totals = await index.totalsRead;
       if (mine !== generation) return [];
+      if (totals) renderFilters(totals, true);
+      var results = await firstResults(index, term || null, filters, shards);
+      if (!results || !results.length || mine !== generation) return [];
+      var first = results.slice(0, PAGE_SIZE);
       list.replaceChildren();
       shownCount = 0;
       more.hidden = true;
       status.removeAttribute("data-total");
       status.textContent = "Searching the whole archive…";
-      if (totals) renderFilters(totals, true);
       if (!(await appendInOrder(first.map(function (result) { return result.data(); }), mine))) return [];
       return first;
     }
