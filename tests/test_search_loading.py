@@ -16,7 +16,7 @@ import re
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
-from search_page import RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, wait_until_done
+from search_page import RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, target, wait_until_done
 from test_search_shards import BASE_URL, SHARDS, expected_counts, sharded_archive
 
 
@@ -182,3 +182,31 @@ def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many
         page.wait_for_timeout(500)
         shift = page.evaluate("window.__shift")
     assert shift < 0.05
+
+
+def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_once_every_shard_answered(many_shards):
+    held, released = [], []
+    older = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
+
+    def hold(route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route(older, hold)
+        page.goto(root + "articles/news-2012/")
+        page.locator("#site_search_query").press_sequentially("harbour")
+        page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result")
+        early = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
+        early_link = page.text_content(".site-search-all")
+        released.append(True)
+        for route in held:
+            route.continue_()
+        page.wait_for_function("document.querySelector('.site-search-all').textContent.startsWith('All 13')", timeout=15000)
+        final = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
+    assert sorted(target(href) for href in early) == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
+    assert early_link == "All results for “harbour”"
+    assert final[:3] == early and len(final) == 5

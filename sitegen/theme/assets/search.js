@@ -640,12 +640,30 @@
         return;
       }
       var index = engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
-      var answer = await searchAll(index, term, {}, "relevance", [], false);
+      await index.read();
+      // Of many shards, the first shards' best results show at once, the
+      // count of all of them once every shard has answered.
+      var shards = firstShards(index, {});
+      var early = shards ? (await firstResults(index, term, {}, shards)) || [] : [];
+      early = early.slice(0, HEADER_RESULTS);
+      if (mine !== generation) return;
+      if (early.length) {
+        var data = await Promise.all(early.map(function (result) { return result.data(); }));
+        if (mine !== generation) return;
+        show(term, data, null);
+      }
+      var answer = await searchAll(index, term, {}, "relevance", early, false);
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
+      show(term, found, answer.total);
+    }
+
+    // The results found, and a link to all of them (`total`: how many, null while counting).
+    function show(term, found, total) {
       var list = element("ul", "site-search-list");
       found.forEach(function (data) { list.append(resultItem(data, term, true)); });
-      var all = element("a", "site-search-all", answer.total ? "All " + plural(answer.total, "result") + " for “" + term + "”" : "No results for “" + term + "”");
+      var text = total === null ? "All results for “" + term + "”" : total ? "All " + plural(total, "result") + " for “" + term + "”" : "No results for “" + term + "”";
+      var all = element("a", "site-search-all", text);
       all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(term);
       panel.replaceChildren(list, all);
       panel.hidden = false;
