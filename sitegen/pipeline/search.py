@@ -7,7 +7,7 @@ its anchor on the glossary page. The bundles go to `pagefind/` (GitHub Pages
 hides folders starting with `_`): one per shard of the pages
 (`search_shards`), each written by a Pagefind run of its own so that memory
 grows with the shard and not the site, with a manifest the search page reads
-to merge them.
+to merge them and the counts of the filters over the whole archive.
 
 The binary is driven through its service interface (`search_indexer`), which
 bounds every wait, and given the pages in the order of their paths; the
@@ -34,14 +34,16 @@ from pathlib import Path
 from sitegen.model.models import Term
 from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.markdown import render_inline_markdown
-from sitegen.pipeline.search_bundle import BundleError, make_reproducible
+from sitegen.pipeline.search_bundle import BundleError, filter_counts, make_reproducible
 from sitegen.pipeline.search_indexer import Indexer, IndexerError
 from sitegen.pipeline.search_shards import (
     DEFAULT_SHARD_PAGES,
+    FILTER_TOTALS,
     MANIFEST,
     ManifestEntry,
     ShardDigest,
     assign_shards,
+    filter_totals_bytes,
     manifest_bytes,
     read_manifest,
 )
@@ -146,7 +148,9 @@ def build_search_index(
                 continue
             _index_shard(binary, timeout, language, contents, shard_records, bundle / shard.folder)
             indexed += 1
-        _write_manifest(bundle, manifest_bytes(entries), previous)
+        counts = [filter_counts(bundle / shard.folder) for shard in shards]
+        _write_beside(bundle, MANIFEST, manifest_bytes(entries, counts), previous)
+        _write_beside(bundle, FILTER_TOTALS, filter_totals_bytes(counts), previous)
     except IndexerError as exc:
         if exc.timed_out:
             raise SearchError(f"{exc}: if the site is very large, raise `timeout` (seconds) under [search]", CONFIG_FILE) from None
@@ -190,21 +194,22 @@ def _previous_manifest(previous: Path | None) -> dict[str, ManifestEntry]:
         return {}
 
 
-def _write_manifest(bundle: Path, data: bytes, previous: Path | None) -> None:
-    """The manifest, linked from the previous index when the same: an unchanged index is kept whole."""
+def _write_beside(bundle: Path, name: str, data: bytes, previous: Path | None) -> None:
+    """A file beside the shards (the manifest, the filter counts), linked from the
+    previous index when the same: an unchanged index is kept whole."""
     if previous is not None:
         try:
-            if (previous / MANIFEST).read_bytes() == data:
-                link_or_copy(previous / MANIFEST, bundle / MANIFEST)
+            if (previous / name).read_bytes() == data:
+                link_or_copy(previous / name, bundle / name)
                 return
         except FileNotFoundError:
             pass
-    (bundle / MANIFEST).write_bytes(data)
+    (bundle / name).write_bytes(data)
 
 
 def _shard_folders_and_manifest(entries: dict[str, ManifestEntry]) -> set[str]:
     """What a single shard's bundle (pagefind/ itself) holds that is not its own."""
-    return {MANIFEST} | {entry.folder.rstrip("/") for entry in entries.values() if entry.folder}
+    return {MANIFEST, FILTER_TOTALS} | {entry.folder.rstrip("/") for entry in entries.values() if entry.folder}
 
 
 def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:

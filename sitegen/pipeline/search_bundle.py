@@ -100,3 +100,20 @@ def _read(path: Path) -> list:
 
 def _write(path: Path, data: bytes) -> None:
     path.write_bytes(gzip.compress(_SIGNATURE + data, compresslevel=9, mtime=0))
+
+
+def filter_counts(bundle: Path) -> dict[str, dict[str, int]]:
+    """How many pages (and records) of the bundle in `bundle` have each value of each filter:
+    {filter: {value: count}}, as Pagefind's own filter files say (a value lists its pages)."""
+    try:
+        entry = json.loads((bundle / ENTRY).read_text(encoding="utf-8"))
+        counts: dict[str, dict[str, int]] = {}
+        for about in entry["languages"].values():
+            meta = _read(bundle / f"pagefind.{about['hash']}.pf_meta")
+            for name, filter_hash in meta[_META_FILTERS]:
+                _, values = _read(bundle / FILTERS / f"{filter_hash}.pf_filter")
+                for value, pages in values:
+                    counts.setdefault(name, {})[value] = counts.get(name, {}).get(value, 0) + len(pages)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, cbor2.CBORDecodeError) as exc:
+        raise BundleError(f"Pagefind wrote a bundle whose files are not as sitegen knows them ({exc!r}): use the Pagefind version sitegen is tested with") from exc
+    return counts

@@ -17,7 +17,12 @@ written where a single bundle always went (`pagefind/` itself).
 
 The manifest (`pagefind/shards.json`) lists the shards with the folder of
 their bundle and a digest of everything their bundle is made from, so a later
-build re-indexes only the shards whose digest changed.
+build re-indexes only the shards whose digest changed, and with the values
+each holds of the filters that follow the shards' cut (type, year, kind), so
+the search page loads only the shards a filtered search can find anything
+in. Beside it, `pagefind/filters.json` counts every filter's values over the
+whole archive, so the page shows its filters before a search without loading
+any shard.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 MANIFEST = "shards.json"
+FILTER_TOTALS = "filters.json"  # every filter's values with their counts over the whole archive
+# The filters whose values a shard's manifest entry lists: few values each,
+# and the ones that decide (or nearly) which shard a page is in.
+SHARD_FILTERS = ("kind", "type", "year")
 SINGLE = "all"  # the name of the one shard of an archive within the budget
 SITE = "site"  # the group of everything indexed that is not an article
 DEFAULT_SHARD_PAGES = 4000  # as [search] shard_pages defaults to (config.SearchSettings)
@@ -107,12 +116,34 @@ class ShardDigest:
             self._hash.update(part)
 
 
-def manifest_bytes(entries: list[ManifestEntry]) -> bytes:
-    shards = [
-        {"name": entry.name, "bundle": entry.folder, "pages": entry.pages, "records": entry.records, "digest": entry.digest}
-        for entry in entries
-    ]
-    return json.dumps({"shards": shards}, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+Counts = Mapping[str, Mapping[str, int]]  # {filter: {value: pages with it}}
+
+
+def manifest_bytes(entries: list[ManifestEntry], counts: list[Counts] | None = None) -> bytes:
+    """The manifest; `counts` gives each entry's shard's filter counts, of which
+    the values of SHARD_FILTERS are listed (a value with no page is not)."""
+    shards = []
+    for number, entry in enumerate(entries):
+        shard = {"name": entry.name, "bundle": entry.folder, "pages": entry.pages, "records": entry.records, "digest": entry.digest}
+        if counts is not None:
+            held = counts[number]
+            shard["filters"] = {name: sorted(value for value, count in held.get(name, {}).items() if count) for name in SHARD_FILTERS}
+        shards.append(shard)
+    return _json({"shards": shards})
+
+
+def filter_totals_bytes(counts: Iterable[Counts]) -> bytes:
+    """The counts of every filter's values over all the shards, as filters.json holds them."""
+    totals: dict[str, dict[str, int]] = {}
+    for held in counts:
+        for name, values in held.items():
+            for value, count in values.items():
+                totals.setdefault(name, {})[value] = totals.get(name, {}).get(value, 0) + count
+    return _json({"filters": totals})
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
 def read_manifest(data: bytes) -> dict[str, ManifestEntry]:

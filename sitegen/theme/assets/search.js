@@ -4,12 +4,19 @@
 // search page's form submit to /search/, and the phone menu is a link to the
 // list of sections (shown by CSS when it is the target).
 //
-// The index is in shards, each a Pagefind bundle listed in shards.json: the
-// first is loaded and the others merged into it (Pagefind's mergeIndex), so
-// one search ranks the results of every shard together and the filter counts
-// are over the whole archive. A merged search orders every shard's results by
-// score, and a sorted search's scores are only ranks within one shard, so the
-// date sort searches one year at a time (see dateCursor).
+// The index is in shards, each a Pagefind bundle listed in shards.json, and
+// loaded only when a search needs it: the first one a search needs is
+// loaded and the others merged into it (Pagefind's mergeIndex), so one
+// search ranks the results of every shard together and the filter counts
+// are over the whole archive. Before any search, the filters show the counts
+// of filters.json (the whole archive's, written by the build), and no shard
+// is loaded. A search with a filter of type, year or kind loads only the
+// shards whose manifest entry holds one of its values. The search page asks
+// a few shards first (the site's entities and terms, then the newest years)
+// and shows their best results at once, then merges the other shards in
+// below them. A merged search orders every shard's results by score, and a
+// sorted search's scores are only ranks within one shard, so the date sort
+// searches one year at a time (see dateCursor).
 (function () {
   "use strict";
 
@@ -18,72 +25,193 @@
   var FILTER_ORDER = ["type", "year", "kind", "entity", "tag", "source"];
   var PAGE_SIZE = 20;
   var HEADER_RESULTS = 5;
+  var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
+  var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
   var engines = {};
 
-  // --- the engine: one Pagefind search over every shard -------------------
+  // --- the engine: one Pagefind search over the shards a search needs ------
 
-  // Resolves to {pagefind, splitYears}: the module with every shard merged,
-  // and the years whose articles are cut into several shards.
   function engine(bundlePath, baseUrl) {
-    if (!engines[bundlePath]) engines[bundlePath] = loadEngine(bundlePath, baseUrl);
+    if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
     return engines[bundlePath];
   }
 
-  function fetchManifest(bundlePath) {
-    return fetch(bundlePath + "shards.json")
+  function fetchText(url) {
+    return fetch(url)
       .then(function (response) { return response.ok ? response.text() : ""; })
       .catch(function () { return ""; });
   }
 
-  // The manifest names every shard with the digest of its contents, so it
-  // changes whenever a shard is replaced (by a rebuild swapped in while the
-  // shards load, as the search refresh of `sitegen serve` does): read again
-  // once they have loaded, the same manifest means none of them is of
-  // another build; another means starting again, so a search never merges
-  // old and new shards.
-  async function loadEngine(bundlePath, baseUrl) {
-    var text = await fetchManifest(bundlePath);
-    for (var attempt = 1; ; attempt += 1) {
-      var manifest = {};
-      try { manifest = JSON.parse(text || "{}"); } catch (error) { manifest = {}; }
-      var shards = manifest.shards || [];
-      var bundles = shards.map(function (shard) { return bundlePath + shard.bundle; });
-      if (bundles.length === 0) bundles = [bundlePath];
-      var pagefind = await import(bundles[0] + "pagefind.js");
-      await pagefind.options({ basePath: bundles[0], baseUrl: baseUrl });
-      for (var i = 1; i < bundles.length; i += 1) await pagefind.mergeIndex(bundles[i], { baseUrl: baseUrl });
-      await pagefind.filters();
-      var again = await fetchManifest(bundlePath);
-      if (again === text || attempt === 3) {
-        var splitYears = new Set();
-        shards.forEach(function (shard) {
-          var part = /^articles-(\d+)-\d+$/.exec(shard.name || "");
-          if (part) splitYears.add(part[1]);
-        });
-        return { pagefind: pagefind, splitYears: splitYears };
-      }
-      await pagefind.destroy();
-      text = again;
-    }
+  function parsed(text) {
+    try { return JSON.parse(text || "{}") || {}; } catch (error) { return {}; }
   }
 
-  // One search over every shard: {total, counts, cursor}; cursor.next(n)
-  // loads the next n results' data, in order.
-  async function searchAll(index, term, filters, sort) {
+  function Engine(bundlePath, baseUrl) {
+    this.bundlePath = bundlePath;
+    this.baseUrl = baseUrl;
+    this.manifestText = null;
+    this.reading = null;
+    this.totalsRead = null;
+    this.reset();
+  }
+
+  // Forget every shard loaded: the next search loads what it needs again.
+  Engine.prototype.reset = function () {
+    this.pagefind = null;
+    this.started = null; // the first shard's Pagefind module, once asked for
+    this.loading = {}; // the shards asked for, by their folder's URL
+    this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
+  };
+
+  // The manifest, read once: its shards, in the order a search asks them
+  // (the site's first, then the articles newest first), and the years whose
+  // articles are cut into several shards.
+  Engine.prototype.read = function () {
+    var self = this;
+    if (!this.reading) {
+      this.reading = fetchText(this.bundlePath + "shards.json").then(function (text) { self.use(text); });
+      this.readTotals();
+    }
+    return this.reading;
+  };
+
+  Engine.prototype.use = function (text) {
+    var self = this;
+    this.manifestText = text;
+    var shards = (parsed(text).shards || []).map(function (shard) {
+      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: (/^articles-(\d+)/.exec(shard.name) || [])[1] || null };
+    });
+    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null }];
+    var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
+    var articles = shards.filter(function (shard) { return /^articles-/.test(shard.name); }).reverse();
+    this.shards = site.concat(articles);
+    var splitYears = new Set();
+    shards.forEach(function (shard) {
+      var part = /^articles-(\d+)-\d+$/.exec(shard.name);
+      if (part) splitYears.add(part[1]);
+    });
+    this.splitYears = splitYears;
+  };
+
+  // The shards a search with these filters can find anything in: a shard
+  // whose manifest entry lists a filter's values must hold one of the values
+  // asked for; a filter it does not list may hold anything.
+  Engine.prototype.shardsFor = function (filters) {
+    return this.shards.filter(function (shard) {
+      return Object.keys(filters).every(function (name) {
+        var held = shard.filters && shard.filters[name];
+        if (!Array.isArray(held) || !filters[name].any) return true;
+        return filters[name].any.some(function (value) { return held.indexOf(value) !== -1; });
+      });
+    });
+  };
+
+  Engine.prototype.readTotals = function () {
+    this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
+  };
+
+  // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
+  Engine.prototype.totals = async function () {
+    await this.read();
+    var totals = await this.totalsRead;
+    if (totals) return totals;
+    await this.load(this.shards);
+    return this.pagefind.filters();
+  };
+
+  // Load the shards `wanted` (those not loaded yet), merged into one Pagefind
+  // search. The manifest names every shard with the digest of its contents,
+  // so it changes whenever a shard is replaced (by a rebuild swapped in while
+  // the shards load, as the search refresh of `sitegen serve` does): read
+  // again once they have loaded, the same manifest means none of them is of
+  // another build; another means starting again with it, so a search never
+  // merges old and new shards.
+  Engine.prototype.load = async function (wanted) {
+    var self = this;
+    for (var attempt = 1; ; attempt += 1) {
+      var fresh = wanted.filter(function (shard) { return !self.loading[shard.url]; });
+      if (!fresh.length) {
+        await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+        return;
+      }
+      if (!this.started) {
+        var first = fresh[0];
+        this.started = import(first.url + "pagefind.js").then(async function (module) {
+          await module.options({ basePath: first.url, baseUrl: self.baseUrl });
+          return module;
+        });
+        this.loading[first.url] = this.started; // the first shard: Pagefind's own
+      }
+      var pagefind = (this.pagefind = await this.started);
+      wanted.forEach(function (shard) {
+        if (!self.loading[shard.url]) self.loading[shard.url] = pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl });
+      });
+      await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+      var again = await fetchText(this.bundlePath + "shards.json");
+      if (again === this.manifestText || attempt === 3) return;
+      await pagefind.destroy();
+      this.reset();
+      this.use(again);
+      this.readTotals();
+      var names = new Set(wanted.map(function (shard) { return shard.name; }));
+      wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
+    }
+  };
+
+  // The first shards a search needs (the site's, with its entities and
+  // terms, and those of the FIRST_YEARS newest years), whose results show
+  // before the others load; null when the search needs fewer than
+  // EARLY_SHARDS shards or they are loaded.
+  function firstShards(index, filters) {
+    var shards = index.shardsFor(filters);
+    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    var years = [];
+    return shards.filter(function (shard) {
+      if (!shard.year) return true;
+      if (years.indexOf(shard.year) === -1 && years.length < FIRST_YEARS) years.push(shard.year);
+      return years.indexOf(shard.year) !== -1;
+    });
+  }
+
+  // The results of the shards `first`; null if the index was replaced meanwhile.
+  async function firstResults(index, term, filters, first) {
+    var build = index.build;
+    await index.load(first);
     var answer = await index.pagefind.search(term, { filters: filters });
-    var counts = answer.filters || {};
-    var cursor = sort === "date" ? dateCursor(index, term, filters, counts) : listCursor(answer.results);
-    return { total: answer.results.length, counts: counts, cursor: cursor };
+    return index.build === build ? answer.results : null;
+  }
+
+  // One search over every shard a search needs (and any loaded before), with
+  // every filter's counts unless `counts` is false (the header's box shows
+  // none): {total, counts, cursor}; cursor.next(n) loads the next n results'
+  // data, in order. The results in `shown` (of an earlier search of the
+  // first shards, in their order) stay first, the others follow in order of
+  // score.
+  async function searchAll(index, term, filters, sort, shown, counts) {
+    await index.read();
+    await index.load(index.shardsFor(filters));
+    if (counts !== false) await index.pagefind.filters(); // every loaded shard's filters: the counts
+    var answer = await index.pagefind.search(term, { filters: filters });
+    var results = answer.results;
+    if (shown && shown.length) {
+      var ids = new Set(shown.map(function (result) { return result.id; }));
+      results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
+    }
+    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.filters || {}) : listCursor(results);
+    return { total: answer.results.length, counts: answer.filters || {}, cursor: cursor };
   }
 
   function listCursor(results) {
     var at = 0;
+    function each(count) {
+      var slice = results.slice(at, at + count);
+      at += slice.length;
+      return slice.map(function (result) { return result.data ? result.data() : result; });
+    }
     return {
-      next: function (count) {
-        var slice = results.slice(at, at + count);
-        at += slice.length;
-        return Promise.all(slice.map(function (result) { return result.data ? result.data() : result; }));
-      },
+      skip: function (count) { at += count; },
+      each: each, // the next results' data, each a promise of its own
+      next: function (count) { return Promise.all(each(count)); },
     };
   }
 
@@ -255,7 +383,9 @@
       return filters;
     }
 
-    function renderFilters(counts) {
+    // The filters with their counts; `pending`: the values only, their counts
+    // for this search still to come (while the first results show).
+    function renderFilters(counts, pending) {
       var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
       filterGroups.replaceChildren();
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
@@ -282,7 +412,7 @@
             box.value = value;
             box.id = "search_filter_" + name + "_" + index;
             box.checked = !!(selected[name] && selected[name][value]);
-            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", String(counts[name][value] || 0)));
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", pending ? "…" : String(counts[name][value] || 0)));
             item.append(label);
             options.append(item);
           });
@@ -318,16 +448,49 @@
       });
     }
 
+    // Append the results of `pending` (promises of their data) in order, each
+    // as soon as it and those before it have come; false when another search
+    // started meanwhile.
+    async function appendInOrder(pending, mine) {
+      for (var i = 0; i < pending.length; i += 1) {
+        var data = await pending[i];
+        if (mine !== generation) return false;
+        list.append(resultItem(data, term, false));
+        shownCount += 1;
+      }
+      return true;
+    }
+
     async function showMore() {
       var mine = generation;
       more.disabled = true;
-      var found = await cursor.next(PAGE_SIZE);
-      if (mine !== generation) return;
-      found.forEach(function (data) { list.append(resultItem(data, term, false)); });
-      shownCount += found.length;
+      var count = PAGE_SIZE - (shownCount % PAGE_SIZE);
+      if (!(await appendInOrder(cursor.each ? cursor.each(count) : await cursor.next(count), mine))) return;
       more.hidden = shownCount >= totalFound;
       more.disabled = false;
       root.setAttribute("data-state", "done");
+    }
+
+    // The best results of the first shards, shown while the others load,
+    // below the filters' values (their counts to come: shown first, as the
+    // results load, so that nothing moves when the counts come); the results
+    // stay where they are when the whole search comes in.
+    async function showFirst(index, filters, mine) {
+      var shards = firstShards(index, filters);
+      if (!shards) return [];
+      var totals = await index.totalsRead;
+      if (mine !== generation) return [];
+      if (totals) renderFilters(totals, true);
+      var results = await firstResults(index, term || null, filters, shards);
+      if (!results || !results.length || mine !== generation) return [];
+      var first = results.slice(0, PAGE_SIZE);
+      list.replaceChildren();
+      shownCount = 0;
+      more.hidden = true;
+      status.removeAttribute("data-total");
+      status.textContent = "Searching the whole archive…";
+      if (!(await appendInOrder(first.map(function (result) { return result.data(); }), mine))) return [];
+      return first;
     }
 
     async function run() {
@@ -341,9 +504,10 @@
       if (sort === "date") url.searchParams.set("sort", "date"); else url.searchParams.delete("sort");
       window.history.replaceState(null, "", url);
       root.setAttribute("data-state", "searching");
-      var index = await engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      var index = engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      await index.read();
       if (!term && !Object.keys(filters).length) {
-        var totals = await index.pagefind.filters();
+        var totals = await index.totals();
         if (mine !== generation) return;
         list.replaceChildren();
         more.hidden = true;
@@ -353,16 +517,24 @@
         root.setAttribute("data-state", "done");
         return;
       }
-      var answer = await searchAll(index, term || null, filters, sort);
+      var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
+      if (mine !== generation) return;
+      var answer = await searchAll(index, term || null, filters, sort, shown);
       if (mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
-      shownCount = 0;
-      list.replaceChildren();
+      shownCount = shown.length;
+      if (shownCount) cursor.skip(shownCount);
+      if (!shownCount) list.replaceChildren();
       status.setAttribute("data-total", String(answer.total));
       status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
       renderFilters(answer.counts);
-      await showMore();
+      if (shownCount >= PAGE_SIZE) {
+        more.hidden = shownCount >= totalFound;
+        root.setAttribute("data-state", "done");
+      } else {
+        await showMore();
+      }
     }
 
     var timer = null;
@@ -467,13 +639,31 @@
         close();
         return;
       }
-      var index = await engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
-      var answer = await searchAll(index, term, {}, "relevance");
+      var index = engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      await index.read();
+      // Of many shards, the first shards' best results show at once, the
+      // count of all of them once every shard has answered.
+      var shards = firstShards(index, {});
+      var early = shards ? (await firstResults(index, term, {}, shards)) || [] : [];
+      early = early.slice(0, HEADER_RESULTS);
+      if (mine !== generation) return;
+      if (early.length) {
+        var data = await Promise.all(early.map(function (result) { return result.data(); }));
+        if (mine !== generation) return;
+        show(term, data, null);
+      }
+      var answer = await searchAll(index, term, {}, "relevance", early, false);
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
+      show(term, found, answer.total);
+    }
+
+    // The results found, and a link to all of them (`total`: how many, null while counting).
+    function show(term, found, total) {
       var list = element("ul", "site-search-list");
       found.forEach(function (data) { list.append(resultItem(data, term, true)); });
-      var all = element("a", "site-search-all", answer.total ? "All " + plural(answer.total, "result") + " for “" + term + "”" : "No results for “" + term + "”");
+      var text = total === null ? "All results for “" + term + "”" : total ? "All " + plural(total, "result") + " for “" + term + "”" : "No results for “" + term + "”";
+      var all = element("a", "site-search-all", text);
       all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(term);
       panel.replaceChildren(list, all);
       panel.hidden = false;
@@ -484,7 +674,7 @@
       timer = setTimeout(run, 120);
     });
     input.addEventListener("focus", function () {
-      engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url"));
+      engine(form.getAttribute("data-bundle-path"), form.getAttribute("data-base-url")).read();
       if (input.value.trim() && panel.childNodes.length) {
         panel.hidden = false;
       }

@@ -1,0 +1,212 @@
+"""What the search page loads of an index in shards: only what a search needs.
+
+The build writes, beside the manifest, the counts of every filter over the
+whole archive (filters.json), and lists in the manifest the types, years and
+kinds each shard holds: the page shows its filters before a search without
+loading any shard, a search with one of those filters loads only the shards
+holding its values, and a search of many shards shows the first shards'
+results while the others load.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from browser import chromium, serve
+from conftest import DEFAULT_SITE_TOML, Archive, article_text
+from search_page import RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, target, wait_until_done
+from test_search_shards import BASE_URL, SHARDS, expected_counts, sharded_archive
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> Archive:
+    archive = sharded_archive(tmp_path_factory.mktemp("loading") / "site")
+    archive.build(base_url=BASE_URL)
+    return archive
+
+
+def whole_archive_counts() -> dict[str, dict[str, int]]:
+    counts = expected_counts()  # those of "harbour", found everywhere but in one glossary term
+    counts["type"]["term"] = 2
+    return counts
+
+
+def shards_requested(requests: list[str]) -> set[str]:
+    """The shards whose files the page asked for, by name."""
+    names = set()
+    for url in requests:
+        match = re.search(r"/repo/pagefind/([^/?]+)/", url)
+        if match:
+            names.add(match.group(1))
+    return names
+
+
+def open_recording(browser, root: str, path: str):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(root + path)
+    return page, requests
+
+
+# --- what the build writes ------------------------------------------------------------------
+
+
+def test_filters_json_counts_every_filter_value_over_the_whole_archive(sharded):
+    totals = json.loads((sharded.out / "pagefind/filters.json").read_text(encoding="utf-8"))
+    assert totals == {"filters": whole_archive_counts()}
+
+
+def test_the_manifest_lists_the_types_years_and_kinds_each_shard_holds(sharded):
+    manifest = json.loads((sharded.out / "pagefind/shards.json").read_text(encoding="utf-8"))
+    held = {shard["name"]: shard["filters"] for shard in manifest["shards"]}
+    assert list(held) == SHARDS
+    assert held["articles-2016-1"] == {"kind": [], "type": ["article"], "year": ["2016"]}
+    assert held["site-1"] == {"kind": ["Organisation", "Place"], "type": ["entity"], "year": []}
+    assert held["site-2"] == {"kind": [], "type": ["term"], "year": []}
+
+
+# --- what the page loads --------------------------------------------------------------------
+
+
+def test_before_a_search_the_filters_show_the_whole_archive_counts_without_loading_a_shard(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/")
+        wait_until_done(page)
+        counts = filter_counts(page)
+    assert counts == whole_archive_counts()
+    assert shards_requested(requests) == set()
+
+
+def test_a_search_for_one_year_loads_only_the_shards_of_that_year(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/")
+        wait_until_done(page)
+        filter_checkbox(page, "year", "2016").check()
+        page.wait_for_selector(f"{STATUS}[data-total]", timeout=15000)
+        links = result_links(page)
+    assert links == ["/repo/articles/cranes/", "/repo/articles/ships/", "/repo/articles/storm/"]
+    assert shards_requested(requests) == {"articles-2016-1", "articles-2016-2"}
+
+
+def test_a_search_for_entities_loads_only_the_shard_of_the_entity_pages(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/")
+        wait_until_done(page)
+        filter_checkbox(page, "type", "entity").check()
+        page.wait_for_selector(f"{STATUS}[data-total]", timeout=15000)
+        links = result_links(page)
+    assert links == ["/repo/entities/mosul/", "/repo/entities/nato/"]
+    assert shards_requested(requests) == {"site-1"}
+
+
+def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_path):
+    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
+    archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags='["<img src=x onerror=alert(1)>"]')
+    archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
+    archive.build(base_url=BASE_URL)
+    with serve(archive.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/")
+        wait_until_done(page)
+        tags = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
+        images = page.locator("#search img").count()
+    totals = json.loads((archive.out / "pagefind/filters.json").read_text(encoding="utf-8"))["filters"]
+    assert sorted(tags) == sorted(totals["tag"]) and "Trade" in tags  # each value as the index holds it, as text
+    assert images == 0
+
+
+# --- a search of many shards ----------------------------------------------------------------
+
+YEARS = range(2001, 2013)  # twelve years, a shard each, and the entities' shard: thirteen shards
+
+
+@pytest.fixture(scope="module")
+def many_shards(tmp_path_factory) -> Archive:
+    archive = Archive.create(tmp_path_factory.mktemp("many"), DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 2"))
+    for year in YEARS:
+        archive.write(f"content/articles/{year}-05-01-news-{year}.md", article_text(title=f"News {year}", date=f"{year}-05-01", body="The harbour news."))
+    archive.write("content/entities/port.md", '---\nname: "Port"\nkind: place\nsummary: "A port."\n---\nA harbour town.\n')
+    archive.build(base_url=BASE_URL)
+    return archive
+
+
+def test_a_search_of_many_shards_shows_the_site_and_the_newest_years_first_and_keeps_them_first(many_shards):
+    """The older years' shards are held back: the first results are those of the
+    entities' shard and of the two newest years, shown while the search goes on;
+    once every shard is in, they stay at the top, above the others."""
+    held, released = [], []
+    older = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
+
+    def hold(route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        page.route(older, hold)
+        page.goto(root + "search/?q=harbour")
+        page.wait_for_function(f"document.querySelectorAll({RESULT_LINK!r}).length === 3", timeout=15000)
+        early, early_status = sorted(hrefs(page)), page.get_attribute(STATUS, "data-total")
+        released.append(True)
+        for route in held:
+            route.continue_()
+        total = result_count(page)
+        final = hrefs(page)
+    assert early == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
+    assert early_status is None  # no count until every shard has answered
+    assert total == len(YEARS) + 1
+    assert sorted(final[:3]) == early and sorted(final) == sorted(
+        [f"/repo/articles/news-{year}/" for year in YEARS] + ["/repo/entities/port/"]
+    )
+
+
+LAYOUT_SHIFT = """
+window.__shift = 0;
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many_shards):
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(LAYOUT_SHIFT)
+        page = context.new_page()
+        page.goto(root + "search/?q=harbour")
+        result_count(page)
+        page.wait_for_timeout(500)
+        shift = page.evaluate("window.__shift")
+    assert shift < 0.05
+
+
+def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_once_every_shard_answered(many_shards):
+    held, released = [], []
+    older = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
+
+    def hold(route) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route(older, hold)
+        page.goto(root + "articles/news-2012/")
+        page.locator("#site_search_query").press_sequentially("harbour")
+        page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result")
+        early = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
+        early_link = page.text_content(".site-search-all")
+        released.append(True)
+        for route in held:
+            route.continue_()
+        page.wait_for_function("document.querySelector('.site-search-all').textContent.startsWith('All 13')", timeout=15000)
+        final = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
+    assert sorted(target(href) for href in early) == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
+    assert early_link == "All results for “harbour”"
+    assert final[:3] == early and len(final) == 5
