@@ -441,6 +441,22 @@ def test_symlink_loops_are_warned_about_and_not_followed(built):
     assert not (built.out / "articles/loop").exists() and not (built.out / "glossary.toml").exists()
 
 
+def test_the_warnings_of_files_left_out_are_those_of_the_files_there_now(built):
+    """What the build leaves out (a link, a named pipe) is no input of the site, so the
+    site is the same; the warnings are of the files there now, not of the last build's."""
+    articles = built.root / "content/articles"
+    os.mkfifo(articles / "pipe.md")
+    os.symlink("/dev/zero", articles / "zero.md")
+
+    added, _ = sitegen_build(built.root)
+    os.unlink(articles / "pipe.md")
+    removed, _ = sitegen_build(built.root)
+
+    assert added.returncode == removed.returncode == 0, added.stderr + removed.stderr
+    assert [line.split(": warning:")[0] for line in added.stderr.splitlines()] == ["content/articles/pipe.md", "content/articles/zero.md"]
+    assert [line.split(": warning:")[0] for line in removed.stderr.splitlines()] == ["content/articles/zero.md"]
+
+
 def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

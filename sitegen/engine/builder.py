@@ -307,7 +307,10 @@ class Builder:
         """Everything the site is made from, static files' bytes included, and how
         `writer` leaves the output (in place, or staged with or without its index)."""
         files = files_digest(sources.archive, self.root)
-        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer))
+        # What the loader left out (a link, a named pipe) is in no other input, but in
+        # its warnings, which a build that finds nothing changed reports as they were.
+        left_out = [(w.path, w.line, w.message) for w in sources.problems.warnings]
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer, left_out))
 
     def kept_outputs(self, output: Path, incremental: bool) -> set[str] | None:
         """The output files still exactly as the last clean build left them, or None
