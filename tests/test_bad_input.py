@@ -457,6 +457,19 @@ def test_the_warnings_of_files_left_out_are_those_of_the_files_there_now(built):
     assert [line.split(": warning:")[0] for line in removed.stderr.splitlines()] == ["content/articles/zero.md"]
 
 
+@pytest.mark.parametrize("name", ["glossary.toml", "timeline.toml"])
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["named-pipe", "folder"])
+def test_a_glossary_or_timeline_that_is_no_file_is_warned_about_and_left_out(built, name, make):
+    (built.root / "content" / name).unlink()
+    make(built.root / "content" / name)
+
+    result, _ = sitegen_build(built.root, timeout=30)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    assert re.fullmatch(rf"content/{name}: warning: not a regular file \(.*\): left out; make it a file\n", result.stderr), result.stderr
+
+
 def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -89,11 +89,16 @@ def _not_a_folder(root: Path, folder: Path, problems: Problems) -> None:
 
 
 def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
-    """Whether `path` is a file to read; a symlink is reported and not followed."""
+    """Whether `path` is a file to read; a symlink is reported and not followed, and so
+    is anything else of its name (a folder, a named pipe), which would be left out unseen."""
     if path.is_symlink():
         problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
         return False
-    return path.is_file()
+    if path.is_file():
+        return True
+    if os.path.lexists(path):
+        problems.warning(source_name(root, path), None, "not a regular file (a folder, named pipe, socket or device): left out; make it a file")
+    return False
 
 
 # --- the whole archive ------------------------------------------------------------
