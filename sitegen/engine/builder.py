@@ -46,7 +46,7 @@ from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.stored_fragments import FragmentStore
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
-from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
+from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -211,7 +211,9 @@ class Builder:
         started = time.perf_counter()
         self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
         self.cache_seconds = 0.0
+        day = today()  # the day the settings resolve a clock's day to, even past midnight
         settings, output = self.configure()
+        clock_day = day if settings.site.citation_access_date == day else None  # the pages give the clock's day
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
         check_output_folder(self.root, output)
@@ -230,7 +232,7 @@ class Builder:
                 kept = self.kept_outputs(output, incremental)
             if self.unchanged(sources, inputs, kept, incremental):
                 result = self._nothing_changed(sources, started)
-                self._stamp(sources_status, result, stamped_indexer)
+                self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
             plan = self.plan_from(sources, open_data_later)
             page_count = len(plan.pages)  # the writer of a single build lets them go
@@ -260,7 +262,7 @@ class Builder:
             timings=dict(self.timings),
             rendered=self.rendered,
         )
-        self._stamp(sources_status, result, stamped_indexer)
+        self._stamp(sources_status, result, stamped_indexer, clock_day)
         return result
 
     # --- the stamp a new process checks first (engine/stamp.py) -----------------------------
@@ -271,10 +273,11 @@ class Builder:
         except (Unusual, OSError):
             return None
 
-    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None) -> None:
-        """Vouch for the output as this build leaves it, from the sources as they were when it began."""
+    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None, clock_day: str | None) -> None:
+        """Vouch for the output as this build leaves it, from the sources as they were when it began
+        (and, when its citations give the clock's day, `clock_day`, on that day only)."""
         if sources_status is not None and self.cache.manifest:
-            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer)
+            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer, clock_day)
 
     # --- the stages up to the page plan: no byte written --------------------------------------
 
