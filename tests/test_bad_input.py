@@ -470,6 +470,28 @@ def test_a_glossary_or_timeline_that_is_no_file_is_warned_about_and_left_out(bui
     assert re.fullmatch(rf"content/{name}: warning: not a regular file \(.*\): left out; make it a file\n", result.stderr), result.stderr
 
 
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+@pytest.mark.parametrize(
+    "name",
+    [b"content/articles/caf\xe9.md", b"content/entities/caf\xe9.md", b"content/static/caf\xe9.txt", b"content/articles/2016-\xe9t\xe9/a.md"],
+    ids=["article", "entity", "static file", "folder"],
+)
+def test_a_source_whose_name_is_not_utf8_is_a_located_error(built, name):
+    """A name saved in another encoding (Latin-1 here) could be in no URL, feed or data file."""
+    path = os.path.join(os.fsencode(built.root), name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as stream:
+        stream.write(article("name: A\nkind: place\ntitle: A\ndate: 2020-01-01\n").encode())
+
+    result, _ = sitegen_build(built.root)
+
+    assert_no_traceback(result)
+    assert result.returncode == 1, result.stderr
+    shown = name.split(b"\xe9")[0].decode() + "\\udce9"
+    assert result.stderr.startswith(f"{shown}"), result.stderr
+    assert ": error: the name is not valid UTF-8: rename it\n" in result.stderr
+
+
 def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -54,6 +54,10 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             continue
         subfolders = []
         for entry in entries:
+            if not is_utf8_name(entry.name):  # a URL, a feed or a data file could not hold it
+                if not is_ignored_name(entry.name):
+                    problems.error(source_name(root, here / entry.name), None, "the name is not valid UTF-8: rename it")
+                continue
             if _is_folder(entry):  # as os.walk tells folders: links to folders included
                 if entry.is_symlink():
                     problems.warning(source_name(root, here / entry.name), None, "symbolic link to a folder not followed: copy the files instead")
@@ -73,6 +77,15 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             found.append(path)
         pending.extend(reversed(subfolders))  # depth first, in name order, as os.walk goes
     return found
+
+
+def is_utf8_name(name: str) -> bool:
+    """Whether a name read from the file system is text: bytes that are not UTF-8 come as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
