@@ -492,6 +492,20 @@ def test_a_source_whose_name_is_not_utf8_is_a_located_error(built, name):
     assert ": error: the name is not valid UTF-8: rename it\n" in result.stderr
 
 
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_a_file_in_templates_whose_name_is_not_utf8_is_no_template_and_no_error(built):
+    before = built.output_files()
+    (built.root / "templates").mkdir(exist_ok=True)
+    with open(os.path.join(os.fsencode(built.root), b"templates/notes-caf\xe9.txt"), "wb") as stream:
+        stream.write(b"an editor's notes, saved on another system")
+
+    result, _ = sitegen_build(built.root)
+
+    assert_no_traceback(result)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert built.output_files() == before
+
+
 def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
