@@ -653,6 +653,7 @@ class Builder:
                 digest = content_digest(data)
                 if self.cache.written.get(target) != digest:
                     write_atomically(output / target, data)
+                    self._output_survey.wrote(target, output / target)  # the next survey knows it as sitegen's
                     count += 1
                 inputs = _page_digest(self.cache.shared_digest, page)
                 self.cache.written[target], self.cache.page_inputs[target] = digest, inputs

@@ -186,7 +186,7 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
     trusted = started - RECENT_FOLDER_NS
     # A file whose change time is older than this was there, as it is, when the last survey began.
     since = memo.started - RECENT_FOLDER_NS if again else 0
-    ours = memo.written if again else {}
+    ours = memo.written if memo is not None else {}  # also what a build wrote before the first survey
     # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
     top = os.fspath(folder)
     pending = [(top, "")]
