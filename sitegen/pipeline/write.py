@@ -34,6 +34,7 @@ from sitegen.model.errors import UsageError
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR
 
 OUTPUT_MARKER = ".sitegen-output"
+CACHE_FOLDER = ".sitegen-cache"  # the build cache's and the stamp's folder (engine/cache_file.py)
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"
 SEARCH_BUNDLE = "pagefind"
 
@@ -56,6 +57,9 @@ def check_output_folder(root: Path, output: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it holds sources (content/ or site.toml)")
     if (root / "content").resolve() in (output, *output.parents):
         raise UsageError(f"refusing to build into {output}: it is inside content/")
+    # The site would publish the cache (the sources' text, drafts too) and lose it at every swap.
+    if (root / CACHE_FOLDER).resolve() in (output, *output.parents):
+        raise UsageError(f"refusing to build into {output}: it is inside {CACHE_FOLDER}/, the build cache; choose a folder such as _site")
     # Pages there would be read back as templates by the next build, and text
     # of the content that looks like Jinja (`{{ … }}`, shown as text) would run.
     if (root / SITE_TEMPLATES_DIR).resolve() in (output, *output.parents):
