@@ -441,6 +441,71 @@ def test_symlink_loops_are_warned_about_and_not_followed(built):
     assert not (built.out / "articles/loop").exists() and not (built.out / "glossary.toml").exists()
 
 
+def test_the_warnings_of_files_left_out_are_those_of_the_files_there_now(built):
+    """What the build leaves out (a link, a named pipe) is no input of the site, so the
+    site is the same; the warnings are of the files there now, not of the last build's."""
+    articles = built.root / "content/articles"
+    os.mkfifo(articles / "pipe.md")
+    os.symlink("/dev/zero", articles / "zero.md")
+
+    added, _ = sitegen_build(built.root)
+    os.unlink(articles / "pipe.md")
+    removed, _ = sitegen_build(built.root)
+
+    assert added.returncode == removed.returncode == 0, added.stderr + removed.stderr
+    assert [line.split(": warning:")[0] for line in added.stderr.splitlines()] == ["content/articles/pipe.md", "content/articles/zero.md"]
+    assert [line.split(": warning:")[0] for line in removed.stderr.splitlines()] == ["content/articles/zero.md"]
+
+
+@pytest.mark.parametrize("name", ["glossary.toml", "timeline.toml"])
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["named-pipe", "folder"])
+def test_a_glossary_or_timeline_that_is_no_file_is_warned_about_and_left_out(built, name, make):
+    (built.root / "content" / name).unlink()
+    make(built.root / "content" / name)
+
+    result, _ = sitegen_build(built.root, timeout=30)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    assert re.fullmatch(rf"content/{name}: warning: not a regular file \(.*\): left out; make it a file\n", result.stderr), result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+@pytest.mark.parametrize(
+    "name",
+    [b"content/articles/caf\xe9.md", b"content/entities/caf\xe9.md", b"content/static/caf\xe9.txt", b"content/articles/2016-\xe9t\xe9/a.md"],
+    ids=["article", "entity", "static file", "folder"],
+)
+def test_a_source_whose_name_is_not_utf8_is_a_located_error(built, name):
+    """A name saved in another encoding (Latin-1 here) could be in no URL, feed or data file."""
+    path = os.path.join(os.fsencode(built.root), name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as stream:
+        stream.write(article("name: A\nkind: place\ntitle: A\ndate: 2020-01-01\n").encode())
+
+    result, _ = sitegen_build(built.root)
+
+    assert_no_traceback(result)
+    assert result.returncode == 1, result.stderr
+    shown = name.split(b"\xe9")[0].decode() + "\\udce9"
+    assert result.stderr.startswith(f"{shown}"), result.stderr
+    assert ": error: the name is not valid UTF-8: rename it\n" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_a_file_in_templates_whose_name_is_not_utf8_is_no_template_and_no_error(built):
+    before = built.output_files()
+    (built.root / "templates").mkdir(exist_ok=True)
+    with open(os.path.join(os.fsencode(built.root), b"templates/notes-caf\xe9.txt"), "wb") as stream:
+        stream.write(b"an editor's notes, saved on another system")
+
+    result, _ = sitegen_build(built.root)
+
+    assert_no_traceback(result)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert built.output_files() == before
+
+
 def test_symlinks_pointing_outside_content_are_warned_about_and_not_followed(built, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()

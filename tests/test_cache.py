@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
@@ -94,3 +96,21 @@ def test_timings_cover_every_stage(archive):
     small_archive(archive)
     result = archive.build()
     assert {"load", "annotate", "pages", "render and write"} <= set(result.timings)
+
+
+def test_temporary_files_a_killed_build_left_in_the_cache_folder_are_removed_by_the_next(archive):
+    small_archive(archive)
+    archive.build()
+    folder = archive.root / CACHE_DIR
+    abandoned = [folder / f".{CACHE_FILE}.k1ll3d.tmp", folder / ".stamp.4242.tmp"]
+    being_written = folder / f".{CACHE_FILE}.wr1t1ng.tmp"  # by another build, now
+    for path in [*abandoned, being_written]:
+        path.write_bytes(b"half a cache")
+    for path in abandoned:
+        os.utime(path, (time.time() - 2 * 3600,) * 2)
+    archive.article("a000", title="Article 0, edited", date="2020-01-01", body="Mosul.")
+
+    archive.build()
+
+    assert [path for path in abandoned if path.exists()] == []
+    assert being_written.exists()

@@ -216,5 +216,5 @@ def test_a_file_name_that_is_not_utf8_is_printed_escaped_on_a_strict_terminal(ar
         env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},  # stdout as a UTF-8 locale other than C sets it
     )
     assert result.returncode == 1
-    assert result.stdout.startswith("content/articles/\\udcff.md:1: error: ")
+    assert result.stdout.startswith("content/articles/\\udcff.md: error: the name is not valid UTF-8: rename it\n")
     assert "internal error" not in result.stderr

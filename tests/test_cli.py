@@ -77,6 +77,15 @@ def test_refused_output_folder_is_a_usage_error(archive):
     assert "refusing" in result.stderr
 
 
+@pytest.mark.parametrize("out", [".sitegen-cache", ".sitegen-cache/site"])
+def test_an_output_folder_in_the_build_cache_is_refused(archive, out):
+    """The site would publish the cache, which holds the text of every source, drafts included."""
+    result = run_sitegen("build", "--out", out, cwd=archive.root)
+    assert result.returncode == 2
+    assert result.stderr.startswith("sitegen: refusing to build into ") and "the build cache" in result.stderr
+    assert not (archive.root / out / "index.html").exists()
+
+
 @pytest.mark.parametrize("jobs", ["0", "-1", "257", "9" * 30, "two"])
 def test_a_number_of_jobs_out_of_range_is_a_usage_error(archive, jobs):
     result = run_sitegen("build", f"--jobs={jobs}", cwd=archive.root)

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 
 import pytest
 from conftest import DEFAULT_SITE_TOML, Archive
@@ -17,6 +18,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
+from sitegen.pipeline.write import RECENT_FOLDER_NS
 
 DATA_FILES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
 
@@ -504,3 +506,18 @@ def test_a_full_temporary_folder_is_reported_as_a_full_disk_not_a_traceback(arch
     assert main(["build", "--root", str(archive.root), "--quiet"]) == 1
     message = capsys.readouterr().err.splitlines()[0]
     assert re.fullmatch(r"_site: error: no space left on the device while writing \S+/archive\.sqlite; free some space and build again", message)
+
+
+def test_after_the_data_job_an_edit_that_changes_no_data_leaves_the_data_files_alone(archive, rendered):
+    builder = moved_in_a_running_builder(archive)
+    builder.open_data_job()()()
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)  # the data folder's new status is old enough to be trusted
+    written = {name: (archive.out / "data" / name).stat().st_ino for name in DATA_FILES}
+    rendered.clear()
+    archive.article("quiet", title="A quiet day", date="2016-11-27", body="Nothing named, still.", entities="[iraq]")
+
+    builder.build(incremental=True, open_data_later=True)
+
+    assert [path for path in rendered if path.startswith("data/")] == []
+    assert builder.open_data_job() is None
+    assert {name: (archive.out / "data" / name).stat().st_ino for name in DATA_FILES} == written

@@ -283,6 +283,37 @@ def test_a_page_deleted_from_the_output_is_written_again_by_a_running_builder(ar
     assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
 
 
+def replace_behind_its_back(path) -> None:
+    """What an editor's save or a sync tool does: a new file renamed over the old one."""
+    beside = path.with_name(path.name + ".new")
+    beside.write_text("<p>not the page sitegen wrote</p>")
+    os.replace(beside, path)
+
+
+def test_a_page_replaced_in_the_output_is_written_again_by_a_running_builder(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    replace_behind_its_back(archive.out / "articles/second/index.html")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+
+
+def test_a_page_replaced_in_the_output_just_after_a_rebuild_wrote_it_is_written_again(archive, watching):
+    age_past_the_clock_step()
+    edit_first(archive)
+    watching.build(incremental=True)
+    age_past_the_clock_step()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
+    watching.build(incremental=True)  # writes the page of `first` into a folder it listed
+    replace_behind_its_back(archive.out / "articles/first/index.html")
+    archive.article("third", title="Third", date="2015-03-01", body="Tikrit and Baghdad.\n\nMore.", tags="[Siege]")
+    watching.build(incremental=True)
+    assert archive.html("articles/first/index.html").select_one("h1").get_text() == "First"
+
+
 def test_a_file_put_into_an_output_folder_is_removed_by_a_running_builder(archive, watching):
     age_past_the_clock_step()
     edit_first(archive)

@@ -217,3 +217,16 @@ def test_with_search_the_stamp_answers_while_the_same_pagefind_binary_would_inde
     other.write_bytes(b"another binary")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(other))
     assert not unchanged(archive)
+
+
+@pytest.mark.parametrize(("access_date", "answers_the_next_day"), [("build", False), ("2016-12-01", True), ("", True)])
+def test_a_stamp_of_pages_citing_the_clocks_day_answers_on_that_day_only(archive, monkeypatch, access_date, answers_the_next_day):
+    seed(archive)
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace("[site]\n", f'[site]\ncitation_access_date = "{access_date}"\n'))
+    settle()
+    sitegen_build(archive)
+    assert unchanged(archive)
+
+    monkeypatch.setattr(sitegen.engine.stamp, "today", lambda: "2999-01-01")
+
+    assert unchanged(archive) is answers_the_next_day

@@ -46,7 +46,7 @@ from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.stored_fragments import FragmentStore
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
-from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, write_stamp
+from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
@@ -211,7 +211,9 @@ class Builder:
         started = time.perf_counter()
         self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
         self.cache_seconds = 0.0
+        day = today()  # the day the settings resolve a clock's day to, even past midnight
         settings, output = self.configure()
+        clock_day = day if settings.site.citation_access_date == day else None  # the pages give the clock's day
         # Only a build that writes cares what the output folder holds: the
         # plan alone (`sitegen check`) never touches it.
         check_output_folder(self.root, output)
@@ -230,7 +232,7 @@ class Builder:
                 kept = self.kept_outputs(output, incremental)
             if self.unchanged(sources, inputs, kept, incremental):
                 result = self._nothing_changed(sources, started)
-                self._stamp(sources_status, result, stamped_indexer)
+                self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
             plan = self.plan_from(sources, open_data_later)
             page_count = len(plan.pages)  # the writer of a single build lets them go
@@ -240,6 +242,7 @@ class Builder:
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
                 files, search_report = self._write_staged(plan, env, progress, search, kept)
+                self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).
             self._open_data_due = _OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
@@ -259,7 +262,7 @@ class Builder:
             timings=dict(self.timings),
             rendered=self.rendered,
         )
-        self._stamp(sources_status, result, stamped_indexer)
+        self._stamp(sources_status, result, stamped_indexer, clock_day)
         return result
 
     # --- the stamp a new process checks first (engine/stamp.py) -----------------------------
@@ -270,10 +273,11 @@ class Builder:
         except (Unusual, OSError):
             return None
 
-    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None) -> None:
-        """Vouch for the output as this build leaves it, from the sources as they were when it began."""
+    def _stamp(self, sources_status: str | None, result: BuildResult, indexer: list | None, clock_day: str | None) -> None:
+        """Vouch for the output as this build leaves it, from the sources as they were when it began
+        (and, when its citations give the clock's day, `clock_day`, on that day only)."""
         if sources_status is not None and self.cache.manifest:
-            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer)
+            write_stamp(self.root, self.options, sources_status, result.output, self.cache.manifest, result, indexer, clock_day)
 
     # --- the stages up to the page plan: no byte written --------------------------------------
 
@@ -307,7 +311,10 @@ class Builder:
         """Everything the site is made from, static files' bytes included, and how
         `writer` leaves the output (in place, or staged with or without its index)."""
         files = files_digest(sources.archive, self.root)
-        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer))
+        # What the loader left out (a link, a named pipe) is in no other input, but in
+        # its warnings, which a build that finds nothing changed reports as they were.
+        left_out = [(w.path, w.line, w.message) for w in sources.problems.warnings]
+        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer, left_out))
 
     def kept_outputs(self, output: Path, incremental: bool) -> set[str] | None:
         """The output files still exactly as the last clean build left them, or None
@@ -646,6 +653,7 @@ class Builder:
                 digest = content_digest(data)
                 if self.cache.written.get(target) != digest:
                     write_atomically(output / target, data)
+                    self._output_survey.wrote(target, output / target)  # the next survey knows it as sitegen's
                     count += 1
                 inputs = _page_digest(self.cache.shared_digest, page)
                 self.cache.written[target], self.cache.page_inputs[target] = digest, inputs

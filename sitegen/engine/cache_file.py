@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from sitegen.engine.cache import BuildCache
@@ -42,6 +43,9 @@ from sitegen.pipeline.load import CONTENT_DIR
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.cache"
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
+# A build writes its cache in seconds: a temporary file of it (or of the
+# stamp) untouched for this long was left by a build that was killed.
+ABANDONED_SECONDS = 3600
 CACHE_FORMAT = 3
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
@@ -126,8 +130,21 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
                 os.close(previous)
         for legacy in LEGACY_CACHE_FILES:
             (folder / legacy).unlink(missing_ok=True)
+        _remove_abandoned_temporaries(folder)
     except OSError:
         pass  # a cache that cannot be written only costs time next build
+
+
+def _remove_abandoned_temporaries(folder: Path) -> None:
+    """The temporary files of the cache and the stamp that killed builds left, as large as
+    the cache each: a build being written now (another process's) touched its file just now."""
+    abandoned = time.time() - ABANDONED_SECONDS
+    for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp")]:
+        try:
+            if path.lstat().st_mtime < abandoned:
+                path.unlink()
+        except OSError:
+            continue
 
 
 def _header() -> bytes:

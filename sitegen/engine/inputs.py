@@ -51,6 +51,8 @@ def templates_digest(root: Path) -> bytes:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+                    # surrogateescape: a name that is not UTF-8 is digested as the bytes it is (no page can load it)
+                    name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
+                    digest.update(name + b"\0" + path.read_bytes() + b"\0")
     digest.update(__version__.encode())
     return digest.digest()

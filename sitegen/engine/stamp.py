@@ -128,11 +128,24 @@ def _header() -> bytes:
     return f"sitegen-stamp {STAMP_FORMAT} {environment_digest().hex()}\n".encode()
 
 
+def today() -> str:
+    """The day (UTC, YYYY-MM-DD) a build that gives the clock's day takes (see pipeline/config.py)."""
+    return time.strftime("%Y-%m-%d", time.gmtime())
+
+
 def write_stamp(
-    root: Path, options: BuildOptions, sources: str, output: Path, manifest: Manifest, result: BuildResult, indexer: list | None
+    root: Path,
+    options: BuildOptions,
+    sources: str,
+    output: Path,
+    manifest: Manifest,
+    result: BuildResult,
+    indexer: list | None,
+    day: str | None = None,
 ) -> None:
     """Record a build that published `output` from sources whose status was `sources` when it
-    began; `indexer`: the `indexer_status()` it began with when it made a search index, else None."""
+    began; `indexer`: the `indexer_status()` it began with when it made a search index, else None;
+    `day`: the day its pages give when it is the clock's (`today()`), which the next day changes."""
     key, path = cache_key(), _stamp_path(root, create=True)
     if key is None or path is None:
         return
@@ -142,6 +155,7 @@ def write_stamp(
         "output": str(output),
         "manifest": manifest_digest(manifest),
         "searched": indexer,
+        "day": day,
         "counts": [result.articles, result.entities, result.pages],
         "warnings": [[w.path, w.line, w.message, w.severity] for w in result.warnings],
     }
@@ -201,6 +215,8 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
             return None
         if record["searched"] is not None and indexer_status() != record["searched"]:
             return None
+        if record["day"] is not None and record["day"] != today():
+            return None  # the pages give another day than a build today would
         articles, entities, pages = record["counts"]
         warnings = [Diagnostic(path, line, message, severity) for path, line, message, severity in record["warnings"]]
     except (Unusual, OSError, LookupError, TypeError, ValueError):

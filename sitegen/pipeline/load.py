@@ -54,6 +54,10 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
             continue
         subfolders = []
         for entry in entries:
+            if not is_utf8_name(entry.name):  # a URL, a feed or a data file could not hold it
+                if not is_ignored_name(entry.name):
+                    problems.error(source_name(root, here / entry.name), None, "the name is not valid UTF-8: rename it")
+                continue
             if _is_folder(entry):  # as os.walk tells folders: links to folders included
                 if entry.is_symlink():
                     problems.warning(source_name(root, here / entry.name), None, "symbolic link to a folder not followed: copy the files instead")
@@ -75,6 +79,15 @@ def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
     return found
 
 
+def is_utf8_name(name: str) -> bool:
+    """Whether a name read from the file system is text: bytes that are not UTF-8 come as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_folder(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()
@@ -89,11 +102,16 @@ def _not_a_folder(root: Path, folder: Path, problems: Problems) -> None:
 
 
 def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
-    """Whether `path` is a file to read; a symlink is reported and not followed."""
+    """Whether `path` is a file to read; a symlink is reported and not followed, and so
+    is anything else of its name (a folder, a named pipe), which would be left out unseen."""
     if path.is_symlink():
         problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
         return False
-    return path.is_file()
+    if path.is_file():
+        return True
+    if os.path.lexists(path):
+        problems.warning(source_name(root, path), None, "not a regular file (a folder, named pipe, socket or device): left out; make it a file")
+    return False
 
 
 # --- the whole archive ------------------------------------------------------------

@@ -34,6 +34,7 @@ from sitegen.model.errors import UsageError
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR
 
 OUTPUT_MARKER = ".sitegen-output"
+CACHE_FOLDER = ".sitegen-cache"  # the build cache's and the stamp's folder (engine/cache_file.py)
 OUTPUT_MARKER_TEXT = b"This folder is written by `sitegen build` and replaced whole on every build.\n"
 SEARCH_BUNDLE = "pagefind"
 
@@ -56,6 +57,9 @@ def check_output_folder(root: Path, output: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it holds sources (content/ or site.toml)")
     if (root / "content").resolve() in (output, *output.parents):
         raise UsageError(f"refusing to build into {output}: it is inside content/")
+    # The site would publish the cache (the sources' text, drafts too) and lose it at every swap.
+    if (root / CACHE_FOLDER).resolve() in (output, *output.parents):
+        raise UsageError(f"refusing to build into {output}: it is inside {CACHE_FOLDER}/, the build cache; choose a folder such as _site")
     # Pages there would be read back as templates by the next build, and text
     # of the content that looks like Jinja (`{{ … }}`, shown as text) would run.
     if (root / SITE_TEMPLATES_DIR).resolve() in (output, *output.parents):
@@ -141,6 +145,7 @@ class Survey:
     files: set[str] = field(default_factory=set)  # regular files, by relative path
     folders: set[str] = field(default_factory=set)
     others: set[str] = field(default_factory=set)  # symbolic links (never followed), FIFOs, sockets, devices
+    replaced: set[str] = field(default_factory=set)  # files changed since the last survey, not by sitegen (see SurveyMemo)
 
 
 # A folder's times come from a clock that advances in steps of a few milliseconds:
@@ -155,11 +160,23 @@ class SurveyMemo:
     Adding, removing or renaming an entry changes its folder's modification
     and change times, so a folder whose status is the same still holds those
     entries: a running builder lists only the folders that changed (its own
-    writes among them), and asks the others for their status alone."""
+    writes among them), and asks the others for their status alone.
+
+    A folder that changed may hold a file someone else put there in place of
+    the one sitegen wrote (an editor's save or a sync tool renames a new file
+    over it): the name is the same, the file is not. So the files of a folder
+    listed again are looked at: one changed since the last survey began is
+    `replaced`, unless it is as sitegen's own write left it (`written`)."""
 
     def __init__(self) -> None:
         self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
         self.folders: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}  # prefix -> (status, files, folders, others)
+        self.started = 0  # when the last survey began (time_ns)
+        self.written: dict[str, tuple] = {}  # relative path -> status of a file as sitegen wrote it, since about then
+
+    def wrote(self, relative: str, path: Path) -> None:
+        """Record the status of a file sitegen has just written."""
+        self.written[relative] = _file_status(os.lstat(path))
 
 
 def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
@@ -167,8 +184,13 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
     found = Survey()
     listed: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}
     surveyed = (os.fspath(folder), skip)  # the folder as given: its entries' paths are made from it
-    before = memo.folders if memo is not None and memo.surveyed == surveyed else {}
-    trusted = _now_ns() - RECENT_FOLDER_NS
+    again = memo is not None and memo.surveyed == surveyed
+    before = memo.folders if again else {}
+    started = _now_ns()
+    trusted = started - RECENT_FOLDER_NS
+    # A file whose change time is older than this was there, as it is, when the last survey began.
+    since = memo.started - RECENT_FOLDER_NS if again else 0
+    ours = memo.written if memo is not None else {}  # also what a build wrote before the first survey
     # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
     top = os.fspath(folder)
     pending = [(top, "")]
@@ -179,6 +201,8 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
         known = before.get(prefix)
         if known is None or known[0] != status:
             known = (status, *_list_folder(here, prefix, skip))
+            if again:
+                found.replaced.update(_changed_files(top, known[1], since, ours))
         if status[1] < trusted:
             listed[prefix] = known
         _, files, folders, others = known
@@ -187,8 +211,28 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
         found.others.update(others)
         pending.extend((f"{top}/{relative}", relative + "/") for relative in folders)
     if memo is not None:
-        memo.surveyed, memo.folders = surveyed, listed
+        memo.surveyed, memo.folders, memo.started = surveyed, listed, started
+        # What was written long enough before this survey is told apart by its change time alone.
+        memo.written = {relative: status for relative, status in ours.items() if status[3] >= trusted and relative not in found.replaced}
     return found
+
+
+def _file_status(info: os.stat_result) -> tuple:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _changed_files(top: str, files: list[str], since: int, ours: dict[str, tuple]) -> list[str]:
+    """The files of a folder listed again changed since `since`, other than as sitegen wrote them (`ours`)."""
+    changed = []
+    for relative in files:
+        try:
+            status = _file_status(os.lstat(f"{top}/{relative}"))
+        except OSError:  # gone since the listing
+            changed.append(relative)
+            continue
+        if status[3] >= since and ours.get(relative) != status:
+            changed.append(relative)
+    return changed
 
 
 def _list_folder(here: str, prefix: str, skip: str) -> tuple[list[str], list[str], list[str]]:
@@ -438,18 +482,20 @@ class InPlaceOutput:
     """The output folder, updated where it is.
 
     `written` (output path -> digest of the bytes sitegen last wrote there)
-    is trusted only for regular files still on disk: a file deleted or
-    replaced by a symbolic link since is written again, and the links are
-    removed before anything is written, so no write can leave the folder.
+    is trusted only for regular files still on disk as sitegen left them: a
+    file deleted, or replaced by another file or by a symbolic link since, is
+    written again, and the links are removed before anything is written, so
+    no write can leave the folder.
     """
 
     def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool, memo: SurveyMemo | None = None):
         self.output = output
         self.written = written
+        self.memo = memo
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
-        for relative in set(written) - self.found.files:
+        for relative in (set(written) - self.found.files) | (self.found.replaced & set(written)):
             # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
             del written[relative]
 
@@ -470,6 +516,8 @@ class InPlaceOutput:
             if not (relative in self.found.files and target.read_bytes() == changed[relative]):
                 write_atomically(target, changed[relative])
                 count += 1
+                if self.memo is not None:
+                    self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
         self._remove_stale(keep)
         for relative in set(self.written) - keep:
