@@ -117,6 +117,20 @@ def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_pa
     assert images == 0
 
 
+def test_a_tag_with_markup_characters_is_shown_as_written(tmp_path):
+    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
+    archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags='["R&D", "<b>bold</b>"]')
+    archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
+    archive.build(base_url=BASE_URL)
+    with serve(archive.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/")
+        wait_until_done(page)
+        tags = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
+        bold = page.locator("#search b").count()
+    assert sorted(tags) == ["<b>bold</b>", "R&D", "Trade"]
+    assert bold == 0
+
+
 # --- a search of many shards ----------------------------------------------------------------
 
 YEARS = range(2001, 2013)  # twelve years, a shard each, and the entities' shard: thirteen shards

@@ -83,13 +83,12 @@ def load_templates(env: jinja2.Environment, names: Iterable[str]) -> None:
 def pagefind_filter(value: object) -> str:
     """A value for `data-pagefind-filter="name:value"`.
 
-    Pagefind decodes character references in filter values twice, and its
-    search UI inserts them into the page as HTML: a tag such as
-    `<img src=x onerror=…>` ran as script on /search/. Escaped twice here and
-    once more by autoescaping, a value reaches the UI escaped once and shows
-    as written.
+    Pagefind decodes character references in filter values twice: escaped
+    once here and once more by autoescaping, the index holds the value as
+    written ("R&D", not "R&amp;D"). The search page shows filter values as
+    text only (search.js sets `textContent`), so markup in one stays text.
     """
-    return html.escape(html.escape(str(value)))
+    return html.escape(str(value))
 
 
 @dataclass(frozen=True, slots=True)
