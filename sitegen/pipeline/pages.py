@@ -10,6 +10,7 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 from sitegen.model.errors import Problems
@@ -17,7 +18,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
-from sitegen.pipeline.citation import access_day, article_citation, citation_files
+from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
@@ -98,8 +99,12 @@ def plan_pages(
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        pages.append(_planned_article_page(*inputs) if planned_articles else _article_page(memo, *inputs))
-        pages += _citation_files(memo, article, settings, urls)
+        if planned_articles:
+            pages.append(_planned_article_page(*inputs))
+            pages += _planned_citation_files(article, settings, urls)
+        else:
+            pages.append(_article_page(memo, *inputs))
+            pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
@@ -154,14 +159,25 @@ def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, 
 def _planned_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> PlannedPage:
     """The page of `_article_page`, made when it is rendered: until then the plan
     holds only the objects it is made from, which the build holds anyway."""
-    make = lambda: _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls)  # noqa: E731
-    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make)
+    links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
+    make = lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related)  # noqa: E731
+    inputs = (article, annotation, card, links, used, tied, related)
+    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make, inputs=inputs)
+
+
+def _article_links(article, tag_links) -> dict[str, Link]:
+    """The links of the article's tags, in the order it lists them."""
+    return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
+
+
+def _article_entities(article, annotation, entities) -> dict:
+    """The entities the article mentions or lists, by id."""
+    involved = dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids))
+    return {i: entities[i] for i in involved if i in entities}
 
 
 def _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
-    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-    links = {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
-    used = {i: entities[i] for i in involved if i in entities}
+    links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
     return article_page(article, annotation, card, links, used, tied, settings, urls, related)
 
 
@@ -197,6 +213,19 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
         return citation_files(citation(), urls.article_path(article.slug))
 
     return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
+
+
+def _planned_citation_files(article, settings, urls) -> list[PlannedPage]:
+    """The files of `_citation_files`, made when they are written, from the article alone."""
+    path = urls.article_path(article.slug)
+
+    def make(index: int) -> Page:
+        return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
+
+    return [
+        PlannedPage(path + name, "", "", functools.partial(make, index), indexable=False, inputs=(article,))
+        for index, name in enumerate(CITATION_FILES)
+    ]
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
