@@ -306,9 +306,29 @@ def test_builds_of_new_processes_after_each_edit_leave_what_a_clean_build_leaves
         lambda: archive.article("second", title="Second, retitled", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq]"),
         lambda: archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, Syria]"),
         lambda: archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city in Iraq."\n---\n'),
+        lambda: archive.write("content/timeline.toml", "".join(f'[[event]]\ndate = "{2000 + n}"\ntitle = "Event {n}"\nentities = ["mosul"]\n\n' for n in range(12))),
+        lambda: archive.write("content/timeline.toml", "".join(f'[[event]]\ndate = "{2000 + n}"\ntitle = "Event {n}"\nentities = ["mosul"]\n\n' for n in range(3))),
+        lambda: archive.article("third", title="Third", date="2017-01-01", body="Tikrit.", tags="[Syria]"),
         lambda: archive.write("site.toml", (archive.root / "site.toml").read_text().replace('title = "', 'title = "The ', 1)),
     ]
     for number, edit in enumerate(edits):
         edit()
         single_build(archive.root)
         assert archive.output_files() == archive.clean_build_files(tmp_path), number
+
+
+def test_after_an_edit_a_new_build_process_makes_the_pages_and_feeds_of_the_entities_it_changes_only(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    made, fed = [], []
+    pages_of_entity, entity_feed = sitegen.pipeline.pages.pages_of_entity, sitegen.pipeline.pages.entity_feed
+    monkeypatch.setattr(sitegen.pipeline.pages, "pages_of_entity", lambda entity, *rest: made.append(entity.id) or pages_of_entity(entity, *rest))
+    monkeypatch.setattr(sitegen.pipeline.pages, "entity_feed", lambda entity, *rest: fed.append(entity.id) or entity_feed(entity, *rest))
+
+    single_build(archive.root)
+
+    assert made == ["mosul"]  # its page quotes the sentence that mentions it
+    assert fed == []  # the entries of its feed show no body
+    quoted = archive.html("entities/mosul/index.html").get_text(" ", strip=True).replace("  ", " ")
+    assert "Fighting around Mosul" in quoted

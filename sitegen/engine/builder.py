@@ -446,7 +446,7 @@ class Builder:
         if not planned:
             return {}
         context = (self.cache.shared_digest, plan.settings, plan.urls)
-        made_from = MadeFrom(self.cache.fragments, context, SHOWN_ON_MANY_PAGES)
+        made_from = MadeFrom(self.cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
         digests = {}
         for page in planned:
             digest = made_from.digest(page.path, page.template, page.inputs)

@@ -23,7 +23,9 @@ from typing import Any, Iterable
 from sitegen.engine.cache import FragmentCache, SharedDigests, digest_of
 from sitegen.engine.stored_fragments import StoredArticle
 from sitegen.model.models import Article, Entity
-from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
+
+FRAGMENT_KINDS = (AnnotatedArticle, StoredArticle, AnnotatedFragment)
 
 
 class MadeFrom:
@@ -34,16 +36,16 @@ class MadeFrom:
     page's digest, so any change to it makes every page again."""
 
     def __init__(self, fragments: FragmentCache, context: Any, shown_on_many: Iterable[type]):
-        kinds = {*shown_on_many, Article, Entity, AnnotatedArticle, StoredArticle}
+        kinds = {*shown_on_many, *FRAGMENT_KINDS, Article, Entity}
         self.shared = SharedDigests(kinds)
         # The sources the annotate stage digested, as it digested them (digest_of(source)):
         # what SharedDigests would take of each, taken already.
         for source, digest in fragments.digests.values():
             self.shared.know(source, b"\xff" + digest)
-        # An annotated article by its key. The marker differs from a digest of
+        # An annotated article or description by its key. The marker differs from a digest of
         # content: the same key is the same fragment, whatever its form.
         for key, fragment in fragments.entries.items():
-            if type(fragment) in (AnnotatedArticle, StoredArticle):
+            if type(fragment) in FRAGMENT_KINDS:
                 self.shared.know(fragment, b"\xfe" + digest_of(key))
         self.context = digest_of(context)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from typing import Callable
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
@@ -21,7 +22,7 @@ from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
-from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
     archive_pages,
@@ -48,6 +49,7 @@ from sitegen.pipeline.views import (
     entity_index_page,
     entity_months,
     EntityUsageIndex,
+    entity_page_places,
     pages_of_entity,
     top_co_mentions,
 )
@@ -110,9 +112,13 @@ def plan_pages(
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     for entity in archive.entities:
-        pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
-                               tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
-        pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+        description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
+        if planned_articles:
+            pages += _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls)
+            pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+        else:
+            pages += _entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls)
+            pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
@@ -246,6 +252,43 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
         key,
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
+
+
+def _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls) -> list[PlannedPage]:
+    """The pages of `_entity_pages`, made when they are written: the first one
+    made makes them all, and they are let go once each is taken."""
+    mentioned = usage.articles.get(entity.id, ())
+    co = top_co_mentions(usage, entity.id)
+    shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
+    inputs = (entity, description, mentioned, tuple(co), entity_events,
+              tuple(cards[a.slug] for a, _, _ in mentioned), tuple((i, entities.get(i)) for i in shown))  # fmt: skip
+    places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
+    group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
+    return [PlannedPage(path, template, "", functools.partial(group.page, index), inputs=inputs) for index, (path, template) in enumerate(places)]
+
+
+class _MadeTogether:
+    """Pages made by one call, made when the first is asked for and let go when the last is."""
+
+    def __init__(self, make: Callable[[], list[Page]], count: int):
+        self.make, self.count, self.left = make, count, count
+        self.pages: list[Page] | None = None
+
+    def page(self, index: int) -> Page:
+        if self.pages is None:
+            self.pages = self.make()
+        page = self.pages[index]
+        self.left -= 1
+        if self.left == 0:  # every page taken: let them go (asked for again, they are made again)
+            self.pages, self.left = None, self.count
+        return page
+
+
+def _planned_entity_feed(entity, mentioned, feed_entries, settings, urls) -> PlannedPage:
+    """The feed of `_entity_feed`, made when it is written."""
+    latest = tuple(feed_entries[a.slug] for a, _, _ in (mentioned or ())[:FEED_SIZE])
+    make = lambda: entity_feed(entity, latest, settings, urls)  # noqa: E731
+    return PlannedPage(urls.entity_feed_path(entity.id), FEED_TEMPLATE, "", make, indexable=False, inputs=(entity, latest))
 
 
 def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls) -> Page:
