@@ -48,13 +48,17 @@ class MadeFrom:
             if type(fragment) in FRAGMENT_KINDS:
                 self.shared.know(fragment, b"\xfe" + digest_of(key))
         self.context = digest_of(context)
+        # The pages of one entity share their tuple of inputs, which can be long: digested once.
+        self.last: tuple[tuple, bytes | None] = ((), None)
 
     def digest(self, path: str, template: str, inputs: tuple) -> bytes | None:
         """The digest of one planned page's inputs; None when they cannot be
         digested (an annotated article the fragment cache does not hold, say)."""
         if not inputs:
             return None
-        try:
-            return digest_of((self.context, path, template, inputs), self.shared)
-        except (TypeError, AttributeError, pickle.PicklingError, RecursionError):
-            return None
+        if self.last[0] is not inputs:
+            try:
+                self.last = (inputs, digest_of(inputs, self.shared))
+            except (TypeError, AttributeError, pickle.PicklingError, RecursionError):
+                self.last = (inputs, None)
+        return None if self.last[1] is None else digest_of((self.context, path, template, self.last[1]))
