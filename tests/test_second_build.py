@@ -332,3 +332,17 @@ def test_after_an_edit_a_new_build_process_makes_the_pages_and_feeds_of_the_enti
     assert fed == []  # the entries of its feed show no body
     quoted = archive.html("entities/mosul/index.html").get_text(" ", strip=True).replace("  ", " ")
     assert "Fighting around Mosul" in quoted
+
+
+def test_after_an_edit_that_changes_no_rows_a_new_build_process_does_not_make_the_open_data_again(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+    made, data_files = [], sitegen.pipeline.pages.data_files
+    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *inputs: made.append(len(inputs)) or data_files(*inputs))
+
+    single_build(archive.root)
+
+    assert made == []
+    assert "A longer second paragraph" in archive.html("articles/first/index.html").get_text()
+    assert (archive.out / "data/archive.sqlite").is_file()

@@ -21,7 +21,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
@@ -55,6 +55,7 @@ from sitegen.pipeline.views import (
 )
 
 HOME_LATEST = 20
+DATA_TEMPLATE = "data.html"  # the page that documents the files of data/
 
 
 def plan_pages(
@@ -144,7 +145,10 @@ def plan_pages(
             section="search",
             data={"bundle_url": urls.url("pagefind/")},
         )))  # fmt: skip
-    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
+    if planned_articles:
+        pages += _planned_open_data_pages(memo, archive, annotations, events, settings, urls)
+    else:
+        pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
@@ -369,6 +373,21 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
     )
 
 
+def _planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[PlannedPage]:
+    """The pages of `_open_data_pages`, made together when they are written, from
+    their rows: an edit that changes no article's rows (a body edited where it
+    names no entity) keeps them."""
+    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    inputs = (tuple(rows), archive.entities, annotations.timeline, tuple(events))
+    make = lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls)  # noqa: E731
+    group = _MadeTogether(make, len(DATA_FILE_NAMES) + 1)
+    places = [(DATA_FOLDER + name, "", False) for name in DATA_FILE_NAMES] + [(DATA_FOLDER, DATA_TEMPLATE, True)]
+    return [
+        PlannedPage(path, template, "", functools.partial(group.page, index), indexable=indexable, inputs=inputs)
+        for index, (path, template, indexable) in enumerate(places)
+    ]
+
+
 def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
     files = data_files(archive, rows, annotations.timeline, events, urls)
     pages = [
@@ -378,7 +397,7 @@ def _make_open_data_pages(archive, annotations: Annotations, events, rows, setti
     pages.append(
         Page(
             path=DATA_FOLDER,
-            template="data.html",
+            template=DATA_TEMPLATE,
             title="Open data",
             description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
             section="data",
