@@ -17,6 +17,7 @@ links and entities many pages share are digested once each.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from typing import Any, Iterable
 
@@ -61,4 +62,8 @@ class MadeFrom:
                 self.last = (inputs, digest_of(inputs, self.shared))
             except (TypeError, AttributeError, pickle.PicklingError, RecursionError):
                 self.last = (inputs, None)
-        return None if self.last[1] is None else digest_of((self.context, path, template, self.last[1]))
+        if self.last[1] is None:
+            return None
+        # Of fixed length but for the page's path and template, which hold no NUL.
+        place = f"{path}\0{template}\0".encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(self.context + place + self.last[1], digest_size=16).digest()
