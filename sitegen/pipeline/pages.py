@@ -115,7 +115,7 @@ def plan_pages(
     for entity in archive.entities:
         description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
         if planned_articles:
-            pages += _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls)
+            pages += _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls)
             pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
         else:
             pages += _entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls)
@@ -258,14 +258,16 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     )
 
 
-def _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls) -> list[PlannedPage]:
+def _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls) -> list[PlannedPage]:
     """The pages of `_entity_pages`, made when they are written: the first one
-    made makes them all, and they are let go once each is taken."""
+    made makes them all, and they are let go once each is taken. The count and
+    sentence of each article that mentions the entity are made from the article
+    and its annotation alone (see EntityUsageIndex): those stand for them."""
     mentioned = usage.articles.get(entity.id, ())
     co = top_co_mentions(usage, entity.id)
     shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
-    inputs = (entity, description, mentioned, tuple(co), entity_events,
-              tuple(cards[a.slug] for a, _, _ in mentioned), tuple((i, entities.get(i)) for i in shown))  # fmt: skip
+    mentions = tuple((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned)
+    inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
     places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
     group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
     return [PlannedPage(path, template, "", functools.partial(group.page, index), inputs=inputs) for index, (path, template) in enumerate(places)]
