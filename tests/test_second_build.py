@@ -19,6 +19,7 @@ from pathlib import Path
 import sitegen.engine.builder
 import sitegen.engine.cache_file
 import sitegen.pipeline.annotate
+import sitegen.pipeline.pages
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
@@ -274,3 +275,74 @@ def test_the_page_digests_taken_while_rendering_let_the_next_build_render_nothin
     fresh_builder(archive.root).build()
     rendered.clear()
     assert fresh_builder(archive.root).build().rendered == 0 and rendered == []
+
+
+def single_build(root: Path):
+    """What `sitegen build` does in a new process: a builder for one build, which plans the articles' pages to make them later."""
+    return sitegen.engine.builder.build(BuildOptions(root=root, workers=1))
+
+
+def test_after_an_edit_a_new_build_process_makes_the_page_and_citation_files_of_the_edited_article_only(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    made, cited = [], []
+    article_page, citation_files = sitegen.pipeline.pages.article_page, sitegen.pipeline.pages.citation_files
+    monkeypatch.setattr(sitegen.pipeline.pages, "article_page", lambda article, *rest: made.append(article.slug) or article_page(article, *rest))
+    monkeypatch.setattr(sitegen.pipeline.pages, "citation_files", lambda citation, path: cited.append(path) or citation_files(citation, path))
+
+    single_build(archive.root)
+
+    assert made == ["first"]
+    assert set(cited) == {"articles/first/"}
+    assert "Fighting around Mosul" in archive.html("articles/first/index.html").get_text(" ", strip=True)
+
+
+def test_builds_of_new_processes_after_each_edit_leave_what_a_clean_build_leaves(archive, tmp_path):
+    seed(archive)
+    single_build(archive.root)
+    edits = [
+        lambda: archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]"),
+        lambda: archive.article("second", title="Second, retitled", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq]"),
+        lambda: archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, Syria]"),
+        lambda: archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city in Iraq."\n---\n'),
+        lambda: archive.write("content/timeline.toml", "".join(f'[[event]]\ndate = "{2000 + n}"\ntitle = "Event {n}"\nentities = ["mosul"]\n\n' for n in range(12))),
+        lambda: archive.write("content/timeline.toml", "".join(f'[[event]]\ndate = "{2000 + n}"\ntitle = "Event {n}"\nentities = ["mosul"]\n\n' for n in range(3))),
+        lambda: archive.article("third", title="Third", date="2017-01-01", body="Tikrit.", tags="[Syria]"),
+        lambda: archive.write("site.toml", (archive.root / "site.toml").read_text().replace('title = "', 'title = "The ', 1)),
+    ]
+    for number, edit in enumerate(edits):
+        edit()
+        single_build(archive.root)
+        assert archive.output_files() == archive.clean_build_files(tmp_path), number
+
+
+def test_after_an_edit_a_new_build_process_makes_the_pages_and_feeds_of_the_entities_it_changes_only(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    made, fed = [], []
+    pages_of_entity, entity_feed = sitegen.pipeline.pages.pages_of_entity, sitegen.pipeline.pages.entity_feed
+    monkeypatch.setattr(sitegen.pipeline.pages, "pages_of_entity", lambda entity, *rest: made.append(entity.id) or pages_of_entity(entity, *rest))
+    monkeypatch.setattr(sitegen.pipeline.pages, "entity_feed", lambda entity, *rest: fed.append(entity.id) or entity_feed(entity, *rest))
+
+    single_build(archive.root)
+
+    assert made == ["mosul"]  # its page quotes the sentence that mentions it
+    assert fed == []  # the entries of its feed show no body
+    quoted = archive.html("entities/mosul/index.html").get_text(" ", strip=True).replace("  ", " ")
+    assert "Fighting around Mosul" in quoted
+
+
+def test_after_an_edit_that_changes_no_rows_a_new_build_process_does_not_make_the_open_data_again(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+    made, data_files = [], sitegen.pipeline.pages.data_files
+    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *inputs: made.append(len(inputs)) or data_files(*inputs))
+
+    single_build(archive.root)
+
+    assert made == []
+    assert "A longer second paragraph" in archive.html("articles/first/index.html").get_text()
+    assert (archive.out / "data/archive.sqlite").is_file()

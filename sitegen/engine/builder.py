@@ -40,6 +40,7 @@ from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
+from sitegen.engine.made_from import MadeFrom
 from sitegen.engine.inputs import files_digest, page_file, templates_digest, theme_assets
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.options import BuildOptions, BuildResult
@@ -164,7 +165,7 @@ class Builder:
         self.root = options.root.resolve()
         started = time.perf_counter()
         if cache is None:
-            cache = load_persistent_cache(self.root) if options.cache else BuildCache()
+            cache = _without_cycle_collection(load_persistent_cache, self.root) if options.cache else BuildCache()
         self.cache = cache
         self.cache_seconds = time.perf_counter() - started  # reported with the first build's timings
         self.guard = OutputGuard(self.root)
@@ -444,6 +445,22 @@ class Builder:
         self.cache.shared_digest = shared_inputs
         return {target: digest for target, (_, digest) in digests.items()}
 
+    def _made_from(self, plan: BuildPlan) -> dict[str, bytes]:
+        """The digest of what each PlannedPage is made from, by output file (see
+        engine/made_from.py); call after _page_inputs, which sets the digest of
+        what every page is rendered with."""
+        planned = [page for page in plan.pages if isinstance(page, PlannedPage) and page.inputs]
+        if not planned:
+            return {}
+        context = (self.cache.shared_digest, plan.settings, plan.urls)
+        made_from = MadeFrom(self.cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
+        digests = {}
+        for page in planned:
+            digest = made_from.digest(page.path, page.template, page.inputs)
+            if digest is not None:
+                digests[page_file(page)] = digest
+        return digests
+
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
     ) -> tuple[int, SearchReport | None]:
@@ -452,15 +469,19 @@ class Builder:
 
         A page whose inputs are those of the last build, and whose file the
         output still holds as that build left it (`kept`; None: every file),
-        is not rendered: the previous file is linked into the new site. A
-        PlannedPage is made, digested and so checked in the rendering process."""
+        is not rendered: the previous file is linked into the new site. So is
+        a PlannedPage made from what the last build's was (see _made_from),
+        without being made; any other is made, digested and so checked in the
+        rendering process."""
         root, site, urls = self.root, plan.site, plan.urls
         search_report: SearchReport | None = None
         self.guard.check_replaceable(plan.output)
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
+        previous_made_from = self.cache.made_from
         with self._stage("digest"):
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
             page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
+            made_from = self._made_from(plan)
         shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
@@ -474,6 +495,11 @@ class Builder:
                 and (kept is None or target in kept)
                 and staged.link_previous(target)
             )
+
+        def kept_unmade(target: str) -> bool:
+            """Whether a PlannedPage is made from what the last build's was, and its previous file kept."""
+            digest = made_from.get(target)
+            return digest is not None and previous_made_from.get(target) == digest and kept_as_it_was(target, previous_inputs.get(target))
 
         def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool]:
             """The digests of the page's inputs and of its bytes, and whether it was
@@ -500,11 +526,13 @@ class Builder:
                 changed: list[Page | PlannedPage] = []
                 for page in plan.pages:
                     target = page_file(page)
-                    if not isinstance(page, PlannedPage) and kept_as_it_was(target, page_inputs[target]):
+                    if isinstance(page, PlannedPage) and kept_unmade(target):
+                        written[target], page_inputs[target] = previous_written[target], previous_inputs[target]
+                    elif not isinstance(page, PlannedPage) and kept_as_it_was(target, page_inputs[target]):
                         written[target] = previous_written[target]
                     else:
                         changed.append(page)
-                load_templates(env, {page.template for page in changed if page.literal is None})
+                load_templates(env, {page.template for page in changed if page.literal is None and page.template})
                 done = map_in_workers(
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
@@ -533,6 +561,7 @@ class Builder:
             self.cache.manifest = output_manifest(plan.output)
         self.cache.written = {target: written[target] for target in page_inputs}  # in the order of the plan
         self.cache.page_inputs = page_inputs
+        self.cache.made_from = made_from
         return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
@@ -558,6 +587,7 @@ class Builder:
                     changed[target] = data
             written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
+        self.cache.made_from = {}  # recorded by staged builds only
         return written
 
     def _forget_pages(self, plan: BuildPlan) -> None:
@@ -675,6 +705,24 @@ class _OpenDataDue:
 def _page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
     """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
     return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
+
+
+def _without_cycle_collection(load: Callable[[Path], BuildCache], root: Path) -> BuildCache:
+    """load(root), its objects left out of the cycle collector's sight.
+
+    The cache read from disk is millions of objects that hold no reference
+    cycles (they are freed by reference counting when let go): the collector
+    walked all of them while they were decoded and a dozen times more during
+    the build, over a second with 4,000 articles. They are frozen (see
+    _settle_memory), and no collection runs while they are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return load(root)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _give_back_free_memory() -> None:

@@ -74,6 +74,11 @@ class SharedDigests:
         self.held: dict[int, Any] = {}
         self.digests: dict[int, bytes] = {}
 
+    def know(self, obj: Any, persistent_id: bytes) -> None:
+        """Take `persistent_id` as obj's, worked out elsewhere (it must be a function of obj's contents)."""
+        self.held[id(obj)] = obj
+        self.digests[id(obj)] = persistent_id
+
     def persistent_id(self, obj: Any) -> bytes:
         """A marker byte that no UTF-8 text holds (so no persistent id of a string reads
         like it), then digest_of(obj)."""
@@ -233,6 +238,9 @@ class BuildCache:
     # were made from (a PlanMemo), and the digest of each planned page object.
     plans: Any = None
     page_digests: dict[str, tuple[Any, bytes]] = field(default_factory=dict)  # output path -> (page, digest)
+    # Output path -> digest of what its PlannedPage was made from (see engine/made_from.py),
+    # for the pages of the last staged build whose input digest is in `page_inputs`.
+    made_from: dict[str, bytes] = field(default_factory=dict)
     shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken
     # Where in the persistent cache file each source and fragment was read from,
     # by (section, key): (the value read, the offset and length of its line, the

@@ -213,6 +213,7 @@ RECORD_FIELDS = {
     "written": "written",
     "manifest": "manifest",
     "stats": "source_stats",
+    "made from": "made_from",
 }
 
 
@@ -234,6 +235,7 @@ RECORD_CHECKS = {
     "written": _is_digest_map,
     "manifest": _is_manifest,
     "stats": _is_manifest,  # the same shape: path -> five integers
+    "made from": _is_digest_map,
 }
 
 

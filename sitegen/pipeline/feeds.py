@@ -22,6 +22,9 @@ FEED_SIZE = 50  # entries in every feed, newest first
 NO_TIME = "1970-01-01T00:00:00Z"  # the `updated` of an empty feed of a build with no fixed time
 
 
+FEED_TEMPLATE = "feed.xml"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
     title: str
@@ -84,7 +87,7 @@ def feed_page(
     """The feed at `path` of `entries` (newest first), for the page at `page_url`."""
     return Page(
         path=path,
-        template="feed.xml",
+        template=FEED_TEMPLATE,
         title=title,
         description=description,
         section="",

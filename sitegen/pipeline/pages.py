@@ -10,17 +10,19 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from typing import Callable
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
-from sitegen.pipeline.citation import access_day, article_citation, citation_files
+from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
-from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
+from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
     archive_pages,
@@ -47,11 +49,13 @@ from sitegen.pipeline.views import (
     entity_index_page,
     entity_months,
     EntityUsageIndex,
+    entity_page_places,
     pages_of_entity,
     top_co_mentions,
 )
 
 HOME_LATEST = 20
+DATA_TEMPLATE = "data.html"  # the page that documents the files of data/
 
 
 def plan_pages(
@@ -98,16 +102,24 @@ def plan_pages(
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        pages.append(_planned_article_page(*inputs) if planned_articles else _article_page(memo, *inputs))
-        pages += _citation_files(memo, article, settings, urls)
+        if planned_articles:
+            pages.append(_planned_article_page(*inputs))
+            pages += _planned_citation_files(article, settings, urls)
+        else:
+            pages.append(_article_page(memo, *inputs))
+            pages += _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     for entity in archive.entities:
-        pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
-                               tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
-        pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+        description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
+        if planned_articles:
+            pages += _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls)
+            pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+        else:
+            pages += _entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls)
+            pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
@@ -133,7 +145,10 @@ def plan_pages(
             section="search",
             data={"bundle_url": urls.url("pagefind/")},
         )))  # fmt: skip
-    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
+    if planned_articles:
+        pages += _planned_open_data_pages(memo, archive, annotations, events, settings, urls)
+    else:
+        pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
@@ -154,14 +169,25 @@ def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, 
 def _planned_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> PlannedPage:
     """The page of `_article_page`, made when it is rendered: until then the plan
     holds only the objects it is made from, which the build holds anyway."""
-    make = lambda: _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls)  # noqa: E731
-    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make)
+    links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
+    make = lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related)  # noqa: E731
+    inputs = (article, annotation, card, links, used, tied, related)
+    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make, inputs=inputs)
+
+
+def _article_links(article, tag_links) -> dict[str, Link]:
+    """The links of the article's tags, in the order it lists them."""
+    return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
+
+
+def _article_entities(article, annotation, entities) -> dict:
+    """The entities the article mentions or lists, by id."""
+    involved = dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids))
+    return {i: entities[i] for i in involved if i in entities}
 
 
 def _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
-    involved = tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-    links = {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
-    used = {i: entities[i] for i in involved if i in entities}
+    links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
     return article_page(article, annotation, card, links, used, tied, settings, urls, related)
 
 
@@ -199,6 +225,19 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
 
 
+def _planned_citation_files(article, settings, urls) -> list[PlannedPage]:
+    """The files of `_citation_files`, made when they are written, from the article alone."""
+    path = urls.article_path(article.slug)
+
+    def make(index: int) -> Page:
+        return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
+
+    return [
+        PlannedPage(path + name, "", "", functools.partial(make, index), indexable=False, inputs=(article,))
+        for index, name in enumerate(CITATION_FILES)
+    ]
+
+
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
     """`pages_of_entity`, keyed by everything it reads. The list of the articles
     that mention the entity is the very list of the last build while none of
@@ -217,6 +256,45 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
         key,
         lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls),
     )
+
+
+def _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls) -> list[PlannedPage]:
+    """The pages of `_entity_pages`, made when they are written: the first one
+    made makes them all, and they are let go once each is taken. The count and
+    sentence of each article that mentions the entity are made from the article
+    and its annotation alone (see EntityUsageIndex): those stand for them."""
+    mentioned = usage.articles.get(entity.id, ())
+    co = top_co_mentions(usage, entity.id)
+    shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
+    mentions = tuple((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned)
+    inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
+    places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
+    group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
+    return [PlannedPage(path, template, "", functools.partial(group.page, index), inputs=inputs) for index, (path, template) in enumerate(places)]
+
+
+class _MadeTogether:
+    """Pages made by one call, made when the first is asked for and let go when the last is."""
+
+    def __init__(self, make: Callable[[], list[Page]], count: int):
+        self.make, self.count, self.left = make, count, count
+        self.pages: list[Page] | None = None
+
+    def page(self, index: int) -> Page:
+        if self.pages is None:
+            self.pages = self.make()
+        page = self.pages[index]
+        self.left -= 1
+        if self.left == 0:  # every page taken: let them go (asked for again, they are made again)
+            self.pages, self.left = None, self.count
+        return page
+
+
+def _planned_entity_feed(entity, mentioned, feed_entries, settings, urls) -> PlannedPage:
+    """The feed of `_entity_feed`, made when it is written."""
+    latest = tuple(feed_entries[a.slug] for a, _, _ in (mentioned or ())[:FEED_SIZE])
+    make = lambda: entity_feed(entity, latest, settings, urls)  # noqa: E731
+    return PlannedPage(urls.entity_feed_path(entity.id), FEED_TEMPLATE, "", make, indexable=False, inputs=(entity, latest))
 
 
 def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls) -> Page:
@@ -297,6 +375,21 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
     )
 
 
+def _planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[PlannedPage]:
+    """The pages of `_open_data_pages`, made together when they are written, from
+    their rows: an edit that changes no article's rows (a body edited where it
+    names no entity) keeps them."""
+    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    inputs = (tuple(rows), archive.entities, annotations.timeline, tuple(events))
+    make = lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls)  # noqa: E731
+    group = _MadeTogether(make, len(DATA_FILE_NAMES) + 1)
+    places = [(DATA_FOLDER + name, "", False) for name in DATA_FILE_NAMES] + [(DATA_FOLDER, DATA_TEMPLATE, True)]
+    return [
+        PlannedPage(path, template, "", functools.partial(group.page, index), indexable=indexable, inputs=inputs)
+        for index, (path, template, indexable) in enumerate(places)
+    ]
+
+
 def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
     files = data_files(archive, rows, annotations.timeline, events, urls)
     pages = [
@@ -306,7 +399,7 @@ def _make_open_data_pages(archive, annotations: Annotations, events, rows, setti
     pages.append(
         Page(
             path=DATA_FOLDER,
-            template="data.html",
+            template=DATA_TEMPLATE,
             title="Open data",
             description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
             section="data",

@@ -74,11 +74,15 @@ class PlannedPage:
     template, and what the sitemap lists) like the Page it makes."""
 
     path: str
-    template: str
+    template: str  # "" for a file of fixed content, which skips templates once made
     modified: str
     make: Callable[[], Page]
     indexable: bool = True
     literal: None = None
+    # The objects `make` makes the page from, besides the settings and the URLs:
+    # the same inputs make the same page, so a build whose digest of them is
+    # the last build's keeps that build's file without making the page.
+    inputs: tuple = ()
 
 
 def site_view(settings: Settings, urls: Urls) -> SiteView:
