@@ -25,6 +25,7 @@ from sitegen.pipeline.site import Page
 
 BIBTEX_FILE = "cite.bib"
 CSL_JSON_FILE = "cite.json"
+CITATION_FILES = (BIBTEX_FILE, CSL_JSON_FILE)  # in the order citation_files makes them
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,5 +251,5 @@ def citation_files(citation: Citation, page_path: str) -> list[Page]:
     """`cite.bib` and `cite.json` beside the article's page."""
     return [
         Page(path=page_path + name, template="", title="", description="", section="", indexable=False, literal=text)
-        for name, text in ((BIBTEX_FILE, bibtex(citation)), (CSL_JSON_FILE, csl_json(citation)))
+        for name, text in zip(CITATION_FILES, (bibtex(citation), csl_json(citation)))
     ]

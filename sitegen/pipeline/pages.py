@@ -10,6 +10,7 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 from sitegen.model.errors import Problems
@@ -17,7 +18,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
-from sitegen.pipeline.citation import access_day, article_citation, citation_files
+from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
@@ -36,7 +37,7 @@ from sitegen.pipeline.listings import (
     year_groups,
 )
 from sitegen.model.slugs import slugify
-from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedPage
+from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedGroup, PlannedPage
 from sitegen.pipeline.related import RelatedIndex
 from sitegen.pipeline.timeline import PUBLICATION, Period, timeline_periods
 from sitegen.pipeline.views import (
@@ -46,6 +47,7 @@ from sitegen.pipeline.views import (
     entities_by_event,
     entity_index_page,
     entity_months,
+    entity_page_places,
     EntityUsageIndex,
     pages_of_entity,
     top_co_mentions,
@@ -67,8 +69,10 @@ def plan_pages(
     entities whose inputs did not change are that build's own objects. With
     `defer_open_data`, the files of data/ and their page, when their inputs
     changed, are the last build's, and the memo's `deferred` makes them. With
-    `planned_articles`, the page of each article is a PlannedPage, made only
-    when it is rendered (a single build, which keeps no memo for a next one)."""
+    `planned_articles`, the page of each article, its citation files and the
+    pages of each entity are PlannedPages, made only when they are rendered
+    (a single build, which keeps no memo for a next one): in the rendering
+    processes, not in this one while they wait."""
     urls = Urls(settings.site.base_url, settings.base_path)
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
@@ -98,15 +102,18 @@ def plan_pages(
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        pages.append(_planned_article_page(*inputs) if planned_articles else _article_page(memo, *inputs))
-        pages += _citation_files(memo, article, settings, urls)
+        if planned_articles:
+            pages += (_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls))
+        else:
+            pages += (_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls))
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
+    plan_entity_pages = _planned_entity_pages if planned_articles else functools.partial(_entity_pages, memo)
     for entity in archive.entities:
-        pages += _entity_pages(memo, entity, usage, annotations.entity_descriptions.get(entity.id),
-                               tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
+        pages += plan_entity_pages(entity, usage, annotations.entity_descriptions.get(entity.id),
+                                   tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
         pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
@@ -197,6 +204,22 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
         return citation_files(citation(), urls.article_path(article.slug))
 
     return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
+
+
+def _planned_citation_files(article, settings, urls) -> list[PlannedPage]:
+    """The files of `_citation_files`, made when they are rendered."""
+    page_path = urls.article_path(article.slug)
+    group = PlannedGroup(lambda: citation_files(article_citation(article, settings, urls, access_day(settings)), page_path), 2)
+    return [group.planned(index, page_path + name, "", indexable=False) for index, name in enumerate(CITATION_FILES)]
+
+
+def _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls) -> list[PlannedPage]:
+    """The pages of `_entity_pages`, made when they are rendered."""
+    mentioned = usage.articles.get(entity.id, ())
+    co = top_co_mentions(usage, entity.id)
+    places = entity_page_places(entity, mentioned, entity_events, urls)
+    group = PlannedGroup(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
+    return [group.planned(index, path, template) for index, (path, template) in enumerate(places)]
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:

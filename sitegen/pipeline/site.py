@@ -3,6 +3,7 @@ view of the site that every template gets."""
 
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
@@ -69,7 +70,9 @@ class Page:
 class PlannedPage:
     """A page whose place is planned but whose data is made only when it is
     rendered (`make`), and let go with its bytes: a single build plans the
-    pages of articles so, instead of holding every one of them at once. It
+    pages of articles and entities so, instead of holding every one of them
+    at once, and so that the rendering processes make them, not the main
+    process while they wait. It
     answers what the plan asks of every page before rendering (its file, its
     template, and what the sitemap lists) like the Page it makes."""
 
@@ -79,6 +82,35 @@ class PlannedPage:
     make: Callable[[], Page]
     indexable: bool = True
     literal: None = None
+
+
+class PlannedGroup:
+    """Pages made together by one function (the pages of one entity, the
+    citation files of one article), planned one PlannedPage each.
+
+    The first page asked for makes the whole group; the group lets its pages
+    go once each has been asked for, so that at most the groups being
+    rendered are held. A process that is asked for some pages only (the
+    rendering processes split the plan in runs of pages) makes the group for
+    itself: the same pages, made again."""
+
+    __slots__ = ("_make", "_made", "_left")
+
+    def __init__(self, make: Callable[[], list[Page]], count: int):
+        self._make, self._made, self._left = make, None, count
+
+    def page(self, index: int) -> Page:
+        if self._made is None:
+            self._made = self._make()
+        page = self._made[index]
+        self._left -= 1
+        if self._left <= 0:
+            self._made = None
+        return page
+
+    def planned(self, index: int, path: str, template: str, *, indexable: bool = True) -> PlannedPage:
+        """The PlannedPage of the group's page number `index` (from 0), which is at `path`."""
+        return PlannedPage(path, template, "", functools.partial(self.page, index), indexable)
 
 
 def site_view(settings: Settings, urls: Urls) -> SiteView:

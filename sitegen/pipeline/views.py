@@ -529,6 +529,19 @@ def _mention_chart(entity, mentioned, page_url) -> tuple[MentionChart | None, di
     return chart, anchors
 
 
+def _mention_pages(mentioned) -> int:
+    """How many pages list the articles that mention an entity (one, even for none)."""
+    return max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+
+
+def entity_page_places(entity, mentioned, entity_events, urls) -> tuple[tuple[str, str], ...]:
+    """The path and template of each page `pages_of_entity` makes, in its order, without making them."""
+    places = [(urls.entities_path(entity.id, number), "entity.html") for number in range(1, _mention_pages(mentioned) + 1)]
+    if len(entity_events) > EVENTS_SHOWN:
+        places.append((urls.entity_events_path(entity.id), "entity_events.html"))
+    return tuple(places)
+
+
 def pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls) -> list[Page]:
     """The pages of one entity: the first, and more when many articles mention
     it, and the page of all its timeline events when the first shows only some.
@@ -536,7 +549,7 @@ def pages_of_entity(entity, mentioned, description, co, entity_events, cards, en
     Reads `cards` of the articles in `mentioned` only, `mentioned`'s articles'
     dates, and `entities` of the entities in `co` and in the description only."""
     co_links = tuple(entity_link(entities[i], urls, n) for i, n in co)
-    total_pages = max(1, -(-len(mentioned) // MENTIONS_PER_PAGE))
+    total_pages = _mention_pages(mentioned)
 
     def page_url(number: int) -> str:
         return urls.url(urls.entities_path(entity.id, number))

@@ -1,0 +1,80 @@
+"""Where a cold single build (`sitegen build`) does its work.
+
+The main process plans; the pages are made, digested and rendered in the
+rendering processes, which otherwise wait for it. So a single build plans
+the pages of articles, their citation files and the pages of entities
+without making them, and what it then makes is exactly what a builder that
+lives on (watch, serve) makes at once.
+"""
+
+from __future__ import annotations
+
+import sitegen.pipeline.pages
+from sitegen.engine.builder import BuildOptions, Builder
+from sitegen.pipeline.site import PlannedPage
+
+from conftest import Archive
+from test_entity_pages import MANY, articles_on, events, with_mosul
+
+
+def calls_of(monkeypatch, module, name: str) -> list:
+    """The arguments of every call of `module.name`, which still does its work."""
+    calls, real = [], getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or real(*args))
+    return calls
+
+
+def single_build_plan(archive: Archive):
+    return Builder(BuildOptions(root=archive.root, workers=1, cache=False), lasting=False).plan()
+
+
+def lasting_builder_plan(archive: Archive):
+    return Builder(BuildOptions(root=archive.root, workers=1, cache=False)).plan()
+
+
+def test_a_single_build_plans_the_pages_of_entities_without_making_them(archive, monkeypatch):
+    with_mosul(archive)
+    articles_on(archive, MANY[:3])
+    made = calls_of(monkeypatch, sitegen.pipeline.pages, "pages_of_entity")
+
+    plan = single_build_plan(archive)
+
+    entity_pages = [page for page in plan.pages if page.path.startswith("entities/") and page.path.endswith("/")][1:]  # not the index
+    assert {page.path for page in entity_pages} == {"entities/mosul/", "entities/raqqa/"}
+    assert made == [] and all(isinstance(page, PlannedPage) for page in entity_pages)
+
+
+def test_a_single_build_plans_the_citation_files_of_articles_without_making_them(archive, monkeypatch):
+    articles_on(archive, MANY[:3])
+    made = calls_of(monkeypatch, sitegen.pipeline.pages, "citation_files")
+
+    plan = single_build_plan(archive)
+
+    citations = [page for page in plan.pages if page.path.endswith(("cite.bib", "cite.json"))]
+    assert len(citations) == 6 and all(isinstance(page, PlannedPage) and not page.indexable for page in citations)
+    assert made == []
+
+
+def test_the_pages_a_single_build_plans_are_those_a_lasting_builder_makes(archive):
+    with_mosul(archive)
+    articles_on(archive, MANY)  # three pages of Mosul's articles
+    events(archive, 9)  # and a page of all its events
+
+    planned = single_build_plan(archive).pages
+    made = [page.make() if isinstance(page, PlannedPage) else page for page in planned]
+
+    assert "entities/mosul/page/3/" in [page.path for page in made] and "entities/mosul/timeline/" in [page.path for page in made]
+    assert made == lasting_builder_plan(archive).pages
+
+
+def test_each_planned_page_of_an_entity_is_made_with_its_fellows_once(archive, monkeypatch):
+    with_mosul(archive)
+    articles_on(archive, MANY)
+    made = calls_of(monkeypatch, sitegen.pipeline.pages, "pages_of_entity")
+    plan = single_build_plan(archive)
+
+    for page in plan.pages:
+        if page.path.startswith("entities/mosul/") and isinstance(page, PlannedPage):  # its three pages
+            page.make()
+
+    assert [args[0].id for args in made] == ["mosul"]
