@@ -2,15 +2,20 @@
 
 The main process plans; the pages are made, digested and rendered in the
 rendering processes, which otherwise wait for it. So a single build plans
-the pages of articles, their citation files and the pages of entities
-without making them, and what it then makes is exactly what a builder that
-lives on (watch, serve) makes at once.
+the pages of articles, their citation files, the pages of entities and the
+files of open data without making them, and what it then makes is exactly
+what a builder that lives on (watch, serve) makes at once. Nor does the
+cycle collector walk the plan over and over while it is made.
 """
 
 from __future__ import annotations
 
+import gc
+
+import sitegen.engine.builder
 import sitegen.pipeline.pages
 from sitegen.engine.builder import BuildOptions, Builder
+from sitegen.pipeline.exports import DATA_FILE_NAMES
 from sitegen.pipeline.site import PlannedPage
 
 from conftest import Archive
@@ -55,6 +60,18 @@ def test_a_single_build_plans_the_citation_files_of_articles_without_making_them
     assert made == []
 
 
+def test_a_single_build_plans_the_files_of_open_data_without_making_them(archive, monkeypatch):
+    with_mosul(archive)
+    articles_on(archive, MANY[:3])
+    made = calls_of(monkeypatch, sitegen.pipeline.pages, "data_files")
+
+    plan = single_build_plan(archive)
+
+    data = [page for page in plan.pages if page.path.startswith("data/")]
+    assert [page.path for page in data] == [f"data/{name}" for name in DATA_FILE_NAMES] + ["data/"]
+    assert made == [] and all(isinstance(page, PlannedPage) for page in data)
+
+
 def test_the_pages_a_single_build_plans_are_those_a_lasting_builder_makes(archive):
     with_mosul(archive)
     articles_on(archive, MANY)  # three pages of Mosul's articles
@@ -78,3 +95,14 @@ def test_each_planned_page_of_an_entity_is_made_with_its_fellows_once(archive, m
             page.make()
 
     assert [args[0].id for args in made] == ["mosul"]
+
+
+def test_the_cycle_collector_does_not_run_while_the_pages_are_planned(archive, monkeypatch):
+    articles_on(archive, MANY[:3])
+    collecting = []
+    real = sitegen.engine.builder.plan_pages
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda *args: collecting.append(gc.isenabled()) or real(*args))
+
+    single_build_plan(archive)
+
+    assert collecting == [False] and gc.isenabled()

@@ -426,6 +426,10 @@ class DataFile:
     example: str = ""  # its first row, for the /data/ page ("" when it has none)
 
 
+# The files of data/, in the order data_files makes them: the text files, then the database.
+DATA_FILE_NAMES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
+
+
 def data_files(
     archive: Archive, articles_rows: list[ArticleRows], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
 ) -> list[DataFile]:
@@ -443,12 +447,12 @@ def data_files(
             (TIMELINE, _written_as_they_pass(table_rows(TIMELINE, event_records(timeline, events, urls)), timeline_file)),
         ]
     )
-    texts = [("entities.json", entities), ("articles.csv", articles), ("mentions.csv", mentions), ("timeline.json", timeline_file)]
+    texts = zip(DATA_FILE_NAMES, (entities, articles, mentions, timeline_file))
     files = [
         DataFile(name, "JSON" if isinstance(text, JsonArray) else "CSV", text.table, text.bytes(), example_of(text))
         for name, text in texts
     ]
-    return [*files, DataFile("archive.sqlite", "SQLite", None, database)]
+    return [*files, DataFile(DATA_FILE_NAMES[-1], "SQLite", None, database)]
 
 
 def _written_as_they_pass(rows: Iterable[Row], text: JsonArray) -> Iterator[Row]:

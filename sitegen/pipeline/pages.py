@@ -20,7 +20,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
@@ -54,6 +54,7 @@ from sitegen.pipeline.views import (
 )
 
 HOME_LATEST = 20
+DATA_PAGE_TEMPLATE = "data.html"
 
 
 def plan_pages(
@@ -63,16 +64,16 @@ def plan_pages(
     problems: Problems,
     memo: PlanMemo | None = None,
     defer_open_data: bool = False,
-    planned_articles: bool = False,
+    planned: bool = False,
 ) -> list[Page | PlannedPage]:
     """Every page. With a `memo` of the last build, the pages of articles and
     entities whose inputs did not change are that build's own objects. With
     `defer_open_data`, the files of data/ and their page, when their inputs
     changed, are the last build's, and the memo's `deferred` makes them. With
-    `planned_articles`, the page of each article, its citation files and the
-    pages of each entity are PlannedPages, made only when they are rendered
-    (a single build, which keeps no memo for a next one): in the rendering
-    processes, not in this one while they wait."""
+    `planned`, the page of each article, its citation files, the pages of
+    each entity and the files of data/ are PlannedPages, made only when they
+    are rendered (a single build, which keeps no memo for a next one): in the
+    rendering processes, not in this one while they wait."""
     urls = Urls(settings.site.base_url, settings.base_path)
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
@@ -102,7 +103,7 @@ def plan_pages(
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        if planned_articles:
+        if planned:
             pages += (_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls))
         else:
             pages += (_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls))
@@ -110,7 +111,7 @@ def plan_pages(
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
-    plan_entity_pages = _planned_entity_pages if planned_articles else functools.partial(_entity_pages, memo)
+    plan_entity_pages = _planned_entity_pages if planned else functools.partial(_entity_pages, memo)
     for entity in archive.entities:
         pages += plan_entity_pages(entity, usage, annotations.entity_descriptions.get(entity.id),
                                    tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
@@ -140,7 +141,7 @@ def plan_pages(
             section="search",
             data={"bundle_url": urls.url("pagefind/")},
         )))  # fmt: skip
-    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
+    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data, planned)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
@@ -306,11 +307,18 @@ def _timeline_period_page(memo: PlanMemo, period, links, placed, choices, entiti
     )
 
 
-def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls, defer: bool) -> list[Page]:
+def _open_data_pages(
+    memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls, defer: bool, planned: bool = False
+) -> list[Page | PlannedPage]:
     """The files of data/ and the /data/ page that documents them, keyed by
     their rows: made again when an entity or a timeline event changed, or an
-    article's rows did (an edit of a body that moves no mention does not)."""
+    article's rows did (an edit of a body that moves no mention does not).
+    `planned`: made when they are rendered, all of them by the first asked for."""
     rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    if planned:
+        group = PlannedGroup(lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls), len(DATA_FILE_NAMES) + 1)
+        files = [group.planned(index, DATA_FOLDER + name, "", indexable=False) for index, name in enumerate(DATA_FILE_NAMES)]
+        return [*files, group.planned(len(files), DATA_FOLDER, DATA_PAGE_TEMPLATE)]
     get = memo.get_later if defer else memo.get
     return get(
         "open data",
@@ -329,7 +337,7 @@ def _make_open_data_pages(archive, annotations: Annotations, events, rows, setti
     pages.append(
         Page(
             path=DATA_FOLDER,
-            template="data.html",
+            template=DATA_PAGE_TEMPLATE,
             title="Open data",
             description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
             section="data",
