@@ -371,7 +371,7 @@ class Builder:
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
-        with self._stage("pages"):
+        with self._stage("pages"), _collector_paused():
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             # A single build plans no next one: its articles' pages are made as they are rendered.
@@ -667,6 +667,24 @@ class _OpenDataDue:
 def _page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
     """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
     return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cycle collection while the pages are planned.
+
+    Planning makes some hundreds of thousands of objects (pages, views,
+    cards) that all live until the pages are rendered, and none of them is
+    garbage: each full collection the allocations would set off walks all
+    of them and every object made before, and finds nothing (a quarter of
+    the planning's time with 4,000 articles). Collections resume after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _give_back_free_memory() -> None:
