@@ -5,16 +5,22 @@ rendering processes, which otherwise wait for it. So a single build plans
 the pages of articles, their citation files, the pages of entities and the
 files of open data without making them, and what it then makes is exactly
 what a builder that lives on (watch, serve) makes at once. Nor does the
-cycle collector walk the plan over and over while it is made.
+cycle collector walk the plan over and over while it is made. The sources,
+too, are parsed in worker processes, which send back what they made.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+
+import pytest
 
 import sitegen.engine.builder
+import sitegen.pipeline.load
 import sitegen.pipeline.pages
 from sitegen.engine.builder import BuildOptions, Builder
+from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS
 from sitegen.pipeline.exports import DATA_FILE_NAMES
 from sitegen.pipeline.site import PlannedPage
 
@@ -106,3 +112,38 @@ def test_the_cycle_collector_does_not_run_while_the_pages_are_planned(archive, m
     single_build_plan(archive)
 
     assert collecting == [False] and gc.isenabled()
+
+
+def many_articles(archive: Archive, count: int = MIN_ITEMS_FOR_WORKERS, **extra) -> None:
+    """Enough articles for the load to parse them in worker processes; the first with `extra` fields."""
+    for number in range(count):
+        archive.article(f"a{number:03d}", title=f"Article {number}", body=f"Text {number}.", **(extra if number == 0 else {}))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_sources_are_parsed_in_worker_processes_each_once(archive, tmp_path, monkeypatch):
+    many_articles(archive)
+    log = tmp_path / "parsed.log"
+    real = sitegen.pipeline.load.read_article
+
+    def logged(root, path, problems):
+        with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
+            stream.write(f"{os.getpid()} {path.name}\n")
+        return real(root, path, problems)
+
+    monkeypatch.setattr(sitegen.pipeline.load, "read_article", logged)
+    result = Builder(BuildOptions(root=archive.root, workers=2, cache=False), lasting=False).build()
+
+    parsed = [line.split() for line in log.read_text().splitlines()]
+    assert result.articles == MIN_ITEMS_FOR_WORKERS == len({name for _, name in parsed}) == len(parsed)
+    assert str(os.getpid()) not in {pid for pid, _ in parsed}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_problems_found_by_the_processes_that_parse_are_reported(archive):
+    many_articles(archive, colour="red")
+
+    result = Builder(BuildOptions(root=archive.root, workers=2, cache=False), lasting=False).build()
+
+    assert [(warning.path, warning.line) for warning in result.warnings] == [("content/articles/a000.md", 4)]
+    assert "colour" in result.warnings[0].message

@@ -299,6 +299,7 @@ class Builder:
     def load(self, settings: Settings, output: Path) -> Sources:
         problems = Problems()
         with self._stage("load"):
+            self.cache.sources.workers = self.workers
             archive = load_archive(self.root, settings, problems, self.cache.sources)
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
