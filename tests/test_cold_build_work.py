@@ -7,6 +7,8 @@ files of open data without making them, and what it then makes is exactly
 what a builder that lives on (watch, serve) makes at once. Nor does the
 cycle collector walk the plan over and over while it is made. The sources,
 too, are parsed in worker processes, which send back what they made.
+(A build that may keep most pages of the last one plans only its articles'
+pages so: the others it checks itself, without a worker.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 import sitegen.engine.builder
 import sitegen.pipeline.load
 import sitegen.pipeline.pages
-from sitegen.engine.builder import BuildOptions, Builder
+from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS
 from sitegen.pipeline.exports import DATA_FILE_NAMES
 from sitegen.pipeline.site import PlannedPage
@@ -76,6 +78,23 @@ def test_a_single_build_plans_the_files_of_open_data_without_making_them(archive
     data = [page for page in plan.pages if page.path.startswith("data/")]
     assert [page.path for page in data] == [f"data/{name}" for name in DATA_FILE_NAMES] + ["data/"]
     assert made == [] and all(isinstance(page, PlannedPage) for page in data)
+
+
+def test_a_single_build_that_may_keep_the_last_ones_pages_makes_the_pages_of_entities_itself(archive, monkeypatch):
+    """Most of them are kept: checked in this process, they need no worker."""
+    with_mosul(archive)
+    articles_on(archive, MANY[:3])
+    build(BuildOptions(root=archive.root, workers=1))
+    plans = []
+    real = sitegen.engine.builder.plan_pages
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda *args: plans.append(real(*args)) or plans[-1])
+    archive.article("a000", title="Article 000", date=MANY[0], body="Mosul, edited.")
+
+    result = build(BuildOptions(root=archive.root, workers=1))
+
+    entity_pages = [page for page in plans[0] if page.path in ("entities/mosul/", "entities/raqqa/")]
+    assert len(entity_pages) == 2 and not any(isinstance(page, PlannedPage) for page in entity_pages)
+    assert result.rendered < result.pages
 
 
 def test_the_pages_a_single_build_plans_are_those_a_lasting_builder_makes(archive):

@@ -377,7 +377,9 @@ class Builder:
                 self.cache.plans = PlanMemo()
             # A single build plans no next one: its articles' pages are made as they are rendered.
             planned = not self.lasting
-            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
+            # Nor does a cold one make here the pages it is sure to render: its rendering processes make them.
+            cold = planned and not self.cache.page_inputs
+            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned, cold)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
         site = site_view(settings, urls)

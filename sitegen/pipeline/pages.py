@@ -64,16 +64,20 @@ def plan_pages(
     problems: Problems,
     memo: PlanMemo | None = None,
     defer_open_data: bool = False,
-    planned: bool = False,
+    planned_articles: bool = False,
+    planned_rest: bool = False,
 ) -> list[Page | PlannedPage]:
     """Every page. With a `memo` of the last build, the pages of articles and
     entities whose inputs did not change are that build's own objects. With
     `defer_open_data`, the files of data/ and their page, when their inputs
     changed, are the last build's, and the memo's `deferred` makes them. With
-    `planned`, the page of each article, its citation files, the pages of
-    each entity and the files of data/ are PlannedPages, made only when they
-    are rendered (a single build, which keeps no memo for a next one): in the
-    rendering processes, not in this one while they wait."""
+    `planned_articles`, the page of each article is a PlannedPage, made only
+    when it is rendered (a single build, which keeps no memo for a next one).
+    With `planned_rest` too, so are its citation files, the pages of each
+    entity and the files of data/ (a single build that keeps no page of the
+    last one: every page is made and rendered anyway, in the rendering
+    processes rather than in this one while they wait; a build that may keep
+    most of them makes these here, and checks them without a worker)."""
     urls = Urls(settings.site.base_url, settings.base_path)
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
@@ -103,15 +107,13 @@ def plan_pages(
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        if planned:
-            pages += (_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls))
-        else:
-            pages += (_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls))
+        pages.append(_planned_article_page(*inputs) if planned_articles else _article_page(memo, *inputs))
+        pages += _planned_citation_files(article, settings, urls) if planned_rest else _citation_files(memo, article, settings, urls)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
-    plan_entity_pages = _planned_entity_pages if planned else functools.partial(_entity_pages, memo)
+    plan_entity_pages = _planned_entity_pages if planned_rest else functools.partial(_entity_pages, memo)
     for entity in archive.entities:
         pages += plan_entity_pages(entity, usage, annotations.entity_descriptions.get(entity.id),
                                    tuple(events_by_entity.get(entity.id, ())), cards, entities, urls)  # fmt: skip
@@ -141,7 +143,7 @@ def plan_pages(
             section="search",
             data={"bundle_url": urls.url("pagefind/")},
         )))  # fmt: skip
-    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data, planned)
+    pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data, planned_rest)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
