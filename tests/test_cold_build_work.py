@@ -133,6 +133,19 @@ def test_the_cycle_collector_does_not_run_while_the_pages_are_planned(archive, m
     assert collecting == [False] and gc.isenabled()
 
 
+def test_a_build_from_the_last_ones_cache_collects_cycles_while_it_plans(archive, monkeypatch):
+    articles_on(archive, MANY[:3])
+    build(BuildOptions(root=archive.root, workers=1))
+    collecting = []
+    real = sitegen.engine.builder.plan_pages
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda *args: collecting.append(gc.isenabled()) or real(*args))
+    archive.article("a000", title="Article 000", date=MANY[0], body="Edited.")
+
+    build(BuildOptions(root=archive.root, workers=1))
+
+    assert collecting == [True]
+
+
 def many_articles(archive: Archive, count: int = MIN_ITEMS_FOR_WORKERS, **extra) -> None:
     """Enough articles for the load to parse them in worker processes; the first with `extra` fields."""
     for number in range(count):
