@@ -304,6 +304,7 @@ class Builder:
     def load(self, settings: Settings, output: Path) -> Sources:
         problems = Problems()
         with self._stage("load"):
+            self.cache.sources.workers = self.workers
             archive = load_archive(self.root, settings, problems, self.cache.sources)
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
@@ -379,11 +380,13 @@ class Builder:
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
             problems.extend(annotations.diagnostics)
         problems.raise_if_errors()
-        with self._stage("pages"):
+        # A single build plans no next one: its articles' pages are made as they are rendered.
+        planned = not self.lasting
+        # A cold one leaves every object it plans alive until rendered: no garbage to collect meanwhile.
+        cold = planned and not self.cache.page_inputs
+        with self._stage("pages"), _collector_paused() if cold else contextlib.nullcontext():
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
-            # A single build plans no next one: its articles' pages are made as they are rendered.
-            planned = not self.lasting
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
             copies = self._claim_outputs(pages, archive, problems)
         problems.raise_if_errors()
@@ -721,6 +724,26 @@ def _without_cycle_collection(load: Callable[[Path], BuildCache], root: Path) ->
         return load(root)
     finally:
         gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cycle collection while a cold build plans its pages.
+
+    Planning makes some hundreds of thousands of objects (pages, views,
+    cards) that all live until the pages are rendered, and none of them is
+    garbage: each full collection the allocations would set off walks all
+    of them and every object made before, and finds nothing (a quarter of
+    the planning's time with 4,000 articles). Collections resume after.
+    (A build that starts from the last one's cache does leave cycles
+    behind while it plans: it collects them as it goes, or its peak grows.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if enabled:
             gc.enable()
 

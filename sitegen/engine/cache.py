@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from sitegen.engine.parallel import map_in_workers
 from sitegen.model.errors import Problems
 
 
@@ -171,8 +172,33 @@ class SourceCache:
     # is the same has not been written since (any write changes the change
     # time), so its bytes are not read again to digest them.
     stats: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    workers: int = 1  # processes that parse the files a load finds changed (see parse_all)
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
+        return self.parse_all([(key, path, parse)], problems)[0]
+
+    def parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems) -> list[Any]:
+        """`parse` of each (key, path, parse) job, in order. The files to parse
+        (again) are parsed in `workers` processes, which send back what they
+        made: the main process only reads each file's status and digest."""
+        checked = [self._check(key, path) for key, path, _ in jobs]
+        todo = [index for index, (_, digest, cached) in enumerate(checked) if cached is None or cached[0] != digest or not digest]
+        parsed = dict(zip(todo, map_in_workers(_parsed, [jobs[index][2] for index in todo], self.workers)))
+        results = []
+        for index, ((key, _, _), (status, digest, cached)) in enumerate(zip(jobs, checked)):
+            if index in parsed:
+                cached = (digest, *parsed[index])
+                self.entries[key] = cached
+            problems.extend(cached[2])
+            if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
+                self.stats[key] = status
+            results.append(cached[1])
+        return results
+
+    def _check(self, key: str, path: Path) -> tuple[tuple | None, bytes, tuple | None]:
+        """The file's status and digest, and its cache entry: an entry whose digest
+        is not the file's is to be parsed again (an empty digest: the file could not
+        be read, and the parser reports it)."""
         self.seen.add(key)
         cached = self.entries.get(key)
         try:
@@ -181,23 +207,13 @@ class SourceCache:
         except OSError:
             status = None
         if status is not None and cached is not None and cached[0] and self.stats.get(key) == status:
-            problems.extend(cached[2])
-            return cached[1]
+            return None, cached[0], cached  # trusted as it is: its status need not be recorded again
         self.stats.pop(key, None)  # until the entry is that of the file as it is now
         try:
             digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
         except OSError:
             digest = b""  # let the parser report the problem
-        if cached is not None and cached[0] == digest and digest:
-            problems.extend(cached[2])
-        else:
-            local = Problems()
-            cached = (digest, parse(local), tuple(local.items))
-            problems.extend(local.items)
-            self.entries[key] = cached
-        if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
-            self.stats[key] = status
-        return cached[1]
+        return status, digest, cached
 
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""
@@ -213,6 +229,12 @@ class SourceCache:
         for key in set(self.stats) - self.seen:
             del self.stats[key]
         self.seen = set()
+
+
+def _parsed(parse: Callable[[Problems], Any]) -> tuple[Any, tuple]:
+    """What `parse` makes, with the problems it finds."""
+    local = Problems()
+    return parse(local), tuple(local.items)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ stops at the first one. Nothing here renders anything.
 
 from __future__ import annotations
 
+import functools
 import os
 import unicodedata
 from pathlib import Path
@@ -126,12 +127,19 @@ class ParseCache(Protocol):
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any: ...
 
+    def parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems) -> list[Any]:
+        """`parse` of each (key, path, parse) job, in order (the engine's spreads them over processes)."""
+        ...
+
     def forget_unseen(self) -> None: ...
 
 
 class _Uncached:
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         return parse(problems)
+
+    def parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems) -> list[Any]:
+        return [parse(problems) for _, _, parse in jobs]
 
     def forget_unseen(self) -> None:
         pass
@@ -143,20 +151,17 @@ def load_archive(root: Path, settings: Settings, problems: Problems, cache: Pars
     _not_a_folder(root, content, problems)
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
-    for path in _walk_files(root, content / "articles", problems):
-        if path.suffix.lower() != ".md":
-            continue
-        article, key_lines = cache.parse("article:" + source_name(root, path), path, lambda p, path=path: read_article(root, path, p), problems)
+    # Every article and entity in one go: those to parse are parsed side by side.
+    article_paths = [path for path in _walk_files(root, content / "articles", problems) if path.suffix.lower() == ".md"]
+    entity_paths = [path for path in _walk_files(root, content / "entities", problems) if path.suffix.lower() == ".md"]
+    jobs = [("article:" + source_name(root, path), path, functools.partial(read_article, root, path)) for path in article_paths]
+    jobs += [("entity:" + source_name(root, path), path, functools.partial(load_entity, root, path)) for path in entity_paths]
+    parsed = cache.parse_all(jobs, problems)
+    for article, key_lines in parsed[: len(article_paths)]:
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
             entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
-    entities = [
-        entity
-        for path in _walk_files(root, content / "entities", problems)
-        if path.suffix.lower() == ".md"
-        for entity in [cache.parse("entity:" + source_name(root, path), path, lambda p, path=path: load_entity(root, path, p), problems)]
-        if entity is not None
-    ]
+    entities = [entity for entity in parsed[len(article_paths) :] if entity is not None]
     glossary_path = content / "glossary.toml"
     terms = (
         cache.parse("glossary", glossary_path, lambda p: load_glossary(root, glossary_path, p), problems)

@@ -69,7 +69,9 @@ class Page:
 class PlannedPage:
     """A page whose place is planned but whose data is made only when it is
     rendered (`make`), and let go with its bytes: a single build plans the
-    pages of articles so, instead of holding every one of them at once. It
+    pages of articles and entities so, instead of holding every one of them
+    at once, and so that the rendering processes make them, not the main
+    process while they wait. It
     answers what the plan asks of every page before rendering (its file, its
     template, and what the sitemap lists) like the Page it makes."""
 
