@@ -11,8 +11,9 @@ import ctypes
 import datetime
 import gc
 import os
+import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
-from sitegen.pipeline.load import CONTENT_DIR, load_archive
+from sitegen.pipeline.load import CONTENT_DIR, Listing, load_archive
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.pages import plan_pages
@@ -177,15 +178,25 @@ class Builder:
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
+        self._listing = Listing()  # the files the last load found (see load)
+        self._listed = False  # whether the last load ran to its end, so that its listing and statuses hold
 
     def build(
-        self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True, open_data_later: bool = False
+        self,
+        progress: Progress = _no_progress,
+        *,
+        incremental: bool = False,
+        search: bool = True,
+        open_data_later: bool = False,
+        changed: Collection[Path] | None = None,
     ) -> BuildResult:
         """One build. With `incremental` and `open_data_later`, the files of data/
         and their page are left as they are when they would change: `open_data_job`
-        makes and writes them afterwards."""
+        makes and writes them afterwards. `changed` is the caller's word (watch
+        watches the sources) that no path but these was written, added, removed
+        or renamed since the last build of this builder began (see load)."""
         try:
-            return self._build(progress, incremental, search, incremental and open_data_later)
+            return self._build(progress, incremental, search, incremental and open_data_later, changed)
         finally:
             self.cache.encoded = {}  # where the cache file held each entry: only the first save can use it
             self._settle_memory()
@@ -207,7 +218,9 @@ class Builder:
             gc.collect()
         gc.freeze()
 
-    def _build(self, progress: Progress, incremental: bool, search: bool, open_data_later: bool) -> BuildResult:
+    def _build(
+        self, progress: Progress, incremental: bool, search: bool, open_data_later: bool, changed: Collection[Path] | None
+    ) -> BuildResult:
         started = time.perf_counter()
         self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
         self.cache_seconds = 0.0
@@ -221,7 +234,7 @@ class Builder:
         with self._stage("stamp"):
             sources_status = self._sources_status() if stamping else None  # before a source is read
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
-            sources = self.load(settings, output)
+            sources = self.load(settings, output, changed)
             searched = search and settings.search.enabled and not incremental
             indexer = indexer_identity() if searched else None
             stamped_indexer = indexer_status() if searched and sources_status is not None else None
@@ -296,12 +309,40 @@ class Builder:
             output = (self.root / settings.build.output).resolve()
         return settings, output
 
-    def load(self, settings: Settings, output: Path) -> Sources:
+    def load(self, settings: Settings, output: Path, changed: Collection[Path] | None = None) -> Sources:
+        """The sources. With `changed` (see build) made only of files the last load
+        read, still regular files, no folder is walked and no other file's status
+        is asked for: the last load's listing and statuses still hold. Anything
+        else (a path it did not read, a folder, a file gone, a load that did not
+        end) walks every folder and checks every file, as without `changed`."""
         problems = Problems()
-        with self._stage("load"):
-            archive = load_archive(self.root, settings, problems, self.cache.sources)
+        vouched = self._vouched(changed)
+        self._listed, self._listing.reuse, self.cache.sources.changed = False, vouched is not None, vouched
+        try:
+            with self._stage("load"):
+                archive = load_archive(self.root, settings, problems, self.cache.sources, self._listing)
+        finally:
+            self._listing.reuse, self.cache.sources.changed = False, None
+        self._listed = True
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
+
+    def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:
+        """The changed paths as strings, when each is a regular file the last load read; else None."""
+        if changed is None or not self._listed:
+            return None
+        known = self._listing.files()
+        vouched = set()
+        for path in changed:
+            name = os.fspath(path if path.is_absolute() else self.root / path)
+            try:
+                regular = stat.S_ISREG(os.lstat(name).st_mode)
+            except OSError:
+                return None
+            if name not in known or not regular:
+                return None
+            vouched.add(name)
+        return vouched
 
     def inputs_digest(self, sources: Sources, writer: tuple = ()) -> bytes:
         """Everything the site is made from, static files' bytes included, and how
