@@ -15,6 +15,7 @@ import pytest
 
 import sitegen.pipeline.listings
 import sitegen.pipeline.pages
+import sitegen.pipeline.write
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -74,3 +75,22 @@ def test_a_body_edit_works_out_the_sitemap_entry_of_its_own_page_alone(archive, 
     edit_body(archive)
     watching.build(incremental=True)
     assert planned == ["articles/first/"]
+
+
+def test_a_body_edit_works_out_no_folder_of_the_output_the_pages_are_in(archive, watching, monkeypatch):
+    edit_body(archive, "More.")
+    watching.build(incremental=True)
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.write, "folders_holding")
+    edit_body(archive, "Even more.")
+    watching.build(incremental=True)
+    assert worked_out == []
+
+
+def test_a_deleted_article_still_takes_its_folder_from_the_output(archive, watching, tmp_path):
+    edit_body(archive, "More.")
+    watching.build(incremental=True)
+    (archive.root / "content/articles/second.md").unlink()
+    watching.build(incremental=True)
+    assert not (archive.out / "articles/second").exists()
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

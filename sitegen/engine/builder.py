@@ -452,8 +452,11 @@ class Builder:
 
     # --- the two writers ----------------------------------------------------------------------
 
-    def _page_inputs(self, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False) -> dict[str, bytes | None]:
-        """The digest of everything each page is rendered from, by output file.
+    def _page_inputs(
+        self, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False
+    ) -> tuple[dict[str, bytes | None], list[str]]:
+        """The digest of everything each page is rendered from, by output file, and
+        the output file of each page of the plan, in its order.
 
         A page that is the very object the last build digested (the plan memo
         returns it when none of its inputs changed) keeps its digest. A page
@@ -462,21 +465,24 @@ class Builder:
         digests its pages in the workers, not in this process while they wait."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
-        digests: dict[str, tuple[Page | None, bytes | None]] = {}
+        inputs: dict[str, bytes | None] = {}
+        digests: dict[str, tuple[Page, bytes | None]] = {}
+        targets: list[str] = []
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
         for page in plan.pages:
             target = page_file(page)
+            targets.append(target)
             if isinstance(page, PlannedPage):
-                digests[target] = (None, None)
+                inputs[target] = None
                 continue
             known = previous.get(target)
-            if known is not None and known[0] is page:
-                digests[target] = known
-            else:
-                digests[target] = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
-        self.cache.page_digests = {target: known for target, known in digests.items() if known[0] is not None}
+            if known is None or known[0] is not page:
+                known = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
+            digests[target] = known
+            inputs[target] = known[1]
+        self.cache.page_digests = digests
         self.cache.shared_digest = shared_inputs
-        return {target: digest for target, (_, digest) in digests.items()}
+        return inputs, targets
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
@@ -494,7 +500,7 @@ class Builder:
         previous_inputs, previous_written = self.cache.page_inputs, self.cache.written
         with self._stage("digest"):
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
-            page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
+            page_inputs, _ = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
         shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
@@ -573,12 +579,10 @@ class Builder:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
             output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled, self._output_survey)
-            page_inputs = self._page_inputs(plan)
+            page_inputs, targets = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
             self.rendered = 0
             previous_inputs, on_disk = self.cache.page_inputs, self.cache.written
-            # page_inputs holds the pages' files in plan order: when every page has a file of its own, they pair up.
-            targets = page_inputs if len(page_inputs) == len(plan.pages) else map(page_file, plan.pages)
             for page, target in zip(progress(plan.pages, len(plan.pages)), targets):
                 if previous_inputs.get(target) == page_inputs[target] and target in on_disk:
                     continue

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -160,6 +160,7 @@ class SurveyMemo:
     def __init__(self) -> None:
         self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
         self.folders: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}  # prefix -> (status, files, folders, others)
+        self.holding: tuple[set[str], set[str]] = (set(), set())  # the files an update kept, and the folders holding them
 
 
 def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
@@ -446,6 +447,7 @@ class InPlaceOutput:
     def __init__(self, output: Path, written: dict[str, bytes], keep_search_bundle: bool, memo: SurveyMemo | None = None):
         self.output = output
         self.written = written
+        self.memo = memo
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
@@ -493,17 +495,29 @@ class InPlaceOutput:
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
             (self.output / relative).unlink(missing_ok=True)
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
-        holding: set[str] = set()
-        for relative in keep:
-            folder = relative.rpartition("/")[0]
-            while folder and folder not in holding:  # its parents are in already when it is
-                holding.add(folder)
-                folder = folder.rpartition("/")[0]
+        # An edit keeps the same files as the last update: so are the folders holding them.
+        if self.memo is not None and self.memo.holding[0] == keep:
+            holding = self.memo.holding[1]
+        else:
+            holding = folders_holding(keep)
+            if self.memo is not None:
+                self.memo.holding = (keep, holding)
         emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def folders_holding(files: Iterable[str]) -> set[str]:
+    """Every folder on the way to one of `files` (relative paths)."""
+    holding: set[str] = set()
+    for relative in files:
+        folder = relative.rpartition("/")[0]
+        while folder and folder not in holding:  # its parents are in already when it is
+            holding.add(folder)
+            folder = folder.rpartition("/")[0]
+    return holding
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
