@@ -16,6 +16,7 @@ import time
 import pytest
 from conftest import article_text
 
+import sitegen.dev.watch
 from sitegen.dev.watch import Watcher
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
@@ -181,3 +182,32 @@ def test_the_watcher_tells_the_builder_which_paths_changed(archive, monkeypatch)
         assert asked == {"stat": ["articles/first.md"], "scandir": []}
     finally:
         watcher.stop()
+
+
+def test_a_save_through_a_running_watcher_reads_the_status_of_the_saved_file_alone(archive, monkeypatch):
+    from test_watch import watching as running_watcher
+
+    monkeypatch.setattr(sitegen.dev.watch, "theme_is_editable", lambda: False)  # the archive's sources only
+    seed(archive)
+    time.sleep(RECENT_NS / 1e9 + 0.01)
+    with running_watcher(archive) as running:
+        seen = running.count
+        asked = sources_asked(monkeypatch, archive)
+        saved = archive.root / "content/articles/first.md"
+        temporary = saved.with_name(".first.md.swap")  # as editors save: a hidden temporary renamed over the file
+        temporary.write_text(article_text(title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped."))
+        os.replace(temporary, saved)
+        event = running.wait_for(seen + 1)
+        monkeypatch.undo()
+    assert event.result is not None and event.changes == ("content/articles/first.md",)
+    assert asked == {"stat": ["articles/first.md"], "scandir": []}
+
+
+def test_with_search_off_the_refresh_after_a_pause_loads_no_source(archive, watching, monkeypatch):
+    import sitegen.engine.builder
+
+    loaded = []
+    real = sitegen.engine.builder.load_archive
+    monkeypatch.setattr(sitegen.engine.builder, "load_archive", lambda *args: loaded.append(args) or real(*args))
+    assert watching.search_job() is None
+    assert loaded == []

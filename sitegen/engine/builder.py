@@ -647,7 +647,11 @@ class Builder:
     def search_job(self) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
         (watch and serve), planned now and run later, outside the watcher's lock:
-        the pages are served meanwhile with the previous index."""
+        the pages are served meanwhile with the previous index. None when search
+        is off: then nothing is loaded or planned (this runs after every pause)."""
+        settings, _ = self.configure()
+        if not settings.search.enabled:
+            return None
         plan = self.plan(open_data_later=True)  # the index reads the pages only: never make data/ here
         if not plan.settings.search.enabled:
             return None
