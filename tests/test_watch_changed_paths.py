@@ -211,3 +211,16 @@ def test_with_search_off_the_refresh_after_a_pause_loads_no_source(archive, watc
     monkeypatch.setattr(sitegen.engine.builder, "load_archive", lambda *args: loaded.append(args) or real(*args))
     assert watching.search_job() is None
     assert loaded == []
+
+
+def test_an_edit_named_as_changed_names_no_source_again(archive, watching, monkeypatch):
+    import sitegen.pipeline.load
+
+    edited = archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped.")
+    watching.build(incremental=True, changed=[edited])
+    named = []
+    real = sitegen.pipeline.load.source_name
+    monkeypatch.setattr(sitegen.pipeline.load, "source_name", lambda *args: named.append(args) or real(*args))
+    edited = archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then it stopped.")
+    watching.build(incremental=True, changed=[edited])
+    assert named == []

@@ -88,6 +88,7 @@ class Listing:
     def __init__(self) -> None:
         self.walks: dict[str, tuple[list[Path], tuple]] = {}  # folder -> (files found, problems met)
         self.lone: set[str] = set()  # the glossary and the timeline, when the last load read them
+        self.keyed: dict[str, tuple[list[Path], list[tuple[Path, str]]]] = {}  # see markdown_sources
         self.reuse = False
 
     def files(self) -> set[str]:
@@ -104,6 +105,18 @@ class Listing:
             self.walks[key] = known
         problems.extend(known[1])
         return known[0]
+
+
+def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing | None) -> list[tuple[Path, str]]:
+    """The Markdown files among `found`, each with its key in the parse cache; worked
+    out again only when `found` is not the very list the listing gave last time."""
+    known = listing.keyed.get(kind) if listing is not None else None
+    if known is not None and known[0] is found:
+        return known[1]
+    keyed = [(path, f"{kind}:{source_name(root, path)}") for path in found if path.suffix.lower() == ".md"]
+    if listing is not None:
+        listing.keyed[kind] = (found, keyed)
+    return keyed
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
@@ -159,18 +172,15 @@ def load_archive(
     _not_a_folder(root, content, problems)
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
-    for path in walk(root, content / "articles", problems):
-        if path.suffix.lower() != ".md":
-            continue
-        article, key_lines = cache.parse("article:" + source_name(root, path), path, lambda p, path=path: read_article(root, path, p), problems)
+    for path, key in markdown_sources(root, walk(root, content / "articles", problems), "article", listing):
+        article, key_lines = cache.parse(key, path, lambda p, path=path: read_article(root, path, p), problems)
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
             entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
     entities = [
         entity
-        for path in walk(root, content / "entities", problems)
-        if path.suffix.lower() == ".md"
-        for entity in [cache.parse("entity:" + source_name(root, path), path, lambda p, path=path: load_entity(root, path, p), problems)]
+        for path, key in markdown_sources(root, walk(root, content / "entities", problems), "entity", listing)
+        for entity in [cache.parse(key, path, lambda p, path=path: load_entity(root, path, p), problems)]
         if entity is not None
     ]
     glossary_path, timeline_path = content / "glossary.toml", content / "timeline.toml"
