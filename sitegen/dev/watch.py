@@ -121,11 +121,16 @@ class Watcher:
         self._search_timer: threading.Timer | None = None
 
     def rebuild(self, changes: tuple[str, ...] = ()) -> BuildEvent:
+        """One incremental build. `changes` are every path (relative to the archive,
+        or absolute) changed since the last rebuild began, as the watcher saw them:
+        when they are only files the builder knows, it reads no other (see
+        Builder.load). None seen (the first build) makes it check every source."""
         started = time.perf_counter()
+        changed = [self.builder.root / path for path in changes] if changes else None
         with self.lock:
             self.builds += 1
             try:
-                result = self.builder.build(incremental=True, open_data_later=True)
+                result = self.builder.build(incremental=True, open_data_later=True, changed=changed)
             except ContentError as exc:
                 event = BuildEvent(self.builds, changes, None, tuple(exc.errors), time.perf_counter() - started)
             except (UsageError, OSError) as exc:

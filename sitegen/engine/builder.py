@@ -11,8 +11,9 @@ import ctypes
 import datetime
 import gc
 import os
+import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
-from sitegen.pipeline.load import CONTENT_DIR, load_archive
+from sitegen.pipeline.load import CONTENT_DIR, Listing, load_archive
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.pages import plan_pages
@@ -178,15 +179,25 @@ class Builder:
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
+        self._listing = Listing()  # the files the last load found (see load)
+        self._listed = False  # whether the last load ran to its end, so that its listing and statuses hold
 
     def build(
-        self, progress: Progress = _no_progress, *, incremental: bool = False, search: bool = True, open_data_later: bool = False
+        self,
+        progress: Progress = _no_progress,
+        *,
+        incremental: bool = False,
+        search: bool = True,
+        open_data_later: bool = False,
+        changed: Collection[Path] | None = None,
     ) -> BuildResult:
         """One build. With `incremental` and `open_data_later`, the files of data/
         and their page are left as they are when they would change: `open_data_job`
-        makes and writes them afterwards."""
+        makes and writes them afterwards. `changed` is the caller's word (watch
+        watches the sources) that no path but these was written, added, removed
+        or renamed since the last build of this builder began (see load)."""
         try:
-            return self._build(progress, incremental, search, incremental and open_data_later)
+            return self._build(progress, incremental, search, incremental and open_data_later, changed)
         finally:
             self.cache.encoded = {}  # where the cache file held each entry: only the first save can use it
             self._settle_memory()
@@ -208,7 +219,9 @@ class Builder:
             gc.collect()
         gc.freeze()
 
-    def _build(self, progress: Progress, incremental: bool, search: bool, open_data_later: bool) -> BuildResult:
+    def _build(
+        self, progress: Progress, incremental: bool, search: bool, open_data_later: bool, changed: Collection[Path] | None
+    ) -> BuildResult:
         started = time.perf_counter()
         self.timings = {"cache load": self.cache_seconds} if self.cache_seconds else {}
         self.cache_seconds = 0.0
@@ -224,7 +237,7 @@ class Builder:
         with self._stage("stamp"):
             sources_status = self._sources_status() if stamping else None  # before a source is read
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
-            sources = self.load(settings, output)
+            sources = self.load(settings, output, changed)
             searched = search and settings.search.enabled and not incremental
             indexer = indexer_identity() if searched else None
             stamped_indexer = indexer_status() if searched and sources_status is not None else None
@@ -301,13 +314,41 @@ class Builder:
             output = (self.root / settings.build.output).resolve()
         return settings, output
 
-    def load(self, settings: Settings, output: Path) -> Sources:
+    def load(self, settings: Settings, output: Path, changed: Collection[Path] | None = None) -> Sources:
+        """The sources. With `changed` (see build) made only of files the last load
+        read, still regular files, no folder is walked and no other file's status
+        is asked for: the last load's listing and statuses still hold. Anything
+        else (a path it did not read, a folder, a file gone, a load that did not
+        end) walks every folder and checks every file, as without `changed`."""
         problems = Problems()
-        with self._stage("load"):
-            self.cache.sources.workers = self.workers
-            archive = load_archive(self.root, settings, problems, self.cache.sources)
+        vouched = self._vouched(changed)
+        self._listed, self._listing.reuse, self.cache.sources.changed = False, vouched is not None, vouched
+        self.cache.sources.workers = self.workers
+        try:
+            with self._stage("load"):
+                archive = load_archive(self.root, settings, problems, self.cache.sources, self._listing)
+        finally:
+            self._listing.reuse, self.cache.sources.changed = False, None
+        self._listed = True
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
+
+    def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:
+        """The changed paths as strings, when each is a regular file the last load read; else None."""
+        if changed is None or not self._listed:
+            return None
+        known = self._listing.files()
+        vouched = set()
+        for path in changed:
+            name = os.fspath(path if path.is_absolute() else self.root / path)
+            try:
+                regular = stat.S_ISREG(os.lstat(name).st_mode)
+            except OSError:
+                return None
+            if name not in known or not regular:
+                return None
+            vouched.add(name)
+        return vouched
 
     def inputs_digest(self, sources: Sources, writer: tuple = ()) -> bytes:
         """Everything the site is made from, static files' bytes included, and how
@@ -422,8 +463,11 @@ class Builder:
 
     # --- the two writers ----------------------------------------------------------------------
 
-    def _page_inputs(self, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False) -> dict[str, bytes | None]:
-        """The digest of everything each page is rendered from, by output file.
+    def _page_inputs(
+        self, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False
+    ) -> tuple[dict[str, bytes | None], list[str]]:
+        """The digest of everything each page is rendered from, by output file, and
+        the output file of each page of the plan, in its order.
 
         A page that is the very object the last build digested (the plan memo
         returns it when none of its inputs changed) keeps its digest. A page
@@ -432,21 +476,24 @@ class Builder:
         digests its pages in the workers, not in this process while they wait."""
         shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))  # the same for every page
         previous = self.cache.page_digests if shared_inputs == self.cache.shared_digest else {}
-        digests: dict[str, tuple[Page | None, bytes | None]] = {}
+        inputs: dict[str, bytes | None] = {}
+        digests: dict[str, tuple[Page, bytes | None]] = {}
+        targets: list[str] = []
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
         for page in plan.pages:
             target = page_file(page)
+            targets.append(target)
             if isinstance(page, PlannedPage):
-                digests[target] = (None, None)
+                inputs[target] = None
                 continue
             known = previous.get(target)
-            if known is not None and known[0] is page:
-                digests[target] = known
-            else:
-                digests[target] = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
-        self.cache.page_digests = {target: known for target, known in digests.items() if known[0] is not None}
+            if known is None or known[0] is not page:
+                known = (page, None if later(target) else _page_digest(shared_inputs, page, shown_on_many))
+            digests[target] = known
+            inputs[target] = known[1]
+        self.cache.page_digests = digests
         self.cache.shared_digest = shared_inputs
-        return {target: digest for target, (_, digest) in digests.items()}
+        return inputs, targets
 
     def _made_from(self, plan: BuildPlan) -> dict[str, bytes]:
         """The digest of what each PlannedPage is made from, by output file (see
@@ -483,7 +530,7 @@ class Builder:
         previous_made_from = self.cache.made_from
         with self._stage("digest"):
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
-            page_inputs = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
+            page_inputs, _ = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
             made_from = self._made_from(plan)
         shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
@@ -571,12 +618,10 @@ class Builder:
         """Render what changed into memory first, then write: a failure leaves the output as it was."""
         with self._stage("render and write"):
             output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled, self._output_survey)
-            page_inputs = self._page_inputs(plan)
+            page_inputs, targets = self._page_inputs(plan)
             changed: dict[str, bytes] = {}
             self.rendered = 0
             previous_inputs, on_disk = self.cache.page_inputs, self.cache.written
-            # page_inputs holds the pages' files in plan order: when every page has a file of its own, they pair up.
-            targets = page_inputs if len(page_inputs) == len(plan.pages) else map(page_file, plan.pages)
             for page, target in zip(progress(plan.pages, len(plan.pages)), targets):
                 if previous_inputs.get(target) == page_inputs[target] and target in on_disk:
                     continue
@@ -642,7 +687,11 @@ class Builder:
     def search_job(self) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
         (watch and serve), planned now and run later, outside the watcher's lock:
-        the pages are served meanwhile with the previous index."""
+        the pages are served meanwhile with the previous index. None when search
+        is off: then nothing is loaded or planned (this runs after every pause)."""
+        settings, _ = self.configure()
+        if not settings.search.enabled:
+            return None
         plan = self.plan(open_data_later=True)  # the index reads the pages only: never make data/ here
         if not plan.settings.search.enabled:
             return None

@@ -89,6 +89,50 @@ def is_utf8_name(name: str) -> bool:
     return True
 
 
+class Listing:
+    """The files each folder walk of the last load found, with the warnings it gave.
+
+    A running builder (watch, serve) keeps one. When the caller vouches that no
+    file or folder was added, removed or renamed under `content/` since that
+    load (it watches the folder, and only known files changed), it sets `reuse`
+    and the next load walks no folder: it takes the files found last time and
+    says again what the walk said of them.
+    """
+
+    def __init__(self) -> None:
+        self.walks: dict[str, tuple[list[Path], tuple]] = {}  # folder -> (files found, problems met)
+        self.lone: set[str] = set()  # the glossary and the timeline, when the last load read them
+        self.keyed: dict[str, tuple[list[Path], list[tuple[Path, str]]]] = {}  # see markdown_sources
+        self.reuse = False
+
+    def files(self) -> set[str]:
+        """Every file the last load found, as a path string."""
+        return {os.fspath(path) for found, _ in self.walks.values() for path in found} | self.lone
+
+    def walk(self, root: Path, folder: Path, problems: Problems) -> list[Path]:
+        """`_walk_files`, or what it found last time when `reuse` is set."""
+        key = os.fspath(folder)
+        known = self.walks.get(key)
+        if not (self.reuse and known is not None):
+            local = Problems()
+            known = (_walk_files(root, folder, local), tuple(local.items))
+            self.walks[key] = known
+        problems.extend(known[1])
+        return known[0]
+
+
+def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing | None) -> list[tuple[Path, str]]:
+    """The Markdown files among `found`, each with its key in the parse cache; worked
+    out again only when `found` is not the very list the listing gave last time."""
+    known = listing.keyed.get(kind) if listing is not None else None
+    if known is not None and known[0] is found:
+        return known[1]
+    keyed = [(path, f"{kind}:{source_name(root, path)}") for path in found if path.suffix.lower() == ".md"]
+    if listing is not None:
+        listing.keyed[kind] = (found, keyed)
+    return keyed
+
+
 def _is_folder(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()
@@ -145,39 +189,37 @@ class _Uncached:
         pass
 
 
-def load_archive(root: Path, settings: Settings, problems: Problems, cache: ParseCache | None = None) -> Archive:
+def load_archive(
+    root: Path, settings: Settings, problems: Problems, cache: ParseCache | None = None, listing: Listing | None = None
+) -> Archive:
     cache = cache if cache is not None else _Uncached()
+    walk = listing.walk if listing is not None else _walk_files
     content = root / CONTENT_DIR
     _not_a_folder(root, content, problems)
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
     # Every article and entity in one go: those to parse are parsed side by side.
-    article_paths = [path for path in _walk_files(root, content / "articles", problems) if path.suffix.lower() == ".md"]
-    entity_paths = [path for path in _walk_files(root, content / "entities", problems) if path.suffix.lower() == ".md"]
-    jobs = [("article:" + source_name(root, path), path, functools.partial(read_article, root, path)) for path in article_paths]
-    jobs += [("entity:" + source_name(root, path), path, functools.partial(load_entity, root, path)) for path in entity_paths]
+    article_sources = markdown_sources(root, walk(root, content / "articles", problems), "article", listing)
+    entity_sources = markdown_sources(root, walk(root, content / "entities", problems), "entity", listing)
+    jobs = [(key, path, functools.partial(read_article, root, path)) for path, key in article_sources]
+    jobs += [(key, path, functools.partial(load_entity, root, path)) for path, key in entity_sources]
     parsed = cache.parse_all(jobs, problems)
-    for article, key_lines in parsed[: len(article_paths)]:
+    for article, key_lines in parsed[: len(article_sources)]:
         if article is not None and (settings.build.drafts or not article.draft):
             articles.append(article)
             entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
-    entities = [entity for entity in parsed[len(article_paths) :] if entity is not None]
-    glossary_path = content / "glossary.toml"
-    terms = (
-        cache.parse("glossary", glossary_path, lambda p: load_glossary(root, glossary_path, p), problems)
-        if _regular_file(root, glossary_path, problems)
-        else []
-    )
-    timeline_path = content / "timeline.toml"
-    events = (
-        cache.parse("timeline", timeline_path, lambda p: load_timeline(root, timeline_path, p), problems)
-        if _regular_file(root, timeline_path, problems)
-        else []
-    )
+    entities = [entity for entity in parsed[len(article_sources) :] if entity is not None]
+    glossary_path, timeline_path = content / "glossary.toml", content / "timeline.toml"
+    read_glossary = _regular_file(root, glossary_path, problems)
+    terms = cache.parse("glossary", glossary_path, lambda p: load_glossary(root, glossary_path, p), problems) if read_glossary else []
+    read_timeline = _regular_file(root, timeline_path, problems)
+    events = cache.parse("timeline", timeline_path, lambda p: load_timeline(root, timeline_path, p), problems) if read_timeline else []
+    if listing is not None:
+        listing.lone = {os.fspath(path) for path, read in ((glossary_path, read_glossary), (timeline_path, read_timeline)) if read}
     cache.forget_unseen()
     static_files = [
         StaticFile(source_name(root, path), path.relative_to(content / "static").as_posix())
-        for path in _walk_files(root, content / "static", problems)
+        for path in walk(root, content / "static", problems)
     ]
 
     _check_duplicate_slugs(articles, problems)

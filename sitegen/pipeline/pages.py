@@ -150,7 +150,8 @@ def plan_pages(
     else:
         pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
-    sitemap, feed = _sitemap_entries(pages, urls), _site_feed(memo, archive, feed_entries, settings, urls)
+    sitemap = memo.aggregates.setdefault("sitemap", SitemapEntries()).update(pages, urls)
+    feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
     return pages
@@ -328,6 +329,24 @@ def _glossary_page(memo: PlanMemo, archive, annotated, cards, entities, settings
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
+    """The pages of the timeline, kept whole while every event view and the
+    entities are the very objects of the last build (an edit that touches no
+    event): nothing they show can have changed, and not even their keys are
+    worked out. Otherwise each page is looked up by its own key."""
+    made = []
+
+    def make() -> list[Page]:
+        made.append(True)
+        return _timeline_pages_by_key(memo, periods, events, entities, settings, urls)
+
+    quick = (entities, *events)
+    pages = memo.get_quick("timeline pages", quick, lambda: (quick, (tuple(periods),)), make)
+    if not made:  # the pages' own entries are kept with them, for the next build that looks them up
+        memo.carry(("timeline", "timeline filter", "timeline events", *("timeline:" + period.slug for period in periods)))
+    return pages
+
+
+def _timeline_pages_by_key(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
     """The timeline's index, one page per period and the filter's counts, each
     keyed by what it shows: an edited event makes its own page again, and the
     index only when a page's count changes."""
@@ -443,13 +462,28 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     )
 
 
-def _sitemap_entries(pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
-    """The address and date of every page the sitemap lists."""
-    return tuple(
-        (urls.absolute(page.path), page.modified)
-        for page in pages
-        if page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
-    )
+class SitemapEntries:
+    """The address and date of every page the sitemap lists, worked out once per
+    page object: a page the plan memo kept is the very object of the last build,
+    and so is its entry, which also makes comparing the sitemap with the last
+    one a comparison of identities. Kept in `PlanMemo.aggregates`, which
+    forgets it when the URLs change."""
+
+    def __init__(self) -> None:
+        self.kept: dict[int, tuple[Page | PlannedPage, tuple[str, str] | None]] = {}  # by id of the page: (page, entry)
+
+    def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
+        kept, before, entries = {}, self.kept, []
+        for page in pages:
+            known = before.get(id(page))
+            if known is None or known[0] is not page:
+                listed = page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
+                known = (page, (urls.absolute(page.path), page.modified) if listed else None)
+            kept[id(page)] = known
+            if known[1] is not None:
+                entries.append(known[1])
+        self.kept = kept
+        return tuple(entries)
 
 
 def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings
@@ -201,6 +201,14 @@ class PlanMemo:
     def install(self, deferred: Deferred, made: Any) -> None:
         """Record what `deferred` made, between two builds, as if the last build had made it."""
         self.previous[deferred.name] = (deferred.sources, deferred.values, made, None)
+
+    def carry(self, names: Iterable[str]) -> None:
+        """Keep the last build's entries `names` for the next build as they are: the
+        entries of pages that an entry holding them all kept whole (see pages.py)."""
+        for name in names:
+            old = self.previous.get(name)
+            if old is not None:
+                self.current[name] = old
 
     def end(self) -> None:
         """Keep what this build planned (and only that) for the next."""

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -173,6 +173,7 @@ class SurveyMemo:
         self.folders: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}  # prefix -> (status, files, folders, others)
         self.started = 0  # when the last survey began (time_ns)
         self.written: dict[str, tuple] = {}  # relative path -> status of a file as sitegen wrote it, since about then
+        self.holding: tuple[set[str], set[str]] = (set(), set())  # the files an update kept, and the folders holding them
 
     def wrote(self, relative: str, path: Path) -> None:
         """Record the status of a file sitegen has just written."""
@@ -541,17 +542,29 @@ class InPlaceOutput:
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
             (self.output / relative).unlink(missing_ok=True)
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
-        holding: set[str] = set()
-        for relative in keep:
-            folder = relative.rpartition("/")[0]
-            while folder and folder not in holding:  # its parents are in already when it is
-                holding.add(folder)
-                folder = folder.rpartition("/")[0]
+        # An edit keeps the same files as the last update: so are the folders holding them.
+        if self.memo is not None and self.memo.holding[0] == keep:
+            holding = self.memo.holding[1]
+        else:
+            holding = folders_holding(keep)
+            if self.memo is not None:
+                self.memo.holding = (keep, holding)
         emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+
+
+def folders_holding(files: Iterable[str]) -> set[str]:
+    """Every folder on the way to one of `files` (relative paths)."""
+    holding: set[str] = set()
+    for relative in files:
+        folder = relative.rpartition("/")[0]
+        while folder and folder not in holding:  # its parents are in already when it is
+            holding.add(folder)
+            folder = folder.rpartition("/")[0]
+    return holding
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
