@@ -6,9 +6,9 @@ the pages of articles, their citation files, the pages of entities and the
 files of open data without making them, and what it then makes is exactly
 what a builder that lives on (watch, serve) makes at once. Nor does the
 cycle collector walk the plan over and over while it is made. The sources,
-too, are parsed in worker processes, which send back what they made.
-(A build that may keep most pages of the last one plans only its articles'
-pages so: the others it checks itself, without a worker.)
+too, are parsed in worker processes, which send back what they made, and
+the digest of what each planned page is made from, kept for the next build,
+is taken where the page is made.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import pytest
 
 import sitegen.engine.builder
+import sitegen.engine.made_from
 import sitegen.pipeline.load
 import sitegen.pipeline.pages
 from sitegen.engine.builder import BuildOptions, Builder, build
@@ -162,3 +163,22 @@ def test_the_problems_found_by_the_processes_that_parse_are_reported(archive):
 
     assert [(warning.path, warning.line) for warning in result.warnings] == [("content/articles/a000.md", 4)]
     assert "colour" in result.warnings[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_digests_of_what_planned_pages_are_made_from_are_taken_where_they_are_made(archive, tmp_path, monkeypatch):
+    many_articles(archive)
+    log = tmp_path / "digested.log"
+    real = sitegen.engine.made_from.MadeFrom.digest
+
+    def logged(self, path, template, inputs):
+        with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
+            stream.write(f"{os.getpid()} {path}\n")
+        return real(self, path, template, inputs)
+
+    monkeypatch.setattr(sitegen.engine.made_from.MadeFrom, "digest", logged)
+    Builder(BuildOptions(root=archive.root, workers=2), lasting=False).build()
+
+    digested = [line.split() for line in log.read_text().splitlines()]
+    assert {"articles/a000/", "articles/a000/cite.bib"} <= {path for _, path in digested}
+    assert str(os.getpid()) not in {pid for pid, _ in digested}

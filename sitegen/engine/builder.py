@@ -495,21 +495,29 @@ class Builder:
         self.cache.shared_digest = shared_inputs
         return inputs, targets
 
-    def _made_from(self, plan: BuildPlan) -> dict[str, bytes]:
+    def _made_from(self, plan: BuildPlan, later: Callable[[str], bool]) -> tuple[dict[str, bytes], MadeFrom | None]:
         """The digest of what each PlannedPage is made from, by output file (see
-        engine/made_from.py); call after _page_inputs, which sets the digest of
-        what every page is rendered with."""
+        engine/made_from.py), with what takes them; call after _page_inputs, which
+        sets the digest of what every page is rendered with.
+
+        A page whose file `later` names is left out: the last build recorded
+        no digest to compare its own with, so it is made whatever, and the
+        process that makes it takes its digest for the next build (a cold
+        build so takes them all in its rendering processes)."""
         planned = [page for page in plan.pages if isinstance(page, PlannedPage) and page.inputs]
         if not planned:
-            return {}
+            return {}, None
         context = (self.cache.shared_digest, plan.settings, plan.urls)
         made_from = MadeFrom(self.cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
         digests = {}
         for page in planned:
+            target = page_file(page)
+            if later(target):
+                continue
             digest = made_from.digest(page.path, page.template, page.inputs)
             if digest is not None:
-                digests[page_file(page)] = digest
-        return digests
+                digests[target] = digest
+        return digests, made_from
 
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
@@ -531,7 +539,7 @@ class Builder:
         with self._stage("digest"):
             # A page the last build did not record is rendered whatever its inputs: digested while rendered.
             page_inputs, _ = self._page_inputs(plan, later=lambda target: target not in previous_inputs)
-            made_from = self._made_from(plan)
+            made_from, made_from_digests = self._made_from(plan, later=lambda target: target not in previous_made_from)
         shared_inputs = self.cache.shared_digest
         staged = StagedOutput(plan.output)
         shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
@@ -551,21 +559,25 @@ class Builder:
             digest = made_from.get(target)
             return digest is not None and previous_made_from.get(target) == digest and kept_as_it_was(target, previous_inputs.get(target))
 
-        def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool]:
-            """The digests of the page's inputs and of its bytes, and whether it was
-            rendered (and written into the stage) rather than kept."""
+        def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool, bytes | None]:
+            """The digests of the page's inputs and of its bytes, whether it was
+            rendered (and written into the stage) rather than kept, and the
+            digest of what a PlannedPage is made from when this build has none."""
             target = page_file(page)
             inputs = page_inputs[target]
+            made = None
             if isinstance(page, PlannedPage):
+                if made_from_digests is not None and target not in made_from:
+                    made = made_from_digests.digest(page.path, page.template, page.inputs)
                 page = page.make()
                 inputs = _page_digest(shared_inputs, page, shown_on_many)
                 if kept_as_it_was(target, inputs):
-                    return inputs, previous_written[target], False
+                    return inputs, previous_written[target], False, made
             elif inputs is None:
                 inputs = _page_digest(shared_inputs, page, shown_on_many)
             data = render_page(env, page, site, urls, root)
             staged.write_bytes(target, data)
-            return inputs, content_digest(data), True
+            return inputs, content_digest(data), True, made
 
         try:
             with self._stage("render and write"):
@@ -587,9 +599,11 @@ class Builder:
                     render_into_stage, changed, self.workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS
                 )
                 self.rendered = 0
-                for page, (inputs, digest, rendered) in zip(changed, done):
+                for page, (inputs, digest, rendered, made) in zip(changed, done):
                     target = page_file(page)
                     page_inputs[target], written[target] = inputs, digest
+                    if made is not None:
+                        made_from[target] = made
                     self.rendered += rendered
                     if not isinstance(page, PlannedPage):
                         self.cache.page_digests[target] = (page, inputs)
