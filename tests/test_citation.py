@@ -412,6 +412,8 @@ def test_copy_button_puts_the_reference_on_the_clipboard(archive, no_epoch):
         page = context.new_page()
         page.goto(base + ARTICLE)
         page.get_by_role("button", name="Copy reference").click()
+        # The clipboard answers asynchronously: the status says how once it has.
+        page.wait_for_function("document.querySelector('.cite-copy-status').textContent !== ''")
         assert page.get_by_role("status").inner_text() == "Copied"
         assert page.evaluate("navigator.clipboard.readText()") == expected
         context.close()
