@@ -102,33 +102,33 @@ def test_a_search_for_entities_loads_only_the_shard_of_the_entity_pages(sharded)
     assert shards_requested(requests) == {"site-1"}
 
 
-def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_path):
+def tag_filter_names(tmp_path, tags: str) -> tuple[list[str], int, dict]:
+    """The names the search page lists under its tag filter before a search, for
+    an archive whose first article has `tags` and whose second has the tag
+    Trade; how many img or b elements the search holds; and filters.json's counts."""
     archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
-    archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags='["<img src=x onerror=alert(1)>"]')
+    archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags=tags)
     archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
     archive.build(base_url=BASE_URL)
     with serve(archive.out, "/repo/") as root, chromium() as browser:
         page, _ = open_recording(browser, root, "search/")
         wait_until_done(page)
-        tags = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
-        images = page.locator("#search img").count()
+        names = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
+        markup = page.locator("#search img, #search b").count()
     totals = json.loads((archive.out / "pagefind/filters.json").read_text(encoding="utf-8"))["filters"]
-    assert sorted(tags) == sorted(totals["tag"]) and "Trade" in tags  # each value as the index holds it, as text
-    assert images == 0
+    return names, markup, totals
+
+
+def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_path):
+    names, markup, totals = tag_filter_names(tmp_path, '["<img src=x onerror=alert(1)>"]')
+    assert sorted(names) == sorted(totals["tag"]) and "Trade" in names  # each value as the index holds it, as text
+    assert markup == 0
 
 
 def test_a_tag_with_markup_characters_is_shown_as_written(tmp_path):
-    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
-    archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags='["R&D", "<b>bold</b>"]')
-    archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
-    archive.build(base_url=BASE_URL)
-    with serve(archive.out, "/repo/") as root, chromium() as browser:
-        page, _ = open_recording(browser, root, "search/")
-        wait_until_done(page)
-        tags = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
-        bold = page.locator("#search b").count()
-    assert sorted(tags) == ["<b>bold</b>", "R&D", "Trade"]
-    assert bold == 0
+    names, markup, _ = tag_filter_names(tmp_path, '["R&D", "<b>bold</b>"]')
+    assert sorted(names) == ["<b>bold</b>", "R&D", "Trade"]
+    assert markup == 0
 
 
 # --- a search of many shards ----------------------------------------------------------------
@@ -146,28 +146,38 @@ def many_shards(tmp_path_factory) -> Archive:
     return archive
 
 
+class OlderShardsHeld:
+    """Holds back the page's requests for the shards of the years before 2011 until released."""
+
+    SHARDS = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
+
+    def __init__(self, page) -> None:
+        self.held, self.released = [], False
+        page.route(self.SHARDS, self._hold)
+
+    def _hold(self, route) -> None:
+        if self.released:
+            route.continue_()
+        else:
+            self.held.append(route)
+
+    def release(self) -> None:
+        self.released = True
+        for route in self.held:
+            route.continue_()
+
+
 def test_a_search_of_many_shards_shows_the_site_and_the_newest_years_first_and_keeps_them_first(many_shards):
     """The older years' shards are held back: the first results are those of the
     entities' shard and of the two newest years, shown while the search goes on;
     once every shard is in, they stay at the top, above the others."""
-    held, released = [], []
-    older = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
-
-    def hold(route) -> None:
-        if released:
-            route.continue_()
-        else:
-            held.append(route)
-
     with serve(many_shards.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
-        page.route(older, hold)
+        older = OlderShardsHeld(page)
         page.goto(root + "search/?q=harbour")
         page.wait_for_function(f"document.querySelectorAll({RESULT_LINK!r}).length === 3", timeout=15000)
         early, early_status = sorted(hrefs(page)), page.get_attribute(STATUS, "data-total")
-        released.append(True)
-        for route in held:
-            route.continue_()
+        older.release()
         total = result_count(page)
         final = hrefs(page)
     assert early == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
@@ -199,26 +209,15 @@ def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many
 
 
 def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_once_every_shard_answered(many_shards):
-    held, released = [], []
-    older = re.compile(r".*/pagefind/articles-20(0\d|10)/.*")
-
-    def hold(route) -> None:
-        if released:
-            route.continue_()
-        else:
-            held.append(route)
-
     with serve(many_shards.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route(older, hold)
+        older = OlderShardsHeld(page)
         page.goto(root + "articles/news-2012/")
         page.locator("#site_search_query").press_sequentially("harbour")
         page.wait_for_selector(".site-search-results:not([hidden]) .site-search-result")
         early = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
         early_link = page.text_content(".site-search-all")
-        released.append(True)
-        for route in held:
-            route.continue_()
+        older.release()
         page.wait_for_function("document.querySelector('.site-search-all').textContent.startsWith('All 13')", timeout=15000)
         final = page.eval_on_selector_all(".site-search-result-link", "links => links.map(a => a.getAttribute('href'))")
     assert sorted(target(href) for href in early) == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
