@@ -83,12 +83,14 @@ def load_templates(env: jinja2.Environment, names: Iterable[str]) -> None:
 def pagefind_filter(value: object) -> str:
     """A value for `data-pagefind-filter="name:value"`.
 
-    Pagefind decodes character references in filter values twice: escaped
-    once here and once more by autoescaping, the index holds the value as
-    written ("R&D", not "R&amp;D"). The search page shows filter values as
-    text only (search.js sets `textContent`), so markup in one stays text.
+    Pagefind decodes character references in filter values twice, and it
+    matches no filter query on a value holding a quote or a backslash.
+    Escaped twice here and once more by autoescaping, a value is indexed
+    escaped once (`say &quot;hi&quot;`), which it matches; the search page
+    queries values as indexed and shows them decoded, as text (search.js,
+    `shownValue`).
     """
-    return html.escape(str(value))
+    return html.escape(html.escape(str(value)))
 
 
 @dataclass(frozen=True, slots=True)

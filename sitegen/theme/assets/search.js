@@ -288,11 +288,25 @@
     return path + (path.indexOf("?") === -1 ? "?" : "&") + "highlight=" + encodeURIComponent(term) + fragment;
   }
 
+  // A filter value is indexed escaped once (see pagefind_filter in render.py: Pagefind
+  // matches a filter only on values without quotes or backslashes), and is queried as
+  // indexed: it is shown as written, as text.
+  // A value named like an object's own property (a tag "toString") is no box ticked.
+  function isSelected(selected, name, value) {
+    return Object.prototype.hasOwnProperty.call(selected, name) && Object.prototype.hasOwnProperty.call(selected[name], value) && selected[name][value] === true;
+  }
+
+  function shownValue(value) {
+    return String(value).replace(/&(lt|gt|quot|#x27|amp);/g, function (_, name) {
+      return { lt: "<", gt: ">", quot: '"', "#x27": "'", amp: "&" }[name];
+    });
+  }
+
   function typeLabel(data) {
     var type = (data.filters && data.filters.type && data.filters.type[0]) || "";
     var label = TYPE_LABELS[type] || type;
     var kind = data.filters && data.filters.kind && data.filters.kind[0];
-    return kind ? label + " · " + kind : label;
+    return kind ? label + " · " + shownValue(kind) : label;
   }
 
   function resultItem(data, term, compact) {
@@ -391,7 +405,7 @@
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
           var values = Object.keys(counts[name] || {}).filter(function (value) {
-            return counts[name][value] > 0 || (selected[name] && selected[name][value]);
+            return counts[name][value] > 0 || isSelected(selected, name, value);
           });
           if (!values.length) return;
           values.sort(function (a, b) {
@@ -411,8 +425,8 @@
             box.name = name;
             box.value = value;
             box.id = "search_filter_" + name + "_" + index;
-            box.checked = !!(selected[name] && selected[name][value]);
-            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : value), " ", element("span", "search-filter-count", pending ? "…" : String(counts[name][value] || 0)));
+            box.checked = isSelected(selected, name, value);
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : shownValue(value)), " ", element("span", "search-filter-count", pending ? "…" : String(counts[name][value] || 0)));
             item.append(label);
             options.append(item);
           });
