@@ -41,6 +41,7 @@ def resealed(data: bytes, header: bytes) -> bytes:
 
 
 def older_format(name: str, data: bytes) -> bytes:
+    """The cache file or the stamp, sealed as sitegen seals them, but naming the format before this one."""
     header = data[: data.index(b"\n")]
     kind, number, environment = header.split(b" ")
     assert name != CACHE_FILE or int(number) == CACHE_FORMAT

@@ -43,12 +43,12 @@ from test_incremental import (
     output_tree,
     reference_build,
 )
+from test_damaged_cache import older_format
 from test_second_build import seed
 
 from sitegen.engine.builder import build
 from sitegen.engine.cache import RECENT_NS
-from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, CACHE_FORMAT
-from sitegen.engine.cache_key import cache_key, seal_of
+from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.stamp import STAMP_FILE, unchanged_build
 from sitegen.model.errors import ContentError
@@ -91,16 +91,6 @@ def another_archives_cache_files() -> dict[str, bytes]:
         finally:
             shutil.rmtree(root.parent, ignore_errors=True)
     return _other_archive
-
-
-def in_an_older_format(data: bytes) -> bytes:
-    """The same cache file, sealed as sitegen writes it, but naming the format before this one."""
-    header, _, rest = data.partition(b"\n")
-    name, _, environment = header.split(b" ", 2)
-    body = b" ".join([name, str(CACHE_FORMAT - 1).encode(), environment]) + b"\n" + rest[: rest.rstrip(b"\n").rfind(b"\n") + 1]
-    key = cache_key()
-    assert key is not None
-    return body + seal_of(body, key) + b"\n"
 
 
 class SecondBuildProcesses(IncrementalBuilds):
@@ -169,9 +159,9 @@ class SecondBuildProcesses(IncrementalBuilds):
     def damage_the_cache(self, name, damage, data):
         """The cache folder's file damaged or swapped between two builds, the sources edited or not."""
         path = self.root / CACHE_DIR / name
-        if not path.is_file():
+        old = path.read_bytes() if path.is_file() else b""
+        if not old:  # no build has left one (the sources were bad from the start), or it is gone already
             return
-        old = path.read_bytes()
         if damage == "cut short":
             new = old[: data.draw(st.integers(0, len(old) - 1), label="length kept")]
         elif damage == "a byte flipped":
@@ -182,7 +172,10 @@ class SecondBuildProcesses(IncrementalBuilds):
         elif damage == "another archive's":
             new = another_archives_cache_files()[name]
         elif damage == "an older format":
-            new = in_an_older_format(old) if name == CACHE_FILE else old.replace(b"sitegen-stamp 1 ", b"sitegen-stamp 0 ", 1)
+            try:
+                new = older_format(name, old)
+            except ValueError:  # damaged at an earlier step, and left so by a failed build
+                new = old
         else:
             new = None
         if new is None:
