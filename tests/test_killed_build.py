@@ -89,3 +89,35 @@ def test_workers_of_a_killed_build_end_promptly_and_print_no_traceback(archive, 
                 if running(pid):
                     os.kill(pid, signal.SIGKILL)
     assert "Traceback" not in stderr.read_text(errors="replace")
+
+
+SLOW_MAP = """
+import time
+from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS, map_in_workers
+
+def slow(item):
+    time.sleep(1)  # each chunk of items takes a minute or so
+    return item
+
+map_in_workers(slow, range(MIN_ITEMS_FOR_WORKERS), workers=2)
+"""
+
+
+def test_a_worker_stops_in_the_middle_of_its_chunk_when_its_parent_is_killed(tmp_path):
+    stderr = tmp_path / "stderr.txt"
+    with open(stderr, "wb") as errors:
+        parent = subprocess.Popen([sys.executable, "-c", SLOW_MAP], stdout=subprocess.DEVNULL, stderr=errors)
+        workers: list[int] = []
+        try:
+            assert wait_for(lambda: len(children_of(parent.pid)) >= 2, 30), "no workers started"
+            workers = children_of(parent.pid)
+            os.kill(parent.pid, signal.SIGKILL)
+            parent.wait()
+            left = lambda: [pid for pid in workers if running(pid)]  # noqa: E731
+            wait_for(lambda: not left(), GRACE_SECONDS)
+            assert left() == [], "a worker went on with its chunk for nobody"
+        finally:
+            for pid in [parent.pid, *workers]:
+                if running(pid):
+                    os.kill(pid, signal.SIGKILL)
+    assert "Traceback" not in stderr.read_text(errors="replace")
