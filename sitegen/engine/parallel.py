@@ -48,14 +48,14 @@ def default_workers() -> int:
 
 # How often a worker checks that the process that forked it is still there.
 PARENT_CHECK_SECONDS = 0.1
+# A pipe's reader goes away as its process ends, a moment before the process
+# is gone: how long a worker whose results found no reader waits to see it go.
+PARENT_EXIT_SECONDS = 1.0
 
 
 def _start_worker(parent: int) -> None:
     """Run in each worker as it starts: tie its life to the parent's."""
-    # Python ignores SIGPIPE, so writing a result to a pipe nobody reads any
-    # more raises BrokenPipeError and multiprocessing prints its traceback;
-    # with the default action the worker simply ends.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, lambda signum, frame: _exit_if_parent_ends(parent))
     threading.Thread(target=_exit_without_parent, args=(parent,), name="parent-watch", daemon=True).start()
 
 
@@ -63,7 +63,18 @@ def _exit_without_parent(parent: int) -> None:
     """End this worker as soon as its parent is gone (it is then adopted by another process)."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)  # nothing of this process is worth finishing: its results had no reader
+    os._exit(0)  # nothing of this process is worth finishing: its results have no reader
+
+
+def _exit_if_parent_ends(parent: int) -> None:
+    """A write found its pipe without a reader (SIGPIPE): when that is because the parent
+    is ending, end now, before multiprocessing prints the BrokenPipeError's traceback.
+    Any other broken pipe (a closed standard error, say) is raised as before."""
+    deadline = time.monotonic() + PARENT_EXIT_SECONDS
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(PARENT_CHECK_SECONDS / 10)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
