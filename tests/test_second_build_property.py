@@ -158,15 +158,18 @@ class SecondBuildProcesses(IncrementalBuilds):
     @rule(name=st.sampled_from(CACHE_FILES), damage=st.sampled_from(DAMAGES), data=st.data())
     def damage_the_cache(self, name, damage, data):
         """The cache folder's file damaged or swapped between two builds, the sources edited or not."""
+        # Drawn first: what is drawn must not depend on the files' bytes, which vary with timing.
+        where = data.draw(st.integers(0, 1 << 20), label="where (a position in the file, modulo its length)")
+        bits = data.draw(st.sampled_from([0x01, 0x20, 0x80]), label="bits flipped")
         path = self.root / CACHE_DIR / name
         old = path.read_bytes() if path.is_file() else b""
-        if not old:  # no build has left one (the sources were bad from the start), or it is gone already
-            return
-        if damage == "cut short":
-            new = old[: data.draw(st.integers(0, len(old) - 1), label="length kept")]
+        where %= max(1, len(old))
+        if not old:  # no build has left one (bad sources from the start, or sources changed just now), or it is gone
+            new = old
+        elif damage == "cut short":
+            new = old[:where]
         elif damage == "a byte flipped":
-            where = data.draw(st.integers(0, len(old) - 1), label="byte flipped")
-            new = old[:where] + bytes([old[where] ^ data.draw(st.sampled_from([0x01, 0x20, 0x80]), label="bits")]) + old[where + 1 :]
+            new = old[:where] + bytes([old[where] ^ bits]) + old[where + 1 :]
         elif damage == "an earlier build's":
             new = self.earlier.get(name, b"")
         elif damage == "another archive's":
@@ -180,7 +183,7 @@ class SecondBuildProcesses(IncrementalBuilds):
             new = None
         if new is None:
             path.unlink()
-        else:
+        elif new != old:
             path.write_bytes(new)
         if self.articles and data.draw(st.booleans(), label="and an article edited"):
             self.edit_article(data)  # then builds
