@@ -56,6 +56,8 @@ SLOW_TESTS = {
     "tests/test_determinism.py::test_search_index_is_byte_identical_when_everything_changes_at_once",  # 8 s
     "tests/test_incremental.py::TestIncrementalBuilds::runTest",  # 35 s
     "tests/test_incremental.py::TestIncrementalSearchShards::runTest",  # Pagefind runs: 30-60 s
+    "tests/test_second_build_property.py::TestSecondBuildProcesses::runTest",  # a clean build and a new process's each step: 150 s
+    "tests/test_second_build_property.py::TestSecondBuildSearchShards::runTest",  # Pagefind runs
     "tests/test_search_serve_browser.py::test_an_edit_is_found_by_search_once_its_shard_is_indexed_again_with_the_hits_of_other_shards",  # serve, Pagefind and Chromium: 15 s
     "tests/test_search_serve_browser.py::test_a_page_open_during_the_refresh_reloads_with_the_new_index",
     "tests/test_search_serve_browser.py::test_searches_during_the_refresh_get_the_old_index_or_the_new_one_each_whole",

@@ -11,6 +11,12 @@ added two thirds to the memory of a 5,000-article build). Results come
 back in the order of the items, so the output never depends on how many
 workers ran or which finished first. Small jobs, and systems without fork,
 run in this process.
+
+A worker lives only as long as the process that forked it: if that process
+is killed (SIGKILL, or the machine's out-of-memory killer), nobody is left
+to read the worker's results, so the worker stops at once and quietly
+instead of finishing its chunk for no one and dying of a broken pipe with
+a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -35,6 +44,37 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+# How often a worker checks that the process that forked it is still there.
+PARENT_CHECK_SECONDS = 0.1
+# A pipe's reader goes away as its process ends, a moment before the process
+# is gone: how long a worker whose results found no reader waits to see it go.
+PARENT_EXIT_SECONDS = 1.0
+
+
+def _start_worker(parent: int) -> None:
+    """Run in each worker as it starts: tie its life to the parent's."""
+    signal.signal(signal.SIGPIPE, lambda signum, frame: _exit_if_parent_ends(parent))
+    threading.Thread(target=_exit_without_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_without_parent(parent: int) -> None:
+    """End this worker as soon as its parent is gone (it is then adopted by another process)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)  # nothing of this process is worth finishing: its results have no reader
+
+
+def _exit_if_parent_ends(parent: int) -> None:
+    """A write found its pipe without a reader (SIGPIPE): when that is because the parent
+    is ending, end now, before multiprocessing prints the BrokenPipeError's traceback.
+    Any other broken pipe (a closed standard error, say) is raised as before."""
+    deadline = time.monotonic() + PARENT_EXIT_SECONDS
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(PARENT_CHECK_SECONDS / 10)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
@@ -72,7 +112,9 @@ def map_in_workers(
     frozen_already = gc.get_freeze_count() > 0  # a long-lived builder keeps its own objects frozen
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1 if items_per_process else None) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_start_worker, initargs=(os.getpid(),), maxtasksperchild=1 if items_per_process else None
+        ) as pool:
             chunks = pool.imap(_run_chunk, bounds)
             if progress:
                 chunks = progress(chunks, len(bounds))
