@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from conftest import Archive
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 from test_incremental import (
@@ -192,6 +193,9 @@ class SecondBuildProcesses(IncrementalBuilds):
 
 
 TestSecondBuildProcesses = SecondBuildProcesses.TestCase
+# Each step here is two whole builds (the new process's and a clean one) where the
+# watcher's machine makes one small rebuild: fewer examples keep the suite in its time.
+TestSecondBuildProcesses.settings = settings(TestSecondBuildProcesses.settings, max_examples=20)
 
 
 class SecondBuildSearchShards(IncrementalSearchShards):
@@ -222,3 +226,5 @@ class SecondBuildSearchShards(IncrementalSearchShards):
 
 
 TestSecondBuildSearchShards = SecondBuildSearchShards.TestCase
+# Pagefind indexes twice per step (about 15 s of CPU an example).
+TestSecondBuildSearchShards.settings = settings(TestSecondBuildSearchShards.settings, max_examples=4)
