@@ -35,6 +35,7 @@ from conftest import Archive
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
+from test_damaged_cache import older_format
 from test_incremental import (
     IncrementalBuilds,
     IncrementalSearchShards,
@@ -44,7 +45,6 @@ from test_incremental import (
     output_tree,
     reference_build,
 )
-from test_damaged_cache import older_format
 from test_second_build import seed
 
 from sitegen.engine.builder import build
