@@ -393,12 +393,12 @@ def _annotate_run(
     # so that where the two overlap the entity wins.
     pieces: list[tuple[int, int, str, str]] = []  # (start, end, html, the side-note after it or "")
     # Glossary terms are rare: most runs start none, and skip looking between names.
-    terms = bool(catalog.terms) and bool(tokens.starts_of(catalog.term_index))
+    terms = bool(catalog.terms) and catalog.term_index.may_start_in(tokens)
     gap_start = 0
     # The line of each match, counted on from the last one: counting from the
     # run's start each time is quadratic in a long paragraph of names.
     counted_to, line = 0, run_line
-    for match in catalog.index.find_in(tokens):
+    for match in catalog.index.find_between(tokens):
         if terms:
             pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
         gap_start = match.end
@@ -435,7 +435,7 @@ def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Doc
     if start >= end or not catalog.terms:
         return []
     pieces = []
-    for match in catalog.term_index.find_in(tokens, tokens.first_at(start), tokens.first_at(end)):
+    for match in catalog.term_index.find_between(tokens, start, end):
         if len(match.targets) != 1:
             continue  # a name two terms share marks neither (reported when loading)
         term_id = match.targets[0]
