@@ -132,7 +132,8 @@ class PhraseIndex:
     _exact: dict[str, list[_Entry]] = field(default_factory=dict)
     _folded: dict[str, list[_Entry]] = field(default_factory=dict)
     _entries: dict[tuple[bool, Phrase], _Entry] = field(default_factory=dict)  # every entry, by name
-    _scanner: "_Scanner | None" = None  # made by `prepare`, dropped by `add`
+    # Made by `prepare`, dropped by `add`; it only speeds matching up, so it is no part of the index's value.
+    _scanner: "_Scanner | None" = field(default=None, compare=False, repr=False)
 
     def add(self, name: str, target: str, *, case_sensitive: bool = True) -> None:
         phrase = phrase_of(name, fold=not case_sensitive)
