@@ -200,7 +200,7 @@ def test_matching_a_stretch_of_tokens_finds_what_matching_that_stretch_of_text_f
 # to the full split, or that match a case-insensitive name only by case folding.
 SCANNER_WORDS = [
     "mosul", "MOSUL", "ali", "ALI", "Straße", "STRASSE", "strasse", "Ⓐ", "ⓐ", "Zoe\u0308", "Zoe",
-    "\u212a", "K", "k", "ſ", "σ", "ς", "〈", "\u2329", "—", "\u00a0",
+    "\u212a", "K", "k", "ſ", "σ", "ς", "〈", "\u2329", "—", "Abu\u00a0Bakr",
 ]
 
 
