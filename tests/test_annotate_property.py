@@ -196,6 +196,53 @@ def test_matching_a_stretch_of_tokens_finds_what_matching_that_stretch_of_text_f
     assert found == expected
 
 
+# Words whose case fold, NFC form or marks make a text one a scanner must leave
+# to the full split, or that match a case-insensitive name only by case folding.
+SCANNER_WORDS = [
+    "mosul", "MOSUL", "ali", "ALI", "Straße", "STRASSE", "strasse", "Ⓐ", "ⓐ", "Zoe\u0308", "Zoe",
+    "\u212a", "K", "k", "ſ", "σ", "ς", "〈", "\u2329", "—", "Abu\u00a0Bakr",
+]
+
+
+@settings(deadline=None)
+@given(data=st.data())
+def test_a_prepared_index_finds_what_splitting_the_whole_text_finds(data):
+    # `prepare` compiles a scanner that finds where names may start without
+    # splitting the text; the matches, in any stretch, must be the same.
+    pairs = data.draw(
+        st.lists(
+            st.tuples(names(NAME_WORDS + SCANNER_WORDS), st.sampled_from(TARGETS), st.booleans()), min_size=1, max_size=6
+        ),
+        label="pairs (name, target, case-sensitive)",
+    )
+    text = data.draw(texts([name for name, _, _ in pairs] + SCANNER_WORDS), label="text")
+    index = PhraseIndex()
+    for name, target, case_sensitive in pairs:
+        index.add(name, target, case_sensitive=case_sensitive)
+    split = tokenize(text)
+    boundaries = sorted({0, len(text), *(end - len(token) for token, end in zip(split.tokens, split.ends)), *split.ends})
+    start = data.draw(st.sampled_from(boundaries), label="start")
+    end = data.draw(st.sampled_from([b for b in boundaries if b >= start]), label="end")
+    expected = [(m.start, m.end, m.targets) for m in index.find_in(split, split.first_at(start), split.first_at(end))]
+    starts_some = bool(split.starts_of(index))
+    index.prepare()
+    scanned = tokenize(text)
+    assert [(m.start, m.end, m.targets) for m in index.find_between(scanned, start, end)] == expected
+    assert index.may_start_in(scanned) == starts_some
+
+
+def test_an_index_too_deep_for_a_scanner_still_finds_its_names():
+    # Names that are each other's prefixes, hundreds deep, make no scanner
+    # (its expression would nest too deep): the text is split whole instead.
+    index = PhraseIndex()
+    for length in range(1, 300):
+        index.add("A" * length, f"t{length}")
+    index.prepare()
+    text = "x " + "A" * 250 + " and AAA."
+    found = [(text[m.start : m.end], m.targets) for m in index.find_between(tokenize(text))]
+    assert found == [("A" * 250, ("t250",)), ("AAA", ("t3",))]
+
+
 def test_the_reference_follows_the_rules():
     """A few fixed cases, so that the reference itself is known to be right."""
     pairs = [("Mosul", "m"), ("Ali", "a"), ("Abu Bakr", "b"), ("Abu", "c"), ("US-led", "u"), ("L/Cpl", "l")]

@@ -20,6 +20,10 @@ from sitegen.pipeline.timeline import TimelineEntry
 # Articles annotated by one pool of workers before their fragments are kept
 # (see annotate_archive's `keep`): what a single build holds of them at most.
 ARTICLES_PER_BATCH = 2000
+# From this many texts to annotate, the catalogue's indexes compile their
+# scanners first (tens of milliseconds for thousands of names, paid back
+# many times over by texts not split whole; see model/matcher.py).
+PREPARE_FROM = 100
 
 
 def _annotate_one(job: Article | Entity, catalog: Catalog) -> Any:
@@ -53,6 +57,10 @@ def annotate_archive(
     entity_keys = {entity.id: ("entity", catalog_digest, cache.digest(entity)) for entity in archive.entities}
     missing = [article for article in archive.articles if article_keys[article.slug] not in cache.entries]
     missing_entities = [entity for entity in archive.entities if entity_keys[entity.id] not in cache.entries]
+    if len(missing) + len(missing_entities) >= PREPARE_FROM:
+        # Here, before the workers are forked: they all share the scanners.
+        catalog.index.prepare()
+        catalog.term_index.prepare()
     annotate = lambda job: _annotate_one(job, catalog)  # noqa: E731
     fresh: dict[str, Any] = {}
     batch = max(1, len(missing)) if keep is None else ARTICLES_PER_BATCH

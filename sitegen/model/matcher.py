@@ -9,6 +9,14 @@ there are. That is the "equivalent compiled automaton" of Aho-Corasick for
 phrases on word boundaries, and it makes word boundaries exact by construction:
 "Mosul" can never match inside "Mosuls" or "AMosul", while "Trump’s" is
 "Trump" followed by the tokens "’" and "s".
+
+Most text holds few names, so an index can also scan a text without
+splitting all of it (`PhraseIndex.prepare`): a regular expression, a trie
+of the first tokens of its names, finds the few places where a name may
+start, and only the tokens after those places are split. It finds exactly
+what the dictionary walk over every token finds; texts where that is not
+plain to see (combining marks, text not in NFC, and, for case-insensitive
+names, letters beyond ASCII) are split whole as before.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, compress
+from typing import Any
 
 
 @cache
@@ -123,11 +132,14 @@ class PhraseIndex:
     _exact: dict[str, list[_Entry]] = field(default_factory=dict)
     _folded: dict[str, list[_Entry]] = field(default_factory=dict)
     _entries: dict[tuple[bool, Phrase], _Entry] = field(default_factory=dict)  # every entry, by name
+    # Made by `prepare`, dropped by `add`; it only speeds matching up, so it is no part of the index's value.
+    _scanner: "_Scanner | None" = field(default=None, compare=False, repr=False)
 
     def add(self, name: str, target: str, *, case_sensitive: bool = True) -> None:
         phrase = phrase_of(name, fold=not case_sensitive)
         if phrase is None:
             return
+        self._scanner = None
         known = self._entries.get((case_sensitive, phrase))
         if known is not None:
             known.add(target)
@@ -153,6 +165,32 @@ class PhraseIndex:
         if not self._exact and not self._folded:
             return []
         return self.find_in(tokenize(text))
+
+    def prepare(self) -> None:
+        """Make the scanner that lets `find_between` skip splitting most of a text.
+
+        Compiling it takes some tens of milliseconds for thousands of names:
+        worth it before annotating many texts (and before forking the
+        workers that do, which then share it), not for one."""
+        if self._scanner is None:
+            self._scanner = _Scanner(self._exact, self._folded)
+
+    def find_between(self, text: "Tokens", start: int = 0, end: int | None = None) -> list[Match]:
+        """`find_in` on the tokens between the character offsets `start` and
+        `end` of the text (both where tokens meet, or its ends).
+
+        With the scanner of `prepare`, only the tokens after the places where
+        a name may start are split; the matches are the same."""
+        end = len(text.text) if end is None else end
+        places = text.places(self)
+        if places is None:
+            return self.find_in(text, text.first_at(start), text.first_at(end))
+        return _find_at_places(self, text.text, places, start, end)
+
+    def may_start_in(self, text: "Tokens") -> bool:
+        """Whether some token of `text` starts a name: when not, no stretch of it has a match."""
+        places = text.places(self)
+        return bool(text.starts_of(self) if places is None else places[0])
 
     def find_in(self, text: "Tokens", first: int = 0, stop: int | None = None) -> list[Match]:
         """`find` on tokens `first` to `stop` of a text split once with `tokenize`.
@@ -202,25 +240,51 @@ class PhraseIndex:
 
 
 class Tokens:
-    """A text split into tokens once, as every `PhraseIndex` splits it."""
+    """A text split into tokens once, as every `PhraseIndex` splits it: only
+    when first needed, since a prepared index may find its names without."""
 
-    __slots__ = ("tokens", "words", "ends", "spans", "_folded", "_starts")
+    __slots__ = ("text", "_split", "_folded", "_starts", "_places", "_plain")
 
     def __init__(self, text: str):
-        # Each token with the whitespace before it: one C-level pass gives the
-        # tokens and, by cumulative lengths, where each ends; no Python-level
-        # loop runs over the tokens, which keeps a 20 MB article fast.
-        spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
-        pieces = spaced.findall(text)
-        self.tokens = tokens = list(map(str.lstrip, pieces))
-        # Names are indexed in NFC; decomposed text ("e" and a combining mark
-        # for "é") is compared in NFC too, token by token, so that offsets
-        # still point into the text as written.
-        self.words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
-        self.ends = list(accumulate(map(len, pieces)))
-        self.spans = _Spans(tokens, self.ends)
+        self.text = text
+        self._split: tuple[list[str], list[str], list[int], _Spans] | None = None
         self._folded: list[str] | None = None
         self._starts: dict[int, tuple[PhraseIndex, list[int]]] = {}  # by id() of the index
+        self._places: dict[int, tuple[PhraseIndex, tuple[list[int], list[str]] | None]] = {}
+        self._plain: tuple[bool, bool] | None = None
+
+    def _split_all(self) -> tuple[list[str], list[str], list[int], _Spans]:
+        if self._split is None:
+            text = self.text
+            # Each token with the whitespace before it: one C-level pass gives the
+            # tokens and, by cumulative lengths, where each ends; no Python-level
+            # loop runs over the tokens, which keeps a 20 MB article fast.
+            spaced = _SPACED_PLAIN_TOKEN if text.isascii() else _spaced_pattern(_pattern_for(text))
+            pieces = spaced.findall(text)
+            tokens = list(map(str.lstrip, pieces))
+            # Names are indexed in NFC; decomposed text ("e" and a combining mark
+            # for "é") is compared in NFC too, token by token, so that offsets
+            # still point into the text as written.
+            words = tokens if text.isascii() or unicodedata.is_normalized("NFC", text) else [_nfc(t) for t in tokens]
+            ends = list(accumulate(map(len, pieces)))
+            self._split = (tokens, words, ends, _Spans(tokens, ends))
+        return self._split
+
+    @property
+    def tokens(self) -> list[str]:
+        return self._split_all()[0]
+
+    @property
+    def words(self) -> list[str]:
+        return self._split_all()[1]
+
+    @property
+    def ends(self) -> list[int]:
+        return self._split_all()[2]
+
+    @property
+    def spans(self) -> "_Spans":
+        return self._split_all()[3]
 
     def starts_of(self, index: PhraseIndex) -> list[int]:
         """The tokens that start some name of `index`, found once per index."""
@@ -240,6 +304,26 @@ class Tokens:
             starts = list(compress(itertools.count(), hits))
         self._starts[id(index)] = (index, starts)
         return starts
+
+    def places(self, index: PhraseIndex) -> tuple[list[int], list[str]] | None:
+        """Where a token that starts some name of `index` begins, and that token,
+        found with the index's scanner; None when the index has none or the
+        text must be split whole (see `_Scanner.scan`)."""
+        scanner = index._scanner
+        if scanner is None:
+            return None
+        known = self._places.get(id(index))
+        if known is not None and known[0] is index:
+            return known[1]
+        found = scanner.scan(self.text, self._plainness())
+        self._places[id(index)] = (index, found)
+        return found
+
+    def _plainness(self) -> tuple[bool, bool]:
+        """(split as tokens of plain \\w runs and in NFC, and besides with no letters beyond ASCII)."""
+        if self._plain is None:
+            self._plain = _plainness(self.text)
+        return self._plain
 
     def folded(self) -> list[str]:
         if self._folded is None:
@@ -297,3 +381,195 @@ def _phrase_text(phrase: Phrase) -> str:
     for token, spaced in zip(phrase.tokens[1:], phrase.spaced):
         parts.append((" " if spaced else "") + token)
     return "".join(parts)
+
+
+# --- finding names without splitting the whole text ------------------------------------
+
+_WORD_RUN = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# A trie nested deeper than this (thousands of names such as "A", "AA", "AAA"...)
+# is not compiled: such an index splits every text whole, as without a scanner.
+_DEEPEST_TRIE = 100
+
+_PLAIN, _NOT_FOLDED, _NOT_PLAIN = 0, 1, 2
+
+
+@cache
+def _character_kind(character: str) -> int:
+    """What a character beyond ASCII allows: _NOT_PLAIN for a combining mark
+    (texts with one are split with the mark-aware pattern), _NOT_FOLDED for a
+    word character or one that case folding changes, else _PLAIN."""
+    if character >= "\u0300" and unicodedata.category(character)[0] == "M":
+        return _NOT_PLAIN
+    if _WORD_RUN.match(character) or character.casefold() != character:
+        return _NOT_FOLDED
+    return _PLAIN
+
+
+def _plainness(text: str) -> tuple[bool, bool]:
+    """Whether `text` splits into plain tokens (\\w runs and single other
+    characters, with no combining mark) that are already in NFC; and whether,
+    besides, every word is ASCII and every other character is its own case
+    fold, so that the case fold of the text has its offsets, and its words
+    are ASCII words."""
+    if text.isascii():
+        return True, True
+    kind = max(map(_character_kind, set(_NON_ASCII.findall(text))))
+    if kind == _NOT_PLAIN or not unicodedata.is_normalized("NFC", text):
+        return False, False
+    return True, kind == _PLAIN
+
+
+def _is_single_other(key: str) -> bool:
+    """A token that is one character, neither a word character nor a space."""
+    return len(key) == 1 and not _WORD_RUN.match(key) and not key.isspace()
+
+
+class _Scanner:
+    """The first tokens of an index's names as regular expressions: each a
+    trie, so that the engine follows only the branches that go on with the
+    next character. Case-sensitive names are looked for in the text as it is,
+    the others in its case fold.
+
+    They find a superset of the places where a name starts (a case-sensitive
+    name's first word may also end a longer word); `scan` keeps only the true
+    ones. A token that cannot occur in a text they scan (a word with a
+    combining mark; a case-insensitive word beyond ASCII) is left out."""
+
+    __slots__ = ("exact", "folded", "needs_ascii_words", "usable")
+
+    def __init__(self, exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]):
+        exact_keys = [key for key in exact if _WORD_RUN.fullmatch(key) or _is_single_other(key)]
+        folded_words = [key for key in folded if key.isascii() and _WORD_RUN.fullmatch(key)]
+        folded_others = [key for key in folded if _is_single_other(key)]
+        tries = [_trie(exact_keys), _trie(folded_words), _trie(folded_others)]
+        self.usable = None not in tries
+        # Without a leading word boundary, the engine skips at once to the
+        # characters that start some name (mostly capitals); the case fold is
+        # all small letters, where looking only at word starts is faster.
+        exact_trie, words_trie, others_trie = (trie or "" for trie in tries)
+        folded_pattern = "|".join(([rf"\b{words_trie}"] if folded_words else []) + ([others_trie] if folded_others else []))
+        self.exact = re.compile(exact_trie) if exact_keys and self.usable else None
+        # ASCII word boundaries: a text the fold is scanned in has no other words.
+        self.folded = re.compile(folded_pattern, re.ASCII) if folded_pattern and self.usable else None
+        self.needs_ascii_words = bool(folded)
+
+    def scan(self, text: str, plainness: tuple[bool, bool]) -> tuple[list[int], list[str]] | None:
+        """(where each token that is the first of some name starts, that token),
+        or None when the text must be split whole."""
+        plain, ascii_words = plainness
+        if not self.usable or not plain or (self.needs_ascii_words and not ascii_words):
+            return None
+        found: dict[int, str] = {}
+        if self.exact is not None:
+            word_at = _WORD_RUN.match
+            for match in self.exact.finditer(text):
+                at = match.start()
+                # A word's ending is no token: a word must start here.
+                if not (at and word_at(text, at - 1) and word_at(text, at)):
+                    found[at] = match.group()
+        if self.folded is not None:
+            # In a text with words of ASCII only and no other character that
+            # case folding changes, the fold has the text's length and offsets.
+            for match in self.folded.finditer(text.casefold()):
+                at, end = match.span()
+                found.setdefault(at, text[at:end])
+        places = sorted(found)
+        return places, [found[at] for at in places]
+
+
+def _trie(keys: list[str]) -> str | None:
+    """A regular expression that matches exactly the tokens `keys` where they
+    are tokens: a word only where it ends at a word boundary. None when it
+    would nest deeper than _DEEPEST_TRIE."""
+    root: dict[str, Any] = {}
+    for key in keys:
+        node = root
+        for character in key:
+            node = node.setdefault(character, {})
+        node[""] = r"\b" if _WORD_RUN.match(key) else ""  # how the key ends
+
+    def expression(node: dict[str, Any], depth: int) -> str | None:
+        if depth > _DEEPEST_TRIE:
+            return None
+        branches = []
+        for character in sorted(key for key in node if key):
+            literal, child = re.escape(character), node[character]
+            while len(child) == 1 and "" not in child:  # a chain of single characters is one literal
+                ((character, child),) = child.items()
+                literal += re.escape(character)
+            rest = expression(child, depth + 1)
+            if rest is None:
+                return None
+            branches.append(literal + rest)
+        if "" in node:
+            branches.append(node[""])  # a key ends here
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return expression(root, 0)
+
+
+class _TokensAfter:
+    """The tokens from a place onwards, split only as far as a name needs."""
+
+    __slots__ = ("text", "starts", "ends", "words")
+
+    def __init__(self, text: str, at: int, first: str):
+        self.text = text
+        self.starts, self.ends, self.words = [at], [at + len(first)], [first]
+
+    def fits(self, phrase: Phrase, fold: bool, end: int) -> bool:
+        """Whether the name `phrase` starts here and ends by offset `end`."""
+        tokens = phrase.tokens
+        count = len(tokens)
+        starts, ends, words = self.starts, self.ends, self.words
+        while len(words) < count:
+            found = _PLAIN_TOKEN.search(self.text, ends[-1])
+            if found is None:
+                return False
+            starts.append(found.start())
+            ends.append(found.end())
+            words.append(found.group())
+        if ends[count - 1] > end:
+            return False
+        for k in range(1, count):
+            if (words[k].casefold() if fold else words[k]) != tokens[k]:
+                return False
+            if (starts[k] != ends[k - 1]) != phrase.spaced[k - 1]:
+                return False
+        return True
+
+
+def _find_at_places(index: PhraseIndex, text: str, places: tuple[list[int], list[str]], start: int, end: int) -> list[Match]:
+    """What `find_in` finds between offsets `start` and `end`, trying only the
+    places the scanner found (in the same order, with the same choices)."""
+    positions, firsts = places
+    exact_table, folded_table = index._exact, index._folded
+    found: list[Match] = []
+    next_free = start
+    for k in range(bisect.bisect_left(positions, start), len(positions)):
+        at = positions[k]
+        if at >= end:
+            break
+        if at < next_free:
+            continue
+        first = firsts[k]
+        after = _TokensAfter(text, at, first)
+        best: tuple[int, _Entry] | None = None
+        for table, fold in ((exact_table, False), (folded_table, True)):
+            candidates = table.get(first.casefold() if fold else first) if table else None
+            if not candidates:
+                continue
+            for entry in candidates:
+                length = len(entry.phrase.tokens)
+                if best is not None and length <= best[0]:
+                    break
+                if after.fits(entry.phrase, fold, end):
+                    best = (length, entry)
+                    break
+        if best is None:
+            continue
+        length, entry = best
+        next_free = after.ends[length - 1]
+        found.append(Match(at, next_free, entry.as_tuple()))
+    return found

@@ -16,7 +16,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -88,6 +88,7 @@ class _Document:
     side_notes: bool = True  # False where notes have no margin (timeline entries)
     id_prefix: str = ""  # keeps element ids unique when several fragments share a page
     notes: int = 0
+    note_tokens: int = 0  # the note tokens put into inline tokens so far (see _markers_after_punctuation)
     seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
     footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
     note_bodies: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) of every side-note, for print
@@ -239,6 +240,21 @@ def _plain_text(children: list[Token], document: _Document) -> str:
     return "".join(parts)
 
 
+class _PlainText:
+    """`_plain_text` of an inline token, made the first time a snippet needs it:
+    most paragraphs first-mention no entity and never need it."""
+
+    __slots__ = ("children", "document", "text")
+
+    def __init__(self, children: list[Token], document: _Document):
+        self.children, self.document, self.text = children, document, None
+
+    def __call__(self) -> str:
+        if self.text is None:
+            self.text = _plain_text(self.children, self.document)
+        return self.text
+
+
 def _annotate_inline(
     children: list[Token],
     document: _Document,
@@ -247,7 +263,8 @@ def _annotate_inline(
     in_heading: bool,
     in_table: bool,
 ) -> list[Token]:
-    plain = _plain_text(children, document)
+    plain = _PlainText(children, document)
+    notes_before = document.note_tokens
     result: list[Token] = []
     run: list[Token] = []  # consecutive text and soft breaks, matched as one string
     run_offset = 0
@@ -288,7 +305,7 @@ def _annotate_inline(
             continue
         if kind == "footnote_ref":
             note = _footnote_note(child, document, footnotes)
-            result.append(_note_token(note) if document.side_notes else _html(note))
+            result.append(_note_token(note, document) if document.side_notes else _html(note))
             continue
         if kind == "text":
             offset += len(child.content)
@@ -299,7 +316,8 @@ def _annotate_inline(
             offset += len(child.content)
         result.append(child)
     flush()
-    return _markers_after_punctuation(result)
+    # Only a note's marker moves: an inline token given none stays as it is.
+    return _markers_after_punctuation(result) if document.note_tokens != notes_before else result
 
 
 # A note's number goes after the closing punctuation and the possessive that
@@ -313,7 +331,8 @@ _CLOSING = re.compile(r"[.,;:!?…)\]}”\"»]*")
 _EMPHASIS_CLOSE = frozenset(("em_close", "strong_close", "s_close"))
 
 
-def _note_token(markup: str) -> Token:
+def _note_token(markup: str, document: _Document) -> Token:
+    document.note_tokens += 1
     token = _html(markup)
     token.meta = {"sitegen_note": True}
     return token
@@ -362,7 +381,9 @@ def _html_nesting(tag: str) -> int:
     return -1 if found.group(1) else 1
 
 
-def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, document: _Document, in_table: bool) -> list[Token]:
+def _annotate_run(
+    run: list[Token], run_offset: int, run_line: int, plain: _PlainText, document: _Document, in_table: bool
+) -> list[Token]:
     """Entity names and glossary terms in a run of text and soft breaks, which
     starts on source line `run_line` (each soft break is a new line)."""
     combined = "".join(t.content if t.type == "text" else "\n" for t in run)
@@ -372,12 +393,12 @@ def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, 
     # so that where the two overlap the entity wins.
     pieces: list[tuple[int, int, str, str]] = []  # (start, end, html, the side-note after it or "")
     # Glossary terms are rare: most runs start none, and skip looking between names.
-    terms = bool(catalog.terms) and bool(tokens.starts_of(catalog.term_index))
+    terms = bool(catalog.terms) and catalog.term_index.may_start_in(tokens)
     gap_start = 0
     # The line of each match, counted on from the last one: counting from the
     # run's start each time is quadratic in a long paragraph of names.
     counted_to, line = 0, run_line
-    for match in catalog.index.find_in(tokens):
+    for match in catalog.index.find_between(tokens):
         if terms:
             pieces += _term_pieces(combined, tokens, gap_start, match.start, document)
         gap_start = match.end
@@ -392,15 +413,19 @@ def _annotate_run(run: list[Token], run_offset: int, run_line: int, plain: str, 
         pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
     if not pieces:
         return run
+    # The text between the names stays one text token, soft breaks and all:
+    # a text token's "\n" renders as a soft break does.
     out: list[Token] = []
     position = 0
     for start, end, markup, note in pieces:
-        out.extend(_split_breaks(combined[position:start]))
+        if start > position:
+            out.append(_text(combined[position:start]))
         out.append(_html(markup))
         if note:
-            out.append(_note_token(note))
+            out.append(_note_token(note, document))
         position = end
-    out.extend(_split_breaks(combined[position:]))
+    if position < len(combined):
+        out.append(_text(combined[position:]))
     return out
 
 
@@ -410,7 +435,7 @@ def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Doc
     if start >= end or not catalog.terms:
         return []
     pieces = []
-    for match in catalog.term_index.find_in(tokens, tokens.first_at(start), tokens.first_at(end)):
+    for match in catalog.term_index.find_between(tokens, start, end):
         if len(match.targets) != 1:
             continue  # a name two terms share marks neither (reported when loading)
         term_id = match.targets[0]
@@ -422,14 +447,6 @@ def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Doc
         glossary_url = catalog.urls.url(catalog.urls.glossary_path())
         pieces.append((match.start, match.end, term_mark(catalog.terms[term_id], shown, glossary_url, document.id_prefix), ""))
     return pieces
-
-
-def _split_breaks(text: str) -> Iterable[Token]:
-    for number, piece in enumerate(text.split("\n")):
-        if number:
-            yield Token("softbreak", "br", 0)
-        if piece:
-            yield _text(piece)
 
 
 def _choose(targets: tuple[str, ...], document: _Document) -> str | None:
@@ -463,19 +480,21 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
     if plain_only or entity_id == document.exclude:
         return [_text(text)]
     link, note = _mention_html(entity_id, text, document, offset, line, plain, in_table)
-    return [_html(link), _note_token(note)] if note else [_html(link)]
+    return [_html(link), _note_token(note, document)] if note else [_html(link)]
 
 
 # --- markup ----------------------------------------------------------------------------
 
 
-def _mention_html(entity_id: str, text: str, document: _Document, offset: int, line: int, plain: str, in_table: bool) -> tuple[str, str]:
+def _mention_html(
+    entity_id: str, text: str, document: _Document, offset: int, line: int, plain: _PlainText, in_table: bool
+) -> tuple[str, str]:
     """The mention's markup and the side-note that follows it ("" when it has none)."""
     catalog = document.catalog
     entity = catalog.entities[entity_id]
     document.counts[entity_id] = document.counts.get(entity_id, 0) + 1
     if entity_id not in document.snippets:
-        document.snippets[entity_id] = snippet(plain, offset, offset + len(text))
+        document.snippets[entity_id] = snippet(plain(), offset, offset + len(text))
         document.first_lines[entity_id] = line
     shown = html.escape(text)
     first = entity_id not in document.seen

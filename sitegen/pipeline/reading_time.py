@@ -5,6 +5,7 @@ build plans the page of an unchanged article without reading its text again."""
 from __future__ import annotations
 
 import re
+from itertools import filterfalse
 
 WORDS_PER_MINUTE = 230
 # Chinese and Japanese put no spaces between words: their characters are
@@ -23,5 +24,9 @@ def reading_minutes(markdown: str) -> int:
     read: link targets, HTML tags and the ids of entity references."""
     text = _NOT_READ.sub(" ", markdown)
     characters = len(_CJK.findall(text))
-    words = len(_WORD.findall(_CJK.sub(" ", text) if characters else text))
+    # A word never spans a space, and a stretch between spaces made of letters
+    # and digits only (most of them) is one word: only the others are matched.
+    stretches = (_CJK.sub(" ", text) if characters else text).split()
+    others = list(filterfalse(str.isalnum, stretches))
+    words = len(stretches) - len(others) + len(_WORD.findall(" ".join(others)))
     return max(1, int(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE + 0.5))  # halves up, unlike round()
