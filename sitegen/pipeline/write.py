@@ -496,8 +496,9 @@ class InPlaceOutput:
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
-        for relative in (set(written) - self.found.files) | (self.found.replaced & set(written)):
-            # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
+        # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
+        self.dropped = (written.keys() - self.found.files) | (self.found.replaced & written.keys())
+        for relative in self.dropped:
             del written[relative]
 
     def is_current(self, relative: str, data: bytes) -> bool:
