@@ -341,3 +341,11 @@ def test_an_in_place_rebuild_works_out_the_output_file_of_the_pages_the_edit_cha
     # Its own page, those of the entities it names and the open data: none of the other articles' pages.
     assert [path for path in worked_out if path.startswith("articles/")] == ["articles/report-7/"]
     assert len(worked_out) < ARCHIVE_SIZE / 10
+
+
+def test_a_body_edit_looks_at_the_sitemap_entries_of_the_pages_it_changed_alone(archive, watching_a_larger_archive):
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    sitemap = watching_a_larger_archive.cache.plans.aggregates["sitemap"]
+    # The pages of the article, of the entities it names and of the open data, out of more than three per article.
+    assert sitemap.worked_out < ARCHIVE_SIZE / 10

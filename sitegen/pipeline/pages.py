@@ -11,6 +11,8 @@ robots.txt, feed) are made here.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 from collections import defaultdict
 from typing import Callable
 
@@ -467,23 +469,34 @@ class SitemapEntries:
     page object: a page the plan memo kept is the very object of the last build,
     and so is its entry, which also makes comparing the sitemap with the last
     one a comparison of identities. Kept in `PlanMemo.aggregates`, which
-    forgets it when the URLs change."""
+    forgets it when the URLs change.
+
+    The entries are kept in the order of the pages, one per page (None for a
+    page the sitemap does not list): while the plan has as many pages as the
+    last, only the places holding another object are worked out again, found
+    by comparing the two lists object by object (no page is looked at)."""
 
     def __init__(self) -> None:
-        self.kept: dict[int, tuple[Page | PlannedPage, tuple[str, str] | None]] = {}  # by id of the page: (page, entry)
+        self.pages: list[Page | PlannedPage] = []
+        self.entries: list[tuple[str, str] | None] = []
+        self.worked_out = 0  # pages whose entry the last update worked out
 
     def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
-        kept, before, entries = {}, self.kept, []
-        for page in pages:
-            known = before.get(id(page))
-            if known is None or known[0] is not page:
-                listed = page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
-                known = (page, (urls.absolute(page.path), page.modified) if listed else None)
-            kept[id(page)] = known
-            if known[1] is not None:
-                entries.append(known[1])
-        self.kept = kept
-        return tuple(entries)
+        if len(pages) == len(self.pages):
+            entries = list(self.entries)
+            places = list(itertools.compress(itertools.count(), map(operator.is_not, pages, self.pages)))
+        else:
+            entries = [None] * len(pages)
+            places = range(len(pages))
+        for place in places:
+            entries[place] = _sitemap_entry(pages[place], urls)
+        self.pages, self.entries, self.worked_out = list(pages), entries, len(places)
+        return tuple(filter(None, entries))
+
+
+def _sitemap_entry(page: Page | PlannedPage, urls: Urls) -> tuple[str, str] | None:
+    listed = page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
+    return (urls.absolute(page.path), page.modified) if listed else None
 
 
 def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:
