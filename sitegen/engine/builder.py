@@ -177,6 +177,7 @@ class Builder:
         self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
+        self._claimed_pages: list[Page] = []  # the pages of the last claim
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
@@ -450,13 +451,25 @@ class Builder:
     def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
         """claim_outputs, redone only when a page path, a theme asset or a static file
         changed since the last build of this builder (it is a pure function of them)."""
-        claim = (tuple(page.path for page in pages), tuple(theme_assets()), archive.static_files)
+        claim = (self._page_paths(pages), tuple(theme_assets()), archive.static_files)
         if self._claimed is None or self._claimed[0] != claim:
             found = Problems()
             copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
             self._claimed = (claim, copies, found.items)
         problems.extend(self._claimed[2])
+        self._claimed_pages = pages if self.lasting else []  # a single build lets its pages go once written
         return list(self._claimed[1])
+
+    def _page_paths(self, pages: list[Page]) -> tuple[str, ...]:
+        """The path of every page: the last claim's very tuple when the pages that are
+        not the last plan's objects at the same place have the same paths."""
+        last, claimed = self._claimed_pages, self._claimed
+        if claimed is not None and len(last) == len(pages):
+            paths = claimed[0][0]
+            moved = itertools.compress(itertools.count(), map(operator.is_not, pages, last))
+            if all(pages[place].path == paths[place] for place in moved):
+                return paths
+        return tuple(page.path for page in pages)
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
