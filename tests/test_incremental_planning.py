@@ -332,8 +332,38 @@ def test_a_body_edit_slugifies_each_spelling_of_a_tag_once_not_once_per_article(
     assert sorted(tag for tag, in slugified) == ["Iraq", "Siege"]
 
 
-def test_an_in_place_rebuild_works_out_each_page_s_output_file_once(archive, watching_a_larger_archive, monkeypatch):
+def test_an_in_place_rebuild_works_out_the_output_file_of_the_pages_the_edit_changed_alone(archive, watching_a_larger_archive,
+                                                                                          monkeypatch):  # fmt: skip
     files = count_calls(monkeypatch, "page_file")
     archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
     watching_a_larger_archive.build(incremental=True)
-    assert len(files) == len(watching_a_larger_archive.cache.page_inputs)
+    worked_out = [page.path for page, in files]
+    # Its own page, those of the entities it names and the open data: none of the other articles' pages.
+    assert [path for path in worked_out if path.startswith("articles/")] == ["articles/report-7/"]
+    assert len(worked_out) < ARCHIVE_SIZE / 10
+
+
+def test_a_body_edit_looks_at_the_sitemap_entries_of_the_pages_it_changed_alone(archive, watching_a_larger_archive):
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, corrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    sitemap = watching_a_larger_archive.cache.plans.aggregates["sitemap"]
+    # The pages of the article, of the entities it names and of the open data, out of more than three per article.
+    assert sitemap.worked_out < ARCHIVE_SIZE / 10
+
+
+def test_a_body_edit_plans_the_pages_of_that_article_alone_not_one_per_article(archive, watching_a_larger_archive):
+    archive.article("report-7", title="Report 7", date="2017-08-17", body="Report 7 from Mosul, and Tikrit.\n\nCorrected.", tags="[Iraq, Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["article pages"].planned == 1
+
+
+def test_a_new_title_plans_the_pages_of_the_articles_that_list_it_as_related_again(archive, watching_a_larger_archive, tmp_path):
+    archive.article("third", title="Third, corrected", date="2015-03-01", body="Tikrit and Baghdad.", tags="[Siege]")
+    watching_a_larger_archive.build(incremental=True)
+    related = watching_a_larger_archive.cache.plans.aggregates["related"].lists
+    listing = [slug for slug, more in related.items() if "third" in more]
+    assert "first" in listing  # the other article naming Baghdad
+    assert "Third, corrected" in [link.get_text() for link in archive.html("articles/first/index.html").select("a")]
+    assert watching_a_larger_archive.cache.plans.aggregates["article pages"].planned == 1 + len(listing)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

@@ -23,7 +23,7 @@ from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.render import THEME_DIR
 
 DEADLINE = 10.0  # seconds to wait for a build that should come
-QUIET = 0.6  # seconds without a build that show a save was one batch (the watcher's step is 0.05 s)
+QUIET = 0.6  # seconds without a build that show a save was one batch (the watcher's step is 0.025 s)
 
 
 @pytest.fixture(autouse=True)

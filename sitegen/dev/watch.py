@@ -32,7 +32,7 @@ from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR
 # renamed over the file, or a backup then a write) is a few changes within a
 # millisecond or two, which this still gathers into one build; a longer burst
 # (a `git checkout`) keeps the batch growing for up to `debounce`.
-QUIET_STEP_MS = 50
+QUIET_STEP_MS = 25
 
 
 def theme_is_editable() -> bool:

@@ -10,6 +10,8 @@ import contextlib
 import ctypes
 import datetime
 import gc
+import itertools
+import operator
 import os
 import stat
 import time
@@ -175,9 +177,11 @@ class Builder:
         self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
+        self._claimed_pages: list[Page] = []  # the pages of the last claim
         self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
+        self._last_in_place: _LastPlan | None = None  # see _write_in_place
         self._open_data_due: _OpenDataDue | None = None  # see open_data_job
         self._listing = Listing()  # the files the last load found (see load)
         self._listed = False  # whether the last load ran to its end, so that its listing and statuses hold
@@ -447,13 +451,25 @@ class Builder:
     def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
         """claim_outputs, redone only when a page path, a theme asset or a static file
         changed since the last build of this builder (it is a pure function of them)."""
-        claim = (tuple(page.path for page in pages), tuple(theme_assets()), archive.static_files)
+        claim = (self._page_paths(pages), tuple(theme_assets()), archive.static_files)
         if self._claimed is None or self._claimed[0] != claim:
             found = Problems()
             copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
             self._claimed = (claim, copies, found.items)
         problems.extend(self._claimed[2])
+        self._claimed_pages = pages if self.lasting else []  # a single build lets its pages go once written
         return list(self._claimed[1])
+
+    def _page_paths(self, pages: list[Page]) -> tuple[str, ...]:
+        """The path of every page: the last claim's very tuple when the pages that are
+        not the last plan's objects at the same place have the same paths."""
+        last, claimed = self._claimed_pages, self._claimed
+        if claimed is not None and len(last) == len(pages):
+            paths = claimed[0][0]
+            moved = itertools.compress(itertools.count(), map(operator.is_not, pages, last))
+            if all(pages[place].path == paths[place] for place in moved):
+                return paths
+        return tuple(page.path for page in pages)
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
@@ -629,14 +645,27 @@ class Builder:
         return len(written) + len(plan.copies), search_report
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
-        """Render what changed into memory first, then write: a failure leaves the output as it was."""
+        """Render what changed into memory first, then write: a failure leaves the output as it was.
+
+        After an in-place build of this builder, only the pages that are not the
+        very objects of its plan (the plan memo returns those it kept), and those
+        whose file the output lost since, are looked at: the others' digests, files
+        and bytes on disk are the last build's (see _LastPlan)."""
         with self._stage("render and write"):
             output = InPlaceOutput(plan.output, self.cache.written, plan.settings.search.enabled, self._output_survey)
-            page_inputs, targets = self._page_inputs(plan)
+            page_inputs, targets, moved = self._in_place_inputs(plan)
+            if moved is None:
+                candidates: Iterable[int] = range(len(plan.pages))
+            else:
+                lost = output.dropped
+                where = {target: index for index, target in enumerate(targets)} if lost else {}
+                candidates = sorted({*moved, *(where[target] for target in lost if target in where)})
             changed: dict[str, bytes] = {}
             self.rendered = 0
             previous_inputs, on_disk = self.cache.page_inputs, self.cache.written
-            for page, target in zip(progress(plan.pages, len(plan.pages)), targets):
+            pages = [plan.pages[index] for index in candidates]
+            for page, index in zip(progress(pages, len(pages)), candidates):
+                target = targets[index]
                 if previous_inputs.get(target) == page_inputs[target] and target in on_disk:
                     continue
                 self.rendered += 1
@@ -650,7 +679,29 @@ class Builder:
             written = output.apply(changed, set(page_inputs) | {target for target, _ in plan.copies})
         self.cache.page_inputs = page_inputs
         self.cache.made_from = {}  # recorded by staged builds only
+        self._last_in_place = _LastPlan(plan.pages, targets, page_inputs, self.cache.page_digests, self.cache.shared_digest)
         return written
+
+    def _in_place_inputs(self, plan: BuildPlan) -> tuple[dict[str, bytes | None], list[str], list[int] | None]:
+        """`_page_inputs`, and the places in the plan of the pages that are not the
+        objects of the last in-place build's plan at the same place; None when
+        every page is to be looked at (no such build, or another build since)."""
+        last, self._last_in_place = self._last_in_place, None
+        shared_inputs = digest_of((self.cache.templates_digest, plan.site, plan.urls))
+        moved = last.moved(plan.pages) if last is not None and last.holds(self.cache, shared_inputs) else None
+        if moved is None or any(isinstance(plan.pages[index], PlannedPage) for index in moved):
+            return (*self._page_inputs(plan), None)
+        targets, inputs, digests = list(last.targets), dict(last.inputs), dict(last.digests)
+        shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
+        for index in moved:
+            page = plan.pages[index]
+            target = page_file(page)
+            if target != targets[index]:  # the pages moved: each page's place is worked out again
+                return (*self._page_inputs(plan), None)
+            digest = _page_digest(shared_inputs, page, shown_on_many)
+            digests[target], inputs[target] = (page, digest), digest
+        self.cache.page_digests, self.cache.shared_digest = digests, shared_inputs
+        return inputs, targets, moved
 
     def _forget_pages(self, plan: BuildPlan) -> None:
         """Let the pages of a single build go once written: neither the search index
@@ -757,6 +808,30 @@ class Builder:
         self.cache.plans.install(due.deferred, pages)
         self._open_data_due = None
         return count
+
+
+@dataclass(frozen=True, slots=True)
+class _LastPlan:
+    """The plan of the last in-place build, with each page's output file in the same
+    order, and the very dicts of digests it left in the cache: while the cache still
+    holds those, a page of the next plan that is the same object at the same place
+    has the same file and digest, and its file is on disk as written unless the
+    survey of the output found it lost."""
+
+    pages: list[Page | PlannedPage]
+    targets: list[str]
+    inputs: dict[str, bytes | None]
+    digests: dict[str, tuple[Any, bytes]]
+    shared: bytes
+
+    def holds(self, cache: BuildCache, shared_inputs: bytes) -> bool:
+        return cache.page_inputs is self.inputs and cache.page_digests is self.digests and cache.shared_digest == self.shared == shared_inputs
+
+    def moved(self, pages: list[Page | PlannedPage]) -> list[int] | None:
+        """The places where `pages` holds another object than the last plan; None when their number differs."""
+        if len(pages) != len(self.pages):
+            return None
+        return list(itertools.compress(itertools.count(), map(operator.is_not, pages, self.pages)))
 
 
 @dataclass(frozen=True, slots=True)

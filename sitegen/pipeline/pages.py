@@ -11,6 +11,8 @@ robots.txt, feed) are made here.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 from collections import defaultdict
 from typing import Callable
 
@@ -98,16 +100,21 @@ def plan_pages(
     events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
     events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
-    for article in archive.articles:
+
+    def pages_of_article(article) -> list[Page | PlannedPage]:
         more = tuple(map(cards.__getitem__, related[article.slug]))
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
         if planned_articles:
-            pages.append(_planned_article_page(*inputs))
-            pages += _planned_citation_files(article, settings, urls)
-        else:
-            pages.append(_article_page(memo, *inputs))
-            pages += _citation_files(memo, article, settings, urls)
+            return [_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls)]
+        return [_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls)]
+
+    if planned_articles:
+        pages += itertools.chain.from_iterable(map(pages_of_article, archive.articles))
+    else:
+        section = memo.aggregates.setdefault("article pages", ArticleSection())
+        tied = (annotated, cards, related, events_by_article)
+        pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
@@ -155,6 +162,62 @@ def plan_pages(
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
     return pages
+
+
+class ArticleSection:
+    """The pages of every article (its page and citation files), in the order of
+    the articles, kept whole from one build to the next of a running builder,
+    with the objects each article's pages were planned from.
+
+    While the articles are the same slugs in the same order, and the objects
+    every article's pages read (the tag links, the entities) are the very ones
+    of the last build, an article's pages can change only when its own
+    article, annotation, card or list of related articles is another object,
+    its events are other ones, or the card of one of its related articles is
+    another: only those articles are planned again (through the memo, as
+    always); the others' pages and memo entries are the last build's, taken
+    without looking at them. Otherwise every article is planned. Kept in
+    `PlanMemo.aggregates`, which forgets it when the settings or URLs change.
+    """
+
+    def __init__(self) -> None:
+        self.slugs: list[str] = []
+        self.columns: tuple[list, ...] = ([], [], [], [], [])  # articles, annotations, cards, related slugs, events
+        self.shared: tuple = ()
+        self.groups: list[list[Page]] = []
+        self.names: list[str] = []  # the memo entries of every article's pages
+        self.entries: dict | None = None  # the memo's entries of the build that planned them
+        self.planned = 0  # articles the last update planned
+
+    def update(self, memo: PlanMemo, articles, by_slug: tuple, shared: tuple, plan: Callable) -> list[Page]:
+        """The pages of `articles`, planned by `plan(article)`; `by_slug`: the annotations,
+        cards, related slugs and events of the articles by slug; `shared`: what all read."""
+        slugs = list(map(operator.attrgetter("slug"), articles))
+        annotated, cards, related, events = by_slug
+        columns = (list(articles), *(list(map(get, slugs)) for get in (annotated.__getitem__, cards.__getitem__, related.__getitem__)),
+                   [events.get(slug, ()) for slug in slugs])  # fmt: skip
+        if slugs == self.slugs and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
+            changed = set().union(*(_places_changed(new, old) for new, old in zip(columns[:4], self.columns)))
+            # The tuples of events are made again whenever an event changed: compared element by element.
+            changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
+            retitled = {slugs[place] for place in _places_changed(columns[2], self.columns[2])}
+            if retitled:  # the pages listing a changed card among their related articles
+                changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
+            memo.carry(self.names, known=True)
+            groups = list(self.groups)
+            for place in sorted(changed):
+                groups[place] = plan(articles[place])
+        else:
+            changed, groups = slugs, list(map(plan, articles))
+            self.names = [name for slug in slugs for name in ("article:" + slug, "citation:" + slug)]
+        self.slugs, self.columns, self.shared, self.groups = slugs, columns, shared, groups
+        self.entries, self.planned = memo.current, len(changed)
+        return list(itertools.chain.from_iterable(groups))
+
+
+def _places_changed(new: list, old: list) -> list[int]:
+    """The places where two lists of the same length hold another object."""
+    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
@@ -467,23 +530,34 @@ class SitemapEntries:
     page object: a page the plan memo kept is the very object of the last build,
     and so is its entry, which also makes comparing the sitemap with the last
     one a comparison of identities. Kept in `PlanMemo.aggregates`, which
-    forgets it when the URLs change."""
+    forgets it when the URLs change.
+
+    The entries are kept in the order of the pages, one per page (None for a
+    page the sitemap does not list): while the plan has as many pages as the
+    last, only the places holding another object are worked out again, found
+    by comparing the two lists object by object (no page is looked at)."""
 
     def __init__(self) -> None:
-        self.kept: dict[int, tuple[Page | PlannedPage, tuple[str, str] | None]] = {}  # by id of the page: (page, entry)
+        self.pages: list[Page | PlannedPage] = []
+        self.entries: list[tuple[str, str] | None] = []
+        self.worked_out = 0  # pages whose entry the last update worked out
 
     def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
-        kept, before, entries = {}, self.kept, []
-        for page in pages:
-            known = before.get(id(page))
-            if known is None or known[0] is not page:
-                listed = page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
-                known = (page, (urls.absolute(page.path), page.modified) if listed else None)
-            kept[id(page)] = known
-            if known[1] is not None:
-                entries.append(known[1])
-        self.kept = kept
-        return tuple(entries)
+        if len(pages) == len(self.pages):
+            entries = list(self.entries)
+            places = list(itertools.compress(itertools.count(), map(operator.is_not, pages, self.pages)))
+        else:
+            entries = [None] * len(pages)
+            places = range(len(pages))
+        for place in places:
+            entries[place] = _sitemap_entry(pages[place], urls)
+        self.pages, self.entries, self.worked_out = list(pages), entries, len(places)
+        return tuple(filter(None, entries))
+
+
+def _sitemap_entry(page: Page | PlannedPage, urls: Urls) -> tuple[str, str] | None:
+    listed = page.indexable and page.literal is None and (page.path == "" or page.path.endswith("/"))
+    return (urls.absolute(page.path), page.modified) if listed else None
 
 
 def _publishing_files(sitemap: tuple[tuple[str, str], ...], feed: Page, settings: Settings, urls: Urls) -> list[Page]:

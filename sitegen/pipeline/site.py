@@ -202,9 +202,13 @@ class PlanMemo:
         """Record what `deferred` made, between two builds, as if the last build had made it."""
         self.previous[deferred.name] = (deferred.sources, deferred.values, made, None)
 
-    def carry(self, names: Iterable[str]) -> None:
+    def carry(self, names: Iterable[str], known: bool = False) -> None:
         """Keep the last build's entries `names` for the next build as they are: the
-        entries of pages that an entry holding them all kept whole (see pages.py)."""
+        entries of pages that an entry holding them all kept whole (see pages.py).
+        `known`: every one of them is an entry of the last build."""
+        if known:
+            self.current.update(zip(names, map(self.previous.__getitem__, names)))
+            return
         for name in names:
             old = self.previous.get(name)
             if old is not None:

@@ -170,7 +170,8 @@ class SurveyMemo:
 
     def __init__(self) -> None:
         self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
-        self.folders: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}  # prefix -> (status, files, folders, others)
+        # prefix -> (status, files, folders, others, (path, prefix) of each folder inside)
+        self.folders: dict[str, tuple[tuple, list[str], list[str], list[str], list[tuple[str, str]]]] = {}
         self.started = 0  # when the last survey began (time_ns)
         self.written: dict[str, tuple] = {}  # relative path -> status of a file as sitegen wrote it, since about then
         self.holding: tuple[set[str], set[str]] = (set(), set())  # the files an update kept, and the folders holding them
@@ -183,7 +184,7 @@ class SurveyMemo:
 def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
     """Every entry under `folder`, except the top-level folder named `skip`."""
     found = Survey()
-    listed: dict[str, tuple[tuple, list[str], list[str], list[str]]] = {}
+    listed: dict[str, tuple] = {}
     surveyed = (os.fspath(folder), skip)  # the folder as given: its entries' paths are made from it
     again = memo is not None and memo.surveyed == surveyed
     before = memo.folders if again else {}
@@ -201,16 +202,20 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
         status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         known = before.get(prefix)
         if known is None or known[0] != status:
-            known = (status, *_list_folder(here, prefix, skip))
+            files, folders, others = _list_folder(here, prefix, skip)
+            # The folders inside, as the walk takes them: made once per listing, not once per survey.
+            known = (status, files, folders, others, [(f"{top}/{relative}", relative + "/") for relative in folders])
             if again:
                 found.replaced.update(_changed_files(top, known[1], since, ours))
         if status[1] < trusted:
             listed[prefix] = known
-        _, files, folders, others = known
+        _, files, folders, others, inside = known
         found.files.update(files)
-        found.folders.update(folders)
-        found.others.update(others)
-        pending.extend((f"{top}/{relative}", relative + "/") for relative in folders)
+        if folders:
+            found.folders.update(folders)
+            pending.extend(inside)
+        if others:
+            found.others.update(others)
     if memo is not None:
         memo.surveyed, memo.folders, memo.started = surveyed, listed, started
         # What was written long enough before this survey is told apart by its change time alone.
@@ -496,8 +501,9 @@ class InPlaceOutput:
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
-        for relative in (set(written) - self.found.files) | (self.found.replaced & set(written)):
-            # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
+        # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
+        self.dropped = (written.keys() - self.found.files) | (self.found.replaced & written.keys())
+        for relative in self.dropped:
             del written[relative]
 
     def is_current(self, relative: str, data: bytes) -> bool:
