@@ -373,3 +373,21 @@ def test_the_html_of_an_article_kept_apart_in_the_cache_comes_back_as_it_was(arc
     for lazy in (False, True):
         loaded = load_persistent_cache(archive.root, lazy=lazy).fragments.entries
         assert {key: (value.body_html, value.endnotes_html) for key, value in loaded.items()} == made
+
+
+def test_after_an_edit_a_new_build_process_copies_unchanged_cache_lines_from_what_it_read_and_verified(archive, monkeypatch):
+    """Not from the file on disk again, which it need neither reopen nor digest line by line."""
+    seed(archive)
+    single_build(archive.root)
+    before = load_persistent_cache(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    reread = calls_recorded(monkeypatch, sitegen.engine.cache_file, "line_digest")
+
+    single_build(archive.root)
+
+    assert reread == []
+    after = load_persistent_cache(archive.root)
+    assert after.sources.entries.keys() == before.sources.entries.keys()
+    assert after.fragments.entries.keys() - before.fragments.entries.keys()  # the edited article's new annotation
+    unchanged = {key: value for key, value in before.sources.entries.items() if key != "article:content/articles/first.md"}
+    assert all(after.sources.entries[key] == value for key, value in unchanged.items())

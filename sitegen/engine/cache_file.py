@@ -94,7 +94,9 @@ def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
             head = line if first_tab < 0 else line[:first_tab]
             section, entry_key, value = json.loads(head.decode("utf-8", "surrogatepass"))
             entry_key, value = decode(entry_key), decode(value)
-            where = (position, stop - position, line_digest(line))
+            # Where the line was, to copy it when saving: a lazy cache keeps the file's
+            # verified bytes (`html`), so no digest is needed to check the copy.
+            where = (position, stop - position, html if lazy else line_digest(line))
             if first_tab >= 0:
                 if section != "a" or type(entry_key) is not tuple:
                     return BuildCache()
@@ -121,10 +123,14 @@ def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
 
 class SealedHtml:
     """The bytes of a cache file whose seal verified, read as a FragmentStore is:
-    the rendering processes forked from the build read them too."""
+    the rendering processes forked from the build read them too. Saving copies
+    the lines of unchanged entries from them."""
 
     def __init__(self, data: bytes):
         self._data = data
+
+    def line(self, offset: int, length: int) -> bytes:
+        return self._data[offset : offset + length]
 
     def read(self, offset: int, length: int) -> str:
         """The JSON string at `offset` (spaces before it allowed), decoded."""
@@ -228,18 +234,22 @@ def _lines(cache: BuildCache, previous: int | None):
     back to be encoded, one at a time (see engine/stored_fragments.py). The
     loaded cache keeps where each line was and
     its digest, not the line: a line that is no longer what was read there
-    (the file was replaced or written meanwhile) is encoded again."""
+    (the file was replaced or written meanwhile) is encoded again. A lazy
+    cache holds the verified bytes it was read from, and copies from them."""
     yield _header().rstrip(b"\n")
     record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
     record["warnings"] = tuple(record["warnings"])
     encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
-            known = encoded.get((section, entry_key)) if section != "b" and previous is not None else None
+            known = encoded.get((section, entry_key)) if section != "b" else None
             if known is not None and known[0] is value:
-                _, offset, length, digest = known
-                line = os.pread(previous, length, offset)
-                if len(line) == length and line_digest(line) == digest:
+                _, offset, length, check = known
+                if type(check) is SealedHtml:
+                    yield check.line(offset, length)
+                    continue
+                line = os.pread(previous, length, offset) if previous is not None else b""
+                if len(line) == length and line_digest(line) == check:
                     yield line
                     continue
             value = loaded(value)
