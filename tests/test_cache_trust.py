@@ -76,14 +76,24 @@ def assert_cache_ignored(archive, tmp_path, monkeypatch) -> None:
     assert_equals_clean_build(archive, tmp_path)
 
 
+def parsed_line(line: bytes) -> list:
+    """An entry line as JSON data; an annotated article's, which holds its body and
+    notes apart after tabs, as ["a", key, the rest of the article, body, notes]."""
+    head, *html = line.split(b"\t")
+    return [*json.loads(head), *map(json.loads, html)]
+
+
+def line_of(entry: list) -> bytes:
+    if entry[0] == "a" and len(entry) == 5:
+        return b"\t".join(json.dumps(part, ensure_ascii=False).encode() for part in (entry[:3], entry[3], entry[4]))
+    return json.dumps(entry, ensure_ascii=False).encode()
+
+
 def reseal(path: Path, change) -> None:
     """Apply `change` to the entry lines (parsed JSON; bytes stay as they are) and seal the file again with the right key."""
     header, *entries, seal, end = path.read_bytes().split(b"\n")
     assert end == b"" and seal
-    changed = [
-        entry if isinstance(entry, bytes) else json.dumps(entry, ensure_ascii=False).encode()
-        for entry in change([json.loads(line) for line in entries])
-    ]
+    changed = [entry if isinstance(entry, bytes) else line_of(entry) for entry in change([parsed_line(line) for line in entries])]
     body = b"\n".join([header, *changed]) + b"\n"
     path.write_bytes(body + seal_of(body, cache_key()) + b"\n")
 
@@ -310,6 +320,8 @@ def article_entry(entries: list) -> list:
         "a fragment key that is a list",
         "a fragment that is not an annotation",
         "a reading time that is text",
+        "an article's HTML that is not text",
+        "an article's HTML in its fields, not apart",
         "an output status that is not five integers",
         "a page digest that is text",
         "a record sitegen does not write",
@@ -339,8 +351,13 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
         elif change == "a fragment that is not an annotation":
             replace_first(entries, "f", lambda entry: ["f", entry[1], ["SourcePos", "content/articles/a000.md", 1]])
         elif change == "a reading time that is text":
-            annotated = next(entry[2] for entry in entries if entry[0] == "f" and entry[2][0] == "AnnotatedArticle")
+            annotated = next(entry[2] for entry in entries if entry[0] == "a" and entry[2][0] == "AnnotatedArticle")
             annotated[-1] = "5"
+        elif change == "an article's HTML that is not text":
+            next(entry for entry in entries if entry[0] == "a")[3] = 5
+        elif change == "an article's HTML in its fields, not apart":
+            entry = next(entry for entry in entries if entry[0] == "a")
+            entry[2][2], entry[3], entry[4] = entry[3], "", ""
         elif change == "an output status that is not five integers":
             record = next(entry for entry in entries if entry[:2] == ["b", "manifest"])
             record[2] = ["M", "index.html", ["T", 1, 2]]

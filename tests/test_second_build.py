@@ -346,3 +346,48 @@ def test_after_an_edit_that_changes_no_rows_a_new_build_process_does_not_make_th
     assert made == []
     assert "A longer second paragraph" in archive.html("articles/first/index.html").get_text()
     assert (archive.out / "data/archive.sqlite").is_file()
+
+
+def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_does_not_render(archive, monkeypatch):
+    """The annotated HTML, most of the cache file, stays in the file's bytes until a page reads it."""
+    seed(archive)
+    archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]")
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    read = []
+    real_read = sitegen.engine.cache_file.SealedHtml.read
+    monkeypatch.setattr(sitegen.engine.cache_file.SealedHtml, "read", lambda html, *span: read.append(span) or real_read(html, *span))
+
+    single_build(archive.root)
+
+    assert read == []  # only the edited article's page was made, from its new annotation
+    assert "Fighting around Mosul" in archive.html("articles/first/index.html").get_text(" ", strip=True)
+
+
+def test_the_html_of_an_article_kept_apart_in_the_cache_comes_back_as_it_was(archive, tmp_path):
+    """Quotes, backslashes, tabs, new lines and text beyond ASCII survive the file, read lazily or not."""
+    archive.article("odd", title="Odd", date="2016-10-17", body='Say "Mosul"\\ then\ttab — «quoted» 𝄞.\n\nAnd on.', tags="[Iraq]")
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build()
+    made = {key: (value.body_html, value.endnotes_html) for key, value in builder.cache.fragments.entries.items()}
+    for lazy in (False, True):
+        loaded = load_persistent_cache(archive.root, lazy=lazy).fragments.entries
+        assert {key: (value.body_html, value.endnotes_html) for key, value in loaded.items()} == made
+
+
+def test_after_an_edit_a_new_build_process_copies_unchanged_cache_lines_from_what_it_read_and_verified(archive, monkeypatch):
+    """Not from the file on disk again, which it need neither reopen nor digest line by line."""
+    seed(archive)
+    single_build(archive.root)
+    before = load_persistent_cache(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    reread = calls_recorded(monkeypatch, sitegen.engine.cache_file, "line_digest")
+
+    single_build(archive.root)
+
+    assert reread == []
+    after = load_persistent_cache(archive.root)
+    assert after.sources.entries.keys() == before.sources.entries.keys()
+    assert after.fragments.entries.keys() - before.fragments.entries.keys()  # the edited article's new annotation
+    unchanged = {key: value for key, value in before.sources.entries.items() if key != "article:content/articles/first.md"}
+    assert all(after.sources.entries[key] == value for key, value in unchanged.items())

@@ -168,7 +168,7 @@ class Builder:
         self.root = options.root.resolve()
         started = time.perf_counter()
         if cache is None:
-            cache = _without_cycle_collection(load_persistent_cache, self.root) if options.cache else BuildCache()
+            cache = _without_cycle_collection(load_persistent_cache, self.root, not lasting) if options.cache else BuildCache()
         self.cache = cache
         self.cache_seconds = time.perf_counter() - started  # reported with the first build's timings
         self.guard = OutputGuard(self.root)
@@ -848,8 +848,8 @@ def _page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests 
     return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
 
 
-def _without_cycle_collection(load: Callable[[Path], BuildCache], root: Path) -> BuildCache:
-    """load(root), its objects left out of the cycle collector's sight.
+def _without_cycle_collection(load: Callable[[Path, bool], BuildCache], root: Path, lazy: bool) -> BuildCache:
+    """load(root, lazy), its objects left out of the cycle collector's sight.
 
     The cache read from disk is millions of objects that hold no reference
     cycles (they are freed by reference counting when let go): the collector
@@ -859,7 +859,7 @@ def _without_cycle_collection(load: Callable[[Path], BuildCache], root: Path) ->
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return load(root)
+        return load(root, lazy)
     finally:
         gc.freeze()
         if enabled:

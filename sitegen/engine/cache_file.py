@@ -10,11 +10,18 @@ of everything before it under a per-user secret kept outside the archive.
 Nothing is decoded before that seal verifies, and decoding builds only the
 known model classes, so a cache shipped inside an archive can neither run
 code nor, edited, change the site: it does not verify and is rebuilt.
+
+An annotated article's line holds its two pieces of HTML apart, after the
+rest, each a JSON string after a tab (which JSON text never holds unescaped).
+Most of the file is that HTML, and a build after a small edit renders few
+articles: loaded `lazy` (a single build), the HTML stays in the verified
+bytes read from the file and is decoded only when a page reads it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import dataclasses
 import hmac
 import json
 import os
@@ -35,7 +42,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     key_file,
     seal_of,
 )
-from sitegen.engine.stored_fragments import loaded
+from sitegen.engine.stored_fragments import StoredArticle, loaded
 from sitegen.model.errors import Diagnostic
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
 from sitegen.pipeline.load import CONTENT_DIR
@@ -46,7 +53,7 @@ LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never rea
 # A build writes its cache in seconds: a temporary file of it (or of the
 # stamp) untouched for this long was left by a build that was killed.
 ABANDONED_SECONDS = 3600
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
 # A cache holds each source about three times over (text, parsed, annotated
@@ -56,13 +63,15 @@ SIZE_FLOOR = 64 << 20
 SIZE_PER_SOURCE_BYTE = 16
 
 
-def load_persistent_cache(root: Path) -> BuildCache:
+def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
     """The parsed sources, annotated fragments and record of the last build kept on disk.
 
     Anything wrong with the file (missing, not a regular file, too large,
     truncated, edited, sealed with another key, made by another version of
     sitegen, its packages or Python, or holding values of unexpected types)
-    gives an empty cache.
+    gives an empty cache. With `lazy`, each annotated article is a
+    StoredArticle whose HTML is decoded from the file's verified bytes, kept
+    in memory, when it is read (a single build: see the module's docstring).
     """
     key = cache_key()
     if key is None:
@@ -77,13 +86,24 @@ def load_persistent_cache(root: Path) -> BuildCache:
         if body is None:
             return BuildCache()
         position, end = body
+        html = SealedHtml(data)
         while position < end:
             stop = data.index(b"\n", position, end)
             line = data[position:stop]
-            section, entry_key, value = json.loads(line.decode("utf-8", "surrogatepass"))
+            first_tab = line.find(b"\t")
+            head = line if first_tab < 0 else line[:first_tab]
+            section, entry_key, value = json.loads(head.decode("utf-8", "surrogatepass"))
             entry_key, value = decode(entry_key), decode(value)
-            where = (position, stop - position, line_digest(line))
-            if section == "s" and _is_source_entry(entry_key, value):
+            # Where the line was, to copy it when saving: a lazy cache keeps the file's
+            # verified bytes (`html`), so no digest is needed to check the copy.
+            where = (position, stop - position, html if lazy else line_digest(line))
+            if first_tab >= 0:
+                if section != "a" or type(entry_key) is not tuple:
+                    return BuildCache()
+                value = _article_apart(value, html, position, first_tab, line)
+                cache.fragments.entries[entry_key] = value if lazy else value.load()
+                cache.encoded["f", entry_key] = (cache.fragments.entries[entry_key], *where)
+            elif section == "s" and _is_source_entry(entry_key, value):
                 cache.sources.entries[entry_key] = value
                 cache.encoded["s", entry_key] = (value, *where)
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
@@ -99,6 +119,55 @@ def load_persistent_cache(root: Path) -> BuildCache:
     except OSError:  # sitegen's own modules could not be read to digest them
         return BuildCache()
     return cache
+
+
+class SealedHtml:
+    """The bytes of a cache file whose seal verified, read as a FragmentStore is:
+    the rendering processes forked from the build read them too. Saving copies
+    the lines of unchanged entries from them."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def line(self, offset: int, length: int) -> bytes:
+        return self._data[offset : offset + length]
+
+    def read(self, offset: int, length: int) -> str:
+        """The JSON string at `offset` (spaces before it allowed), decoded."""
+        text = json.loads(self._data[offset : offset + length].decode("utf-8", "surrogatepass"))
+        if type(text) is not str:  # the seal verified: only sitegen's own writer could get here
+            raise ValueError("the annotated HTML in the build cache is not text")
+        return text
+
+
+def _article_apart(value: object, html: SealedHtml, position: int, first_tab: int, line: bytes) -> StoredArticle:
+    """The AnnotatedArticle of a line that holds its HTML apart (see _article_line), as a
+    StoredArticle reading its body and notes from `html` (the file's bytes); a ValueError
+    when the line is not one that _article_line writes."""
+    second_tab = line.find(b"\t", first_tab + 1)
+    if (
+        type(value) is not AnnotatedArticle
+        or value.body_html
+        or value.endnotes_html
+        or second_tab < 0
+        or line.find(b"\t", second_tab + 1) >= 0
+        or not all(line[index] == 0x22 for index in (first_tab + 1, second_tab - 1, second_tab + 1, -1))  # '"'
+    ):
+        raise ValueError("not an annotated article's line")
+    body = position + first_tab + 1
+    notes = position + second_tab  # the tab before the notes: JSON allows it before a value
+    return StoredArticle(
+        value.slug, value.mentions, value.diagnostics, value.terms, html, body, notes - body, len(line) - second_tab,
+        value.reading_minutes,
+    )  # fmt: skip
+
+
+def _article_line(entry_key: object, article: AnnotatedArticle) -> str:
+    """An annotated article's line: its fields but the HTML, then the body and the notes,
+    each a JSON string after a tab."""
+    rest = dataclasses.replace(article, body_html="", endnotes_html="")
+    dump = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+    return "\t".join((dump(["a", encode(entry_key), encode(rest)]), dump(article.body_html), dump(article.endnotes_html)))
 
 
 def save_persistent_cache(root: Path, cache: BuildCache) -> None:
@@ -165,22 +234,30 @@ def _lines(cache: BuildCache, previous: int | None):
     back to be encoded, one at a time (see engine/stored_fragments.py). The
     loaded cache keeps where each line was and
     its digest, not the line: a line that is no longer what was read there
-    (the file was replaced or written meanwhile) is encoded again."""
+    (the file was replaced or written meanwhile) is encoded again. A lazy
+    cache holds the verified bytes it was read from, and copies from them."""
     yield _header().rstrip(b"\n")
     record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
     record["warnings"] = tuple(record["warnings"])
     encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
         for entry_key, value in entries.items():
-            known = encoded.get((section, entry_key)) if section != "b" and previous is not None else None
+            known = encoded.get((section, entry_key)) if section != "b" else None
             if known is not None and known[0] is value:
-                _, offset, length, digest = known
-                line = os.pread(previous, length, offset)
-                if len(line) == length and line_digest(line) == digest:
+                _, offset, length, check = known
+                if type(check) is SealedHtml:
+                    yield check.line(offset, length)
+                    continue
+                line = os.pread(previous, length, offset) if previous is not None else b""
+                if len(line) == length and line_digest(line) == check:
                     yield line
                     continue
+            value = loaded(value)
             try:
-                line = json.dumps([section, encode(entry_key), encode(loaded(value))], ensure_ascii=False, separators=(",", ":"))
+                if section == "f" and type(value) is AnnotatedArticle and type(value.body_html) is str and type(value.endnotes_html) is str:
+                    line = _article_line(entry_key, value)
+                else:
+                    line = json.dumps([section, encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
             yield line.encode("utf-8", "surrogatepass")
