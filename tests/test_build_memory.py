@@ -333,3 +333,15 @@ def test_an_article_whose_body_set_aside_was_damaged_is_left_out_of_the_cache(ar
     build(BuildOptions(root=archive.root, search=False, workers=1))
     saved = sorted(key.rsplit("/", 1)[-1] for key, entry in load_persistent_cache(archive.root).sources.entries.items())
     assert saved == ["a1.md", "a2.md", "a3.md", "a4.md", "mosul.md"]
+
+
+def test_the_articles_a_single_build_plans_from_share_their_tags_and_entity_ids(archive, monkeypatch):
+    archive.write("content/entities/mosul.md", "---\nid: mosul\nname: Mosul\nkind: place\n---\n\nA city.\n")
+    for number in range(2):
+        archive.article(f"a{number}", title=f"Article {number}", tags="[war]", entities="[mosul]", body="Mosul.")
+    planned: list = []
+    real = sitegen.engine.builder.plan_pages
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda archive, *args: planned.append(archive) or real(archive, *args))
+    build(BuildOptions(root=archive.root, search=False, workers=2))
+    first, second = planned[0].articles
+    assert first.tags[0] is second.tags[0] and first.entity_ids[0] is second.entity_ids[0]

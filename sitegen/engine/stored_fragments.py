@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,11 @@ class FragmentStore:
         """A parsed article (with what its parser found beside it), its body written to the file and let go."""
         body = article.body.encode(ENCODING, ERRORS)
         offset = self._write(body)
-        return StoredSource(dataclasses.replace(article, body=""), key_lines, self, offset, len(body), _digest(body))
+        # The copy shares one string for each tag and entity id among all articles: the parsing
+        # processes sent each article its own.
+        tags, entity_ids = tuple(map(sys.intern, article.tags)), tuple(map(sys.intern, article.entity_ids))
+        without = dataclasses.replace(article, body="", tags=tags, entity_ids=entity_ids)
+        return StoredSource(without, key_lines, self, offset, len(body), _digest(body))
 
     def _write(self, data: bytes) -> int:
         """Append `data` to the file; where it starts."""
