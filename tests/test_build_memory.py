@@ -23,9 +23,12 @@ import pytest
 import sitegen.engine.builder
 import sitegen.engine.stored_fragments
 from sitegen.engine.builder import BuildOptions, Builder, build
-from sitegen.engine.cache import digest_of
+from sitegen.engine.cache import SourceCache, digest_of
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
 from sitegen.engine.parallel import map_in_workers
+from sitegen.engine.stored_fragments import DamagedCopy, FragmentStore, StoredSource, loaded
+from sitegen.model.errors import Problems
+from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.cli import main
 from sitegen.pipeline.site import Page
@@ -223,3 +226,122 @@ def test_a_full_temporary_folder_while_annotating_is_an_error_and_the_output_sta
     first = errors.getvalue().splitlines()[0]
     assert first == f"_site: error: no space left on the device while writing {tempfile.gettempdir()}; free some space and build again"
     assert {path: path.read_bytes() for path in archive.out.rglob("*") if path.is_file()} == before
+
+
+# --- the articles' Markdown, set aside once annotated ---------------------------------------
+
+
+def _bodies_alive(monkeypatch, where: str) -> list[int]:
+    """How many parsed articles with their Markdown body are alive each time the
+    builder calls its function `where` (the articles' bodies are all non-empty)."""
+    counts: list[int] = []
+    real = getattr(sitegen.engine.builder, where)
+
+    def counting(*args, **kwargs):
+        counts.append(sum(isinstance(thing, Article) and bool(thing.body) for thing in gc.get_objects()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.engine.builder, where, counting)
+    return counts
+
+
+def test_a_single_build_holds_no_article_body_once_its_articles_are_annotated(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    planning = _bodies_alive(monkeypatch, "plan_pages")
+    saving = _bodies_alive(monkeypatch, "save_persistent_cache")
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    assert planning == [0] and saving == [0]
+
+
+def test_a_lasting_builder_keeps_its_articles_bodies_for_the_next_build(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    planning = _bodies_alive(monkeypatch, "plan_pages")
+    Builder(BuildOptions(root=archive.root, search=False, workers=1)).build()
+    assert planning == [5]
+
+
+def test_the_cache_a_single_build_saves_holds_its_articles_as_parsed(archive):
+    _five_articles_naming_an_entity(archive)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    saved = load_persistent_cache(archive.root)
+    lasting = Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    lasting.build()
+    assert sorted(saved.sources.entries.items()) == sorted(lasting.cache.sources.entries.items())
+
+
+def _set_aside(article: Article) -> tuple[FragmentStore, StoredSource]:
+    store = FragmentStore()
+    return store, store.keep_source(article, {"entities": 3})
+
+
+def _damage(store: FragmentStore, offset: int) -> None:
+    os.pwrite(store.fileno(), b"#", offset)
+
+
+ARTICLE = Article("a", "Article", None, "Fighting around Mosul’s old city began.", 5, None)
+
+
+def test_a_body_set_aside_is_read_back_as_it_was():
+    _, stored = _set_aside(ARTICLE)
+    assert stored.article.body == ""
+    assert loaded((b"digest", stored, ())) == (b"digest", (ARTICLE, {"entities": 3}), ())
+
+
+def test_a_damaged_copy_of_a_body_set_aside_is_not_taken_for_it():
+    store, stored = _set_aside(ARTICLE)
+    _damage(store, stored.offset)
+    with pytest.raises(DamagedCopy):
+        loaded((b"digest", stored, ()))
+
+
+def test_a_damaged_copy_of_annotated_html_is_not_taken_for_it():
+    store = FragmentStore()
+    stored = store.keep(AnnotatedArticle("a", "<p>Fighting around Mosul.</p>", (), endnotes_html="<ol></ol>"))
+    assert stored.body_html == "<p>Fighting around Mosul.</p>"
+    _damage(store, stored.offset + 1)
+    with pytest.raises(DamagedCopy):
+        stored.body_html
+    assert stored.endnotes_html == "<ol></ol>"
+
+
+def test_a_source_whose_body_set_aside_was_damaged_is_parsed_again(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("text", encoding="utf-8")
+    cache, parsed = SourceCache(), []
+    parse = lambda problems: parsed.append(path) or (ARTICLE, {})  # noqa: E731
+    cache.parse_all([("a.md", path, parse)], Problems())
+    store, stored = _set_aside(ARTICLE)
+    digest, _, problems = cache.entries["a.md"]
+    cache.entries["a.md"] = (digest, stored, problems)
+    assert cache.parse_all([("a.md", path, parse)], Problems()) == [(ARTICLE, {"entities": 3})]  # read back
+    cache.entries["a.md"] = (digest, stored, problems)
+    _damage(store, stored.offset)
+    assert cache.parse_all([("a.md", path, parse)], Problems()) == [(ARTICLE, {})]
+    assert parsed == [path, path]
+
+
+def test_an_article_whose_body_set_aside_was_damaged_is_left_out_of_the_cache(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    real = sitegen.engine.builder.save_persistent_cache
+
+    def damaging(root, cache):
+        (stored,) = (entry[1] for key, entry in cache.sources.entries.items() if key.endswith("a0.md"))
+        _damage(stored.store, stored.offset)
+        return real(root, cache)
+
+    monkeypatch.setattr(sitegen.engine.builder, "save_persistent_cache", damaging)
+    build(BuildOptions(root=archive.root, search=False, workers=1))
+    saved = sorted(key.rsplit("/", 1)[-1] for key, entry in load_persistent_cache(archive.root).sources.entries.items())
+    assert saved == ["a1.md", "a2.md", "a3.md", "a4.md", "mosul.md"]
+
+
+def test_the_articles_a_single_build_plans_from_share_their_tags_and_entity_ids(archive, monkeypatch):
+    archive.write("content/entities/mosul.md", "---\nid: mosul\nname: Mosul\nkind: place\n---\n\nA city.\n")
+    for number in range(2):
+        archive.article(f"a{number}", title=f"Article {number}", tags="[war]", entities="[mosul]", body="Mosul.")
+    planned: list = []
+    real = sitegen.engine.builder.plan_pages
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda archive, *args: planned.append(archive) or real(archive, *args))
+    build(BuildOptions(root=archive.root, search=False, workers=2))
+    first, second = planned[0].articles
+    assert first.tags[0] is second.tags[0] and first.entity_ids[0] is second.entity_ids[0]

@@ -48,7 +48,7 @@ from sitegen.engine.inputs import files_digest, page_file, templates_digest, the
 from sitegen.engine.parallel import default_workers, map_in_workers
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
-from sitegen.engine.stored_fragments import FragmentStore
+from sitegen.engine.stored_fragments import FragmentStore, set_bodies_aside
 from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
@@ -421,9 +421,14 @@ class Builder:
             problems.extend(collisions)
             timeline = self._timeline.collect(archive, settings.timeline.articles)
             # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
-            keep = None if self.lasting else FragmentStore().keep
+            store = None if self.lasting else FragmentStore()
+            keep = store.keep if store is not None else None
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
             problems.extend(annotations.diagnostics)
+            if store is not None:  # and the Markdown of its articles, which nothing reads once they are annotated
+                archive = sources.archive = set_bodies_aside(archive, self.cache, store)
+                self._timeline = TimelineCollector()  # whose memo holds the articles as they were loaded
+                _give_back_free_memory()  # the bodies' pages, before the plan grows the heap past them
         problems.raise_if_errors()
         # A single build plans no next one: its articles' pages are made as they are rendered.
         planned = not self.lasting

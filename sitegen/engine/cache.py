@@ -150,6 +150,17 @@ class FragmentCache:
         self.digests, self.digests_used = self.digests_used, {}
 
 
+class SetAside:
+    """A parsed value a build has put somewhere other than memory (see
+    engine/stored_fragments.py): `load` brings it back as it was parsed, or
+    raises ValueError or OSError when it cannot."""
+
+    __slots__ = ()
+
+    def load(self) -> Any:
+        raise NotImplementedError
+
+
 # A file's times come from a clock that advances in steps of a few milliseconds:
 # two writes within one step can leave the same status. A status taken less
 # than this long after the file's last change is not trusted to tell them apart.
@@ -206,6 +217,8 @@ class SourceCache:
         be read, and the parser reports it)."""
         self.seen.add(key)
         cached = self.entries.get(key)
+        if cached is not None and isinstance(cached[1], SetAside):
+            cached = self._brought_back(key, cached)
         if self.changed is not None and cached is not None and key in self.stats and os.fspath(path) not in self.changed:
             return None, cached[0], cached  # vouched for by the caller: not written since the last load
         try:
@@ -221,6 +234,16 @@ class SourceCache:
         except OSError:
             digest = b""  # let the parser report the problem
         return status, digest, cached
+
+    def _brought_back(self, key: str, entry: tuple[bytes, Any, tuple]) -> tuple[bytes, Any, tuple] | None:
+        """The entry with its value loaded again; None (the file is parsed again) when it cannot be."""
+        try:
+            entry = (entry[0], entry[1].load(), entry[2])
+        except (ValueError, OSError):
+            del self.entries[key]
+            return None
+        self.entries[key] = entry
+        return entry
 
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""

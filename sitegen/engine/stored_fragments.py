@@ -8,18 +8,39 @@ only what the rest of the plan reads (the mentions, terms and diagnostics)
 with where the HTML lies. The rendering processes, forked from the build,
 read it back from the same file. `watch` and `serve` keep their fragments in
 memory, to annotate again only what changed.
+
+Once every article is annotated, a single build sets the articles' Markdown
+bodies aside in the same file (`set_bodies_aside`): nothing after annotation
+reads them but the writing of the persistent cache, which reads each one back.
+Whatever is read back from the file is checked against the digest taken when
+it was written: a damaged copy is never taken for the original.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
+from typing import Any
 
+from sitegen.engine.cache import BuildCache, SetAside
 from sitegen.model.errors import Diagnostic
+from sitegen.model.models import Archive, Article
 from sitegen.pipeline.annotate import AnnotatedArticle, Mention
 
 ENCODING, ERRORS = "utf-8", "surrogatepass"  # a lone surrogate in a source survives the round trip
+
+
+class DamagedCopy(OSError, ValueError):
+    """What was read back from the build's temporary file is not what was written there:
+    reported as a file that cannot be read; the persistent cache leaves out what it cannot encode."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 class FragmentStore:
@@ -38,24 +59,44 @@ class FragmentStore:
         """The fragment, its HTML written to the file and let go."""
         body = fragment.body_html.encode(ENCODING, ERRORS)
         notes = fragment.endnotes_html.encode(ENCODING, ERRORS)
-        offset = self._end
-        data = body + notes
-        written = 0
+        offset = self._write(body + notes)
+        return StoredArticle(
+            fragment.slug, fragment.mentions, fragment.diagnostics, fragment.terms, self, offset, len(body), len(notes),
+            fragment.reading_minutes, _digest(body), _digest(notes),
+        )  # fmt: skip
+
+    def fileno(self) -> int:
+        """The file's descriptor."""
+        return self._file.fileno()
+
+    def keep_source(self, article: Article, key_lines: Any) -> StoredSource:
+        """A parsed article (with what its parser found beside it), its body written to the file and let go."""
+        body = article.body.encode(ENCODING, ERRORS)
+        offset = self._write(body)
+        # The copy shares one string for each tag and entity id among all articles: the parsing
+        # processes sent each article its own.
+        tags, entity_ids = tuple(map(sys.intern, article.tags)), tuple(map(sys.intern, article.entity_ids))
+        without = dataclasses.replace(article, body="", tags=tags, entity_ids=entity_ids)
+        return StoredSource(without, key_lines, self, offset, len(body), _digest(body))
+
+    def _write(self, data: bytes) -> int:
+        """Append `data` to the file; where it starts."""
+        offset, written = self._end, 0
         try:
             while written < len(data):
                 written += os.pwrite(self._file.fileno(), memoryview(data)[written:], offset + written)
         except OSError as exc:  # a full disk: reported as the temporary folder's
             raise OSError(exc.errno, exc.strerror, tempfile.gettempdir()) from None
         self._end += len(data)
-        return StoredArticle(
-            fragment.slug, fragment.mentions, fragment.diagnostics, fragment.terms, self, offset, len(body), len(notes),
-            fragment.reading_minutes,
-        )  # fmt: skip
+        return offset
 
-    def read(self, offset: int, length: int) -> str:
+    def read(self, offset: int, length: int, digest: bytes) -> str:
+        """The text written at `offset`, checked against the digest of what was written there."""
         data = os.pread(self._file.fileno(), length, offset) if length else b""
         if len(data) != length:
             raise OSError(f"the build's temporary file of annotated articles ended early (at {offset + len(data)})")
+        if _digest(data) != digest:
+            raise DamagedCopy(f"the build's temporary file of annotated articles was changed (at {offset})")
         return data.decode(ENCODING, ERRORS)
 
 
@@ -72,14 +113,16 @@ class StoredArticle:
     body_length: int
     notes_length: int
     reading_minutes: int
+    body_digest: bytes
+    notes_digest: bytes
 
     @property
     def body_html(self) -> str:
-        return self.store.read(self.offset, self.body_length)
+        return self.store.read(self.offset, self.body_length, self.body_digest)
 
     @property
     def endnotes_html(self) -> str:
-        return self.store.read(self.offset + self.body_length, self.notes_length)
+        return self.store.read(self.offset + self.body_length, self.notes_length, self.notes_digest)
 
     def load(self) -> AnnotatedArticle:
         """The fragment as it was annotated (the persistent cache keeps it so)."""
@@ -88,6 +131,54 @@ class StoredArticle:
         )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredSource(SetAside):
+    """A parsed article whose Markdown body is in a FragmentStore: the article
+    without its body (what the rest of a single build reads of it), and where
+    the body lies."""
+
+    article: Article  # its body empty
+    key_lines: Any  # what the article's parser gives beside it (see pipeline/load.py)
+    store: FragmentStore
+    offset: int
+    length: int
+    digest: bytes  # of the body as written
+
+    def load(self) -> tuple[Article, Any]:
+        """The parsed article as it was parsed, body and all (DamagedCopy if the file no longer holds it)."""
+        body = self.store.read(self.offset, self.length, self.digest)
+        return dataclasses.replace(self.article, body=body), self.key_lines
+
+
+def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) -> Archive:
+    """The archive, its articles' bodies in `store` and let go.
+
+    For a single build, once every article is annotated: the archive's
+    articles become copies without their bodies, the source cache holds each
+    article as a StoredSource (its body is read back to write the persistent
+    cache), and the fragment cache knows each copy by the digest it took of
+    the article (so that what a page is made from digests as before). The
+    pages are planned from the copies; they read no body."""
+    copies: dict[int, Article] = {}
+    for key, (digest, parsed, problems) in cache.sources.entries.items():
+        if type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article:
+            stored = store.keep_source(*parsed)
+            copies[id(parsed[0])] = stored.article
+            cache.sources.entries[key] = (digest, stored, problems)
+    fragments = cache.fragments
+    for digests in (fragments.digests, fragments.digests_used):
+        for source, digest in [known for known in digests.values() if id(known[0]) in copies]:
+            del digests[id(source)]
+            copy = copies[id(source)]
+            digests[id(copy)] = (copy, digest)
+    return dataclasses.replace(archive, articles=tuple(copies.get(id(article), article) for article in archive.articles))
+
+
 def loaded(value: object) -> object:
-    """`value`, or the AnnotatedArticle it stands for when it is a StoredArticle."""
-    return value.load() if isinstance(value, StoredArticle) else value
+    """`value`, or what it stands for: the AnnotatedArticle of a StoredArticle,
+    the source cache's entry of a parsed article whose body is a StoredSource."""
+    if isinstance(value, StoredArticle):
+        return value.load()
+    if type(value) is tuple and len(value) == 3 and isinstance(value[1], SetAside):
+        return (value[0], value[1].load(), value[2])
+    return value
