@@ -132,8 +132,9 @@ class SealedHtml:
     def line(self, offset: int, length: int) -> bytes:
         return self._data[offset : offset + length]
 
-    def read(self, offset: int, length: int) -> str:
-        """The JSON string at `offset` (spaces before it allowed), decoded."""
+    def read(self, offset: int, length: int, digest: bytes | None = None) -> str:
+        """The JSON string at `offset` (spaces before it allowed), decoded. No `digest` is
+        needed: the file's seal was verified before any of its lines was read."""
         text = json.loads(self._data[offset : offset + length].decode("utf-8", "surrogatepass"))
         if type(text) is not str:  # the seal verified: only sitegen's own writer could get here
             raise ValueError("the annotated HTML in the build cache is not text")
@@ -252,8 +253,8 @@ def _lines(cache: BuildCache, previous: int | None):
                 if len(line) == length and line_digest(line) == check:
                     yield line
                     continue
-            value = loaded(value)
             try:
+                value = loaded(value)  # a DamagedCopy (a ValueError) leaves the entry out
                 if section == "f" and type(value) is AnnotatedArticle and type(value.body_html) is str and type(value.endnotes_html) is str:
                     line = _article_line(entry_key, value)
                 else:

@@ -113,8 +113,10 @@ class StoredArticle:
     body_length: int
     notes_length: int
     reading_minutes: int
-    body_digest: bytes
-    notes_digest: bytes
+    # Of the HTML as written to a FragmentStore; None where the store is the build
+    # cache's own bytes, whose seal was verified as a whole (engine/cache_file.py).
+    body_digest: bytes | None = None
+    notes_digest: bytes | None = None
 
     @property
     def body_html(self) -> str:
