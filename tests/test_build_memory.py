@@ -13,6 +13,7 @@ import contextlib
 import errno
 import gc
 import io
+import math
 import os
 import sys
 import tempfile
@@ -83,6 +84,12 @@ def test_no_rendering_process_renders_more_than_its_share_of_pages(archive, tmp_
     counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
     assert os.getpid() not in counts  # rendered in workers
     assert max(counts.values()) <= 40
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_rendering_process_is_forked_only_once_the_last_one_rendered_its_share(archive, tmp_path, monkeypatch):
+    counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=60)
+    assert len(counts) == math.ceil(sum(counts.values()) / 60)
 
 
 def _pages_alive_when_the_cache_is_saved(monkeypatch, make_builder) -> int:

@@ -27,6 +27,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.search import SearchError
+from sitegen.pipeline.write import StagedOutput
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -182,6 +183,21 @@ def test_a_first_build_gives_folders_and_files_the_modes_of_the_umask(archive, u
     seed(archive, 2)
     archive.build()
     assert modes(archive.out) == {("folder", 0o755), ("file", 0o644)}
+
+
+def test_a_new_page_of_the_staged_site_costs_one_open_one_write_and_one_close(tmp_path, monkeypatch):
+    staged = StagedOutput(tmp_path / "_site")
+    (staged.stage / "articles" / "a").mkdir(parents=True)
+    calls: list[str] = []
+    for name in ("open", "write", "close", "fstat", "lseek"):
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda *args, _real=real, _name=name: (calls.append(_name), _real(*args))[1])
+    monkeypatch.setattr(io, "open", lambda *args, **kwargs: pytest.fail("a buffered file object was opened"))
+    staged.write_bytes("articles/a/index.html", b"<p>page</p>")
+    monkeypatch.undo()
+    assert calls == ["open", "write", "close"]
+    assert (staged.stage / "articles" / "a" / "index.html").read_bytes() == b"<p>page</p>"
+    staged.discard()
 
 
 def test_an_existing_output_folder_keeps_its_mode(archive, umask_022):
@@ -429,14 +445,14 @@ def test_a_refused_write_is_a_located_error_and_the_previous_site_stays(archive,
     archive.build()
     before = output_tree(archive.out)
     edit_every_page(archive)
-    write_bytes = Path.write_bytes
+    open_file = os.open
 
-    def refused(self, data):
-        if self.name == "index.html" and self.parent.name == "a01":
-            raise OSError(code, os.strerror(code), str(self))
-        return write_bytes(self, data)
+    def refused(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and Path(path).name == "index.html" and Path(path).parent.name == "a01":
+            raise OSError(code, os.strerror(code), str(path))
+        return open_file(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", refused)
+    monkeypatch.setattr(os, "open", refused)
     status, stderr = sitegen(archive)
 
     assert status == 1, stderr

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
 import jinja2.meta
+import markupsafe
 from jinja2.loaders import split_template_path
 
 from sitegen.model.errors import ContentError, Diagnostic
@@ -39,6 +41,34 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
             raise jinja2.TemplateSyntaxError(message, line, template, str(filename)) from None
 
 
+def escape_output(value: object) -> str:
+    """What `markupsafe.escape` writes for a value a template outputs, the same characters
+    escaped the same way, as text: the output is only joined into the page, so it
+    needs no Markup object, and a plain string (most values) is escaped here by five
+    replacements in C, at a third of the cost of markupsafe's wrapper and Markup's
+    constructor, which run once for every value of every page."""
+    if type(value) is str:
+        return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
+    return markupsafe.escape(value)  # Markup, numbers, anything with __html__: markupsafe decides
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing each escaped output through `escape_output`."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write("environment.escape_output(")  # `environment` is a global of every compiled template
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class SiteEnvironment(jinja2.Environment):
+    """The templates' environment: Jinja's, with a cheaper escaping of what templates output."""
+
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(escape_output)
+
+
 def template_environment(root: Path) -> jinja2.Environment:
     theme_loader = jinja2.FileSystemLoader(THEME_DIR / "templates")
     loaders: list[jinja2.BaseLoader] = []
@@ -46,7 +76,7 @@ def template_environment(root: Path) -> jinja2.Environment:
     if site_templates.is_dir():
         loaders.append(SiteTemplateLoader(site_templates))
     loaders += [theme_loader, jinja2.PrefixLoader({"theme": theme_loader})]
-    env = jinja2.Environment(
+    env = SiteEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its file name
         undefined=jinja2.StrictUndefined,
