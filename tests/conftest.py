@@ -44,6 +44,21 @@ def pagefind_profile(environ=os.environ) -> settings:
     """The settings of a property test that runs Pagefind: `ci-pagefind` on CI, else `dev-pagefind`."""
     return settings.get_profile("ci-pagefind" if hypothesis_profile(environ) == "ci" else "dev-pagefind")
 
+
+# Property tests whose every step is two whole builds in new processes (the
+# build under test and a clean one) try fewer still; those that also run
+# Pagefind twice a step (about 15 s of CPU an example), a handful.
+settings.register_profile("dev-processes", parent=settings.get_profile("dev"), max_examples=10)
+settings.register_profile("ci-processes", parent=settings.get_profile("ci"), max_examples=20)
+settings.register_profile("dev-processes-pagefind", parent=settings.get_profile("dev"), max_examples=2)
+settings.register_profile("ci-processes-pagefind", parent=settings.get_profile("ci"), max_examples=3)
+
+
+def new_processes_profile(environ=os.environ, pagefind: bool = False) -> settings:
+    """The settings of a property test building each step in new processes, with or without Pagefind."""
+    name = ("ci" if hypothesis_profile(environ) == "ci" else "dev") + "-processes" + ("-pagefind" if pagefind else "")
+    return settings.get_profile(name)
+
 # Tests measured at more than about 5 seconds (pytest --durations=30, `dev`
 # profile, a busy two-core machine), by node id without parameters: a test
 # with one slow parameter is slow as a whole. Tests that drive the browser are

@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SLOW_TESTS, drives_browser, hypothesis_profile, pagefind_profile
+from conftest import (
+    SLOW_TESTS,
+    drives_browser,
+    hypothesis_profile,
+    new_processes_profile,
+    pagefind_profile,
+)
 from hypothesis import settings
 
 TESTS = Path(__file__).resolve().parent
@@ -38,6 +44,13 @@ def test_property_tests_that_run_pagefind_try_fewer_examples_on_the_same_terms()
     assert pagefind_profile({}).max_examples == 15
     ci = pagefind_profile({"CI": "true"})
     assert ci.max_examples == 60 and ci.derandomize and ci.deadline is None
+
+
+def test_property_tests_that_build_each_step_in_new_processes_try_fewer_examples_on_the_same_terms():
+    assert new_processes_profile({}).max_examples == 10
+    ci = new_processes_profile({"CI": "true"})
+    assert ci.max_examples == 20 and ci.derandomize and ci.deadline is None
+    assert new_processes_profile({}, pagefind=True).max_examples < new_processes_profile({}).max_examples
 
 
 def test_no_test_sets_its_own_number_of_examples():

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import Archive
+from conftest import Archive, new_processes_profile
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
@@ -195,7 +195,13 @@ class SecondBuildProcesses(IncrementalBuilds):
 TestSecondBuildProcesses = SecondBuildProcesses.TestCase
 # Each step here is two whole builds (the new process's and a clean one) where the
 # watcher's machine makes one small rebuild: fewer examples keep the suite in its time.
-TestSecondBuildProcesses.settings = settings(TestSecondBuildProcesses.settings, max_examples=20)
+# (A subclass of a machine does not inherit its @settings: they are given here.)
+TestSecondBuildProcesses.settings = settings(
+    new_processes_profile(),
+    stateful_step_count=IncrementalBuilds.TestCase.settings.stateful_step_count,
+    deadline=None,
+    suppress_health_check=IncrementalBuilds.TestCase.settings.suppress_health_check,
+)
 
 
 class SecondBuildSearchShards(IncrementalSearchShards):
@@ -227,4 +233,9 @@ class SecondBuildSearchShards(IncrementalSearchShards):
 
 TestSecondBuildSearchShards = SecondBuildSearchShards.TestCase
 # Pagefind indexes twice per step (about 15 s of CPU an example).
-TestSecondBuildSearchShards.settings = settings(TestSecondBuildSearchShards.settings, max_examples=4)
+TestSecondBuildSearchShards.settings = settings(
+    new_processes_profile(pagefind=True),
+    stateful_step_count=IncrementalSearchShards.TestCase.settings.stateful_step_count,
+    deadline=None,
+    suppress_health_check=IncrementalSearchShards.TestCase.settings.suppress_health_check,
+)
