@@ -243,6 +243,19 @@ def test_an_index_too_deep_for_a_scanner_still_finds_its_names():
     assert found == [("A" * 250, ("t250",)), ("AAA", ("t3",))]
 
 
+def test_an_index_with_a_very_long_first_word_splits_texts_whole_and_still_finds_its_names():
+    # A scanner looking for a word of thousands of characters would try it from
+    # every place in a long run of the same letter: such an index makes none.
+    index = PhraseIndex()
+    index.add("a" * 2000 + "b", "long")
+    index.add("Mosul", "m")
+    index.prepare()
+    text = "x " + "a" * 2000 + "b near Mosul " + "a" * 5000
+    assert not index._scanner.usable  # the whole text is split, as without a scanner
+    found = [(text[m.start : m.end], m.targets) for m in index.find_between(tokenize(text))]
+    assert found == [("a" * 2000 + "b", ("long",)), ("Mosul", ("m",))]
+
+
 def test_the_reference_follows_the_rules():
     """A few fixed cases, so that the reference itself is known to be right."""
     pairs = [("Mosul", "m"), ("Ali", "a"), ("Abu Bakr", "b"), ("Abu", "c"), ("US-led", "u"), ("L/Cpl", "l")]

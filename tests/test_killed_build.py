@@ -18,7 +18,7 @@ from pathlib import Path
 
 from conftest import Archive
 
-from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS
+from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS, map_in_workers
 
 # A worker must be gone this long after its parent was killed (it checks every tenth of a second).
 GRACE_SECONDS = 3.0
@@ -121,3 +121,28 @@ def test_a_worker_stops_in_the_middle_of_its_chunk_when_its_parent_is_killed(tmp
                 if running(pid):
                     os.kill(pid, signal.SIGKILL)
     assert "Traceback" not in stderr.read_text(errors="replace")
+
+
+def _writes_twice_to_a_pipe_without_reader(item: int) -> tuple[bool, bool]:
+    """In a worker: two writes to a pipe whose reader is closed; whether each raised
+    BrokenPipeError, and whether SIGPIPE is ignored again after the first."""
+    raised = []
+    for _ in range(2):
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            os.write(writer, b"x")
+            raised.append(False)
+        except BrokenPipeError:
+            raised.append(True)
+        finally:
+            os.close(writer)
+    return raised[0] and raised[1], signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+
+
+def test_a_worker_whose_parent_lives_waits_for_it_at_one_broken_pipe_only():
+    # A broken pipe of the worker's own (not its results' pipe) is raised as before; the
+    # worker waits to see whether its parent is ending once, not at every such write.
+    results = map_in_workers(_writes_twice_to_a_pipe_without_reader, range(MIN_ITEMS_FOR_WORKERS), workers=2)
+    assert all(raised for raised, _ in results)
+    assert all(ignored for _, ignored in results)

@@ -194,6 +194,20 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
     assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read
 
 
+def test_after_an_edit_a_single_build_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
+    # A single build sets its articles' bodies aside once annotated: the unchanged sources'
+    # lines are still copied from the cache file, not read back and encoded again.
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    encoded = calls_recorded(monkeypatch, sitegen.engine.cache_file, "encode")
+
+    single_build(archive.root)
+
+    keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
+    assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
+
+
 def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
     built_then_first_article_edited(archive)
     counted = calls_recorded(monkeypatch, sitegen.pipeline.annotate, "reading_minutes")

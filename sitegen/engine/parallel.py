@@ -69,12 +69,15 @@ def _exit_without_parent(parent: int) -> None:
 def _exit_if_parent_ends(parent: int) -> None:
     """A write found its pipe without a reader (SIGPIPE): when that is because the parent
     is ending, end now, before multiprocessing prints the BrokenPipeError's traceback.
-    Any other broken pipe (a closed standard error, say) is raised as before."""
+    Any other broken pipe (a closed standard error, say) is raised as before; after the
+    first such wait, SIGPIPE is ignored again as Python ignores it, so that a worker
+    writing to pipes without readers waits once, not at every write."""
     deadline = time.monotonic() + PARENT_EXIT_SECONDS
     while os.getppid() == parent and time.monotonic() < deadline:
         time.sleep(PARENT_CHECK_SECONDS / 10)
     if os.getppid() != parent:
         os._exit(0)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # the parent-watch thread still ends the worker with its parent
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:

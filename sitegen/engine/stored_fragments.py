@@ -162,11 +162,17 @@ def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) 
     the article (so that what a page is made from digests as before). The
     pages are planned from the copies; they read no body."""
     copies: dict[int, Article] = {}
-    for key, (digest, parsed, problems) in cache.sources.entries.items():
+    for key, entry in cache.sources.entries.items():
+        digest, parsed, problems = entry
         if type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article:
             stored = store.keep_source(*parsed)
             copies[id(parsed[0])] = stored.article
             cache.sources.entries[key] = (digest, stored, problems)
+            # The entry stands for the same parsed article: the cache file's line read for it
+            # (if any) is still its line, and saving copies it instead of encoding it again.
+            known = cache.encoded.get(("s", key))
+            if known is not None and known[0] is entry:
+                cache.encoded["s", key] = (cache.sources.entries[key], *known[1:])
     fragments = cache.fragments
     for digests in (fragments.digests, fragments.digests_used):
         for source, digest in [known for known in digests.values() if id(known[0]) in copies]:

@@ -390,6 +390,11 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # A trie nested deeper than this (thousands of names such as "A", "AA", "AAA"...)
 # is not compiled: such an index splits every text whole, as without a scanner.
 _DEEPEST_TRIE = 100
+# The longest first token a scanner looks for: without a leading word boundary,
+# the engine tries a token's characters from every place in a run of them, so
+# a name whose first word is thousands of characters long would make a scan
+# cost the text's length times the word's. Such an index splits texts whole.
+_LONGEST_SCANNED_TOKEN = 64
 
 _PLAIN, _NOT_FOLDED, _NOT_PLAIN = 0, 1, 2
 
@@ -443,7 +448,8 @@ class _Scanner:
         folded_words = [key for key in folded if key.isascii() and _WORD_RUN.fullmatch(key)]
         folded_others = [key for key in folded if _is_single_other(key)]
         tries = [_trie(exact_keys), _trie(folded_words), _trie(folded_others)]
-        self.usable = None not in tries
+        longest = max(map(len, (*exact_keys, *folded_words, *folded_others)), default=0)
+        self.usable = None not in tries and longest <= _LONGEST_SCANNED_TOKEN
         # Without a leading word boundary, the engine skips at once to the
         # characters that start some name (mostly capitals); the case fold is
         # all small letters, where looking only at word starts is faster.
