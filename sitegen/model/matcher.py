@@ -219,18 +219,11 @@ class PhraseIndex:
         for i in starts:
             if i < next_free:
                 continue
-            best: tuple[int, _Entry] | None = None
-            for table, compared in ((exact_table, words), (folded_table, folded)):
-                candidates = table.get(compared[i])
-                if not candidates:
-                    continue
-                for entry in candidates:
-                    length = len(entry.phrase.tokens)
-                    if best is not None and length <= best[0]:
-                        break
-                    if i + length <= count and _fits(entry.phrase, compared, spans, i):
-                        best = (length, entry)
-                        break
+            best = _longest_fitting(
+                exact_table.get(words[i]),
+                folded_table.get(folded[i]) if folded_table else None,
+                lambda phrase, fold: i + len(phrase.tokens) <= count and _fits(phrase, folded if fold else words, spans, i),
+            )
             if best is None:
                 continue
             length, entry = best
@@ -546,6 +539,23 @@ class _TokensAfter:
         return True
 
 
+def _longest_fitting(exact: list[_Entry] | None, folded: list[_Entry] | None, fits) -> tuple[int, _Entry] | None:
+    """(token count, entry) of the longest name that `fits(phrase, folded)` at a place,
+    from the case-sensitive candidates, then the case-insensitive ones (each list
+    longest first: a table's first fit is its longest); None when none fits. A
+    case-insensitive name is taken only when longer than the case-sensitive one."""
+    best: tuple[int, _Entry] | None = None
+    for candidates, fold in ((exact, False), (folded, True)):
+        for entry in candidates or ():
+            length = len(entry.phrase.tokens)
+            if best is not None and length <= best[0]:
+                break
+            if fits(entry.phrase, fold):
+                best = (length, entry)
+                break
+    return best
+
+
 def _find_at_places(index: PhraseIndex, text: str, places: tuple[list[int], list[str]], start: int, end: int) -> list[Match]:
     """What `find_in` finds between offsets `start` and `end`, trying only the
     places the scanner found (in the same order, with the same choices)."""
@@ -561,18 +571,11 @@ def _find_at_places(index: PhraseIndex, text: str, places: tuple[list[int], list
             continue
         first = firsts[k]
         after = _TokensAfter(text, at, first)
-        best: tuple[int, _Entry] | None = None
-        for table, fold in ((exact_table, False), (folded_table, True)):
-            candidates = table.get(first.casefold() if fold else first) if table else None
-            if not candidates:
-                continue
-            for entry in candidates:
-                length = len(entry.phrase.tokens)
-                if best is not None and length <= best[0]:
-                    break
-                if after.fits(entry.phrase, fold, end):
-                    best = (length, entry)
-                    break
+        best = _longest_fitting(
+            exact_table.get(first) if exact_table else None,
+            folded_table.get(first.casefold()) if folded_table else None,
+            lambda phrase, fold: after.fits(phrase, fold, end),
+        )
         if best is None:
             continue
         length, entry = best
