@@ -537,8 +537,23 @@ class IncrementalBuilds(RuleBasedStateMachine):
         """One incremental build, as `Watcher.rebuild` runs it, checked against a clean build."""
         before = output_tree(self.out)
         identities = file_identities(self.out)
+        result = self.compared_with_clean_build(lambda: self.builder.build(incremental=True), "the incremental build", before, expect_error)
+        now = file_identities(self.out)
+        if result is None:
+            assert now == identities, "a failed build changed the output folder"
+            return
+        after = output_tree(self.out)
+        rewritten_same = [p for p, data in before.items() if data is not None and after.get(p) == data and now[p] != identities[p]]
+        assert not rewritten_same, f"files rewritten with the bytes they already had: {rewritten_same}"
+        if expect_no_writes:
+            assert result.files == 0 and now == identities
+
+    def compared_with_clean_build(self, build, who: str, before: dict, expect_error: bool) -> BuildResult | None:
+        """Run `build` (the build under test, `who`), then a clean build of the same sources,
+        and check that they agree: the same errors, the output left as it was (`before`);
+        or the same bytes and the same warnings. The result of `build`, None if it failed."""
         try:
-            result, error = self.builder.build(incremental=True), None
+            result, error = build(), None
         except ContentError as exc:
             result, error = None, exc
         self.builds += 1
@@ -551,20 +566,14 @@ class IncrementalBuilds(RuleBasedStateMachine):
             if expect_error:
                 assert error is not None, "a bad edit built without an error"
             if expected_error is not None:
-                assert error is not None, f"a clean build fails but the incremental one succeeded:\n{expected_error}"
+                assert error is not None, f"a clean build fails but {who} succeeded:\n{expected_error}"
                 assert [str(d) for d in error.errors] == [str(d) for d in expected_error.errors]
                 assert output_tree(self.out) == before, "a failed build changed the output folder"
-                assert file_identities(self.out) == identities
-                return
-            assert error is None, f"the incremental build fails where a clean build succeeds:\n{error}"
-            after = output_tree(self.out)
-            assert_same_trees(after, output_tree(reference_out))
+                return None
+            assert error is None, f"{who} fails where a clean build succeeds:\n{error}"
+            assert_same_trees(output_tree(self.out), output_tree(reference_out))
             assert [str(d) for d in result.warnings] == [str(d) for d in expected.warnings]
-            now = file_identities(self.out)
-            rewritten_same = [p for p, data in before.items() if data is not None and after.get(p) == data and now[p] != identities[p]]
-            assert not rewritten_same, f"files rewritten with the bytes they already had: {rewritten_same}"
-            if expect_no_writes:
-                assert result.files == 0 and now == identities
+            return result
         finally:
             shutil.rmtree(reference_out, ignore_errors=True)
 
