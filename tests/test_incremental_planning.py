@@ -21,6 +21,7 @@ import sitegen.engine.cache
 import sitegen.engine.in_place_writer
 import sitegen.engine.open_data
 import sitegen.engine.page_digests
+import sitegen.engine.plan_memos
 import sitegen.engine.staged_writer
 import sitegen.pipeline.listings
 import sitegen.pipeline.timeline
@@ -116,7 +117,7 @@ def test_co_mentions_follow_articles_that_go_away_and_come_back(archive, watchin
 
 # The modules of the engine that run a build, which the builder's calls are counted in.
 BUILDING_MODULES = (
-    sitegen.engine.builder, sitegen.engine.page_digests, sitegen.engine.staged_writer,
+    sitegen.engine.builder, sitegen.engine.plan_memos, sitegen.engine.page_digests, sitegen.engine.staged_writer,
     sitegen.engine.in_place_writer, sitegen.engine.open_data,
 )  # fmt: skip
 

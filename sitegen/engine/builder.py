@@ -2,19 +2,19 @@
 
 config -> load -> annotate -> pages -> render -> write. `build` is what the
 command line calls; it returns a summary or raises ContentError / UsageError.
-The two writers, the search index, the open data made later and the memory
-helpers live in modules of their own (staged_writer, in_place_writer,
-indexing, open_data, memory): the Builder runs them in order.
+The Builder runs the stages in order; what each does beyond calling the
+pipeline lives in a module of its own: loading (source_loading), whether
+anything changed (up_to_date), what planning keeps (plan_memos), the two
+writers (staged_writer, in_place_writer, from page_digests), the search
+index (indexing), the open data made later (open_data) and the memory
+helpers (memory).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import itertools
-import operator
 import os
-import stat
 import time
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -40,28 +40,27 @@ import sitegen.pipeline.timeline
 import sitegen.pipeline.views
 from sitegen.engine.annotation import annotate_archive
 from sitegen.engine.build_plan import BuildPlan, Progress, Sources, no_progress
-from sitegen.engine.cache import BuildCache, digest_of
+from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.in_place_writer import LastPlan, write_in_place
 from sitegen.engine.indexing import index_site
-from sitegen.engine.inputs import files_digest, templates_digest, theme_assets
+from sitegen.engine.inputs import templates_digest
 from sitegen.engine.memory import collector_paused, give_back_free_memory, settle_memory, without_cycle_collection
 from sitegen.engine.open_data import OpenDataDue, make_open_data, write_open_data
 from sitegen.engine.parallel import default_workers
+from sitegen.engine.plan_memos import CatalogMemo, OutputClaims
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
+from sitegen.engine.source_loading import SourceLoader
 from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, set_bodies_aside
-from sitegen.engine.published import holds_exactly, output_manifest, unchanged_entries
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
-from sitegen.model.errors import ContentError, Diagnostic, Problems, UsageError
-from sitegen.model.models import Archive
+from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
+from sitegen.model.errors import ContentError, UsageError
 from sitegen.model.urls import Urls
-from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.config import Settings, load_settings
-from sitegen.pipeline.load import CONTENT_DIR, Listing, load_archive
-from sitegen.pipeline.outputs import claim_outputs
+from sitegen.pipeline.load import CONTENT_DIR
 from sitegen.pipeline.pages import plan_pages
 from sitegen.pipeline.render import template_environment
 from sitegen.pipeline.search import BUNDLE_DIR, SearchReport, indexer_identity
@@ -121,15 +120,13 @@ class Builder:
         self.rendered = 0  # pages the last build rendered
         self.builds = 0
         self.workers = options.workers if options.workers is not None else default_workers()
-        self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # see _claim_outputs
-        self._claimed_pages: list[Page] = []  # the pages of the last claim
-        self._built_catalog: tuple[tuple, tuple] | None = None  # see _catalog
+        self._catalogue = CatalogMemo()
+        self._claims = OutputClaims(self.root, lasting)
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._last_in_place: LastPlan | None = None  # see _write_in_place
         self._open_data_due: OpenDataDue | None = None  # see open_data_job
-        self._listing = Listing()  # the files the last load found (see load)
-        self._listed = False  # whether the last load ran to its end, so that its listing and statuses hold
+        self._sources = SourceLoader(self.root)  # keeps what the last load found (see load)
 
     def build(
         self,
@@ -179,9 +176,10 @@ class Builder:
             indexer = indexer_identity() if searched else None
             stamped_indexer = indexer_status() if searched and sources_status is not None else None
             with self._stage("check"):
-                inputs = self.inputs_digest(sources, ("in place",) if incremental else ("staged", searched, indexer))
-                kept = self.kept_outputs(output, incremental)
-            if self.unchanged(sources, inputs, kept, incremental):
+                writer = ("in place",) if incremental else ("staged", searched, indexer)
+                inputs = inputs_digest(self.cache, sources, self.root, writer)
+                kept = kept_outputs(self.cache, output, incremental)
+            if unchanged(self.cache, sources, inputs, kept, incremental):
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
@@ -252,84 +250,8 @@ class Builder:
         return settings, output
 
     def load(self, settings: Settings, output: Path, changed: Collection[Path] | None = None) -> Sources:
-        """The sources. With `changed` (see build) made only of files the last load
-        read, still regular files, no folder is walked and no other file's status
-        is asked for: the last load's listing and statuses still hold. Anything
-        else (a path it did not read, a folder, a file gone, a load that did not
-        end) walks every folder and checks every file, as without `changed`."""
-        problems = Problems()
-        vouched = self._vouched(changed)
-        self._listed, self._listing.reuse, self.cache.sources.changed = False, vouched is not None, vouched
-        self.cache.sources.workers = self.workers
-        try:
-            with self._stage("load"):
-                archive = load_archive(self.root, settings, problems, self.cache.sources, self._listing)
-        finally:
-            self._listing.reuse, self.cache.sources.changed = False, None
-        self._listed = True
-        problems.raise_if_errors()
-        return Sources(settings, output, archive, templates_digest(self.root), problems)
-
-    def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:
-        """The changed paths as strings, when each is a regular file the last load read; else None."""
-        if changed is None or not self._listed:
-            return None
-        known = self._listing.files()
-        vouched = set()
-        for path in changed:
-            name = os.fspath(path if path.is_absolute() else self.root / path)
-            try:
-                regular = stat.S_ISREG(os.lstat(name).st_mode)
-            except OSError:
-                return None
-            if name not in known or not regular:
-                return None
-            vouched.add(name)
-        return vouched
-
-    def inputs_digest(self, sources: Sources, writer: tuple = ()) -> bytes:
-        """Everything the site is made from, static files' bytes included, and how
-        `writer` leaves the output (in place, or staged with or without its index)."""
-        files = files_digest(sources.archive, self.root)
-        # What the loader left out (a link, a named pipe) is in no other input, but in
-        # its warnings, which a build that finds nothing changed reports as they were.
-        left_out = [(w.path, w.line, w.message) for w in sources.problems.warnings]
-        return digest_of((sources.settings, self.cache.sources.digest(), sources.templates, files, writer, left_out))
-
-    def kept_outputs(self, output: Path, incremental: bool) -> set[str] | None:
-        """The output files still exactly as the last clean build left them, or None
-        when the whole folder is (see engine/published.py).
-
-        What the cache says was written is trusted only for those files: any
-        other is rendered again. Without a manifest (after in-place builds,
-        whose record lives in this process only) `written` stays as it is:
-        the in-place writer checks what is on disk itself.
-        """
-        if not self.cache.manifest:
-            if not incremental:
-                self.cache.page_inputs = {}  # no previous file can be kept unverified
-            return set()
-        current = output_manifest(output)
-        if holds_exactly(self.cache.manifest, current):
-            return None
-        kept = unchanged_entries(self.cache.manifest, current)
-        self.cache.written = {path: digest for path, digest in self.cache.written.items() if path in kept}
-        self.cache.page_inputs = {path: digest for path, digest in self.cache.page_inputs.items() if path in kept}
-        if incremental:
-            self.cache.manifest = {}  # the in-place writer is about to change the folder
-        return kept
-
-    def unchanged(self, sources: Sources, inputs: bytes, kept: set[str] | None, incremental: bool) -> bool:
-        """True when the last build wrote the output from these very inputs and it still holds that.
-
-        A clean build relies on the manifest alone; after in-place builds
-        (watch, serve) the folder need only exist, as their writer checks
-        each file it keeps."""
-        if inputs != self.cache.inputs_digest:
-            return False
-        if self.cache.manifest or not incremental:
-            return kept is None
-        return sources.output.is_dir()
+        """The sources (see SourceLoader.load: `changed` spares walking the folders)."""
+        return self._sources.load(settings, output, self.cache, self.workers, self._stage, changed)
 
     def _nothing_changed(self, sources: Sources, started: float) -> BuildResult:
         self.rendered = 0
@@ -350,7 +272,7 @@ class Builder:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
-            catalog, collisions = self._catalog(archive, urls, settings.annotations.repeat_links)
+            catalog, collisions = self._catalogue.catalog(archive, urls, settings.annotations.repeat_links)
             problems.extend(collisions)
             timeline = self._timeline.collect(archive, settings.timeline.articles)
             # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
@@ -371,43 +293,10 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
-            copies = self._claim_outputs(pages, archive, problems)
+            copies = self._claims.claim(pages, archive, problems)
         problems.raise_if_errors()
         site = site_view(settings, urls)
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)
-
-    def _catalog(self, archive: Archive, urls: Urls, repeat_links: bool):
-        """build_catalog, redone only when an entity, a term, the URLs or the setting
-        changed since the last build of this builder (it reads nothing else); the
-        same catalogue object also lets the caches keyed on it hit at once."""
-        made_from = (archive.entities, archive.terms, urls, repeat_links)
-        if self._built_catalog is None or self._built_catalog[0] != made_from:
-            self._built_catalog = (made_from, build_catalog(archive, urls, repeat_links))
-        catalog, collisions = self._built_catalog[1]
-        return catalog, list(collisions)
-
-    def _claim_outputs(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
-        """claim_outputs, redone only when a page path, a theme asset or a static file
-        changed since the last build of this builder (it is a pure function of them)."""
-        claim = (self._page_paths(pages), tuple(theme_assets()), archive.static_files)
-        if self._claimed is None or self._claimed[0] != claim:
-            found = Problems()
-            copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
-            self._claimed = (claim, copies, found.items)
-        problems.extend(self._claimed[2])
-        self._claimed_pages = pages if self.lasting else []  # a single build lets its pages go once written
-        return list(self._claimed[1])
-
-    def _page_paths(self, pages: list[Page]) -> tuple[str, ...]:
-        """The path of every page: the last claim's very tuple when the pages that are
-        not the last plan's objects at the same place have the same paths."""
-        last, claimed = self._claimed_pages, self._claimed
-        if claimed is not None and len(last) == len(pages):
-            paths = claimed[0][0]
-            moved = itertools.compress(itertools.count(), map(operator.is_not, pages, last))
-            if all(pages[place].path == paths[place] for place in moved):
-                return paths
-        return tuple(page.path for page in pages)
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
@@ -493,4 +382,7 @@ def _search_skip_reason(options: BuildOptions, settings: Settings, searched: boo
     return "--no-search" if options.search is False else "[search] enabled = false"
 
 
-__all__ = ["BuildOptions", "BuildResult", "Builder", "build", "ContentError", "UsageError", "CONTENT_DIR"]
+__all__ = [
+    "BuildOptions", "BuildResult", "Builder", "build", "resolve_settings", "BuildPlan", "BuildCache", "templates_digest",
+    "ContentError", "UsageError", "CONTENT_DIR",
+]  # fmt: skip
