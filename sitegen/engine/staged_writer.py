@@ -61,7 +61,7 @@ def write_staged(
     with stage("digest"):
         # A page the last build did not record is rendered whatever its inputs: digested while rendered.
         inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
-        made_from, made_from_digest = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
+        made_from, made_from_digester = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
     shared_inputs = cache.shared_digest
     staged = StagedOutput(plan.output)
     shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
@@ -89,8 +89,8 @@ def write_staged(
         inputs = inputs_of[target]
         made = None
         if isinstance(page, PlannedPage):
-            if made_from_digest is not None and target not in made_from:
-                made = made_from_digest.digest(page.path, page.template, page.inputs)
+            if made_from_digester is not None and target not in made_from:
+                made = made_from_digester.digest(page.path, page.template, page.inputs)
             page = page.make()
             inputs = page_digest(shared_inputs, page, shown_on_many)
             if kept_as_it_was(target, inputs):
