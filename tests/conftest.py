@@ -17,6 +17,9 @@ from bs4 import BeautifulSoup
 from hypothesis import settings
 
 import sitegen.engine.builder
+import sitegen.engine.in_place_writer
+import sitegen.engine.open_data
+import sitegen.engine.staged_writer
 from sitegen.engine.builder import BuildOptions, BuildResult, build
 
 # --- how the suite runs ------------------------------------------------------------------
@@ -247,15 +250,21 @@ def private_cache_key(tmp_path_factory):
             os.environ[name] = value
 
 
+# The modules of the engine that render pages: the clean build's writer, the running
+# builder's, and the open data a running builder makes after its pages.
+RENDERING_MODULES = (sitegen.engine.staged_writer, sitegen.engine.in_place_writer, sitegen.engine.open_data)
+
+
 @pytest.fixture
 def rendered(monkeypatch) -> list[str]:
     """The path of every page rendered in this process from now on."""
     paths: list[str] = []
-    real = sitegen.engine.builder.render_page
+    real = sitegen.engine.staged_writer.render_page
 
     def counting(env, page, *args):
         paths.append(page.path)
         return real(env, page, *args)
 
-    monkeypatch.setattr(sitegen.engine.builder, "render_page", counting)
+    for renderer in RENDERING_MODULES:
+        monkeypatch.setattr(renderer, "render_page", counting)
     return paths

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.engine.builder
+import sitegen.engine.staged_writer
 import sitegen.engine.stored_fragments
 from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.cache import SourceCache, digest_of
@@ -64,15 +65,15 @@ def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: i
     for number in range(250):
         archive.article(f"a{number:03}", title=f"Article {number}", date=f"2020-01-{number % 28 + 1:02}", body=f"Text {number}.")
     log = tmp_path / "rendered.log"
-    real = sitegen.engine.builder.render_page
+    real = sitegen.engine.staged_writer.render_page
 
     def logged(env, page, *args):
         with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
             stream.write(f"{os.getpid()}\n")
         return real(env, page, *args)
 
-    monkeypatch.setattr(sitegen.engine.builder, "render_page", logged)
-    monkeypatch.setattr(sitegen.engine.builder, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
+    monkeypatch.setattr(sitegen.engine.staged_writer, "render_page", logged)
+    monkeypatch.setattr(sitegen.engine.staged_writer, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
     result = build(BuildOptions(root=archive.root, search=False, workers=2, cache=False))
     counts = collections.Counter(int(line) for line in log.read_text().split())
     assert sum(counts.values()) == result.rendered
@@ -171,31 +172,31 @@ def _five_articles_naming_an_entity(archive) -> None:
         archive.article(f"a{number}", title=f"Article {number}", body=f"Fighting around Mosul began, day {number}.")
 
 
-def _alive(cls: type, where: str, monkeypatch, **match) -> list[int]:
+def _alive(cls: type, module, where: str, monkeypatch, **match) -> list[int]:
     """How many objects of class `cls` (with the attribute values `match`) are alive
-    each time the builder calls its function `where`, during one single build."""
+    each time the engine's `module` calls its function `where`, during one single build."""
     counts: list[int] = []
-    real = getattr(sitegen.engine.builder, where)
+    real = getattr(module, where)
 
     def counting(*args, **kwargs):
         found = (thing for thing in gc.get_objects() if isinstance(thing, cls))
         counts.append(sum(all(getattr(thing, name) == value for name, value in match.items()) for thing in found))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sitegen.engine.builder, where, counting)
+    monkeypatch.setattr(module, where, counting)
     return counts
 
 
 def test_a_single_build_holds_no_annotated_html_of_its_articles_once_they_are_annotated(archive, monkeypatch):
     _five_articles_naming_an_entity(archive)
-    alive = _alive(AnnotatedArticle, "plan_pages", monkeypatch)
+    alive = _alive(AnnotatedArticle, sitegen.engine.builder, "plan_pages", monkeypatch)
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert alive == [0]
 
 
 def test_a_single_build_makes_each_article_page_only_when_it_renders_it(archive, monkeypatch):
     _five_articles_naming_an_entity(archive)
-    alive = _alive(Page, "render_page", monkeypatch, kind="article")
+    alive = _alive(Page, sitegen.engine.staged_writer, "render_page", monkeypatch, kind="article")
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert alive and max(alive) <= 1  # the page being rendered, at most
 

@@ -18,6 +18,11 @@ import pytest
 import sitegen.engine.annotation
 import sitegen.engine.builder
 import sitegen.engine.cache
+import sitegen.engine.in_place_writer
+import sitegen.engine.open_data
+import sitegen.engine.page_digests
+import sitegen.engine.plan_memos
+import sitegen.engine.staged_writer
 import sitegen.pipeline.listings
 import sitegen.pipeline.timeline
 from sitegen.engine.builder import Builder, BuildOptions
@@ -110,11 +115,21 @@ def test_co_mentions_follow_articles_that_go_away_and_come_back(archive, watchin
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
 
 
+# The modules of the engine that run a build, which the builder's calls are counted in.
+BUILDING_MODULES = (
+    sitegen.engine.builder, sitegen.engine.plan_memos, sitegen.engine.page_digests, sitegen.engine.staged_writer,
+    sitegen.engine.in_place_writer, sitegen.engine.open_data,
+)  # fmt: skip
+
+
 def count_calls(monkeypatch, name: str) -> list:
-    """Every call from now on of the function the builder knows as `name`."""
+    """Every call from now on of the function the builder, or a module it runs a build with, knows as `name`."""
     calls: list = []
-    real = getattr(sitegen.engine.builder, name)
-    monkeypatch.setattr(sitegen.engine.builder, name, lambda *args: calls.append(args) or real(*args))
+    knowing = [module for module in BUILDING_MODULES if hasattr(module, name)]
+    assert knowing, f"no module of the build calls {name}"
+    for module in knowing:
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, real=real: calls.append(args) or real(*args))
     return calls
 
 

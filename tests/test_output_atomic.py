@@ -114,13 +114,13 @@ for name in ("link", "rename", "replace", "mkdir", "unlink", "rmdir"):
     setattr(os, name, counted(getattr(os, name)))
 pathlib.Path.write_bytes = counted(pathlib.Path.write_bytes)
 if os.environ.get("STOP_IN_SEARCH"):
-    import sitegen.engine.builder as builder
-    index = builder.build_search_index
+    import sitegen.engine.indexing as indexing
+    index = indexing.build_search_index
     def index_then_stop(*args, **kwargs):
         result = index(*args, **kwargs)
         stop()
         return result
-    builder.build_search_index = index_then_stop
+    indexing.build_search_index = index_then_stop
 from sitegen.cli import main
 try:
     code = main(sys.argv[1:])
@@ -297,7 +297,7 @@ def test_a_failed_search_index_publishes_nothing_and_the_message_says_so(archive
     def failing_index(*args, **kwargs):
         raise SearchError("the search index could not be built: pagefind crashed")
 
-    monkeypatch.setattr("sitegen.engine.builder.build_search_index", failing_index)
+    monkeypatch.setattr("sitegen.engine.indexing.build_search_index", failing_index)
     enable_search(archive)
     code, stderr = sitegen(archive)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 
 import sitegen.engine.builder
+import sitegen.engine.page_digests
+import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
 import sitegen.pipeline.annotate
 import sitegen.pipeline.pages
@@ -158,13 +160,13 @@ def test_without_the_cache_every_page_is_rendered(archive, rendered):
 def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_to_the_workers(archive, monkeypatch):
     built_then_first_article_edited(archive)
     handed = []
-    spread = sitegen.engine.builder.map_in_workers
+    spread = sitegen.engine.staged_writer.map_in_workers
 
     def recorded(function, items, workers, progress=None, **options):
         handed.append(len(items))
         return spread(function, items, workers, progress, **options)
 
-    monkeypatch.setattr(sitegen.engine.builder, "map_in_workers", recorded)
+    monkeypatch.setattr(sitegen.engine.staged_writer, "map_in_workers", recorded)
     result = fresh_builder(archive.root).build()
     assert result.rendered == 2 and handed[-1] == 2
 
@@ -262,7 +264,7 @@ def test_a_cold_build_digests_the_inputs_of_each_page_once_in_the_process_that_r
     """No page's inputs are digested up front by the main process while the workers wait."""
     seed(archive)
     events: list[tuple[str, str]] = []
-    real_render, real_digest = sitegen.engine.builder.render_page, sitegen.engine.builder.digest_of
+    real_render, real_digest = sitegen.engine.staged_writer.render_page, sitegen.engine.page_digests.digest_of
 
     def render(env, page, *args):
         events.append(("render", page.path))
@@ -273,8 +275,8 @@ def test_a_cold_build_digests_the_inputs_of_each_page_once_in_the_process_that_r
             events.append(("digest", value[1].path))
         return real_digest(value, *shared)
 
-    monkeypatch.setattr(sitegen.engine.builder, "render_page", render)
-    monkeypatch.setattr(sitegen.engine.builder, "digest_of", digest)
+    monkeypatch.setattr(sitegen.engine.staged_writer, "render_page", render)
+    monkeypatch.setattr(sitegen.engine.page_digests, "digest_of", digest)
     result = fresh_builder(archive.root).build()
     assert result.rendered == result.pages
     # Each page's digest is taken next to its rendering (before it, for an article page made there; after

@@ -137,18 +137,18 @@ def test_a_file_replaced_by_a_symbolic_link_is_checked_with_every_source(archive
 
 
 def test_after_a_load_that_did_not_end_every_source_is_checked(archive, watching, monkeypatch, tmp_path):
-    import sitegen.engine.builder
+    import sitegen.engine.source_loading
 
     first = archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped.")
-    real = sitegen.engine.builder.load_archive
+    real = sitegen.engine.source_loading.load_archive
 
     def interrupted(*args, **kwargs):
         raise OSError("the disk went away")
 
-    monkeypatch.setattr(sitegen.engine.builder, "load_archive", interrupted)
+    monkeypatch.setattr(sitegen.engine.source_loading, "load_archive", interrupted)
     with pytest.raises(Exception, match="the disk went away"):
         watching.build(incremental=True, changed=[first])
-    monkeypatch.setattr(sitegen.engine.builder, "load_archive", real)
+    monkeypatch.setattr(sitegen.engine.source_loading, "load_archive", real)
     # The next batch names another file only: the edit of the first must not be lost.
     second = archive.article("second", title="Second", date="2016-11-27", body="Mosul again, a long siege.")
     asked = sources_asked(monkeypatch, archive)
@@ -204,11 +204,11 @@ def test_a_save_through_a_running_watcher_reads_the_status_of_the_saved_file_alo
 
 
 def test_with_search_off_the_refresh_after_a_pause_loads_no_source(archive, watching, monkeypatch):
-    import sitegen.engine.builder
+    import sitegen.engine.source_loading
 
     loaded = []
-    real = sitegen.engine.builder.load_archive
-    monkeypatch.setattr(sitegen.engine.builder, "load_archive", lambda *args: loaded.append(args) or real(*args))
+    real = sitegen.engine.source_loading.load_archive
+    monkeypatch.setattr(sitegen.engine.source_loading, "load_archive", lambda *args: loaded.append(args) or real(*args))
     assert watching.search_job() is None
     assert loaded == []
 

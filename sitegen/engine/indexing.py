@@ -1,0 +1,50 @@
+"""The search index of a site: made with Pagefind, taking from the output's own index
+the shards whose pages did not change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sitegen.engine.build_plan import BuildPlan
+from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.urls import Urls
+from sitegen.pipeline.search import BUNDLE_DIR, SearchError, SearchReport, build_search_index, term_records
+
+
+def intact_bundle(recorded: dict, kept: set[str] | None) -> Callable[[str], bool]:
+    """Whether a shard's folder in the output's index ("" for pagefind/ itself) is
+    still as the last build left it, entry for entry: only then is it reused.
+
+    `recorded` is the last build's manifest of the output, `kept` the entries
+    still as it left them (None: all). A bundle file edited, removed or added
+    changes its own status or its folder's, so the shard is indexed again;
+    without a record of the last build nothing in the output can be vouched for."""
+    if not recorded:
+        return lambda folder: False
+    if kept is None:
+        return lambda folder: True
+    changed = [path for path in recorded if path not in kept]
+
+    def intact(folder: str) -> bool:
+        top = f"{BUNDLE_DIR}/{folder}".rstrip("/")
+        return not any(path == top or path.startswith(top + "/") for path in changed)
+
+    return intact
+
+
+def index_site(
+    plan: BuildPlan, site: Path, bundle: Path | None = None, intact: Callable[[str], bool] = lambda folder: True
+) -> SearchReport:
+    """Index the pages in `site`, writing the bundles to `bundle` (default `site/pagefind/`);
+    the shards unchanged since the output's own index, and `intact` there, are taken from it."""
+    records = term_records(plan.archive.terms, plan.urls.glossary_path())
+    years = {Urls.page_file(Urls.article_path(article.slug)): article.date.day.year for article in plan.archive.articles}
+    search = plan.settings.search
+    try:
+        return build_search_index(
+            site, plan.settings.site.language, records, bundle,
+            timeout=search.timeout, years=years, shard_pages=search.shard_pages, previous=plan.output / BUNDLE_DIR, intact=intact,
+        )  # fmt: skip
+    except SearchError as exc:
+        raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None

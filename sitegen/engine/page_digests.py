@@ -1,0 +1,88 @@
+"""The digests that tell a build which pages to render again: of what each page is
+rendered from, and of what each planned page is made from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sitegen.pipeline.cards
+import sitegen.pipeline.feeds
+import sitegen.pipeline.site
+from sitegen.engine.build_plan import BuildPlan
+from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
+from sitegen.engine.inputs import page_file
+from sitegen.engine.made_from import MadeFrom
+from sitegen.pipeline.site import Page, PlannedPage
+
+# The views that many pages show (an article's card, a timeline event): digested
+# once a build, not once per page (see SharedDigests).
+SHOWN_ON_MANY_PAGES = (sitegen.pipeline.cards.ArticleCard, sitegen.pipeline.cards.EventView, sitegen.pipeline.site.Link)
+
+
+def page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
+    """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
+    return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))
+
+
+def shared_page_inputs(cache: BuildCache, plan: BuildPlan) -> bytes:
+    """The digest of what every page is rendered with: the templates, the site, its URLs."""
+    return digest_of((cache.templates_digest, plan.site, plan.urls))
+
+
+def page_inputs(
+    cache: BuildCache, plan: BuildPlan, later: Callable[[str], bool] = lambda target: False
+) -> tuple[dict[str, bytes | None], list[str]]:
+    """The digest of everything each page is rendered from, by output file, and
+    the output file of each page of the plan, in its order; the cache keeps the
+    digests for the next build.
+
+    A page that is the very object the last build digested (the plan memo
+    returns it when none of its inputs changed) keeps its digest. A page
+    whose file `later` names, and every PlannedPage, gets None: the process
+    that renders it digests it (see engine/staged_writer.py), so that a cold
+    build digests its pages in the workers, not in this process while they wait."""
+    shared_inputs = shared_page_inputs(cache, plan)  # the same for every page
+    previous = cache.page_digests if shared_inputs == cache.shared_digest else {}
+    inputs: dict[str, bytes | None] = {}
+    digests: dict[str, tuple[Page, bytes | None]] = {}
+    targets: list[str] = []
+    shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)
+    for page in plan.pages:
+        target = page_file(page)
+        targets.append(target)
+        if isinstance(page, PlannedPage):
+            inputs[target] = None
+            continue
+        known = previous.get(target)
+        if known is None or known[0] is not page:
+            known = (page, None if later(target) else page_digest(shared_inputs, page, shown_on_many))
+        digests[target] = known
+        inputs[target] = known[1]
+    cache.page_digests = digests
+    cache.shared_digest = shared_inputs
+    return inputs, targets
+
+
+def made_from_digests(cache: BuildCache, plan: BuildPlan, later: Callable[[str], bool]) -> tuple[dict[str, bytes], MadeFrom | None]:
+    """The digest of what each PlannedPage is made from, by output file (see
+    engine/made_from.py), with what takes them; call after page_inputs, which
+    sets the digest of what every page is rendered with.
+
+    A page whose file `later` names is left out: the last build recorded
+    no digest to compare its own with, so it is made whatever, and the
+    process that makes it takes its digest for the next build (a cold
+    build so takes them all in its rendering processes)."""
+    planned = [page for page in plan.pages if isinstance(page, PlannedPage) and page.inputs]
+    if not planned:
+        return {}, None
+    context = (cache.shared_digest, plan.settings, plan.urls)
+    made_from = MadeFrom(cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
+    digests = {}
+    for page in planned:
+        target = page_file(page)
+        if later(target):
+            continue
+        digest = made_from.digest(page.path, page.template, page.inputs)
+        if digest is not None:
+            digests[target] = digest
+    return digests, made_from
