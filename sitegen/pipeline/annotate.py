@@ -32,7 +32,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import Placeholders, sanitise_html
+from sitegen.pipeline.sanitise import REMOVED_WITH_CONTENT, Placeholders, sanitise_html
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -264,10 +264,13 @@ def _html(content: str) -> Token:
     return token
 
 
-def _plain_text(children: list[Token], document: _Document) -> str:
-    """The readable text of an inline token, for snippets; offsets match the walk below."""
+def _plain_text(children: list[Token], document: _Document, hidden: frozenset[int] = frozenset()) -> str:
+    """The readable text of an inline token, for snippets; offsets match the walk below.
+    The children at the indexes in `hidden` are left out (see _hidden_text)."""
     parts = []
-    for child in children:
+    for index, child in enumerate(children):
+        if index in hidden:
+            continue
         if child.type == "text":
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -283,15 +286,35 @@ class _PlainText:
     """`_plain_text` of an inline token, made the first time a snippet needs it:
     most paragraphs first-mention no entity and never need it."""
 
-    __slots__ = ("children", "document", "text")
+    __slots__ = ("children", "document", "hidden", "text")
 
-    def __init__(self, children: list[Token], document: _Document):
-        self.children, self.document, self.text = children, document, None
+    def __init__(self, children: list[Token], document: _Document, hidden: frozenset[int]):
+        self.children, self.document, self.hidden, self.text = children, document, hidden, None
 
     def __call__(self) -> str:
         if self.text is None:
-            self.text = _plain_text(self.children, self.document)
+            self.text = _plain_text(self.children, self.document, self.hidden)
         return self.text
+
+
+def _hidden_text(children: list[Token]) -> frozenset[int]:
+    """The indexes of the children inside raw inline HTML that the sanitiser
+    removes with its content (`<script>…</script>`, `<style>`): no reader sees
+    them, so no sentence quoted on an entity page has them either."""
+    hidden: set[int] = set()
+    inside = ""  # the name of the element being skipped
+    for index, child in enumerate(children):
+        if child.type == "html_inline":
+            found = _HTML_TAG.match(child.content.strip())
+            name = found.group(2).lower() if found else ""
+            # (`<script/>` is not counted: the walk does not count it as opening either)
+            if not inside and found and not found.group(1) and not found.group(3) and name in REMOVED_WITH_CONTENT:
+                inside = name
+            elif inside and found and found.group(1) and name == inside:
+                inside = ""
+        elif inside:
+            hidden.add(index)
+    return frozenset(hidden)
 
 
 def _annotate_inline(
@@ -302,7 +325,8 @@ def _annotate_inline(
     in_heading: bool,
     in_table: bool,
 ) -> list[Token]:
-    plain = _PlainText(children, document)
+    hidden = _hidden_text(children) if document.placeholders is not None else frozenset()
+    plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
     run: list[Token] = []  # consecutive text and soft breaks, matched as one string
@@ -318,7 +342,7 @@ def _annotate_inline(
             result.extend(_annotate_run(run, run_offset, run_line, plain, document, in_table) if not in_heading else run)
             run = []
 
-    for child in children:
+    for index, child in enumerate(children):
         kind = child.type
         if kind in ("text", "softbreak") and link_depth == 0:
             if not run:
@@ -339,20 +363,19 @@ def _annotate_inline(
             link_depth = max(0, link_depth + _html_nesting(child.content))
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
-            offset += len(_plain_entity_ref(child, document).content)
+            if index not in hidden:
+                offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
             note = _footnote_note(child, document, footnotes)
             result.append(_note_token(note, document) if document.side_notes else _html(note))
             continue
-        if kind == "text":
-            offset += len(child.content)
+        if kind in ("text", "code_inline"):
+            offset += len(child.content) if index not in hidden else 0
         elif kind in ("softbreak", "hardbreak"):
-            offset += 1
+            offset += 1 if index not in hidden else 0
             line += 1
-        elif kind == "code_inline":
-            offset += len(child.content)
         result.append(child)
     flush()
     # Only a note's marker moves: an inline token given none stays as it is.
