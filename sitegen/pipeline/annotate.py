@@ -183,7 +183,8 @@ def _annotate_rule(state) -> None:
     if document is None:
         return
     tokens: list[Token] = state.tokens
-    if _has_raw_html(tokens):
+    # Raw HTML starts with "<": a body without one is not walked for it.
+    if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
     context: list[str] = []
