@@ -78,17 +78,21 @@ _URL_ATTRIBUTES = frozenset(("href", "src", "cite"))
 _RASTER_DATA = re.compile(r"data:image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _URL_IGNORED = re.compile(r"[\t\n\r]")  # characters a browser removes from anywhere in an address
+_URL_TRIMMED = "".join(map(chr, range(0x21)))  # and the controls and spaces it trims from both ends
 
 # The ids of sitegen's own elements that its scripts look up or its notes
 # point to: side-notes (`sn-3`, `sn-3-toggle`), term definitions (`def-…`),
 # and the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
 # search page's and the timeline filter's). An editor's element with one of
-# them, earlier in the page, would be found instead of sitegen's.
+# them, earlier in the page, would be found instead of sitegen's (whose
+# scripts would then read an editor's text as the cards' JSON). Other ids
+# stay: they make no property of `document`, and the scripts read no global
+# an id could shadow.
 _RESERVED_ID = re.compile(r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter)", re.IGNORECASE)
 
 
 def _url_allowed(tag: str, value: str) -> bool:
-    address = _URL_IGNORED.sub("", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    address = _URL_IGNORED.sub("", value).strip(_URL_TRIMMED)
     scheme = _SCHEME.match(address)
     if scheme is None:
         return True  # a relative address: a path, a query or a fragment
