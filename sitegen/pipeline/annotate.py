@@ -32,7 +32,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import REMOVED_WITH_CONTENT, Placeholders, sanitise_html
+from sitegen.pipeline.sanitise import PHRASING_TAGS, REMOVED_WITH_CONTENT, Placeholders, sanitise_html
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -237,9 +237,10 @@ def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, en
     del tokens[start : end + 1]
     joined = {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
     if document.placeholders is not None:
-        # Each note on its own, as a balanced fragment: raw HTML in it cannot
-        # close the side-note it goes into, nor reach past it.
-        joined = {key: sanitise_html(note) for key, note in joined.items()}
+        # Each note on its own, as a balanced fragment of phrasing elements:
+        # raw HTML in it cannot close the side-note it goes into, nor the
+        # paragraph around that, nor reach past them.
+        joined = {key: sanitise_html(note, PHRASING_TAGS) for key, note in joined.items()}
     return joined
 
 

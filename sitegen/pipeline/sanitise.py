@@ -30,6 +30,13 @@ import nh3
 # adds to it, less image maps (no `usemap` is kept to use them). Any other
 # element is dropped and its text kept.
 ALLOWED_TAGS = (frozenset(nh3.ALLOWED_TAGS) | {"section", "tfoot"}) - {"map", "area"}
+# Those of them that may stand inside a paragraph: a footnote's HTML goes
+# into a side-note in the middle of one, where a block (`<div>`, `<p>`)
+# would end the paragraph, and the side-note with it, as a browser reads it.
+PHRASING_TAGS = ALLOWED_TAGS & frozenset(
+    "a abbr b bdi bdo br cite code data del dfn em i img ins kbd mark q rp rt rtc ruby s samp small span strike "
+    "strong sub sup time tt u var wbr".split()
+)
 
 # Dropped with everything in them: code and styles, and the elements whose
 # content a browser would not show as text (raw text, templates, fallbacks of
@@ -110,14 +117,14 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def sanitise_html(fragment: str, extra_tags: frozenset[str] = frozenset(), extra_attributes: dict[str, frozenset[str]] | None = None) -> str:
-    """`fragment` with only what the lists above allow, as balanced HTML."""
+def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attributes: dict[str, frozenset[str]] | None = None) -> str:
+    """`fragment` with only the elements `tags` names and what the lists above allow, as balanced HTML."""
     attributes = {tag: set(names) for tag, names in ATTRIBUTES.items()}
     for tag, names in (extra_attributes or {}).items():
         attributes.setdefault(tag, set()).update(names)
     return nh3.clean(
         fragment,
-        tags=set(ALLOWED_TAGS | extra_tags),
+        tags=set(tags),
         clean_content_tags=set(REMOVED_WITH_CONTENT),
         attributes=attributes,
         attribute_filter=_filter_attribute,
@@ -160,7 +167,7 @@ class Placeholders:
 
     def sanitise(self, body_html: str) -> str:
         """The body sanitised, with sitegen's markup back in place."""
-        clean = sanitise_html(body_html, frozenset((_PLACEHOLDER_TAG,)), {_PLACEHOLDER_TAG: frozenset(("data-n",))})
+        clean = sanitise_html(body_html, ALLOWED_TAGS | {_PLACEHOLDER_TAG}, {_PLACEHOLDER_TAG: frozenset(("data-n",))})
         return _PLACEHOLDER.sub(self._piece, clean)
 
     def _piece(self, found: re.Match) -> str:
