@@ -53,7 +53,9 @@ LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never rea
 # A build writes its cache in seconds: a temporary file of it (or of the
 # stamp) untouched for this long was left by a build that was killed.
 ABANDONED_SECONDS = 3600
-CACHE_FORMAT = 4
+# 5: article bodies that hold raw HTML are sanitised; a cache of format 4 may
+# hold them as written, and is never read.
+CACHE_FORMAT = 5
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
 # A cache holds each source about three times over (text, parsed, annotated

@@ -78,7 +78,7 @@ def _key_file_secret(path: Path) -> str:
 # a page says: a new version of any of them may parse or annotate differently.
 OUTPUT_PACKAGES = (
     "markdown-it-py", "mdurl", "mdit-py-plugins", "jinja2", "MarkupSafe", "PyYAML", "anyascii", "pagefind", "pagefind-bin",
-    "cbor2",
+    "cbor2", "nh3",
 )  # fmt: skip
 # Runtime dependencies that only run the editing loop, draw progress bars or
 # read pages for `sitegen import` (which writes sources, never output).

@@ -6,6 +6,10 @@ names with the catalogue's `PhraseIndex`, and replaces them with mention
 links, side-notes (`notes.py`) and term marks. Code, links, images, raw HTML
 and headings are never touched because they are different tokens (or inside
 them).
+
+A body that holds raw HTML is sanitised once annotated (`sanitise.py`), with
+the annotation's own markup held aside; a body without any, most of them, is
+published as rendered and pays nothing more.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
+from sitegen.pipeline.sanitise import PHRASING_TAGS, REMOVED_WITH_CONTENT, Placeholders, sanitise_html
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -61,7 +66,8 @@ def markdown_parser(raw_html: bool = True) -> MarkdownIt:
     footnotes, entity references, and the annotation rule.
 
     Raw HTML is kept only in article bodies (`raw_html=True`), the editors'
-    own text, where it is the way to write what Markdown cannot. Every other
+    own text, where it is the way to write what Markdown cannot; what of it
+    reaches readers is what the sanitiser keeps (see annotate_article). Every other
     Markdown field (entity descriptions, event descriptions, glossary
     definitions) is rendered with `raw_html=False`, which shows raw HTML as
     text: those fields are small, often filled in by tools or copied from
@@ -98,6 +104,10 @@ class _Document:
     snippets: dict[str, Snippet] = field(default_factory=dict)
     first_lines: dict[str, int] = field(default_factory=dict)  # entity id -> source line of its first mention
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # sitegen's markup held aside while a body with raw HTML is sanitised; None
+    # until the annotation rule has found raw HTML in the document.
+    placeholders: Placeholders | None = None
+    source: str = ""  # the Markdown, whose digest marks the placeholders as this document's
 
     def next_note(self) -> int:
         self.notes += 1
@@ -111,8 +121,13 @@ def annotate_article(article: Article, catalog: Catalog) -> AnnotatedArticle:
         body_line=article.body_line,
         day=article.date.day if article.date else None,
         listed=frozenset(article.entity_ids),
+        source=article.body,
     )
     body_html = markdown_parser().render(article.body, {"sitegen": document})
+    if document.placeholders is not None:
+        # Raw HTML in the body: sanitised, sitegen's markup put back after.
+        # (Its footnotes were sanitised each on its own, when taken.)
+        body_html = document.placeholders.sanitise(body_html)
     order = list(document.counts)
     mentions = tuple(Mention(i, document.counts[i], document.snippets.get(i), document.first_lines.get(i, 0)) for i in order)
     terms = tuple(document.term_counts.items())
@@ -168,6 +183,9 @@ def _annotate_rule(state) -> None:
     if document is None:
         return
     tokens: list[Token] = state.tokens
+    # Raw HTML starts with "<": a body without one is not walked for it.
+    if "<" in document.source and _has_raw_html(tokens):
+        document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
     context: list[str] = []
     for index, token in enumerate(tokens):
@@ -181,6 +199,21 @@ def _annotate_rule(state) -> None:
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
         in_table = "td" in context or "th" in context
         token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table)
+        if document.placeholders is not None:
+            for child in token.children:
+                if child.meta.get("sitegen_markup"):
+                    child.content = document.placeholders.hold(child.content)
+
+
+def _has_raw_html(tokens: list[Token]) -> bool:
+    """Whether the editor wrote raw HTML anywhere in the document, its footnotes
+    included (seen before annotation adds markup of its own)."""
+    for token in tokens:
+        if token.type == "html_block":
+            return True
+        if token.type == "inline" and token.children and any(child.type == "html_inline" for child in token.children):
+            return True
+    return False
 
 
 def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, str]:
@@ -202,7 +235,13 @@ def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, en
         elif current is not None and token.type in ("fence", "code_block"):
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
-    return {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
+    joined = {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
+    if document.placeholders is not None:
+        # Each note on its own, as a balanced fragment of phrasing elements:
+        # raw HTML in it cannot close the side-note it goes into, nor the
+        # paragraph around that, nor reach past them.
+        joined = {key: sanitise_html(note, PHRASING_TAGS) for key, note in joined.items()}
+    return joined
 
 
 def _plain_entity_ref(token: Token, document: _Document) -> Token:
@@ -220,15 +259,20 @@ def _text(content: str) -> Token:
 
 
 def _html(content: str) -> Token:
+    """sitegen's own markup in running text (never the editor's raw HTML)."""
     token = Token("html_inline", "", 0)
     token.content = content
+    token.meta = {"sitegen_markup": True}
     return token
 
 
-def _plain_text(children: list[Token], document: _Document) -> str:
-    """The readable text of an inline token, for snippets; offsets match the walk below."""
+def _plain_text(children: list[Token], document: _Document, hidden: frozenset[int] = frozenset()) -> str:
+    """The readable text of an inline token, for snippets; offsets match the walk below.
+    The children at the indexes in `hidden` are left out (see _hidden_text)."""
     parts = []
-    for child in children:
+    for index, child in enumerate(children):
+        if index in hidden:
+            continue
         if child.type == "text":
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -244,15 +288,35 @@ class _PlainText:
     """`_plain_text` of an inline token, made the first time a snippet needs it:
     most paragraphs first-mention no entity and never need it."""
 
-    __slots__ = ("children", "document", "text")
+    __slots__ = ("children", "document", "hidden", "text")
 
-    def __init__(self, children: list[Token], document: _Document):
-        self.children, self.document, self.text = children, document, None
+    def __init__(self, children: list[Token], document: _Document, hidden: frozenset[int]):
+        self.children, self.document, self.hidden, self.text = children, document, hidden, None
 
     def __call__(self) -> str:
         if self.text is None:
-            self.text = _plain_text(self.children, self.document)
+            self.text = _plain_text(self.children, self.document, self.hidden)
         return self.text
+
+
+def _hidden_text(children: list[Token]) -> frozenset[int]:
+    """The indexes of the children inside raw inline HTML that the sanitiser
+    removes with its content (`<script>…</script>`, `<style>`): no reader sees
+    them, so no sentence quoted on an entity page has them either."""
+    hidden: set[int] = set()
+    inside = ""  # the name of the element being skipped
+    for index, child in enumerate(children):
+        if child.type == "html_inline":
+            found = _HTML_TAG.match(child.content.strip())
+            name = found.group(2).lower() if found else ""
+            # (`<script/>` is not counted: the walk does not count it as opening either)
+            if not inside and found and not found.group(1) and not found.group(3) and name in REMOVED_WITH_CONTENT:
+                inside = name
+            elif inside and found and found.group(1) and name == inside:
+                inside = ""
+        elif inside:
+            hidden.add(index)
+    return frozenset(hidden)
 
 
 def _annotate_inline(
@@ -263,7 +327,8 @@ def _annotate_inline(
     in_heading: bool,
     in_table: bool,
 ) -> list[Token]:
-    plain = _PlainText(children, document)
+    hidden = _hidden_text(children) if document.placeholders is not None else frozenset()
+    plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
     run: list[Token] = []  # consecutive text and soft breaks, matched as one string
@@ -279,7 +344,7 @@ def _annotate_inline(
             result.extend(_annotate_run(run, run_offset, run_line, plain, document, in_table) if not in_heading else run)
             run = []
 
-    for child in children:
+    for index, child in enumerate(children):
         kind = child.type
         if kind in ("text", "softbreak") and link_depth == 0:
             if not run:
@@ -300,20 +365,19 @@ def _annotate_inline(
             link_depth = max(0, link_depth + _html_nesting(child.content))
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
-            offset += len(_plain_entity_ref(child, document).content)
+            if index not in hidden:
+                offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
             note = _footnote_note(child, document, footnotes)
             result.append(_note_token(note, document) if document.side_notes else _html(note))
             continue
-        if kind == "text":
-            offset += len(child.content)
+        if kind in ("text", "code_inline"):
+            offset += len(child.content) if index not in hidden else 0
         elif kind in ("softbreak", "hardbreak"):
-            offset += 1
+            offset += 1 if index not in hidden else 0
             line += 1
-        elif kind == "code_inline":
-            offset += len(child.content)
         result.append(child)
     flush()
     # Only a note's marker moves: an inline token given none stays as it is.
@@ -334,7 +398,7 @@ _EMPHASIS_CLOSE = frozenset(("em_close", "strong_close", "s_close"))
 def _note_token(markup: str, document: _Document) -> Token:
     document.note_tokens += 1
     token = _html(markup)
-    token.meta = {"sitegen_note": True}
+    token.meta["sitegen_note"] = True
     return token
 
 

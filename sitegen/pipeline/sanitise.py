@@ -1,0 +1,177 @@
+"""The allow-list sanitiser for raw HTML in article bodies.
+
+An article's body is the one field that may hold raw HTML (a `<figure>`, a
+`<span class="…">`). What reaches readers of it is what `sanitise_html`
+keeps: the structural and text elements an article needs, with safe
+attributes and addresses; scripts, styles, frames, plugins, forms, `<base>`
+and `<meta>`, event handlers and `style` attributes never. It is `nh3`, the
+Python binding of the Rust `ammonia` sanitiser, which parses the HTML as a
+browser does (html5ever) and writes out only what the lists below allow, as
+a balanced fragment: no stray `</p>` or `</main>` can close the page's own
+elements, and no open tag reaches past the body.
+
+sitegen's own markup in a body (mentions, side-notes, term marks) is not put
+through it: annotation holds each piece of it as a `Placeholders` element,
+the body is sanitised, and the pieces are put back. Side-notes keep their
+checkbox toggles and every attribute the scripts read, which editors'
+markup may not have, and a footnote's raw HTML, sanitised as a fragment of
+its own, cannot close the side-note it is in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import nh3
+
+# The elements kept, with their text: ammonia's own default list (text,
+# structure, lists, tables, figures, details, ruby) and the two an article
+# adds to it, less image maps (no `usemap` is kept to use them). Any other
+# element is dropped and its text kept.
+ALLOWED_TAGS = (frozenset(nh3.ALLOWED_TAGS) | {"section", "tfoot"}) - {"map", "area"}
+# Those of them that may stand inside a paragraph: a footnote's HTML goes
+# into a side-note in the middle of one, where a block (`<div>`, `<p>`)
+# would end the paragraph, and the side-note with it, as a browser reads it.
+PHRASING_TAGS = ALLOWED_TAGS & frozenset(
+    "a abbr b bdi bdo br cite code data del dfn em i img ins kbd mark q rp rt rtc ruby s samp small span strike "
+    "strong sub sup time tt u var wbr".split()
+)
+
+# Dropped with everything in them: code and styles, and the elements whose
+# content a browser would not show as text (raw text, templates, fallbacks of
+# plugins and frames, SVG and MathML, the parsing of which differs from
+# HTML's and is where sanitisers' mutation bugs live).
+REMOVED_WITH_CONTENT = frozenset(
+    "script style template noscript iframe frame frameset noembed noframes object embed applet "
+    "textarea title xmp plaintext select svg math".split()
+)
+
+# Attributes every kept element may have. `id` is kept so that an editor can
+# link to a place in the article (`<a href="#background">`), but not one of
+# the ids sitegen gives its own elements (see _RESERVED_ID). `name` is never
+# kept: on an image it would be a property of `document`, over the one the
+# page's scripts use (`<img name="getElementById">`). No `style` (it can
+# overlay the page or fetch addresses), no `on…` handler, no `data-…`
+# (sitegen's scripts and Pagefind read `data-entity`, `data-term` and
+# `data-pagefind-…`: an editor's element would pass for sitegen's own).
+GLOBAL_ATTRIBUTES = frozenset(("class", "id", "lang", "dir", "title"))
+ATTRIBUTE_PREFIXES = frozenset(("aria-",))
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    "*": GLOBAL_ATTRIBUTES,
+    "a": frozenset(("href", "hreflang")),
+    "img": frozenset(("src", "alt", "width", "height", "loading")),
+    "ol": frozenset(("start", "reversed", "type")),
+    "li": frozenset(("value",)),
+    "td": frozenset(("colspan", "rowspan", "headers")),
+    "th": frozenset(("colspan", "rowspan", "headers", "scope", "abbr")),
+    "col": frozenset(("span",)),
+    "colgroup": frozenset(("span",)),
+    "blockquote": frozenset(("cite",)),
+    "q": frozenset(("cite",)),
+    "del": frozenset(("cite", "datetime")),
+    "ins": frozenset(("cite", "datetime")),
+    "time": frozenset(("datetime",)),
+    "data": frozenset(("value",)),
+    "details": frozenset(("open",)),
+}
+
+# Addresses: the web, mail and telephone, and relative ones (a path, a
+# fragment). `data:` only for raster images in `<img src>`, as Markdown
+# images may have them (markdown-it's own check); never `javascript:`,
+# `vbscript:`, `file:` or `data:text/html`.
+URL_SCHEMES = frozenset(("http", "https", "mailto", "tel"))
+_URL_ATTRIBUTES = frozenset(("href", "src", "cite"))
+_RASTER_DATA = re.compile(r"data:image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_URL_IGNORED = re.compile(r"[\t\n\r]")  # characters a browser removes from anywhere in an address
+_URL_TRIMMED = "".join(map(chr, range(0x21)))  # and the controls and spaces it trims from both ends
+
+# The ids of sitegen's own elements that its scripts look up or its notes
+# point to: side-notes (`sn-3`, `sn-3-toggle`), term definitions (`def-…`),
+# and the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
+# search page's and the timeline filter's). An editor's element with one of
+# them, earlier in the page, would be found instead of sitegen's (whose
+# scripts would then read an editor's text as the cards' JSON). Other ids
+# stay: they make no property of `document`, and the scripts read no global
+# an id could shadow.
+_RESERVED_ID = re.compile(r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter)", re.IGNORECASE)
+
+
+def _url_allowed(tag: str, value: str) -> bool:
+    address = _URL_IGNORED.sub("", value).strip(_URL_TRIMMED)
+    scheme = _SCHEME.match(address)
+    if scheme is None:
+        return True  # a relative address: a path, a query or a fragment
+    if scheme.group(1).lower() == "data":
+        return tag == "img" and _RASTER_DATA.match(address) is not None
+    return scheme.group(1).lower() in URL_SCHEMES
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Called for every attribute the lists allow: the checks they cannot express."""
+    if attribute in _URL_ATTRIBUTES and not _url_allowed(tag, value):
+        return None
+    if attribute == "id" and (not value or _RESERVED_ID.match(value)):
+        return None
+    return value
+
+
+def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attributes: dict[str, frozenset[str]] | None = None) -> str:
+    """`fragment` with only the elements `tags` names and what the lists above allow, as balanced HTML."""
+    attributes = {tag: set(names) for tag, names in ATTRIBUTES.items()}
+    for tag, names in (extra_attributes or {}).items():
+        attributes.setdefault(tag, set()).update(names)
+    return nh3.clean(
+        fragment,
+        tags=set(tags),
+        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        attributes=attributes,
+        attribute_filter=_filter_attribute,
+        strip_comments=True,
+        link_rel=None,  # links are written as Markdown writes them, without `rel`
+        generic_attribute_prefixes=set(ATTRIBUTE_PREFIXES),
+        url_schemes=set(URL_SCHEMES | {"data"}),  # `data:` narrowed to raster images by _filter_attribute
+    )
+
+
+# --- sitegen's own markup, held aside ---------------------------------------------------------
+
+_PLACEHOLDER_TAG = "sitegen-markup"
+# The exact serialisation of a placeholder, or any other tag of that name (an
+# editor's, which is dropped): in the sanitiser's output a `<` starts a tag,
+# text and attribute values have it as `&lt;`.
+_PLACEHOLDER = re.compile(rf'<{_PLACEHOLDER_TAG} data-n="([0-9a-f]+)-([0-9]+)"></{_PLACEHOLDER_TAG}>|</?{_PLACEHOLDER_TAG}\b[^>]*>')
+
+
+class Placeholders:
+    """sitegen's markup in a body that holds raw HTML, held aside while the body is sanitised.
+
+    Each piece is written into the body as an empty element that the
+    sanitiser keeps, then put back in its place. The element, serialised by
+    the sanitiser, can only be an element: in an attribute its quotes would
+    be `&quot;`, in text its `<` would be `&lt;`. Its number carries a digest
+    of the article's own source, which an editor cannot write into that
+    source, so an editor's copy of one matches nothing and is dropped.
+    """
+
+    __slots__ = ("nonce", "pieces")
+
+    def __init__(self, source: str):
+        self.nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        self.pieces: list[str] = []
+
+    def hold(self, markup: str) -> str:
+        self.pieces.append(markup)
+        return f'<{_PLACEHOLDER_TAG} data-n="{self.nonce}-{len(self.pieces) - 1}"></{_PLACEHOLDER_TAG}>'
+
+    def sanitise(self, body_html: str) -> str:
+        """The body sanitised, with sitegen's markup back in place."""
+        clean = sanitise_html(body_html, ALLOWED_TAGS | {_PLACEHOLDER_TAG}, {_PLACEHOLDER_TAG: frozenset(("data-n",))})
+        return _PLACEHOLDER.sub(self._piece, clean)
+
+    def _piece(self, found: re.Match) -> str:
+        if found.group(1) != self.nonce:
+            return ""  # not a placeholder of this body's
+        index = int(found.group(2))
+        return self.pieces[index] if index < len(self.pieces) else ""
