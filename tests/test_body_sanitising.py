@@ -344,3 +344,25 @@ def test_a_cache_written_before_bodies_were_sanitised_is_not_used(places):
     as_written_before(4)  # the last format whose bodies were published as written
     build_again()
     assert article_page(places, "a").select_one(".article-body img") is None
+
+
+def test_a_markdown_tables_column_alignment_is_kept_beside_raw_html(places):
+    table = "| Year | Dead |\n| :-- | --: |\n| 2016 | 12 |\n"
+    places.article("plain", body=table, entities="[mosul]")
+    places.article("raw", body=table + '\n<span class="x">raw</span>\n', entities="[mosul]")
+    places.build()
+    for slug in ("plain", "raw"):
+        cells = article_page(places, slug).select(".article-body table th, .article-body table td")
+        assert [cell.get("style") for cell in cells] == ["text-align:left", "text-align:right"] * 2, slug
+
+
+def test_a_style_on_a_table_cell_other_than_an_alignment_is_removed(places):
+    places.article(
+        "raw",
+        body='<table><tr><td style="text-align:left;background:url(https://evil.example/)">1</td>'
+        '<td style="text-align: right">2</td><td style="position:fixed">3</td></tr></table>\n',
+        entities="[mosul]",
+    )
+    places.build()
+    cells = article_page(places, "raw").select(".article-body td")
+    assert [cell.get("style") for cell in cells] == [None, None, None]

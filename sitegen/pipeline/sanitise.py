@@ -4,7 +4,8 @@ An article's body is the one field that may hold raw HTML (a `<figure>`, a
 `<span class="…">`). What reaches readers of it is what `sanitise_html`
 keeps: the structural and text elements an article needs, with safe
 attributes and addresses; scripts, styles, frames, plugins, forms, `<base>`
-and `<meta>`, event handlers and `style` attributes never. It is `nh3`, the
+and `<meta>`, event handlers and `style` attributes never (but for a table
+cell's alignment, as Markdown writes it). It is `nh3`, the
 Python binding of the Rust `ammonia` sanitiser, which parses the HTML as a
 browser does (html5ever) and writes out only what the lists below allow, as
 a balanced fragment: no stray `</p>` or `</main>` can close the page's own
@@ -63,8 +64,8 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "img": frozenset(("src", "alt", "width", "height", "loading")),
     "ol": frozenset(("start", "reversed", "type")),
     "li": frozenset(("value",)),
-    "td": frozenset(("colspan", "rowspan", "headers")),
-    "th": frozenset(("colspan", "rowspan", "headers", "scope", "abbr")),
+    "td": frozenset(("colspan", "rowspan", "headers", "style")),
+    "th": frozenset(("colspan", "rowspan", "headers", "scope", "abbr", "style")),
     "col": frozenset(("span",)),
     "colgroup": frozenset(("span",)),
     "blockquote": frozenset(("cite",)),
@@ -84,6 +85,10 @@ URL_SCHEMES = frozenset(("http", "https", "mailto", "tel"))
 _URL_ATTRIBUTES = frozenset(("href", "src", "cite"))
 _RASTER_DATA = re.compile(r"data:image/(?:png|gif|jpeg|webp)[;,]", re.IGNORECASE)
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+# The one `style` kept: a Markdown table's column alignment, exactly as
+# markdown-it writes it on its cells, so a table keeps its alignment in a body
+# that also holds raw HTML. Any other style on a cell, or anywhere, goes.
+_TABLE_ALIGNMENT = re.compile(r"text-align:(?:left|right|center)")
 _URL_IGNORED = re.compile(r"[\t\n\r]")  # characters a browser removes from anywhere in an address
 _URL_TRIMMED = "".join(map(chr, range(0x21)))  # and the controls and spaces it trims from both ends
 
@@ -112,6 +117,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Called for every attribute the lists allow: the checks they cannot express."""
     if attribute in _URL_ATTRIBUTES and not _url_allowed(tag, value):
         return None
+    if attribute == "style":
+        return value if tag in ("td", "th") and _TABLE_ALIGNMENT.fullmatch(value) else None
     if attribute == "id" and (not value or _RESERVED_ID.match(value)):
         return None
     return value
