@@ -309,6 +309,34 @@ def test_an_editors_copy_of_sitegens_placeholder_is_dropped(places):
     assert len(body.select("a.mention")) == 1
 
 
+def as_older_nh3_writes(clean):
+    """`nh3.clean` writing attribute values as nh3 before 0.3.7 does (and the
+    version pyproject allows may be): `<` and `>` in them as they are."""
+    in_attribute = re.compile(r'="[^"]*"')
+
+    def older(*args, **kwargs):
+        return in_attribute.sub(lambda value: value.group(0).replace("&lt;", "<").replace("&gt;", ">"), clean(*args, **kwargs))
+
+    return older
+
+
+def test_a_placeholder_look_alike_in_an_attribute_cannot_end_the_element(places, monkeypatch):
+    monkeypatch.setattr(nh3, "clean", as_older_nh3_writes(nh3.clean))
+    places.article(
+        "a",
+        body='Mosul fell. <img alt="x" title="<sitegen-markup x">" src=x onerror=alert(1) y="\n\n'
+        '<span title="</sitegen-markup ">" onmouseover=alert(1) x="</span>\n',
+        entities="[mosul]",
+    )
+    places.article("plain", body="Mosul fell.", entities="[mosul]")
+    places.build()
+    page = article_page(places, "a")
+    assert_harmless(page, set(scripts_of(article_page(places, "plain"))))
+    body = page.select_one(".article-body")
+    assert body.select_one('img[alt="x"]')["title"] == "<sitegen-markup x"
+    assert len(body.select("a.mention")) == 1
+
+
 # --- the cache ------------------------------------------------------------------------------------
 
 

@@ -144,41 +144,38 @@ def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attr
 
 # --- sitegen's own markup, held aside ---------------------------------------------------------
 
-_PLACEHOLDER_TAG = "sitegen-markup"
-# The exact serialisation of a placeholder, or any other tag of that name (an
-# editor's, which is dropped): in the sanitiser's output a `<` starts a tag,
-# text and attribute values have it as `&lt;`.
-_PLACEHOLDER = re.compile(rf'<{_PLACEHOLDER_TAG} data-n="([0-9a-f]+)-([0-9]+)"></{_PLACEHOLDER_TAG}>|</?{_PLACEHOLDER_TAG}\b[^>]*>')
-
 
 class Placeholders:
     """sitegen's markup in a body that holds raw HTML, held aside while the body is sanitised.
 
     Each piece is written into the body as an empty element that the
-    sanitiser keeps, then put back in its place. The element, serialised by
-    the sanitiser, can only be an element: in an attribute its quotes would
-    be `&quot;`, in text its `<` would be `&lt;`. Its number carries a digest
-    of the article's own source, which an editor cannot write into that
-    source, so an editor's copy of one matches nothing and is dropped.
+    sanitiser keeps, then put back in its place. The element's name carries a
+    digest of the article's own source, which an editor cannot write into
+    that source: it is the only name of its kind the sanitiser keeps, so an
+    editor's copy of a placeholder (any other name) is dropped as an unknown
+    element. Only the exact serialisation of a placeholder is put back, with
+    its `"`s, which the sanitiser writes as `&quot;` in an attribute's value:
+    no version of it writes that inside an attribute (whose `<` older ones
+    leave as it is), nor in text, where `<` is `&lt;`.
     """
 
-    __slots__ = ("nonce", "pieces")
+    __slots__ = ("pieces", "tag", "_placeholder")
 
     def __init__(self, source: str):
-        self.nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        self.tag = f"sitegen-{nonce}"
         self.pieces: list[str] = []
+        self._placeholder = re.compile(f'<{self.tag} data-n="([0-9]+)"></{self.tag}>')
 
     def hold(self, markup: str) -> str:
         self.pieces.append(markup)
-        return f'<{_PLACEHOLDER_TAG} data-n="{self.nonce}-{len(self.pieces) - 1}"></{_PLACEHOLDER_TAG}>'
+        return f'<{self.tag} data-n="{len(self.pieces) - 1}"></{self.tag}>'
 
     def sanitise(self, body_html: str) -> str:
         """The body sanitised, with sitegen's markup back in place."""
-        clean = sanitise_html(body_html, ALLOWED_TAGS | {_PLACEHOLDER_TAG}, {_PLACEHOLDER_TAG: frozenset(("data-n",))})
-        return _PLACEHOLDER.sub(self._piece, clean)
+        clean = sanitise_html(body_html, ALLOWED_TAGS | {self.tag}, {self.tag: frozenset(("data-n",))})
+        return self._placeholder.sub(self._piece, clean)
 
     def _piece(self, found: re.Match) -> str:
-        if found.group(1) != self.nonce:
-            return ""  # not a placeholder of this body's
-        index = int(found.group(2))
+        index = int(found.group(1))
         return self.pieces[index] if index < len(self.pieces) else ""
