@@ -94,13 +94,34 @@ _URL_TRIMMED = "".join(map(chr, range(0x21)))  # and the controls and spaces it 
 
 # The ids of sitegen's own elements that its scripts look up or its notes
 # point to: side-notes (`sn-3`, `sn-3-toggle`), term definitions (`def-…`),
-# and the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
-# search page's and the timeline filter's). An editor's element with one of
-# them, earlier in the page, would be found instead of sitegen's (whose
-# scripts would then read an editor's text as the cards' JSON). Other ids
-# stay: they make no property of `document`, and the scripts read no global
-# an id could shadow.
-_RESERVED_ID = re.compile(r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter)", re.IGNORECASE)
+# the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
+# search page's and the timeline filter's) and the headings that name the
+# article page's sections. An editor's element with one of them, earlier in
+# the page, would be found instead of sitegen's (whose scripts would then read
+# an editor's text as the cards' JSON, and a section would be named by the
+# editor's text). Other ids stay: they make no property of `document`, and the
+# scripts read no global an id could shadow. An `aria-…` attribute that
+# points to one of them goes too: the side-notes' script places a note beside
+# the link whose `aria-describedby` names it.
+_RESERVED_ID = re.compile(
+    r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter|article-events|in-this-article|cite-this-article|more-on-this-story)",
+    re.IGNORECASE,
+)
+# The `aria-…` attributes whose value is a list of ids.
+_ARIA_REFERENCES = frozenset(
+    "aria-activedescendant aria-controls aria-describedby aria-details aria-errormessage aria-flowto aria-labelledby aria-owns".split()
+)
+# The classes of sitegen's own markup (mentions, side-notes, term marks, notes
+# for print) and those its scripts find elements by (the article, its
+# reference to cite, search marks, the theme's states): on an editor's
+# element they would make it pass for sitegen's, laid out and driven by the
+# scripts (a fake side-note, a definition shown on hover, a "Copy reference"
+# button that copies the editor's text). An editor's other classes stay.
+_RESERVED_CLASS = re.compile(
+    r"mention|margin-note|note-ref|inline-note|endnotes|sidenotes?(?:-.*)?|term(?:-.*)?|article(?:-.*)?|cite-.*"
+    r"|search-.*|site-.*|entity-.*|timeline.*|is-.*|js-.*",
+    re.IGNORECASE,
+)
 
 
 def _url_allowed(tag: str, value: str) -> bool:
@@ -121,6 +142,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if tag in ("td", "th") and _TABLE_ALIGNMENT.fullmatch(value) else None
     if attribute == "id" and (not value or _RESERVED_ID.match(value)):
         return None
+    if attribute in _ARIA_REFERENCES and any(_RESERVED_ID.match(name) for name in value.split()):
+        return None
+    if attribute == "class":
+        return " ".join(name for name in value.split() if not _RESERVED_CLASS.fullmatch(name)) or None
     return value
 
 
