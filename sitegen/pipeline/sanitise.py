@@ -107,6 +107,9 @@ _RESERVED_ID = re.compile(
     r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter|article-events|in-this-article|cite-this-article|more-on-this-story)",
     re.IGNORECASE,
 )
+# What separates the names in a `class` or a list of ids: ASCII white space
+# only (a no-break space is part of a name).
+_NAMES_SEPARATOR = re.compile(r"[ \t\n\f\r]+")
 # The `aria-…` attributes whose value is a list of ids.
 _ARIA_REFERENCES = frozenset(
     "aria-activedescendant aria-controls aria-describedby aria-details aria-errormessage aria-flowto aria-labelledby aria-owns".split()
@@ -142,10 +145,11 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if tag in ("td", "th") and _TABLE_ALIGNMENT.fullmatch(value) else None
     if attribute == "id" and (not value or _RESERVED_ID.match(value)):
         return None
-    if attribute in _ARIA_REFERENCES and any(_RESERVED_ID.match(name) for name in value.split()):
+    if attribute in _ARIA_REFERENCES and any(_RESERVED_ID.match(name) for name in _NAMES_SEPARATOR.split(value)):
         return None
     if attribute == "class":
-        return " ".join(name for name in value.split() if not _RESERVED_CLASS.fullmatch(name)) or None
+        names = [name for name in _NAMES_SEPARATOR.split(value) if name and not _RESERVED_CLASS.fullmatch(name)]
+        return " ".join(names) or None
     return value
 
 
