@@ -272,6 +272,50 @@ def test_an_editors_ids_that_are_sitegens_own_and_names_are_dropped(places):
     assert page.find(id="background").get_text() == "kept"
 
 
+def test_an_editors_ids_of_the_article_pages_sections_are_dropped(places):
+    places.article("a", body='<h2 id="in-this-article">A heading of the editor\'s</h2>\n\nMosul fell.', entities="[mosul]")
+    places.build()
+    page = article_page(places, "a")
+    assert page.find(id="in-this-article").find_parent("section")["aria-labelledby"] == "in-this-article"
+    assert page.select_one(".article-body h2").get("id") is None
+
+
+def test_an_editors_classes_that_sitegens_markup_and_scripts_use_are_dropped(places):
+    places.article(
+        "a",
+        body=(
+            '<span class="sidenote aside">a fake note</span> <p class="cite-reference">A fake reference.</p>\n\n'
+            '<a class="mention x" href="https://example.org/">a fake mention</a>'
+            '<a class="term" href="https://example.org/">a fake term</a><span class="term-tip">a fake definition</span>\n'
+        ),
+        entities="[mosul]",
+    )
+    places.build()
+    body = article_page(places, "a").select_one(".article-body")
+    classes = {element.get_text(): element.get("class") for element in body.find_all(["span", "p", "a"])}
+    assert {text: classes[text] for text in ("a fake note", "A fake reference.", "a fake mention", "a fake term", "a fake definition")} == {
+        "a fake note": ["aside"],
+        "A fake reference.": None,
+        "a fake mention": ["x"],
+        "a fake term": None,
+        "a fake definition": None,
+    }
+
+
+def test_an_editors_aria_reference_to_sitegens_elements_is_dropped(places):
+    places.article(
+        "a",
+        body='<a href="https://example.org/" aria-describedby="sn-1">a link</a> <span aria-labelledby="x def-caliphate">y</span>'
+        ' <span aria-describedby="background">kept</span>\n\nMosul fell.',
+        entities="[mosul]",
+    )
+    places.build()
+    body = article_page(places, "a").select_one(".article-body")
+    assert [element.get("class") for element in body.select('[aria-describedby="sn-1"]')] == [["mention"]]
+    assert body.select("[aria-labelledby]") == []
+    assert body.select_one('[aria-describedby="background"]').get_text() == "kept"
+
+
 def sitegen_markup(page) -> list[str]:
     body = page.select_one(".article-body")
     selectors = "a.mention, input.sidenote-toggle, label.sidenote-number, span.sidenote, a.term, span.term-tip, a.note-ref"
@@ -306,6 +350,34 @@ def test_an_editors_copy_of_sitegens_placeholder_is_dropped(places):
     places.build()
     body = article_page(places, "a").select_one(".article-body")
     assert body.find("sitegen-markup") is None
+    assert len(body.select("a.mention")) == 1
+
+
+def as_older_nh3_writes(clean):
+    """`nh3.clean` writing attribute values as nh3 before 0.3.7 does (and the
+    version pyproject allows may be): `<` and `>` in them as they are."""
+    in_attribute = re.compile(r'="[^"]*"')
+
+    def older(*args, **kwargs):
+        return in_attribute.sub(lambda value: value.group(0).replace("&lt;", "<").replace("&gt;", ">"), clean(*args, **kwargs))
+
+    return older
+
+
+def test_a_placeholder_look_alike_in_an_attribute_cannot_end_the_element(places, monkeypatch):
+    monkeypatch.setattr(nh3, "clean", as_older_nh3_writes(nh3.clean))
+    places.article(
+        "a",
+        body='Mosul fell. <img alt="x" title="<sitegen-markup x">" src=x onerror=alert(1) y="\n\n'
+        '<span title="</sitegen-markup ">" onmouseover=alert(1) x="</span>\n',
+        entities="[mosul]",
+    )
+    places.article("plain", body="Mosul fell.", entities="[mosul]")
+    places.build()
+    page = article_page(places, "a")
+    assert_harmless(page, set(scripts_of(article_page(places, "plain"))))
+    body = page.select_one(".article-body")
+    assert body.select_one('img[alt="x"]')["title"] == "<sitegen-markup x"
     assert len(body.select("a.mention")) == 1
 
 

@@ -94,13 +94,37 @@ _URL_TRIMMED = "".join(map(chr, range(0x21)))  # and the controls and spaces it 
 
 # The ids of sitegen's own elements that its scripts look up or its notes
 # point to: side-notes (`sn-3`, `sn-3-toggle`), term definitions (`def-…`),
-# and the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
-# search page's and the timeline filter's). An editor's element with one of
-# them, earlier in the page, would be found instead of sitegen's (whose
-# scripts would then read an editor's text as the cards' JSON). Other ids
-# stay: they make no property of `document`, and the scripts read no global
-# an id could shadow.
-_RESERVED_ID = re.compile(r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter)", re.IGNORECASE)
+# the theme's (`sitegen_entity_cards`, the JSON of the hover cards; the
+# search page's and the timeline filter's) and the headings that name the
+# article page's sections. An editor's element with one of them, earlier in
+# the page, would be found instead of sitegen's (whose scripts would then read
+# an editor's text as the cards' JSON, and a section would be named by the
+# editor's text). Other ids stay: they make no property of `document`, and the
+# scripts read no global an id could shadow. An `aria-…` attribute that
+# points to one of them goes too: the side-notes' script places a note beside
+# the link whose `aria-describedby` names it.
+_RESERVED_ID = re.compile(
+    r"(?:sn-\d|def-|sitegen|site_|search|timeline-filter|article-events|in-this-article|cite-this-article|more-on-this-story)",
+    re.IGNORECASE,
+)
+# What separates the names in a `class` or a list of ids: ASCII white space
+# only (a no-break space is part of a name).
+_NAMES_SEPARATOR = re.compile(r"[ \t\n\f\r]+")
+# The `aria-…` attributes whose value is a list of ids.
+_ARIA_REFERENCES = frozenset(
+    "aria-activedescendant aria-controls aria-describedby aria-details aria-errormessage aria-flowto aria-labelledby aria-owns".split()
+)
+# The classes of sitegen's own markup (mentions, side-notes, term marks, notes
+# for print) and those its scripts find elements by (the article, its
+# reference to cite, search marks, the theme's states): on an editor's
+# element they would make it pass for sitegen's, laid out and driven by the
+# scripts (a fake side-note, a definition shown on hover, a "Copy reference"
+# button that copies the editor's text). An editor's other classes stay.
+_RESERVED_CLASS = re.compile(
+    r"mention|margin-note|note-ref|inline-note|endnotes|sidenotes?(?:-.*)?|term(?:-.*)?|article(?:-.*)?|cite-.*"
+    r"|search-.*|site-.*|entity-.*|timeline.*|is-.*|js-.*",
+    re.IGNORECASE,
+)
 
 
 def _url_allowed(tag: str, value: str) -> bool:
@@ -121,6 +145,11 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if tag in ("td", "th") and _TABLE_ALIGNMENT.fullmatch(value) else None
     if attribute == "id" and (not value or _RESERVED_ID.match(value)):
         return None
+    if attribute in _ARIA_REFERENCES and any(_RESERVED_ID.match(name) for name in _NAMES_SEPARATOR.split(value)):
+        return None
+    if attribute == "class":
+        names = [name for name in _NAMES_SEPARATOR.split(value) if name and not _RESERVED_CLASS.fullmatch(name)]
+        return " ".join(names) or None
     return value
 
 
@@ -144,41 +173,38 @@ def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attr
 
 # --- sitegen's own markup, held aside ---------------------------------------------------------
 
-_PLACEHOLDER_TAG = "sitegen-markup"
-# The exact serialisation of a placeholder, or any other tag of that name (an
-# editor's, which is dropped): in the sanitiser's output a `<` starts a tag,
-# text and attribute values have it as `&lt;`.
-_PLACEHOLDER = re.compile(rf'<{_PLACEHOLDER_TAG} data-n="([0-9a-f]+)-([0-9]+)"></{_PLACEHOLDER_TAG}>|</?{_PLACEHOLDER_TAG}\b[^>]*>')
-
 
 class Placeholders:
     """sitegen's markup in a body that holds raw HTML, held aside while the body is sanitised.
 
     Each piece is written into the body as an empty element that the
-    sanitiser keeps, then put back in its place. The element, serialised by
-    the sanitiser, can only be an element: in an attribute its quotes would
-    be `&quot;`, in text its `<` would be `&lt;`. Its number carries a digest
-    of the article's own source, which an editor cannot write into that
-    source, so an editor's copy of one matches nothing and is dropped.
+    sanitiser keeps, then put back in its place. The element's name carries a
+    digest of the article's own source, which an editor cannot write into
+    that source: it is the only name of its kind the sanitiser keeps, so an
+    editor's copy of a placeholder (any other name) is dropped as an unknown
+    element. Only the exact serialisation of a placeholder is put back, with
+    its `"`s, which the sanitiser writes as `&quot;` in an attribute's value:
+    no version of it writes that inside an attribute (whose `<` older ones
+    leave as it is), nor in text, where `<` is `&lt;`.
     """
 
-    __slots__ = ("nonce", "pieces")
+    __slots__ = ("pieces", "tag", "_placeholder")
 
     def __init__(self, source: str):
-        self.nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        self.tag = f"sitegen-{nonce}"
         self.pieces: list[str] = []
+        self._placeholder = re.compile(f'<{self.tag} data-n="([0-9]+)"></{self.tag}>')
 
     def hold(self, markup: str) -> str:
         self.pieces.append(markup)
-        return f'<{_PLACEHOLDER_TAG} data-n="{self.nonce}-{len(self.pieces) - 1}"></{_PLACEHOLDER_TAG}>'
+        return f'<{self.tag} data-n="{len(self.pieces) - 1}"></{self.tag}>'
 
     def sanitise(self, body_html: str) -> str:
         """The body sanitised, with sitegen's markup back in place."""
-        clean = sanitise_html(body_html, ALLOWED_TAGS | {_PLACEHOLDER_TAG}, {_PLACEHOLDER_TAG: frozenset(("data-n",))})
-        return _PLACEHOLDER.sub(self._piece, clean)
+        clean = sanitise_html(body_html, ALLOWED_TAGS | {self.tag}, {self.tag: frozenset(("data-n",))})
+        return self._placeholder.sub(self._piece, clean)
 
     def _piece(self, found: re.Match) -> str:
-        if found.group(1) != self.nonce:
-            return ""  # not a placeholder of this body's
-        index = int(found.group(2))
+        index = int(found.group(1))
         return self.pieces[index] if index < len(self.pieces) else ""
