@@ -5,18 +5,19 @@
 // list of sections (shown by CSS when it is the target).
 //
 // The index is in shards, each a Pagefind bundle listed in shards.json, and
-// loaded only when a search needs it: the first one a search needs is
-// loaded and the others merged into it (Pagefind's mergeIndex), so one
-// search ranks the results of every shard together and the filter counts
-// are over the whole archive. Before any search, the filters show the counts
-// of filters.json (the whole archive's, written by the build), and no shard
-// is loaded. A search with a filter of type, year or kind loads only the
-// shards whose manifest entry holds one of its values. The search page asks
-// a few shards first (the site's entities and terms, then the newest years)
-// and shows their best results at once, then merges the other shards in
-// below them. A merged search orders every shard's results by score, and a
-// sorted search's scores are only ranks within one shard, so the date sort
-// searches one year at a time (see dateCursor).
+// each searched by a Pagefind instance of its own (Pagefind's
+// createInstance; they share one worker and its WebAssembly), made only when
+// a search needs its shard. A search asks only the shards whose manifest
+// entry allows its filters of type, year and kind, merges their results into
+// one list by score and sums their filter counts: a shard that cannot match
+// the filters would add no result and no count, so the counts are those of
+// the whole archive. Before any search, the filters show the counts of
+// filters.json (the whole archive's, written by the build), and no shard is
+// loaded. The search page asks a few shards first (the site's entities and
+// terms, then the newest years) and shows their best results at once, then
+// adds the other shards' below them. Merged results are ordered by score,
+// and a sorted search's scores are only ranks within one shard, so the date
+// sort searches one year at a time (see dateCursor).
 (function () {
   "use strict";
 
@@ -27,9 +28,10 @@
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
+  var ASKED_AT_ONCE = 8; // shards searched at the same time: a search given up stops within this many
   var engines = {};
 
-  // --- the engine: one Pagefind search over the shards a search needs ------
+  // --- the engine: a Pagefind instance per shard, asked when it can match ---
 
   function engine(bundlePath, baseUrl) {
     if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
@@ -46,20 +48,38 @@
     try { return JSON.parse(text || "{}") || {}; } catch (error) { return {}; }
   }
 
+  function ignore() {}
+
+  // Filter counts ({filter: {value: count}}) added up, in the order met.
+  function summed(countsList) {
+    var total = {};
+    countsList.forEach(function (counts) {
+      Object.keys(counts || {}).forEach(function (name) {
+        total[name] = total[name] || {};
+        Object.keys(counts[name]).forEach(function (value) {
+          total[name][value] = (total[name][value] || 0) + counts[name][value];
+        });
+      });
+    });
+    return total;
+  }
+
   function Engine(bundlePath, baseUrl) {
     this.bundlePath = bundlePath;
     this.baseUrl = baseUrl;
     this.manifestText = null;
     this.reading = null;
     this.totalsRead = null;
+    this.module = null; // Pagefind's pagefind.js, imported once
     this.reset();
   }
 
-  // Forget every shard loaded: the next search loads what it needs again.
+  // Forget every shard loaded (their instances are destroyed by the caller):
+  // the next search loads what it needs again.
   Engine.prototype.reset = function () {
-    this.pagefind = null;
-    this.started = null; // the first shard's Pagefind module, once asked for
-    this.loading = {}; // the shards asked for, by their folder's URL
+    this.instances = {}; // each shard's instance, a promise resolved once it can search, by its folder's URL
+    this.first = null; // the first instance made: the others wait for it, as they use the WebAssembly it loads
+    this.filtersLoaded = {}; // by folder's URL: the shard's filter files loaded, for the counts
     this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
   };
 
@@ -95,13 +115,16 @@
 
   // The shards a search with these filters can find anything in: a shard
   // whose manifest entry lists a filter's values must hold one of the values
-  // asked for; a filter it does not list may hold anything.
+  // asked for (`any`) and one not excluded (`none`); a filter it does not
+  // list may hold anything.
   Engine.prototype.shardsFor = function (filters) {
     return this.shards.filter(function (shard) {
       return Object.keys(filters).every(function (name) {
         var held = shard.filters && shard.filters[name];
-        if (!Array.isArray(held) || !filters[name].any) return true;
-        return filters[name].any.some(function (value) { return held.indexOf(value) !== -1; });
+        if (!Array.isArray(held)) return true;
+        var any = filters[name].any, none = filters[name].none;
+        if (any && !any.some(function (value) { return held.indexOf(value) !== -1; })) return false;
+        return !none || held.some(function (value) { return none.indexOf(value) === -1; });
       });
     });
   };
@@ -112,50 +135,107 @@
 
   // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
   Engine.prototype.totals = async function () {
+    var self = this;
     await this.read();
     var totals = await this.totalsRead;
     if (totals) return totals;
-    await this.load(this.shards);
-    return this.pagefind.filters();
+    var shards = await this.load(this.shards);
+    return summed(await Promise.all(shards.map(async function (shard) {
+      return (await self.instance(shard)).filters();
+    })));
   };
 
-  // Load the shards `wanted` (those not loaded yet), merged into one Pagefind
-  // search. The manifest names every shard with the digest of its contents,
-  // so it changes whenever a shard is replaced (by a rebuild swapped in while
-  // the shards load, as the search refresh of `sitegen serve` does): read
-  // again once they have loaded, the same manifest means none of them is of
-  // another build; another means starting again with it, so a search never
-  // merges old and new shards.
+  // The shard's Pagefind instance, made on first use: a promise resolved once
+  // it has its entry file and metadata and can search. Instances share one
+  // worker and its WebAssembly, which the first one loads: the others are
+  // made once it is ready, so that two never load it at the same time.
+  Engine.prototype.instance = function (shard) {
+    var self = this;
+    if (!this.instances[shard.url]) {
+      if (!this.module) this.module = import(shard.url + "pagefind.js");
+      var before = this.first;
+      var made = (async function () {
+        var module = await self.module;
+        if (before) await before.catch(ignore);
+        var pagefind = module.createInstance({ basePath: shard.url, baseUrl: self.baseUrl });
+        await pagefind.search(""); // answers once the instance is ready
+        return pagefind;
+      })();
+      if (!this.first) this.first = made;
+      this.instances[shard.url] = made;
+    }
+    return this.instances[shard.url];
+  };
+
+  // Make the instances of the shards `wanted` (those not made yet) and return
+  // the shards. The manifest names every shard with the digest of its
+  // contents, so it changes whenever a shard is replaced (by a rebuild
+  // swapped in while the shards load, as the search refresh of `sitegen
+  // serve` does): read again once new instances are ready, the same manifest
+  // means none of them is of another build; another means starting again
+  // with it, so a search never mixes old and new shards.
   Engine.prototype.load = async function (wanted) {
     var self = this;
     for (var attempt = 1; ; attempt += 1) {
-      var fresh = wanted.filter(function (shard) { return !self.loading[shard.url]; });
-      if (!fresh.length) {
-        await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
-        return;
-      }
-      if (!this.started) {
-        var first = fresh[0];
-        this.started = import(first.url + "pagefind.js").then(async function (module) {
-          await module.options({ basePath: first.url, baseUrl: self.baseUrl });
-          return module;
-        });
-        this.loading[first.url] = this.started; // the first shard: Pagefind's own
-      }
-      var pagefind = (this.pagefind = await this.started);
-      wanted.forEach(function (shard) {
-        if (!self.loading[shard.url]) self.loading[shard.url] = pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl });
-      });
-      await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+      var fresh = wanted.some(function (shard) { return !self.instances[shard.url]; });
+      await Promise.all(wanted.map(function (shard) { return self.instance(shard); }));
+      if (!fresh) return wanted;
       var again = await fetchText(this.bundlePath + "shards.json");
-      if (again === this.manifestText || attempt === 3) return;
-      await pagefind.destroy();
+      if (again === this.manifestText || attempt === 3) return wanted;
+      var old = this.instances;
       this.reset();
+      await Promise.all(Object.keys(old).map(function (url) {
+        return old[url].then(function (pagefind) { return pagefind.destroy(); }).catch(ignore);
+      }));
       this.use(again);
       this.readTotals();
       var names = new Set(wanted.map(function (shard) { return shard.name; }));
       wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
     }
+  };
+
+  // One shard's answer, with the counts of every filter when `counts` is
+  // true (its filter files loaded first: Pagefind counts the filters loaded).
+  Engine.prototype.ask = async function (shard, term, options, counts) {
+    var pagefind = await this.instance(shard);
+    if (counts) {
+      if (!this.filtersLoaded[shard.url]) this.filtersLoaded[shard.url] = pagefind.filters();
+      await this.filtersLoaded[shard.url];
+    }
+    return pagefind.search(term, options);
+  };
+
+  // One search over `shards`, ASKED_AT_ONCE of them at a time, each asked
+  // only while `wanted()` (a newer search makes the page give this one up):
+  // {results, counts}, the results of every shard in one list by score (a
+  // tie in the order of the shards) and their counts summed; null when given
+  // up or when the index was replaced meanwhile.
+  Engine.prototype.searchShards = async function (shards, term, options, counts, wanted) {
+    var self = this;
+    var build = this.build;
+    var answers = [];
+    var next = 0;
+    function live() { return self.build === build && (!wanted || wanted()); }
+    async function asker() {
+      while (next < shards.length && live()) {
+        var at = next;
+        next += 1;
+        answers[at] = await self.ask(shards[at], term, options, counts);
+      }
+    }
+    var askers = [];
+    for (var i = 0; i < Math.min(ASKED_AT_ONCE, shards.length); i += 1) askers.push(asker());
+    try {
+      await Promise.all(askers);
+    } catch (error) {
+      if (self.build !== build) return null; // a replaced shard's instance, destroyed while it searched
+      throw error;
+    }
+    if (!live()) return null;
+    var results = [];
+    answers.forEach(function (answer) { results = results.concat(answer.results); });
+    results.sort(function (a, b) { return b.score - a.score; });
+    return { results: results, counts: summed(answers.map(function (answer) { return answer.filters; })) };
   };
 
   // The first shards a search needs (the site's, with its entities and
@@ -164,7 +244,7 @@
   // EARLY_SHARDS shards or they are loaded.
   function firstShards(index, filters) {
     var shards = index.shardsFor(filters);
-    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.instances[shard.url]; })) return null;
     var years = [];
     return shards.filter(function (shard) {
       if (!shard.year) return true;
@@ -173,32 +253,35 @@
     });
   }
 
-  // The results of the shards `first`; null if the index was replaced meanwhile.
-  async function firstResults(index, term, filters, first) {
-    var build = index.build;
-    await index.load(first);
-    var answer = await index.pagefind.search(term, { filters: filters });
-    return index.build === build ? answer.results : null;
+  // The results of the shards `first`; null if given up or the index was replaced meanwhile.
+  async function firstResults(index, term, filters, first, wanted) {
+    var shards = await index.load(first);
+    var answer = await index.searchShards(shards, term, { filters: filters }, false, wanted);
+    return answer && answer.results;
   }
 
-  // One search over every shard a search needs (and any loaded before), with
-  // every filter's counts unless `counts` is false (the header's box shows
-  // none): {total, counts, cursor}; cursor.next(n) loads the next n results'
-  // data, in order. The results in `shown` (of an earlier search of the
-  // first shards, in their order) stay first, the others follow in order of
-  // score.
-  async function searchAll(index, term, filters, sort, shown, counts) {
+  // One search over every shard a search needs, with every filter's counts
+  // unless `counts` is false (the header's box shows none): {total, counts,
+  // cursor}, or null when given up (`wanted()` false); cursor.next(n) loads
+  // the next n results' data, in order. The results in `shown` (of an
+  // earlier search of the first shards, in their order) stay first, the
+  // others follow in order of score.
+  async function searchAll(index, term, filters, sort, shown, counts, wanted) {
     await index.read();
-    await index.load(index.shardsFor(filters));
-    if (counts !== false) await index.pagefind.filters(); // every loaded shard's filters: the counts
-    var answer = await index.pagefind.search(term, { filters: filters });
+    var answer = null;
+    for (var attempt = 1; !answer && attempt <= 3; attempt += 1) {
+      if (wanted && !wanted()) return null;
+      var shards = await index.load(index.shardsFor(filters));
+      answer = await index.searchShards(shards, term, { filters: filters }, counts !== false, wanted);
+    }
+    if (!answer) return null;
     var results = answer.results;
     if (shown && shown.length) {
       var ids = new Set(shown.map(function (result) { return result.id; }));
       results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
     }
-    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.filters || {}) : listCursor(results);
-    return { total: answer.results.length, counts: answer.filters || {}, cursor: cursor };
+    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.counts) : listCursor(results);
+    return { total: answer.results.length, counts: answer.counts, cursor: cursor };
   }
 
   function listCursor(results) {
@@ -231,7 +314,7 @@
   // Newest first, loading only what is shown: the articles year by year,
   // newest year first, each year in Pagefind's date order (a year in one
   // shard comes back in order; the results of a year cut into several shards
-  // are loaded and sorted here, as a merged search interleaves them), then
+  // are loaded and sorted here, as their ranks are each within its shard), then
   // the pages without a date (entities, terms) in order of relevance.
   function dateCursor(index, term, filters, counts) {
     var chosen = filters.year ? filters.year.any : Object.keys(counts.year || {}).filter(function (year) { return counts.year[year] > 0; });
@@ -240,12 +323,16 @@
     if (!types || types.length) batches.push({ undated: withFilter(filters, "type", types ? { any: types } : { none: ["article"] }) });
     var at = 0;
     var waiting = listCursor([]);
+    // The results of a search over the shards that can match it (none if the index was replaced meanwhile).
+    async function found(options) {
+      var answer = await index.searchShards(index.shardsFor(options.filters), term, options, false);
+      return answer ? answer.results : [];
+    }
     async function nextBatch() {
       var batch = batches[at];
       at += 1;
-      if (!batch.year) return listCursor((await index.pagefind.search(term, { filters: batch.undated })).results);
-      var options = { filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } };
-      var results = (await index.pagefind.search(term, options)).results;
+      if (!batch.year) return listCursor(await found({ filters: batch.undated }));
+      var results = await found({ filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } });
       if (!index.splitYears.has(batch.year)) return listCursor(results);
       var year = await Promise.all(results.map(function (result) { return result.data(); }));
       return listCursor(year.sort(newestFirst));
@@ -495,7 +582,7 @@
       var totals = await index.totalsRead;
       if (mine !== generation) return [];
       if (totals) renderFilters(totals, true);
-      var results = await firstResults(index, term || null, filters, shards);
+      var results = await firstResults(index, term || null, filters, shards, function () { return mine === generation; });
       if (!results || !results.length || mine !== generation) return [];
       var first = results.slice(0, PAGE_SIZE);
       list.replaceChildren();
@@ -533,8 +620,8 @@
       }
       var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
       if (mine !== generation) return;
-      var answer = await searchAll(index, term || null, filters, sort, shown);
-      if (mine !== generation) return;
+      var answer = await searchAll(index, term || null, filters, sort, shown, true, function () { return mine === generation; });
+      if (!answer || mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
       shownCount = shown.length;
@@ -657,8 +744,9 @@
       await index.read();
       // Of many shards, the first shards' best results show at once, the
       // count of all of them once every shard has answered.
+      var wanted = function () { return mine === generation; };
       var shards = firstShards(index, {});
-      var early = shards ? (await firstResults(index, term, {}, shards)) || [] : [];
+      var early = shards ? (await firstResults(index, term, {}, shards, wanted)) || [] : [];
       early = early.slice(0, HEADER_RESULTS);
       if (mine !== generation) return;
       if (early.length) {
@@ -666,7 +754,8 @@
         if (mine !== generation) return;
         show(term, data, null);
       }
-      var answer = await searchAll(index, term, {}, "relevance", early, false);
+      var answer = await searchAll(index, term, {}, "relevance", early, false, wanted);
+      if (!answer) return;
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
       show(term, found, answer.total);
