@@ -302,3 +302,19 @@ def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_onc
     assert sorted(target(href) for href in early) == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
     assert early_link == "All results for “harbour”"
     assert final[:3] == early and len(final) == 5
+
+
+def test_a_year_ticked_while_the_other_shards_load_shows_its_results_without_waiting_for_them(many_shards):
+    """The older years' shards are held back, so the search of every shard
+    cannot end; the year 2012, ticked meanwhile, needs only its own shard."""
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        older = OlderShardsHeld(page)
+        page.goto(root + "search/?q=harbour")
+        page.wait_for_function(f"document.querySelectorAll({RESULT_LINK!r}).length === 3", timeout=15000)
+        filter_checkbox(page, "year", "2012").check()
+        total = result_count(page)
+        links = hrefs(page)
+        older.release()
+    assert total == 1
+    assert links == ["/repo/articles/news-2012/"]
