@@ -579,10 +579,12 @@
     async function showFirst(index, filters, mine) {
       var shards = firstShards(index, filters);
       if (!shards) return [];
+      var searching = firstResults(index, term || null, filters, shards, function () { return mine === generation; });
+      searching.catch(ignore); // awaited below, unless this search is given up first
       var totals = await index.totalsRead;
       if (mine !== generation) return [];
       if (totals) renderFilters(totals, true);
-      var results = await firstResults(index, term || null, filters, shards, function () { return mine === generation; });
+      var results = await searching;
       if (!results || !results.length || mine !== generation) return [];
       var first = results.slice(0, PAGE_SIZE);
       list.replaceChildren();
