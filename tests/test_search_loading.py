@@ -134,6 +134,17 @@ def test_a_search_with_a_year_asks_only_that_years_shards_even_after_a_search_of
     assert shards_requested(requests) == {"articles-2016"}
 
 
+def test_the_parts_of_a_year_are_searched_by_one_instance_that_fetches_the_webassembly_once(sharded):
+    """Each instance fetches Pagefind's WebAssembly from its first shard's
+    folder: one for each year (2016 is cut in two shards) and each site shard."""
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+    fetched = [url for url in requests if url.rsplit("/", 1)[1].startswith("wasm.")]
+    assert len(fetched) == 5
+    assert shards_requested(fetched) - {"articles-2016-1", "articles-2016-2"} == {"articles-2015", "articles-2017", "site-1", "site-2"}
+
+
 def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_together(sharded):
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page, _ = open_recording(browser, root, "search/?q=harbour")

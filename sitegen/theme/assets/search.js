@@ -4,14 +4,16 @@
 // search page's form submit to /search/, and the phone menu is a link to the
 // list of sections (shown by CSS when it is the target).
 //
-// The index is in shards, each a Pagefind bundle listed in shards.json, and
-// each searched by a Pagefind instance of its own (Pagefind's
-// createInstance; they share one worker and its WebAssembly), made only when
-// a search needs its shard. A search asks only the shards whose manifest
-// entry allows its filters of type, year and kind, merges their results into
-// one list by score and sums their filter counts: a shard that cannot match
-// the filters would add no result and no count, so the counts are those of
-// the whole archive. Before any search, the filters show the counts of
+// The index is in shards, each a Pagefind bundle listed in shards.json. The
+// shards of one year's articles (one, or the parts of a year cut in several)
+// are searched by a Pagefind instance of their own (Pagefind's
+// createInstance, the other parts merged into it), and every other shard by
+// one of its own; the instances share one worker and its WebAssembly, and are
+// made only when a search needs their shards. A search asks only the
+// instances whose shards' manifest entries allow its filters of type, year
+// and kind, merges their results into one list by score and sums their
+// filter counts: a shard that cannot match the filters would add no result
+// and no count, so the counts are those of the whole archive. Before any search, the filters show the counts of
 // filters.json (the whole archive's, written by the build), and no shard is
 // loaded. The search page asks a few shards first (the site's entities and
 // terms, then the newest years) and shows their best results at once, then
@@ -28,7 +30,7 @@
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
-  var ASKED_AT_ONCE = 8; // shards searched at the same time: a search given up stops within this many
+  var ASKED_AT_ONCE = 8; // instances searched at the same time: a search given up stops within this many
   var engines = {};
 
   // --- the engine: a Pagefind instance per shard, asked when it can match ---
@@ -77,9 +79,9 @@
   // Forget every shard loaded (their instances are destroyed by the caller):
   // the next search loads what it needs again.
   Engine.prototype.reset = function () {
-    this.instances = {}; // each shard's instance, a promise resolved once it can search, by its folder's URL
+    this.instances = {}; // each group's instance, a promise resolved once it can search, by the group's name
     this.first = null; // the first instance made: the others wait for it, as they use the WebAssembly it loads
-    this.filtersLoaded = {}; // by folder's URL: the shard's filter files loaded, for the counts
+    this.filtersLoaded = {}; // by group: its shards' filter files loaded, for the counts
     this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
   };
 
@@ -99,9 +101,11 @@
     var self = this;
     this.manifestText = text;
     var shards = (parsed(text).shards || []).map(function (shard) {
-      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: (/^articles-(\d+)/.exec(shard.name) || [])[1] || null };
+      var name = String(shard.name || "");
+      var year = (/^articles-(\d+)/.exec(name) || [])[1] || null;
+      return { name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name };
     });
-    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null }];
+    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null, group: "all" }];
     var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
     var articles = shards.filter(function (shard) { return /^articles-/.test(shard.name); }).reverse();
     this.shards = site.concat(articles);
@@ -140,31 +144,51 @@
     var totals = await this.totalsRead;
     if (totals) return totals;
     var shards = await this.load(this.shards);
-    return summed(await Promise.all(shards.map(async function (shard) {
-      return (await self.instance(shard)).filters();
+    return summed(await Promise.all(groups(shards).map(async function (group) {
+      return (await self.instance(group)).filters();
     })));
   };
 
-  // The shard's Pagefind instance, made on first use: a promise resolved once
-  // it has its entry file and metadata and can search. Instances share one
-  // worker and its WebAssembly, which the first one loads: the others are
-  // made once it is ready, so that two never load it at the same time.
-  Engine.prototype.instance = function (shard) {
+  // The shards in groups searched by one instance: [[shard, …], …], in the order of their first shard.
+  function groups(shards) {
+    var byName = {};
+    var found = [];
+    shards.forEach(function (shard) {
+      if (!byName[shard.group]) found.push((byName[shard.group] = []));
+      byName[shard.group].push(shard);
+    });
+    return found;
+  }
+
+  // Every shard of the groups of `shards`: a group is searched whole.
+  Engine.prototype.whole = function (shards) {
+    var wanted = new Set(shards.map(function (shard) { return shard.group; }));
+    return this.shards.filter(function (shard) { return wanted.has(shard.group); });
+  };
+
+  // The Pagefind instance of a group of shards, made on first use: a promise
+  // resolved once it has their entry files and metadata and can search.
+  // Instances share one worker and its WebAssembly, which the first one
+  // loads: the others are made once it is ready, so that two never load it
+  // at the same time.
+  Engine.prototype.instance = function (group) {
     var self = this;
-    if (!this.instances[shard.url]) {
-      if (!this.module) this.module = import(shard.url + "pagefind.js");
+    var name = group[0].group;
+    if (!this.instances[name]) {
+      if (!this.module) this.module = import(group[0].url + "pagefind.js");
       var before = this.first;
       var made = (async function () {
         var module = await self.module;
         if (before) await before.catch(ignore);
-        var pagefind = module.createInstance({ basePath: shard.url, baseUrl: self.baseUrl });
+        var pagefind = module.createInstance({ basePath: group[0].url, baseUrl: self.baseUrl });
+        await Promise.all(group.slice(1).map(function (shard) { return pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl }); }));
         await pagefind.search(""); // answers once the instance is ready
         return pagefind;
       })();
       if (!this.first) this.first = made;
-      this.instances[shard.url] = made;
+      this.instances[name] = made;
     }
-    return this.instances[shard.url];
+    return this.instances[name];
   };
 
   // Make the instances of the shards `wanted` (those not made yet) and return
@@ -177,15 +201,16 @@
   Engine.prototype.load = async function (wanted) {
     var self = this;
     for (var attempt = 1; ; attempt += 1) {
-      var fresh = wanted.some(function (shard) { return !self.instances[shard.url]; });
-      await Promise.all(wanted.map(function (shard) { return self.instance(shard); }));
+      wanted = this.whole(wanted);
+      var fresh = wanted.some(function (shard) { return !self.instances[shard.group]; });
+      await Promise.all(groups(wanted).map(function (group) { return self.instance(group); }));
       if (!fresh) return wanted;
       var again = await fetchText(this.bundlePath + "shards.json");
       if (again === this.manifestText || attempt === 3) return wanted;
       var old = this.instances;
       this.reset();
-      await Promise.all(Object.keys(old).map(function (url) {
-        return old[url].then(function (pagefind) { return pagefind.destroy(); }).catch(ignore);
+      await Promise.all(Object.keys(old).map(function (name) {
+        return old[name].then(function (pagefind) { return pagefind.destroy(); }).catch(ignore);
       }));
       this.use(again);
       this.readTotals();
@@ -194,37 +219,40 @@
     }
   };
 
-  // One shard's answer, with the counts of every filter when `counts` is
+  // One group's answer, with the counts of every filter when `counts` is
   // true (its filter files loaded first: Pagefind counts the filters loaded).
-  Engine.prototype.ask = async function (shard, term, options, counts) {
-    var pagefind = await this.instance(shard);
+  Engine.prototype.ask = async function (group, term, options, counts) {
+    var pagefind = await this.instance(group);
+    var name = group[0].group;
     if (counts) {
-      if (!this.filtersLoaded[shard.url]) this.filtersLoaded[shard.url] = pagefind.filters();
-      await this.filtersLoaded[shard.url];
+      if (!this.filtersLoaded[name]) this.filtersLoaded[name] = pagefind.filters();
+      await this.filtersLoaded[name];
     }
     return pagefind.search(term, options);
   };
 
-  // One search over `shards`, ASKED_AT_ONCE of them at a time, each asked
-  // only while `wanted()` (a newer search makes the page give this one up):
-  // {results, counts}, the results of every shard in one list by score (a
-  // tie in the order of the shards) and their counts summed; null when given
-  // up or when the index was replaced meanwhile.
+  // One search over `shards` (and the other shards of their groups), the
+  // instances of ASKED_AT_ONCE groups at a time, each asked only while
+  // `wanted()` (a newer search makes the page give this one up): {results,
+  // counts}, the results of every shard in one list by score (a tie in the
+  // order of the shards) and their counts summed; null when given up or when
+  // the index was replaced meanwhile.
   Engine.prototype.searchShards = async function (shards, term, options, counts, wanted) {
     var self = this;
     var build = this.build;
     var answers = [];
     var next = 0;
+    var asked = groups(this.whole(shards));
     function live() { return self.build === build && (!wanted || wanted()); }
     async function asker() {
-      while (next < shards.length && live()) {
+      while (next < asked.length && live()) {
         var at = next;
         next += 1;
-        answers[at] = await self.ask(shards[at], term, options, counts);
+        answers[at] = await self.ask(asked[at], term, options, counts);
       }
     }
     var askers = [];
-    for (var i = 0; i < Math.min(ASKED_AT_ONCE, shards.length); i += 1) askers.push(asker());
+    for (var i = 0; i < Math.min(ASKED_AT_ONCE, asked.length); i += 1) askers.push(asker());
     try {
       await Promise.all(askers);
     } catch (error) {
@@ -244,7 +272,7 @@
   // EARLY_SHARDS shards or they are loaded.
   function firstShards(index, filters) {
     var shards = index.shardsFor(filters);
-    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.instances[shard.url]; })) return null;
+    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.instances[shard.group]; })) return null;
     var years = [];
     return shards.filter(function (shard) {
       if (!shard.year) return true;
