@@ -30,7 +30,7 @@
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
-  var ASKED_AT_ONCE = 8; // instances searched at the same time: a search given up stops within this many
+  var ASKED_AT_ONCE = 4; // instances searched at the same time: a search given up stops within this many
   var engines = {};
 
   // --- the engine: a Pagefind instance per shard, asked when it can match ---
@@ -220,15 +220,16 @@
   };
 
   // One group's answer, with the counts of every filter when `counts` is
-  // true (its filter files loaded first: Pagefind counts the filters loaded).
-  Engine.prototype.ask = async function (group, term, options, counts) {
+  // true (its filter files loaded first: Pagefind counts the filters loaded);
+  // null if `live()` turns false before the search itself.
+  Engine.prototype.ask = async function (group, term, options, counts, live) {
     var pagefind = await this.instance(group);
     var name = group[0].group;
     if (counts) {
       if (!this.filtersLoaded[name]) this.filtersLoaded[name] = pagefind.filters();
       await this.filtersLoaded[name];
     }
-    return pagefind.search(term, options);
+    return live() ? pagefind.search(term, options) : null;
   };
 
   // One search over `shards` (and the other shards of their groups), the
@@ -248,7 +249,7 @@
       while (next < asked.length && live()) {
         var at = next;
         next += 1;
-        answers[at] = await self.ask(asked[at], term, options, counts);
+        answers[at] = await self.ask(asked[at], term, options, counts, live);
       }
     }
     var askers = [];
