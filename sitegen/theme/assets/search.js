@@ -33,7 +33,7 @@
   var ASKED_AT_ONCE = 4; // instances searched at the same time: a search given up stops within this many
   var engines = {};
 
-  // --- the engine: a Pagefind instance per shard, asked when it can match ---
+  // --- the engine: a Pagefind instance per year's shards, asked when they can match ---
 
   function engine(bundlePath, baseUrl) {
     if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
@@ -257,7 +257,7 @@
     try {
       await Promise.all(askers);
     } catch (error) {
-      if (self.build !== build) return null; // a replaced shard's instance, destroyed while it searched
+      if (self.build !== build) return null; // a replaced build's instance, destroyed while it searched
       throw error;
     }
     if (!live()) return null;
