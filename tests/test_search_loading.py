@@ -16,7 +16,7 @@ import re
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
-from search_page import RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, target, wait_until_done
+from search_page import INPUT, RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, target, wait_until_done
 from test_search_shards import BASE_URL, SHARDS, expected_counts, sharded_archive
 
 
@@ -100,6 +100,80 @@ def test_a_search_for_entities_loads_only_the_shard_of_the_entity_pages(sharded)
         links = result_links(page)
     assert links == ["/repo/entities/mosul/", "/repo/entities/nato/"]
     assert shards_requested(requests) == {"site-1"}
+
+
+FILLER = " ".join(f"m{n:05}" for n in range(12_000))  # words between "harbour" and "storm": two index chunks a shard
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory) -> Archive:
+    """Three years, a shard each, whose words "harbour" and "storm" are in different index chunks."""
+    archive = Archive.create(tmp_path_factory.mktemp("chunked"), DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
+    for year in (2015, 2016, 2017):
+        archive.article(f"news-{year}", title=f"News {year}", date=f"{year}-05-01", body=f"The harbour and the storm. {FILLER}")
+    archive.build(base_url=BASE_URL)
+    return archive
+
+
+def test_a_search_with_a_year_asks_only_that_years_shards_even_after_a_search_of_every_shard(chunked):
+    """The first query loads every shard; with the year ticked, a word of
+    another index chunk is looked up in the shard of that year only."""
+    with serve(chunked.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        filter_checkbox(page, "year", "2016").check()
+        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '1'", timeout=15000)
+        wait_until_done(page)
+        loaded = shards_requested(requests)
+        requests.clear()
+        page.fill(INPUT, "storm")
+        page.wait_for_function("new URLSearchParams(location.search).get('q') === 'storm'", timeout=15000)
+        links = result_links(page)
+    assert loaded == {"articles-2015", "articles-2016", "articles-2017"}
+    assert links == ["/repo/articles/news-2016/"]
+    assert shards_requested(requests) == {"articles-2016"}
+
+
+def test_the_parts_of_a_year_are_searched_by_one_instance_that_fetches_the_webassembly_once(sharded):
+    """Each instance fetches Pagefind's WebAssembly from its first shard's
+    folder: one for each year (2016 is cut in two shards) and each site shard."""
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+    fetched = [url for url in requests if url.rsplit("/", 1)[1].startswith("wasm.")]
+    assert len(fetched) == 5
+    assert shards_requested(fetched) - {"articles-2016-1", "articles-2016-2"} == {"articles-2015", "articles-2017", "site-1", "site-2"}
+
+
+def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_together(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        filter_checkbox(page, "year", "2016").check()
+        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '3'", timeout=15000)
+        wait_until_done(page)
+        counts = filter_counts(page)
+    assert counts == {
+        "type": {"article": 3},
+        "year": {"2016": 3},
+        "entity": {"NATO": 1},
+        "tag": {"Trade": 2, "Labour": 1, "Weather": 1},
+        "source": {"The Telegraph": 2, "The Times": 1},
+    }
+
+
+def test_the_results_of_every_shard_are_one_list_ranked_by_score(tmp_path):
+    """The oldest year's shard is asked last, and holds the page that says the word most."""
+    archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
+    archive.article("often", title="Often", date="2015-01-01", body="Harbour, harbour: the harbour.")
+    archive.article("once", title="Once", date="2016-01-01", body="A long report on trade, the weather, ships and cranes, and once the harbour.")
+    archive.article("twice", title="Twice", date="2017-01-01", body="The harbour and ships, cranes and the harbour again.")
+    archive.build(base_url=BASE_URL)
+    with serve(archive.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        ranked = hrefs(page)
+    assert ranked == ["/repo/articles/often/", "/repo/articles/twice/", "/repo/articles/once/"]
 
 
 def tag_filter_names(tmp_path, tags: str) -> tuple[list[str], int, dict]:
@@ -239,3 +313,19 @@ def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_onc
     assert sorted(target(href) for href in early) == ["/repo/articles/news-2011/", "/repo/articles/news-2012/", "/repo/entities/port/"]
     assert early_link == "All results for “harbour”"
     assert final[:3] == early and len(final) == 5
+
+
+def test_a_year_ticked_while_the_other_shards_load_shows_its_results_without_waiting_for_them(many_shards):
+    """The older years' shards are held back, so the search of every shard
+    cannot end; the year 2012, ticked meanwhile, needs only its own shard."""
+    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+        page = browser.new_page()
+        older = OlderShardsHeld(page)
+        page.goto(root + "search/?q=harbour")
+        page.wait_for_function(f"document.querySelectorAll({RESULT_LINK!r}).length === 3", timeout=15000)
+        filter_checkbox(page, "year", "2012").check()
+        total = result_count(page)
+        links = hrefs(page)
+        older.release()
+    assert total == 1
+    assert links == ["/repo/articles/news-2012/"]

@@ -4,19 +4,22 @@
 // search page's form submit to /search/, and the phone menu is a link to the
 // list of sections (shown by CSS when it is the target).
 //
-// The index is in shards, each a Pagefind bundle listed in shards.json, and
-// loaded only when a search needs it: the first one a search needs is
-// loaded and the others merged into it (Pagefind's mergeIndex), so one
-// search ranks the results of every shard together and the filter counts
-// are over the whole archive. Before any search, the filters show the counts
-// of filters.json (the whole archive's, written by the build), and no shard
-// is loaded. A search with a filter of type, year or kind loads only the
-// shards whose manifest entry holds one of its values. The search page asks
-// a few shards first (the site's entities and terms, then the newest years)
-// and shows their best results at once, then merges the other shards in
-// below them. A merged search orders every shard's results by score, and a
-// sorted search's scores are only ranks within one shard, so the date sort
-// searches one year at a time (see dateCursor).
+// The index is in shards, each a Pagefind bundle listed in shards.json. The
+// shards of one year's articles (one, or the parts of a year cut in several)
+// are searched by a Pagefind instance of their own (Pagefind's
+// createInstance, the other parts merged into it), and every other shard by
+// one of its own; the instances share one worker and its WebAssembly, and are
+// made only when a search needs their shards. A search asks only the
+// instances whose shards' manifest entries allow its filters of type, year
+// and kind, merges their results into one list by score and sums their
+// filter counts: a shard that cannot match the filters would add no result
+// and no count, so the counts are those of the whole archive. Before any search, the filters show the counts of
+// filters.json (the whole archive's, written by the build), and no shard is
+// loaded. The search page asks a few shards first (the site's entities and
+// terms, then the newest years) and shows their best results at once, then
+// adds the other shards' below them. Merged results are ordered by score,
+// and a sorted search's scores are only ranks within one shard, so the date
+// sort searches one year at a time (see dateCursor).
 (function () {
   "use strict";
 
@@ -27,9 +30,10 @@
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
+  var ASKED_AT_ONCE = 4; // instances searched at the same time: a search given up stops within this many
   var engines = {};
 
-  // --- the engine: one Pagefind search over the shards a search needs ------
+  // --- the engine: a Pagefind instance per year's shards, asked when they can match ---
 
   function engine(bundlePath, baseUrl) {
     if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
@@ -46,20 +50,38 @@
     try { return JSON.parse(text || "{}") || {}; } catch (error) { return {}; }
   }
 
+  function ignore() {}
+
+  // Filter counts ({filter: {value: count}}) added up, in the order met.
+  function summed(countsList) {
+    var total = {};
+    countsList.forEach(function (counts) {
+      Object.keys(counts || {}).forEach(function (name) {
+        total[name] = total[name] || {};
+        Object.keys(counts[name]).forEach(function (value) {
+          total[name][value] = (total[name][value] || 0) + counts[name][value];
+        });
+      });
+    });
+    return total;
+  }
+
   function Engine(bundlePath, baseUrl) {
     this.bundlePath = bundlePath;
     this.baseUrl = baseUrl;
     this.manifestText = null;
     this.reading = null;
     this.totalsRead = null;
+    this.module = null; // Pagefind's pagefind.js, imported once
     this.reset();
   }
 
-  // Forget every shard loaded: the next search loads what it needs again.
+  // Forget every shard loaded (their instances are destroyed by the caller):
+  // the next search loads what it needs again.
   Engine.prototype.reset = function () {
-    this.pagefind = null;
-    this.started = null; // the first shard's Pagefind module, once asked for
-    this.loading = {}; // the shards asked for, by their folder's URL
+    this.instances = {}; // each group's instance, a promise resolved once it can search, by the group's name
+    this.first = null; // the first instance made: the others wait for it, as they use the WebAssembly it loads
+    this.filtersLoaded = {}; // by group: its shards' filter files loaded, for the counts
     this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
   };
 
@@ -79,9 +101,11 @@
     var self = this;
     this.manifestText = text;
     var shards = (parsed(text).shards || []).map(function (shard) {
-      return { name: String(shard.name || ""), url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: (/^articles-(\d+)/.exec(shard.name) || [])[1] || null };
+      var name = String(shard.name || "");
+      var year = (/^articles-(\d+)/.exec(name) || [])[1] || null;
+      return { name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name };
     });
-    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null }];
+    if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null, group: "all" }];
     var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
     var articles = shards.filter(function (shard) { return /^articles-/.test(shard.name); }).reverse();
     this.shards = site.concat(articles);
@@ -95,13 +119,16 @@
 
   // The shards a search with these filters can find anything in: a shard
   // whose manifest entry lists a filter's values must hold one of the values
-  // asked for; a filter it does not list may hold anything.
+  // asked for (`any`) and one not excluded (`none`); a filter it does not
+  // list may hold anything.
   Engine.prototype.shardsFor = function (filters) {
     return this.shards.filter(function (shard) {
       return Object.keys(filters).every(function (name) {
         var held = shard.filters && shard.filters[name];
-        if (!Array.isArray(held) || !filters[name].any) return true;
-        return filters[name].any.some(function (value) { return held.indexOf(value) !== -1; });
+        if (!Array.isArray(held)) return true;
+        var any = filters[name].any, none = filters[name].none;
+        if (any && !any.some(function (value) { return held.indexOf(value) !== -1; })) return false;
+        return !none || held.some(function (value) { return none.indexOf(value) === -1; });
       });
     });
   };
@@ -112,50 +139,132 @@
 
   // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
   Engine.prototype.totals = async function () {
+    var self = this;
     await this.read();
     var totals = await this.totalsRead;
     if (totals) return totals;
-    await this.load(this.shards);
-    return this.pagefind.filters();
+    var shards = await this.load(this.shards);
+    return summed(await Promise.all(groups(shards).map(async function (group) {
+      return (await self.instance(group)).filters();
+    })));
   };
 
-  // Load the shards `wanted` (those not loaded yet), merged into one Pagefind
-  // search. The manifest names every shard with the digest of its contents,
-  // so it changes whenever a shard is replaced (by a rebuild swapped in while
-  // the shards load, as the search refresh of `sitegen serve` does): read
-  // again once they have loaded, the same manifest means none of them is of
-  // another build; another means starting again with it, so a search never
-  // merges old and new shards.
+  // The shards in groups searched by one instance: [[shard, …], …], in the order of their first shard.
+  function groups(shards) {
+    var byName = {};
+    var found = [];
+    shards.forEach(function (shard) {
+      if (!byName[shard.group]) found.push((byName[shard.group] = []));
+      byName[shard.group].push(shard);
+    });
+    return found;
+  }
+
+  // Every shard of the groups of `shards`: a group is searched whole.
+  Engine.prototype.whole = function (shards) {
+    var wanted = new Set(shards.map(function (shard) { return shard.group; }));
+    return this.shards.filter(function (shard) { return wanted.has(shard.group); });
+  };
+
+  // The Pagefind instance of a group of shards, made on first use: a promise
+  // resolved once it has their entry files and metadata and can search.
+  // Instances share one worker and its WebAssembly, which the first one
+  // loads: the others are made once it is ready, so that two never load it
+  // at the same time.
+  Engine.prototype.instance = function (group) {
+    var self = this;
+    var name = group[0].group;
+    if (!this.instances[name]) {
+      if (!this.module) this.module = import(group[0].url + "pagefind.js");
+      var before = this.first;
+      var made = (async function () {
+        var module = await self.module;
+        if (before) await before.catch(ignore);
+        var pagefind = module.createInstance({ basePath: group[0].url, baseUrl: self.baseUrl });
+        await Promise.all(group.slice(1).map(function (shard) { return pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl }); }));
+        await pagefind.search(""); // answers once the instance is ready
+        return pagefind;
+      })();
+      if (!this.first) this.first = made;
+      this.instances[name] = made;
+    }
+    return this.instances[name];
+  };
+
+  // Make the instances of the shards `wanted` (those not made yet) and return
+  // the shards. The manifest names every shard with the digest of its
+  // contents, so it changes whenever a shard is replaced (by a rebuild
+  // swapped in while the shards load, as the search refresh of `sitegen
+  // serve` does): read again once new instances are ready, the same manifest
+  // means none of them is of another build; another means starting again
+  // with it, so a search never mixes old and new shards.
   Engine.prototype.load = async function (wanted) {
     var self = this;
     for (var attempt = 1; ; attempt += 1) {
-      var fresh = wanted.filter(function (shard) { return !self.loading[shard.url]; });
-      if (!fresh.length) {
-        await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
-        return;
-      }
-      if (!this.started) {
-        var first = fresh[0];
-        this.started = import(first.url + "pagefind.js").then(async function (module) {
-          await module.options({ basePath: first.url, baseUrl: self.baseUrl });
-          return module;
-        });
-        this.loading[first.url] = this.started; // the first shard: Pagefind's own
-      }
-      var pagefind = (this.pagefind = await this.started);
-      wanted.forEach(function (shard) {
-        if (!self.loading[shard.url]) self.loading[shard.url] = pagefind.mergeIndex(shard.url, { baseUrl: self.baseUrl });
-      });
-      await Promise.all(wanted.map(function (shard) { return self.loading[shard.url]; }));
+      wanted = this.whole(wanted);
+      var fresh = wanted.some(function (shard) { return !self.instances[shard.group]; });
+      await Promise.all(groups(wanted).map(function (group) { return self.instance(group); }));
+      if (!fresh) return wanted;
       var again = await fetchText(this.bundlePath + "shards.json");
-      if (again === this.manifestText || attempt === 3) return;
-      await pagefind.destroy();
+      if (again === this.manifestText || attempt === 3) return wanted;
+      var old = this.instances;
       this.reset();
+      await Promise.all(Object.keys(old).map(function (name) {
+        return old[name].then(function (pagefind) { return pagefind.destroy(); }).catch(ignore);
+      }));
       this.use(again);
       this.readTotals();
       var names = new Set(wanted.map(function (shard) { return shard.name; }));
       wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
     }
+  };
+
+  // One group's answer, with the counts of every filter when `counts` is
+  // true (its filter files loaded first: Pagefind counts the filters loaded);
+  // null if `live()` turns false before the search itself.
+  Engine.prototype.ask = async function (group, term, options, counts, live) {
+    var pagefind = await this.instance(group);
+    var name = group[0].group;
+    if (counts) {
+      if (!this.filtersLoaded[name]) this.filtersLoaded[name] = pagefind.filters();
+      await this.filtersLoaded[name];
+    }
+    return live() ? pagefind.search(term, options) : null;
+  };
+
+  // One search over `shards` (and the other shards of their groups), the
+  // instances of ASKED_AT_ONCE groups at a time, each asked only while
+  // `wanted()` (a newer search makes the page give this one up): {results,
+  // counts}, the results of every shard in one list by score (a tie in the
+  // order of the shards) and their counts summed; null when given up or when
+  // the index was replaced meanwhile.
+  Engine.prototype.searchShards = async function (shards, term, options, counts, wanted) {
+    var self = this;
+    var build = this.build;
+    var answers = [];
+    var next = 0;
+    var asked = groups(this.whole(shards));
+    function live() { return self.build === build && (!wanted || wanted()); }
+    async function asker() {
+      while (next < asked.length && live()) {
+        var at = next;
+        next += 1;
+        answers[at] = await self.ask(asked[at], term, options, counts, live);
+      }
+    }
+    var askers = [];
+    for (var i = 0; i < Math.min(ASKED_AT_ONCE, asked.length); i += 1) askers.push(asker());
+    try {
+      await Promise.all(askers);
+    } catch (error) {
+      if (self.build !== build) return null; // a replaced build's instance, destroyed while it searched
+      throw error;
+    }
+    if (!live()) return null;
+    var results = [];
+    answers.forEach(function (answer) { results = results.concat(answer.results); });
+    results.sort(function (a, b) { return b.score - a.score; });
+    return { results: results, counts: summed(answers.map(function (answer) { return answer.filters; })) };
   };
 
   // The first shards a search needs (the site's, with its entities and
@@ -164,7 +273,7 @@
   // EARLY_SHARDS shards or they are loaded.
   function firstShards(index, filters) {
     var shards = index.shardsFor(filters);
-    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.loading[shard.url]; })) return null;
+    if (shards.length < EARLY_SHARDS || shards.every(function (shard) { return index.instances[shard.group]; })) return null;
     var years = [];
     return shards.filter(function (shard) {
       if (!shard.year) return true;
@@ -173,32 +282,35 @@
     });
   }
 
-  // The results of the shards `first`; null if the index was replaced meanwhile.
-  async function firstResults(index, term, filters, first) {
-    var build = index.build;
-    await index.load(first);
-    var answer = await index.pagefind.search(term, { filters: filters });
-    return index.build === build ? answer.results : null;
+  // The results of the shards `first`; null if given up or the index was replaced meanwhile.
+  async function firstResults(index, term, filters, first, wanted) {
+    var shards = await index.load(first);
+    var answer = await index.searchShards(shards, term, { filters: filters }, false, wanted);
+    return answer && answer.results;
   }
 
-  // One search over every shard a search needs (and any loaded before), with
-  // every filter's counts unless `counts` is false (the header's box shows
-  // none): {total, counts, cursor}; cursor.next(n) loads the next n results'
-  // data, in order. The results in `shown` (of an earlier search of the
-  // first shards, in their order) stay first, the others follow in order of
-  // score.
-  async function searchAll(index, term, filters, sort, shown, counts) {
+  // One search over every shard a search needs, with every filter's counts
+  // unless `counts` is false (the header's box shows none): {total, counts,
+  // cursor}, or null when given up (`wanted()` false); cursor.next(n) loads
+  // the next n results' data, in order. The results in `shown` (of an
+  // earlier search of the first shards, in their order) stay first, the
+  // others follow in order of score.
+  async function searchAll(index, term, filters, sort, shown, counts, wanted) {
     await index.read();
-    await index.load(index.shardsFor(filters));
-    if (counts !== false) await index.pagefind.filters(); // every loaded shard's filters: the counts
-    var answer = await index.pagefind.search(term, { filters: filters });
+    var answer = null;
+    for (var attempt = 1; !answer && attempt <= 3; attempt += 1) {
+      if (wanted && !wanted()) return null;
+      var shards = await index.load(index.shardsFor(filters));
+      answer = await index.searchShards(shards, term, { filters: filters }, counts !== false, wanted);
+    }
+    if (!answer) return null;
     var results = answer.results;
     if (shown && shown.length) {
       var ids = new Set(shown.map(function (result) { return result.id; }));
       results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
     }
-    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.filters || {}) : listCursor(results);
-    return { total: answer.results.length, counts: answer.filters || {}, cursor: cursor };
+    var cursor = sort === "date" ? dateCursor(index, term, filters, answer.counts) : listCursor(results);
+    return { total: answer.results.length, counts: answer.counts, cursor: cursor };
   }
 
   function listCursor(results) {
@@ -231,7 +343,7 @@
   // Newest first, loading only what is shown: the articles year by year,
   // newest year first, each year in Pagefind's date order (a year in one
   // shard comes back in order; the results of a year cut into several shards
-  // are loaded and sorted here, as a merged search interleaves them), then
+  // are loaded and sorted here, as their ranks are each within its shard), then
   // the pages without a date (entities, terms) in order of relevance.
   function dateCursor(index, term, filters, counts) {
     var chosen = filters.year ? filters.year.any : Object.keys(counts.year || {}).filter(function (year) { return counts.year[year] > 0; });
@@ -240,12 +352,16 @@
     if (!types || types.length) batches.push({ undated: withFilter(filters, "type", types ? { any: types } : { none: ["article"] }) });
     var at = 0;
     var waiting = listCursor([]);
+    // The results of a search over the shards that can match it (none if the index was replaced meanwhile).
+    async function found(options) {
+      var answer = await index.searchShards(index.shardsFor(options.filters), term, options, false);
+      return answer ? answer.results : [];
+    }
     async function nextBatch() {
       var batch = batches[at];
       at += 1;
-      if (!batch.year) return listCursor((await index.pagefind.search(term, { filters: batch.undated })).results);
-      var options = { filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } };
-      var results = (await index.pagefind.search(term, options)).results;
+      if (!batch.year) return listCursor(await found({ filters: batch.undated }));
+      var results = await found({ filters: withFilter(filters, "year", { any: [batch.year] }), sort: { date: "desc" } });
       if (!index.splitYears.has(batch.year)) return listCursor(results);
       var year = await Promise.all(results.map(function (result) { return result.data(); }));
       return listCursor(year.sort(newestFirst));
@@ -492,10 +608,12 @@
     async function showFirst(index, filters, mine) {
       var shards = firstShards(index, filters);
       if (!shards) return [];
+      var searching = firstResults(index, term || null, filters, shards, function () { return mine === generation; });
+      searching.catch(ignore); // awaited below, unless this search is given up first
       var totals = await index.totalsRead;
       if (mine !== generation) return [];
       if (totals) renderFilters(totals, true);
-      var results = await firstResults(index, term || null, filters, shards);
+      var results = await searching;
       if (!results || !results.length || mine !== generation) return [];
       var first = results.slice(0, PAGE_SIZE);
       list.replaceChildren();
@@ -533,8 +651,8 @@
       }
       var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
       if (mine !== generation) return;
-      var answer = await searchAll(index, term || null, filters, sort, shown);
-      if (mine !== generation) return;
+      var answer = await searchAll(index, term || null, filters, sort, shown, true, function () { return mine === generation; });
+      if (!answer || mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
       shownCount = shown.length;
@@ -657,8 +775,9 @@
       await index.read();
       // Of many shards, the first shards' best results show at once, the
       // count of all of them once every shard has answered.
+      var wanted = function () { return mine === generation; };
       var shards = firstShards(index, {});
-      var early = shards ? (await firstResults(index, term, {}, shards)) || [] : [];
+      var early = shards ? (await firstResults(index, term, {}, shards, wanted)) || [] : [];
       early = early.slice(0, HEADER_RESULTS);
       if (mine !== generation) return;
       if (early.length) {
@@ -666,7 +785,8 @@
         if (mine !== generation) return;
         show(term, data, null);
       }
-      var answer = await searchAll(index, term, {}, "relevance", early, false);
+      var answer = await searchAll(index, term, {}, "relevance", early, false, wanted);
+      if (!answer) return;
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
       show(term, found, answer.total);
