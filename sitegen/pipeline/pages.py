@@ -20,16 +20,16 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
+from sitegen.pipeline.cards import EventView, PlacedEvent, changed_places, articles_changed, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.listings import (
+    ListingGroups,
     archive_pages,
     glossary_page,
-    group_tags,
     period_links,
     period_years,
     tag_pages,
@@ -37,7 +37,6 @@ from sitegen.pipeline.listings import (
     timeline_filter,
     timeline_index_page,
     timeline_period_page,
-    year_groups,
 )
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedPage
@@ -87,8 +86,8 @@ def plan_pages(
     periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
-    years = year_groups(archive.articles, cards, urls)
-    tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
+    listed = memo.aggregates.setdefault("listings", ListingGroups())
+    tags, years, tagged = listed.update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
     names = tuple((slug, name) for slug, (name, _) in tags.items())
     tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
 
@@ -130,7 +129,6 @@ def plan_pages(
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
-    tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
     pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
     for slug, (name, members) in tags.items():
         latest = tuple(feed_entries[a.slug] for a in members[:FEED_SIZE])
@@ -197,10 +195,10 @@ class ArticleSection:
         columns = (list(articles), *(list(map(get, slugs)) for get in (annotated.__getitem__, cards.__getitem__, related.__getitem__)),
                    [events.get(slug, ()) for slug in slugs])  # fmt: skip
         if slugs == self.slugs and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
-            changed = set().union(*(_places_changed(new, old) for new, old in zip(columns[:4], self.columns)))
+            changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             # The tuples of events are made again whenever an event changed: compared element by element.
             changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
-            retitled = {slugs[place] for place in _places_changed(columns[2], self.columns[2])}
+            retitled = {slugs[place] for place in changed_places(columns[2], self.columns[2])}
             if retitled:  # the pages listing a changed card among their related articles
                 changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
             memo.carry(self.names, known=True)
@@ -213,11 +211,6 @@ class ArticleSection:
         self.slugs, self.columns, self.shared, self.groups = slugs, columns, shared, groups
         self.entries, self.planned = memo.current, len(changed)
         return list(itertools.chain.from_iterable(groups))
-
-
-def _places_changed(new: list, old: list) -> list[int]:
-    """The places where two lists of the same length hold another object."""
-    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
@@ -379,16 +372,46 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
 
 def _glossary_page(memo: PlanMemo, archive, annotated, cards, entities, settings, urls) -> Page:
     """`glossary_page`, keyed by the terms, the entities and the cards of the
-    articles that use each term, with their counts: an edit that uses no term
-    anew keeps it."""
-    articles = archive.articles
+    articles that use each term, with their counts (see TermUses): an edit
+    that uses no term anew keeps it."""
+    used = memo.aggregates.setdefault("term uses", TermUses()).update(archive.articles, annotated, cards)
+    return memo.get("glossary", (entities, *archive.terms), (used,), lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
 
-    def key() -> tuple[tuple, tuple]:
-        used = tuple((a.slug, cards[a.slug], annotated[a.slug].terms) for a in articles if annotated[a.slug].terms)
-        return (entities, *archive.terms), (used,)
 
-    quick = (entities, *archive.terms, *(annotated[a.slug] for a in articles), *(cards[a.slug] for a in articles))
-    return memo.get_quick("glossary", quick, key, lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
+class TermUses:
+    """The articles that use a term, each with its card and its terms' counts,
+    newest first: what the glossary shows of the articles. Kept between the
+    builds of a running builder in `PlanMemo.aggregates`.
+
+    While the articles are the same slugs in the same order, only the places
+    whose article, annotation or card is another object than the last build's
+    are looked at; when each of those still has the same card and the same
+    terms, the uses are the very tuple of the last build (which makes the
+    glossary's key compare in one identity test). Otherwise they are worked
+    out from every article again, and are still the last build's tuple when
+    equal to it."""
+
+    def __init__(self) -> None:
+        self.articles: tuple | None = None
+        self.columns: tuple[list, list] = ([], [])  # the annotations and the cards, by place
+        self.used: tuple = ()
+        self.looked_at = 0  # articles the last update looked at
+
+    def update(self, articles, annotated, cards) -> tuple:
+        slugs = list(map(operator.attrgetter("slug"), articles))
+        columns = (list(map(annotated.__getitem__, slugs)), list(map(cards.__getitem__, slugs)))
+        places = articles_changed(articles, self.articles)
+        if places is not None:
+            old_annotations, old_cards = self.columns
+            places = sorted({*places, *changed_places(columns[0], old_annotations), *changed_places(columns[1], old_cards)})
+            alike = all(columns[1][p] == old_cards[p] and columns[0][p].terms == old_annotations[p].terms for p in places)
+            self.looked_at = len(places)
+        if places is None or not alike:
+            used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs, *columns) if annotation.terms)
+            self.used = self.used if used == self.used else used
+            self.looked_at = len(articles)
+        self.articles, self.columns = articles, columns
+        return self.used
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
