@@ -19,7 +19,7 @@ import sitegen.pipeline.write
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
-from test_incremental_planning import count_calls_in, seed
+from test_incremental_planning import count_calls_in, seed, watching_a_larger_archive  # noqa: F401 (a fixture)
 
 TIMELINE = (
     '[[event]]\ndate = "2016-10-17"\ntitle = "The battle begins"\nentities = ["mosul"]\n'
@@ -94,3 +94,64 @@ def test_a_deleted_article_still_takes_its_folder_from_the_output(archive, watch
     assert not (archive.out / "articles/second").exists()
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+# --- the listings, the glossary, the events and the open data: worked out from the edited article alone ---------
+
+
+def edit_report(archive, body: str = "Report 7 from Mosul, corrected.", **fields: str) -> None:
+    fields = {"title": "Report 7", "date": "2017-08-17", "tags": "[Iraq, Siege]", **fields}
+    archive.article("report-7", body=body, **fields)
+
+
+def test_a_body_edit_makes_the_card_and_feed_entry_of_no_other_article(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["articles"].looked_at == 1
+
+
+def test_a_body_edit_groups_no_article_into_the_tags_or_the_years(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["listings"].grouped == 0
+
+
+def test_a_new_tag_groups_the_articles_again_as_a_clean_build_does(archive, watching_a_larger_archive, tmp_path):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive, tags="[Iraq, Siege, Tigris]")
+    watching_a_larger_archive.build(incremental=True)
+    assert archive.html("tags/tigris/index.html").select_one("h1").get_text(strip=True).endswith("Tigris")
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_looks_at_the_glossary_uses_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["term uses"].looked_at == 1
+
+
+def test_a_term_used_anew_by_an_edit_is_listed_in_the_glossary_as_a_clean_build_lists_it(archive, watching_a_larger_archive,
+                                                                                          tmp_path):  # fmt: skip
+    archive.write("content/glossary.toml", '[[term]]\nid = "siege"\nterm = "Siege"\ndefinition = "A blockade."\n')
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive, body="Report 7 from Mosul. The Siege went on.")
+    watching_a_larger_archive.build(incremental=True)
+    assert "Report 7" in [link.get_text() for link in archive.html("glossary/index.html").select("a")]
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_looks_at_the_timeline_entry_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["events"].looked_at <= 1  # its publication, when the timeline shows them
+
+
+def test_a_body_edit_makes_the_open_data_rows_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["open data rows"].looked_at == 1

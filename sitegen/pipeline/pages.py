@@ -83,7 +83,7 @@ def plan_pages(
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
     entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated, cards, feed_entries)
-    periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
+    periods = memo.aggregates.setdefault("timeline periods", TimelinePeriods()).update(annotations.timeline)
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
     listed = memo.aggregates.setdefault("listings", ListingGroups())
@@ -193,7 +193,7 @@ class ArticleSection:
         slugs = list(map(operator.attrgetter("slug"), articles))
         annotated, cards, related, events = by_slug
         columns = (list(articles), *(list(map(get, slugs)) for get in (annotated.__getitem__, cards.__getitem__, related.__getitem__)),
-                   [events.get(slug, ()) for slug in slugs])  # fmt: skip
+                   list(map(events.get, slugs, itertools.repeat(()))))  # fmt: skip
         if slugs == self.slugs and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             # The tuples of events are made again whenever an event changed: compared element by element.
@@ -211,6 +211,34 @@ class ArticleSection:
         self.slugs, self.columns, self.shared, self.groups = slugs, columns, shared, groups
         self.entries, self.planned = memo.current, len(changed)
         return list(itertools.chain.from_iterable(groups))
+
+
+class TimelinePeriods:
+    """`timeline_periods` of the years of the timeline's entries, kept between
+    the builds of a running builder: while the timeline has as many entries,
+    only the places holding another entry object are looked at, and while the
+    years are the same the periods are the very list of the last build."""
+
+    def __init__(self) -> None:
+        self.timeline: list = []
+        self.years: list[int] = []
+        self.periods: list[Period] = []
+        self.made = False
+
+    def update(self, timeline: list) -> list[Period]:
+        if self.made and len(timeline) == len(self.timeline):
+            years = self.years
+            for place in changed_places(timeline, self.timeline):
+                year = timeline[place].event.date.year
+                if year != years[place]:
+                    years = list(years) if years is self.years else years
+                    years[place] = year
+        else:
+            years = [entry.event.date.year for entry in timeline]
+        if not self.made or (years is not self.years and years != self.years):
+            self.periods = timeline_periods(years)
+        self.timeline, self.years, self.made = timeline, years, True
+        return self.periods
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
@@ -540,12 +568,30 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
     if not archive.articles:  # dated by the build's time, which may change between two builds of a watcher
         return site_feed((), settings, urls)
-    return memo.get_quick(
-        "site feed",
-        archive.articles,
-        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles, settings))),
-        lambda: site_feed(archive.articles, settings, urls),
-    )
+    updated = memo.aggregates.setdefault("feed date", FeedDate()).update(archive.articles, settings)
+    latest = tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE])
+    return memo.get("site feed", (), (latest, updated), lambda: site_feed(archive.articles, settings, urls))
+
+
+class FeedDate:
+    """`feed_updated` of every article, kept between the builds of a running
+    builder: worked out again only when an article that changed has another
+    date or date of update, or the articles are other slugs or in another order."""
+
+    def __init__(self) -> None:
+        self.articles = None
+        self.updated = ""
+
+    def update(self, articles, settings: Settings) -> str:
+        places = articles_changed(articles, self.articles)
+        if places is None or not all(_dated_alike(articles[place], self.articles[place]) for place in places):
+            self.updated = feed_updated(articles, settings)
+        self.articles = articles
+        return self.updated
+
+
+def _dated_alike(article, before) -> bool:
+    return (article.updated or article.date) == (before.updated or before.date)
 
 
 class SitemapEntries:
