@@ -155,3 +155,19 @@ def test_a_body_edit_makes_the_open_data_rows_of_that_article_alone(archive, wat
     edit_report(archive)
     watching_a_larger_archive.build(incremental=True)
     assert watching_a_larger_archive.cache.plans.aggregates["open data rows"].looked_at == 1
+
+
+def test_a_body_edit_plans_the_pages_of_no_entity_it_does_not_quote_anew(archive, watching_a_larger_archive):
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit.\n\nCorrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity pages"].planned == 0
+
+
+def test_an_edit_that_names_another_entity_plans_the_entities_it_names_before_or_after_as_a_clean_build_does(
+        archive, watching_a_larger_archive, tmp_path):  # fmt: skip
+    edit_report(archive, body="Report 7 from Mosul and Baghdad.")  # was Mosul and Tikrit
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity pages"].planned == 3  # their lists or co-mentions changed
+    assert "Report 7" in [link.get_text() for link in archive.html("entities/baghdad/index.html").select("main a")]
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

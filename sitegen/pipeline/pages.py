@@ -14,7 +14,7 @@ import functools
 import itertools
 import operator
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Iterable
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
@@ -118,14 +118,19 @@ def plan_pages(
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
-    for entity in archive.entities:
-        description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
-        if planned_articles:
+    if planned_articles:
+        for entity in archive.entities:
+            description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
             pages += _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls)
             pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
-        else:
-            pages += _entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls)
-            pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+    else:
+
+        def pages_of(entity, description, entity_events) -> list[Page]:
+            return [*_entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls),
+                    _entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls)]  # fmt: skip
+
+        section = memo.aggregates.setdefault("entity pages", EntitySection())
+        pages += section.update(memo, archive.entities, usage, annotations.entity_descriptions, events_by_entity, entities, pages_of)
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
@@ -239,6 +244,54 @@ class TimelinePeriods:
             self.periods = timeline_periods(years)
         self.timeline, self.years, self.made = timeline, years, True
         return self.periods
+
+
+class EntitySection:
+    """The pages and feed of every entity, in the order of the entities, kept
+    whole from one build to the next of a running builder, with what each
+    entity's pages were planned from: the entity, the list of the articles
+    that mention it, its description, its co-mentions and its events.
+
+    While the entities are the same ids in the same order and the entities
+    by id are the very dict of the last build, an entity's pages can change
+    only when one of those is another object (its events: another tuple of
+    views), which is what the memo's quick keys of its pages test: only those
+    entities are planned again (through the memo), and the others' pages and
+    memo entries are the last build's, taken without looking at them.
+    Otherwise every entity is planned. Kept in `PlanMemo.aggregates`."""
+
+    def __init__(self) -> None:
+        self.columns: tuple[list, ...] = ([], [], [], [], [])  # entities, mentions, descriptions, co-mentions, events
+        self.shared = None
+        self.groups: list[list[Page]] = []
+        self.names: list[str] = []  # the memo entries of every entity's pages
+        self.entries: dict | None = None  # the memo's entries of the build that planned them
+        self.planned = 0  # entities the last update planned
+
+    def update(self, memo: PlanMemo, entity_list, usage, descriptions, events_by_entity, entities, plan: Callable) -> list[Page]:
+        """The pages of every entity, planned by `plan(entity, description, events)`."""
+        ids = list(map(operator.attrgetter("id"), entity_list))
+        columns = (
+            list(entity_list),
+            list(map(usage.articles.get, ids, itertools.repeat(()))),
+            list(map(descriptions.get, ids)),
+            [top_co_mentions(usage, entity_id) for entity_id in ids],
+            list(map(tuple, map(events_by_entity.get, ids, itertools.repeat(())))),
+        )
+        places: Iterable[int] = range(len(ids))
+        groups: list[list[Page]] = [[] for _ in ids]
+        if len(ids) == len(self.columns[0]) and memo.previous is self.entries and entities is self.shared:
+            changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
+            changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
+            if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
+                memo.carry(self.names, known=True)
+                places, groups = sorted(changed), list(self.groups)
+        for place in places:
+            groups[place] = plan(columns[0][place], columns[2][place], columns[4][place])
+        self.names = [name for entity_id in ids for name in ("entity:" + entity_id, "entity feed:" + entity_id)]
+        self.columns, self.shared, self.groups = columns, entities, groups
+        self.entries, self.planned = memo.current, len(places)
+        return list(itertools.chain.from_iterable(groups))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
