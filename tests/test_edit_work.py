@@ -171,3 +171,11 @@ def test_an_edit_that_names_another_entity_plans_the_entities_it_names_before_or
     assert "Report 7" in [link.get_text() for link in archive.html("entities/baghdad/index.html").select("main a")]
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_tag_without_letters_is_still_reported_by_a_rebuild_after_another_article_was_edited(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, '...']")
+    watching.build(incremental=True)
+    edit_body(archive)
+    result = watching.build(incremental=True)
+    assert [(w.path, "'...'" in w.message) for w in result.warnings] == [("content/articles/second.md", True)]
