@@ -179,3 +179,9 @@ def test_a_tag_without_letters_is_still_reported_by_a_rebuild_after_another_arti
     edit_body(archive)
     result = watching.build(incremental=True)
     assert [(w.path, "'...'" in w.message) for w in result.warnings] == [("content/articles/second.md", True)]
+
+
+def test_a_body_edit_looks_at_the_entity_usage_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity usage"].looked_at == 1
