@@ -45,6 +45,7 @@ class ArticleSection:
         self.slugs: list[str] = []
         self.columns: tuple[list, ...] = ([], [], [], [], [])  # articles, annotations, cards, related slugs, events
         self.shared: tuple = ()
+        self.by_slug: tuple = (None, None, None, None)  # the dicts the columns were read from
         self.groups: list[list[Page]] = []
         self.names: list[str] = []  # the memo entries of every article's pages
         self.entries: dict | None = None  # the memo's entries of the build that planned them
@@ -54,10 +55,16 @@ class ArticleSection:
         """The pages of `articles`, planned by `plan(article)`; `by_slug`: the annotations,
         cards, related slugs and events of the articles by slug; `shared`: what all read."""
         slugs = list(map(operator.attrgetter("slug"), articles))
+        same = slugs == self.slugs
         annotated, cards, related, events = by_slug
-        columns = (list(articles), *(list(map(get, slugs)) for get in (annotated.__getitem__, cards.__getitem__, related.__getitem__)),
-                   list(map(events.get, slugs, itertools.repeat(()))))  # fmt: skip
-        if slugs == self.slugs and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
+
+        def column(place: int, made) -> list:  # the last build's column while its dict is the very same
+            return self.columns[place] if same and by_slug[place - 1] is self.by_slug[place - 1] else made()
+
+        columns = (list(articles), list(map(annotated.__getitem__, slugs)), column(2, lambda: list(map(cards.__getitem__, slugs))),
+                   column(3, lambda: list(map(related.__getitem__, slugs))),
+                   column(4, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
+        if same and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             # The tuples of events are made again whenever an event changed: compared element by element.
             changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
@@ -71,7 +78,7 @@ class ArticleSection:
         else:
             changed, groups = slugs, list(map(plan, articles))
             self.names = [name for slug in slugs for name in ("article:" + slug, "citation:" + slug)]
-        self.slugs, self.columns, self.shared, self.groups = slugs, columns, shared, groups
+        self.slugs, self.columns, self.shared, self.groups, self.by_slug = slugs, columns, shared, groups, by_slug
         self.entries, self.planned = memo.current, len(changed)
         return list(itertools.chain.from_iterable(groups))
 
@@ -168,13 +175,16 @@ class TermUses:
     def __init__(self) -> None:
         self.articles: tuple | None = None
         self.columns: tuple[list, list] = ([], [])  # the annotations and the cards, by place
+        self.cards: dict | None = None  # the dict the cards were read from
         self.used: tuple = ()
         self.looked_at = 0  # articles the last update looked at
 
     def update(self, articles, annotated, cards) -> tuple:
         slugs = list(map(operator.attrgetter("slug"), articles))
-        columns = (list(map(annotated.__getitem__, slugs)), list(map(cards.__getitem__, slugs)))
         places = articles_changed(articles, self.articles)
+        # The cards by place are the last build's while the articles are and their dict is the very same.
+        kept_cards = places is not None and cards is self.cards
+        columns = (list(map(annotated.__getitem__, slugs)), self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
         if places is not None:
             old_annotations, old_cards = self.columns
             places = sorted({*places, *changed_places(columns[0], old_annotations), *changed_places(columns[1], old_cards)})
@@ -184,7 +194,7 @@ class TermUses:
             used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs, *columns) if annotation.terms)
             self.used = self.used if used == self.used else used
             self.looked_at = len(articles)
-        self.articles, self.columns = articles, columns
+        self.articles, self.columns, self.cards = articles, columns, cards
         return self.used
 
 
