@@ -19,7 +19,7 @@ import sitegen.pipeline.write
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
-from test_incremental_planning import count_calls_in, seed
+from test_incremental_planning import count_calls_in, running_builder_of_a_larger_archive, seed
 
 TIMELINE = (
     '[[event]]\ndate = "2016-10-17"\ntitle = "The battle begins"\nentities = ["mosul"]\n'
@@ -36,6 +36,11 @@ def watching(archive):
     builder.build(incremental=True)
     return builder
 
+
+
+@pytest.fixture
+def watching_a_larger_archive(archive):
+    return running_builder_of_a_larger_archive(archive)
 
 def edit_body(archive, more: str = "More.") -> None:
     archive.article("first", title="First", date="2016-10-17", body=f"Fighting near Mosul began.\n\nThen Baghdad.\n\n{more}", tags="[Iraq]")
@@ -94,3 +99,94 @@ def test_a_deleted_article_still_takes_its_folder_from_the_output(archive, watch
     assert not (archive.out / "articles/second").exists()
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+# --- the listings, the glossary, the events and the open data: worked out from the edited article alone ---------
+
+
+def edit_report(archive, body: str = "Report 7 from Mosul, corrected.", **fields: str) -> None:
+    fields = {"title": "Report 7", "date": "2017-08-17", "tags": "[Iraq, Siege]", **fields}
+    archive.article("report-7", body=body, **fields)
+
+
+def test_a_body_edit_makes_the_card_and_feed_entry_of_no_other_article(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["articles"].looked_at == 1
+
+
+def test_a_body_edit_groups_no_article_into_the_tags_or_the_years(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["listings"].grouped == 0
+
+
+def test_a_new_tag_groups_the_articles_again_as_a_clean_build_does(archive, watching_a_larger_archive, tmp_path):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive, tags="[Iraq, Siege, Tigris]")
+    watching_a_larger_archive.build(incremental=True)
+    assert archive.html("tags/tigris/index.html").select_one("h1").get_text(strip=True).endswith("Tigris")
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_looks_at_the_glossary_uses_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["term uses"].looked_at == 1
+
+
+def test_a_term_used_anew_by_an_edit_is_listed_in_the_glossary_as_a_clean_build_lists_it(archive, watching_a_larger_archive,
+                                                                                          tmp_path):  # fmt: skip
+    archive.write("content/glossary.toml", '[[term]]\nid = "siege"\nterm = "Siege"\ndefinition = "A blockade."\n')
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    edit_report(archive, body="Report 7 from Mosul. The Siege went on.")
+    watching_a_larger_archive.build(incremental=True)
+    assert "Report 7" in [link.get_text() for link in archive.html("glossary/index.html").select("a")]
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_looks_at_the_timeline_entry_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["events"].looked_at <= 1  # its publication, when the timeline shows them
+
+
+def test_a_body_edit_makes_the_open_data_rows_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["open data rows"].looked_at == 1
+
+
+def test_a_body_edit_plans_the_pages_of_no_entity_it_does_not_quote_anew(archive, watching_a_larger_archive):
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit.\n\nCorrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity pages"].planned == 0
+
+
+def test_an_edit_that_names_another_entity_plans_the_entities_it_names_before_or_after_as_a_clean_build_does(
+        archive, watching_a_larger_archive, tmp_path):  # fmt: skip
+    edit_report(archive, body="Report 7 from Mosul and Baghdad.")  # was Mosul and Tikrit
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity pages"].planned == 3  # their lists or co-mentions changed
+    assert "Report 7" in [link.get_text() for link in archive.html("entities/baghdad/index.html").select("main a")]
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_tag_without_letters_is_still_reported_by_a_rebuild_after_another_article_was_edited(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq, '...']")
+    watching.build(incremental=True)
+    edit_body(archive)
+    result = watching.build(incremental=True)
+    assert [(w.path, "'...'" in w.message) for w in result.warnings] == [("content/articles/second.md", True)]
+
+
+def test_a_body_edit_looks_at_the_entity_usage_of_that_article_alone(archive, watching_a_larger_archive):
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert watching_a_larger_archive.cache.plans.aggregates["entity usage"].looked_at == 1

@@ -3,10 +3,12 @@ hover cards, and timeline events."""
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.models import ENTITY_KINDS, Article, Entity
@@ -28,6 +30,25 @@ class ArticleCard:
     date_display: str
     source: str
     summary: str
+
+
+def changed_places(new: Sequence, old: Sequence) -> list[int]:
+    """The places where two sequences of the same length hold another object."""
+    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
+
+
+def articles_changed(articles: Sequence[Article], before: Sequence[Article] | None) -> list[int] | None:
+    """The places of `articles` that hold another object than `before`, the
+    articles of the last build, when both are the same slugs in the same order
+    (None otherwise). The loader gives the very same article object while its
+    file is unchanged: one pass of identity tests finds what an edit changed,
+    and what is kept from the last build is looked up by place."""
+    if before is None or len(articles) != len(before):
+        return None
+    places = changed_places(articles, before)
+    if any(articles[place].slug != before[place].slug for place in places):
+        return None
+    return places
 
 
 def article_card(article: Article, urls: Urls) -> ArticleCard:

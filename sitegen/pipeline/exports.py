@@ -39,7 +39,7 @@ from urllib.parse import urljoin
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
-from sitegen.pipeline.cards import PlacedEvent
+from sitegen.pipeline.cards import PlacedEvent, articles_changed, changed_places
 from sitegen.pipeline.timeline import TimelineEntry
 
 DATA_FOLDER = "data/"
@@ -280,18 +280,44 @@ class ArticleRowsIndex:
     build keeps its rows; one that changed gets them made again, and keeps
     the previous `ArticleRows` object when they are equal (a typo fixed on a
     line that names no entity): whoever keys on these objects by identity
-    sees no change. A change of the URLs or of the set of entity ids makes
-    every article's rows again.
+    sees no change. While the articles are the same slugs in the same order,
+    only the places holding another article or annotation are looked at, and
+    when none of their rows changed the list is the very list of the last
+    build. A change of the URLs or of the set of entity ids makes every
+    article's rows again.
     """
 
     def __init__(self) -> None:
         self.context: tuple = ()
         self.by_slug: dict[str, tuple[Article, AnnotatedArticle, ArticleRows]] = {}
+        self.articles: tuple[Article, ...] | None = None
+        self.annotations: list[AnnotatedArticle] = []  # by place in `articles`
+        self.rows: list[ArticleRows] = []  # by slug
+        self.place: dict[str, int] = {}  # of each slug in `rows`
+        self.looked_at = 0  # articles the last update looked at
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], urls: Urls) -> list[ArticleRows]:
         """The rows of every article, by slug."""
         known = frozenset(entity.id for entity in archive.entities)
         context = (urls, known)
+        articles = archive.articles
+        annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
+        places = articles_changed(articles, self.articles) if context == self.context else None
+        if places is not None:
+            rows, made = self.rows, {}
+            places = sorted({*places, *changed_places(annotations, self.annotations)})
+            for place in places:
+                article, annotation = articles[place], annotations[place]
+                new, old = article_rows(article, annotation, known, urls), rows[self.place[article.slug]]
+                if new == old:
+                    new = old
+                elif rows is self.rows:
+                    rows = list(rows)
+                rows[self.place[article.slug]] = new
+                made[article.slug] = (article, annotation, new)
+            self.by_slug.update(made)
+            self.articles, self.annotations, self.rows, self.looked_at = articles, annotations, rows, len(places)
+            return rows
         previous = self.by_slug if context == self.context else {}
         current: dict[str, tuple[Article, AnnotatedArticle, ArticleRows]] = {}
         for article in _by_slug(archive):
@@ -305,7 +331,9 @@ class ArticleRowsIndex:
                 rows = old[2]
             current[article.slug] = (article, annotation, rows)
         self.context, self.by_slug = context, current
-        return [rows for _, _, rows in current.values()]
+        self.articles, self.annotations, self.rows = articles, annotations, [rows for _, _, rows in current.values()]
+        self.place, self.looked_at = {slug: place for place, slug in enumerate(current)}, len(articles)
+        return self.rows
 
 
 # --- formats ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import ENTITY_KINDS, Article
 from sitegen.model.slugs import slugify
 from sitegen.model.urls import Urls
-from sitegen.pipeline.cards import ArticleCard, EntityLink, EventView, PlacedEvent, entity_cards_json, entity_link
+from sitegen.pipeline.cards import ArticleCard, EntityLink, EventView, PlacedEvent, articles_changed, entity_cards_json, entity_link
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.site import Link, Page
@@ -90,23 +90,82 @@ def group_tags(
     articles: tuple[Article, ...], problems: Problems, entity_names: Mapping[str, str] | None = None
 ) -> dict[str, tuple[str, list[Article]]]:
     """Tags by slug, with the name readers see (`tag_name`; `entity_names` by id)."""
+    tags, unnamed = _tag_groups(articles, entity_names or {})
+    _warn_unnamed(articles, unnamed, problems)
+    return tags
+
+
+def _tag_groups(articles, entity_names: Mapping[str, str]) -> tuple[dict[str, tuple[str, list[Article]]], list[tuple[int, str]]]:
+    """`group_tags`, and the place of each article and the tag it writes that has no slug."""
     names: dict[str, Counter[str]] = defaultdict(Counter)  # the articles writing each spelling of a tag
     members: dict[str, list[Article]] = defaultdict(list)
     slug_of: dict[str, str] = {}  # a tag is written by many articles: each spelling is slugified once
-    for article in articles:
+    unnamed: list[tuple[int, str]] = []
+    for place, article in enumerate(articles):
         slugs = set()  # an article that writes one tag twice ("Iraq", "iraq") is listed once
         for tag in dict.fromkeys(article.tags):
             slug = slug_of.get(tag)
             if slug is None:
                 slug = slug_of[tag] = slugify(tag)
             if not slug:
-                problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
+                unnamed.append((place, tag))
                 continue
             names[slug][tag] += 1
             if slug not in slugs:
                 slugs.add(slug)
                 members[slug].append(article)
-    return {slug: (tag_name(slug, names[slug], entity_names or {}), members[slug]) for slug in sorted(members)}
+    return {slug: (tag_name(slug, names[slug], entity_names), members[slug]) for slug in sorted(members)}, unnamed
+
+
+def _warn_unnamed(articles, unnamed: list[tuple[int, str]], problems: Problems) -> None:
+    for place, tag in unnamed:
+        article = articles[place]
+        problems.warning(article.pos.path, article.pos.line, f"tag {tag!r} has no letters or digits to make a URL from; it is left out")
+
+
+class ListingGroups:
+    """The tags (`group_tags`) and the years (`year_groups`) of the archive,
+    with the key of the tag pages (each tag's name and its articles' cards),
+    kept between the builds of a running builder.
+
+    While the articles are the same slugs in the same order, the cards are
+    the very dict of the last build (no card changed, see ArticleViews) and
+    the entity names are the same, an article that changed can move nothing
+    in them unless it writes other tags or falls in another month: then all
+    three are the very objects of the last build, found by looking at the
+    articles that changed alone. Otherwise they are made again from every
+    article. A member of a tag kept so may be an earlier version of its
+    article, with the same slug: the tag pages read members' slugs only."""
+
+    def __init__(self) -> None:
+        self.articles: tuple[Article, ...] | None = None
+        self.given: tuple = (None, None, None)  # the cards, the entity names, the URLs
+        self.made: tuple = ({}, [], [], ())  # tags, the tags without a slug, years, the tag pages' key
+        self.grouped = 0  # articles the last update grouped
+
+    def update(self, articles, cards, problems: Problems, entity_names: Mapping[str, str], urls: Urls):
+        """The tags, the years and the tag pages' key."""
+        places = articles_changed(articles, self.articles)
+        before = self.articles
+        given = (cards, entity_names, urls)
+        if (places is not None and cards is self.given[0] and entity_names == self.given[1] and urls == self.given[2]
+                and all(_listed_alike(articles[place], before[place]) for place in places)):  # fmt: skip
+            tags, unnamed, years, tagged = self.made
+            self.grouped = 0
+        else:
+            tags, unnamed = _tag_groups(articles, entity_names)
+            years = year_groups(articles, cards, urls)
+            tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
+            self.grouped = len(articles)
+        _warn_unnamed(articles, unnamed, problems)
+        self.articles, self.given, self.made = articles, given, (tags, unnamed, years, tagged)
+        return tags, years, tagged
+
+
+def _listed_alike(article: Article, before: Article) -> bool:
+    """Whether two versions of an article are in the same tags and the same month."""
+    day, was = article.date.day, before.date.day
+    return (day.year, day.month) == (was.year, was.month) and tuple(dict.fromkeys(article.tags)) == tuple(dict.fromkeys(before.tags))
 
 
 def year_groups(articles: tuple[Article, ...], cards: dict[str, ArticleCard], urls: Urls) -> list[YearGroup]:

@@ -26,10 +26,11 @@ from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
+from sitegen.pipeline.sections import ArticleSection, EntitySection, FeedDate, TermUses, TimelinePeriods
 from sitegen.pipeline.listings import (
+    ListingGroups,
     archive_pages,
     glossary_page,
-    group_tags,
     period_links,
     period_years,
     tag_pages,
@@ -37,12 +38,11 @@ from sitegen.pipeline.listings import (
     timeline_filter,
     timeline_index_page,
     timeline_period_page,
-    year_groups,
 )
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedPage
 from sitegen.pipeline.related import RelatedIndex
-from sitegen.pipeline.timeline import PUBLICATION, Period, timeline_periods
+from sitegen.pipeline.timeline import PUBLICATION, Period
 from sitegen.pipeline.views import (
     ARTICLE_TEMPLATE,
     article_modified,
@@ -84,11 +84,11 @@ def plan_pages(
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
     entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated, cards, feed_entries)
-    periods = timeline_periods([entry.event.date.year for entry in annotations.timeline])
+    periods = memo.aggregates.setdefault("timeline periods", TimelinePeriods()).update(annotations.timeline)
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
-    years = year_groups(archive.articles, cards, urls)
-    tags = group_tags(archive.articles, problems, {e.id: e.name for e in archive.entities})
+    listed = memo.aggregates.setdefault("listings", ListingGroups())
+    tags, years, tagged = listed.update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
     names = tuple((slug, name) for slug, (name, _) in tags.items())
     tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
 
@@ -119,18 +119,22 @@ def plan_pages(
     months = {e.id: entity_months(usage, e.id) for e in archive.entities}
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
-    for entity in archive.entities:
-        description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
-        if planned_articles:
+    if planned_articles:
+        for entity in archive.entities:
+            description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
             pages += _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls)
             pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
-        else:
-            pages += _entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls)
-            pages.append(_entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls))
+    else:
+
+        def pages_of(entity, description, entity_events) -> list[Page]:
+            return [*_entity_pages(memo, entity, usage, description, entity_events, cards, entities, urls),
+                    _entity_feed(memo, entity, usage.articles.get(entity.id), feed_entries, settings, urls)]  # fmt: skip
+
+        section = memo.aggregates.setdefault("entity pages", EntitySection())
+        pages += section.update(memo, archive.entities, usage, annotations.entity_descriptions, events_by_entity, entities, pages_of)
     pages += _timeline_pages(memo, periods, events, entities, settings, urls)
     pages.append(_glossary_page(memo, archive, annotated, cards, entities, settings, urls))
     pages += memo.get("archive", (), (len(archive.articles), tuple(years)), lambda: archive_pages(archive, years, settings, urls))
-    tagged = tuple((slug, name, tuple(cards[a.slug] for a in members)) for slug, (name, members) in tags.items())
     pages += memo.get("tags", (), (tagged, tuple(tag_links.items())), lambda: tag_pages(tags, tag_links, cards, settings, urls))
     for slug, (name, members) in tags.items():
         latest = tuple(feed_entries[a.slug] for a in members[:FEED_SIZE])
@@ -162,62 +166,6 @@ def plan_pages(
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
     return pages
-
-
-class ArticleSection:
-    """The pages of every article (its page and citation files), in the order of
-    the articles, kept whole from one build to the next of a running builder,
-    with the objects each article's pages were planned from.
-
-    While the articles are the same slugs in the same order, and the objects
-    every article's pages read (the tag links, the entities) are the very ones
-    of the last build, an article's pages can change only when its own
-    article, annotation, card or list of related articles is another object,
-    its events are other ones, or the card of one of its related articles is
-    another: only those articles are planned again (through the memo, as
-    always); the others' pages and memo entries are the last build's, taken
-    without looking at them. Otherwise every article is planned. Kept in
-    `PlanMemo.aggregates`, which forgets it when the settings or URLs change.
-    """
-
-    def __init__(self) -> None:
-        self.slugs: list[str] = []
-        self.columns: tuple[list, ...] = ([], [], [], [], [])  # articles, annotations, cards, related slugs, events
-        self.shared: tuple = ()
-        self.groups: list[list[Page]] = []
-        self.names: list[str] = []  # the memo entries of every article's pages
-        self.entries: dict | None = None  # the memo's entries of the build that planned them
-        self.planned = 0  # articles the last update planned
-
-    def update(self, memo: PlanMemo, articles, by_slug: tuple, shared: tuple, plan: Callable) -> list[Page]:
-        """The pages of `articles`, planned by `plan(article)`; `by_slug`: the annotations,
-        cards, related slugs and events of the articles by slug; `shared`: what all read."""
-        slugs = list(map(operator.attrgetter("slug"), articles))
-        annotated, cards, related, events = by_slug
-        columns = (list(articles), *(list(map(get, slugs)) for get in (annotated.__getitem__, cards.__getitem__, related.__getitem__)),
-                   [events.get(slug, ()) for slug in slugs])  # fmt: skip
-        if slugs == self.slugs and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
-            changed = set().union(*(_places_changed(new, old) for new, old in zip(columns[:4], self.columns)))
-            # The tuples of events are made again whenever an event changed: compared element by element.
-            changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
-            retitled = {slugs[place] for place in _places_changed(columns[2], self.columns[2])}
-            if retitled:  # the pages listing a changed card among their related articles
-                changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
-            memo.carry(self.names, known=True)
-            groups = list(self.groups)
-            for place in sorted(changed):
-                groups[place] = plan(articles[place])
-        else:
-            changed, groups = slugs, list(map(plan, articles))
-            self.names = [name for slug in slugs for name in ("article:" + slug, "citation:" + slug)]
-        self.slugs, self.columns, self.shared, self.groups = slugs, columns, shared, groups
-        self.entries, self.planned = memo.current, len(changed)
-        return list(itertools.chain.from_iterable(groups))
-
-
-def _places_changed(new: list, old: list) -> list[int]:
-    """The places where two lists of the same length hold another object."""
-    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
@@ -379,16 +327,10 @@ def _entity_feed(memo: PlanMemo, entity, mentioned, feed_entries, settings, urls
 
 def _glossary_page(memo: PlanMemo, archive, annotated, cards, entities, settings, urls) -> Page:
     """`glossary_page`, keyed by the terms, the entities and the cards of the
-    articles that use each term, with their counts: an edit that uses no term
-    anew keeps it."""
-    articles = archive.articles
-
-    def key() -> tuple[tuple, tuple]:
-        used = tuple((a.slug, cards[a.slug], annotated[a.slug].terms) for a in articles if annotated[a.slug].terms)
-        return (entities, *archive.terms), (used,)
-
-    quick = (entities, *archive.terms, *(annotated[a.slug] for a in articles), *(cards[a.slug] for a in articles))
-    return memo.get_quick("glossary", quick, key, lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
+    articles that use each term, with their counts (see TermUses): an edit
+    that uses no term anew keeps it."""
+    used = memo.aggregates.setdefault("term uses", TermUses()).update(archive.articles, annotated, cards)
+    return memo.get("glossary", (entities, *archive.terms), (used,), lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
 
 
 def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEvent], entities, settings, urls) -> list[Page]:
@@ -517,12 +459,9 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
     if not archive.articles:  # dated by the build's time, which may change between two builds of a watcher
         return site_feed((), settings, urls)
-    return memo.get_quick(
-        "site feed",
-        archive.articles,
-        lambda: ((), (tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE]), feed_updated(archive.articles, settings))),
-        lambda: site_feed(archive.articles, settings, urls),
-    )
+    updated = memo.aggregates.setdefault("feed date", FeedDate()).update(archive.articles, settings)
+    latest = tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE])
+    return memo.get("site feed", (), (latest, updated), lambda: site_feed(archive.articles, settings, urls))
 
 
 class SitemapEntries:

@@ -32,6 +32,7 @@ import math
 from typing import Iterable, Mapping, Sequence
 
 from sitegen.model.models import Article
+from sitegen.pipeline.cards import articles_changed
 
 RELATED_SHOWN = 5
 COMMON_LIMIT = 200
@@ -65,6 +66,7 @@ class RelatedIndex:
     def __init__(self) -> None:
         self.postings: dict[str, Sequence[tuple]] = {}
         self.lists: dict[str, tuple[str, ...]] = {}
+        self.articles = None  # those of the last update
 
     def update(self, articles, involved, postings) -> dict[str, tuple[str, ...]]:
         old = self.postings
@@ -75,13 +77,24 @@ class RelatedIndex:
             if before is not after and before != after and _tells(before, after):
                 affected.update(row[0].slug for rows in (before, after) for row in rows)
         seen = _Seen(postings)
-        lists = {}
-        for article in articles:
-            kept = self.lists.get(article.slug)
-            if kept is None or article.slug in affected:
-                kept = _related(article.slug, involved.get(article.slug, ()), postings, seen)
-            lists[article.slug] = kept
-        self.postings, self.lists = dict(postings), lists
+        if articles_changed(articles, self.articles) is not None:
+            # The same slugs in the same order: the lists of the affected articles alone are made again,
+            # and while none changed the dict is the very one of the last build.
+            lists = self.lists
+            for slug in affected:
+                if slug in lists:
+                    made = _related(slug, involved.get(slug, ()), postings, seen)
+                    if made != lists[slug]:
+                        lists = dict(lists) if lists is self.lists else lists
+                        lists[slug] = made
+        else:
+            lists = {}
+            for article in articles:
+                kept = self.lists.get(article.slug)
+                if kept is None or article.slug in affected:
+                    kept = _related(article.slug, involved.get(article.slug, ()), postings, seen)
+                lists[article.slug] = kept
+        self.postings, self.lists, self.articles = dict(postings), lists, articles
         return lists
 
 

@@ -13,6 +13,7 @@ period in that list.
 from __future__ import annotations
 
 import heapq
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -24,6 +25,8 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.cards import (
     ArticleCard,
+    articles_changed,
+    changed_places,
     EntityGroup,
     EntityLink,
     EventView,
@@ -222,6 +225,10 @@ class EntityUsageIndex:
         self.by_month: dict[str, tuple] = {}  # by entity; dropped when its counts change
         self.lists: dict[str, list[tuple[Article, int, Snippet | None]]] = {}  # by entity, newest first
         self.involved: dict[str, tuple[str, ...]] = {}  # by article slug
+        self.articles: tuple[Article, ...] | None = None  # those of the last update, and their annotations
+        self.annotations: list[AnnotatedArticle] = []
+        self.position: dict[str, int] | None = None  # of each slug in `articles`, when worked out
+        self.looked_at = 0  # articles the last update looked at
 
     def update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
         """The usage of the archive's entities; `cards` and `entries` are the
@@ -233,11 +240,23 @@ class EntityUsageIndex:
             raise
 
     def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
-        parts, before = {}, self.parts
+        articles = archive.articles
+        annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
+        places = articles_changed(articles, self.articles)
+        if places is not None:
+            # The same slugs in the same order: only the places holding another article or annotation
+            # are looked at, and the parts of the others are left where they are.
+            places = sorted({*places, *changed_places(annotations, self.annotations)})
+            examined = [articles[place] for place in places]
+            parts, before = self.parts, {article.slug: self.parts[article.slug] for article in examined}
+        else:
+            examined, parts, before = articles, {}, self.parts
+            self.position = None
+        self.articles, self.annotations, self.looked_at = articles, annotations, len(examined)
         changed: list[str] = []  # slugs whose part is new
         relisted: list[str] = []  # slugs counted as before, with a row changed in some lists
         touched: set[str] = set()  # the entities whose lists are made again
-        for article in archive.articles:
+        for article in examined:
             slug = article.slug
             annotation = annotated[slug]
             old = before.get(slug)
@@ -258,7 +277,8 @@ class EntityUsageIndex:
                 changed.append(slug)
         replaced = [slug for slug in changed if slug in before]
         # Every slug of the last build is still here, kept or replaced, unless some went away.
-        gone = [] if len(parts) - len(changed) + len(replaced) == len(before) else [s for s in before if s not in parts]
+        kept_all = places is not None or len(parts) - len(changed) + len(replaced) == len(before)
+        gone = [] if kept_all else [s for s in before if s not in parts]
         for slug in (*replaced, *gone):
             old = before[slug]
             self._count(old[0], old[2], -1)
@@ -284,7 +304,9 @@ class EntityUsageIndex:
                     lists[entity_id].append(row)
             self.lists = dict(lists)
             return
-        position = {article.slug: index for index, article in enumerate(archive.articles)}
+        if self.position is None:  # kept while the articles are the same slugs in the same order
+            self.position = {article.slug: index for index, article in enumerate(archive.articles)}
+        position = self.position
         added: dict[str, list] = defaultdict(list)
         for slug in changed:
             if slug in parts:
