@@ -22,6 +22,7 @@ import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
 import sitegen.pipeline.annotate
 import sitegen.pipeline.pages
+import sitegen.pipeline.write
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
@@ -169,6 +170,26 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     monkeypatch.setattr(sitegen.engine.staged_writer, "map_in_workers", recorded)
     result = fresh_builder(archive.root).build()
     assert result.rendered == 2 and handed[-1] == 2
+
+
+def test_after_an_edit_the_output_folder_found_as_recorded_is_not_listed_again_to_link_its_files(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    kept_page = archive.out / "articles/second/index.html"
+    inode = kept_page.stat().st_ino
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    result = fresh_builder(archive.root).build()
+    assert surveys == []  # the check against the manifest listed it: its files are the manifest's
+    assert result.rendered == 2 and kept_page.stat().st_ino == inode  # the other pages linked all the same
+    assert "around Mosul" in parse_html((archive.out / "articles/first/index.html").read_text()).find("article").get_text()
+
+
+def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_files(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    (archive.out / "stray.txt").write_text("added by hand")
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    fresh_builder(archive.root).build()
+    assert surveys == [archive.out]
+    assert not (archive.out / "stray.txt").exists()
 
 
 def calls_recorded(monkeypatch, module, name: str) -> list:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 
 Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 Manifest = dict[str, Status]  # relative path -> its status; folders too
@@ -49,6 +49,11 @@ def output_manifest(output: Path) -> Manifest:
         except (FileNotFoundError, NotADirectoryError):
             continue
     return found
+
+
+def manifest_files(manifest: Manifest) -> set[str]:
+    """The regular files among the entries of `manifest`."""
+    return {path for path, status in manifest.items() if S_ISREG(status[0])}
 
 
 def unchanged_entries(recorded: Manifest, current: Manifest) -> set[str]:

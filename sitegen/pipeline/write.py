@@ -25,7 +25,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -398,12 +398,18 @@ class StagedOutput:
     a later build writes only the bytes that changed.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, previous_files: Collection[str] | None = None):
+        """`previous_files`: the regular files the output folder holds, when the caller
+        has just listed them (a build that finds the folder as its manifest says);
+        None: the folder is surveyed for them."""
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         is_ours = (self.output / OUTPUT_MARKER).is_file()
         self.previous = self.output if is_ours else None
-        self.previous_files = survey(self.output).files if is_ours else set()
+        if not is_ours:
+            self.previous_files: Collection[str] = set()
+        else:
+            self.previous_files = survey(self.output).files if previous_files is None else previous_files
         self.stage = make_sibling(self.output, "staging")
         # The mode a new file gets (the umask's, read off the new folder): a
         # previous file of another mode is not linked, or its mode would stay.
