@@ -12,6 +12,7 @@ what the last build left (sitegen/engine/published.py).
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -190,6 +191,15 @@ def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_file
     fresh_builder(archive.root).build()
     assert surveys == [archive.out]
     assert not (archive.out / "stray.txt").exists()
+
+
+def test_after_an_edit_the_previous_site_is_removed_from_the_manifest_without_listing_its_folders(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    walked, walk = [], shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **options: walked.append(os.fspath(path)) or walk(path, *args, **options))
+    fresh_builder(archive.root).build()
+    assert [path for path in walked if os.path.basename(path).startswith("._site.")] == []  # no folder listed, no entry stat-ed
+    assert sorted(path.name for path in archive.out.parent.iterdir() if path.name.startswith("._site")) == []
 
 
 def calls_recorded(monkeypatch, module, name: str) -> list:

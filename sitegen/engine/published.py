@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
+from stat import S_ISDIR
 
 Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 Manifest = dict[str, Status]  # relative path -> its status; folders too
@@ -51,9 +51,9 @@ def output_manifest(output: Path) -> Manifest:
     return found
 
 
-def manifest_files(manifest: Manifest) -> set[str]:
-    """The regular files among the entries of `manifest`."""
-    return {path for path, status in manifest.items() if S_ISREG(status[0])}
+def manifest_modes(manifest: Manifest) -> dict[str, int]:
+    """The kind and permissions of each entry of `manifest`."""
+    return {path: status[0] for path, status in manifest.items()}
 
 
 def unchanged_entries(recorded: Manifest, current: Manifest) -> set[str]:
