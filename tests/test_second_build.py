@@ -12,6 +12,7 @@ what the last build left (sitegen/engine/published.py).
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
 import sitegen.pipeline.annotate
 import sitegen.pipeline.pages
+import sitegen.pipeline.write
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS
@@ -169,6 +171,35 @@ def test_pages_kept_are_linked_by_the_build_itself_and_only_pages_to_render_go_t
     monkeypatch.setattr(sitegen.engine.staged_writer, "map_in_workers", recorded)
     result = fresh_builder(archive.root).build()
     assert result.rendered == 2 and handed[-1] == 2
+
+
+def test_after_an_edit_the_output_folder_found_as_recorded_is_not_listed_again_to_link_its_files(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    kept_page = archive.out / "articles/second/index.html"
+    inode = kept_page.stat().st_ino
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    result = fresh_builder(archive.root).build()
+    assert surveys == []  # the check against the manifest listed it: its files are the manifest's
+    assert result.rendered == 2 and kept_page.stat().st_ino == inode  # the other pages linked all the same
+    assert "around Mosul" in parse_html((archive.out / "articles/first/index.html").read_text()).find("article").get_text()
+
+
+def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_files(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    (archive.out / "stray.txt").write_text("added by hand")
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    fresh_builder(archive.root).build()
+    assert surveys == [archive.out]
+    assert not (archive.out / "stray.txt").exists()
+
+
+def test_after_an_edit_the_previous_site_is_removed_from_the_manifest_without_listing_its_folders(archive, monkeypatch):
+    built_then_first_article_edited(archive)
+    walked, walk = [], shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **options: walked.append(os.fspath(path)) or walk(path, *args, **options))
+    fresh_builder(archive.root).build()
+    assert [path for path in walked if os.path.basename(path).startswith("._site.")] == []  # no folder listed, no entry stat-ed
+    assert sorted(path.name for path in archive.out.parent.iterdir() if path.name.startswith("._site")) == []
 
 
 def calls_recorded(monkeypatch, module, name: str) -> list:

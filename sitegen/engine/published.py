@@ -51,6 +51,11 @@ def output_manifest(output: Path) -> Manifest:
     return found
 
 
+def manifest_modes(manifest: Manifest) -> dict[str, int]:
+    """The kind and permissions of each entry of `manifest`."""
+    return {path: status[0] for path, status in manifest.items()}
+
+
 def unchanged_entries(recorded: Manifest, current: Manifest) -> set[str]:
     """The entries the output folder still holds exactly as the last build left them."""
     return {path for path, status in recorded.items() if current.get(path) == status}

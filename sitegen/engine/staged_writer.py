@@ -12,7 +12,7 @@ from sitegen.engine.memory import give_back_free_memory
 from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, made_from_digests, page_digest, page_inputs
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
-from sitegen.engine.published import output_manifest
+from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
@@ -63,7 +63,8 @@ def write_staged(
         inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
         made_from, made_from_digester = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
     shared_inputs = cache.shared_digest
-    staged = StagedOutput(plan.output)
+    # A folder just found as the manifest says need not be listed again, to link its files or remove it.
+    staged = StagedOutput(plan.output, manifest_modes(cache.manifest) if kept is None and cache.manifest else None)
     shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
 
     def kept_as_it_was(target: str, inputs: bytes | None) -> bool:

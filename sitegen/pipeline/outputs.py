@@ -103,6 +103,20 @@ def _folders_of(owners: dict[str, str]) -> dict[str, str]:
 
 
 def _parents(target: str) -> list[str]:
-    """`a/b/c.html` -> ["a", "a/b"]."""
-    parts = PurePosixPath(target).parts[:-1]
-    return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+    """`a/b/c.html` -> ["a", "a/b"], the folders as PurePosixPath(target) has them.
+
+    A build claims a path per page: a plain path (no empty or `.` part, the
+    form of every generated one) is cut where its slashes are, with no path
+    object made; any other is read as PurePosixPath reads it."""
+    cut = target.rfind("/")
+    if cut < 0:
+        return []
+    if target[0] == "/" or "//" in target or target[-1] == "/" or "." in target.split("/"):
+        parts = PurePosixPath(target).parts[:-1]
+        return ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+    folders = []
+    while cut > 0:
+        folders.append(target[:cut])
+        cut = target.rfind("/", 0, cut)
+    folders.reverse()
+    return folders

@@ -15,6 +15,7 @@ gives (an existing output folder keeps its own).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -25,7 +26,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -398,12 +399,18 @@ class StagedOutput:
     a later build writes only the bytes that changed.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, listed: Mapping[str, int] | None = None):
+        """`listed`: the mode of every entry of the output folder by relative
+        path, when the caller has just found the folder so (a build that finds
+        it as its manifest says); None: the folder is surveyed for its files."""
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         is_ours = (self.output / OUTPUT_MARKER).is_file()
         self.previous = self.output if is_ours else None
-        self.previous_files = survey(self.output).files if is_ours else set()
+        self._listed = listed if is_ours else None
+        self.previous_files: Collection[str] = set()
+        if is_ours:
+            self.previous_files = survey(self.output).files if listed is None else {path for path, mode in listed.items() if stat.S_ISREG(mode)}
         self.stage = make_sibling(self.output, "staging")
         # The mode a new file gets (the umask's, read off the new folder): a
         # previous file of another mode is not linked, or its mode would stay.
@@ -481,10 +488,65 @@ class StagedOutput:
             os.chmod(self.stage, stat.S_IMODE(self.output.stat().st_mode))
         previous = swap_in(self.stage, self.output, lambda: make_sibling(self.output, "retired"))
         if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
+            remove_folder(previous, self._listed)
 
     def discard(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def remove_folder(top: Path, listed: Mapping[str, int] | None = None) -> None:
+    """Delete the folder `top`, ignoring errors. With `listed` (the mode of each
+    entry by relative path, as found a moment ago), its files are unlinked and
+    its folders removed from that list, without listing or stat-ing a folder
+    again: a site has a folder per page. Each folder is opened from the one
+    around it without following a symbolic link, as shutil.rmtree does, so
+    nothing outside `top` is touched whatever replaced a folder meanwhile;
+    what the list missed is left to shutil.rmtree."""
+    if listed is None or not _FOLDERS_BY_DESCRIPTOR:
+        shutil.rmtree(top, ignore_errors=True)
+        return
+    files: dict[str, list[str]] = {}
+    folders: dict[str, list[str]] = {}
+    for path, mode in listed.items():
+        parent, _, name = path.rpartition("/")
+        (folders if stat.S_ISDIR(mode) else files).setdefault(parent, []).append(name)
+
+    def clear(descriptor: int, folder: str) -> None:
+        for name in files.get(folder, ()):
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=descriptor)
+        for name in folders.get(folder, ()):
+            try:
+                inside = os.open(name, _FOLDER_FLAGS, dir_fd=descriptor)
+            except OSError:
+                continue
+            try:
+                clear(inside, f"{folder}/{name}" if folder else name)
+            finally:
+                os.close(inside)
+            with contextlib.suppress(OSError):
+                os.rmdir(name, dir_fd=descriptor)
+
+    try:
+        descriptor = os.open(top, _FOLDER_FLAGS)
+    except OSError:
+        shutil.rmtree(top, ignore_errors=True)
+        return
+    try:
+        clear(descriptor, "")
+    finally:
+        os.close(descriptor)
+    try:
+        os.rmdir(top)
+    except OSError:
+        shutil.rmtree(top, ignore_errors=True)  # something the list did not hold
+
+
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+# Where folders can be opened without following links and their entries removed through them.
+_FOLDERS_BY_DESCRIPTOR = (
+    hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW") and {os.open, os.unlink, os.rmdir} <= os.supports_dir_fd
+)
 
 
 # --- watch and serve: updates in place ------------------------------------------------------
