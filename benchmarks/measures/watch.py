@@ -84,8 +84,13 @@ def watch_latency(archive: Path, out: Path, cwd: Path, edits: int, articles: int
     edit_timeout = max(60.0, articles * 0.002)
     command = [sys.executable, "-m", "sitegen", "watch", "--root", str(archive), "--out", str(out), "--no-search"]
     samples: list[Sample] = []
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+    # The watcher appends to the log through a file of its own (O_APPEND), and
+    # the log is read through another: a shared file offset, moved by each
+    # read's seek, would let the watcher write over the log's start and cut
+    # a `Build N` line off its line start.
+    with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "watch.log", "ab") as written, \
+            open(Path(folder) / "watch.log", "rb") as log:
+        process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=written, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         try:
             _wait(lambda: _builds(log) >= 1 and page.is_file(), first_build_timeout, "first build", process, log)
