@@ -218,10 +218,17 @@ def places(archive):
     return archive
 
 
+def built_article_body(archive: Archive, body: str):
+    """The body of the article "a" (mentioning Mosul) once `archive` is built."""
+    archive.article("a", body=body, entities="[mosul]")
+    archive.build()
+    return article_page(archive, "a").select_one(".article-body")
+
+
 def test_an_articles_own_markup_is_kept(places):
-    places.article(
-        "a",
-        body=(
+    body = built_article_body(
+        places,
+        (
             '<figure class="map"><img src="map.png" alt="A map" width="640" height="480" loading="lazy">'
             "<figcaption>The city in 2016.</figcaption></figure>\n\n"
             'Mosul <span class="aside" lang="ar" title="In Arabic">الموصل</span> <mark>fell</mark>'
@@ -233,10 +240,7 @@ def test_an_articles_own_markup_is_kept(places):
             '<h2 id="background">Background</h2>\n\n'
             '<img src="data:image/png;base64,iVBORw0KGgo=" alt="A dot" aria-label="dot">\n'
         ),
-        entities="[mosul]",
     )
-    places.build()
-    body = article_page(places, "a").select_one(".article-body")
     figure = body.select_one("figure.map")
     assert figure.img.attrs == {"src": "map.png", "alt": "A map", "width": "640", "height": "480", "loading": "lazy"}
     assert figure.figcaption.get_text() == "The city in 2016."
@@ -281,17 +285,14 @@ def test_an_editors_ids_of_the_article_pages_sections_are_dropped(places):
 
 
 def test_an_editors_classes_that_sitegens_markup_and_scripts_use_are_dropped(places):
-    places.article(
-        "a",
-        body=(
+    body = built_article_body(
+        places,
+        (
             '<span class="sidenote aside">a fake note</span> <p class="cite-reference">A fake reference.</p>\n\n'
             '<a class="mention x" href="https://example.org/">a fake mention</a>'
             '<a class="term" href="https://example.org/">a fake term</a><span class="term-tip">a fake definition</span>\n'
         ),
-        entities="[mosul]",
     )
-    places.build()
-    body = article_page(places, "a").select_one(".article-body")
     classes = {element.get_text(): element.get("class") for element in body.find_all(["span", "p", "a"])}
     assert {text: classes[text] for text in ("a fake note", "A fake reference.", "a fake mention", "a fake term", "a fake definition")} == {
         "a fake note": ["aside"],
@@ -303,14 +304,11 @@ def test_an_editors_classes_that_sitegens_markup_and_scripts_use_are_dropped(pla
 
 
 def test_an_editors_aria_reference_to_sitegens_elements_is_dropped(places):
-    places.article(
-        "a",
-        body='<a href="https://example.org/" aria-describedby="sn-1">a link</a> <span aria-labelledby="x def-caliphate">y</span>'
+    body = built_article_body(
+        places,
+        '<a href="https://example.org/" aria-describedby="sn-1">a link</a> <span aria-labelledby="x def-caliphate">y</span>'
         ' <span aria-describedby="background">kept</span>\n\nMosul fell.',
-        entities="[mosul]",
     )
-    places.build()
-    body = article_page(places, "a").select_one(".article-body")
     assert [element.get("class") for element in body.select('[aria-describedby="sn-1"]')] == [["mention"]]
     assert body.select("[aria-labelledby]") == []
     assert body.select_one('[aria-describedby="background"]').get_text() == "kept"
@@ -429,12 +427,9 @@ def test_a_markdown_tables_column_alignment_is_kept_beside_raw_html(places):
 
 
 def test_a_style_on_a_table_cell_other_than_an_alignment_is_removed(places):
-    places.article(
-        "raw",
-        body='<table><tr><td style="text-align:left;background:url(https://evil.example/)">1</td>'
+    cells = built_article_body(
+        places,
+        '<table><tr><td style="text-align:left;background:url(https://evil.example/)">1</td>'
         '<td style="text-align: right">2</td><td style="position:fixed">3</td></tr></table>\n',
-        entities="[mosul]",
-    )
-    places.build()
-    cells = article_page(places, "raw").select(".article-body td")
+    ).select("td")
     assert [cell.get("style") for cell in cells] == [None, None, None]
