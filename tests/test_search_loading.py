@@ -115,15 +115,20 @@ def chunked(tmp_path_factory) -> Archive:
     return archive
 
 
+def tick_year(page, year: str, total: int) -> None:
+    """Ticks the filter of `year` and waits until the page has counted its `total` results and is done."""
+    filter_checkbox(page, "year", year).check()
+    page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '{total}'", timeout=15000)
+    wait_until_done(page)
+
+
 def test_a_search_with_a_year_asks_only_that_years_shards_even_after_a_search_of_every_shard(chunked):
     """The first query loads every shard; with the year ticked, a word of
     another index chunk is looked up in the shard of that year only."""
     with serve(chunked.out, "/repo/") as root, chromium() as browser:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
-        filter_checkbox(page, "year", "2016").check()
-        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '1'", timeout=15000)
-        wait_until_done(page)
+        tick_year(page, "2016", 1)
         loaded = shards_requested(requests)
         requests.clear()
         page.fill(INPUT, "storm")
@@ -149,9 +154,7 @@ def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_to
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
-        filter_checkbox(page, "year", "2016").check()
-        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '3'", timeout=15000)
-        wait_until_done(page)
+        tick_year(page, "2016", 3)
         counts = filter_counts(page)
     assert counts == {
         "type": {"article": 3},
