@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, page_digest, page_i
 from sitegen.pipeline.render import render_page
 from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.write import InPlaceOutput, SurveyMemo
+from sitegen.pipeline.cards import changed_places
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ class LastPlan:
         """The places where `pages` holds another object than the last plan; None when their number differs."""
         if len(pages) != len(self.pages):
             return None
-        return list(itertools.compress(itertools.count(), map(operator.is_not, pages, self.pages)))
+        return changed_places(pages, self.pages)
 
 
 def write_in_place(

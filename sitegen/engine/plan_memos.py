@@ -4,8 +4,6 @@ of a few inputs, redone only when one of those changed."""
 
 from __future__ import annotations
 
-import itertools
-import operator
 from pathlib import Path
 
 from sitegen.engine.inputs import theme_assets
@@ -15,6 +13,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.outputs import claim_outputs
 from sitegen.pipeline.site import Page
+from sitegen.pipeline.cards import changed_places
 
 
 class CatalogMemo:
@@ -62,7 +61,7 @@ class OutputClaims:
         last, claimed = self._claimed_pages, self._claimed
         if claimed is not None and len(last) == len(pages):
             paths = claimed[0][0]
-            moved = itertools.compress(itertools.count(), map(operator.is_not, pages, last))
+            moved = changed_places(pages, last)
             if all(pages[place].path == paths[place] for place in moved):
                 return paths
         return tuple(page.path for page in pages)

@@ -8,7 +8,7 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.models import ENTITY_KINDS, Article, Entity
@@ -32,9 +32,12 @@ class ArticleCard:
     summary: str
 
 
-def changed_places(new: Sequence, old: Sequence) -> list[int]:
-    """The places where two sequences of the same length hold another object."""
-    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
+def changed_places(new: Sequence, old: Sequence, differs: Callable[[object, object], bool] = operator.is_not) -> list[int]:
+    """The places where two sequences of the same length hold another object
+    (or, with `differs=operator.ne`, an unequal one)."""
+    if new is old:
+        return []
+    return list(itertools.compress(itertools.count(), map(differs, new, old)))
 
 
 def articles_changed(articles: Sequence[Article], before: Sequence[Article] | None) -> list[int] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 from collections import defaultdict
 from typing import Callable
 
@@ -20,7 +19,7 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, PlacedEvent, entity_cards_json
+from sitegen.pipeline.cards import EventView, PlacedEvent, changed_places, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
@@ -484,7 +483,7 @@ class SitemapEntries:
     def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
         if len(pages) == len(self.pages):
             entries = list(self.entries)
-            places = list(itertools.compress(itertools.count(), map(operator.is_not, pages, self.pages)))
+            places = changed_places(pages, self.pages)
         else:
             entries = [None] * len(pages)
             places = range(len(pages))

@@ -67,7 +67,7 @@ class ArticleSection:
         if same and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             # The tuples of events are made again whenever an event changed: compared element by element.
-            changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
+            changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             retitled = {slugs[place] for place in changed_places(columns[2], self.columns[2])}
             if retitled:  # the pages listing a changed card among their related articles
                 changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
@@ -147,7 +147,7 @@ class EntitySection:
         groups: list[list[Page]] = [[] for _ in ids]
         if len(ids) == len(self.columns[0]) and memo.previous is self.entries and entities is self.shared:
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
-            changed.update(itertools.compress(itertools.count(), map(operator.ne, columns[4], self.columns[4])))
+            changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
                 memo.carry(self.names, known=True)
                 places, groups = sorted(changed), list(self.groups)
