@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.engine.build_plan import BuildPlan
-from sitegen.engine.cache import BuildCache
+from sitegen.engine.cache import BuildCache, SharedDigests
 from sitegen.engine.inputs import page_file
-from sitegen.engine.page_digests import page_digest
+from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, page_digest
 from sitegen.engine.publish import OutputGuard
 from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.render import render_page
@@ -48,15 +48,17 @@ def write_open_data(
     if folder.is_symlink() or not folder.is_dir():
         return None  # not as the last build left it: the next build writes the folder again, and these files after
     count = 0
+    shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # the digests of objects many data files share, made once
     with guard.writing(output):
         for page in pages:
-            target, data = page_file(page), files[page_file(page)]
+            target = page_file(page)
+            data = files[target]
             digest = content_digest(data)
             if cache.written.get(target) != digest:
                 write_atomically(output / target, data)
                 survey.wrote(target, output / target)  # the next survey knows it as sitegen's
                 count += 1
-            inputs = page_digest(cache.shared_digest, page)
+            inputs = page_digest(cache.shared_digest, page, shown_on_many)
             cache.written[target], cache.page_inputs[target] = digest, inputs
             cache.page_digests[target] = (page, inputs)
     cache.plans.install(due.deferred, pages)
