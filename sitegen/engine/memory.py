@@ -44,14 +44,11 @@ def without_cycle_collection(load: Callable[[Path, bool], BuildCache], root: Pat
     walked all of them while they were decoded and a dozen times more during
     the build, over a second with 4,000 articles. They are frozen (see
     settle_memory), and no collection runs while they are made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return load(root, lazy)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            return load(root, lazy)
+        finally:
+            gc.freeze()
 
 
 @contextlib.contextmanager
