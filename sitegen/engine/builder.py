@@ -57,10 +57,9 @@ from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, set_bodies_aside
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
-from sitegen.model.errors import ContentError, UsageError
+from sitegen.model.errors import UsageError
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings, load_settings
-from sitegen.pipeline.load import CONTENT_DIR
 from sitegen.pipeline.pages import plan_pages
 from sitegen.pipeline.render import template_environment
 from sitegen.pipeline.search import BUNDLE_DIR, SearchReport, indexer_identity
@@ -384,5 +383,5 @@ def _search_skip_reason(options: BuildOptions, settings: Settings, searched: boo
 
 __all__ = [
     "BuildOptions", "BuildResult", "Builder", "build", "resolve_settings", "BuildPlan", "BuildCache", "templates_digest",
-    "ContentError", "UsageError", "CONTENT_DIR",
+    "UsageError",
 ]  # fmt: skip

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
-from sitegen.engine.builder import Builder, BuildOptions, BuildPlan
+from sitegen.engine.build_plan import BuildPlan
+from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import annotate_entity_description, markdown_parser
