@@ -825,13 +825,16 @@ def write_hugo_site(root: Path, corpus: Corpus) -> None:
         _write(content / "entities" / entity.id / "_index.md", "\n".join(front) + entity.body + "\n")
 
 
-if __name__ == "__main__":  # python benchmarks/corpus.py DIR [ARTICLES] [ENTITIES] [SEED]
-    import sys
+if __name__ == "__main__":
+    import argparse
 
-    target = Path(sys.argv[1])
-    n_articles = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    n_entities = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
-    model = make_corpus(n_articles, n_entities, int(sys.argv[4]) if len(sys.argv) > 4 else 0)
-    write_sitegen_archive(target / "archive", model)
-    write_hugo_site(target / "hugo", model)
-    print(f"wrote {target / 'archive'} and {target / 'hugo'}")
+    parser = argparse.ArgumentParser(description="Write a generated archive (DIR/archive) and the same articles as a Hugo site (DIR/hugo).")
+    parser.add_argument("folder", type=Path, metavar="DIR")
+    parser.add_argument("articles", type=int, nargs="?", default=1000)
+    parser.add_argument("entities", type=int, nargs="?", default=2000)
+    parser.add_argument("seed", type=int, nargs="?", default=0)
+    arguments = parser.parse_args()
+    model = make_corpus(arguments.articles, arguments.entities, arguments.seed)
+    write_sitegen_archive(arguments.folder / "archive", model)
+    write_hugo_site(arguments.folder / "hugo", model)
+    print(f"wrote {arguments.folder / 'archive'} and {arguments.folder / 'hugo'}")
