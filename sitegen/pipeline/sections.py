@@ -65,10 +65,11 @@ class ArticleSection:
                    column(3, lambda: list(map(related.__getitem__, slugs))),
                    column(4, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
         if same and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
-            changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
+            places = [changed_places(new, old) for new, old in zip(columns[:4], self.columns)]
+            changed = set().union(*places)
             # The tuples of events are made again whenever an event changed: compared element by element.
             changed.update(changed_places(columns[4], self.columns[4], operator.ne))
-            retitled = {slugs[place] for place in changed_places(columns[2], self.columns[2])}
+            retitled = {slugs[place] for place in places[2]}
             if retitled:  # the pages listing a changed card among their related articles
                 changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
             memo.carry(self.names, known=True)
