@@ -9,7 +9,10 @@ them).
 
 A body that holds raw HTML is sanitised once annotated (`sanitise.py`), with
 the annotation's own markup held aside; a body without any, most of them, is
-published as rendered and pays nothing more.
+published as rendered and pays nothing more. In a body with raw HTML, the text
+no reader will see (inside a `<script>`, a `<template>`, a comment, however
+many paragraphs it runs over) is found by the sanitiser first, and makes no
+mention, note, term's use or quoted sentence.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import PHRASING_TAGS, REMOVED_WITH_CONTENT, Placeholders, sanitise_html
+from sitegen.pipeline.sanitise import Placeholders, sanitise_phrasing
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -187,6 +190,7 @@ def _annotate_rule(state) -> None:
     if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
+    unseen = _unseen_children(tokens, document.placeholders, state.md, state.env) if document.placeholders else {}
     context: list[str] = []
     for index, token in enumerate(tokens):
         if token.type.endswith("_open") and token.nesting == 1:
@@ -198,7 +202,8 @@ def _annotate_rule(state) -> None:
         first_line = document.body_line + (token.map[0] if token.map else 0)
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
         in_table = "td" in context or "th" in context
-        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table)
+        hidden = unseen.get(index, _NONE)
+        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden)
         if document.placeholders is not None:
             for child in token.children:
                 if child.meta.get("sitegen_markup"):
@@ -240,7 +245,7 @@ def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, en
         # Each note on its own, as a balanced fragment of phrasing elements:
         # raw HTML in it cannot close the side-note it goes into, nor the
         # paragraph around that, nor reach past them.
-        joined = {key: sanitise_html(note, PHRASING_TAGS) for key, note in joined.items()}
+        joined = {key: sanitise_phrasing(note) for key, note in joined.items()}
     return joined
 
 
@@ -268,7 +273,7 @@ def _html(content: str) -> Token:
 
 def _plain_text(children: list[Token], document: _Document, hidden: frozenset[int] = frozenset()) -> str:
     """The readable text of an inline token, for snippets; offsets match the walk below.
-    The children at the indexes in `hidden` are left out (see _hidden_text)."""
+    The children at the indexes in `hidden` are left out (see _unseen_children)."""
     parts = []
     for index, child in enumerate(children):
         if index in hidden:
@@ -299,24 +304,47 @@ class _PlainText:
         return self.text
 
 
-def _hidden_text(children: list[Token]) -> frozenset[int]:
-    """The indexes of the children inside raw inline HTML that the sanitiser
-    removes with its content (`<script>…</script>`, `<style>`): no reader sees
-    them, so no sentence quoted on an entity page has them either."""
-    hidden: set[int] = set()
-    inside = ""  # the name of the element being skipped
-    for index, child in enumerate(children):
-        if child.type == "html_inline":
-            found = _HTML_TAG.match(child.content.strip())
-            name = found.group(2).lower() if found else ""
-            # (`<script/>` is not counted: the walk does not count it as opening either)
-            if not inside and found and not found.group(1) and not found.group(3) and name in REMOVED_WITH_CONTENT:
-                inside = name
-            elif inside and found and found.group(1) and name == inside:
-                inside = ""
-        elif inside:
-            hidden.add(index)
-    return frozenset(hidden)
+_NONE: frozenset[int] = frozenset()
+# The children of an inline token that annotation reads (names, references,
+# footnotes; code and breaks for the offsets of quoted sentences): those
+# whose place a marker finds out in _unseen_children.
+_READ = frozenset(("text", "softbreak", "hardbreak", "code_inline", "entity_ref", "footnote_ref"))
+# Those of them that annotation replaces with markup of its own: never
+# rendered, in the final body, as markdown-it would.
+_REPLACED = frozenset(("entity_ref", "footnote_ref"))
+
+
+def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
+    """For each inline token (by index), the indexes of its children no reader
+    sees: inside raw HTML the sanitiser removes with its content, a comment or
+    an attribute's value, wherever the editor opened and closed it (paragraphs
+    apart, in another block, past stray end tags).
+
+    Told by the sanitiser itself, which parses the body as a browser does: the
+    document is rendered with a marker before each child annotation reads, and
+    the markers the sanitiser keeps are the places readers see. The markers
+    end nothing the body's own markup would not (see Placeholders.marker), and
+    annotation's markup goes only where they are kept, so the body as published
+    is read the same way."""
+    places: list[tuple[int, int]] = []  # (token, child) of each marker
+    marked = list(tokens)
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        for position, child in enumerate(token.children):
+            if child.type in _READ:
+                children.append(_html(placeholders.marker(len(places))))
+                places.append((index, position))
+            if child.type not in _REPLACED:
+                children.append(child)
+        marked[index] = token.copy(children=children)
+    seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
+    unseen: dict[int, set[int]] = {}
+    for number, (index, position) in enumerate(places):
+        if number not in seen:
+            unseen.setdefault(index, set()).add(position)
+    return {index: frozenset(positions) for index, positions in unseen.items()}
 
 
 def _annotate_inline(
@@ -326,8 +354,10 @@ def _annotate_inline(
     first_line: int,
     in_heading: bool,
     in_table: bool,
+    hidden: frozenset[int],
 ) -> list[Token]:
-    hidden = _hidden_text(children) if document.placeholders is not None else frozenset()
+    """The children of an inline token with its names, references and footnotes
+    annotated; those at the indexes in `hidden` (see _unseen_children) are not read."""
     plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
@@ -346,6 +376,14 @@ def _annotate_inline(
 
     for index, child in enumerate(children):
         kind = child.type
+        if index in hidden:
+            # Seen by no reader: no mention, note or term, and not in a quoted sentence.
+            flush()
+            if kind in ("softbreak", "hardbreak"):
+                line += 1
+            if kind != "footnote_ref":  # a note's reference goes; the rest is removed with the raw HTML around it
+                result.append(child)
+            continue
         if kind in ("text", "softbreak") and link_depth == 0:
             if not run:
                 run_offset, run_line = offset, line
@@ -365,8 +403,7 @@ def _annotate_inline(
             link_depth = max(0, link_depth + _html_nesting(child.content))
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
-            if index not in hidden:
-                offset += len(_plain_entity_ref(child, document).content)
+            offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
@@ -374,9 +411,9 @@ def _annotate_inline(
             result.append(_note_token(note, document) if document.side_notes else _html(note))
             continue
         if kind in ("text", "code_inline"):
-            offset += len(child.content) if index not in hidden else 0
+            offset += len(child.content)
         elif kind in ("softbreak", "hardbreak"):
-            offset += 1 if index not in hidden else 0
+            offset += 1
             line += 1
         result.append(child)
     flush()
