@@ -97,7 +97,7 @@ class _Document:
     side_notes: bool = True  # False where notes have no margin (timeline entries)
     id_prefix: str = ""  # keeps element ids unique when several fragments share a page
     notes: int = 0
-    note_tokens: int = 0  # the note tokens put into inline tokens so far (see _markers_after_punctuation)
+    note_tokens: int = 0  # the note tokens put into inline tokens so far that may yet move (see _markers_after_punctuation)
     seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
     footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
     note_bodies: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) of every side-note, for print
@@ -193,11 +193,12 @@ def _annotate_rule(state) -> None:
     unseen = _unseen_children(tokens, document.placeholders, state.md, state.env) if document.placeholders else {}
     context: list[str] = []
     for index, token in enumerate(tokens):
-        if token.type.endswith("_open") and token.nesting == 1:
+        nesting = token.nesting
+        if nesting == 1 and token.type.endswith("_open"):
             context.append(token.tag)
-        elif token.type.endswith("_close") and token.nesting == -1 and context:
+        elif nesting == -1 and context and token.type.endswith("_close"):
             context.pop()
-        if token.type != "inline" or not token.children:
+        if not token.children or token.type != "inline":
             continue
         first_line = document.body_line + (token.map[0] if token.map else 0)
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -258,17 +259,12 @@ def _plain_entity_ref(token: Token, document: _Document) -> Token:
 
 
 def _text(content: str) -> Token:
-    token = Token("text", "", 0)
-    token.content = content
-    return token
+    return Token("text", "", 0, content=content)
 
 
 def _html(content: str) -> Token:
     """sitegen's own markup in running text (never the editor's raw HTML)."""
-    token = Token("html_inline", "", 0)
-    token.content = content
-    token.meta = {"sitegen_markup": True}
-    return token
+    return Token("html_inline", "", 0, content=content, meta={"sitegen_markup": True})
 
 
 def _plain_text(children: list[Token], document: _Document, hidden: frozenset[int] = frozenset()) -> str:
@@ -433,10 +429,15 @@ _EMPHASIS_CLOSE = frozenset(("em_close", "strong_close", "s_close"))
 
 
 def _note_token(markup: str, document: _Document) -> Token:
+    """A note whose marker _markers_after_punctuation may yet move."""
     document.note_tokens += 1
-    token = _html(markup)
-    token.meta["sitegen_note"] = True
-    return token
+    return Token("html_inline", "", 0, content=markup, meta={"sitegen_markup": True, "sitegen_note": True})
+
+
+def _note_cut(text: str) -> int:
+    """How much of the text after a note's word its marker goes after: the possessive, then closing punctuation."""
+    possessive = _POSSESSIVE.match(text)
+    return _CLOSING.match(text, possessive.end() if possessive else 0).end()
 
 
 def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
@@ -455,9 +456,7 @@ def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if token.meta.get("sitegen_note") and following is not None and following.type == "text":
             text = following.content
-            possessive = _POSSESSIVE.match(text)
-            cut = possessive.end() if possessive else 0
-            cut = _CLOSING.match(text, cut).end()
+            cut = _note_cut(text)
             if cut:
                 out.append(_text(text[:cut]))
                 out.append(token)
@@ -487,7 +486,7 @@ def _annotate_run(
 ) -> list[Token]:
     """Entity names and glossary terms in a run of text and soft breaks, which
     starts on source line `run_line` (each soft break is a new line)."""
-    combined = "".join(t.content if t.type == "text" else "\n" for t in run)
+    combined = run[0].content if len(run) == 1 and run[0].type == "text" else "".join(t.content if t.type == "text" else "\n" for t in run)
     catalog = document.catalog
     tokens = tokenize(combined)  # split once for the entity names and the terms
     # Entities first; glossary terms only in the text between entity names,
@@ -518,13 +517,25 @@ def _annotate_run(
     # a text token's "\n" renders as a soft break does.
     out: list[Token] = []
     position = 0
-    for start, end, markup, note in pieces:
+    for number, (start, end, markup, note) in enumerate(pieces):
         if start > position:
             out.append(_text(combined[position:start]))
         out.append(_html(markup))
-        if note:
-            out.append(_note_token(note, document))
         position = end
+        if not note:
+            continue
+        # The text after the name, up to the next piece, is here: the note's
+        # marker goes after its punctuation now, as _markers_after_punctuation
+        # would move it. A note at the end of the run is left to that.
+        following = pieces[number + 1][0] if number + 1 < len(pieces) else len(combined)
+        if following == end:
+            out.append(_note_token(note, document))
+            continue
+        cut = _note_cut(combined[end:following])
+        if cut:
+            out.append(_text(combined[end : end + cut]))
+            position = end + cut
+        out.append(_html(note))
     if position < len(combined):
         out.append(_text(combined[position:]))
     return out
