@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from sitegen.model.errors import Diagnostic
@@ -513,14 +514,44 @@ def _annotate_run(
         pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
     if not pieces:
         return run
-    # The text between the names stays one text token, soft breaks and all:
-    # a text token's "\n" renders as a soft break does.
+    parts = _run_parts(combined, pieces)
+    if document.placeholders is not None:
+        # Each piece of markup on its own, for the placeholders (see _annotate_rule).
+        return [_PART_TOKENS[kind](content, document) for kind, content in parts]
+    # The run as one piece of HTML, its text escaped as markdown-it renders
+    # text: but for the text it starts with and a note it ends with, which
+    # _markers_after_punctuation may yet move a marker past, or move.
     out: list[Token] = []
+    first, last = (1 if parts[0][0] == "text" else 0), (len(parts) - 1 if parts[-1][0] == "note" else len(parts))
+    if first:
+        out.append(_text(parts[0][1]))
+    if first < last:
+        out.append(_html("".join(escapeHtml(content) if kind == "text" else content for kind, content in parts[first:last])))
+    if last < len(parts):
+        out.append(_note_token(parts[-1][1], document))
+    return out
+
+
+# How each kind of part of an annotated run is written as a token.
+_PART_TOKENS = {
+    "text": lambda content, document: _text(content),
+    "markup": lambda content, document: _html(content),
+    "note": _note_token,
+}
+
+
+def _run_parts(combined: str, pieces: list[tuple[int, int, str, str]]) -> list[tuple[str, str]]:
+    """The run of text `combined` with its pieces of markup in place, as
+    ("text" | "markup" | "note", content): "note" only for a note that ends
+    the run, whose marker _markers_after_punctuation may yet move."""
+    # The text between the names stays one part, soft breaks and all: a
+    # text token's "\n" renders as a soft break does.
+    parts: list[tuple[str, str]] = []
     position = 0
     for number, (start, end, markup, note) in enumerate(pieces):
         if start > position:
-            out.append(_text(combined[position:start]))
-        out.append(_html(markup))
+            parts.append(("text", combined[position:start]))
+        parts.append(("markup", markup))
         position = end
         if not note:
             continue
@@ -529,16 +560,16 @@ def _annotate_run(
         # would move it. A note at the end of the run is left to that.
         following = pieces[number + 1][0] if number + 1 < len(pieces) else len(combined)
         if following == end:
-            out.append(_note_token(note, document))
+            parts.append(("note", note))
             continue
         cut = _note_cut(combined[end:following])
         if cut:
-            out.append(_text(combined[end : end + cut]))
+            parts.append(("text", combined[end : end + cut]))
             position = end + cut
-        out.append(_html(note))
+        parts.append(("markup", note))
     if position < len(combined):
-        out.append(_text(combined[position:]))
-    return out
+        parts.append(("text", combined[position:]))
+    return parts
 
 
 def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Document) -> list[tuple[int, int, str, str]]:
