@@ -403,6 +403,8 @@ UNSEEN = {
     "title": "<title>\n\n{hidden}\n\n</title>\n\n{seen}",
     "xmp": "<xmp>\n\n{hidden}\n\n</xmp>\n\n{seen}",
     "template": "<template>\n\n{hidden}\n\n</template>\n\n{seen}",
+    "template, in a quote": "> <template>\n>\n> {hidden}\n>\n> </template>\n\n{seen}",
+    "template, in a list": "- <template>\n\n  {hidden}\n\n  </template>\n\n{seen}",
     "noscript": "<noscript>\n\n{hidden}\n\n</noscript>\n\n{seen}",
     "iframe": "<iframe>\n\n{hidden}\n\n</iframe>\n\n{seen}",
     "noembed": "<noembed>\n\n{hidden}\n\n</noembed>\n\n{seen}",
