@@ -487,7 +487,10 @@ def _annotate_run(
 ) -> list[Token]:
     """Entity names and glossary terms in a run of text and soft breaks, which
     starts on source line `run_line` (each soft break is a new line)."""
-    combined = run[0].content if len(run) == 1 and run[0].type == "text" else "".join(t.content if t.type == "text" else "\n" for t in run)
+    if len(run) == 1 and run[0].type == "text":
+        combined = run[0].content  # most runs: one text token
+    else:
+        combined = "".join(t.content if t.type == "text" else "\n" for t in run)
     catalog = document.catalog
     tokens = tokenize(combined)  # split once for the entity names and the terms
     # Entities first; glossary terms only in the text between entity names,
@@ -517,7 +520,7 @@ def _annotate_run(
     parts = _run_parts(combined, pieces)
     if document.placeholders is not None:
         # Each piece of markup on its own, for the placeholders (see _annotate_rule).
-        return [_PART_TOKENS[kind](content, document) for kind, content in parts]
+        return [_part_token(kind, content, document) for kind, content in parts]
     # The run as one piece of HTML, its text escaped as markdown-it renders
     # text: but for the text it starts with and a note it ends with, which
     # _markers_after_punctuation may yet move a marker past, or move.
@@ -532,12 +535,11 @@ def _annotate_run(
     return out
 
 
-# How each kind of part of an annotated run is written as a token.
-_PART_TOKENS = {
-    "text": lambda content, document: _text(content),
-    "markup": lambda content, document: _html(content),
-    "note": _note_token,
-}
+def _part_token(kind: str, content: str, document: _Document) -> Token:
+    """A part of an annotated run (see _run_parts) as a token of its own."""
+    if kind == "text":
+        return _text(content)
+    return _note_token(content, document) if kind == "note" else _html(content)
 
 
 def _run_parts(combined: str, pieces: list[tuple[int, int, str, str]]) -> list[tuple[str, str]]:
