@@ -20,6 +20,7 @@ from conftest import Archive, parse_html
 from selectolax.lexbor import LexborHTMLParser
 
 from sitegen.engine.builder import BuildOptions, build
+from sitegen.pipeline import sanitise
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, CACHE_FORMAT, cache_key, seal_of
 
 ALERT = "alert(1)"
@@ -332,15 +333,27 @@ def test_an_article_with_raw_html_gets_its_side_notes_links_and_term_marks_as_on
     assert raw.select_one("b.x").get_text() == "bold"
 
 
+class Cleaner:
+    """A sanitiser in place of one of sanitise.py's: `cleaning` made of what the real one writes."""
+
+    def __init__(self, real: nh3.Cleaner, cleaning=lambda clean: clean):
+        self.real, self.cleaning, self.calls = real, cleaning, []
+
+    def clean(self, html: str) -> str:
+        self.calls.append(html)
+        return self.cleaning(self.real.clean(html))
+
+
 def test_an_article_without_raw_html_is_not_sanitised(places, monkeypatch):
-    calls = []
-    monkeypatch.setattr(nh3, "clean", lambda *args, **kwargs: calls.append(args) or args[0])
+    body, phrasing = Cleaner(sanitise.BODY_CLEANER), Cleaner(sanitise.PHRASING_CLEANER)
+    monkeypatch.setattr(sanitise, "BODY_CLEANER", body)
+    monkeypatch.setattr(sanitise, "PHRASING_CLEANER", phrasing)
     places.article("plain", body='Mosul was held by the caliphate.[^1] "Quoted" & more.\n\n[^1]: A note.\n', entities="[mosul]")
     places.build()
-    assert calls == []
+    assert body.calls + phrasing.calls == []
     places.article("raw", body="Mosul <b>fell</b>.", entities="[mosul]")
     places.build()
-    assert calls != []
+    assert body.calls != []
 
 
 def test_an_editors_copy_of_sitegens_placeholder_is_dropped(places):
@@ -351,19 +364,13 @@ def test_an_editors_copy_of_sitegens_placeholder_is_dropped(places):
     assert len(body.select("a.mention")) == 1
 
 
-def as_older_nh3_writes(clean):
-    """`nh3.clean` writing attribute values as nh3 before 0.3.7 does (and the
-    version pyproject allows may be): `<` and `>` in them as they are."""
-    in_attribute = re.compile(r'="[^"]*"')
-
-    def older(*args, **kwargs):
-        return in_attribute.sub(lambda value: value.group(0).replace("&lt;", "<").replace("&gt;", ">"), clean(*args, **kwargs))
-
-    return older
+def as_older_nh3_writes(clean: str) -> str:
+    """HTML as nh3 before 0.3.7 writes it out: `<` and `>` in attribute values as they are."""
+    return re.sub(r'="[^"]*"', lambda value: value.group(0).replace("&lt;", "<").replace("&gt;", ">"), clean)
 
 
 def test_a_placeholder_look_alike_in_an_attribute_cannot_end_the_element(places, monkeypatch):
-    monkeypatch.setattr(nh3, "clean", as_older_nh3_writes(nh3.clean))
+    monkeypatch.setattr(sanitise, "BODY_CLEANER", Cleaner(sanitise.BODY_CLEANER, as_older_nh3_writes))
     places.article(
         "a",
         body='Mosul fell. <img alt="x" title="<sitegen-markup x">" src=x onerror=alert(1) y="\n\n'
@@ -377,6 +384,118 @@ def test_a_placeholder_look_alike_in_an_attribute_cannot_end_the_element(places,
     body = page.select_one(".article-body")
     assert body.select_one('img[alt="x"]')["title"] == "<sitegen-markup x"
     assert len(body.select("a.mention")) == 1
+
+
+# --- text no reader sees ---------------------------------------------------------------------------
+
+# Raw HTML that the sanitiser removes with everything in it, written around
+# Markdown as an editor may: opened in a paragraph and closed paragraphs later,
+# opened inside another block, closed by itself (`<script/>` opens a script),
+# or kept open past a stray end tag. `{hidden}` is the text inside it, `{seen}`
+# a sentence after it (before it, where nothing after is seen).
+UNSEEN = {
+    "script, opened in a paragraph": "Before. <script>\n\n{hidden}\n\n</script>\n\n{seen}",
+    "script, closed by itself": "Before. <script/>{hidden}</script>\n\n{seen}",
+    "script, past a stray end tag": "Before. <script></span>{hidden}</script>\n\n{seen}",
+    "style, opened in a paragraph": "Before. <style>\n\n{hidden}\n\n</style>\n\n{seen}",
+    "style, inside a block": "<div><style>\n\n{hidden}\n\n</style></div>\n\n{seen}",
+    "textarea": "Before. <textarea>\n\n{hidden}\n\n</textarea>\n\n{seen}",
+    "title": "<title>\n\n{hidden}\n\n</title>\n\n{seen}",
+    "xmp": "<xmp>\n\n{hidden}\n\n</xmp>\n\n{seen}",
+    "template": "<template>\n\n{hidden}\n\n</template>\n\n{seen}",
+    "template, in a quote": "> <template>\n>\n> {hidden}\n>\n> </template>\n\n{seen}",
+    "template, in a list": "- <template>\n\n  {hidden}\n\n  </template>\n\n{seen}",
+    "noscript": "<noscript>\n\n{hidden}\n\n</noscript>\n\n{seen}",
+    "iframe": "<iframe>\n\n{hidden}\n\n</iframe>\n\n{seen}",
+    "noembed": "<noembed>\n\n{hidden}\n\n</noembed>\n\n{seen}",
+    "object": "<object>\n\n{hidden}\n\n</object>\n\n{seen}",
+    "select": "<select>\n\n{hidden}\n\n</select>\n\n{seen}",
+    "svg, past a stray end tag": "Before. <svg></span>{hidden}</svg>\n\n{seen}",
+    "math, past a stray end tag": "Before. <math></b>{hidden}</math>\n\n{seen}",
+    "comment, opened inside a block": "<div><!--\n\n{hidden}\n\n<!-- --></div>\n\n{seen}",
+    "plaintext": "{seen}\n\n<plaintext>\n\n{hidden}",
+}
+HIDDEN = "Mosul, [[mosul]] and the caliphate.[^1]"
+SEEN = "Mosul fell to the caliphate."
+FOOTNOTE = "\n\n[^1]: A note.\n"
+
+
+@pytest.fixture(scope="module")
+def unseen(tmp_path_factory) -> Archive:
+    """For each kind of removed raw HTML, an article naming Mosul and a term only
+    inside it ("u…"), and one naming them outside it too ("s…")."""
+    archive = Archive.create(tmp_path_factory.mktemp("unseen") / "site")
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nA city.\n')
+    archive.write("content/glossary.toml", GLOSSARY)
+    for number, (kind, body) in enumerate(UNSEEN.items()):
+        hidden_only = body.format(hidden=HIDDEN, seen="") + FOOTNOTE
+        archive.article(f"u{number:02d}", title=f"Unseen {kind}", body=hidden_only)
+        archive.article(f"s{number:02d}", title=f"Seen {kind}", body=body.format(hidden=HIDDEN, seen=SEEN) + FOOTNOTE)
+    archive.build()
+    return archive
+
+
+def slug_of(prefix: str, kind: str) -> str:
+    return f"{prefix}{list(UNSEEN).index(kind):02d}"
+
+
+def listed_on_entity_page(archive: Archive) -> dict[str, tuple[str, str]]:
+    """The articles Mosul's pages list: title -> (the line of its count, the sentence quoted)."""
+    pages = sorted((archive.out / "entities" / "mosul").rglob("index.html"))
+    items = [item for path in pages for item in parse_html(path.read_text(encoding="utf-8")).select(".mention-item")]
+    return {
+        item.select_one("h3").get_text(): (item.select_one(".meta").get_text(" ", strip=True), item.select_one(".snippet").get_text())
+        for item in items
+    }
+
+
+def used_in(archive: Archive) -> dict[str, str]:
+    """The articles the glossary says use "caliphate": title -> count."""
+    entry = archive.html("glossary/index.html").find("dt", id="caliphate").find_next_sibling("dd")
+    lines = [p for p in entry.select(".meta") if p.get_text().startswith("Used in")]
+    return {a.get_text(): a.find_next_sibling("span", class_="count").get_text() for line in lines for a in line.find_all("a")}
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_a_name_only_inside_removed_raw_html_is_not_a_mention_on_the_entity_page(unseen, kind):
+    assert f"Unseen {kind}" not in listed_on_entity_page(unseen)
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_a_name_or_footnote_only_inside_removed_raw_html_has_no_side_note(unseen, kind):
+    page = article_page(unseen, slug_of("u", kind))
+    assert page.select_one(".article-body").select("a.mention, .sidenote, .sidenote-toggle") == []
+    assert page.select(".endnotes li") == []
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_a_term_only_inside_removed_raw_html_is_not_used(unseen, kind):
+    assert article_page(unseen, slug_of("u", kind)).select(".article-body a.term") == []
+    assert f"Unseen {kind}" not in used_in(unseen)
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_the_name_outside_removed_raw_html_is_the_first_mention_with_its_side_note(unseen, kind):
+    page = article_page(unseen, slug_of("s", kind))
+    body = page.select_one(".article-body")
+    [link] = body.select("a.mention")
+    assert "fell to the" in link.find_parent("p").get_text()  # the sentence seen
+    assert body.find(id=link["aria-describedby"]).select_one(".sidenote-marker").get_text() == "1"
+    assert [item.select_one(".sidenote-title").get_text() for item in page.select(".endnotes li")] == ["Mosul"]
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_the_name_outside_removed_raw_html_is_counted_once_and_quoted(unseen, kind):
+    count, quoted = listed_on_entity_page(unseen)[f"Seen {kind}"]
+    assert count.endswith("· 1 mention")
+    assert quoted == SEEN
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_the_term_outside_removed_raw_html_is_marked_and_used_once(unseen, kind):
+    [term] = article_page(unseen, slug_of("s", kind)).select(".article-body a.term")
+    assert term.get_text() == "caliphate"
+    assert used_in(unseen)[f"Seen {kind}"] == "(1)"
 
 
 # --- the cache ------------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ them).
 
 A body that holds raw HTML is sanitised once annotated (`sanitise.py`), with
 the annotation's own markup held aside; a body without any, most of them, is
-published as rendered and pays nothing more.
+published as rendered and pays nothing more. In a body with raw HTML, the text
+no reader will see (inside a `<script>`, a `<template>`, a comment, however
+many paragraphs it runs over) is found by the sanitiser first, and makes no
+mention, note, term's use or quoted sentence.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from sitegen.model.errors import Diagnostic
@@ -32,7 +36,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import PHRASING_TAGS, REMOVED_WITH_CONTENT, Placeholders, sanitise_html
+from sitegen.pipeline.sanitise import Placeholders, sanitise_phrasing
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -94,7 +98,7 @@ class _Document:
     side_notes: bool = True  # False where notes have no margin (timeline entries)
     id_prefix: str = ""  # keeps element ids unique when several fragments share a page
     notes: int = 0
-    note_tokens: int = 0  # the note tokens put into inline tokens so far (see _markers_after_punctuation)
+    note_tokens: int = 0  # the note tokens put into inline tokens so far that may yet move (see _markers_after_punctuation)
     seen: set[str] = field(default_factory=set)  # entities whose first mention carries its note
     footnote_numbers: dict[int, int] = field(default_factory=dict)  # footnote id -> note number
     note_bodies: list[tuple[int, str]] = field(default_factory=list)  # (number, HTML) of every side-note, for print
@@ -187,18 +191,21 @@ def _annotate_rule(state) -> None:
     if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
+    unseen = _unseen_children(tokens, document.placeholders, state.md, state.env) if document.placeholders else {}
     context: list[str] = []
     for index, token in enumerate(tokens):
-        if token.type.endswith("_open") and token.nesting == 1:
+        nesting = token.nesting
+        if nesting == 1 and token.type.endswith("_open"):
             context.append(token.tag)
-        elif token.type.endswith("_close") and token.nesting == -1 and context:
+        elif nesting == -1 and context and token.type.endswith("_close"):
             context.pop()
-        if token.type != "inline" or not token.children:
+        if not token.children or token.type != "inline":
             continue
         first_line = document.body_line + (token.map[0] if token.map else 0)
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
         in_table = "td" in context or "th" in context
-        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table)
+        hidden = unseen.get(index, _NONE)
+        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden)
         if document.placeholders is not None:
             for child in token.children:
                 if child.meta.get("sitegen_markup"):
@@ -240,7 +247,7 @@ def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, en
         # Each note on its own, as a balanced fragment of phrasing elements:
         # raw HTML in it cannot close the side-note it goes into, nor the
         # paragraph around that, nor reach past them.
-        joined = {key: sanitise_html(note, PHRASING_TAGS) for key, note in joined.items()}
+        joined = {key: sanitise_phrasing(note) for key, note in joined.items()}
     return joined
 
 
@@ -253,22 +260,17 @@ def _plain_entity_ref(token: Token, document: _Document) -> Token:
 
 
 def _text(content: str) -> Token:
-    token = Token("text", "", 0)
-    token.content = content
-    return token
+    return Token("text", "", 0, content=content)
 
 
 def _html(content: str) -> Token:
     """sitegen's own markup in running text (never the editor's raw HTML)."""
-    token = Token("html_inline", "", 0)
-    token.content = content
-    token.meta = {"sitegen_markup": True}
-    return token
+    return Token("html_inline", "", 0, content=content, meta={"sitegen_markup": True})
 
 
 def _plain_text(children: list[Token], document: _Document, hidden: frozenset[int] = frozenset()) -> str:
     """The readable text of an inline token, for snippets; offsets match the walk below.
-    The children at the indexes in `hidden` are left out (see _hidden_text)."""
+    The children at the indexes in `hidden` are left out (see _unseen_children)."""
     parts = []
     for index, child in enumerate(children):
         if index in hidden:
@@ -299,24 +301,47 @@ class _PlainText:
         return self.text
 
 
-def _hidden_text(children: list[Token]) -> frozenset[int]:
-    """The indexes of the children inside raw inline HTML that the sanitiser
-    removes with its content (`<script>…</script>`, `<style>`): no reader sees
-    them, so no sentence quoted on an entity page has them either."""
-    hidden: set[int] = set()
-    inside = ""  # the name of the element being skipped
-    for index, child in enumerate(children):
-        if child.type == "html_inline":
-            found = _HTML_TAG.match(child.content.strip())
-            name = found.group(2).lower() if found else ""
-            # (`<script/>` is not counted: the walk does not count it as opening either)
-            if not inside and found and not found.group(1) and not found.group(3) and name in REMOVED_WITH_CONTENT:
-                inside = name
-            elif inside and found and found.group(1) and name == inside:
-                inside = ""
-        elif inside:
-            hidden.add(index)
-    return frozenset(hidden)
+_NONE: frozenset[int] = frozenset()
+# The children of an inline token that annotation reads (names, references,
+# footnotes; code and breaks for the offsets of quoted sentences): those
+# whose place a marker finds out in _unseen_children.
+_READ = frozenset(("text", "softbreak", "hardbreak", "code_inline", "entity_ref", "footnote_ref"))
+# Those of them that annotation replaces with markup of its own: never
+# rendered, in the final body, as markdown-it would.
+_REPLACED = frozenset(("entity_ref", "footnote_ref"))
+
+
+def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
+    """For each inline token (by index), the indexes of its children no reader
+    sees: inside raw HTML the sanitiser removes with its content, a comment or
+    an attribute's value, wherever the editor opened and closed it (paragraphs
+    apart, in another block, past stray end tags).
+
+    Told by the sanitiser itself, which parses the body as a browser does: the
+    document is rendered with a marker before each child annotation reads, and
+    the markers the sanitiser keeps are the places readers see. The markers
+    end nothing the body's own markup would not (see Placeholders.marker), and
+    annotation's markup goes only where they are kept, so the body as published
+    is read the same way."""
+    places: list[tuple[int, int]] = []  # (token, child) of each marker
+    marked = list(tokens)
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        for position, child in enumerate(token.children):
+            if child.type in _READ:
+                children.append(_html(placeholders.marker(len(places))))
+                places.append((index, position))
+            if child.type not in _REPLACED:
+                children.append(child)
+        marked[index] = token.copy(children=children)
+    seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
+    unseen: dict[int, set[int]] = {}
+    for number, (index, position) in enumerate(places):
+        if number not in seen:
+            unseen.setdefault(index, set()).add(position)
+    return {index: frozenset(positions) for index, positions in unseen.items()}
 
 
 def _annotate_inline(
@@ -326,8 +351,10 @@ def _annotate_inline(
     first_line: int,
     in_heading: bool,
     in_table: bool,
+    hidden: frozenset[int],
 ) -> list[Token]:
-    hidden = _hidden_text(children) if document.placeholders is not None else frozenset()
+    """The children of an inline token with its names, references and footnotes
+    annotated; those at the indexes in `hidden` (see _unseen_children) are not read."""
     plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
@@ -346,6 +373,14 @@ def _annotate_inline(
 
     for index, child in enumerate(children):
         kind = child.type
+        if index in hidden:
+            # Seen by no reader: no mention, note or term, and not in a quoted sentence.
+            flush()
+            if kind in ("softbreak", "hardbreak"):
+                line += 1
+            if kind != "footnote_ref":  # a note's reference goes; the rest is removed with the raw HTML around it
+                result.append(child)
+            continue
         if kind in ("text", "softbreak") and link_depth == 0:
             if not run:
                 run_offset, run_line = offset, line
@@ -365,8 +400,7 @@ def _annotate_inline(
             link_depth = max(0, link_depth + _html_nesting(child.content))
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
-            if index not in hidden:
-                offset += len(_plain_entity_ref(child, document).content)
+            offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
@@ -374,9 +408,9 @@ def _annotate_inline(
             result.append(_note_token(note, document) if document.side_notes else _html(note))
             continue
         if kind in ("text", "code_inline"):
-            offset += len(child.content) if index not in hidden else 0
+            offset += len(child.content)
         elif kind in ("softbreak", "hardbreak"):
-            offset += 1 if index not in hidden else 0
+            offset += 1
             line += 1
         result.append(child)
     flush()
@@ -396,10 +430,15 @@ _EMPHASIS_CLOSE = frozenset(("em_close", "strong_close", "s_close"))
 
 
 def _note_token(markup: str, document: _Document) -> Token:
+    """A note whose marker _markers_after_punctuation may yet move."""
     document.note_tokens += 1
-    token = _html(markup)
-    token.meta["sitegen_note"] = True
-    return token
+    return Token("html_inline", "", 0, content=markup, meta={"sitegen_markup": True, "sitegen_note": True})
+
+
+def _note_cut(text: str) -> int:
+    """How much of the text after a note's word its marker goes after: the possessive, then closing punctuation."""
+    possessive = _POSSESSIVE.match(text)
+    return _CLOSING.match(text, possessive.end() if possessive else 0).end()
 
 
 def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
@@ -418,9 +457,7 @@ def _markers_after_punctuation(tokens: list[Token]) -> list[Token]:
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if token.meta.get("sitegen_note") and following is not None and following.type == "text":
             text = following.content
-            possessive = _POSSESSIVE.match(text)
-            cut = possessive.end() if possessive else 0
-            cut = _CLOSING.match(text, cut).end()
+            cut = _note_cut(text)
             if cut:
                 out.append(_text(text[:cut]))
                 out.append(token)
@@ -450,7 +487,10 @@ def _annotate_run(
 ) -> list[Token]:
     """Entity names and glossary terms in a run of text and soft breaks, which
     starts on source line `run_line` (each soft break is a new line)."""
-    combined = "".join(t.content if t.type == "text" else "\n" for t in run)
+    if len(run) == 1 and run[0].type == "text":
+        combined = run[0].content  # most runs: one text token
+    else:
+        combined = "".join(t.content if t.type == "text" else "\n" for t in run)
     catalog = document.catalog
     tokens = tokenize(combined)  # split once for the entity names and the terms
     # Entities first; glossary terms only in the text between entity names,
@@ -477,20 +517,61 @@ def _annotate_run(
         pieces += _term_pieces(combined, tokens, gap_start, len(combined), document)
     if not pieces:
         return run
-    # The text between the names stays one text token, soft breaks and all:
-    # a text token's "\n" renders as a soft break does.
+    parts = _run_parts(combined, pieces)
+    if document.placeholders is not None:
+        # Each piece of markup on its own, for the placeholders (see _annotate_rule).
+        return [_part_token(kind, content, document) for kind, content in parts]
+    # The run as one piece of HTML, its text escaped as markdown-it renders
+    # text: but for the text it starts with and a note it ends with, which
+    # _markers_after_punctuation may yet move a marker past, or move.
     out: list[Token] = []
-    position = 0
-    for start, end, markup, note in pieces:
-        if start > position:
-            out.append(_text(combined[position:start]))
-        out.append(_html(markup))
-        if note:
-            out.append(_note_token(note, document))
-        position = end
-    if position < len(combined):
-        out.append(_text(combined[position:]))
+    first, last = (1 if parts[0][0] == "text" else 0), (len(parts) - 1 if parts[-1][0] == "note" else len(parts))
+    if first:
+        out.append(_text(parts[0][1]))
+    if first < last:
+        out.append(_html("".join(escapeHtml(content) if kind == "text" else content for kind, content in parts[first:last])))
+    if last < len(parts):
+        out.append(_note_token(parts[-1][1], document))
     return out
+
+
+def _part_token(kind: str, content: str, document: _Document) -> Token:
+    """A part of an annotated run (see _run_parts) as a token of its own."""
+    if kind == "text":
+        return _text(content)
+    return _note_token(content, document) if kind == "note" else _html(content)
+
+
+def _run_parts(combined: str, pieces: list[tuple[int, int, str, str]]) -> list[tuple[str, str]]:
+    """The run of text `combined` with its pieces of markup in place, as
+    ("text" | "markup" | "note", content): "note" only for a note that ends
+    the run, whose marker _markers_after_punctuation may yet move."""
+    # The text between the names stays one part, soft breaks and all: a
+    # text token's "\n" renders as a soft break does.
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for number, (start, end, markup, note) in enumerate(pieces):
+        if start > position:
+            parts.append(("text", combined[position:start]))
+        parts.append(("markup", markup))
+        position = end
+        if not note:
+            continue
+        # The text after the name, up to the next piece, is here: the note's
+        # marker goes after its punctuation now, as _markers_after_punctuation
+        # would move it. A note at the end of the run is left to that.
+        following = pieces[number + 1][0] if number + 1 < len(pieces) else len(combined)
+        if following == end:
+            parts.append(("note", note))
+            continue
+        cut = _note_cut(combined[end:following])
+        if cut:
+            parts.append(("text", combined[end : end + cut]))
+            position = end + cut
+        parts.append(("markup", note))
+    if position < len(combined):
+        parts.append(("text", combined[position:]))
+    return parts
 
 
 def _term_pieces(text: str, tokens: Tokens, start: int, end: int, document: _Document) -> list[tuple[int, int, str, str]]:

@@ -1,7 +1,7 @@
 """The allow-list sanitiser for raw HTML in article bodies.
 
 An article's body is the one field that may hold raw HTML (a `<figure>`, a
-`<span class="…">`). What reaches readers of it is what `sanitise_html`
+`<span class="…">`). What reaches readers of it is what the sanitiser
 keeps: the structural and text elements an article needs, with safe
 attributes and addresses; scripts, styles, frames, plugins, forms, `<base>`
 and `<meta>`, event handlers and `style` attributes never (but for a table
@@ -9,7 +9,8 @@ cell's alignment, as Markdown writes it). It is `nh3`, the
 Python binding of the Rust `ammonia` sanitiser, which parses the HTML as a
 browser does (html5ever) and writes out only what the lists below allow, as
 a balanced fragment: no stray `</p>` or `</main>` can close the page's own
-elements, and no open tag reaches past the body.
+elements, and no open tag reaches past the body. It is made once
+(`BODY_CLEANER`, and `PHRASING_CLEANER` for footnotes).
 
 sitegen's own markup in a body (mentions, side-notes, term marks) is not put
 through it: annotation holds each piece of it as a `Placeholders` element,
@@ -17,6 +18,10 @@ the body is sanitised, and the pieces are put back. Side-notes keep their
 checkbox toggles and every attribute the scripts read, which editors'
 markup may not have, and a footnote's raw HTML, sanitised as a fragment of
 its own, cannot close the side-note it is in.
+
+The same sanitiser tells annotation which of a body's text a reader sees
+(`Placeholders.seen_markers`): text inside an element it removes with its
+content is annotated nowhere, however the raw HTML around it is written.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ REMOVED_WITH_CONTENT = frozenset(
     "script style template noscript iframe frame frameset noembed noframes object embed applet "
     "textarea title xmp plaintext select svg math".split()
 )
+
+# The element that holds sitegen's markup aside in a body (see Placeholders).
+PLACEHOLDER_TAG = "sitegen-markup"
 
 # Attributes every kept element may have. `id` is kept so that an editor can
 # link to a place in the article (`<a href="#background">`), but not one of
@@ -139,6 +147,8 @@ def _url_allowed(tag: str, value: str) -> bool:
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Called for every attribute the lists allow: the checks they cannot express."""
+    if tag == PLACEHOLDER_TAG:
+        return value if attribute == "data-n" else None
     if attribute in _URL_ATTRIBUTES and not _url_allowed(tag, value):
         return None
     if attribute == "style":
@@ -153,16 +163,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attributes: dict[str, frozenset[str]] | None = None) -> str:
-    """`fragment` with only the elements `tags` names and what the lists above allow, as balanced HTML."""
-    attributes = {tag: set(names) for tag, names in ATTRIBUTES.items()}
-    for tag, names in (extra_attributes or {}).items():
-        attributes.setdefault(tag, set()).update(names)
-    return nh3.clean(
-        fragment,
+def _cleaner(tags: frozenset[str], attributes: dict[str, frozenset[str]]) -> nh3.Cleaner:
+    """A sanitiser keeping the elements `tags` names, with what the lists above allow."""
+    return nh3.Cleaner(
         tags=set(tags),
         clean_content_tags=set(REMOVED_WITH_CONTENT),
-        attributes=attributes,
+        attributes={tag: set(names) for tag, names in attributes.items()},
         attribute_filter=_filter_attribute,
         strip_comments=True,
         link_rel=None,  # links are written as Markdown writes them, without `rel`
@@ -171,40 +177,79 @@ def sanitise_html(fragment: str, tags: frozenset[str] = ALLOWED_TAGS, extra_attr
     )
 
 
+# The two sanitisers, each made once: a body's, which keeps placeholders (and
+# only their `data-n`), and a footnote's, which keeps phrasing elements only.
+BODY_CLEANER = _cleaner(ALLOWED_TAGS | {PLACEHOLDER_TAG}, {**ATTRIBUTES, PLACEHOLDER_TAG: frozenset(("data-n",))})
+PHRASING_CLEANER = _cleaner(PHRASING_TAGS, ATTRIBUTES)
+
+
+def sanitise_phrasing(fragment: str) -> str:
+    """`fragment` with only phrasing elements and what the lists above allow, as balanced HTML."""
+    return PHRASING_CLEANER.clean(fragment)
+
+
 # --- sitegen's own markup, held aside ---------------------------------------------------------
+
+
+# A placeholder as the body's sanitiser writes it out, or an editor's copy of
+# one (with its `data-n` or none, with content or none), or the end of a copy.
+_PLACEHOLDER = re.compile(f'<{PLACEHOLDER_TAG}(?: data-n="([^"]*)")?>(</{PLACEHOLDER_TAG}>)?|</{PLACEHOLDER_TAG}>')
+# The `data-n` of this document's placeholders: its nonce, then the number of
+# a piece, or of a marker after an `m`.
+_NUMBERED = re.compile(r"([0-9a-f]{16})-(m?)([0-9]+)")
 
 
 class Placeholders:
     """sitegen's markup in a body that holds raw HTML, held aside while the body is sanitised.
 
     Each piece is written into the body as an empty element that the
-    sanitiser keeps, then put back in its place. The element's name carries a
-    digest of the article's own source, which an editor cannot write into
-    that source: it is the only name of its kind the sanitiser keeps, so an
-    editor's copy of a placeholder (any other name) is dropped as an unknown
-    element. Only the exact serialisation of a placeholder is put back, with
-    its `"`s, which the sanitiser writes as `&quot;` in an attribute's value:
-    no version of it writes that inside an attribute (whose `<` older ones
-    leave as it is), nor in text, where `<` is `&lt;`.
+    sanitiser keeps, then put back in its place. The element's `data-n`
+    carries a digest of the article's own source, which an editor cannot
+    write into that source: an editor's copy of a placeholder, with any other
+    `data-n` or none, is dropped (its content kept), as an unknown element
+    is. Only the exact serialisation of a placeholder is put back, with its
+    `"`s, which the sanitiser writes as `&quot;` in an attribute's value: no
+    version of it writes that inside an attribute (whose `<` older ones leave
+    as it is), nor in text, where `<` is `&lt;`.
+
+    Markers, the same element with a number of their own, find out which
+    places in a body a reader sees (see `seen_markers`).
     """
 
-    __slots__ = ("pieces", "tag", "_placeholder")
+    __slots__ = ("pieces", "_nonce")
 
     def __init__(self, source: str):
-        nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        self.tag = f"sitegen-{nonce}"
+        self._nonce = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
         self.pieces: list[str] = []
-        self._placeholder = re.compile(f'<{self.tag} data-n="([0-9]+)"></{self.tag}>')
 
     def hold(self, markup: str) -> str:
         self.pieces.append(markup)
-        return f'<{self.tag} data-n="{len(self.pieces) - 1}"></{self.tag}>'
+        return f'<{PLACEHOLDER_TAG} data-n="{self._nonce}-{len(self.pieces) - 1}"></{PLACEHOLDER_TAG}>'
 
     def sanitise(self, body_html: str) -> str:
         """The body sanitised, with sitegen's markup back in place."""
-        clean = sanitise_html(body_html, ALLOWED_TAGS | {self.tag}, {self.tag: frozenset(("data-n",))})
-        return self._placeholder.sub(self._piece, clean)
+        return _PLACEHOLDER.sub(self._piece, BODY_CLEANER.clean(body_html))
 
     def _piece(self, found: re.Match) -> str:
-        index = int(found.group(1))
-        return self.pieces[index] if index < len(self.pieces) else ""
+        number = self._number(found, "")
+        return self.pieces[number] if number is not None and number < len(self.pieces) else ""
+
+    def marker(self, number: int) -> str:
+        """Marker `number`, to put at a place in a body. Its value is not quoted:
+        where the place is inside an attribute's value, the marker ends nothing."""
+        return f"<{PLACEHOLDER_TAG} data-n={self._nonce}-m{number}></{PLACEHOLDER_TAG}>"
+
+    def seen_markers(self, marked_html: str) -> set[int]:
+        """The numbers of the markers in `marked_html` that the sanitiser keeps:
+        those at places a reader sees. A marker inside an element removed with
+        its content (a script, a template, SVG), a comment or an attribute's
+        value goes with them, wherever that element opens and closes."""
+        found = (self._number(placeholder, "m") for placeholder in _PLACEHOLDER.finditer(BODY_CLEANER.clean(marked_html)))
+        return {number for number in found if number is not None}
+
+    def _number(self, found: re.Match, kind: str) -> int | None:
+        """The number of one of this document's placeholders (`kind` "") or markers ("m"), else None."""
+        numbered = _NUMBERED.fullmatch(found.group(1) or "") if found.group(2) else None
+        if numbered is None or numbered.group(1) != self._nonce or numbered.group(2) != kind:
+            return None
+        return int(numbered.group(3))
