@@ -112,7 +112,7 @@ class _SharingPickler(_DigestPickler):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.shared = shared
 
-    def persistent_id(self, obj: Any) -> bytes | None:
+    def persistent_id(self, obj: Any) -> bytes | tuple | None:
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
