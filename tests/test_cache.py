@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import sitegen.engine.cache_codec
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE
 
@@ -114,3 +115,25 @@ def test_temporary_files_a_killed_build_left_in_the_cache_folder_are_removed_by_
 
     assert [path for path in abandoned if path.exists()] == []
     assert being_written.exists()
+
+
+def test_the_record_of_a_build_is_read_back_without_a_decoding_call_per_page_or_file(archive, monkeypatch):
+    """The record is mostly dicts by output path (a digest each, the status of each file):
+    each is decoded as a whole, and comes back as it was."""
+    small_archive(archive, articles=20)
+    builder = Builder(BuildOptions(root=archive.root, workers=1))
+    builder.build()
+    lines = (archive.root / CACHE_DIR / CACHE_FILE).read_bytes().split(b"\n")
+    record = {key: value for section, key, value in (json.loads(line) for line in lines if line.startswith(b'["b"')) if section == "b"}
+    calls = []
+    real_decode = sitegen.engine.cache_codec.decode
+    monkeypatch.setattr(sitegen.engine.cache_codec, "decode", lambda data: calls.append(data) or real_decode(data))
+
+    decoded = {key: sitegen.engine.cache_codec.decode(value) for key, value in record.items()}
+
+    pages = len(builder.cache.page_inputs)
+    assert pages > 60
+    assert len(calls) < pages
+    assert decoded["pages"] == builder.cache.page_inputs
+    assert decoded["written"] == builder.cache.written
+    assert decoded["manifest"] == builder.cache.manifest

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,13 +23,15 @@ import sitegen.engine.builder
 import sitegen.engine.page_digests
 import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
+import sitegen.engine.made_from
 import sitegen.pipeline.annotate
 import sitegen.pipeline.pages
 import sitegen.pipeline.write
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
-from sitegen.engine.cache import RECENT_NS
+from sitegen.engine.cache import RECENT_NS, SharedDigests, digest_of
 from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
+from sitegen.pipeline.exports import ArticleRows
 from sitegen.pipeline.site import Page
 from sitegen.pipeline.cards import ArticleCard
 
@@ -438,3 +442,66 @@ def test_after_an_edit_a_new_build_process_copies_unchanged_cache_lines_from_wha
     assert after.fragments.entries.keys() - before.fragments.entries.keys()  # the edited article's new annotation
     unchanged = {key: value for key, value in before.sources.entries.items() if key != "article:content/articles/first.md"}
     assert all(after.sources.entries[key] == value for key, value in unchanged.items())
+
+
+def test_equal_sets_held_in_another_order_digest_alike():
+    """A set's order follows the hashes of its strings, which each process salts anew."""
+    names = [f"entity-{n}" for n in range(40)]
+    grown = set(names + [f"other-{n}" for n in range(400)])  # a larger table: another order
+    grown.difference_update(f"other-{n}" for n in range(400))
+    one, other = frozenset(names), frozenset(grown)
+    assert one == other and list(one) != list(other)
+    assert digest_of(("event", one)) == digest_of(("event", other))
+    shared = SharedDigests([ArticleCard])
+    assert digest_of(("event", one), shared) == digest_of(("event", other), shared)
+
+
+def build_in_new_process(root: Path, hash_seed: str) -> None:
+    """`sitegen build` in a process of its own, whose strings hash with `hash_seed`."""
+    environment = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    command = [sys.executable, "-m", "sitegen", "build", "--root", str(root), "--jobs", "1", "--no-search", "--quiet"]
+    subprocess.run(command, env=environment, check=True, capture_output=True, timeout=120)
+
+
+def test_after_a_body_edit_a_build_process_with_other_string_hashes_takes_the_open_data_as_made_from_the_same(archive):
+    """The timeline's events hold the set of entities each involves: the next
+    process's digest of what the open data is made from is still the last
+    one's, so it keeps the files without making them again."""
+    seed(archive)
+    for name in ("basra", "erbil", "kirkuk", "najaf"):
+        archive.write(f"content/entities/{name}.md", f'---\nname: {name.title()}\nkind: place\nsummary: "A city."\n---\n')
+    events = "".join(
+        f'[[event]]\ndate = "{2000 + n}"\ntitle = "Event {n}"\nentities = ["mosul", "tikrit", "basra", "erbil", "kirkuk", "najaf"]\n\n'
+        for n in range(3)
+    )
+    archive.write("content/timeline.toml", events)
+    build_in_new_process(archive.root, "1")
+    before = load_persistent_cache(archive.root).made_from
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+
+    build_in_new_process(archive.root, "2")
+
+    after = load_persistent_cache(archive.root).made_from
+    assert {path: after[path] for path in after if path.startswith("data/")} == {path: before[path] for path in before if path.startswith("data/")}
+    assert "A longer second paragraph" in archive.html("articles/first/index.html").get_text()
+
+
+def test_after_an_edit_a_new_build_process_digests_each_articles_open_data_rows_whole_and_once(archive, monkeypatch):
+    """The rows, plain text and numbers, are pickled by the pickler alone, once
+    for the six files of data/, not value by value through the digest's hook."""
+    seed(archive)
+    archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]")
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+    digested = calls_recorded(monkeypatch, sitegen.engine.made_from, "plain_digest")
+
+    single_build(archive.root)
+
+    assert sorted(rows.article[0] for rows in digested) == ["first", "second", "third"]
+
+
+def test_equal_open_data_rows_made_apart_digest_alike():
+    rows = ArticleRows(("first", "Première"), ("first", "Première"), (("first", "mosul", 2, None, 1),), (("first", "mosul", 2, None, 1),))
+    again = ArticleRows(*(tuple(part) for part in rows))
+    assert sitegen.engine.made_from.plain_digest(rows) == sitegen.engine.made_from.plain_digest(again)
+    assert sitegen.engine.made_from.plain_digest(rows) != sitegen.engine.made_from.plain_digest(rows._replace(article=("first", "Premiere")))

@@ -48,10 +48,28 @@ class _DigestPickler(pickle.Pickler):
     pickle, so it never digests like a bytes value.
     """
 
-    def persistent_id(self, obj: Any) -> bytes | None:
-        if type(obj) is str and not obj.isascii():
-            return obj.encode("utf-8", "surrogatepass")
+    def persistent_id(self, obj: Any) -> bytes | tuple | None:
+        kind = type(obj)
+        if kind is str:
+            return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
+        if kind is frozenset or kind is set:
+            return in_order(obj)
         return None
+
+
+def in_order(members: frozenset | set) -> tuple:
+    """A set as a persistent id: its members in an order that is the same in
+    every process. A set's own order follows the hashes of its strings, which
+    each process salts anew: pickled as it is, the same set of entity ids
+    digested differently in the next `sitegen build`, and every page made from
+    one was made again. Strings (or numbers) are sorted; other members stand
+    as their digests, sorted."""
+    kinds = {type(member) for member in members}
+    if kinds <= {str} or kinds <= {int}:
+        ordered = tuple(sorted(members))
+    else:
+        ordered = tuple(sorted(map(digest_of, members)))
+    return ("frozenset" if type(members) is frozenset else "set", ordered)
 
 
 class SharedDigests:
@@ -94,12 +112,14 @@ class _SharingPickler(_DigestPickler):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.shared = shared
 
-    def persistent_id(self, obj: Any) -> bytes | None:
+    def persistent_id(self, obj: Any) -> bytes | tuple | None:
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
         if kind in self.shared.kinds:
             return self.shared.persistent_id(obj)
+        if kind is frozenset or kind is set:
+            return in_order(obj)
         return None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import operator
 import types
 import typing
@@ -99,10 +100,68 @@ def _decode_bytes(data: list) -> bytes:
         raise Undecodable("bytes are one hex string") from None
 
 
+# The record of a build is mostly a few large dicts: a digest of the same length
+# by output path (what each page was made from, its bytes), and a few integers
+# by path (the status of each file of the output, of each source). Such a dict
+# is written as its keys and its values in one piece each: ["D", length, keys,
+# the digests' hex], ["I", width, keys, the integers]. JSON reads the pieces,
+# and the dict is made, without a call per entry (a record holds some 100,000).
+
+
+def _encode_dict(value: dict) -> list:
+    if value and set(map(type, value)) == {str}:
+        values = value.values()
+        kinds = set(map(type, values))
+        widths = set(map(len, values)) if kinds in ({bytes}, {tuple}) else set()
+        if len(widths) == 1 and 0 not in widths:
+            width = widths.pop()
+            if kinds == {bytes}:
+                return ["D", width, list(value), b"".join(values).hex()]
+            numbers = list(itertools.chain.from_iterable(values))
+            if set(map(type, numbers)) == {int}:
+                return ["I", width, list(value), numbers]
+    return ["M", *(part for item in value.items() for part in map(encode, item))]
+
+
+def _pieces(data: list, kind: type) -> tuple[int, list]:
+    """The width and the keys of a dict written in pieces, checked."""
+    if len(data) != 4 or type(data[1]) is not int or data[1] < 1 or type(data[2]) is not list or type(data[3]) is not kind:
+        raise Undecodable("a dict in pieces is a width, its keys and its values")
+    if not set(map(type, data[2])) <= {str}:
+        raise Undecodable("a dict in pieces has text keys")
+    return data[1], data[2]
+
+
+def _by_key(keys: list, values: Iterable) -> dict:
+    made = dict(zip(keys, values))
+    if len(made) != len(keys):
+        raise Undecodable("a key twice in a dict")
+    return made
+
+
+def _decode_digests(data: list) -> dict[str, bytes]:
+    width, keys = _pieces(data, str)
+    try:
+        joined = bytes.fromhex(data[3])
+    except ValueError:
+        raise Undecodable("digests are one hex string") from None
+    if len(joined) != width * len(keys):
+        raise Undecodable("not a digest for each key")
+    return _by_key(keys, (joined[start : start + width] for start in range(0, len(joined), width)))
+
+
+def _decode_integers(data: list) -> dict[str, tuple[int, ...]]:
+    width, keys = _pieces(data, list)
+    numbers = data[3]
+    if len(numbers) != width * len(keys) or not set(map(type, numbers)) <= {int}:
+        raise Undecodable("not the integers of each key")
+    return _by_key(keys, zip(*[iter(numbers)] * width))
+
+
 _GENERIC_ENCODERS: dict[type, Encoder] = {
     tuple: lambda value: ["T", *map(encode, value)],
     list: lambda value: ["L", *map(encode, value)],
-    dict: lambda value: ["M", *(part for item in value.items() for part in map(encode, item))],
+    dict: _encode_dict,
     set: lambda value: ["S", *map(encode, value)],
     frozenset: lambda value: ["F", *map(encode, value)],
     bytes: lambda value: ["B", value.hex()],
@@ -111,6 +170,8 @@ _GENERIC_DECODERS: dict[str, Decoder] = {
     "T": lambda data: tuple(map(decode, data[1:])),
     "L": lambda data: list(map(decode, data[1:])),
     "M": _decode_pairs,
+    "D": _decode_digests,
+    "I": _decode_integers,
     "S": lambda data: {_hashable(decode(item)) for item in data[1:]},
     "F": lambda data: frozenset(_hashable(decode(item)) for item in data[1:]),
     "B": _decode_bytes,

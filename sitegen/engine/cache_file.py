@@ -54,8 +54,9 @@ LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never rea
 # stamp) untouched for this long was left by a build that was killed.
 ABANDONED_SECONDS = 3600
 # 5: article bodies that hold raw HTML are sanitised; a cache of format 4 may
-# hold them as written, and is never read.
-CACHE_FORMAT = 5
+# hold them as written, and is never read. 6: the large dicts of the build's
+# record are written in pieces (see cache_codec), which format 5 never did.
+CACHE_FORMAT = 6
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
 # A cache holds each source about three times over (text, parsed, annotated
