@@ -77,6 +77,12 @@ def test_the_reading_time_does_not_count_link_targets_or_html_tags(archive):
     assert page_of(archive, "a").select_one(".reading-time").get_text() == "1 min read"  # 330 words
 
 
+def test_a_word_between_punctuation_counts_once_and_punctuation_alone_not_at_all(archive):
+    # "(word)/“word”." is two words; a dash between spaces is none.
+    archive.article("a", body="(word)/“word”. " * 173 + "— " * 500)
+    archive.build()
+    assert page_of(archive, "a").select_one(".reading-time").get_text() == "2 min read"  # 346 words
+
 
 def test_the_reading_time_is_worked_out_once_per_article_while_it_is_annotated(archive, monkeypatch):
     """Not while the pages are planned, which one process does for the whole archive."""

@@ -432,14 +432,28 @@ class _Scanner:
     They find a superset of the places where a name starts (a case-sensitive
     name's first word may also end a longer word); `scan` keeps only the true
     ones. A token that cannot occur in a text they scan (a word with a
-    combining mark; a case-insensitive word beyond ASCII) is left out."""
+    combining mark; a case-insensitive word beyond ASCII) is left out.
 
-    __slots__ = ("exact", "folded", "needs_ascii_words", "usable")
+    An index with case-insensitive names scans only texts whose words are
+    ASCII, in their case fold: there the case-sensitive first tokens are
+    looked for too, in one pass with the others (most texts hold none of
+    either, and a pass costs about the same whatever it looks for), and a
+    place is kept when its token as written is one of them."""
+
+    __slots__ = ("exact", "folded", "after_other", "needs_ascii_words", "usable", "exact_firsts", "folded_firsts")
 
     def __init__(self, exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]):
         exact_keys = [key for key in exact if _WORD_RUN.fullmatch(key) or _is_single_other(key)]
         folded_words = [key for key in folded if key.isascii() and _WORD_RUN.fullmatch(key)]
         folded_others = [key for key in folded if _is_single_other(key)]
+        self.needs_ascii_words = bool(folded)
+        self.exact_firsts, self.folded_firsts = frozenset(exact), frozenset(folded)
+        if folded:
+            # A word beyond ASCII, or another character that case folding
+            # changes, never occurs in a text scanned in its case fold.
+            folded_words += [key.casefold() for key in exact_keys if key.isascii() and _WORD_RUN.fullmatch(key)]
+            folded_others += [key for key in exact_keys if _is_single_other(key) and key.casefold() == key]
+            exact_keys = []
         tries = [_trie(exact_keys), _trie(folded_words), _trie(folded_others)]
         longest = max(map(len, (*exact_keys, *folded_words, *folded_others)), default=0)
         self.usable = None not in tries and longest <= _LONGEST_SCANNED_TOKEN
@@ -451,7 +465,14 @@ class _Scanner:
         self.exact = re.compile(exact_trie) if exact_keys and self.usable else None
         # ASCII word boundaries: a text the fold is scanned in has no other words.
         self.folded = re.compile(folded_pattern, re.ASCII) if folded_pattern and self.usable else None
-        self.needs_ascii_words = bool(folded)
+        # With words only, a word that starts a token past the text's first
+        # follows a character no word has: the engine skips at once to those
+        # (a fifth of a text's characters), rather than trying a word
+        # boundary at every one. The group is the word.
+        self.after_other = None
+        if folded_words and not folded_others and self.usable:
+            self.folded = re.compile(words_trie, re.ASCII)  # at the text's start only
+            self.after_other = re.compile(rf"\W({words_trie})", re.ASCII)
 
     def scan(self, text: str, plainness: tuple[bool, bool]) -> tuple[list[int], list[str]] | None:
         """(where each token that is the first of some name starts, that token),
@@ -459,22 +480,33 @@ class _Scanner:
         plain, ascii_words = plainness
         if not self.usable or not plain or (self.needs_ascii_words and not ascii_words):
             return None
-        found: dict[int, str] = {}
+        places: list[int] = []
+        firsts: list[str] = []
         if self.exact is not None:
             word_at = _WORD_RUN.match
             for match in self.exact.finditer(text):
                 at = match.start()
                 # A word's ending is no token: a word must start here.
                 if not (at and word_at(text, at - 1) and word_at(text, at)):
-                    found[at] = match.group()
+                    places.append(at)
+                    firsts.append(match.group())
         if self.folded is not None:
             # In a text with words of ASCII only and no other character that
             # case folding changes, the fold has the text's length and offsets.
-            for match in self.folded.finditer(text.casefold()):
-                at, end = match.span()
-                found.setdefault(at, text[at:end])
-        places = sorted(found)
-        return places, [found[at] for at in places]
+            exact_firsts, folded_firsts = self.exact_firsts, self.folded_firsts
+            fold = text.casefold()
+            if self.after_other is None:
+                matches = self.folded.finditer(fold)
+            else:
+                first = self.folded.match(fold)
+                matches = itertools.chain([first] if first else [], self.after_other.finditer(fold))
+            for match in matches:
+                at, end = match.span(match.lastindex or 0)
+                token = text[at:end]
+                if token in exact_firsts or fold[at:end] in folded_firsts:
+                    places.append(at)
+                    firsts.append(token)
+        return places, firsts
 
 
 def _trie(keys: list[str]) -> str | None:
