@@ -33,6 +33,7 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.cli import main
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER
 from sitegen.pipeline.site import Page
 
 SMAPS = Path("/proc/self/smaps_rollup")
@@ -199,6 +200,22 @@ def test_a_single_build_makes_each_article_page_only_when_it_renders_it(archive,
     alive = _alive(Page, sitegen.engine.staged_writer, "render_page", monkeypatch, kind="article")
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert alive and max(alive) <= 1  # the page being rendered, at most
+
+
+def test_a_single_build_holds_one_file_of_open_data_at_a_time_while_it_writes_them(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    held: list[int] = []
+    real = sitegen.engine.staged_writer.render_page
+
+    def counting(env, page, *args):
+        if page.path.startswith(DATA_FOLDER) and page.literal is not None:
+            found = (thing for thing in gc.get_objects() if isinstance(thing, Page))
+            held.append(sum(thing.path.startswith(DATA_FOLDER) and thing.literal is not None for thing in found))
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.staged_writer, "render_page", counting)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert len(held) == len(DATA_FILE_NAMES) and max(held) == 1  # the file being written
 
 
 def test_a_single_build_writes_what_a_builder_that_lives_on_writes(archive, tmp_path):

@@ -10,6 +10,7 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections import defaultdict
@@ -22,7 +23,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, changed_places, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.sections import ArticleSection, EntitySection, FeedDate, TermUses, TimelinePeriods
@@ -399,41 +400,66 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
 
 
 def _planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[PlannedPage]:
-    """The pages of `_open_data_pages`, made together when they are written, from
-    their rows: an edit that changes no article's rows (a body edited where it
-    names no entity) keeps them."""
+    """The pages of `_open_data_pages`, made when they are written, from their
+    rows: an edit that changes no article's rows (a body edited where it names
+    no entity) keeps them. Each file is made alone (see _DataFilesOneAtATime)."""
     rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
     inputs = (tuple(rows), archive.entities, annotations.timeline, tuple(events))
-    make = lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls)  # noqa: E731
-    group = _MadeTogether(make, len(DATA_FILE_NAMES) + 1)
-    places = [(DATA_FOLDER + name, "", False) for name in DATA_FILE_NAMES] + [(DATA_FOLDER, DATA_TEMPLATE, True)]
-    return [
-        PlannedPage(path, template, "", functools.partial(group.page, index), indexable=indexable, inputs=inputs)
-        for index, (path, template, indexable) in enumerate(places)
-    ]
+    group = _DataFilesOneAtATime(lambda names: data_files(archive, rows, annotations.timeline, events, urls, names), settings, urls)
+    places = [(DATA_FOLDER + name, "", False, functools.partial(group.file, name)) for name in DATA_FILE_NAMES]
+    places.append((DATA_FOLDER, DATA_TEMPLATE, True, group.page))
+    return [PlannedPage(path, template, "", make, indexable=indexable, inputs=inputs) for path, template, indexable, make in places]
+
+
+class _DataFilesOneAtATime:
+    """The files of data/ and the page that documents them, for a single build.
+
+    Each file is made alone when it is written, and let go with its bytes: what
+    the process that writes them holds at once is the largest file, not all
+    five with the texts they are made from (which grow with the articles: 40
+    MiB at 4,000). The page is made from what is kept of each file, its size
+    and first row; a file the process did not make is made for it first."""
+
+    def __init__(self, make: Callable[[tuple[str, ...]], list[DataFile]], settings: Settings, urls: Urls):
+        self.make, self.settings, self.urls = make, settings, urls
+        self.known: dict[str, tuple[DataFile, int]] = {}  # by name: the file without its bytes, and their length
+
+    def file(self, name: str) -> Page:
+        (made,) = self.make((name,))
+        self.known[name] = (dataclasses.replace(made, data=b""), len(made.data))
+        return _data_file_page(made)
+
+    def page(self) -> Page:
+        for name in DATA_FILE_NAMES:
+            if name not in self.known:
+                self.file(name)
+        files, sizes = zip(*map(self.known.__getitem__, DATA_FILE_NAMES))
+        return _data_page(list(files), sizes, self.settings, self.urls)
 
 
 def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
     files = data_files(archive, rows, annotations.timeline, events, urls)
-    pages = [
-        Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
-        for file in files
-    ]
-    pages.append(
-        Page(
-            path=DATA_FOLDER,
-            template=DATA_TEMPLATE,
-            title="Open data",
-            description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
-            section="data",
-            data={
-                "files": data_file_views(files, urls),
-                "licence": settings.data.licence,
-                "licence_url": settings.data.licence_url,
-            },
-        )
+    return [*map(_data_file_page, files), _data_page(files, None, settings, urls)]
+
+
+def _data_file_page(file: DataFile) -> Page:
+    return Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
+
+
+def _data_page(files: list[DataFile], sizes, settings: Settings, urls: Urls) -> Page:
+    """The /data/ page: what each file holds (the files' bytes are `sizes` long; None: as long as their data)."""
+    return Page(
+        path=DATA_FOLDER,
+        template=DATA_TEMPLATE,
+        title="Open data",
+        description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
+        section="data",
+        data={
+            "files": data_file_views(files, urls, sizes),
+            "licence": settings.data.licence,
+            "licence_url": settings.data.licence_url,
+        },
     )
-    return pages
 
 
 def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
