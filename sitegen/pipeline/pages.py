@@ -165,6 +165,12 @@ def plan_pages(
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
+    if planned_articles:
+        # A single build plans no next one: what the indexes and the memo keep for
+        # it (each article's part of every index, every page's key) is let go
+        # now, before the pages are rendered; the pages hold what they read.
+        memo.forget()
+        memo.aggregates = {}
     return pages
 
 
