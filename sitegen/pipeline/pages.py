@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import sys
 from collections import defaultdict
 from typing import Callable
 
@@ -106,7 +107,8 @@ def plan_pages(
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
         if planned_articles:
-            return [_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls)]
+            page = _planned_article_page(*inputs)
+            return [page, *_planned_citation_files(article, page.path, settings, urls)]
         return [_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls)]
 
     if planned_articles:
@@ -186,11 +188,13 @@ def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, 
 
 def _planned_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> PlannedPage:
     """The page of `_article_page`, made when it is rendered: until then the plan
-    holds only the objects it is made from, which the build holds anyway."""
+    holds only the objects it is made from, which the build holds anyway (and
+    a partial of them, a third the size of a closure; the date shared by the
+    articles of one day)."""
     links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
-    make = lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related)  # noqa: E731
+    make = functools.partial(article_page, article, annotation, card, links, used, tied, settings, urls, related)
     inputs = (article, annotation, card, links, used, tied, related)
-    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make, inputs=inputs)
+    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, sys.intern(article_modified(article)), make, inputs=inputs)
 
 
 def _article_links(article, tag_links) -> dict[str, Link]:
@@ -243,17 +247,20 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
 
 
-def _planned_citation_files(article, settings, urls) -> list[PlannedPage]:
-    """The files of `_citation_files`, made when they are written, from the article alone."""
-    path = urls.article_path(article.slug)
-
-    def make(index: int) -> Page:
-        return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
-
+def _planned_citation_files(article, path: str, settings, urls) -> list[PlannedPage]:
+    """The files of `_citation_files` beside the article's page at `path`, made when
+    they are written, from the article alone (one partial each, one tuple of inputs
+    for both: a single build plans two for every article)."""
+    inputs = (article,)
     return [
-        PlannedPage(path + name, "", "", functools.partial(make, index), indexable=False, inputs=(article,))
+        PlannedPage(path + name, "", "", functools.partial(_citation_file, article, path, index, settings, urls),
+                    indexable=False, inputs=inputs)  # fmt: skip
         for index, name in enumerate(CITATION_FILES)
     ]
+
+
+def _citation_file(article, path: str, index: int, settings, urls) -> Page:
+    return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
@@ -284,7 +291,8 @@ def _planned_entity_pages(entity, usage, description, entity_events, annotated, 
     mentioned = usage.articles.get(entity.id, ())
     co = top_co_mentions(usage, entity.id)
     shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
-    mentions = tuple((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned)
+    # One flat tuple, three objects an article, not a tuple for each: what a single build plans grows with the mentions.
+    mentions = tuple(itertools.chain.from_iterable((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned))
     inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
     places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
     group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
