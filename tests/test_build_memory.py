@@ -33,7 +33,9 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.cli import main
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER
 from sitegen.pipeline.site import Page
+from sitegen.pipeline.views import EntityUsageIndex
 
 SMAPS = Path("/proc/self/smaps_rollup")
 
@@ -199,6 +201,38 @@ def test_a_single_build_makes_each_article_page_only_when_it_renders_it(archive,
     alive = _alive(Page, sitegen.engine.staged_writer, "render_page", monkeypatch, kind="article")
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert alive and max(alive) <= 1  # the page being rendered, at most
+
+
+def test_a_single_build_holds_one_file_of_open_data_at_a_time_while_it_writes_them(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    held: list[int] = []
+    real = sitegen.engine.staged_writer.render_page
+
+    def counting(env, page, *args):
+        if page.path.startswith(DATA_FOLDER) and page.literal is not None:
+            found = (thing for thing in gc.get_objects() if isinstance(thing, Page))
+            held.append(sum(thing.path.startswith(DATA_FOLDER) and thing.literal is not None for thing in found))
+        return real(env, page, *args)
+
+    monkeypatch.setattr(sitegen.engine.staged_writer, "render_page", counting)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert len(held) == len(DATA_FILE_NAMES) and max(held) == 1  # the file being written
+
+
+def test_a_single_build_keeps_no_index_of_its_plan_while_it_renders(archive, monkeypatch):
+    """Each article's part of the plan's indexes (its rows in the entities' lists, its
+    open-data rows by slug) is kept for a next build that a single build never plans."""
+    _five_articles_naming_an_entity(archive)
+    alive = _alive(EntityUsageIndex, sitegen.engine.staged_writer, "render_page", monkeypatch)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert alive and max(alive) == 0
+
+
+def test_a_lasting_builder_keeps_the_indexes_of_its_plan_for_the_next_build(archive, monkeypatch):
+    _five_articles_naming_an_entity(archive)
+    alive = _alive(EntityUsageIndex, sitegen.engine.staged_writer, "render_page", monkeypatch)
+    Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False)).build()
+    assert alive and min(alive) == 1
 
 
 def test_a_single_build_writes_what_a_builder_that_lives_on_writes(archive, tmp_path):

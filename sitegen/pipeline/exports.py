@@ -22,6 +22,7 @@ pass that feeds its text file and the SQLite file together.
 
 from __future__ import annotations
 
+import collections
 import csv
 import errno
 import io
@@ -459,28 +460,52 @@ DATA_FILE_NAMES = ("entities.json", "articles.csv", "mentions.csv", "timeline.js
 
 
 def data_files(
-    archive: Archive, articles_rows: list[ArticleRows], timeline: tuple[TimelineEntry, ...], events: list[PlacedEvent], urls: Urls
+    archive: Archive,
+    articles_rows: list[ArticleRows],
+    timeline: tuple[TimelineEntry, ...],
+    events: list[PlacedEvent],
+    urls: Urls,
+    names: Iterable[str] = DATA_FILE_NAMES,
 ) -> list[DataFile]:
-    """Every file of `data/`, in the order the /data/ page lists them, from
-    `articles_rows`, the rows of every article by slug (`ArticleRowsIndex`)."""
+    """Every file of `data/` (or those of `names`), in the order the /data/ page
+    lists them, from `articles_rows`, the rows of every article by slug
+    (`ArticleRowsIndex`). Made one name at a time, only the file asked for is
+    held, not all five: a single build writes them so (see pages.py)."""
+    wanted = set(names)
     entities, articles, mentions, timeline_file = JsonArray(ENTITIES), CsvTable(ARTICLES), CsvTable(MENTIONS), JsonArray(TIMELINE)
+    texts = [text for name, text in zip(DATA_FILE_NAMES, (entities, articles, mentions, timeline_file)) if name in wanted]
     # The CSV forms are ready: the csv module writes them without a line of Python per row.
-    articles.add_csv_rows(rows.article_csv for rows in articles_rows)
-    mentions.add_csv_rows(itertools.chain.from_iterable(rows.mentions_csv for rows in articles_rows))
-    database = sqlite_database(
-        [
-            (ENTITIES, _written_as_they_pass(table_rows(ENTITIES, entity_records(archive, urls)), entities)),
-            (ARTICLES, (rows.article for rows in articles_rows)),
-            (MENTIONS, itertools.chain.from_iterable(rows.mentions for rows in articles_rows)),
-            (TIMELINE, _written_as_they_pass(table_rows(TIMELINE, event_records(timeline, events, urls)), timeline_file)),
-        ]
-    )
-    texts = list(zip(DATA_FILE_NAMES, (entities, articles, mentions, timeline_file)))
+    if articles in texts:
+        articles.add_csv_rows(rows.article_csv for rows in articles_rows)
+    if mentions in texts:
+        mentions.add_csv_rows(itertools.chain.from_iterable(rows.mentions_csv for rows in articles_rows))
+    # The JSON files are written as their rows pass into the database, or alone when it is not asked for.
+    entity_rows = table_rows(ENTITIES, entity_records(archive, urls))
+    event_rows = table_rows(TIMELINE, event_records(timeline, events, urls))
+    if entities in texts:
+        entity_rows = _written_as_they_pass(entity_rows, entities)
+    if timeline_file in texts:
+        event_rows = _written_as_they_pass(event_rows, timeline_file)
+    database = None
+    if DATA_FILE_NAMES[-1] in wanted:
+        database = sqlite_database(
+            [
+                (ENTITIES, entity_rows),
+                (ARTICLES, (rows.article for rows in articles_rows)),
+                (MENTIONS, itertools.chain.from_iterable(rows.mentions for rows in articles_rows)),
+                (TIMELINE, event_rows),
+            ]
+        )
+    else:  # no database for the JSON files' rows to pass into
+        for text, rows in ((entities, entity_rows), (timeline_file, event_rows)):
+            if text in texts:
+                collections.deque(rows, maxlen=0)
     files = [
         DataFile(name, "JSON" if isinstance(text, JsonArray) else "CSV", text.table, text.bytes(), example_of(text))
-        for name, text in texts
+        for name, text in zip(DATA_FILE_NAMES, (entities, articles, mentions, timeline_file))
+        if text in texts
     ]
-    return [*files, DataFile(DATA_FILE_NAMES[-1], "SQLite", None, database)]
+    return [*files, DataFile(DATA_FILE_NAMES[-1], "SQLite", None, database)] if database is not None else files
 
 
 def _written_as_they_pass(rows: Iterable[Row], text: JsonArray) -> Iterator[Row]:
@@ -533,16 +558,17 @@ def file_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def data_file_views(files: list[DataFile], urls: Urls) -> tuple[DataFileView, ...]:
+def data_file_views(files: list[DataFile], urls: Urls, sizes: Iterable[int] | None = None) -> tuple[DataFileView, ...]:
+    """The /data/ page's view of `files`, whose bytes are `sizes` long (by default, as long as their data)."""
     tables = [file.table for file in files if file.table is not None]
     views = []
-    for file in files:
+    for file, size in zip(files, sizes if sizes is not None else (len(file.data) for file in files), strict=True):
         url = urls.url(DATA_FOLDER + file.name)
         if file.table is None:
             meaning = "Every table above in one SQLite database: " + ", ".join(t.name for t in tables) + "."
             schema = ";\n".join(statement for table in tables for statement in sql_schema(table)) + ";"
-            views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), meaning, (), "", schema))
+            views.append(DataFileView(file.name, url, file.format, file_size(size), meaning, (), "", schema))
             continue
         columns = tuple(ColumnView(c.name, c.type, c.meaning) for c in file.table.columns)
-        views.append(DataFileView(file.name, url, file.format, file_size(len(file.data)), file.table.meaning, columns, file.example, ""))
+        views.append(DataFileView(file.name, url, file.format, file_size(size), file.table.meaning, columns, file.example, ""))
     return tuple(views)

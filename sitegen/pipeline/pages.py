@@ -10,8 +10,10 @@ robots.txt, feed) are made here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
+import sys
 from collections import defaultdict
 from typing import Callable
 
@@ -22,7 +24,7 @@ from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import EventView, PlacedEvent, changed_places, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, data_file_views, data_files
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
 from sitegen.pipeline.sections import ArticleSection, EntitySection, FeedDate, TermUses, TimelinePeriods
@@ -105,7 +107,8 @@ def plan_pages(
         inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
                   events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
         if planned_articles:
-            return [_planned_article_page(*inputs), *_planned_citation_files(article, settings, urls)]
+            page = _planned_article_page(*inputs)
+            return [page, *_planned_citation_files(article, page.path, settings, urls)]
         return [_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls)]
 
     if planned_articles:
@@ -164,6 +167,12 @@ def plan_pages(
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.end()
+    if planned_articles:
+        # A single build plans no next one: what the indexes and the memo keep for
+        # it (each article's part of every index, every page's key) is let go
+        # now, before the pages are rendered; the pages hold what they read.
+        memo.forget()
+        memo.aggregates = {}
     return pages
 
 
@@ -179,11 +188,13 @@ def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, 
 
 def _planned_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> PlannedPage:
     """The page of `_article_page`, made when it is rendered: until then the plan
-    holds only the objects it is made from, which the build holds anyway."""
+    holds only the objects it is made from, which the build holds anyway (and
+    a partial of them, a third the size of a closure; the date shared by the
+    articles of one day)."""
     links, used = _article_links(article, tag_links), _article_entities(article, annotation, entities)
-    make = lambda: article_page(article, annotation, card, links, used, tied, settings, urls, related)  # noqa: E731
+    make = functools.partial(article_page, article, annotation, card, links, used, tied, settings, urls, related)
     inputs = (article, annotation, card, links, used, tied, related)
-    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, article_modified(article), make, inputs=inputs)
+    return PlannedPage(urls.article_path(article.slug), ARTICLE_TEMPLATE, sys.intern(article_modified(article)), make, inputs=inputs)
 
 
 def _article_links(article, tag_links) -> dict[str, Link]:
@@ -236,17 +247,20 @@ def _citation_files(memo: PlanMemo, article, settings, urls) -> list[Page]:
     return memo.get_quick("citation:" + article.slug, (article,), lambda: ((), (citation(),)), make)
 
 
-def _planned_citation_files(article, settings, urls) -> list[PlannedPage]:
-    """The files of `_citation_files`, made when they are written, from the article alone."""
-    path = urls.article_path(article.slug)
-
-    def make(index: int) -> Page:
-        return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
-
+def _planned_citation_files(article, path: str, settings, urls) -> list[PlannedPage]:
+    """The files of `_citation_files` beside the article's page at `path`, made when
+    they are written, from the article alone (one partial each, one tuple of inputs
+    for both: a single build plans two for every article)."""
+    inputs = (article,)
     return [
-        PlannedPage(path + name, "", "", functools.partial(make, index), indexable=False, inputs=(article,))
+        PlannedPage(path + name, "", "", functools.partial(_citation_file, article, path, index, settings, urls),
+                    indexable=False, inputs=inputs)  # fmt: skip
         for index, name in enumerate(CITATION_FILES)
     ]
+
+
+def _citation_file(article, path: str, index: int, settings, urls) -> Page:
+    return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
@@ -277,7 +291,8 @@ def _planned_entity_pages(entity, usage, description, entity_events, annotated, 
     mentioned = usage.articles.get(entity.id, ())
     co = top_co_mentions(usage, entity.id)
     shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
-    mentions = tuple((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned)
+    # One flat tuple, three objects an article, not a tuple for each: what a single build plans grows with the mentions.
+    mentions = tuple(itertools.chain.from_iterable((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned))
     inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
     places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
     group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
@@ -399,41 +414,66 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
 
 
 def _planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, settings: Settings, urls: Urls) -> list[PlannedPage]:
-    """The pages of `_open_data_pages`, made together when they are written, from
-    their rows: an edit that changes no article's rows (a body edited where it
-    names no entity) keeps them."""
+    """The pages of `_open_data_pages`, made when they are written, from their
+    rows: an edit that changes no article's rows (a body edited where it names
+    no entity) keeps them. Each file is made alone (see _DataFilesOneAtATime)."""
     rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
     inputs = (tuple(rows), archive.entities, annotations.timeline, tuple(events))
-    make = lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls)  # noqa: E731
-    group = _MadeTogether(make, len(DATA_FILE_NAMES) + 1)
-    places = [(DATA_FOLDER + name, "", False) for name in DATA_FILE_NAMES] + [(DATA_FOLDER, DATA_TEMPLATE, True)]
-    return [
-        PlannedPage(path, template, "", functools.partial(group.page, index), indexable=indexable, inputs=inputs)
-        for index, (path, template, indexable) in enumerate(places)
-    ]
+    group = _DataFilesOneAtATime(lambda names: data_files(archive, rows, annotations.timeline, events, urls, names), settings, urls)
+    places = [(DATA_FOLDER + name, "", False, functools.partial(group.file, name)) for name in DATA_FILE_NAMES]
+    places.append((DATA_FOLDER, DATA_TEMPLATE, True, group.page))
+    return [PlannedPage(path, template, "", make, indexable=indexable, inputs=inputs) for path, template, indexable, make in places]
+
+
+class _DataFilesOneAtATime:
+    """The files of data/ and the page that documents them, for a single build.
+
+    Each file is made alone when it is written, and let go with its bytes: what
+    the process that writes them holds at once is the largest file, not all
+    five with the texts they are made from (which grow with the articles: 40
+    MiB at 4,000). The page is made from what is kept of each file, its size
+    and first row; a file the process did not make is made for it first."""
+
+    def __init__(self, make: Callable[[tuple[str, ...]], list[DataFile]], settings: Settings, urls: Urls):
+        self.make, self.settings, self.urls = make, settings, urls
+        self.known: dict[str, tuple[DataFile, int]] = {}  # by name: the file without its bytes, and their length
+
+    def file(self, name: str) -> Page:
+        (made,) = self.make((name,))
+        self.known[name] = (dataclasses.replace(made, data=b""), len(made.data))
+        return _data_file_page(made)
+
+    def page(self) -> Page:
+        for name in DATA_FILE_NAMES:
+            if name not in self.known:
+                self.file(name)
+        files, sizes = zip(*map(self.known.__getitem__, DATA_FILE_NAMES))
+        return _data_page(list(files), sizes, self.settings, self.urls)
 
 
 def _make_open_data_pages(archive, annotations: Annotations, events, rows, settings: Settings, urls: Urls) -> list[Page]:
     files = data_files(archive, rows, annotations.timeline, events, urls)
-    pages = [
-        Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
-        for file in files
-    ]
-    pages.append(
-        Page(
-            path=DATA_FOLDER,
-            template=DATA_TEMPLATE,
-            title="Open data",
-            description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
-            section="data",
-            data={
-                "files": data_file_views(files, urls),
-                "licence": settings.data.licence,
-                "licence_url": settings.data.licence_url,
-            },
-        )
+    return [*map(_data_file_page, files), _data_page(files, None, settings, urls)]
+
+
+def _data_file_page(file: DataFile) -> Page:
+    return Page(path=DATA_FOLDER + file.name, template="", title="", description="", section="", indexable=False, literal=file.data)
+
+
+def _data_page(files: list[DataFile], sizes, settings: Settings, urls: Urls) -> Page:
+    """The /data/ page: what each file holds (the files' bytes are `sizes` long; None: as long as their data)."""
+    return Page(
+        path=DATA_FOLDER,
+        template=DATA_TEMPLATE,
+        title="Open data",
+        description=f"The annotations of {settings.site.title} as JSON, CSV and SQLite files, with what each column means.",
+        section="data",
+        data={
+            "files": data_file_views(files, urls, sizes),
+            "licence": settings.data.licence,
+            "licence_url": settings.data.licence_url,
+        },
     )
-    return pages
 
 
 def _home_page(latest, counts, years, settings: Settings, urls: Urls) -> Page:
