@@ -661,7 +661,7 @@ class InPlaceOutput:
                     self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
         self._remove_stale(keep)
-        for relative in set(self.written) - keep:
+        for relative in self.written.keys() - keep:
             del self.written[relative]
         return count
 
