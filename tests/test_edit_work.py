@@ -275,3 +275,53 @@ def test_an_entity_removed_is_reported_in_the_articles_that_name_it_though_not_e
     assert [(error.path, "'tikrit' does not exist" in error.message) for error in raised.value.errors] == [
         ("content/articles/second.md", True)
     ]
+
+
+# --- the survey of the output: each folder asked for its status, what changed under it found ---------------------
+
+
+@pytest.fixture
+def surveyed(archive, watching):
+    """The running builder once an edit was written and the output's folders are old enough for their status to be trusted."""
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    edit_body(archive, "More.")
+    watching.build(incremental=True)
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    return watching
+
+
+def test_an_edit_asks_each_folder_of_the_output_for_its_status_once(archive, surveyed, monkeypatch):
+    asked = calls_under(monkeypatch, archive.out, "stat")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    monkeypatch.undo()
+    folders = [path for path in asked if (archive.out / path).is_dir()]
+    assert sorted(folders) == sorted(set(folders)) == sorted(
+        os.path.relpath(here, archive.out) for here, _, _ in os.walk(archive.out) if here != os.fspath(archive.out)
+    )
+
+
+def test_a_page_folder_deleted_from_the_output_is_written_again(archive, surveyed):
+    import shutil
+
+    shutil.rmtree(archive.out / "articles/second")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+
+
+def test_a_folder_put_into_a_page_folder_of_the_output_is_removed(archive, surveyed):
+    (archive.out / "articles/second/extra").mkdir()
+    (archive.out / "articles/second/extra/stray.html").write_text("not a page")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    assert not (archive.out / "articles/second/extra").exists()
+
+
+def test_after_the_output_changed_behind_its_back_a_running_builder_writes_what_a_clean_build_writes(archive, surveyed, tmp_path):
+    (archive.out / "articles/second/index.html").unlink()
+    (archive.out / "articles/third/stray.html").write_text("not a page")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
