@@ -9,14 +9,19 @@ clean build's output.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
 
 import sitegen.pipeline.listings
+import sitegen.pipeline.load
 import sitegen.pipeline.pages
 import sitegen.pipeline.write
 from sitegen.engine.builder import Builder, BuildOptions
+from sitegen.model.errors import ContentError
+from sitegen.pipeline.source_walk import RECENT_FOLDER_NS
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
 from test_incremental_planning import count_calls_in, running_builder_of_a_larger_archive, seed
@@ -190,3 +195,133 @@ def test_a_body_edit_looks_at_the_entity_usage_of_that_article_alone(archive, wa
     edit_report(archive)
     watching_a_larger_archive.build(incremental=True)
     assert watching_a_larger_archive.cache.plans.aggregates["entity usage"].looked_at == 1
+
+
+# --- loading: each source asked for its status, no folder listed, the checks of the edited article alone ---------
+
+
+@pytest.fixture
+def settled(archive, watching):
+    """The running builder once the folders of sources are old enough for their status to be trusted."""
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    watching.build(incremental=True)
+    return watching
+
+
+def calls_under(monkeypatch, folder, name: str) -> list[str]:
+    """Every call from now on of `os.<name>` (stat, scandir) for a path under `folder`, relative to it."""
+    calls: list[str] = []
+    real = getattr(os, name)
+
+    def counted(path, *args, **kwargs):
+        if os.fspath(path).startswith(os.fspath(folder) + os.sep):
+            calls.append(os.path.relpath(path, folder))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, counted)
+    return calls
+
+
+def test_a_body_edit_lists_no_folder_of_sources(archive, settled, monkeypatch):
+    listed = calls_under(monkeypatch, archive.root / "content", "scandir")
+    edit_body(archive)
+    settled.build(incremental=True)
+    assert listed == []
+
+
+def test_a_body_edit_asks_each_source_for_its_status_once(archive, settled, monkeypatch):
+    asked = calls_under(monkeypatch, archive.root / "content", "stat")
+    edit_body(archive)
+    settled.build(incremental=True)
+    sources = [path for path in asked if path.endswith(".md")]
+    assert sorted(sources) == sorted(set(sources)) == [f"articles/{name}.md" for name in ("first", "second", "third")] + [
+        f"entities/{name}.md" for name in ("baghdad", "mosul", "tikrit")
+    ]
+
+
+def test_an_article_added_to_a_folder_of_sources_is_found(archive, settled, tmp_path):
+    archive.article("fourth", title="Fourth", date="2017-01-02", body="Mosul once more.")
+    settled.build(incremental=True)
+    assert archive.html("articles/fourth/index.html").select_one("h1").get_text() == "Fourth"
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_checks_the_references_of_that_article_alone(archive, watching, monkeypatch):
+    checked = count_calls_in(monkeypatch, sitegen.pipeline.load, "_article_reference_problems")
+    edit_body(archive)
+    watching.build(incremental=True)
+    assert [article.slug for article, *_ in checked] == ["first"]
+
+
+def test_an_unknown_entity_of_an_article_not_edited_is_still_reported(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul.", entities="[nowhere]")
+    with pytest.raises(ContentError):
+        watching.build(incremental=True)
+    edit_body(archive)
+    with pytest.raises(ContentError) as raised:
+        watching.build(incremental=True)
+    assert [(error.path, "'nowhere' does not exist" in error.message) for error in raised.value.errors] == [
+        ("content/articles/second.md", True)
+    ]
+
+
+def test_an_entity_removed_is_reported_in_the_articles_that_name_it_though_not_edited(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul.", entities="[tikrit]")
+    watching.build(incremental=True)
+    (archive.root / "content/entities/tikrit.md").unlink()
+    with pytest.raises(ContentError) as raised:
+        watching.build(incremental=True)
+    assert [(error.path, "'tikrit' does not exist" in error.message) for error in raised.value.errors] == [
+        ("content/articles/second.md", True)
+    ]
+
+
+# --- the survey of the output: each folder asked for its status, what changed under it found ---------------------
+
+
+@pytest.fixture
+def surveyed(archive, watching):
+    """The running builder once an edit was written and the output's folders are old enough for their status to be trusted."""
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    edit_body(archive, "More.")
+    watching.build(incremental=True)
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    return watching
+
+
+def test_an_edit_asks_each_folder_of_the_output_for_its_status_once(archive, surveyed, monkeypatch):
+    asked = calls_under(monkeypatch, archive.out, "stat")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    monkeypatch.undo()
+    folders = [path for path in asked if (archive.out / path).is_dir()]
+    assert sorted(folders) == sorted(set(folders)) == sorted(
+        os.path.relpath(here, archive.out) for here, _, _ in os.walk(archive.out) if here != os.fspath(archive.out)
+    )
+
+
+def test_a_page_folder_deleted_from_the_output_is_written_again(archive, surveyed):
+    import shutil
+
+    shutil.rmtree(archive.out / "articles/second")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+
+
+def test_a_folder_put_into_a_page_folder_of_the_output_is_removed(archive, surveyed):
+    (archive.out / "articles/second/extra").mkdir()
+    (archive.out / "articles/second/extra/stray.html").write_text("not a page")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    assert not (archive.out / "articles/second/extra").exists()
+
+
+def test_after_the_output_changed_behind_its_back_a_running_builder_writes_what_a_clean_build_writes(archive, surveyed, tmp_path):
+    (archive.out / "articles/second/index.html").unlink()
+    (archive.out / "articles/third/stray.html").write_text("not a page")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from stat import S_ISDIR
 
 import pytest
 from conftest import article_text
@@ -77,12 +78,39 @@ def test_an_edit_named_as_changed_reads_the_status_of_that_file_alone(archive, w
     same_as_a_clean_build(archive, tmp_path)
 
 
-def test_without_changed_paths_every_source_is_checked(archive, watching, monkeypatch):
+def test_without_changed_paths_every_source_and_folder_is_checked(archive, watching, monkeypatch):
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped.")
     asked = sources_asked(monkeypatch, archive)
+    folders = folders_asked(monkeypatch, archive)
     watching.build(incremental=True)
     assert {"articles/first.md", "articles/second.md", "articles/third.md", "entities/mosul.md"} <= set(asked["stat"])
-    assert "articles" in asked["scandir"]
+    assert {"articles", "entities"} <= set(folders)
+
+
+def test_without_changed_paths_a_folder_that_changed_is_listed_again(archive, watching, monkeypatch, tmp_path):
+    archive.article("fourth", title="Fourth", date="2017-01-02", body="Mosul once more.")
+    asked = sources_asked(monkeypatch, archive)
+    watching.build(incremental=True)
+    assert asked["scandir"] == ["articles"]
+    assert archive.html("articles/fourth/index.html").select_one("h1").get_text() == "Fourth"
+    monkeypatch.undo()
+    same_as_a_clean_build(archive, tmp_path)
+
+
+def folders_asked(monkeypatch, archive) -> list[str]:
+    """From now on, every folder of sources asked for its status (os.stat)."""
+    content = str(archive.root / "content")
+    asked: list[str] = []
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        status = real_stat(path, *args, **kwargs)
+        if str(path).startswith(content) and S_ISDIR(status.st_mode):
+            asked.append(os.path.relpath(path, content))
+        return status
+
+    monkeypatch.setattr(os, "stat", stat)
+    return asked
 
 
 def test_an_edited_glossary_named_as_changed_is_read_again(archive, watching, tmp_path):

@@ -217,43 +217,55 @@ class SourceCache:
         """`parse` of each (key, path, parse) job, in order. The files to parse
         (again) are parsed in `workers` processes, which send back what they
         made: the main process only reads each file's status and digest."""
-        checked = [self._check(key, path) for key, path, _ in jobs]
-        todo = [index for index, (_, digest, cached) in enumerate(checked) if cached is None or cached[0] != digest or not digest]
-        parsed = dict(zip(todo, map_in_workers(_parsed, [jobs[index][2] for index in todo], self.workers)))
-        results = []
-        for index, ((key, _, _), (status, digest, cached)) in enumerate(zip(jobs, checked)):
-            if index in parsed:
-                cached = (digest, *parsed[index])
-                self.entries[key] = cached
-            problems.extend(cached[2])
+        entries, stats, changed, seen = self.entries, self.stats, self.changed, self.seen
+        outcomes: list[tuple[bytes, Any, tuple] | None] = []  # each job's cache entry; None: parsed below
+        todo: list[tuple[int, bytes]] = []  # the place in jobs and the digest of each file to parse
+        checked: list[tuple[str, tuple | None, bytes]] = []  # (key, status, digest) of each file digested
+        # The loop every running build makes over every source: an unchanged file costs
+        # a lookup and one status, compared with the one recorded when it was digested.
+        for index, (key, path, _) in enumerate(jobs):
+            seen.add(key)
+            cached = entries.get(key)
+            if cached is not None and isinstance(cached[1], SetAside):
+                cached = self._brought_back(key, cached)
+            if cached is not None and changed is not None and key in stats and os.fspath(path) not in changed:
+                outcomes.append(cached)  # vouched for by the caller: not written since the last load
+                continue
+            try:
+                info = os.stat(path)  # before reading: a write meanwhile changes it, and the next build reads again
+                status = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            except OSError:
+                status = None
+            if status is not None and cached is not None and cached[0] and stats.get(key) == status:
+                outcomes.append(cached)  # not written since its entry was made: its bytes are not read
+                continue
+            digest = self._digest(key, path)
+            checked.append((key, status, digest))
+            if cached is not None and digest and cached[0] == digest:
+                outcomes.append(cached)
+            else:
+                outcomes.append(None)
+                todo.append((index, digest))
+        made = map_in_workers(_parsed, [jobs[index][2] for index, _ in todo], self.workers)
+        for (index, digest), (value, found) in zip(todo, made):
+            outcomes[index] = entries[jobs[index][0]] = (digest, value, found)
+        for key, status, digest in checked:
             if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
                 self.stats[key] = status
-            results.append(cached[1])
+        results = []
+        for outcome in outcomes:
+            if outcome[2]:
+                problems.extend(outcome[2])
+            results.append(outcome[1])
         return results
 
-    def _check(self, key: str, path: Path) -> tuple[tuple | None, bytes, tuple | None]:
-        """The file's status and digest, and its cache entry: an entry whose digest
-        is not the file's is to be parsed again (an empty digest: the file could not
-        be read, and the parser reports it)."""
-        self.seen.add(key)
-        cached = self.entries.get(key)
-        if cached is not None and isinstance(cached[1], SetAside):
-            cached = self._brought_back(key, cached)
-        if self.changed is not None and cached is not None and key in self.stats and os.fspath(path) not in self.changed:
-            return None, cached[0], cached  # vouched for by the caller: not written since the last load
-        try:
-            info = os.stat(path)  # before reading: a write meanwhile changes it, and the next build reads again
-            status = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        except OSError:
-            status = None
-        if status is not None and cached is not None and cached[0] and self.stats.get(key) == status:
-            return None, cached[0], cached  # trusted as it is: its status need not be recorded again
+    def _digest(self, key: str, path: Path) -> bytes:
+        """The digest of the file's bytes; empty when it cannot be read (the parser reports it)."""
         self.stats.pop(key, None)  # until the entry is that of the file as it is now
         try:
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
         except OSError:
-            digest = b""  # let the parser report the problem
-        return status, digest, cached
+            return b""
 
     def _brought_back(self, key: str, entry: tuple[bytes, Any, tuple]) -> tuple[bytes, Any, tuple] | None:
         """The entry with its value loaded again; None (the file is parsed again) when it cannot be."""
@@ -267,16 +279,15 @@ class SourceCache:
 
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""
-        combined = hashlib.blake2b(digest_size=16)
-        for key in sorted(self.entries):
-            combined.update(key.encode() + b"\0" + self.entries[key][0])
-        return combined.digest()
+        entries = self.entries
+        # One update of the bytes the updates key by key would give: the same digest, made at once.
+        return hashlib.blake2b(b"".join(key.encode() + b"\0" + entries[key][0] for key in sorted(entries)), digest_size=16).digest()
 
     def forget_unseen(self) -> None:
         """Drop files that no longer exist (or were not read this time)."""
-        for key in set(self.entries) - self.seen:
+        for key in self.entries.keys() - self.seen:
             del self.entries[key]
-        for key in set(self.stats) - self.seen:
+        for key in self.stats.keys() - self.seen:
             del self.stats[key]
         self.seen = set()
 

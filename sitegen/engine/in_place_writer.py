@@ -84,7 +84,7 @@ def write_in_place(
             data = source.read_bytes()
             if not output.is_current(target, data):
                 changed[target] = data
-        written = output.apply(changed, set(inputs_of) | {target for target, _ in plan.copies})
+        written = output.apply(changed, inputs_of.keys() | {target for target, _ in plan.copies})
     cache.page_inputs = inputs_of
     cache.made_from = {}  # recorded by staged builds only
     return written, rendered, LastPlan(plan.pages, targets, inputs_of, cache.page_digests, cache.shared_digest)

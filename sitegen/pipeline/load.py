@@ -17,76 +17,16 @@ from typing import Any, Callable, Protocol
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive, Article, SourcePos, StaticFile, Term
-from sitegen.model.sourcenames import is_ignored_name
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.load_markdown import load_entity, read_article
 from sitegen.pipeline.load_toml import load_glossary, load_timeline
+from sitegen.pipeline.source_walk import WalkMemo, not_a_folder, walk_files
 from sitegen.pipeline.sourcefiles import source_name
 
 CONTENT_DIR = "content"
 
 
 # --- discovery ---------------------------------------------------------------
-
-
-def _walk_files(root: Path, folder: Path, problems: Problems) -> list[Path]:
-    """All regular files under `folder`, sorted, without following symlinks
-    and without hidden files or editors' temporaries (`is_ignored_name`).
-
-    A symlink can loop or lead outside the archive; neither is followed, and
-    each one is reported so the author knows the file was left out.
-    """
-    found: list[Path] = []
-    if folder.is_symlink():
-        problems.warning(source_name(root, folder), None, "symbolic link to a folder not followed: copy the files instead")
-        return found
-    if not folder.is_dir():
-        _not_a_folder(root, folder, problems)
-        return found
-    # os.scandir's entries know their kind without a system call per file (which
-    # os.walk plus is_symlink and is_file made): a running builder walks every build.
-    pending = [folder]
-    while pending:
-        here = pending.pop()
-        try:
-            with os.scandir(here) as scanned:
-                entries = sorted(scanned, key=lambda entry: entry.name)
-        except OSError:  # a folder that cannot be listed is skipped, as os.walk skips it
-            continue
-        subfolders = []
-        for entry in entries:
-            if not is_utf8_name(entry.name):  # a URL, a feed or a data file could not hold it
-                if not is_ignored_name(entry.name):
-                    problems.error(source_name(root, here / entry.name), None, "the name is not valid UTF-8: rename it")
-                continue
-            if _is_folder(entry):  # as os.walk tells folders: links to folders included
-                if entry.is_symlink():
-                    problems.warning(source_name(root, here / entry.name), None, "symbolic link to a folder not followed: copy the files instead")
-                elif not is_ignored_name(entry.name):
-                    subfolders.append(here / entry.name)
-                continue
-            if is_ignored_name(entry.name):  # hidden, or an editor's temporary: see sourcenames
-                continue
-            path = here / entry.name
-            if entry.is_symlink():
-                problems.warning(source_name(root, path), None, "symbolic link not followed: copy the file instead")
-                continue
-            if not entry.is_file(follow_symlinks=False):  # reading a named pipe would wait for a writer forever
-                if os.path.lexists(path):  # and not removed since it was listed
-                    problems.warning(source_name(root, path), None, "not a regular file (a named pipe, socket or device): left out; remove it")
-                continue
-            found.append(path)
-        pending.extend(reversed(subfolders))  # depth first, in name order, as os.walk goes
-    return found
-
-
-def is_utf8_name(name: str) -> bool:
-    """Whether a name read from the file system is text: bytes that are not UTF-8 come as lone surrogates."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Listing:
@@ -96,13 +36,18 @@ class Listing:
     file or folder was added, removed or renamed under `content/` since that
     load (it watches the folder, and only known files changed), it sets `reuse`
     and the next load walks no folder: it takes the files found last time and
-    says again what the walk said of them.
+    says again what the walk said of them. Otherwise each walk lists only the
+    folders that changed (see WalkMemo), and what was worked out of a list of
+    files that is the very list of the last load is kept.
     """
 
     def __init__(self) -> None:
         self.walks: dict[str, tuple[list[Path], tuple]] = {}  # folder -> (files found, problems met)
         self.lone: set[str] = set()  # the glossary and the timeline, when the last load read them
         self.keyed: dict[str, tuple[list[Path], list[tuple[Path, str]]]] = {}  # see markdown_sources
+        self.memos: dict[str, WalkMemo] = {}  # folder -> what its last walk found, folder by folder
+        self.jobs: tuple[list, list, list] | None = None  # see _parse_jobs
+        self.checks = CheckMemo()
         self.reuse = False
 
     def files(self) -> set[str]:
@@ -110,15 +55,25 @@ class Listing:
         return {os.fspath(path) for found, _ in self.walks.values() for path in found} | self.lone
 
     def walk(self, root: Path, folder: Path, problems: Problems) -> list[Path]:
-        """`_walk_files`, or what it found last time when `reuse` is set."""
+        """`walk_files`, or what it found last time when `reuse` is set."""
         key = os.fspath(folder)
         known = self.walks.get(key)
         if not (self.reuse and known is not None):
             local = Problems()
-            known = (_walk_files(root, folder, local), tuple(local.items))
+            known = (walk_files(root, folder, local, self.memos.setdefault(key, WalkMemo())), tuple(local.items))
             self.walks[key] = known
         problems.extend(known[1])
         return known[0]
+
+
+class CheckMemo:
+    """What the checks of the whole archive worked out last time, that a load after
+    an edit need not work out again for the articles the edit did not touch."""
+
+    def __init__(self) -> None:
+        self.slug_keys: dict[str, str] = {}  # slug -> the key two slugs that would clash share
+        self.against: tuple[set[str], set[str]] | None = None  # the entity ids and slugs `articles` was checked against
+        self.articles: dict[int, tuple[Article, int | None, tuple]] = {}  # id -> (article, line, problems of its references)
 
 
 def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing | None) -> list[tuple[Path, str]]:
@@ -127,23 +82,30 @@ def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing 
     known = listing.keyed.get(kind) if listing is not None else None
     if known is not None and known[0] is found:
         return known[1]
-    keyed = [(path, f"{kind}:{source_name(root, path)}") for path in found if path.suffix.lower() == ".md"]
+    # A walk that listed some folder again keeps the paths of the others: their keys are known.
+    keys = dict(known[1]) if known is not None else {}
+    keyed = []
+    for path in found:
+        key = keys.get(path)
+        if key is None and path.suffix.lower() == ".md":
+            key = f"{kind}:{source_name(root, path)}"
+        if key is not None:
+            keyed.append((path, key))
     if listing is not None:
         listing.keyed[kind] = (found, keyed)
     return keyed
 
 
-def _is_folder(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _not_a_folder(root: Path, folder: Path, problems: Problems) -> None:
-    """A file where a folder of sources belongs would leave every source out without a word."""
-    if os.path.lexists(folder) and not folder.is_dir():
-        problems.error(source_name(root, folder), None, "is a file, not a folder: rename it and make a folder of that name")
+def _parse_jobs(root: Path, articles: list[tuple[Path, str]], entities: list[tuple[Path, str]], listing: Listing | None) -> list:
+    """The (key, path, parse) job of each article and entity: the last load's list while the sources are the same lists."""
+    known = listing.jobs if listing is not None else None
+    if known is not None and known[0] is articles and known[1] is entities:
+        return known[2]
+    jobs = [(key, path, functools.partial(read_article, root, path)) for path, key in articles]
+    jobs += [(key, path, functools.partial(load_entity, root, path)) for path, key in entities]
+    if listing is not None:
+        listing.jobs = (articles, entities, jobs)
+    return jobs
 
 
 def _regular_file(root: Path, path: Path, problems: Problems) -> bool:
@@ -193,16 +155,15 @@ def load_archive(
     root: Path, settings: Settings, problems: Problems, cache: ParseCache | None = None, listing: Listing | None = None
 ) -> Archive:
     cache = cache if cache is not None else _Uncached()
-    walk = listing.walk if listing is not None else _walk_files
+    walk = listing.walk if listing is not None else walk_files
     content = root / CONTENT_DIR
-    _not_a_folder(root, content, problems)
+    not_a_folder(root, content, problems)
     articles: list[Article] = []
     entities_lines: dict[str, int] = {}  # article path -> line of its `entities:` key
     # Every article and entity in one go: those to parse are parsed side by side.
     article_sources = markdown_sources(root, walk(root, content / "articles", problems), "article", listing)
     entity_sources = markdown_sources(root, walk(root, content / "entities", problems), "entity", listing)
-    jobs = [(key, path, functools.partial(read_article, root, path)) for path, key in article_sources]
-    jobs += [(key, path, functools.partial(load_entity, root, path)) for path, key in entity_sources]
+    jobs = _parse_jobs(root, article_sources, entity_sources, listing)
     parsed = cache.parse_all(jobs, problems)
     for article, key_lines in parsed[: len(article_sources)]:
         if article is not None and (settings.build.drafts or not article.draft):
@@ -222,10 +183,11 @@ def load_archive(
         for path in walk(root, content / "static", problems)
     ]
 
-    _check_duplicate_slugs(articles, problems)
+    checks = listing.checks if listing is not None else None
+    _check_duplicate_slugs(articles, problems, checks)
     _check_duplicate_terms(terms, problems)
     _check_term_name_collisions(terms, problems)
-    _check_references(articles, entities, terms, events, problems, entities_lines)
+    _check_references(articles, entities, terms, events, problems, entities_lines, checks)
     articles.sort(key=_newest_first)
     return Archive(
         articles=tuple(articles),
@@ -242,10 +204,15 @@ def _newest_first(article: Article) -> tuple:
     return (-article.date.day.toordinal(), moment is not None, -moment.timestamp() if moment else 0.0, article.slug)
 
 
-def _check_duplicate_slugs(articles: list[Article], problems: Problems) -> None:
+def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: CheckMemo | None = None) -> None:
     by_key: dict[str, list[Article]] = {}
+    before = memo.slug_keys if memo is not None else {}
+    keys: dict[str, str] = {}
     for article in articles:
-        by_key.setdefault(_normalised_key(article.slug), []).append(article)
+        key = keys[article.slug] = before.get(article.slug) or _normalised_key(article.slug)
+        by_key.setdefault(key, []).append(article)
+    if memo is not None:
+        memo.slug_keys = keys
     for group in by_key.values():
         if len(group) > 1:
             paths = " and ".join(a.pos.path for a in group)
@@ -294,24 +261,46 @@ def _check_term_name_collisions(terms: list[Term], problems: Problems) -> None:
                 )
 
 
-def _check_references(articles, entities, terms, events, problems: Problems, entities_lines: dict[str, int]) -> None:
+def _check_references(
+    articles, entities, terms, events, problems: Problems, entities_lines: dict[str, int], memo: CheckMemo | None = None
+) -> None:
     entity_ids = {e.id for e in entities}
     term_ids = {t.id for t in terms}
     slugs = {a.slug for a in articles}
-
-    def unknown(ids, known, pos: SourcePos, what: str, hint: str) -> None:
-        for ref in ids:
-            if ref not in known:
-                problems.error(pos.path, pos.line, f"{what} {ref!r} does not exist: {hint}")
-
+    # What an article's references were found to lack holds while it is the same
+    # object, at the same line, checked against the same ids and slugs.
+    against = (entity_ids, slugs)
+    before = memo.articles if memo is not None and memo.against == against else {}
+    checked: dict[int, tuple[Article, int, tuple]] = {}
     for article in articles:
-        at = SourcePos(article.pos.path, entities_lines.get(article.pos.path, article.pos.line))
-        unknown(article.entity_ids, entity_ids, at, "entity", "create content/entities/<id>.md or fix the id in `entities`")
-        for event in article.events:
-            unknown(event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "fix the id")
-            unknown(event.article_slugs, slugs, event.pos, f"event {event.title!r}: article", "use the article's slug")
+        line = entities_lines.get(article.pos.path, article.pos.line)
+        known = before.get(id(article))
+        if known is None or known[0] is not article or known[1] != line:
+            known = (article, line, _article_reference_problems(article, line, entity_ids, slugs))
+        checked[id(article)] = known
+        if known[2]:
+            problems.extend(known[2])
+    if memo is not None:
+        memo.against, memo.articles = against, checked
     for term in terms:
-        unknown(term.see, entity_ids | term_ids, term.pos, f"term {term.term!r}: `see`", "name an entity id or a term id")
+        _unknown(problems, term.see, entity_ids | term_ids, term.pos, f"term {term.term!r}: `see`", "name an entity id or a term id")
     for event in events:
-        unknown(event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "create the entity or fix the id")
-        unknown(event.article_slugs, slugs, event.pos, f"event {event.title!r}: article", "use the article's slug")
+        _unknown(problems, event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "create the entity or fix the id")
+        _unknown(problems, event.article_slugs, slugs, event.pos, f"event {event.title!r}: article", "use the article's slug")
+
+
+def _article_reference_problems(article: Article, line: int | None, entity_ids: set[str], slugs: set[str]) -> tuple:
+    """The references of one article (its entities, its events') that do not resolve."""
+    problems = Problems()
+    at = SourcePos(article.pos.path, line)
+    _unknown(problems, article.entity_ids, entity_ids, at, "entity", "create content/entities/<id>.md or fix the id in `entities`")
+    for event in article.events:
+        _unknown(problems, event.entity_ids, entity_ids, event.pos, f"event {event.title!r}: entity", "fix the id")
+        _unknown(problems, event.article_slugs, slugs, event.pos, f"event {event.title!r}: article", "use the article's slug")
+    return tuple(problems.items)
+
+
+def _unknown(problems: Problems, ids, known, pos: SourcePos, what: str, hint: str) -> None:
+    for ref in ids:
+        if ref not in known:
+            problems.error(pos.path, pos.line, f"{what} {ref!r} does not exist: {hint}")

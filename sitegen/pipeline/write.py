@@ -171,8 +171,11 @@ class SurveyMemo:
 
     def __init__(self) -> None:
         self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
-        # prefix -> (status, files, folders, others, (path, prefix) of each folder inside)
-        self.folders: dict[str, tuple[tuple, list[str], list[str], list[str], list[tuple[str, str]]]] = {}
+        # prefix -> (status, files, folders, others, (path, prefix) of each folder inside), for every
+        # folder of the last survey; the status is None where it was too recent to be trusted.
+        self.folders: dict[str, tuple[tuple | None, list[str], list[str], list[str], list[tuple[str, str]]]] = {}
+        self.order: list[tuple[str, str]] = []  # (path, prefix) of each of those folders
+        self.found = Survey()  # what the last survey found (its `replaced` left empty)
         self.started = 0  # when the last survey began (time_ns)
         self.written: dict[str, tuple] = {}  # relative path -> status of a file as sitegen wrote it, since about then
         self.holding: tuple[set[str], set[str]] = (set(), set())  # the files an update kept, and the folders holding them
@@ -184,18 +187,31 @@ class SurveyMemo:
 
 def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
     """Every entry under `folder`, except the top-level folder named `skip`."""
-    found = Survey()
-    listed: dict[str, tuple] = {}
     surveyed = (os.fspath(folder), skip)  # the folder as given: its entries' paths are made from it
     again = memo is not None and memo.surveyed == surveyed
-    before = memo.folders if again else {}
     started = _now_ns()
+    found = _survey_again(memo, skip, started) if again else None
+    if found is None:
+        found = _survey_whole(surveyed[0], skip, memo, again, started)
+    if memo is not None:
+        memo.surveyed, memo.started = surveyed, started
+        # What was written long enough before this survey is told apart by its change time alone.
+        trusted = started - RECENT_FOLDER_NS
+        memo.written = {relative: status for relative, status in memo.written.items() if status[3] >= trusted and relative not in found.replaced}
+    return found
+
+
+def _survey_whole(top: str, skip: str, memo: SurveyMemo | None, again: bool, started: int) -> Survey:
+    """`survey` by a walk from `top`, listing the folders the memo of the last survey
+    of `top` (when `again`) does not know as they are; what it finds goes into `memo`."""
+    found = Survey()
+    visited: dict[str, tuple] = {}
+    order: list[tuple[str, str]] = []
+    before = memo.folders if memo is not None and again else {}
     trusted = started - RECENT_FOLDER_NS
     # A file whose change time is older than this was there, as it is, when the last survey began.
-    since = memo.started - RECENT_FOLDER_NS if again else 0
-    ours = memo.written if memo is not None else {}  # also what a build wrote before the first survey
+    since = memo.started - RECENT_FOLDER_NS if memo is not None and again else 0
     # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
-    top = os.fspath(folder)
     pending = [(top, "")]
     while pending:
         here, prefix = pending.pop()
@@ -206,10 +222,10 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
             files, folders, others = _list_folder(here, prefix, skip)
             # The folders inside, as the walk takes them: made once per listing, not once per survey.
             known = (status, files, folders, others, [(f"{top}/{relative}", relative + "/") for relative in folders])
-            if again:
-                found.replaced.update(_changed_files(top, known[1], since, ours))
-        if status[1] < trusted:
-            listed[prefix] = known
+            if memo is not None and again:
+                found.replaced.update(_changed_files(top, known[1], since, memo.written))
+        visited[prefix] = known if status[1] < trusted else (None, *known[1:])
+        order.append((here, prefix))
         _, files, folders, others, inside = known
         found.files.update(files)
         if folders:
@@ -218,10 +234,46 @@ def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Surv
         if others:
             found.others.update(others)
     if memo is not None:
-        memo.surveyed, memo.folders, memo.started = surveyed, listed, started
-        # What was written long enough before this survey is told apart by its change time alone.
-        memo.written = {relative: status for relative, status in ours.items() if status[3] >= trusted and relative not in found.replaced}
+        memo.folders, memo.order = visited, order
+        memo.found = Survey(set(found.files), set(found.folders), set(found.others))
     return found
+
+
+def _survey_again(memo: SurveyMemo, skip: str, started: int) -> Survey | None:
+    """`survey` of the folder `memo` surveyed last, from what it found then: each folder
+    is asked for its status, and those that changed are listed again. None when a
+    folder was added or removed (or cannot be asked): the whole folder is walked."""
+    top = memo.surveyed[0]
+    before = memo.folders
+    changed: list[tuple[str, str, tuple]] = []
+    stat = os.stat
+    try:
+        for here, prefix in memo.order:
+            info = stat(here)
+            status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+            if before[prefix][0] != status:
+                changed.append((here, prefix, status))
+    except OSError:
+        return None
+    since = memo.started - RECENT_FOLDER_NS
+    listed = []
+    for here, prefix, status in changed:
+        files, folders, others = _list_folder(here, prefix, skip)
+        if folders != before[prefix][2] and sorted(folders) != sorted(before[prefix][2]):
+            return None
+        listed.append((prefix, status, files, others))
+    replaced: set[str] = set()
+    trusted = started - RECENT_FOLDER_NS
+    last = memo.found
+    for prefix, status, files, others in listed:
+        replaced.update(_changed_files(top, files, since, memo.written))
+        _, old_files, folders, old_others, inside = before[prefix]
+        last.files.difference_update(old_files)
+        last.files.update(files)
+        last.others.difference_update(old_others)
+        last.others.update(others)
+        before[prefix] = (status if status[1] < trusted else None, files, folders, others, inside)
+    return Survey(set(last.files), set(last.folders), set(last.others), replaced)
 
 
 def _file_status(info: os.stat_result) -> tuple:
@@ -609,7 +661,7 @@ class InPlaceOutput:
                     self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
         self._remove_stale(keep)
-        for relative in set(self.written) - keep:
+        for relative in self.written.keys() - keep:
             del self.written[relative]
         return count
 
