@@ -13,7 +13,7 @@ from sitegen.engine.cache import BuildCache
 from sitegen.engine.inputs import templates_digest
 from sitegen.model.errors import Problems
 from sitegen.pipeline.config import Settings
-from sitegen.pipeline.load import Listing, load_archive
+from sitegen.pipeline.load import CheckMemo, Listing, load_archive
 
 
 class SourceLoader:
@@ -44,6 +44,11 @@ class SourceLoader:
         self._listed = True
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
+
+    def forget_articles(self) -> None:
+        """Drop what the checks of the last load kept of its articles: a single build
+        sets their bodies aside once annotated, and nothing may hold them past that."""
+        self._listing.checks = CheckMemo()
 
     def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:
         """The changed paths as strings, when each is a regular file the last load read; else None."""
