@@ -385,6 +385,67 @@ def test_after_an_edit_a_new_build_process_makes_the_pages_and_feeds_of_the_enti
     assert "Fighting around Mosul" in quoted
 
 
+def entity_pages_made(monkeypatch) -> list[str]:
+    """The ids of the entities whose pages the build makes, in the order made."""
+    made: list[str] = []
+    pages_of_entity = sitegen.pipeline.pages.pages_of_entity
+    monkeypatch.setattr(sitegen.pipeline.pages, "pages_of_entity", lambda entity, *rest: made.append(entity.id) or pages_of_entity(entity, *rest))
+    return made
+
+
+def mention_items(archive, path: str) -> list[str]:
+    return [item.get_text(" ", strip=True) for item in archive.html(path).select(".mention-item")]
+
+
+def test_after_an_edit_outside_the_quoted_sentence_a_new_build_process_makes_no_entity_page(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+    made = entity_pages_made(monkeypatch)
+
+    single_build(archive.root)
+
+    assert made == []  # each page shows the article's card, count and sentence, none of which changed
+    assert "A longer second paragraph." in archive.html("articles/first/index.html").get_text(" ", strip=True)
+
+
+def test_after_an_edit_that_mentions_an_entity_again_a_new_build_process_makes_its_page_with_the_new_count(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nMosul held.", tags="[Iraq]")
+    made = entity_pages_made(monkeypatch)
+
+    single_build(archive.root)
+
+    assert made == ["mosul"]
+    first = mention_items(archive, "entities/mosul/index.html")[1]
+    assert "2 mentions" in first and "Fighting near Mosul began." in first
+
+
+def test_after_a_mentioning_article_is_retitled_a_new_build_process_makes_the_pages_of_its_entities_with_the_new_title(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("second", title="Second, retitled", date="2016-11-27", body="Mosul again, and Tikrit.", tags="[Iraq]")
+    made = entity_pages_made(monkeypatch)
+
+    single_build(archive.root)
+
+    assert sorted(made) == ["mosul", "tikrit"]
+    assert archive.html("entities/tikrit/index.html").select_one(".mention-item h3").get_text(strip=True) == "Second, retitled"
+
+
+def test_after_a_mentioning_article_is_redated_a_new_build_process_makes_the_pages_of_its_entities_with_the_new_date(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("second", title="Second", date="2016-12-05", body="Mosul again, and Tikrit.", tags="[Iraq]")
+    made = entity_pages_made(monkeypatch)
+
+    single_build(archive.root)
+
+    assert sorted(made) == ["mosul", "tikrit"]
+    assert archive.html("entities/tikrit/index.html").select_one(".mention-item time")["datetime"] == "2016-12-05"
+
+
 def test_after_an_edit_that_changes_no_rows_a_new_build_process_does_not_make_the_open_data_again(archive, monkeypatch):
     seed(archive)
     single_build(archive.root)

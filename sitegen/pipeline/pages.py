@@ -124,7 +124,7 @@ def plan_pages(
     if planned_articles:
         for entity in archive.entities:
             description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
-            pages += _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls)
+            pages += _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls)
             pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     else:
 
@@ -283,16 +283,20 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     )
 
 
-def _planned_entity_pages(entity, usage, description, entity_events, annotated, cards, entities, urls) -> list[PlannedPage]:
+def _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls) -> list[PlannedPage]:
     """The pages of `_entity_pages`, made when they are written: the first one
-    made makes them all, and they are let go once each is taken. The count and
-    sentence of each article that mentions the entity are made from the article
-    and its annotation alone (see EntityUsageIndex): those stand for them."""
+    made makes them all, and they are let go once each is taken.
+
+    Of each article that mentions the entity, the pages show its card, its
+    count and its sentence, and count it in the chart by its day, which the
+    card's `date_iso` spells (see `pages_of_entity`): those stand for it, not
+    the article and its annotation, so an edit of a sentence the pages do not
+    quote leaves their inputs as they were, and a next process keeps them."""
     mentioned = usage.articles.get(entity.id, ())
     co = top_co_mentions(usage, entity.id)
     shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
     # One flat tuple, three objects an article, not a tuple for each: what a single build plans grows with the mentions.
-    mentions = tuple(itertools.chain.from_iterable((a, annotated[a.slug], cards[a.slug]) for a, _, _ in mentioned))
+    mentions = tuple(itertools.chain.from_iterable((cards[a.slug], count, snippet) for a, count, snippet in mentioned))
     inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
     places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
     group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
