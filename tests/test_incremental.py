@@ -186,6 +186,27 @@ def test_a_bad_edit_keeps_the_last_good_site_and_fixing_it_recovers(archive, tmp
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
 
 
+def test_a_template_that_breaks_many_pages_is_reported_with_the_page_a_clean_build_names(archive, tmp_path):
+    # Found by the state machine below: after failed builds, clean and incremental, an edit
+    # that moves only later pages named the first of those, where a clean build names the home page.
+    archive.write("content/entities/mosul.md", '---\nname: "Mosul"\nkind: place\nsummary: "A city."\n---\n')
+    builder = Builder(BuildOptions(root=archive.root))
+    builder.build(incremental=True)
+    archive.write("templates/base.html", '{% extends "theme/base.html" %}{% block colophon %}{{ site.title }{% endblock %}\n')
+    archive.write("content/timeline.toml", '[[event]]\ndate = "2014"\ntitle = "Mosul falls"\nentities = ["mosul"]\n')
+    archive.write("site.toml", (archive.root / "site.toml").read_text() + "\n[annotations]\nrepeat_links = true\n")
+    for clean_first in (True, False):
+        with pytest.raises(ContentError):
+            builder.build(incremental=not clean_first)
+    os.replace(archive.root / "content/entities/mosul.md", archive.root / "content/entities/rupert-jones.md")
+    archive.write("content/timeline.toml", '[[event]]\ndate = "2014"\ntitle = "Mosul falls"\nentities = ["rupert-jones"]\n')
+    with pytest.raises(ContentError) as incremental:
+        builder.build(incremental=True)
+    with pytest.raises(ContentError) as clean:
+        clean_build_of(archive.root, tmp_path / "clean")
+    assert [str(d) for d in incremental.value.errors] == [str(d) for d in clean.value.errors]
+
+
 def test_a_deleted_output_folder_is_written_again_whole(archive, tmp_path):
     # Found by the state machine below: start, delete_output_folder -> only the marker came back.
     seed(archive)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sitegen.model.errors import ContentError
 from sitegen.engine.build_plan import BuildPlan, Progress, Stage
 from sitegen.engine.cache import BuildCache, SharedDigests
 from sitegen.engine.inputs import page_file
@@ -77,7 +78,10 @@ def write_in_place(
             if previous_inputs.get(target) == inputs_of[target] and target in on_disk:
                 continue
             rendered += 1
-            data = render_page(env, page, plan.site, plan.urls, root)
+            try:
+                data = render_page(env, page, plan.site, plan.urls, root)
+            except ContentError as error:
+                raise _first_failure(env, plan, root, index, error) from None
             if not output.is_current(target, data):
                 changed[target] = data
         for target, source in plan.copies:
@@ -88,6 +92,20 @@ def write_in_place(
     cache.page_inputs = inputs_of
     cache.made_from = {}  # recorded by staged builds only
     return written, rendered, LastPlan(plan.pages, targets, inputs_of, cache.page_digests, cache.shared_digest)
+
+
+def _first_failure(env, plan: BuildPlan, root: Path, index: int, error: ContentError) -> ContentError:
+    """The error a clean build reports when page `index` fails to render: that of the
+    first page of the plan, in its order, that fails. A template broken for many pages
+    is then named with the same page however few of them this build had to render."""
+    for page in plan.pages[:index]:
+        made = page.make() if isinstance(page, PlannedPage) else page
+        if made.literal is None:
+            try:
+                render_page(env, made, plan.site, plan.urls, root)
+            except ContentError as earlier:
+                return earlier
+    return error
 
 
 def in_place_inputs(
