@@ -318,6 +318,19 @@ def test_a_folder_put_into_a_page_folder_of_the_output_is_removed(archive, surve
     assert not (archive.out / "articles/second/extra").exists()
 
 
+def test_a_folder_put_where_a_page_file_was_is_replaced_by_the_page(archive, surveyed):
+    page = archive.out / "articles/second/index.html"
+    page.unlink()
+    page.mkdir()
+    (page / "stray.html").write_text("not a page")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    assert page.is_file()
+    assert archive.html("articles/second/index.html").select_one("h1").get_text() == "Second"
+    edit_body(archive, "And more.")  # and the next survey finds the page where the folder was
+    surveyed.build(incremental=True)
+    assert "And more." in archive.html("articles/first/index.html").get_text()
+
 def test_after_the_output_changed_behind_its_back_a_running_builder_writes_what_a_clean_build_writes(archive, surveyed, tmp_path):
     (archive.out / "articles/second/index.html").unlink()
     (archive.out / "articles/third/stray.html").write_text("not a page")

@@ -675,12 +675,16 @@ class InPlaceOutput:
                 if os.path.lexists(folder):
                     folder.unlink()  # a file where the new site has a folder
                 folder.mkdir()
-        return folder / parts[-1]
+        target = folder / parts[-1]
+        if relative in self.found.folders and not target.is_symlink():
+            shutil.rmtree(target)  # a folder where the new site has a file: a clean build has none
+        return target
 
     def _remove_stale(self, keep: set[str]) -> None:
         """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties."""
         for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
-            (self.output / relative).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
+                (self.output / relative).unlink()
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
         # An edit keeps the same files as the last update: so are the folders holding them.
         if self.memo is not None and self.memo.holding[0] == keep:
