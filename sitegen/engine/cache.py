@@ -184,6 +184,8 @@ class SetAside:
 # A file's times come from a clock that advances in steps of a few milliseconds:
 # two writes within one step can leave the same status. A status taken less
 # than this long after the file's last change is not trusted to tell them apart.
+# (sourcefiles.RECENT_STATUS_NS, for folders, is the same step: written out here so that
+# a build with nothing changed imports no module of the pipeline.)
 RECENT_NS = 50_000_000
 
 

@@ -16,12 +16,8 @@ from pathlib import Path
 
 from sitegen.model.errors import Problems
 from sitegen.model.sourcenames import is_ignored_name
-from sitegen.pipeline.sourcefiles import source_name
+from sitegen.pipeline.sourcefiles import RECENT_STATUS_NS as RECENT_FOLDER_NS, source_name
 
-# A folder's times come from a clock that advances in steps of a few milliseconds:
-# an entry added within the step of a listing may leave the folder's status as
-# the listing saw it. A status this recent is not trusted (as for source files).
-RECENT_FOLDER_NS = 50_000_000
 
 
 @dataclass(frozen=True, slots=True)

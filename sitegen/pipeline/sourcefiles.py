@@ -15,6 +15,12 @@ from typing import Any
 
 import yaml
 
+# File and folder times come from a clock that advances in steps of a few
+# milliseconds: two changes within one step (a file written twice, an entry
+# added to a folder while it is listed) can leave the same status. A status
+# taken less than this long after the last change is not trusted to tell them apart.
+RECENT_STATUS_NS = 50_000_000
+
 
 class SourceError(Exception):
     """A problem at a line of a source file; the caller adds the path."""

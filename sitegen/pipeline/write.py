@@ -33,6 +33,7 @@ from typing import TypeVar
 
 from sitegen.model.errors import UsageError
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR
+from sitegen.pipeline.sourcefiles import RECENT_STATUS_NS as RECENT_FOLDER_NS
 
 OUTPUT_MARKER = ".sitegen-output"
 CACHE_FOLDER = ".sitegen-cache"  # the build cache's and the stamp's folder (engine/cache_file.py)
@@ -149,10 +150,6 @@ class Survey:
     replaced: set[str] = field(default_factory=set)  # files changed since the last survey, not by sitegen (see SurveyMemo)
 
 
-# A folder's times come from a clock that advances in steps of a few milliseconds:
-# an entry added within the step of a listing may leave the folder's status as
-# the listing saw it. A status this recent is not trusted (as for source files).
-RECENT_FOLDER_NS = 50_000_000
 
 
 class SurveyMemo:
