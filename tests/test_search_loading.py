@@ -226,6 +226,7 @@ def test_a_tag_with_a_quote_filters_the_search(tmp_path):
     with serve(archive.out, "/repo/") as root, chromium() as browser:
         page, _ = open_recording(browser, root, "search/")
         wait_until_done(page)
+        open_filter(page, "tag")
         page.locator('#search [data-filter="tag"] label', has_text='say "hi"').locator("input").check()
         page.wait_for_selector(f"{STATUS}[data-total]", timeout=15000)
         links = result_links(page)
