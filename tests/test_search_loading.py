@@ -269,6 +269,15 @@ def test_a_query_does_not_fetch_the_whole_archive_counts(sharded):
     assert not [url for url in requests if url.split("?")[0].endswith("/filters.json")]
 
 
+def test_the_search_page_takes_the_manifest_it_preloads_and_does_not_ask_for_it_again(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+    manifests = [url for url in requests if url.split("?")[0].endswith("/shards.json")]
+    assert len(manifests) == 2  # the preload, which the script takes, and the second reading once the shards are loaded
+
+
 def test_focusing_the_header_box_fetches_the_manifest_and_not_the_whole_archive_counts(sharded):
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page, requests = open_recording(browser, root, "articles/dock/")
