@@ -20,11 +20,12 @@
 // mostly from the manifest without loading a file; those of thousands
 // (entity, tag, source), whose files are most of a shard's, are counted only
 // once the reader opens them (or ticks one of their values), and are shown
-// with no count until then (see Engine.ask). The search page asks a few shards first (the site's entities and
-// terms, then the newest years) and shows their best results at once, then
-// adds the other shards' below them. Merged results are ordered by score,
-// and a sorted search's scores are only ranks within one shard, so the date
-// sort searches one year at a time (see dateCursor).
+// with no count until then (see Engine.ask). The search page asks a few
+// shards first (the site's entities and terms, then the newest years) and
+// shows their best results at once, then adds the other shards' below them.
+// Merged results are ordered by score, and a sorted search's scores are only
+// ranks within one shard, so the date sort searches one year at a time (see
+// dateCursor).
 (function () {
   "use strict";
 
