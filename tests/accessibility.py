@@ -52,6 +52,9 @@ def prepare(page, kind: str, query: str = "Mosul") -> None:
         page.wait_for_selector(search_page.RESULT, timeout=10_000)
         page.wait_for_selector("#search .search-filter-group", state="attached")
         page.evaluate("document.querySelector('#search details.search-filters').open = true")
+        # with the filters counted on demand (entity, tag, source) opened and counted, as a reader opens them
+        for name in page.eval_on_selector_all("#search details.search-filter-more", "groups => groups.map(group => group.dataset.filter)"):
+            search_page.open_filter(page, name)
         # and the header box's live results (on phones, behind the header's Search button)
         page.evaluate("getComputedStyle(document.querySelector('.site-search')).display === 'none' && document.querySelector('.search-button').click()")
         page.fill("#site_search_query", query)

@@ -66,3 +66,18 @@ def decoded_shards(pagefind: Path) -> dict[str, dict]:
     manifest entry and its decoded bundle."""
     manifest = json.loads((pagefind / "shards.json").read_text(encoding="utf-8"))
     return {shard["name"]: {"entry": shard, "pages": decoded_bundle(pagefind / shard["bundle"])} for shard in manifest["shards"]}
+
+
+def filter_files(pagefind: Path) -> dict[str, str]:
+    """The filter files of every shard the manifest lists, by their path under
+    `pagefind/` ("articles-2016/filter/en_1a2b3c4.pf_filter"): the filter each holds."""
+    manifest = json.loads((pagefind / "shards.json").read_text(encoding="utf-8"))
+    files = {}
+    for shard in manifest["shards"]:
+        bundle = pagefind / shard["bundle"]
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for about in entry["languages"].values():
+            meta = cbor2.loads(_payload(bundle / f"pagefind.{about['hash']}.pf_meta"))
+            for name, filter_hash in meta[3]:
+                files[f"{shard['bundle']}filter/{filter_hash}.pf_filter"] = name
+    return files

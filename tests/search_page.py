@@ -70,3 +70,22 @@ def filter_counts(page) -> dict[str, dict[str, int]]:
             return counts;
         }"""
     )
+
+
+def open_filter(page, name: str) -> None:
+    """Opens the filter `name` that is counted on demand (entity, tag, source) and waits until it is counted."""
+    page.click(f'#search details[data-filter="{name}"] > summary', timeout=15000)
+    wait_until_counted(page, name)
+
+
+def wait_until_counted(page, name: str) -> None:
+    page.wait_for_function(
+        """name => {
+            const group = document.querySelector(`#search details[data-filter="${name}"]`);
+            const note = group && group.querySelector('.search-filter-note');
+            return group && group.open && !(note && note.textContent === 'Counting…')
+                && document.querySelector('#search').getAttribute('data-state') === 'done';
+        }""",
+        arg=name,
+        timeout=15000,
+    )

@@ -90,6 +90,13 @@ def test_crawl_under_the_subpath_finds_no_404_and_no_url_outside_it(site):
         assert len([u for u in seen if u.endswith("/")]) > 10
 
 
+def test_the_search_page_asks_for_the_manifest_of_the_shards_while_it_loads(site):
+    head = BeautifulSoup((site.out / "search/index.html").read_text(encoding="utf-8"), "html.parser").head
+    preloads = [(link["href"], link["as"], link.get("crossorigin")) for link in head.find_all("link", rel="preload")]
+    assert preloads == [("/repo/pagefind/shards.json", "fetch", "")]
+    assert (site.out / "pagefind/shards.json").is_file()
+
+
 def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_subpath(site):
     with serve(site.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()

@@ -121,6 +121,7 @@ def test_sorting_by_date_lists_the_articles_newest_first_across_shards_then_the_
 
 def test_the_entity_filter_lists_entities_found_by_count_with_no_empty_value(browsing):
     page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
     names = page.eval_on_selector_all('#search [data-filter="entity"] .search-filter-value input', "boxes => boxes.map(b => b.value)")
     assert names == ["Mosul", "NATO", "Tigris"]  # Basra is mentioned only where "harbour" is not
     assert search_page.filter_counts(page)["entity"] == {"Mosul": 3, "NATO": 2, "Tigris": 1}
@@ -128,6 +129,7 @@ def test_the_entity_filter_lists_entities_found_by_count_with_no_empty_value(bro
 
 def test_a_text_box_narrows_the_entity_filter(browsing):
     page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
     page.get_by_placeholder("Find an entity").fill("at")
     shown = page.eval_on_selector_all('#search [data-filter="entity"] .search-filter-value:not([hidden]) input', "boxes => boxes.map(b => b.value)")
     assert shown == ["NATO"]
@@ -135,6 +137,7 @@ def test_a_text_box_narrows_the_entity_filter(browsing):
 
 def test_an_entity_checked_narrows_the_results(browsing):
     page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
     search_page.filter_checkbox(page, "entity", "NATO").check()
     page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
     assert search_page.result_links(page) == ["/repo/articles/cranes/", "/repo/articles/storm/"]

@@ -16,7 +16,8 @@ import re
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
-from search_page import INPUT, RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, result_count, result_links, target, wait_until_done
+from search_index import filter_files
+from search_page import INPUT, RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, open_filter, result_count, result_links, target, wait_until_done
 from test_search_shards import BASE_URL, SHARDS, expected_counts, sharded_archive
 
 
@@ -41,6 +42,13 @@ def shards_requested(requests: list[str]) -> set[str]:
         if match:
             names.add(match.group(1))
     return names
+
+
+def filters_fetched(archive: Archive, requests: list[str]) -> list[tuple[str, str]]:
+    """The filter files the page asked for: (shard, the filter the file holds), sorted."""
+    files = filter_files(archive.out / "pagefind")
+    relative = [url.split("/repo/pagefind/", 1)[1].split("?")[0] for url in requests if "/repo/pagefind/" in url]
+    return sorted((path.split("/", 1)[0], files[path]) for path in relative if path in files)
 
 
 def open_recording(browser, root: str, path: str):
@@ -155,6 +163,8 @@ def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_to
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         tick_year(page, "2016", 3)
+        for name in ("entity", "tag", "source"):
+            open_filter(page, name)
         counts = filter_counts(page)
     assert counts == {
         "type": {"article": 3},
@@ -216,12 +226,122 @@ def test_a_tag_with_a_quote_filters_the_search(tmp_path):
     with serve(archive.out, "/repo/") as root, chromium() as browser:
         page, _ = open_recording(browser, root, "search/")
         wait_until_done(page)
+        open_filter(page, "tag")
         page.locator('#search [data-filter="tag"] label', has_text='say "hi"').locator("input").check()
         page.wait_for_selector(f"{STATUS}[data-total]", timeout=15000)
         links = result_links(page)
         ticked = page.eval_on_selector_all('#search [data-filter="tag"] input:checked', "boxes => boxes.length")
     assert links == ["/repo/articles/one/"]
     assert ticked == 1
+
+
+# --- what a search counts, and when ---------------------------------------------------------
+
+
+def test_a_query_fetches_no_file_of_the_entity_tag_and_source_filters(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+        fetched = {name for _, name in filters_fetched(sharded, requests)}
+    assert fetched.isdisjoint({"entity", "tag", "source"})
+
+
+def test_a_query_counts_type_year_and_kind_with_its_results_from_the_manifest_where_it_settles_them(sharded):
+    """Every page of a year's shard is an article of that year, with no kind; the
+    terms' shard holds terms only: only the entities' shard, of two kinds, has its file read."""
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+        counts = filter_counts(page)
+        fetched = filters_fetched(sharded, requests)
+    expected = expected_counts()
+    assert counts == {"type": expected["type"], "year": expected["year"], "kind": expected["kind"], "entity": {}, "tag": {}, "source": {}}
+    assert fetched == [("site-1", "kind")]
+
+
+def test_a_query_does_not_fetch_the_whole_archive_counts(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+    assert not [url for url in requests if url.split("?")[0].endswith("/filters.json")]
+
+
+def test_the_search_page_takes_the_manifest_it_preloads_and_does_not_ask_for_it_again(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+    manifests = [url for url in requests if url.split("?")[0].endswith("/shards.json")]
+    assert len(manifests) == 2  # the preload, which the script takes, and the second reading once the shards are loaded
+
+
+def test_focusing_the_header_box_fetches_the_manifest_and_not_the_whole_archive_counts(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "articles/dock/")
+        page.focus("#site_search_query")
+        page.wait_for_load_state("networkidle")
+    fetched = [url.split("/repo/", 1)[1] for url in requests if url.endswith(".json")]
+    assert fetched == ["pagefind/shards.json"]
+
+
+def test_opening_a_filter_counts_it_over_the_results_of_every_shard(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, requests = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.wait_for_load_state("networkidle")
+        before = len(requests)
+        open_filter(page, "entity")
+        counts = filter_counts(page)
+        fetched = {name for _, name in filters_fetched(sharded, requests[before:])}
+    assert counts["entity"] == expected_counts()["entity"]  # Mosul in 2015 and 2017, NATO in 2016
+    assert fetched == {"entity"}
+
+
+def test_a_filter_opened_from_the_keyboard_is_counted_and_keeps_the_focus(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        page.focus('#search details[data-filter="source"] > summary')
+        page.keyboard.press("Enter")
+        page.wait_for_selector('#search [data-filter="source"] .search-filter-value', timeout=15000)
+        counts = filter_counts(page)
+        focused = page.evaluate("document.activeElement.textContent")
+    assert counts["source"] == expected_counts()["source"]
+    assert focused == "Source"
+
+
+def test_a_value_of_an_opened_filter_narrows_the_results_across_shards_with_the_counts_of_what_is_left(sharded):
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        open_filter(page, "tag")
+        filter_checkbox(page, "tag", "Trade").check()
+        page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') === '3'", timeout=15000)
+        links = result_links(page)
+        counts = filter_counts(page)
+    assert links == ["/repo/articles/cranes/", "/repo/articles/reopen/", "/repo/articles/ships/"]
+    assert counts == {"type": {"article": 3}, "year": {"2016": 2, "2017": 1}, "entity": {}, "tag": {"Trade": 3, "Labour": 1}, "source": {}}
+
+
+def test_a_filter_closed_is_not_counted_by_the_next_search_until_opened_again(sharded):
+    """Closed, a filter's files stay loaded in the shards that counted it: the
+    next search shows no count of it until it is opened again, and then those of that search."""
+    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+        page, _ = open_recording(browser, root, "search/?q=harbour")
+        result_count(page)
+        open_filter(page, "entity")
+        page.click('#search details[data-filter="entity"] > summary')
+        page.fill(INPUT, "cranes")
+        page.wait_for_function("new URLSearchParams(location.search).get('q') === 'cranes'", timeout=15000)
+        result_count(page)
+        closed = filter_counts(page)["entity"]
+        open_filter(page, "entity")
+        reopened = filter_counts(page)["entity"]
+    assert closed == {}
+    assert reopened == {"NATO": 1}
 
 
 # --- a search of many shards ----------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
-from search_page import STATUS, filter_checkbox, filter_counts, result_links
+from search_page import STATUS, filter_checkbox, filter_counts, open_filter, result_links
 
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
@@ -349,6 +349,8 @@ def test_the_filters_count_over_the_whole_archive(sharded):
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
         open_search(page, root, "harbour")
+        for name in ("entity", "tag", "source"):
+            open_filter(page, name)
         counts = filter_counts(page)
     assert counts == expected_counts()
 
@@ -361,8 +363,10 @@ def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, nam
     with serve(sharded.out, "/repo/") as root, chromium() as browser:
         page = browser.new_page()
         everything = open_search(page, root, "harbour")
+        page.locator("#search .search-filters").evaluate("details => { details.open = true; }")
+        if name in ("entity", "tag", "source"):
+            open_filter(page, name)
         checkbox = filter_checkbox(page, name, value)
-        checkbox.evaluate("input => { input.closest('details').open = true; }")
         checkbox.check()
         page.wait_for_function(f"document.querySelector({STATUS!r}).getAttribute('data-total') !== '{len(everything)}'", timeout=15000)
         links = result_links(page)

@@ -11,12 +11,18 @@ context (an empty cache):
    inserted into the page (Pagefind's UI inserts it once the result's
    fragment has loaded), measured in the page with `performance.now()` and a
    MutationObserver installed before any script of the page runs.
-2. the same query with one filter: on that page, once the network has been
-   idle for half a second, the filter's checkbox (`name`=`value`) is clicked.
+2. the same query with one filter: on that page, once the query's search is
+   over (below), the filter's checkbox (`name`=`value`) is clicked.
    The time is from the click to the first result link of the new results
    (Pagefind's UI waits 300 ms after a filter changes before searching: that
    is included). The data counted are those of the whole visit: the
    query's, then the filter's.
+
+Each step's data are counted once its search is over: the page says so
+(`data-state="done"` on its search root, once every shard a search needs has
+answered and the results shown have loaded) and the network has then been
+idle for half a second. (Idle network alone could come while the page still
+works on a search, with more to load.)
 
 Data transferred are the response bodies, as Chromium received them, of every
 request except the page's own scripts, style sheets, documents, images, fonts
@@ -40,6 +46,7 @@ from measures.processes import MeasureFailed, Sample
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RESULT_SELECTOR = ".search-result-link"
+DONE_SELECTOR = '#search[data-state="done"]'  # the search page once its search is over
 TIMEOUT_MS = 120_000  # for any one step in the browser
 SERVER_THREADS = 16
 SERVER_SOCKET_TIMEOUT = 30  # seconds
@@ -208,6 +215,7 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
                 page.add_init_script(observer)
                 page.goto(f"{root}search/?q={quote(word)}")
                 page.wait_for_function("window.__bench.first !== null")
+                page.wait_for_selector(DONE_SELECTOR, state="attached")
                 page.wait_for_load_state("networkidle")
                 word_bytes, details["word_files"] = transfers.search_data()
                 samples["browser_word_ms"] = Sample(page.evaluate("window.__bench.first") / 1000)
@@ -220,6 +228,7 @@ def search_page(site: Path, archive: Path, word: str, filter_name: str, filter_v
                     if page.evaluate(CLICK, [filter_name, filter_value]) is None:
                         raise MeasureFailed(f"the search page shows no filter {filter_name}={filter_value} for {word!r}")
                     page.wait_for_function("window.__bench.afterMark !== null")
+                    page.wait_for_selector(DONE_SELECTOR, state="attached")  # set back to "searching" by the click
                     page.wait_for_load_state("networkidle")
                 except (MeasureFailed, PlaywrightError) as exc:
                     details["filter_error"] = str(exc).splitlines()[0]

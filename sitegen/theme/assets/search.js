@@ -13,19 +13,31 @@
 // instances whose shards' manifest entries allow its filters of type, year
 // and kind, merges their results into one list by score and sums their
 // filter counts: a shard that cannot match the filters would add no result
-// and no count, so the counts are those of the whole archive. Before any search, the filters show the counts of
-// filters.json (the whole archive's, written by the build), and no shard is
-// loaded. The search page asks a few shards first (the site's entities and
-// terms, then the newest years) and shows their best results at once, then
-// adds the other shards' below them. Merged results are ordered by score,
-// and a sorted search's scores are only ranks within one shard, so the date
-// sort searches one year at a time (see dateCursor).
+// and no count, so the counts are those of the whole archive. Before any
+// search, the filters show the counts of filters.json (the whole archive's,
+// written by the build), and no shard is loaded. After a search, the filters
+// of few values (type, year, kind) are counted over its results at once,
+// mostly from the manifest without loading a file; those of thousands
+// (entity, tag, source), whose files are most of a shard's, are counted only
+// once the reader opens them (or ticks one of their values), and are shown
+// with no count until then (see Engine.ask). The search page asks a few
+// shards first (the site's entities and terms, then the newest years) and
+// shows their best results at once, then adds the other shards' below them.
+// Merged results are ordered by score, and a sorted search's scores are only
+// ranks within one shard, so the date sort searches one year at a time (see
+// dateCursor).
 (function () {
   "use strict";
 
   var TYPE_LABELS = { article: "Article", entity: "Entity", term: "Term" };
   var FILTER_LABELS = { type: "Type", year: "Year", kind: "Kind", entity: "Entity", tag: "Tag", source: "Source" };
   var FILTER_ORDER = ["type", "year", "kind", "entity", "tag", "source"];
+  // The filters counted with every search. Any other is counted only when the
+  // reader opens it or ticks one of its values.
+  var COUNTED_ALWAYS = ["type", "year", "kind"];
+  // Which pages have exactly one value of a filter the manifest lists: every
+  // page one type (null: every page), every article one year, every entity one kind.
+  var ONE_PER_PAGE = { type: null, year: "article", kind: "entity" };
   var PAGE_SIZE = 20;
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
@@ -71,7 +83,7 @@
     this.baseUrl = baseUrl;
     this.manifestText = null;
     this.reading = null;
-    this.totalsRead = null;
+    this.totalsRead = null; // filters.json, read when first needed
     this.module = null; // Pagefind's pagefind.js, imported once
     this.reset();
   }
@@ -81,18 +93,17 @@
   Engine.prototype.reset = function () {
     this.instances = {}; // each group's instance, a promise resolved once it can search, by the group's name
     this.first = null; // the first instance made: the others wait for it, as they use the WebAssembly it loads
-    this.filtersLoaded = {}; // by group: its shards' filter files loaded, for the counts
     this.build = (this.build || 0) + 1; // which build's shards are loaded: a search started over another is discarded
   };
 
   // The manifest, read once: its shards, in the order a search asks them
   // (the site's first, then the articles newest first), and the years whose
-  // articles are cut into several shards.
+  // articles are cut into several shards. (Not filters.json: only the search
+  // page before a search needs it.)
   Engine.prototype.read = function () {
     var self = this;
     if (!this.reading) {
       this.reading = fetchText(this.bundlePath + "shards.json").then(function (text) { self.use(text); });
-      this.readTotals();
     }
     return this.reading;
   };
@@ -133,14 +144,27 @@
     });
   };
 
-  Engine.prototype.readTotals = function () {
-    this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
+  // The values of the filters counted with every search, as the manifest
+  // lists them ({filter: {value: 0}}): shown while a search is counted.
+  Engine.prototype.listedValues = function () {
+    var values = {};
+    COUNTED_ALWAYS.forEach(function (name) { values[name] = {}; });
+    this.shards.forEach(function (shard) {
+      COUNTED_ALWAYS.forEach(function (name) {
+        var held = shard.filters && shard.filters[name];
+        if (Array.isArray(held)) held.forEach(function (value) { values[name][value] = 0; });
+      });
+    });
+    return values;
   };
 
   // Whole-archive filter counts: filters.json, or (an index without it) every shard's filters.
   Engine.prototype.totals = async function () {
     var self = this;
     await this.read();
+    if (!this.totalsRead) {
+      this.totalsRead = fetchText(this.bundlePath + "filters.json").then(function (text) { return parsed(text).filters || null; });
+    }
     var totals = await this.totalsRead;
     if (totals) return totals;
     var shards = await this.load(this.shards);
@@ -213,32 +237,94 @@
         return old[name].then(function (pagefind) { return pagefind.destroy(); }).catch(ignore);
       }));
       this.use(again);
-      this.readTotals();
+      this.totalsRead = null;
       var names = new Set(wanted.map(function (shard) { return shard.name; }));
       wanted = this.shards.filter(function (shard) { return names.has(shard.name); });
     }
   };
 
-  // One group's answer, with the counts of every filter when `counts` is
-  // true (its filter files loaded first: Pagefind counts the filters loaded);
-  // null if `live()` turns false before the search itself.
-  Engine.prototype.ask = async function (group, term, options, counts, live) {
+  // What the manifest says of every page of a group's shards, for the
+  // filters it lists: {filter: [value]} when every page has that one value,
+  // {filter: []} when no page has any; a filter left out is known only from
+  // its file. (A shard of a year's articles: one type, one year, no kind.)
+  function groupFacts(group) {
+    var facts = {};
+    Object.keys(ONE_PER_PAGE).forEach(function (name) {
+      var found = null;
+      var known = group.every(function (shard) {
+        var fact = shardFact(shard, name);
+        if (fact === null || (found !== null && (found.length !== fact.length || found[0] !== fact[0]))) return false;
+        found = fact;
+        return true;
+      });
+      if (known && found !== null) facts[name] = found;
+    });
+    return facts;
+  }
+
+  function shardFact(shard, name) {
+    var held = shard.filters && shard.filters[name];
+    if (!Array.isArray(held) || held.length > 1) return null;
+    if (held.length === 0) return [];
+    var types = shard.filters.type;
+    var holder = ONE_PER_PAGE[name];
+    if (holder !== null && !(Array.isArray(types) && types.length === 1 && types[0] === holder)) return null;
+    return [held[0]];
+  }
+
+  // Whether a page with the value `value` passes `filter` ({any: […]}, {none: […]}).
+  function passes(value, filter) {
+    return Object.keys(filter).every(function (key) {
+      if (key === "any") return filter.any.indexOf(value) !== -1;
+      if (key === "none") return filter.none.indexOf(value) === -1;
+      return false;
+    });
+  }
+
+  // One group's answer: {results, counts}, the counts over its results of the
+  // filters named in `counted`; null if `live()` turns false before the
+  // search. Pagefind counts the filters whose files it has loaded, and loads
+  // those a search names: a filter the manifest settles for every page of the
+  // group (groupFacts) is not sent, and its count is the number of results; a
+  // filter counted and not asked for is sent as excluding nothing (`none:
+  // []`), which loads its files and filters nothing. No other filter's file
+  // is loaded, and the counts of a filter loaded by an earlier search are not
+  // taken (they would be of this group only).
+  Engine.prototype.ask = async function (group, term, options, counted, live) {
     var pagefind = await this.instance(group);
-    var name = group[0].group;
-    if (counts) {
-      if (!this.filtersLoaded[name]) this.filtersLoaded[name] = pagefind.filters();
-      await this.filtersLoaded[name];
-    }
-    return live() ? pagefind.search(term, options) : null;
+    if (!live()) return null;
+    var facts = groupFacts(group);
+    var asked = options.filters || {};
+    var filters = {};
+    Object.keys(asked).forEach(function (name) {
+      var fact = facts[name];
+      if (!(fact && fact.length === 1 && passes(fact[0], asked[name]))) filters[name] = asked[name];
+    });
+    counted.forEach(function (name) {
+      if (!facts[name] && !filters[name]) filters[name] = { none: [] };
+    });
+    var answer = await pagefind.search(term, Object.assign({}, options, { filters: filters }));
+    var counts = {};
+    counted.forEach(function (name) {
+      var found = {};
+      if (facts[name]) {
+        facts[name].forEach(function (value) { found[value] = answer.results.length; });
+      } else {
+        Object.keys((answer.filters || {})[name] || {}).forEach(function (value) { found[value] = answer.filters[name][value]; });
+      }
+      counts[name] = found;
+    });
+    return { results: answer.results, counts: counts };
   };
 
   // One search over `shards` (and the other shards of their groups), the
   // instances of ASKED_AT_ONCE groups at a time, each asked only while
   // `wanted()` (a newer search makes the page give this one up): {results,
   // counts}, the results of every shard in one list by score (a tie in the
-  // order of the shards) and their counts summed; null when given up or when
-  // the index was replaced meanwhile.
-  Engine.prototype.searchShards = async function (shards, term, options, counts, wanted) {
+  // order of the shards) and the counts of the filters `counted` summed
+  // ({} for each that no result has); null when given up or when the index
+  // was replaced meanwhile.
+  Engine.prototype.searchShards = async function (shards, term, options, counted, wanted) {
     var self = this;
     var build = this.build;
     var answers = [];
@@ -249,7 +335,7 @@
       while (next < asked.length && live()) {
         var at = next;
         next += 1;
-        answers[at] = await self.ask(asked[at], term, options, counts, live);
+        answers[at] = await self.ask(asked[at], term, options, counted, live);
       }
     }
     var askers = [];
@@ -264,7 +350,9 @@
     var results = [];
     answers.forEach(function (answer) { results = results.concat(answer.results); });
     results.sort(function (a, b) { return b.score - a.score; });
-    return { results: results, counts: summed(answers.map(function (answer) { return answer.filters; })) };
+    var counts = summed(answers.map(function (answer) { return answer.counts; }));
+    counted.forEach(function (name) { counts[name] = counts[name] || {}; });
+    return { results: results, counts: counts };
   };
 
   // The first shards a search needs (the site's, with its entities and
@@ -285,23 +373,23 @@
   // The results of the shards `first`; null if given up or the index was replaced meanwhile.
   async function firstResults(index, term, filters, first, wanted) {
     var shards = await index.load(first);
-    var answer = await index.searchShards(shards, term, { filters: filters }, false, wanted);
+    var answer = await index.searchShards(shards, term, { filters: filters }, [], wanted);
     return answer && answer.results;
   }
 
-  // One search over every shard a search needs, with every filter's counts
-  // unless `counts` is false (the header's box shows none): {total, counts,
-  // cursor}, or null when given up (`wanted()` false); cursor.next(n) loads
-  // the next n results' data, in order. The results in `shown` (of an
-  // earlier search of the first shards, in their order) stay first, the
-  // others follow in order of score.
-  async function searchAll(index, term, filters, sort, shown, counts, wanted) {
+  // One search over every shard a search needs, with the counts of the
+  // filters `counted` (none in the header's box): {total, counts, cursor}, or
+  // null when given up (`wanted()` false); cursor.next(n) loads the next n
+  // results' data, in order. The results in `shown` (of an earlier search of
+  // the first shards, in their order) stay first, the others follow in order
+  // of score.
+  async function searchAll(index, term, filters, sort, shown, counted, wanted) {
     await index.read();
     var answer = null;
     for (var attempt = 1; !answer && attempt <= 3; attempt += 1) {
       if (wanted && !wanted()) return null;
       var shards = await index.load(index.shardsFor(filters));
-      answer = await index.searchShards(shards, term, { filters: filters }, counts !== false, wanted);
+      answer = await index.searchShards(shards, term, { filters: filters }, counted, wanted);
     }
     if (!answer) return null;
     var results = answer.results;
@@ -354,7 +442,7 @@
     var waiting = listCursor([]);
     // The results of a search over the shards that can match it (none if the index was replaced meanwhile).
     async function found(options) {
-      var answer = await index.searchShards(index.shardsFor(options.filters), term, options, false);
+      var answer = await index.searchShards(index.shardsFor(options.filters), term, options, []);
       return answer ? answer.results : [];
     }
     async function nextBatch() {
@@ -497,12 +585,16 @@
     root.classList.add("search-ready");
 
     var selected = {};
+    var opened = {}; // the filters counted on demand that the reader has open, by name
     var entityQuery = "";
     var generation = 0;
     var cursor = null;
     var shownCount = 0;
     var totalFound = 0;
     var term = "";
+    var searched = null; // the search whose counts are shown ({term, filters}); null before a search and while one runs
+    var shownCounts = {}; // the counts shown: of `searched`, or of the whole archive
+    var countingFor = 0; // the search (generation) whose filters opened since are being counted
 
     function activeFilters() {
       var filters = {};
@@ -513,25 +605,49 @@
       return filters;
     }
 
-    // The filters with their counts; `pending`: the values only, their counts
-    // for this search still to come (while the first results show).
-    function renderFilters(counts, pending) {
+    // The filters counted with a search: those counted always, those the reader
+    // has open, and those with a value ticked (whose files the search loads anyway).
+    function countedNames(filters) {
+      var names = FILTER_ORDER.concat(Object.keys(opened), Object.keys(filters));
+      return names.filter(function (name, at) {
+        return names.indexOf(name) === at && (COUNTED_ALWAYS.indexOf(name) !== -1 || opened[name] || filters[name]);
+      });
+    }
+
+    // The filters with their counts ({filter: {value: count}}); `pending`:
+    // the values only, their counts for this search still to come (while the
+    // first results show); `whole`: the counts are the whole archive's, of
+    // every filter. A filter counted always is a group of check boxes (shown
+    // once it has a value); any other is a disclosure of its own, closed
+    // until the reader opens it, that holds its values once counted.
+    function renderFilters(counts, pending, whole) {
       var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
       filterGroups.replaceChildren();
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
-          var values = Object.keys(counts[name] || {}).filter(function (value) {
-            return counts[name][value] > 0 || isSelected(selected, name, value);
+          var always = COUNTED_ALWAYS.indexOf(name) !== -1;
+          var known = counts[name]; // undefined: not counted for this search
+          var values = Object.keys(known || {}).filter(function (value) {
+            return pending || known[value] > 0 || isSelected(selected, name, value);
           });
-          if (!values.length) return;
+          if (!values.length && (always || whole)) return;
           values.sort(function (a, b) {
             if (name === "year") return a < b ? 1 : a > b ? -1 : 0;
-            return counts[name][b] - counts[name][a] || a.localeCompare(b);
+            return known[b] - known[a] || a.localeCompare(b);
           });
-          var group = element("fieldset", "search-filter-group");
+          var label = FILTER_LABELS[name] || name;
+          var group, set;
+          if (always) {
+            group = set = element("fieldset", "search-filter-group");
+            group.append(element("legend", "search-filter-label", label));
+          } else {
+            group = onDemand(name, label, known ? (values.length ? null : "None in these results.") : "Counting…");
+            set = element("fieldset", "search-filter-set");
+            set.append(element("legend", "visually-hidden", label));
+            if (values.length) group.append(set);
+          }
           group.setAttribute("data-filter", name);
-          group.append(element("legend", "search-filter-label", FILTER_LABELS[name] || name));
-          if (name === "entity") group.append(entityFinder());
+          if (name === "entity" && values.length) set.append(entityFinder());
           var options = element("ul", "search-filter-values");
           values.forEach(function (value, index) {
             var item = element("li", "search-filter-value");
@@ -542,15 +658,58 @@
             box.value = value;
             box.id = "search_filter_" + name + "_" + index;
             box.checked = isSelected(selected, name, value);
-            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : shownValue(value)), " ", element("span", "search-filter-count", pending ? "…" : String(counts[name][value] || 0)));
+            label.append(box, " ", element("span", "search-filter-name", name === "type" ? TYPE_LABELS[value] || value : shownValue(value)), " ", element("span", "search-filter-count", pending ? "…" : String(known[value] || 0)));
             item.append(label);
             options.append(item);
           });
-          group.append(options);
+          if (values.length) set.append(options);
           filterGroups.append(group);
         });
       narrowEntities();
       if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+    }
+
+    // A filter counted on demand: a disclosure, open as the reader left it,
+    // whose opening counts it over the search shown; `note`, if any, says why
+    // it holds no value.
+    function onDemand(name, label, note) {
+      var group = element("details", "search-filter-group search-filter-more");
+      var summary = element("summary", "search-filter-label", label);
+      summary.id = "search_filter_" + name + "_open";
+      group.append(summary);
+      if (note) group.append(element("p", "search-filter-note", note));
+      group.open = !!opened[name];
+      group.addEventListener("toggle", function () {
+        if (group.open === !!opened[name]) return; // as rendered
+        if (group.open) opened[name] = true;
+        else delete opened[name];
+        if (group.open) countOpened();
+      });
+      return group;
+    }
+
+    // Count the filters the reader has opened since the search shown was
+    // counted, over that search (its results stay as they are).
+    async function countOpened() {
+      if (!searched || countingFor === generation) return;
+      var names = Object.keys(opened).filter(function (name) { return !shownCounts[name]; });
+      if (!names.length) return;
+      var mine = generation;
+      var search = searched;
+      countingFor = mine;
+      root.setAttribute("data-state", "counting");
+      var index = engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
+      var answer = null;
+      try {
+        answer = await index.searchShards(index.shardsFor(search.filters), search.term, { filters: search.filters }, names, function () { return mine === generation; });
+      } finally {
+        if (countingFor === mine) countingFor = 0;
+      }
+      if (!answer || mine !== generation) return;
+      names.forEach(function (name) { shownCounts[name] = answer.counts[name]; });
+      renderFilters(shownCounts);
+      root.setAttribute("data-state", "done");
+      countOpened(); // those opened meanwhile
     }
 
     function entityFinder() {
@@ -609,10 +768,7 @@
       var shards = firstShards(index, filters);
       if (!shards) return [];
       var searching = firstResults(index, term || null, filters, shards, function () { return mine === generation; });
-      searching.catch(ignore); // awaited below, unless this search is given up first
-      var totals = await index.totalsRead;
-      if (mine !== generation) return [];
-      if (totals) renderFilters(totals, true);
+      renderFilters(index.listedValues(), true);
       var results = await searching;
       if (!results || !results.length || mine !== generation) return [];
       var first = results.slice(0, PAGE_SIZE);
@@ -636,6 +792,7 @@
       if (sort === "date") url.searchParams.set("sort", "date"); else url.searchParams.delete("sort");
       window.history.replaceState(null, "", url);
       root.setAttribute("data-state", "searching");
+      searched = null;
       var index = engine(root.getAttribute("data-bundle-path"), root.getAttribute("data-base-url"));
       await index.read();
       if (!term && !Object.keys(filters).length) {
@@ -645,13 +802,14 @@
         more.hidden = true;
         status.textContent = "Type to search the archive.";
         status.removeAttribute("data-total");
-        renderFilters(totals);
+        shownCounts = totals || {};
+        renderFilters(shownCounts, false, true);
         root.setAttribute("data-state", "done");
         return;
       }
       var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
       if (mine !== generation) return;
-      var answer = await searchAll(index, term || null, filters, sort, shown, true, function () { return mine === generation; });
+      var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), function () { return mine === generation; });
       if (!answer || mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
@@ -660,13 +818,16 @@
       if (!shownCount) list.replaceChildren();
       status.setAttribute("data-total", String(answer.total));
       status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
-      renderFilters(answer.counts);
+      searched = { term: term || null, filters: filters };
+      shownCounts = answer.counts;
+      renderFilters(shownCounts);
       if (shownCount >= PAGE_SIZE) {
         more.hidden = shownCount >= totalFound;
         root.setAttribute("data-state", "done");
       } else {
         await showMore();
       }
+      if (mine === generation) countOpened(); // those opened while this search ran
     }
 
     var timer = null;
@@ -785,7 +946,7 @@
         if (mine !== generation) return;
         show(term, data, null);
       }
-      var answer = await searchAll(index, term, {}, "relevance", early, false, wanted);
+      var answer = await searchAll(index, term, {}, "relevance", early, [], wanted);
       if (!answer) return;
       var found = await answer.cursor.next(HEADER_RESULTS);
       if (mine !== generation) return;
