@@ -36,7 +36,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import Placeholders, sanitise_phrasing
+from sitegen.pipeline.sanitise import LeftOpen, Placeholders, left_open, sanitise_phrasing
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -191,7 +191,7 @@ def _annotate_rule(state) -> None:
     if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
-    unseen = _unseen_children(tokens, document.placeholders, state.md, state.env) if document.placeholders else {}
+    unseen = _unseen_children(tokens, document, state.md, state.env) if document.placeholders else {}
     context: list[str] = []
     for index, token in enumerate(tokens):
         nesting = token.nesting
@@ -311,21 +311,29 @@ _READ = frozenset(("text", "softbreak", "hardbreak", "code_inline", "entity_ref"
 _REPLACED = frozenset(("entity_ref", "footnote_ref"))
 
 
-def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
+def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
     """For each inline token (by index), the indexes of its children no reader
     sees: inside raw HTML the sanitiser removes with its content, a comment or
     an attribute's value, wherever the editor opened and closed it (paragraphs
     apart, in another block, past stray end tags).
 
     Told by the sanitiser itself, which parses the body as a browser does: the
-    document is rendered with a marker before each child annotation reads, and
-    the markers the sanitiser keeps are the places readers see. The markers
-    end nothing the body's own markup would not (see Placeholders.marker), and
-    annotation's markup goes only where they are kept, so the body as published
-    is read the same way."""
-    places: list[tuple[int, int]] = []  # (token, child) of each marker
+    document is rendered with a marker before each child annotation reads (and
+    before each block of raw HTML), and the markers the sanitiser keeps are the
+    places readers see. The markers end nothing the body's own markup would not
+    (see Placeholders.marker), and annotation's markup goes only where they are
+    kept, so the body as published is read the same way.
+
+    Markdown that raw HTML left open before it hides is reported (see
+    _HiddenMarkdown)."""
+    placeholders = document.placeholders
+    assert placeholders is not None
+    places: list[tuple[int, int]] = []  # (token, child) of each marker; child -1 before a block of raw HTML
     marked = list(tokens)
     for index, token in enumerate(tokens):
+        if token.type == "html_block":
+            marked[index] = token.copy(content=placeholders.marker(len(places)) + token.content)
+            places.append((index, -1))
         if token.type != "inline" or not token.children:
             continue
         children: list[Token] = []
@@ -337,11 +345,119 @@ def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: Markdo
                 children.append(child)
         marked[index] = token.copy(children=children)
     seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
+    _HiddenMarkdown(tokens, document).report(places, seen)
     unseen: dict[int, set[int]] = {}
     for number, (index, position) in enumerate(places):
-        if number not in seen:
+        if number not in seen and position >= 0:
             unseen.setdefault(index, set()).add(position)
     return {index: frozenset(positions) for index, positions in unseen.items()}
+
+
+class _HiddenMarkdown:
+    """Warnings for Markdown that raw HTML left open before it hides from
+    readers: an attribute's value not closed (its quote missing), a comment or an element removed with its content (a `<script>`, a
+    `<template>`) never closed. They swallow the paragraphs after them, which
+    no reader sees and nothing else would tell the editor.
+
+    Text hidden on purpose is not reported: inside a comment, a script or a
+    template that the editor closes (however many paragraphs it holds), or
+    inside the paragraph whose raw HTML hides it."""
+
+    def __init__(self, tokens: list[Token], document: _Document):
+        self.tokens, self.document = tokens, document
+        self.judged: set[tuple[int, int]] = set()  # the raw HTML judged so far, as (token, child)
+
+    def report(self, places: list[tuple[int, int]], seen: set[int]) -> None:
+        """Walk the places in the order of the body: the first raw HTML after the
+        last place seen is what hides a place not seen."""
+        culprit: tuple[int, int] | None = None
+        number_of = {place: number for number, place in enumerate(places)}
+        for index, token in enumerate(self.tokens):
+            if token.type == "html_block":
+                if number_of[(index, -1)] in seen or culprit is None:
+                    culprit = (index, -1)
+                self._block_itself(index, token)
+                continue
+            if token.type != "inline" or not token.children:
+                continue
+            for position, child in enumerate(token.children):
+                number = number_of.get((index, position))
+                if number is not None and number in seen:
+                    culprit = None
+                elif number is not None and culprit is not None and culprit[0] != index and _written(child):
+                    self._judge(culprit, self._child_line(index, position))
+                elif child.type == "html_inline" and culprit is None:
+                    culprit = (index, position)
+
+    def _block_itself(self, index: int, token: Token) -> None:
+        """A block of raw HTML that runs to the end of the body, a comment or a
+        script never closed, swallows the Markdown after it into itself."""
+        opened = left_open(token.content)
+        if opened is None or opened.kind not in ("comment", "element"):
+            return
+        start = token.content.count("\n", 0, opened.offset)
+        lines = token.content.split("\n")
+        after = next((number for number in range(start + 1, len(lines)) if lines[number].strip()), None)
+        if after is not None:
+            self._judge((index, -1), self.document.body_line + token.map[0] + after)
+
+    def _judge(self, culprit: tuple[int, int], hidden_line: int) -> None:
+        if culprit in self.judged:
+            return
+        self.judged.add(culprit)
+        index, position = culprit
+        token = self.tokens[index]
+        raw = token.content if position < 0 else token.children[position].content
+        opened = left_open(raw)
+        if opened is None:
+            return
+        first = token.map[0] if token.map else 0
+        # The body from the line after the block, or from the paragraph's first line.
+        rest = _lines_from(self.document.source, (token.map[1] if position < 0 else first) if token.map else 0)
+        if opened.closed_in(rest):
+            return  # closed further on: hidden on purpose
+        line = self.document.body_line + first if position < 0 else self._child_line(index, position)
+        line += raw.count("\n", 0, opened.offset)
+        self.document.diagnostics.append(Diagnostic(self.document.path, line, _hidden_message(opened, hidden_line), "warning"))
+
+    def _child_line(self, index: int, position: int) -> int:
+        """The source line of child `position` of inline token `index`."""
+        token = self.tokens[index]
+        line = self.document.body_line + (token.map[0] if token.map else 0)
+        for child in token.children[:position]:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "html_inline":  # a tag may run over lines
+                line += child.content.count("\n")
+        return line
+
+
+def _lines_from(text: str, line: int) -> str:
+    """`text` from its line `line` (0-based) on."""
+    lines = text.split("\n", line)
+    return lines[line] if len(lines) > line else ""
+
+
+def _written(child: Token) -> bool:
+    """Whether a child of an inline token is something the editor wrote for readers: not a break, nor white space."""
+    if child.type == "text":
+        return not child.content.isspace()
+    return child.type not in ("softbreak", "hardbreak")
+
+
+def _hidden_message(opened: LeftOpen, hidden_line: int) -> str:
+    hides = f"readers see none of the text after it (from line {hidden_line})"
+    if opened.kind == "quote":
+        return (
+            f"the value of `{opened.attribute}` in this <{opened.tag}> opens with {opened.quote} and is never closed: "
+            f"{hides}; add the closing {opened.quote}"
+        )
+    if opened.kind == "comment":
+        return f'the comment "<!--" opened here is never closed: {hides}; close it with "-->" where it should end'
+    return (
+        f"<{opened.tag}> opened here is never closed, and is removed with everything in it: "
+        f"{hides}; close it with </{opened.tag}> where it should end"
+    )
 
 
 def _annotate_inline(
