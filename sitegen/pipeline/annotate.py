@@ -237,7 +237,7 @@ def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, en
             current = token.meta["id"]
             notes[current] = []
         elif current is not None and token.type == "inline" and token.children is not None:
-            children = [_plain_entity_ref(child, document) for child in token.children]
+            children = _plain_refs(token.children, document, document.body_line + (token.map[0] if token.map else 0))
             notes[current].append(md.renderer.renderInline(children, md.options, env))
         elif current is not None and token.type in ("fence", "code_block"):
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
@@ -257,6 +257,24 @@ def _plain_entity_ref(token: Token, document: _Document) -> Token:
     entity = document.catalog.entities.get(token.meta["id"])
     text = token.meta["text"] or (entity.name if entity else token.meta["id"])
     return _text(text)
+
+
+def _plain_refs(children: list[Token], document: _Document, line: int) -> list[Token]:
+    """`children` with each entity reference as the text it shows, in images'
+    alt text too: where a mention cannot be a link (a footnote, an image's alt
+    text). A reference to no entity is reported as in running text."""
+    plain = []
+    for child in children:
+        if child.type == "entity_ref" and child.meta["id"] not in document.catalog.entities:
+            document.diagnostics.append(_no_entity(child.meta["id"], document, line))
+        elif child.type == "image" and child.children:
+            child = child.copy(children=_plain_refs(child.children, document, line))
+        plain.append(_plain_entity_ref(child, document))
+    return plain
+
+
+def _no_entity(entity_id: str, document: _Document, line: int) -> Diagnostic:
+    return Diagnostic(document.path, line, f"[[{entity_id}]] names no entity: create content/entities/{entity_id}.md or fix the id")
 
 
 def _text(content: str) -> Token:
@@ -514,6 +532,9 @@ def _annotate_inline(
             # Text inside raw inline HTML (<span>Mosul</span>) belongs to the
             # author's markup: treat it like a link and leave it alone.
             link_depth = max(0, link_depth + _html_nesting(child.content))
+        if kind == "image" and child.children:
+            # Its alt text is plain text, a reference in it the text it shows.
+            child.children = _plain_refs(child.children, document, line)
         if kind == "entity_ref":
             replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
             offset += len(_plain_entity_ref(child, document).content)
@@ -733,9 +754,7 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
     entity_id = token.meta["id"]
     entity = document.catalog.entities.get(entity_id)
     if entity is None:
-        document.diagnostics.append(
-            Diagnostic(document.path, line, f"[[{entity_id}]] names no entity: create content/entities/{entity_id}.md or fix the id")
-        )
+        document.diagnostics.append(_no_entity(entity_id, document, line))
         return [_text(token.meta["text"] or entity_id)]
     text = token.meta["text"] or entity.name
     if plain_only or entity_id == document.exclude:
