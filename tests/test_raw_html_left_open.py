@@ -104,6 +104,7 @@ ON_PURPOSE = {
     "a script in a paragraph": f"Mosul fell. <script>var x;</script> It did.\n\n{REST}",
     "a template over paragraphs": f"<template>\n\nA draft.\n\n</template>\n\n{REST}",
     "a quoted value over lines in a block": f'<div title="one\ntwo">\nA note.\n</div>\n\n{REST}',
+    "an element its heading ends, then a script in a paragraph": f"# Title <svg>A chart\n\n<b><script>var x;</script></b> Mosul fell.\n\n{REST}",
     "a block never closed that hides nothing": 'Mosul fell.\n\n<div title="x>',
     "a tag never ended, which the next paragraph ends": f'<div class="note"\ntitle="x"\n\n{REST}',
 }

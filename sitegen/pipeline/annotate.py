@@ -337,7 +337,7 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
 
     Told by the sanitiser itself, which parses the body as a browser does: the
     document is rendered with a marker before each child annotation reads (and
-    before each block of raw HTML), and the markers the sanitiser keeps are the
+    at the start of each block, for _HiddenMarkdown), and the markers the sanitiser keeps are the
     places readers see. The markers end nothing the body's own markup would not
     (see Placeholders.marker), and annotation's markup goes only where they are
     kept, so the body as published is read the same way.
@@ -346,7 +346,7 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
     _HiddenMarkdown)."""
     placeholders = document.placeholders
     assert placeholders is not None
-    places: list[tuple[int, int]] = []  # (token, child) of each marker; child -1 before a block of raw HTML
+    places: list[tuple[int, int]] = []  # (token, child) of each marker; child -1 at the start of a block
     marked = list(tokens)
     for index, token in enumerate(tokens):
         if token.type == "html_block":
@@ -354,7 +354,8 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
             places.append((index, -1))
         if token.type != "inline" or not token.children:
             continue
-        children: list[Token] = []
+        children: list[Token] = [_html(placeholders.marker(len(places)))]
+        places.append((index, -1))
         for position, child in enumerate(token.children):
             if child.type in _READ:
                 children.append(_html(placeholders.marker(len(places))))
@@ -398,6 +399,8 @@ class _HiddenMarkdown:
                 continue
             if token.type != "inline" or not token.children:
                 continue
+            if number_of[(index, -1)] in seen:
+                culprit = None
             for position, child in enumerate(token.children):
                 number = number_of.get((index, position))
                 if number is not None and number in seen:
