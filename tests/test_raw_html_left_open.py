@@ -38,7 +38,7 @@ def test_an_attribute_value_never_closed_is_a_warning_at_its_tag_naming_the_quot
     assert "retaken" not in body_text(mosul)
     assert left_open_warnings(result) == [
         'content/articles/a.md:8: warning: the value of `title` in this <div> opens with " and is never closed: '
-        'readers see none of the text after it (from line 11); add the closing "'
+        'readers see none of the text after it (from line 11) up to the next "; add the closing "'
     ]
 
 

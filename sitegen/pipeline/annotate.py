@@ -469,9 +469,11 @@ def _written(child: Token) -> bool:
 def _hidden_message(opened: LeftOpen, hidden_line: int) -> str:
     hides = f"readers see none of the text after it (from line {hidden_line})"
     if opened.kind == "quote":
+        # The value ends at the next such quote, wherever that is: the text after it is seen again, garbled.
         return (
             f"the value of `{opened.attribute}` in this <{opened.tag}> opens with {opened.quote} and is never closed: "
-            f"{hides}; add the closing {opened.quote}"
+            f"readers see none of the text after it (from line {hidden_line}) up to the next {opened.quote}; "
+            f"add the closing {opened.quote}"
         )
     if opened.kind == "comment":
         return f'the comment "<!--" opened here is never closed: {hides}; close it with "-->" where it should end'
