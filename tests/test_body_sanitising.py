@@ -344,6 +344,22 @@ class Cleaner:
         return self.cleaning(self.real.clean(html))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<a href="https://example.org/">\n\nMosul and the caliphate, [[mosul]].\n\n</a>\n\nThe end.',
+        '<a href="https://example.org/">A card\n\nMosul and the caliphate, [[mosul]].\n\nThe end.',
+    ],
+    ids=["around paragraphs", "left open"],
+)
+def test_names_inside_an_editors_link_over_paragraphs_are_its_text_not_links_inside_it(places, text):
+    body = built_article_body(places, text)
+    links = body.select('a[href="https://example.org/"]')
+    assert "Mosul and the caliphate, Mosul." in " ".join(link.get_text() for link in links)
+    assert [link.select("a, input, label, .sidenote") for link in links] == [[]] * len(links)
+    assert body.select("a.mention, a.term") == []
+
+
 def test_an_article_without_raw_html_is_not_sanitised(places, monkeypatch):
     body, phrasing = Cleaner(sanitise.BODY_CLEANER), Cleaner(sanitise.PHRASING_CLEANER)
     monkeypatch.setattr(sanitise, "BODY_CLEANER", body)

@@ -191,7 +191,7 @@ def _annotate_rule(state) -> None:
     if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
-    unseen = _unseen_children(tokens, document, state.md, state.env) if document.placeholders else {}
+    unseen = _unseen_children(tokens, document, state.md, state.env) if document.placeholders else _NOTHING_UNSEEN
     context: list[str] = []
     for index, token in enumerate(tokens):
         nesting = token.nesting
@@ -204,8 +204,8 @@ def _annotate_rule(state) -> None:
         first_line = document.body_line + (token.map[0] if token.map else 0)
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
         in_table = "td" in context or "th" in context
-        hidden = unseen.get(index, _NONE)
-        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden)
+        hidden, linked = unseen.hidden.get(index, _NONE), unseen.linked.get(index, _NONE)
+        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden, linked)
         if document.placeholders is not None:
             for child in token.children:
                 if child.meta.get("sitegen_markup"):
@@ -329,7 +329,7 @@ _READ = frozenset(("text", "softbreak", "hardbreak", "code_inline", "entity_ref"
 _REPLACED = frozenset(("entity_ref", "footnote_ref"))
 
 
-def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
+def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> _Unseen:
     """For each inline token (by index), the indexes of its children no reader
     sees: inside raw HTML the sanitiser removes with its content, a comment or
     an attribute's value, wherever the editor opened and closed it (paragraphs
@@ -366,10 +366,32 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
     seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
     _HiddenMarkdown(tokens, document).report(places, seen)
     unseen: dict[int, set[int]] = {}
+    linked: dict[int, set[int]] = {}
     for number, (index, position) in enumerate(places):
-        if number not in seen and position >= 0:
+        if position < 0:
+            continue
+        if number not in seen:
             unseen.setdefault(index, set()).add(position)
-    return {index: frozenset(positions) for index, positions in unseen.items()}
+        elif seen[number]:
+            linked.setdefault(index, set()).add(position)
+    return _Unseen(
+        {index: frozenset(positions) for index, positions in unseen.items()},
+        {index: frozenset(positions) for index, positions in linked.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Unseen:
+    """What _unseen_children finds: for each inline token (by index), the
+    indexes of its children no reader sees, and of those inside a link (an
+    editor's `<a>`, wherever it opens and closes), which are text as written:
+    a mention or term mark there would be a link inside a link."""
+
+    hidden: dict[int, frozenset[int]] = field(default_factory=dict)
+    linked: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+_NOTHING_UNSEEN = _Unseen()  # in a body without raw HTML
 
 
 class _HiddenMarkdown:
@@ -491,9 +513,11 @@ def _annotate_inline(
     in_heading: bool,
     in_table: bool,
     hidden: frozenset[int],
+    linked: frozenset[int] = _NONE,
 ) -> list[Token]:
     """The children of an inline token with its names, references and footnotes
-    annotated; those at the indexes in `hidden` (see _unseen_children) are not read."""
+    annotated; those at the indexes in `hidden` (see _unseen_children) are not
+    read, and those in `linked` are inside an editor's link, as in a link."""
     plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
@@ -520,7 +544,8 @@ def _annotate_inline(
             if kind != "footnote_ref":  # a note's reference goes; the rest is removed with the raw HTML around it
                 result.append(child)
             continue
-        if kind in ("text", "softbreak") and link_depth == 0:
+        in_link = link_depth > 0 or index in linked
+        if kind in ("text", "softbreak") and not in_link:
             if not run:
                 run_offset, run_line = offset, line
             run.append(child)
@@ -541,7 +566,7 @@ def _annotate_inline(
             # Its alt text is plain text, a reference in it the text it shows.
             child.children = _plain_refs(child.children, document, line)
         if kind == "entity_ref":
-            replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
+            replaced = _explicit_mention(child, document, line, offset, plain, in_heading or in_link, in_table)
             offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
