@@ -407,6 +407,7 @@ class _HiddenMarkdown:
     def __init__(self, tokens: list[Token], document: _Document):
         self.tokens, self.document = tokens, document
         self.judged: set[tuple[int, int]] = set()  # the raw HTML judged so far, as (token, child)
+        self.line_starts: list[int] | None = None  # made when first needed
 
     def report(self, places: list[tuple[int, int]], seen: set[int]) -> None:
         """Walk the places in the order of the body: the first raw HTML after the
@@ -455,13 +456,18 @@ class _HiddenMarkdown:
         if opened is None:
             return
         first = token.map[0] if token.map else 0
-        # The body from the line after the block, or from the paragraph's first line.
-        rest = _lines_from(self.document.source, (token.map[1] if position < 0 else first) if token.map else 0)
-        if opened.closed_in(rest):
-            return  # closed further on: hidden on purpose
+        # Closed in the body after the block, or from the paragraph's first line on: hidden on purpose.
+        if opened.closed_in(self.document.source, self._line_start((token.map[1] if position < 0 else first) if token.map else 0)):
+            return
         line = self.document.body_line + first if position < 0 else self._child_line(index, position)
         line += raw.count("\n", 0, opened.offset)
         self.document.diagnostics.append(Diagnostic(self.document.path, line, _hidden_message(opened, hidden_line), "warning"))
+
+    def _line_start(self, line: int) -> int:
+        """The offset in the body where its line `line` (0-based) starts."""
+        if self.line_starts is None:
+            self.line_starts = [0, *(found.end() for found in re.finditer("\n", self.document.source))]
+        return self.line_starts[line] if line < len(self.line_starts) else len(self.document.source)
 
     def _child_line(self, index: int, position: int) -> int:
         """The source line of child `position` of inline token `index`."""
@@ -473,12 +479,6 @@ class _HiddenMarkdown:
             elif child.type == "html_inline":  # a tag may run over lines
                 line += child.content.count("\n")
         return line
-
-
-def _lines_from(text: str, line: int) -> str:
-    """`text` from its line `line` (0-based) on."""
-    lines = text.split("\n", line)
-    return lines[line] if len(lines) > line else ""
 
 
 def _written(child: Token) -> bool:

@@ -286,12 +286,12 @@ class LeftOpen:
     attribute: str = ""  # the attribute whose value is not closed ("quote")
     quote: str = ""  # and the quote it opens with
 
-    def closed_in(self, text: str) -> bool:
-        """Whether `text` (the body after this raw HTML) closes a comment or an element left open."""
+    def closed_in(self, text: str, start: int) -> bool:
+        """Whether `text` from `start` on (the body after this raw HTML) closes a comment or an element left open."""
         if self.kind == "comment":
-            return _COMMENT_END.search(text) is not None
+            return _COMMENT_END.search(text, start) is not None
         if self.kind == "element":
-            return _end_tag(self.tag).search(text) is not None
+            return _end_tag(self.tag).search(text, start) is not None
         return False
 
 
