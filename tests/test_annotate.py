@@ -287,6 +287,16 @@ def test_footnotes_become_side_notes_in_the_same_numbering(places):
     assert body.select(".footnotes, hr.footnotes-sep") == []
 
 
+def test_a_footnotes_reference_to_another_footnote_shows_that_notes_text_in_brackets(places):
+    places.article("a", body="Mosul fell.[^n] Later.\n\n[^n]: See the report[^r], and this note[^n].\n\n[^r]: *A report* of 2016.\n")
+    places.build()
+    body = body_of(places)
+    [footnote] = body.select(".sidenote-footnote")
+    assert footnote.get_text() == "See the report (A report of 2016.), and this note."
+    assert footnote.select_one("em").get_text() == "A report"
+    assert footnote.select("sup, a") == []
+
+
 def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):
     places.article("a", body="Mosul fell.[^n]\n\n[^n]: A note.\n")
     places.build()

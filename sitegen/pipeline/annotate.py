@@ -224,31 +224,55 @@ def _has_raw_html(tokens: list[Token]) -> bool:
 
 
 def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, str]:
-    """Remove the footnote block from the end and return each note's content as phrasing HTML."""
+    """Remove the footnote block from the end and return each note's content as phrasing HTML.
+
+    A note's reference to another note shows that note's text in brackets
+    where it stands (a side-note has no note of its own); a reference to
+    itself goes."""
     try:
         start = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
     except StopIteration:
         return {}
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
-    notes: dict[int, list[str]] = {}
+    notes: dict[int, list[list[Token] | str]] = {}  # each note's paragraphs: inline children, or code as HTML
     current: int | None = None
     for token in tokens[start + 1 : end]:
         if token.type == "footnote_open":
             current = token.meta["id"]
             notes[current] = []
         elif current is not None and token.type == "inline" and token.children is not None:
-            children = _plain_refs(token.children, document, document.body_line + (token.map[0] if token.map else 0))
-            notes[current].append(md.renderer.renderInline(children, md.options, env))
+            notes[current].append(_plain_refs(token.children, document, document.body_line + (token.map[0] if token.map else 0)))
         elif current is not None and token.type in ("fence", "code_block"):
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
-    joined = {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
-    if document.placeholders is not None:
-        # Each note on its own, as a balanced fragment of phrasing elements:
-        # raw HTML in it cannot close the side-note it goes into, nor the
-        # paragraph around that, nor reach past them.
-        joined = {key: sanitise_phrasing(note) for key, note in joined.items()}
-    return joined
+
+    def rendered(key: int, others: dict[int, str]) -> str:
+        """Note `key` as HTML, the notes it refers to as in `others`."""
+        parts = []
+        for part in notes[key]:
+            if not isinstance(part, str):
+                children = [child if child.type != "footnote_ref" else _note_in_note(child, key, others) for child in part]
+                part = md.renderer.renderInline(children, md.options, env)
+            if part:
+                parts.append(part)
+        joined = "<br>".join(parts)
+        # With raw HTML, each note on its own as a balanced fragment of
+        # phrasing elements: raw HTML in it cannot close the side-note it goes
+        # into, nor the paragraph around that, nor reach past them.
+        return sanitise_phrasing(joined) if document.placeholders is not None else joined
+
+    alone = {key: rendered(key, {}) for key in notes}  # a note shown inside another shows no note in it
+    return {key: rendered(key, alone) if _refers_to_notes(parts) else alone[key] for key, parts in notes.items()}
+
+
+def _note_in_note(reference: Token, key: int, others: dict[int, str]) -> Token:
+    """A reference in note `key` to another note: that note's text in brackets."""
+    shown = others.get(reference.meta["id"], "") if reference.meta["id"] != key else ""
+    return _html(f" ({shown})" if shown else "")
+
+
+def _refers_to_notes(parts: list[list[Token] | str]) -> bool:
+    return any(not isinstance(part, str) and any(child.type == "footnote_ref" for child in part) for part in parts)
 
 
 def _plain_entity_ref(token: Token, document: _Document) -> Token:
