@@ -420,9 +420,10 @@ _NOTHING_UNSEEN = _Unseen()  # in a body without raw HTML
 
 class _HiddenMarkdown:
     """Warnings for Markdown that raw HTML left open before it hides from
-    readers: an attribute's value not closed (its quote missing), a comment or an element removed with its content (a `<script>`, a
-    `<template>`) never closed. They swallow the paragraphs after them, which
-    no reader sees and nothing else would tell the editor.
+    readers: an attribute's value not closed (its quote missing), a comment
+    or an element removed with its content (a `<script>`, a `<template>`)
+    never closed. They swallow the paragraphs after them, which no reader
+    sees and nothing else would tell the editor.
 
     Text hidden on purpose is not reported: inside a comment, a script or a
     template that the editor closes (however many paragraphs it holds), or
@@ -433,7 +434,7 @@ class _HiddenMarkdown:
         self.judged: set[tuple[int, int]] = set()  # the raw HTML judged so far, as (token, child)
         self.line_starts: list[int] | None = None  # made when first needed
 
-    def report(self, places: list[tuple[int, int]], seen: set[int]) -> None:
+    def report(self, places: list[tuple[int, int]], seen: dict[int, bool]) -> None:
         """Walk the places in the order of the body: the first raw HTML after the
         last place seen is what hides a place not seen."""
         culprit: tuple[int, int] | None = None
@@ -453,13 +454,15 @@ class _HiddenMarkdown:
                 if number is not None and number in seen:
                     culprit = None
                 elif number is not None and culprit is not None and culprit[0] != index and _written(child):
-                    self._judge(culprit, self._child_line(index, position))
+                    if culprit not in self.judged:  # the line of the first text hidden, worked out once
+                        self._judge(culprit, self._child_line(index, position))
                 elif child.type == "html_inline" and culprit is None:
                     culprit = (index, position)
 
     def _block_itself(self, index: int, token: Token) -> None:
-        """A block of raw HTML that runs to the end of the body, a comment or a
-        script never closed, swallows the Markdown after it into itself."""
+        """A block of raw HTML that runs to the end of the body (a comment or a
+        script never closed, as markdown-it reads it) swallows the Markdown
+        after it into itself."""
         opened = left_open(token.content)
         if opened is None or opened.kind not in ("comment", "element"):
             return
@@ -480,8 +483,9 @@ class _HiddenMarkdown:
         if opened is None:
             return
         first = token.map[0] if token.map else 0
-        # Closed in the body after the block, or from the paragraph's first line on: hidden on purpose.
-        if opened.closed_in(self.document.source, self._line_start((token.map[1] if position < 0 else first) if token.map else 0)):
+        # Closed further on, after the block or in the paragraph: hidden on purpose.
+        after = (token.map[1] if position < 0 else first) if token.map else 0
+        if opened.closed_in(self.document.source, self._line_start(after)):
             return
         line = self.document.body_line + first if position < 0 else self._child_line(index, position)
         line += raw.count("\n", 0, opened.offset)
