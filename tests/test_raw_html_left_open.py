@@ -96,6 +96,14 @@ def test_the_warning_is_given_again_by_a_build_that_finds_nothing_changed(mosul)
     assert first and left_open_warnings(mosul.build()) == first
 
 
+def test_the_warning_is_given_again_from_the_cache_when_another_article_changes(mosul):
+    mosul.article("a", body=f"Mosul fell.\n\n<!-- to check\n\n{REST}")
+    mosul.article("b", title="B", body="Text.")
+    first = left_open_warnings(mosul.build())
+    mosul.article("b", title="B", body="Other text.")
+    assert first and left_open_warnings(mosul.build()) == first
+
+
 # Text hidden on purpose, closed where the editor meant it to end.
 ON_PURPOSE = {
     "a comment over paragraphs": f"Mosul fell.\n\n<!--\n\nA draft.\n\n-->\n\n{REST}",
