@@ -252,6 +252,12 @@ class Placeholders:
         wherever that element opens and closes."""
         cleaned = BODY_CLEANER.clean(marked_html)
         seen: dict[int, bool] = {}
+        if "<a " not in cleaned and "<a>" not in cleaned:  # no link: only the markers are looked at
+            for placeholder in _PLACEHOLDER.finditer(cleaned):
+                number = self._number(placeholder, "m")
+                if number is not None:
+                    seen[number] = False
+            return seen
         links = 0  # the links open at this point of the sanitiser's balanced output
         for tag in _TAG.finditer(cleaned):
             name = tag.group(2)
