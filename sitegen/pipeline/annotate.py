@@ -555,6 +555,7 @@ def _annotate_inline(
     offset = 0
     link_depth = 0
     line = first_line
+    after_link: list[Token] = []  # the notes of footnotes referred to inside a link, which go after it
 
     def flush() -> None:
         nonlocal run
@@ -600,7 +601,8 @@ def _annotate_inline(
             continue
         if kind == "footnote_ref":
             note = _footnote_note(child, document, footnotes)
-            result.append(_note_token(note, document) if document.side_notes else _html(note))
+            # Inside a link, a note (its toggle, its own links) would be part of the link.
+            (after_link if link_depth > 0 else result).append(_note_token(note, document) if document.side_notes else _html(note))
             continue
         if kind in ("text", "code_inline"):
             offset += len(child.content)
@@ -608,7 +610,11 @@ def _annotate_inline(
             offset += 1
             line += 1
         result.append(child)
+        if after_link and link_depth == 0:
+            result += after_link
+            after_link = []
     flush()
+    result += after_link
     # Only a note's marker moves: an inline token given none stays as it is.
     return _markers_after_punctuation(result) if document.note_tokens != notes_before else result
 
