@@ -357,14 +357,15 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
     """For each inline token (by index), the indexes of its children no reader
     sees: inside raw HTML the sanitiser removes with its content, a comment or
     an attribute's value, wherever the editor opened and closed it (paragraphs
-    apart, in another block, past stray end tags).
+    apart, in another block, past stray end tags); and of those inside a link.
 
     Told by the sanitiser itself, which parses the body as a browser does: the
     document is rendered with a marker before each child annotation reads (and
-    at the start of each block, for _HiddenMarkdown), and the markers the sanitiser keeps are the
-    places readers see. The markers end nothing the body's own markup would not
-    (see Placeholders.marker), and annotation's markup goes only where they are
-    kept, so the body as published is read the same way.
+    at the start of each block, for _HiddenMarkdown), and the markers the
+    sanitiser keeps are the places readers see. The markers end nothing the
+    body's own markup would not (see Placeholders.marker), and annotation's
+    markup goes only where they are kept, so the body as published is read
+    the same way.
 
     Markdown that raw HTML left open before it hides is reported (see
     _HiddenMarkdown)."""
