@@ -36,7 +36,8 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
-from sitegen.pipeline.sanitise import LeftOpen, Placeholders, left_open, sanitise_phrasing
+from sitegen.pipeline.raw_html import HiddenMarkdown
+from sitegen.pipeline.sanitise import Placeholders, sanitise_phrasing
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
 
@@ -361,14 +362,14 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
 
     Told by the sanitiser itself, which parses the body as a browser does: the
     document is rendered with a marker before each child annotation reads (and
-    at the start of each block, for _HiddenMarkdown), and the markers the
+    at the start of each block, for HiddenMarkdown), and the markers the
     sanitiser keeps are the places readers see. The markers end nothing the
     body's own markup would not (see Placeholders.marker), and annotation's
     markup goes only where they are kept, so the body as published is read
     the same way.
 
     Markdown that raw HTML left open before it hides is reported (see
-    _HiddenMarkdown)."""
+    HiddenMarkdown)."""
     placeholders = document.placeholders
     assert placeholders is not None
     places: list[tuple[int, int]] = []  # (token, child) of each marker; child -1 at the start of a block
@@ -389,7 +390,7 @@ def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, e
                 children.append(child)
         marked[index] = token.copy(children=children)
     seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
-    _HiddenMarkdown(tokens, document).report(places, seen)
+    document.diagnostics += HiddenMarkdown(tokens, document.path, document.body_line, document.source).report(places, seen)
     unseen: dict[int, set[int]] = {}
     linked: dict[int, set[int]] = {}
     for number, (index, position) in enumerate(places):
@@ -417,121 +418,6 @@ class _Unseen:
 
 
 _NOTHING_UNSEEN = _Unseen()  # in a body without raw HTML
-
-
-class _HiddenMarkdown:
-    """Warnings for Markdown that raw HTML left open before it hides from
-    readers: an attribute's value not closed (its quote missing), a comment
-    or an element removed with its content (a `<script>`, a `<template>`)
-    never closed. They swallow the paragraphs after them, which no reader
-    sees and nothing else would tell the editor.
-
-    Text hidden on purpose is not reported: inside a comment, a script or a
-    template that the editor closes (however many paragraphs it holds), or
-    inside the paragraph whose raw HTML hides it."""
-
-    def __init__(self, tokens: list[Token], document: _Document):
-        self.tokens, self.document = tokens, document
-        self.judged: set[tuple[int, int]] = set()  # the raw HTML judged so far, as (token, child)
-        self.line_starts: list[int] | None = None  # made when first needed
-
-    def report(self, places: list[tuple[int, int]], seen: dict[int, bool]) -> None:
-        """Walk the places in the order of the body: the first raw HTML after the
-        last place seen is what hides a place not seen."""
-        culprit: tuple[int, int] | None = None
-        number_of = {place: number for number, place in enumerate(places)}
-        for index, token in enumerate(self.tokens):
-            if token.type == "html_block":
-                if number_of[(index, -1)] in seen or culprit is None:
-                    culprit = (index, -1)
-                self._block_itself(index, token)
-                continue
-            if token.type != "inline" or not token.children:
-                continue
-            if number_of[(index, -1)] in seen:
-                culprit = None
-            for position, child in enumerate(token.children):
-                number = number_of.get((index, position))
-                if number is not None and number in seen:
-                    culprit = None
-                elif number is not None and culprit is not None and culprit[0] != index and _written(child):
-                    if culprit not in self.judged:  # the line of the first text hidden, worked out once
-                        self._judge(culprit, self._child_line(index, position))
-                elif child.type == "html_inline" and culprit is None:
-                    culprit = (index, position)
-
-    def _block_itself(self, index: int, token: Token) -> None:
-        """A block of raw HTML that runs to the end of the body (a comment or a
-        script never closed, as markdown-it reads it) swallows the Markdown
-        after it into itself."""
-        opened = left_open(token.content)
-        if opened is None or opened.kind not in ("comment", "element"):
-            return
-        start = token.content.count("\n", 0, opened.offset)
-        lines = token.content.split("\n")
-        after = next((number for number in range(start + 1, len(lines)) if lines[number].strip()), None)
-        if after is not None:
-            self._judge((index, -1), self.document.body_line + token.map[0] + after)
-
-    def _judge(self, culprit: tuple[int, int], hidden_line: int) -> None:
-        if culprit in self.judged:
-            return
-        self.judged.add(culprit)
-        index, position = culprit
-        token = self.tokens[index]
-        raw = token.content if position < 0 else token.children[position].content
-        opened = left_open(raw)
-        if opened is None:
-            return
-        first = token.map[0] if token.map else 0
-        # Closed further on, after the block or in the paragraph: hidden on purpose.
-        after = (token.map[1] if position < 0 else first) if token.map else 0
-        if opened.closed_in(self.document.source, self._line_start(after)):
-            return
-        line = self.document.body_line + first if position < 0 else self._child_line(index, position)
-        line += raw.count("\n", 0, opened.offset)
-        self.document.diagnostics.append(Diagnostic(self.document.path, line, _hidden_message(opened, hidden_line), "warning"))
-
-    def _line_start(self, line: int) -> int:
-        """The offset in the body where its line `line` (0-based) starts."""
-        if self.line_starts is None:
-            self.line_starts = [0, *(found.end() for found in re.finditer("\n", self.document.source))]
-        return self.line_starts[line] if line < len(self.line_starts) else len(self.document.source)
-
-    def _child_line(self, index: int, position: int) -> int:
-        """The source line of child `position` of inline token `index`."""
-        token = self.tokens[index]
-        line = self.document.body_line + (token.map[0] if token.map else 0)
-        for child in token.children[:position]:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == "html_inline":  # a tag may run over lines
-                line += child.content.count("\n")
-        return line
-
-
-def _written(child: Token) -> bool:
-    """Whether a child of an inline token is something the editor wrote for readers: not a break, nor white space."""
-    if child.type == "text":
-        return not child.content.isspace()
-    return child.type not in ("softbreak", "hardbreak")
-
-
-def _hidden_message(opened: LeftOpen, hidden_line: int) -> str:
-    hides = f"readers see none of the text after it (from line {hidden_line})"
-    if opened.kind == "quote":
-        # The value ends at the next such quote, wherever that is: the text after it is seen again, garbled.
-        return (
-            f"the value of `{opened.attribute}` in this <{opened.tag}> opens with {opened.quote} and is never closed: "
-            f"readers see none of the text after it (from line {hidden_line}) up to the next {opened.quote}; "
-            f"add the closing {opened.quote}"
-        )
-    if opened.kind == "comment":
-        return f'the comment "<!--" opened here is never closed: {hides}; close it with "-->" where it should end'
-    return (
-        f"<{opened.tag}> opened here is never closed, and is removed with everything in it: "
-        f"{hides}; close it with </{opened.tag}> where it should end"
-    )
 
 
 def _annotate_inline(

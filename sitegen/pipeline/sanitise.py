@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
 import nh3
 
@@ -275,99 +274,3 @@ class Placeholders:
         if numbered is None or numbered.group(1) != self._nonce or numbered.group(2) != kind:
             return None
         return int(numbered.group(3))
-
-
-# --- raw HTML left open ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LeftOpen:
-    """Something a piece of raw HTML opens and does not close, which hides from
-    readers the text after it: the value of an attribute, a comment, or an
-    element the sanitiser removes with its content."""
-
-    offset: int  # where in the raw HTML it starts (its tag's "<")
-    kind: str  # "quote", "comment" or "element"
-    tag: str = ""  # the tag's name, as written ("" for a comment)
-    attribute: str = ""  # the attribute whose value is not closed ("quote")
-    quote: str = ""  # and the quote it opens with
-
-    def closed_in(self, text: str, start: int) -> bool:
-        """Whether `text` from `start` on (the body after this raw HTML) closes a comment or an element left open."""
-        if self.kind == "comment":
-            return _COMMENT_END.search(text, start) is not None
-        if self.kind == "element":
-            return _end_tag(self.tag).search(text, start) is not None
-        return False
-
-
-_TAG_START = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
-_COMMENT_END = re.compile(r"--!?>")
-_EMPTY_COMMENT = re.compile(r"<!--->?|<!-->")  # closed as soon as opened, as a browser reads them
-_SPACE = " \t\n\r\f"
-
-
-def left_open(raw: str) -> LeftOpen | None:
-    """The first thing `raw` leaves open at its end that hides what follows it,
-    read as a browser reads HTML (roughly: only what matters for that); None
-    when it closes all it opens."""
-    position = 0
-    while True:
-        start = raw.find("<", position)
-        if start < 0:
-            return None
-        if raw.startswith("<!--", start):
-            empty = _EMPTY_COMMENT.match(raw, start)
-            end = _COMMENT_END.search(raw, start + 4) if empty is None else empty
-            if end is None:
-                return LeftOpen(start, "comment")
-            position = end.end()
-            continue
-        tag = _TAG_START.match(raw, start)
-        if tag is None:
-            position = start + 1
-            continue
-        end, attribute, quote = _tag_end(raw, tag.end())
-        if quote:
-            return LeftOpen(start, "quote", tag.group(2), attribute, quote)
-        if end < 0:
-            return None  # a tag not ended: the next tag's ">" ends it (a paragraph's `<p>`), hiding no text
-        name = tag.group(2).lower()
-        if not tag.group(1) and name in REMOVED_WITH_CONTENT:
-            close = _end_tag(name).search(raw, end)
-            if close is None:
-                return LeftOpen(start, "element", tag.group(2))
-            end = close.end()
-        position = end
-
-
-def _end_tag(name: str) -> re.Pattern:
-    return re.compile(f"</{re.escape(name)}[{_SPACE}/>]", re.IGNORECASE)
-
-
-def _tag_end(raw: str, position: int) -> tuple[int, str, str]:
-    """(the offset after the `>` that ends the tag whose attributes start at
-    `position`, or -1; the attribute whose quoted value is not closed and its
-    quote, or "", "")."""
-    start, after_equals = position, False
-    length = len(raw)
-    while position < length:
-        char = raw[position]
-        if after_equals and char in "\"'":
-            closing = raw.find(char, position + 1)
-            if closing < 0:
-                return -1, _ATTRIBUTE_NAME.search(raw, max(start, position - 200), position).group(1), char
-            position, after_equals = closing + 1, False
-            continue
-        if char == ">":
-            return position + 1, "", ""
-        if char == "=":
-            after_equals = True
-        elif char not in _SPACE:
-            after_equals = False
-        position += 1
-    return -1, "", ""
-
-
-# The name of the attribute before an `=` and its value's quote.
-_ATTRIBUTE_NAME = re.compile(f"([^{_SPACE}\"'/=>]*)[{_SPACE}]*=[{_SPACE}]*$")
