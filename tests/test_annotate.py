@@ -214,6 +214,33 @@ def test_an_explicit_reference_to_an_unknown_entity_is_a_located_error(places):
     assert "[[nobody]]" in error.message
 
 
+def test_a_reference_in_an_image_description_is_its_shown_text_in_the_alt_text(places):
+    places.article("a", body="![Mosul [[mosul]] Raqqa](a.png) ![From [[mosul|the city]] on](b.png)")
+    places.build()
+    assert [img["alt"] for img in body_of(places).find_all("img")] == ["Mosul Mosul Raqqa", "From the city on"]
+
+
+def test_a_reference_in_a_glossary_definition_image_is_its_shown_text_in_the_alt_text(archive):
+    archive.write("content/glossary.toml", '[[term]]\nterm = "Peshmerga"\ndefinition = "Kurdish forces. ![A [[mosul]] map](m.png)"\n')
+    archive.article("a", body="Text.")
+    archive.build()
+    assert archive.html("glossary/index.html").select_one("dd img")["alt"] == "A mosul map"
+
+
+@pytest.mark.parametrize(
+    "body, line",
+    [("First.\n\n![A map of [[nowhere]]](a.png)", 8), ("First.[^1]\n\n[^1]: As [[nowhere]] said.", 8)],
+    ids=["in an image's description", "in a footnote"],
+)
+def test_a_reference_to_an_unknown_entity_where_it_cannot_link_is_a_located_error(places, body, line):
+    places.article("a", body=body)
+    with pytest.raises(ContentError) as failure:
+        places.build()
+    [error] = failure.value.errors
+    assert (error.path, error.line) == ("content/articles/a.md", line)
+    assert "[[nowhere]] names no entity" in error.message
+
+
 def test_listed_entities_that_are_never_named_still_appear_for_the_article(places):
     places.article("a", body="Nothing named here.", entities="[mosul]")
     places.build()
@@ -258,6 +285,16 @@ def test_footnotes_become_side_notes_in_the_same_numbering(places):
     assert notes[1].select_one(".sidenote-footnote").get_text() == "The first note."
     assert notes[3].select_one(".sidenote-footnote em").get_text() == "note"
     assert body.select(".footnotes, hr.footnotes-sep") == []
+
+
+def test_a_footnotes_reference_to_another_footnote_shows_that_notes_text_in_brackets(places):
+    places.article("a", body="Mosul fell.[^n] Later.\n\n[^n]: See the report[^r], and this note[^n].\n\n[^r]: *A report* of 2016.\n")
+    places.build()
+    body = body_of(places)
+    [footnote] = body.select(".sidenote-footnote")
+    assert footnote.get_text() == "See the report (A report of 2016.), and this note."
+    assert footnote.select_one("em").get_text() == "A report"
+    assert footnote.select("sup, a") == []
 
 
 def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):

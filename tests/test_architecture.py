@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     (
         "pipeline",
         [
-            "sourcefiles", "config", "fields", "load_toml", "load_markdown", "source_walk", "load", "timeline", "markdown", "sanitise",
+            "sourcefiles", "config", "fields", "load_toml", "load_markdown", "source_walk", "load", "timeline", "markdown", "sanitise", "raw_html",
             "snippets", "catalog", "notes", "reading_time", "annotate", "site", "identifiers", "cards", "citation", "history", "charts", "views", "related", "listings", "feeds", "kept_views", "sections", "exports", "pages", "render",
             "write", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
         ],  # fmt: skip

@@ -571,6 +571,9 @@ PATHOLOGICAL = {
     "nested-inline-html": lambda: "<span>" * 10_000 + "Mosul" + "</span>" * 10_000 + "\n",
     "200000-mentions-in-a-paragraph": lambda: "Mosul, Peshmerga " * 100_000 + "\n",
     "100000-hard-breaks": lambda: "Mosul  \n" * 100_000,
+    "200000-tags-never-ended": lambda: "Mosul <b " * 200_000 + "\n",
+    "200000-link-targets-never-closed": lambda: "[Mosul](x " * 200_000 + "\n",
+    "20000-attribute-values-never-closed": lambda: '<div title="x\n\nMosul\n\n' * 20_000,
 }
 
 

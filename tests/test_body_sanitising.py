@@ -344,6 +344,32 @@ class Cleaner:
         return self.cleaning(self.real.clean(html))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<a href="https://example.org/">\n\nMosul and the caliphate, [[mosul]].\n\n</a>\n\nThe end.',
+        '<a href="https://example.org/">A card\n\nMosul and the caliphate, [[mosul]].\n\nThe end.',
+    ],
+    ids=["around paragraphs", "left open"],
+)
+def test_names_inside_an_editors_link_over_paragraphs_are_its_text_not_links_inside_it(places, text):
+    body = built_article_body(places, text)
+    links = body.select('a[href="https://example.org/"]')
+    assert "Mosul and the caliphate, Mosul." in " ".join(link.get_text() for link in links)
+    assert [link.select("a, input, label, .sidenote") for link in links] == [[]] * len(links)
+    assert body.select("a.mention, a.term") == []
+
+
+def test_a_footnote_referred_to_inside_an_editors_link_has_its_side_note_after_the_link(places):
+    body = built_article_body(places, 'Read <a href="https://example.org/">the report[^1]</a> now.\n\n[^1]: From [the source](https://example.net/).\n')
+    link = body.select_one('a[href="https://example.org/"]')
+    assert link.get_text() == "the report"
+    assert link.select("input, label, .sidenote, a") == []
+    note = body.select_one(".sidenote")
+    assert note.select_one(".sidenote-footnote").get_text() == "From the source."
+    assert note.find_parent("a") is None
+
+
 def test_an_article_without_raw_html_is_not_sanitised(places, monkeypatch):
     body, phrasing = Cleaner(sanitise.BODY_CLEANER), Cleaner(sanitise.PHRASING_CLEANER)
     monkeypatch.setattr(sanitise, "BODY_CLEANER", body)

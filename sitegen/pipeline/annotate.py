@@ -36,6 +36,7 @@ from sitegen.pipeline.catalog import Catalog
 from sitegen.pipeline.markdown import markdown_dialect
 from sitegen.pipeline.notes import endnotes, entity_note_body, sidenote, term_mark
 from sitegen.pipeline.reading_time import reading_minutes
+from sitegen.pipeline.raw_html import HiddenMarkdown
 from sitegen.pipeline.sanitise import Placeholders, sanitise_phrasing
 from sitegen.pipeline.snippets import Snippet, snippet
 from sitegen.pipeline.timeline import TimelineEntry
@@ -191,7 +192,7 @@ def _annotate_rule(state) -> None:
     if "<" in document.source and _has_raw_html(tokens):
         document.placeholders = Placeholders(document.source)
     footnotes = _take_footnotes(tokens, document, state.md, state.env)
-    unseen = _unseen_children(tokens, document.placeholders, state.md, state.env) if document.placeholders else {}
+    unseen = _unseen_children(tokens, document, state.md, state.env) if document.placeholders else _NOTHING_UNSEEN
     context: list[str] = []
     for index, token in enumerate(tokens):
         nesting = token.nesting
@@ -204,8 +205,8 @@ def _annotate_rule(state) -> None:
         first_line = document.body_line + (token.map[0] if token.map else 0)
         in_heading = bool(context) and context[-1] in ("h1", "h2", "h3", "h4", "h5", "h6")
         in_table = "td" in context or "th" in context
-        hidden = unseen.get(index, _NONE)
-        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden)
+        hidden, linked = unseen.hidden.get(index, _NONE), unseen.linked.get(index, _NONE)
+        token.children = _annotate_inline(token.children, document, footnotes, first_line, in_heading, in_table, hidden, linked)
         if document.placeholders is not None:
             for child in token.children:
                 if child.meta.get("sitegen_markup"):
@@ -224,31 +225,55 @@ def _has_raw_html(tokens: list[Token]) -> bool:
 
 
 def _take_footnotes(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> dict[int, str]:
-    """Remove the footnote block from the end and return each note's content as phrasing HTML."""
+    """Remove the footnote block from the end and return each note's content as phrasing HTML.
+
+    A note's reference to another note shows that note's text in brackets
+    where it stands (a side-note has no note of its own); a reference to
+    itself goes."""
     try:
         start = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
     except StopIteration:
         return {}
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
-    notes: dict[int, list[str]] = {}
+    notes: dict[int, list[list[Token] | str]] = {}  # each note's paragraphs: inline children, or code as HTML
     current: int | None = None
     for token in tokens[start + 1 : end]:
         if token.type == "footnote_open":
             current = token.meta["id"]
             notes[current] = []
         elif current is not None and token.type == "inline" and token.children is not None:
-            children = [_plain_entity_ref(child, document) for child in token.children]
-            notes[current].append(md.renderer.renderInline(children, md.options, env))
+            notes[current].append(_plain_refs(token.children, document, document.body_line + (token.map[0] if token.map else 0)))
         elif current is not None and token.type in ("fence", "code_block"):
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
-    joined = {key: "<br>".join(part for part in parts if part) for key, parts in notes.items()}
-    if document.placeholders is not None:
-        # Each note on its own, as a balanced fragment of phrasing elements:
-        # raw HTML in it cannot close the side-note it goes into, nor the
-        # paragraph around that, nor reach past them.
-        joined = {key: sanitise_phrasing(note) for key, note in joined.items()}
-    return joined
+
+    def rendered(key: int, others: dict[int, str]) -> str:
+        """Note `key` as HTML, the notes it refers to as in `others`."""
+        parts = []
+        for part in notes[key]:
+            if not isinstance(part, str):
+                children = [child if child.type != "footnote_ref" else _note_in_note(child, key, others) for child in part]
+                part = md.renderer.renderInline(children, md.options, env)
+            if part:
+                parts.append(part)
+        joined = "<br>".join(parts)
+        # With raw HTML, each note on its own as a balanced fragment of
+        # phrasing elements: raw HTML in it cannot close the side-note it goes
+        # into, nor the paragraph around that, nor reach past them.
+        return sanitise_phrasing(joined) if document.placeholders is not None else joined
+
+    alone = {key: rendered(key, {}) for key in notes}  # a note shown inside another shows no note in it
+    return {key: rendered(key, alone) if _refers_to_notes(parts) else alone[key] for key, parts in notes.items()}
+
+
+def _note_in_note(reference: Token, key: int, others: dict[int, str]) -> Token:
+    """A reference in note `key` to another note: that note's text in brackets."""
+    shown = others.get(reference.meta["id"], "") if reference.meta["id"] != key else ""
+    return _html(f" ({shown})" if shown else "")
+
+
+def _refers_to_notes(parts: list[list[Token] | str]) -> bool:
+    return any(not isinstance(part, str) and any(child.type == "footnote_ref" for child in part) for part in parts)
 
 
 def _plain_entity_ref(token: Token, document: _Document) -> Token:
@@ -257,6 +282,24 @@ def _plain_entity_ref(token: Token, document: _Document) -> Token:
     entity = document.catalog.entities.get(token.meta["id"])
     text = token.meta["text"] or (entity.name if entity else token.meta["id"])
     return _text(text)
+
+
+def _plain_refs(children: list[Token], document: _Document, line: int) -> list[Token]:
+    """`children` with each entity reference as the text it shows, in images'
+    alt text too: where a mention cannot be a link (a footnote, an image's alt
+    text). A reference to no entity is reported as in running text."""
+    plain = []
+    for child in children:
+        if child.type == "entity_ref" and child.meta["id"] not in document.catalog.entities:
+            document.diagnostics.append(_no_entity(child.meta["id"], document, line))
+        elif child.type == "image" and child.children:
+            child = child.copy(children=_plain_refs(child.children, document, line))
+        plain.append(_plain_entity_ref(child, document))
+    return plain
+
+
+def _no_entity(entity_id: str, document: _Document, line: int) -> Diagnostic:
+    return Diagnostic(document.path, line, f"[[{entity_id}]] names no entity: create content/entities/{entity_id}.md or fix the id")
 
 
 def _text(content: str) -> Token:
@@ -311,24 +354,34 @@ _READ = frozenset(("text", "softbreak", "hardbreak", "code_inline", "entity_ref"
 _REPLACED = frozenset(("entity_ref", "footnote_ref"))
 
 
-def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: MarkdownIt, env: Any) -> dict[int, frozenset[int]]:
+def _unseen_children(tokens: list[Token], document: _Document, md: MarkdownIt, env: Any) -> _Unseen:
     """For each inline token (by index), the indexes of its children no reader
     sees: inside raw HTML the sanitiser removes with its content, a comment or
     an attribute's value, wherever the editor opened and closed it (paragraphs
-    apart, in another block, past stray end tags).
+    apart, in another block, past stray end tags); and of those inside a link.
 
     Told by the sanitiser itself, which parses the body as a browser does: the
-    document is rendered with a marker before each child annotation reads, and
-    the markers the sanitiser keeps are the places readers see. The markers
-    end nothing the body's own markup would not (see Placeholders.marker), and
-    annotation's markup goes only where they are kept, so the body as published
-    is read the same way."""
-    places: list[tuple[int, int]] = []  # (token, child) of each marker
+    document is rendered with a marker before each child annotation reads (and
+    at the start of each block, for HiddenMarkdown), and the markers the
+    sanitiser keeps are the places readers see. The markers end nothing the
+    body's own markup would not (see Placeholders.marker), and annotation's
+    markup goes only where they are kept, so the body as published is read
+    the same way.
+
+    Markdown that raw HTML left open before it hides is reported (see
+    HiddenMarkdown)."""
+    placeholders = document.placeholders
+    assert placeholders is not None
+    places: list[tuple[int, int]] = []  # (token, child) of each marker; child -1 at the start of a block
     marked = list(tokens)
     for index, token in enumerate(tokens):
+        if token.type == "html_block":
+            marked[index] = token.copy(content=placeholders.marker(len(places)) + token.content)
+            places.append((index, -1))
         if token.type != "inline" or not token.children:
             continue
-        children: list[Token] = []
+        children: list[Token] = [_html(placeholders.marker(len(places)))]
+        places.append((index, -1))
         for position, child in enumerate(token.children):
             if child.type in _READ:
                 children.append(_html(placeholders.marker(len(places))))
@@ -337,11 +390,34 @@ def _unseen_children(tokens: list[Token], placeholders: Placeholders, md: Markdo
                 children.append(child)
         marked[index] = token.copy(children=children)
     seen = placeholders.seen_markers(md.renderer.render(marked, md.options, env))
+    document.diagnostics += HiddenMarkdown(tokens, document.path, document.body_line, document.source).report(places, seen)
     unseen: dict[int, set[int]] = {}
+    linked: dict[int, set[int]] = {}
     for number, (index, position) in enumerate(places):
+        if position < 0:
+            continue
         if number not in seen:
             unseen.setdefault(index, set()).add(position)
-    return {index: frozenset(positions) for index, positions in unseen.items()}
+        elif seen[number]:
+            linked.setdefault(index, set()).add(position)
+    return _Unseen(
+        {index: frozenset(positions) for index, positions in unseen.items()},
+        {index: frozenset(positions) for index, positions in linked.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Unseen:
+    """What _unseen_children finds: for each inline token (by index), the
+    indexes of its children no reader sees, and of those inside a link (an
+    editor's `<a>`, wherever it opens and closes), which are text as written:
+    a mention or term mark there would be a link inside a link."""
+
+    hidden: dict[int, frozenset[int]] = field(default_factory=dict)
+    linked: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+_NOTHING_UNSEEN = _Unseen()  # in a body without raw HTML
 
 
 def _annotate_inline(
@@ -352,9 +428,11 @@ def _annotate_inline(
     in_heading: bool,
     in_table: bool,
     hidden: frozenset[int],
+    linked: frozenset[int] = _NONE,
 ) -> list[Token]:
     """The children of an inline token with its names, references and footnotes
-    annotated; those at the indexes in `hidden` (see _unseen_children) are not read."""
+    annotated; those at the indexes in `hidden` (see _unseen_children) are not
+    read, and those in `linked` are inside an editor's link, as in a link."""
     plain = _PlainText(children, document, hidden)
     notes_before = document.note_tokens
     result: list[Token] = []
@@ -364,6 +442,7 @@ def _annotate_inline(
     offset = 0
     link_depth = 0
     line = first_line
+    after_link: list[Token] = []  # the notes of footnotes referred to inside a link, which go after it
 
     def flush() -> None:
         nonlocal run
@@ -381,7 +460,8 @@ def _annotate_inline(
             if kind != "footnote_ref":  # a note's reference goes; the rest is removed with the raw HTML around it
                 result.append(child)
             continue
-        if kind in ("text", "softbreak") and link_depth == 0:
+        in_link = link_depth > 0 or index in linked
+        if kind in ("text", "softbreak") and not in_link:
             if not run:
                 run_offset, run_line = offset, line
             run.append(child)
@@ -398,14 +478,18 @@ def _annotate_inline(
             # Text inside raw inline HTML (<span>Mosul</span>) belongs to the
             # author's markup: treat it like a link and leave it alone.
             link_depth = max(0, link_depth + _html_nesting(child.content))
+        if kind == "image" and child.children:
+            # Its alt text is plain text, a reference in it the text it shows.
+            child.children = _plain_refs(child.children, document, line)
         if kind == "entity_ref":
-            replaced = _explicit_mention(child, document, line, offset, plain, in_heading or link_depth > 0, in_table)
+            replaced = _explicit_mention(child, document, line, offset, plain, in_heading or in_link, in_table)
             offset += len(_plain_entity_ref(child, document).content)
             result.extend(replaced)
             continue
         if kind == "footnote_ref":
             note = _footnote_note(child, document, footnotes)
-            result.append(_note_token(note, document) if document.side_notes else _html(note))
+            # Inside a link, a note (its toggle, its own links) would be part of the link.
+            (after_link if link_depth > 0 else result).append(_note_token(note, document) if document.side_notes else _html(note))
             continue
         if kind in ("text", "code_inline"):
             offset += len(child.content)
@@ -413,7 +497,11 @@ def _annotate_inline(
             offset += 1
             line += 1
         result.append(child)
+        if after_link and link_depth == 0:
+            result += after_link
+            after_link = []
     flush()
+    result += after_link
     # Only a note's marker moves: an inline token given none stays as it is.
     return _markers_after_punctuation(result) if document.note_tokens != notes_before else result
 
@@ -617,9 +705,7 @@ def _explicit_mention(token, document, line, offset, plain, plain_only, in_table
     entity_id = token.meta["id"]
     entity = document.catalog.entities.get(entity_id)
     if entity is None:
-        document.diagnostics.append(
-            Diagnostic(document.path, line, f"[[{entity_id}]] names no entity: create content/entities/{entity_id}.md or fix the id")
-        )
+        document.diagnostics.append(_no_entity(entity_id, document, line))
         return [_text(token.meta["text"] or entity_id)]
     text = token.meta["text"] or entity.name
     if plain_only or entity_id == document.exclude:

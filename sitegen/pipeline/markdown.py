@@ -11,7 +11,9 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 _ENTITY_REF = re.compile(r"\[\[([a-z0-9]+(?:-[a-z0-9]+)*)(?:\|([^\]\n|]+))?\]\]")
@@ -38,6 +40,27 @@ def _render_entity_ref(self, tokens, idx, options, env) -> str:
     return html.escape(token.meta["text"] or token.meta["id"])
 
 
+def _render_image(self, tokens, idx, options, env) -> str:
+    # An image's alt text is the plain text of its description, in which
+    # markdown-it would leave a reference out: it reads as it does in text.
+    # (Annotation has already made the references text, with entities' names.)
+    image = tokens[idx]
+    if image.children:
+        image = image.copy(children=_refs_as_text(image.children))
+    return RendererHTML.image(self, [image], 0, options, env)
+
+
+def _refs_as_text(children: list[Token]) -> list[Token]:
+    plain = []
+    for child in children:
+        if child.type == "entity_ref":
+            child = Token("text", "", 0, content=child.meta["text"] or child.meta["id"])
+        elif child.type == "image" and child.children:
+            child = child.copy(children=_refs_as_text(child.children))
+        plain.append(child)
+    return plain
+
+
 def markdown_dialect(raw_html: bool = True) -> MarkdownIt:
     """A fresh parser of the dialect (callers may add rules of their own)."""
     md = MarkdownIt("commonmark", {"html": raw_html, "typographer": False})
@@ -45,6 +68,7 @@ def markdown_dialect(raw_html: bool = True) -> MarkdownIt:
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "entity_ref", entity_ref_rule)
     md.add_render_rule("entity_ref", _render_entity_ref)
+    md.add_render_rule("image", _render_image)
     return md
 
 

@@ -15,7 +15,10 @@ _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")  # kana and Han
 # Characters that are not part of a word, stripped off either end of a stretch.
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~‘’“”–—…«»"
-_NOT_READ = re.compile(r"\]\([^)]*\)|<[^>]*>|\[\[[a-z0-9-]+\|")  # link targets, HTML tags, "[[id|"
+# Link targets, HTML tags and "[[id|". A target or tag stops at the next "("
+# or "<": an opening one never closed is scanned only as far as the next,
+# not to the end of the text for each (quadratic in a body of unclosed "<").
+_NOT_READ = re.compile(r"\]\([^()]*\)|<[^<>]*>|\[\[[a-z0-9-]+\|")
 
 
 def _without_punctuation(stretch: str) -> str:

@@ -194,6 +194,9 @@ def sanitise_phrasing(fragment: str) -> str:
 # A placeholder as the body's sanitiser writes it out, or an editor's copy of
 # one (with its `data-n` or none, with content or none), or the end of a copy.
 _PLACEHOLDER = re.compile(f'<{PLACEHOLDER_TAG}(?: data-n="([^"]*)")?>(</{PLACEHOLDER_TAG}>)?|</{PLACEHOLDER_TAG}>')
+# A tag as the sanitiser writes it out: its name in lower case, its attributes'
+# values in double quotes (a `<` or `>` may stand in one; in text, never).
+_TAG = re.compile(r'<(/?)([a-z][a-z0-9-]*)(?:[^>"]|"[^"]*")*>')
 # The `data-n` of this document's placeholders: its nonce, then the number of
 # a piece, or of a marker after an `m`.
 _NUMBERED = re.compile(r"([0-9a-f]{16})-(m?)([0-9]+)")
@@ -239,13 +242,31 @@ class Placeholders:
         where the place is inside an attribute's value, the marker ends nothing."""
         return f"<{PLACEHOLDER_TAG} data-n={self._nonce}-m{number}></{PLACEHOLDER_TAG}>"
 
-    def seen_markers(self, marked_html: str) -> set[int]:
+    def seen_markers(self, marked_html: str) -> dict[int, bool]:
         """The numbers of the markers in `marked_html` that the sanitiser keeps:
-        those at places a reader sees. A marker inside an element removed with
-        its content (a script, a template, SVG), a comment or an attribute's
-        value goes with them, wherever that element opens and closes."""
-        found = (self._number(placeholder, "m") for placeholder in _PLACEHOLDER.finditer(BODY_CLEANER.clean(marked_html)))
-        return {number for number in found if number is not None}
+        those at places a reader sees, each with whether it is inside a link
+        (the editor's `<a>` or a Markdown link), wherever that opens and closes. A
+        marker inside an element removed with its content (a script, a
+        template, SVG), a comment or an attribute's value goes with them,
+        wherever that element opens and closes."""
+        cleaned = BODY_CLEANER.clean(marked_html)
+        seen: dict[int, bool] = {}
+        if "<a " not in cleaned and "<a>" not in cleaned:  # no link: only the markers are looked at
+            for placeholder in _PLACEHOLDER.finditer(cleaned):
+                number = self._number(placeholder, "m")
+                if number is not None:
+                    seen[number] = False
+            return seen
+        links = 0  # the links open at this point of the sanitiser's balanced output
+        for tag in _TAG.finditer(cleaned):
+            name = tag.group(2)
+            if name == "a":
+                links += -1 if tag.group(1) else 1
+            elif name == PLACEHOLDER_TAG and not tag.group(1):
+                number = self._number(_PLACEHOLDER.match(cleaned, tag.start()), "m")
+                if number is not None:
+                    seen[number] = links > 0
+        return seen
 
     def _number(self, found: re.Match, kind: str) -> int | None:
         """The number of one of this document's placeholders (`kind` "") or markers ("m"), else None."""
