@@ -338,3 +338,35 @@ def test_after_the_output_changed_behind_its_back_a_running_builder_writes_what_
     surveyed.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+# --- the timeline and the annotations: looked up for the edited article alone ------------------------------------
+
+
+def test_a_body_edit_makes_no_entry_of_the_timeline_anew(archive, watching_a_larger_archive, monkeypatch):
+    from sitegen.pipeline.timeline import TimelineEntry
+    from test_incremental_planning import count_made
+
+    made = count_made(monkeypatch, TimelineEntry)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert made == []
+
+
+def test_a_retitled_article_is_retitled_on_the_timeline_as_a_clean_build_shows_it(archive, watching_a_larger_archive, tmp_path):
+    edit_report(archive, title="Report 7, revised")
+    watching_a_larger_archive.build(incremental=True)
+    titles = [heading.get_text(strip=True) for heading in archive.html("timeline/2017/index.html").select("main h3")]
+    assert "Report 7, revised" in titles
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_digests_no_other_article_to_look_up_its_annotation(archive, watching_a_larger_archive, monkeypatch):
+    from sitegen.engine.cache import FragmentCache
+    from sitegen.model.models import Article
+
+    digested = count_calls_in(monkeypatch, FragmentCache, "digest")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert [source.slug for _, source in digested if isinstance(source, Article)] == ["report-7"]
