@@ -370,3 +370,19 @@ def test_a_body_edit_digests_no_other_article_to_look_up_its_annotation(archive,
     edit_report(archive)
     watching_a_larger_archive.build(incremental=True)
     assert [source.slug for _, source in digested if isinstance(source, Article)] == ["report-7"]
+
+
+def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_co_mentions(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.pipeline.sections
+
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.sections, "top_co_mentions")
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert worked_out == []
+
+
+def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_months(archive, watching_a_larger_archive, monkeypatch):
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.pages, "entity_months")
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert worked_out == []

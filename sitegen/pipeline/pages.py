@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import operator
 import sys
 from collections import defaultdict
 from typing import Callable
@@ -118,7 +119,7 @@ def plan_pages(
         tied = (annotated, cards, related, events_by_article)
         pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
     # The index's counts and sparklines are made of the articles by month of every entity.
-    months = {e.id: entity_months(usage, e.id) for e in archive.entities}
+    months = _months_of_entities(usage, archive.entities)
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     if planned_articles:
@@ -174,6 +175,15 @@ def plan_pages(
         memo.forget()
         memo.aggregates = {}
     return pages
+
+
+def _months_of_entities(usage, entities) -> dict[str, tuple]:
+    """`entity_months` of each entity by id: those the usage keeps are taken as they are, the others worked out."""
+    ids = list(map(operator.attrgetter("id"), entities))
+    months = list(map(usage.by_month.get, ids))
+    for place in list(itertools.compress(itertools.count(), map(operator.is_, months, itertools.repeat(None)))):
+        months[place] = entity_months(usage, ids[place])
+    return dict(zip(ids, months))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
