@@ -386,3 +386,28 @@ def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_months(archive,
     edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
     watching_a_larger_archive.build(incremental=True)
     assert worked_out == []
+
+
+def test_a_body_edit_works_out_the_order_of_no_other_article(archive, watching_a_larger_archive, monkeypatch):
+    ordered = count_calls_in(monkeypatch, sitegen.pipeline.load, "_newest_first")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert {article.slug for (article,) in ordered} == {"report-7"}
+
+
+def test_an_article_redated_by_an_edit_takes_its_place_in_the_order_as_a_clean_build_puts_it(archive, watching_a_larger_archive,
+                                                                                             tmp_path):  # fmt: skip
+    edit_report(archive, date="2009-01-01")
+    watching_a_larger_archive.build(incremental=True)
+    assert archive.html("archive/2009/index.html").select_one("main a[href$='/articles/report-7/']") is not None
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_two_articles_given_one_slug_by_an_edit_are_reported_though_their_slugs_were_checked_before(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again.", slug="first")
+    with pytest.raises(ContentError) as raised:
+        watching.build(incremental=True)
+    assert sorted(error.path for error in raised.value.errors if "duplicate slug" in error.message) == [
+        "content/articles/first.md", "content/articles/second.md"
+    ]
