@@ -411,3 +411,27 @@ def test_two_articles_given_one_slug_by_an_edit_are_reported_though_their_slugs_
     assert sorted(error.path for error in raised.value.errors if "duplicate slug" in error.message) == [
         "content/articles/first.md", "content/articles/second.md"
     ]
+
+
+# --- what changed since the last build: worked out once, for every index that asks ------------------------------
+
+
+def test_a_body_edit_compares_the_articles_with_the_last_build_s_once(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.pipeline.cards
+
+    compared = count_calls_in(monkeypatch, sitegen.pipeline.cards, "changed_places")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert len(compared) == 1
+
+
+def test_a_body_edit_compares_the_plan_with_the_last_one_once(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.engine.in_place_writer
+    import sitegen.engine.plan_memos
+
+    modules = (sitegen.pipeline.pages, sitegen.engine.plan_memos, sitegen.engine.in_place_writer)
+    compared = [count_calls_in(monkeypatch, module, "changed_places") for module in modules]
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    pages = len(watching_a_larger_archive.cache.page_inputs)
+    assert sum(len(new) > pages // 2 for calls in compared for new, *_ in calls) == 1  # the sitemap's

@@ -295,7 +295,7 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
-            copies = self._claims.claim(pages, archive, problems)
+            copies = self._claims.claim(pages, archive, problems, self.cache.plans)
         problems.raise_if_errors()
         site = site_view(settings, urls)
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)

@@ -164,9 +164,13 @@ def plan_pages(
     else:
         pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
-    sitemap = memo.aggregates.setdefault("sitemap", SitemapEntries()).update(pages, urls)
+    entries = memo.aggregates.setdefault("sitemap", SitemapEntries())
+    listed_before = entries.pages
+    sitemap = entries.update(pages, urls)
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
+    memo.places = _places_moved(memo.aggregates.get("plan"), listed_before, entries, pages)
+    memo.aggregates["plan"] = (pages, entries.pages)
     memo.end()
     if planned_articles:
         # A single build plans no next one: what the indexes and the memo keep for
@@ -175,6 +179,16 @@ def plan_pages(
         memo.forget()
         memo.aggregates = {}
     return pages
+
+
+def _places_moved(last: tuple | None, listed_before: list, entries: SitemapEntries, pages: list) -> tuple | None:
+    """(the last plan, `pages`, the places where they hold other objects), from the places
+    the sitemap's entries compared (every page but the files for the host, which come
+    after them); None without a last plan of as many pages, whose pages the sitemap had."""
+    if last is None or last[1] is not listed_before or entries.moved is None or len(last[0]) != len(pages):
+        return None
+    listed = len(entries.pages)
+    return last[0], pages, [*entries.moved, *(listed + place for place in changed_places(pages[listed:], last[0][listed:]))]
 
 
 def _months_of_entities(usage, entities) -> dict[str, tuple]:
@@ -533,14 +547,15 @@ class SitemapEntries:
         self.pages: list[Page | PlannedPage] = []
         self.entries: list[tuple[str, str] | None] = []
         self.worked_out = 0  # pages whose entry the last update worked out
+        self.moved: list[int] | None = None  # the places the last update found holding other objects (None: every page)
 
     def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
         if len(pages) == len(self.pages):
             entries = list(self.entries)
-            places = changed_places(pages, self.pages)
+            places = self.moved = changed_places(pages, self.pages)
         else:
             entries = [None] * len(pages)
-            places = range(len(pages))
+            places, self.moved = range(len(pages)), None
         for place in places:
             entries[place] = _sitemap_entry(pages[place], urls)
         self.pages, self.entries, self.worked_out = list(pages), entries, len(places)
