@@ -435,3 +435,20 @@ def test_a_body_edit_compares_the_plan_with_the_last_one_once(archive, watching_
     watching_a_larger_archive.build(incremental=True)
     pages = len(watching_a_larger_archive.cache.page_inputs)
     assert sum(len(new) > pages // 2 for calls in compared for new, *_ in calls) == 1  # the sitemap's
+
+
+def test_a_body_edit_puts_the_names_of_the_sources_in_order_for_their_digest_no_more(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.engine.cache
+
+    ordered: list[int] = []
+
+    def counted(items, *args, **kwargs):
+        items = list(items)
+        ordered.append(len(items))
+        return sorted(items, *args, **kwargs)
+
+    monkeypatch.setattr(sitegen.engine.cache, "sorted", counted, raising=False)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    sources = len(watching_a_larger_archive.cache.sources.entries)
+    assert [count for count in ordered if count == sources] == []

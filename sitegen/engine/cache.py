@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import operator
 import os
 import pickle
@@ -215,6 +216,7 @@ class SourceCache:
     # The last `parse_all` of a list of jobs: (the jobs, each one's entry, the place
     # of each path among them, the places whose status was not yet recorded).
     last: tuple[list, list, dict[str, int], list[int]] | None = None
+    ordered: tuple[set[str], list[str], list[bytes]] | None = None  # see digest
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         return self._parse_all([(key, path, parse)], problems, False)[0]
@@ -305,8 +307,14 @@ class SourceCache:
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""
         entries = self.entries
+        # The keys in order, each with the bytes it is digested under, kept while they are the same keys.
+        if self.ordered is None or len(self.ordered[0]) != len(entries) or not entries.keys() == self.ordered[0]:
+            keys = sorted(entries)
+            self.ordered = (set(keys), keys, [key.encode() + b"\0" for key in keys])
+        _, keys, names = self.ordered
         # One update of the bytes the updates key by key would give: the same digest, made at once.
-        return hashlib.blake2b(b"".join(key.encode() + b"\0" + entries[key][0] for key in sorted(entries)), digest_size=16).digest()
+        found = map(operator.itemgetter(0), map(entries.__getitem__, keys))
+        return hashlib.blake2b(b"".join(itertools.chain.from_iterable(zip(names, found))), digest_size=16).digest()
 
     def forget_unseen(self) -> None:
         """Drop files that no longer exist (or were not read this time)."""
