@@ -165,7 +165,7 @@ def run_size(run: Run, args, size: int, smallest: int, groups: set[str], hugo: P
             if sample is not None:
                 record("hugo", sample)
         if "incremental" in groups:
-            for key, value in (run.attempt(["first", "nochange", "edit"], size,
+            for key, value in (run.attempt(["first", "nochange", "edit", "edit_unhinted"], size,
                                            lambda: builds.incremental(archive, out, workdir)) or {}).items():
                 record(key, value)
         if "watch" in groups:

@@ -338,3 +338,117 @@ def test_after_the_output_changed_behind_its_back_a_running_builder_writes_what_
     surveyed.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+# --- the timeline and the annotations: looked up for the edited article alone ------------------------------------
+
+
+def test_a_body_edit_makes_no_entry_of_the_timeline_anew(archive, watching_a_larger_archive, monkeypatch):
+    from sitegen.pipeline.timeline import TimelineEntry
+    from test_incremental_planning import count_made
+
+    made = count_made(monkeypatch, TimelineEntry)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert made == []
+
+
+def test_a_retitled_article_is_retitled_on_the_timeline_as_a_clean_build_shows_it(archive, watching_a_larger_archive, tmp_path):
+    edit_report(archive, title="Report 7, revised")
+    watching_a_larger_archive.build(incremental=True)
+    titles = [heading.get_text(strip=True) for heading in archive.html("timeline/2017/index.html").select("main h3")]
+    assert "Report 7, revised" in titles
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_body_edit_digests_no_other_article_to_look_up_its_annotation(archive, watching_a_larger_archive, monkeypatch):
+    from sitegen.engine.cache import FragmentCache
+    from sitegen.model.models import Article
+
+    digested = count_calls_in(monkeypatch, FragmentCache, "digest")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert [source.slug for _, source in digested if isinstance(source, Article)] == ["report-7"]
+
+
+def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_co_mentions(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.pipeline.sections
+
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.sections, "top_co_mentions")
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert worked_out == []
+
+
+def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_months(archive, watching_a_larger_archive, monkeypatch):
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.pages, "entity_months")
+    edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
+    watching_a_larger_archive.build(incremental=True)
+    assert worked_out == []
+
+
+def test_a_body_edit_works_out_the_order_of_no_other_article(archive, watching_a_larger_archive, monkeypatch):
+    ordered = count_calls_in(monkeypatch, sitegen.pipeline.load, "_newest_first")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert {article.slug for (article,) in ordered} == {"report-7"}
+
+
+def test_an_article_redated_by_an_edit_takes_its_place_in_the_order_as_a_clean_build_puts_it(archive, watching_a_larger_archive,
+                                                                                             tmp_path):  # fmt: skip
+    edit_report(archive, date="2009-01-01")
+    watching_a_larger_archive.build(incremental=True)
+    assert archive.html("archive/2009/index.html").select_one("main a[href$='/articles/report-7/']") is not None
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_two_articles_given_one_slug_by_an_edit_are_reported_though_their_slugs_were_checked_before(archive, watching):
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again.", slug="first")
+    with pytest.raises(ContentError) as raised:
+        watching.build(incremental=True)
+    assert sorted(error.path for error in raised.value.errors if "duplicate slug" in error.message) == [
+        "content/articles/first.md", "content/articles/second.md"
+    ]
+
+
+# --- what changed since the last build: worked out once, for every index that asks ------------------------------
+
+
+def test_a_body_edit_compares_the_articles_with_the_last_build_s_once(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.pipeline.cards
+
+    compared = count_calls_in(monkeypatch, sitegen.pipeline.cards, "changed_places")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert len(compared) == 1
+
+
+def test_a_body_edit_compares_the_plan_with_the_last_one_once(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.engine.in_place_writer
+    import sitegen.engine.plan_memos
+
+    modules = (sitegen.pipeline.pages, sitegen.engine.plan_memos, sitegen.engine.in_place_writer)
+    compared = [count_calls_in(monkeypatch, module, "changed_places") for module in modules]
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    pages = len(watching_a_larger_archive.cache.page_inputs)
+    assert sum(len(new) > pages // 2 for calls in compared for new, *_ in calls) == 1  # the sitemap's
+
+
+def test_a_body_edit_puts_the_names_of_the_sources_in_order_for_their_digest_no_more(archive, watching_a_larger_archive, monkeypatch):
+    import sitegen.engine.cache
+
+    ordered: list[int] = []
+
+    def counted(items, *args, **kwargs):
+        items = list(items)
+        ordered.append(len(items))
+        return sorted(items, *args, **kwargs)
+
+    monkeypatch.setattr(sitegen.engine.cache, "sorted", counted, raising=False)
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    sources = len(watching_a_larger_archive.cache.sources.entries)
+    assert [count for count in ordered if count == sources] == []

@@ -252,3 +252,28 @@ def test_an_edit_named_as_changed_names_no_source_again(archive, watching, monke
     edited = archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then it stopped.")
     watching.build(incremental=True, changed=[edited])
     assert named == []
+
+
+def test_a_renamed_folder_of_articles_named_as_changed_moves_its_pages(archive, watching, tmp_path):
+    old = archive.root / "content/articles/2016"
+    old.mkdir()
+    (old / "fifth.md").write_text(article_text(title="Fifth", date="2016-02-03", body="Earlier."))
+    watching.build(incremental=True, changed=[old])
+    new = archive.root / "content/articles/2016-reports"
+    old.rename(new)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped.")
+    # A folder renamed is one event for each of its names, not one for each file inside.
+    watching.build(incremental=True, changed=[old, new, archive.root / "content/articles/first.md"])
+    assert archive.html("articles/fifth/index.html").select_one("h1").get_text() == "Fifth"
+    assert "then stopped" in archive.html("articles/first/index.html").select_one("article").get_text()
+    same_as_a_clean_build(archive, tmp_path)
+
+
+def test_a_save_by_rename_named_with_its_hidden_temporary_reads_the_saved_file(archive, watching, tmp_path):
+    saved = archive.root / "content/articles/first.md"
+    temporary = saved.with_name(".first.md.swp")
+    temporary.write_text(article_text(title="First", date="2016-10-17", body="Fighting near Mosul began, then stopped."))
+    os.replace(temporary, saved)
+    watching.build(incremental=True, changed=[temporary, saved])  # a watcher that lets the temporary through
+    assert "then stopped" in archive.html("articles/first/index.html").select_one("article").get_text()
+    same_as_a_clean_build(archive, tmp_path)

@@ -26,6 +26,7 @@ MEASURES = {
     "second_edit": Measure("sitegen second build after a one-article edit (new process)", "s", "hugo"),
     "nochange": Measure("sitegen no-change rebuild (incremental)", "ms", "hugo"),
     "edit": Measure("sitegen one-article edit rebuild (incremental)", "ms", "hugo"),
+    "edit_unhinted": Measure("sitegen one-article edit rebuild (incremental), not told the changed path", "ms", "hugo"),
     "first": Measure("sitegen first incremental build after a clean one", "ms", "hugo"),
     "watch": Measure("sitegen watch: save → page updated on disk", "ms"),
     "browser_word_ms": Measure("search page: one-word query, submit → first result", "ms"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Any, Callable
 
 from sitegen.engine.cache import FragmentCache
@@ -32,6 +34,21 @@ def _annotate_one(job: Article | Entity, catalog: Catalog) -> Any:
     return annotate_entity_description(job, catalog)
 
 
+class AnnotationMemo:
+    """What the last `annotate_archive` of a running builder was given and made.
+
+    While the catalogue, the entities and the timeline's entries are the very
+    objects of the last build and the articles the same slugs in the same
+    order, only the articles that are other objects can have other fragments:
+    the next call looks those up (or annotates them) and takes every other
+    fragment, and the cache's record of what was used, from the last call,
+    without a pass over the archive."""
+
+    def __init__(self) -> None:
+        self.last: tuple | None = None  # (articles, entities, timeline, catalogue digest, annotations, the cache's entries)
+        self.looked_at = 0  # articles the last call looked up
+
+
 def annotate_archive(
     archive: Archive,
     catalog: Catalog,
@@ -39,15 +56,85 @@ def annotate_archive(
     cache: FragmentCache | None = None,
     workers: int = 1,
     keep: Callable[[AnnotatedArticle], Any] | None = None,
+    memo: AnnotationMemo | None = None,
 ) -> Annotations:
     """Every fragment of the archive, from the cache or annotated afresh.
 
     With `keep`, each article annotated afresh is held as what `keep` makes of
     it (a single build writes its HTML to disk: see engine/stored_fragments.py),
     as soon as its batch of ARTICLES_PER_BATCH is done: the build never holds
-    more fresh fragments at once than that."""
+    more fresh fragments at once than that. With a `memo` (a running builder),
+    an edit looks up the fragments of the articles it changed alone."""
     cache = cache if cache is not None else FragmentCache()
     catalog_digest = cache.catalog_digest(catalog)
+    annotations = _from_last(memo, archive, catalog, timeline, cache, catalog_digest, workers) if memo is not None else None
+    if annotations is None:
+        annotations = _annotate_all(archive, catalog, timeline, cache, catalog_digest, workers, keep)
+        if memo is not None:
+            memo.looked_at = len(archive.articles)
+    if memo is not None:
+        memo.last = (archive.articles, archive.entities, tuple(timeline), catalog_digest, annotations, cache.entries)
+    return annotations
+
+
+def _same_objects(new, old) -> bool:
+    return len(new) == len(old) and all(map(operator.is_, new, old))
+
+
+def _from_last(
+    memo: AnnotationMemo, archive: Archive, catalog: Catalog, timeline: list[TimelineEntry], cache: FragmentCache,
+    catalog_digest: bytes, workers: int,
+) -> Annotations | None:  # fmt: skip
+    """The annotations of the last call with the fragments of the articles that changed
+    since looked up; None when anything else changed (or the cache was replaced)."""
+    if memo.last is None:
+        return None
+    articles, entities, entries, digest, last, used = memo.last
+    if digest != catalog_digest or cache.entries is not used or len(archive.articles) != len(articles):
+        return None
+    if not (_same_objects(archive.entities, entities) and _same_objects(timeline, entries)):
+        return None
+    places = list(itertools.compress(itertools.count(), map(operator.is_not, archive.articles, articles)))
+    if any(archive.articles[place].slug != articles[place].slug for place in places):
+        return None
+    before = [articles[place] for place in places]
+    known = list(map(cache.digests.get, map(id, before)))
+    if any(digested is None or digested[0] is not article for digested, article in zip(known, before)):
+        return None
+    memo.looked_at = len(places)
+    if not places:  # the cache holds just what the last call used, which is what this one uses
+        return last
+    # What this call uses: what the last one did, but for the articles that changed.
+    cache.used, cache.digests_used = dict(cache.entries), dict(cache.digests)
+    for article, (_, digest) in zip(before, known):
+        cache.used.pop(("article", catalog_digest, digest), None)
+        cache.digests_used.pop(id(article), None)
+    changed = [archive.articles[place] for place in places]
+    keys = {article.slug: ("article", catalog_digest, cache.digest(article)) for article in changed}
+    missing = [article for article in changed if keys[article.slug] not in cache.entries]
+    fresh = dict(zip((a.slug for a in missing), map_in_workers(lambda job: _annotate_one(job, catalog), missing, workers)))
+    fragments = dict(last.articles)
+    for article in changed:
+        fragments[article.slug] = cache.get(keys[article.slug], lambda article=article: fresh[article.slug])
+    annotations = Annotations(
+        articles=fragments,
+        entity_descriptions=last.entity_descriptions,
+        timeline=last.timeline,
+        event_descriptions=last.event_descriptions,
+    )
+    cache.forget_unused()
+    return annotations
+
+
+def _annotate_all(
+    archive: Archive,
+    catalog: Catalog,
+    timeline: list[TimelineEntry],
+    cache: FragmentCache,
+    catalog_digest: bytes,
+    workers: int,
+    keep: Callable[[AnnotatedArticle], Any] | None,
+) -> Annotations:
 
     # Articles and entity descriptions are most of the work: the ones not in
     # the cache are annotated in worker processes (one pool for each batch of

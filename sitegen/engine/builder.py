@@ -38,7 +38,7 @@ import sitegen.pipeline.site
 import sitegen.pipeline.snippets
 import sitegen.pipeline.timeline
 import sitegen.pipeline.views
-from sitegen.engine.annotation import annotate_archive
+from sitegen.engine.annotation import AnnotationMemo, annotate_archive
 from sitegen.engine.build_plan import BuildPlan, Progress, Sources, no_progress
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
@@ -122,6 +122,7 @@ class Builder:
         self._catalogue = CatalogMemo()
         self._claims = OutputClaims(self.root, lasting)
         self._timeline = TimelineCollector()  # keeps what each event costs while its object is the same
+        self._annotations = AnnotationMemo()  # what the last annotation was given and made, for an edit to look up its own
         self._output_survey = SurveyMemo()  # what each folder of the output held, for the next in-place build
         self._last_in_place: LastPlan | None = None  # see _write_in_place
         self._open_data_due: OpenDataDue | None = None  # see open_data_job
@@ -277,7 +278,8 @@ class Builder:
             # A single build keeps the HTML of the articles it annotates on disk until their pages are rendered.
             store = None if self.lasting else FragmentStore()
             keep = store.keep if store is not None else None
-            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep)
+            memo = self._annotations if store is None else None
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep, memo)
             problems.extend(annotations.diagnostics)
             if store is not None:  # and the Markdown of its articles, which nothing reads once they are annotated
                 archive = sources.archive = set_bodies_aside(archive, self.cache, store)
@@ -293,7 +295,7 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
-            copies = self._claims.claim(pages, archive, problems)
+            copies = self._claims.claim(pages, archive, problems, self.cache.plans)
         problems.raise_if_errors()
         site = site_view(settings, urls)
         return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)

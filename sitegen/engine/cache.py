@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import operator
 import os
 import pickle
 import time
@@ -211,27 +213,49 @@ class SourceCache:
     # status that load recorded is taken as it was, without asking for its status.
     # None: every file's status is checked.
     changed: set[str] | None = None
+    # The last `parse_all` of a list of jobs: (the jobs, each one's entry, the place
+    # of each path among them, the places whose status was not yet recorded).
+    last: tuple[list, list, dict[str, int], list[int]] | None = None
+    ordered: tuple[set[str], list[str], list[bytes]] | None = None  # see digest
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
-        return self.parse_all([(key, path, parse)], problems)[0]
+        return self._parse_all([(key, path, parse)], problems, False)[0]
 
     def parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems) -> list[Any]:
         """`parse` of each (key, path, parse) job, in order. The files to parse
         (again) are parsed in `workers` processes, which send back what they
-        made: the main process only reads each file's status and digest."""
+        made: the main process only reads each file's status and digest.
+
+        When the caller names the files that changed (`changed`) and the jobs
+        are the very list of the last call, each job not named, and whose
+        status was recorded then, has the entry it had then: only the others
+        are looked at, not every job."""
+        return self._parse_all(jobs, problems, True)
+
+    def _parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems, remember: bool) -> list[Any]:
         entries, stats, changed, seen = self.entries, self.stats, self.changed, self.seen
-        outcomes: list[tuple[bytes, Any, tuple] | None] = []  # each job's cache entry; None: parsed below
+        last = self.last if remember and changed is not None and self.last is not None and self.last[0] is jobs else None
+        if remember:
+            self.last = None  # until this call ends
+        if last is not None:
+            outcomes = list(last[1])
+            seen.update(map(operator.itemgetter(0), jobs))
+            places: Iterable[int] = sorted({*(last[2][name] for name in changed if name in last[2]), *last[3]})
+        else:
+            outcomes = [None] * len(jobs)  # each job's cache entry; None: parsed below
+            places = range(len(jobs))
         todo: list[tuple[int, bytes]] = []  # the place in jobs and the digest of each file to parse
         checked: list[tuple[str, tuple | None, bytes]] = []  # (key, status, digest) of each file digested
         # The loop every running build makes over every source: an unchanged file costs
         # a lookup and one status, compared with the one recorded when it was digested.
-        for index, (key, path, _) in enumerate(jobs):
+        for index in places:
+            key, path, _ = jobs[index]
             seen.add(key)
             cached = entries.get(key)
             if cached is not None and isinstance(cached[1], SetAside):
                 cached = self._brought_back(key, cached)
             if cached is not None and changed is not None and key in stats and os.fspath(path) not in changed:
-                outcomes.append(cached)  # vouched for by the caller: not written since the last load
+                outcomes[index] = cached  # vouched for by the caller: not written since the last load
                 continue
             try:
                 info = os.stat(path)  # before reading: a write meanwhile changes it, and the next build reads again
@@ -239,14 +263,14 @@ class SourceCache:
             except OSError:
                 status = None
             if status is not None and cached is not None and cached[0] and stats.get(key) == status:
-                outcomes.append(cached)  # not written since its entry was made: its bytes are not read
+                outcomes[index] = cached  # not written since its entry was made: its bytes are not read
                 continue
             digest = self._digest(key, path)
             checked.append((key, status, digest))
             if cached is not None and digest and cached[0] == digest:
-                outcomes.append(cached)
+                outcomes[index] = cached
             else:
-                outcomes.append(None)
+                outcomes[index] = None
                 todo.append((index, digest))
         made = map_in_workers(_parsed, [jobs[index][2] for index, _ in todo], self.workers)
         for (index, digest), (value, found) in zip(todo, made):
@@ -254,12 +278,13 @@ class SourceCache:
         for key, status, digest in checked:
             if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
                 self.stats[key] = status
-        results = []
-        for outcome in outcomes:
-            if outcome[2]:
-                problems.extend(outcome[2])
-            results.append(outcome[1])
-        return results
+        for found in filter(None, map(operator.itemgetter(2), outcomes)):
+            problems.extend(found)
+        if remember:
+            where = last[2] if last is not None else {os.fspath(path): index for index, (_, path, _) in enumerate(jobs)}
+            # A place not looked at was recorded then, and still is: only those looked at can be unsettled.
+            self.last = (jobs, outcomes, where, [index for index in places if jobs[index][0] not in stats])
+        return list(map(operator.itemgetter(1), outcomes))
 
     def _digest(self, key: str, path: Path) -> bytes:
         """The digest of the file's bytes; empty when it cannot be read (the parser reports it)."""
@@ -282,8 +307,14 @@ class SourceCache:
     def digest(self) -> bytes:
         """One digest of every source file read by the last load."""
         entries = self.entries
+        # The keys in order, each with the bytes it is digested under, kept while they are the same keys.
+        if self.ordered is None or len(self.ordered[0]) != len(entries) or not entries.keys() == self.ordered[0]:
+            keys = sorted(entries)
+            self.ordered = (set(keys), keys, [key.encode() + b"\0" for key in keys])
+        _, keys, names = self.ordered
         # One update of the bytes the updates key by key would give: the same digest, made at once.
-        return hashlib.blake2b(b"".join(key.encode() + b"\0" + entries[key][0] for key in sorted(entries)), digest_size=16).digest()
+        found = map(operator.itemgetter(0), map(entries.__getitem__, keys))
+        return hashlib.blake2b(b"".join(itertools.chain.from_iterable(zip(names, found))), digest_size=16).digest()
 
     def forget_unseen(self) -> None:
         """Drop files that no longer exist (or were not read this time)."""

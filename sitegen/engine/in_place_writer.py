@@ -13,7 +13,7 @@ from sitegen.engine.cache import BuildCache, SharedDigests
 from sitegen.engine.inputs import page_file
 from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, page_digest, page_inputs, shared_page_inputs
 from sitegen.pipeline.render import render_page
-from sitegen.pipeline.site import Page, PlannedPage
+from sitegen.pipeline.site import Page, PlanMemo, PlannedPage
 from sitegen.pipeline.write import InPlaceOutput, SurveyMemo
 from sitegen.pipeline.cards import changed_places
 
@@ -35,11 +35,13 @@ class LastPlan:
     def holds(self, cache: BuildCache, shared_inputs: bytes) -> bool:
         return cache.page_inputs is self.inputs and cache.page_digests is self.digests and cache.shared_digest == self.shared == shared_inputs
 
-    def moved(self, pages: list[Page | PlannedPage]) -> list[int] | None:
-        """The places where `pages` holds another object than the last plan; None when their number differs."""
+    def moved(self, pages: list[Page | PlannedPage], plans: PlanMemo | None = None) -> list[int] | None:
+        """The places where `pages` holds another object than the last plan; None when their number differs.
+        `plans`: the memo that planned `pages`, which may have worked them out already."""
         if len(pages) != len(self.pages):
             return None
-        return changed_places(pages, self.pages)
+        known = plans.moved_since(self.pages, pages) if plans is not None else None
+        return known if known is not None else changed_places(pages, self.pages)
 
 
 def write_in_place(
@@ -115,7 +117,7 @@ def in_place_inputs(
     objects of the last in-place build's plan at the same place; None when
     every page is to be looked at (no such build, or another build since)."""
     shared_inputs = shared_page_inputs(cache, plan)
-    moved = last.moved(plan.pages) if last is not None and last.holds(cache, shared_inputs) else None
+    moved = last.moved(plan.pages, cache.plans) if last is not None and last.holds(cache, shared_inputs) else None
     if moved is None or any(isinstance(plan.pages[index], PlannedPage) for index in moved):
         return (*page_inputs(cache, plan), None)
     targets, inputs, digests = list(last.targets), dict(last.inputs), dict(last.digests)

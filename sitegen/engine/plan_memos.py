@@ -12,7 +12,7 @@ from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.catalog import build_catalog
 from sitegen.pipeline.outputs import claim_outputs
-from sitegen.pipeline.site import Page
+from sitegen.pipeline.site import Page, PlanMemo
 from sitegen.pipeline.cards import changed_places
 
 
@@ -44,9 +44,10 @@ class OutputClaims:
         self._claimed: tuple[tuple, list[tuple[str, Path]], list[Diagnostic]] | None = None  # (inputs, copies, problems)
         self._claimed_pages: list[Page] = []  # the pages of the last claim
 
-    def claim(self, pages: list[Page], archive: Archive, problems: Problems) -> list[tuple[str, Path]]:
-        """The static files to copy, as (output path, source file); what is wrong goes to `problems`."""
-        claim = (self._page_paths(pages), tuple(theme_assets()), archive.static_files)
+    def claim(self, pages: list[Page], archive: Archive, problems: Problems, plans: PlanMemo | None = None) -> list[tuple[str, Path]]:
+        """The static files to copy, as (output path, source file); what is wrong goes to `problems`.
+        `plans`: the memo that planned `pages`, which may know where they differ from the last plan."""
+        claim = (self._page_paths(pages, plans), tuple(theme_assets()), archive.static_files)
         if self._claimed is None or self._claimed[0] != claim:
             found = Problems()
             copies = claim_outputs(claim[0], claim[1], claim[2], self.root, found)
@@ -55,13 +56,15 @@ class OutputClaims:
         self._claimed_pages = pages if self.lasting else []  # a single build lets its pages go once written
         return list(self._claimed[1])
 
-    def _page_paths(self, pages: list[Page]) -> tuple[str, ...]:
+    def _page_paths(self, pages: list[Page], plans: PlanMemo | None) -> tuple[str, ...]:
         """The path of every page: the last claim's very tuple when the pages that are
         not the last plan's objects at the same place have the same paths."""
         last, claimed = self._claimed_pages, self._claimed
         if claimed is not None and len(last) == len(pages):
             paths = claimed[0][0]
-            moved = changed_places(pages, last)
+            moved = plans.moved_since(last, pages) if plans is not None else None
+            if moved is None:
+                moved = changed_places(pages, last)
             if all(pages[place].path == paths[place] for place in moved):
                 return paths
         return tuple(page.path for page in pages)

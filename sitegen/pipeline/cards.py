@@ -45,13 +45,26 @@ def articles_changed(articles: Sequence[Article], before: Sequence[Article] | No
     articles of the last build, when both are the same slugs in the same order
     (None otherwise). The loader gives the very same article object while its
     file is unchanged: one pass of identity tests finds what an edit changed,
-    and what is kept from the last build is looked up by place."""
+    and what is kept from the last build is looked up by place.
+
+    Every index kept from build to build asks this of the same two tuples of
+    articles: the answer for the last two asked about is kept (tuples never
+    change), so the archive is compared once per build, not once per index."""
     if before is None or len(articles) != len(before):
         return None
+    known = _last_compared
+    if known[0] is articles and known[1] is before:
+        return None if known[2] is None else list(known[2])
     places = changed_places(articles, before)
     if any(articles[place].slug != before[place].slug for place in places):
-        return None
-    return places
+        places = None
+    if type(articles) is tuple and type(before) is tuple:
+        _last_compared[:] = [articles, before, places]
+    return None if places is None else list(places)
+
+
+# (articles, before, what articles_changed answered): see there
+_last_compared: list = [None, None, None]
 
 
 def article_card(article: Article, urls: Urls) -> ArticleCard:

@@ -10,6 +10,8 @@ stops at the first one. Nothing here renders anything.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import os
 import unicodedata
 from pathlib import Path
@@ -49,10 +51,15 @@ class Listing:
         self.jobs: tuple[list, list, list] | None = None  # see _parse_jobs
         self.checks = CheckMemo()
         self.reuse = False
+        self._files: tuple[tuple, set[str], set[str]] | None = None  # see files
 
     def files(self) -> set[str]:
-        """Every file the last load found, as a path string."""
-        return {os.fspath(path) for found, _ in self.walks.values() for path in found} | self.lone
+        """Every file the last load found, as a path string (the same set while it found the very same lists)."""
+        found = tuple(found for found, _ in self.walks.values())
+        known = self._files
+        if known is None or known[1] != self.lone or not (len(found) == len(known[0]) and all(map(operator.is_, found, known[0]))):
+            known = self._files = (found, set(self.lone), {os.fspath(path) for listed in found for path in listed} | self.lone)
+        return known[2]
 
     def walk(self, root: Path, folder: Path, problems: Problems) -> list[Path]:
         """`walk_files`, or what it found last time when `reuse` is set."""
@@ -72,8 +79,12 @@ class CheckMemo:
 
     def __init__(self) -> None:
         self.slug_keys: dict[str, str] = {}  # slug -> the key two slugs that would clash share
+        self.slugs: list[str] | None = None  # the slugs last checked, when no two clashed
         self.against: tuple[set[str], set[str]] | None = None  # the entity ids and slugs `articles` was checked against
-        self.articles: dict[int, tuple[Article, int | None, tuple]] = {}  # id -> (article, line, problems of its references)
+        # The articles last checked, in the order they were loaded, with the line and the problems of each one's references.
+        self.articles: list[Article] = []
+        self.checked: list[tuple[int | None, tuple]] = []
+        self.order: tuple[list[Article], list[int]] | None = None  # the articles last sorted, and the order they were put in
 
 
 def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing | None) -> list[tuple[Path, str]]:
@@ -188,9 +199,8 @@ def load_archive(
     _check_duplicate_terms(terms, problems)
     _check_term_name_collisions(terms, problems)
     _check_references(articles, entities, terms, events, problems, entities_lines, checks)
-    articles.sort(key=_newest_first)
     return Archive(
-        articles=tuple(articles),
+        articles=tuple(_newest_first_order(articles, checks)),
         entities=tuple(sorted(entities, key=lambda e: e.id)),
         terms=tuple(sorted(terms, key=lambda t: t.id)),
         events=tuple(events),
@@ -204,7 +214,35 @@ def _newest_first(article: Article) -> tuple:
     return (-article.date.day.toordinal(), moment is not None, -moment.timestamp() if moment else 0.0, article.slug)
 
 
+def _changed_places(new: list, old: list) -> list[int] | None:
+    """The places where `new` holds another object than `old`; None when their lengths differ."""
+    if len(new) != len(old):
+        return None
+    return list(itertools.compress(itertools.count(), map(operator.is_not, new, old)))
+
+
+def _newest_first_order(articles: list[Article], memo: CheckMemo | None) -> list[Article]:
+    """The articles sorted `_newest_first`. The last load's order while only articles
+    with the same sort key as the one they replace are other objects."""
+    if memo is not None and memo.order is not None:
+        before, order = memo.order
+        places = _changed_places(articles, before)
+        if places is not None and all(_newest_first(articles[place]) == _newest_first(before[place]) for place in places):
+            memo.order = (articles, order)
+            return list(map(articles.__getitem__, order))
+    keys = list(map(_newest_first, articles))
+    order = sorted(range(len(articles)), key=keys.__getitem__)  # stable, as list.sort is
+    if memo is not None:
+        memo.order = (articles, order)
+    return list(map(articles.__getitem__, order))
+
+
 def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: CheckMemo | None = None) -> None:
+    if memo is not None:
+        slugs = list(map(operator.attrgetter("slug"), articles))
+        if slugs == memo.slugs:
+            return  # the very slugs of the last check, when none clashed
+        memo.slugs = None
     by_key: dict[str, list[Article]] = {}
     before = memo.slug_keys if memo is not None else {}
     keys: dict[str, str] = {}
@@ -213,6 +251,8 @@ def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: Ch
         by_key.setdefault(key, []).append(article)
     if memo is not None:
         memo.slug_keys = keys
+        if len(by_key) == len(articles):
+            memo.slugs = slugs
     for group in by_key.values():
         if len(group) > 1:
             paths = " and ".join(a.pos.path for a in group)
@@ -270,18 +310,19 @@ def _check_references(
     # What an article's references were found to lack holds while it is the same
     # object, at the same line, checked against the same ids and slugs.
     against = (entity_ids, slugs)
-    before = memo.articles if memo is not None and memo.against == against else {}
-    checked: dict[int, tuple[Article, int, tuple]] = {}
-    for article in articles:
+    places = _changed_places(articles, memo.articles) if memo is not None and memo.against == against else None
+    if places is None:  # every article checked
+        places, checked = range(len(articles)), [(None, ())] * len(articles)
+    else:  # the articles that are the same objects, read from the same files, are as they were
+        checked = list(memo.checked)
+    for place in places:
+        article = articles[place]
         line = entities_lines.get(article.pos.path, article.pos.line)
-        known = before.get(id(article))
-        if known is None or known[0] is not article or known[1] != line:
-            known = (article, line, _article_reference_problems(article, line, entity_ids, slugs))
-        checked[id(article)] = known
-        if known[2]:
-            problems.extend(known[2])
+        checked[place] = (line, _article_reference_problems(article, line, entity_ids, slugs))
+    for found in filter(None, map(operator.itemgetter(1), checked)):
+        problems.extend(found)
     if memo is not None:
-        memo.against, memo.articles = against, checked
+        memo.against, memo.articles, memo.checked = against, list(articles), checked
     for term in terms:
         _unknown(problems, term.see, entity_ids | term_ids, term.pos, f"term {term.term!r}: `see`", "name an entity id or a term id")
     for event in events:

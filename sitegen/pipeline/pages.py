@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import operator
 import sys
 from collections import defaultdict
 from typing import Callable
@@ -118,7 +119,7 @@ def plan_pages(
         tied = (annotated, cards, related, events_by_article)
         pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
     # The index's counts and sparklines are made of the articles by month of every entity.
-    months = {e.id: entity_months(usage, e.id) for e in archive.entities}
+    months = _months_of_entities(usage, archive.entities)
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     if planned_articles:
@@ -163,9 +164,13 @@ def plan_pages(
     else:
         pages += _open_data_pages(memo, archive, annotations, events, settings, urls, defer_open_data)
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
-    sitemap = memo.aggregates.setdefault("sitemap", SitemapEntries()).update(pages, urls)
+    entries = memo.aggregates.setdefault("sitemap", SitemapEntries())
+    listed_before = entries.pages
+    sitemap = entries.update(pages, urls)
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
+    memo.places = _places_moved(memo.aggregates.get("plan"), listed_before, entries, pages)
+    memo.aggregates["plan"] = (pages, entries.pages)
     memo.end()
     if planned_articles:
         # A single build plans no next one: what the indexes and the memo keep for
@@ -174,6 +179,25 @@ def plan_pages(
         memo.forget()
         memo.aggregates = {}
     return pages
+
+
+def _places_moved(last: tuple | None, listed_before: list, entries: SitemapEntries, pages: list) -> tuple | None:
+    """(the last plan, `pages`, the places where they hold other objects), from the places
+    the sitemap's entries compared (every page but the files for the host, which come
+    after them); None without a last plan of as many pages, whose pages the sitemap had."""
+    if last is None or last[1] is not listed_before or entries.moved is None or len(last[0]) != len(pages):
+        return None
+    listed = len(entries.pages)
+    return last[0], pages, [*entries.moved, *(listed + place for place in changed_places(pages[listed:], last[0][listed:]))]
+
+
+def _months_of_entities(usage, entities) -> dict[str, tuple]:
+    """`entity_months` of each entity by id: those the usage keeps are taken as they are, the others worked out."""
+    ids = list(map(operator.attrgetter("id"), entities))
+    months = list(map(usage.by_month.get, ids))
+    for place in list(itertools.compress(itertools.count(), map(operator.is_, months, itertools.repeat(None)))):
+        months[place] = entity_months(usage, ids[place])
+    return dict(zip(ids, months))
 
 
 def _events_by_article(events: list[PlacedEvent]) -> dict[str, tuple[EventView, ...]]:
@@ -523,14 +547,15 @@ class SitemapEntries:
         self.pages: list[Page | PlannedPage] = []
         self.entries: list[tuple[str, str] | None] = []
         self.worked_out = 0  # pages whose entry the last update worked out
+        self.moved: list[int] | None = None  # the places the last update found holding other objects (None: every page)
 
     def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
         if len(pages) == len(self.pages):
             entries = list(self.entries)
-            places = changed_places(pages, self.pages)
+            places = self.moved = changed_places(pages, self.pages)
         else:
             entries = [None] * len(pages)
-            places = range(len(pages))
+            places, self.moved = range(len(pages)), None
         for place in places:
             entries[place] = _sitemap_entry(pages[place], urls)
         self.pages, self.entries, self.worked_out = list(pages), entries, len(places)

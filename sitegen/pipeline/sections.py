@@ -141,23 +141,33 @@ class EntitySection:
             list(entity_list),
             list(map(usage.articles.get, ids, itertools.repeat(()))),
             list(map(descriptions.get, ids)),
-            [top_co_mentions(usage, entity_id) for entity_id in ids],
+            _co_mentions(usage, ids),
             list(map(tuple, map(events_by_entity.get, ids, itertools.repeat(())))),
         )
         places: Iterable[int] = range(len(ids))
-        groups: list[list[Page]] = [[] for _ in ids]
+        groups: list[list[Page]] | None = None
         if len(ids) == len(self.columns[0]) and memo.previous is self.entries and entities is self.shared:
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
                 memo.carry(self.names, known=True)
                 places, groups = sorted(changed), list(self.groups)
+        if groups is None:
+            groups = [[] for _ in ids]
+            self.names = [name for entity_id in ids for name in ("entity:" + entity_id, "entity feed:" + entity_id)]
         for place in places:
             groups[place] = plan(columns[0][place], columns[2][place], columns[4][place])
-        self.names = [name for entity_id in ids for name in ("entity:" + entity_id, "entity feed:" + entity_id)]
         self.columns, self.shared, self.groups = columns, entities, groups
         self.entries, self.planned = memo.current, len(places)
         return list(itertools.chain.from_iterable(groups))
+
+
+def _co_mentions(usage, ids: list[str]) -> list:
+    """`top_co_mentions` of each entity: those the usage keeps are taken as they are, the others worked out."""
+    tops = list(map(usage.top.get, ids))
+    for place in list(itertools.compress(itertools.count(), map(operator.is_, tops, itertools.repeat(None)))):
+        tops[place] = top_co_mentions(usage, ids[place])
+    return tops
 
 
 class TermUses:

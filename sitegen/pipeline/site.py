@@ -152,6 +152,9 @@ class PlanMemo:
         self.made = 0  # pages (or page groups) made, not reused, this build
         self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
         self.deferred: list[Deferred] = []  # what this build left to make later (`get_later`)
+        # (the last plan, this plan, the places where this plan holds another page object than the last):
+        # worked out once by plan_pages, for whoever compares the two plans after it (see moved_since).
+        self.places: tuple[list, list, list[int]] | None = None
 
     def begin(self, settings: Settings, urls: Urls) -> None:
         context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
@@ -218,8 +221,16 @@ class PlanMemo:
         """Keep what this build planned (and only that) for the next."""
         self.previous, self.current = self.current, {}
 
+    def moved_since(self, before: list, pages: list) -> list[int] | None:
+        """The places where the plan `pages` holds another page object than the plan
+        `before`, when plan_pages worked them out (the last plan and this one); else None."""
+        known = self.places
+        if known is not None and known[0] is before and known[1] is pages:
+            return known[2]
+        return None
+
     def forget(self) -> None:
-        self.previous, self.current, self.context = {}, {}, ""
+        self.previous, self.current, self.context, self.places = {}, {}, "", None
 
 
 def _same(old: tuple, new: tuple) -> bool:

@@ -8,6 +8,8 @@ title, then where the event came from.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass
 
 from sitegen.model.dates import PartialDate
@@ -61,14 +63,53 @@ class TimelineCollector:
     once per article or event object, and the entries of the last build are
     returned again while their event and anchor are the same. The loader
     gives the very same objects while their files are unchanged, so an edit
-    makes these again for what it changed only."""
+    makes these again for what it changed only.
+
+    An edit that changes no event of an article (its body, its summary) keeps
+    the whole timeline: while the articles are the same slugs in the same
+    order and the timeline's own events the very objects of the last build, each article that
+    is another object is compared with the last build's by the events it
+    gives, and when all are equal the last build's entries are returned
+    again, without a pass over the archive."""
 
     def __init__(self) -> None:
         self.publications: dict[str, tuple[Article, Event]] = {}  # by article slug
         self.keys: dict[int, tuple[Event, tuple, str]] = {}  # by id of the event: (event, sort key, anchor's start)
         self.entries: dict[str, TimelineEntry] = {}  # by anchor
+        self.last: tuple[tuple[Article, ...], tuple[Event, ...], bool, list[TimelineEntry]] | None = None  # see _kept
+        self.looked_at = 0  # articles the last collection looked at
 
     def collect(self, archive: Archive, include_publications: bool) -> list[TimelineEntry]:
+        kept = self._kept(archive, include_publications)
+        if kept is None:
+            kept = self._collect(archive, include_publications)
+            self.looked_at = len(archive.articles)
+        self.last = (archive.articles, archive.events, include_publications, kept)
+        return list(kept)
+
+    def _kept(self, archive: Archive, include_publications: bool) -> list[TimelineEntry] | None:
+        """The last build's entries, when every article that changed gives the same events as before; else None."""
+        if self.last is None:
+            return None
+        articles, events, included, entries = self.last
+        if included != include_publications or len(archive.articles) != len(articles) or not _same_objects(archive.events, events):
+            return None
+        places = list(itertools.compress(itertools.count(), map(operator.is_not, archive.articles, articles)))
+        self.looked_at = len(places)
+        kept: list[tuple[str, tuple[Article, Event]]] = []
+        for place in places:
+            article, before = archive.articles[place], articles[place]
+            if article.slug != before.slug or article.events != before.events:
+                return None
+            if include_publications:
+                known = self.publications.get(before.slug)
+                if known is None or known[0] is not before or publication_event(article) != known[1]:
+                    return None
+                kept.append((article.slug, (article, known[1])))  # the same event, from the article as it is now
+        self.publications.update(kept)
+        return entries
+
+    def _collect(self, archive: Archive, include_publications: bool) -> list[TimelineEntry]:
         events: list[tuple[Event, str]] = [(event, HAPPENING) for event in archive.events]
         publications = {}
         for article in archive.articles:
@@ -104,6 +145,10 @@ class TimelineCollector:
             entries.append(entry)
         self.entries = made
         return entries
+
+
+def _same_objects(new: tuple, old: tuple) -> bool:
+    return len(new) == len(old) and all(map(operator.is_, new, old))
 
 
 # A year with this many events or more has a page of its own; fewer, and it
