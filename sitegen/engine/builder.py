@@ -284,7 +284,7 @@ class Builder:
             if store is not None:  # and the Markdown of its articles, which nothing reads once they are annotated
                 archive = sources.archive = set_bodies_aside(archive, self.cache, store)
                 self._timeline = TimelineCollector()  # whose memo holds the articles as they were loaded
-                self._sources.forget_articles()  # and so does the memo of its reference checks
+                self._sources.forget_articles(self.cache)  # and so do the memos of its loading
                 give_back_free_memory()  # the bodies' pages, before the plan grows the heap past them
         problems.raise_if_errors()
         # A single build plans no next one: its articles' pages are made as they are rendered.

@@ -45,10 +45,12 @@ class SourceLoader:
         problems.raise_if_errors()
         return Sources(settings, output, archive, templates_digest(self.root), problems)
 
-    def forget_articles(self) -> None:
-        """Drop what the checks of the last load kept of its articles: a single build
-        sets their bodies aside once annotated, and nothing may hold them past that."""
+    def forget_articles(self, cache: BuildCache) -> None:
+        """Drop what the checks of the last load, and the sources' record of its
+        parse, kept of its articles: a single build sets their bodies aside once
+        annotated, and nothing may hold them past that."""
         self._listing.checks = CheckMemo()
+        cache.sources.last = None
 
     def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:
         """The changed paths as strings, when each is a regular file the last load read; else None."""
