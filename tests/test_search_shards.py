@@ -513,6 +513,15 @@ def test_a_page_is_indexed_when_its_body_is_marked_wherever_the_mark_stands(tmp_
     assert is_indexed_page(marked) and not is_indexed_page(plain)
 
 
+def test_the_mark_named_in_a_page_s_text_is_not_a_marked_body(tmp_path):
+    named, marked = tmp_path / "named.html", tmp_path / "marked.html"
+    text = "<p>Pagefind reads data-pagefind-body; <code>&lt;main data-pagefind-body&gt;</code></p>"
+    named.write_text(f"<!doctype html><html><body>{text}<main>text</main></body></html>", encoding="utf-8")
+    marked.write_text(f"<!doctype html><html><body>{text}<main data-pagefind-body>text</main></body></html>", encoding="utf-8")
+
+    assert not is_indexed_page(named) and is_indexed_page(marked)
+
+
 def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_while_they_load(tmp_path):
     """A rebuild swapped in while a page loads the shards (the refresh of
     `sitegen serve`): the page has read the old manifest and the old shard of

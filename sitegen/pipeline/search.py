@@ -288,6 +288,7 @@ def _read_page(path: Path) -> bytes:
 
 
 _BODY = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")
+_MARK = b"data-pagefind-body"
 _CHUNK = 1 << 16
 
 
@@ -301,11 +302,23 @@ def is_indexed_page(path: Path) -> bool:
             seen = b""
             while chunk := file.read(_CHUNK):
                 seen = seen[-_CHUNK:] + chunk  # a tag cut between two chunks is still found
-                if _BODY.search(seen):
+                if _marked(seen):
                     return True
         return False
     except OSError as exc:
         raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(path)) from None
+
+
+def _marked(data: bytes) -> bool:
+    """Whether a tag in `data` has the attribute data-pagefind-body; the tag is
+    matched only where the name stands (the pattern alone is slow over a page)."""
+    at = data.find(_MARK)
+    while at >= 0:
+        start = data.rfind(b"<", 0, at)
+        if start >= 0 and _BODY.match(data, start):
+            return True
+        at = data.find(_MARK, at + 1)
+    return False
 
 
 def pagefind_binary() -> Path:
