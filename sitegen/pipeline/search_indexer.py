@@ -259,10 +259,10 @@ class Runs:
         """Wait until an indexer over `pages` pages fits in the budget (one alone always
         does), and hold them while it runs."""
         with self._free:
-            while self._held and self._held + pages > self.budget:
-                if self.stop.is_set():
-                    raise Stopped("stopped before indexing")
+            while not self.stop.is_set() and self._held and self._held + pages > self.budget:
                 self._free.wait(_STOP_POLL)
+            if self.stop.is_set():
+                raise Stopped("stopped before indexing")
             self._held += pages
         try:
             yield
