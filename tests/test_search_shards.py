@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
 from sitegen.pipeline.search import is_indexed_page, pagefind_binary
+from sitegen.pipeline.search_indexer import Runs
 from sitegen.pipeline.search_shards import assign_shards
 
 BASE_URL = "https://example.org/repo/"
@@ -305,6 +308,118 @@ def test_a_shard_that_fails_fails_the_build_with_a_located_error_and_keeps_the_p
     assert sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site")) == []
 
 
+# --- shards indexed at once ----------------------------------------------------------------
+
+TWO_CORES = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="shards are indexed one at a time on one core")
+
+# Notes when each run starts and ends, waiting a little first so that runs started together overlap.
+TIMED = """#!/bin/sh
+echo "start $(date +%s.%N)" >> "$(dirname "$0")/runs"
+sleep 0.5
+{real} "$@"
+echo "end $(date +%s.%N)" >> "$(dirname "$0")/runs"
+"""
+# The run that starts first never answers; any other panics at once.
+ONE_HANGS_ANOTHER_PANICS = """#!/bin/sh
+echo $$ >> "$(dirname "$0")/pids"
+if mkdir "$(dirname "$0")/first" 2>/dev/null; then
+    sleep 300 &
+    echo $! >> "$(dirname "$0")/pids"
+    wait
+fi
+echo "thread 'main' panicked at pagefind/src/service/mod.rs:1:1:" >&2
+echo "out of memory" >&2
+exit 101
+"""
+
+
+def wrapped_pagefind(folder: Path, script: str) -> Path:
+    folder.mkdir()
+    binary = folder / "pagefind"
+    binary.write_text(script.replace("{real}", str(pagefind_binary())), encoding="utf-8")
+    binary.chmod(0o755)
+    return binary
+
+
+def most_at_once(log: str) -> int:
+    """The most runs alive at one time, from a log of their starts and ends."""
+    events = sorted((float(stamp), 1 if what == "start" else -1) for what, stamp in (line.split() for line in log.splitlines()))
+    alive = most = 0
+    for _, change in events:
+        alive += change
+        most = max(most, alive)
+    return most
+
+
+@TWO_CORES
+def test_two_shards_are_indexed_at_once_on_two_cores(tmp_path, monkeypatch):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4)
+    binary = wrapped_pagefind(tmp_path / "bin", TIMED)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+
+    archive.build()
+
+    assert most_at_once((binary.parent / "runs").read_text()) == 2
+
+
+def test_shards_indexed_at_once_give_the_bundles_of_shards_indexed_one_at_a_time(tmp_path, monkeypatch):
+    at_once, one_by_one = sharded_archive(tmp_path / "at-once"), sharded_archive(tmp_path / "one-by-one")
+    at_once.build()
+    monkeypatch.setattr("sitegen.pipeline.search_indexer.RUNS_AT_ONCE", 1)
+
+    one_by_one.build()
+
+    assert bundle_files(at_once) == bundle_files(one_by_one)
+
+
+def test_the_runs_at_once_hold_no_more_pages_together_than_the_budget():
+    runs, held, most = Runs(budget=4, at_once=2), [], []
+    lock = threading.Lock()
+
+    def index(pages: int) -> int:
+        with runs.slot(pages):
+            with lock:
+                held.append(pages)
+                most.append(sum(held))
+            time.sleep(0.05)
+            with lock:
+                held.remove(pages)
+        return pages
+
+    assert runs.map(index, [3, 1, 4, 2, 2, 1, 3]) == [3, 1, 4, 2, 2, 1, 3]
+    assert max(most) == 4  # 3 and 1 together, or 4 alone, never 3 and 2
+
+
+@TWO_CORES
+def test_a_shard_that_fails_stops_the_shard_indexed_beside_it_and_its_error_is_the_one_reported(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4)
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace("shard_pages = 4", "shard_pages = 4\ntimeout = 60"))
+    binary = wrapped_pagefind(tmp_path / "bin", ONE_HANGS_ANOTHER_PANICS)
+    started = time.monotonic()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--quiet", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{binary}: error: Pagefind stopped with exit code 101 while starting: "
+        "thread 'main' panicked at pagefind/src/service/mod.rs:1:1: out of memory; rebuild with --no-search to skip it"
+    )
+    assert time.monotonic() - started < 30  # not the 60 seconds the silent run had before it is given up
+    assert [pid for pid in map(int, (binary.parent / "pids").read_text().split()) if alive(pid)] == []
+    assert sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site")) == []
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; it only waits to be reaped
+
+
 # --- one search over every shard, in a browser --------------------------------------------
 
 def open_search(page, root: str, query: str) -> list[str]:
@@ -400,6 +515,15 @@ def test_a_page_is_indexed_when_its_body_is_marked_wherever_the_mark_stands(tmp_
     plain.write_text(head + "<main>text</main></body></html>", encoding="utf-8")
 
     assert is_indexed_page(marked) and not is_indexed_page(plain)
+
+
+def test_the_mark_named_in_a_page_s_text_is_not_a_marked_body(tmp_path):
+    named, marked = tmp_path / "named.html", tmp_path / "marked.html"
+    text = "<p>Pagefind reads data-pagefind-body; <code>&lt;main data-pagefind-body&gt;</code></p>"
+    named.write_text(f"<!doctype html><html><body>{text}<main>text</main></body></html>", encoding="utf-8")
+    marked.write_text(f"<!doctype html><html><body>{text}<main data-pagefind-body>text</main></body></html>", encoding="utf-8")
+
+    assert not is_indexed_page(named) and is_indexed_page(marked)
 
 
 def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_while_they_load(tmp_path):

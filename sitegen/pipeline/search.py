@@ -7,7 +7,10 @@ its anchor on the glossary page. The bundles go to `pagefind/` (GitHub Pages
 hides folders starting with `_`): one per shard of the pages
 (`search_shards`), each written by a Pagefind run of its own so that memory
 grows with the shard and not the site, with a manifest the search page reads
-to merge them and the counts of the filters over the whole archive.
+to merge them and the counts of the filters over the whole archive. Two
+shards are indexed at once on two cores (`search_indexer.Runs`), the runs
+holding at most `shard_pages` pages together, so memory stays that of one
+run over a full shard while one run indexes and the other is fed or written.
 
 The binary is driven through its service interface (`search_indexer`), which
 bounds every wait, and given the pages in the order of their paths; the
@@ -27,6 +30,7 @@ import html
 import itertools
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +39,13 @@ from sitegen.model.models import Term
 from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.search_bundle import BundleError, filter_counts, make_reproducible
-from sitegen.pipeline.search_indexer import Indexer, IndexerError
+from sitegen.pipeline.search_indexer import Indexer, IndexerError, Runs
 from sitegen.pipeline.search_shards import (
     DEFAULT_SHARD_PAGES,
     FILTER_TOTALS,
     MANIFEST,
     ManifestEntry,
+    Shard,
     ShardDigest,
     assign_shards,
     filter_totals_bytes,
@@ -130,14 +135,15 @@ def build_search_index(
         shards = assign_shards(pages, years or {}, by_url, shard_pages)
         indexer = _binary_digest(binary)
         reusable = _previous_manifest(previous)
-        entries, indexed = [], 0
         bundle.mkdir(parents=True, exist_ok=True)
-        for shard in shards:
+        runs = Runs(shard_pages)
+
+        def make(shard: Shard) -> tuple[ManifestEntry, bool]:
+            """The shard's manifest entry, and whether it was indexed (or linked unchanged)."""
             contents = {page: _read_page(site / page) for page in shard.pages}
             shard_records = [by_url[url] for url in shard.records]
             digest = _shard_digest(indexer, language, contents, shard_records)
             entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
-            entries.append(entry)
             if (
                 previous is not None
                 and reusable.get(shard.name) == entry
@@ -145,9 +151,15 @@ def build_search_index(
                 and intact(shard.folder)
             ):
                 link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
-                continue
-            _index_shard(binary, timeout, language, contents, shard_records, bundle / shard.folder)
-            indexed += 1
+                return entry, False
+            with runs.slot(len(shard.pages) + len(shard.records)):
+                files = _index_shard(binary, timeout, language, contents, shard_records, runs.stop)
+            del contents  # the pages, before the bundle is written
+            _write_bundle(files, bundle / shard.folder)
+            return entry, True
+
+        made = runs.map(make, shards)
+        entries, indexed = [entry for entry, _ in made], sum(was_indexed for _, was_indexed in made)
         counts = [filter_counts(bundle / shard.folder) for shard in shards]
         _write_beside(bundle, MANIFEST, manifest_bytes(entries, counts), previous)
         _write_beside(bundle, FILTER_TOTALS, filter_totals_bytes(counts), previous)
@@ -161,9 +173,11 @@ def build_search_index(
     return SearchReport(pages=len(pages), records=len(records), shards=len(shards), indexed=indexed)
 
 
-def _index_shard(binary: Path, timeout: float, language: str, contents: dict[str, bytes], records: list[SearchRecord], out: Path) -> None:
-    """One Pagefind run: the pages (in the order of their paths), then the records, into `out`."""
-    with Indexer(binary, timeout) as indexer:
+def _index_shard(
+    binary: Path, timeout: float, language: str, contents: dict[str, bytes], records: list[SearchRecord], stop: threading.Event
+) -> list[dict]:
+    """One Pagefind run: the pages (in the order of their paths), then the records; its files."""
+    with Indexer(binary, timeout, stop) as indexer:
         index_id = indexer.request({"type": "NewIndex", "config": {"force_language": language}}, "starting")["index_id"]
         indexer.request_all(
             itertools.chain(
@@ -173,7 +187,11 @@ def _index_shard(binary: Path, timeout: float, language: str, contents: dict[str
         )
         # The files come back in the answer and are written here: Pagefind's own
         # writing (WriteFiles) may answer before its last writes reach the disk.
-        files = indexer.request({"type": "GetFiles", "index_id": index_id}, "writing the index")["files"]
+        return indexer.request({"type": "GetFiles", "index_id": index_id}, "writing the index")["files"]
+
+
+def _write_bundle(files: list[dict], out: Path) -> None:
+    """Write the files of a Pagefind run to `out`, made reproducible."""
     try:
         written = {safe_relative_path(file["path"]): base64.b64decode(file["content"], validate=True) for file in files}
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
@@ -270,6 +288,7 @@ def _read_page(path: Path) -> bytes:
 
 
 _BODY = re.compile(rb"<[^<>]*\sdata-pagefind-body[\s=/>]")
+_MARK = b"data-pagefind-body"
 _CHUNK = 1 << 16
 
 
@@ -283,11 +302,23 @@ def is_indexed_page(path: Path) -> bool:
             seen = b""
             while chunk := file.read(_CHUNK):
                 seen = seen[-_CHUNK:] + chunk  # a tag cut between two chunks is still found
-                if _BODY.search(seen):
+                if _marked(seen):
                     return True
         return False
     except OSError as exc:
         raise SearchError(f"a page could not be read for indexing: {exc.strerror or exc}", exc.filename or str(path)) from None
+
+
+def _marked(data: bytes) -> bool:
+    """Whether a tag in `data` has the attribute data-pagefind-body; the tag is
+    matched only where the name stands (the pattern alone is slow over a page)."""
+    at = data.find(_MARK)
+    while at >= 0:
+        start = data.rfind(b"<", 0, at)
+        if start >= 0 and _BODY.match(data, start):
+            return True
+        at = data.find(_MARK, at + 1)
+    return False
 
 
 def pagefind_binary() -> Path:

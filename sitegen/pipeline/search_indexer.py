@@ -9,12 +9,20 @@ without a limit: a watchdog kills it when it has given no answer for
 a process group of its own that is killed when the work is done, whatever
 happened (so nothing it started outlives the build). Every such failure is an
 `IndexerError` that says what the indexer was doing.
+
+`Runs` runs several indexers at once (one a core, two at most), each in a
+thread of its own, so that one indexes while another is given its pages or
+its files are written: the pages the running indexers hold together stay
+within a budget, so their memory together is that of one run over as many
+pages, and the first failure stops the others (killed as on a failure of
+their own) before it is reported.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import queue
@@ -23,15 +31,18 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # Requests sent ahead of their answers: keeps the indexer busy without
 # making it buffer the whole site in memory.
 IN_FLIGHT = 32
 _STDERR_KEPT = 16_384  # the end of the indexer's standard error, for the report
 _END = None  # what the reader queues when the indexer's output ends
+RUNS_AT_ONCE = 2  # indexers running at once, at most (and no more than the cores)
+_STOP_POLL = 0.1  # seconds between two looks at whether a run is to stop
 
 
 class IndexerError(Exception):
@@ -42,12 +53,19 @@ class IndexerError(Exception):
         self.timed_out = timed_out
 
 
-class Indexer:
-    """A running `pagefind --service`; use as a context manager."""
+class Stopped(Exception):
+    """The run was stopped because another one failed: that one's failure is the one to report."""
 
-    def __init__(self, binary: Path, timeout: float):
+
+class Indexer:
+    """A running `pagefind --service`; use as a context manager. Setting `stop`
+    kills it and makes whatever waits on it raise Stopped."""
+
+    def __init__(self, binary: Path, timeout: float, stop: threading.Event | None = None):
         self.binary = binary
         self.timeout = timeout
+        self._stop_event = stop
+        self._stopped = False
         self._answers: queue.Queue[bytes | None] = queue.Queue()
         self._stderr = bytearray()
         self._last_activity = time.monotonic()
@@ -117,7 +135,7 @@ class Indexer:
             try:
                 raw = self._answers.get(timeout=0.5)
             except queue.Empty:
-                if self._timed_out:
+                if self._timed_out or self._stopped:
                     raise self._failure(doing) from None
                 continue
             if raw is _END:
@@ -156,13 +174,19 @@ class Indexer:
             del self._stderr[:-_STDERR_KEPT]
 
     def _watch(self) -> None:
-        """Kill the indexer once it has been silent for `timeout` seconds."""
+        """Kill the indexer once it has been silent for `timeout` seconds, or is to stop."""
         while True:
             remaining = self._last_activity + self.timeout - time.monotonic()
             if remaining <= 0:
                 self._timed_out = True
                 self._kill()
                 return
+            if self._stop_event is not None:
+                if self._stop_event.is_set():
+                    self._stopped = True
+                    self._kill()
+                    return
+                remaining = min(remaining, _STOP_POLL)
             if self._finished.wait(remaining):
                 return
 
@@ -194,8 +218,10 @@ class Indexer:
         for thread in (*self._readers, self._watchdog):
             thread.join(timeout=5)
 
-    def _failure(self, doing: str) -> IndexerError:
+    def _failure(self, doing: str) -> IndexerError | Stopped:
         """Why the indexer stopped answering, as an error to raise."""
+        if self._stopped:
+            return Stopped(f"stopped while {doing}")
         if self._timed_out:
             seconds = f"{self.timeout:g} second" + ("" if self.timeout == 1 else "s")
             return IndexerError(f"Pagefind gave no answer for {seconds} while {doing}", timed_out=True)
@@ -210,6 +236,73 @@ class Indexer:
             how = f"stopped with exit code {code}"
         said = _summary(bytes(self._stderr))
         return IndexerError(f"Pagefind {how} while {doing}" + (f": {said}" if said else ""))
+
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+class Runs:
+    """Jobs that run indexers, several at once: at most `at_once` jobs run,
+    and the indexers they run (each in a `slot`) hold at most `budget` pages
+    together. `map` runs them all, or stops all at the first failure."""
+
+    def __init__(self, budget: int, at_once: int | None = None):
+        self.budget = budget
+        self.at_once = at_once or min(RUNS_AT_ONCE, _cores())
+        self.stop = threading.Event()
+        self._held = 0
+        self._free = threading.Condition()
+
+    @contextlib.contextmanager
+    def slot(self, pages: int) -> Iterator[None]:
+        """Wait until an indexer over `pages` pages fits in the budget (one alone always
+        does), and hold them while it runs."""
+        with self._free:
+            while not self.stop.is_set() and self._held and self._held + pages > self.budget:
+                self._free.wait(_STOP_POLL)
+            if self.stop.is_set():
+                raise Stopped("stopped before indexing")
+            self._held += pages
+        try:
+            yield
+        finally:
+            with self._free:
+                self._held -= pages
+                self._free.notify_all()
+
+    def map(self, job: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
+        """`job` of every item, in their order; the first failure (in the items' order,
+        of those not stopped for another's) is raised once every job has ended."""
+
+        def run(item: _Item) -> _Result:
+            if self.stop.is_set():
+                raise Stopped("stopped before starting")
+            return job(item)
+
+        with ThreadPoolExecutor(max_workers=self.at_once, thread_name_prefix="indexer") as pool:
+            futures = [pool.submit(run, item) for item in items]
+            try:
+                if wait(futures, return_when=FIRST_EXCEPTION).not_done:
+                    self.stop.set()
+                wait(futures)
+            finally:
+                self.stop.set()  # an interrupted build stops its indexers too (harmless once all ended)
+        failures = [future.exception() for future in futures]
+        for failure in failures:
+            if failure is not None and not isinstance(failure, Stopped):
+                raise failure
+        for failure in failures:
+            if failure is not None:
+                raise failure
+        return [future.result() for future in futures]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _summary(stderr: bytes, limit: int = 400) -> str:
