@@ -5,9 +5,9 @@ element the sanitiser removes with its content (a `<script>`, a
 `<template>`) never closed swallow the paragraphs after them into the raw
 HTML: the sanitiser, as a browser, shows none of them, and nothing else would
 tell the editor. Annotation finds which text no reader sees with markers (see
-annotate.py, _unseen_children); this module tells which raw HTML hides it and
-whether the editor meant it (`HiddenMarkdown`), reading raw HTML only as far
-as that needs (`left_open`).
+unseen_text.py); this module tells which raw HTML hides it and whether the
+editor meant it (`HiddenMarkdown`), reading raw HTML only as far as that
+needs (`left_open`).
 """
 
 from __future__ import annotations
