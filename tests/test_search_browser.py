@@ -143,6 +143,16 @@ def test_an_entity_checked_narrows_the_results(browsing):
     assert search_page.result_links(page) == ["/repo/articles/cranes/", "/repo/articles/storm/"]
 
 
+def test_the_focus_stays_on_the_value_ticked_by_keyboard_when_the_counts_reorder_the_list(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "Tigris").focus()  # the last of three
+    page.keyboard.press("Space")
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '1'")
+    search_page.wait_until_done(page)
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value, document.activeElement.checked]") == ["entity", "Tigris", True]
+
+
 LAYOUT_SHIFT = """
 window.__shift = 0;
 new PerformanceObserver(list => {

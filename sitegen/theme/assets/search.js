@@ -621,7 +621,7 @@
     // once it has a value); any other is a disclosure of its own, closed
     // until the reader opens it, that holds its values once counted.
     function renderFilters(counts, pending, whole) {
-      var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
+      var focused = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement : null;
       filterGroups.replaceChildren();
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
@@ -666,7 +666,20 @@
           filterGroups.append(group);
         });
       narrowEntities();
-      if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+      var again = focused && refound(focused);
+      if (again) again.focus();
+    }
+
+    // The element of the filters just rendered that stands for `old`, one of
+    // those they replaced: a check box by its filter and value (its id is its
+    // place in the list, which the new counts may change), anything else by id.
+    function refound(old) {
+      if (!old.classList.contains("search-filter-checkbox")) return old.id ? document.getElementById(old.id) : null;
+      var boxes = filterGroups.querySelectorAll(".search-filter-checkbox");
+      for (var i = 0; i < boxes.length; i += 1) {
+        if (boxes[i].name === old.name && boxes[i].value === old.value) return boxes[i];
+      }
+      return null;
     }
 
     // A filter counted on demand: a disclosure, open as the reader left it,
