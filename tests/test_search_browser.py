@@ -153,6 +153,16 @@ def test_the_focus_stays_on_the_value_ticked_by_keyboard_when_the_counts_reorder
     assert page.evaluate("[document.activeElement.name, document.activeElement.value, document.activeElement.checked]") == ["entity", "Tigris", True]
 
 
+def test_a_closed_filter_says_how_many_of_its_values_are_ticked(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "NATO").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
+    search_page.wait_until_done(page)
+    page.click('#search details[data-filter="entity"] > summary')
+    assert page.inner_text('#search details[data-filter="entity"] > summary') == "Entity (1 selected)"
+
+
 LAYOUT_SHIFT = """
 window.__shift = 0;
 new PerformanceObserver(list => {

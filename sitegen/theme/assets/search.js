@@ -689,6 +689,9 @@
       var group = element("details", "search-filter-group search-filter-more");
       var summary = element("summary", "search-filter-label", label);
       summary.id = "search_filter_" + name + "_open";
+      // A value ticked narrows the results with the disclosure closed too: say so.
+      var ticked = Object.keys(selected[name] || {}).filter(function (value) { return isSelected(selected, name, value); }).length;
+      if (ticked) summary.append(" ", element("span", "search-filter-ticked", "(" + ticked + " selected)"));
       group.append(summary);
       if (note) group.append(element("p", "search-filter-note", note));
       group.open = !!opened[name];
