@@ -135,6 +135,13 @@ def test_a_text_box_narrows_the_entity_filter(browsing):
     assert shown == ["NATO"]
 
 
+def test_the_entity_finder_says_so_when_no_entity_matches(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    page.get_by_placeholder("Find an entity").fill("zzz")
+    assert page.get_by_role("status").filter(has_text="No entity matches.").is_visible()
+
+
 def test_an_entity_checked_narrows_the_results(browsing):
     page = search(browsing, "harbour")
     search_page.open_filter(page, "entity")

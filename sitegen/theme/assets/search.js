@@ -663,6 +663,7 @@
             options.append(item);
           });
           if (values.length) set.append(options);
+          if (name === "entity" && values.length) set.append(noEntityFound());
           filterGroups.append(group);
         });
       narrowEntities();
@@ -745,12 +746,24 @@
       return label;
     }
 
+    // Said when the text in the finder matches no entity of the list, as the reader types.
+    function noEntityFound() {
+      var note = element("p", "search-filter-note search-filter-none-found", "No entity matches.");
+      note.setAttribute("role", "status");
+      note.hidden = true;
+      return note;
+    }
+
     function narrowEntities() {
       var wanted = entityQuery.trim().toLocaleLowerCase();
+      var found = 0;
       filterGroups.querySelectorAll('[data-filter="entity"] .search-filter-value').forEach(function (item) {
         var value = item.querySelector("input").value.toLocaleLowerCase();
         item.hidden = wanted !== "" && value.indexOf(wanted) === -1;
+        if (!item.hidden) found += 1;
       });
+      var none = filterGroups.querySelector('[data-filter="entity"] .search-filter-none-found');
+      if (none) none.hidden = found > 0;
     }
 
     // Append the results of `pending` (promises of their data) in order, each
