@@ -142,6 +142,17 @@ def test_the_entity_finder_says_so_when_no_entity_matches(browsing):
     assert page.get_by_role("status").filter(has_text="No entity matches.").is_visible()
 
 
+def test_an_entity_ticked_stays_in_the_list_whatever_the_finder_holds(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "NATO").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
+    search_page.wait_until_done(page)
+    page.get_by_placeholder("Find an entity").fill("mos")
+    shown = page.eval_on_selector_all('#search [data-filter="entity"] .search-filter-value:not([hidden]) input', "boxes => boxes.map(b => b.value)")
+    assert shown == ["NATO", "Mosul"]
+
+
 def test_an_entity_checked_narrows_the_results(browsing):
     page = search(browsing, "harbour")
     search_page.open_filter(page, "entity")

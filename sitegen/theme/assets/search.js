@@ -758,8 +758,9 @@
       var wanted = entityQuery.trim().toLocaleLowerCase();
       var found = 0;
       filterGroups.querySelectorAll('[data-filter="entity"] .search-filter-value').forEach(function (item) {
-        var value = item.querySelector("input").value.toLocaleLowerCase();
-        item.hidden = wanted !== "" && value.indexOf(wanted) === -1;
+        var box = item.querySelector("input");
+        // a ticked entity stays in sight, so that it can be unticked
+        item.hidden = wanted !== "" && box.value.toLocaleLowerCase().indexOf(wanted) === -1 && !box.checked;
         if (!item.hidden) found += 1;
       });
       var none = filterGroups.querySelector('[data-filter="entity"] .search-filter-none-found');
