@@ -181,6 +181,16 @@ def test_a_closed_filter_says_how_many_of_its_values_are_ticked(browsing):
     assert page.inner_text('#search details[data-filter="entity"] > summary') == "Entity (1 selected)"
 
 
+def test_the_filters_panel_closed_on_a_phone_says_how_many_values_are_ticked(browsing):
+    page = search(browsing, "harbour", PHONE)
+    page.click("#search details.search-filters > summary")
+    search_page.filter_checkbox(page, "type", "entity").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '4'")
+    search_page.wait_until_done(page)
+    page.click("#search details.search-filters > summary")
+    assert page.inner_text("#search details.search-filters > summary") == "Filters (1 selected)"
+
+
 LAYOUT_SHIFT = """
 window.__shift = 0;
 new PerformanceObserver(list => {

@@ -623,6 +623,9 @@
     function renderFilters(counts, pending, whole) {
       var focused = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement : null;
       filterGroups.replaceChildren();
+      var filters = activeFilters();
+      var ticked = Object.keys(filters).reduce(function (sum, name) { return sum + filters[name].any.length; }, 0);
+      filtersSummary.replaceChildren.apply(filtersSummary, ["Filters"].concat(tickedNote(ticked)));
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
           var always = COUNTED_ALWAYS.indexOf(name) !== -1;
@@ -683,6 +686,12 @@
       return null;
     }
 
+    // What a disclosure's name says of the values ticked in it (`ticked`, a
+    // number), which narrow the results when it is closed too.
+    function tickedNote(ticked) {
+      return ticked ? [" ", element("span", "search-filter-ticked", "(" + ticked + " selected)")] : [];
+    }
+
     // A filter counted on demand: a disclosure, open as the reader left it,
     // whose opening counts it over the search shown; `note`, if any, says why
     // it holds no value.
@@ -690,9 +699,8 @@
       var group = element("details", "search-filter-group search-filter-more");
       var summary = element("summary", "search-filter-label", label);
       summary.id = "search_filter_" + name + "_open";
-      // A value ticked narrows the results with the disclosure closed too: say so.
-      var ticked = Object.keys(selected[name] || {}).filter(function (value) { return isSelected(selected, name, value); }).length;
-      if (ticked) summary.append(" ", element("span", "search-filter-ticked", "(" + ticked + " selected)"));
+      var filter = activeFilters()[name];
+      summary.append.apply(summary, tickedNote(filter ? filter.any.length : 0));
       group.append(summary);
       if (note) group.append(element("p", "search-filter-note", note));
       group.open = !!opened[name];
