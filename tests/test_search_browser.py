@@ -191,6 +191,12 @@ def test_the_filters_panel_closed_on_a_phone_says_how_many_values_are_ticked(bro
     assert page.inner_text("#search details.search-filters > summary") == "Filters (1 selected)"
 
 
+def test_a_search_that_finds_nothing_offers_no_filter(browsing):
+    page = search(browsing, "zeppelin")
+    assert page.inner_text(search_page.STATUS) == "0 results for “zeppelin”"
+    assert not page.locator("#search details.search-filters").is_visible()
+
+
 LAYOUT_SHIFT = """
 window.__shift = 0;
 new PerformanceObserver(list => {

@@ -626,6 +626,10 @@
       var filters = activeFilters();
       var ticked = Object.keys(filters).reduce(function (sum, name) { return sum + filters[name].any.length; }, 0);
       filtersSummary.replaceChildren.apply(filtersSummary, ["Filters"].concat(tickedNote(ticked)));
+      // A search that found nothing has nothing to count: no filter is offered
+      // but those with a value ticked, to be unticked (no panel if none is).
+      var nothing = !pending && !whole && searched !== null && totalFound === 0;
+      filtersBox.hidden = nothing && !ticked;
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
           var always = COUNTED_ALWAYS.indexOf(name) !== -1;
@@ -633,7 +637,7 @@
           var values = Object.keys(known || {}).filter(function (value) {
             return pending || known[value] > 0 || isSelected(selected, name, value);
           });
-          if (!values.length && (always || whole)) return;
+          if (!values.length && (always || whole || (nothing && !filters[name]))) return;
           values.sort(function (a, b) {
             if (name === "year") return a < b ? 1 : a > b ? -1 : 0;
             return known[b] - known[a] || a.localeCompare(b);
