@@ -197,6 +197,19 @@ def test_a_search_that_finds_nothing_offers_no_filter(browsing):
     assert not page.locator("#search details.search-filters").is_visible()
 
 
+def test_unticking_the_last_filter_of_a_search_that_finds_nothing_leaves_the_focus_in_the_search_box(browsing):
+    page = search(browsing, "harbour")
+    search_page.filter_checkbox(page, "year", "2015").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '1'")
+    page.fill(search_page.INPUT, "zeppelin")
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).textContent === '0 results for “zeppelin”'")
+    search_page.wait_until_done(page)
+    search_page.filter_checkbox(page, "year", "2015").focus()
+    page.keyboard.press("Space")
+    page.wait_for_selector("#search details.search-filters", state="hidden")
+    assert page.evaluate("document.activeElement.id") == "search_query"
+
+
 LAYOUT_SHIFT = """
 window.__shift = 0;
 new PerformanceObserver(list => {

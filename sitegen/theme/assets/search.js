@@ -676,6 +676,7 @@
       narrowEntities();
       var again = focused && refound(focused);
       if (again) again.focus();
+      else if (focused) (filtersBox.hidden ? input : filtersSummary).focus(); // not lost to the page's start
     }
 
     // The element of the filters just rendered that stands for `old`, one of
