@@ -135,12 +135,79 @@ def test_a_text_box_narrows_the_entity_filter(browsing):
     assert shown == ["NATO"]
 
 
+def test_the_entity_finder_says_so_when_no_entity_matches(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    page.get_by_placeholder("Find an entity").fill("zzz")
+    assert page.get_by_role("status").filter(has_text="No entity matches.").is_visible()
+
+
+def test_an_entity_ticked_stays_in_the_list_whatever_the_finder_holds(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "NATO").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
+    search_page.wait_until_done(page)
+    page.get_by_placeholder("Find an entity").fill("mos")
+    shown = page.eval_on_selector_all('#search [data-filter="entity"] .search-filter-value:not([hidden]) input', "boxes => boxes.map(b => b.value)")
+    assert shown == ["NATO", "Mosul"]
+
+
 def test_an_entity_checked_narrows_the_results(browsing):
     page = search(browsing, "harbour")
     search_page.open_filter(page, "entity")
     search_page.filter_checkbox(page, "entity", "NATO").check()
     page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
     assert search_page.result_links(page) == ["/repo/articles/cranes/", "/repo/articles/storm/"]
+
+
+def test_the_focus_stays_on_the_value_ticked_by_keyboard_when_the_counts_reorder_the_list(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "Tigris").focus()  # the last of three
+    page.keyboard.press("Space")
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '1'")
+    search_page.wait_until_done(page)
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value, document.activeElement.checked]") == ["entity", "Tigris", True]
+
+
+def test_a_closed_filter_says_how_many_of_its_values_are_ticked(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    search_page.filter_checkbox(page, "entity", "NATO").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
+    search_page.wait_until_done(page)
+    page.click('#search details[data-filter="entity"] > summary')
+    assert page.inner_text('#search details[data-filter="entity"] > summary') == "Entity (1 selected)"
+
+
+def test_the_filters_panel_closed_on_a_phone_says_how_many_values_are_ticked(browsing):
+    page = search(browsing, "harbour", PHONE)
+    page.click("#search details.search-filters > summary")
+    search_page.filter_checkbox(page, "type", "entity").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '4'")
+    search_page.wait_until_done(page)
+    page.click("#search details.search-filters > summary")
+    assert page.inner_text("#search details.search-filters > summary") == "Filters (1 selected)"
+
+
+def test_a_search_that_finds_nothing_offers_no_filter(browsing):
+    page = search(browsing, "zeppelin")
+    assert page.inner_text(search_page.STATUS) == "0 results for “zeppelin”"
+    assert not page.locator("#search details.search-filters").is_visible()
+
+
+def test_unticking_the_last_filter_of_a_search_that_finds_nothing_leaves_the_focus_in_the_search_box(browsing):
+    page = search(browsing, "harbour")
+    search_page.filter_checkbox(page, "year", "2015").check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '1'")
+    page.fill(search_page.INPUT, "zeppelin")
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).textContent === '0 results for “zeppelin”'")
+    search_page.wait_until_done(page)
+    search_page.filter_checkbox(page, "year", "2015").focus()
+    page.keyboard.press("Space")
+    page.wait_for_selector("#search details.search-filters", state="hidden")
+    assert page.evaluate("document.activeElement.id") == "search_query"
 
 
 LAYOUT_SHIFT = """

@@ -621,8 +621,15 @@
     // once it has a value); any other is a disclosure of its own, closed
     // until the reader opens it, that holds its values once counted.
     function renderFilters(counts, pending, whole) {
-      var focusedId = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement.id : null;
+      var focused = document.activeElement && filterGroups.contains(document.activeElement) ? document.activeElement : null;
       filterGroups.replaceChildren();
+      var filters = activeFilters();
+      var ticked = Object.keys(filters).reduce(function (sum, name) { return sum + filters[name].any.length; }, 0);
+      filtersSummary.replaceChildren.apply(filtersSummary, ["Filters"].concat(tickedNote(ticked)));
+      // A search that found nothing has nothing to count: no filter is offered
+      // but those with a value ticked, to be unticked (no panel if none is).
+      var nothing = !pending && !whole && searched !== null && totalFound === 0;
+      filtersBox.hidden = nothing && !ticked;
       FILTER_ORDER.concat(Object.keys(counts).filter(function (name) { return FILTER_ORDER.indexOf(name) === -1; }).sort())
         .forEach(function (name) {
           var always = COUNTED_ALWAYS.indexOf(name) !== -1;
@@ -630,7 +637,7 @@
           var values = Object.keys(known || {}).filter(function (value) {
             return pending || known[value] > 0 || isSelected(selected, name, value);
           });
-          if (!values.length && (always || whole)) return;
+          if (!values.length && (always || whole || (nothing && !filters[name]))) return;
           values.sort(function (a, b) {
             if (name === "year") return a < b ? 1 : a > b ? -1 : 0;
             return known[b] - known[a] || a.localeCompare(b);
@@ -663,10 +670,31 @@
             options.append(item);
           });
           if (values.length) set.append(options);
+          if (name === "entity" && values.length) set.append(noEntityFound());
           filterGroups.append(group);
         });
       narrowEntities();
-      if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
+      var again = focused && refound(focused);
+      if (again) again.focus();
+      else if (focused) (filtersBox.hidden ? input : filtersSummary).focus(); // not lost to the page's start
+    }
+
+    // The element of the filters just rendered that stands for `old`, one of
+    // those they replaced: a check box by its filter and value (its id is its
+    // place in the list, which the new counts may change), anything else by id.
+    function refound(old) {
+      if (!old.classList.contains("search-filter-checkbox")) return old.id ? document.getElementById(old.id) : null;
+      var boxes = filterGroups.querySelectorAll(".search-filter-checkbox");
+      for (var i = 0; i < boxes.length; i += 1) {
+        if (boxes[i].name === old.name && boxes[i].value === old.value) return boxes[i];
+      }
+      return null;
+    }
+
+    // What a disclosure's name says of the values ticked in it (`ticked`, a
+    // number), which narrow the results when it is closed too.
+    function tickedNote(ticked) {
+      return ticked ? [" ", element("span", "search-filter-ticked", "(" + ticked + " selected)")] : [];
     }
 
     // A filter counted on demand: a disclosure, open as the reader left it,
@@ -676,6 +704,8 @@
       var group = element("details", "search-filter-group search-filter-more");
       var summary = element("summary", "search-filter-label", label);
       summary.id = "search_filter_" + name + "_open";
+      var filter = activeFilters()[name];
+      summary.append.apply(summary, tickedNote(filter ? filter.any.length : 0));
       group.append(summary);
       if (note) group.append(element("p", "search-filter-note", note));
       group.open = !!opened[name];
@@ -729,12 +759,25 @@
       return label;
     }
 
+    // Said when the text in the finder matches no entity of the list, as the reader types.
+    function noEntityFound() {
+      var note = element("p", "search-filter-note search-filter-none-found", "No entity matches.");
+      note.setAttribute("role", "status");
+      note.hidden = true;
+      return note;
+    }
+
     function narrowEntities() {
       var wanted = entityQuery.trim().toLocaleLowerCase();
+      var found = 0;
       filterGroups.querySelectorAll('[data-filter="entity"] .search-filter-value').forEach(function (item) {
-        var value = item.querySelector("input").value.toLocaleLowerCase();
-        item.hidden = wanted !== "" && value.indexOf(wanted) === -1;
+        var box = item.querySelector("input");
+        // a ticked entity stays in sight, so that it can be unticked
+        item.hidden = wanted !== "" && box.value.toLocaleLowerCase().indexOf(wanted) === -1 && !box.checked;
+        if (!item.hidden) found += 1;
       });
+      var none = filterGroups.querySelector('[data-filter="entity"] .search-filter-none-found');
+      if (none) none.hidden = found > 0;
     }
 
     // Append the results of `pending` (promises of their data) in order, each
