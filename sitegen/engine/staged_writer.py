@@ -138,7 +138,8 @@ def write_staged(
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept))
         with stage("swap"):
-            staged.commit()
+            # The previous site is deleted meanwhile, on another core; the lock is held until it is gone.
+            guard.finish_before_release(plan.output, staged.commit())
     except BaseException:
         staged.discard()
         raise
