@@ -153,8 +153,14 @@ def write_staged(
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept))
         with stage("swap"):
-            # The previous site is deleted meanwhile, on another core; the lock is held until it is gone.
-            guard.finish_before_release(plan.output, staged.commit())
+            removing = staged.commit()
+
+        def removed() -> None:
+            with stage("previous site removed"):  # the wait for what was left of it
+                removing()
+
+        # The previous site is deleted meanwhile, on another core; the lock is held until it is gone.
+        guard.finish_before_release(plan.output, removed)
     except BaseException:
         staged.discard()
         raise
