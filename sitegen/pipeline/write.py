@@ -503,8 +503,9 @@ class StagedOutput:
         if self._making is None:
             return
         child, making = self._making
+        status = child.wait()  # interrupted: discard still waits for it
         self._making = None
-        if child.wait() == 0:
+        if status == 0:
             self.premade = making
             self._dirs.update(os.path.join(self._stage_text, folder) for folder in making)
 
