@@ -477,8 +477,8 @@ class StagedOutput:
     def make_folders_in_background(self, folders: Iterable[str]) -> None:
         """Start making `folders` (relative paths: the previous site's, most of
         which the new site has again) in the stage, in a child process
-        (`xargs mkdir -p`) on another core while this process plans; the
-        kernel makes each folder a block to allocate. See folders_made and
+        (`xargs mkdir -p`) on another core while this process digests the
+        pages; the kernel gives each folder a block. See folders_made and
         remove_unused_folders. Without `xargs`, the folders are made as the
         files are written, as ever."""
         making = sorted(folders)
@@ -594,7 +594,7 @@ class StagedOutput:
         return remove_in_background(previous, self._listed)
 
     def discard(self) -> None:
-        if self._making is not None:  # not a folder made after the stage is removed
+        if self._making is not None:  # so that no folder is made once the stage is removed
             self._making[0].wait()
             self._making = None
         shutil.rmtree(self.stage, ignore_errors=True)
