@@ -195,9 +195,9 @@ class Builder:
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).
             self._open_data_due = OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
-        if self.options.cache and not incremental:
-            with self._stage("cache"):
-                save_persistent_cache(self.root, self.cache)
+            if self.options.cache and not incremental:  # while the previous site is deleted (see write_staged)
+                with self._stage("cache"):
+                    save_persistent_cache(self.root, self.cache)
         result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),

@@ -19,7 +19,7 @@ import contextlib
 import errno
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sitegen.model.errors import ContentError, Diagnostic
@@ -68,6 +68,7 @@ class OutputGuard:
         self.root = root
         self._held: dict[Path, tuple[int, int]] = {}  # output -> (locked file descriptor, holders)
         self._guard = threading.Lock()
+        self._unfinished: dict[Path, list[Callable[[], None]]] = {}  # see finish_before_release
 
     @contextlib.contextmanager
     def writing(self, output: Path) -> Iterator[None]:
@@ -79,7 +80,23 @@ class OutputGuard:
                     remove_leftovers(output)
                 yield
             finally:
-                self._release(output)
+                try:
+                    self._finish(output)
+                finally:
+                    self._release(output)
+
+    def finish_before_release(self, output: Path, wait: Callable[[], None]) -> None:
+        """Have `wait` (for work a build left under way beside `output`: the
+        deletion of the previous site) called before the lock of `output` is
+        released, so that the build ends, and the next one starts, with it done."""
+        with self._guard:
+            self._unfinished.setdefault(output, []).append(wait)
+
+    def _finish(self, output: Path) -> None:
+        with self._guard:
+            waits = self._unfinished.pop(output, [])
+        for wait in waits:
+            wait()
 
     @contextlib.contextmanager
     def reporting(self, output: Path) -> Iterator[None]:

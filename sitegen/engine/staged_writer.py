@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from stat import S_ISDIR
 
 from sitegen.engine.build_plan import BuildPlan, Progress, Stage
 from sitegen.engine.cache import BuildCache, SharedDigests
@@ -16,7 +17,7 @@ from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
-from sitegen.pipeline.write import StagedOutput, content_digest
+from sitegen.pipeline.write import SEARCH_BUNDLE, StagedOutput, content_digest, folders_holding
 
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.
@@ -58,13 +59,27 @@ def write_staged(
     guard.check_replaceable(plan.output)
     previous_inputs, previous_written = cache.page_inputs, cache.written
     previous_made_from = cache.made_from
-    with stage("digest"):
-        # A page the last build did not record is rendered whatever its inputs: digested while rendered.
-        inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
-        made_from, made_from_digester = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
-    shared_inputs = cache.shared_digest
     # A folder just found as the manifest says need not be listed again, to link its files or remove it.
-    staged = StagedOutput(plan.output, manifest_modes(cache.manifest) if kept is None and cache.manifest else None)
+    listed = manifest_modes(cache.manifest) if kept is None and cache.manifest else None
+    staged = StagedOutput(plan.output, listed)
+    try:
+        if listed is not None:  # the previous site's folders, made meanwhile on another core
+            staged.make_folders_in_background(
+                path for path, mode in listed.items() if S_ISDIR(mode) and path.partition("/")[0] != SEARCH_BUNDLE
+            )
+        with stage("digest"):
+            # A page the last build did not record is rendered whatever its inputs: digested while rendered.
+            inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
+            made_from, made_from_digester = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
+        staged.folders_made()
+        if staged.premade:
+            targets = {page_file(page) for page in plan.pages}
+            targets.update(target for target, _ in plan.copies)
+            staged.remove_unused_folders(folders_holding(targets), targets)
+    except BaseException:
+        staged.discard()
+        raise
+    shared_inputs = cache.shared_digest
     shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
 
     def kept_as_it_was(target: str, inputs: bytes | None) -> bool:
@@ -138,7 +153,14 @@ def write_staged(
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept))
         with stage("swap"):
-            staged.commit()
+            removing = staged.commit()
+
+        def removed() -> None:
+            with stage("previous site removed"):  # the wait for what was left of it
+                removing()
+
+        # The previous site is deleted meanwhile, on another core; the lock is held until it is gone.
+        guard.finish_before_release(plan.output, removed)
     except BaseException:
         staged.discard()
         raise

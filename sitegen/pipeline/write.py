@@ -25,6 +25,8 @@ import os
 import secrets
 import shutil
 import stat
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -469,6 +471,56 @@ class StagedOutput:
         self._stage_text = str(self.stage)
         self._output_text = str(self.output)
         self._dirs: set[str] = {self._stage_text}
+        self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
+        self.premade: list[str] = []  # the folders made in advance
+
+    def make_folders_in_background(self, folders: Iterable[str]) -> None:
+        """Start making `folders` (relative paths: the previous site's, most of
+        which the new site has again) in the stage, in a child process
+        (`xargs mkdir -p`) on another core while this process digests the
+        pages; the kernel gives each folder a block. See folders_made and
+        remove_unused_folders. Without `xargs`, the folders are made as the
+        files are written, as ever."""
+        making = sorted(folders)
+        maker = _folder_maker()
+        if not making or maker is None:
+            return
+        with tempfile.TemporaryFile() as names:
+            names.write(b"\0".join(os.fsencode(folder) for folder in making))
+            names.seek(0)
+            try:
+                child = subprocess.Popen(
+                    [maker, "-0", "mkdir", "-p", "--"],
+                    stdin=names, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.stage,
+                )
+            except OSError:
+                return
+        self._making = (child, making)
+
+    def folders_made(self) -> None:
+        """Wait for the folders make_folders_in_background started; those it could
+        not make are made as the files are written, and any error said then."""
+        if self._making is None:
+            return
+        child, making = self._making
+        status = child.wait()  # interrupted: discard still waits for it
+        self._making = None
+        if status == 0:
+            self.premade = making
+            self._dirs.update(os.path.join(self._stage_text, folder) for folder in making)
+
+    def remove_unused_folders(self, holding: Collection[str], files: Collection[str] = ()) -> None:
+        """Remove the folders made in advance that neither hold one of `holding`
+        (folders) nor stand where one of `files` goes: a page deleted since the
+        last build, or a folder of it become a file. Only empty folders go."""
+        unused = []
+        for folder in self.premade:
+            if folder not in holding or any(parent in files for parent in _self_and_parents(folder)):
+                unused.append(folder)
+        for folder in sorted(unused, key=lambda folder: folder.count("/"), reverse=True):  # the deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(self._stage_text, folder))
+            self._dirs.discard(os.path.join(self._stage_text, folder))
 
     def _target(self, relative: str) -> str:
         parts = safe_relative_parts(relative)
@@ -529,18 +581,89 @@ class StagedOutput:
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
 
-    def commit(self) -> None:
-        """Make the staged site the output, in one step, and delete the previous one."""
+    def commit(self) -> Callable[[], None]:
+        """Make the staged site the output, in one step, and start deleting the
+        previous one; returns what waits until it is deleted (see remove_in_background)."""
         (self.stage / OUTPUT_MARKER).write_bytes(OUTPUT_MARKER_TEXT)
         if self.output.is_dir():
             # The folder a server was given may have a mode of the user's choosing.
             os.chmod(self.stage, stat.S_IMODE(self.output.stat().st_mode))
         previous = swap_in(self.stage, self.output, lambda: make_sibling(self.output, "retired"))
-        if previous is not None:
-            remove_folder(previous, self._listed)
+        if previous is None:
+            return _nothing_to_wait_for
+        return remove_in_background(previous, self._listed)
 
     def discard(self) -> None:
+        if self._making is not None:  # so that no folder is made once the stage is removed
+            self._making[0].wait()
+            self._making = None
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _self_and_parents(folder: str) -> Iterable[str]:
+    while folder:
+        yield folder
+        folder = folder.rpartition("/")[0]
+
+
+@functools.cache
+def _folder_maker() -> str | None:
+    """The system's `xargs`, where there is one."""
+    return shutil.which("xargs")
+
+
+def _nothing_to_wait_for() -> None:
+    pass
+
+
+@functools.cache
+def _remover() -> str | None:
+    """The system's `rm`, where there is one."""
+    return shutil.which("rm")
+
+
+def remove_in_background(top: Path, listed: Mapping[str, int] | None = None) -> Callable[[], None]:
+    """Delete the folder `top`, as `remove_folder` does, its folders in the
+    background; returns what waits until they are gone (call it before the
+    process ends).
+
+    The files go first, here and now: most are hard links to the new site's
+    files, and unlinking one changes the status of the file it shares (its
+    change time), which the manifest of the new site, taken next, records.
+    The folders are only folders, but each costs the kernel a block to free:
+    they are deleted in a child process, `rm -rf`, on another core while this
+    process goes on (records the new site, saves the cache). A thread would
+    not run beside Python code: it would wait for the interpreter's lock after
+    each of its thousands of system calls. `rm` follows no symbolic link,
+    neither the one given nor any inside. Without a list of the folder, without
+    `rm`, or when it cannot be started, everything is deleted here and now;
+    whatever `rm` left is tried again when waited for."""
+    remover = _remover()
+    if listed is None or remover is None or not _FOLDERS_BY_DESCRIPTOR:
+        remove_folder(top, listed)
+        return _nothing_to_wait_for
+    if not _remove_listed(top, listed, folders_too=False):
+        shutil.rmtree(top, ignore_errors=True)
+        return _nothing_to_wait_for
+    try:
+        child = subprocess.Popen(
+            [remover, "-rf", "--", os.fspath(top)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        remove_folder(top)
+        return _nothing_to_wait_for
+
+    def wait() -> None:
+        try:
+            child.wait()
+        except BaseException:  # interrupted: the folder is still gone before this process ends
+            child.wait()
+            raise
+        if os.path.lexists(top):
+            remove_folder(top)
+
+    return wait
 
 
 def remove_folder(top: Path, listed: Mapping[str, int] | None = None) -> None:
@@ -551,9 +674,19 @@ def remove_folder(top: Path, listed: Mapping[str, int] | None = None) -> None:
     around it without following a symbolic link, as shutil.rmtree does, so
     nothing outside `top` is touched whatever replaced a folder meanwhile;
     what the list missed is left to shutil.rmtree."""
-    if listed is None or not _FOLDERS_BY_DESCRIPTOR:
+    if listed is None or not _FOLDERS_BY_DESCRIPTOR or not _remove_listed(top, listed, folders_too=True):
         shutil.rmtree(top, ignore_errors=True)
         return
+    try:
+        os.rmdir(top)
+    except OSError:
+        shutil.rmtree(top, ignore_errors=True)  # something the list did not hold
+
+
+def _remove_listed(top: Path, listed: Mapping[str, int], folders_too: bool) -> bool:
+    """Unlink the files `listed` names under `top` (and, `folders_too`, remove its
+    folders, `top` left), through descriptors (see remove_folder), ignoring
+    errors; False when `top` cannot be opened as a folder."""
     files: dict[str, list[str]] = {}
     folders: dict[str, list[str]] = {}
     for path, mode in listed.items():
@@ -573,22 +706,19 @@ def remove_folder(top: Path, listed: Mapping[str, int] | None = None) -> None:
                 clear(inside, f"{folder}/{name}" if folder else name)
             finally:
                 os.close(inside)
-            with contextlib.suppress(OSError):
-                os.rmdir(name, dir_fd=descriptor)
+            if folders_too:
+                with contextlib.suppress(OSError):
+                    os.rmdir(name, dir_fd=descriptor)
 
     try:
         descriptor = os.open(top, _FOLDER_FLAGS)
     except OSError:
-        shutil.rmtree(top, ignore_errors=True)
-        return
+        return False
     try:
         clear(descriptor, "")
     finally:
         os.close(descriptor)
-    try:
-        os.rmdir(top)
-    except OSError:
-        shutil.rmtree(top, ignore_errors=True)  # something the list did not hold
+    return True
 
 
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
