@@ -26,6 +26,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.cards import (
     ArticleCard,
+    ArticleComparisons,
     articles_changed,
     changed_places,
     EntityGroup,
@@ -235,7 +236,8 @@ class EntityUsageIndex:
     a row holds those only (see ListedArticle).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         # by slug: (article, annotation, the entities it involves, its rows, its card, its feed entry)
         self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple, Any, Any]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
@@ -255,13 +257,13 @@ class EntityUsageIndex:
         try:
             return self._update(archive, annotated, cards, entries)
         except BaseException:
-            self.__init__()  # a half-applied change must not be built on
+            self.__init__(self.comparisons)  # a half-applied change must not be built on
             raise
 
     def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
         articles = archive.articles
         annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         if places is not None:
             # The same slugs in the same order: only the places holding another article or annotation
             # are looked at, and the parts of the others are left where they are.
