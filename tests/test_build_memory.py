@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.cli import main
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER
-from sitegen.pipeline.site import Page
+from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.views import EntityUsageIndex
 
 SMAPS = Path("/proc/self/smaps_rollup")
@@ -233,6 +234,55 @@ def test_a_lasting_builder_keeps_the_indexes_of_its_plan_for_the_next_build(arch
     alive = _alive(EntityUsageIndex, sitegen.engine.staged_writer, "render_page", monkeypatch)
     Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False)).build()
     assert alive and min(alive) == 1
+
+
+def _classes_reachable(root) -> set[type]:
+    """The classes of the objects `root` leads to, as a forked process would read them:
+    through functions' closures, not their modules' globals."""
+    seen: set[int] = set()
+    found: set[type] = set()
+    stack = [root]
+    while stack:
+        thing = stack.pop()
+        if id(thing) in seen or isinstance(thing, (type, types.ModuleType)):
+            continue
+        seen.add(id(thing))
+        found.add(type(thing))
+        if isinstance(thing, types.FunctionType):
+            stack.extend(cell.cell_contents for cell in thing.__closure__ or ())
+        else:
+            stack.extend(gc.get_referents(thing))
+    return found
+
+
+def test_the_planned_pages_of_an_entity_lead_to_no_article_and_no_annotation(archive, monkeypatch):
+    """A process forked to render an entity's pages reads every object they are made from:
+    of the articles that mention it, what the pages show, not the whole article."""
+    _five_articles_naming_an_entity(archive)
+    reached: list[set[type]] = []
+    real = sitegen.engine.builder.plan_pages
+
+    def planning(*args, **kwargs):
+        pages = real(*args, **kwargs)
+        reached.extend(_classes_reachable(page) for page in pages if isinstance(page, PlannedPage) and page.template == "entity.html")
+        return pages
+
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", planning)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert len(reached) == 1
+    assert not reached[0] & {Article, AnnotatedArticle}
+
+
+def test_no_archive_outlives_the_builder_that_built_it(archive):
+    _five_articles_naming_an_entity(archive)
+    builder = Builder(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    builder.build()
+    archive.article("a0", title="Article 0", body="Fighting around Mosul began, day one.")
+    builder.build(incremental=True)  # the second build asks what changed since the first
+    del builder
+    gc.unfreeze()  # the builder keeps what it holds out of the collector's sight, and of gc.get_objects()
+    gc.collect()
+    assert not [thing for thing in gc.get_objects() if isinstance(thing, Article) and thing.title.startswith("Article ")]
 
 
 def test_a_single_build_writes_what_a_builder_that_lives_on_writes(archive, tmp_path):

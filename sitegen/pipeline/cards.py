@@ -40,31 +40,37 @@ def changed_places(new: Sequence, old: Sequence, differs: Callable[[object, obje
     return list(itertools.compress(itertools.count(), map(differs, new, old)))
 
 
-def articles_changed(articles: Sequence[Article], before: Sequence[Article] | None) -> list[int] | None:
+class ArticleComparisons:
+    """What `articles_changed` answered last, shared by the indexes of one plan.
+
+    Every index kept from build to build asks it of the same two tuples of
+    articles: the answer for the last two asked about is kept (tuples never
+    change), so that the archive is compared once per build, not once per
+    index. Kept with those indexes (in `PlanMemo.aggregates`), it goes with
+    them: no archive outlives the plan that holds it."""
+
+    def __init__(self) -> None:
+        self.last: tuple = (None, None, None)  # articles, before, the places that changed (or None)
+
+
+def articles_changed(articles: Sequence[Article], before: Sequence[Article] | None, comparisons: ArticleComparisons | None = None) -> list[int] | None:
     """The places of `articles` that hold another object than `before`, the
     articles of the last build, when both are the same slugs in the same order
     (None otherwise). The loader gives the very same article object while its
     file is unchanged: one pass of identity tests finds what an edit changed,
-    and what is kept from the last build is looked up by place.
-
-    Every index kept from build to build asks this of the same two tuples of
-    articles: the answer for the last two asked about is kept (tuples never
-    change), so the archive is compared once per build, not once per index."""
+    and what is kept from the last build is looked up by place. With
+    `comparisons`, the answer is the one kept there when it was asked already."""
     if before is None or len(articles) != len(before):
         return None
-    known = _last_compared
+    known = comparisons.last if comparisons is not None else (None, None, None)
     if known[0] is articles and known[1] is before:
         return None if known[2] is None else list(known[2])
     places = changed_places(articles, before)
     if any(articles[place].slug != before[place].slug for place in places):
         places = None
-    if type(articles) is tuple and type(before) is tuple:
-        _last_compared[:] = [articles, before, places]
+    if comparisons is not None and type(articles) is tuple and type(before) is tuple:
+        comparisons.last = (articles, before, places)
     return None if places is None else list(places)
-
-
-# (articles, before, what articles_changed answered): see there
-_last_compared: list = [None, None, None]
 
 
 def article_card(article: Article, urls: Urls) -> ArticleCard:

@@ -40,7 +40,7 @@ from urllib.parse import urljoin
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
-from sitegen.pipeline.cards import PlacedEvent, articles_changed, changed_places
+from sitegen.pipeline.cards import ArticleComparisons, PlacedEvent, articles_changed, changed_places
 from sitegen.pipeline.timeline import TimelineEntry
 
 DATA_FOLDER = "data/"
@@ -288,7 +288,8 @@ class ArticleRowsIndex:
     article's rows again.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.context: tuple = ()
         self.by_slug: dict[str, tuple[Article, AnnotatedArticle, ArticleRows]] = {}
         self.articles: tuple[Article, ...] | None = None
@@ -303,7 +304,7 @@ class ArticleRowsIndex:
         context = (urls, known)
         articles = archive.articles
         annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
-        places = articles_changed(articles, self.articles) if context == self.context else None
+        places = articles_changed(articles, self.articles, self.comparisons) if context == self.context else None
         if places is not None:
             rows, made = self.rows, {}
             places = sorted({*places, *changed_places(annotations, self.annotations)})

@@ -17,7 +17,7 @@ import operator
 from sitegen.model.models import Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleCard, PlacedEvent, article_card, articles_changed, changed_places, placed_event
+from sitegen.pipeline.cards import ArticleCard, ArticleComparisons, PlacedEvent, article_card, articles_changed, changed_places, placed_event
 from sitegen.pipeline.feeds import FeedEntry, feed_entry
 from sitegen.pipeline.timeline import Period
 
@@ -33,7 +33,8 @@ class ArticleViews:
     that no card and no feed entry changed without looking inside. The dicts
     returned are never changed afterwards."""
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.articles: tuple[Article, ...] | None = None
         self.cards: dict[str, ArticleCard] = {}
         self.entries: dict[str, FeedEntry] = {}
@@ -41,7 +42,7 @@ class ArticleViews:
 
     def update(self, articles: tuple[Article, ...], urls: Urls) -> tuple[dict[str, ArticleCard], dict[str, FeedEntry]]:
         """The cards and the feed entries, by slug."""
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         if places is None:
             before_cards, before_entries = self.cards, self.entries
             seen = {article.slug: article for article in self.articles or ()}

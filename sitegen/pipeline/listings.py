@@ -16,7 +16,7 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import ENTITY_KINDS, Article
 from sitegen.model.slugs import slugify
 from sitegen.model.urls import Urls
-from sitegen.pipeline.cards import ArticleCard, EntityLink, EventView, PlacedEvent, articles_changed, entity_cards_json, entity_link
+from sitegen.pipeline.cards import ArticleCard, ArticleComparisons, EntityLink, EventView, PlacedEvent, articles_changed, entity_cards_json, entity_link
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS
 from sitegen.pipeline.markdown import render_inline_markdown
 from sitegen.pipeline.site import Link, Page
@@ -137,7 +137,8 @@ class ListingGroups:
     article. A member of a tag kept so may be an earlier version of its
     article, with the same slug: the tag pages read members' slugs only."""
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.articles: tuple[Article, ...] | None = None
         self.given: tuple = (None, None, None)  # the cards, the entity names, the URLs
         self.made: tuple = ({}, [], [], ())  # tags, the tags without a slug, years, the tag pages' key
@@ -145,7 +146,7 @@ class ListingGroups:
 
     def update(self, articles, cards, problems: Problems, entity_names: Mapping[str, str], urls: Urls):
         """The tags, the years and the tag pages' key."""
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         before = self.articles
         given = (cards, entity_names, urls)
         if (places is not None and cards is self.given[0] and entity_names == self.given[1] and urls == self.given[2]

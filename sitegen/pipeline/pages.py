@@ -22,7 +22,7 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import EventView, PlacedEvent, changed_places, entity_cards_json
+from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
@@ -81,15 +81,16 @@ def plan_pages(
     memo = memo if memo is not None else PlanMemo()
     memo.begin(settings, urls)
     annotated = annotations.articles
+    compared = _compared(memo)
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
-    cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews()).update(archive.articles, urls)
+    cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews(compared)).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
     entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
-    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex()).update(archive, annotated, cards, feed_entries)
+    usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex(compared)).update(archive, annotated, cards, feed_entries)
     periods = memo.aggregates.setdefault("timeline periods", TimelinePeriods()).update(annotations.timeline)
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
-    listed = memo.aggregates.setdefault("listings", ListingGroups())
+    listed = memo.aggregates.setdefault("listings", ListingGroups(compared))
     tags, years, tagged = listed.update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
     names = tuple((slug, name) for slug, (name, _) in tags.items())
     tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
@@ -101,7 +102,7 @@ def plan_pages(
     # Both one object while every event view is the very one of the last build.
     events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
     events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
-    related = memo.aggregates.setdefault("related", RelatedIndex()).update(archive.articles, usage.involved, usage.articles)
+    related = memo.aggregates.setdefault("related", RelatedIndex(compared)).update(archive.articles, usage.involved, usage.articles)
 
     def pages_of_article(article) -> list[Page | PlannedPage]:
         more = tuple(map(cards.__getitem__, related[article.slug]))
@@ -179,6 +180,11 @@ def plan_pages(
         memo.forget()
         memo.aggregates = {}
     return pages
+
+
+def _compared(memo: PlanMemo) -> ArticleComparisons:
+    """The plan's record of what changed among the articles, which its indexes share (see plan_pages)."""
+    return memo.aggregates.setdefault("articles compared", ArticleComparisons())
 
 
 def _places_moved(last: tuple | None, listed_before: list, entries: SitemapEntries, pages: list) -> tuple | None:
@@ -371,7 +377,7 @@ def _glossary_page(memo: PlanMemo, archive, annotated, cards, entities, settings
     """`glossary_page`, keyed by the terms, the entities and the cards of the
     articles that use each term, with their counts (see TermUses): an edit
     that uses no term anew keeps it."""
-    used = memo.aggregates.setdefault("term uses", TermUses()).update(archive.articles, annotated, cards)
+    used = memo.aggregates.setdefault("term uses", TermUses(_compared(memo))).update(archive.articles, annotated, cards)
     return memo.get("glossary", (entities, *archive.terms), (used,), lambda: glossary_page(archive, annotated, cards, entities, settings, urls))
 
 
@@ -431,7 +437,7 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
     """The files of data/ and the /data/ page that documents them, keyed by
     their rows: made again when an entity or a timeline event changed, or an
     article's rows did (an edit of a body that moves no mention does not)."""
-    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex(_compared(memo))).update(archive, annotations.articles, urls)
     get = memo.get_later if defer else memo.get
     return get(
         "open data",
@@ -445,7 +451,7 @@ def _planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, 
     """The pages of `_open_data_pages`, made when they are written, from their
     rows: an edit that changes no article's rows (a body edited where it names
     no entity) keeps them. Each file is made alone (see _DataFilesOneAtATime)."""
-    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex()).update(archive, annotations.articles, urls)
+    rows = memo.aggregates.setdefault("open data rows", ArticleRowsIndex(_compared(memo))).update(archive, annotations.articles, urls)
     inputs = (tuple(rows), archive.entities, annotations.timeline, tuple(events))
     group = _DataFilesOneAtATime(lambda names: data_files(archive, rows, annotations.timeline, events, urls, names), settings, urls)
     places = [(DATA_FOLDER + name, "", False, functools.partial(group.file, name)) for name in DATA_FILE_NAMES]
@@ -526,7 +532,7 @@ def _site_feed(memo: PlanMemo, archive: Archive, feed_entries, settings: Setting
     """`site_feed`, keyed by its entries and its date, worked out only when an article changed."""
     if not archive.articles:  # dated by the build's time, which may change between two builds of a watcher
         return site_feed((), settings, urls)
-    updated = memo.aggregates.setdefault("feed date", FeedDate()).update(archive.articles, settings)
+    updated = memo.aggregates.setdefault("feed date", FeedDate(_compared(memo))).update(archive.articles, settings)
     latest = tuple(feed_entries[a.slug] for a in archive.articles[:FEED_SIZE])
     return memo.get("site feed", (), (latest, updated), lambda: site_feed(archive.articles, settings, urls))
 

@@ -32,7 +32,7 @@ import math
 from typing import Iterable, Mapping, Sequence
 
 from sitegen.model.models import Article
-from sitegen.pipeline.cards import articles_changed
+from sitegen.pipeline.cards import ArticleComparisons, articles_changed
 
 RELATED_SHOWN = 5
 COMMON_LIMIT = 200
@@ -63,7 +63,8 @@ class RelatedIndex:
     very row objects of unchanged articles.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.postings: dict[str, Sequence[tuple]] = {}
         self.lists: dict[str, tuple[str, ...]] = {}
         self.articles = None  # those of the last update
@@ -77,7 +78,7 @@ class RelatedIndex:
             if before is not after and before != after and _tells(before, after):
                 affected.update(row[0].slug for rows in (before, after) for row in rows)
         seen = _Seen(postings)
-        if articles_changed(articles, self.articles) is not None:
+        if articles_changed(articles, self.articles, self.comparisons) is not None:
             # The same slugs in the same order: the lists of the affected articles alone are made again,
             # and while none changed the dict is the very one of the last build.
             lists = self.lists

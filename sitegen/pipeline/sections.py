@@ -17,7 +17,7 @@ import itertools
 import operator
 from typing import Callable, Iterable
 
-from sitegen.pipeline.cards import articles_changed, changed_places
+from sitegen.pipeline.cards import ArticleComparisons, articles_changed, changed_places
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.feeds import feed_updated
 from sitegen.pipeline.site import Page, PlanMemo
@@ -183,7 +183,8 @@ class TermUses:
     out from every article again, and are still the last build's tuple when
     equal to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.articles: tuple | None = None
         self.columns: tuple[list, list] = ([], [])  # the annotations and the cards, by place
         self.cards: dict | None = None  # the dict the cards were read from
@@ -192,7 +193,7 @@ class TermUses:
 
     def update(self, articles, annotated, cards) -> tuple:
         slugs = list(map(operator.attrgetter("slug"), articles))
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
         columns = (list(map(annotated.__getitem__, slugs)), self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
@@ -214,12 +215,13 @@ class FeedDate:
     builder: worked out again only when an article that changed has another
     date or date of update, or the articles are other slugs or in another order."""
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         self.articles = None
         self.updated = ""
 
     def update(self, articles, settings: Settings) -> str:
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         if places is None or not all(_dated_alike(articles[place], self.articles[place]) for place in places):
             self.updated = feed_updated(articles, settings)
         self.articles = articles

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from sitegen.model.escaping import json_for_script
+from sitegen.model.dates import PublicationDate
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.model.slugs import slugify
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.cards import (
     ArticleCard,
+    ArticleComparisons,
     articles_changed,
     changed_places,
     EntityGroup,
@@ -169,10 +171,27 @@ class ArticleView:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedArticle:
+    """An article as the lists of the entities it involves hold it: what
+    their pages show of it (its card, found by its slug, and its date, which
+    their charts count it by), not the article itself. Two are equal while
+    the pages show them alike, which the pages' keys in the plan memo rely on.
+
+    A process forked to render entity pages reads every row it shows, and
+    reading an object writes to it (to count references): rows that held the
+    whole article and its annotation made each such process copy much of the
+    build's memory, where these make it copy little."""
+
+    slug: str
+    date: PublicationDate
+    card: ArticleCard | None  # None for `entity_usage`, which is given no cards
+
+
+@dataclass(frozen=True, slots=True)
 class EntityUsage:
     """Who mentions or lists each entity, derived once from all annotated articles."""
 
-    articles: dict[str, list[tuple[Article, int, Snippet | None]]]  # newest first
+    articles: dict[str, list[tuple[ListedArticle, int, Snippet | None]]]  # newest first
     co_mentions: dict[str, Counter]
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the CO_MENTIONS_SHOWN first of each, when known
     months: dict[str, Counter] = field(default_factory=dict)  # of each entity, its articles by (year, month)
@@ -184,12 +203,13 @@ def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) ->
     return EntityUsageIndex().update(archive, annotated, {}, {})  # a new index keeps no rows: no cards needed
 
 
-def _usage_of(article: Article, annotation: AnnotatedArticle) -> tuple[tuple[str, ...], tuple]:
+def _usage_of(article: Article, annotation: AnnotatedArticle, card: ArticleCard | None) -> tuple[tuple[str, ...], tuple]:
     """The entities one article involves, sorted, and its row in each one's list."""
     mentions = {m.entity_id: m for m in annotation.mentions}
     involved = tuple(sorted(set(mentions) | set(article.entity_ids)))
+    listed = ListedArticle(article.slug, article.date, card)  # one for all its rows
     rows = tuple(
-        (entity_id, (article, mentions[entity_id].count, mentions[entity_id].snippet) if entity_id in mentions else (article, 0, None))
+        (entity_id, (listed, mentions[entity_id].count, mentions[entity_id].snippet) if entity_id in mentions else (listed, 0, None))
         for entity_id in involved
     )
     return involved, rows
@@ -212,18 +232,19 @@ class EntityUsageIndex:
     shown with) did not change keeps every row whose count and sentence are
     the same: an edit of a sentence that an entity's page does not quote
     changes neither that entity's list nor its pages. Such a row still holds
-    the article object it was made from, an earlier version with the same
-    slug and date: a row's article is read for those only.
+    what it was made from of an earlier version with the same slug and date:
+    a row holds those only (see ListedArticle).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
         # by slug: (article, annotation, the entities it involves, its rows, its card, its feed entry)
         self.parts: dict[str, tuple[Article, AnnotatedArticle, tuple[str, ...], tuple, Any, Any]] = {}
         self.co_mentions: dict[str, Counter] = defaultdict(Counter)
         self.top: dict[str, list[tuple[str, int]]] = {}  # by entity; dropped when its counts change
         self.months: dict[str, Counter] = defaultdict(Counter)
         self.by_month: dict[str, tuple] = {}  # by entity; dropped when its counts change
-        self.lists: dict[str, list[tuple[Article, int, Snippet | None]]] = {}  # by entity, newest first
+        self.lists: dict[str, list[tuple[ListedArticle, int, Snippet | None]]] = {}  # by entity, newest first
         self.involved: dict[str, tuple[str, ...]] = {}  # by article slug
         self.articles: tuple[Article, ...] | None = None  # those of the last update, and their annotations
         self.annotations: list[AnnotatedArticle] = []
@@ -236,13 +257,13 @@ class EntityUsageIndex:
         try:
             return self._update(archive, annotated, cards, entries)
         except BaseException:
-            self.__init__()  # a half-applied change must not be built on
+            self.__init__(self.comparisons)  # a half-applied change must not be built on
             raise
 
     def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
         articles = archive.articles
         annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
-        places = articles_changed(articles, self.articles)
+        places = articles_changed(articles, self.articles, self.comparisons)
         if places is not None:
             # The same slugs in the same order: only the places holding another article or annotation
             # are looked at, and the parts of the others are left where they are.
@@ -263,7 +284,8 @@ class EntityUsageIndex:
             if old is not None and old[0] is article and old[1] is annotation:
                 parts[slug] = old
                 continue
-            new = (article, annotation, *_usage_of(article, annotation), cards.get(slug), entries.get(slug))
+            card = cards.get(slug)
+            new = (article, annotation, *_usage_of(article, annotation, card), card, entries.get(slug))
             if old is not None and _counts_alike(old, new):
                 # Counted as before: only the lists whose row of it changed are made again.
                 rows = tuple(o if o[1][1:] == n[1][1:] else n for o, n in zip(old[3], new[3]))  # counts, sentences
