@@ -8,20 +8,10 @@ import os
 from pathlib import Path
 
 import sitegen.pipeline.write
-from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.write import remove_in_background
 
-
-def seed(archive) -> None:
-    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
-    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
-    archive.article("second", title="Second", date="2016-11-27", body="Mosul again.", tags="[Iraq]")
-
-
-def new_process_build(archive):
-    """What a new `sitegen build` process does: load the persistent cache, then build."""
-    return Builder(BuildOptions(root=archive.root, workers=1)).build()
+from second_process import new_process_build, seed_two_articles_naming_mosul
 
 
 def beside_the_output(archive) -> list[str]:
@@ -36,7 +26,7 @@ def a_site(folder: Path) -> None:
 
 
 def test_a_build_after_an_edit_returns_with_nothing_of_the_previous_site_left(archive):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     new_process_build(archive)
@@ -45,7 +35,7 @@ def test_a_build_after_an_edit_returns_with_nothing_of_the_previous_site_left(ar
 
 
 def test_the_folders_of_the_previous_site_are_not_removed_by_the_build_process_itself(archive, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     removed_here: list[str] = []
@@ -65,7 +55,7 @@ def test_the_folders_of_the_previous_site_are_not_removed_by_the_build_process_i
 def test_the_build_after_two_edits_in_a_row_renders_only_what_the_last_edit_changed(archive, rendered):
     """The manifest of each build is taken once the previous site's files are
     unlinked: they share their status (the change time) with the new site's."""
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     new_process_build(archive)
@@ -76,7 +66,7 @@ def test_the_build_after_two_edits_in_a_row_renders_only_what_the_last_edit_chan
 
 
 def test_without_rm_the_previous_site_is_removed_by_the_build_itself(archive, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     monkeypatch.setattr(sitegen.pipeline.write, "_remover", lambda: None)
@@ -103,7 +93,7 @@ def test_the_files_are_gone_before_the_folders_are_waited_for(tmp_path, monkeypa
 
 
 def test_a_build_holds_its_lock_until_the_previous_site_is_gone(archive, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     lock = archive.root / "._site.lock"

@@ -8,20 +8,10 @@ import os
 from pathlib import Path
 
 import sitegen.pipeline.write
-from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.write import StagedOutput, folders_holding
 
-
-def seed(archive) -> None:
-    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
-    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.", tags="[Iraq]")
-    archive.article("second", title="Second", date="2016-11-27", body="Mosul again.", tags="[Iraq]")
-
-
-def new_process_build(archive):
-    """What a new `sitegen build` process does: load the persistent cache, then build."""
-    return Builder(BuildOptions(root=archive.root, workers=1)).build()
+from second_process import new_process_build, seed_two_articles_naming_mosul
 
 
 def folders_of(output: Path) -> set[str]:
@@ -29,7 +19,7 @@ def folders_of(output: Path) -> set[str]:
 
 
 def test_a_build_after_an_edit_makes_no_folder_of_the_stage_itself(archive, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     made_here: list[str] = []
@@ -47,7 +37,7 @@ def test_a_build_after_an_edit_makes_no_folder_of_the_stage_itself(archive, monk
 
 
 def test_the_folder_of_a_deleted_article_is_not_left_empty_in_the_new_site(archive):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     (archive.root / "content/articles/second.md").unlink()
     new_process_build(archive)
@@ -56,7 +46,7 @@ def test_the_folder_of_a_deleted_article_is_not_left_empty_in_the_new_site(archi
 
 
 def test_the_site_is_the_same_whether_the_folders_are_made_in_advance_or_not(archive, tmp_path, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     (archive.root / "content/articles/second.md").unlink()
@@ -82,7 +72,7 @@ def test_a_folder_made_in_advance_where_the_new_site_has_a_file_gives_way(tmp_pa
 
 
 def test_without_xargs_the_folders_are_made_as_the_files_are_written(archive, monkeypatch):
-    seed(archive)
+    seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     monkeypatch.setattr(sitegen.pipeline.write, "_folder_maker", lambda: None)
