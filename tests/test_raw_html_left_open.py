@@ -131,3 +131,13 @@ ON_PURPOSE = {
 def test_text_hidden_on_purpose_is_no_warning(mosul, kind):
     mosul.article("a", body=ON_PURPOSE[kind])
     assert mosul.build().warnings == []
+
+
+def test_an_attribute_value_never_closed_far_after_its_equals_sign_is_a_warning_naming_the_attribute(mosul):
+    mosul.article("a", body=f'Mosul fell.\n\n<div title={" " * 300}"oops>\nA note.\n\n{REST}')
+    result = mosul.build()
+    assert "retaken" not in body_text(mosul)
+    assert left_open_warnings(result) == [
+        'content/articles/a.md:8: warning: the value of `title` in this <div> opens with " and is never closed: '
+        'readers see none of the text after it (from line 11) up to the next "; add the closing "'
+    ]

@@ -92,20 +92,22 @@ def _tag_end(raw: str, position: int) -> tuple[int, str, str]:
     """(the offset after the `>` that ends the tag whose attributes start at
     `position`, or -1; the attribute whose quoted value is not closed and its
     quote, or "", "")."""
-    start, after_equals = position, False
+    start, after_equals, equals_at = position, False, position
     length = len(raw)
     while position < length:
         char = raw[position]
         if after_equals and char in "\"'":
             closing = raw.find(char, position + 1)
             if closing < 0:
-                return -1, _ATTRIBUTE_NAME.search(raw, max(start, position - 200), position).group(1), char
+                # The name is looked for before the `=`, however many spaces follow it.
+                name = _ATTRIBUTE_NAME.search(raw, max(start, equals_at - 200), equals_at + 1)
+                return -1, (name.group(1) if name is not None and name.group(1) else "an attribute"), char
             position, after_equals = closing + 1, False
             continue
         if char == ">":
             return position + 1, "", ""
         if char == "=":
-            after_equals = True
+            after_equals, equals_at = True, position
         elif char not in _SPACE:
             after_equals = False
         position += 1
