@@ -594,6 +594,7 @@
     var term = "";
     var searched = null; // the search whose counts are shown ({term, filters}); null before a search and while one runs
     var shownCounts = {}; // the counts shown: of `searched`, or of the whole archive
+    var countsSeen = {}; // the counts of the searches made here, by searchKey, for alternativeCounts
     var countingFor = 0; // the search (generation) whose filters opened since are being counted
 
     function activeFilters() {
@@ -603,6 +604,54 @@
         if (values.length) filters[name] = { any: values };
       });
       return filters;
+    }
+
+    // The key of a search (its term and the values ticked) among countsSeen.
+    function searchKey(term, filters) {
+      return JSON.stringify([term || "", Object.keys(filters).sort().map(function (name) {
+        return [name, filters[name].any.slice().sort()];
+      })]);
+    }
+
+    function remember(term, filters, counts) {
+      var key = searchKey(term, filters);
+      countsSeen[key] = Object.assign(countsSeen[key] || {}, counts);
+    }
+
+    // The values of one filter are alternatives (a result passes with any of
+    // those ticked), so a filter with values ticked is counted over the search
+    // without it, every other filter kept: its other values stay offered, each
+    // with the results it would add. The counts of a search already made on
+    // this page are taken again (ticking a first value asks nothing more);
+    // any other takes one more search, over the shards this search asks. A
+    // year or type ticked spares the search the other years' shards: counting
+    // its other values would need them, so unless a search made here counted
+    // them, such a filter shows the values ticked only. Sets them in
+    // `counts`; false if given up.
+    async function alternativeCounts(index, term, filters, counts, wanted) {
+      var names = Object.keys(filters);
+      var asked = index.whole(index.shardsFor(filters)).length;
+      for (var i = 0; i < names.length; i += 1) {
+        var name = names[i];
+        var others = withFilter(filters, name, null);
+        var known = countsSeen[searchKey(term, others)];
+        if (!(known && known[name])) {
+          if (index.whole(index.shardsFor(others)).length > asked) continue;
+          var found;
+          if (!term && !Object.keys(others).length) {
+            found = (await index.totals()) || {};
+          } else {
+            var answer = await index.searchShards(await index.load(index.shardsFor(others)), term, { filters: others }, [name], wanted);
+            if (!answer) return false;
+            found = answer.counts;
+          }
+          remember(term, others, found);
+          known = countsSeen[searchKey(term, others)];
+        }
+        if (wanted && !wanted()) return false;
+        counts[name] = known[name] || {};
+      }
+      return true;
     }
 
     // The filters counted with a search: those counted always, those the reader
@@ -736,6 +785,7 @@
         if (countingFor === mine) countingFor = 0;
       }
       if (!answer || mine !== generation) return;
+      remember(search.term, search.filters, answer.counts);
       names.forEach(function (name) { shownCounts[name] = answer.counts[name]; });
       renderFilters(shownCounts);
       root.setAttribute("data-state", "done");
@@ -852,8 +902,12 @@
       }
       var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
       if (mine !== generation) return;
-      var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), function () { return mine === generation; });
+      var wanted = function () { return mine === generation; };
+      var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), wanted);
       if (!answer || mine !== generation) return;
+      remember(term, filters, answer.counts);
+      var counts = Object.assign({}, answer.counts);
+      if (!(await alternativeCounts(index, term || null, filters, counts, wanted)) || mine !== generation) return;
       cursor = answer.cursor;
       totalFound = answer.total;
       shownCount = shown.length;
@@ -862,7 +916,7 @@
       status.setAttribute("data-total", String(answer.total));
       status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
       searched = { term: term || null, filters: filters };
-      shownCounts = answer.counts;
+      shownCounts = counts;
       renderFilters(shownCounts);
       if (shownCount >= PAGE_SIZE) {
         more.hidden = shownCount >= totalFound;
