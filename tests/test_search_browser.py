@@ -204,6 +204,19 @@ def test_a_type_ticked_keeps_every_type_offered_with_the_counts_of_the_search(br
     assert search_page.filter_counts(page)["type"] == before and len(before) > 1
 
 
+def test_a_filter_whose_files_fail_to_load_says_its_counts_are_missing_rather_than_that_none_was_found(browsing):
+    root, browser = browsing
+    page = browser.new_context(viewport=WIDE).new_page()
+    page.route("**/*.pf_filter", lambda route: route.abort())
+    page.goto(root + "search/?q=harbour")
+    search_page.result_links(page)
+
+    search_page.open_filter(page, "entity")
+
+    notes = page.locator('#search details[data-filter="entity"] .search-filter-note').all_inner_texts()
+    assert notes == ["Some of these counts could not be loaded: reload the page to try again."]
+
+
 def test_the_focus_stays_on_the_value_ticked_by_keyboard_when_the_counts_reorder_the_list(browsing):
     page = search(browsing, "harbour")
     search_page.open_filter(page, "entity")

@@ -39,6 +39,7 @@
   // page one type (null: every page), every article one year, every entity one kind.
   var ONE_PER_PAGE = { type: null, year: "article", kind: "entity" };
   var PAGE_SIZE = 20;
+  var UNLOADED_NOTE = "Some of these counts could not be loaded: reload the page to try again.";
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
@@ -114,7 +115,10 @@
     var shards = (parsed(text).shards || []).map(function (shard) {
       var name = String(shard.name || "");
       var year = (/^articles-(\d+)/.exec(name) || [])[1] || null;
-      return { name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name };
+      return {
+        name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name,
+        filterNames: Array.isArray(shard.filter_names) ? shard.filter_names : null,
+      };
     });
     if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null, group: "all" }];
     var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
@@ -305,8 +309,15 @@
     });
     var answer = await pagefind.search(term, Object.assign({}, options, { filters: filters }));
     var counts = {};
+    var unloaded = [];
     counted.forEach(function (name) {
       var found = {};
+      // Loaded, a filter is in the answer (every value, 0 for those no result
+      // has); one the group's pages have and the answer lacks is a file
+      // Pagefind could not load (it logs that and goes on without it).
+      if (!facts[name] && !(answer.filters && name in answer.filters) && group.some(function (shard) {
+        return shard.filterNames && shard.filterNames.indexOf(name) !== -1;
+      })) unloaded.push(name);
       if (facts[name]) {
         facts[name].forEach(function (value) { found[value] = answer.results.length; });
       } else {
@@ -314,7 +325,7 @@
       }
       counts[name] = found;
     });
-    return { results: answer.results, counts: counts };
+    return { results: answer.results, counts: counts, unloaded: unloaded };
   };
 
   // One search over `shards` (and the other shards of their groups), the
@@ -352,7 +363,10 @@
     results.sort(function (a, b) { return b.score - a.score; });
     var counts = summed(answers.map(function (answer) { return answer.counts; }));
     counted.forEach(function (name) { counts[name] = counts[name] || {}; });
-    return { results: results, counts: counts };
+    var unloaded = counted.filter(function (name) {
+      return answers.some(function (answer) { return answer.unloaded.indexOf(name) !== -1; });
+    });
+    return { results: results, counts: counts, unloaded: unloaded };
   };
 
   // The first shards a search needs (the site's, with its entities and
@@ -398,7 +412,7 @@
       results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
     }
     var cursor = sort === "date" ? dateCursor(index, term, filters, answer.counts) : listCursor(results);
-    return { total: answer.results.length, counts: answer.counts, cursor: cursor };
+    return { total: answer.results.length, counts: answer.counts, unloaded: answer.unloaded, cursor: cursor };
   }
 
   function listCursor(results) {
@@ -595,6 +609,7 @@
     var searched = null; // the search whose counts are shown ({term, filters}); null before a search and while one runs
     var shownCounts = {}; // the counts shown: of `searched`, or of the whole archive
     var countsSeen = {}; // the counts of the searches made here, by searchKey, for alternativeCounts
+    var unloaded = {}; // the filters counted on demand whose last count missed a file that failed to load
     var countingFor = 0; // the search (generation) whose filters opened since are being counted
 
     function activeFilters() {
@@ -628,7 +643,7 @@
     // its other values would need them, so unless a search made here counted
     // them, such a filter shows the values ticked only. Sets them in
     // `counts`; false if given up.
-    async function alternativeCounts(index, term, filters, counts, wanted) {
+    async function alternativeCounts(index, term, filters, counts, wanted, missing) {
       var names = Object.keys(filters);
       var asked = index.whole(index.shardsFor(filters)).length;
       for (var i = 0; i < names.length; i += 1) {
@@ -644,6 +659,11 @@
             var answer = await index.searchShards(await index.load(index.shardsFor(others)), term, { filters: others }, [name], wanted);
             if (!answer) return false;
             found = answer.counts;
+            if (answer.unloaded.length) {
+              missing.push(name);
+              counts[name] = found[name];
+              continue;
+            }
           }
           remember(term, others, found);
           known = countsSeen[searchKey(term, others)];
@@ -652,6 +672,16 @@
         counts[name] = known[name] || {};
       }
       return true;
+    }
+
+    // Of the filters `names` just counted, those counted on demand that are
+    // `missing` a file say so.
+    function noteUnloaded(names, missing) {
+      names.forEach(function (name) {
+        if (COUNTED_ALWAYS.indexOf(name) !== -1) return;
+        if (missing.indexOf(name) !== -1) unloaded[name] = true;
+        else delete unloaded[name];
+      });
     }
 
     // The filters counted with a search: those counted always, those the reader
@@ -697,7 +727,8 @@
             group = set = element("fieldset", "search-filter-group");
             group.append(element("legend", "search-filter-label", label));
           } else {
-            group = onDemand(name, label, known ? (values.length ? null : "None in these results.") : "Counting…");
+            var note = !known ? "Counting…" : unloaded[name] ? UNLOADED_NOTE : values.length ? null : "None in these results.";
+            group = onDemand(name, label, note);
             set = element("fieldset", "search-filter-set");
             set.append(element("legend", "visually-hidden", label));
             if (values.length) group.append(set);
@@ -785,7 +816,8 @@
         if (countingFor === mine) countingFor = 0;
       }
       if (!answer || mine !== generation) return;
-      remember(search.term, search.filters, answer.counts);
+      noteUnloaded(names, answer.unloaded);
+      if (!answer.unloaded.length) remember(search.term, search.filters, answer.counts);
       names.forEach(function (name) { shownCounts[name] = answer.counts[name]; });
       renderFilters(shownCounts);
       root.setAttribute("data-state", "done");
@@ -905,9 +937,11 @@
       var wanted = function () { return mine === generation; };
       var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), wanted);
       if (!answer || mine !== generation) return;
-      remember(term, filters, answer.counts);
       var counts = Object.assign({}, answer.counts);
-      if (!(await alternativeCounts(index, term || null, filters, counts, wanted)) || mine !== generation) return;
+      if (!answer.unloaded.length) remember(term, filters, answer.counts);
+      var missing = answer.unloaded.slice();
+      if (!(await alternativeCounts(index, term || null, filters, counts, wanted, missing)) || mine !== generation) return;
+      noteUnloaded(countedNames(filters), missing);
       cursor = answer.cursor;
       totalFound = answer.total;
       shownCount = shown.length;
