@@ -297,6 +297,50 @@ def test_a_footnotes_reference_to_another_footnote_shows_that_notes_text_in_brac
     assert footnote.select("sup, a") == []
 
 
+def footnote_texts(archive) -> list[str]:
+    return [note.get_text() for note in body_of(archive).select(".sidenote-footnote")]
+
+
+def note_warnings(result) -> list[str]:
+    return [str(w) for w in result.warnings if "footnote" in w.message]
+
+
+def test_a_note_quoted_inside_another_shows_the_notes_it_refers_to_in_turn(places):
+    places.article("a", body="Mosul fell.[^a]\n\n[^a]: See[^b].\n\n[^b]: the report[^c]\n\n[^c]: of 2016\n")
+    result = places.build()
+    assert footnote_texts(places) == ["See (the report (of 2016))."]
+    assert note_warnings(result) == []
+
+
+def test_a_note_that_refers_to_itself_is_a_warning_at_its_line(places):
+    places.article("a", body="Mosul fell.[^a]\n\n[^a]: See this note[^a].\n")
+    result = places.build()
+    assert footnote_texts(places) == ["See this note."]
+    # The body starts on line 6 of an article written by `Archive.article`.
+    assert note_warnings(result) == ["content/articles/a.md:8: warning: footnote [^a] refers to itself: the reference is left out; remove it"]
+
+
+def test_notes_that_refer_to_each_other_quote_each_other_once_and_warn(places):
+    places.article("a", body="Mosul fell.[^a]\n\n[^a]: One[^b].\n\n[^b]: two[^a]\n")
+    result = places.build()
+    assert footnote_texts(places) == ["One (two)."]
+    assert note_warnings(result) == [
+        "content/articles/a.md:10: warning: footnote [^b] refers to [^a], which it is shown inside: "
+        "that reference is left out; refer to each note from the text instead"
+    ]
+
+
+def test_notes_quoted_inside_notes_cannot_make_a_page_many_times_the_size_of_its_markdown(places):
+    leaves = "".join(f"[^l{i}]: " + "leaf words " * 90 + "\n\n" for i in range(60))
+    hubs = "".join(f"[^h{i}]: hub " + " ".join(f"[^l{j}]" for j in range(60)) + "\n\n" for i in range(60))
+    body = "Mosul fell " + " ".join(f"[^h{i}]" for i in range(60)) + ".\n\n" + leaves + hubs
+    places.article("a", body=body)
+    result = places.build()
+    page = (places.out / "articles/a/index.html").stat().st_size
+    assert page < 10 * len(body)  # each hub quoting every leaf would be 60 times the leaves, 3.6 MB
+    assert [w for w in note_warnings(result) if "too much text" in w] != []
+
+
 def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):
     places.article("a", body="Mosul fell.[^n]\n\n[^n]: A note.\n")
     places.build()

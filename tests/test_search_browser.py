@@ -150,7 +150,7 @@ def test_an_entity_ticked_stays_in_the_list_whatever_the_finder_holds(browsing):
     search_page.wait_until_done(page)
     page.get_by_placeholder("Find an entity").fill("mos")
     shown = page.eval_on_selector_all('#search [data-filter="entity"] .search-filter-value:not([hidden]) input', "boxes => boxes.map(b => b.value)")
-    assert shown == ["NATO", "Mosul"]
+    assert shown == ["Mosul", "NATO"]  # by count: an entity ticked does not change its own filter's counts
 
 
 def test_an_entity_checked_narrows_the_results(browsing):
@@ -159,6 +159,62 @@ def test_an_entity_checked_narrows_the_results(browsing):
     search_page.filter_checkbox(page, "entity", "NATO").check()
     page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '2'")
     assert search_page.result_links(page) == ["/repo/articles/cranes/", "/repo/articles/storm/"]
+
+
+def tick(page, name: str, value: str, total: int) -> None:
+    search_page.filter_checkbox(page, name, value).check()
+    page.wait_for_function(f"document.querySelector({search_page.STATUS!r}).getAttribute('data-total') === '{total}'")
+    search_page.wait_until_done(page)
+
+
+def test_ticking_an_entity_keeps_the_other_entities_offered_with_their_own_counts(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+
+    tick(page, "entity", "NATO", 2)
+
+    assert search_page.filter_counts(page)["entity"] == {"Mosul": 3, "NATO": 2, "Tigris": 1}
+
+
+def test_two_entities_ticked_give_the_results_of_either(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+    tick(page, "entity", "NATO", 2)
+
+    tick(page, "entity", "Tigris", 3)
+
+    assert search_page.result_links(page) == ["/repo/articles/cranes/", "/repo/articles/ships/", "/repo/articles/storm/"]
+
+
+def test_an_entity_ticked_narrows_the_counts_of_the_other_filters(browsing):
+    page = search(browsing, "harbour")
+    search_page.open_filter(page, "entity")
+
+    tick(page, "entity", "NATO", 2)
+
+    assert search_page.filter_counts(page)["year"] == {"2016": 1, "2017": 1}
+
+
+def test_a_type_ticked_keeps_every_type_offered_with_the_counts_of_the_search(browsing):
+    page = search(browsing, "harbour")
+    before = search_page.filter_counts(page)["type"]
+
+    tick(page, "type", "entity", before["entity"])
+
+    assert search_page.filter_counts(page)["type"] == before and len(before) > 1
+
+
+def test_a_filter_whose_files_fail_to_load_says_its_counts_are_missing_rather_than_that_none_was_found(browsing):
+    root, browser = browsing
+    page = browser.new_context(viewport=WIDE).new_page()
+    page.route("**/*.pf_filter", lambda route: route.abort())
+    page.goto(root + "search/?q=harbour")
+    search_page.result_links(page)
+
+    search_page.open_filter(page, "entity")
+
+    notes = page.locator('#search details[data-filter="entity"] .search-filter-note').all_inner_texts()
+    assert notes == ["Some of these counts could not be loaded: reload the page to try again."]
 
 
 def test_the_focus_stays_on_the_value_ticked_by_keyboard_when_the_counts_reorder_the_list(browsing):

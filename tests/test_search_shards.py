@@ -362,6 +362,17 @@ def test_two_shards_are_indexed_at_once_on_two_cores(tmp_path, monkeypatch):
     assert most_at_once((binary.parent / "runs").read_text()) == 2
 
 
+@TWO_CORES
+def test_a_build_given_one_job_indexes_one_shard_at_a_time(tmp_path, monkeypatch):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4)
+    binary = wrapped_pagefind(tmp_path / "bin", TIMED)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(binary))
+
+    archive.build(workers=1)
+
+    assert most_at_once((binary.parent / "runs").read_text()) == 1
+
+
 def test_shards_indexed_at_once_give_the_bundles_of_shards_indexed_one_at_a_time(tmp_path, monkeypatch):
     at_once, one_by_one = sharded_archive(tmp_path / "at-once"), sharded_archive(tmp_path / "one-by-one")
     at_once.build()

@@ -339,9 +339,11 @@ class Builder:
         if not plan.settings.search.enabled:
             return None
 
+        workers = self.workers
+
         def refresh() -> SearchReport:
             with self.guard.writing(plan.output):
-                return replace_search_index(plan.output, lambda folder: index_site(plan, plan.output, folder / BUNDLE_DIR))
+                return replace_search_index(plan.output, lambda folder: index_site(plan, plan.output, folder / BUNDLE_DIR, workers=workers))
 
         return refresh
 

@@ -34,10 +34,15 @@ def intact_bundle(recorded: dict, kept: set[str] | None) -> Callable[[str], bool
 
 
 def index_site(
-    plan: BuildPlan, site: Path, bundle: Path | None = None, intact: Callable[[str], bool] = lambda folder: True
+    plan: BuildPlan,
+    site: Path,
+    bundle: Path | None = None,
+    intact: Callable[[str], bool] = lambda folder: True,
+    workers: int | None = None,
 ) -> SearchReport:
     """Index the pages in `site`, writing the bundles to `bundle` (default `site/pagefind/`);
-    the shards unchanged since the output's own index, and `intact` there, are taken from it."""
+    the shards unchanged since the output's own index, and `intact` there, are taken from it.
+    `workers` (the build's `--jobs`) caps how many indexers run at once."""
     records = term_records(plan.archive.terms, plan.urls.glossary_path())
     years = {Urls.page_file(Urls.article_path(article.slug)): article.date.day.year for article in plan.archive.articles}
     search = plan.settings.search
@@ -45,6 +50,7 @@ def index_site(
         return build_search_index(
             site, plan.settings.site.language, records, bundle,
             timeout=search.timeout, years=years, shard_pages=search.shard_pages, previous=plan.output / BUNDLE_DIR, intact=intact,
+            at_once=workers,
         )  # fmt: skip
     except SearchError as exc:
         raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None

@@ -151,7 +151,7 @@ def write_staged(
                 staged.copy_file(target, source)
         if search and plan.settings.search.enabled:
             with stage("search"):
-                search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept))
+                search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept), workers=workers)
         with stage("swap"):
             removing = staged.commit()
 

@@ -13,7 +13,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # file systems take names of at most 255 bytes. A title in a script that folds
 # to many letters ("日本" -> "riben") can make a slug longer than its text.
 SLUG_MAX = 200
-_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+# A leading date and what separates it from the name: "2016-11-27-", "2016-11-27 ", "2016-11-27_".
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[\s_-]+(?=\S)")
 
 
 @functools.lru_cache(maxsize=65536)  # every build slugifies every tag and title again
@@ -28,7 +29,7 @@ def slugify(text: str) -> str:
 
 
 def article_slug_from_stem(stem: str) -> str:
-    """`2016-11-27-Islamic-State` -> `islamic-state`: the date prefix is not part of the URL."""
+    """`2016-11-27-Islamic-State` (or `2016-11-27 Islamic State`) -> `islamic-state`: the date prefix is not part of the URL."""
     return slugify(_DATE_PREFIX.sub("", stem))
 
 

@@ -115,6 +115,7 @@ def build_search_index(
     shard_pages: int = DEFAULT_SHARD_PAGES,
     previous: Path | None = None,
     intact: Callable[[str], bool] = lambda folder: True,
+    at_once: int | None = None,
 ) -> SearchReport:
     """Index the built site in `site` and write the bundles to `bundle` (`site/pagefind/`).
 
@@ -123,7 +124,8 @@ def build_search_index(
     shard whose digest the manifest in `previous` (the bundle folder of the
     site being replaced) already lists is linked from there, not indexed
     again, if `intact(folder)` says that shard's folder there is still as
-    the build that wrote it left it (the folder is "" for pagefind/ itself). `timeout` is how long Pagefind may go without answering
+    the build that wrote it left it (the folder is "" for pagefind/ itself). `at_once`
+    caps the Pagefind runs at a time (one a core by default; two at most in any case). `timeout` is how long Pagefind may go without answering
     (seconds); a failure of any kind is a SearchError naming the file to look at.
     """
     bundle = bundle or site / BUNDLE_DIR
@@ -136,7 +138,7 @@ def build_search_index(
         indexer = _binary_digest(binary)
         reusable = _previous_manifest(previous)
         bundle.mkdir(parents=True, exist_ok=True)
-        runs = Runs(shard_pages)
+        runs = Runs(shard_pages, at_once)
 
         def make(shard: Shard) -> tuple[ManifestEntry, bool]:
             """The shard's manifest entry, and whether it was indexed (or linked unchanged)."""

@@ -243,13 +243,14 @@ _Result = TypeVar("_Result")
 
 
 class Runs:
-    """Jobs that run indexers, several at once: at most `at_once` jobs run,
+    """Jobs that run indexers, several at once: at most `at_once` jobs run
+    (never more than RUNS_AT_ONCE; by default one a core),
     and the indexers they run (each in a `slot`) hold at most `budget` pages
     together. `map` runs them all, or stops all at the first failure."""
 
     def __init__(self, budget: int, at_once: int | None = None):
         self.budget = budget
-        self.at_once = at_once or min(RUNS_AT_ONCE, _cores())
+        self.at_once = min(RUNS_AT_ONCE, at_once or _cores())
         self.stop = threading.Event()
         self._held = 0
         self._free = threading.Condition()

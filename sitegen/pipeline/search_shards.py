@@ -128,6 +128,8 @@ def manifest_bytes(entries: list[ManifestEntry], counts: list[Counts] | None = N
         if counts is not None:
             held = counts[number]
             shard["filters"] = {name: sorted(value for value, count in held.get(name, {}).items() if count) for name in SHARD_FILTERS}
+            # Every filter the shard's pages have: a browser that gets no counts of one knows its file failed to load.
+            shard["filter_names"] = sorted(name for name, values in held.items() if any(values.values()))
         shards.append(shard)
     return _json({"shards": shards})
 

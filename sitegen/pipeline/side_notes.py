@@ -12,45 +12,68 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from sitegen.model.errors import Diagnostic
 from sitegen.pipeline.annotation_state import DocumentState, markup_token, plain_refs, text_token
 from sitegen.pipeline.notes import sidenote
 from sitegen.pipeline.sanitise import sanitise_phrasing
+
+
+# A note refers to another by showing that note's text in brackets, which
+# shows the notes that one refers to in turn. So that a few bytes of Markdown
+# (a note referring a thousand times to a long one, and a thousand such
+# notes) cannot make a page of gigabytes, the text so quoted in one document
+# comes to at most QUOTED_BASE characters plus twice the notes' own Markdown,
+# each quote costing at least QUOTE_COST, and notes go at most QUOTED_DEPTH deep.
+QUOTED_BASE = 10_000
+QUOTED_DEPTH = 8
+QUOTE_COST = 16
 
 
 def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt, env: Any) -> dict[int, str]:
     """Remove the footnote block from the end and return each note's content as phrasing HTML.
 
     A note's reference to another note shows that note's text in brackets
-    where it stands (a side-note has no note of its own); a reference to
-    itself goes."""
+    where it stands (a side-note has no note of its own), and the notes it
+    refers to in the same way. A reference to the note itself, or to one the
+    text is already quoted inside, goes, as do quotes past the limits above;
+    each is a warning at the note's line."""
     try:
         start = next(i for i, t in enumerate(tokens) if t.type == "footnote_block_open")
     except StopIteration:
         return {}
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
     notes: dict[int, list[list[Token] | str]] = {}  # each note's paragraphs: inline children, or code as HTML
+    labels: dict[int, str] = {}
+    lines: dict[int, int] = {}
+    written = 0  # the notes' Markdown, in characters
     current: int | None = None
     for token in tokens[start + 1 : end]:
         if token.type == "footnote_open":
             current = token.meta["id"]
             notes[current] = []
+            labels[current] = str(token.meta.get("label") or current)
         elif current is not None and token.type == "inline" and token.children is not None:
-            notes[current].append(plain_refs(token.children, document, document.body_line + (token.map[0] if token.map else 0)))
+            line = document.body_line + (token.map[0] if token.map else 0)
+            lines.setdefault(current, line)
+            written += len(token.content)
+            notes[current].append(plain_refs(token.children, document, line))
         elif current is not None and token.type in ("fence", "code_block"):
+            written += len(token.content)
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
+    quotes = _Quotes(QUOTED_BASE + 2 * written, labels, lines, document)
 
-    def rendered(key: int, others: dict[int, str]) -> str:
-        """Note `key` as HTML, the notes it refers to as in `others`."""
+    def rendered(key: int, inside: tuple[int, ...]) -> str:
+        """Note `key` as HTML, quoted inside the notes `inside` (outermost first)."""
         parts = []
         for part in notes[key]:
             if not isinstance(part, str):
-                children = [child if child.type != "footnote_ref" else _note_in_note(child, key, others) for child in part]
+                children = [child if child.type != "footnote_ref" else quotes.quote(child, key, inside, rendered) for child in part]
                 part = md.renderer.renderInline(children, md.options, env)
             if part:
                 parts.append(part)
@@ -60,18 +83,57 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
         # into, nor the paragraph around that, nor reach past them.
         return sanitise_phrasing(joined) if document.placeholders is not None else joined
 
-    alone = {key: rendered(key, {}) for key in notes}  # a note shown inside another shows no note in it
-    return {key: rendered(key, alone) if _refers_to_notes(parts) else alone[key] for key, parts in notes.items()}
+    return {key: rendered(key, ()) for key in notes}
 
 
-def _note_in_note(reference: Token, key: int, others: dict[int, str]) -> Token:
-    """A reference in note `key` to another note: that note's text in brackets."""
-    shown = others.get(reference.meta["id"], "") if reference.meta["id"] != key else ""
-    return markup_token(f" ({shown})" if shown else "")
+class _Quotes:
+    """The notes quoted inside other notes in one document, within the limits above."""
 
+    def __init__(self, budget: int, labels: dict[int, str], lines: dict[int, int], document: DocumentState):
+        self.budget = budget
+        self.labels = labels
+        self.lines = lines
+        self.document = document
+        self.warned: set[tuple[str, object]] = set()
 
-def _refers_to_notes(parts: list[list[Token] | str]) -> bool:
-    return any(not isinstance(part, str) and any(child.type == "footnote_ref" for child in part) for part in parts)
+    def quote(self, reference: Token, key: int, inside: tuple[int, ...], rendered: Callable[[int, tuple[int, ...]], str]) -> Token:
+        """What stands for `reference`, in note `key` quoted inside `inside`: the note it names, in brackets."""
+        target = reference.meta["id"]
+        chain = (*inside, key)
+        if target not in self.labels:
+            return markup_token("")
+        if target in chain:
+            self._warn("itself" if target == key else "circle", key, target)
+            return markup_token("")
+        if len(chain) > QUOTED_DEPTH or self.budget < QUOTE_COST:
+            self._warn("deep" if len(chain) > QUOTED_DEPTH else "long", key, target)
+            return markup_token("")
+        self.budget -= QUOTE_COST
+        shown = rendered(target, chain)
+        if len(shown) > self.budget:
+            self._warn("long", key, target)
+            self.budget = 0  # no more quotes: each would render its note again only to leave it out
+            return markup_token("")
+        self.budget -= len(shown)
+        return markup_token(f" ({shown})" if shown else "")
+
+    def _warn(self, why: str, key: int, target: int) -> None:
+        # The text runs out once for the whole document; a circle is one whichever note it starts from.
+        once = (why, -1 if why == "long" else frozenset((key, target)) if why == "circle" else key)
+        if once in self.warned:
+            return
+        self.warned.add(once)
+        note, other = f"[^{self.labels[key]}]", f"[^{self.labels[target]}]"
+        message = {
+            "itself": f"footnote {note} refers to itself: the reference is left out; remove it",
+            "circle": f"footnote {note} refers to {other}, which it is shown inside: that reference is left out; "
+            "refer to each note from the text instead",
+            "deep": f"footnote {note} refers to {other} more than {QUOTED_DEPTH} notes deep: its text is left out; "
+            "refer to it from the text instead",
+            "long": f"the footnotes shown inside other notes come to too much text at {note}'s reference to {other}: "
+            "its text is left out; refer to it from the text instead",
+        }[why]
+        self.document.diagnostics.append(Diagnostic(self.document.path, self.lines.get(key), message, "warning"))
 
 
 def footnote_note(token: Token, document: DocumentState, footnotes: dict[int, str]) -> str:

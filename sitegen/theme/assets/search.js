@@ -39,6 +39,7 @@
   // page one type (null: every page), every article one year, every entity one kind.
   var ONE_PER_PAGE = { type: null, year: "article", kind: "entity" };
   var PAGE_SIZE = 20;
+  var UNLOADED_NOTE = "Some of these counts could not be loaded: reload the page to try again.";
   var HEADER_RESULTS = 5;
   var FIRST_YEARS = 2; // the newest years' shards asked first (with the site's), whose results show before the others'
   var EARLY_SHARDS = 12; // a search of this many shards or more shows the first shards' results first
@@ -46,6 +47,57 @@
   var engines = {};
 
   // --- the engine: a Pagefind instance per year's shards, asked when they can match ---
+
+  // Every shard's bundle holds the same WebAssembly (one Pagefind run of one
+  // build made them all), and each instance fetches it from its own folder:
+  // 70 kB each, 2 MB for the 30 instances of a search of 100,000 articles.
+  // So Pagefind's worker (which all the instances share, and which does
+  // their fetching) is started with a fetch that takes each file of
+  // WebAssembly once, by name, and hands every instance a copy. Where a worker
+  // cannot start, Pagefind works in the page, whose fetch does the same.
+  function shareWebAssembly() {
+    fetchWebAssemblyOnce(window, window.location.href);
+    var Original = window.Worker;
+    if (!Original || Original.sharesWebAssembly || !window.Blob || !URL.createObjectURL) return;
+    var Sharing = function (url, options) {
+      var address = new URL(String(url), document.baseURI).href;
+      if (!/\/pagefind-worker\.js(?:[?#].*)?$/.test(address) || (options && options.type === "module")) return new Original(url, options);
+      var source = "(" + fetchWebAssemblyOnce.toString() + ")(self, " + JSON.stringify(address) + ");\nimportScripts(" + JSON.stringify(address) + ");\n";
+      try {
+        return new Original(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
+      } catch (error) {
+        return new Original(url, options); // a page that forbids workers from blobs
+      }
+    };
+    Sharing.prototype = Original.prototype;
+    Sharing.sharesWebAssembly = true;
+    window.Worker = Sharing;
+  }
+
+  // Runs in the worker too (as source text): no name from outside it. `base`
+  // resolves relative addresses, as a worker made from a blob has none of its own.
+  function fetchWebAssemblyOnce(scope, base) {
+    if (scope.fetch.takesWebAssemblyOnce) return;
+    var fetchFile = scope.fetch.bind(scope);
+    var taken = {};
+    var once = function (resource, init) {
+      if (typeof resource === "string") resource = new URL(resource, base).href;
+      var name = /\/(wasm\.[^\/?#]+\.pagefind)(?:[?#].*)?$/.exec(typeof resource === "string" ? resource : resource && resource.url);
+      if (!name) return fetchFile(resource, init);
+      if (!taken[name[1]]) {
+        taken[name[1]] = fetchFile(resource, init).then(function (response) {
+          if (!response.ok) delete taken[name[1]];
+          return response;
+        }, function (error) {
+          delete taken[name[1]];
+          throw error;
+        });
+      }
+      return taken[name[1]].then(function (response) { return response.clone(); });
+    };
+    once.takesWebAssemblyOnce = true;
+    scope.fetch = once;
+  }
 
   function engine(bundlePath, baseUrl) {
     if (!engines[bundlePath]) engines[bundlePath] = new Engine(bundlePath, baseUrl);
@@ -114,7 +166,10 @@
     var shards = (parsed(text).shards || []).map(function (shard) {
       var name = String(shard.name || "");
       var year = (/^articles-(\d+)/.exec(name) || [])[1] || null;
-      return { name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name };
+      return {
+        name: name, url: self.bundlePath + shard.bundle, filters: shard.filters || null, year: year, group: year ? "articles-" + year : name,
+        filterNames: Array.isArray(shard.filter_names) ? shard.filter_names : null,
+      };
     });
     if (shards.length === 0) shards = [{ name: "all", url: this.bundlePath, filters: null, year: null, group: "all" }];
     var site = shards.filter(function (shard) { return !/^articles-/.test(shard.name); });
@@ -199,7 +254,10 @@
     var self = this;
     var name = group[0].group;
     if (!this.instances[name]) {
-      if (!this.module) this.module = import(group[0].url + "pagefind.js");
+      if (!this.module) {
+        shareWebAssembly();
+        this.module = import(group[0].url + "pagefind.js");
+      }
       var before = this.first;
       var made = (async function () {
         var module = await self.module;
@@ -305,8 +363,15 @@
     });
     var answer = await pagefind.search(term, Object.assign({}, options, { filters: filters }));
     var counts = {};
+    var unloaded = [];
     counted.forEach(function (name) {
       var found = {};
+      // Loaded, a filter is in the answer (every value, 0 for those no result
+      // has); one the group's pages have and the answer lacks is a file
+      // Pagefind could not load (it logs that and goes on without it).
+      if (!facts[name] && !(answer.filters && name in answer.filters) && group.some(function (shard) {
+        return shard.filterNames && shard.filterNames.indexOf(name) !== -1;
+      })) unloaded.push(name);
       if (facts[name]) {
         facts[name].forEach(function (value) { found[value] = answer.results.length; });
       } else {
@@ -314,7 +379,7 @@
       }
       counts[name] = found;
     });
-    return { results: answer.results, counts: counts };
+    return { results: answer.results, counts: counts, unloaded: unloaded };
   };
 
   // One search over `shards` (and the other shards of their groups), the
@@ -352,7 +417,10 @@
     results.sort(function (a, b) { return b.score - a.score; });
     var counts = summed(answers.map(function (answer) { return answer.counts; }));
     counted.forEach(function (name) { counts[name] = counts[name] || {}; });
-    return { results: results, counts: counts };
+    var unloaded = counted.filter(function (name) {
+      return answers.some(function (answer) { return answer.unloaded.indexOf(name) !== -1; });
+    });
+    return { results: results, counts: counts, unloaded: unloaded };
   };
 
   // The first shards a search needs (the site's, with its entities and
@@ -398,7 +466,7 @@
       results = shown.concat(results.filter(function (result) { return !ids.has(result.id); }));
     }
     var cursor = sort === "date" ? dateCursor(index, term, filters, answer.counts) : listCursor(results);
-    return { total: answer.results.length, counts: answer.counts, cursor: cursor };
+    return { total: answer.results.length, counts: answer.counts, unloaded: answer.unloaded, cursor: cursor };
   }
 
   function listCursor(results) {
@@ -594,6 +662,8 @@
     var term = "";
     var searched = null; // the search whose counts are shown ({term, filters}); null before a search and while one runs
     var shownCounts = {}; // the counts shown: of `searched`, or of the whole archive
+    var countsSeen = {}; // the counts of the searches made here, by searchKey, for alternativeCounts
+    var unloaded = {}; // the filters counted on demand whose last count missed a file that failed to load
     var countingFor = 0; // the search (generation) whose filters opened since are being counted
 
     function activeFilters() {
@@ -603,6 +673,69 @@
         if (values.length) filters[name] = { any: values };
       });
       return filters;
+    }
+
+    // The key of a search (its term and the values ticked) among countsSeen.
+    function searchKey(term, filters) {
+      return JSON.stringify([term || "", Object.keys(filters).sort().map(function (name) {
+        return [name, filters[name].any.slice().sort()];
+      })]);
+    }
+
+    function remember(term, filters, counts) {
+      var key = searchKey(term, filters);
+      countsSeen[key] = Object.assign(countsSeen[key] || {}, counts);
+    }
+
+    // The values of one filter are alternatives (a result passes with any of
+    // those ticked), so a filter with values ticked is counted over the search
+    // without it, every other filter kept: its other values stay offered, each
+    // with the results it would add. The counts of a search already made on
+    // this page are taken again (ticking a first value asks nothing more);
+    // any other takes one more search, over the shards this search asks. A
+    // year or type ticked spares the search the other years' shards: counting
+    // its other values would need them, so unless a search made here counted
+    // them, such a filter shows the values ticked only. Sets them in
+    // `counts`; false if given up.
+    async function alternativeCounts(index, term, filters, counts, wanted, missing) {
+      var names = Object.keys(filters);
+      var asked = index.whole(index.shardsFor(filters)).length;
+      for (var i = 0; i < names.length; i += 1) {
+        var name = names[i];
+        var others = withFilter(filters, name, null);
+        var known = countsSeen[searchKey(term, others)];
+        if (!(known && known[name])) {
+          if (index.whole(index.shardsFor(others)).length > asked) continue;
+          var found;
+          if (!term && !Object.keys(others).length) {
+            found = (await index.totals()) || {};
+          } else {
+            var answer = await index.searchShards(await index.load(index.shardsFor(others)), term, { filters: others }, [name], wanted);
+            if (!answer) return false;
+            found = answer.counts;
+            if (answer.unloaded.length) {
+              missing.push(name);
+              counts[name] = found[name];
+              continue;
+            }
+          }
+          remember(term, others, found);
+          known = countsSeen[searchKey(term, others)];
+        }
+        if (wanted && !wanted()) return false;
+        counts[name] = known[name] || {};
+      }
+      return true;
+    }
+
+    // Of the filters `names` just counted, those counted on demand that are
+    // `missing` a file say so.
+    function noteUnloaded(names, missing) {
+      names.forEach(function (name) {
+        if (COUNTED_ALWAYS.indexOf(name) !== -1) return;
+        if (missing.indexOf(name) !== -1) unloaded[name] = true;
+        else delete unloaded[name];
+      });
     }
 
     // The filters counted with a search: those counted always, those the reader
@@ -648,7 +781,8 @@
             group = set = element("fieldset", "search-filter-group");
             group.append(element("legend", "search-filter-label", label));
           } else {
-            group = onDemand(name, label, known ? (values.length ? null : "None in these results.") : "Counting…");
+            var note = !known ? "Counting…" : unloaded[name] ? UNLOADED_NOTE : values.length ? null : "None in these results.";
+            group = onDemand(name, label, note);
             set = element("fieldset", "search-filter-set");
             set.append(element("legend", "visually-hidden", label));
             if (values.length) group.append(set);
@@ -736,6 +870,8 @@
         if (countingFor === mine) countingFor = 0;
       }
       if (!answer || mine !== generation) return;
+      noteUnloaded(names, answer.unloaded);
+      if (!answer.unloaded.length) remember(search.term, search.filters, answer.counts);
       names.forEach(function (name) { shownCounts[name] = answer.counts[name]; });
       renderFilters(shownCounts);
       root.setAttribute("data-state", "done");
@@ -852,8 +988,14 @@
       }
       var shown = sort === "date" ? [] : await showFirst(index, filters, mine);
       if (mine !== generation) return;
-      var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), function () { return mine === generation; });
+      var wanted = function () { return mine === generation; };
+      var answer = await searchAll(index, term || null, filters, sort, shown, countedNames(filters), wanted);
       if (!answer || mine !== generation) return;
+      var counts = Object.assign({}, answer.counts);
+      if (!answer.unloaded.length) remember(term, filters, answer.counts);
+      var missing = answer.unloaded.slice();
+      if (!(await alternativeCounts(index, term || null, filters, counts, wanted, missing)) || mine !== generation) return;
+      noteUnloaded(countedNames(filters), missing);
       cursor = answer.cursor;
       totalFound = answer.total;
       shownCount = shown.length;
@@ -862,7 +1004,7 @@
       status.setAttribute("data-total", String(answer.total));
       status.textContent = plural(answer.total, "result") + (term ? " for “" + term + "”" : "");
       searched = { term: term || null, filters: filters };
-      shownCounts = answer.counts;
+      shownCounts = counts;
       renderFilters(shownCounts);
       if (shownCount >= PAGE_SIZE) {
         more.hidden = shownCount >= totalFound;
