@@ -298,7 +298,9 @@ class Builder:
             copies = self._claims.claim(pages, archive, problems, self.cache.plans)
         problems.raise_if_errors()
         site = site_view(settings, urls)
-        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)
+        return BuildPlan(
+            settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred, annotations
+        )
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
