@@ -12,7 +12,7 @@ from sitegen.engine.build_plan import BuildPlan
 from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
 from sitegen.engine.inputs import page_file
 from sitegen.engine.made_from import MadeFrom
-from sitegen.engine.plan_record import holds_article_of
+from sitegen.engine.plan_record import KeptPage, holds_article_of
 from sitegen.pipeline.site import Page, PlannedPage
 
 # The views that many pages show (an article's card, a timeline event): digested
@@ -27,7 +27,11 @@ def page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests |
 
 def shared_page_inputs(cache: BuildCache, plan: BuildPlan) -> bytes:
     """The digest of what every page is rendered with: the templates, the site, its URLs."""
-    return digest_of((cache.templates_digest, plan.site, plan.urls))
+    return shared_inputs_of(cache.templates_digest, plan.site, plan.urls)
+
+
+def shared_inputs_of(templates_digest: bytes, site, urls) -> bytes:
+    return digest_of((templates_digest, site, urls))
 
 
 def page_inputs(
@@ -69,8 +73,12 @@ def made_from_digester(cache: BuildCache, plan: BuildPlan, shared_inputs: bytes)
     the plan has none), given the digest of what every page is rendered with."""
     if not any(isinstance(page, PlannedPage) and page.inputs for page in plan.pages):
         return None
-    context = (shared_inputs, plan.settings, plan.urls)
-    return MadeFrom(cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
+    return digester_of(cache, shared_inputs, plan.settings, plan.urls)
+
+
+def digester_of(cache: BuildCache, shared_inputs: bytes, settings, urls) -> MadeFrom:
+    """A MadeFrom for pages rendered with `shared_inputs` (see shared_page_inputs), these settings and URLs."""
+    return MadeFrom(cache.fragments, (shared_inputs, settings, urls), (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
 
 
 def made_from_digests(
@@ -112,6 +120,11 @@ def digests_after_edit(
     made: dict[str, bytes] = {}
     for page in plan.pages:
         target = page_file(page)
+        if type(page) is KeptPage:
+            inputs[target] = previous_inputs.get(target)
+            if target in previous_made_from:
+                made[target] = previous_made_from[target]
+            continue
         if not isinstance(page, PlannedPage):
             inputs[target] = previous_inputs.get(target)
             continue

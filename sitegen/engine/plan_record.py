@@ -40,12 +40,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sitegen.engine.build_plan import BuildPlan
 from sitegen.engine.cache import BuildCache, digest_of
+from sitegen.engine.inputs import page_file
 from sitegen.engine.made_from import MadeFrom
 from sitegen.engine.stored_fragments import StoredArticle
-from sitegen.model.models import Article
-from sitegen.pipeline.annotate import AnnotatedArticle
+from sitegen.model.models import Archive, Article
+from sitegen.pipeline.annotate import AnnotatedArticle, Annotations
+from sitegen.pipeline.site import PlannedPage
 
 # The kinds of inputs that tie a planned page to one article: a page holding
 # one of a changed article's is digested again.
@@ -53,13 +54,12 @@ ARTICLE_KINDS = (Article, AnnotatedArticle, StoredArticle)
 KEY_LENGTH = 17  # a fragment's persistent id in MadeFrom: a marker byte and the digest of its key
 
 
-def plan_context(plan: BuildPlan, made_from: MadeFrom) -> bytes:
+def plan_context(archive: Archive, annotations: Annotations, made_from: MadeFrom) -> bytes:
     """The digest of everything the plan reads but the articles and their annotations."""
-    archive, annotations = plan.archive, plan.annotations
     descriptions = tuple(sorted(annotations.entity_descriptions.items()))
     events = tuple(sorted(annotations.event_descriptions.items()))
     slugs = tuple(article.slug for article in archive.articles)
-    whole = (made_from.context, archive.entities, archive.terms, archive.events, annotations.timeline, descriptions, events, slugs)
+    whole = (made_from.context, archive.entities, archive.terms, archive.events, archive.static_files, annotations.timeline, descriptions, events, slugs)
     return digest_of(whole, made_from.shared)
 
 
@@ -82,16 +82,16 @@ class PlanRecord:
     changed: set[str] | None
 
 
-def record_plan(cache: BuildCache, plan: BuildPlan, made_from: MadeFrom) -> PlanRecord:
-    """The record of this plan, compared with the one the build read at start (`cache`)."""
-    context = plan_context(plan, made_from)
+def record_plan(cache: BuildCache, archive: Archive, annotations: Annotations, made_from: MadeFrom) -> PlanRecord:
+    """The record of the plan of `archive`, compared with the one the build read at start (`cache`)."""
+    context = plan_context(archive, annotations, made_from)
     previous = cache.plan_articles if cache.plan_context == context else {}
-    annotated = plan.annotations.articles
+    annotated = annotations.articles
     known = made_from.shared
     articles: dict[str, bytes] = {}
     changed: set[str] = set()
     only_own_pages = bool(previous)
-    for article in plan.archive.articles:
+    for article in archive.articles:
         slug = article.slug
         annotation = annotated.get(slug)
         key = known.digests.get(id(annotation)) if annotation is not None and known.held.get(id(annotation)) is annotation else None
@@ -113,3 +113,27 @@ def record_plan(cache: BuildCache, plan: BuildPlan, made_from: MadeFrom) -> Plan
 def holds_article_of(inputs: tuple, slugs: set[str]) -> bool:
     """Whether a planned page's inputs hold one of these articles, or its annotation."""
     return any(type(value) in ARTICLE_KINDS and value.slug in slugs for value in inputs)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A page of the last build that the plan's record vouches for: not planned,
+    only linked from the previous site (`path` is its file's)."""
+
+    path: str
+    template: str = ""
+    literal: None = None
+    indexable: bool = False
+
+
+class PlanNeeded(Exception):
+    """A KeptPage's previous file could not be kept: the build plans every page."""
+
+
+def kept_plan(cache: BuildCache, made: list[PlannedPage]) -> list[PlannedPage | KeptPage] | None:
+    """Every page of the last build, in its order, each a KeptPage but those of
+    `made`, in their places; None when one of those was not a page of it."""
+    by_file = {page_file(page): page for page in made}
+    if not by_file.keys() <= cache.page_inputs.keys():
+        return None
+    return [by_file.get(target) or KeptPage(target) for target in cache.page_inputs]

@@ -19,7 +19,7 @@ from sitegen.engine.page_digests import (
     shared_page_inputs,
 )
 from sitegen.engine.page_digests import made_from_digester as made_from_digester_of
-from sitegen.engine.plan_record import record_plan
+from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import manifest_modes, output_manifest
@@ -78,8 +78,7 @@ def write_staged(
             )
         with stage("digest"):
             shared_inputs = shared_page_inputs(cache, plan)
-            made_from_digester = made_from_digester_of(cache, plan, shared_inputs)
-            record = None if made_from_digester is None or plan.annotations is None else record_plan(cache, plan, made_from_digester)
+            record, made_from_digester = plan.record, plan.digester or made_from_digester_of(cache, plan, shared_inputs)
             if record is not None and record.changed is not None and not lasting:
                 # Only what the changed articles' own pages read changed: the other pages keep their digests.
                 inputs_of, made_from = digests_after_edit(cache, plan, record.changed, made_from_digester, shared_inputs)
@@ -142,7 +141,11 @@ def write_staged(
             changed: list[Page | PlannedPage] = []
             for page in plan.pages:
                 target = page_file(page)
-                if isinstance(page, PlannedPage) and kept_unmade(target):
+                if type(page) is KeptPage:
+                    if not kept_as_it_was(target, previous_inputs.get(target)):
+                        raise PlanNeeded(target)  # it cannot be made without its plan
+                    written[target] = previous_written[target]
+                elif isinstance(page, PlannedPage) and kept_unmade(target):
                     written[target], inputs_of[target] = previous_written[target], previous_inputs[target]
                 elif not isinstance(page, PlannedPage) and kept_as_it_was(target, inputs_of[target]):
                     written[target] = previous_written[target]
