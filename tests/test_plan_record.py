@@ -185,7 +185,7 @@ def test_the_page_planned_for_an_article_alone_is_the_one_planned_with_every_pag
         planned = by_path[page.path]
         assert (page.template, page.modified, page.indexable) == (planned.template, planned.modified, planned.indexable)
         assert page.inputs == planned.inputs, page.path
-    assert any(page.inputs[5] for page in alone)  # the events tied to an article are among them
+    assert any(page.inputs[5] for page in alone) and all(page.inputs[6] for page in alone)  # events tied to them, related articles
 
 
 def test_of_every_page_planned_only_an_articles_own_page_holds_its_annotation(archive):

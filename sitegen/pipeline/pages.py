@@ -19,7 +19,7 @@ from collections import defaultdict
 from typing import Callable
 
 from sitegen.model.errors import Problems
-from sitegen.model.models import Archive
+from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, placed_event
@@ -188,9 +188,16 @@ def plan_article_pages(archive: Archive, annotations: Annotations, settings: Set
     a build that keeps every other page of the last (see engine/plan_record.py)."""
     urls = Urls(settings.site.base_url, settings.base_path)
     compared = ArticleComparisons()
-    cards, feed_entries = ArticleViews(compared).update(archive.articles, urls)
+    cards, _ = ArticleViews(compared).update(archive.articles, urls)
     entities = {e.id: e for e in archive.entities}
-    usage = EntityUsageIndex(compared).update(archive, annotations.articles, cards, feed_entries)
+    # The entities each article involves and the articles each entity's list holds, as EntityUsage has
+    # them (of each article, what its related articles are chosen by: its slug and date).
+    annotated = annotations.articles
+    involved = {a.slug: tuple(sorted({m.entity_id for m in annotated[a.slug].mentions} | set(a.entity_ids))) for a in archive.articles}
+    postings: dict[str, list[tuple[Article]]] = defaultdict(list)
+    for article in archive.articles:  # newest first
+        for entity_id in involved[article.slug]:
+            postings[entity_id].append((article,))
     period_of = {year: period.slug for period in TimelinePeriods().update(annotations.timeline) for year in period.years}
     events_by_article = _events_by_article([
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
@@ -198,9 +205,9 @@ def plan_article_pages(archive: Archive, annotations: Annotations, settings: Set
     ])  # fmt: skip
     tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
     tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
-    related = related_of(slugs, usage.involved, usage.articles)
+    related = related_of(slugs, involved, postings)
     return [
-        _planned_article_page(article, annotations.articles[article.slug], cards[article.slug], tag_links, entities,
+        _planned_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities,
                               events_by_article.get(article.slug, ()), tuple(map(cards.__getitem__, related[article.slug])), settings, urls)
         for article in archive.articles if article.slug in slugs
     ]  # fmt: skip
