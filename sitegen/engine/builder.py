@@ -187,7 +187,7 @@ class Builder:
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
-            plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental)
+            plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental, record=stamping)
             page_count = len(plan.pages)  # the writer of a single build lets them go
             env = self._environment(sources.templates)
             if incremental:
@@ -277,11 +277,13 @@ class Builder:
             unchanged=True,
         )
 
-    def plan_from(self, sources: Sources, open_data_later: bool = False, keep: bool = False) -> BuildPlan:
-        """The plan of every page. With `keep` (the output folder is as the last build
-        left it), a single build that finds only the text of some articles changed
-        plans their pages alone, and keeps every other (see engine/plan_record.py)."""
-        return self._plan_pages(sources, self._annotate(sources), open_data_later, keep)
+    def plan_from(self, sources: Sources, open_data_later: bool = False, keep: bool = False, record: bool = False) -> BuildPlan:
+        """The plan of every page. With `record` (a build that saves the cache), a single
+        build takes the plan's record for the next (see engine/plan_record.py); with
+        `keep` too (the output folder is as the last build left it), when only the text
+        of some articles changed since the last record, it plans their pages alone
+        and keeps every other."""
+        return self._plan_pages(sources, self._annotate(sources), open_data_later, keep and record, record)
 
     def _annotate(self, sources: Sources) -> Annotations:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
@@ -304,7 +306,7 @@ class Builder:
         problems.raise_if_errors()
         return annotations
 
-    def _plan_pages(self, sources: Sources, annotations: Annotations, open_data_later: bool, keep: bool) -> BuildPlan:
+    def _plan_pages(self, sources: Sources, annotations: Annotations, open_data_later: bool, keep: bool, recording: bool) -> BuildPlan:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         urls = Urls(settings.site.base_url, settings.base_path)
         site = site_view(settings, urls)
@@ -317,7 +319,7 @@ class Builder:
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
             pages = None
-            if planned:  # its record, for the next build, compared with the last build's
+            if planned and recording:  # its record, for the next build, compared with the last build's
                 digester = digester_of(self.cache, shared_inputs_of(sources.templates, site, urls), settings, urls)
                 record = record_plan(self.cache, archive, annotations, digester)
                 if keep and record.changed is not None:
@@ -340,7 +342,7 @@ class Builder:
         given = set(map(id, self._kept_warnings))
         sources.problems.items[:] = [item for item in sources.problems.items if id(item) not in given]
         self._kept_warnings = []
-        return self._plan_pages(sources, plan.annotations, open_data_later, keep=False)
+        return self._plan_pages(sources, plan.annotations, open_data_later, keep=False, recording=True)
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
