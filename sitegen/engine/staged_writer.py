@@ -61,8 +61,10 @@ def write_staged(
     is not rendered: the previous file is linked into the new site. So is
     a PlannedPage made from what the last build's was (see made_from_digests),
     without being made; any other is made, digested and so checked in the
-    rendering process. A builder that does not last (`lasting`) lets the
-    pages go once they are written."""
+    rendering process. A KeptPage, which a single build plans in the place of
+    a page its plan's record vouches for (engine/plan_record.py), is linked
+    so, or raises PlanNeeded: it cannot be made. A builder that does not last
+    (`lasting`) lets the pages go once they are written."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
     guard.check_replaceable(plan.output)
