@@ -123,7 +123,7 @@ def test_a_build_from_the_last_ones_cache_collects_cycles_while_it_plans(archive
     collecting = []
     real = sitegen.engine.builder.plan_pages
     monkeypatch.setattr(sitegen.engine.builder, "plan_pages", lambda *args: collecting.append(gc.isenabled()) or real(*args))
-    archive.article("a000", title="Article 000", date=MANY[0], body="Edited.")
+    archive.article("a000", title="Article 000, retitled", date=MANY[0], body="Edited.")  # its card changed: every page is planned
 
     build(BuildOptions(root=archive.root, workers=1))
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sitegen.model.errors import Diagnostic, Problems
 from sitegen.model.models import Archive
@@ -34,6 +35,11 @@ class BuildPlan:
     site: SiteView
     warnings: list[Diagnostic]
     deferred: list[Deferred] = field(default_factory=list)  # pages left to make later (see Builder.open_data_job)
+    # What the annotate stage gave (pipeline/annotate.py's Annotations), the plan's record
+    # (engine/plan_record.py) and the MadeFrom it was taken with: a single build's.
+    annotations: Any = None
+    record: Any = None
+    digester: Any = None
 
 
 @dataclass(slots=True)

@@ -49,7 +49,9 @@ from sitegen.engine.inputs import templates_digest
 from sitegen.engine.memory import collector_paused, give_back_free_memory, settle_memory, without_cycle_collection
 from sitegen.engine.open_data import OpenDataDue, make_open_data, write_open_data
 from sitegen.engine.parallel import default_workers
+from sitegen.engine.page_digests import digester_of, shared_inputs_of
 from sitegen.engine.plan_memos import CatalogMemo, OutputClaims
+from sitegen.engine.plan_record import PlanNeeded, kept_plan, record_plan
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
@@ -57,10 +59,11 @@ from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, set_bodies_aside
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
-from sitegen.model.errors import UsageError
+from sitegen.model.errors import Problems, UsageError
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings, load_settings
-from sitegen.pipeline.pages import plan_pages
+from sitegen.pipeline.annotate import Annotations
+from sitegen.pipeline.pages import plan_article_pages, plan_pages
 from sitegen.pipeline.render import template_environment
 from sitegen.pipeline.search import BUNDLE_DIR, SearchReport, indexer_identity
 from sitegen.pipeline.site import Page, PlanMemo, site_view
@@ -127,6 +130,7 @@ class Builder:
         self._last_in_place: LastPlan | None = None  # see _write_in_place
         self._open_data_due: OpenDataDue | None = None  # see open_data_job
         self._sources = SourceLoader(self.root)  # keeps what the last load found (see load)
+        self._kept_warnings: list = []  # what planning the pages a build kept warned of (see _every_page_planned)
 
     def build(
         self,
@@ -183,14 +187,19 @@ class Builder:
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
-            plan = self.plan_from(sources, open_data_later)
+            plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental, record=stamping)
             page_count = len(plan.pages)  # the writer of a single build lets them go
             env = self._environment(sources.templates)
             if incremental:
                 files, search_report = self._write_in_place(plan, env, progress), None
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
-                files, search_report = self._write_staged(plan, env, progress, search, kept)
+                try:
+                    files, search_report = self._write_staged(plan, env, progress, search, kept)
+                except PlanNeeded:  # a page kept without its plan lost its file meanwhile
+                    plan = self._every_page_planned(sources, plan, open_data_later)
+                    page_count = len(plan.pages)
+                    files, search_report = self._write_staged(plan, env, progress, search, kept)
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).
@@ -268,7 +277,15 @@ class Builder:
             unchanged=True,
         )
 
-    def plan_from(self, sources: Sources, open_data_later: bool = False) -> BuildPlan:
+    def plan_from(self, sources: Sources, open_data_later: bool = False, keep: bool = False, record: bool = False) -> BuildPlan:
+        """The plan of every page. With `record` (a build that saves the cache), a single
+        build takes the plan's record for the next (see engine/plan_record.py); with
+        `keep` too (the output folder is as the last build left it), when only the text
+        of some articles changed since the last record, it plans their pages alone
+        and keeps every other."""
+        return self._plan_pages(sources, self._annotate(sources), open_data_later, keep and record, record)
+
+    def _annotate(self, sources: Sources) -> Annotations:
         settings, archive, problems = sources.settings, sources.archive, sources.problems
         with self._stage("annotate"):
             urls = Urls(settings.site.base_url, settings.base_path)
@@ -287,18 +304,45 @@ class Builder:
                 self._sources.forget_articles(self.cache)  # and so do the memos of its loading
                 give_back_free_memory()  # the bodies' pages, before the plan grows the heap past them
         problems.raise_if_errors()
+        return annotations
+
+    def _plan_pages(self, sources: Sources, annotations: Annotations, open_data_later: bool, keep: bool, recording: bool) -> BuildPlan:
+        settings, archive, problems = sources.settings, sources.archive, sources.problems
+        urls = Urls(settings.site.base_url, settings.base_path)
+        site = site_view(settings, urls)
         # A single build plans no next one: its articles' pages are made as they are rendered.
         planned = not self.lasting
         # A cold one leaves every object it plans alive until rendered: no garbage to collect meanwhile.
         cold = planned and not self.cache.page_inputs
+        record = digester = None
         with self._stage("pages"), collector_paused() if cold else contextlib.nullcontext():
             if self.cache.plans is None:
                 self.cache.plans = PlanMemo()
-            pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
+            pages = None
+            if planned and recording:  # its record, for the next build, compared with the last build's
+                digester = digester_of(self.cache, shared_inputs_of(sources.templates, site, urls), settings, urls)
+                record = record_plan(self.cache, archive, annotations, digester)
+                if keep and record.changed is not None:
+                    found = Problems()  # the warnings of planning, given again if every page is planned after all
+                    pages = kept_plan(self.cache, plan_article_pages(archive, annotations, settings, found, record.changed))
+                    if pages is not None:
+                        problems.extend(found.items)
+                        self._kept_warnings = found.items
+            if pages is None:
+                pages = plan_pages(archive, annotations, settings, problems, self.cache.plans, open_data_later, planned)
             copies = self._claims.claim(pages, archive, problems, self.cache.plans)
         problems.raise_if_errors()
-        site = site_view(settings, urls)
-        return BuildPlan(settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred)
+        return BuildPlan(
+            settings, sources.output, archive, pages, copies, urls, site, problems.warnings, self.cache.plans.deferred,
+            annotations, record, digester,
+        )  # fmt: skip
+
+    def _every_page_planned(self, sources: Sources, plan: BuildPlan, open_data_later: bool) -> BuildPlan:
+        """The plan of every page, for a build whose plan kept pages it then could not keep."""
+        given = set(map(id, self._kept_warnings))
+        sources.problems.items[:] = [item for item in sources.problems.items if id(item) not in given]
+        self._kept_warnings = []
+        return self._plan_pages(sources, plan.annotations, open_data_later, keep=False, recording=True)
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:

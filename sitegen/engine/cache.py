@@ -358,6 +358,10 @@ class BuildCache:
     # for the pages of the last staged build whose input digest is in `page_inputs`.
     made_from: dict[str, bytes] = field(default_factory=dict)
     shared_digest: bytes = b""  # of what every page is rendered with, when those digests were taken
+    # The plan's record (see engine/plan_record.py): the digest of what it reads but the
+    # articles, and by slug what it read of each article.
+    plan_context: bytes = b""
+    plan_articles: dict[str, bytes] = field(default_factory=dict)
     # Where in the persistent cache file each source and fragment was read from,
     # by (section, key): (the value read, the offset and length of its line, the
     # line's digest). Saving copies the line of a value that is still the very

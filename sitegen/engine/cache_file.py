@@ -295,6 +295,8 @@ RECORD_FIELDS = {
     "manifest": "manifest",
     "stats": "source_stats",
     "made from": "made_from",
+    "plan context": "plan_context",
+    "plan articles": "plan_articles",
 }
 
 
@@ -317,6 +319,8 @@ RECORD_CHECKS = {
     "manifest": _is_manifest,
     "stats": _is_manifest,  # the same shape: path -> five integers
     "made from": _is_digest_map,
+    "plan context": lambda value: type(value) is bytes,
+    "plan articles": _is_digest_map,
 }
 
 

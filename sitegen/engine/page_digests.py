@@ -12,6 +12,7 @@ from sitegen.engine.build_plan import BuildPlan
 from sitegen.engine.cache import BuildCache, SharedDigests, digest_of
 from sitegen.engine.inputs import page_file
 from sitegen.engine.made_from import MadeFrom
+from sitegen.engine.plan_record import KeptPage, holds_article_of
 from sitegen.pipeline.site import Page, PlannedPage
 
 # The views that many pages show (an article's card, a timeline event): digested
@@ -26,7 +27,11 @@ def page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests |
 
 def shared_page_inputs(cache: BuildCache, plan: BuildPlan) -> bytes:
     """The digest of what every page is rendered with: the templates, the site, its URLs."""
-    return digest_of((cache.templates_digest, plan.site, plan.urls))
+    return shared_inputs_of(cache.templates_digest, plan.site, plan.urls)
+
+
+def shared_inputs_of(templates_digest: bytes, site, urls) -> bytes:
+    return digest_of((templates_digest, site, urls))
 
 
 def page_inputs(
@@ -63,7 +68,22 @@ def page_inputs(
     return inputs, targets
 
 
-def made_from_digests(cache: BuildCache, plan: BuildPlan, later: Callable[[str], bool]) -> tuple[dict[str, bytes], MadeFrom | None]:
+def made_from_digester(cache: BuildCache, plan: BuildPlan, shared_inputs: bytes) -> MadeFrom | None:
+    """What takes the digests of what the plan's PlannedPages are made from (None:
+    the plan has none), given the digest of what every page is rendered with."""
+    if not any(isinstance(page, PlannedPage) and page.inputs for page in plan.pages):
+        return None
+    return digester_of(cache, shared_inputs, plan.settings, plan.urls)
+
+
+def digester_of(cache: BuildCache, shared_inputs: bytes, settings, urls) -> MadeFrom:
+    """A MadeFrom for pages rendered with `shared_inputs` (see shared_page_inputs), these settings and URLs."""
+    return MadeFrom(cache.fragments, (shared_inputs, settings, urls), (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
+
+
+def made_from_digests(
+    cache: BuildCache, plan: BuildPlan, later: Callable[[str], bool], made_from: MadeFrom | None = None
+) -> tuple[dict[str, bytes], MadeFrom | None]:
     """The digest of what each PlannedPage is made from, by output file (see
     engine/made_from.py), with what takes them; call after page_inputs, which
     sets the digest of what every page is rendered with.
@@ -75,8 +95,7 @@ def made_from_digests(cache: BuildCache, plan: BuildPlan, later: Callable[[str],
     planned = [page for page in plan.pages if isinstance(page, PlannedPage) and page.inputs]
     if not planned:
         return {}, None
-    context = (cache.shared_digest, plan.settings, plan.urls)
-    made_from = MadeFrom(cache.fragments, context, (*SHOWN_ON_MANY_PAGES, sitegen.pipeline.feeds.FeedEntry))
+    made_from = made_from or made_from_digester(cache, plan, cache.shared_digest)
     digests = {}
     for page in planned:
         target = page_file(page)
@@ -86,3 +105,37 @@ def made_from_digests(cache: BuildCache, plan: BuildPlan, later: Callable[[str],
         if digest is not None:
             digests[target] = digest
     return digests, made_from
+
+
+def digests_after_edit(
+    cache: BuildCache, plan: BuildPlan, changed: set[str], made_from: MadeFrom, shared_inputs: bytes
+) -> tuple[dict[str, bytes | None], dict[str, bytes]]:
+    """page_inputs and made_from_digests when only the articles `changed` differ
+    from the last build's, and only in what their own pages read (see
+    engine/plan_record.py): a page that holds none of them keeps the digests
+    the last build recorded (a page it recorded none for is digested while
+    rendered, as ever); the others are digested now."""
+    previous_inputs, previous_made_from = cache.page_inputs, cache.made_from
+    inputs: dict[str, bytes | None] = {}
+    made: dict[str, bytes] = {}
+    for page in plan.pages:
+        target = page_file(page)
+        if type(page) is KeptPage:
+            inputs[target] = previous_inputs.get(target)
+            if target in previous_made_from:
+                made[target] = previous_made_from[target]
+            continue
+        if not isinstance(page, PlannedPage):
+            inputs[target] = previous_inputs.get(target)
+            continue
+        inputs[target] = None
+        if target not in previous_made_from or not page.inputs:
+            continue
+        if holds_article_of(page.inputs, changed):
+            digest = made_from.digest(page.path, page.template, page.inputs)
+            if digest is not None:
+                made[target] = digest
+        else:
+            made[target] = previous_made_from[target]
+    cache.page_digests, cache.shared_digest = {}, shared_inputs
+    return inputs, made

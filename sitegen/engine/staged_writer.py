@@ -10,7 +10,16 @@ from sitegen.engine.cache import BuildCache, SharedDigests
 from sitegen.engine.indexing import index_site, intact_bundle
 from sitegen.engine.inputs import page_file
 from sitegen.engine.memory import give_back_free_memory
-from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, made_from_digests, page_digest, page_inputs
+from sitegen.engine.page_digests import (
+    SHOWN_ON_MANY_PAGES,
+    digests_after_edit,
+    made_from_digests,
+    page_digest,
+    page_inputs,
+    shared_page_inputs,
+)
+from sitegen.engine.page_digests import made_from_digester as made_from_digester_of
+from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import manifest_modes, output_manifest
@@ -52,8 +61,10 @@ def write_staged(
     is not rendered: the previous file is linked into the new site. So is
     a PlannedPage made from what the last build's was (see made_from_digests),
     without being made; any other is made, digested and so checked in the
-    rendering process. A builder that does not last (`lasting`) lets the
-    pages go once they are written."""
+    rendering process. A KeptPage, which a single build plans in the place of
+    a page its plan's record vouches for (engine/plan_record.py), is linked
+    so, or raises PlanNeeded: it cannot be made. A builder that does not last
+    (`lasting`) lets the pages go once they are written."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
     guard.check_replaceable(plan.output)
@@ -68,9 +79,15 @@ def write_staged(
                 path for path, mode in listed.items() if S_ISDIR(mode) and path.partition("/")[0] != SEARCH_BUNDLE
             )
         with stage("digest"):
-            # A page the last build did not record is rendered whatever its inputs: digested while rendered.
-            inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
-            made_from, made_from_digester = made_from_digests(cache, plan, later=lambda target: target not in previous_made_from)
+            shared_inputs = shared_page_inputs(cache, plan)
+            record, made_from_digester = plan.record, plan.digester or made_from_digester_of(cache, plan, shared_inputs)
+            if record is not None and record.changed is not None and not lasting:
+                # Only what the changed articles' own pages read changed: the other pages keep their digests.
+                inputs_of, made_from = digests_after_edit(cache, plan, record.changed, made_from_digester, shared_inputs)
+            else:
+                # A page the last build did not record is rendered whatever its inputs: digested while rendered.
+                inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
+                made_from, _ = made_from_digests(cache, plan, lambda target: target not in previous_made_from, made_from_digester)
         staged.folders_made()
         if staged.premade:
             targets = {page_file(page) for page in plan.pages}
@@ -126,7 +143,11 @@ def write_staged(
             changed: list[Page | PlannedPage] = []
             for page in plan.pages:
                 target = page_file(page)
-                if isinstance(page, PlannedPage) and kept_unmade(target):
+                if type(page) is KeptPage:
+                    if not kept_as_it_was(target, previous_inputs.get(target)):
+                        raise PlanNeeded(target)  # it cannot be made without its plan
+                    written[target] = previous_written[target]
+                elif isinstance(page, PlannedPage) and kept_unmade(target):
                     written[target], inputs_of[target] = previous_written[target], previous_inputs[target]
                 elif not isinstance(page, PlannedPage) and kept_as_it_was(target, inputs_of[target]):
                     written[target] = previous_written[target]
@@ -169,6 +190,8 @@ def write_staged(
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from
+    # The plan's record goes with the digests it vouches for (see engine/plan_record.py).
+    cache.plan_context, cache.plan_articles = (record.context, record.articles) if record is not None else (b"", {})
     return len(written) + len(plan.copies), search_report, rendered
 
 

@@ -19,10 +19,10 @@ from collections import defaultdict
 from typing import Callable
 
 from sitegen.model.errors import Problems
-from sitegen.model.models import Archive
+from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json
+from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, placed_event
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
@@ -43,7 +43,7 @@ from sitegen.pipeline.listings import (
 )
 from sitegen.model.slugs import slugify
 from sitegen.pipeline.site import Link, Page, PlanMemo, PlannedPage
-from sitegen.pipeline.related import RelatedIndex
+from sitegen.pipeline.related import RelatedIndex, related_of
 from sitegen.pipeline.timeline import PUBLICATION, Period
 from sitegen.pipeline.views import (
     ARTICLE_TEMPLATE,
@@ -180,6 +180,37 @@ def plan_pages(
         memo.forget()
         memo.aggregates = {}
     return pages
+
+
+def plan_article_pages(archive: Archive, annotations: Annotations, settings: Settings, problems: Problems, slugs: set[str]) -> list[PlannedPage]:
+    """The planned page of each article of `slugs`, as `plan_pages` plans it for a
+    single build, and the warnings it gives (a tag it cannot make a URL of): for
+    a build that keeps every other page of the last (see engine/plan_record.py)."""
+    urls = Urls(settings.site.base_url, settings.base_path)
+    compared = ArticleComparisons()
+    cards, _ = ArticleViews(compared).update(archive.articles, urls)
+    entities = {e.id: e for e in archive.entities}
+    # The entities each article involves and the articles each entity's list holds, as EntityUsage has
+    # them (of each article, what its related articles are chosen by: its slug and date).
+    annotated = annotations.articles
+    involved = {a.slug: tuple(sorted({m.entity_id for m in annotated[a.slug].mentions} | set(a.entity_ids))) for a in archive.articles}
+    postings: dict[str, list[tuple[Article]]] = defaultdict(list)
+    for article in archive.articles:  # newest first
+        for entity_id in involved[article.slug]:
+            postings[entity_id].append((article,))
+    period_of = {year: period.slug for period in TimelinePeriods().update(annotations.timeline) for year in period.years}
+    events_by_article = _events_by_article([
+        placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
+        for entry in annotations.timeline if entry.kind != PUBLICATION and not slugs.isdisjoint(entry.event.article_slugs)
+    ])  # fmt: skip
+    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
+    tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
+    related = related_of(slugs, involved, postings)
+    return [
+        _planned_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities,
+                              events_by_article.get(article.slug, ()), tuple(map(cards.__getitem__, related[article.slug])), settings, urls)
+        for article in archive.articles if article.slug in slugs
+    ]  # fmt: skip
 
 
 def _compared(memo: PlanMemo) -> ArticleComparisons:

@@ -51,6 +51,12 @@ def related_articles(
     return RelatedIndex().update(articles, involved, postings)
 
 
+def related_of(slugs: Iterable[str], involved: Mapping[str, Iterable[str]], postings: Mapping[str, Sequence[tuple]]) -> dict[str, tuple[str, ...]]:
+    """The lists `related_articles` gives, of the articles `slugs` alone."""
+    seen = _Seen(postings)
+    return {slug: _related(slug, involved.get(slug, ()), postings, seen) for slug in slugs}
+
+
 class RelatedIndex:
     """`related_articles`, kept up to date from the entities whose articles changed.
 
