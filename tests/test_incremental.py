@@ -356,13 +356,14 @@ def parsed_once(parse):
     return parse_or_recall
 
 
-def reference_build(root: Path, output: Path) -> BuildResult:
-    """`clean_build_of`, faster: a fresh Builder whose template environment shares compiled code."""
+def reference_build(root: Path, output: Path, *, lasting: bool = True) -> BuildResult:
+    """`clean_build_of`, faster: a fresh Builder whose template environment shares compiled code
+    (`lasting=False`: one that lives for this build only, as `sitegen build`'s does)."""
     environment = template_environment(root)
     environment.bytecode_cache = _BYTECODE
     environment.parse = parsed_once(environment.parse)
     cache = BuildCache(templates_digest=templates_digest(root), environment=environment)
-    return Builder(BuildOptions(root=root, output=str(output), cache=False), cache).build()
+    return Builder(BuildOptions(root=root, output=str(output), cache=False), cache, lasting=lasting).build()
 
 
 def toml_value(value) -> str:
@@ -1018,7 +1019,7 @@ class IncrementalSearchShards(RuleBasedStateMachine):
         self.builds += 1
         clean = self.tmp / f"clean-{self.builds}"
         try:
-            clean_build_of(self.archive.root, clean)
+            reference_build(self.archive.root, clean, lasting=False)  # `clean_build_of`, sharing compiled templates
             actual, expected = decoded_index(self.archive.out), decoded_index(clean)
             assert list(actual) == list(expected), "not the same shards as a clean build"
             for name, shard in expected.items():
