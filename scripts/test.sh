@@ -40,4 +40,7 @@ if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
 fi
 # Two worker processes (the CI machines have two cores), each taking a whole test
 # file (or test class) at a time, so that a module's built archive is made once; `-n 0` runs in one.
-exec .venv/bin/python -m pytest -n "${SITEGEN_TEST_WORKERS:-2}" --dist loadscope "$@"
+# The files and classes are handed out in the order tests/conftest.py gives them, the
+# longest first (LONG_SCOPES), not by their number of tests: a long property test is a
+# class of one test, and last in that order it kept one worker busy long after the other was done.
+exec .venv/bin/python -m pytest -n "${SITEGEN_TEST_WORKERS:-2}" --dist loadscope --no-loadscope-reorder "$@"

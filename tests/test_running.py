@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    LONG_SCOPES,
     SLOW_TESTS,
     drives_browser,
     hypothesis_profile,
+    longest_first,
     new_processes_profile,
     pagefind_profile,
 )
@@ -97,3 +99,29 @@ def test_every_slow_test_listed_exists(node):
     path, *names = node.split("::")
     source = (TESTS.parent / path).read_text(encoding="utf-8")
     assert re.search(rf"^(def |class )?{re.escape(names[0])}\b", source, re.MULTILINE), f"{node} is gone: update SLOW_TESTS"
+
+
+@pytest.mark.parametrize("scope", LONG_SCOPES)
+def test_every_long_scope_listed_exists(scope):
+    path, *names = scope.split("::")
+    source = (TESTS.parent / path).read_text(encoding="utf-8")
+    for name in names:
+        assert re.search(rf"^{re.escape(name)}\b", source, re.MULTILINE), f"{scope} is gone: update LONG_SCOPES"
+
+
+def test_the_longest_scopes_come_first_each_whole_and_in_its_order():
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+
+    collected = [
+        "tests/test_a.py::test_one",
+        f"{LONG_SCOPES[1]}::test_two[x]",
+        f"{LONG_SCOPES[0]}::test_three",
+        "tests/test_a.py::test_four",
+        f"{LONG_SCOPES[1]}::test_two[y]",
+        f"{LONG_SCOPES[0]}::test_five",
+    ]
+    items = [Item(nodeid) for nodeid in collected]
+    longest_first(items)
+    assert [item.nodeid for item in items] == [collected[2], collected[5], collected[1], collected[4], collected[0], collected[3]]

@@ -40,6 +40,22 @@ def site(tmp_path_factory) -> Archive:
     return archive
 
 
+@pytest.fixture(scope="module")
+def chromium_for_the_module():
+    """One Chromium for the tests of this file: starting it takes a second or two."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_for_the_module):
+    """The module's Chromium; each test opens its pages in contexts of their own (new_page
+    makes one), closed after it, so that no test sees another's cache, storage or routes."""
+    yield chromium_for_the_module
+    for context in chromium_for_the_module.contexts:
+        context.close()
+
+
 def fetch(url: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -97,8 +113,8 @@ def test_the_search_page_asks_for_the_manifest_of_the_shards_while_it_loads(site
     assert (site.out / "pagefind/shards.json").is_file()
 
 
-def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_subpath(site):
-    with serve(site.out, "/repo/") as root, chromium() as browser:
+def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_subpath(site, browser):
+    with serve(site.out, "/repo/") as root:
         page = browser.new_page()
         failed, requested = [], []
         page.on("request", lambda request: requested.append(request.url))
@@ -116,8 +132,8 @@ def test_search_page_finds_the_article_and_loads_every_pagefind_file_under_the_s
         assert failed == []
 
 
-def test_the_index_holds_articles_entities_and_terms_with_their_filters(site):
-    with serve(site.out, "/repo/") as root, chromium() as browser:
+def test_the_index_holds_articles_entities_and_terms_with_their_filters(site, browser):
+    with serve(site.out, "/repo/") as root:
         page = browser.new_page()
         page.goto(root)
         index = page.evaluate(
@@ -182,8 +198,8 @@ def test_no_search_option_skips_the_index_and_says_so(site, tmp_path):
     assert not (out / "pagefind").exists()
 
 
-def test_the_type_filter_narrows_the_results(site):
-    with serve(site.out, "/repo/") as root, chromium() as browser:
+def test_the_type_filter_narrows_the_results(site, browser):
+    with serve(site.out, "/repo/") as root:
         page = browser.new_page()
         page.goto(root + "search/?q=Mosul")
         wait_for_results(page, ["/repo/articles/retreat/", "/repo/entities/mosul/"])

@@ -28,6 +28,22 @@ def sharded(tmp_path_factory) -> Archive:
     return archive
 
 
+@pytest.fixture(scope="module")
+def chromium_for_the_module():
+    """One Chromium for the tests of this file: starting it takes a second or two."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_for_the_module):
+    """The module's Chromium; each test opens its pages in contexts of their own (new_page
+    makes one), closed after it, so that no test sees another's cache, storage or routes."""
+    yield chromium_for_the_module
+    for context in chromium_for_the_module.contexts:
+        context.close()
+
+
 def whole_archive_counts() -> dict[str, dict[str, int]]:
     counts = expected_counts()  # those of "harbour", found everywhere but in one glossary term
     counts["type"]["term"] = 2
@@ -79,8 +95,8 @@ def test_the_manifest_lists_the_types_years_and_kinds_each_shard_holds(sharded):
 # --- what the page loads --------------------------------------------------------------------
 
 
-def test_before_a_search_the_filters_show_the_whole_archive_counts_without_loading_a_shard(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_before_a_search_the_filters_show_the_whole_archive_counts_without_loading_a_shard(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/")
         wait_until_done(page)
         counts = filter_counts(page)
@@ -88,8 +104,8 @@ def test_before_a_search_the_filters_show_the_whole_archive_counts_without_loadi
     assert shards_requested(requests) == set()
 
 
-def test_a_search_for_one_year_loads_only_the_shards_of_that_year(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_search_for_one_year_loads_only_the_shards_of_that_year(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/")
         wait_until_done(page)
         filter_checkbox(page, "year", "2016").check()
@@ -99,8 +115,8 @@ def test_a_search_for_one_year_loads_only_the_shards_of_that_year(sharded):
     assert shards_requested(requests) == {"articles-2016-1", "articles-2016-2"}
 
 
-def test_a_search_for_entities_loads_only_the_shard_of_the_entity_pages(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_search_for_entities_loads_only_the_shard_of_the_entity_pages(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/")
         wait_until_done(page)
         filter_checkbox(page, "type", "entity").check()
@@ -130,10 +146,10 @@ def tick_year(page, year: str, total: int) -> None:
     wait_until_done(page)
 
 
-def test_a_search_with_a_year_asks_only_that_years_shards_even_after_a_search_of_every_shard(chunked):
+def test_a_search_with_a_year_asks_only_that_years_shards_even_after_a_search_of_every_shard(chunked, browser):
     """The first query loads every shard; with the year ticked, a word of
     another index chunk is looked up in the shard of that year only."""
-    with serve(chunked.out, "/repo/") as root, chromium() as browser:
+    with serve(chunked.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         tick_year(page, "2016", 1)
@@ -158,9 +174,9 @@ Worker.prototype.postMessage = function (message, ...rest) {
 """
 
 
-def test_the_parts_of_a_year_are_searched_by_one_instance(sharded):
+def test_the_parts_of_a_year_are_searched_by_one_instance(sharded, browser):
     """One instance a year (2016 is cut in two shards, merged into one) and one a site shard."""
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+    with serve(sharded.out, "/repo/") as root:
         page = browser.new_page()
         page.add_init_script(COUNT_WORKER_MESSAGES)
         page.goto(root + "search/?q=harbour")
@@ -170,8 +186,8 @@ def test_the_parts_of_a_year_are_searched_by_one_instance(sharded):
     assert len([instance for method, instance in messages if method == "mergeIndex"]) == 1
 
 
-def test_a_search_of_every_shard_fetches_pagefinds_webassembly_once(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_search_of_every_shard_fetches_pagefinds_webassembly_once(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
     fetched = [url for url in requests if url.rsplit("/", 1)[1].startswith("wasm.")]
@@ -185,8 +201,8 @@ def test_every_shard_holds_the_same_webassembly(sharded):
     assert len({(path.name, path.read_bytes()) for path in files}) == len({path.name for path in files})
 
 
-def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_together(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_together(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         tick_year(page, "2016", 3)
@@ -202,21 +218,21 @@ def test_a_search_with_a_year_counts_the_other_filters_over_that_years_shards_to
     }
 
 
-def test_the_results_of_every_shard_are_one_list_ranked_by_score(tmp_path):
+def test_the_results_of_every_shard_are_one_list_ranked_by_score(tmp_path, browser):
     """The oldest year's shard is asked last, and holds the page that says the word most."""
     archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
     archive.article("often", title="Often", date="2015-01-01", body="Harbour, harbour: the harbour.")
     archive.article("once", title="Once", date="2016-01-01", body="A long report on trade, the weather, ships and cranes, and once the harbour.")
     archive.article("twice", title="Twice", date="2017-01-01", body="The harbour and ships, cranes and the harbour again.")
     archive.build(base_url=BASE_URL)
-    with serve(archive.out, "/repo/") as root, chromium() as browser:
+    with serve(archive.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         ranked = hrefs(page)
     assert ranked == ["/repo/articles/often/", "/repo/articles/twice/", "/repo/articles/once/"]
 
 
-def tag_filter_names(tmp_path, tags: str) -> tuple[list[str], int, dict]:
+def tag_filter_names(tmp_path, tags: str, browser) -> tuple[list[str], int, dict]:
     """The names the search page lists under its tag filter before a search, for
     an archive whose first article has `tags` and whose second has the tag
     Trade; how many img or b elements the search holds; and filters.json's counts."""
@@ -224,7 +240,7 @@ def tag_filter_names(tmp_path, tags: str) -> tuple[list[str], int, dict]:
     archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags=tags)
     archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
     archive.build(base_url=BASE_URL)
-    with serve(archive.out, "/repo/") as root, chromium() as browser:
+    with serve(archive.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/")
         wait_until_done(page)
         names = page.eval_on_selector_all('#search [data-filter="tag"] .search-filter-name', "names => names.map(n => n.textContent)")
@@ -233,24 +249,24 @@ def tag_filter_names(tmp_path, tags: str) -> tuple[list[str], int, dict]:
     return names, markup, totals
 
 
-def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_path):
-    names, markup, totals = tag_filter_names(tmp_path, '["<img src=x onerror=alert(1)>"]')
+def test_filter_values_from_the_content_are_shown_as_text_before_a_search(tmp_path, browser):
+    names, markup, totals = tag_filter_names(tmp_path, '["<img src=x onerror=alert(1)>"]', browser)
     assert len(names) == len(totals["tag"]) and sorted(names) == ["<img src=x onerror=alert(1)>", "Trade"]  # as written, as text
     assert markup == 0
 
 
-def test_a_tag_with_markup_characters_is_shown_as_written(tmp_path):
-    names, markup, _ = tag_filter_names(tmp_path, '["R&D", "<b>bold</b>", "say \\"hi\\"", "toString"]')
+def test_a_tag_with_markup_characters_is_shown_as_written(tmp_path, browser):
+    names, markup, _ = tag_filter_names(tmp_path, '["R&D", "<b>bold</b>", "say \\"hi\\"", "toString"]', browser)
     assert sorted(names) == ["<b>bold</b>", "R&D", "Trade", 'say "hi"', "toString"]
     assert markup == 0
 
 
-def test_a_tag_with_a_quote_filters_the_search(tmp_path):
+def test_a_tag_with_a_quote_filters_the_search(tmp_path, browser):
     archive = Archive.create(tmp_path / "site", DEFAULT_SITE_TOML.replace("enabled = false", "enabled = true\nshard_pages = 1"))
     archive.article("one", title="One", date="2015-01-01", body="Harbour.", tags='["say \\"hi\\"", "toString"]')
     archive.article("two", title="Two", date="2016-01-01", body="Harbour.", tags="[Trade]")
     archive.build(base_url=BASE_URL)
-    with serve(archive.out, "/repo/") as root, chromium() as browser:
+    with serve(archive.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/")
         wait_until_done(page)
         open_filter(page, "tag")
@@ -265,8 +281,8 @@ def test_a_tag_with_a_quote_filters_the_search(tmp_path):
 # --- what a search counts, and when ---------------------------------------------------------
 
 
-def test_a_query_fetches_no_file_of_the_entity_tag_and_source_filters(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_query_fetches_no_file_of_the_entity_tag_and_source_filters(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.wait_for_load_state("networkidle")
@@ -274,10 +290,10 @@ def test_a_query_fetches_no_file_of_the_entity_tag_and_source_filters(sharded):
     assert fetched.isdisjoint({"entity", "tag", "source"})
 
 
-def test_a_query_counts_type_year_and_kind_with_its_results_from_the_manifest_where_it_settles_them(sharded):
+def test_a_query_counts_type_year_and_kind_with_its_results_from_the_manifest_where_it_settles_them(sharded, browser):
     """Every page of a year's shard is an article of that year, with no kind; the
     terms' shard holds terms only: only the entities' shard, of two kinds, has its file read."""
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.wait_for_load_state("networkidle")
@@ -288,16 +304,16 @@ def test_a_query_counts_type_year_and_kind_with_its_results_from_the_manifest_wh
     assert fetched == [("site-1", "kind")]
 
 
-def test_a_query_does_not_fetch_the_whole_archive_counts(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_query_does_not_fetch_the_whole_archive_counts(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.wait_for_load_state("networkidle")
     assert not [url for url in requests if url.split("?")[0].endswith("/filters.json")]
 
 
-def test_the_search_page_takes_the_manifest_it_preloads_and_does_not_ask_for_it_again(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_the_search_page_takes_the_manifest_it_preloads_and_does_not_ask_for_it_again(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.wait_for_load_state("networkidle")
@@ -305,8 +321,8 @@ def test_the_search_page_takes_the_manifest_it_preloads_and_does_not_ask_for_it_
     assert len(manifests) == 2  # the preload, which the script takes, and the second reading once the shards are loaded
 
 
-def test_focusing_the_header_box_fetches_the_manifest_and_not_the_whole_archive_counts(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_focusing_the_header_box_fetches_the_manifest_and_not_the_whole_archive_counts(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "articles/dock/")
         page.focus("#site_search_query")
         page.wait_for_load_state("networkidle")
@@ -314,8 +330,8 @@ def test_focusing_the_header_box_fetches_the_manifest_and_not_the_whole_archive_
     assert fetched == ["pagefind/shards.json"]
 
 
-def test_opening_a_filter_counts_it_over_the_results_of_every_shard(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_opening_a_filter_counts_it_over_the_results_of_every_shard(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, requests = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.wait_for_load_state("networkidle")
@@ -327,8 +343,8 @@ def test_opening_a_filter_counts_it_over_the_results_of_every_shard(sharded):
     assert fetched == {"entity"}
 
 
-def test_a_filter_opened_from_the_keyboard_is_counted_and_keeps_the_focus(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_filter_opened_from_the_keyboard_is_counted_and_keeps_the_focus(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         page.focus('#search details[data-filter="source"] > summary')
@@ -340,8 +356,8 @@ def test_a_filter_opened_from_the_keyboard_is_counted_and_keeps_the_focus(sharde
     assert focused == "Source"
 
 
-def test_a_value_of_an_opened_filter_narrows_the_results_across_shards_with_the_counts_of_what_is_left(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_a_value_of_an_opened_filter_narrows_the_results_across_shards_with_the_counts_of_what_is_left(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         open_filter(page, "tag")
@@ -354,10 +370,10 @@ def test_a_value_of_an_opened_filter_narrows_the_results_across_shards_with_the_
     assert counts == {"type": {"article": 3}, "year": {"2016": 2, "2017": 1}, "entity": {}, "tag": {"Trade": 3, "Labour": 2, "Weather": 1}, "source": {}}
 
 
-def test_a_filter_closed_is_not_counted_by_the_next_search_until_opened_again(sharded):
+def test_a_filter_closed_is_not_counted_by_the_next_search_until_opened_again(sharded, browser):
     """Closed, a filter's files stay loaded in the shards that counted it: the
     next search shows no count of it until it is opened again, and then those of that search."""
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+    with serve(sharded.out, "/repo/") as root:
         page, _ = open_recording(browser, root, "search/?q=harbour")
         result_count(page)
         open_filter(page, "entity")
@@ -408,11 +424,11 @@ class OlderShardsHeld:
             route.continue_()
 
 
-def test_a_search_of_many_shards_shows_the_site_and_the_newest_years_first_and_keeps_them_first(many_shards):
+def test_a_search_of_many_shards_shows_the_site_and_the_newest_years_first_and_keeps_them_first(many_shards, browser):
     """The older years' shards are held back: the first results are those of the
     entities' shard and of the two newest years, shown while the search goes on;
     once every shard is in, they stay at the top, above the others."""
-    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+    with serve(many_shards.out, "/repo/") as root:
         page = browser.new_page()
         older = OlderShardsHeld(page)
         page.goto(root + "search/?q=harbour")
@@ -437,8 +453,8 @@ new PerformanceObserver(list => {
 """
 
 
-def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many_shards):
-    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many_shards, browser):
+    with serve(many_shards.out, "/repo/") as root:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.add_init_script(LAYOUT_SHIFT)
         page = context.new_page()
@@ -449,8 +465,8 @@ def test_nothing_moves_when_the_other_shards_results_and_the_counts_come_in(many
     assert shift < 0.05
 
 
-def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_once_every_shard_answered(many_shards):
-    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_once_every_shard_answered(many_shards, browser):
+    with serve(many_shards.out, "/repo/") as root:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         older = OlderShardsHeld(page)
         page.goto(root + "articles/news-2012/")
@@ -466,10 +482,10 @@ def test_the_header_box_shows_the_first_shards_results_at_once_and_the_count_onc
     assert final[:3] == early and len(final) == 5
 
 
-def test_a_year_ticked_while_the_other_shards_load_shows_its_results_without_waiting_for_them(many_shards):
+def test_a_year_ticked_while_the_other_shards_load_shows_its_results_without_waiting_for_them(many_shards, browser):
     """The older years' shards are held back, so the search of every shard
     cannot end; the year 2012, ticked meanwhile, needs only its own shard."""
-    with serve(many_shards.out, "/repo/") as root, chromium() as browser:
+    with serve(many_shards.out, "/repo/") as root:
         page = browser.new_page()
         older = OlderShardsHeld(page)
         page.goto(root + "search/?q=harbour")

@@ -148,6 +148,22 @@ def sharded(tmp_path_factory) -> Archive:
     return archive
 
 
+@pytest.fixture(scope="module")
+def chromium_for_the_module():
+    """One Chromium for the tests of this file: starting it takes a second or two."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_for_the_module):
+    """The module's Chromium; each test opens its pages in contexts of their own (new_page
+    makes one), closed after it, so that no test sees another's cache, storage or routes."""
+    yield chromium_for_the_module
+    for context in chromium_for_the_module.contexts:
+        context.close()
+
+
 def test_each_shard_is_a_bundle_of_its_own_listed_in_the_manifest(sharded):
     manifest = json.loads((sharded.out / "pagefind/shards.json").read_text(encoding="utf-8"))
     assert [(shard["name"], shard["bundle"]) for shard in manifest["shards"]] == [(name, f"{name}/") for name in SHARDS]
@@ -462,8 +478,8 @@ def expected_counts() -> dict[str, dict[str, int]]:
     return counts
 
 
-def test_one_query_finds_pages_of_every_shard_in_one_list(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_one_query_finds_pages_of_every_shard_in_one_list(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         links = open_search(browser.new_page(), root, "harbour")
     assert links == sorted(
         ["/repo/articles/dock/", "/repo/articles/ships/", "/repo/articles/cranes/", "/repo/articles/storm/",
@@ -471,8 +487,8 @@ def test_one_query_finds_pages_of_every_shard_in_one_list(sharded):
     )  # fmt: skip
 
 
-def test_the_filters_count_over_the_whole_archive(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_the_filters_count_over_the_whole_archive(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         page = browser.new_page()
         open_search(page, root, "harbour")
         for name in ("entity", "tag", "source"):
@@ -485,8 +501,8 @@ def test_the_filters_count_over_the_whole_archive(sharded):
     ("name", "value"),
     [("type", "article"), ("year", "2016"), ("kind", "Place"), ("entity", "Mosul"), ("tag", "Trade"), ("source", "The Times"), ("type", "term")],
 )
-def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, name, value):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, name, value, browser):
+    with serve(sharded.out, "/repo/") as root:
         page = browser.new_page()
         everything = open_search(page, root, "harbour")
         page.locator("#search .search-filters").evaluate("details => { details.open = true; }")
@@ -500,8 +516,8 @@ def test_each_filter_narrows_the_results_across_shards_to_its_count(sharded, nam
     assert set(links) < set(everything)
 
 
-def test_glossary_terms_are_found_among_the_shards(sharded):
-    with serve(sharded.out, "/repo/") as root, chromium() as browser:
+def test_glossary_terms_are_found_among_the_shards(sharded, browser):
+    with serve(sharded.out, "/repo/") as root:
         links = open_search(browser.new_page(), root, "caliphate")
     assert links == ["/repo/glossary/#caliphate"]
 
@@ -537,7 +553,7 @@ def test_the_mark_named_in_a_page_s_text_is_not_a_marked_body(tmp_path):
     assert not is_indexed_page(named) and is_indexed_page(marked)
 
 
-def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_while_they_load(tmp_path):
+def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_while_they_load(tmp_path, browser):
     """A rebuild swapped in while a page loads the shards (the refresh of
     `sitegen serve`): the page has read the old manifest and the old shard of
     2016, then gets the new shard of 2017, where an article moved from 2016.
@@ -558,7 +574,7 @@ def test_a_search_never_merges_shards_of_two_builds_when_one_replaces_the_other_
         old = len(manifests) == 1 and (relative == "shards.json" or relative.startswith("articles-2016/"))
         route.fulfill(path=tmp_path / ("old" if old else "new") / "pagefind" / relative)
 
-    with serve(tmp_path / "new", "/repo/") as root, chromium() as browser:
+    with serve(tmp_path / "new", "/repo/") as root:
         page = browser.new_page()
         page.route(f"{root}pagefind/**", swapped_meanwhile)
         links = open_search(page, root, "quay")

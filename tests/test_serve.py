@@ -146,6 +146,22 @@ def site(tmp_path) -> Archive:
     return make_archive(tmp_path / "site")
 
 
+@pytest.fixture(scope="module")
+def chromium_for_the_module():
+    """One Chromium for the tests of this file: starting it takes a second or two."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_for_the_module):
+    """The module's Chromium; each test opens its pages in contexts of their own (new_page
+    makes one), closed after it, so that no test sees another's cache, storage or routes."""
+    yield chromium_for_the_module
+    for context in chromium_for_the_module.contexts:
+        context.close()
+
+
 # --- the base path ----------------------------------------------------------------------
 
 
@@ -393,10 +409,10 @@ def test_a_bad_edit_keeps_the_last_good_page_and_prints_the_error(site):
 # --- in the browser ---------------------------------------------------------------------
 
 
-def test_an_open_page_reloads_itself_with_the_new_text(site):
+def test_an_open_page_reloads_itself_with_the_new_text(site, browser):
     from playwright.sync_api import expect
 
-    with sitegen_serve(site) as server, chromium() as browser:
+    with sitegen_serve(site) as server:
         page = browser.new_page()
         page.goto(server.url + "articles/one/")
         expect(page.locator(".article-body")).to_contain_text("The first text.")
@@ -409,10 +425,10 @@ def test_an_open_page_reloads_itself_with_the_new_text(site):
         assert b"data-sitegen-live-reload" not in data, path
 
 
-def test_a_bad_edit_shows_the_error_banner_over_the_last_good_page(site):
+def test_a_bad_edit_shows_the_error_banner_over_the_last_good_page(site, browser):
     from playwright.sync_api import expect
 
-    with sitegen_serve(site) as server, chromium() as browser:
+    with sitegen_serve(site) as server:
         page = browser.new_page()
         page.goto(server.url + "articles/one/")
         expect(page.locator(".article-body")).to_contain_text("The first text.")
@@ -428,10 +444,10 @@ def test_a_bad_edit_shows_the_error_banner_over_the_last_good_page(site):
         expect(fresh.locator("#sitegen-build-error")).to_contain_text("content/articles/one.md:1:")
 
 
-def test_fixing_a_bad_edit_reloads_the_page_with_the_fix(site):
+def test_fixing_a_bad_edit_reloads_the_page_with_the_fix(site, browser):
     from playwright.sync_api import expect
 
-    with sitegen_serve(site) as server, chromium() as browser:
+    with sitegen_serve(site) as server:
         page = browser.new_page()
         page.goto(server.url + "articles/one/")
         fixing = server.builds() + 2
