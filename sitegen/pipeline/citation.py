@@ -249,7 +249,11 @@ def csl_json(citation: Citation) -> str:
 
 def citation_files(citation: Citation, page_path: str) -> list[Page]:
     """`cite.bib` and `cite.json` beside the article's page."""
-    return [
-        Page(path=page_path + name, template="", title="", description="", section="", indexable=False, literal=text)
-        for name, text in zip(CITATION_FILES, (bibtex(citation), csl_json(citation)))
-    ]
+    return [citation_file(citation, page_path, index) for index in range(len(CITATION_FILES))]
+
+
+def citation_file(citation: Citation, page_path: str, index: int) -> Page:
+    """The file of `citation_files` at `index` alone: a single build makes each
+    file as it writes it, and would otherwise write out both to keep one."""
+    name, text = CITATION_FILES[index], (bibtex, csl_json)[index](citation)
+    return Page(path=page_path + name, template="", title="", description="", section="", indexable=False, literal=text)
