@@ -24,6 +24,7 @@ from csl_schema import CSL_DATA_SCHEMA
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from sitegen.model.errors import ContentError, UsageError
+from sitegen.pipeline.citation import indented_json
 from test_quality import vnu_jar
 
 CSL_SCHEMA = CSL_DATA_SCHEMA
@@ -376,6 +377,18 @@ def test_csl_json_is_one_newspaper_article_with_every_field(archive, monkeypatch
         "language": "en",
         "accessed": {"date-parts": [[2026, 11, 29]]},
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [{"id": "a", "author": [{"family": "Dé", "given": 'J "q" \\ \n\t\x01 \ud800'}], "issued": {"date-parts": [[2020, 1, 2]]}}],
+        [{"empty": [], "none": {}, "flags": [None, True, False, 2.5, -3, 10**20]}],
+        [], {}, "text", 7, [[[]]],
+    ],
+)
+def test_csl_json_is_indented_as_json_indents(value):
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def test_csl_json_names_follow_how_they_are_written(archive, no_epoch):

@@ -61,12 +61,13 @@ def test_a_single_build_plans_the_pages_of_entities_without_making_them(archive,
 def test_a_single_build_plans_the_citation_files_of_articles_without_making_them(archive, monkeypatch):
     articles_on(archive, MANY[:3])
     made = calls_of(monkeypatch, sitegen.pipeline.pages, "citation_files")
+    made_alone = calls_of(monkeypatch, sitegen.pipeline.pages, "citation_file")
 
     plan = single_build_plan(archive)
 
     citations = [page for page in plan.pages if page.path.endswith(("cite.bib", "cite.json"))]
     assert len(citations) == 6 and all(isinstance(page, PlannedPage) and not page.indexable for page in citations)
-    assert made == []
+    assert made == [] and made_alone == []
 
 
 def test_a_single_build_plans_the_files_of_open_data_without_making_them(archive, monkeypatch):

@@ -7,7 +7,7 @@ import markupsafe
 import pytest
 from bs4 import BeautifulSoup
 
-from sitegen.pipeline.render import escape_output, template_environment
+from sitegen.pipeline.render import _replace_special, escape_output, template_environment
 
 TEXTS = ["plain", "", "<script>alert('x')</script>", 'a "quoted" & <tagged> \'word\'', "é & ü < ß", "&amp; already", "\ud800 lone"]
 
@@ -15,6 +15,11 @@ TEXTS = ["plain", "", "<script>alert('x')</script>", 'a "quoted" & <tagged> \'wo
 @pytest.mark.parametrize("text", TEXTS)
 def test_text_is_escaped_exactly_as_markupsafe_escapes_it(text):
     assert escape_output(text) == str(markupsafe.escape(text))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_without_markupsafes_compiled_escaping_text_is_escaped_the_same(text):
+    assert _replace_special(text) == str(markupsafe.escape(text))
 
 
 @pytest.mark.parametrize("value", [3, 2.5, None, markupsafe.Markup("<b>kept</b>"), ["<list>"]])

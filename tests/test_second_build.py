@@ -339,8 +339,10 @@ def test_after_an_edit_a_new_build_process_makes_the_page_and_citation_files_of_
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
     made, cited = [], []
     article_page, citation_files = sitegen.pipeline.pages.article_page, sitegen.pipeline.pages.citation_files
+    citation_file = sitegen.pipeline.pages.citation_file  # a planned citation file is made alone
     monkeypatch.setattr(sitegen.pipeline.pages, "article_page", lambda article, *rest: made.append(article.slug) or article_page(article, *rest))
     monkeypatch.setattr(sitegen.pipeline.pages, "citation_files", lambda citation, path: cited.append(path) or citation_files(citation, path))
+    monkeypatch.setattr(sitegen.pipeline.pages, "citation_file", lambda citation, path, index: cited.append(path) or citation_file(citation, path, index))
 
     single_build(archive.root)
 

@@ -244,12 +244,43 @@ def csl_json(citation: Citation) -> str:
     item["language"] = citation.language
     if citation.accessed:
         item["accessed"] = {"date-parts": [[int(part) for part in citation.accessed.split("-")]]}
-    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+    return indented_json([item]) + "\n"
+
+
+# How json.dumps(ensure_ascii=False) writes a string: in C where Python has it.
+_JSON_STRING = json.encoder.encode_basestring
+
+
+def indented_json(value: object, depth: int = 0) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)`, the same text, for text,
+    whole numbers, and lists and dicts (with text keys) of them: json writes
+    anything indented with its encoder written in Python, a generator for every
+    list and dict, which took three quarters of the time of making a CSL-JSON file."""
+    kind = type(value)
+    if kind is str:
+        return _JSON_STRING(value)
+    if kind is int:
+        return int.__repr__(value)
+    if (kind is list or kind is dict) and value:
+        inside = "\n" + "  " * (depth + 1)
+        if kind is list:
+            items = [indented_json(member, depth + 1) for member in value]  # type: ignore[union-attr]
+        else:
+            items = [_JSON_STRING(key) + ": " + indented_json(member, depth + 1) for key, member in value.items()]  # type: ignore[union-attr]
+        opening, closing = ("[", "]") if kind is list else ("{", "}")
+        return opening + inside + ("," + inside).join(items) + "\n" + "  " * depth + closing
+    if kind is dict and any(type(key) is not str for key in value):  # type: ignore[union-attr]
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return json.dumps(value, ensure_ascii=False)  # empty lists and dicts, None, booleans, fractions: as json writes them
 
 
 def citation_files(citation: Citation, page_path: str) -> list[Page]:
     """`cite.bib` and `cite.json` beside the article's page."""
-    return [
-        Page(path=page_path + name, template="", title="", description="", section="", indexable=False, literal=text)
-        for name, text in zip(CITATION_FILES, (bibtex(citation), csl_json(citation)))
-    ]
+    return [citation_file(citation, page_path, index) for index in range(len(CITATION_FILES))]
+
+
+def citation_file(citation: Citation, page_path: str, index: int) -> Page:
+    """The file of `citation_files` at `index` alone: a single build makes each
+    file as it writes it, and would otherwise write out both to keep one."""
+    name, text = CITATION_FILES[index], (bibtex, csl_json)[index](citation)
+    return Page(path=page_path + name, template="", title="", description="", section="", indexable=False, literal=text)

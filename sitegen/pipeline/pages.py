@@ -23,7 +23,7 @@ from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, placed_event
-from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_files
+from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_file, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
@@ -321,7 +321,7 @@ def _planned_citation_files(article, path: str, settings, urls) -> list[PlannedP
 
 
 def _citation_file(article, path: str, index: int, settings, urls) -> Page:
-    return citation_files(article_citation(article, settings, urls, access_day(settings)), path)[index]
+    return citation_file(article_citation(article, settings, urls, access_day(settings)), path, index)
 
 
 def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, cards, entities, urls) -> list[Page]:
