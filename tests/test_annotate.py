@@ -341,6 +341,19 @@ def test_notes_quoted_inside_notes_cannot_make_a_page_many_times_the_size_of_its
     assert [w for w in note_warnings(result) if "too much text" in w] != []
 
 
+def test_notes_quoting_each_other_many_times_render_work_in_proportion_to_their_markdown(places, monkeypatch):
+    from markdown_it.renderer import RendererHTML
+
+    rendered = []
+    render_inline = RendererHTML.renderInline
+    monkeypatch.setattr(RendererHTML, "renderInline", lambda self, tokens, *args: rendered.append(len(tokens)) or render_inline(self, tokens, *args))
+    # Each quote of [^b] shows nothing (its references all circle back), but renders its 2,000 references again.
+    body = "Mosul fell.[^a]\n\n[^a]: " + "[^b]" * 2000 + "\n\n[^b]: " + "[^a]" * 2000 + "\n"
+    places.article("a", body=body)
+    places.build()
+    assert sum(rendered) < 20 * len(body)  # 2,000 quotes of [^b] would render 4 million tokens
+
+
 def test_side_note_markup_is_accessible_and_valid_inside_paragraphs(places):
     places.article("a", body="Mosul fell.[^n]\n\n[^n]: A note.\n")
     places.build()

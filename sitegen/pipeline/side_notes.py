@@ -29,6 +29,10 @@ from sitegen.pipeline.sanitise import sanitise_phrasing
 # notes) cannot make a page of gigabytes, the text so quoted in one document
 # comes to at most QUOTED_BASE characters plus twice the notes' own Markdown,
 # each quote costing at least QUOTE_COST, and notes go at most QUOTED_DEPTH deep.
+# A quote is also charged, before it is rendered, the Markdown of the note it
+# renders: a note whose thousand references all come to nothing (they circle
+# back) shows no text, but quoting it a thousand times would render them a
+# million times.
 QUOTED_BASE = 10_000
 QUOTED_DEPTH = 8
 QUOTE_COST = 16
@@ -51,6 +55,7 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
     labels: dict[int, str] = {}
     lines: dict[int, int] = {}
     written = 0  # the notes' Markdown, in characters
+    sizes: dict[int, int] = {}  # each note's Markdown, in characters
     current: int | None = None
     for token in tokens[start + 1 : end]:
         if token.type == "footnote_open":
@@ -61,12 +66,14 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
             line = document.body_line + (token.map[0] if token.map else 0)
             lines.setdefault(current, line)
             written += len(token.content)
+            sizes[current] = sizes.get(current, 0) + len(token.content)
             notes[current].append(plain_refs(token.children, document, line))
         elif current is not None and token.type in ("fence", "code_block"):
             written += len(token.content)
+            sizes[current] = sizes.get(current, 0) + len(token.content)
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
-    quotes = _Quotes(QUOTED_BASE + 2 * written, labels, lines, document)
+    quotes = _Quotes(QUOTED_BASE + 2 * written, labels, lines, sizes, document)
 
     def rendered(key: int, inside: tuple[int, ...]) -> str:
         """Note `key` as HTML, quoted inside the notes `inside` (outermost first)."""
@@ -89,10 +96,11 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
 class _Quotes:
     """The notes quoted inside other notes in one document, within the limits above."""
 
-    def __init__(self, budget: int, labels: dict[int, str], lines: dict[int, int], document: DocumentState):
+    def __init__(self, budget: int, labels: dict[int, str], lines: dict[int, int], sizes: dict[int, int], document: DocumentState):
         self.budget = budget
         self.labels = labels
         self.lines = lines
+        self.sizes = sizes
         self.document = document
         self.warned: set[tuple[str, object]] = set()
 
@@ -105,10 +113,11 @@ class _Quotes:
         if target in chain:
             self._warn("itself" if target == key else "circle", key, target)
             return markup_token("")
-        if len(chain) > QUOTED_DEPTH or self.budget < QUOTE_COST:
+        cost = max(QUOTE_COST, self.sizes.get(target, 0))
+        if len(chain) > QUOTED_DEPTH or self.budget < cost:
             self._warn("deep" if len(chain) > QUOTED_DEPTH else "long", key, target)
             return markup_token("")
-        self.budget -= QUOTE_COST
+        self.budget -= cost
         shown = rendered(target, chain)
         if len(shown) > self.budget:
             self._warn("long", key, target)
