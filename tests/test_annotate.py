@@ -320,6 +320,16 @@ def test_a_note_that_refers_to_itself_is_a_warning_at_its_line(places):
     assert note_warnings(result) == ["content/articles/a.md:8: warning: footnote [^a] refers to itself: the reference is left out; remove it"]
 
 
+def test_past_five_notes_referring_to_themselves_one_warning_counts_the_rest(places):
+    notes = "".join(f"[^n{i}]: Note {i}[^n{i}].\n\n" for i in range(8))
+    places.article("a", body="Mosul fell.[^n0]\n\n" + notes)
+    result = places.build()
+    warnings = note_warnings(result)
+    assert len(warnings) == 6
+    # The body starts on line 6; the sixth note is defined on line 18.
+    assert warnings[-1] == "content/articles/a.md:18: warning: 3 more footnotes from here on refer to themselves: those references are left out too"
+
+
 def test_notes_that_refer_to_each_other_quote_each_other_once_and_warn(places):
     places.article("a", body="Mosul fell.[^a]\n\n[^a]: One[^b].\n\n[^b]: two[^a]\n")
     result = places.build()

@@ -36,6 +36,7 @@ from sitegen.pipeline.sanitise import sanitise_phrasing
 QUOTED_BASE = 10_000
 QUOTED_DEPTH = 8
 QUOTE_COST = 16
+WARNINGS_TOLD = 5  # of each cause, in one document; the rest are counted in one more warning
 
 
 def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt, env: Any) -> dict[int, str]:
@@ -90,7 +91,9 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
         # into, nor the paragraph around that, nor reach past them.
         return sanitise_phrasing(joined) if document.placeholders is not None else joined
 
-    return {key: rendered(key, ()) for key in notes}
+    footnotes = {key: rendered(key, ()) for key in notes}
+    quotes.tell_the_rest()
+    return footnotes
 
 
 class _Quotes:
@@ -103,6 +106,7 @@ class _Quotes:
         self.sizes = sizes
         self.document = document
         self.warned: set[tuple[str, object]] = set()
+        self.untold: dict[str, tuple[int, int]] = {}  # of each cause past WARNINGS_TOLD: how many more, and the first's line
 
     def quote(self, reference: Token, key: int, inside: tuple[int, ...], rendered: Callable[[int, tuple[int, ...]], str]) -> Token:
         """What stands for `reference`, in note `key` quoted inside `inside`: the note it names, in brackets."""
@@ -132,6 +136,11 @@ class _Quotes:
         if once in self.warned:
             return
         self.warned.add(once)
+        told = sum(1 for cause, _ in self.warned if cause == why)
+        if told > WARNINGS_TOLD:
+            more, line = self.untold.get(why, (0, self.lines.get(key) or self.document.body_line))
+            self.untold[why] = (more + 1, line)
+            return
         note, other = f"[^{self.labels[key]}]", f"[^{self.labels[target]}]"
         message = {
             "itself": f"footnote {note} refers to itself: the reference is left out; remove it",
@@ -143,6 +152,13 @@ class _Quotes:
             "its text is left out; refer to it from the text instead",
         }[why]
         self.document.diagnostics.append(Diagnostic(self.document.path, self.lines.get(key), message, "warning"))
+
+    def tell_the_rest(self) -> None:
+        """One warning for the places of each cause past the first WARNINGS_TOLD, at the first of them."""
+        for why, (more, line) in sorted(self.untold.items()):
+            what = {"itself": "refer to themselves", "circle": "refer to notes they are shown inside", "deep": "go too deep"}[why]
+            message = f"{more} more footnotes from here on {what}: those references are left out too"
+            self.document.diagnostics.append(Diagnostic(self.document.path, line, message, "warning"))
 
 
 def footnote_note(token: Token, document: DocumentState, footnotes: dict[int, str]) -> str:

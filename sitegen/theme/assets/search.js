@@ -56,7 +56,7 @@
   // WebAssembly once, by name, and hands every instance a copy. Where a worker
   // cannot start, Pagefind works in the page, whose fetch does the same.
   function shareWebAssembly() {
-    fetchWebAssemblyOnce(window, window.location.href);
+    fetchWebAssemblyOnce(window, document.baseURI);
     var Original = window.Worker;
     if (!Original || Original.sharesWebAssembly || !window.Blob || !URL.createObjectURL) return;
     var Sharing = function (url, options) {
