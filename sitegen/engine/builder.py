@@ -191,6 +191,7 @@ class Builder:
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
                 files, search_report = self._write_staged(plan, env, progress, search, kept)
+                self._output_survey.close()  # its watches are on the folders swapped out
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).

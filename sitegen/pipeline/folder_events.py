@@ -1,0 +1,123 @@
+"""The kernel's word on which folders changed: Linux's inotify, read without waiting.
+
+A running builder surveys the output folder before every update, so that a
+file deleted or replaced by someone else is written again. Asking every
+folder for its status costs one system call per page; with a watch on each
+folder, the kernel queues an event for every entry created, deleted,
+renamed, written or changed in mode inside it, as part of the very call
+that changes it, and the survey reads the queue instead: it lists only the
+folders named there.
+
+Events are queued by the system call that makes the change, before it
+returns, so a change made before the survey begins is always in the queue
+when it is read. What the queue cannot vouch for makes `changed` return
+None, and the caller surveys the whole folder: an overflowing queue, a
+watched folder deleted, moved or unmounted, a watch the kernel took back.
+Where inotify is missing (another system, no libc) or the kernel refuses a
+watch (its limit of watches per user, `fs.inotify.max_user_watches`), there
+are no events at all and the survey asks each folder for its status.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+import struct
+import sys
+
+_MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
+_MOVED_FROM, _MOVED_TO, _CREATE, _DELETE = 0x40, 0x80, 0x100, 0x200
+_DELETE_SELF, _MOVE_SELF, _UNMOUNT, _OVERFLOW, _IGNORED = 0x400, 0x800, 0x2000, 0x4000, 0x8000
+_ONLYDIR, _DONT_FOLLOW = 0x01000000, 0x02000000
+# Everything that changes what a folder holds, or one of its files' bytes, status or name.
+_WATCHED = _MODIFY | _ATTRIB | _CLOSE_WRITE | _MOVED_FROM | _MOVED_TO | _CREATE | _DELETE | _DELETE_SELF | _MOVE_SELF
+# Events after which the queue no longer tells everything about the folders watched.
+_UNSURE = _DELETE_SELF | _MOVE_SELF | _UNMOUNT | _OVERFLOW | _IGNORED
+_HEADER = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len, then the name
+
+
+@functools.cache
+def _libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.inotify_init1.argtypes, libc.inotify_init1.restype = [ctypes.c_int], ctypes.c_int
+        libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+        libc.inotify_add_watch.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+class FolderEvents:
+    """Watches on folders, each known by the prefix its caller gives it, and the queue of their events."""
+
+    def __init__(self, descriptor: int, libc) -> None:
+        self._descriptor = descriptor
+        self._add = libc.inotify_add_watch
+        self._prefixes: dict[int, str] = {}  # watch descriptor -> the folder's prefix
+
+    @classmethod
+    def open(cls) -> FolderEvents | None:
+        """A new queue, or None where the system has no inotify (or will not give one)."""
+        libc = _libc()
+        if libc is None:
+            return None
+        descriptor = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        return cls(descriptor, libc) if descriptor >= 0 else None
+
+    def watch(self, path: str, prefix: str) -> bool:
+        """Watch the folder at `path` (never through a symbolic link); False when the kernel refuses."""
+        if self._descriptor < 0:
+            return False
+        watch = self._add(self._descriptor, os.fsencode(path), _WATCHED | _ONLYDIR | _DONT_FOLLOW)
+        if watch < 0:
+            return False
+        self._prefixes[watch] = prefix
+        return True
+
+    def changed(self) -> set[str] | None:
+        """The prefixes of the folders where anything happened since the last call, or
+        None when the queue cannot vouch for every folder watched (see the module)."""
+        if self._descriptor < 0:
+            return None
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(self._descriptor, 1 << 16)
+            except BlockingIOError:
+                break
+            except OSError:
+                return None
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        folders: set[str] = set()
+        sure = True
+        prefixes, unpack, size = self._prefixes, _HEADER.unpack_from, _HEADER.size
+        offset = 0
+        while offset < len(data):
+            watch, mask, _, length = unpack(data, offset)
+            offset += size + length
+            if mask & _UNSURE:
+                sure = False
+                if mask & _IGNORED:
+                    prefixes.pop(watch, None)
+                continue
+            prefix = prefixes.get(watch)
+            if prefix is not None:
+                folders.add(prefix)
+        return folders if sure else None
+
+    def close(self) -> None:
+        if self._descriptor >= 0:
+            os.close(self._descriptor)
+            self._descriptor = -1
+            self._prefixes = {}
+
+    def __del__(self) -> None:
+        self.close()
