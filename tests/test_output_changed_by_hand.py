@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
-
+import test_edit_work
 from sitegen.pipeline.folder_events import FolderEvents
-from test_edit_work import edit_body, surveyed, surveyed_by_events, watching  # noqa: F401 (fixtures)
+from test_edit_work import edit_body
 from test_incremental import assert_same_trees, clean_build_of, output_tree
+
+# The running builder of tests/test_edit_work.py, surveying the output each way.
+watching, surveyed, surveyed_by_events = test_edit_work.watching, test_edit_work.surveyed, test_edit_work.surveyed_by_events
 
 
 def title_of(archive, relative: str) -> str:

@@ -649,7 +649,8 @@ class InPlaceOutput:
         memo = self.memo
         looked_at = self.found.looked_at
         # An edit keeps the same files as the last update: so are the folders holding them.
-        same = memo is not None and looked_at is not None and memo.holding[0] == keep
+        kept_as_before = memo is not None and (memo.holding[0] is keep or memo.holding[0] == keep)
+        same = kept_as_before and looked_at is not None
         if same:
             stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
         else:
@@ -660,7 +661,7 @@ class InPlaceOutput:
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
                 (self.output / relative).unlink()
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
-        if memo is not None and memo.holding[0] == keep:
+        if kept_as_before:
             holding = memo.holding[1]
         else:
             holding = folders_holding(keep)
