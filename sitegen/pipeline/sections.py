@@ -64,7 +64,7 @@ class ArticleSection:
         columns = (list(articles), list(map(annotated.__getitem__, slugs)), column(2, lambda: list(map(cards.__getitem__, slugs))),
                    column(3, lambda: list(map(related.__getitem__, slugs))),
                    column(4, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
-        if same and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
+        if same and memo.ended is self.entries and all(map(operator.is_, shared, self.shared)):
             places = [changed_places(new, old) for new, old in zip(columns[:4], self.columns)]
             changed = set().union(*places)
             # The tuples of events are made again whenever an event changed: compared element by element.
@@ -146,7 +146,7 @@ class EntitySection:
         )
         places: Iterable[int] = range(len(ids))
         groups: list[list[Page]] | None = None
-        if len(ids) == len(self.columns[0]) and memo.previous is self.entries and entities is self.shared:
+        if len(ids) == len(self.columns[0]) and memo.ended is self.entries and entities is self.shared:
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
