@@ -17,7 +17,7 @@ import itertools
 import operator
 from typing import Callable, Iterable
 
-from sitegen.pipeline.cards import ArticleComparisons, articles_changed, changed_places
+from sitegen.pipeline.cards import ArticleComparisons, annotations_by_place, annotations_moved, articles_changed, changed_places
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.feeds import feed_updated
 from sitegen.pipeline.site import Page, PlanMemo
@@ -66,11 +66,12 @@ class ArticleSection:
         def column(place: int, made) -> list:  # the last build's column while its dict is the very same
             return self.columns[place] if same and by_slug[place] is self.by_slug[place] else made()
 
-        columns = (column(0, lambda: list(map(annotated.__getitem__, slugs))), column(1, lambda: list(map(cards.__getitem__, slugs))),
+        columns = (annotations_by_place(articles, annotated, self.comparisons), column(1, lambda: list(map(cards.__getitem__, slugs))),
                    column(2, lambda: list(map(related.__getitem__, slugs))),
                    column(3, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
         if same and memo.ended is self.entries and all(map(operator.is_, shared, self.shared)):
-            places = [changed_places(new, old) for new, old in zip(columns[:3], self.columns)]
+            places = [annotations_moved(columns[0], self.columns[0], self.comparisons),
+                      *(changed_places(new, old) for new, old in zip(columns[1:3], self.columns[1:3]))]  # fmt: skip
             changed = set(moved).union(*places)
             # The tuples of events are made again whenever an event changed: compared element by element.
             changed.update(changed_places(columns[3], self.columns[3], operator.ne))
@@ -211,10 +212,12 @@ class TermUses:
         places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
-        columns = (list(map(annotated.__getitem__, slugs)), self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
+        annotations = annotations_by_place(articles, annotated, self.comparisons)
+        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
         if places is not None:
             old_annotations, old_cards = self.columns
-            places = sorted({*places, *changed_places(columns[0], old_annotations), *changed_places(columns[1], old_cards)})
+            moved = annotations_moved(annotations, old_annotations, self.comparisons)
+            places = sorted({*places, *moved, *changed_places(columns[1], old_cards)})
             alike = all(columns[1][p] == old_cards[p] and columns[0][p].terms == old_annotations[p].terms for p in places)
             self.looked_at = len(places)
         if places is None or not alike:
