@@ -120,4 +120,7 @@ class FolderEvents:
             self._prefixes = {}
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at the interpreter's exit, `os` may be gone already
+            pass
