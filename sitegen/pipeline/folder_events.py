@@ -47,77 +47,118 @@ def _libc():
         libc.inotify_init1.argtypes, libc.inotify_init1.restype = [ctypes.c_int], ctypes.c_int
         libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
         libc.inotify_add_watch.restype = ctypes.c_int
+        libc.inotify_rm_watch.argtypes, libc.inotify_rm_watch.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     except (OSError, AttributeError):
         return None
     return libc
 
 
-class FolderEvents:
-    """Watches on folders, each known by the prefix its caller gives it, and the queue of their events."""
+class _Queue:
+    """The one inotify queue of the process, shared by every FolderEvents: the kernel
+    gives each user few queues (`fs.inotify.max_user_instances`, 128 by default), and
+    a process may hold many builders (watch's, tests'). Each event is handed to the
+    FolderEvents that watch its folder, kept until they ask."""
 
-    def __init__(self, descriptor: int, libc) -> None:
-        self._descriptor = descriptor
-        self._add = libc.inotify_add_watch
-        self._prefixes: dict[int, str] = {}  # watch descriptor -> the folder's prefix
+    def __init__(self, libc) -> None:
+        self.libc = libc
+        self.descriptor = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.owners: dict[int, dict[FolderEvents, str]] = {}  # watch descriptor -> each owner's prefix for it
+
+    def drain(self) -> None:
+        """Hand every event queued to its owners; on an overflow, every owner is unsure."""
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(self.descriptor, 1 << 16)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+                for owners in self.owners.values():
+                    for owner in owners:
+                        owner.sure = False
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        unpack, size, offset = _HEADER.unpack_from, _HEADER.size, 0
+        while offset < len(data):
+            watch, mask, _, length = unpack(data, offset)
+            offset += size + length
+            if mask & _OVERFLOW:
+                for owners in self.owners.values():
+                    for owner in owners:
+                        owner.sure = False
+                continue
+            owners = self.owners.get(watch, {})
+            for owner, prefix in owners.items():
+                if mask & _UNSURE:
+                    owner.sure = False
+                else:
+                    owner.named.add(prefix)
+            if mask & _IGNORED:
+                self.owners.pop(watch, None)
+
+
+@functools.cache
+def _queue() -> _Queue | None:
+    libc = _libc()
+    if libc is None:
+        return None
+    queue = _Queue(libc)
+    return queue if queue.descriptor >= 0 else None
+
+
+class FolderEvents:
+    """Watches on folders, each known by the prefix its caller gives it, and their events
+    since the last call of `changed` (the process's one queue, see _Queue)."""
+
+    def __init__(self, queue: _Queue) -> None:
+        self._queue: _Queue | None = queue
+        self._watches: list[int] = []
+        self.named: set[str] = set()  # the prefixes of the folders with events since the last `changed`
+        self.sure = True  # whether those events tell everything about the folders watched
 
     @classmethod
     def open(cls) -> FolderEvents | None:
-        """A new queue, or None where the system has no inotify (or will not give one)."""
-        libc = _libc()
-        if libc is None:
-            return None
-        descriptor = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        return cls(descriptor, libc) if descriptor >= 0 else None
+        """Watches of their own, or None where the system has no inotify (or will not give a queue)."""
+        queue = _queue()
+        return cls(queue) if queue is not None else None
 
     def watch(self, path: str, prefix: str) -> bool:
         """Watch the folder at `path` (never through a symbolic link); False when the kernel refuses."""
-        if self._descriptor < 0:
+        queue = self._queue
+        if queue is None:
             return False
-        watch = self._add(self._descriptor, os.fsencode(path), _WATCHED | _ONLYDIR | _DONT_FOLLOW)
+        watch = queue.libc.inotify_add_watch(queue.descriptor, os.fsencode(path), _WATCHED | _ONLYDIR | _DONT_FOLLOW)
         if watch < 0:
             return False
-        self._prefixes[watch] = prefix
+        queue.owners.setdefault(watch, {})[self] = prefix
+        self._watches.append(watch)
         return True
 
     def changed(self) -> set[str] | None:
         """The prefixes of the folders where anything happened since the last call, or
         None when the queue cannot vouch for every folder watched (see the module)."""
-        if self._descriptor < 0:
+        if self._queue is None:
             return None
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(self._descriptor, 1 << 16)
-            except BlockingIOError:
-                break
-            except OSError:
-                return None
-            if not chunk:
-                break
-            chunks.append(chunk)
-        data = b"".join(chunks)
-        folders: set[str] = set()
-        sure = True
-        prefixes, unpack, size = self._prefixes, _HEADER.unpack_from, _HEADER.size
-        offset = 0
-        while offset < len(data):
-            watch, mask, _, length = unpack(data, offset)
-            offset += size + length
-            if mask & _UNSURE:
-                sure = False
-                if mask & _IGNORED:
-                    prefixes.pop(watch, None)
-                continue
-            prefix = prefixes.get(watch)
-            if prefix is not None:
-                folders.add(prefix)
-        return folders if sure else None
+        self._queue.drain()
+        named, sure = self.named, self.sure
+        self.named = set()
+        return named if sure else None
 
     def close(self) -> None:
-        if self._descriptor >= 0:
-            os.close(self._descriptor)
-            self._descriptor = -1
-            self._prefixes = {}
+        """Take back the watches (those no other FolderEvents shares)."""
+        queue, self._queue = self._queue, None
+        if queue is None:
+            return
+        queue.drain()  # events of these watches, before their descriptors can be given to others
+        for watch in self._watches:
+            owners = queue.owners.get(watch)
+            if owners is not None and owners.pop(self, None) is not None and not owners:
+                del queue.owners[watch]
+                queue.libc.inotify_rm_watch(queue.descriptor, watch)
+        self._watches = []
 
     def __del__(self) -> None:
         try:
