@@ -89,3 +89,28 @@ def test_when_the_events_cannot_vouch_for_every_folder_the_whole_output_is_surve
     surveyed_by_events.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_the_surveys_of_one_process_share_one_queue_of_the_kernel(tmp_path):
+    # The kernel gives each user few queues (128 by default), and a process may hold many builders.
+    first, second = FolderEvents.open(), FolderEvents.open()
+    if first is None:
+        return  # no inotify here: every folder is asked for its status
+    assert first.watch(str(tmp_path), "") and second.watch(str(tmp_path), "")
+    (tmp_path / "new.html").write_text("by hand")
+    assert first.changed() == {""} and second.changed() == {""}
+    first.close()
+    (tmp_path / "other.html").write_text("by hand")
+    assert second.changed() == {""}
+    second.close()
+
+
+def test_two_hundred_surveys_open_no_more_than_one_queue_of_the_kernel(tmp_path):
+    descriptors = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    surveys = [FolderEvents.open() for _ in range(200)]
+    if descriptors is None or surveys[0] is None:
+        return  # no inotify here
+    assert all(survey.watch(str(tmp_path), "") for survey in surveys)
+    assert len(os.listdir("/proc/self/fd")) - descriptors <= 1
+    for survey in surveys:
+        survey.close()
