@@ -63,6 +63,11 @@ class _Queue:
         self.libc = libc
         self.descriptor = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         self.owners: dict[int, dict[FolderEvents, str]] = {}  # watch descriptor -> each owner's prefix for it
+        # The one FolderEvents of the process that watches: opening another closes it (its next
+        # `changed` is None, and its survey walks the whole folder), so that the watches of
+        # builders a process no longer uses (which may never be freed) do not pile up against
+        # the user's limit, which every other program of the user shares.
+        self.current: FolderEvents | None = None
 
     def drain(self) -> None:
         """Hand every event queued to its owners; on an overflow, every owner is unsure."""
@@ -123,7 +128,12 @@ class FolderEvents:
     def open(cls) -> FolderEvents | None:
         """Watches of their own, or None where the system has no inotify (or will not give a queue)."""
         queue = _queue()
-        return cls(queue) if queue is not None else None
+        if queue is None:
+            return None
+        if queue.current is not None:
+            queue.current.close()
+        queue.current = cls(queue)
+        return queue.current
 
     def watch(self, path: str, prefix: str) -> bool:
         """Watch the folder at `path` (never through a symbolic link); False when the kernel refuses."""
@@ -152,6 +162,8 @@ class FolderEvents:
         queue, self._queue = self._queue, None
         if queue is None:
             return
+        if queue.current is self:
+            queue.current = None
         queue.drain()  # events of these watches, before their descriptors can be given to others
         for watch in self._watches:
             owners = queue.owners.get(watch)
