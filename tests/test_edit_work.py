@@ -21,6 +21,7 @@ import sitegen.pipeline.pages
 import sitegen.pipeline.write
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
+from sitegen.pipeline.folder_events import FolderEvents
 from sitegen.pipeline.source_walk import RECENT_FOLDER_NS
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -277,28 +278,57 @@ def test_an_entity_removed_is_reported_in_the_articles_that_name_it_though_not_e
     ]
 
 
-# --- the survey of the output: each folder asked for its status, what changed under it found ---------------------
+# --- the survey of the output: the folders that changed found, what changed under them found ---------------------
+
+
+def survey_the_output(archive, builder, monkeypatch, how: str):
+    """`builder` once an edit was written and the output's folders are old enough for their status to be
+    trusted, surveying the output as `how` says: by the kernel's events, or (where it gives none) by
+    asking every folder for its status."""
+    if how == "statuses":
+        monkeypatch.setattr(FolderEvents, "open", classmethod(lambda cls: None))
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    edit_body(archive, "More.")
+    builder.build(incremental=True)
+    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
+    return builder
+
+
+@pytest.fixture(params=["events", "statuses"])
+def surveyed(request, archive, watching, monkeypatch):
+    return survey_the_output(archive, watching, monkeypatch, request.param)
 
 
 @pytest.fixture
-def surveyed(archive, watching):
-    """The running builder once an edit was written and the output's folders are old enough for their status to be trusted."""
-    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
-    edit_body(archive, "More.")
-    watching.build(incremental=True)
-    time.sleep(RECENT_FOLDER_NS / 1e9 + 0.01)
-    return watching
+def surveyed_by_statuses(archive, watching, monkeypatch):
+    return survey_the_output(archive, watching, monkeypatch, "statuses")
 
 
-def test_an_edit_asks_each_folder_of_the_output_for_its_status_once(archive, surveyed, monkeypatch):
+@pytest.fixture
+def surveyed_by_events(archive, watching, monkeypatch):
+    builder = survey_the_output(archive, watching, monkeypatch, "events")
+    if builder._output_survey.events is None:
+        pytest.skip("the kernel gives no events here")
+    return builder
+
+
+def test_without_events_an_edit_asks_each_folder_of_the_output_for_its_status_once(archive, surveyed_by_statuses, monkeypatch):
     asked = calls_under(monkeypatch, archive.out, "stat")
     edit_body(archive, "Even more.")
-    surveyed.build(incremental=True)
+    surveyed_by_statuses.build(incremental=True)
     monkeypatch.undo()
     folders = [path for path in asked if (archive.out / path).is_dir()]
     assert sorted(folders) == sorted(set(folders)) == sorted(
         os.path.relpath(here, archive.out) for here, _, _ in os.walk(archive.out) if here != os.fspath(archive.out)
     )
+
+
+def test_with_events_an_edit_asks_only_the_folder_it_wrote_to_for_its_status(archive, surveyed_by_events, monkeypatch):
+    asked = calls_under(monkeypatch, archive.out, "stat")
+    edit_body(archive, "Even more.")
+    surveyed_by_events.build(incremental=True)
+    monkeypatch.undo()
+    assert [path for path in asked if (archive.out / path).is_dir()] == ["articles/first"]
 
 
 def test_a_page_folder_deleted_from_the_output_is_written_again(archive, surveyed):
@@ -416,13 +446,13 @@ def test_two_articles_given_one_slug_by_an_edit_are_reported_though_their_slugs_
 # --- what changed since the last build: worked out once, for every index that asks ------------------------------
 
 
-def test_a_body_edit_compares_the_articles_with_the_last_build_s_once(archive, watching_a_larger_archive, monkeypatch):
+def test_a_body_edit_compares_the_articles_and_their_annotations_with_the_last_build_s_once(archive, watching_a_larger_archive, monkeypatch):
     import sitegen.pipeline.cards
 
     compared = count_calls_in(monkeypatch, sitegen.pipeline.cards, "changed_places")
     edit_report(archive)
     watching_a_larger_archive.build(incremental=True)
-    assert len(compared) == 1
+    assert sorted(type(new[0]).__name__ for new, _ in compared) == ["AnnotatedArticle", "Article"]
 
 
 def test_a_body_edit_compares_the_plan_with_the_last_one_once(archive, watching_a_larger_archive, monkeypatch):

@@ -104,8 +104,9 @@ def _from_last(
     memo.looked_at = len(places)
     if not places:  # the cache holds just what the last call used, which is what this one uses
         return last
-    # What this call uses: what the last one did, but for the articles that changed.
-    cache.used, cache.digests_used = dict(cache.entries), dict(cache.digests)
+    # What this call uses: what the last one did, but for the articles that changed. Changed where
+    # it is (not copied, entry by entry, into a new dict): the cache holds it whole again below.
+    cache.used, cache.digests_used = cache.entries, cache.digests
     for article, (_, digest) in zip(before, known):
         cache.used.pop(("article", catalog_digest, digest), None)
         cache.digests_used.pop(id(article), None)

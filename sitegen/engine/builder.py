@@ -200,6 +200,7 @@ class Builder:
                     plan = self._every_page_planned(sources, plan, open_data_later)
                     page_count = len(plan.pages)
                     files, search_report = self._write_staged(plan, env, progress, search, kept)
+                self._output_survey.close()  # its watches are on the folders swapped out
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).

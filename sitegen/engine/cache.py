@@ -7,6 +7,7 @@ watch and serve, and on disk in `.sitegen-cache/` between builds.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import itertools
@@ -183,6 +184,8 @@ class SetAside:
         raise NotImplementedError
 
 
+DIGEST_RUN = 256  # keys per run of the sources' digest (see SourceCache.digest)
+
 # A file's times come from a clock that advances in steps of a few milliseconds:
 # two writes within one step can leave the same status. A status taken less
 # than this long after the file's last change is not trusted to tell them apart.
@@ -201,7 +204,10 @@ class SourceCache:
     """
 
     entries: dict[str, tuple[bytes, Any, tuple]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)  # the keys `parse` was asked for since the last forget_unseen
+    seen_lists: list[list] = field(default_factory=list)  # and the lists of jobs `parse_all` was given
+    # The list of jobs of the last forget_unseen (when it was given one), and the keys `parse` was asked for then.
+    kept: tuple[list | None, set[str]] = (None, set())
     # The status (os.stat: kind and permissions, size, modification and change
     # time, inode) each file had when its digest was taken. A file whose status
     # is the same has not been written since (any write changes the change
@@ -217,6 +223,14 @@ class SourceCache:
     # of each path among them, the places whose status was not yet recorded).
     last: tuple[list, list, dict[str, int], list[int]] | None = None
     ordered: tuple[set[str], list[str], list[bytes]] | None = None  # see digest
+    runs: list[bytes] = field(default_factory=list)  # the digest of each run of keys, in order (see digest)
+    # The keys whose entry `parse_all` set since the last `digest`, while no key came or went
+    # since (`rekeyed` tells); None: not known, every run is digested again.
+    dirty: set[str] | None = None
+    rekeyed: bool = True
+    # The places among the jobs of the last `parse_all` whose entry may be another than
+    # the call before it gave, when that call took the others from it; None: any may.
+    looked: list[int] | None = None
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         return self._parse_all([(key, path, parse)], problems, False)[0]
@@ -234,12 +248,15 @@ class SourceCache:
 
     def _parse_all(self, jobs: list[tuple[str, Path, Callable[[Problems], Any]]], problems: Problems, remember: bool) -> list[Any]:
         entries, stats, changed, seen = self.entries, self.stats, self.changed, self.seen
-        last = self.last if remember and changed is not None and self.last is not None and self.last[0] is jobs else None
+        # The last call's record, when it was given the very same jobs.
+        same_jobs = self.last if remember and self.last is not None and self.last[0] is jobs else None
+        last = same_jobs if changed is not None else None
         if remember:
             self.last = None  # until this call ends
+        if remember:
+            self.seen_lists.append(jobs)  # every key of theirs seen, without a set of them made at every load
         if last is not None:
             outcomes = list(last[1])
-            seen.update(map(operator.itemgetter(0), jobs))
             places: Iterable[int] = sorted({*(last[2][name] for name in changed if name in last[2]), *last[3]})
         else:
             outcomes = [None] * len(jobs)  # each job's cache entry; None: parsed below
@@ -250,7 +267,8 @@ class SourceCache:
         # a lookup and one status, compared with the one recorded when it was digested.
         for index in places:
             key, path, _ = jobs[index]
-            seen.add(key)
+            if not remember:
+                seen.add(key)
             cached = entries.get(key)
             if cached is not None and isinstance(cached[1], SetAside):
                 cached = self._brought_back(key, cached)
@@ -274,14 +292,20 @@ class SourceCache:
                 todo.append((index, digest))
         made = map_in_workers(_parsed, [jobs[index][2] for index, _ in todo], self.workers)
         for (index, digest), (value, found) in zip(todo, made):
-            outcomes[index] = entries[jobs[index][0]] = (digest, value, found)
+            key = jobs[index][0]
+            if key not in entries:
+                self.rekeyed = True
+            elif self.dirty is not None:
+                self.dirty.add(key)
+            outcomes[index] = entries[key] = (digest, value, found)
         for key, status, digest in checked:
             if status is not None and digest and status[3] < time.time_ns() - RECENT_NS:
                 self.stats[key] = status
         for found in filter(None, map(operator.itemgetter(2), outcomes)):
             problems.extend(found)
         if remember:
-            where = last[2] if last is not None else {os.fspath(path): index for index, (_, path, _) in enumerate(jobs)}
+            self.looked = list(places) if last is not None else None
+            where = same_jobs[2] if same_jobs is not None else {os.fspath(path): index for index, (_, path, _) in enumerate(jobs)}
             # A place not looked at was recorded then, and still is: only those looked at can be unsettled.
             self.last = (jobs, outcomes, where, [index for index in places if jobs[index][0] not in stats])
         return list(map(operator.itemgetter(1), outcomes))
@@ -300,29 +324,52 @@ class SourceCache:
             entry = (entry[0], entry[1].load(), entry[2])
         except (ValueError, OSError):
             del self.entries[key]
+            self.rekeyed = True
             return None
         self.entries[key] = entry
         return entry
 
     def digest(self) -> bytes:
-        """One digest of every source file read by the last load."""
+        """One digest of every source file read by the last load: of the digests of the runs
+        of `DIGEST_RUN` keys in order, each of every key's name and its file's digest. Only
+        the runs holding a key whose entry `parse_all` set since the last call are digested
+        again, while no key came or went (an edit in a running builder digests one run)."""
         entries = self.entries
         # The keys in order, each with the bytes it is digested under, kept while they are the same keys.
-        if self.ordered is None or len(self.ordered[0]) != len(entries) or not entries.keys() == self.ordered[0]:
+        rekeyed = self.rekeyed or self.ordered is None or len(self.ordered[0]) != len(entries)
+        if rekeyed and (self.ordered is None or not entries.keys() == self.ordered[0]):
             keys = sorted(entries)
             self.ordered = (set(keys), keys, [key.encode() + b"\0" for key in keys])
         _, keys, names = self.ordered
-        # One update of the bytes the updates key by key would give: the same digest, made at once.
-        found = map(operator.itemgetter(0), map(entries.__getitem__, keys))
-        return hashlib.blake2b(b"".join(itertools.chain.from_iterable(zip(names, found))), digest_size=16).digest()
+        if rekeyed or self.dirty is None or len(self.runs) != -(-len(keys) // DIGEST_RUN):
+            runs = range(0, len(keys), DIGEST_RUN)
+            self.runs = [b""] * len(runs)
+        else:
+            runs = sorted({bisect.bisect_left(keys, key) // DIGEST_RUN * DIGEST_RUN for key in self.dirty})
+        for start in runs:
+            # One update of the bytes the updates key by key would give: the same digest, made at once.
+            found = map(operator.itemgetter(0), map(entries.__getitem__, keys[start : start + DIGEST_RUN]))
+            run = b"".join(itertools.chain.from_iterable(zip(names[start : start + DIGEST_RUN], found)))
+            self.runs[start // DIGEST_RUN] = hashlib.blake2b(run, digest_size=16).digest()
+        self.dirty, self.rekeyed = set(), False
+        return hashlib.blake2b(b"".join(self.runs), digest_size=16).digest()
 
     def forget_unseen(self) -> None:
         """Drop files that no longer exist (or were not read this time)."""
-        for key in self.entries.keys() - self.seen:
-            del self.entries[key]
-        for key in self.stats.keys() - self.seen:
-            del self.stats[key]
-        self.seen = set()
+        lists, seen = self.seen_lists, self.seen
+        jobs = lists[0] if len(lists) == 1 else None
+        if jobs is not None and jobs is self.kept[0]:
+            # The very jobs of the last call, whose keys were all kept then: only a key parsed alone can have gone.
+            unseen: Iterable[str] = self.kept[1] - seen
+        else:
+            every = set(seen).union(*(map(operator.itemgetter(0), listed) for listed in lists))
+            unseen = (self.entries.keys() | self.stats.keys()) - every
+        for key in unseen:
+            if self.entries.pop(key, None) is not None:
+                self.rekeyed = True
+            self.stats.pop(key, None)
+        self.kept = (jobs, seen)
+        self.seen, self.seen_lists = set(), []
 
 
 def _parsed(parse: Callable[[Problems], Any]) -> tuple[Any, tuple]:

@@ -31,6 +31,8 @@ class LastPlan:
     inputs: dict[str, bytes | None]
     digests: dict[str, tuple[Any, bytes]]
     shared: bytes
+    keep: set[str]  # every file of the site it wrote
+    copies: list  # the static files it copied (the plan's very list)
 
     def holds(self, cache: BuildCache, shared_inputs: bytes) -> bool:
         return cache.page_inputs is self.inputs and cache.page_digests is self.digests and cache.shared_digest == self.shared == shared_inputs
@@ -90,10 +92,13 @@ def write_in_place(
             data = source.read_bytes()
             if not output.is_current(target, data):
                 changed[target] = data
-        written = output.apply(changed, inputs_of.keys() | {target for target, _ in plan.copies})
+        # The same files as the last build's while its pages kept their places and the static files are its list.
+        same_files = moved is not None and last is not None and plan.copies is last.copies
+        keep = last.keep if same_files else inputs_of.keys() | {target for target, _ in plan.copies}
+        written = output.apply(changed, keep)
     cache.page_inputs = inputs_of
     cache.made_from = {}  # recorded by staged builds only
-    return written, rendered, LastPlan(plan.pages, targets, inputs_of, cache.page_digests, cache.shared_digest)
+    return written, rendered, LastPlan(plan.pages, targets, inputs_of, cache.page_digests, cache.shared_digest, keep, plan.copies)
 
 
 def _first_failure(env, plan: BuildPlan, root: Path, index: int, error: ContentError) -> ContentError:

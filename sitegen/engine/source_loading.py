@@ -50,6 +50,7 @@ class SourceLoader:
         parse, kept of its articles: a single build sets their bodies aside once
         annotated, and nothing may hold them past that."""
         self._listing.checks = CheckMemo()
+        self._listing.loaded = None
         cache.sources.last = None
 
     def _vouched(self, changed: Collection[Path] | None) -> set[str] | None:

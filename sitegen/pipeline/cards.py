@@ -51,6 +51,31 @@ class ArticleComparisons:
 
     def __init__(self) -> None:
         self.last: tuple = (None, None, None)  # articles, before, the places that changed (or None)
+        self.column: tuple = (None, None, [])  # articles, their annotations by slug, the annotations by place
+        self.moved: tuple = (None, None, [])  # two columns of annotations, the places where they differ
+
+
+def annotations_by_place(articles: Sequence[Article], annotated: Mapping, comparisons: ArticleComparisons | None = None) -> list:
+    """The annotation of each article, in the order of the articles: one list for the indexes of
+    one plan (`comparisons`), which compare it with the last build's list once (`annotations_moved`)."""
+    known = comparisons.column if comparisons is not None else (None, None, None)
+    if known[0] is articles and known[1] is annotated:
+        return known[2]
+    column = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
+    if comparisons is not None:
+        comparisons.column = (articles, annotated, column)
+    return column
+
+
+def annotations_moved(column: list, before: list, comparisons: ArticleComparisons | None = None) -> list[int]:
+    """changed_places(column, before), worked out once for the indexes of one plan."""
+    known = comparisons.moved if comparisons is not None else (None, None, None)
+    if known[0] is column and known[1] is before:
+        return known[2]
+    places = changed_places(column, before)
+    if comparisons is not None:
+        comparisons.moved = (column, before, places)
+    return places
 
 
 def articles_changed(articles: Sequence[Article], before: Sequence[Article] | None, comparisons: ArticleComparisons | None = None) -> list[int] | None:

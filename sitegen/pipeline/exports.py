@@ -40,7 +40,7 @@ from urllib.parse import urljoin
 from sitegen.model.models import Archive, Article, Entity
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import AnnotatedArticle
-from sitegen.pipeline.cards import ArticleComparisons, PlacedEvent, articles_changed, changed_places
+from sitegen.pipeline.cards import ArticleComparisons, PlacedEvent, annotations_by_place, annotations_moved, articles_changed
 from sitegen.pipeline.timeline import TimelineEntry
 
 DATA_FOLDER = "data/"
@@ -303,11 +303,11 @@ class ArticleRowsIndex:
         known = frozenset(entity.id for entity in archive.entities)
         context = (urls, known)
         articles = archive.articles
-        annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
+        annotations = annotations_by_place(articles, annotated, self.comparisons)
         places = articles_changed(articles, self.articles, self.comparisons) if context == self.context else None
         if places is not None:
             rows, made = self.rows, {}
-            places = sorted({*places, *changed_places(annotations, self.annotations)})
+            places = sorted({*places, *annotations_moved(annotations, self.annotations, self.comparisons)})
             for place in places:
                 article, annotation = articles[place], annotations[place]
                 new, old = article_rows(article, annotation, known, urls), rows[self.place[article.slug]]

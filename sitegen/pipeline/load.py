@@ -50,6 +50,9 @@ class Listing:
         self.memos: dict[str, WalkMemo] = {}  # folder -> what its last walk found, folder by folder
         self.jobs: tuple[list, list, list] | None = None  # see _parse_jobs
         self.checks = CheckMemo()
+        # What the last load made of its parse: its jobs, its articles, each article job's place among
+        # them (-1: left out, a draft or unreadable) and the line of each article's `entities:` key.
+        self.loaded: tuple[list, list[Article], list[int], dict[str, int], bool] | None = None  # and whether drafts were in
         self.reuse = False
         self._files: tuple[tuple, set[str], set[str]] | None = None  # see files
 
@@ -85,6 +88,10 @@ class CheckMemo:
         self.articles: list[Article] = []
         self.checked: list[tuple[int | None, tuple]] = []
         self.order: tuple[list[Article], list[int]] | None = None  # the articles last sorted, and the order they were put in
+        self.sorted: tuple[list[Article], list[int]] | None = None  # the articles in that order, and each one's place in it
+        # The articles of the last load and the places where this load's may hold other objects, when it knows them.
+        self.places: tuple[list[Article], list[int]] | None = None
+        self.slugs_of: list[Article] | None = None  # the articles whose slugs `slugs` are
 
 
 def markdown_sources(root: Path, found: list[Path], kind: str, listing: Listing | None) -> list[tuple[Path, str]]:
@@ -152,6 +159,8 @@ class ParseCache(Protocol):
 
 
 class _Uncached:
+    looked = None  # which parses may have changed is not known: see SourceCache.looked
+
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         return parse(problems)
 
@@ -176,10 +185,24 @@ def load_archive(
     entity_sources = markdown_sources(root, walk(root, content / "entities", problems), "entity", listing)
     jobs = _parse_jobs(root, article_sources, entity_sources, listing)
     parsed = cache.parse_all(jobs, problems)
-    for article, key_lines in parsed[: len(article_sources)]:
-        if article is not None and (settings.build.drafts or not article.draft):
-            articles.append(article)
-            entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
+    count = len(article_sources)
+    known = listing.loaded if listing is not None else None
+    again = _articles_again(known, jobs, parsed, getattr(cache, "looked", None), count, settings) if known is not None else None
+    if again is not None:
+        articles, places = again
+        slots, entities_lines = known[2], known[3]
+    else:
+        places, slots = None, []
+        for article, key_lines in parsed[:count]:
+            if article is not None and (settings.build.drafts or not article.draft):
+                slots.append(len(articles))
+                articles.append(article)
+                entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
+            else:
+                slots.append(-1)
+    if listing is not None:
+        listing.checks.places = (known[1], places) if again is not None else None
+        listing.loaded = (jobs, articles, slots, entities_lines, settings.build.drafts)
     entities = [entity for entity in parsed[len(article_sources) :] if entity is not None]
     glossary_path, timeline_path = content / "glossary.toml", content / "timeline.toml"
     read_glossary = _regular_file(root, glossary_path, problems)
@@ -208,6 +231,29 @@ def load_archive(
     )
 
 
+def _articles_again(known: tuple, jobs: list, parsed: list, looked: list[int] | None, count: int, settings: Settings):
+    """The articles of the last load (`known`, see Listing.loaded), with those parsed again in
+    their places, and those places; None when it cannot tell (other jobs, or places not known)
+    or an article comes or goes (a draft, an unreadable file). The line of each article's
+    `entities:` key is set in the last load's dict."""
+    last_jobs, last_articles, slots, entities_lines, drafts = known
+    if last_jobs is not jobs or looked is None or drafts != settings.build.drafts:
+        return None
+    articles, places = list(last_articles), []
+    for place in looked:
+        if place >= count:
+            continue
+        article, key_lines = parsed[place]
+        slot = slots[place]
+        if (slot >= 0) != (article is not None and (settings.build.drafts or not article.draft)):
+            return None
+        if slot >= 0:
+            articles[slot] = article
+            entities_lines[article.pos.path] = key_lines.get("entities", article.pos.line or 1)
+            places.append(slot)
+    return articles, places
+
+
 def _newest_first(article: Article) -> tuple:
     """Later days first; within a day, articles without a time, then later times first; then by slug."""
     moment = article.date.moment
@@ -226,23 +272,45 @@ def _newest_first_order(articles: list[Article], memo: CheckMemo | None) -> list
     with the same sort key as the one they replace are other objects."""
     if memo is not None and memo.order is not None:
         before, order = memo.order
-        places = _changed_places(articles, before)
+        known = memo.places
+        loaded_again = known is not None and known[0] is before and memo.sorted is not None and memo.sorted[0] is not None
+        places = known[1] if loaded_again else _changed_places(articles, before)
         if places is not None and all(_newest_first(articles[place]) == _newest_first(before[place]) for place in places):
             memo.order = (articles, order)
+            if loaded_again:  # the last sorted list, with the articles loaded again in their places
+                in_order, where = memo.sorted
+                in_order = list(in_order)
+                for place in places:
+                    in_order[where[place]] = articles[place]
+                memo.sorted = (in_order, where)
+                return in_order
+            memo.sorted = (None, [])
             return list(map(articles.__getitem__, order))
     keys = list(map(_newest_first, articles))
     order = sorted(range(len(articles)), key=keys.__getitem__)  # stable, as list.sort is
+    in_order = list(map(articles.__getitem__, order))
     if memo is not None:
         memo.order = (articles, order)
-    return list(map(articles.__getitem__, order))
+        where = [0] * len(order)
+        for position, place in enumerate(order):
+            where[place] = position
+        memo.sorted = (in_order, where)
+    return in_order
 
 
 def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: CheckMemo | None = None) -> None:
     if memo is not None:
+        known = memo.places
+        if known is not None and memo.slugs is not None and known[0] is memo.slugs_of:
+            before = known[0]
+            if all(articles[place].slug == before[place].slug for place in known[1]):
+                memo.slugs_of = articles
+                return  # the slugs of the last check, when none clashed: only those of the articles loaded again can differ
         slugs = list(map(operator.attrgetter("slug"), articles))
         if slugs == memo.slugs:
+            memo.slugs_of = articles
             return  # the very slugs of the last check, when none clashed
-        memo.slugs = None
+        memo.slugs, memo.slugs_of = None, None
     by_key: dict[str, list[Article]] = {}
     before = memo.slug_keys if memo is not None else {}
     keys: dict[str, str] = {}
@@ -252,7 +320,7 @@ def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: Ch
     if memo is not None:
         memo.slug_keys = keys
         if len(by_key) == len(articles):
-            memo.slugs = slugs
+            memo.slugs, memo.slugs_of = slugs, articles
     for group in by_key.values():
         if len(group) > 1:
             paths = " and ".join(a.pos.path for a in group)
@@ -306,11 +374,17 @@ def _check_references(
 ) -> None:
     entity_ids = {e.id for e in entities}
     term_ids = {t.id for t in terms}
-    slugs = {a.slug for a in articles}
-    # What an article's references were found to lack holds while it is the same
-    # object, at the same line, checked against the same ids and slugs.
-    against = (entity_ids, slugs)
-    places = _changed_places(articles, memo.articles) if memo is not None and memo.against == against else None
+    known = memo.places if memo is not None and memo.against is not None else None
+    if known is not None and known[0] is memo.articles and entity_ids == memo.against[0] and all(
+        articles[place].slug == known[0][place].slug for place in known[1]
+    ):  # the same slugs: only the articles loaded again can differ
+        against, places = memo.against, known[1]
+    else:
+        # What an article's references were found to lack holds while it is the same
+        # object, at the same line, checked against the same ids and slugs.
+        against = (entity_ids, {a.slug for a in articles})
+        places = _changed_places(articles, memo.articles) if memo is not None and memo.against == against else None
+    slugs = against[1]
     if places is None:  # every article checked
         places, checked = range(len(articles)), [(None, ())] * len(articles)
     else:  # the articles that are the same objects, read from the same files, are as they were
@@ -322,7 +396,7 @@ def _check_references(
     for found in filter(None, map(operator.itemgetter(1), checked)):
         problems.extend(found)
     if memo is not None:
-        memo.against, memo.articles, memo.checked = against, list(articles), checked
+        memo.against, memo.articles, memo.checked = against, articles, checked  # a load makes a new list every time
     for term in terms:
         _unknown(problems, term.see, entity_ids | term_ids, term.pos, f"term {term.term!r}: `see`", "name an entity id or a term id")
     for event in events:

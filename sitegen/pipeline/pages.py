@@ -116,7 +116,7 @@ def plan_pages(
     if planned_articles:
         pages += itertools.chain.from_iterable(map(pages_of_article, archive.articles))
     else:
-        section = memo.aggregates.setdefault("article pages", ArticleSection())
+        section = memo.aggregates.setdefault("article pages", ArticleSection(compared))
         tied = (annotated, cards, related, events_by_article)
         pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
     # The index's counts and sparklines are made of the articles by month of every entity.

@@ -17,7 +17,7 @@ import itertools
 import operator
 from typing import Callable, Iterable
 
-from sitegen.pipeline.cards import ArticleComparisons, articles_changed, changed_places
+from sitegen.pipeline.cards import ArticleComparisons, annotations_by_place, annotations_moved, articles_changed, changed_places
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.feeds import feed_updated
 from sitegen.pipeline.site import Page, PlanMemo
@@ -41,12 +41,16 @@ class ArticleSection:
     `PlanMemo.aggregates`, which forgets it when the settings or URLs change.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, comparisons: ArticleComparisons | None = None) -> None:
+        self.comparisons = comparisons  # shared with the plan's other indexes (see ArticleComparisons)
+        self.articles: tuple | None = None
         self.slugs: list[str] = []
-        self.columns: tuple[list, ...] = ([], [], [], [], [])  # articles, annotations, cards, related slugs, events
+        self.columns: tuple[list, ...] = ([], [], [], [])  # annotations, cards, related slugs, events
         self.shared: tuple = ()
         self.by_slug: tuple = (None, None, None, None)  # the dicts the columns were read from
         self.groups: list[list[Page]] = []
+        self.pages: list[Page] = []  # every group's pages, in order
+        self.starts: list[int] = []  # where each group's pages start among them
         self.names: list[str] = []  # the memo entries of every article's pages
         self.entries: dict | None = None  # the memo's entries of the build that planned them
         self.planned = 0  # articles the last update planned
@@ -54,34 +58,46 @@ class ArticleSection:
     def update(self, memo: PlanMemo, articles, by_slug: tuple, shared: tuple, plan: Callable) -> list[Page]:
         """The pages of `articles`, planned by `plan(article)`; `by_slug`: the annotations,
         cards, related slugs and events of the articles by slug; `shared`: what all read."""
-        slugs = list(map(operator.attrgetter("slug"), articles))
-        same = slugs == self.slugs
+        moved = articles_changed(articles, self.articles, self.comparisons)
+        same = moved is not None  # the same slugs in the same order
+        slugs = self.slugs if same else list(map(operator.attrgetter("slug"), articles))
         annotated, cards, related, events = by_slug
 
         def column(place: int, made) -> list:  # the last build's column while its dict is the very same
-            return self.columns[place] if same and by_slug[place - 1] is self.by_slug[place - 1] else made()
+            return self.columns[place] if same and by_slug[place] is self.by_slug[place] else made()
 
-        columns = (list(articles), list(map(annotated.__getitem__, slugs)), column(2, lambda: list(map(cards.__getitem__, slugs))),
-                   column(3, lambda: list(map(related.__getitem__, slugs))),
-                   column(4, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
-        if same and memo.previous is self.entries and all(map(operator.is_, shared, self.shared)):
-            places = [changed_places(new, old) for new, old in zip(columns[:4], self.columns)]
-            changed = set().union(*places)
+        columns = (annotations_by_place(articles, annotated, self.comparisons), column(1, lambda: list(map(cards.__getitem__, slugs))),
+                   column(2, lambda: list(map(related.__getitem__, slugs))),
+                   column(3, lambda: list(map(events.get, slugs, itertools.repeat(())))))  # fmt: skip
+        if same and memo.ended is self.entries and all(map(operator.is_, shared, self.shared)):
+            places = [annotations_moved(columns[0], self.columns[0], self.comparisons),
+                      *(changed_places(new, old) for new, old in zip(columns[1:3], self.columns[1:3]))]  # fmt: skip
+            changed = set(moved).union(*places)
             # The tuples of events are made again whenever an event changed: compared element by element.
-            changed.update(changed_places(columns[4], self.columns[4], operator.ne))
-            retitled = {slugs[place] for place in places[2]}
+            changed.update(changed_places(columns[3], self.columns[3], operator.ne))
+            retitled = {slugs[place] for place in places[1]}
             if retitled:  # the pages listing a changed card among their related articles
-                changed.update(place for place, more in enumerate(columns[3]) if not retitled.isdisjoint(more))
+                changed.update(place for place, more in enumerate(columns[2]) if not retitled.isdisjoint(more))
             memo.carry(self.names, known=True)
-            groups = list(self.groups)
+            groups, pages = self.groups, self.pages
             for place in sorted(changed):
-                groups[place] = plan(articles[place])
+                if groups is self.groups:  # the last build's lists stay as they were: copied once something changed
+                    groups, pages = list(groups), list(pages)
+                group = groups[place] = plan(articles[place])
+                start = self.starts[place]
+                if len(group) != len(self.groups[place]):
+                    pages = None  # another number of pages: put together again below
+                if pages is not None:
+                    pages[start : start + len(group)] = group
         else:
-            changed, groups = slugs, list(map(plan, articles))
+            changed, groups, pages = slugs, list(map(plan, articles)), None
             self.names = [name for slug in slugs for name in ("article:" + slug, "citation:" + slug)]
-        self.slugs, self.columns, self.shared, self.groups, self.by_slug = slugs, columns, shared, groups, by_slug
-        self.entries, self.planned = memo.current, len(changed)
-        return list(itertools.chain.from_iterable(groups))
+        if pages is None:
+            pages = list(itertools.chain.from_iterable(groups))
+            self.starts = list(itertools.accumulate(map(len, groups), initial=0))[:-1]
+        self.articles, self.slugs, self.columns, self.shared, self.groups, self.by_slug = articles, slugs, columns, shared, groups, by_slug
+        self.pages, self.entries, self.planned = pages, memo.current, len(changed)
+        return pages  # never changed afterwards: the next update copies it before changing a page
 
 
 class TimelinePeriods:
@@ -146,7 +162,7 @@ class EntitySection:
         )
         places: Iterable[int] = range(len(ids))
         groups: list[list[Page]] | None = None
-        if len(ids) == len(self.columns[0]) and memo.previous is self.entries and entities is self.shared:
+        if len(ids) == len(self.columns[0]) and memo.ended is self.entries and entities is self.shared:
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
             changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
@@ -196,10 +212,12 @@ class TermUses:
         places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
-        columns = (list(map(annotated.__getitem__, slugs)), self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
+        annotations = annotations_by_place(articles, annotated, self.comparisons)
+        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
         if places is not None:
             old_annotations, old_cards = self.columns
-            places = sorted({*places, *changed_places(columns[0], old_annotations), *changed_places(columns[1], old_cards)})
+            moved = annotations_moved(annotations, old_annotations, self.comparisons)
+            places = sorted({*places, *moved, *changed_places(columns[1], old_cards)})
             alike = all(columns[1][p] == old_cards[p] and columns[0][p].terms == old_annotations[p].terms for p in places)
             self.looked_at = len(places)
         if places is None or not alike:

@@ -3,6 +3,7 @@ view of the site that every template gets."""
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, TypeVar
@@ -146,9 +147,17 @@ class PlanMemo:
 
     def __init__(self) -> None:
         self.context = ""
-        # name -> (sources, values, made, quick inputs or None)
+        # name -> (sources, values, made, quick inputs or None): every entry of the last build
         self.previous: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
+        # This build's entries, but those of the blocks it carries (`carry` with `known`), which stay where
+        # they are in `previous`: a block of every article's pages is not copied from dict to dict.
         self.current: dict[str, tuple[tuple, tuple, Any, tuple | None]] = {}
+        self.carried: list[list[str]] = []  # the blocks this build carries
+        self.ended: dict | None = None  # the `current` of the last build that ended (see sections.py)
+        # What `previous` holds: the names the last build recorded itself, and the blocks it carried.
+        self._own: set[str] = set()
+        self._blocks: list[list[str]] = []
+        self._block_names: dict[int, tuple[list[str], frozenset[str]]] = {}  # the names of each block carried, by id
         self.made = 0  # pages (or page groups) made, not reused, this build
         self.aggregates: dict[str, Any] = {}  # indexes kept up to date from what changed (see pages.py)
         self.deferred: list[Deferred] = []  # what this build left to make later (`get_later`)
@@ -159,8 +168,8 @@ class PlanMemo:
     def begin(self, settings: Settings, urls: Urls) -> None:
         context = repr((settings, urls))  # repr tells 1 from True and 1.0, unlike ==
         if context != self.context:
-            self.previous, self.aggregates = {}, {}
-        self.context, self.current, self.made, self.deferred = context, {}, 0, []
+            self.previous, self.aggregates, self._own, self._blocks = {}, {}, set(), []
+        self.context, self.current, self.made, self.deferred, self.carried = context, {}, 0, [], []
 
     def get(self, name: str, sources: tuple, values: tuple, make: Callable[[], Made]) -> Made:
         old = self.previous.get(name)
@@ -204,13 +213,15 @@ class PlanMemo:
     def install(self, deferred: Deferred, made: Any) -> None:
         """Record what `deferred` made, between two builds, as if the last build had made it."""
         self.previous[deferred.name] = (deferred.sources, deferred.values, made, None)
+        self._own.add(deferred.name)
 
     def carry(self, names: Iterable[str], known: bool = False) -> None:
         """Keep the last build's entries `names` for the next build as they are: the
         entries of pages that an entry holding them all kept whole (see pages.py).
-        `known`: every one of them is an entry of the last build."""
+        `known`: every one of them is an entry of the last build, and `names` a list that
+        is not changed afterwards (a block, left where it is: see `end`)."""
         if known:
-            self.current.update(zip(names, map(self.previous.__getitem__, names)))
+            self.carried.append(names)
             return
         for name in names:
             old = self.previous.get(name)
@@ -218,8 +229,26 @@ class PlanMemo:
                 self.current[name] = old
 
     def end(self) -> None:
-        """Keep what this build planned (and only that) for the next."""
-        self.previous, self.current = self.current, {}
+        """Keep what this build planned (and only that) for the next. The entries of the blocks
+        it carried stay in `previous`, with this build's own over them; of the others there,
+        only those the last build recorded itself or carried in another block can have to go."""
+        current, carried = self.current, self.carried
+        if carried:
+            known = self._block_names
+            self._block_names = {id(block): known.get(id(block)) or (block, frozenset(block)) for block in carried}
+            names = [found for _, found in self._block_names.values()]
+            kept = self.previous
+            ids = set(self._block_names)
+            gone = itertools.chain(self._own, *(block for block in self._blocks if id(block) not in ids))
+            for name in [name for name in gone if name not in current and not any(name in found for found in names)]:
+                kept.pop(name, None)
+            kept.update(current)
+            self.previous = kept
+        else:
+            self._block_names = {}
+            self.previous = current
+        self._own, self._blocks = set(current), carried
+        self.ended, self.current, self.carried = current, {}, []
 
     def moved_since(self, before: list, pages: list) -> list[int] | None:
         """The places where the plan `pages` holds another page object than the plan
@@ -231,6 +260,7 @@ class PlanMemo:
 
     def forget(self) -> None:
         self.previous, self.current, self.context, self.places = {}, {}, "", None
+        self.carried, self.ended, self._own, self._blocks, self._block_names = [], None, set(), [], {}
 
 
 def _same(old: tuple, new: tuple) -> bool:

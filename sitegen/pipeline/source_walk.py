@@ -62,7 +62,9 @@ def walk_files(root: Path, folder: Path, problems: Problems, memo: WalkMemo | No
         else:
             not_a_folder(root, folder, problems)
         if memo is not None:
-            memo.folders, memo.found = {}, None
+            # The same empty list while the folder is missing: what was worked out of the listing holds.
+            memo.folders, memo.found = {}, memo.found if memo.found == [] else []
+            return memo.found
         return []
     before = memo.folders if memo is not None else {}
     trusted: dict[str, _Folder] = {}

@@ -13,7 +13,6 @@ period in that list.
 from __future__ import annotations
 
 import heapq
-import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -27,8 +26,9 @@ from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.pipeline.cards import (
     ArticleCard,
     ArticleComparisons,
+    annotations_by_place,
+    annotations_moved,
     articles_changed,
-    changed_places,
     EntityGroup,
     EntityLink,
     EventView,
@@ -262,12 +262,12 @@ class EntityUsageIndex:
 
     def _update(self, archive: Archive, annotated: Mapping[str, AnnotatedArticle], cards: Mapping, entries: Mapping) -> EntityUsage:
         articles = archive.articles
-        annotations = list(map(annotated.__getitem__, map(operator.attrgetter("slug"), articles)))
+        annotations = annotations_by_place(articles, annotated, self.comparisons)
         places = articles_changed(articles, self.articles, self.comparisons)
         if places is not None:
             # The same slugs in the same order: only the places holding another article or annotation
             # are looked at, and the parts of the others are left where they are.
-            places = sorted({*places, *changed_places(annotations, self.annotations)})
+            places = sorted({*places, *annotations_moved(annotations, self.annotations, self.comparisons)})
             examined = [articles[place] for place in places]
             parts, before = self.parts, {article.slug: self.parts[article.slug] for article in examined}
         else:

@@ -27,15 +27,13 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from sitegen.model.errors import UsageError
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR
-from sitegen.pipeline.sourcefiles import RECENT_STATUS_NS as RECENT_FOLDER_NS
+from sitegen.pipeline.output_survey import RECENT_FOLDER_NS, Survey, SurveyMemo, survey  # noqa: F401 (RECENT_FOLDER_NS: the clock step, for callers)
 
 OUTPUT_MARKER = ".sitegen-output"
 CACHE_FOLDER = ".sitegen-cache"  # the build cache's and the stamp's folder (engine/cache_file.py)
@@ -140,177 +138,6 @@ def make_sibling(output: Path, kind: str) -> Path:
             return folder
         except FileExistsError:
             continue
-
-
-@dataclass(slots=True)
-class Survey:
-    """What a folder holds, found without following symbolic links."""
-
-    files: set[str] = field(default_factory=set)  # regular files, by relative path
-    folders: set[str] = field(default_factory=set)
-    others: set[str] = field(default_factory=set)  # symbolic links (never followed), FIFOs, sockets, devices
-    replaced: set[str] = field(default_factory=set)  # files changed since the last survey, not by sitegen (see SurveyMemo)
-
-
-
-
-class SurveyMemo:
-    """The entries of each folder at the last survey, with the folder's status then.
-
-    Adding, removing or renaming an entry changes its folder's modification
-    and change times, so a folder whose status is the same still holds those
-    entries: a running builder lists only the folders that changed (its own
-    writes among them), and asks the others for their status alone.
-
-    A folder that changed may hold a file someone else put there in place of
-    the one sitegen wrote (an editor's save or a sync tool renames a new file
-    over it): the name is the same, the file is not. So the files of a folder
-    listed again are looked at: one changed since the last survey began is
-    `replaced`, unless it is as sitegen's own write left it (`written`)."""
-
-    def __init__(self) -> None:
-        self.surveyed: tuple[str, str] = ("", "")  # the folder surveyed, and the folder left out
-        # prefix -> (status, files, folders, others, (path, prefix) of each folder inside), for every
-        # folder of the last survey; the status is None where it was too recent to be trusted.
-        self.folders: dict[str, tuple[tuple | None, list[str], list[str], list[str], list[tuple[str, str]]]] = {}
-        self.order: list[tuple[str, str]] = []  # (path, prefix) of each of those folders
-        self.found = Survey()  # what the last survey found (its `replaced` left empty)
-        self.started = 0  # when the last survey began (time_ns)
-        self.written: dict[str, tuple] = {}  # relative path -> status of a file as sitegen wrote it, since about then
-        self.holding: tuple[set[str], set[str]] = (set(), set())  # the files an update kept, and the folders holding them
-
-    def wrote(self, relative: str, path: Path) -> None:
-        """Record the status of a file sitegen has just written."""
-        self.written[relative] = _file_status(os.lstat(path))
-
-
-def survey(folder: Path, skip: str = "", memo: SurveyMemo | None = None) -> Survey:
-    """Every entry under `folder`, except the top-level folder named `skip`."""
-    surveyed = (os.fspath(folder), skip)  # the folder as given: its entries' paths are made from it
-    again = memo is not None and memo.surveyed == surveyed
-    started = _now_ns()
-    found = _survey_again(memo, skip, started) if again else None
-    if found is None:
-        found = _survey_whole(surveyed[0], skip, memo, again, started)
-    if memo is not None:
-        memo.surveyed, memo.started = surveyed, started
-        # What was written long enough before this survey is told apart by its change time alone.
-        trusted = started - RECENT_FOLDER_NS
-        memo.written = {relative: status for relative, status in memo.written.items() if status[3] >= trusted and relative not in found.replaced}
-    return found
-
-
-def _survey_whole(top: str, skip: str, memo: SurveyMemo | None, again: bool, started: int) -> Survey:
-    """`survey` by a walk from `top`, listing the folders the memo of the last survey
-    of `top` (when `again`) does not know as they are; what it finds goes into `memo`."""
-    found = Survey()
-    visited: dict[str, tuple] = {}
-    order: list[tuple[str, str]] = []
-    before = memo.folders if memo is not None and again else {}
-    trusted = started - RECENT_FOLDER_NS
-    # A file whose change time is older than this was there, as it is, when the last survey began.
-    since = memo.started - RECENT_FOLDER_NS if memo is not None and again else 0
-    # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
-    pending = [(top, "")]
-    while pending:
-        here, prefix = pending.pop()
-        info = os.stat(here)
-        status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-        known = before.get(prefix)
-        if known is None or known[0] != status:
-            files, folders, others = _list_folder(here, prefix, skip)
-            # The folders inside, as the walk takes them: made once per listing, not once per survey.
-            known = (status, files, folders, others, [(f"{top}/{relative}", relative + "/") for relative in folders])
-            if memo is not None and again:
-                found.replaced.update(_changed_files(top, known[1], since, memo.written))
-        visited[prefix] = known if status[1] < trusted else (None, *known[1:])
-        order.append((here, prefix))
-        _, files, folders, others, inside = known
-        found.files.update(files)
-        if folders:
-            found.folders.update(folders)
-            pending.extend(inside)
-        if others:
-            found.others.update(others)
-    if memo is not None:
-        memo.folders, memo.order = visited, order
-        memo.found = Survey(set(found.files), set(found.folders), set(found.others))
-    return found
-
-
-def _survey_again(memo: SurveyMemo, skip: str, started: int) -> Survey | None:
-    """`survey` of the folder `memo` surveyed last, from what it found then: each folder
-    is asked for its status, and those that changed are listed again. None when a
-    folder was added or removed (or cannot be asked): the whole folder is walked."""
-    top = memo.surveyed[0]
-    before = memo.folders
-    changed: list[tuple[str, str, tuple]] = []
-    stat = os.stat
-    try:
-        for here, prefix in memo.order:
-            info = stat(here)
-            status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-            if before[prefix][0] != status:
-                changed.append((here, prefix, status))
-    except OSError:
-        return None
-    since = memo.started - RECENT_FOLDER_NS
-    listed = []
-    for here, prefix, status in changed:
-        files, folders, others = _list_folder(here, prefix, skip)
-        if folders != before[prefix][2] and sorted(folders) != sorted(before[prefix][2]):
-            return None
-        listed.append((prefix, status, files, others))
-    replaced: set[str] = set()
-    trusted = started - RECENT_FOLDER_NS
-    last = memo.found
-    for prefix, status, files, others in listed:
-        replaced.update(_changed_files(top, files, since, memo.written))
-        _, old_files, folders, old_others, inside = before[prefix]
-        last.files.difference_update(old_files)
-        last.files.update(files)
-        last.others.difference_update(old_others)
-        last.others.update(others)
-        before[prefix] = (status if status[1] < trusted else None, files, folders, others, inside)
-    return Survey(set(last.files), set(last.folders), set(last.others), replaced)
-
-
-def _file_status(info: os.stat_result) -> tuple:
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def _changed_files(top: str, files: list[str], since: int, ours: dict[str, tuple]) -> list[str]:
-    """The files of a folder listed again changed since `since`, other than as sitegen wrote them (`ours`)."""
-    changed = []
-    for relative in files:
-        try:
-            status = _file_status(os.lstat(f"{top}/{relative}"))
-        except OSError:  # gone since the listing
-            changed.append(relative)
-            continue
-        if status[3] >= since and ours.get(relative) != status:
-            changed.append(relative)
-    return changed
-
-
-def _list_folder(here: str, prefix: str, skip: str) -> tuple[list[str], list[str], list[str]]:
-    """The files, folders (but `skip`) and other entries of one folder, by path relative to the surveyed one."""
-    files, folders, others = [], [], []
-    with os.scandir(here) as entries:
-        for entry in entries:
-            relative = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if relative != skip:
-                    folders.append(relative)
-            elif entry.is_file(follow_symlinks=False):
-                files.append(relative)
-            else:
-                others.append(relative)
-    return files, folders, others
-
-
-def _now_ns() -> int:
-    return time.time_ns()
 
 
 # --- swapping folders ----------------------------------------------------------------------
@@ -763,7 +590,13 @@ class InPlaceOutput:
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
         # Not on disk as sitegen wrote it: deleted, replaced, or a new or deleted output folder.
-        self.dropped = (written.keys() - self.found.files) | (self.found.replaced & written.keys())
+        # Only the files the survey looked at again can be, when it names them.
+        looked_at = self.found.looked_at
+        if looked_at is None:
+            self.dropped = (written.keys() - self.found.files) | (self.found.replaced & written.keys())
+        else:
+            files, replaced = self.found.files, self.found.replaced
+            self.dropped = {relative for relative in looked_at if relative in written and (relative not in files or relative in replaced)}
         for relative in self.dropped:
             del written[relative]
 
@@ -787,9 +620,11 @@ class InPlaceOutput:
                 if self.memo is not None:
                     self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
-        self._remove_stale(keep)
-        for relative in self.written.keys() - keep:
-            del self.written[relative]
+        if not self._remove_stale(keep):
+            for relative in self.written.keys() - keep:
+                del self.written[relative]
+        if self.memo is not None:
+            self.memo.settled = True
         return count
 
     def _real_folders_to(self, relative: str) -> Path:
@@ -807,24 +642,40 @@ class InPlaceOutput:
             shutil.rmtree(target)  # a folder where the new site has a file: a clean build has none
         return target
 
-    def _remove_stale(self, keep: set[str]) -> None:
-        """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties."""
-        for relative in sorted(self.found.files - keep - {OUTPUT_MARKER}):
+    def _remove_stale(self, keep: set[str]) -> bool:
+        """Delete every surveyed file not in `keep` (the marker stays), then the folders this empties.
+        True when `keep` is what the last update kept and that update ended: then only
+        the files the survey looked at again can be stale, and no other was kept."""
+        memo = self.memo
+        looked_at = self.found.looked_at
+        # An edit keeps the same files as the last update: so are the folders holding them.
+        kept_as_before = memo is not None and (memo.holding[0] is keep or memo.holding[0] == keep)
+        same = kept_as_before and looked_at is not None
+        if same:
+            stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
+        else:
+            stale = sorted(self.found.files - keep)
+        for relative in stale:
+            if relative == OUTPUT_MARKER:
+                continue
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
                 (self.output / relative).unlink()
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
-        # An edit keeps the same files as the last update: so are the folders holding them.
-        if self.memo is not None and self.memo.holding[0] == keep:
-            holding = self.memo.holding[1]
+        if kept_as_before:
+            holding = memo.holding[1]
         else:
             holding = folders_holding(keep)
-            if self.memo is not None:
-                self.memo.holding = (keep, holding)
-        emptied = {self.output / folder for folder in self.found.folders - holding}
+            if memo is not None:
+                memo.holding = (keep, holding)
+        if same:  # the last update removed the others; no folder was added since (else looked_at is None)
+            emptied = {self.output / folder for folder in folders_holding(stale) - holding} if stale else set()
+        else:
+            emptied = {self.output / folder for folder in self.found.folders - holding}
         # Deepest first, so a folder is tried after the folders inside it.
         for folder in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
+        return same
 
 
 def folders_holding(files: Iterable[str]) -> set[str]:
