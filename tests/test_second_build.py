@@ -519,6 +519,16 @@ def test_equal_sets_held_in_another_order_digest_alike():
     assert digest_of(("event", one), shared) == digest_of(("event", other), shared)
 
 
+def test_views_digested_for_what_pages_are_made_from_are_not_digested_again_for_the_pages():
+    """A rendering process takes both digests of a page: each card it shows is digested once for both."""
+    card = ArticleCard("first", "First", "/articles/first/", "2016-10-17", "17 October 2016", "", "A summary.")
+    made_from = SharedDigests([ArticleCard, Page])
+    digest_of(("made from", card), made_from)
+    pages = made_from.of_kinds([ArticleCard])
+    assert pages.held[id(card)] is card  # taken already, with made_from's
+    assert digest_of(("page", card), pages) == digest_of(("page", card), SharedDigests([ArticleCard]))
+
+
 def build_in_new_process(root: Path, hash_seed: str) -> None:
     """`sitegen build` in a process of its own, whose strings hash with `hash_seed`."""
     environment = {**os.environ, "PYTHONHASHSEED": hash_seed}

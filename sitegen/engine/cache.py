@@ -96,6 +96,18 @@ class SharedDigests:
         self.held: dict[int, Any] = {}
         self.digests: dict[int, bytes] = {}
 
+    def of_kinds(self, kinds: Iterable[type]) -> SharedDigests:
+        """A SharedDigests of `kinds` (all of them this one's) that keeps its digests
+        with this one's: an object of those kinds is digested once for both. Each
+        takes the persistent id of an object of those kinds as this class does, so
+        a value digests the same with either as with a SharedDigests of its own."""
+        kinds = frozenset(kinds)
+        if not kinds <= self.kinds:
+            raise ValueError("a SharedDigests shares only kinds it digests itself")
+        shared = SharedDigests(kinds)
+        shared.held, shared.digests = self.held, self.digests
+        return shared
+
     def know(self, obj: Any, persistent_id: bytes) -> None:
         """Take `persistent_id` as obj's, worked out elsewhere (it must be a function of obj's contents)."""
         self.held[id(obj)] = obj
@@ -113,14 +125,15 @@ class SharedDigests:
 class _SharingPickler(_DigestPickler):
     def __init__(self, buffer: io.BytesIO, shared: SharedDigests):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.shared = shared
+        # Looked up once: persistent_id is called back for every object pickled.
+        self.kinds, self.shared_id = shared.kinds, shared.persistent_id
 
     def persistent_id(self, obj: Any) -> bytes | tuple | None:
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
-        if kind in self.shared.kinds:
-            return self.shared.persistent_id(obj)
+        if kind in self.kinds:
+            return self.shared_id(obj)
         if kind is frozenset or kind is set:
             return in_order(obj)
         return None

@@ -20,6 +20,15 @@ from sitegen.pipeline.site import Page, PlannedPage
 SHOWN_ON_MANY_PAGES = (sitegen.pipeline.cards.ArticleCard, sitegen.pipeline.cards.EventView, sitegen.pipeline.site.Link)
 
 
+def shown_on_many_with(made_from: MadeFrom | None) -> SharedDigests:
+    """The SharedDigests of the views many pages show, kept with `made_from`'s when
+    there is one: it digests the same views, each as page_digest takes it, so each
+    process digests a card, an event or a link once for both."""
+    if made_from is None:
+        return SharedDigests(SHOWN_ON_MANY_PAGES)
+    return made_from.shared.of_kinds(SHOWN_ON_MANY_PAGES)
+
+
 def page_digest(shared_inputs: bytes, page: Page, shown_on_many: SharedDigests | None = None) -> bytes:
     """The digest of everything `page` is rendered from (`shared_inputs`: what every page is)."""
     return digest_of((shared_inputs, page), shown_on_many or SharedDigests(SHOWN_ON_MANY_PAGES))

@@ -6,17 +6,17 @@ from pathlib import Path
 from stat import S_ISDIR
 
 from sitegen.engine.build_plan import BuildPlan, Progress, Stage
-from sitegen.engine.cache import BuildCache, SharedDigests
+from sitegen.engine.cache import BuildCache
 from sitegen.engine.indexing import index_site, intact_bundle
 from sitegen.engine.inputs import page_file
 from sitegen.engine.memory import give_back_free_memory
 from sitegen.engine.page_digests import (
-    SHOWN_ON_MANY_PAGES,
     digests_after_edit,
     made_from_digests,
     page_digest,
     page_inputs,
     shared_page_inputs,
+    shown_on_many_with,
 )
 from sitegen.engine.page_digests import made_from_digester as made_from_digester_of
 from sitegen.engine.plan_record import KeptPage, PlanNeeded
@@ -97,7 +97,7 @@ def write_staged(
         staged.discard()
         raise
     shared_inputs = cache.shared_digest
-    shown_on_many = SharedDigests(SHOWN_ON_MANY_PAGES)  # each rendering process fills its own copy
+    shown_on_many = shown_on_many_with(made_from_digester)  # each rendering process fills its own copy
 
     def kept_as_it_was(target: str, inputs: bytes | None) -> bool:
         """Whether the page's previous file is still right, and linked into the stage."""
