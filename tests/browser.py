@@ -8,6 +8,8 @@ import http.server
 import threading
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
@@ -62,3 +64,23 @@ def example_site(root: Path):
     archive.build(search=False)
     with serve(archive.out, "/archive/") as base, chromium() as browser:
         yield base, browser
+
+
+# Fixtures every test file may use (conftest.py loads this module as a plugin): a test
+# that takes `browser` shares one Chromium with the other tests of its file.
+
+
+@pytest.fixture(scope="module")
+def chromium_for_the_module():
+    """One Chromium for the tests of a file: starting it takes a second or two."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium_for_the_module):
+    """The file's Chromium; each test opens its pages in contexts of their own (new_page
+    makes one), closed after it, so that no test sees another's cache, storage or routes."""
+    yield chromium_for_the_module
+    for context in chromium_for_the_module.contexts:
+        context.close()

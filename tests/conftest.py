@@ -22,6 +22,9 @@ import sitegen.engine.open_data
 import sitegen.engine.staged_writer
 from sitegen.engine.builder import BuildOptions, BuildResult, build
 
+# tests/browser.py's fixtures (one Chromium for a file's tests) are there for every test file.
+pytest_plugins = ["browser"]
+
 # --- how the suite runs ------------------------------------------------------------------
 
 # Property tests try a few dozen examples while developing and 200 on CI, where
@@ -90,6 +93,7 @@ SLOW_TESTS = {
 }
 
 BROWSER_NAMES = {"chromium", "playwright"}  # what code that drives the browser refers to
+SHARED_BROWSER_FIXTURES = {"browser", "chromium_for_the_module"}  # tests/browser.py's, loaded by pytest_plugins
 
 
 def _code_names(code: types.CodeType) -> set[str]:
@@ -161,7 +165,8 @@ def pytest_collection_modifyitems(config, items) -> None:
             continue
         fixtures = [vars(module).get(name) for name in getattr(item, "fixturenames", ())]
         seen: set = set()
-        if any(drives_browser(candidate, module, seen) for candidate in [function, *fixtures] if callable(candidate)):
+        shared = SHARED_BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))  # browser.py's, not the module's
+        if shared or any(drives_browser(candidate, module, seen) for candidate in [function, *fixtures] if callable(candidate)):
             item.add_marker(pytest.mark.browser)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from browser import chromium, serve
+from browser import serve
 from bs4 import BeautifulSoup
 from conftest import DEFAULT_SITE_TOML, Archive
 from search_page import INPUT, RESULT_LINK, hrefs, wait_for_results, wait_until_done
@@ -38,22 +38,6 @@ def site(tmp_path_factory) -> Archive:
     archive.write("content/glossary.toml", GLOSSARY)
     archive.result = archive.build(base_url=BASE_URL)
     return archive
-
-
-@pytest.fixture(scope="module")
-def chromium_for_the_module():
-    """One Chromium for the tests of this file: starting it takes a second or two."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def browser(chromium_for_the_module):
-    """The module's Chromium; each test opens its pages in contexts of their own (new_page
-    makes one), closed after it, so that no test sees another's cache, storage or routes."""
-    yield chromium_for_the_module
-    for context in chromium_for_the_module.contexts:
-        context.close()
 
 
 def fetch(url: str) -> tuple[int, bytes]:

@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from browser import chromium, serve
+from browser import serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 from search_index import filter_files
 from search_page import INPUT, RESULT_LINK, STATUS, filter_checkbox, filter_counts, hrefs, open_filter, result_count, result_links, target, wait_until_done
@@ -26,22 +26,6 @@ def sharded(tmp_path_factory) -> Archive:
     archive = sharded_archive(tmp_path_factory.mktemp("loading") / "site")
     archive.build(base_url=BASE_URL)
     return archive
-
-
-@pytest.fixture(scope="module")
-def chromium_for_the_module():
-    """One Chromium for the tests of this file: starting it takes a second or two."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def browser(chromium_for_the_module):
-    """The module's Chromium; each test opens its pages in contexts of their own (new_page
-    makes one), closed after it, so that no test sees another's cache, storage or routes."""
-    yield chromium_for_the_module
-    for context in chromium_for_the_module.contexts:
-        context.close()
 
 
 def whole_archive_counts() -> dict[str, dict[str, int]]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import chromium, serve
+from browser import serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 from search_page import STATUS, filter_checkbox, filter_counts, open_filter, result_links
 
@@ -146,22 +146,6 @@ def sharded(tmp_path_factory) -> Archive:
     archive = sharded_archive(tmp_path_factory.mktemp("shards") / "site")
     archive.result = archive.build(base_url=BASE_URL)
     return archive
-
-
-@pytest.fixture(scope="module")
-def chromium_for_the_module():
-    """One Chromium for the tests of this file: starting it takes a second or two."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def browser(chromium_for_the_module):
-    """The module's Chromium; each test opens its pages in contexts of their own (new_page
-    makes one), closed after it, so that no test sees another's cache, storage or routes."""
-    yield chromium_for_the_module
-    for context in chromium_for_the_module.contexts:
-        context.close()
 
 
 def test_each_shard_is_a_bundle_of_its_own_listed_in_the_manifest(sharded):

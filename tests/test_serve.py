@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser import chromium
 from conftest import DEFAULT_SITE_TOML, Archive, article_text, parse_html
 
 from sitegen.dev.serve import PreviousIndex, ServeState, open_server, parse_since
@@ -144,22 +143,6 @@ def served(tmp_path_factory):
 @pytest.fixture
 def site(tmp_path) -> Archive:
     return make_archive(tmp_path / "site")
-
-
-@pytest.fixture(scope="module")
-def chromium_for_the_module():
-    """One Chromium for the tests of this file: starting it takes a second or two."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def browser(chromium_for_the_module):
-    """The module's Chromium; each test opens its pages in contexts of their own (new_page
-    makes one), closed after it, so that no test sees another's cache, storage or routes."""
-    yield chromium_for_the_module
-    for context in chromium_for_the_module.contexts:
-        context.close()
 
 
 # --- the base path ----------------------------------------------------------------------
