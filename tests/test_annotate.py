@@ -340,6 +340,17 @@ def test_notes_that_refer_to_each_other_quote_each_other_once_and_warn(places):
     ]
 
 
+def test_an_inline_note_is_named_by_its_words_in_a_warning_at_the_line_of_its_reference(places):
+    places.article("a", body="Mosul fell.[^a]\n\n[^a]: One,\n    and two^[three [^a] and four words more than enough].\n")
+    result = places.build()
+    assert footnote_texts(places) == ["One,\nand two (three  and four words more than enough)."]
+    # The body starts on line 6; the inline note's `^[` is on line 9.
+    assert note_warnings(result) == [
+        "content/articles/a.md:9: warning: footnote ^[three [^a] and four word…] refers to [^a], which it is shown inside: "
+        "that reference is left out; refer to each note from the text instead"
+    ]
+
+
 def test_notes_quoted_inside_notes_cannot_make_a_page_many_times_the_size_of_its_markdown(places):
     leaves = "".join(f"[^l{i}]: " + "leaf words " * 90 + "\n\n" for i in range(60))
     hubs = "".join(f"[^h{i}]: hub " + " ".join(f"[^l{j}]" for j in range(60)) + "\n\n" for i in range(60))

@@ -53,19 +53,31 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
         return {}
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
     notes: dict[int, list[list[Token] | str]] = {}  # each note's paragraphs: inline children, or code as HTML
-    labels: dict[int, str] = {}
+    labels: dict[int, str | None] = {}  # each note's name in warnings: `[^label]`, or an inline note's first words
     lines: dict[int, int] = {}
     written = 0  # the notes' Markdown, in characters
     sizes: dict[int, int] = {}  # each note's Markdown, in characters
     current: int | None = None
+    # An inline note (`^[…]`) has no label and no line of its own: it is named
+    # by its first words and placed at the line of its reference.
+    reference_lines: dict[int, int] = {}
+    for token in tokens[:start]:
+        if token.type == "inline" and token.children is not None and token.map:
+            _note_reference_lines(token, document.body_line + token.map[0], reference_lines, env)
     for token in tokens[start + 1 : end]:
         if token.type == "footnote_open":
             current = token.meta["id"]
             notes[current] = []
-            labels[current] = str(token.meta.get("label") or current)
+            labels[current] = f"[^{token.meta['label']}]" if token.meta.get("label") else None
         elif current is not None and token.type == "inline" and token.children is not None:
-            line = document.body_line + (token.map[0] if token.map else 0)
+            if token.map:
+                line = document.body_line + token.map[0]
+            else:
+                line = reference_lines.get(current, document.body_line)
+                if labels[current] is None:
+                    labels[current] = _inline_note_name(token.content)
             lines.setdefault(current, line)
+            _note_reference_lines(token, line, reference_lines, env)
             written += len(token.content)
             sizes[current] = sizes.get(current, 0) + len(token.content)
             notes[current].append(plain_refs(token.children, document, line))
@@ -74,6 +86,7 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
             sizes[current] = sizes.get(current, 0) + len(token.content)
             notes[current].append(f"<code>{html.escape(token.content.strip())}</code>")
     del tokens[start : end + 1]
+    labels = {key: label or f"[^{key}]" for key, label in labels.items()}
     quotes = _Quotes(QUOTED_BASE + 2 * written, labels, lines, sizes, document)
 
     def rendered(key: int, inside: tuple[int, ...]) -> str:
@@ -94,6 +107,27 @@ def take_footnotes(tokens: list[Token], document: DocumentState, md: MarkdownIt,
     footnotes = {key: rendered(key, ()) for key in notes}
     quotes.tell_the_rest()
     return footnotes
+
+
+def _note_reference_lines(inline: Token, line: int, reference_lines: dict[int, int], env: Any) -> None:
+    """The line of each inline note referred to in `inline` (which starts at
+    `line`): that of its `^[`, found in order in the text."""
+    written = env.get("footnotes", {}).get("list", {}) if isinstance(env, dict) else {}
+    position = 0
+    for child in inline.children or ():
+        if child.type != "footnote_ref" or child.meta.get("label") is not None:
+            continue
+        text = written.get(child.meta["id"], {}).get("content")
+        at = inline.content.find(f"^[{text}]", position) if text is not None else -1
+        if at < 0:
+            continue
+        position = at + len(text) + 3
+        reference_lines.setdefault(child.meta["id"], line + inline.content.count("\n", 0, at))
+
+
+def _inline_note_name(text: str) -> str:
+    words = " ".join(text.split())
+    return f"^[{words[:24]}…]" if len(words) > 24 else f"^[{words}]"
 
 
 class _Quotes:
@@ -141,7 +175,7 @@ class _Quotes:
             more, line = self.untold.get(why, (0, self.lines.get(key) or self.document.body_line))
             self.untold[why] = (more + 1, line)
             return
-        note, other = f"[^{self.labels[key]}]", f"[^{self.labels[target]}]"
+        note, other = self.labels[key], self.labels[target]
         message = {
             "itself": f"footnote {note} refers to itself: the reference is left out; remove it",
             "circle": f"footnote {note} refers to {other}, which it is shown inside: that reference is left out; "
