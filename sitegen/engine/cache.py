@@ -144,6 +144,8 @@ class _SharingPickler(_DigestPickler):
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
+        if kind is tuple or kind is int:  # the commonest after strings, and never another's persistent id
+            return None
         if kind in self.kinds:
             return self.shared_id(obj)
         state = STATE_OF.get(kind)
