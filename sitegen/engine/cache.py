@@ -130,10 +130,10 @@ class _SharingPickler(_DigestPickler):
     A frozen dataclass of STATE_OF stands as the persistent id (its class's
     qualified name, its fields): as much of it as its pickle holds, without
     the calls back for its class, the class's module and name, and the
-    constructor's arguments that pickling it as an object makes (a third of
-    the time of a page's digest). No other persistent id is such a pair: a string's is
-    bytes, a set's is named "set" or "frozenset", and a shared object's is
-    bytes."""
+    constructor's arguments that pickling it as an object makes (a quarter
+    of the time of a page's digest). No other persistent id is such a pair:
+    a string's and a shared object's are bytes, a set's is named "set" or
+    "frozenset"."""
 
     def __init__(self, buffer: io.BytesIO, shared: SharedDigests):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
