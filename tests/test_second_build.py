@@ -11,6 +11,7 @@ what the last build left (sitegen/engine/published.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
 import sitegen.engine.builder
 import sitegen.engine.page_digests
@@ -30,6 +32,7 @@ import sitegen.pipeline.write
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS, SharedDigests, digest_of
+from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
 from sitegen.pipeline.exports import ArticleRows
 from sitegen.pipeline.site import Page
@@ -517,6 +520,42 @@ def test_equal_sets_held_in_another_order_digest_alike():
     assert digest_of(("event", one)) == digest_of(("event", other))
     shared = SharedDigests([ArticleCard])
     assert digest_of(("event", one), shared) == digest_of(("event", other), shared)
+
+
+def test_a_view_digested_with_shared_objects_is_taken_by_its_fields_not_pickled_as_an_object(monkeypatch):
+    """A page's digest holds millions of views: each is written as its class's name and its fields."""
+    card = ArticleCard("first", "First", "/articles/first/", "2016-10-17", "17 October 2016", "", "A summary.")
+    shared = SharedDigests([Page])
+    before = digest_of(("page", card), shared)
+    monkeypatch.setattr(ArticleCard, "__reduce_ex__", lambda self, protocol: pytest.fail("pickled as an object"), raising=False)
+    assert digest_of(("page", card), SharedDigests([Page])) == before
+
+
+def test_a_view_digested_with_shared_objects_differs_with_any_field_and_with_its_class():
+    fields = ("first", "First", "/articles/first/", "2016-10-17", "17 October 2016", "", "A summary.")
+    card = ArticleCard(*fields)
+    seen = {digest_of(card, SharedDigests([Page]))}
+    for place in range(len(fields)):
+        changed = ArticleCard(*fields[:place], fields[place] + "!", *fields[place + 1 :])
+        seen.add(digest_of(changed, SharedDigests([Page])))
+    seen.add(digest_of(_OtherCard(*fields), SharedDigests([Page])))
+    assert len(seen) == len(fields) + 2
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OtherCard:
+    """A class of the very fields of ArticleCard."""
+
+    slug: str
+    title: str
+    url: str
+    date_iso: str
+    date_display: str
+    source: str
+    summary: str
+
+
+speed_up_pickling(sys.modules[__name__])
 
 
 def test_views_digested_for_what_pages_are_made_from_are_not_digested_again_for_the_pages():

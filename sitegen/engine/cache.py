@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from sitegen.engine.digests import STATE_OF
 from sitegen.engine.parallel import map_in_workers
 from sitegen.model.errors import Problems
 
@@ -123,6 +124,17 @@ class SharedDigests:
 
 
 class _SharingPickler(_DigestPickler):
+    """The pickler of a digest with shared objects (the pages' digests, and what
+    planned pages are made from: millions of objects a build).
+
+    A frozen dataclass of STATE_OF stands as the persistent id (its class's
+    qualified name, its fields): as much of it as its pickle holds, without
+    the calls back for its class, the class's module and name, and the
+    constructor's arguments that pickling it as an object makes (a quarter
+    of the time of a page's digest). No other persistent id is such a pair:
+    a string's and a shared object's are bytes, a set's is named "set" or
+    "frozenset"."""
+
     def __init__(self, buffer: io.BytesIO, shared: SharedDigests):
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         # Looked up once: persistent_id is called back for every object pickled.
@@ -132,8 +144,13 @@ class _SharingPickler(_DigestPickler):
         kind = type(obj)
         if kind is str:
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
+        if kind is tuple or kind is int:  # the commonest after strings, and never another's persistent id
+            return None
         if kind in self.kinds:
             return self.shared_id(obj)
+        state = STATE_OF.get(kind)
+        if state is not None:
+            return (state[0], state[1](obj))
         if kind is frozenset or kind is set:
             return in_order(obj)
         return None

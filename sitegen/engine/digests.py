@@ -6,6 +6,11 @@ pickles hundreds of thousands of such objects, and that lookup was most of
 the cost of an incremental rebuild. `speed_up_pickling` replaces it with an
 `operator.attrgetter` (implemented in C) over the same fields, in the same
 order, so the pickled state, and every digest of it, keeps its meaning.
+
+It also records each such class with its getter in `STATE_OF`: a digest
+taken with shared objects (see engine/cache.py) writes an object of one of
+them as its class's name and its state, with no further call back for the
+class, its module, its name and the arguments of its constructor.
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ from __future__ import annotations
 import dataclasses
 import operator
 from types import ModuleType
+from typing import Any, Callable
+
+# By class: its qualified name, and what takes its fields (their tuple; the value itself for a class of one).
+STATE_OF: dict[type, tuple[str, Callable[[Any], Any]]] = {}
 
 
 def _make_setstate(names: tuple[str, ...]):
@@ -43,3 +52,4 @@ def speed_up_pickling(*modules: ModuleType) -> None:
                     # A plain function, so that it binds as a method; attrgetter does the work in C.
                     value.__getstate__ = lambda self, getter=getter: getter(self)
                 value.__setstate__ = _make_setstate(names)
+                STATE_OF[value] = (f"{value.__module__}.{value.__qualname__}", getter)
