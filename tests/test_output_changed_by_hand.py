@@ -48,6 +48,15 @@ def test_a_file_put_beside_a_page_by_hand_is_removed(archive, surveyed):
     assert not (archive.out / "articles/third/stray.html").exists()
 
 
+def test_a_page_folder_replaced_by_a_file_by_hand_is_a_folder_again_without_an_error(archive, surveyed, tmp_path):
+    shutil.rmtree(archive.out / "articles/second")
+    (archive.out / "articles/second").write_text("not a folder")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
 def test_with_events_a_page_rewritten_where_it_is_by_hand_is_written_again(archive, surveyed_by_events):
     # No folder changes: only the kernel's event on the file tells.
     page = archive.out / "articles/second/index.html"

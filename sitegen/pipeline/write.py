@@ -651,15 +651,6 @@ class InPlaceOutput:
         # An edit keeps the same files as the last update: so are the folders holding them.
         kept_as_before = memo is not None and (memo.holding[0] is keep or memo.holding[0] == keep)
         same = kept_as_before and looked_at is not None
-        if same:
-            stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
-        else:
-            stale = sorted(self.found.files - keep)
-        for relative in stale:
-            if relative == OUTPUT_MARKER:
-                continue
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
-                (self.output / relative).unlink()
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
         if kept_as_before:
             holding = memo.holding[1]
@@ -667,6 +658,16 @@ class InPlaceOutput:
             holding = folders_holding(keep)
             if memo is not None:
                 memo.holding = (keep, holding)
+        if same:
+            stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
+        else:
+            stale = sorted(self.found.files - keep)
+        for relative in stale:
+            # A file found where the new site has a folder was replaced by that folder as its pages were written.
+            if relative == OUTPUT_MARKER or relative in holding:
+                continue
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
+                (self.output / relative).unlink()
         if same:  # the last update removed the others; no folder was added since (else looked_at is None)
             emptied = {self.output / folder for folder in folders_holding(stale) - holding} if stale else set()
         else:
