@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 
 import test_edit_work
 from sitegen.pipeline.folder_events import FolderEvents
@@ -66,6 +67,16 @@ def test_with_events_a_page_rewritten_where_it_is_by_hand_is_written_again(archi
     surveyed_by_events.build(incremental=True)
     assert not page.read_bytes().startswith(b"<!-- by hand -->")
     assert title_of(archive, "articles/second/index.html") == "Second"
+
+
+def test_with_events_a_page_whose_mode_was_changed_by_hand_gets_a_clean_builds_mode_again(archive, surveyed_by_events, tmp_path):
+    # Its bytes are still the page's: a web server that may no longer read it serves nothing.
+    page = archive.out / "articles/second/index.html"
+    os.chmod(page, 0o600)
+    edit_body(archive, "Even more.")
+    surveyed_by_events.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert stat.S_IMODE(page.stat().st_mode) == stat.S_IMODE((tmp_path / "clean/articles/second/index.html").stat().st_mode)
 
 
 def test_an_output_folder_swapped_for_an_altered_copy_is_repaired(archive, surveyed, tmp_path):

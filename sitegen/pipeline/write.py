@@ -614,7 +614,7 @@ class InPlaceOutput:
         count = 0
         for relative in sorted(changed):
             target = self._real_folders_to(relative)
-            if not (relative in self.found.files and target.read_bytes() == changed[relative]):
+            if not self._holds_already(relative, target, changed[relative]):
                 write_atomically(target, changed[relative])
                 count += 1
                 if self.memo is not None:
@@ -626,6 +626,17 @@ class InPlaceOutput:
         if self.memo is not None:
             self.memo.settled = True
         return count
+
+    def _holds_already(self, relative: str, target: Path, data: bytes) -> bool:
+        """Whether the file at `target` is `data` as sitegen writes it. Never one changed by
+        hand since the last survey: its bytes may be the page's while its mode is not (a
+        `chmod` that keeps the web server out), and writing it anew gives it the umask's."""
+        if relative not in self.found.files or relative in self.found.replaced:
+            return False
+        try:
+            return target.read_bytes() == data
+        except OSError:  # unreadable: written anew
+            return False
 
     def _real_folders_to(self, relative: str) -> Path:
         """The path of `relative`, every folder on the way a real folder."""
