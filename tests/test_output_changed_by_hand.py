@@ -14,6 +14,7 @@ import shutil
 import stat
 
 import test_edit_work
+from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.pipeline.folder_events import FolderEvents
 from test_edit_work import edit_body
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -75,6 +76,14 @@ def test_with_events_a_page_whose_mode_was_changed_by_hand_gets_a_clean_builds_m
     os.chmod(page, 0o600)
     edit_body(archive, "Even more.")
     surveyed_by_events.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert stat.S_IMODE(page.stat().st_mode) == stat.S_IMODE((tmp_path / "clean/articles/second/index.html").stat().st_mode)
+
+
+def test_a_new_running_builder_gives_a_page_whose_mode_was_changed_by_hand_a_clean_builds_mode(archive, watching, tmp_path):
+    page = archive.out / "articles/second/index.html"
+    os.chmod(page, 0o600)
+    Builder(BuildOptions(root=archive.root, workers=1)).build(incremental=True)  # as `sitegen watch` starts
     clean_build_of(archive.root, tmp_path / "clean")
     assert stat.S_IMODE(page.stat().st_mode) == stat.S_IMODE((tmp_path / "clean/articles/second/index.html").stat().st_mode)
 

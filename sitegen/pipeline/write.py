@@ -586,6 +586,7 @@ class InPlaceOutput:
         self.output = output
         self.written = written
         self.memo = memo
+        self._file_mode: int | None = None  # see _new_file_mode
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
@@ -628,15 +629,27 @@ class InPlaceOutput:
         return count
 
     def _holds_already(self, relative: str, target: Path, data: bytes) -> bool:
-        """Whether the file at `target` is `data` as sitegen writes it. Never one changed by
-        hand since the last survey: its bytes may be the page's while its mode is not (a
-        `chmod` that keeps the web server out), and writing it anew gives it the umask's."""
-        if relative not in self.found.files or relative in self.found.replaced:
+        """Whether the file at `target` is `data` as sitegen writes it: its bytes, and the mode
+        a new file gets (one changed by hand, say a `chmod` that keeps the web server out,
+        is written anew)."""
+        if relative not in self.found.files:
             return False
         try:
-            return target.read_bytes() == data
-        except OSError:  # unreadable: written anew
+            return target.read_bytes() == data and stat.S_IMODE(os.lstat(target).st_mode) == self._new_file_mode()
+        except OSError:  # unreadable, or gone: written anew
             return False
+
+    def _new_file_mode(self) -> int:
+        """The mode write_atomically gives a file in the output folder (the umask's, and the folder's default ACL's)."""
+        if self._file_mode is None:
+            probe = self.output / f".{OUTPUT_MARKER}.{secrets.token_hex(4)}.tmp"
+            handle = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+            try:
+                self._file_mode = stat.S_IMODE(os.fstat(handle).st_mode)
+            finally:
+                os.close(handle)
+                probe.unlink()
+        return self._file_mode
 
     def _real_folders_to(self, relative: str) -> Path:
         """The path of `relative`, every folder on the way a real folder."""
