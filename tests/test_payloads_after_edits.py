@@ -83,3 +83,13 @@ def test_payloads_saved_into_article_bodies_between_new_processes_give_a_clean_b
     monkeypatch.undo()
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_payloads_saved_into_every_field_before_a_new_process_give_a_clean_builds_site(tmp_path, hostile):
+    source, expected = hostile
+    archive = calm_archive(tmp_path / "site")
+    build(BuildOptions(root=archive.root, workers=1))
+    for relative in content_files(source):
+        shutil.copyfile(source.root / relative, archive.root / relative)
+    build(BuildOptions(root=archive.root, workers=1))
+    assert_same_trees(output_tree(archive.out), expected)
