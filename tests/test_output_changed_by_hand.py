@@ -77,15 +77,27 @@ def test_with_events_a_page_whose_mode_was_changed_by_hand_gets_a_clean_builds_m
     edit_body(archive, "Even more.")
     surveyed_by_events.build(incremental=True)
     clean_build_of(archive.root, tmp_path / "clean")
-    assert stat.S_IMODE(page.stat().st_mode) == stat.S_IMODE((tmp_path / "clean/articles/second/index.html").stat().st_mode)
+    assert modes(archive.out, "articles/second/index.html") == modes(tmp_path / "clean", "articles/second/index.html")
 
 
-def test_a_new_running_builder_gives_a_page_whose_mode_was_changed_by_hand_a_clean_builds_mode(archive, watching, tmp_path):
-    page = archive.out / "articles/second/index.html"
-    os.chmod(page, 0o600)
+def test_a_page_folder_whose_mode_was_changed_by_hand_gets_a_clean_builds_mode_again(archive, surveyed, tmp_path):
+    os.chmod(archive.out / "articles/second", 0o700)  # the web server may no longer enter it
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert modes(archive.out, "articles/second") == modes(tmp_path / "clean", "articles/second")
+
+
+def test_a_new_running_builder_gives_what_was_changed_in_mode_by_hand_a_clean_builds_modes(archive, watching, tmp_path):
+    os.chmod(archive.out / "articles/second/index.html", 0o600)
+    os.chmod(archive.out / "articles/third", 0o700)
     Builder(BuildOptions(root=archive.root, workers=1)).build(incremental=True)  # as `sitegen watch` starts
     clean_build_of(archive.root, tmp_path / "clean")
-    assert stat.S_IMODE(page.stat().st_mode) == stat.S_IMODE((tmp_path / "clean/articles/second/index.html").stat().st_mode)
+    assert modes(archive.out, "articles/second/index.html", "articles/third") == modes(tmp_path / "clean", "articles/second/index.html", "articles/third")
+
+
+def modes(output, *relatives: str) -> list[int]:
+    return [stat.S_IMODE((output / relative).stat().st_mode) for relative in relatives]
 
 
 def test_an_output_folder_swapped_for_an_altered_copy_is_repaired(archive, surveyed, tmp_path):

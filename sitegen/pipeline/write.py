@@ -586,7 +586,7 @@ class InPlaceOutput:
         self.output = output
         self.written = written
         self.memo = memo
-        self._file_mode: int | None = None  # see _new_file_mode
+        self._modes: tuple[int, int] | None = None  # see _new_modes
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
@@ -612,21 +612,22 @@ class InPlaceOutput:
             (self.output / other).unlink()
         if OUTPUT_MARKER not in self.found.files:
             write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
-        count = 0
+        written: list[Path] = []
         for relative in sorted(changed):
             target = self._real_folders_to(relative)
             if not self._holds_already(relative, target, changed[relative]):
                 write_atomically(target, changed[relative])
-                count += 1
+                written.append(target)
                 if self.memo is not None:
                     self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
         if not self._remove_stale(keep):
             for relative in self.written.keys() - keep:
                 del self.written[relative]
+        self._set_folder_modes(written)
         if self.memo is not None:
             self.memo.settled = True
-        return count
+        return len(written)
 
     def _holds_already(self, relative: str, target: Path, data: bytes) -> bool:
         """Whether the file at `target` is `data` as sitegen writes it: its bytes, and the mode
@@ -635,21 +636,48 @@ class InPlaceOutput:
         if relative not in self.found.files:
             return False
         try:
-            return target.read_bytes() == data and stat.S_IMODE(os.lstat(target).st_mode) == self._new_file_mode()
+            return target.read_bytes() == data and stat.S_IMODE(os.lstat(target).st_mode) == self._new_modes(target.parent)[0]
         except OSError:  # unreadable, or gone: written anew
             return False
 
-    def _new_file_mode(self) -> int:
-        """The mode write_atomically gives a file in the output folder (the umask's, and the folder's default ACL's)."""
-        if self._file_mode is None:
-            probe = self.output / f".{OUTPUT_MARKER}.{secrets.token_hex(4)}.tmp"
-            handle = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    def _set_folder_modes(self, written: list[Path]) -> None:
+        """Give the folders the survey found with another mode than a new folder gets here
+        (a `chmod` by hand that keeps the web server out) that mode again, as a clean build has."""
+        if not self.found.modes:
+            return
+        wanted = self._new_modes(written[0].parent if written else self.output)[1]
+        for folder, mode in self.found.modes.items():
+            if mode != wanted:
+                try:  # never through a symbolic link put in its place meanwhile
+                    handle = os.open(self.output / folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+                except OSError:  # a stray folder removed, or no longer a folder
+                    continue
+                try:
+                    os.fchmod(handle, wanted)
+                finally:
+                    os.close(handle)
+
+    def _new_modes(self, beside: Path) -> tuple[int, int]:
+        """The modes a new file and a new folder get in the output (the umask's, or a default
+        ACL's), found once for the memo's folder by making both in `beside`: a folder of the
+        output whose next survey lists it anyway, when the caller has one."""
+        modes = self.memo.new_modes if self.memo is not None else self._modes
+        if modes is None:
+            probe = beside / f".{OUTPUT_MARKER}.{secrets.token_hex(4)}.tmp"
+            probe.mkdir()
             try:
-                self._file_mode = stat.S_IMODE(os.fstat(handle).st_mode)
+                handle = os.open(probe / "file", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+                try:
+                    modes = (stat.S_IMODE(os.fstat(handle).st_mode), stat.S_IMODE(os.lstat(probe).st_mode))
+                finally:
+                    os.close(handle)
+                    os.unlink(probe / "file")
             finally:
-                os.close(handle)
-                probe.unlink()
-        return self._file_mode
+                probe.rmdir()
+            if self.memo is not None:
+                self.memo.new_modes = modes
+            self._modes = modes
+        return modes
 
     def _real_folders_to(self, relative: str) -> Path:
         """The path of `relative`, every folder on the way a real folder."""
