@@ -609,7 +609,8 @@ class InPlaceOutput:
         is not in `keep` (every file of the new site); return how many files were written."""
         self.output.mkdir(parents=True, exist_ok=True)
         for other in sorted(self.found.others):
-            (self.output / other).unlink()
+            with contextlib.suppress(FileNotFoundError):  # removed by someone else since the survey
+                (self.output / other).unlink()
         if OUTPUT_MARKER not in self.found.files:
             write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
         written: list[Path] = []
