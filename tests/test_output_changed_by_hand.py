@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 
+import sitegen.pipeline.write
 import test_edit_work
+from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.pipeline.folder_events import FolderEvents
 from test_edit_work import edit_body
 from test_incremental import assert_same_trees, clean_build_of, output_tree
@@ -48,6 +51,15 @@ def test_a_file_put_beside_a_page_by_hand_is_removed(archive, surveyed):
     assert not (archive.out / "articles/third/stray.html").exists()
 
 
+def test_a_page_folder_replaced_by_a_file_by_hand_is_a_folder_again_without_an_error(archive, surveyed, tmp_path):
+    shutil.rmtree(archive.out / "articles/second")
+    (archive.out / "articles/second").write_text("not a folder")
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
 def test_with_events_a_page_rewritten_where_it_is_by_hand_is_written_again(archive, surveyed_by_events):
     # No folder changes: only the kernel's event on the file tells.
     page = archive.out / "articles/second/index.html"
@@ -59,6 +71,36 @@ def test_with_events_a_page_rewritten_where_it_is_by_hand_is_written_again(archi
     assert title_of(archive, "articles/second/index.html") == "Second"
 
 
+def test_with_events_a_page_whose_mode_was_changed_by_hand_gets_a_clean_builds_mode_again(archive, surveyed_by_events, tmp_path):
+    # Its bytes are still the page's: a web server that may no longer read it serves nothing.
+    page = archive.out / "articles/second/index.html"
+    os.chmod(page, 0o600)
+    edit_body(archive, "Even more.")
+    surveyed_by_events.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert modes(archive.out, "articles/second/index.html") == modes(tmp_path / "clean", "articles/second/index.html")
+
+
+def test_a_page_folder_whose_mode_was_changed_by_hand_gets_a_clean_builds_mode_again(archive, surveyed, tmp_path):
+    os.chmod(archive.out / "articles/second", 0o700)  # the web server may no longer enter it
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert modes(archive.out, "articles/second") == modes(tmp_path / "clean", "articles/second")
+
+
+def test_a_new_running_builder_gives_what_was_changed_in_mode_by_hand_a_clean_builds_modes(archive, watching, tmp_path):
+    os.chmod(archive.out / "articles/second/index.html", 0o600)
+    os.chmod(archive.out / "articles/third", 0o700)
+    Builder(BuildOptions(root=archive.root, workers=1)).build(incremental=True)  # as `sitegen watch` starts
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert modes(archive.out, "articles/second/index.html", "articles/third") == modes(tmp_path / "clean", "articles/second/index.html", "articles/third")
+
+
+def modes(output, *relatives: str) -> list[int]:
+    return [stat.S_IMODE((output / relative).stat().st_mode) for relative in relatives]
+
+
 def test_an_output_folder_swapped_for_an_altered_copy_is_repaired(archive, surveyed, tmp_path):
     shutil.copytree(archive.out, tmp_path / "copy")
     (tmp_path / "copy/articles/second/index.html").write_text("<h1>Not the page</h1>")
@@ -66,6 +108,24 @@ def test_an_output_folder_swapped_for_an_altered_copy_is_repaired(archive, surve
     os.rename(tmp_path / "copy", archive.out)
     edit_body(archive, "Even more.")
     surveyed.build(incremental=True)
+    clean_build_of(archive.root, tmp_path / "clean")
+    assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
+
+
+def test_a_link_put_in_the_output_and_removed_by_hand_during_the_rebuild_is_no_error(archive, surveyed, monkeypatch, tmp_path):
+    link = archive.out / "articles/second/link.html"
+    link.symlink_to(tmp_path)
+    real = sitegen.pipeline.write.survey
+
+    def survey_then_remove_it(*args, **kwargs):
+        found = real(*args, **kwargs)
+        link.unlink()  # by someone else, once the survey saw it
+        return found
+
+    monkeypatch.setattr(sitegen.pipeline.write, "survey", survey_then_remove_it)
+    edit_body(archive, "Even more.")
+    surveyed.build(incremental=True)
+    monkeypatch.undo()
     clean_build_of(archive.root, tmp_path / "clean")
     assert_same_trees(output_tree(archive.out), output_tree(tmp_path / "clean"))
 

@@ -11,6 +11,7 @@ or, where it cannot, every folder is asked for its status.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ class Survey:
     # memo (every one sitegen wrote since among them), when that survey's update ended
     # (`SurveyMemo.settled`); None when any may have.
     looked_at: set[str] | None = None
+    # The mode of each folder inside whose status this survey asked for (every folder, after
+    # a whole walk; those that changed, else): one given another mode by hand is set back.
+    modes: dict[str, int] = field(default_factory=dict)
 
 
 class SurveyMemo:
@@ -66,6 +70,7 @@ class SurveyMemo:
         self.events: FolderEvents | None = None  # a watch on every folder of the last survey, when the kernel gives them
         self.top: tuple[int, int] = (0, 0)  # the inode and device of the folder surveyed, when watched
         self.refused = False  # whether the kernel refused a watch: then the folders are asked for their status
+        self.new_modes: tuple[int, int] | None = None  # the modes a new file and folder get in the output (see InPlaceOutput)
 
     def wrote(self, relative: str, path: Path) -> None:
         """Record the status of a file sitegen has just written."""
@@ -125,6 +130,8 @@ def _survey_whole(top: str, skip: str, memo: SurveyMemo | None, again: bool, sta
         status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         if not prefix and memo is not None:
             memo.top = (info.st_ino, info.st_dev)
+        if prefix:
+            found.modes[prefix[:-1]] = stat.S_IMODE(info.st_mode)
         known = before.get(prefix)
         if known is None or known[0] != status:
             files, folders, others = _list_folder(here, prefix, skip)
@@ -166,35 +173,38 @@ def _survey_again(memo: SurveyMemo, skip: str, started: int) -> Survey | None:
     folder is walked."""
     top = memo.surveyed[0]
     before = memo.folders
-    changed: list[tuple[str, str, tuple]] = []
-    stat = os.stat
+    changed: list[tuple[str, str, tuple, int]] = []  # (path, prefix, status, mode) of each folder to list again
+    stat_of = os.stat
     if memo.events is not None:
         named = memo.events.changed()
         if named is None:
             return None
         try:
-            info = stat(top)
+            info = stat_of(top)
             if (info.st_ino, info.st_dev) != memo.top:  # another folder in its place, its own watches not set
                 return None
             for prefix in sorted(named):
                 if prefix in before:
                     here = f"{top}/{prefix[:-1]}" if prefix else top
-                    info = stat(here)
-                    changed.append((here, prefix, (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)))
+                    info = stat_of(here)
+                    changed.append((here, prefix, (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev), info.st_mode))
         except OSError:
             return None
     else:
         try:
             for here, prefix in memo.order:
-                info = stat(here)
+                info = stat_of(here)
                 status = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
                 if before[prefix][0] != status:
-                    changed.append((here, prefix, status))
+                    changed.append((here, prefix, status, info.st_mode))
         except OSError:
             return None
     since = memo.started - RECENT_FOLDER_NS
     listed = []
-    for here, prefix, status in changed:
+    modes: dict[str, int] = {}
+    for here, prefix, status, mode in changed:
+        if prefix:
+            modes[prefix[:-1]] = stat.S_IMODE(mode)
         try:
             files, folders, others = _list_folder(here, prefix, skip)
         except OSError:
@@ -217,7 +227,7 @@ def _survey_again(memo: SurveyMemo, skip: str, started: int) -> Survey | None:
         last.others.difference_update(old_others)
         last.others.update(others)
         before[prefix] = (status if status[1] < trusted else None, files, folders, others, inside)
-    return Survey(last.files, last.folders, last.others, replaced, looked_at)
+    return Survey(last.files, last.folders, last.others, replaced, looked_at, modes)
 
 
 def _file_status(info: os.stat_result) -> tuple:

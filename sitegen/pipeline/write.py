@@ -586,6 +586,7 @@ class InPlaceOutput:
         self.output = output
         self.written = written
         self.memo = memo
+        self._modes: tuple[int, int] | None = None  # see _new_modes
         self.found = Survey()
         if (output / OUTPUT_MARKER).is_file():
             self.found = survey(output, skip=SEARCH_BUNDLE if keep_search_bundle else "", memo=memo)
@@ -608,24 +609,76 @@ class InPlaceOutput:
         is not in `keep` (every file of the new site); return how many files were written."""
         self.output.mkdir(parents=True, exist_ok=True)
         for other in sorted(self.found.others):
-            (self.output / other).unlink()
+            with contextlib.suppress(FileNotFoundError):  # removed by someone else since the survey
+                (self.output / other).unlink()
         if OUTPUT_MARKER not in self.found.files:
             write_atomically(self.output / OUTPUT_MARKER, OUTPUT_MARKER_TEXT)
-        count = 0
+        written: list[Path] = []
         for relative in sorted(changed):
             target = self._real_folders_to(relative)
-            if not (relative in self.found.files and target.read_bytes() == changed[relative]):
+            if not self._holds_already(relative, target, changed[relative]):
                 write_atomically(target, changed[relative])
-                count += 1
+                written.append(target)
                 if self.memo is not None:
                     self.memo.wrote(relative, target)
             self.written[relative] = content_digest(changed[relative])
         if not self._remove_stale(keep):
             for relative in self.written.keys() - keep:
                 del self.written[relative]
+        self._set_folder_modes(written)
         if self.memo is not None:
             self.memo.settled = True
-        return count
+        return len(written)
+
+    def _holds_already(self, relative: str, target: Path, data: bytes) -> bool:
+        """Whether the file at `target` is `data` as sitegen writes it: its bytes, and the mode
+        a new file gets (one changed by hand, say a `chmod` that keeps the web server out,
+        is written anew)."""
+        if relative not in self.found.files:
+            return False
+        try:
+            return target.read_bytes() == data and stat.S_IMODE(os.lstat(target).st_mode) == self._new_modes(target.parent)[0]
+        except OSError:  # unreadable, or gone: written anew
+            return False
+
+    def _set_folder_modes(self, written: list[Path]) -> None:
+        """Give the folders the survey found with another mode than a new folder gets here
+        (a `chmod` by hand that keeps the web server out) that mode again, as a clean build has."""
+        if not self.found.modes:
+            return
+        wanted = self._new_modes(written[0].parent if written else self.output)[1]
+        for folder, mode in self.found.modes.items():
+            if mode != wanted:
+                try:  # never through a symbolic link put in its place meanwhile
+                    handle = os.open(self.output / folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+                except OSError:  # a stray folder removed, or no longer a folder
+                    continue
+                try:
+                    os.fchmod(handle, wanted)
+                finally:
+                    os.close(handle)
+
+    def _new_modes(self, beside: Path) -> tuple[int, int]:
+        """The modes a new file and a new folder get in the output (the umask's, or a default
+        ACL's), found once for the memo's folder by making both in `beside`: a folder of the
+        output whose next survey lists it anyway, when the caller has one."""
+        modes = self.memo.new_modes if self.memo is not None else self._modes
+        if modes is None:
+            probe = beside / f".{OUTPUT_MARKER}.{secrets.token_hex(4)}.tmp"
+            probe.mkdir()
+            try:
+                handle = os.open(probe / "file", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+                try:
+                    modes = (stat.S_IMODE(os.fstat(handle).st_mode), stat.S_IMODE(os.lstat(probe).st_mode))
+                finally:
+                    os.close(handle)
+                    os.unlink(probe / "file")
+            finally:
+                probe.rmdir()
+            if self.memo is not None:
+                self.memo.new_modes = modes
+            self._modes = modes
+        return modes
 
     def _real_folders_to(self, relative: str) -> Path:
         """The path of `relative`, every folder on the way a real folder."""
@@ -651,15 +704,6 @@ class InPlaceOutput:
         # An edit keeps the same files as the last update: so are the folders holding them.
         kept_as_before = memo is not None and (memo.holding[0] is keep or memo.holding[0] == keep)
         same = kept_as_before and looked_at is not None
-        if same:
-            stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
-        else:
-            stale = sorted(self.found.files - keep)
-        for relative in stale:
-            if relative == OUTPUT_MARKER:
-                continue
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
-                (self.output / relative).unlink()
         # Only a folder holding none of the files kept can be empty now: the others are not listed.
         if kept_as_before:
             holding = memo.holding[1]
@@ -667,6 +711,16 @@ class InPlaceOutput:
             holding = folders_holding(keep)
             if memo is not None:
                 memo.holding = (keep, holding)
+        if same:
+            stale = sorted(relative for relative in looked_at if relative in self.found.files and relative not in keep)
+        else:
+            stale = sorted(self.found.files - keep)
+        for relative in stale:
+            # A file found where the new site has a folder was replaced by that folder as its pages were written.
+            if relative == OUTPUT_MARKER or relative in holding:
+                continue
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # gone with a folder a page replaced
+                (self.output / relative).unlink()
         if same:  # the last update removed the others; no folder was added since (else looked_at is None)
             emptied = {self.output / folder for folder in folders_holding(stale) - holding} if stale else set()
         else:
