@@ -19,6 +19,8 @@ import pytest
 from conftest import Archive
 
 import sitegen.pipeline.write
+from sitegen.engine.cache_file import load_persistent_cache
+from sitegen.engine.published import output_manifest
 from sitegen.pipeline.spare_site import spare_folder
 
 from test_output_atomic import edit_every_page, leftovers, output_tree, run_child_build
@@ -71,6 +73,28 @@ def test_the_site_swapped_out_is_left_whole_by_the_build_that_reuses_the_spare(a
     edit_every_page(archive)
     archive.build()
     assert output_tree(spare_folder(archive.out)) == published
+
+
+def test_the_manifest_a_build_that_reuses_the_spare_records_is_the_output_as_it_is(archive):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    archive.build()
+    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
+    assert archive.build().unchanged  # and the next build finds it so
+
+
+def test_a_status_vouched_for_is_taken_unread_only_for_the_file_of_its_inode(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "kept.html").write_text("kept")
+    (site / "replaced.html").write_text("replaced")
+    listed = output_manifest(site)
+    known = {path: (*status[:2], 1, 2, status[4]) for path, status in listed.items()}  # times no file has
+    (site / "replaced.html").rename(tmp_path / "aside.html")  # still there: its inode is not given again
+    (site / "replaced.html").write_text("replaced by hand")
+    found = output_manifest(site, known=known)
+    assert found["kept.html"] == known["kept.html"]
+    assert found["replaced.html"] == output_manifest(site)["replaced.html"] != known["replaced.html"]
 
 
 def _replace(path: Path) -> None:

@@ -166,6 +166,8 @@ def write_staged(
             for page, (inputs, digest, was_rendered, made) in zip(changed, done):
                 target = page_file(page)
                 inputs_of[target], written[target] = inputs, digest
+                if was_rendered:
+                    staged.vouched.pop(target, None)  # written, or compared, in a rendering process
                 if made is not None:
                     made_from[target] = made
                 rendered += was_rendered
@@ -193,7 +195,7 @@ def write_staged(
         staged.discard()
         raise
     with stage("manifest"):
-        cache.manifest = output_manifest(plan.output)
+        cache.manifest = output_manifest(plan.output, known=staged.vouched)
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from

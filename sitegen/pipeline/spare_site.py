@@ -67,14 +67,15 @@ class SpareRefused(Exception):
     """The spare cannot serve as the stage: it is removed and the stage made anew."""
 
 
-def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str) -> tuple[set[str], set[str], int]:
+def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str) -> tuple[set[str], set[str], set[str], int]:
     """Make `spare` hold what the published site `output` holds: every regular
     file of it as a hard link to the published file and every folder of it as
     a folder with the mode the umask gives, and nothing else. `live` gives the status
     (mode first, inode last, as in published.Manifest) of every entry of
     `output` by relative path; the top-level entry `skip` (the search bundle,
     which the indexer writes anew) is left out. Returns the files and the
-    folders now in the spare, and the mode of a new folder; raises
+    folders now in the spare, the files it linked (whose status the link
+    changed), and the mode of a new folder; raises
     SpareRefused (or OSError) when it cannot be used."""
     wanted: dict[str, dict[str, tuple[bool, int]]] = {}  # folder -> name -> (is a folder, inode)
     files: set[str] = set()
@@ -94,6 +95,7 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
         if parent and parent not in folders:
             raise SpareRefused(folder)
     output_text = os.fspath(output)
+    linked: set[str] = set()
     try:
         top = os.open(spare, _FOLDER_FLAGS)
     except OSError as exc:
@@ -103,13 +105,13 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
         if device != os.stat(output).st_dev:
             raise SpareRefused(str(spare))  # the exchange needs one file system
         folder_mode = _new_folder_mode(top)
-        _bring_folder(top, "", wanted, output_text, device, folder_mode)
+        _bring_folder(top, "", wanted, output_text, device, folder_mode, linked)
     finally:
         os.close(top)
-    return files, folders, folder_mode
+    return files, folders, linked, folder_mode
 
 
-def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int) -> None:
+def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int, linked: set[str]) -> None:
     """Bring the folder open as `descriptor` (`folder` in the site) and everything under it up to the site."""
     here = wanted.get(folder, {})
     present: set[str] = set()
@@ -138,6 +140,7 @@ def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, 
         else:
             relative = f"{folder}/{name}" if folder else name
             os.link(os.path.join(output_text, relative), name, dst_dir_fd=descriptor, follow_symlinks=False)
+            linked.add(relative)
     for name in inside:
         relative = f"{folder}/{name}" if folder else name
         child = os.open(name, _FOLDER_FLAGS, dir_fd=descriptor)
@@ -147,7 +150,7 @@ def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, 
                 raise SpareRefused(relative)  # a mount point: never written into, nor published
             if stat.S_IMODE(info.st_mode) != folder_mode:
                 os.chmod(child, folder_mode)  # a clean build's folders have the umask's mode
-            _bring_folder(child, relative, wanted, output_text, device, folder_mode)
+            _bring_folder(child, relative, wanted, output_text, device, folder_mode, linked)
         finally:
             os.close(child)
 

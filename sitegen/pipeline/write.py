@@ -297,6 +297,9 @@ class StagedOutput:
         self.reused = False
         self._present: set[str] | None = None  # a reused stage's files (see write_bytes)
         self._folders: set[str] = set()  # a reused stage's folders (see prune)
+        # The status of each file of a reused stage this process has neither linked
+        # nor replaced, as the output's listing gave it (see published.output_manifest).
+        self.vouched: dict[str, tuple] = {}
         self._dirs: set[str] = set()
         self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
         self.premade: list[str] = []  # the folders made in advance
@@ -320,9 +323,10 @@ class StagedOutput:
     def _reuse(self, spare: Path, found: Mapping[str, tuple]) -> bool:
         """Make the spare, brought up to the output, the stage; False when it cannot serve."""
         try:
-            files, folders, folder_mode = bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
+            files, folders, linked, folder_mode = bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
         except (SpareRefused, OSError):
             return False
+        self.vouched = {path: found[path] for path in files if path not in linked}
         self.stage, self.reused = spare, True
         self._file_mode = folder_mode & 0o666
         self._stage_text = str(spare)
@@ -438,6 +442,7 @@ class StagedOutput:
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
+        self.vouched.pop(relative, None)  # in this process: a rendering process's pages are the caller's to drop
         if self._present is not None and relative in self._present:
             # A reused stage's file is the published site's too (a hard link):
             # kept when it holds these bytes, else replaced, never written into.
