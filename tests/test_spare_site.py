@@ -23,6 +23,7 @@ from sitegen.engine.cache_file import load_persistent_cache
 from sitegen.engine.published import output_manifest
 from sitegen.pipeline.spare_site import spare_folder
 
+import test_output_atomic
 from test_output_atomic import edit_every_page, leftovers, output_tree, run_child_build
 
 
@@ -201,10 +202,19 @@ def prepared(root: Path) -> Archive:
     return archive
 
 
-@pytest.mark.parametrize("moment", [0.02, 0.2, 0.4, 0.6, 0.8, 0.97, 1.0])
-def test_a_build_killed_while_it_reuses_the_spare_leaves_one_whole_site_and_the_next_build_a_clean_one(tmp_path, moment):
+@pytest.fixture
+def child_with_spare(monkeypatch):
+    """test_output_atomic's counting child, with spare_site imported before it wraps the
+    functions of `os`: whether folders can be changed through descriptors is read off them."""
+    monkeypatch.setattr(test_output_atomic, "CHILD", "import sitegen.pipeline.spare_site\n" + test_output_atomic.CHILD)
+
+
+@pytest.mark.parametrize("moment", [0.02, 0.12, 0.18, 0.4, 0.7, 0.85, 0.95, 1.0])
+def test_a_build_killed_while_it_reuses_the_spare_leaves_one_whole_site_and_the_next_build_a_clean_one(tmp_path, moment, child_with_spare):
     counted = prepared(tmp_path / "built whole")  # the same builds, to count the operations of the last one
+    spare = spare_folder(counted.out).stat().st_ino
     assert run_child_build(counted, tmp_path, 0).returncode == 0
+    assert counted.out.stat().st_ino == spare  # it did reuse the spare
     operations = int((tmp_path / "count").read_text())
     new = output_tree(counted.out)
     archive = prepared(tmp_path / "site")
