@@ -245,7 +245,7 @@ class Archive:
         fresh copy in a new folder under `scratch` (no output, no cache), so nothing
         is written beside these sources (a watcher on them sees nothing)."""
         fresh = Archive(Path(tempfile.mkdtemp(prefix="clean-", dir=scratch)) / "site")
-        shutil.copytree(self.root, fresh.root, symlinks=True, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+        shutil.copytree(self.root, fresh.root, symlinks=True, ignore=shutil.ignore_patterns("_site", "._site.*", ".sitegen-cache"))
         fresh.build()
         return fresh.output_files()
 

@@ -27,6 +27,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.search import SearchError
+from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.write import StagedOutput
 
 # --- helpers ---------------------------------------------------------------------------
@@ -43,8 +44,10 @@ def output_tree(output: Path) -> dict[str, bytes | None]:
 
 
 def leftovers(archive: Archive) -> list[str]:
-    """What builds left beside the output folder (staging, search and lock files)."""
-    return sorted(path.name for path in archive.out.parent.iterdir() if path.name.startswith("._site"))
+    """What builds left beside the output folder (staging, search and lock files),
+    but the spare: the previous site, kept on purpose as the next build's stage."""
+    spare = spare_folder(archive.out).name
+    return sorted(path.name for path in archive.out.parent.iterdir() if path.name.startswith("._site") and path.name != spare)
 
 
 def seed(archive: Archive, articles: int = 24) -> None:

@@ -1,11 +1,15 @@
-"""After the swap, the previous site is deleted: its files at once, its folders
-by `rm` in a child process while the build records the new site and saves its
-cache, all of it before the build releases its lock and returns."""
+"""Where the previous site cannot be kept as the next build's stage (a system
+that cannot open, list and change folders through descriptors; see
+pipeline/spare_site.py), it is deleted after the swap: its files at once, its
+folders by `rm` in a child process while the build records the new site and
+saves its cache, all of it before the build releases its lock and returns."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import pytest
 
 import sitegen.pipeline.write
 from sitegen.engine.published import manifest_modes, output_manifest
@@ -16,6 +20,12 @@ from second_process import new_process_build, seed_two_articles_naming_mosul
 
 def beside_the_output(archive) -> list[str]:
     return sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site"))
+
+
+@pytest.fixture(autouse=True)
+def no_spare(monkeypatch):
+    """A system where the previous site cannot be kept beside the output."""
+    monkeypatch.setattr(sitegen.pipeline.write, "REUSABLE", False)
 
 
 def a_site(folder: Path) -> None:

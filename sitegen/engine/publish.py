@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.write import SIBLING_KINDS, remove_leftovers, sibling_prefix
 
 try:
@@ -177,7 +178,7 @@ class OutputGuard:
         return OutputError(self.shown(output), template.format(file=file, reason=exc.strerror or exc))
 
     def published_path(self, path: Path, output: Path) -> Path | None:
-        """Where `path` (in the output, its lock, or a staging or search folder beside it) is published."""
+        """Where `path` (in the output, its lock, or a staging, search or spare folder beside it) is published."""
         if not path.is_absolute():
             path = Path.cwd() / path
         if path == output or output in path.parents or path == lock_file(output):
@@ -186,7 +187,7 @@ class OutputGuard:
             first, *rest = path.relative_to(output.parent).parts
         except ValueError:
             return None
-        if not any(first.startswith(sibling_prefix(output, kind)) for kind in SIBLING_KINDS):
+        if not any(first.startswith(sibling_prefix(output, kind)) for kind in SIBLING_KINDS) and first != spare_folder(output).name:
             return None
         # staging-x/articles/… is output/articles/…; search-x/pagefind/… is output/pagefind/…
         return output.joinpath(*rest)

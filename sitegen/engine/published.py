@@ -31,9 +31,18 @@ def status_of(info: os.stat_result) -> Status:
     return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def output_manifest(output: Path) -> Manifest:
-    """The status of every entry under `output` (links not followed); empty when there is no folder."""
+def output_manifest(output: Path, known: Manifest | None = None) -> Manifest:
+    """The status of every entry under `output` (links not followed); empty when there is no folder.
+
+    `known`: statuses the caller vouches for, of files it has not touched since
+    they were taken (a build that reused the previous site as its stage, see
+    pipeline/spare_site.py): a regular file whose inode (which listing a folder
+    gives without a `stat`) is the one known for its path is given that status
+    unread. Were it changed since, its real status would differ from the one
+    recorded, and the next build would distrust it: a known status can only
+    cost time, never vouch for a file sitegen did not write."""
     found: Manifest = {}
+    known = known or {}
     # Paths as strings: the site has a folder per page, and a Path per folder costs more than its scan.
     pending = [(os.fspath(output), "")]
     while pending:
@@ -42,6 +51,10 @@ def output_manifest(output: Path) -> Manifest:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     relative = prefix + entry.name
+                    status = known.get(relative)
+                    if status is not None and entry.inode() == status[4] and entry.is_file(follow_symlinks=False):
+                        found[relative] = status
+                        continue
                     info = entry.stat(follow_symlinks=False)
                     found[relative] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
                     if S_ISDIR(info.st_mode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from stat import S_ISDIR
 
@@ -26,6 +27,7 @@ from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
+from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.write import SEARCH_BUNDLE, StagedOutput, content_digest, folders_holding
 
 # Pages one rendering process renders before it ends and a new one is forked
@@ -72,9 +74,11 @@ def write_staged(
     previous_made_from = cache.made_from
     # A folder just found as the manifest says need not be listed again, to link its files or remove it.
     listed = manifest_modes(cache.manifest) if kept is None and cache.manifest else None
-    staged = StagedOutput(plan.output, listed)
+    # The spare beside the output is brought up to the output as its listing gives it (see pipeline/spare_site.py).
+    found = cache.manifest if listed is not None else output_manifest(plan.output) if os.path.lexists(spare_folder(plan.output)) else None
+    staged = StagedOutput(plan.output, listed, found)
     try:
-        if listed is not None:  # the previous site's folders, made meanwhile on another core
+        if listed is not None and not staged.reused:  # the previous site's folders, made meanwhile on another core
             staged.make_folders_in_background(
                 path for path, mode in listed.items() if S_ISDIR(mode) and path.partition("/")[0] != SEARCH_BUNDLE
             )
@@ -89,10 +93,13 @@ def write_staged(
                 inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
                 made_from, _ = made_from_digests(cache, plan, lambda target: target not in previous_made_from, made_from_digester)
         staged.folders_made()
-        if staged.premade:
+        if staged.premade or staged.reused:
             targets = {page_file(page) for page in plan.pages}
             targets.update(target for target, _ in plan.copies)
-            staged.remove_unused_folders(folders_holding(targets), targets)
+            if staged.reused:
+                staged.prune(targets)
+            else:
+                staged.remove_unused_folders(folders_holding(targets), targets)
     except BaseException:
         staged.discard()
         raise
@@ -159,6 +166,8 @@ def write_staged(
             for page, (inputs, digest, was_rendered, made) in zip(changed, done):
                 target = page_file(page)
                 inputs_of[target], written[target] = inputs, digest
+                if was_rendered:
+                    staged.vouched.pop(target, None)  # written, or compared, in a rendering process
                 if made is not None:
                     made_from[target] = made
                 rendered += was_rendered
@@ -186,7 +195,7 @@ def write_staged(
         staged.discard()
         raise
     with stage("manifest"):
-        cache.manifest = output_manifest(plan.output)
+        cache.manifest = output_manifest(plan.output, known=staged.vouched)
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from

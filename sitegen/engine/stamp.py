@@ -105,11 +105,12 @@ def options_key(options: BuildOptions) -> list:
 
 
 def _busy_beside(output: Path) -> bool:
-    """A lock or a staging, search or retired folder beside the output: a build runs, or one was killed."""
-    prefix = f".{output.name}."
+    """A lock or a staging, search or retired folder beside the output: a build runs, or one was killed.
+    (Not the spare, the previous site kept as the next build's stage: it is never published.)"""
+    prefix, spare = f".{output.name}.", f".{output.name}.previous"  # pipeline/spare_site.py's spare_folder
     try:
         with os.scandir(output.parent) as entries:
-            return any(entry.name.startswith(prefix) for entry in entries)
+            return any(entry.name.startswith(prefix) and entry.name != spare for entry in entries)
     except OSError:
         return True
 

@@ -4,7 +4,9 @@ Two writers. `StagedOutput` (`sitegen build`) writes the whole new site into
 a hidden folder beside the output, new bytes as new files and unchanged files
 as hard links to the previous site's, and then exchanges that folder with the
 output folder in one atomic step: a reader, a failed build and a killed build
-all see either the whole previous site or the whole new one. `InPlaceOutput`
+all see either the whole previous site or the whole new one. The site swapped
+out is kept beside the output as the next build's stage, which that build
+brings up to the published site where they differ (see spare_site.py). `InPlaceOutput`
 (watch, serve) updates the output folder where it is, one file at a time,
 each replaced atomically.
 
@@ -34,6 +36,7 @@ from typing import TypeVar
 from sitegen.model.errors import UsageError
 from sitegen.pipeline.render import SITE_TEMPLATES_DIR
 from sitegen.pipeline.output_survey import RECENT_FOLDER_NS, Survey, SurveyMemo, survey  # noqa: F401 (RECENT_FOLDER_NS: the clock step, for callers)
+from sitegen.pipeline.spare_site import REUSABLE, SpareRefused, bring_up_to, remove_path, spare_folder
 
 OUTPUT_MARKER = ".sitegen-output"
 CACHE_FOLDER = ".sitegen-cache"  # the build cache's and the stamp's folder (engine/cache_file.py)
@@ -44,7 +47,8 @@ SEARCH_BUNDLE = "pagefind"
 # site, or the previous one just after the exchange), `._site.search-…` (a
 # search bundle being built in place) and `._site.retired-…` (the previous
 # site, where the system cannot exchange two folders). A build that is killed
-# leaves them behind; the next build removes them.
+# leaves them behind; the next build removes them. Not `._site.previous`, the
+# site swapped out by the last build, kept as the next one's stage (spare_site.py).
 SIBLING_KINDS = ("staging", "search", "retired")
 Result = TypeVar("Result")
 
@@ -277,16 +281,34 @@ class StagedOutput:
     a later build writes only the bytes that changed.
     """
 
-    def __init__(self, output: Path, listed: Mapping[str, int] | None = None):
+    def __init__(self, output: Path, listed: Mapping[str, int] | None = None, found: Mapping[str, tuple] | None = None):
         """`listed`: the mode of every entry of the output folder by relative
         path, when the caller has just found the folder so (a build that finds
-        it as its manifest says); None: the folder is surveyed for its files."""
+        it as its manifest says); None: the folder is surveyed for its files.
+        `found`: the status of every entry of the output folder (published.Manifest),
+        as just found: with it, the spare beside the output, if any, is brought up
+        to the output and made the stage (`reused`); without it, it is removed."""
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         is_ours = (self.output / OUTPUT_MARKER).is_file()
         self.previous = self.output if is_ours else None
         self._listed = listed if is_ours else None
         self.previous_files: Collection[str] = set()
+        self.reused = False
+        self._present: set[str] | None = None  # a reused stage's files (see write_bytes)
+        self._folders: set[str] = set()  # a reused stage's folders (see prune)
+        # The status of each file of a reused stage this process has neither linked
+        # nor replaced, as the output's listing gave it (see published.output_manifest).
+        self.vouched: dict[str, tuple] = {}
+        self._dirs: set[str] = set()
+        self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
+        self.premade: list[str] = []  # the folders made in advance
+        self._output_text = str(self.output)
+        spare = spare_folder(self.output)
+        if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found)):
+            _remove_spare(spare)
+        if self.reused:
+            return
         if is_ours:
             self.previous_files = survey(self.output).files if listed is None else {path for path, mode in listed.items() if stat.S_ISREG(mode)}
         self.stage = make_sibling(self.output, "staging")
@@ -296,10 +318,39 @@ class StagedOutput:
         # Folders as plain strings: a cold build writes thousands of pages,
         # and making a Path of each folder costs more than the look-up.
         self._stage_text = str(self.stage)
-        self._output_text = str(self.output)
-        self._dirs: set[str] = {self._stage_text}
-        self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
-        self.premade: list[str] = []  # the folders made in advance
+        self._dirs = {self._stage_text}
+
+    def _reuse(self, spare: Path, found: Mapping[str, tuple]) -> bool:
+        """Make the spare, brought up to the output, the stage; False when it cannot serve."""
+        try:
+            files, folders, linked, folder_mode = bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
+        except (SpareRefused, OSError):
+            return False
+        self.vouched = {path: found[path] for path in files if path not in linked}
+        self.stage, self.reused = spare, True
+        self._file_mode = folder_mode & 0o666
+        self._stage_text = str(spare)
+        self._present, self._folders = files, folders
+        self.previous_files = frozenset(files)
+        self._dirs = {self._stage_text, *(os.path.join(self._stage_text, folder) for folder in folders)}
+        return True
+
+    def prune(self, targets: Collection[str]) -> None:
+        """Remove from a reused stage the files the new site does not have
+        (`targets`: every file it has but the marker) and the folders that hold
+        none of them or stand where one of them goes, before anything is written."""
+        assert self._present is not None
+        for relative in [relative for relative in self._present if relative not in targets and relative != OUTPUT_MARKER]:
+            remove_path(self._stage_text, relative)
+            self._present.discard(relative)
+        holding = folders_holding(targets)
+        unused = {folder for folder in self._folders if folder not in holding or folder in targets}
+        for folder in unused:
+            if folder.rpartition("/")[0] not in unused:  # the topmost: what is inside goes with it
+                remove_path(self._stage_text, folder)
+        for folder in unused:
+            self._folders.discard(folder)
+            self._dirs.discard(os.path.join(self._stage_text, folder))
 
     def make_folders_in_background(self, folders: Iterable[str]) -> None:
         """Start making `folders` (relative paths: the previous site's, most of
@@ -378,8 +429,29 @@ class StagedOutput:
         except OSError:
             return None
 
+    def _same_in_stage(self, target: str, data: bytes) -> bool:
+        """Whether the stage's file at `target` already holds `data`, with the mode of a new file."""
+        try:
+            info = os.lstat(target)
+            if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != self._file_mode or info.st_size != len(data):
+                return False
+            with open(target, "rb") as stream:
+                return stream.read() == data
+        except OSError:
+            return False
+
     def write_bytes(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
+        self.vouched.pop(relative, None)  # in this process: a rendering process's pages are the caller's to drop
+        if self._present is not None and relative in self._present:
+            # A reused stage's file is the published site's too (a hard link):
+            # kept when it holds these bytes, else replaced, never written into.
+            if self._same_in_stage(target, data):
+                return
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+            write_new_file(target, data)
+            return
         previous = self._same_as_previous(relative, data)
         if previous is not None:
             try:
@@ -393,7 +465,10 @@ class StagedOutput:
     def link_previous(self, relative: str) -> bool:
         """Make the previous site's file the new site's, as a hard link, without
         reading it: for a file the caller knows to be current. False when the
-        previous site has no such file or the file system cannot link it."""
+        previous site has no such file or the file system cannot link it. A
+        reused stage holds it already (see spare_site.py)."""
+        if self._present is not None:
+            return relative in self._present
         if relative not in self.previous_files:
             return False
         target = self._target(relative)
@@ -411,20 +486,48 @@ class StagedOutput:
     def commit(self) -> Callable[[], None]:
         """Make the staged site the output, in one step, and start deleting the
         previous one; returns what waits until it is deleted (see remove_in_background)."""
-        (self.stage / OUTPUT_MARKER).write_bytes(OUTPUT_MARKER_TEXT)
+        if self.reused:
+            self.write_bytes(OUTPUT_MARKER, OUTPUT_MARKER_TEXT)  # never into the published marker
+        else:
+            (self.stage / OUTPUT_MARKER).write_bytes(OUTPUT_MARKER_TEXT)
         if self.output.is_dir():
             # The folder a server was given may have a mode of the user's choosing.
             os.chmod(self.stage, stat.S_IMODE(self.output.stat().st_mode))
         previous = swap_in(self.stage, self.output, lambda: make_sibling(self.output, "retired"))
         if previous is None:
             return _nothing_to_wait_for
+        return self._keep_as_spare(previous)
+
+    def _keep_as_spare(self, previous: Path) -> Callable[[], None]:
+        """Keep the site just swapped out as the next build's stage (see
+        spare_site.py), or delete it where it cannot be kept."""
+        spare = spare_folder(self.output)
+        if previous == spare:  # the stage was the spare: the exchange put the previous site there
+            return _nothing_to_wait_for
+        if REUSABLE and not os.path.lexists(spare):
+            try:
+                os.rename(previous, spare)
+                return _nothing_to_wait_for
+            except OSError:
+                pass
         return remove_in_background(previous, self._listed)
 
     def discard(self) -> None:
         if self._making is not None:  # so that no folder is made once the stage is removed
             self._making[0].wait()
             self._making = None
+        if self.reused:
+            return  # the spare stays: the next build brings it up to the output again
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _remove_spare(spare: Path) -> None:
+    """Remove a spare that cannot serve (see spare_site.py), never through a symbolic link."""
+    if stat.S_ISDIR(os.lstat(spare).st_mode):
+        shutil.rmtree(spare, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(spare)
 
 
 def _self_and_parents(folder: str) -> Iterable[str]:

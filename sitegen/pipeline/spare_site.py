@@ -1,0 +1,211 @@
+"""The previous site, kept beside the output as the next build's stage.
+
+A `sitegen build` stages the whole new site in a folder beside the output and
+exchanges the two in one step (see write.py). Making that folder anew costs a
+hard link per file and a folder per page, and deleting the site swapped out
+as much again: at 4,000 articles, 16,000 links and 6,500 folders each way,
+whatever the edit. Yet the site just swapped out differs from the one
+published only in the files that build changed, added or removed. So it is
+kept, as `._<output>.previous` beside the output (the *spare*), and the next
+build brings it up to the published site where they differ, writes its own
+changes into it, and exchanges it with the output: the output is still
+replaced in one step, and the site swapped out becomes the spare again.
+
+Nothing in the spare is trusted. Bringing it up (`bring_up_to`) lists each
+of its folders (`os.scandir` through a descriptor: the names and inode
+numbers, no `stat` of a file) and compares each entry with the published
+site's entry of the same path, as the caller lists it (each path's kind and
+inode, from the manifest the output was just found to match, or a new
+listing). An entry is kept only when it is the very same file as the
+published one (same inode, a regular file, on the same device) or a real
+folder where the site has one; anything else (a file edited or replaced by
+hand, one added, a symbolic link, a folder of another device, a folder where
+a file goes) is removed, and each missing file is hard-linked from the
+published site. A file edited in place in either tree is edited in both
+(they share it): the published one then no longer has the status its
+manifest recorded, so the build does not keep its page but renders it again,
+and replaces the stage's entry. For the same reason nothing is ever written
+into a file of the stage: a file is replaced (unlinked, then written anew),
+never rewritten where it is, since it is also the published site's file.
+
+A build killed while it brings the spare up, or while it writes into it,
+leaves the published site untouched and the spare half done: the next build
+brings it up the same way. A spare that cannot be used (not a real folder,
+on another device, unreadable) is removed and the stage made anew, and a
+user who deletes it only makes the next build slower. The spare is beside
+the output folder, never in it: GitHub Pages and any server publish only
+the output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+SPARE_KIND = "previous"
+
+# Opening a folder of the stage: never through a symbolic link, whatever replaced it meanwhile.
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# Where folders can be opened, listed and changed through descriptors.
+REUSABLE = (
+    hasattr(os, "O_DIRECTORY")
+    and hasattr(os, "O_NOFOLLOW")
+    and {os.open, os.unlink, os.rmdir, os.mkdir, os.link} <= os.supports_dir_fd
+    and os.scandir in os.supports_fd
+)
+
+
+def spare_folder(output: Path) -> Path:
+    """Where the site swapped out by the last build is kept for the next (`._site.previous`)."""
+    return output.parent / f".{output.name}.{SPARE_KIND}"
+
+
+class SpareRefused(Exception):
+    """The spare cannot serve as the stage: it is removed and the stage made anew."""
+
+
+def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str) -> tuple[set[str], set[str], set[str], int]:
+    """Make `spare` hold what the published site `output` holds: every regular
+    file of it as a hard link to the published file and every folder of it as
+    a folder with the mode the umask gives, and nothing else. `live` gives the status
+    (mode first, inode last, as in published.Manifest) of every entry of
+    `output` by relative path; the top-level entry `skip` (the search bundle,
+    which the indexer writes anew) is left out. Returns the files and the
+    folders now in the spare, the files it linked (whose status the link
+    changed), and the mode of a new folder; raises
+    SpareRefused (or OSError) when it cannot be used."""
+    wanted: dict[str, dict[str, tuple[bool, int]]] = {}  # folder -> name -> (is a folder, inode)
+    files: set[str] = set()
+    folders: set[str] = set()
+    for path, status in live.items():
+        mode = status[0]
+        if path == skip or path.startswith(skip + "/"):
+            continue
+        is_folder = stat.S_ISDIR(mode)
+        if not (is_folder or stat.S_ISREG(mode)):
+            continue  # a link or anything else a clean build never writes: the stage has none
+        parent, _, name = path.rpartition("/")
+        wanted.setdefault(parent, {})[name] = (is_folder, status[-1])
+        (folders if is_folder else files).add(path)
+    for folder in folders:  # a folder of the site under an entry that is not a folder: the listing is not a tree
+        parent = folder.rpartition("/")[0]
+        if parent and parent not in folders:
+            raise SpareRefused(folder)
+    output_text = os.fspath(output)
+    linked: set[str] = set()
+    try:
+        top = os.open(spare, _FOLDER_FLAGS)
+    except OSError as exc:
+        raise SpareRefused(str(spare)) from exc
+    try:
+        device = os.fstat(top).st_dev
+        if device != os.stat(output).st_dev:
+            raise SpareRefused(str(spare))  # the exchange needs one file system
+        folder_mode = _new_folder_mode(top)
+        _bring_folder(top, "", wanted, output_text, device, folder_mode, linked)
+    finally:
+        os.close(top)
+    return files, folders, linked, folder_mode
+
+
+def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int, linked: set[str]) -> None:
+    """Bring the folder open as `descriptor` (`folder` in the site) and everything under it up to the site."""
+    here = wanted.get(folder, {})
+    present: set[str] = set()
+    inside: list[str] = []
+    with os.scandir(descriptor) as entries:
+        for entry in entries:
+            name = entry.name
+            want = here.get(name)
+            if want is not None:
+                is_folder, inode = want
+                if is_folder:
+                    if entry.is_dir(follow_symlinks=False):
+                        present.add(name)
+                        inside.append(name)
+                        continue
+                elif entry.inode() == inode and entry.is_file(follow_symlinks=False):
+                    present.add(name)  # the very file the site publishes: nothing to do
+                    continue
+            remove_entry(descriptor, name)
+    for name, (is_folder, _) in here.items():
+        if name in present:
+            continue
+        if is_folder:
+            os.mkdir(name, dir_fd=descriptor)  # the umask's mode, as a new stage's
+            inside.append(name)
+        else:
+            relative = f"{folder}/{name}" if folder else name
+            os.link(os.path.join(output_text, relative), name, dst_dir_fd=descriptor, follow_symlinks=False)
+            linked.add(relative)
+    for name in inside:
+        relative = f"{folder}/{name}" if folder else name
+        child = os.open(name, _FOLDER_FLAGS, dir_fd=descriptor)
+        try:
+            info = os.fstat(child)
+            if info.st_dev != device:
+                raise SpareRefused(relative)  # a mount point: never written into, nor published
+            if stat.S_IMODE(info.st_mode) != folder_mode:
+                os.chmod(child, folder_mode)  # a clean build's folders have the umask's mode
+            _bring_folder(child, relative, wanted, output_text, device, folder_mode, linked)
+        finally:
+            os.close(child)
+
+
+def remove_entry(descriptor: int, name: str) -> None:
+    """Remove `name` from the folder open as `descriptor`: a file or a link
+    is unlinked, a folder emptied (without following any link) and removed."""
+    try:
+        os.unlink(name, dir_fd=descriptor)
+        return
+    except FileNotFoundError:
+        return
+    except (IsADirectoryError, PermissionError):  # Linux says EISDIR, macOS EPERM, for a folder
+        pass
+    try:
+        inside = os.open(name, _FOLDER_FLAGS, dir_fd=descriptor)
+    except FileNotFoundError:
+        return
+    try:
+        with os.scandir(inside) as entries:
+            names = [entry.name for entry in entries]
+        for other in names:
+            remove_entry(inside, other)
+    finally:
+        os.close(inside)
+    os.rmdir(name, dir_fd=descriptor)
+
+
+def remove_path(top: str, relative: str) -> None:
+    """Remove the entry `relative` under the folder `top`, every folder on the
+    way opened without following a link (see remove_entry)."""
+    parts = relative.split("/")
+    descriptor = os.open(top, _FOLDER_FLAGS)
+    try:
+        for part in parts[:-1]:
+            try:
+                inner = os.open(part, _FOLDER_FLAGS, dir_fd=descriptor)
+            except (FileNotFoundError, NotADirectoryError):
+                return
+            os.close(descriptor)
+            descriptor = inner
+        remove_entry(descriptor, parts[-1])
+    finally:
+        os.close(descriptor)
+
+
+def _new_folder_mode(descriptor: int) -> int:
+    """The mode the umask gives a new folder, read off one made and removed in
+    the folder open as `descriptor` (left behind by a killed build, the next
+    one removes it as any entry the site does not have)."""
+    probe = ".sitegen-new-folder"
+    with contextlib.suppress(FileNotFoundError):
+        remove_entry(descriptor, probe)
+    os.mkdir(probe, dir_fd=descriptor)
+    try:
+        return stat.S_IMODE(os.stat(probe, dir_fd=descriptor, follow_symlinks=False).st_mode)
+    finally:
+        os.rmdir(probe, dir_fd=descriptor)

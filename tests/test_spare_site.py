@@ -1,0 +1,229 @@
+"""The previous site, kept beside the output as the next build's stage (sitegen/pipeline/spare_site.py).
+
+A `sitegen build` that replaces a site keeps the site it swapped out as
+`._site.previous`; the next build brings it up to the published site where
+they differ, writes its own changes into it and exchanges it with the
+output. Nothing in it is trusted: whatever was done to it, or to the output,
+by hand or by a killed build, the site published is a clean build's, and the
+output is always one whole site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import Archive
+
+import sitegen.pipeline.write
+from sitegen.engine.cache_file import load_persistent_cache
+from sitegen.engine.published import output_manifest
+from sitegen.pipeline.spare_site import spare_folder
+
+import test_output_atomic
+from test_output_atomic import edit_every_page, leftovers, output_tree, run_child_build
+
+
+def seed(archive: Archive) -> None:
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
+    for number in range(6):
+        archive.article(f"a{number}", title=f"Article {number}", date=f"2020-01-{number + 1:02d}", body="Fighting near Mosul.", tags="[Iraq]")
+
+
+def edit_one(archive: Archive, words: str = "A sentence added.") -> None:
+    archive.article("a2", title="Article 2", date="2020-01-03", body=f"Fighting near Mosul. {words}", tags="[Iraq]")
+
+
+def built_twice(archive: Archive) -> None:
+    """Built, one article edited, built again: the first site is now the spare."""
+    seed(archive)
+    archive.build()
+    edit_one(archive)
+    archive.build()
+
+
+def test_a_build_that_replaces_a_site_keeps_the_previous_one_beside_the_output(archive):
+    seed(archive)
+    archive.build()
+    first = output_tree(archive.out)
+    edit_one(archive)
+    archive.build()
+    assert output_tree(spare_folder(archive.out)) == first
+    assert "A sentence added." in archive.html("articles/a2/index.html").get_text()
+
+
+def test_the_next_build_makes_the_spare_its_stage_and_gives_the_site_of_a_clean_build(archive, tmp_path):
+    built_twice(archive)
+    spare = spare_folder(archive.out).stat().st_ino
+    edit_one(archive, "Another sentence.")
+    archive.article("a9", title="Article 9", date="2020-02-01", body="New near Mosul.", tags="[Syria]")
+    (archive.root / "content/articles/a4.md").unlink()
+    archive.build()
+    assert archive.out.stat().st_ino == spare  # the spare, swapped in
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert leftovers(archive) == []
+
+
+def test_the_site_swapped_out_is_left_whole_by_the_build_that_reuses_the_spare(archive):
+    """Files the two trees share are replaced in the stage, never written into."""
+    built_twice(archive)
+    published = output_tree(archive.out)
+    edit_every_page(archive)
+    archive.build()
+    assert output_tree(spare_folder(archive.out)) == published
+
+
+def test_the_manifest_a_build_that_reuses_the_spare_records_is_the_output_as_it_is(archive):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    archive.build()
+    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
+    assert archive.build().unchanged  # and the next build finds it so
+
+
+def test_a_status_vouched_for_is_taken_unread_only_for_the_file_of_its_inode(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "kept.html").write_text("kept")
+    (site / "replaced.html").write_text("replaced")
+    listed = output_manifest(site)
+    known = {path: (*status[:2], 1, 2, status[4]) for path, status in listed.items()}  # times no file has
+    (site / "replaced.html").rename(tmp_path / "aside.html")  # still there: its inode is not given again
+    (site / "replaced.html").write_text("replaced by hand")
+    found = output_manifest(site, known=known)
+    assert found["kept.html"] == known["kept.html"]
+    assert found["replaced.html"] == output_manifest(site)["replaced.html"] != known["replaced.html"]
+
+
+def _replace(path: Path) -> None:
+    path.unlink()
+    path.write_text("replaced by hand")
+
+
+def _write_in_place(path: Path) -> None:
+    with open(path, "r+b") as stream:  # the published site's file too: they share it
+        stream.write(b"<!-- written in place -->")
+
+
+def _folder_for_file(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+    (path / "inside.html").write_text("a folder where a page goes")
+
+
+def _stray(path: Path) -> None:
+    (path.parent / "stray.html").write_text("added by hand")
+    (path.parent / "stray-folder").mkdir()
+
+
+def _mode(path: Path) -> None:
+    path.parent.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_replace, _write_in_place, _folder_for_file, _stray, _mode, Path.unlink],
+    ids=["a file replaced", "a file written in place", "a folder where a file was", "files added", "a folder's mode", "a file removed"],
+)
+@pytest.mark.parametrize("which", ["the spare", "the output"])
+def test_a_file_changed_by_hand_in_either_tree_does_not_slip_into_the_site(archive, tmp_path, change, which):
+    built_twice(archive)
+    tree = spare_folder(archive.out) if which == "the spare" else archive.out
+    change(tree / "articles/a3/index.html")
+    edit_one(archive, "Another sentence.")
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert {os.stat(archive.out / folder).st_mode & 0o777 for folder in ("articles", "articles/a3")} == {archive.out.joinpath("articles/a1").stat().st_mode & 0o777}
+
+
+def test_a_folder_of_the_spare_replaced_by_a_link_is_removed_and_nothing_written_through_it(archive, tmp_path):
+    built_twice(archive)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(archive.out / "articles", elsewhere)
+    before = output_tree(elsewhere)
+    folder = spare_folder(archive.out) / "articles"
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    edit_every_page(archive)
+    archive.build()
+    assert output_tree(elsewhere) == before
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert not (archive.out / "articles").is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["a link to a folder", "a file"])
+def test_a_spare_that_is_not_a_folder_is_removed_and_the_stage_made_anew(archive, tmp_path, kind):
+    built_twice(archive)
+    spare = spare_folder(archive.out)
+    shutil.rmtree(spare)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if kind == "a file":
+        spare.write_text("not a site")
+    else:
+        spare.symlink_to(elsewhere, target_is_directory=True)
+    edit_one(archive, "Another sentence.")
+    archive.build()
+    assert list(elsewhere.iterdir()) == []
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert spare.is_dir() and not spare.is_symlink()  # the site just swapped out, kept in its place
+
+
+def test_a_spare_deleted_by_the_user_only_makes_the_stage_anew(archive, tmp_path):
+    built_twice(archive)
+    shutil.rmtree(spare_folder(archive.out))
+    edit_one(archive, "Another sentence.")
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_where_the_spare_cannot_be_kept_the_previous_site_is_deleted(archive, monkeypatch):
+    monkeypatch.setattr(sitegen.pipeline.write, "REUSABLE", False)
+    built_twice(archive)
+    assert not os.path.lexists(spare_folder(archive.out))
+
+
+def test_a_second_build_with_nothing_changed_is_not_stopped_by_the_spare(archive):
+    built_twice(archive)
+    assert archive.build().unchanged
+
+
+# --- killed at any moment ------------------------------------------------------------------
+
+
+def prepared(root: Path) -> Archive:
+    """Built twice (a spare beside the output), then every page edited."""
+    archive = Archive.create(root)
+    built_twice(archive)
+    edit_every_page(archive)
+    return archive
+
+
+@pytest.fixture
+def child_with_spare(monkeypatch):
+    """test_output_atomic's counting child, with spare_site imported before it wraps the
+    functions of `os`: whether folders can be changed through descriptors is read off them."""
+    monkeypatch.setattr(test_output_atomic, "CHILD", "import sitegen.pipeline.spare_site\n" + test_output_atomic.CHILD)
+
+
+@pytest.mark.parametrize("moment", [0.02, 0.12, 0.18, 0.4, 0.7, 0.85, 0.95, 1.0])
+def test_a_build_killed_while_it_reuses_the_spare_leaves_one_whole_site_and_the_next_build_a_clean_one(tmp_path, moment, child_with_spare):
+    counted = prepared(tmp_path / "built whole")  # the same builds, to count the operations of the last one
+    spare = spare_folder(counted.out).stat().st_ino
+    assert run_child_build(counted, tmp_path, 0).returncode == 0
+    assert counted.out.stat().st_ino == spare  # it did reuse the spare
+    operations = int((tmp_path / "count").read_text())
+    new = output_tree(counted.out)
+    archive = prepared(tmp_path / "site")
+    old = output_tree(archive.out)
+
+    killed = run_child_build(archive, tmp_path, max(1, round(operations * moment)))
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert output_tree(archive.out) in (old, new)
+    archive.build()
+    assert output_tree(archive.out) == new
+    assert leftovers(archive) == []
