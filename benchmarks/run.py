@@ -17,7 +17,8 @@ the other, the measures of the groups chosen with --only (all by default):
                cache left by an earlier build (the archive's .sitegen-cache/ is removed)
   second       then, on that output and cache, the same command again in a new process with
                nothing changed (`second`), then again after a sentence is added to one article
-               (`second_edit`; the article is restored afterwards)
+               (`second_edit`), then after a second sentence is added to it (`second_edit_again`,
+               the previous site now kept beside the output; the article is restored afterwards)
   search       the cold build with the search index (`[search] enabled = true`); it must write one
   browser      on that output, the search page in Chromium: a one-word query (--search-word),
                then one filter (--search-filter): data transferred and time to the first result
@@ -131,13 +132,13 @@ def run_size(run: Run, args, size: int, smallest: int, groups: set[str], hugo: P
     for number in range(1, args.rounds + 1):
         print(f"{size} articles, round {number} of {args.rounds}", file=sys.stderr, flush=True)
         if groups & {"cold", "second"}:
-            sample = run.attempt(["cold", "second", "second_edit"], size,
+            sample = run.attempt(["cold", "second", "second_edit", "second_edit_again"], size,
                                  lambda: builds.sitegen_cold(archive, out, workdir, search=False, keep=True))
             if sample is not None:
                 if "cold" in groups:
                     record("cold", sample)
                 if "second" in groups:
-                    for key, value in (run.attempt(["second", "second_edit"], size,
+                    for key, value in (run.attempt(["second", "second_edit", "second_edit_again"], size,
                                                    lambda: builds.sitegen_second(archive, out, workdir)) or {}).items():
                         record(key, value)
             remove(out)

@@ -45,10 +45,13 @@ class Sample:
 
 
 def remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
+    """Remove a file or folder; an output folder goes with the previous site sitegen keeps
+    beside it (`.NAME.previous`), which a later cold build must not find."""
+    for each in (path, path.parent / f".{path.name}.previous"):
+        if each.is_dir() and not each.is_symlink():
+            shutil.rmtree(each)
+        elif each.exists() or each.is_symlink():
+            each.unlink()
 
 
 def count_files(folder: Path) -> int:

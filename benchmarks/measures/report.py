@@ -24,6 +24,7 @@ MEASURES = {
     "hugo": Measure("Hugo build", "s"),
     "second": Measure("sitegen second build, nothing changed (new process)", "s", "hugo"),
     "second_edit": Measure("sitegen second build after a one-article edit (new process)", "s", "hugo"),
+    "second_edit_again": Measure("sitegen third build after another edit of it (new process, previous site kept)", "s", "hugo"),
     "nochange": Measure("sitegen no-change rebuild (incremental)", "ms", "hugo"),
     "edit": Measure("sitegen one-article edit rebuild (incremental)", "ms", "hugo"),
     "edit_unhinted": Measure("sitegen one-article edit rebuild (incremental), not told the changed path", "ms", "hugo"),
