@@ -18,7 +18,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
-from sitegen.pipeline.write import RECENT_FOLDER_NS
+from sitegen.pipeline.output_survey import RECENT_FOLDER_NS
 
 DATA_FILES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
 

@@ -18,7 +18,7 @@ import pytest
 import sitegen.pipeline.listings
 import sitegen.pipeline.load
 import sitegen.pipeline.pages
-import sitegen.pipeline.write
+import sitegen.pipeline.in_place_output
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.folder_events import FolderEvents
@@ -91,7 +91,7 @@ def test_a_body_edit_works_out_the_sitemap_entry_of_its_own_page_alone(archive, 
 def test_a_body_edit_works_out_no_folder_of_the_output_the_pages_are_in(archive, watching, monkeypatch):
     edit_body(archive, "More.")
     watching.build(incremental=True)
-    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.write, "folders_holding")
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.in_place_output, "folders_holding")
     edit_body(archive, "Even more.")
     watching.build(incremental=True)
     assert worked_out == []

@@ -30,7 +30,7 @@ from sitegen.model.errors import ContentError
 from sitegen.pipeline.cards import ArticleCard, EventView
 from sitegen.pipeline.citation import Citation
 from sitegen.pipeline.feeds import FeedEntry
-from sitegen.pipeline.write import RECENT_FOLDER_NS
+from sitegen.pipeline.output_survey import RECENT_FOLDER_NS
 
 from conftest import article_text
 from test_incremental import assert_same_trees, clean_build_of, output_tree

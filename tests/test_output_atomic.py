@@ -28,7 +28,7 @@ from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.search import SearchError
 from sitegen.pipeline.spare_site import spare_folder
-from sitegen.pipeline.write import StagedOutput
+from sitegen.pipeline.staged_output import StagedOutput
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -508,7 +508,7 @@ def test_a_full_disk_during_a_rebuild_of_watch_is_an_error_and_the_output_stays(
     def full(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr("sitegen.pipeline.write.write_atomically", full)
+    monkeypatch.setattr("sitegen.pipeline.in_place_output.write_atomically", full)
     with pytest.raises(ContentError) as failure:
         builder.build(incremental=True)
 

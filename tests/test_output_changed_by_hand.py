@@ -13,7 +13,7 @@ import os
 import shutil
 import stat
 
-import sitegen.pipeline.write
+import sitegen.pipeline.in_place_output
 import test_edit_work
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.pipeline.folder_events import FolderEvents
@@ -115,14 +115,14 @@ def test_an_output_folder_swapped_for_an_altered_copy_is_repaired(archive, surve
 def test_a_link_put_in_the_output_and_removed_by_hand_during_the_rebuild_is_no_error(archive, surveyed, monkeypatch, tmp_path):
     link = archive.out / "articles/second/link.html"
     link.symlink_to(tmp_path)
-    real = sitegen.pipeline.write.survey
+    real = sitegen.pipeline.in_place_output.survey
 
     def survey_then_remove_it(*args, **kwargs):
         found = real(*args, **kwargs)
         link.unlink()  # by someone else, once the survey saw it
         return found
 
-    monkeypatch.setattr(sitegen.pipeline.write, "survey", survey_then_remove_it)
+    monkeypatch.setattr(sitegen.pipeline.in_place_output, "survey", survey_then_remove_it)
     edit_body(archive, "Even more.")
     surveyed.build(incremental=True)
     monkeypatch.undo()

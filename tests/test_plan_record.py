@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sitegen.engine.builder
 import sitegen.engine.made_from
-import sitegen.pipeline.write
+import sitegen.pipeline.staged_output
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.engine.plan_record import ARTICLE_KINDS
 from sitegen.model.errors import Problems
@@ -150,8 +150,8 @@ def test_a_page_the_record_keeps_whose_file_cannot_be_linked_is_planned_and_rend
     seed(archive)
     single_build(archive.root)
     edit_outside_the_quoted_sentence(archive)
-    real = sitegen.pipeline.write.StagedOutput.link_previous
-    monkeypatch.setattr(sitegen.pipeline.write.StagedOutput, "link_previous", lambda self, target: target != "entities/tikrit/index.html" and real(self, target))
+    real = sitegen.pipeline.staged_output.StagedOutput.link_previous
+    monkeypatch.setattr(sitegen.pipeline.staged_output.StagedOutput, "link_previous", lambda self, target: target != "entities/tikrit/index.html" and real(self, target))
     planned = every_page_planned(monkeypatch)
     rendered.clear()
 
@@ -227,8 +227,8 @@ def test_a_build_that_keeps_the_other_pages_gives_the_warnings_of_planning_them_
     edit_outside_the_quoted_sentence(archive)
     kept = single_build(archive.root)
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA second paragraph.", tags="[Iraq]")
-    real = sitegen.pipeline.write.StagedOutput.link_previous
-    monkeypatch.setattr(sitegen.pipeline.write.StagedOutput, "link_previous", lambda self, target: target != "entities/tikrit/index.html" and real(self, target))
+    real = sitegen.pipeline.staged_output.StagedOutput.link_previous
+    monkeypatch.setattr(sitegen.pipeline.staged_output.StagedOutput, "link_previous", lambda self, target: target != "entities/tikrit/index.html" and real(self, target))
     planned_again = single_build(archive.root)
 
     assert [str(w) for w in first.warnings] == [str(w) for w in kept.warnings] == [str(w) for w in planned_again.warnings]

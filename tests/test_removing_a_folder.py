@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from sitegen.engine.published import manifest_modes, output_manifest
-from sitegen.pipeline.write import remove_folder
+from sitegen.pipeline.folder_removal import remove_folder
 
 
 def a_site(folder) -> None:

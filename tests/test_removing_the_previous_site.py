@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import sitegen.pipeline.write
+import sitegen.pipeline.folder_removal
+import sitegen.pipeline.staged_output
 from sitegen.engine.published import manifest_modes, output_manifest
-from sitegen.pipeline.write import remove_in_background
+from sitegen.pipeline.folder_removal import remove_in_background
 
 from second_process import new_process_build, seed_two_articles_naming_mosul
 
@@ -25,7 +26,7 @@ def beside_the_output(archive) -> list[str]:
 @pytest.fixture(autouse=True)
 def no_spare(monkeypatch):
     """A system where the previous site cannot be kept beside the output."""
-    monkeypatch.setattr(sitegen.pipeline.write, "REUSABLE", False)
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)
 
 
 def a_site(folder: Path) -> None:
@@ -79,7 +80,7 @@ def test_without_rm_the_previous_site_is_removed_by_the_build_itself(archive, mo
     seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
-    monkeypatch.setattr(sitegen.pipeline.write, "_remover", lambda: None)
+    monkeypatch.setattr(sitegen.pipeline.folder_removal, "_remover", lambda: None)
     new_process_build(archive)
     assert beside_the_output(archive) == []
 
@@ -87,7 +88,7 @@ def test_without_rm_the_previous_site_is_removed_by_the_build_itself(archive, mo
 def test_what_rm_left_is_removed_before_the_wait_ends(tmp_path, monkeypatch):
     site = tmp_path / "site"
     a_site(site)
-    monkeypatch.setattr(sitegen.pipeline.write, "_remover", lambda: "/bin/true")  # an `rm` that removes nothing
+    monkeypatch.setattr(sitegen.pipeline.folder_removal, "_remover", lambda: "/bin/true")  # an `rm` that removes nothing
     wait = remove_in_background(site, manifest_modes(output_manifest(site)))
     wait()
     assert not os.path.lexists(site)
@@ -96,7 +97,7 @@ def test_what_rm_left_is_removed_before_the_wait_ends(tmp_path, monkeypatch):
 def test_the_files_are_gone_before_the_folders_are_waited_for(tmp_path, monkeypatch):
     site = tmp_path / "site"
     a_site(site)
-    monkeypatch.setattr(sitegen.pipeline.write, "_remover", lambda: "/bin/true")
+    monkeypatch.setattr(sitegen.pipeline.folder_removal, "_remover", lambda: "/bin/true")
     wait = remove_in_background(site, manifest_modes(output_manifest(site)))
     assert [path for path in site.rglob("*") if not path.is_dir()] == []
     wait()
@@ -108,7 +109,7 @@ def test_a_build_holds_its_lock_until_the_previous_site_is_gone(archive, monkeyp
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
     lock = archive.root / "._site.lock"
     seen: list[tuple[bool, list[str]]] = []
-    real = sitegen.pipeline.write.remove_in_background
+    real = sitegen.pipeline.staged_output.remove_in_background
 
     def watched(top, listed=None):
         wait = real(top, listed)
@@ -119,6 +120,6 @@ def test_a_build_holds_its_lock_until_the_previous_site_is_gone(archive, monkeyp
 
         return waiting
 
-    monkeypatch.setattr(sitegen.pipeline.write, "remove_in_background", watched)
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "remove_in_background", watched)
     new_process_build(archive)
     assert seen == [(True, ["._site.lock"])]

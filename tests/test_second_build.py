@@ -28,7 +28,7 @@ import sitegen.engine.cache_file
 import sitegen.engine.made_from
 import sitegen.pipeline.annotate
 import sitegen.pipeline.pages
-import sitegen.pipeline.write
+import sitegen.pipeline.staged_output
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS, SharedDigests, digest_of
@@ -184,7 +184,7 @@ def test_after_an_edit_the_output_folder_found_as_recorded_is_not_listed_again_t
     built_then_first_article_edited(archive)
     kept_page = archive.out / "articles/second/index.html"
     inode = kept_page.stat().st_ino
-    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.staged_output, "survey")
     result = fresh_builder(archive.root).build()
     assert surveys == []  # the check against the manifest listed it: its files are the manifest's
     assert result.rendered == 2 and kept_page.stat().st_ino == inode  # the other pages linked all the same
@@ -194,7 +194,7 @@ def test_after_an_edit_the_output_folder_found_as_recorded_is_not_listed_again_t
 def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_files(archive, monkeypatch):
     built_then_first_article_edited(archive)
     (archive.out / "stray.txt").write_text("added by hand")
-    surveys = calls_recorded(monkeypatch, sitegen.pipeline.write, "survey")
+    surveys = calls_recorded(monkeypatch, sitegen.pipeline.staged_output, "survey")
     fresh_builder(archive.root).build()
     assert surveys == [archive.out]
     assert not (archive.out / "stray.txt").exists()
@@ -202,7 +202,7 @@ def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_file
 
 def test_after_an_edit_the_previous_site_is_removed_from_the_manifest_without_listing_its_folders(archive, monkeypatch):
     built_then_first_article_edited(archive)
-    monkeypatch.setattr(sitegen.pipeline.write, "REUSABLE", False)  # where it cannot be kept as the next stage
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)  # where it cannot be kept as the next stage
     walked, walk = [], shutil.rmtree
     monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **options: walked.append(os.fspath(path)) or walk(path, *args, **options))
     fresh_builder(archive.root).build()

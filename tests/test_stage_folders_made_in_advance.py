@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import sitegen.pipeline.staged_output
 import sitegen.pipeline.write
 from sitegen.engine.published import manifest_modes, output_manifest
-from sitegen.pipeline.write import StagedOutput, folders_holding
+from sitegen.pipeline.staged_output import StagedOutput
+from sitegen.pipeline.write import folders_holding
 
 from second_process import new_process_build, seed_two_articles_naming_mosul
 
@@ -75,7 +77,7 @@ def test_without_xargs_the_folders_are_made_as_the_files_are_written(archive, mo
     seed_two_articles_naming_mosul(archive)
     new_process_build(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.", tags="[Iraq]")
-    monkeypatch.setattr(sitegen.pipeline.write, "_folder_maker", lambda: None)
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "_folder_maker", lambda: None)
     new_process_build(archive)
     assert "Fighting around" in archive.html("articles/first/index.html").get_text()
     assert (archive.out / "articles/second/index.html").is_file()

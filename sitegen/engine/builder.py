@@ -68,7 +68,8 @@ from sitegen.pipeline.render import template_environment
 from sitegen.pipeline.search import BUNDLE_DIR, SearchReport, indexer_identity
 from sitegen.pipeline.site import Page, PlanMemo, site_view
 from sitegen.pipeline.timeline import TimelineCollector
-from sitegen.pipeline.write import SurveyMemo, check_output_folder, check_output_inside_archive, replace_search_index
+from sitegen.pipeline.output_survey import SurveyMemo
+from sitegen.pipeline.write import check_output_folder, check_output_inside_archive, replace_search_index
 
 speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,

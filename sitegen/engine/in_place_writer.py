@@ -14,7 +14,8 @@ from sitegen.engine.inputs import page_file
 from sitegen.engine.page_digests import SHOWN_ON_MANY_PAGES, page_digest, page_inputs, shared_page_inputs
 from sitegen.pipeline.render import render_page
 from sitegen.pipeline.site import Page, PlanMemo, PlannedPage
-from sitegen.pipeline.write import InPlaceOutput, SurveyMemo
+from sitegen.pipeline.in_place_output import InPlaceOutput
+from sitegen.pipeline.output_survey import SurveyMemo
 from sitegen.pipeline.cards import changed_places
 
 

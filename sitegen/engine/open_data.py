@@ -18,7 +18,8 @@ from sitegen.engine.publish import OutputGuard
 from sitegen.pipeline.exports import DATA_FOLDER
 from sitegen.pipeline.render import render_page
 from sitegen.pipeline.site import Deferred, Page
-from sitegen.pipeline.write import SurveyMemo, content_digest, write_atomically
+from sitegen.pipeline.output_survey import SurveyMemo
+from sitegen.pipeline.write import content_digest, write_atomically
 
 
 @dataclass(frozen=True, slots=True)

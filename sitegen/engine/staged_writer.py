@@ -28,7 +28,8 @@ from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.spare_site import spare_folder
-from sitegen.pipeline.write import SEARCH_BUNDLE, StagedOutput, content_digest, folders_holding
+from sitegen.pipeline.staged_output import StagedOutput
+from sitegen.pipeline.write import SEARCH_BUNDLE, content_digest, folders_holding
 
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.

@@ -1,7 +1,7 @@
 """The previous site, kept beside the output as the next build's stage.
 
 A `sitegen build` stages the whole new site in a folder beside the output and
-exchanges the two in one step (see write.py). Making that folder anew costs a
+exchanges the two in one step (see staged_output.py). Making that folder anew costs a
 hard link per file and a folder per page, and deleting the site swapped out
 as much again: at 4,000 articles, 16,000 links and 6,500 folders each way,
 whatever the edit. Yet the site just swapped out differs from the one
