@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import tempfile
+import tracemalloc
 import types
 from pathlib import Path
 
@@ -34,9 +35,12 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
 from sitegen.cli import main
-from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER
+from sitegen.pipeline.cards import ArticleCard
+from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, MENTIONS, CsvTable
+from sitegen.pipeline.packed_mentions import MentionPacker
 from sitegen.pipeline.site import Page, PlannedPage
-from sitegen.pipeline.views import EntityUsageIndex
+from sitegen.pipeline.snippets import Snippet
+from sitegen.pipeline.views import EntityUsageIndex, ListedArticle
 
 SMAPS = Path("/proc/self/smaps_rollup")
 
@@ -271,6 +275,86 @@ def test_the_planned_pages_of_an_entity_lead_to_no_article_and_no_annotation(arc
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert len(reached) == 1
     assert not reached[0] & {Article, AnnotatedArticle}
+
+
+def test_the_planned_pages_of_an_entity_lead_to_no_card_and_no_sentence_but_as_bytes(archive, monkeypatch):
+    """The rows of an entity's list (a card and a sentence for every article that
+    mentions it) lie all over the build's memory: a process that read them as
+    objects would copy most of it. A single build holds them packed in bytes."""
+    _five_articles_naming_an_entity(archive)
+    reached: list[set[type]] = []
+    real = sitegen.engine.builder.plan_pages
+
+    def planning(*args, **kwargs):
+        pages = real(*args, **kwargs)
+        reached.extend(_classes_reachable(page) for page in pages if isinstance(page, PlannedPage) and page.template == "entity.html")
+        return pages
+
+    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", planning)
+    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
+    assert len(reached) == 1
+    assert not reached[0] & {ArticleCard, Snippet, ListedArticle}
+
+
+def _card(slug: str, title: str) -> ArticleCard:
+    return ArticleCard(slug, title, f"/articles/{slug}/", "2020-05-17", "17 May 2020", "", "")
+
+
+def _rows_and_packer(first_title: str = "First") -> tuple[list, MentionPacker]:
+    cards = {"a": _card("a", first_title), "b": _card("b", "Second")}
+    articles = [types.SimpleNamespace(slug="a"), types.SimpleNamespace(slug="b")]
+    date = types.SimpleNamespace(day=None)  # the rows' dates are packed as they are
+    rows = [(ListedArticle("b", date, cards["b"]), 2, Snippet("Mosul’s old city.", 0, 5)), (ListedArticle("a", date, cards["a"]), 0, None)]
+    return rows, MentionPacker(articles, cards)
+
+
+def test_the_rows_of_an_entity_unpack_to_equal_rows_and_cards():
+    rows, packer = _rows_and_packer()
+    unpacked, cards = packer.pack(rows).unpack()
+    assert [(listed.slug, listed.card, count, snippet) for listed, count, snippet in unpacked] == [
+        (listed.slug, listed.card, count, snippet) for listed, count, snippet in rows
+    ]
+    assert cards == {"a": rows[1][0].card, "b": rows[0][0].card}
+
+
+def test_packed_rows_digest_as_the_cards_they_show():
+    rows, packer = _rows_and_packer()
+    edited_rows, edited_packer = _rows_and_packer(first_title="First, edited")
+    assert digest_of(packer.pack(rows)) == digest_of(_rows_and_packer()[1].pack(rows))
+    assert digest_of(packer.pack(rows)) != digest_of(edited_packer.pack(edited_rows))
+
+
+def _peak_while(make) -> tuple[int, object]:
+    """The most memory (bytes) that Python held at once while `make()` ran, and what it made."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        made = make()
+        return tracemalloc.get_traced_memory()[1], made
+    finally:
+        tracemalloc.stop()
+
+
+def test_digesting_long_bytes_copies_none_of_them():
+    data = os.urandom(8 << 20)  # a SQLite file of open data, say
+    peak, _ = _peak_while(lambda: digest_of(("data/archive.sqlite", data)))
+    assert peak < len(data) // 8
+
+
+def test_a_csv_file_of_open_data_is_held_once_while_it_is_made():
+    """Text held by a StringIO takes two bytes a character once one is not Latin-1,
+    and is copied again to be encoded: the mentions' CSV was held five times over."""
+    row = ("an-article", "mosul", 3, "Fighting around Mosul’s old city began.")
+    count = 40_000
+
+    def make() -> bytes:
+        table = CsvTable(MENTIONS)
+        table.add_csv_rows(row for _ in range(count))
+        return table.bytes()
+
+    peak, made = _peak_while(make)
+    assert made.decode("utf-8").count("Mosul’s") == count
+    assert peak < len(made) * 1.5
 
 
 def test_no_archive_outlives_the_builder_that_built_it(archive):

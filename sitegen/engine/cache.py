@@ -58,7 +58,20 @@ class _DigestPickler(pickle.Pickler):
             return None if obj.isascii() else obj.encode("utf-8", "surrogatepass")
         if kind is frozenset or kind is set:
             return in_order(obj)
+        if kind is bytes and len(obj) >= LARGE_BYTES:
+            return large_bytes(obj)
         return None
+
+
+# Bytes this long or longer (the files of data/: the SQLite file is some 2.5 KiB an
+# article) are digested where they lie, not copied into the pickle: a copy, and the
+# growth of the pickle's buffer, more than doubled what the process that writes them held.
+LARGE_BYTES = 1 << 20
+
+
+def large_bytes(data: bytes) -> tuple[str, bytes]:
+    """Long bytes as a persistent id: their digest, taken without a copy."""
+    return ("bytes", hashlib.blake2b(data, digest_size=32).digest())
 
 
 def in_order(members: frozenset | set) -> tuple:
@@ -153,6 +166,8 @@ class _SharingPickler(_DigestPickler):
             return (state[0], state[1](obj))
         if kind is frozenset or kind is set:
             return in_order(obj)
+        if kind is bytes and len(obj) >= LARGE_BYTES:
+            return large_bytes(obj)
         return None
 
 

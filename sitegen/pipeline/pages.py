@@ -28,6 +28,7 @@ from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated, site_feed, tag_feed
 from sitegen.pipeline.kept_views import ArticleViews, EventViews
+from sitegen.pipeline.packed_mentions import MentionPacker, PackedMentions
 from sitegen.pipeline.sections import ArticleSection, EntitySection, FeedDate, TermUses, TimelinePeriods
 from sitegen.pipeline.listings import (
     ListingGroups,
@@ -124,9 +125,10 @@ def plan_pages(
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
                                 lambda: entity_index_page(archive, months, settings, urls)))  # fmt: skip
     if planned_articles:
+        packer = MentionPacker(archive.articles, cards)
         for entity in archive.entities:
             description, entity_events = annotations.entity_descriptions.get(entity.id), tuple(events_by_entity.get(entity.id, ()))
-            pages += _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls)
+            pages += _planned_entity_pages(entity, usage, description, entity_events, packer, entities, urls)
             pages.append(_planned_entity_feed(entity, usage.articles.get(entity.id), feed_entries, settings, urls))
     else:
 
@@ -344,24 +346,29 @@ def _entity_pages(memo: PlanMemo, entity, usage, description, entity_events, car
     )
 
 
-def _planned_entity_pages(entity, usage, description, entity_events, cards, entities, urls) -> list[PlannedPage]:
+def _planned_entity_pages(entity, usage, description, entity_events, packer: MentionPacker, entities, urls) -> list[PlannedPage]:
     """The pages of `_entity_pages`, made when they are written: the first one
     made makes them all, and they are let go once each is taken.
 
     Of each article that mentions the entity, the pages show its card, its
-    count and its sentence, and count it in the chart by its day, which the
-    card's `date_iso` spells (see `pages_of_entity`): those stand for it, not
-    the article and its annotation, so an edit of a sentence the pages do not
-    quote leaves their inputs as they were, and a next process keeps them."""
-    mentioned = usage.articles.get(entity.id, ())
+    count and its sentence, and count it in the chart by its day: those
+    stand for it, not the article and its annotation, so an edit of a
+    sentence the pages do not quote leaves their inputs as they were, and a
+    next process keeps them. They are held packed in bytes (see
+    packed_mentions.py), which the process that makes the pages reads
+    without copying the build's memory."""
+    mentioned = packer.pack(usage.articles.get(entity.id, ()))
     co = top_co_mentions(usage, entity.id)
     shown = (entity.id, *(i for i, _ in co), *(description.entity_ids if description else ()))
-    # One flat tuple, three objects an article, not a tuple for each: what a single build plans grows with the mentions.
-    mentions = tuple(itertools.chain.from_iterable((cards[a.slug], count, snippet) for a, count, snippet in mentioned))
-    inputs = (entity, description, mentions, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
+    inputs = (entity, description, mentioned, tuple(co), entity_events, tuple((i, entities.get(i)) for i in shown))
     places = entity_page_places(entity.id, len(mentioned), len(entity_events), urls)
-    group = _MadeTogether(lambda: pages_of_entity(entity, mentioned, description, co, entity_events, cards, entities, urls), len(places))
+    group = _MadeTogether(lambda: _packed_entity_pages(entity, mentioned, description, co, entity_events, entities, urls), len(places))
     return [PlannedPage(path, template, "", functools.partial(group.page, index), inputs=inputs) for index, (path, template) in enumerate(places)]
+
+
+def _packed_entity_pages(entity, mentioned: PackedMentions, description, co, entity_events, entities, urls) -> list[Page]:
+    rows, cards = mentioned.unpack()
+    return pages_of_entity(entity, rows, description, co, entity_events, cards, entities, urls)
 
 
 class _MadeTogether:
