@@ -198,11 +198,16 @@ def event_views(annotations: Annotations, entities, cards, periods: list[Period]
     """Every timeline entry as pages show it, in timeline order, with the entities
     its description links to as well as those it names, and linking to its
     entry on the page of `periods` that holds its year."""
-    period_of = {year: period.slug for period in periods for year in period.years}
+    period_of = periods_by_year(periods)
     return [
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
         for entry in annotations.timeline
     ]
+
+
+def periods_by_year(periods: list[Period]) -> dict[int, str]:
+    """The slug of the page of the timeline that holds each year."""
+    return {year: period.slug for period in periods for year in period.years}
 
 
 def placed_event(entry: TimelineEntry, fragment, period: str, entities, cards, urls: Urls) -> PlacedEvent:

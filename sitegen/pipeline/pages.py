@@ -16,13 +16,13 @@ import itertools
 import operator
 import sys
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Mapping
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, placed_event
+from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, periods_by_year, placed_event
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_file, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
@@ -53,6 +53,7 @@ from sitegen.pipeline.views import (
     entity_index_page,
     entity_months,
     EntityUsageIndex,
+    entities_involved,
     entity_page_places,
     pages_of_entity,
     top_co_mentions,
@@ -85,15 +86,15 @@ def plan_pages(
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews(compared)).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
-    entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
+    entities = memo.get("entities by id", archive.entities, (), lambda: _entities_by_id(archive))
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex(compared)).update(archive, annotated, cards, feed_entries)
     periods = memo.aggregates.setdefault("timeline periods", TimelinePeriods()).update(annotations.timeline)
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
     listed = memo.aggregates.setdefault("listings", ListingGroups(compared))
-    tags, years, tagged = listed.update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
-    names = tuple((slug, name) for slug, (name, _) in tags.items())
-    tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
+    tags, years, tagged = listed.update(archive.articles, cards, problems, _entity_names(archive), urls)
+    names = _tag_names(tags)
+    tag_links = memo.get("tag links", (), names, lambda: _tag_links(names, urls))
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
@@ -104,21 +105,13 @@ def plan_pages(
     events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex(compared)).update(archive.articles, usage.involved, usage.articles)
 
-    def pages_of_article(article) -> list[Page | PlannedPage]:
-        more = tuple(map(cards.__getitem__, related[article.slug]))
-        inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                  events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        if planned_articles:
-            page = _planned_article_page(*inputs)
-            return [page, *_planned_citation_files(article, page.path, settings, urls)]
-        return [_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls)]
-
+    inputs = ArticleInputs(annotated, cards, tag_links, entities, events_by_article, related, settings, urls)
     if planned_articles:
-        pages += itertools.chain.from_iterable(map(pages_of_article, archive.articles))
+        pages += itertools.chain.from_iterable(map(inputs.planned, archive.articles))
     else:
         section = memo.aggregates.setdefault("article pages", ArticleSection(compared))
         tied = (annotated, cards, related, events_by_article)
-        pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
+        pages += section.update(memo, archive.articles, tied, (tag_links, entities), functools.partial(inputs.kept, memo))
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = _months_of_entities(usage, archive.entities)
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
@@ -185,32 +178,85 @@ def plan_pages(
 def plan_article_pages(archive: Archive, annotations: Annotations, settings: Settings, problems: Problems, slugs: set[str]) -> list[PlannedPage]:
     """The planned page of each article of `slugs`, as `plan_pages` plans it for a
     single build, and the warnings it gives (a tag it cannot make a URL of): for
-    a build that keeps every other page of the last (see engine/plan_record.py)."""
+    a build that keeps every other page of the last (see engine/plan_record.py).
+
+    The page is planned by the same `ArticleInputs.planned_page`, from inputs made
+    by the same functions; what is left out is what the other articles' pages
+    alone read: the events tied to them, their related articles, and the rows
+    and counts of the entities' lists, of which an article's related list reads
+    only which articles involve each entity, newest first."""
     urls = Urls(settings.site.base_url, settings.base_path)
     compared = ArticleComparisons()
     cards, _ = ArticleViews(compared).update(archive.articles, urls)
-    entities = {e.id: e for e in archive.entities}
-    # The entities each article involves and the articles each entity's list holds, as EntityUsage has
-    # them (of each article, what its related articles are chosen by: its slug and date).
+    entities = _entities_by_id(archive)
     annotated = annotations.articles
-    involved = {a.slug: tuple(sorted({m.entity_id for m in annotated[a.slug].mentions} | set(a.entity_ids))) for a in archive.articles}
+    involved = {a.slug: entities_involved(a, (m.entity_id for m in annotated[a.slug].mentions)) for a in archive.articles}
     postings: dict[str, list[tuple[Article]]] = defaultdict(list)
-    for article in archive.articles:  # newest first
+    for article in archive.articles:  # newest first, as an entity's list in EntityUsage
         for entity_id in involved[article.slug]:
             postings[entity_id].append((article,))
-    period_of = {year: period.slug for period in TimelinePeriods().update(annotations.timeline) for year in period.years}
+    period_of = periods_by_year(TimelinePeriods().update(annotations.timeline))
     events_by_article = _events_by_article([
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
         for entry in annotations.timeline if entry.kind != PUBLICATION and not slugs.isdisjoint(entry.event.article_slugs)
     ])  # fmt: skip
-    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
-    tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
-    related = related_of(slugs, involved, postings)
-    return [
-        _planned_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                              events_by_article.get(article.slug, ()), tuple(map(cards.__getitem__, related[article.slug])), settings, urls)
-        for article in archive.articles if article.slug in slugs
-    ]  # fmt: skip
+    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, _entity_names(archive), urls)
+    inputs = ArticleInputs(annotated, cards, _tag_links(_tag_names(tags), urls), entities, events_by_article,
+                           related_of(slugs, involved, postings), settings, urls)  # fmt: skip
+    return [inputs.planned_page(article) for article in archive.articles if article.slug in slugs]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArticleInputs:
+    """What the pages of the articles are planned from besides the article: its
+    annotation, card, tied events and related articles (by slug), and the tag
+    links and entities all of them read. `plan_pages` plans every article's pages
+    with it, `plan_article_pages` the page of a few: one way to plan a page."""
+
+    annotated: Mapping
+    cards: Mapping
+    tag_links: dict[str, Link]
+    entities: dict
+    events_by_article: Mapping[str, tuple[EventView, ...]]
+    related: Mapping[str, tuple[str, ...]]
+    settings: Settings
+    urls: Urls
+
+    def of(self, article: Article) -> tuple:
+        """The arguments of the article's page: (article, annotation, card, tag links, entities, events, related cards, settings, urls)."""
+        slug, cards = article.slug, self.cards
+        return (article, self.annotated[slug], cards[slug], self.tag_links, self.entities,
+                self.events_by_article.get(slug, ()), tuple(map(cards.__getitem__, self.related[slug])), self.settings, self.urls)  # fmt: skip
+
+    def planned_page(self, article: Article) -> PlannedPage:
+        return _planned_article_page(*self.of(article))
+
+    def planned(self, article: Article) -> list[PlannedPage]:
+        """The article's page and citation files, made when they are rendered."""
+        page = self.planned_page(article)
+        return [page, *_planned_citation_files(article, page.path, self.settings, self.urls)]
+
+    def kept(self, memo: PlanMemo, article: Article) -> list[Page]:
+        """The article's page and citation files, through the memo of the last build."""
+        return [_article_page(memo, *self.of(article)), *_citation_files(memo, article, self.settings, self.urls)]
+
+
+def _entities_by_id(archive: Archive) -> dict:
+    return {e.id: e for e in archive.entities}
+
+
+def _entity_names(archive: Archive) -> dict[str, str]:
+    return {e.id: e.name for e in archive.entities}
+
+
+def _tag_names(tags: dict) -> tuple[tuple[str, str], ...]:
+    """(slug, name) of each tag of the listings."""
+    return tuple((slug, name) for slug, (name, _) in tags.items())
+
+
+def _tag_links(names: tuple[tuple[str, str], ...], urls: Urls) -> dict[str, Link]:
+    """The link to each tag's page, by slug."""
+    return {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names}
 
 
 def _compared(memo: PlanMemo) -> ArticleComparisons:
