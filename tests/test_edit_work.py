@@ -97,6 +97,15 @@ def test_a_body_edit_works_out_no_folder_of_the_output_the_pages_are_in(archive,
     assert worked_out == []
 
 
+def test_a_body_edit_keeps_the_last_builds_set_of_the_sites_files_not_a_new_one(archive, watching):
+    edit_body(archive, "More.")
+    watching.build(incremental=True)
+    kept = watching._last_in_place.keep
+    edit_body(archive, "Even more.")
+    watching.build(incremental=True)
+    assert watching._last_in_place.keep is kept
+
+
 def test_a_deleted_article_still_takes_its_folder_from_the_output(archive, watching, tmp_path):
     edit_body(archive, "More.")
     watching.build(incremental=True)
