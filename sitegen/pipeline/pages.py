@@ -106,12 +106,15 @@ def plan_pages(
     related = memo.aggregates.setdefault("related", RelatedIndex(compared)).update(archive.articles, usage.involved, usage.articles)
 
     inputs = ArticleInputs(annotated, cards, tag_links, entities, events_by_article, related, settings, urls)
+    known = None  # (start, end, the places among pages[start:end] that hold other objects than the last plan's, if known)
     if planned_articles:
         pages += itertools.chain.from_iterable(map(inputs.planned, archive.articles))
     else:
         section = memo.aggregates.setdefault("article pages", ArticleSection(compared))
         tied = (annotated, cards, related, events_by_article)
+        start = len(pages)
         pages += section.update(memo, archive.articles, tied, (tag_links, entities), functools.partial(inputs.kept, memo))
+        known = (start, len(pages), section.moved)  # the articles' pages are the most of all: where they changed is known
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = _months_of_entities(usage, archive.entities)
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
@@ -160,7 +163,7 @@ def plan_pages(
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     entries = memo.aggregates.setdefault("sitemap", SitemapEntries())
     listed_before = entries.pages
-    sitemap = entries.update(pages, urls)
+    sitemap = entries.update(pages, urls, known)
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.places = _places_moved(memo.aggregates.get("plan"), listed_before, entries, pages)
@@ -270,7 +273,7 @@ def _places_moved(last: tuple | None, listed_before: list, entries: SitemapEntri
     after them); None without a last plan of as many pages, whose pages the sitemap had."""
     if last is None or last[1] is not listed_before or entries.moved is None or len(last[0]) != len(pages):
         return None
-    listed = len(entries.pages)
+    listed = entries.listed
     return last[0], pages, [*entries.moved, *(listed + place for place in changed_places(pages[listed:], last[0][listed:]))]
 
 
@@ -624,25 +627,46 @@ class SitemapEntries:
     The entries are kept in the order of the pages, one per page (None for a
     page the sitemap does not list): while the plan has as many pages as the
     last, only the places holding another object are worked out again, found
-    by comparing the two lists object by object (no page is looked at)."""
+    by comparing the two lists object by object (no page is looked at), but
+    for a stretch of the plan whose changed places the plan knows (`known`:
+    those of the articles' pages), which is not compared. While no entry
+    changed, the sitemap is the very tuple of the last update."""
 
     def __init__(self) -> None:
-        self.pages: list[Page | PlannedPage] = []
-        self.entries: list[tuple[str, str] | None] = []
+        self.pages: list[Page | PlannedPage] = []  # the plan of the last update, whose first `listed` pages it listed
+        self.listed = 0
+        self.span: tuple[int, int] | None = None  # the stretch of those pages whose changes the plan knew
+        self.entries: list[tuple[str, str] | None] = []  # changed in place: nobody else holds it
+        self.sitemap: tuple[tuple[str, str], ...] = ()
         self.worked_out = 0  # pages whose entry the last update worked out
         self.moved: list[int] | None = None  # the places the last update found holding other objects (None: every page)
 
-    def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
-        if len(pages) == len(self.pages):
-            entries = list(self.entries)
-            places = self.moved = changed_places(pages, self.pages)
+    def update(self, pages: list[Page | PlannedPage], urls: Urls, known: tuple[int, int, list[int] | None] | None = None) -> tuple[tuple[str, str], ...]:
+        """The entries of `pages`, which the plan goes on to extend (the pages after them
+        are not listed); `known`: (start, end, the places among pages[start:end] that
+        hold other objects than the last plan's, or None when the plan does not know them)."""
+        before, listed = self.pages, self.listed
+        if len(pages) == listed and before:
+            entries = self.entries
+            if known is not None and known[2] is not None and known[:2] == self.span:
+                start, end, inside = known
+                places = [*changed_places(pages[:start], before[:start]), *(start + place for place in inside),
+                          *(end + place for place in changed_places(pages[end:], before[end:listed]))]  # fmt: skip
+            else:
+                places = changed_places(pages, before[:listed])
+            altered = False
+            for place in places:
+                entry = _sitemap_entry(pages[place], urls)
+                if entry != entries[place]:
+                    entries[place], altered = entry, True
+            self.moved = places
         else:
-            entries = [None] * len(pages)
-            places, self.moved = range(len(pages)), None
-        for place in places:
-            entries[place] = _sitemap_entry(pages[place], urls)
-        self.pages, self.entries, self.worked_out = list(pages), entries, len(places)
-        return tuple(filter(None, entries))
+            entries = list(map(_sitemap_entry, pages, itertools.repeat(urls)))
+            places, self.moved, altered = range(len(pages)), None, True
+        if altered:
+            self.sitemap = tuple(filter(None, entries))
+        self.pages, self.listed, self.span, self.entries, self.worked_out = pages, len(pages), known and known[:2], entries, len(places)
+        return self.sitemap
 
 
 def _sitemap_entry(page: Page | PlannedPage, urls: Urls) -> tuple[str, str] | None:
