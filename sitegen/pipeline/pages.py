@@ -22,7 +22,16 @@ from sitegen.model.errors import Problems
 from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, periods_by_year, placed_event
+from sitegen.pipeline.cards import (
+    ArticleComparisons,
+    EventView,
+    PlacedEvent,
+    annotations_column_from_edit,
+    changed_places,
+    entity_cards_json,
+    periods_by_year,
+    placed_event,
+)
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_file, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
@@ -83,6 +92,7 @@ def plan_pages(
     memo.begin(settings, urls)
     annotated = annotations.articles
     compared = _compared(memo)
+    annotations_column_from_edit(archive.articles, annotated, annotations.edited, compared)
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews(compared)).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).

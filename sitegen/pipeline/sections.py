@@ -219,12 +219,12 @@ class TermUses:
         self.looked_at = 0  # articles the last update looked at
 
     def update(self, articles, annotated, cards) -> tuple:
-        slugs = list(map(operator.attrgetter("slug"), articles))
+        slugs = lambda: list(map(operator.attrgetter("slug"), articles))  # noqa: E731  (every article's: only when needed)
         places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
         annotations = annotations_by_place(articles, annotated, self.comparisons)
-        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
+        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs())))
         if places is not None:
             old_annotations, old_cards = self.columns
             moved = annotations_moved(annotations, old_annotations, self.comparisons)
@@ -232,7 +232,7 @@ class TermUses:
             alike = all(columns[1][p] == old_cards[p] and columns[0][p].terms == old_annotations[p].terms for p in places)
             self.looked_at = len(places)
         if places is None or not alike:
-            used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs, *columns) if annotation.terms)
+            used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs(), *columns) if annotation.terms)
             self.used = self.used if used == self.used else used
             self.looked_at = len(articles)
         self.articles, self.columns, self.cards = articles, columns, cards
