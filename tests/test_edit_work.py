@@ -25,7 +25,7 @@ from sitegen.pipeline.folder_events import FolderEvents
 from sitegen.pipeline.source_walk import RECENT_FOLDER_NS
 from sitegen.model.urls import Urls
 from test_incremental import assert_same_trees, clean_build_of, output_tree
-from test_incremental_planning import count_calls_in, running_builder_of_a_larger_archive, seed
+from test_incremental_planning import ARCHIVE_SIZE, count_calls_in, running_builder_of_a_larger_archive, seed
 
 TIMELINE = (
     '[[event]]\ndate = "2016-10-17"\ntitle = "The battle begins"\nentities = ["mosul"]\n'
@@ -479,6 +479,16 @@ def test_a_body_edit_compares_no_stretch_of_the_plan_as_long_as_its_articles_pag
     watching_a_larger_archive.build(incremental=True)
     pages = len(watching_a_larger_archive.cache.page_inputs)
     assert sum(len(new) > pages // 2 for calls in compared for new, *_ in calls) == 0
+
+
+def test_a_body_edit_compares_no_memo_entry_object_by_object_over_every_article(archive, watching_a_larger_archive, monkeypatch):
+    """The event views and the open data's rows are lists the plan keeps while none changed: one object to compare."""
+    import sitegen.pipeline.site
+
+    compared = count_calls_in(monkeypatch, sitegen.pipeline.site, "_same_inputs")
+    edit_report(archive)
+    watching_a_larger_archive.build(incremental=True)
+    assert compared and max(len(sources) for _, sources, _ in compared) < ARCHIVE_SIZE / 2
 
 
 def test_a_body_edit_puts_the_names_of_the_sources_in_order_for_their_digest_no_more(archive, watching_a_larger_archive, monkeypatch):

@@ -111,8 +111,10 @@ def plan_pages(
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
     pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
     # Both one object while every event view is the very one of the last build.
-    events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
-    events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
+    # The list of event views is the very one of the last build while no view changed (EventViews copies it before
+    # changing one): compared as one object, not view by view (as many as the archive has articles, with publications).
+    events_by_article = memo.get("events by article", (events,), (), lambda: _events_by_article(events))
+    events_by_entity = memo.get("events by entity", (events,), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex(compared)).update(archive.articles, usage.involved, usage.articles)
 
     inputs = ArticleInputs(annotated, cards, tag_links, entities, events_by_article, related, settings, urls)
@@ -482,7 +484,7 @@ def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEv
         made.append(True)
         return _timeline_pages_by_key(memo, periods, events, entities, settings, urls)
 
-    quick = (entities, *events)
+    quick = (entities, events)  # the very list while no view changed (see plan_pages)
     pages = memo.get_quick("timeline pages", quick, lambda: (quick, (tuple(periods),)), make)
     if not made:  # the pages' own entries are kept with them, for the next build that looks them up
         memo.carry(("timeline", "timeline filter", "timeline events", *("timeline:" + period.slug for period in periods)))
@@ -531,7 +533,7 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
     get = memo.get_later if defer else memo.get
     return get(
         "open data",
-        (*rows, *archive.entities),
+        (rows, *archive.entities),  # the very list of rows while no article's rows changed (ArticleRowsIndex copies it first)
         (tuple(annotations.timeline), tuple(events)),
         lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls),
     )
