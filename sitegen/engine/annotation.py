@@ -122,6 +122,7 @@ def _from_last(
         entity_descriptions=last.entity_descriptions,
         timeline=last.timeline,
         event_descriptions=last.event_descriptions,
+        edited=(last.articles, frozenset(keys)),
     )
     cache.forget_unused()
     return annotations

@@ -54,7 +54,9 @@ class OutputClaims:
             self._claimed = (claim, copies, found.items)
         problems.extend(self._claimed[2])
         self._claimed_pages = pages if self.lasting else []  # a single build lets its pages go once written
-        return list(self._claimed[1])
+        # The very list of the last claim while it holds: the in-place writer knows the files are the
+        # same by its identity (see write_in_place). Nobody changes it.
+        return self._claimed[1]
 
     def _page_paths(self, pages: list[Page], plans: PlanMemo | None) -> tuple[str, ...]:
         """The path of every page: the last claim's very tuple when the pages that are

@@ -204,6 +204,9 @@ class Annotations:
     entity_descriptions: dict[str, AnnotatedFragment]  # by entity id
     timeline: tuple[TimelineEntry, ...]
     event_descriptions: dict[str, AnnotatedFragment]  # by timeline anchor
+    # (the `articles` of the annotations these were made from, the slugs whose fragments were looked up
+    # again): every other slug's fragment is that one's. None: made afresh.
+    edited: tuple[dict[str, AnnotatedArticle], frozenset[str]] | None = None
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

@@ -67,6 +67,29 @@ def annotations_by_place(articles: Sequence[Article], annotated: Mapping, compar
     return column
 
 
+def annotations_column_from_edit(articles: Sequence[Article], annotated: Mapping, edited: tuple | None, comparisons: ArticleComparisons) -> None:
+    """Work out `annotations_by_place` for the indexes of one plan from the last build's
+    column, at the places of the articles that changed alone, when the annotations are
+    the last build's but for those articles (`edited`: see Annotations.edited)."""
+    before, known, column = comparisons.column
+    if before is None or before is articles or len(before) != len(articles):
+        return
+    if known is annotated:
+        looked_up: frozenset = frozenset()
+    elif edited is not None and known is edited[0]:
+        looked_up = edited[1]
+    else:
+        return
+    places = articles_changed(articles, before, comparisons)
+    if places is None or not looked_up <= {articles[place].slug for place in places}:
+        return  # a fragment changed whose article did not: looked at whole
+    new = list(column)
+    for place in places:
+        new[place] = annotated[articles[place].slug]
+    comparisons.column = (articles, annotated, new)
+    comparisons.moved = (new, column, [place for place in places if new[place] is not column[place]])
+
+
 def annotations_moved(column: list, before: list, comparisons: ArticleComparisons | None = None) -> list[int]:
     """changed_places(column, before), worked out once for the indexes of one plan."""
     known = comparisons.moved if comparisons is not None else (None, None, None)
@@ -198,11 +221,16 @@ def event_views(annotations: Annotations, entities, cards, periods: list[Period]
     """Every timeline entry as pages show it, in timeline order, with the entities
     its description links to as well as those it names, and linking to its
     entry on the page of `periods` that holds its year."""
-    period_of = {year: period.slug for period in periods for year in period.years}
+    period_of = periods_by_year(periods)
     return [
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
         for entry in annotations.timeline
     ]
+
+
+def periods_by_year(periods: list[Period]) -> dict[int, str]:
+    """The slug of the page of the timeline that holds each year."""
+    return {year: period.slug for period in periods for year in period.years}
 
 
 def placed_event(entry: TimelineEntry, fragment, period: str, entities, cards, urls: Urls) -> PlacedEvent:

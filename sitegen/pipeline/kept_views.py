@@ -17,7 +17,7 @@ import operator
 from sitegen.model.models import Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleCard, ArticleComparisons, PlacedEvent, article_card, articles_changed, changed_places, placed_event
+from sitegen.pipeline.cards import ArticleCard, ArticleComparisons, PlacedEvent, article_card, articles_changed, changed_places, periods_by_year, placed_event
 from sitegen.pipeline.feeds import FeedEntry, feed_entry
 from sitegen.pipeline.timeline import Period
 
@@ -92,7 +92,7 @@ class EventViews:
         self.looked_at = 0  # entries the last update looked at
 
     def update(self, annotations: Annotations, entities, cards, periods: list[Period], urls: Urls) -> list[PlacedEvent]:
-        period_of = {year: period.slug for period in periods for year in period.years}
+        period_of = periods_by_year(periods)
         timeline = annotations.timeline
         fragments = list(map(annotations.event_descriptions.get, map(operator.attrgetter("anchor"), timeline)))
         entries, old_fragments, old_entities, old_cards, old_period_of = self.last

@@ -16,13 +16,22 @@ import itertools
 import operator
 import sys
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Mapping
 
 from sitegen.model.errors import Problems
 from sitegen.model.models import Archive, Article
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
-from sitegen.pipeline.cards import ArticleComparisons, EventView, PlacedEvent, changed_places, entity_cards_json, placed_event
+from sitegen.pipeline.cards import (
+    ArticleComparisons,
+    EventView,
+    PlacedEvent,
+    annotations_column_from_edit,
+    changed_places,
+    entity_cards_json,
+    periods_by_year,
+    placed_event,
+)
 from sitegen.pipeline.citation import CITATION_FILES, access_day, article_citation, citation_file, citation_files
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, ArticleRowsIndex, DataFile, data_file_views, data_files
@@ -54,6 +63,7 @@ from sitegen.pipeline.views import (
     entity_index_page,
     entity_months,
     EntityUsageIndex,
+    entities_involved,
     entity_page_places,
     pages_of_entity,
     top_co_mentions,
@@ -83,43 +93,41 @@ def plan_pages(
     memo.begin(settings, urls)
     annotated = annotations.articles
     compared = _compared(memo)
+    annotations_column_from_edit(archive.articles, annotated, annotations.edited, compared)
     # Feeds are keyed by their entries' values: an edit to an article's body changes none of them.
     cards, feed_entries = memo.aggregates.setdefault("articles", ArticleViews(compared)).update(archive.articles, urls)
     # The same dict while no entity changed: the pages' quick keys hold it (see PlanMemo.get_quick).
-    entities = memo.get("entities by id", archive.entities, (), lambda: {e.id: e for e in archive.entities})
+    entities = memo.get("entities by id", archive.entities, (), lambda: _entities_by_id(archive))
     usage = memo.aggregates.setdefault("entity usage", EntityUsageIndex(compared)).update(archive, annotated, cards, feed_entries)
     periods = memo.aggregates.setdefault("timeline periods", TimelinePeriods()).update(annotations.timeline)
     events = memo.aggregates.setdefault("events", EventViews()).update(annotations, entities, cards, periods, urls)
     pages: list[Page | PlannedPage] = []
     listed = memo.aggregates.setdefault("listings", ListingGroups(compared))
-    tags, years, tagged = listed.update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
-    names = tuple((slug, name) for slug, (name, _) in tags.items())
-    tag_links = memo.get("tag links", (), names, lambda: {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names})
+    tags, years, tagged = listed.update(archive.articles, cards, problems, _entity_names(archive), urls)
+    names = _tag_names(tags)
+    tag_links = memo.get("tag links", (), names, lambda: _tag_links(names, urls))
 
     # The listings by year are kept while the years' cards are equal: all of them are on every year's page.
     latest = tuple(cards[a.slug] for a in archive.articles[:HOME_LATEST])
     counts = (len(archive.articles), len(archive.entities), len(archive.terms), len(archive.events), len(tags))
     pages.append(memo.get("home", (), (latest, counts, tuple(years)), lambda: _home_page(latest, counts, years, settings, urls)))
     # Both one object while every event view is the very one of the last build.
-    events_by_article = memo.get("events by article", tuple(events), (), lambda: _events_by_article(events))
-    events_by_entity = memo.get("events by entity", tuple(events), (), lambda: entities_by_event(events))
+    # The list of event views is the very one of the last build while no view changed (EventViews copies it before
+    # changing one): compared as one object, not view by view (as many as the archive has articles, with publications).
+    events_by_article = memo.get("events by article", (events,), (), lambda: _events_by_article(events))
+    events_by_entity = memo.get("events by entity", (events,), (), lambda: entities_by_event(events))
     related = memo.aggregates.setdefault("related", RelatedIndex(compared)).update(archive.articles, usage.involved, usage.articles)
 
-    def pages_of_article(article) -> list[Page | PlannedPage]:
-        more = tuple(map(cards.__getitem__, related[article.slug]))
-        inputs = (article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                  events_by_article.get(article.slug, ()), more, settings, urls)  # fmt: skip
-        if planned_articles:
-            page = _planned_article_page(*inputs)
-            return [page, *_planned_citation_files(article, page.path, settings, urls)]
-        return [_article_page(memo, *inputs), *_citation_files(memo, article, settings, urls)]
-
+    inputs = ArticleInputs(annotated, cards, tag_links, entities, events_by_article, related, settings, urls)
+    known = None  # (start, end, the places among pages[start:end] that hold other objects than the last plan's, if known)
     if planned_articles:
-        pages += itertools.chain.from_iterable(map(pages_of_article, archive.articles))
+        pages += itertools.chain.from_iterable(map(inputs.planned, archive.articles))
     else:
         section = memo.aggregates.setdefault("article pages", ArticleSection(compared))
         tied = (annotated, cards, related, events_by_article)
-        pages += section.update(memo, archive.articles, tied, (tag_links, entities), pages_of_article)
+        start = len(pages)
+        pages += section.update(memo, archive.articles, tied, (tag_links, entities), functools.partial(inputs.kept, memo))
+        known = (start, len(pages), section.moved)  # the articles' pages are the most of all: where they changed is known
     # The index's counts and sparklines are made of the articles by month of every entity.
     months = _months_of_entities(usage, archive.entities)
     pages.append(memo.get_quick("entities", (*archive.entities, *months.values()), lambda: (archive.entities, tuple(months.values())),
@@ -169,7 +177,7 @@ def plan_pages(
     # Kept while the pages the sitemap lists and the feed are the same: the sitemap is the largest page of all.
     entries = memo.aggregates.setdefault("sitemap", SitemapEntries())
     listed_before = entries.pages
-    sitemap = entries.update(pages, urls)
+    sitemap = entries.update(pages, urls, known)
     feed = _site_feed(memo, archive, feed_entries, settings, urls)
     pages += memo.get("publishing files", (feed,), (sitemap,), lambda: _publishing_files(sitemap, feed, settings, urls))
     memo.places = _places_moved(memo.aggregates.get("plan"), listed_before, entries, pages)
@@ -187,32 +195,85 @@ def plan_pages(
 def plan_article_pages(archive: Archive, annotations: Annotations, settings: Settings, problems: Problems, slugs: set[str]) -> list[PlannedPage]:
     """The planned page of each article of `slugs`, as `plan_pages` plans it for a
     single build, and the warnings it gives (a tag it cannot make a URL of): for
-    a build that keeps every other page of the last (see engine/plan_record.py)."""
+    a build that keeps every other page of the last (see engine/plan_record.py).
+
+    The page is planned by the same `ArticleInputs.planned_page`, from inputs made
+    by the same functions; what is left out is what the other articles' pages
+    alone read: the events tied to them, their related articles, and the rows
+    and counts of the entities' lists, of which an article's related list reads
+    only which articles involve each entity, newest first."""
     urls = Urls(settings.site.base_url, settings.base_path)
     compared = ArticleComparisons()
     cards, _ = ArticleViews(compared).update(archive.articles, urls)
-    entities = {e.id: e for e in archive.entities}
-    # The entities each article involves and the articles each entity's list holds, as EntityUsage has
-    # them (of each article, what its related articles are chosen by: its slug and date).
+    entities = _entities_by_id(archive)
     annotated = annotations.articles
-    involved = {a.slug: tuple(sorted({m.entity_id for m in annotated[a.slug].mentions} | set(a.entity_ids))) for a in archive.articles}
+    involved = {a.slug: entities_involved(a, (m.entity_id for m in annotated[a.slug].mentions)) for a in archive.articles}
     postings: dict[str, list[tuple[Article]]] = defaultdict(list)
-    for article in archive.articles:  # newest first
+    for article in archive.articles:  # newest first, as an entity's list in EntityUsage
         for entity_id in involved[article.slug]:
             postings[entity_id].append((article,))
-    period_of = {year: period.slug for period in TimelinePeriods().update(annotations.timeline) for year in period.years}
+    period_of = periods_by_year(TimelinePeriods().update(annotations.timeline))
     events_by_article = _events_by_article([
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
         for entry in annotations.timeline if entry.kind != PUBLICATION and not slugs.isdisjoint(entry.event.article_slugs)
     ])  # fmt: skip
-    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, {e.id: e.name for e in archive.entities}, urls)
-    tag_links = {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, (name, _) in tags.items()}
-    related = related_of(slugs, involved, postings)
-    return [
-        _planned_article_page(article, annotated[article.slug], cards[article.slug], tag_links, entities,
-                              events_by_article.get(article.slug, ()), tuple(map(cards.__getitem__, related[article.slug])), settings, urls)
-        for article in archive.articles if article.slug in slugs
-    ]  # fmt: skip
+    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, _entity_names(archive), urls)
+    inputs = ArticleInputs(annotated, cards, _tag_links(_tag_names(tags), urls), entities, events_by_article,
+                           related_of(slugs, involved, postings), settings, urls)  # fmt: skip
+    return [inputs.planned_page(article) for article in archive.articles if article.slug in slugs]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ArticleInputs:
+    """What the pages of the articles are planned from besides the article: its
+    annotation, card, tied events and related articles (by slug), and the tag
+    links and entities all of them read. `plan_pages` plans every article's pages
+    with it, `plan_article_pages` the page of a few: one way to plan a page."""
+
+    annotated: Mapping
+    cards: Mapping
+    tag_links: dict[str, Link]
+    entities: dict
+    events_by_article: Mapping[str, tuple[EventView, ...]]
+    related: Mapping[str, tuple[str, ...]]
+    settings: Settings
+    urls: Urls
+
+    def of(self, article: Article) -> tuple:
+        """The arguments of the article's page: (article, annotation, card, tag links, entities, events, related cards, settings, urls)."""
+        slug, cards = article.slug, self.cards
+        return (article, self.annotated[slug], cards[slug], self.tag_links, self.entities,
+                self.events_by_article.get(slug, ()), tuple(map(cards.__getitem__, self.related[slug])), self.settings, self.urls)  # fmt: skip
+
+    def planned_page(self, article: Article) -> PlannedPage:
+        return _planned_article_page(*self.of(article))
+
+    def planned(self, article: Article) -> list[PlannedPage]:
+        """The article's page and citation files, made when they are rendered."""
+        page = self.planned_page(article)
+        return [page, *_planned_citation_files(article, page.path, self.settings, self.urls)]
+
+    def kept(self, memo: PlanMemo, article: Article) -> list[Page]:
+        """The article's page and citation files, through the memo of the last build."""
+        return [_article_page(memo, *self.of(article)), *_citation_files(memo, article, self.settings, self.urls)]
+
+
+def _entities_by_id(archive: Archive) -> dict:
+    return {e.id: e for e in archive.entities}
+
+
+def _entity_names(archive: Archive) -> dict[str, str]:
+    return {e.id: e.name for e in archive.entities}
+
+
+def _tag_names(tags: dict) -> tuple[tuple[str, str], ...]:
+    """(slug, name) of each tag of the listings."""
+    return tuple((slug, name) for slug, (name, _) in tags.items())
+
+
+def _tag_links(names: tuple[tuple[str, str], ...], urls: Urls) -> dict[str, Link]:
+    """The link to each tag's page, by slug."""
+    return {slug: Link(name, urls.url(urls.tags_path(slug))) for slug, name in names}
 
 
 def _compared(memo: PlanMemo) -> ArticleComparisons:
@@ -226,7 +287,7 @@ def _places_moved(last: tuple | None, listed_before: list, entries: SitemapEntri
     after them); None without a last plan of as many pages, whose pages the sitemap had."""
     if last is None or last[1] is not listed_before or entries.moved is None or len(last[0]) != len(pages):
         return None
-    listed = len(entries.pages)
+    listed = entries.listed
     return last[0], pages, [*entries.moved, *(listed + place for place in changed_places(pages[listed:], last[0][listed:]))]
 
 
@@ -430,7 +491,7 @@ def _timeline_pages(memo: PlanMemo, periods: list[Period], events: list[PlacedEv
         made.append(True)
         return _timeline_pages_by_key(memo, periods, events, entities, settings, urls)
 
-    quick = (entities, *events)
+    quick = (entities, events)  # the very list while no view changed (see plan_pages)
     pages = memo.get_quick("timeline pages", quick, lambda: (quick, (tuple(periods),)), make)
     if not made:  # the pages' own entries are kept with them, for the next build that looks them up
         memo.carry(("timeline", "timeline filter", "timeline events", *("timeline:" + period.slug for period in periods)))
@@ -479,7 +540,7 @@ def _open_data_pages(memo: PlanMemo, archive, annotations: Annotations, events, 
     get = memo.get_later if defer else memo.get
     return get(
         "open data",
-        (*rows, *archive.entities),
+        (rows, *archive.entities),  # the very list of rows while no article's rows changed (ArticleRowsIndex copies it first)
         (tuple(annotations.timeline), tuple(events)),
         lambda: _make_open_data_pages(archive, annotations, events, rows, settings, urls),
     )
@@ -585,25 +646,46 @@ class SitemapEntries:
     The entries are kept in the order of the pages, one per page (None for a
     page the sitemap does not list): while the plan has as many pages as the
     last, only the places holding another object are worked out again, found
-    by comparing the two lists object by object (no page is looked at)."""
+    by comparing the two lists object by object (no page is looked at), but
+    for a stretch of the plan whose changed places the plan knows (`known`:
+    those of the articles' pages), which is not compared. While no entry
+    changed, the sitemap is the very tuple of the last update."""
 
     def __init__(self) -> None:
-        self.pages: list[Page | PlannedPage] = []
-        self.entries: list[tuple[str, str] | None] = []
+        self.pages: list[Page | PlannedPage] = []  # the plan of the last update, whose first `listed` pages it listed
+        self.listed = 0
+        self.span: tuple[int, int] | None = None  # the stretch of those pages whose changes the plan knew
+        self.entries: list[tuple[str, str] | None] = []  # changed in place: nobody else holds it
+        self.sitemap: tuple[tuple[str, str], ...] = ()
         self.worked_out = 0  # pages whose entry the last update worked out
         self.moved: list[int] | None = None  # the places the last update found holding other objects (None: every page)
 
-    def update(self, pages: list[Page | PlannedPage], urls: Urls) -> tuple[tuple[str, str], ...]:
-        if len(pages) == len(self.pages):
-            entries = list(self.entries)
-            places = self.moved = changed_places(pages, self.pages)
+    def update(self, pages: list[Page | PlannedPage], urls: Urls, known: tuple[int, int, list[int] | None] | None = None) -> tuple[tuple[str, str], ...]:
+        """The entries of `pages`, which the plan goes on to extend (the pages after them
+        are not listed); `known`: (start, end, the places among pages[start:end] that
+        hold other objects than the last plan's, or None when the plan does not know them)."""
+        before, listed = self.pages, self.listed
+        if len(pages) == listed and before:
+            entries = self.entries
+            if known is not None and known[2] is not None and known[:2] == self.span:
+                start, end, inside = known
+                places = [*changed_places(pages[:start], before[:start]), *(start + place for place in inside),
+                          *(end + place for place in changed_places(pages[end:], before[end:listed]))]  # fmt: skip
+            else:
+                places = changed_places(pages, before[:listed])
+            altered = False
+            for place in places:
+                entry = _sitemap_entry(pages[place], urls)
+                if entry != entries[place]:
+                    entries[place], altered = entry, True
+            self.moved = places
         else:
-            entries = [None] * len(pages)
-            places, self.moved = range(len(pages)), None
-        for place in places:
-            entries[place] = _sitemap_entry(pages[place], urls)
-        self.pages, self.entries, self.worked_out = list(pages), entries, len(places)
-        return tuple(filter(None, entries))
+            entries = list(map(_sitemap_entry, pages, itertools.repeat(urls)))
+            places, self.moved, altered = range(len(pages)), None, True
+        if altered:
+            self.sitemap = tuple(filter(None, entries))
+        self.pages, self.listed, self.span, self.entries, self.worked_out = pages, len(pages), known and known[:2], entries, len(places)
+        return self.sitemap
 
 
 def _sitemap_entry(page: Page | PlannedPage, urls: Urls) -> tuple[str, str] | None:

@@ -54,6 +54,9 @@ class ArticleSection:
         self.names: list[str] = []  # the memo entries of every article's pages
         self.entries: dict | None = None  # the memo's entries of the build that planned them
         self.planned = 0  # articles the last update planned
+        # The places where the pages the last update gave hold other objects than those of the update
+        # before (None: it put them together anew): what the plan tells the sitemap and the writer.
+        self.moved: list[int] | None = None
 
     def update(self, memo: PlanMemo, articles, by_slug: tuple, shared: tuple, plan: Callable) -> list[Page]:
         """The pages of `articles`, planned by `plan(article)`; `by_slug`: the annotations,
@@ -79,22 +82,24 @@ class ArticleSection:
             if retitled:  # the pages listing a changed card among their related articles
                 changed.update(place for place, more in enumerate(columns[2]) if not retitled.isdisjoint(more))
             memo.carry(self.names, known=True)
-            groups, pages = self.groups, self.pages
+            groups, pages, moved = self.groups, self.pages, []
             for place in sorted(changed):
                 if groups is self.groups:  # the last build's lists stay as they were: copied once something changed
                     groups, pages = list(groups), list(pages)
                 group = groups[place] = plan(articles[place])
-                start = self.starts[place]
-                if len(group) != len(self.groups[place]):
+                start, before = self.starts[place], self.groups[place]
+                if len(group) != len(before):
                     pages = None  # another number of pages: put together again below
                 if pages is not None:
                     pages[start : start + len(group)] = group
+                    moved += [start + index for index in changed_places(group, before)]
         else:
             changed, groups, pages = slugs, list(map(plan, articles)), None
             self.names = [name for slug in slugs for name in ("article:" + slug, "citation:" + slug)]
         if pages is None:
-            pages = list(itertools.chain.from_iterable(groups))
+            pages, moved = list(itertools.chain.from_iterable(groups)), None
             self.starts = list(itertools.accumulate(map(len, groups), initial=0))[:-1]
+        self.moved = moved
         self.articles, self.slugs, self.columns, self.shared, self.groups, self.by_slug = articles, slugs, columns, shared, groups, by_slug
         self.pages, self.entries, self.planned = pages, memo.current, len(changed)
         return pages  # never changed afterwards: the next update copies it before changing a page
@@ -145,6 +150,7 @@ class EntitySection:
     def __init__(self) -> None:
         self.columns: tuple[list, ...] = ([], [], [], [], [])  # entities, mentions, descriptions, co-mentions, events
         self.shared = None
+        self.events_by_entity = None  # the dict the events were read from
         self.groups: list[list[Page]] = []
         self.names: list[str] = []  # the memo entries of every entity's pages
         self.entries: dict | None = None  # the memo's entries of the build that planned them
@@ -153,18 +159,23 @@ class EntitySection:
     def update(self, memo: PlanMemo, entity_list, usage, descriptions, events_by_entity, entities, plan: Callable) -> list[Page]:
         """The pages of every entity, planned by `plan(entity, description, events)`."""
         ids = list(map(operator.attrgetter("id"), entity_list))
+        # Each entity's events as a tuple: the last build's while their dict is the very same (no event
+        # changed). Made again, they hold every event's view once per entity it names, publications
+        # included, so many as the archive has articles times their entities: not copied every build.
+        same_events = events_by_entity is self.events_by_entity and len(ids) == len(self.columns[4])
         columns = (
             list(entity_list),
             list(map(usage.articles.get, ids, itertools.repeat(()))),
             list(map(descriptions.get, ids)),
             _co_mentions(usage, ids),
-            list(map(tuple, map(events_by_entity.get, ids, itertools.repeat(())))),
+            self.columns[4] if same_events else list(map(tuple, map(events_by_entity.get, ids, itertools.repeat(())))),
         )
         places: Iterable[int] = range(len(ids))
         groups: list[list[Page]] | None = None
         if len(ids) == len(self.columns[0]) and memo.ended is self.entries and entities is self.shared:
             changed = set().union(*(changed_places(new, old) for new, old in zip(columns[:4], self.columns)))
-            changed.update(changed_places(columns[4], self.columns[4], operator.ne))
+            if not same_events:
+                changed.update(changed_places(columns[4], self.columns[4], operator.ne))
             if all(ids[place] == self.columns[0][place].id for place in changed):  # the same ids in the same order
                 memo.carry(self.names, known=True)
                 places, groups = sorted(changed), list(self.groups)
@@ -173,7 +184,7 @@ class EntitySection:
             self.names = [name for entity_id in ids for name in ("entity:" + entity_id, "entity feed:" + entity_id)]
         for place in places:
             groups[place] = plan(columns[0][place], columns[2][place], columns[4][place])
-        self.columns, self.shared, self.groups = columns, entities, groups
+        self.columns, self.shared, self.groups, self.events_by_entity = columns, entities, groups, events_by_entity
         self.entries, self.planned = memo.current, len(places)
         return list(itertools.chain.from_iterable(groups))
 
@@ -208,12 +219,12 @@ class TermUses:
         self.looked_at = 0  # articles the last update looked at
 
     def update(self, articles, annotated, cards) -> tuple:
-        slugs = list(map(operator.attrgetter("slug"), articles))
+        slugs = lambda: list(map(operator.attrgetter("slug"), articles))  # noqa: E731  (every article's: only when needed)
         places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
         annotations = annotations_by_place(articles, annotated, self.comparisons)
-        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs)))
+        columns = (annotations, self.columns[1] if kept_cards else list(map(cards.__getitem__, slugs())))
         if places is not None:
             old_annotations, old_cards = self.columns
             moved = annotations_moved(annotations, old_annotations, self.comparisons)
@@ -221,7 +232,7 @@ class TermUses:
             alike = all(columns[1][p] == old_cards[p] and columns[0][p].terms == old_annotations[p].terms for p in places)
             self.looked_at = len(places)
         if places is None or not alike:
-            used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs, *columns) if annotation.terms)
+            used = tuple((slug, card, annotation.terms) for slug, annotation, card in zip(slugs(), *columns) if annotation.terms)
             self.used = self.used if used == self.used else used
             self.looked_at = len(articles)
         self.articles, self.columns, self.cards = articles, columns, cards

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.dates import PublicationDate
@@ -203,10 +203,15 @@ def entity_usage(archive: Archive, annotated: Mapping[str, AnnotatedArticle]) ->
     return EntityUsageIndex().update(archive, annotated, {}, {})  # a new index keeps no rows: no cards needed
 
 
+def entities_involved(article: Article, mentioned: Iterable[str]) -> tuple[str, ...]:
+    """The ids of the entities an article involves, sorted: those it mentions (`mentioned`) and those it lists."""
+    return tuple(sorted({*mentioned, *article.entity_ids}))
+
+
 def _usage_of(article: Article, annotation: AnnotatedArticle, card: ArticleCard | None) -> tuple[tuple[str, ...], tuple]:
     """The entities one article involves, sorted, and its row in each one's list."""
     mentions = {m.entity_id: m for m in annotation.mentions}
-    involved = tuple(sorted(set(mentions) | set(article.entity_ids)))
+    involved = entities_involved(article, mentions)
     listed = ListedArticle(article.slug, article.date, card)  # one for all its rows
     rows = tuple(
         (entity_id, (listed, mentions[entity_id].count, mentions[entity_id].snippet) if entity_id in mentions else (listed, 0, None))
