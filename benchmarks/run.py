@@ -69,7 +69,7 @@ sys.path.insert(0, str(HERE))
 from measures import browser, builds, watch  # noqa: E402
 from measures.corpora import find_public_bench, prepare, prepare_public_bench  # noqa: E402
 from measures.hugo import ensure_hugo, hugo_version  # noqa: E402
-from measures.processes import MeasureFailed, Sample, remove  # noqa: E402
+from measures.processes import MeasureFailed, Sample, delete_removed, remove, set_aside_removals  # noqa: E402
 from measures.report import MEASURES, Row, markdown_table, mib, shown, summarise  # noqa: E402
 
 ENTITY_COUNTS = (100, 10_000)
@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     temporary = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="sitegen-bench-")) if temporary else args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
+    set_aside_removals(workdir / ".removed")  # deleted after the last measure (see processes.py)
     started = time.perf_counter()
     try:
         # Warm-up, not timed: byte-compiles sitegen and loads both programs from disk once.
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         if "public" in groups:
             run_public(run, args, hugo, workdir)
     finally:
+        delete_removed()
         if temporary:
             shutil.rmtree(workdir, ignore_errors=True)
 
