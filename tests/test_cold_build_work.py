@@ -21,7 +21,9 @@ import pytest
 import sitegen.engine.builder
 import sitegen.engine.made_from
 import sitegen.pipeline.load
-import sitegen.pipeline.pages
+import sitegen.pipeline.article_pages
+import sitegen.pipeline.entity_pages
+import sitegen.pipeline.open_data_pages
 from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.parallel import MIN_ITEMS_FOR_WORKERS
 from sitegen.pipeline.exports import DATA_FILE_NAMES
@@ -49,7 +51,7 @@ def lasting_builder_plan(archive: Archive):
 def test_a_single_build_plans_the_pages_of_entities_without_making_them(archive, monkeypatch):
     with_mosul(archive)
     articles_on(archive, MANY[:3])
-    made = calls_of(monkeypatch, sitegen.pipeline.pages, "pages_of_entity")
+    made = calls_of(monkeypatch, sitegen.pipeline.entity_pages, "pages_of_entity")
 
     plan = single_build_plan(archive)
 
@@ -60,8 +62,8 @@ def test_a_single_build_plans_the_pages_of_entities_without_making_them(archive,
 
 def test_a_single_build_plans_the_citation_files_of_articles_without_making_them(archive, monkeypatch):
     articles_on(archive, MANY[:3])
-    made = calls_of(monkeypatch, sitegen.pipeline.pages, "citation_files")
-    made_alone = calls_of(monkeypatch, sitegen.pipeline.pages, "citation_file")
+    made = calls_of(monkeypatch, sitegen.pipeline.article_pages, "citation_files")
+    made_alone = calls_of(monkeypatch, sitegen.pipeline.article_pages, "citation_file")
 
     plan = single_build_plan(archive)
 
@@ -73,7 +75,7 @@ def test_a_single_build_plans_the_citation_files_of_articles_without_making_them
 def test_a_single_build_plans_the_files_of_open_data_without_making_them(archive, monkeypatch):
     with_mosul(archive)
     articles_on(archive, MANY[:3])
-    made = calls_of(monkeypatch, sitegen.pipeline.pages, "data_files")
+    made = calls_of(monkeypatch, sitegen.pipeline.open_data_pages, "data_files")
 
     plan = single_build_plan(archive)
 
@@ -97,7 +99,7 @@ def test_the_pages_a_single_build_plans_are_those_a_lasting_builder_makes(archiv
 def test_each_planned_page_of_an_entity_is_made_with_its_fellows_once(archive, monkeypatch):
     with_mosul(archive)
     articles_on(archive, MANY)
-    made = calls_of(monkeypatch, sitegen.pipeline.pages, "pages_of_entity")
+    made = calls_of(monkeypatch, sitegen.pipeline.entity_pages, "pages_of_entity")
     plan = single_build_plan(archive)
 
     for page in plan.pages:

@@ -454,14 +454,14 @@ def test_a_rebuild_after_the_data_job_keeps_its_files_and_matches_a_clean_build(
 
 def watched_seed(archive, monkeypatch) -> tuple[Builder, list]:
     """The seed archive built by a running builder, and the list of the times it makes the data files from now on."""
-    import sitegen.pipeline.pages
+    import sitegen.pipeline.open_data_pages
 
     seed(archive)
     builder = Builder(BuildOptions(root=archive.root))
     builder.build(incremental=True)
     made = []
-    real = sitegen.pipeline.pages.data_files
-    monkeypatch.setattr(sitegen.pipeline.pages, "data_files", lambda *args: made.append(args) or real(*args))
+    real = sitegen.pipeline.open_data_pages.data_files
+    monkeypatch.setattr(sitegen.pipeline.open_data_pages, "data_files", lambda *args: made.append(args) or real(*args))
     return builder, made
 
 

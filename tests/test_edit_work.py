@@ -17,6 +17,10 @@ import pytest
 
 import sitegen.pipeline.listings
 import sitegen.pipeline.load
+import sitegen.pipeline.article_pages
+import sitegen.pipeline.entity_pages
+import sitegen.pipeline.host_files
+import sitegen.pipeline.open_data_pages
 import sitegen.pipeline.pages
 import sitegen.pipeline.in_place_output
 from sitegen.engine.builder import Builder, BuildOptions
@@ -48,6 +52,14 @@ def watching(archive):
 def watching_a_larger_archive(archive):
     return running_builder_of_a_larger_archive(archive)
 
+# The modules that plan the pages (see pipeline/pages.py).
+PLANNING_MODULES = {
+    module.__name__
+    for module in (sitegen.pipeline.pages, sitegen.pipeline.article_pages, sitegen.pipeline.entity_pages,
+                   sitegen.pipeline.open_data_pages, sitegen.pipeline.host_files)
+}  # fmt: skip
+
+
 def edit_body(archive, more: str = "More.") -> None:
     archive.article("first", title="First", date="2016-10-17", body=f"Fighting near Mosul began.\n\nThen Baghdad.\n\n{more}", tags="[Iraq]")
 
@@ -78,7 +90,7 @@ def test_a_body_edit_works_out_the_sitemap_entry_of_its_own_page_alone(archive, 
     real = Urls.absolute
 
     def absolute(self, path):
-        if sys._getframe(1).f_globals["__name__"] == sitegen.pipeline.pages.__name__:
+        if sys._getframe(1).f_globals["__name__"] in PLANNING_MODULES:
             planned.append(path)
         return real(self, path)
 
@@ -422,7 +434,7 @@ def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_co_mentions(arc
 
 
 def test_a_body_edit_that_moves_no_mention_works_out_no_entity_s_months(archive, watching_a_larger_archive, monkeypatch):
-    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.pages, "entity_months")
+    worked_out = count_calls_in(monkeypatch, sitegen.pipeline.entity_pages, "entity_months")
     edit_report(archive, body="Report 7 from Mosul, and Tikrit, corrected.")
     watching_a_larger_archive.build(incremental=True)
     assert worked_out == []
@@ -473,7 +485,7 @@ def test_a_body_edit_compares_no_stretch_of_the_plan_as_long_as_its_articles_pag
     import sitegen.engine.in_place_writer
     import sitegen.engine.plan_memos
 
-    modules = (sitegen.pipeline.pages, sitegen.engine.plan_memos, sitegen.engine.in_place_writer)
+    modules = (sitegen.pipeline.host_files, sitegen.engine.plan_memos, sitegen.engine.in_place_writer)
     compared = [count_calls_in(monkeypatch, module, "changed_places") for module in modules]
     edit_report(archive)
     watching_a_larger_archive.build(incremental=True)

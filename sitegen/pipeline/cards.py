@@ -15,7 +15,7 @@ from sitegen.model.models import ENTITY_KINDS, Article, Entity
 from sitegen.model.urls import Urls
 from sitegen.pipeline.annotate import Annotations
 from sitegen.pipeline.catalog import ENTITY_KIND_LABELS, ENTITY_KIND_PLURALS
-from sitegen.pipeline.site import Link
+from sitegen.pipeline.site import Link, PlanMemo
 from sitegen.pipeline.timeline import Period, TimelineEntry, display_date
 
 
@@ -53,6 +53,11 @@ class ArticleComparisons:
         self.last: tuple = (None, None, None)  # articles, before, the places that changed (or None)
         self.column: tuple = (None, None, [])  # articles, their annotations by slug, the annotations by place
         self.moved: tuple = (None, None, [])  # two columns of annotations, the places where they differ
+
+
+def articles_compared(memo: PlanMemo) -> ArticleComparisons:
+    """The plan's record of what changed among the articles, which its indexes share (see pages.plan_pages)."""
+    return memo.aggregates.setdefault("articles compared", ArticleComparisons())
 
 
 def annotations_by_place(articles: Sequence[Article], annotated: Mapping, comparisons: ArticleComparisons | None = None) -> list:
