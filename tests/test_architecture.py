@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "pipeline",
         [
             "sourcefiles", "config", "fields", "load_toml", "load_markdown", "source_walk", "load", "timeline", "markdown", "sanitise", "raw_html",
-            "snippets", "catalog", "notes", "reading_time", "annotation_state", "unseen_text", "side_notes", "mentions", "annotate", "site", "identifiers", "cards", "citation", "history", "charts", "views", "packed_mentions", "related", "listings", "feeds", "kept_views", "sections", "exports", "article_pages", "entity_pages", "open_data_pages", "host_files", "pages", "render",
+            "snippets", "catalog", "notes", "reading_time", "annotation_state", "unseen_text", "side_notes", "mentions", "annotate", "site", "identifiers", "cards", "citation", "history", "charts", "entity_usage", "views", "packed_mentions", "related", "listings", "feeds", "kept_views", "sections", "exports", "article_pages", "entity_pages", "open_data_pages", "host_files", "pages", "render",
             "folder_events", "output_survey", "spare_site", "write", "folder_removal", "staged_output", "in_place_output", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
         ],  # fmt: skip
     ),

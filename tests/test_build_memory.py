@@ -40,7 +40,7 @@ from sitegen.pipeline.exports import DATA_FILE_NAMES, DATA_FOLDER, MENTIONS, Csv
 from sitegen.pipeline.packed_mentions import MentionPacker
 from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.snippets import Snippet
-from sitegen.pipeline.views import EntityUsageIndex, ListedArticle
+from sitegen.pipeline.entity_usage import EntityUsageIndex, ListedArticle
 
 SMAPS = Path("/proc/self/smaps_rollup")
 

@@ -25,10 +25,12 @@ import sitegen.model.matcher
 import sitegen.model.models
 import sitegen.model.urls
 import sitegen.pipeline.annotate
+import sitegen.pipeline.article_pages
 import sitegen.pipeline.cards
 import sitegen.pipeline.catalog
 import sitegen.pipeline.citation
 import sitegen.pipeline.config
+import sitegen.pipeline.entity_usage
 import sitegen.pipeline.feeds
 import sitegen.pipeline.listings
 import sitegen.pipeline.pages
@@ -75,7 +77,7 @@ speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
     sitegen.pipeline.pages, sitegen.pipeline.render, sitegen.pipeline.search, sitegen.pipeline.timeline, sitegen.model.urls, sitegen.model.errors,
     sitegen.pipeline.catalog, sitegen.pipeline.snippets, sitegen.pipeline.site, sitegen.pipeline.cards, sitegen.pipeline.views,
-    sitegen.pipeline.listings, sitegen.pipeline.citation, sitegen.pipeline.feeds,
+    sitegen.pipeline.entity_usage, sitegen.pipeline.article_pages, sitegen.pipeline.listings, sitegen.pipeline.citation, sitegen.pipeline.feeds,
 )  # fmt: skip
 
 

@@ -8,15 +8,11 @@ import itertools
 import operator
 from typing import Callable
 
+from sitegen.pipeline.entity_usage import entity_months, top_co_mentions
 from sitegen.pipeline.feeds import FEED_SIZE, FEED_TEMPLATE, entity_feed, feed_updated
 from sitegen.pipeline.packed_mentions import MentionPacker, PackedMentions
 from sitegen.pipeline.site import Page, PlanMemo, PlannedPage
-from sitegen.pipeline.views import (
-    entity_months,
-    entity_page_places,
-    pages_of_entity,
-    top_co_mentions,
-)
+from sitegen.pipeline.views import entity_page_places, pages_of_entity
 
 
 def months_of_entities(usage, entities) -> dict[str, tuple]:

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sitegen.pipeline.cards import ArticleCard
+from sitegen.pipeline.entity_usage import ListedArticle
 from sitegen.pipeline.snippets import Snippet
-from sitegen.pipeline.views import ListedArticle
 
 CARD_DIGEST_SIZE = 16
 

@@ -70,12 +70,8 @@ from sitegen.pipeline.sections import (
 )
 from sitegen.pipeline.site import Page, PlanMemo, PlannedPage
 from sitegen.pipeline.timeline import PUBLICATION, Period
-from sitegen.pipeline.views import (
-    EntityUsageIndex,
-    entities_by_event,
-    entities_involved,
-    entity_index_page,
-)
+from sitegen.pipeline.entity_usage import EntityUsageIndex, entities_involved
+from sitegen.pipeline.views import entities_by_event, entity_index_page
 
 HOME_LATEST = 20
 

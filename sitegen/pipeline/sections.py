@@ -17,12 +17,18 @@ import itertools
 import operator
 from typing import Callable, Iterable
 
-from sitegen.pipeline.cards import ArticleComparisons, annotations_by_place, annotations_moved, articles_changed, changed_places
+from sitegen.pipeline.cards import (
+    ArticleComparisons,
+    annotations_by_place,
+    annotations_moved,
+    articles_changed,
+    changed_places,
+)
 from sitegen.pipeline.config import Settings
+from sitegen.pipeline.entity_usage import top_co_mentions
 from sitegen.pipeline.feeds import feed_updated
 from sitegen.pipeline.site import Page, PlanMemo
 from sitegen.pipeline.timeline import Period, timeline_periods
-from sitegen.pipeline.views import top_co_mentions
 
 
 class ArticleSection:
