@@ -259,9 +259,8 @@ def _classes_reachable(root) -> set[type]:
     return found
 
 
-def test_the_planned_pages_of_an_entity_lead_to_no_article_and_no_annotation(archive, monkeypatch):
-    """A process forked to render an entity's pages reads every object they are made from:
-    of the articles that mention it, what the pages show, not the whole article."""
+def _reached_from_the_planned_entity_page(archive, monkeypatch) -> set[type]:
+    """The classes of every object the planned page of the one entity that five articles name leads to, in a single build."""
     _five_articles_naming_an_entity(archive)
     reached: list[set[type]] = []
     real = sitegen.engine.builder.plan_pages
@@ -274,26 +273,20 @@ def test_the_planned_pages_of_an_entity_lead_to_no_article_and_no_annotation(arc
     monkeypatch.setattr(sitegen.engine.builder, "plan_pages", planning)
     build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
     assert len(reached) == 1
-    assert not reached[0] & {Article, AnnotatedArticle}
+    return reached[0]
+
+
+def test_the_planned_pages_of_an_entity_lead_to_no_article_and_no_annotation(archive, monkeypatch):
+    """A process forked to render an entity's pages reads every object they are made from:
+    of the articles that mention it, what the pages show, not the whole article."""
+    assert not _reached_from_the_planned_entity_page(archive, monkeypatch) & {Article, AnnotatedArticle}
 
 
 def test_the_planned_pages_of_an_entity_lead_to_no_card_and_no_sentence_but_as_bytes(archive, monkeypatch):
     """The rows of an entity's list (a card and a sentence for every article that
     mentions it) lie all over the build's memory: a process that read them as
     objects would copy most of it. A single build holds them packed in bytes."""
-    _five_articles_naming_an_entity(archive)
-    reached: list[set[type]] = []
-    real = sitegen.engine.builder.plan_pages
-
-    def planning(*args, **kwargs):
-        pages = real(*args, **kwargs)
-        reached.extend(_classes_reachable(page) for page in pages if isinstance(page, PlannedPage) and page.template == "entity.html")
-        return pages
-
-    monkeypatch.setattr(sitegen.engine.builder, "plan_pages", planning)
-    build(BuildOptions(root=archive.root, search=False, workers=1, cache=False))
-    assert len(reached) == 1
-    assert not reached[0] & {ArticleCard, Snippet, ListedArticle}
+    assert not _reached_from_the_planned_entity_page(archive, monkeypatch) & {ArticleCard, Snippet, ListedArticle}
 
 
 def _card(slug: str, title: str) -> ArticleCard:
