@@ -109,10 +109,14 @@ def _article_links(article, tag_links) -> dict[str, Link]:
     return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
 
 
+def _involved_ids(article, annotation) -> tuple[str, ...]:
+    """The ids the article mentions or lists, in that order, each once (known entities or not)."""
+    return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
+
+
 def _article_entities(article, annotation, entities) -> dict:
     """The entities the article mentions or lists, by id."""
-    involved = dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids))
-    return {i: entities[i] for i in involved if i in entities}
+    return {i: entities[i] for i in _involved_ids(article, annotation) if i in entities}
 
 
 def _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls) -> Page:
@@ -126,14 +130,9 @@ def _article_page(memo: PlanMemo, article, annotation, card, tag_links, entities
     While no article, entity or tag name changed, the objects it is made from
     are the very ones of the last build, and that is all there is to check."""
 
-    def involved() -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*(m.entity_id for m in annotation.mentions), *article.entity_ids)))
-
-    def links() -> dict[str, Link]:
-        return {slug: tag_links[slug] for slug in dict.fromkeys(slugify(t) for t in article.tags) if slug in tag_links}
-
     def key() -> tuple[tuple, tuple]:
-        return (article, annotation, *(entities.get(i) for i in involved())), (card, tuple(links().items()), tied, related)
+        shown = (entities.get(i) for i in _involved_ids(article, annotation))
+        return (article, annotation, *shown), (card, tuple(_article_links(article, tag_links).items()), tied, related)
 
     def make() -> Page:
         return _made_article_page(article, annotation, card, tag_links, entities, tied, related, settings, urls)

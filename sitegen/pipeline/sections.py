@@ -13,6 +13,7 @@ change. (The sitemap's entries, kept per page object, are in pages.py.)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 from typing import Callable, Iterable
@@ -225,7 +226,7 @@ class TermUses:
         self.looked_at = 0  # articles the last update looked at
 
     def update(self, articles, annotated, cards) -> tuple:
-        slugs = lambda: list(map(operator.attrgetter("slug"), articles))  # noqa: E731  (every article's: only when needed)
+        slugs = functools.partial(map, operator.attrgetter("slug"), articles)  # every article's, walked only when needed
         places = articles_changed(articles, self.articles, self.comparisons)
         # The cards by place are the last build's while the articles are and their dict is the very same.
         kept_cards = places is not None and cards is self.cards
