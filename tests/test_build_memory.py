@@ -67,8 +67,8 @@ def test_a_collection_in_a_worker_does_not_copy_the_parents_objects():
     del parent_objects
 
 
-def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, int]:
-    """Build 250 articles with two workers; how many pages each process rendered."""
+def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: int) -> dict[int, list[str]]:
+    """Build 250 articles with two workers; the pages each process rendered."""
     for number in range(250):
         archive.article(f"a{number:03}", title=f"Article {number}", date=f"2020-01-{number % 28 + 1:02}", body=f"Text {number}.")
     log = tmp_path / "rendered.log"
@@ -76,28 +76,40 @@ def _pages_by_process(archive, tmp_path: Path, monkeypatch, pages_per_process: i
 
     def logged(env, page, *args):
         with open(log, "a", encoding="utf-8") as stream:  # appends of one short line do not interleave
-            stream.write(f"{os.getpid()}\n")
+            stream.write(f"{os.getpid()} {page.path}\n")
         return real(env, page, *args)
 
     monkeypatch.setattr(sitegen.engine.staged_writer, "render_page", logged)
     monkeypatch.setattr(sitegen.engine.staged_writer, "PAGES_PER_RENDERING_PROCESS", pages_per_process)
     result = build(BuildOptions(root=archive.root, search=False, workers=2, cache=False))
-    counts = collections.Counter(int(line) for line in log.read_text().split())
-    assert sum(counts.values()) == result.rendered
-    return counts
+    pages: dict[int, list[str]] = collections.defaultdict(list)
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, _, path = line.partition(" ")
+        pages[int(pid)].append(path)
+    assert sum(map(len, pages.values())) == result.rendered
+    return pages
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_no_rendering_process_renders_more_than_its_share_of_pages(archive, tmp_path, monkeypatch):
-    counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
-    assert os.getpid() not in counts  # rendered in workers
-    assert max(counts.values()) <= 40
+    pages = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
+    pages.pop(os.getpid(), None)  # the files of data/ (see the next test)
+    assert len(pages) >= 2
+    assert max(map(len, pages.values())) <= 40
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_files_of_data_are_the_only_pages_the_builds_own_process_renders(archive, tmp_path, monkeypatch):
+    # Made from every article's rows: a rendering process would copy all of them from the build's memory.
+    pages = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=40)
+    assert sorted(pages[os.getpid()]) == sorted([DATA_FOLDER, *(DATA_FOLDER + name for name in DATA_FILE_NAMES)])
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_rendering_process_is_forked_only_once_the_last_one_rendered_its_share(archive, tmp_path, monkeypatch):
-    counts = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=60)
-    assert len(counts) == math.ceil(sum(counts.values()) / 60)
+    pages = _pages_by_process(archive, tmp_path, monkeypatch, pages_per_process=60)
+    pages.pop(os.getpid(), None)
+    assert len(pages) == math.ceil(sum(map(len, pages.values())) / 60)
 
 
 def _pages_alive_when_the_cache_is_saved(monkeypatch, make_builder) -> int:

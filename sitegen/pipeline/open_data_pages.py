@@ -46,7 +46,10 @@ def planned_open_data_pages(memo: PlanMemo, archive, annotations: Annotations, e
     group = _DataFilesOneAtATime(lambda names: data_files(archive, rows, annotations.timeline, events, urls, names), settings, urls)
     places = [(DATA_FOLDER + name, "", False, functools.partial(group.file, name)) for name in DATA_FILE_NAMES]
     places.append((DATA_FOLDER, DATA_TEMPLATE, True, group.page))
-    return [PlannedPage(path, template, "", make, indexable=indexable, inputs=inputs) for path, template, indexable, make in places]
+    return [
+        PlannedPage(path, template, "", make, indexable=indexable, inputs=inputs, reads_whole_archive=True)
+        for path, template, indexable, make in places
+    ]
 
 
 class _DataFilesOneAtATime:

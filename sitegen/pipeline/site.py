@@ -86,6 +86,10 @@ class PlannedPage:
     # the same inputs make the same page, so a build whose digest of them is
     # the last build's keeps that build's file without making the page.
     inputs: tuple = ()
+    # Made from every article at once (the files of data/): made by the build's own
+    # process once the rendering processes have ended, not in one of them, which
+    # would copy every object it reads from the build (see engine/staged_writer.py).
+    reads_whole_archive: bool = False
 
 
 def site_view(settings: Settings, urls: Urls) -> SiteView:
