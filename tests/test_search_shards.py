@@ -16,6 +16,7 @@ from browser import serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 from search_page import STATUS, filter_checkbox, filter_counts, open_filter, result_links
 
+import sitegen.pipeline.search
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
@@ -177,6 +178,29 @@ def test_an_archive_within_the_budget_keeps_one_bundle_in_pagefind_itself(tmp_pa
     assert [(shard["name"], shard["bundle"]) for shard in manifest["shards"]] == [("all", "")]
     assert (archive.out / "pagefind/pagefind-entry.json").is_file()
     assert sorted(path.name for path in (archive.out / "pagefind").iterdir() if path.is_dir()) == ["filter", "fragment", "index"]
+
+
+def test_the_build_reads_each_page_just_before_sending_it_to_the_indexer_not_a_shard_at_once(tmp_path, monkeypatch):
+    # A shard's pages are some 100 MiB at 4,000 pages: the build's process holds one page at a time.
+    events: list[tuple[str, str]] = []
+    real_read, real_add = sitegen.pipeline.search._read_page, sitegen.pipeline.search._add_file
+
+    def reading(path: Path) -> bytes:
+        events.append(("read", path.as_posix()))  # a page of the site being staged
+        return real_read(path)
+
+    def adding(index_id: int, page: str, data: bytes) -> dict:
+        events.append(("send", page))
+        return real_add(index_id, page, data)
+
+    monkeypatch.setattr(sitegen.pipeline.search, "_read_page", reading)
+    monkeypatch.setattr(sitegen.pipeline.search, "_add_file", adding)
+    archive = sharded_archive(tmp_path / "site", shard_pages=4000)
+    archive.build(base_url=BASE_URL)
+
+    sent = [index for index, (what, _) in enumerate(events) if what == "send"]
+    assert len(sent) == len(ARTICLES) + len(ENTITIES)
+    assert all(events[index - 1][0] == "read" and events[index - 1][1].endswith("/" + events[index][1]) for index in sent)
 
 
 def edit_the_2017_article(archive: Archive) -> None:

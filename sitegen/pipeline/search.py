@@ -31,7 +31,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,9 +142,8 @@ def build_search_index(
 
         def make(shard: Shard) -> tuple[ManifestEntry, bool]:
             """The shard's manifest entry, and whether it was indexed (or linked unchanged)."""
-            contents = {page: _read_page(site / page) for page in shard.pages}
             shard_records = [by_url[url] for url in shard.records]
-            digest = _shard_digest(indexer, language, contents, shard_records)
+            digest = _shard_digest(indexer, language, site, shard.pages, shard_records)
             entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
             if (
                 previous is not None
@@ -155,8 +154,7 @@ def build_search_index(
                 link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
                 return entry, False
             with runs.slot(len(shard.pages) + len(shard.records)):
-                files = _index_shard(binary, timeout, language, contents, shard_records, runs.stop)
-            del contents  # the pages, before the bundle is written
+                files = _index_shard(binary, timeout, language, site, shard.pages, shard_records, runs.stop)
             _write_bundle(files, bundle / shard.folder)
             return entry, True
 
@@ -176,14 +174,15 @@ def build_search_index(
 
 
 def _index_shard(
-    binary: Path, timeout: float, language: str, contents: dict[str, bytes], records: list[SearchRecord], stop: threading.Event
+    binary: Path, timeout: float, language: str, site: Path, pages: Sequence[str], records: list[SearchRecord], stop: threading.Event
 ) -> list[dict]:
-    """One Pagefind run: the pages (in the order of their paths), then the records; its files."""
+    """One Pagefind run: the pages (in the order of their paths), each read from `site` as it
+    is sent, then the records; its files."""
     with Indexer(binary, timeout, stop) as indexer:
         index_id = indexer.request({"type": "NewIndex", "config": {"force_language": language}}, "starting")["index_id"]
         indexer.request_all(
             itertools.chain(
-                ((_add_file(index_id, page, data), f"indexing {page}") for page, data in contents.items()),
+                ((_add_file(index_id, page, _read_page(site / page)), f"indexing {page}") for page in pages),
                 ((_add_record(index_id, language, record), f"indexing the glossary term {record.url}") for record in records),
             )
         )
@@ -273,10 +272,15 @@ def indexer_identity() -> tuple[str, int, int] | None:
     return str(binary), status.st_size, status.st_mtime_ns
 
 
-def _shard_digest(indexer: str, language: str, contents: dict[str, bytes], records: list[SearchRecord]) -> str:
+def _shard_digest(indexer: str, language: str, site: Path, pages: Sequence[str], records: list[SearchRecord]) -> str:
+    """The digest of what indexing the shard reads. Its pages are read one at a time,
+    here and again as they are sent to the indexer, not held together: a shard's
+    pages are some 100 MiB, and the build's process held two shards' while one
+    waited for the other's indexer. They are the staged site's own files, which
+    nothing but this build writes."""
     digest = ShardDigest(indexer, language)
-    for page, data in contents.items():
-        digest.page(page, data)
+    for page in pages:
+        digest.page(page, _read_page(site / page))
     for record in records:
         digest.record(record)
     return digest.hexdigest()
