@@ -30,7 +30,7 @@ from sitegen.engine.builder import BuildOptions, Builder, build
 from sitegen.engine.cache import SourceCache, digest_of
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, load_persistent_cache
 from sitegen.engine.parallel import map_in_workers
-from sitegen.engine.stored_fragments import DamagedCopy, FragmentStore, StoredSource, loaded
+from sitegen.engine.stored_fragments import DamagedCopy, FragmentStore, StoredArticle, StoredSource, loaded
 from sitegen.model.errors import Problems
 from sitegen.model.models import Article
 from sitegen.pipeline.annotate import AnnotatedArticle
@@ -204,6 +204,33 @@ def _alive(cls: type, module, where: str, monkeypatch, **match) -> list[int]:
 
     monkeypatch.setattr(module, where, counting)
     return counts
+
+
+def _with_search(archive) -> None:
+    archive.write("site.toml", (archive.root / "site.toml").read_text(encoding="utf-8").replace("enabled = false", "enabled = true", 1))
+
+
+def test_a_single_build_holds_no_annotation_of_its_articles_while_its_search_index_is_made(archive, monkeypatch):
+    # The indexer runs beside the build's process, and what that process holds counts with it:
+    # the cache's entries are written first, then let go with what annotation made.
+    _five_articles_naming_an_entity(archive)
+    _with_search(archive)
+    alive = _alive((AnnotatedArticle, StoredArticle), sitegen.engine.staged_writer, "index_site", monkeypatch)
+    result = build(BuildOptions(root=archive.root, workers=1))
+    assert result.search is not None and alive == [0]
+
+
+def test_a_build_with_search_saves_its_whole_cache_for_the_next_build(archive):
+    _five_articles_naming_an_entity(archive)
+    _with_search(archive)
+    build(BuildOptions(root=archive.root, workers=1))
+    cache = load_persistent_cache(archive.root)
+    assert sorted(key.rsplit("/", 1)[-1] for key in cache.sources.entries if key.endswith(".md")) == [
+        "a0.md", "a1.md", "a2.md", "a3.md", "a4.md", "mosul.md",
+    ]  # fmt: skip
+    assert sorted(key[0] for key in cache.fragments.entries).count("article") == 5
+    assert cache.manifest and cache.page_inputs and cache.written
+    assert build(BuildOptions(root=archive.root, workers=1)).unchanged
 
 
 def test_a_single_build_holds_no_annotated_html_of_its_articles_once_they_are_annotated(archive, monkeypatch):

@@ -332,6 +332,25 @@ def test_a_shard_that_fails_fails_the_build_with_a_located_error_and_keeps_the_p
     assert sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site")) == []
 
 
+def test_a_build_whose_search_fails_keeps_the_last_cache_and_leaves_no_part_of_its_own(tmp_path):
+    # The cache's entries are written before the index is made, its record after the site is swapped in.
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    cache = archive.root / ".sitegen-cache"
+    saved = (cache / "build.cache").read_bytes()
+    edit_the_2017_article(archive)
+    binary = wrapped_pagefind(tmp_path / "bin", FAILS_ON_THE_SECOND_RUN)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build", "--quiet", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (cache / "build.cache").read_bytes() == saved
+    assert [path.name for path in cache.iterdir() if path.name.endswith(".tmp")] == []
+
+
 # --- shards indexed at once ----------------------------------------------------------------
 
 TWO_CORES = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="shards are indexed one at a time on one core")

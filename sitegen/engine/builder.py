@@ -43,7 +43,7 @@ import sitegen.pipeline.views
 from sitegen.engine.annotation import AnnotationMemo, annotate_archive
 from sitegen.engine.build_plan import BuildPlan, Progress, Sources, no_progress
 from sitegen.engine.cache import BuildCache
-from sitegen.engine.cache_file import load_persistent_cache, save_persistent_cache
+from sitegen.engine.cache_file import PendingCache, begin_persistent_cache, load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.in_place_writer import LastPlan, write_in_place
 from sitegen.engine.indexing import index_site
@@ -134,6 +134,7 @@ class Builder:
         self._open_data_due: OpenDataDue | None = None  # see open_data_job
         self._sources = SourceLoader(self.root)  # keeps what the last load found (see load)
         self._kept_warnings: list = []  # what planning the pages a build kept warned of (see _every_page_planned)
+        self._pending_cache: PendingCache | None = None  # see _cache_entries_saver
 
     def build(
         self,
@@ -152,6 +153,9 @@ class Builder:
         try:
             return self._build(progress, incremental, search, incremental and open_data_later, changed)
         finally:
+            if self._pending_cache is not None:  # the build failed after its cache's entries were written
+                self._pending_cache.abandon()
+                self._pending_cache = None
             self.cache.encoded = {}  # where the cache file held each entry: only the first save can use it
             self._settle_memory()
 
@@ -210,7 +214,11 @@ class Builder:
             self._open_data_due = OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
             if self.options.cache and not incremental:  # while the previous site is deleted (see write_staged)
                 with self._stage("cache"):
-                    save_persistent_cache(self.root, self.cache)
+                    pending, self._pending_cache = self._pending_cache, None
+                    if pending is not None:
+                        pending.finish(self.cache)
+                    else:
+                        save_persistent_cache(self.root, self.cache)
         result = BuildResult(
             articles=len(plan.archive.articles),
             entities=len(plan.archive.entities),
@@ -359,11 +367,29 @@ class Builder:
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
     ) -> tuple[int, SearchReport | None]:
+        before_search = self._cache_entries_saver(plan) if self.options.cache and not self.lasting else None
         files, search_report, self.rendered = write_staged(
             plan, env, self.cache, root=self.root, guard=self.guard, workers=self.workers, lasting=self.lasting,
-            progress=progress, search=search, kept=kept, stage=self._stage,
+            progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search,
         )  # fmt: skip
         return files, search_report
+
+    def _cache_entries_saver(self, plan: BuildPlan) -> Callable[[], None]:
+        """What a single build does once its pages are written, before its search index:
+        write the persistent cache's entries (the sources and fragments, most of the
+        file; its record follows once the site is swapped in), then let them go, with
+        the annotations the plan holds. The indexer runs beside this process, and
+        what this process holds counts with it: at 100,000 articles this process
+        held 2 GiB there, of which the entries and what annotation made were most."""
+
+        def save_entries_and_let_go() -> None:
+            with self._stage("cache"):
+                self._pending_cache = begin_persistent_cache(self.root, self.cache)
+            self.cache.let_go_of_entries()
+            plan.annotations = plan.digester = None
+            give_back_free_memory()
+
+        return save_entries_and_let_go
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         # Only an unbroken run of in-place builds of this builder uses the last one's plan.

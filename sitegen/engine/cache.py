@@ -461,6 +461,15 @@ class BuildCache:
     # the first build (see engine/cache_file.py).
     encoded: dict[tuple[str, Any], tuple[Any, int, int, bytes]] = field(default_factory=dict)
 
+    def let_go_of_entries(self) -> None:
+        """Drop the parsed sources and the fragments, keeping the record of the build
+        (what the persistent cache's record holds: see engine/cache_file.py); a
+        single build does, once it has written them (see Builder._cache_entries_saver)."""
+        self.sources = SourceCache(stats=self.sources.stats, workers=self.sources.workers)
+        self.fragments = FragmentCache()
+        self.encoded = {}
+        self.plans, self.page_digests = None, {}
+
     @property
     def source_stats(self) -> dict[str, tuple[int, int, int, int, int]]:
         """The status of each source file when it was digested (kept in the persistent cache's record)."""

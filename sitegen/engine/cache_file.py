@@ -176,36 +176,78 @@ def _article_line(entry_key: object, article: AnnotatedArticle) -> str:
 
 def save_persistent_cache(root: Path, cache: BuildCache) -> None:
     """Write the cache for the next build; a value the codec cannot hold is left out (it only costs time)."""
+    pending = begin_persistent_cache(root, cache)
+    if pending is not None:
+        pending.finish(cache)
+
+
+def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None:
+    """Write the cache's entries (sources and fragments, most of the file) now, and
+    its record when `finish` is called: in between, the build may let the entries
+    go (a single build does, before its search index is made: see Builder). None
+    when there is nothing to write or it cannot be written (it only costs time)."""
     key = cache_key()
     if key is None:
-        return
+        return None
     try:
         folder = _cache_folder(root, create=True)
         if folder is None:
-            return
+            return None
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
-        previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                seal = hmac.new(key, digestmod=hashlib.sha256)
-                for line in _lines(cache, previous):
-                    seal.update(line)
-                    stream.write(line)
-                    seal.update(b"\n")
-                    stream.write(b"\n")
-                stream.write(seal.hexdigest().encode() + b"\n")
-            os.replace(temporary, folder / CACHE_FILE)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-            if previous is not None:
-                os.close(previous)
-        for legacy in LEGACY_CACHE_FILES:
-            (folder / legacy).unlink(missing_ok=True)
-        _remove_abandoned_temporaries(folder)
     except OSError:
-        pass  # a cache that cannot be written only costs time next build
+        return None  # a cache that cannot be written only costs time next build
+    pending = PendingCache(folder, Path(temporary), os.fdopen(handle, "wb"), hmac.new(key, digestmod=hashlib.sha256))
+    previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
+    try:
+        pending.write(_entry_lines(cache, previous))
+    except BaseException as exc:
+        pending.abandon()
+        if isinstance(exc, OSError):
+            return None
+        raise
+    finally:
+        if previous is not None:
+            os.close(previous)
+    return pending
+
+
+class PendingCache:
+    """A cache file being written: its entries are in the temporary file, its record not yet."""
+
+    def __init__(self, folder: Path, temporary: Path, stream, seal):
+        self.folder, self.temporary, self.stream, self.seal = folder, temporary, stream, seal
+
+    def write(self, lines) -> None:
+        for line in lines:
+            self.seal.update(line)
+            self.stream.write(line)
+            self.seal.update(b"\n")
+            self.stream.write(b"\n")
+
+    def finish(self, cache: BuildCache) -> None:
+        """Write the record of the build (as `cache` holds it now) and the seal, and put the file in place."""
+        try:
+            self.write(_record_lines(cache))
+            self.stream.write(self.seal.hexdigest().encode() + b"\n")
+            self.stream.close()
+            os.replace(self.temporary, self.folder / CACHE_FILE)
+            for legacy in LEGACY_CACHE_FILES:
+                (self.folder / legacy).unlink(missing_ok=True)
+            _remove_abandoned_temporaries(self.folder)
+        except OSError:
+            pass  # a cache that cannot be written only costs time next build
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Close the file and remove it, unless `finish` put it in place."""
+        try:
+            self.stream.close()
+        except OSError:
+            pass
+        self.temporary.unlink(missing_ok=True)
 
 
 def _remove_abandoned_temporaries(folder: Path) -> None:
@@ -228,8 +270,9 @@ def line_digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=16).digest()
 
 
-def _lines(cache: BuildCache, previous: int | None):
-    """Every line of the cache file but the seal, without their ends of line.
+def _entry_lines(cache: BuildCache, previous: int | None):
+    """The header and the lines of the sources and fragments, without their ends of line
+    (the record's lines follow them: _record_lines).
 
     A source or fragment read from the file and still the same object is
     written as the line it was read from, copied from the previous file
@@ -241,12 +284,10 @@ def _lines(cache: BuildCache, previous: int | None):
     (the file was replaced or written meanwhile) is encoded again. A lazy
     cache holds the verified bytes it was read from, and copies from them."""
     yield _header().rstrip(b"\n")
-    record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
-    record["warnings"] = tuple(record["warnings"])
     encoded = cache.encoded
-    for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries), ("b", record)):
+    for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries)):
         for entry_key, value in entries.items():
-            known = encoded.get((section, entry_key)) if section != "b" else None
+            known = encoded.get((section, entry_key))
             if known is not None and known[0] is value:
                 _, offset, length, check = known
                 if type(check) is SealedHtml:
@@ -265,6 +306,18 @@ def _lines(cache: BuildCache, previous: int | None):
             except (ValueError, RecursionError):  # Unencodable is a ValueError
                 continue
             yield line.encode("utf-8", "surrogatepass")
+
+
+def _record_lines(cache: BuildCache):
+    """The lines of the build's record (see RECORD_FIELDS)."""
+    record = {name: getattr(cache, field) for name, field in RECORD_FIELDS.items()}
+    record["warnings"] = tuple(record["warnings"])
+    for entry_key, value in record.items():
+        try:
+            line = json.dumps(["b", encode(entry_key), encode(value)], ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, RecursionError):  # Unencodable is a ValueError
+            continue
+        yield line.encode("utf-8", "surrogatepass")
 
 
 def _cache_folder(root: Path, create: bool = False) -> Path | None:

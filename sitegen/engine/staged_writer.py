@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from stat import S_ISDIR
 
@@ -53,6 +54,7 @@ def write_staged(
     search: bool,
     kept: set[str] | None,
     stage: Stage,
+    before_search: Callable[[], None] | None = None,
 ) -> tuple[int, SearchReport | None, int]:
     """The whole new site, its search index included, staged beside the output and
     swapped in at once: until then the output is the previous site, whole.
@@ -67,7 +69,8 @@ def write_staged(
     rendering process. A KeptPage, which a single build plans in the place of
     a page its plan's record vouches for (engine/plan_record.py), is linked
     so, or raises PlanNeeded: it cannot be made. A builder that does not last
-    (`lasting`) lets the pages go once they are written."""
+    (`lasting`) lets the pages go once they are written, and calls `before_search`
+    then, before the search index is made (see Builder._cache_entries_saver)."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
     guard.check_replaceable(plan.output)
@@ -92,7 +95,7 @@ def write_staged(
             else:
                 # A page the last build did not record is rendered whatever its inputs: digested while rendered.
                 inputs_of, _ = page_inputs(cache, plan, later=lambda target: target not in previous_inputs)
-                made_from, _ = made_from_digests(cache, plan, lambda target: target not in previous_made_from, made_from_digester)
+                made_from = made_from_digests(cache, plan, lambda target: target not in previous_made_from, made_from_digester)[0]
         staged.folders_made()
         if staged.premade or staged.reused:
             targets = {page_file(page) for page in plan.pages}
@@ -187,10 +190,14 @@ def write_staged(
             del done
             if not lasting:
                 changed.clear()
+                page = here = None  # the last page looked at, and those of data/, hold what they were planned from
                 forget_pages(plan, cache)
             for target, source in plan.copies:
                 staged.copy_file(target, source)
         if search and plan.settings.search.enabled:
+            if before_search is not None and not lasting:
+                made_from_digester = shown_on_many = None  # what they digested is let go with the rest
+                before_search()
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept), workers=workers)
         with stage("swap"):
