@@ -233,6 +233,16 @@ def test_a_build_with_search_saves_its_whole_cache_for_the_next_build(archive):
     assert build(BuildOptions(root=archive.root, workers=1)).unchanged
 
 
+def test_a_build_whose_cache_entries_could_not_be_written_before_its_index_writes_the_whole_cache_after(archive, monkeypatch):
+    # A full disk, say, while the entries were written: they are kept, not let go, and the cache is written whole at the end.
+    _five_articles_naming_an_entity(archive)
+    _with_search(archive)
+    monkeypatch.setattr(sitegen.engine.builder, "begin_persistent_cache", lambda root, cache: None)
+    build(BuildOptions(root=archive.root, workers=1))
+    cache = load_persistent_cache(archive.root)
+    assert sorted(key[0] for key in cache.fragments.entries).count("article") == 5
+
+
 def test_a_single_build_holds_no_annotated_html_of_its_articles_once_they_are_annotated(archive, monkeypatch):
     _five_articles_naming_an_entity(archive)
     alive = _alive(AnnotatedArticle, sitegen.engine.builder, "plan_pages", monkeypatch)

@@ -6,6 +6,11 @@ import json
 import os
 import time
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None
+
 import pytest
 
 import sitegen.engine.cache_codec
@@ -115,6 +120,26 @@ def test_temporary_files_a_killed_build_left_in_the_cache_folder_are_removed_by_
 
     assert [path for path in abandoned if path.exists()] == []
     assert being_written.exists()
+
+
+@pytest.mark.skipif(fcntl is None, reason="needs file locks")
+def test_the_temporary_cache_file_another_build_holds_locked_is_kept_however_old(archive):
+    # A build holds its cache's temporary file for as long as its search index takes, maybe hours.
+    small_archive(archive)
+    archive.build()
+    folder = archive.root / CACHE_DIR
+    being_written = folder / f".{CACHE_FILE}.s34rch.tmp"
+    being_written.write_bytes(b"half a cache")
+    os.utime(being_written, (time.time() - 2 * 3600,) * 2)
+    archive.article("a000", title="Article 0, edited", date="2020-01-01", body="Mosul.")
+
+    with open(being_written, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        archive.build()
+        assert being_written.exists()
+    archive.article("a000", title="Article 0, edited again", date="2020-01-01", body="Mosul.")
+    archive.build()
+    assert not being_written.exists()  # its build is gone: nobody holds it now
 
 
 def test_the_record_of_a_build_is_read_back_without_a_decoding_call_per_page_or_file(archive, monkeypatch):

@@ -203,6 +203,29 @@ def test_the_build_reads_each_page_just_before_sending_it_to_the_indexer_not_a_s
     assert all(events[index - 1][0] == "read" and events[index - 1][1].endswith("/" + events[index][1]) for index in sent)
 
 
+def test_a_page_that_changes_between_its_digest_and_its_indexing_fails_the_build(tmp_path, monkeypatch):
+    # Read twice (see the test above): the shard's digest is always that of what was indexed.
+    real_read = sitegen.pipeline.search._read_page
+    reads: dict[str, int] = {}
+
+    def changing(path: Path) -> bytes:
+        data = real_read(path)
+        reads[path.name + str(path.parent.name)] = reads.get(path.name + str(path.parent.name), 0) + 1
+        if path.parent.name == "2016-06-05-cranes" and reads[path.name + str(path.parent.name)] == 2:
+            return data.replace(b"Cranes over the harbour", b"Cranes over the marina")
+        return data
+
+    monkeypatch.setattr(sitegen.pipeline.search, "_read_page", changing)
+    archive = sharded_archive(tmp_path / "site", shard_pages=4000)
+
+    with pytest.raises(ContentError) as problem:
+        archive.build(base_url=BASE_URL)
+
+    (error,) = problem.value.errors
+    assert error.path.endswith("2016-06-05-cranes/index.html")
+    assert "the page changed while the search index was made" in error.message
+
+
 def edit_the_2017_article(archive: Archive) -> None:
     name, title, date, source, tags, body = ARTICLES[-1]
     archive.write(f"content/articles/{name}.md", article_text(title=title, date=date, body=body + " Gulls came back.", source=source, tags=tags))

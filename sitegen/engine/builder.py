@@ -367,7 +367,7 @@ class Builder:
     def _write_staged(
         self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
     ) -> tuple[int, SearchReport | None]:
-        before_search = self._cache_entries_saver(plan) if self.options.cache and not self.lasting else None
+        before_search = None if self.lasting else self._cache_entries_saver(plan)
         files, search_report, self.rendered = write_staged(
             plan, env, self.cache, root=self.root, guard=self.guard, workers=self.workers, lasting=self.lasting,
             progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search,
@@ -378,14 +378,17 @@ class Builder:
         """What a single build does once its pages are written, before its search index:
         write the persistent cache's entries (the sources and fragments, most of the
         file; its record follows once the site is swapped in), then let them go, with
-        the annotations the plan holds. The indexer runs beside this process, and
+        the annotations the plan holds (without the cache, let them go at once). The indexer runs beside this process, and
         what this process holds counts with it: at 100,000 articles this process
         held 2 GiB there, of which the entries and what annotation made were most."""
 
         def save_entries_and_let_go() -> None:
-            with self._stage("cache"):
-                self._pending_cache = begin_persistent_cache(self.root, self.cache)
-            self.cache.let_go_of_entries()
+            if self.options.cache:
+                with self._stage("cache"):
+                    self._pending_cache = begin_persistent_cache(self.root, self.cache)
+            # Entries that could not be written stay, for the whole cache to be written at the end.
+            if self._pending_cache is not None or not self.options.cache:
+                self.cache.let_go_of_entries()
             plan.annotations = plan.digester = None
             give_back_free_memory()
 

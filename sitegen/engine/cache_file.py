@@ -30,6 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: a temporary file's age tells whether it was abandoned
+    fcntl = None  # type: ignore[assignment]
+
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_codec import decode, encode
 from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are part of this module's interface)
@@ -50,9 +55,14 @@ from sitegen.pipeline.load import CONTENT_DIR
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.cache"
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
-# A build writes its cache in seconds: a temporary file of it (or of the
-# stamp) untouched for this long was left by a build that was killed.
+# A build holds a lock on the temporary file of its cache while it writes it,
+# which may be for the whole of its search index (see begin_persistent_cache):
+# one nobody holds was left by a build that was killed, once it is older than
+# the moment between its making and its locking. Where files cannot be locked,
+# and for the stamp's, which a build writes in an instant, a temporary file
+# untouched for an hour was left by a build that was killed.
 ABANDONED_SECONDS = 3600
+UNLOCKED_SECONDS = 60
 # 5: article bodies that hold raw HTML are sanitised; a cache of format 4 may
 # hold them as written, and is never read. 6: the large dicts of the build's
 # record are written in pieces (see cache_codec), which format 5 never did.
@@ -198,6 +208,7 @@ def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
     except OSError:
         return None  # a cache that cannot be written only costs time next build
+    _lock(handle)
     pending = PendingCache(folder, Path(temporary), os.fdopen(handle, "wb"), hmac.new(key, digestmod=hashlib.sha256))
     previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
     try:
@@ -252,14 +263,43 @@ class PendingCache:
 
 def _remove_abandoned_temporaries(folder: Path) -> None:
     """The temporary files of the cache and the stamp that killed builds left, as large as
-    the cache each: a build being written now (another process's) touched its file just now."""
-    abandoned = time.time() - ABANDONED_SECONDS
+    the cache each: not those another build is writing now (see UNLOCKED_SECONDS)."""
+    now = time.time()
     for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp")]:
         try:
-            if path.lstat().st_mtime < abandoned:
+            age = now - path.lstat().st_mtime
+            if path.name.startswith(".stamp.") or fcntl is None:
+                abandoned = age > ABANDONED_SECONDS
+            else:
+                abandoned = age > UNLOCKED_SECONDS and not _locked(path)
+            if abandoned:
                 path.unlink()
         except OSError:
             continue
+
+
+def _lock(handle: int) -> None:
+    """Hold an exclusive lock on the open file for as long as it is open (where files can be locked)."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass  # a file system without locks: the file's age tells instead
+
+
+def _locked(path: Path) -> bool:
+    """Whether another open file holds the lock of `path` (a build writing it)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return os.fstat(handle).st_mtime > time.time() - ABANDONED_SECONDS  # no locks here: by its age
+    finally:
+        os.close(handle)
+    return False
 
 
 def _header() -> bytes:

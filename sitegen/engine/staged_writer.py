@@ -195,8 +195,9 @@ def write_staged(
             for target, source in plan.copies:
                 staged.copy_file(target, source)
         if search and plan.settings.search.enabled:
-            if before_search is not None and not lasting:
+            if not lasting:
                 made_from_digester = shown_on_many = None  # what they digested is let go with the rest
+            if before_search is not None and not lasting:
                 before_search()
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept), workers=workers)

@@ -31,7 +31,7 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,7 +143,7 @@ def build_search_index(
         def make(shard: Shard) -> tuple[ManifestEntry, bool]:
             """The shard's manifest entry, and whether it was indexed (or linked unchanged)."""
             shard_records = [by_url[url] for url in shard.records]
-            digest = _shard_digest(indexer, language, site, shard.pages, shard_records)
+            digest, page_digests = _shard_digest(indexer, language, site, shard.pages, shard_records)
             entry = ManifestEntry(shard.name, shard.folder, digest, len(shard.pages), len(shard.records))
             if (
                 previous is not None
@@ -154,7 +154,7 @@ def build_search_index(
                 link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
                 return entry, False
             with runs.slot(len(shard.pages) + len(shard.records)):
-                files = _index_shard(binary, timeout, language, site, shard.pages, shard_records, runs.stop)
+                files = _index_shard(binary, timeout, language, _pages_as_digested(site, shard.pages, page_digests), shard_records, runs.stop)
             _write_bundle(files, bundle / shard.folder)
             return entry, True
 
@@ -174,15 +174,15 @@ def build_search_index(
 
 
 def _index_shard(
-    binary: Path, timeout: float, language: str, site: Path, pages: Sequence[str], records: list[SearchRecord], stop: threading.Event
+    binary: Path, timeout: float, language: str, pages: Iterable[tuple[str, bytes]], records: list[SearchRecord], stop: threading.Event
 ) -> list[dict]:
-    """One Pagefind run: the pages (in the order of their paths), each read from `site` as it
-    is sent, then the records; its files."""
+    """One Pagefind run: the pages (path and bytes, in the order of their paths, each read
+    as it is sent), then the records; its files."""
     with Indexer(binary, timeout, stop) as indexer:
         index_id = indexer.request({"type": "NewIndex", "config": {"force_language": language}}, "starting")["index_id"]
         indexer.request_all(
             itertools.chain(
-                ((_add_file(index_id, page, _read_page(site / page)), f"indexing {page}") for page in pages),
+                ((_add_file(index_id, page, data), f"indexing {page}") for page, data in pages),
                 ((_add_record(index_id, language, record), f"indexing the glossary term {record.url}") for record in records),
             )
         )
@@ -272,18 +272,37 @@ def indexer_identity() -> tuple[str, int, int] | None:
     return str(binary), status.st_size, status.st_mtime_ns
 
 
-def _shard_digest(indexer: str, language: str, site: Path, pages: Sequence[str], records: list[SearchRecord]) -> str:
-    """The digest of what indexing the shard reads. Its pages are read one at a time,
-    here and again as they are sent to the indexer, not held together: a shard's
-    pages are some 100 MiB, and the build's process held two shards' while one
-    waited for the other's indexer. They are the staged site's own files, which
-    nothing but this build writes."""
-    digest = ShardDigest(indexer, language)
+def _shard_digest(indexer: str, language: str, site: Path, pages: Sequence[str], records: list[SearchRecord]) -> tuple[str, list[bytes]]:
+    """The digest of what indexing the shard reads, and the digest of each page's bytes.
+
+    The pages are read one at a time, here and again as they are sent to the
+    indexer (`_pages_as_digested`), not held together: a shard's pages are some
+    100 MiB, and the build's process held two shards' while one waited for the
+    other's indexer. Between the two reads a page may have changed (a page kept
+    from the last build is the published file itself, hard-linked): each is
+    checked against its digest as it is sent, so that the shard's digest is
+    always that of what was indexed."""
+    digest, page_digests = ShardDigest(indexer, language), []
     for page in pages:
-        digest.page(page, _read_page(site / page))
+        data = _read_page(site / page)
+        digest.page(page, data)
+        page_digests.append(_page_digest(data))
     for record in records:
         digest.record(record)
-    return digest.hexdigest()
+    return digest.hexdigest(), page_digests
+
+
+def _pages_as_digested(site: Path, pages: Sequence[str], digests: list[bytes]) -> Iterator[tuple[str, bytes]]:
+    """Each page's path and bytes, read again, as `_shard_digest` digested them."""
+    for page, digest in zip(pages, digests, strict=True):
+        data = _read_page(site / page)
+        if _page_digest(data) != digest:
+            raise SearchError("the page changed while the search index was made; build again", str(site / page))
+        yield page, data
+
+
+def _page_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _read_page(path: Path) -> bytes:
