@@ -17,6 +17,7 @@ from conftest import DEFAULT_SITE_TOML, Archive, article_text
 from search_page import STATUS, filter_checkbox, filter_counts, open_filter, result_links
 
 import sitegen.pipeline.search
+import sitegen.pipeline.search_indexer
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
@@ -201,6 +202,29 @@ def test_the_build_reads_each_page_just_before_sending_it_to_the_indexer_not_a_s
     sent = [index for index, (what, _) in enumerate(events) if what == "send"]
     assert len(sent) == len(ARTICLES) + len(ENTITIES)
     assert all(events[index - 1][0] == "read" and events[index - 1][1].endswith("/" + events[index][1]) for index in sent)
+
+
+def test_the_index_pagefind_hands_over_is_read_once_pagefind_has_ended(tmp_path, monkeypatch):
+    # The whole index of a shard in one message: read while Pagefind still held it, its copies added to the peak.
+    events: list[str] = []
+    indexer = sitegen.pipeline.search_indexer.Indexer
+    real_read, real_exit = indexer._read_answer, indexer.__exit__
+
+    def reading(raw, doing, message_id, only=False):
+        events.append(doing if doing == "writing the index" else "answer")
+        return real_read(raw, doing, message_id, only)
+
+    def exiting(self, *args):
+        real_exit(self, *args)
+        events.append("ended" if self._process.poll() is not None else "still running")
+
+    monkeypatch.setattr(indexer, "_read_answer", staticmethod(reading))
+    monkeypatch.setattr(indexer, "__exit__", exiting)
+    archive = sharded_archive(tmp_path / "site")
+    archive.build(base_url=BASE_URL, workers=1)
+
+    last_of_each_run = [events[index - 1 : index + 1] for index, event in enumerate(events) if event == "writing the index"]
+    assert last_of_each_run == [["ended", "writing the index"]] * len(SHARDS)
 
 
 def test_a_page_that_changes_between_its_digest_and_its_indexing_fails_the_build(tmp_path, monkeypatch):

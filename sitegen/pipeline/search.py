@@ -188,7 +188,9 @@ def _index_shard(
         )
         # The files come back in the answer and are written here: Pagefind's own
         # writing (WriteFiles) may answer before its last writes reach the disk.
-        return indexer.request({"type": "GetFiles", "index_id": index_id}, "writing the index")["files"]
+        # The answer is read once the indexer has ended (see Indexer.request_unread).
+        read_files = indexer.request_unread({"type": "GetFiles", "index_id": index_id}, "writing the index")
+    return read_files()["files"]
 
 
 def _write_bundle(files: list[dict], out: Path) -> None:

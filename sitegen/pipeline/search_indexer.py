@@ -130,7 +130,23 @@ class Indexer:
         self._last_activity = time.monotonic()
         return self._last_id
 
+    def request_unread(self, payload: dict[str, Any], doing: str) -> Callable[[], dict[str, Any]]:
+        """Send the last request, and wait for its answer without reading it: the
+        function returned reads it, once the indexer is stopped. The answer to
+        GetFiles is the whole index of a shard in one message (base64 of JSON
+        holding each file in base64): read while the indexer still held that
+        index in memory, its copies added to the build's peak."""
+        message_id = self._send(payload)
+        raw = self._next_answer(doing)
+        return lambda: self._read_answer(raw, doing, message_id, only=True)
+
     def _receive(self, message_id: int, doing: str) -> dict[str, Any]:
+        while True:
+            payload = self._read_answer(self._next_answer(doing), doing, message_id)
+            if payload is not None:
+                return payload
+
+    def _next_answer(self, doing: str) -> bytes:
         while True:
             try:
                 raw = self._answers.get(timeout=0.5)
@@ -140,16 +156,25 @@ class Indexer:
                 continue
             if raw is _END:
                 raise self._failure(doing)
-            try:
-                answer = json.loads(base64.b64decode(raw, validate=True))
-                payload = answer["payload"]
-                kind = payload["type"]
-            except (binascii.Error, ValueError, KeyError, TypeError):
-                raise IndexerError(f"Pagefind gave an answer that is not a service message while {doing}: {bytes(raw[:80])!r}") from None
-            if kind == "Error":
-                raise IndexerError(f"Pagefind failed while {doing}: {payload.get('message', 'no reason given')}")
-            if answer.get("message_id") == message_id:
-                return payload
+            return raw
+
+    @staticmethod
+    def _read_answer(raw: bytes, doing: str, message_id: int, only: bool = False) -> dict[str, Any] | None:
+        """The payload of the answer `raw` if it answers `message_id`; None if it answers
+        another (an IndexerError when it must be the answer: `only`)."""
+        try:
+            answer = json.loads(base64.b64decode(raw, validate=True))
+            payload = answer["payload"]
+            kind = payload["type"]
+        except (binascii.Error, ValueError, KeyError, TypeError):
+            raise IndexerError(f"Pagefind gave an answer that is not a service message while {doing}: {bytes(raw[:80])!r}") from None
+        if kind == "Error":
+            raise IndexerError(f"Pagefind failed while {doing}: {payload.get('message', 'no reason given')}")
+        if answer.get("message_id") == message_id:
+            return payload
+        if only:
+            raise IndexerError(f"Pagefind answered another request while {doing}")
+        return None
 
     # --- the process ------------------------------------------------------------------
 
@@ -157,14 +182,19 @@ class Indexer:
         assert self._process.stdout is not None
         buffer = bytearray()
         while chunk := self._process.stdout.read1(1 << 16):
+            start = len(buffer)
             buffer += chunk
-            if b"," not in chunk:
+            end = buffer.find(b",", start)
+            if end < 0:
                 continue
-            *complete, rest = buffer.split(b",")
-            for message in complete:
+            # Each message copied once out of the buffer (the index of a shard is one message).
+            position = 0
+            while end >= 0:
                 self._last_activity = time.monotonic()
-                self._answers.put(bytes(message))
-            buffer = rest
+                self._answers.put(bytes(memoryview(buffer)[position:end]))
+                position = end + 1
+                end = buffer.find(b",", position)
+            del buffer[:position]
         self._answers.put(_END)
 
     def _read_stderr(self) -> None:
