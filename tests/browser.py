@@ -24,8 +24,8 @@ class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
             return str(Path(self.directory) / "\x00-outside-the-prefix")  # a path that never exists
         return super().translate_path("/" + path[len(self.prefix) :])
 
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
+    def log_message(self, *args) -> None:
+        """Nothing: the test output stays quiet."""
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ at the end checks the promise after every step of random edit sequences.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -911,10 +912,8 @@ class IncrementalBuilds(RuleBasedStateMachine):
         """`Builder.build()` swaps in a clean site; incremental builds carry on from
         it (checked at the next step: this one has no incremental build)."""
         self.toggle(setting)
-        try:
+        with contextlib.suppress(ContentError):  # a setting some sources refuse: the next step checks what follows
             self.builder.build()
-        except ContentError:
-            pass
 
     @rule()
     def delete_output_folder(self):

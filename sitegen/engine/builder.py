@@ -377,10 +377,11 @@ class Builder:
     def _cache_entries_saver(self, plan: BuildPlan) -> Callable[[], None]:
         """What a single build does once its pages are written, before its search index:
         write the persistent cache's entries (the sources and fragments, most of the
-        file; its record follows once the site is swapped in), then let them go, with
-        the annotations the plan holds (without the cache, let them go at once). The indexer runs beside this process, and
-        what this process holds counts with it: at 100,000 articles this process
-        held 2 GiB there, of which the entries and what annotation made were most."""
+        file; its record follows once the site is swapped in), then let them go with
+        the annotations the plan holds (without the cache, let them go at once). The
+        indexer runs beside this process, and what this process holds counts with
+        it: at 100,000 articles this process held 2 GiB there, of which the entries
+        and what annotation made were most."""
 
         def save_entries_and_let_go() -> None:
             if self.options.cache:

@@ -69,7 +69,7 @@ def write_staged(
     rendering process. A KeptPage, which a single build plans in the place of
     a page its plan's record vouches for (engine/plan_record.py), is linked
     so, or raises PlanNeeded: it cannot be made. A builder that does not last
-    (`lasting`) lets the pages go once they are written, and calls `before_search`
+    (`lasting`) lets the pages go once they are written; `before_search` is called
     then, before the search index is made (see Builder._cache_entries_saver)."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
@@ -169,10 +169,9 @@ def write_staged(
             # have ended: in one of them, reading each article's rows would copy every
             # page of this process's memory holding them (see parallel.py), and at
             # 100,000 articles that copy was a third of the whole build's peak.
-            here = [page for page in changed if isinstance(page, PlannedPage) and page.reads_whole_archive]
-            if here:
-                changed = [page for page in changed if not (isinstance(page, PlannedPage) and page.reads_whole_archive)] + here
-            elsewhere = changed[: len(changed) - len(here)]
+            here = [page for page in changed if _reads_whole_archive(page)]
+            elsewhere = [page for page in changed if not _reads_whole_archive(page)]
+            changed = elsewhere + here  # in the order of `done`
             done = map_in_workers(render_into_stage, elsewhere, workers, progress, items_per_process=PAGES_PER_RENDERING_PROCESS)
             done += map(render_into_stage, here)
             del elsewhere
@@ -197,7 +196,7 @@ def write_staged(
         if search and plan.settings.search.enabled:
             if not lasting:
                 made_from_digester = shown_on_many = None  # what they digested is let go with the rest
-            if before_search is not None and not lasting:
+            if before_search is not None:
                 before_search()
             with stage("search"):
                 search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept), workers=workers)
@@ -221,6 +220,10 @@ def write_staged(
     # The plan's record goes with the digests it vouches for (see engine/plan_record.py).
     cache.plan_context, cache.plan_articles = (record.context, record.articles) if record is not None else (b"", {})
     return len(written) + len(plan.copies), search_report, rendered
+
+
+def _reads_whole_archive(page) -> bool:
+    return isinstance(page, PlannedPage) and page.reads_whole_archive
 
 
 def forget_pages(plan: BuildPlan, cache: BuildCache) -> None:
