@@ -325,6 +325,8 @@ def article_entry(entries: list) -> list:
         "an output status that is not five integers",
         "a page digest that is text",
         "a record sitegen does not write",
+        "a source's digest that is not 16 bytes",
+        "a digest beside an entry that is not a source",
     ],
 )
 def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypatch, change):
@@ -364,6 +366,12 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
         elif change == "a page digest that is text":
             record = next(entry for entry in entries if entry[:2] == ["b", "pages"])
             record[2] = ["M", "index.html", "0123"]
+        elif change == "a source's digest that is not 16 bytes":
+            entry = article_entry(entries)
+            assert len(entry) == 4  # the digest the annotate stage took of the article
+            entry[3] = ["B", "00" * 8]
+        elif change == "a digest beside an entry that is not a source":
+            replace_first(entries, "f", lambda entry: [*entry, article_entry(entries)[3]])
         else:
             entries.append(["b", "trusted", True])
         return entries

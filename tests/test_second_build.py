@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.engine.builder
+import sitegen.engine.cache
 import sitegen.engine.page_digests
 import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
@@ -36,7 +37,8 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.engine.cache import RECENT_NS, SharedDigests, digest_of
 from sitegen.engine.digests import speed_up_pickling
-from sitegen.engine.cache_file import RECORD_FIELDS, load_persistent_cache
+from sitegen.engine.cache_file import load_persistent_cache
+from sitegen.model.models import Article, Entity
 from sitegen.pipeline.exports import ArticleRows
 from sitegen.pipeline.site import Page
 from sitegen.pipeline.cards import ArticleCard
@@ -220,6 +222,13 @@ def calls_recorded(monkeypatch, module, name: str) -> list:
     return calls
 
 
+def entry_lines_encoded(monkeypatch) -> list:
+    """The key of every source and fragment whose cache line is encoded afresh (not copied from the last file)."""
+    keys, real = [], sitegen.engine.cache_file._entry_line
+    monkeypatch.setattr(sitegen.engine.cache_file, "_entry_line", lambda section, key, *rest: keys.append(key) or real(section, key, *rest))
+    return keys
+
+
 def built_then_first_article_edited(archive) -> None:
     """The seed archive built by one process, then its first article's body edited."""
     seed(archive)
@@ -229,11 +238,10 @@ def built_then_first_article_edited(archive) -> None:
 
 def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
     built_then_first_article_edited(archive)
-    encoded = calls_recorded(monkeypatch, sitegen.engine.cache_file, "encode")
+    keys = entry_lines_encoded(monkeypatch)
 
     fresh_builder(archive.root).build()
 
-    keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
     assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
     assert len(load_persistent_cache(archive.root).fragments.entries) > 2  # every other entry was written as it was read
 
@@ -244,12 +252,37 @@ def test_after_an_edit_a_single_build_encodes_again_only_the_edited_source_and_i
     seed(archive)
     single_build(archive.root)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
-    encoded = calls_recorded(monkeypatch, sitegen.engine.cache_file, "encode")
+    keys = entry_lines_encoded(monkeypatch)
 
     single_build(archive.root)
 
-    keys = [key for key in encoded[::2] if key not in RECORD_FIELDS]  # each line encodes its key, then its value
     assert len(keys) == 2 and "article:content/articles/first.md" in keys  # the source, and the article annotated
+
+
+def test_after_an_edit_a_new_build_process_digests_no_unchanged_article_or_entity_to_find_its_annotation(archive, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    digested, real = [], sitegen.engine.cache.digest_of
+    monkeypatch.setattr(sitegen.engine.cache, "digest_of", lambda value, *rest: digested.append(value) or real(value, *rest))
+
+    single_build(archive.root)
+
+    sources = [value for value in digested if type(value) in (Article, Entity)]
+    assert [(type(value).__name__, value.slug if type(value) is Article else value.id) for value in sources] == [("Article", "first")]
+    [mosul, tikrit] = archive.html("articles/second/index.html").select(".article-body a.mention")  # its annotation was found
+    assert (mosul["data-entity"], tikrit["data-entity"]) == ("mosul", "tikrit")
+
+
+def test_the_digest_kept_beside_each_parsed_source_is_the_digest_of_that_source(archive):
+    seed(archive)
+    single_build(archive.root)
+
+    cache = load_persistent_cache(archive.root)
+
+    known = list(cache.fragments.digests.values())
+    assert {type(source) for source, _ in known} == {Article, Entity} and len(known) == 4  # two articles, two entities
+    assert all(digest == digest_of(source) for source, digest in known)
 
 
 def test_after_an_edit_a_new_process_counts_the_reading_time_of_the_edited_article_only(archive, monkeypatch):
