@@ -255,7 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     set_aside_removals(workdir / ".removed")  # deleted after the last measure (see processes.py)
     started = time.perf_counter()
     try:
-        # Warm-up, not timed: byte-compiles sitegen and loads both programs from disk once.
+        # Warm-up, not timed: byte-compiles sitegen and loads both programs from disk once. The
+        # bytecode is written by compileall, as `pip install` writes it: an import alone writes
+        # none where PYTHONDONTWRITEBYTECODE is set (as on some machines), and every process
+        # measured would then compile sitegen's modules anew (a quarter of a second each).
+        compile_package = "import compileall, importlib.util, os; compileall.compile_dir(os.path.dirname(importlib.util.find_spec('sitegen').origin), quiet=1)"
+        subprocess.run([sys.executable, "-c", compile_package], cwd=workdir, check=True)
         subprocess.run([sys.executable, "-c", "import sitegen.engine.builder, sitegen.cli, sitegen.dev.watch"], cwd=workdir, check=True)
         if hugo is not None:
             subprocess.run([str(hugo), "version"], cwd=workdir, check=True, capture_output=True)
