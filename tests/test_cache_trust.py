@@ -23,6 +23,7 @@ from conftest import REPOSITORY, copy_example_archive
 from test_cache import small_archive
 
 import sitegen.engine.annotation
+import sitegen.engine.cache_key
 import sitegen.pipeline.load_markdown
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.engine.cache_file import (
@@ -33,6 +34,7 @@ from sitegen.engine.cache_file import (
     TOOLING_PACKAGES,
     cache_key,
     code_digest,
+    environment_digest,
     key_file,
     load_persistent_cache,
     seal_of,
@@ -105,11 +107,26 @@ def normalised(name: str) -> str:
 # --- what the cache is keyed on -------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def environment_taken_afresh():
+    """Each test's builds take the digest of the environment as a new process would, and leave none behind."""
+    environment_digest.cache_clear()
+    yield
+    environment_digest.cache_clear()
+
+
+def in_a_new_process() -> None:
+    """Forget the digest of the environment, which a process takes once: the next build
+    is that of a new process in the environment as it is now."""
+    environment_digest.cache_clear()
+
+
 def test_a_new_version_of_a_package_that_shapes_the_output_invalidates_the_cache(archive, tmp_path, monkeypatch):
     small_archive(archive)
     archive.build()
     reported = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0" if name == "markdown-it-py" else reported(name))
+    in_a_new_process()
     annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
     archive.build(workers=1)
     assert len(annotated) == 3
@@ -120,6 +137,7 @@ def test_another_unicode_database_invalidates_the_cache(archive, tmp_path, monke
     small_archive(archive)
     archive.build()
     monkeypatch.setattr(unicodedata, "unidata_version", "0.0.1")
+    in_a_new_process()
     annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
     archive.build(workers=1)
     assert len(annotated) == 3
@@ -412,3 +430,17 @@ def test_a_cache_sealed_with_a_key_file_others_can_read_is_ignored(archive, tmp_
 
     assert_cache_ignored(archive, tmp_path, monkeypatch)
     assert "PWNED" not in archive.html("articles/a001/index.html").get_text()
+
+
+def test_a_build_takes_the_digest_of_the_environment_once(archive, monkeypatch):
+    # The stamp and the cache are each read and written: the code and packages they are labelled
+    # with are those of the process, read from disk once (each reading is a twentieth of a second).
+    small_archive(archive)
+    archive.build()
+    archive.article("a000", title="Article 0", date="2020-01-01", body="Mosul and the caliphate, edited.")
+    in_a_new_process()
+    digested = count_calls(monkeypatch, sitegen.engine.cache_key, "code_digest")
+
+    archive.build()
+
+    assert len(digested) == 1

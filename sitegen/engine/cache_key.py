@@ -5,6 +5,7 @@ the last build (engine/stamp.py) imports neither the codec nor the pipeline.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import importlib.metadata
@@ -96,6 +97,7 @@ def code_digest(package: Path) -> bytes:
     return digest.digest()
 
 
+@functools.cache
 def environment_digest() -> bytes:
     """A digest of everything that made the cached results, besides the sources.
 
@@ -104,6 +106,12 @@ def environment_digest() -> bytes:
     database Python normalises and case-folds with. Templates are not in it:
     the persistent cache holds parsed sources and annotated fragments, which
     no template shapes.
+
+    Taken once a process: it describes the code this process runs, which a
+    package upgraded on disk meanwhile does not change (a `sitegen serve`
+    that outlives an upgrade still makes what the old code makes, and labels
+    its cache so). A build asks for it four times (the stamp and the cache,
+    each read and written), at a twentieth of a second each.
     """
     digest = hashlib.blake2b(__version__.encode() + b"\0" + code_digest(SITEGEN_PACKAGE), digest_size=16)
     for name in OUTPUT_PACKAGES:
