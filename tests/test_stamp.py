@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import sitegen.engine.builder
 import sitegen.engine.stamp
 import sitegen.pipeline.config
 import sitegen.pipeline.render
@@ -130,6 +131,16 @@ def test_any_change_to_what_a_build_reads_goes_to_the_builder(archive, change):
     sitegen_build(archive)
     change(archive)
     assert not unchanged(archive)
+
+
+def test_a_build_given_its_output_folder_as_a_path_object_stamps_it_as_the_same_folder_given_as_text(archive):
+    # BuildOptions.output is text; a caller of the Python API may well give a Path.
+    seed(archive)
+    output = archive.root / "public"
+
+    sitegen.engine.builder.build(BuildOptions(root=archive.root, output=output, workers=1))
+
+    assert unchanged_build(BuildOptions(root=archive.root, output=str(output))) is not None
 
 
 def test_other_options_go_to_the_builder(archive):
