@@ -7,6 +7,7 @@ sane size. In every such case the build equals a clean one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -26,6 +27,7 @@ import sitegen.engine.annotation
 import sitegen.engine.cache_key
 import sitegen.pipeline.load_markdown
 from sitegen.engine.builder import Builder, BuildOptions, build
+from sitegen.model.models import Article
 from sitegen.engine.cache_file import (
     CACHE_DIR,
     CACHE_FILE,
@@ -80,14 +82,18 @@ def assert_cache_ignored(archive, tmp_path, monkeypatch) -> None:
 
 def parsed_line(line: bytes) -> list:
     """An entry line as JSON data; an annotated article's, which holds its body and
-    notes apart after tabs, as ["a", key, the rest of the article, body, notes]."""
-    head, *html = line.split(b"\t")
-    return [*json.loads(head), *map(json.loads, html)]
+    notes apart after tabs, as ["a", key, the rest of the article, body, notes]; a
+    parsed article's, which holds its Markdown body apart after a tab, as ["s", key,
+    the rest of the entry, its digest, body]."""
+    head, *apart = line.split(b"\t")
+    return [*json.loads(head), *map(json.loads, apart)]
 
 
 def line_of(entry: list) -> bytes:
     if entry[0] == "a" and len(entry) == 5:
         return b"\t".join(json.dumps(part, ensure_ascii=False).encode() for part in (entry[:3], entry[3], entry[4]))
+    if entry[0] == "s" and len(entry) == 5:
+        return b"\t".join(json.dumps(part, ensure_ascii=False).encode() for part in (entry[:4], entry[4]))
     return json.dumps(entry, ensure_ascii=False).encode()
 
 
@@ -344,6 +350,9 @@ def article_entry(entries: list) -> list:
         "a page digest that is text",
         "a record sitegen does not write",
         "a source's digest that is not 16 bytes",
+        "an article's body apart that is not text",
+        "an article's body apart and in its fields",
+        "an article's body apart without its digest",
         "a digest beside an entry that is not a source",
     ],
 )
@@ -386,8 +395,15 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
             record[2] = ["M", "index.html", "0123"]
         elif change == "a source's digest that is not 16 bytes":
             entry = article_entry(entries)
-            assert len(entry) == 4  # the digest the annotate stage took of the article
+            assert len(entry) == 5  # the digest the annotate stage took of the article, then its body apart
             entry[3] = ["B", "00" * 8]
+        elif change == "an article's body apart that is not text":
+            article_entry(entries)[4] = 5
+        elif change == "an article's body apart and in its fields":
+            article[1 + [field.name for field in dataclasses.fields(Article)].index("body")] = "Also here."
+        elif change == "an article's body apart without its digest":
+            entry = article_entry(entries)
+            del entry[3]
         elif change == "a digest beside an entry that is not a source":
             replace_first(entries, "f", lambda entry: [*entry, article_entry(entries)[3]])
         else:

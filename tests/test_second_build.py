@@ -28,6 +28,7 @@ import sitegen.engine.page_digests
 import sitegen.engine.staged_writer
 import sitegen.engine.cache_file
 import sitegen.engine.made_from
+import sitegen.engine.stored_fragments
 import sitegen.pipeline.annotate
 import sitegen.pipeline.article_pages
 import sitegen.pipeline.entity_pages
@@ -516,6 +517,45 @@ def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_doe
 
     assert read == []  # only the edited article's page was made, from its new annotation
     assert "Fighting around Mosul" in archive.html("articles/first/index.html").get_text(" ", strip=True)
+
+
+def bodies_read_back(monkeypatch) -> list[str]:
+    """The slug of every article whose Markdown body is read back from the cache file's bytes
+    (not from the build's temporary file, where it keeps the bodies of articles it parsed)."""
+    read, real_load = [], sitegen.engine.stored_fragments.StoredSource.load
+
+    def load(stored):
+        if type(stored.store) is sitegen.engine.cache_file.SealedHtml:
+            read.append(stored.article.slug)
+        return real_load(stored)
+
+    monkeypatch.setattr(sitegen.engine.stored_fragments.StoredSource, "load", load)
+    return read
+
+
+def test_after_an_edit_a_new_build_process_reads_the_markdown_of_no_article_it_does_not_annotate(archive, monkeypatch):
+    """An article's body is kept apart in the cache file: of the articles loaded from it, none is annotated again."""
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    read = bodies_read_back(monkeypatch)
+
+    single_build(archive.root)
+
+    assert read == []
+
+
+def test_after_an_entity_is_added_a_new_build_process_annotates_each_article_from_its_body_in_the_cache_as_a_clean_build(archive, tmp_path, monkeypatch):
+    seed(archive)
+    single_build(archive.root)
+    archive.write("content/entities/tigris.md", '---\nname: Tigris\nkind: place\nsummary: "A river."\n---\n')
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul, on the Tigris, began.", tags="[Iraq]")
+    read = bodies_read_back(monkeypatch)
+
+    single_build(archive.root)
+
+    assert read == ["second"]  # annotated again for the new name; the edited one was parsed from its file
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
 def test_the_html_of_an_article_kept_apart_in_the_cache_comes_back_as_it_was(archive, tmp_path):

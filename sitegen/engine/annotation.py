@@ -57,6 +57,7 @@ def annotate_archive(
     workers: int = 1,
     keep: Callable[[AnnotatedArticle], Any] | None = None,
     memo: AnnotationMemo | None = None,
+    with_body: Callable[[Article], Article] | None = None,
 ) -> Annotations:
     """Every fragment of the archive, from the cache or annotated afresh.
 
@@ -64,12 +65,16 @@ def annotate_archive(
     it (a single build writes its HTML to disk: see engine/stored_fragments.py),
     as soon as its batch of ARTICLES_PER_BATCH is done: the build never holds
     more fresh fragments at once than that. With a `memo` (a running builder),
-    an edit looks up the fragments of the articles it changed alone."""
+    an edit looks up the fragments of the articles it changed alone. With
+    `with_body`, the archive's articles may be held without their bodies (a
+    single build's, loaded from the persistent cache): each article to annotate
+    is what `with_body` gives of it, and is keyed as the article held (whose
+    digest is that of the article whole: see engine/cache_file.py)."""
     cache = cache if cache is not None else FragmentCache()
     catalog_digest = cache.catalog_digest(catalog)
     annotations = _from_last(memo, archive, catalog, timeline, cache, catalog_digest, workers) if memo is not None else None
     if annotations is None:
-        annotations = _annotate_all(archive, catalog, timeline, cache, catalog_digest, workers, keep)
+        annotations = _annotate_all(archive, catalog, timeline, cache, catalog_digest, workers, keep, with_body)
         if memo is not None:
             memo.looked_at = len(archive.articles)
     if memo is not None:
@@ -136,6 +141,7 @@ def _annotate_all(
     catalog_digest: bytes,
     workers: int,
     keep: Callable[[AnnotatedArticle], Any] | None,
+    with_body: Callable[[Article], Article] | None = None,
 ) -> Annotations:
 
     # Articles and entity descriptions are most of the work: the ones not in
@@ -155,7 +161,7 @@ def _annotate_all(
     batch = max(1, len(missing)) if keep is None else ARTICLES_PER_BATCH
     for start in range(0, len(missing), batch):
         part = missing[start : start + batch]
-        done = map_in_workers(annotate, part, workers)
+        done = map_in_workers(annotate, part if with_body is None else list(map(with_body, part)), workers)
         fresh.update(zip((a.slug for a in part), map(keep, done) if keep else done))
         del done  # before the next batch is annotated
     fresh_entities = dict(zip((e.id for e in missing_entities), map_in_workers(annotate, missing_entities, workers)))

@@ -58,7 +58,7 @@ from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
 from sitegen.engine.staged_writer import write_staged
-from sitegen.engine.stored_fragments import FragmentStore, set_bodies_aside
+from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
 from sitegen.model.errors import Problems, UsageError
@@ -119,6 +119,9 @@ class Builder:
         if cache is None:
             cache = without_cycle_collection(load_persistent_cache, self.root, not lasting) if options.cache else BuildCache()
         self.cache = cache
+        # A single build reads an article's body only to annotate it: one loaded from the
+        # persistent cache stays there meanwhile (see SourceCache.keep_aside).
+        cache.sources.keep_aside = not lasting
         self.cache_seconds = time.perf_counter() - started  # reported with the first build's timings
         self.guard = OutputGuard(self.root)
         self.timings: dict[str, float] = {}
@@ -308,7 +311,8 @@ class Builder:
             store = None if self.lasting else FragmentStore()
             keep = store.keep if store is not None else None
             memo = self._annotations if store is None else None
-            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep, memo)
+            with_body = None if store is None else bodies_set_aside(self.cache)
+            annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep, memo, with_body)
             problems.extend(annotations.diagnostics)
             if store is not None:  # and the Markdown of its articles, which nothing reads once they are annotated
                 archive = sources.archive = set_bodies_aside(archive, self.cache, store)

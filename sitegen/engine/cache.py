@@ -228,6 +228,12 @@ class SetAside:
     def load(self) -> Any:
         raise NotImplementedError
 
+    def parsed(self) -> Any:
+        """What parsing gave, as the rest of a single build reads it (an article
+        without its body): handed out in place of `load()` when the source cache
+        keeps values aside (SourceCache.keep_aside)."""
+        raise NotImplementedError
+
 
 DIGEST_RUN = 256  # keys per run of the sources' digest (see SourceCache.digest)
 
@@ -276,6 +282,11 @@ class SourceCache:
     # The places among the jobs of the last `parse_all` whose entry may be another than
     # the call before it gave, when that call took the others from it; None: any may.
     looked: list[int] | None = None
+    # A single build's: a value kept aside (an article whose body is still in the
+    # persistent cache's bytes) is handed out as `parsed()`, without its body, which
+    # only the annotation of an article not found in the fragment cache reads (see
+    # Builder._annotate). Otherwise it is brought back whole when a load looks at it.
+    keep_aside: bool = False
 
     def parse(self, key: str, path: Path, parse: Callable[[Problems], Any], problems: Problems) -> Any:
         return self._parse_all([(key, path, parse)], problems, False)[0]
@@ -315,7 +326,7 @@ class SourceCache:
             if not remember:
                 seen.add(key)
             cached = entries.get(key)
-            if cached is not None and isinstance(cached[1], SetAside):
+            if cached is not None and isinstance(cached[1], SetAside) and not self.keep_aside:
                 cached = self._brought_back(key, cached)
             if cached is not None and changed is not None and key in stats and os.fspath(path) not in changed:
                 outcomes[index] = cached  # vouched for by the caller: not written since the last load
@@ -353,7 +364,10 @@ class SourceCache:
             where = same_jobs[2] if same_jobs is not None else {os.fspath(path): index for index, (_, path, _) in enumerate(jobs)}
             # A place not looked at was recorded then, and still is: only those looked at can be unsettled.
             self.last = (jobs, outcomes, where, [index for index in places if jobs[index][0] not in stats])
-        return list(map(operator.itemgetter(1), outcomes))
+        values = list(map(operator.itemgetter(1), outcomes))
+        if self.keep_aside:
+            values = [value.parsed() if isinstance(value, SetAside) else value for value in values]
+        return values
 
     def _digest(self, key: str, path: Path) -> bytes:
         """The digest of the file's bytes; empty when it cannot be read (the parser reports it)."""
@@ -465,7 +479,7 @@ class BuildCache:
         """Drop the parsed sources and the fragments, keeping the record of the build
         (what the persistent cache's record holds: see engine/cache_file.py); a
         single build does, once it has written them (see Builder._cache_entries_saver)."""
-        self.sources = SourceCache(stats=self.sources.stats, workers=self.sources.workers)
+        self.sources = SourceCache(stats=self.sources.stats, workers=self.sources.workers, keep_aside=self.sources.keep_aside)
         self.fragments = FragmentCache()
         self.encoded = {}
         self.plans, self.page_digests = None, {}

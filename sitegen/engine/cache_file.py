@@ -15,7 +15,9 @@ An annotated article's line holds its two pieces of HTML apart, after the
 rest, each a JSON string after a tab (which JSON text never holds unescaped).
 Most of the file is that HTML, and a build after a small edit renders few
 articles: loaded `lazy` (a single build), the HTML stays in the verified
-bytes read from the file and is decoded only when a page reads it.
+bytes read from the file and is decoded only when a page reads it. A parsed
+article's line holds its Markdown body apart in the same way: loaded `lazy`,
+the body is decoded only when the article is annotated again.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     key_file,
     seal_of,
 )
-from sitegen.engine.stored_fragments import StoredArticle, StoredSource, loaded
+from sitegen.engine.stored_fragments import StoredArticle, StoredSource, loaded, without_body
 from sitegen.model.errors import Diagnostic
 from sitegen.model.models import Article, Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
@@ -68,8 +70,9 @@ UNLOCKED_SECONDS = 60
 # hold them as written, and is never read. 6: the large dicts of the build's
 # record are written in pieces (see cache_codec), which format 5 never did.
 # 7: the line of a parsed article or entity may hold the digest the annotate
-# stage took of it (see _know_source_digest).
-CACHE_FORMAT = 7
+# stage took of it (see _know_source_digest). 8: a parsed article's line with
+# that digest holds its body apart (see _source_apart).
+CACHE_FORMAT = 8
 SOURCE_DIGEST_BYTES = 16  # what digest_of gives
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
@@ -116,7 +119,15 @@ def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
             # Where the line was, to copy it when saving: a lazy cache keeps the file's
             # verified bytes (`html`), so no digest is needed to check the copy.
             where = (position, stop - position, html if lazy else line_digest(line))
-            if first_tab >= 0:
+            if first_tab >= 0 and section == "s":
+                if not _is_source_entry(entry_key, value) or not digested:
+                    return BuildCache()
+                value = _source_apart(value, html, position, first_tab, line, lazy)
+                cache.sources.entries[entry_key] = value
+                cache.encoded["s", entry_key] = (value, *where)
+                if not _know_source_digest(cache, value[1], decode(digested[0])):
+                    return BuildCache()
+            elif first_tab >= 0:
                 if section != "a" or type(entry_key) is not tuple:
                     return BuildCache()
                 value = _article_apart(value, html, position, first_tab, line)
@@ -182,6 +193,30 @@ def _article_apart(value: object, html: SealedHtml, position: int, first_tab: in
         value.slug, value.mentions, value.diagnostics, value.terms, html, body, notes - body, len(line) - second_tab,
         value.reading_minutes,
     )  # fmt: skip
+
+
+def _source_apart(value: tuple, html: SealedHtml, position: int, first_tab: int, line: bytes, lazy: bool) -> tuple:
+    """The source entry of a line that holds a parsed article's body apart (see _entry_line):
+    with `lazy`, the article without its body, kept aside as a StoredSource reading it from
+    `html` (the file's verified bytes); else the article whole. A ValueError when the line
+    is not one that _entry_line writes."""
+    digest, parsed, problems = value
+    if (
+        type(parsed) is not tuple
+        or len(parsed) != 2
+        or type(parsed[0]) is not Article
+        or parsed[0].body
+        or line.find(b"\t", first_tab + 1) >= 0
+        or len(line) < first_tab + 3
+        or line[first_tab + 1] != 0x22  # '"'
+        or line[-1] != 0x22
+    ):
+        raise ValueError("not a parsed article's line")
+    article, key_lines = parsed
+    offset, length = position + first_tab + 1, len(line) - first_tab - 1
+    if not lazy:
+        return digest, (dataclasses.replace(article, body=html.read(offset, length)), key_lines), problems
+    return digest, StoredSource(without_body(article), key_lines, html, offset, length, None), problems
 
 
 def _article_line(entry_key: object, article: AnnotatedArticle) -> str:
@@ -358,8 +393,17 @@ def _entry_line(section: str, entry_key: object, value: object, digested: bytes 
     """The line of one source or fragment, encoded afresh (`digested`: see _know_source_digest)."""
     if section == "f" and type(value) is AnnotatedArticle and type(value.body_html) is str and type(value.endnotes_html) is str:
         return _article_line(entry_key, value)
+    dump = lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+    parsed = value[1] if section == "s" else None
+    if digested is not None and type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article and type(parsed[0].body) is str:
+        # A parsed article's body apart, after a tab: a single build reads none but those of
+        # the articles it annotates (see _source_apart). Only with its digest, which keys the
+        # annotation of the article without a body.
+        article, key_lines = parsed
+        rest = (value[0], (dataclasses.replace(article, body=""), key_lines), value[2])
+        return dump([section, encode(entry_key), encode(rest), encode(digested)]) + "\t" + dump(article.body)
     fields = [section, encode(entry_key), encode(value)] + ([] if digested is None else [encode(digested)])
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return dump(fields)
 
 
 def digested_source(parsed: object) -> object | None:

@@ -24,7 +24,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from sitegen.engine.cache import BuildCache, SetAside
 from sitegen.model.errors import Diagnostic
@@ -73,11 +73,7 @@ class FragmentStore:
         """A parsed article (with what its parser found beside it), its body written to the file and let go."""
         body = article.body.encode(ENCODING, ERRORS)
         offset = self._write(body)
-        # The copy shares one string for each tag and entity id among all articles: the parsing
-        # processes sent each article its own.
-        tags, entity_ids = tuple(map(sys.intern, article.tags)), tuple(map(sys.intern, article.entity_ids))
-        without = dataclasses.replace(article, body="", tags=tags, entity_ids=entity_ids)
-        return StoredSource(without, key_lines, self, offset, len(body), _digest(body))
+        return StoredSource(without_body(article), key_lines, self, offset, len(body), _digest(body))
 
     def _write(self, data: bytes) -> int:
         """Append `data` to the file; where it starts."""
@@ -133,6 +129,14 @@ class StoredArticle:
         )
 
 
+def without_body(article: Article) -> Article:
+    """The article as a single build holds it once its body is set aside."""
+    # The copy shares one string for each tag and entity id among all articles: the parsing
+    # processes (or the cache's decoding) made each article its own.
+    tags, entity_ids = tuple(map(sys.intern, article.tags)), tuple(map(sys.intern, article.entity_ids))
+    return dataclasses.replace(article, body="", tags=tags, entity_ids=entity_ids)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class StoredSource(SetAside):
     """A parsed article whose Markdown body is in a FragmentStore: the article
@@ -141,15 +145,19 @@ class StoredSource(SetAside):
 
     article: Article  # its body empty
     key_lines: Any  # what the article's parser gives beside it (see pipeline/load.py)
-    store: FragmentStore
+    store: FragmentStore  # or the persistent cache's verified bytes (engine/cache_file.py)
     offset: int
     length: int
-    digest: bytes  # of the body as written
+    digest: bytes | None  # of the body as written; None where the store is the cache's bytes, sealed whole
 
     def load(self) -> tuple[Article, Any]:
         """The parsed article as it was parsed, body and all (DamagedCopy if the file no longer holds it)."""
         body = self.store.read(self.offset, self.length, self.digest)
         return dataclasses.replace(self.article, body=body), self.key_lines
+
+    def parsed(self) -> tuple[Article, Any]:
+        """The parsed article without its body, as the parser's result is shaped."""
+        return self.article, self.key_lines
 
 
 def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) -> Archive:
@@ -180,6 +188,19 @@ def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) 
             copy = copies[id(source)]
             digests[id(copy)] = (copy, digest)
     return dataclasses.replace(archive, articles=tuple(copies.get(id(article), article) for article in archive.articles))
+
+
+def bodies_set_aside(cache: BuildCache) -> Callable[[Article], Article]:
+    """What gives an article of the archive with its body: the article itself, or, for
+    one the source cache holds without its body (a StoredSource's), the article whole
+    (read back from where the body lies; DamagedCopy if it is no longer there)."""
+    aside = {id(entry[1].article): entry[1] for entry in cache.sources.entries.values() if type(entry[1]) is StoredSource}
+
+    def with_body(article: Article) -> Article:
+        stored = aside.get(id(article))
+        return stored.load()[0] if stored is not None and stored.article is article else article
+
+    return with_body
 
 
 def loaded(value: object) -> object:
