@@ -32,6 +32,7 @@ from sitegen.engine.cache_file import (
     CACHE_DIR,
     CACHE_FILE,
     KEY_VARIABLE,
+    RECORD_CHECKS,
     OUTPUT_PACKAGES,
     TOOLING_PACKAGES,
     cache_key,
@@ -460,3 +461,13 @@ def test_a_build_takes_the_digest_of_the_environment_once(archive, monkeypatch):
     archive.build()
 
     assert len(digested) == 1
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [{"index.html": (1, 2, 3, 4, True)}, {"index.html": (1, 2, 3, 4)}, {"index.html": [1, 2, 3, 4, 5]}, {b"index.html": (1, 2, 3, 4, 5)}, {"index.html": (1, 2, 3, 4, 5.0)}],
+    ids=["a boolean", "four integers", "a list", "a path that is bytes", "a float"],
+)
+def test_an_output_status_of_any_other_shape_than_five_integers_by_path_is_refused(manifest):
+    assert RECORD_CHECKS["manifest"]({"index.html": (1, 2, 3, 4, 5), "a/index.html": (6, 7, 8, 9, 10)})  # the check of the check
+    assert not RECORD_CHECKS["manifest"]({"other.html": (1, 2, 3, 4, 5), **manifest})
