@@ -124,7 +124,8 @@ def _options(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from sitegen.engine.stamp import unchanged_build
+    from sitegen.engine.cache_bytes import CacheReading
+    from sitegen.engine.stamp import content_bytes_seen, unchanged_build
     from sitegen.model.errors import ContentError, UsageError
 
     options = _options(args)
@@ -132,9 +133,12 @@ def run_build(args: argparse.Namespace) -> int:
         # Nothing changed since the last build: known without importing the pipeline.
         result = unchanged_build(options)
         if result is None:
+            # The cache file is read and verified meanwhile (see engine/cache_bytes.py).
+            root = options.root.resolve()
+            reading = CacheReading(root, content_bytes_seen(root)) if options.cache else None
             from sitegen.engine.builder import build
 
-            result = build(options, progress=_progress_bar(args.quiet))
+            result = build(options, progress=_progress_bar(args.quiet), reading=reading)
     except ContentError as exc:
         _print_diagnostics(exc.warnings, None if args.verbose else 20)
         _print_diagnostics(exc.errors)

@@ -43,6 +43,7 @@ import sitegen.pipeline.views
 from sitegen.engine.annotation import AnnotationMemo, annotate_archive
 from sitegen.engine.build_plan import BuildPlan, Progress, Sources, no_progress
 from sitegen.engine.cache import BuildCache
+from sitegen.engine.cache_bytes import CacheReading
 from sitegen.engine.cache_file import PendingCache, begin_persistent_cache, load_persistent_cache, save_persistent_cache
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.in_place_writer import LastPlan, write_in_place
@@ -108,7 +109,7 @@ class Builder:
     write the same bytes for the same sources.
     """
 
-    def __init__(self, options: BuildOptions, cache: BuildCache | None = None, *, lasting: bool = True):
+    def __init__(self, options: BuildOptions, cache: BuildCache | None = None, *, lasting: bool = True, reading: CacheReading | None = None):
         self.options = options
         # A builder that lives on (watch, serve) keeps the page plan of its last build,
         # to plan and render again only what changed; one made for a single build
@@ -117,7 +118,7 @@ class Builder:
         self.root = options.root.resolve()
         started = time.perf_counter()
         if cache is None:
-            cache = without_cycle_collection(load_persistent_cache, self.root, not lasting) if options.cache else BuildCache()
+            cache = without_cycle_collection(load_persistent_cache, self.root, not lasting, reading) if options.cache else BuildCache()
         self.cache = cache
         # A single build reads an article's body only to annotate it: one loaded from the
         # persistent cache stays there meanwhile (see SourceCache.keep_aside).
@@ -457,9 +458,10 @@ class Builder:
         return count
 
 
-def build(options: BuildOptions, progress: Progress = no_progress) -> BuildResult:
-    """A clean build, as `sitegen build` runs it."""
-    return Builder(options, lasting=False).build(progress)
+def build(options: BuildOptions, progress: Progress = no_progress, reading: CacheReading | None = None) -> BuildResult:
+    """A clean build, as `sitegen build` runs it; `reading`: the cache file of the
+    archive as it started to be read (see engine/cache_bytes.py)."""
+    return Builder(options, lasting=False, reading=reading).build(progress)
 
 
 def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:

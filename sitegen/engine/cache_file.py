@@ -39,6 +39,15 @@ except ImportError:  # not on Windows: a temporary file's age tells whether it w
     fcntl = None  # type: ignore[assignment]
 
 from sitegen.engine.cache import BuildCache
+from sitegen.engine.cache_bytes import (  # noqa: F401  (the file's names are part of this module's interface)
+    CACHE_DIR,
+    CACHE_FILE,
+    CACHE_FORMAT,
+    CacheReading,
+    cache_folder,
+    header,
+    verified_cache,
+)
 from sitegen.engine.cache_codec import decode, encode
 from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are part of this module's interface)
     KEY_VARIABLE,
@@ -54,10 +63,7 @@ from sitegen.engine.stored_fragments import StoredArticle, StoredSource, loaded,
 from sitegen.model.errors import Diagnostic
 from sitegen.model.models import Article, Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
-from sitegen.pipeline.load import CONTENT_DIR
 
-CACHE_DIR = ".sitegen-cache"
-CACHE_FILE = "build.cache"
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
 # A build holds a lock on the temporary file of its cache while it writes it,
 # which may be for the whole of its search index (see begin_persistent_cache):
@@ -67,24 +73,12 @@ LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never rea
 # untouched for an hour was left by a build that was killed.
 ABANDONED_SECONDS = 3600
 UNLOCKED_SECONDS = 60
-# 5: article bodies that hold raw HTML are sanitised; a cache of format 4 may
-# hold them as written, and is never read. 6: the large dicts of the build's
-# record are written in pieces (see cache_codec), which format 5 never did.
-# 7: the line of a parsed article or entity may hold the digest the annotate
-# stage took of it (see _know_source_digest). 8: a parsed article's line with
-# that digest holds its body apart (see _source_apart).
-CACHE_FORMAT = 8
 SOURCE_DIGEST_BYTES = 16  # what digest_of gives
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
-# A cache holds each source about three times over (text, parsed, annotated
-# HTML); a file far larger than the sources is not one sitegen wrote, and is
-# not read. The floor spares small archives the walk that measures them.
-SIZE_FLOOR = 64 << 20
-SIZE_PER_SOURCE_BYTE = 16
 
 
-def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
+def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading | None = None) -> BuildCache:
     """The parsed sources, annotated fragments and record of the last build kept on disk.
 
     Anything wrong with the file (missing, not a regular file, too large,
@@ -93,20 +87,15 @@ def load_persistent_cache(root: Path, lazy: bool = False) -> BuildCache:
     gives an empty cache. With `lazy`, each annotated article is a
     StoredArticle whose HTML is decoded from the file's verified bytes, kept
     in memory, when it is read (a single build: see the module's docstring).
+    With `reading`, the file as that reading found and verified it.
     """
-    key = cache_key()
-    if key is None:
-        return BuildCache()
-    folder = _cache_folder(root)
-    data = None if folder is None else _read_bounded(folder / CACHE_FILE, root)
-    if data is None:
-        return BuildCache()
     cache = BuildCache()
     try:
-        body = _verified_body(data, key)
-        if body is None:
+        found = reading.result() if reading is not None else None
+        verified = found[0] if found is not None else verified_cache(root)
+        if verified is None:
             return BuildCache()
-        position, end = body
+        data, position, end = verified.data, verified.start, verified.end
         html = SealedHtml(data)
         while position < end:
             stop = data.index(b"\n", position, end)
@@ -244,7 +233,7 @@ def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None
     if key is None:
         return None
     try:
-        folder = _cache_folder(root, create=True)
+        folder = cache_folder(root, create=True)
         if folder is None:
             return None
         # Streamed to a file beside the cache, then renamed over it: no copy of
@@ -346,10 +335,6 @@ def _locked(path: Path) -> bool:
     return False
 
 
-def _header() -> bytes:
-    return f"sitegen-cache {CACHE_FORMAT} {environment_digest().hex()}\n".encode()
-
-
 def line_digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=16).digest()
 
@@ -367,7 +352,7 @@ def _entry_lines(cache: BuildCache, previous: int | None):
     its digest, not the line: a line that is no longer what was read there
     (the file was replaced or written meanwhile) is encoded again. A lazy
     cache holds the verified bytes it was read from, and copies from them."""
-    yield _header().rstrip(b"\n")
+    yield header().rstrip(b"\n")
     encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries)):
         for entry_key, value in entries.items():
@@ -449,23 +434,6 @@ def _record_lines(cache: BuildCache):
         yield line.encode("utf-8", "surrogatepass")
 
 
-def _cache_folder(root: Path, create: bool = False) -> Path | None:
-    """`.sitegen-cache` if it is a real folder of the archive, else None.
-
-    A symbolic link in its place (say, one shipped inside an archive) is not
-    followed: saving through it would write and delete files outside the archive.
-    """
-    folder = root / CACHE_DIR
-    if create:
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            pass
-    try:
-        return folder if stat.S_ISDIR(os.lstat(folder).st_mode) else None
-    except OSError:
-        return None
-
 # The record of the last build ("b" lines): what a later build needs to skip
 # unchanged work (see Builder.build). Each is one line, checked by type, and
 # only trusted together with the output folder's own check (engine/published.py).
@@ -527,30 +495,6 @@ def _is_source_entry(key: object, value: object) -> bool:
     )
 
 
-def _read_bounded(path: Path, root: Path) -> bytes | None:
-    """The file's bytes if it is a regular file of plausible size, else None.
-
-    Never follows a symlink in its place, never waits on a pipe, never reads
-    more than the file's size said when it was opened.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        handle = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(handle, "rb") as stream:
-            info = os.fstat(stream.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            if info.st_size > SIZE_FLOOR and info.st_size > SIZE_PER_SOURCE_BYTE * _sources_size(root):
-                return None
-            data = stream.read(info.st_size + 1)
-    except OSError:
-        return None
-    return data if len(data) == info.st_size else None  # it grew or shrank while being read
-
-
 def _open_regular(path: Path) -> int | None:
     """A descriptor to read the regular file `path` at given offsets, or None
     (a symbolic link or anything else in its place, or a system without pread)."""
@@ -568,31 +512,3 @@ def _open_regular(path: Path) -> int | None:
         pass
     os.close(handle)
     return None
-
-
-def _sources_size(root: Path) -> int:
-    """The bytes of every regular file under content/ (symlinks not followed)."""
-    total, folders = 0, [root / CONTENT_DIR]
-    while folders:
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(Path(entry.path))
-                    elif entry.is_file(follow_symlinks=False):
-                        total += entry.stat(follow_symlinks=False).st_size
-        except OSError:
-            continue
-    return total
-
-
-def _verified_body(data: bytes, key: bytes) -> tuple[int, int] | None:
-    """Where the entry lines of a cache file start and end, if its header is this
-    environment's and its seal verifies."""
-    header = _header()
-    if not data.startswith(header) or not data.endswith(b"\n"):
-        return None
-    last = data.rfind(b"\n", 0, len(data) - 1) + 1  # where the seal's line starts
-    if last < len(header) or not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
-        return None
-    return len(header), last

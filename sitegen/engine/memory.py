@@ -36,8 +36,8 @@ def settle_memory(builds: int) -> None:
     gc.freeze()
 
 
-def without_cycle_collection(load: Callable[[Path, bool], BuildCache], root: Path, lazy: bool) -> BuildCache:
-    """load(root, lazy), its objects left out of the cycle collector's sight.
+def without_cycle_collection(load: Callable[..., BuildCache], root: Path, lazy: bool, *more) -> BuildCache:
+    """load(root, lazy, *more), its objects left out of the cycle collector's sight.
 
     The cache read from disk is millions of objects that hold no reference
     cycles (they are freed by reference counting when let go): the collector
@@ -46,7 +46,7 @@ def without_cycle_collection(load: Callable[[Path, bool], BuildCache], root: Pat
     settle_memory), and no collection runs while they are made."""
     with collector_paused():
         try:
-            return load(root, lazy)
+            return load(root, lazy, *more)
         finally:
             gc.freeze()
 

@@ -72,6 +72,15 @@ def _tree(folder: Path, found: Manifest, prefix: str, links_allowed: bool) -> No
                     pending.append((entry.path, relative))
 
 
+_content_bytes: dict[Path, int] = {}  # by archive: what the last sources_digest found in content/
+
+
+def content_bytes_seen(root: Path) -> int | None:
+    """The bytes of the regular files of `root`'s content/ as this process last took the
+    sources' status (a walk the reading of the cache need not make again), if it did."""
+    return _content_bytes.get(root)
+
+
 def sources_digest(root: Path) -> str:
     """A digest of the status of everything a build of `root` reads (see the module's docstring).
 
@@ -93,6 +102,8 @@ def sources_digest(root: Path) -> str:
         found[name] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         _tree(root / name, found, name, links_allowed=name == "content")
     _tree(THEME_DIR, found, "<theme>", links_allowed=False)
+    # The bytes of content/'s files, for the reading of the cache that may follow (see content_bytes_seen).
+    _content_bytes[root] = sum(status[1] for path, status in found.items() if path.startswith("content/") and stat.S_ISREG(status[0]))
     recent = time.time_ns() - RECENT_NS
     if any(status[3] > recent for status in found.values()):
         raise Unusual("changed just now")  # a second write within the clock's step could leave the same status
