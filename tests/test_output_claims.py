@@ -42,3 +42,36 @@ def test_a_static_file_inside_a_page_folder_is_still_refused(tmp_path):
     assert copies == [] and [item.message for item in problems.items] == [
         "this file would replace the generated page /articles/first/ with a folder; rename or move it"
     ]
+
+
+def test_claiming_the_pages_of_a_build_lists_no_page_folders_when_no_static_file_asks(monkeypatch):
+    # A build claims a path per page: their folders are looked up for each static file, not listed for every page.
+    listed = []
+    parents = sitegen.pipeline.outputs._parents
+    monkeypatch.setattr(sitegen.pipeline.outputs, "_parents", lambda target: listed.append(target) or parents(target))
+    pages = [f"articles/{number:05d}-a-title/" for number in range(500)] + [f"entities/e{number}/" for number in range(500)]
+    static = StaticFile(source="content/static/images/map.png", target="images/map.png")
+
+    copies = claim_outputs(pages, [], [static], Path("."), Problems())
+
+    assert copies == [("images/map.png", Path("content/static/images/map.png"))]
+    assert set(listed) == {"images/map.png"}  # the static file's own folders only
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("articles", "the folder of the generated page /articles/00003-a-title/"),  # claimed first there
+        ("ARTICLES/00001-A-TITLE", "the folder of the generated page /articles/00001-a-title/"),
+        ("entities/e7/index.html/x", "the generated page /entities/e7/ with a folder"),
+        ("pagefind", "the folder of the search index /pagefind/"),
+        ("pagefind/x.js", "the search index /pagefind/"),
+    ],
+)
+def test_a_static_file_where_a_page_or_its_folder_is_names_the_first_page_claimed_there(target, message):
+    pages = [f"articles/{number:05d}-a-title/" for number in (3, 0, 1)] + [f"entities/e{number}/" for number in range(10)]
+    problems = Problems()
+
+    claim_outputs(pages, [], [StaticFile(source=f"content/static/{target}", target=target)], Path("."), problems)
+
+    assert [item.message.split("this file would replace ")[1].split(";")[0].split(" where")[0] for item in problems.items] == [message]
