@@ -230,6 +230,13 @@ def entry_lines_encoded(monkeypatch) -> list:
     return keys
 
 
+def single_built_then_first_article_edited(archive) -> None:
+    """The seed archive built by `sitegen build`, then its first article's body edited."""
+    seed(archive)
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+
+
 def built_then_first_article_edited(archive) -> None:
     """The seed archive built by one process, then its first article's body edited."""
     seed(archive)
@@ -250,9 +257,7 @@ def test_after_an_edit_the_cache_encodes_again_only_the_edited_source_and_its_an
 def test_after_an_edit_a_single_build_encodes_again_only_the_edited_source_and_its_annotation(archive, monkeypatch):
     # A single build sets its articles' bodies aside once annotated: the unchanged sources'
     # lines are still copied from the cache file, not read back and encoded again.
-    seed(archive)
-    single_build(archive.root)
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    single_built_then_first_article_edited(archive)
     keys = entry_lines_encoded(monkeypatch)
 
     single_build(archive.root)
@@ -261,9 +266,7 @@ def test_after_an_edit_a_single_build_encodes_again_only_the_edited_source_and_i
 
 
 def test_after_an_edit_a_new_build_process_digests_no_unchanged_article_or_entity_to_find_its_annotation(archive, monkeypatch):
-    seed(archive)
-    single_build(archive.root)
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    single_built_then_first_article_edited(archive)
     digested, real = [], sitegen.engine.cache.digest_of
     monkeypatch.setattr(sitegen.engine.cache, "digest_of", lambda value, *rest: digested.append(value) or real(value, *rest))
 
@@ -375,9 +378,7 @@ def single_build(root: Path):
 
 
 def test_after_an_edit_a_new_build_process_makes_the_page_and_citation_files_of_the_edited_article_only(archive, monkeypatch):
-    seed(archive)
-    single_build(archive.root)
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    single_built_then_first_article_edited(archive)
     made, cited = [], []
     article_page, citation_files = sitegen.pipeline.article_pages.article_page, sitegen.pipeline.article_pages.citation_files
     citation_file = sitegen.pipeline.article_pages.citation_file  # a planned citation file is made alone
@@ -412,9 +413,7 @@ def test_builds_of_new_processes_after_each_edit_leave_what_a_clean_build_leaves
 
 
 def test_after_an_edit_a_new_build_process_makes_the_pages_and_feeds_of_the_entities_it_changes_only(archive, monkeypatch):
-    seed(archive)
-    single_build(archive.root)
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    single_built_then_first_article_edited(archive)
     made, fed = [], []
     pages_of_entity, entity_feed = sitegen.pipeline.entity_pages.pages_of_entity, sitegen.pipeline.entity_pages.entity_feed
     monkeypatch.setattr(sitegen.pipeline.entity_pages, "pages_of_entity", lambda entity, *rest: made.append(entity.id) or pages_of_entity(entity, *rest))
@@ -535,9 +534,7 @@ def bodies_read_back(monkeypatch) -> list[str]:
 
 def test_after_an_edit_a_new_build_process_reads_the_markdown_of_no_article_it_does_not_annotate(archive, monkeypatch):
     """An article's body is kept apart in the cache file: of the articles loaded from it, none is annotated again."""
-    seed(archive)
-    single_build(archive.root)
-    archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
+    single_built_then_first_article_edited(archive)
     read = bodies_read_back(monkeypatch)
 
     single_build(archive.root)
