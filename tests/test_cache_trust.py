@@ -25,8 +25,10 @@ from test_cache import small_archive
 
 import sitegen.engine.annotation
 import sitegen.engine.cache_key
+import sitegen.engine.stored_fragments
 import sitegen.pipeline.load_markdown
 from sitegen.engine.builder import Builder, BuildOptions, build
+from sitegen.model.errors import ContentError
 from sitegen.model.models import Article
 from sitegen.engine.cache_file import (
     CACHE_DIR,
@@ -471,3 +473,39 @@ def test_a_build_takes_the_digest_of_the_environment_once(archive, monkeypatch):
 def test_an_output_status_of_any_other_shape_than_five_integers_by_path_is_refused(manifest):
     assert RECORD_CHECKS["manifest"]({"index.html": (1, 2, 3, 4, 5), "a/index.html": (6, 7, 8, 9, 10)})  # the check of the check
     assert not RECORD_CHECKS["manifest"]({"other.html": (1, 2, 3, 4, 5), **manifest})
+
+
+def test_a_sealed_article_body_that_does_not_decode_is_parsed_again_from_its_file(archive, tmp_path):
+    # A single build decodes an article's body, kept apart in its line, only to annotate it again:
+    # one framed as a JSON string that is none gives the article as its file has it.
+    small_archive(archive)
+    archive.build()
+
+    def body_not_json(entries: list) -> list:
+        entry = article_entry(entries)
+        return [b'%s\t"a","b"' % json.dumps(entry[:4]).encode() if item is entry else item for item in entries]
+
+    reseal(cache_path(archive), body_not_json)
+    archive.write("content/entities/caliphate.md", '---\nname: Caliphate\nkind: organization\nsummary: "A state."\n---\n')
+
+    archive.build(workers=1)
+
+    assert_equals_clean_build(archive, tmp_path)
+
+
+def test_an_article_whose_body_cannot_be_read_back_and_whose_file_changed_meanwhile_stops_the_build(archive, monkeypatch):
+    small_archive(archive)
+    archive.build()
+    archive.write("content/entities/caliphate.md", '---\nname: Caliphate\nkind: organization\nsummary: "A state."\n---\n')
+
+    def damaged_and_edited(stored):
+        (archive.root / stored.article.pos.path).write_text("---\ntitle: Other\ndate: 2020-01-01\n---\nAnother text.\n")
+        raise sitegen.engine.stored_fragments.DamagedCopy("damaged")
+
+    monkeypatch.setattr(sitegen.engine.stored_fragments.StoredSource, "load", damaged_and_edited)
+
+    with pytest.raises(ContentError) as raised:
+        archive.build(workers=1)
+    assert [str(error) for error in raised.value.errors] == [
+        "content/articles/a002.md: error: cannot be read (changed while the build read it); check the file and build again"
+    ]

@@ -312,7 +312,7 @@ class Builder:
             store = None if self.lasting else FragmentStore()
             keep = store.keep if store is not None else None
             memo = self._annotations if store is None else None
-            with_body = None if store is None else bodies_set_aside(self.cache)
+            with_body = None if store is None else bodies_set_aside(self.cache, self.root)
             annotations = annotate_archive(archive, catalog, timeline, self.cache.fragments, self.workers, keep, memo, with_body)
             problems.extend(annotations.diagnostics)
             if store is not None:  # and the Markdown of its articles, which nothing reads once they are annotated

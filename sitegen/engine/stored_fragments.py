@@ -19,15 +19,17 @@ it was written: a damaged copy is never taken for the original.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
-from sitegen.engine.cache import BuildCache, SetAside
-from sitegen.model.errors import Diagnostic
+from sitegen.engine.cache import BuildCache, SetAside, digest_of
+from sitegen.model.errors import Diagnostic, Problems
 from sitegen.model.models import Archive, Article
 from sitegen.pipeline.annotate import AnnotatedArticle, Mention
 
@@ -190,17 +192,36 @@ def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) 
     return dataclasses.replace(archive, articles=tuple(copies.get(id(article), article) for article in archive.articles))
 
 
-def bodies_set_aside(cache: BuildCache) -> Callable[[Article], Article]:
+def bodies_set_aside(cache: BuildCache, root: Path) -> Callable[[Article], Article]:
     """What gives an article of the archive with its body: the article itself, or, for
-    one the source cache holds without its body (a StoredSource's), the article whole
-    (read back from where the body lies; DamagedCopy if it is no longer there)."""
+    one the source cache holds without its body (a StoredSource's), the article whole,
+    read back from where the body lies or, when it cannot be, parsed again from its file."""
     aside = {id(entry[1].article): entry[1] for entry in cache.sources.entries.values() if type(entry[1]) is StoredSource}
+    digests = cache.fragments.digests
 
     def with_body(article: Article) -> Article:
         stored = aside.get(id(article))
-        return stored.load()[0] if stored is not None and stored.article is article else article
+        if stored is None or stored.article is not article:
+            return article
+        try:
+            return stored.load()[0]
+        except (ValueError, OSError):  # a body that does not decode, a damaged temporary file
+            return _parsed_again(root, article, digests.get(id(article)))
 
     return with_body
+
+
+def _parsed_again(root: Path, article: Article, known: tuple[Any, bytes] | None) -> Article:
+    """The article parsed again from its file, which must give the article set aside (its
+    digest keys the annotation); else the file changed since the build read it, and the
+    build stops, to be run again."""
+    from sitegen.pipeline.load_markdown import read_article  # only on this rare path
+
+    path = root / article.pos.path
+    again, _ = read_article(root, path, Problems())
+    if again is None or known is None or known[0] is not article or digest_of(again) != known[1]:
+        raise OSError(errno.ESTALE, "changed while the build read it", os.fspath(path))  # not what was read: stale
+    return again
 
 
 def loaded(value: object) -> object:
