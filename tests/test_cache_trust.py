@@ -509,3 +509,26 @@ def test_an_article_whose_body_cannot_be_read_back_and_whose_file_changed_meanwh
     assert [str(error) for error in raised.value.errors] == [
         "content/articles/a002.md: error: cannot be read (changed while the build read it); check the file and build again"
     ]
+
+
+def test_sealed_article_html_that_does_not_decode_when_a_page_reads_it_gives_the_clean_build(archive, tmp_path, monkeypatch):
+    # A single build decodes an article's HTML, kept apart in its line, only when its page is
+    # rendered: one framed as a JSON string that is none makes the build remove the cache and
+    # build again without it.
+    small_archive(archive)
+    archive.build()
+
+    def html_not_json(entries: list) -> list:
+        entry = next(entry for entry in entries if entry[0] == "a")
+        line = b'%s\t"a","b"\t%s' % (json.dumps(entry[:3]).encode(), json.dumps(entry[4]).encode())
+        return [line if item is entry else item for item in entries]
+
+    reseal(cache_path(archive), html_not_json)
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace('title = "', 'title = "The ', 1))
+    annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+
+    archive.build()
+
+    assert len(annotated) == 3  # the second attempt, without the cache
+    assert_equals_clean_build(archive, tmp_path)
+    assert load_persistent_cache(archive.root, lazy=False).fragments.entries  # a cache written afresh

@@ -44,7 +44,13 @@ from sitegen.engine.annotation import AnnotationMemo, annotate_archive
 from sitegen.engine.build_plan import BuildPlan, Progress, Sources, no_progress
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_bytes import CacheReading
-from sitegen.engine.cache_file import PendingCache, begin_persistent_cache, load_persistent_cache, save_persistent_cache
+from sitegen.engine.cache_file import (
+    PendingCache,
+    begin_persistent_cache,
+    load_persistent_cache,
+    remove_persistent_cache,
+    save_persistent_cache,
+)
 from sitegen.engine.digests import speed_up_pickling
 from sitegen.engine.in_place_writer import LastPlan, write_in_place
 from sitegen.engine.indexing import index_site
@@ -62,7 +68,7 @@ from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
-from sitegen.model.errors import Problems, UsageError
+from sitegen.model.errors import CacheUnreadable, Problems, UsageError
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings, load_settings
 from sitegen.pipeline.annotate import Annotations
@@ -460,8 +466,18 @@ class Builder:
 
 def build(options: BuildOptions, progress: Progress = no_progress, reading: CacheReading | None = None) -> BuildResult:
     """A clean build, as `sitegen build` runs it; `reading`: the cache file of the
-    archive as it started to be read (see engine/cache_bytes.py)."""
-    return Builder(options, lasting=False, reading=reading).build(progress)
+    archive as it started to be read (see engine/cache_bytes.py).
+
+    A single build decodes a piece of the cache (an article's HTML or body) only
+    when it needs it. One that does not decode, in a file whose seal verified, is
+    not what sitegen writes: the cache is removed and the build made again
+    without it. Nothing of the first attempt was published (its stage is
+    discarded on the way out)."""
+    try:
+        return Builder(options, lasting=False, reading=reading).build(progress)
+    except CacheUnreadable:
+        remove_persistent_cache(options.root.resolve())
+        return Builder(options, lasting=False).build(progress)
 
 
 def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:

@@ -22,8 +22,9 @@ the body is decoded only when the article is annotated again.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import dataclasses
+import hashlib
 import hmac
 import itertools
 import json
@@ -60,7 +61,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     seal_of,
 )
 from sitegen.engine.stored_fragments import StoredArticle, StoredSource, loaded, without_body
-from sitegen.model.errors import Diagnostic
+from sitegen.model.errors import CacheUnreadable, Diagnostic
 from sitegen.model.models import Article, Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
 
@@ -157,9 +158,12 @@ class SealedHtml:
     def read(self, offset: int, length: int, digest: bytes | None = None) -> str:
         """The JSON string at `offset` (spaces before it allowed), decoded. No `digest` is
         needed: the file's seal was verified before any of its lines was read."""
-        text = json.loads(self._data[offset : offset + length].decode("utf-8", "surrogatepass"))
-        if type(text) is not str:  # the seal verified: only sitegen's own writer could get here
-            raise ValueError("the annotated HTML in the build cache is not text")
+        try:
+            text = json.loads(self._data[offset : offset + length].decode("utf-8", "surrogatepass"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            text = None
+        if type(text) is not str:  # the seal verified: only sitegen's own writer, or a holder of the key, could get here
+            raise CacheUnreadable("a piece of the build cache does not decode as text")
         return text
 
 
@@ -215,6 +219,14 @@ def _article_line(entry_key: object, article: AnnotatedArticle) -> str:
     rest = dataclasses.replace(article, body_html="", endnotes_html="")
     dump = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
     return "\t".join((dump(["a", encode(entry_key), encode(rest)]), dump(article.body_html), dump(article.endnotes_html)))
+
+
+def remove_persistent_cache(root: Path) -> None:
+    """Remove the cache file (not through a symbolic link in place of its folder)."""
+    folder = cache_folder(root)
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            (folder / CACHE_FILE).unlink()
 
 
 def save_persistent_cache(root: Path, cache: BuildCache) -> None:

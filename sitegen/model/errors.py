@@ -93,3 +93,9 @@ KIND_NAMES: tuple[tuple[type, str], ...] = (
 
 class UsageError(Exception):
     """The command was asked for something it cannot do (exit code 2)."""
+
+
+class CacheUnreadable(ValueError):
+    """A piece of the persistent cache, read only when a build needs it, does not
+    decode, though the file's seal verified when it was loaded: the build that
+    meets it removes the cache and is made again without it (engine/builder.py)."""

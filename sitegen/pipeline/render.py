@@ -20,7 +20,7 @@ import jinja2.meta
 import markupsafe
 from jinja2.loaders import split_template_path
 
-from sitegen.model.errors import ContentError, Diagnostic
+from sitegen.model.errors import CacheUnreadable, ContentError, Diagnostic
 from sitegen.model.urls import Urls
 from sitegen.pipeline.site import Page, SiteView
 
@@ -185,6 +185,8 @@ def _failure_in_site_template(exc: Exception, root: Path, page: Page) -> Content
 def render_page(env: jinja2.Environment, page: Page, site: SiteView, urls: Urls, root: Path) -> bytes:
     try:
         return _render(env, page, site, urls)
+    except CacheUnreadable:  # met by a template reading an article's HTML: the build's, not the template's
+        raise
     except jinja2.TemplateError as exc:
         raise _template_error(env, root, exc, page) from None
     except Exception as exc:  # raised by a template's own code, or a bug in sitegen
