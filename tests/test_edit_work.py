@@ -327,8 +327,6 @@ def surveyed_by_statuses(archive, watching, monkeypatch):
 
 @pytest.fixture
 def surveyed_by_events(archive, watching, monkeypatch):
-    if not sys.platform.startswith("linux"):
-        pytest.skip("kernel events of folders are Linux's inotify")
     builder = survey_the_output(archive, watching, monkeypatch, "events")
     assert builder._output_survey.events is not None  # on Linux the survey must have its queue of events
     return builder
@@ -345,6 +343,7 @@ def test_without_events_an_edit_asks_each_folder_of_the_output_for_its_status_on
     )
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel events of folders are Linux's inotify")
 def test_with_events_an_edit_asks_only_the_folder_it_wrote_to_for_its_status(archive, surveyed_by_events, monkeypatch):
     asked = calls_under(monkeypatch, archive.out, "stat")
     edit_body(archive, "Even more.")
