@@ -24,6 +24,7 @@ from conftest import REPOSITORY, copy_example_archive
 from test_cache import small_archive
 
 import sitegen.engine.annotation
+import sitegen.engine.builder
 import sitegen.engine.cache_key
 import sitegen.engine.stored_fragments
 import sitegen.pipeline.load_markdown
@@ -511,21 +512,25 @@ def test_an_article_whose_body_cannot_be_read_back_and_whose_file_changed_meanwh
     ]
 
 
-def test_sealed_article_html_that_does_not_decode_when_a_page_reads_it_gives_the_clean_build(archive, tmp_path, monkeypatch):
+def html_not_json(entries: list) -> list:
+    """The entry lines with an annotated article's HTML framed as a JSON string that is none."""
+    entry = next(entry for entry in entries if entry[0] == "a")
+    line = b'%s\t"a","b"\t%s' % (json.dumps(entry[:3]).encode(), json.dumps(entry[4]).encode())
+    return [line if item is entry else item for item in entries]
+
+
+@pytest.mark.parametrize("removable", [True, False], ids=["the cache removed", "the cache not removable"])
+def test_sealed_article_html_that_does_not_decode_when_a_page_reads_it_gives_the_clean_build(archive, tmp_path, monkeypatch, removable):
     # A single build decodes an article's HTML, kept apart in its line, only when its page is
     # rendered: one framed as a JSON string that is none makes the build remove the cache and
     # build again without it.
     small_archive(archive)
     archive.build()
-
-    def html_not_json(entries: list) -> list:
-        entry = next(entry for entry in entries if entry[0] == "a")
-        line = b'%s\t"a","b"\t%s' % (json.dumps(entry[:3]).encode(), json.dumps(entry[4]).encode())
-        return [line if item is entry else item for item in entries]
-
     reseal(cache_path(archive), html_not_json)
     archive.write("site.toml", (archive.root / "site.toml").read_text().replace('title = "', 'title = "The ', 1))
     annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+    if not removable:
+        monkeypatch.setattr(sitegen.engine.builder, "remove_persistent_cache", lambda root: None)
 
     archive.build()
 

@@ -477,7 +477,9 @@ def build(options: BuildOptions, progress: Progress = no_progress, reading: Cach
         return Builder(options, lasting=False, reading=reading).build(progress)
     except CacheUnreadable:
         remove_persistent_cache(options.root.resolve())
-        return Builder(options, lasting=False).build(progress)
+        # With an empty cache of its own, not the file (which may not have been removable):
+        # the cache it writes replaces that file.
+        return Builder(options, BuildCache(), lasting=False).build(progress)
 
 
 def _search_skip_reason(options: BuildOptions, settings: Settings, searched: bool = True) -> str:

@@ -60,9 +60,9 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     key_file,
     seal_of,
 )
-from sitegen.engine.stored_fragments import StoredArticle, StoredSource, loaded, without_body
+from sitegen.engine.stored_fragments import StoredArticle, StoredSource, is_parsed_article, loaded, without_body
 from sitegen.model.errors import CacheUnreadable, Diagnostic
-from sitegen.model.models import Article, Entity
+from sitegen.model.models import Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
 
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
@@ -196,9 +196,7 @@ def _source_apart(value: tuple, html: SealedHtml, position: int, first_tab: int,
     is not one that _entry_line writes."""
     digest, parsed, problems = value
     if (
-        type(parsed) is not tuple
-        or len(parsed) != 2
-        or type(parsed[0]) is not Article
+        not is_parsed_article(parsed)
         or parsed[0].body
         or line.find(b"\t", first_tab + 1) >= 0
         or len(line) < first_tab + 3
@@ -393,7 +391,7 @@ def _entry_line(section: str, entry_key: object, value: object, digested: bytes 
         return _article_line(entry_key, value)
     dump = lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
     parsed = value[1] if section == "s" else None
-    if digested is not None and type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article and type(parsed[0].body) is str:
+    if digested is not None and is_parsed_article(parsed) and type(parsed[0].body) is str:
         # A parsed article's body apart, after a tab: a single build reads none but those of
         # the articles it annotates (see _source_apart). Only with its digest, which keys the
         # annotation of the article without a body.
@@ -408,7 +406,7 @@ def digested_source(parsed: object) -> object | None:
     """The object of a parsed source that the annotate stage digests to key its fragment
     (engine/annotation.py): the article of an article's file (its copy without a body, once
     a single build set the body aside), the entity of an entity's file; None for others."""
-    if type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article:
+    if is_parsed_article(parsed):
         return parsed[0]
     if type(parsed) is StoredSource:
         return parsed.article

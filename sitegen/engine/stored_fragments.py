@@ -131,6 +131,11 @@ class StoredArticle:
         )
 
 
+def is_parsed_article(parsed: object) -> bool:
+    """Whether a source cache's value is what parsing an article's file gives: (the article, its key lines)."""
+    return type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article
+
+
 def without_body(article: Article) -> Article:
     """The article as a single build holds it once its body is set aside."""
     # The copy shares one string for each tag and entity id among all articles: the parsing
@@ -174,7 +179,7 @@ def set_bodies_aside(archive: Archive, cache: BuildCache, store: FragmentStore) 
     copies: dict[int, Article] = {}
     for key, entry in cache.sources.entries.items():
         digest, parsed, problems = entry
-        if type(parsed) is tuple and len(parsed) == 2 and type(parsed[0]) is Article:
+        if is_parsed_article(parsed):
             stored = store.keep_source(*parsed)
             copies[id(parsed[0])] = stored.article
             cache.sources.entries[key] = (digest, stored, problems)
