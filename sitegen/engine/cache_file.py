@@ -110,13 +110,14 @@ def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading 
             # Where the line was, to copy it when saving: a lazy cache keeps the file's
             # verified bytes (`html`), so no digest is needed to check the copy.
             where = (position, stop - position, html if lazy else line_digest(line))
-            if first_tab >= 0 and section == "s":
-                if not _is_source_entry(entry_key, value) or not digested:
-                    return BuildCache()
-                value = _source_apart(value, html, position, first_tab, line, lazy)
+            if section == "s" and _is_source_entry(entry_key, value):
+                if first_tab >= 0:  # a parsed article, its body apart: only with its digest
+                    if not digested:
+                        return BuildCache()
+                    value = _source_apart(value, html, position, first_tab, line, lazy)
                 cache.sources.entries[entry_key] = value
                 cache.encoded["s", entry_key] = (value, *where)
-                if not _know_source_digest(cache, value[1], decode(digested[0])):
+                if digested and not _know_source_digest(cache, value[1], decode(digested[0])):
                     return BuildCache()
             elif first_tab >= 0:
                 if section != "a" or type(entry_key) is not tuple:
@@ -124,11 +125,6 @@ def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading 
                 value = _article_apart(value, html, position, first_tab, line)
                 cache.fragments.entries[entry_key] = value if lazy else value.load()
                 cache.encoded["f", entry_key] = (cache.fragments.entries[entry_key], *where)
-            elif section == "s" and _is_source_entry(entry_key, value):
-                cache.sources.entries[entry_key] = value
-                cache.encoded["s", entry_key] = (value, *where)
-                if digested and not _know_source_digest(cache, value[1], decode(digested[0])):
-                    return BuildCache()
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
                 cache.encoded["f", entry_key] = (value, *where)
