@@ -6,6 +6,7 @@ build's stamp (engine/stamp.py), can use them without importing the pipeline.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,10 @@ class BuildOptions:
     search: bool | None = None
     workers: int | None = None  # processes for annotating and rendering; None: one per core
     cache: bool = True  # read and write the persistent cache in .sitegen-cache/
+
+    def __post_init__(self) -> None:
+        if self.output is not None and type(self.output) is not str:  # a Path from a caller of the API: as text
+            object.__setattr__(self, "output", os.fspath(self.output))
 
 
 @dataclass(slots=True)

@@ -112,8 +112,7 @@ def sources_digest(root: Path) -> str:
 
 def options_key(options: BuildOptions) -> list:
     """What of the options and the environment shapes the site (not the workers: the bytes are the same)."""
-    output = None if options.output is None else os.fspath(options.output)  # a caller of the API may give a Path
-    return [output, options.base_url, options.drafts, options.search, os.environ.get("SOURCE_DATE_EPOCH")]
+    return [options.output, options.base_url, options.drafts, options.search, os.environ.get("SOURCE_DATE_EPOCH")]
 
 
 def _busy_beside(output: Path) -> bool:

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +110,7 @@ class Settings:
         """Apply command-line options, which win over the file."""
         result = self
         if output is not None:
-            result = dataclasses.replace(result, build=dataclasses.replace(result.build, output=os.fspath(output)))  # a Path from an API caller, as text
+            result = dataclasses.replace(result, build=dataclasses.replace(result.build, output=output))
         if drafts:
             result = dataclasses.replace(result, build=dataclasses.replace(result.build, drafts=True))
         if base_url is not None:
