@@ -648,6 +648,19 @@ def test_lists_nested_deeper_are_an_error_at_their_line(archive, fence, levels):
     assert error.message.startswith("nesting is too deep (more than 100 lists or tables inside each other)")
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [("!!int abc", "int"), ("!!float many", "float"), ("!!bool maybe", "bool"), ("!!timestamp soon", "timestamp"), ("1" * 5000, "int")],
+)
+def test_a_yaml_value_its_tag_cannot_read_is_an_error_at_its_line(archive, value, kind):
+    archive.write("content/articles/a.md", f"---\ntitle: A\ndate: 2020-01-01\nsummary: {value}\n---\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 4)
+    assert f"cannot be read as {kind} (quote it to keep it as text)" in error.message
+
+
 def test_yaml_merge_keys_may_be_overridden_beside_them(archive):
     archive.write("content/articles/a.md", "---\nbase: &base {title: A, date: 2020-01-01}\n<<: *base\ntitle: B\n---\n")
 

@@ -157,6 +157,76 @@ _PlainYamlLoader.yaml_implicit_resolvers = {
 }
 
 
+def _scalar_checked(construct):
+    """PyYAML's constructor of a scalar tag, raising a marked error for a value it cannot read.
+
+    PyYAML's own let Python's error out (`!!int abc`, `!!bool maybe`, an explicit
+    `!!timestamp` that is no date, an integer of more digits than Python reads):
+    an author's typo would stop the build as an internal error, with no line."""
+
+    def constructed(loader, node):
+        try:
+            return construct(loader, node)
+        except (ValueError, LookupError, TypeError, AttributeError, OverflowError):
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the value {str(node.value)[:40]!r} cannot be read as {kind} (quote it to keep it as text)", node.start_mark
+            ) from None
+
+    return constructed
+
+
+for _tag in ("null", "bool", "int", "float", "timestamp"):
+    _tag = f"tag:yaml.org,2002:{_tag}"
+    _PlainYamlLoader.add_constructor(_tag, _scalar_checked(_YamlBase.yaml_constructors[_tag]))
+
+
+# What most front matter is made of: mappings, lists, and scalars that are
+# text, numbers, booleans or null. _plain_value builds those directly from
+# the composed nodes, checking the nesting and duplicate keys on the way, in
+# one pass; PyYAML's constructor (with _node_too_deep before it) took two
+# thirds of the time of parsing an entity's file.
+_STR_TAG, _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_PLAIN_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float"))
+
+
+class _NotPlain(Exception):
+    """The document needs PyYAML's constructor and the checks before it (see _plain_value)."""
+
+
+def _plain_value(loader: yaml.BaseLoader, node: yaml.Node, depth: int = 0) -> Any:
+    """What PyYAML's constructor makes of `node` (without aliases: each node is
+    met once), when it holds only those plain kinds, nested no deeper than
+    MAX_NESTING, with no key written twice and no merge key; else _NotPlain,
+    raised before any error: the full path then finds the problem and the
+    line to report, as it always did."""
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR_TAG:
+            return node.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            try:
+                return loader.yaml_constructors[tag](loader, node)
+            except yaml.YAMLError:
+                raise _NotPlain from None
+        raise _NotPlain
+    if depth > MAX_NESTING:
+        raise _NotPlain
+    if kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_plain_value(loader, child, depth + 1) for child in node.value]
+    if kind is not yaml.MappingNode or tag != _MAP_TAG:
+        raise _NotPlain
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if type(key_node) is not yaml.ScalarNode:
+            raise _NotPlain
+        key = _plain_value(loader, key_node, depth + 1)
+        if key in mapping:
+            raise _NotPlain
+        mapping[key] = _plain_value(loader, value_node, depth + 1)
+    return mapping
+
+
 def _node_too_deep(root: yaml.Node) -> yaml.Node | None:
     """The first node nested deeper than MAX_NESTING, or None."""
     stack = [(root, 0)]
@@ -223,6 +293,14 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         node = loader.get_single_node()
         if node is None:
             return {}, {}
+        # Only an alias (`*name`) repeats a node: text without an asterisk has none.
+        if "*" not in text and type(node) is yaml.MappingNode:
+            try:
+                data = _plain_value(loader, node)
+            except _NotPlain:
+                pass
+            else:
+                return {str(k): v for k, v in data.items()}, _key_lines(node, first_line)
         deep = _node_too_deep(node)
         if deep is not None:
             raise SourceError(first_line + deep.start_mark.line, NESTING_TOO_DEEP)
@@ -235,9 +313,7 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
                 first_line + node.start_mark.line,
                 "front matter must be a mapping of `key: value` lines",
             )
-        key_lines: dict[str, int] = {}
-        for key_node, _ in node.value:
-            key_lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+        key_lines = _key_lines(node, first_line)
         data = loader.construct_document(node)
     except _DuplicateKey as exc:
         raise SourceError(
@@ -259,6 +335,14 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
     finally:
         loader.dispose()
     return {str(k): v for k, v in data.items()}, key_lines
+
+
+def _key_lines(node: yaml.MappingNode, first_line: int) -> dict[str, int]:
+    """The file line of each top-level key (of its first writing)."""
+    key_lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key_lines.setdefault(str(key_node.value), first_line + key_node.start_mark.line)
+    return key_lines
 
 
 # --- TOML -----------------------------------------------------------------
