@@ -98,7 +98,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=8), values, min_size=1, max_size=5), st.booleans())
 def test_any_dumped_mapping_reads_as_pyyaml_constructs_it(mapping, flow):
     text = yaml.safe_dump(mapping, default_flow_style=flow, allow_unicode=True)
@@ -111,7 +111,7 @@ def test_any_dumped_mapping_reads_as_pyyaml_constructs_it(mapping, flow):
 plain_text = st.text(alphabet=string.digits + "+-._:~eExXoObB aAnNfFtTyYlLsSuU#&*!|>'\"[]{},?", min_size=1, max_size=10)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.tuples(plain_text, plain_text), min_size=1, max_size=4))
 def test_any_plain_written_line_reads_as_pyyaml_constructs_it(pairs):
     text = "".join(f"{key}: {value}\n" for key, value in pairs)
