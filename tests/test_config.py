@@ -258,6 +258,14 @@ def test_a_setting_that_turns_the_writing_direction_and_does_not_turn_it_back_is
     assert "`site.title` turns the writing direction with U+202E (a right-to-left override)" in problem.message
 
 
+@pytest.mark.parametrize("number", ["0x" + "f" * 4000, "9" * 4301])
+def test_a_number_too_long_to_show_is_an_error_at_its_line(number):
+    problem = only_problem(MINIMAL + f"author = {number}\n")
+
+    assert problem.line == 4
+    assert problem.message == "a number too long to be shown (more than 4,300 digits): quote it to keep it as text"
+
+
 def test_empty_output_folder_is_an_error():
     problem = only_problem(MINIMAL + '[build]\noutput = "  "\n')
 

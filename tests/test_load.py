@@ -658,7 +658,52 @@ def test_a_yaml_value_its_tag_cannot_read_is_an_error_at_its_line(archive, value
     error = only_error(archive)
 
     assert (error.path, error.line) == ("content/articles/a.md", 4)
-    assert f"cannot be read as {kind} (quote it to keep it as text)" in error.message
+    assert error.message.startswith("the value '")
+    assert error.message.endswith(f"cannot be read as {kind}: correct it, or quote it to keep it as text")
+
+
+TOO_LONG_TO_SHOW = "is a number too long to be shown (more than 4,300 digits): quote it to keep it as text"
+HUGE_HEX = "0x" + "f" * 4000  # fewer than 4,300 characters, and 4,817 decimal digits
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        f"title: {HUGE_HEX}\ndate: 2020-01-01\n",
+        f"title: A\ndate: 2020-01-01\ntags: [a, {HUGE_HEX}]\n",
+        f"title: A\ndate: 2020-01-01\n? {HUGE_HEX}\n: a value\n",
+        "title: A\ndate: 2020-01-01\nsummary: 0b" + "1" * 15000 + "\n",
+        "title: A\ndate: 2020-01-01\nsummary: " + ":".join(["59"] * 2500) + "\n",  # YAML 1.1's base 60
+    ],
+    ids=["hexadecimal", "in-a-list", "as-a-key", "binary", "base-60"],
+)
+def test_a_yaml_number_too_long_to_show_is_an_error_at_its_line(archive, front):
+    archive.write("content/articles/a.md", f"---\n{front}---\nText.\n")
+
+    error = only_error(archive)
+
+    line = 1 + next(number for number, text in enumerate(front.split("\n"), 1) if "0x" in text or "0b" in text or "59:" in text)
+    assert (error.path, error.line) == ("content/articles/a.md", line)
+    assert error.message.endswith(TOO_LONG_TO_SHOW)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "line", "message"),
+    [
+        ("content/glossary.toml", f'[[term]]\nterm = "Daesh"\ndefinition = "d"\nnote = {HUGE_HEX}\n', 4, TOO_LONG_TO_SHOW),
+        ("content/glossary.toml", '[[term]]\nterm = "Daesh"\ndefinition = "d"\nnote = ' + "9" * 4301 + "\n", 4, TOO_LONG_TO_SHOW),
+        ("content/timeline.toml", f'[[event]]\ndate = "2016-10-17"\ntitle = {HUGE_HEX}\n', 3, TOO_LONG_TO_SHOW),
+        ("content/articles/a.md", f'+++\ntitle = "A"\ndate = 2020-01-01\nsummary = {HUGE_HEX}\n+++\n', 4, TOO_LONG_TO_SHOW),
+    ],
+    ids=["glossary-hexadecimal", "glossary-decimal", "timeline", "toml-front-matter"],
+)
+def test_a_toml_number_too_long_to_show_is_an_error_at_its_line(archive, path, text, line, message):
+    archive.write(path, text)
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == (path, line)
+    assert error.message.endswith(message.removeprefix("is "))
 
 
 def test_yaml_merge_keys_may_be_overridden_beside_them(archive):

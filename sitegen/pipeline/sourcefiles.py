@@ -92,6 +92,40 @@ def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
     return None
 
 
+# Python turns no integer of more than 4,300 digits into text (see
+# sys.get_int_max_str_digits), yet YAML and TOML read far longer ones, in
+# hexadecimal or base 60 as readily as in decimal: such a value stopped the
+# build where a field showed it. Every number read is checked here.
+_BITS_ALWAYS_READABLE = 14_000  # fewer than 4,300 decimal digits, whatever the number
+TOO_MANY_DIGITS = "a number too long to be shown (more than 4,300 digits): quote it to keep it as text"
+_LONG_DIGIT_RUN = re.compile(r"[0-9_]{4300,}")
+
+
+def number_can_be_shown(value: int) -> bool:
+    """Whether Python can write the integer `value` as text."""
+    if value.bit_length() <= _BITS_ALWAYS_READABLE:
+        return True
+    try:
+        str(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _toml_number_too_long(data: Any) -> tuple[str | int, ...] | None:
+    """The key path of the first TOML integer that cannot be written as text, or None."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((child, (*path, key)) for key, child in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((child, (*path, index)) for index, child in reversed(list(enumerate(value))))
+        elif type(value) is int and not number_can_be_shown(value):
+            return path
+    return None
+
+
 def _first_line_too_deep(text: str) -> int:
     """The 0-based line on which brackets first open deeper than MAX_NESTING.
 
@@ -166,14 +200,29 @@ def _scalar_checked(construct):
 
     def constructed(loader, node):
         try:
-            return construct(loader, node)
+            value = construct(loader, node)
         except (ValueError, LookupError, TypeError, AttributeError, OverflowError):
             kind = str(node.tag).rsplit(":", 1)[-1]
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the value {str(node.value)[:40]!r} cannot be read as {kind} (quote it to keep it as text)", node.start_mark
-            ) from None
+            problem = f"cannot be read as {kind}: correct it, or quote it to keep it as text"
+            raise _UnreadableValue(f"the value {_shown(node)} {problem}", node.start_mark) from None
+        if type(value) is int and not number_can_be_shown(value):
+            raise _UnreadableValue(f"the value {_shown(node)} is {TOO_MANY_DIGITS}", node.start_mark)
+        return value
 
     return constructed
+
+
+def _shown(node: yaml.Node) -> str:
+    """A scalar as written, for a message: its start only, when long."""
+    written = str(node.value)
+    return repr(written if len(written) <= 40 else written[:40] + "…")
+
+
+class _UnreadableValue(yaml.constructor.ConstructorError):
+    """A scalar its tag cannot read (see _scalar_checked): its message says what to do."""
+
+    def __init__(self, problem: str, mark: yaml.Mark):
+        super().__init__(None, None, problem, mark)
 
 
 for _tag in ("null", "bool", "int", "float", "timestamp"):
@@ -321,6 +370,8 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
             f"the key `{exc.key}` is written twice in one mapping (first on line {first_line + exc.first.line}): "
             "keep one of them",
         ) from None
+    except _UnreadableValue as exc:
+        raise SourceError(first_line + exc.problem_mark.line, exc.problem) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
@@ -375,9 +426,15 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
             line = first_line
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
+    except ValueError:  # a decimal integer longer than Python reads (tomllib's only other error)
+        found = _LONG_DIGIT_RUN.search(text)
+        raise SourceError(first_line + (text.count("\n", 0, found.start()) if found else 0), TOO_MANY_DIGITS) from None
     deep = _toml_too_deep(data)
     if deep is not None:
         raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
+    long_number = _toml_number_too_long(data)
+    if long_number is not None:
+        raise SourceError(toml_positions(text, first_line).line_of(*long_number, default=first_line), TOO_MANY_DIGITS)
     return data
 
 
