@@ -650,7 +650,7 @@ def test_lists_nested_deeper_are_an_error_at_their_line(archive, fence, levels):
 
 @pytest.mark.parametrize(
     ("value", "kind"),
-    [("!!int abc", "int"), ("!!float many", "float"), ("!!bool maybe", "bool"), ("!!timestamp soon", "timestamp"), ("1" * 5000, "int")],
+    [("!!int abc", "int"), ("!!float many", "float"), ("!!bool maybe", "bool"), ("!!timestamp soon", "timestamp")],
 )
 def test_a_yaml_value_its_tag_cannot_read_is_an_error_at_its_line(archive, value, kind):
     archive.write("content/articles/a.md", f"---\ntitle: A\ndate: 2020-01-01\nsummary: {value}\n---\n")
@@ -674,17 +674,41 @@ HUGE_HEX = "0x" + "f" * 4000  # fewer than 4,300 characters, and 4,817 decimal d
         f"title: A\ndate: 2020-01-01\n? {HUGE_HEX}\n: a value\n",
         "title: A\ndate: 2020-01-01\nsummary: 0b" + "1" * 15000 + "\n",
         "title: A\ndate: 2020-01-01\nsummary: " + ":".join(["59"] * 2500) + "\n",  # YAML 1.1's base 60
+        "title: A\ndate: 2020-01-01\nsummary: " + "1" * 5000 + "\n",
     ],
-    ids=["hexadecimal", "in-a-list", "as-a-key", "binary", "base-60"],
+    ids=["hexadecimal", "in-a-list", "as-a-key", "binary", "base-60", "decimal"],
 )
 def test_a_yaml_number_too_long_to_show_is_an_error_at_its_line(archive, front):
     archive.write("content/articles/a.md", f"---\n{front}---\nText.\n")
 
     error = only_error(archive)
 
-    line = 1 + next(number for number, text in enumerate(front.split("\n"), 1) if "0x" in text or "0b" in text or "59:" in text)
+    line = 1 + next(number for number, text in enumerate(front.split("\n"), 1) if any(mark in text for mark in ("0x", "0b", "59:", "1" * 100)))
     assert (error.path, error.line) == ("content/articles/a.md", line)
     assert error.message.endswith(TOO_LONG_TO_SHOW)
+
+
+@pytest.mark.parametrize("front", ["!!set\ntitle: A\ndate: 2020-01-01\n", "!!omap [title: A, date: 2020-01-01]\n"])
+def test_front_matter_tagged_as_another_kind_of_mapping_is_an_error(archive, front):
+    archive.write("content/articles/a.md", f"---\n{front}---\nText.\n")
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/articles/a.md", 2)
+    assert error.message == "front matter must be a mapping of `key: value` lines"
+
+
+@pytest.mark.parametrize(
+    "before",
+    ['note = "' + "1" * 5000 + '"', "# " + "1" * 5000, "ratio = " + "1" * 5000 + ".5", "mask = 0x" + "0" * 4400 + "1"],
+    ids=["in-a-string", "in-a-comment", "a-float", "hexadecimal"],
+)
+def test_a_long_toml_decimal_is_found_on_its_own_line(archive, before):
+    archive.write("content/glossary.toml", f'[[term]]\nterm = "Daesh"\ndefinition = "d"\n{before}\ncount = {"9" * 4301}\n')
+
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/glossary.toml", 5)
 
 
 @pytest.mark.parametrize(

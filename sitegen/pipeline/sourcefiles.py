@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from sitegen.model.numbers import digits_limit, first_long_decimal, number_can_be_shown, too_many_digits, written_number_too_long
+
 # File and folder times come from a clock that advances in steps of a few
 # milliseconds: two changes within one step (a file written twice, an entry
 # added to a folder while it is listed) can leave the same status. A status
@@ -90,26 +92,6 @@ def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
             return path
         stack.extend((child, (*path, key)) for key, child in reversed(items))
     return None
-
-
-# Python turns no integer of more than 4,300 digits into text (see
-# sys.get_int_max_str_digits), yet YAML and TOML read far longer ones, in
-# hexadecimal or base 60 as readily as in decimal: such a value stopped the
-# build where a field showed it. Every number read is checked here.
-_BITS_ALWAYS_READABLE = 14_000  # fewer than 4,300 decimal digits, whatever the number
-TOO_MANY_DIGITS = "a number too long to be shown (more than 4,300 digits): quote it to keep it as text"
-_LONG_DIGIT_RUN = re.compile(r"[0-9_]{4300,}")
-
-
-def number_can_be_shown(value: int) -> bool:
-    """Whether Python can write the integer `value` as text."""
-    if value.bit_length() <= _BITS_ALWAYS_READABLE:
-        return True
-    try:
-        str(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _toml_number_too_long(data: Any) -> tuple[str | int, ...] | None:
@@ -191,6 +173,9 @@ _PlainYamlLoader.yaml_implicit_resolvers = {
 }
 
 
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
 def _scalar_checked(construct):
     """PyYAML's constructor of a scalar tag, raising a marked error for a value it cannot read.
 
@@ -199,6 +184,8 @@ def _scalar_checked(construct):
     an author's typo would stop the build as an internal error, with no line."""
 
     def constructed(loader, node):
+        if node.tag == _INT_TAG and isinstance(node.value, str) and written_number_too_long(node.value):
+            raise _UnreadableValue(f"the value {_shown(node)} is {too_many_digits()}", node.start_mark)
         try:
             value = construct(loader, node)
         except (ValueError, LookupError, TypeError, AttributeError, OverflowError):
@@ -206,7 +193,7 @@ def _scalar_checked(construct):
             problem = f"cannot be read as {kind}: correct it, or quote it to keep it as text"
             raise _UnreadableValue(f"the value {_shown(node)} {problem}", node.start_mark) from None
         if type(value) is int and not number_can_be_shown(value):
-            raise _UnreadableValue(f"the value {_shown(node)} is {TOO_MANY_DIGITS}", node.start_mark)
+            raise _UnreadableValue(f"the value {_shown(node)} is {too_many_digits()}", node.start_mark)
         return value
 
     return constructed
@@ -357,7 +344,8 @@ def parse_yaml_mapping(text: str, first_line: int = 1) -> tuple[dict[str, Any], 
         aliases = _alias_problem(node) if "*" in text else None
         if aliases is not None:
             raise SourceError(first_line + aliases[0].start_mark.line, aliases[1])
-        if not isinstance(node, yaml.MappingNode):
+        # A mapping tagged as something else (`!!set`, `!!omap`) is no mapping either.
+        if not isinstance(node, yaml.MappingNode) or node.tag != _MAP_TAG:
             raise SourceError(
                 first_line + node.start_mark.line,
                 "front matter must be a mapping of `key: value` lines",
@@ -427,14 +415,15 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
     except ValueError:  # a decimal integer longer than Python reads (tomllib's only other error)
-        found = _LONG_DIGIT_RUN.search(text)
-        raise SourceError(first_line + (text.count("\n", 0, found.start()) if found else 0), TOO_MANY_DIGITS) from None
+        lines = [_QUOTED_OR_COMMENT.sub("", line) for line in text.split("\n")]
+        found = first_long_decimal(lines, digits_limit())
+        raise SourceError(first_line + (found or 0), too_many_digits()) from None
     deep = _toml_too_deep(data)
     if deep is not None:
         raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
     long_number = _toml_number_too_long(data)
     if long_number is not None:
-        raise SourceError(toml_positions(text, first_line).line_of(*long_number, default=first_line), TOO_MANY_DIGITS)
+        raise SourceError(toml_positions(text, first_line).line_of(*long_number, default=first_line), too_many_digits())
     return data
 
 
