@@ -18,6 +18,7 @@ from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
 from sitegen.model.errors import ContentError
 from sitegen.pipeline.config import parse_settings
+from sitegen.pipeline.exports import TEXT, Column, Table, sqlite_database
 from sitegen.pipeline.output_survey import RECENT_FOLDER_NS
 
 DATA_FILES = ("entities.json", "articles.csv", "mentions.csv", "timeline.json", "archive.sqlite")
@@ -536,3 +537,11 @@ def test_after_the_data_job_an_edit_that_changes_no_data_leaves_the_data_files_a
     assert [path for path in rendered if path.startswith("data/")] == []
     assert builder.open_data_job() is None
     assert {name: (archive.out / "data" / name).stat().st_ino for name in DATA_FILES} == written
+
+
+def test_two_database_rows_of_one_key_are_not_taken_for_a_failing_disk():
+    table = Table("things", "Things.", (Column("id", TEXT, "Its id.", lambda row: row),), key=("id",))
+
+    # sitegen's own fault, were it ever to happen: an internal error, not "the device may be failing"
+    with pytest.raises(sqlite3.IntegrityError):
+        sqlite_database([(table, [("a",), ("a",)])])

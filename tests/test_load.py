@@ -860,6 +860,27 @@ def test_explicit_slug_equal_to_another_file_slug_is_a_duplicate(archive):
     assert_duplicate_slug(errors_of(archive), "content/articles/mosul.md", "content/articles/other.md")
 
 
+def test_entities_may_sit_in_folders_of_their_own(archive):
+    archive.write("content/entities/places/mosul.md", MOSUL_ENTITY)
+
+    assert [entity.id for entity in load_cleanly(archive).entities] == ["mosul"]
+
+
+@pytest.mark.parametrize("second", ["content/entities/cities/mosul.md", "content/entities/mosul.MD"])
+def test_two_entity_files_of_one_name_are_an_error_naming_both(archive, second):
+    archive.write("content/entities/places/mosul.md", MOSUL_ENTITY)
+    archive.write(second, MOSUL_ENTITY)
+
+    errors = errors_of(archive)
+
+    paths = sorted(["content/entities/places/mosul.md", second])
+    assert sorted(located(errors)) == [(path, 1) for path in paths]
+    for error in errors:
+        assert error.message.startswith("duplicate entity id 'mosul': ")
+        assert error.message.endswith(" would be the same entity; rename one of the files")
+        assert all(path in error.message for path in paths)
+
+
 def test_slugs_differing_only_by_case_are_duplicates(archive):
     archive.article("one/Mosul")
     archive.article("two/mosul")

@@ -443,6 +443,8 @@ def sqlite_database(tables: Iterable[tuple[Table, Iterable[Row]]]) -> bytes:
         path = Path(folder) / "archive.sqlite"
         try:
             _fill_database(path, tables)
+        except sqlite3.IntegrityError:
+            raise  # two rows of one key: a fault of sitegen's, not of the disk
         except sqlite3.Error as exc:  # the disk of the temporary folder, not the archive
             code = errno.ENOSPC if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else errno.EIO
             raise OSError(code, f"{exc} (SQLite)", str(path)) from exc

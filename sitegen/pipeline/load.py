@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from sitegen.model.errors import Problems
-from sitegen.model.models import Archive, Article, SourcePos, StaticFile, Term
+from sitegen.model.models import Archive, Article, Entity, SourcePos, StaticFile, Term
 from sitegen.pipeline.config import Settings
 from sitegen.pipeline.load_markdown import load_entity, read_article
 from sitegen.pipeline.load_toml import load_glossary, load_timeline
@@ -219,6 +219,7 @@ def load_archive(
 
     checks = listing.checks if listing is not None else None
     _check_duplicate_slugs(articles, problems, checks)
+    _check_duplicate_entity_ids(entities, problems)
     _check_duplicate_terms(terms, problems)
     _check_term_name_collisions(terms, problems)
     _check_references(articles, entities, terms, events, problems, entities_lines, checks)
@@ -330,6 +331,21 @@ def _check_duplicate_slugs(articles: list[Article], problems: Problems, memo: Ch
                     1,
                     f"duplicate slug {article.slug!r}: {paths} would be written to the same page; "
                     "rename one file or set a different `slug:`",
+                )
+
+
+def _check_duplicate_entity_ids(entities: list[Entity], problems: Problems) -> None:
+    """An entity's id is its file's name: two files of one name (in two folders of
+    content/entities/, or `x.md` beside `x.MD`) would be one entity with one page."""
+    by_id: dict[str, list[Entity]] = {}
+    for entity in entities:
+        by_id.setdefault(entity.id, []).append(entity)
+    for entity_id, group in by_id.items():
+        if len(group) > 1:
+            paths = " and ".join(entity.pos.path for entity in group)
+            for entity in group:
+                problems.error(
+                    entity.pos.path, 1, f"duplicate entity id {entity_id!r}: {paths} would be the same entity; rename one of the files"
                 )
 
 
