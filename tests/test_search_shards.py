@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -512,6 +513,40 @@ def test_a_shard_that_fails_stops_the_shard_indexed_beside_it_and_its_error_is_t
     assert time.monotonic() - started < 30  # not the 60 seconds the silent run had before it is given up
     assert [pid for pid in map(int, (binary.parent / "pids").read_text().split()) if alive(pid)] == []
     assert sorted(path.name for path in archive.root.iterdir() if path.name.startswith("._site")) == []
+
+
+HANGS = """#!/bin/sh
+echo $$ >> "$(dirname "$0")/pids"
+sleep 300 &
+echo $! >> "$(dirname "$0")/pids"
+wait
+"""
+
+
+def test_watch_told_to_stop_while_its_search_index_is_refreshed_stops_at_once(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4)
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace("shard_pages = 4", "shard_pages = 4\ntimeout = 60"))
+    binary = wrapped_pagefind(tmp_path / "bin", HANGS)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "watch", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (binary.parent / "pids").exists() and time.monotonic() < deadline:  # the refresh's indexer, silent
+            time.sleep(0.05)
+        time.sleep(0.5)
+        stopping = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        stopped_after = time.monotonic() - stopping
+    finally:
+        process.kill()
+
+    assert process.returncode == 0, err
+    assert stopped_after < 10  # not the 60 seconds the silent indexer is given before it is killed
+    assert "search index not refreshed" not in out + err
+    assert [pid for pid in map(int, (binary.parent / "pids").read_text().split()) if alive(pid)] == []
 
 
 def alive(pid: int) -> bool:

@@ -186,18 +186,16 @@ class Watcher:
             return
         try:
             with self.lock:
-                job = self.builder.search_job()
+                job = self.builder.search_job(cancel=self.stop_event)
             if job is not None:
                 self.before_search()
                 report = job()
                 self.after_search()
                 self.on_search(f"search index refreshed: {report.pages} pages, {report.records} terms")
-        except ContentError as exc:
-            self.on_search("search index not refreshed: " + "; ".join(str(e) for e in exc.errors))
-        except (UsageError, OSError) as exc:  # the sources changed meanwhile: the next rebuild says how
-            self.on_search(f"search index not refreshed: {exc}")
         except Exception as exc:
-            self.on_search(f"search index not refreshed: {internal_error(exc)}")
+            # Stopped (Ctrl-C) while the indexers ran: they were killed, the old index stays.
+            if not self.stop_event.is_set():
+                self.on_search(f"search index not refreshed: {_search_failure(exc)}")
 
     def run(self) -> None:
         """Build, then watch until `stop()` (or Ctrl-C in the calling thread).
@@ -235,3 +233,12 @@ class Watcher:
         self.stop_event.set()
         if self._search_timer is not None:
             self._search_timer.cancel()
+
+
+def _search_failure(exc: Exception) -> str:
+    """Why the search index was not refreshed."""
+    if isinstance(exc, ContentError):
+        return "; ".join(str(error) for error in exc.errors)
+    if isinstance(exc, (UsageError, OSError)):  # the sources changed meanwhile: the next rebuild says how
+        return str(exc)
+    return str(internal_error(exc))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import threading
 import time
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -416,11 +417,12 @@ class Builder:
 
     # --- search ----------------------------------------------------------------------------
 
-    def search_job(self) -> Callable[[], SearchReport] | None:
+    def search_job(self, cancel: threading.Event | None = None) -> Callable[[], SearchReport] | None:
         """The work of refreshing the search index of the output folder in place
         (watch and serve), planned now and run later, outside the watcher's lock:
         the pages are served meanwhile with the previous index. None when search
-        is off: then nothing is loaded or planned (this runs after every pause)."""
+        is off: then nothing is loaded or planned (this runs after every pause).
+        Once `cancel` is set, the work stops (its indexers killed) and the index stays as it was."""
         settings, _ = self.configure()
         if not settings.search.enabled:
             return None
@@ -432,7 +434,9 @@ class Builder:
 
         def refresh() -> SearchReport:
             with self.guard.writing(plan.output):
-                return replace_search_index(plan.output, lambda folder: index_site(plan, plan.output, folder / BUNDLE_DIR, workers=workers))
+                return replace_search_index(
+                    plan.output, lambda folder: index_site(plan, plan.output, folder / BUNDLE_DIR, workers=workers, cancel=cancel)
+                )
 
         return refresh
 

@@ -3,6 +3,7 @@ the shards whose pages did not change."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,10 +40,12 @@ def index_site(
     bundle: Path | None = None,
     intact: Callable[[str], bool] = lambda folder: True,
     workers: int | None = None,
+    cancel: threading.Event | None = None,
 ) -> SearchReport:
     """Index the pages in `site`, writing the bundles to `bundle` (default `site/pagefind/`);
     the shards unchanged since the output's own index, and `intact` there, are taken from it.
-    `workers` (the build's `--jobs`) caps how many indexers run at once."""
+    `workers` (the build's `--jobs`) caps how many indexers run at once; `cancel`, once
+    set, stops them (see build_search_index)."""
     records = term_records(plan.archive.terms, plan.urls.glossary_path())
     years = {Urls.page_file(Urls.article_path(article.slug)): article.date.day.year for article in plan.archive.articles}
     search = plan.settings.search
@@ -50,7 +53,7 @@ def index_site(
         return build_search_index(
             site, plan.settings.site.language, records, bundle,
             timeout=search.timeout, years=years, shard_pages=search.shard_pages, previous=plan.output / BUNDLE_DIR, intact=intact,
-            at_once=workers,
+            at_once=workers, cancel=cancel,
         )  # fmt: skip
     except SearchError as exc:
         raise ContentError([Diagnostic(exc.path, None, f"{exc}; rebuild with --no-search to skip it")]) from None

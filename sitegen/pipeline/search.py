@@ -116,6 +116,7 @@ def build_search_index(
     previous: Path | None = None,
     intact: Callable[[str], bool] = lambda folder: True,
     at_once: int | None = None,
+    cancel: threading.Event | None = None,
 ) -> SearchReport:
     """Index the built site in `site` and write the bundles to `bundle` (`site/pagefind/`).
 
@@ -126,7 +127,8 @@ def build_search_index(
     again, if `intact(folder)` says that shard's folder there is still as
     the build that wrote it left it (the folder is "" for pagefind/ itself). `at_once`
     caps the Pagefind runs at a time (one a core by default; two at most in any case). `timeout` is how long Pagefind may go without answering
-    (seconds); a failure of any kind is a SearchError naming the file to look at.
+    (seconds); a failure of any kind is a SearchError naming the file to look at. Once
+    `cancel` is set, the runs stop as at a failure (their indexers killed).
     """
     bundle = bundle or site / BUNDLE_DIR
     binary = pagefind_binary()
@@ -138,7 +140,7 @@ def build_search_index(
         indexer = _binary_digest(binary)
         reusable = _previous_manifest(previous)
         bundle.mkdir(parents=True, exist_ok=True)
-        runs = Runs(shard_pages, at_once)
+        runs = Runs(shard_pages, at_once, cancel)
 
         def make(shard: Shard) -> tuple[ManifestEntry, bool]:
             """The shard's manifest entry, and whether it was indexed (or linked unchanged)."""

@@ -278,10 +278,12 @@ class Runs:
     and the indexers they run (each in a `slot`) hold at most `budget` pages
     together. `map` runs them all, or stops all at the first failure."""
 
-    def __init__(self, budget: int, at_once: int | None = None):
+    def __init__(self, budget: int, at_once: int | None = None, cancel: threading.Event | None = None):
         self.budget = budget
         self.at_once = min(RUNS_AT_ONCE, at_once or _cores())
         self.stop = threading.Event()
+        # Set by another (`sitegen watch` or `serve` told to stop): the runs stop as at a failure.
+        self.cancel = cancel
         self._held = 0
         self._free = threading.Condition()
 
@@ -314,8 +316,14 @@ class Runs:
         with ThreadPoolExecutor(max_workers=self.at_once, thread_name_prefix="indexer") as pool:
             futures = [pool.submit(run, item) for item in items]
             try:
-                if wait(futures, return_when=FIRST_EXCEPTION).not_done:
-                    self.stop.set()
+                poll = _STOP_POLL if self.cancel is not None else None
+                while True:
+                    done, not_done = wait(futures, timeout=poll, return_when=FIRST_EXCEPTION)
+                    if not not_done:
+                        break
+                    if any(future.exception() is not None for future in done) or (self.cancel is not None and self.cancel.is_set()):
+                        self.stop.set()
+                        break
                 wait(futures)
             finally:
                 self.stop.set()  # an interrupted build stops its indexers too (harmless once all ended)
