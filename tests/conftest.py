@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import shutil
 import tempfile
 import textwrap
@@ -29,6 +30,14 @@ pytest_plugins = ["browser"]
 
 # Property tests try a few dozen examples while developing and 200 on CI, where
 # they are also derandomized (a failure reproduces) and free of time limits.
+# Tests stop `sitegen serve` and `watch` with Ctrl-C (SIGINT). A process started
+# with SIGINT ignored (a job a non-interactive shell put in the background) passes
+# that on to every program it starts, and Python then leaves it ignored: the
+# servers would never stop. The test process catches it again, which every
+# program it starts inherits as the default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 settings.register_profile("dev", max_examples=30)
 settings.register_profile("ci", max_examples=200, derandomize=True, database=None, deadline=None, print_blob=True)
 
