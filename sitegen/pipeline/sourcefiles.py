@@ -77,8 +77,9 @@ NESTING_TOO_DEEP = (
 _QUOTED_OR_COMMENT = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
 
 
-def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
-    """The key path of the first TOML value nested deeper than MAX_NESTING, or None."""
+def _toml_problem(data: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """The key path of the first TOML value nested deeper than MAX_NESTING, or of
+    the first integer Python cannot write as text, with what to say; None when none."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
@@ -87,24 +88,12 @@ def _toml_too_deep(data: Any) -> tuple[str | int, ...] | None:
         elif isinstance(value, list):
             items = list(enumerate(value))
         else:
+            if type(value) is int and not number_can_be_shown(value):
+                return path, too_many_digits()
             continue
         if len(path) > MAX_NESTING:
-            return path
+            return path, NESTING_TOO_DEEP
         stack.extend((child, (*path, key)) for key, child in reversed(items))
-    return None
-
-
-def _toml_number_too_long(data: Any) -> tuple[str | int, ...] | None:
-    """The key path of the first TOML integer that cannot be written as text, or None."""
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((child, (*path, key)) for key, child in reversed(list(value.items())))
-        elif isinstance(value, list):
-            stack.extend((child, (*path, index)) for index, child in reversed(list(enumerate(value))))
-        elif type(value) is int and not number_can_be_shown(value):
-            return path
     return None
 
 
@@ -418,12 +407,10 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
         lines = [_QUOTED_OR_COMMENT.sub("", line) for line in text.split("\n")]
         found = first_long_decimal(lines, digits_limit())
         raise SourceError(first_line + (found or 0), too_many_digits()) from None
-    deep = _toml_too_deep(data)
-    if deep is not None:
-        raise SourceError(toml_positions(text, first_line).line_of(*deep, default=first_line), NESTING_TOO_DEEP)
-    long_number = _toml_number_too_long(data)
-    if long_number is not None:
-        raise SourceError(toml_positions(text, first_line).line_of(*long_number, default=first_line), too_many_digits())
+    problem = _toml_problem(data)
+    if problem is not None:
+        path, message = problem
+        raise SourceError(toml_positions(text, first_line).line_of(*path, default=first_line), message)
     return data
 
 
