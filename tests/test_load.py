@@ -700,15 +700,22 @@ def test_front_matter_tagged_as_another_kind_of_mapping_is_an_error(archive, fro
 
 @pytest.mark.parametrize(
     "before",
-    ['note = "' + "1" * 5000 + '"', "# " + "1" * 5000, "ratio = " + "1" * 5000 + ".5", "mask = 0x" + "0" * 4400 + "1"],
-    ids=["in-a-string", "in-a-comment", "a-float", "hexadecimal"],
+    [
+        'note = "' + "1" * 5000 + '"',
+        "# " + "1" * 5000,
+        "ratio = " + "1" * 5000 + ".5",
+        "mask = 0x" + "0" * 4400 + "1",
+        'note = """\n' + "1" * 5000 + '\n"""',
+        "note = \'\'\'\n" + "1" * 5000 + " ' '' \n\'\'\'",
+    ],
+    ids=["in-a-string", "in-a-comment", "a-float", "hexadecimal", "in-a-multi-line-string", "in-a-multi-line-literal"],
 )
 def test_a_long_toml_decimal_is_found_on_its_own_line(archive, before):
     archive.write("content/glossary.toml", f'[[term]]\nterm = "Daesh"\ndefinition = "d"\n{before}\ncount = {"9" * 4301}\n')
 
     error = only_error(archive)
 
-    assert (error.path, error.line) == ("content/glossary.toml", 5)
+    assert (error.path, error.line) == ("content/glossary.toml", 5 + before.count("\n"))
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,19 @@ NESTING_TOO_DEEP = (
     f"nesting is too deep (more than {MAX_NESTING} lists or tables inside each other): "
     "flatten the value"
 )
-_QUOTED_OR_COMMENT = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#.*""")
+# TOML strings, multi-line ones first, and comments: where brackets and runs of
+# digits are no structure. Alternatives start with different characters, so a
+# match takes linear time.
+_TOML_STRING_OR_COMMENT = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^']|'(?!''))*'''" + r"""|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*""",
+    re.DOTALL,
+)
+
+
+def _bare_toml_lines(text: str) -> list[str]:
+    """The lines of a TOML text with its strings and comments taken out; each keeps
+    its line breaks, so what is left stays on its line."""
+    return _TOML_STRING_OR_COMMENT.sub(lambda found: "\n" * found.group().count("\n"), text).split("\n")
 
 
 def _toml_problem(data: Any) -> tuple[tuple[str | int, ...], str] | None:
@@ -104,8 +116,8 @@ def _first_line_too_deep(text: str) -> int:
     outside quotes and comments and need not understand the rest.
     """
     depth = 0
-    for number, line in enumerate(text.split("\n")):
-        for char in _QUOTED_OR_COMMENT.sub("", line):
+    for number, line in enumerate(_bare_toml_lines(text)):
+        for char in line:
             if char in "[{":
                 depth += 1
                 if depth > MAX_NESTING:
@@ -404,8 +416,7 @@ def parse_toml(text: str, first_line: int = 1) -> dict[str, Any]:
         message = _TOML_ERROR_LINE.sub("", message).replace(_TOML_ERROR_AT_END, "").strip()
         raise SourceError(line, f"invalid TOML: {message}") from None
     except ValueError:  # a decimal integer longer than Python reads (tomllib's only other error)
-        lines = [_QUOTED_OR_COMMENT.sub("", line) for line in text.split("\n")]
-        found = first_long_decimal(lines, digits_limit())
+        found = first_long_decimal(_bare_toml_lines(text), digits_limit())
         raise SourceError(first_line + (found or 0), too_many_digits()) from None
     problem = _toml_problem(data)
     if problem is not None:
