@@ -231,7 +231,8 @@ def run_watch(args: argparse.Namespace, serve: bool = False) -> int:
             on_build = report_and_publish
         else:
             on_build = report
-        background = lambda message: print(message.capitalize(), flush=True) if not args.quiet else None  # noqa: E731
+        # Only the first letter is raised: the rest may hold paths and a helper's own words.
+        background = lambda message: print(message[:1].upper() + message[1:], flush=True) if not args.quiet else None  # noqa: E731
         watcher = Watcher(builder, on_build, on_search=background, on_open_data=background, **hooks)
     except ContentError as exc:
         _print_diagnostics(exc.errors)

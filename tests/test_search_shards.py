@@ -549,6 +549,34 @@ def test_watch_told_to_stop_while_its_search_index_is_refreshed_stops_at_once(tm
     assert [pid for pid in map(int, (binary.parent / "pids").read_text().split()) if alive(pid)] == []
 
 
+CANNOT_START = """#!/bin/sh
+echo "Error: Cannot open the folder of Mixed Case" >&2
+exit 3
+"""
+
+
+def test_watch_prints_why_its_search_index_was_not_refreshed_with_paths_and_words_as_written(tmp_path):
+    archive = sharded_archive(tmp_path / "site", shard_pages=4)
+    binary = wrapped_pagefind(tmp_path / "Indexer-Bin", CANNOT_START)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "watch", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        lines: list[str] = []
+        while not any(line.startswith("Search index not refreshed") for line in lines) and time.monotonic() < deadline:
+            lines.append(process.stdout.readline())
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    finally:
+        process.kill()
+
+    message = next(line for line in lines if line.startswith("Search index not refreshed"))
+    assert message.startswith(f"Search index not refreshed: {binary}: error: ")
+    assert "Error: Cannot open the folder of Mixed Case" in message
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
