@@ -537,3 +537,38 @@ def test_sealed_article_html_that_does_not_decode_when_a_page_reads_it_gives_the
     assert len(annotated) == 3  # the second attempt, without the cache
     assert_equals_clean_build(archive, tmp_path)
     assert load_persistent_cache(archive.root, lazy=False).fragments.entries  # a cache written afresh
+
+
+def a_mention_count_that_is_text(entries: list) -> list:
+    """The entry lines with the first mention of an annotated article counting in text: the
+    mention still names its entity, so the line is read, and its details fail when decoded."""
+    entry = next(entry for entry in entries if entry[0] == "a" and entry[2][3])
+    entry[2][3][0][1] = "1"
+    return entries
+
+
+def test_sealed_article_mentions_that_do_not_decode_when_a_page_reads_them_give_the_clean_build(archive, tmp_path, monkeypatch):
+    # A single build decodes an article's mentions, kept in its line, only when a page is planned
+    # from them: ones that are not what sitegen writes make the build remove the cache and build
+    # again without it.
+    small_archive(archive)
+    archive.build()
+    reseal(cache_path(archive), a_mention_count_that_is_text)
+    archive.write("site.toml", (archive.root / "site.toml").read_text().replace('title = "', 'title = "The ', 1))
+    annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
+
+    archive.build()
+
+    assert len(annotated) == 3  # the second attempt, without the cache
+    assert_equals_clean_build(archive, tmp_path)
+    assert load_persistent_cache(archive.root, lazy=False).fragments.entries  # a cache written afresh
+
+
+def test_sealed_article_mentions_that_do_not_decode_are_refused_by_a_builder_that_lives_on(archive):
+    # `watch` and `serve` decode the whole cache when they start: the file is taken as no cache.
+    small_archive(archive)
+    archive.build()
+    reseal(cache_path(archive), a_mention_count_that_is_text)
+
+    assert load_persistent_cache(archive.root, lazy=False).fragments.entries == {}
+    assert load_persistent_cache(archive.root, lazy=True).fragments.entries  # a single build reads it, and checks it when read

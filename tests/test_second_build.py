@@ -518,6 +518,25 @@ def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_doe
     assert "Fighting around Mosul" in archive.html("articles/first/index.html").get_text(" ", strip=True)
 
 
+def test_after_an_edit_a_new_build_process_decodes_the_mentions_of_no_article_it_plans_no_page_for(archive, monkeypatch):
+    """An annotated article's mentions, snippets, diagnostics and terms stay in the file's bytes
+    until read. An edit outside the sentences the entities' pages quote makes no entity page:
+    of the other articles, the plan of the edited one's page reads which entities each mentions."""
+    seed(archive)
+    archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]")
+    single_build(archive.root)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
+    decoded = []
+    real_decode = sitegen.engine.cache_file._SealedDetails.decode
+    monkeypatch.setattr(sitegen.engine.cache_file._SealedDetails, "decode", lambda details: decoded.append(details.slug) or real_decode(details))
+
+    single_build(archive.root)
+
+    assert decoded == []
+    related = archive.html("articles/first/index.html").select(".related-list a")
+    assert [link.get_text(strip=True) for link in related] == ["Second"]  # which mentions Mosul too; Third does not
+
+
 def bodies_read_back(monkeypatch) -> list[str]:
     """The slug of every article whose Markdown body is read back from the cache file's bytes
     (not from the build's temporary file, where it keeps the bodies of articles it parsed)."""

@@ -63,7 +63,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
 from sitegen.engine.stored_fragments import StoredArticle, StoredSource, is_parsed_article, loaded, without_body
 from sitegen.model.errors import CacheUnreadable, Diagnostic
 from sitegen.model.models import Entity
-from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment
+from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment, Mention
 
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
 # A build holds a lock on the temporary file of its cache while it writes it,
@@ -104,12 +104,19 @@ def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading 
             first_tab = line.find(b"\t")
             head = line if first_tab < 0 else line[:first_tab]
             section, entry_key, value, *digested = json.loads(head.decode("utf-8", "surrogatepass"))
-            entry_key, value = decode(entry_key), decode(value)
+            entry_key = decode(entry_key)
             if digested and (section != "s" or len(digested) != 1):
                 return BuildCache()
             # Where the line was, to copy it when saving: a lazy cache keeps the file's
             # verified bytes (`html`), so no digest is needed to check the copy.
             where = (position, stop - position, html if lazy else line_digest(line))
+            if section == "a" and first_tab >= 0 and type(entry_key) is tuple:
+                stored = _article_apart(value, html, position, first_tab, line)
+                cache.fragments.entries[entry_key] = stored if lazy else stored.load()
+                cache.encoded["f", entry_key] = (cache.fragments.entries[entry_key], *where)
+                position = stop + 1
+                continue
+            value = decode(value)
             if section == "s" and _is_source_entry(entry_key, value):
                 if first_tab >= 0:  # a parsed article, its body apart: only with its digest
                     if not digested:
@@ -119,12 +126,8 @@ def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading 
                 cache.encoded["s", entry_key] = (value, *where)
                 if digested and not _know_source_digest(cache, value[1], decode(digested[0])):
                     return BuildCache()
-            elif first_tab >= 0:
-                if section != "a" or type(entry_key) is not tuple:
-                    return BuildCache()
-                value = _article_apart(value, html, position, first_tab, line)
-                cache.fragments.entries[entry_key] = value if lazy else value.load()
-                cache.encoded["f", entry_key] = (cache.fragments.entries[entry_key], *where)
+            elif first_tab >= 0:  # only the lines of parsed articles and annotated ones hold a tab
+                return BuildCache()
             elif section == "f" and type(entry_key) is tuple and type(value) in FRAGMENT_TYPES:
                 cache.fragments.entries[entry_key] = value
                 cache.encoded["f", entry_key] = (value, *where)
@@ -163,26 +166,63 @@ class SealedHtml:
         return text
 
 
+_MENTIONS, _TERMS = (1 + [field.name for field in dataclasses.fields(AnnotatedArticle)].index(name) for name in ("mentions", "terms"))
+_MENTION_FIELDS = len(dataclasses.fields(Mention))
+
+
 def _article_apart(value: object, html: SealedHtml, position: int, first_tab: int, line: bytes) -> StoredArticle:
     """The AnnotatedArticle of a line that holds its HTML apart (see _article_line), as a
-    StoredArticle reading its body and notes from `html` (the file's bytes); a ValueError
-    when the line is not one that _article_line writes."""
+    StoredArticle reading its body and notes from `html` (the file's bytes), and its details
+    (mentions and terms) from its line when first read; `value` is the article's data as
+    the line's JSON gives it, undecoded. A ValueError when the line is not one that
+    _article_line writes: all but the details is decoded and checked now, and of the
+    details, that each mention is a list of the right length naming an entity."""
     second_tab = line.find(b"\t", first_tab + 1)
     if (
-        type(value) is not AnnotatedArticle
-        or value.body_html
-        or value.endnotes_html
+        type(value) is not list
+        or len(value) <= max(_MENTIONS, _TERMS)
+        or type(value[_MENTIONS]) is not list
+        or type(value[_TERMS]) is not list
+        or not all(type(mention) is list and len(mention) == _MENTION_FIELDS and type(mention[0]) is str for mention in value[_MENTIONS])
         or second_tab < 0
         or line.find(b"\t", second_tab + 1) >= 0
         or not all(line[index] == 0x22 for index in (first_tab + 1, second_tab - 1, second_tab + 1, -1))  # '"'
     ):
         raise ValueError("not an annotated article's line")
+    mentioned = tuple(mention[0] for mention in value[_MENTIONS])
+    value[_MENTIONS] = value[_TERMS] = []  # decoded when first read
+    rest = decode(value)
+    if type(rest) is not AnnotatedArticle or rest.body_html or rest.endnotes_html:
+        raise ValueError("not an annotated article's line")
     body = position + first_tab + 1
     notes = position + second_tab  # the tab before the notes: JSON allows it before a value
     return StoredArticle(
-        value.slug, value.mentions, value.diagnostics, value.terms, html, body, notes - body, len(line) - second_tab,
-        value.reading_minutes,
+        rest.slug, mentioned, rest.diagnostics, _SealedDetails(html, position, first_tab, rest.slug, mentioned), html,
+        body, notes - body, len(line) - second_tab, rest.reading_minutes,
     )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _SealedDetails:
+    """The details of an annotated article's line (see StoredArticle), decoded when first read:
+    a build after an edit reads few. What they decode to is checked as the rest of a
+    line is when the file is loaded; CacheUnreadable when it is not what sitegen writes."""
+
+    html: SealedHtml
+    position: int  # where the line starts in the file
+    length: int  # of the line's JSON before its first tab
+    slug: str
+    mentioned: tuple[str, ...]
+
+    def decode(self) -> tuple:
+        try:
+            head = self.html.line(self.position, self.length).decode("utf-8", "surrogatepass")
+            article = decode(json.loads(head)[2])
+        except (ValueError, TypeError, LookupError, RecursionError):
+            article = None
+        if type(article) is not AnnotatedArticle or article.slug != self.slug or article.mentioned_entity_ids != self.mentioned:
+            raise CacheUnreadable("the details of an annotated article in the build cache do not decode")
+        return article.mentions, article.terms
 
 
 def _source_apart(value: tuple, html: SealedHtml, position: int, first_tab: int, line: bytes, lazy: bool) -> tuple:

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from sitegen.engine.cache import BuildCache, SetAside, digest_of
 from sitegen.model.errors import Diagnostic, Problems
@@ -63,8 +63,8 @@ class FragmentStore:
         notes = fragment.endnotes_html.encode(ENCODING, ERRORS)
         offset = self._write(body + notes)
         return StoredArticle(
-            fragment.slug, fragment.mentions, fragment.diagnostics, fragment.terms, self, offset, len(body), len(notes),
-            fragment.reading_minutes, _digest(body), _digest(notes),
+            fragment.slug, fragment.mentioned_entity_ids, fragment.diagnostics, (fragment.mentions, fragment.terms),
+            self, offset, len(body), len(notes), fragment.reading_minutes, _digest(body), _digest(notes),
         )  # fmt: skip
 
     def fileno(self) -> int:
@@ -98,14 +98,30 @@ class FragmentStore:
         return data.decode(ENCODING, ERRORS)
 
 
+Details = tuple[tuple[Mention, ...], tuple[tuple[str, int], ...]]  # mentions, terms
+
+
+class SealedDetails(Protocol):
+    """An annotated article's details as the persistent cache holds them, decoded on
+    demand (engine/cache_file.py); CacheUnreadable when they do not decode."""
+
+    def decode(self) -> Details: ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class StoredArticle:
-    """An AnnotatedArticle whose HTML is in a FragmentStore: it reads like one."""
+    """An AnnotatedArticle whose HTML is in a FragmentStore: it reads like one.
+
+    One read from the persistent cache decodes its details (its mentions with
+    their snippets, and its terms: most of its line but the HTML) when first
+    read. A build after an edit reads those of the articles it plans pages for;
+    of the others, which entities each mentions, and their diagnostics (to
+    report them), which are kept decoded."""
 
     slug: str
-    mentions: tuple[Mention, ...]
+    mentioned_entity_ids: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
-    terms: tuple[tuple[str, int], ...]
+    details: Details | SealedDetails
     store: FragmentStore
     offset: int
     body_length: int
@@ -115,6 +131,21 @@ class StoredArticle:
     # cache's own bytes, whose seal was verified as a whole (engine/cache_file.py).
     body_digest: bytes | None = None
     notes_digest: bytes | None = None
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]:
+        return self._details()[0]
+
+    @property
+    def terms(self) -> tuple[tuple[str, int], ...]:
+        return self._details()[1]
+
+    def _details(self) -> Details:
+        details = self.details
+        if type(details) is not tuple:
+            details = details.decode()
+            object.__setattr__(self, "details", details)  # decoded once
+        return details
 
     @property
     def body_html(self) -> str:

@@ -65,6 +65,11 @@ class AnnotatedArticle:
     endnotes_html: str = ""  # the side-notes as numbered notes, for print
     reading_minutes: int = 1  # of the article's text (see reading_time.py)
 
+    @property
+    def mentioned_entity_ids(self) -> tuple[str, ...]:
+        """The entities the article mentions, in order of first mention."""
+        return tuple(mention.entity_id for mention in self.mentions)
+
 
 # --- Markdown ----------------------------------------------------------------------------
 

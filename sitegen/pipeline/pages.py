@@ -210,7 +210,8 @@ def plan_article_pages(archive: Archive, annotations: Annotations, settings: Set
     cards, _ = ArticleViews(compared).update(archive.articles, urls)
     entities = _entities_by_id(archive)
     annotated = annotations.articles
-    involved = {a.slug: entities_involved(a, (m.entity_id for m in annotated[a.slug].mentions)) for a in archive.articles}
+    # Of the other articles, only which entities each mentions: a build after an edit decodes no more of them.
+    involved = {a.slug: entities_involved(a, annotated[a.slug].mentioned_entity_ids) for a in archive.articles}
     postings: dict[str, list[tuple[Article]]] = defaultdict(list)
     for article in archive.articles:  # newest first, as an entity's list in EntityUsage
         for entity_id in involved[article.slug]:
