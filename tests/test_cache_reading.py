@@ -18,6 +18,7 @@ import sitegen.engine.cache_bytes
 import sitegen.engine.stamp
 from sitegen.engine.builder import BuildOptions, build
 from sitegen.engine.cache_bytes import CACHE_DIR, CACHE_FILE, CacheReading
+from sitegen.engine.cache_file import load_persistent_cache
 
 from test_second_build import seed
 
@@ -99,3 +100,18 @@ def test_the_stamps_look_at_the_sources_measures_the_bytes_of_content(archive):
         sitegen.engine.stamp.sources_digest(archive.root)
 
     assert sitegen.engine.stamp.content_bytes_seen(archive.root) == sum(path.stat().st_size for path in files)
+
+
+def test_articles_a_single_build_reads_from_the_cache_share_one_string_for_each_tag_and_entity(archive):
+    # As the articles a build parses share them once their bodies are set aside: at 100,000
+    # articles, a string for each tag of each article would hold tens of megabytes.
+    seed(archive)
+    archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]", entities="[mosul]")
+    archive.article("fourth", title="Fourth", date="2017-01-06", body="Later still.", tags="[Iraq]", entities="[mosul]")
+    build(BuildOptions(root=archive.root))
+
+    sources = load_persistent_cache(archive.root, lazy=True).sources.entries
+    third, fourth = (sources[f"article:content/articles/{name}.md"][1].article for name in ("third", "fourth"))
+
+    assert third.tags == fourth.tags == ("Iraq",) and third.tags[0] is fourth.tags[0]
+    assert third.entity_ids == fourth.entity_ids == ("mosul",) and third.entity_ids[0] is fourth.entity_ids[0]

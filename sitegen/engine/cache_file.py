@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import stat
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -60,9 +61,9 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     key_file,
     seal_of,
 )
-from sitegen.engine.stored_fragments import StoredArticle, StoredSource, is_parsed_article, loaded, without_body
+from sitegen.engine.stored_fragments import StoredArticle, StoredSource, is_parsed_article, loaded
 from sitegen.model.errors import CacheUnreadable, Diagnostic
-from sitegen.model.models import Entity
+from sitegen.model.models import Article, Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment, Mention
 
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
@@ -116,6 +117,8 @@ def load_persistent_cache(root: Path, lazy: bool = False, reading: CacheReading 
                 cache.encoded["f", entry_key] = (cache.fragments.entries[entry_key], *where)
                 position = stop + 1
                 continue
+            if section == "s" and first_tab >= 0:
+                _intern_names(value)
             value = decode(value)
             if section == "s" and _is_source_entry(entry_key, value):
                 if first_tab >= 0:  # a parsed article, its body apart: only with its digest
@@ -244,7 +247,25 @@ def _source_apart(value: tuple, html: SealedHtml, position: int, first_tab: int,
     offset, length = position + first_tab + 1, len(line) - first_tab - 1
     if not lazy:
         return digest, (dataclasses.replace(article, body=html.read(offset, length)), key_lines), problems
-    return digest, StoredSource(without_body(article), key_lines, html, offset, length, None), problems
+    # The article is without its body, its names interned (_intern_names): as without_body gives it.
+    return digest, StoredSource(article, key_lines, html, offset, length, None), problems
+
+
+_TAGS, _ENTITY_IDS = (1 + [field.name for field in dataclasses.fields(Article)].index(name) for name in ("tags", "entity_ids"))
+
+
+def _intern_names(value: object) -> None:
+    """Intern the tags and entity ids in the data of a parsed article's entry, before it is
+    decoded: its articles then share one string for each, as without_body makes them share."""
+    try:
+        article = value[2][1]  # type: ignore[index]  # (digest, (article, key lines), problems)
+        if article[0] != Article.__name__:
+            return
+        for index in (_TAGS, _ENTITY_IDS):
+            if type(article[index]) is list:
+                article[index] = list(map(sys.intern, article[index]))
+    except (TypeError, LookupError):  # not the shape of a parsed article: decoding refuses it
+        return
 
 
 def _article_line(entry_key: object, article: AnnotatedArticle) -> str:
