@@ -15,7 +15,9 @@ An annotated article's line holds its two pieces of HTML apart, after the
 rest, each a JSON string after a tab (which JSON text never holds unescaped).
 Most of the file is that HTML, and a build after a small edit renders few
 articles: loaded `lazy` (a single build), the HTML stays in the verified
-bytes read from the file and is decoded only when a page reads it. A parsed
+bytes read from the file and is decoded only when a page reads it, and so
+do the article's mentions and terms, but for which entities it mentions
+(see _article_apart). A parsed
 article's line holds its Markdown body apart in the same way: loaded `lazy`,
 the body is decoded only when the article is annotated again.
 """
