@@ -725,8 +725,14 @@ def test_a_long_toml_decimal_is_found_on_its_own_line(archive, before):
         ("content/glossary.toml", '[[term]]\nterm = "Daesh"\ndefinition = "d"\nnote = ' + "9" * 4301 + "\n", 4, TOO_LONG_TO_SHOW),
         ("content/timeline.toml", f'[[event]]\ndate = "2016-10-17"\ntitle = {HUGE_HEX}\n', 3, TOO_LONG_TO_SHOW),
         ("content/articles/a.md", f'+++\ntitle = "A"\ndate = 2020-01-01\nsummary = {HUGE_HEX}\n+++\n', 4, TOO_LONG_TO_SHOW),
+        (
+            "content/articles/a.md",
+            f'+++\ntitle = "A"\ndate = 2020-01-01\n[[notes]]\n[[notes.parts]]\nn = 1\n[[notes]]\n[[notes.parts]]\nn = 2\n[[notes.parts]]\nn = {HUGE_HEX}\n+++\n',
+            11,
+            TOO_LONG_TO_SHOW,
+        ),
     ],
-    ids=["glossary-hexadecimal", "glossary-decimal", "timeline", "toml-front-matter"],
+    ids=["glossary-hexadecimal", "glossary-decimal", "timeline", "toml-front-matter", "nested-array-of-tables"],
 )
 def test_a_toml_number_too_long_to_show_is_an_error_at_its_line(archive, path, text, line, message):
     archive.write(path, text)

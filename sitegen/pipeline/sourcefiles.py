@@ -449,8 +449,18 @@ class TomlPositions:
 def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
     keys: dict[tuple[str, ...], int] = {}
     array_tables: dict[str, list[int]] = {}
+    tables_in_array: dict[tuple[str, ...], int] = {}  # by the key path of each array of tables, as in the data
     table: tuple[str, ...] = ()
     in_multiline = False
+
+    def path_of(parts: tuple[str, ...]) -> tuple[str, ...]:
+        """The key path a table header's name stands for: past an array of tables, its last table."""
+        path: tuple[str, ...] = ()
+        for part in parts[:-1]:
+            path += (part,)
+            if path in tables_in_array:
+                path += (str(tables_in_array[path] - 1),)
+        return path + parts[-1:]
     for offset, raw in enumerate(text.split("\n")):
         line_no = first_line + offset
         if in_multiline:
@@ -460,12 +470,12 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
         header = _TOML_TABLE.match(raw)
         if header and not _TOML_KEY.match(raw):
             name = header.group(2).strip()
+            table = path_of(_key_parts(name))
             if header.group(1) == "[[":
-                lines = array_tables.setdefault(name, [])
-                table = (name, str(len(lines)))
-                lines.append(line_no)
-            else:
-                table = _key_parts(name)
+                array_tables.setdefault(name, []).append(line_no)
+                count = tables_in_array.get(table, 0)
+                tables_in_array[table] = count + 1
+                table += (str(count),)
             for depth in range(1, len(table) + 1):  # `[a.b]` also locates `a`
                 keys.setdefault(table[:depth], line_no)
             continue
