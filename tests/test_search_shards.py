@@ -523,14 +523,19 @@ wait
 """
 
 
+def watch_with(archive: Archive, binary: Path) -> subprocess.Popen:
+    """`sitegen watch` of the archive in a child process, indexing with `binary`, its output read as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "watch", "--root", str(archive.root)],
+        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def test_watch_told_to_stop_while_its_search_index_is_refreshed_stops_at_once(tmp_path):
     archive = sharded_archive(tmp_path / "site", shard_pages=4)
     archive.write("site.toml", (archive.root / "site.toml").read_text().replace("shard_pages = 4", "shard_pages = 4\ntimeout = 60"))
     binary = wrapped_pagefind(tmp_path / "bin", HANGS)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "watch", "--root", str(archive.root)],
-        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = watch_with(archive, binary)
     try:
         deadline = time.monotonic() + 60
         while not (binary.parent / "pids").exists() and time.monotonic() < deadline:  # the refresh's indexer, silent
@@ -558,10 +563,7 @@ exit 3
 def test_watch_prints_why_its_search_index_was_not_refreshed_with_paths_and_words_as_written(tmp_path):
     archive = sharded_archive(tmp_path / "site", shard_pages=4)
     binary = wrapped_pagefind(tmp_path / "Indexer-Bin", CANNOT_START)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "watch", "--root", str(archive.root)],
-        env={**os.environ, "PAGEFIND_BINARY_PATH": str(binary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = watch_with(archive, binary)
     try:
         deadline = time.monotonic() + 60
         lines: list[str] = []

@@ -502,11 +502,16 @@ def test_after_an_edit_that_changes_no_rows_a_new_build_process_does_not_make_th
     assert (archive.out / "data/archive.sqlite").is_file()
 
 
-def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_does_not_render(archive, monkeypatch):
-    """The annotated HTML, most of the cache file, stays in the file's bytes until a page reads it."""
+def three_articles_built(archive) -> None:
+    """The seed archive and a third article, mentioning Tikrit alone, built by `sitegen build`."""
     seed(archive)
     archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]")
     single_build(archive.root)
+
+
+def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_does_not_render(archive, monkeypatch):
+    """The annotated HTML, most of the cache file, stays in the file's bytes until a page reads it."""
+    three_articles_built(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting around Mosul began.\n\nA second paragraph.", tags="[Iraq]")
     read = []
     real_read = sitegen.engine.cache_file.SealedHtml.read
@@ -519,12 +524,10 @@ def test_after_an_edit_a_new_build_process_decodes_the_html_of_no_article_it_doe
 
 
 def test_after_an_edit_a_new_build_process_decodes_the_mentions_of_no_article_it_plans_no_page_for(archive, monkeypatch):
-    """An annotated article's mentions, snippets, diagnostics and terms stay in the file's bytes
+    """An annotated article's mentions (with their snippets) and terms stay in the file's bytes
     until read. An edit outside the sentences the entities' pages quote makes no entity page:
     of the other articles, the plan of the edited one's page reads which entities each mentions."""
-    seed(archive)
-    archive.article("third", title="Third", date="2017-01-05", body="Tikrit, later.", tags="[Iraq]")
-    single_build(archive.root)
+    three_articles_built(archive)
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.\n\nA longer second paragraph.", tags="[Iraq]")
     decoded = []
     real_decode = sitegen.engine.cache_file._SealedDetails.decode
