@@ -381,6 +381,22 @@ def test_unknown_front_matter_key_is_a_warning_and_kept_in_extra(archive):
     assert loaded.articles[0].extra == {"mood": "sombre", "weather": "rain"}
 
 
+@pytest.mark.parametrize(
+    "definition",
+    ["'Say \"\"\" here'", "\"Say ''' here\"", '"""Over\ntwo lines"""', "'''Over\n[two] = lines'''"],
+    ids=["quotes-in-a-literal-string", "quotes-in-a-basic-string", "multi-line-string", "multi-line-literal"],
+)
+def test_an_unknown_glossary_key_after_a_string_holding_triple_quotes_is_a_warning_at_its_line(archive, definition):
+    archive.write("content/glossary.toml", f'[[term]]\nterm = "Daesh"\ndefinition = {definition}\nsea = "x"\n')
+
+    loaded, problems = load(archive)
+
+    assert problems.errors == []
+    (unknown,) = problems.warnings
+    assert "unknown key `sea`" in unknown.message
+    assert (unknown.path, unknown.line) == ("content/glossary.toml", 4 + definition.count("\n"))
+
+
 def test_unknown_keys_that_are_numbers_or_null_are_warnings_too(archive):
     archive.write(
         "content/articles/a.md",

@@ -89,6 +89,20 @@ def _bare_toml_lines(text: str) -> list[str]:
     return _TOML_STRING_OR_COMMENT.sub(lambda found: "\n" * found.group().count("\n"), text).split("\n")
 
 
+def _lines_inside_strings(text: str) -> set[int]:
+    """The 0-based lines of a TOML text that start inside a multi-line string."""
+    inside: set[int] = set()
+    line, counted = 0, 0
+    for found in _TOML_STRING_OR_COMMENT.finditer(text):
+        breaks = found.group().count("\n")
+        if breaks:
+            line += text.count("\n", counted, found.start())
+            counted = found.end()
+            inside.update(range(line + 1, line + 1 + breaks))
+            line += breaks
+    return inside
+
+
 def _toml_problem(data: Any) -> tuple[tuple[str | int, ...], str] | None:
     """The key path of the first TOML value nested deeper than MAX_NESTING, or of
     the first integer Python cannot write as text, with what to say; None when none."""
@@ -451,7 +465,7 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
     array_tables: dict[str, list[int]] = {}
     tables_in_array: dict[tuple[str, ...], int] = {}  # by the key path of each array of tables, as in the data
     table: tuple[str, ...] = ()
-    in_multiline = False
+    inside_strings = _lines_inside_strings(text)
 
     def path_of(parts: tuple[str, ...]) -> tuple[str, ...]:
         """The key path a table header's name stands for: past an array of tables, its last table."""
@@ -463,9 +477,7 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
         return path + parts[-1:]
     for offset, raw in enumerate(text.split("\n")):
         line_no = first_line + offset
-        if in_multiline:
-            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
-                in_multiline = False
+        if offset in inside_strings:
             continue
         header = _TOML_TABLE.match(raw)
         if header and not _TOML_KEY.match(raw):
@@ -484,8 +496,6 @@ def toml_positions(text: str, first_line: int = 1) -> TomlPositions:
             parts = _key_parts(key.group(1))
             for depth in range(1, len(parts) + 1):  # a dotted key also locates its tables
                 keys.setdefault(table + parts[:depth], line_no)
-            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
-                in_multiline = True
     return TomlPositions(keys, array_tables)
 
 
