@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import time
 import unicodedata
 from pathlib import Path
 
@@ -732,6 +733,19 @@ def test_a_long_toml_decimal_is_found_on_its_own_line(archive, before):
     error = only_error(archive)
 
     assert (error.path, error.line) == ("content/glossary.toml", 5 + before.count("\n"))
+
+
+def test_a_long_toml_decimal_before_unclosed_strings_with_escaped_line_ends_is_located_at_once(archive):
+    # Each line opens a one-line string and escapes its line break: each string ends unclosed
+    # at its line, and is not scanned to the end of the file from every quote (once 21 s).
+    tail = '"\\\n' + '\\"\\\n' * 20_000
+    archive.write("content/glossary.toml", f'count = {"9" * 4301}\n{tail}')
+
+    started = time.monotonic()
+    error = only_error(archive)
+
+    assert (error.path, error.line) == ("content/glossary.toml", 1)
+    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(

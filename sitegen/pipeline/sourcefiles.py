@@ -75,10 +75,11 @@ NESTING_TOO_DEEP = (
     "flatten the value"
 )
 # TOML strings, multi-line ones first, and comments: where brackets and runs of
-# digits are no structure. Alternatives start with different characters, so a
-# match takes linear time.
+# digits are no structure. Alternatives start with different characters, and a
+# one-line string never crosses a line break, even escaped: an unclosed one is
+# given up at its line's end, not scanned to the file's end from every quote.
 _TOML_STRING_OR_COMMENT = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^']|'(?!''))*'''" + r"""|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*""",
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^']|'(?!''))*'''" + r"""|"(?:[^"\\\n]|\\[^\n])*"|'[^'\n]*'|#[^\n]*""",
     re.DOTALL,
 )
 
