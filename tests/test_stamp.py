@@ -116,6 +116,30 @@ def test_an_edit_that_keeps_a_sources_size_and_mtime_is_still_seen(archive):
     assert "Fighting nigh Mosul" in parse_html((archive.out / "articles/first/index.html").read_text()).get_text()
 
 
+def test_a_build_after_an_edit_takes_the_sources_status_once_and_its_stamp_then_answers(archive, monkeypatch):
+    seed(archive)
+    sitegen_build(archive)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.", tags="[Iraq]")
+    settle()
+    taken = []
+    digest = sitegen.engine.stamp.sources_digest
+    monkeypatch.setattr(sitegen.engine.stamp, "sources_digest", lambda root: taken.append(root) or digest(root))
+    monkeypatch.setattr(sitegen.engine.builder, "sources_digest", sitegen.engine.stamp.sources_digest)
+
+    sitegen_build(archive)
+
+    assert taken == [archive.root.resolve()]  # by the stamp's check; the builder stamps with it
+    assert "Nothing changed" in sitegen_build(archive)
+
+
+def test_a_stamp_check_that_answers_leaves_no_sources_status_for_a_later_build(archive):
+    seed(archive)
+    sitegen_build(archive)
+    assert unchanged(archive)
+
+    assert sitegen.engine.stamp.taken_sources_digest(archive.root.resolve()) is None
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -67,7 +67,7 @@ from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
 from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
-from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, today, write_stamp
+from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, taken_sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
 from sitegen.model.errors import CacheUnreadable, Problems, UsageError
 from sitegen.model.urls import Urls
@@ -250,7 +250,8 @@ class Builder:
 
     def _sources_status(self) -> str | None:
         try:
-            return sources_digest(self.root)
+            taken = taken_sources_digest(self.root)  # by the check that let this build run, if any
+            return taken if taken is not None else sources_digest(self.root)
         except (Unusual, OSError):
             return None
 

@@ -75,6 +75,18 @@ def _tree(folder: Path, found: Manifest, prefix: str, links_allowed: bool) -> No
 _content_bytes: dict[Path, int] = {}  # by archive: what the last sources_digest found in content/
 
 
+_sources_taken: dict[Path, str] = {}  # by archive: the digest unchanged_build took, for the build it let run
+
+
+def taken_sources_digest(root: Path) -> str | None:
+    """The digest of the sources' status that `unchanged_build` took of `root` in this
+    process, if it took one, given once: the build that follows it began when that
+    check did, before it read a source, and need not walk the sources again. A later
+    build of the same process takes its own (a stamp older than the sources it
+    vouches for only makes the next check look again: every write changes a status)."""
+    return _sources_taken.pop(root, None)
+
+
 def content_bytes_seen(root: Path) -> int | None:
     """The bytes of the regular files of `root`'s content/ as this process last took the
     sources' status (a walk the reading of the cache need not make again), if it did."""
@@ -220,7 +232,8 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
         return None
     try:
         output = Path(record["output"])
-        if sources_digest(root) != record["sources"] or _busy_beside(output):
+        sources = _sources_taken[root] = sources_digest(root)
+        if sources != record["sources"] or _busy_beside(output):
             return None
         info = os.lstat(output)
         if not stat.S_ISDIR(info.st_mode) or manifest_digest(output_manifest(output)) != record["manifest"]:
@@ -233,6 +246,7 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
         warnings = [Diagnostic(path, line, message, severity) for path, line, message, severity in record["warnings"]]
     except (Unusual, OSError, LookupError, TypeError, ValueError):
         return None
+    _sources_taken.pop(root, None)  # no build follows
     return BuildResult(
         articles=articles,
         entities=entities,
