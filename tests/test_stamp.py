@@ -28,7 +28,7 @@ from sitegen.cli import main
 from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_key import cache_key, seal_of
 from sitegen.engine.options import BuildOptions
-from sitegen.engine.stamp import unchanged_build
+from sitegen.engine.stamp import manifest_digest, unchanged_build
 
 from conftest import parse_html
 
@@ -114,6 +114,16 @@ def test_an_edit_that_keeps_a_sources_size_and_mtime_is_still_seen(archive):
     assert not unchanged(archive)
     sitegen_build(archive)
     assert "Fighting nigh Mosul" in parse_html((archive.out / "articles/first/index.html").read_text()).get_text()
+
+
+def test_the_digest_of_a_manifest_is_of_its_entries_alone():
+    entries = [("articles/a/index.html", (0o100644, 10, 1, 2, 3)), ("big", (0o100644, 2**40, 2**62, 2**63 + 1, 7))]
+    spelled_apart = {"".join(["articles/", "a/index.html"]): (0o100644, 10, 1, 2, 3), "big": (0o100644, 2**40, 2**62, 2**63 + 1, 7)}
+    interned = {sys.intern(path): status for path, status in reversed(entries)}
+
+    assert manifest_digest(dict(entries)) == manifest_digest(spelled_apart) == manifest_digest(interned)
+    assert manifest_digest(dict(entries)) != manifest_digest({**dict(entries), "big": (0o100644, 2**40, 2**62, 2**63 + 2, 7)})
+    assert manifest_digest(dict(entries)) != manifest_digest({**dict(entries), "bin": (0o100644, 2**40, 2**62, 2**63 + 1, 7)})
 
 
 def test_a_build_after_an_edit_takes_the_sources_status_once_and_its_stamp_then_answers(archive, monkeypatch):

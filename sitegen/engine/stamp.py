@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import marshal
 import os
 import stat
 import time
@@ -38,7 +39,7 @@ from sitegen.engine.published import Manifest, output_manifest
 from sitegen.model.errors import Diagnostic
 
 STAMP_FILE = "stamp"
-STAMP_FORMAT = 1
+STAMP_FORMAT = 2  # 2: the digest of a manifest is of its marshal, no longer of its repr
 MAX_STAMP_BYTES = 16 << 20
 CACHE_DIR = ".sitegen-cache"  # the folder of the persistent cache (cache_file.py)
 CONFIG_FILE = "site.toml"  # see pipeline/config.py
@@ -52,8 +53,14 @@ class Unusual(Exception):
 
 def manifest_digest(manifest: Manifest) -> str:
     """One digest of a folder's manifest (every entry's path and status)."""
-    # repr: one call in C; of str and int only, so the same text for the same entries in any process.
-    return hashlib.blake2b(repr(sorted(manifest.items())).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    # marshal: one call in C, a third of the time `repr` took. Its version 2 writes a value
+    # by its type and value alone (later versions mark strings interned and objects met
+    # twice), so equal manifests give the same bytes in any process of this Python, whose
+    # version the stamp's header names. The paths sorted alone: comparing them is cheaper
+    # than comparing (path, status) pairs.
+    paths = sorted(manifest)
+    data = marshal.dumps((paths, [manifest[path] for path in paths]), 2)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _tree(folder: Path, found: Manifest, prefix: str, links_allowed: bool) -> None:
