@@ -67,6 +67,7 @@ from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
 from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
+from sitegen.engine.template_cache import SealedTemplates
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, taken_sources_digest, today, write_stamp
 from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
 from sitegen.model.errors import CacheUnreadable, Problems, UsageError
@@ -220,6 +221,7 @@ class Builder:
                     files, search_report = self._write_staged(plan, env, progress, search, kept)
                 self._output_survey.close()  # its watches are on the folders swapped out
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
+            self._keep_compiled_templates(env)
             self.cache.inputs_digest, self.cache.inputs_warnings = inputs, list(plan.warnings)
             # Due once the pages beside them are written (and what an earlier build left due is not).
             self._open_data_due = OpenDataDue(plan, plan.deferred[0], env) if plan.deferred else None
@@ -371,9 +373,19 @@ class Builder:
 
     def _environment(self, templates: bytes):
         if templates != self.cache.templates_digest or self.cache.environment is None:
-            self.cache.environment = template_environment(self.root)
+            # With a cache, what Jinja compiles is kept for the next process (see engine/template_cache.py).
+            compiled = SealedTemplates(self.root) if self.options.cache else None
+            self.cache.environment = template_environment(self.root, compiled)
+            if compiled is not None:
+                self.cache.environment.references.update(compiled.references)
             self.cache.templates_digest = templates
         return self.cache.environment
+
+    def _keep_compiled_templates(self, env) -> None:
+        """Save what this build compiled, once its pages are written (see engine/template_cache.py)."""
+        if isinstance(env.bytecode_cache, SealedTemplates):
+            with self._stage("templates kept"):
+                env.bytecode_cache.save(env.references)
 
     # --- the two writers (engine/staged_writer.py, engine/in_place_writer.py) -----------------
 

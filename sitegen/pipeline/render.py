@@ -8,6 +8,7 @@ and change a single block.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import traceback
 from collections.abc import Iterable
@@ -75,13 +76,37 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
 
 
 class SiteEnvironment(jinja2.Environment):
-    """The templates' environment: Jinja's, with a cheaper escaping of what templates output."""
+    """The templates' environment: Jinja's, with a cheaper escaping of what templates output.
+
+    `references`: the templates each template extends, includes or imports, by
+    its name and the digest of its source (see template_references), which a
+    bytecode cache that keeps compiled templates between processes keeps too:
+    finding them parses the template, which its bytecode spares."""
 
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.references: dict[tuple[str, str], tuple[str, ...]] = {}
 
-def template_environment(root: Path) -> jinja2.Environment:
+
+def source_digest(source: str) -> str:
+    """What a template's references are known by, beside its name (Jinja's checksum of a source)."""
+    return hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def template_references(env: SiteEnvironment, name: str) -> tuple[str, ...]:
+    """The names of the templates `name` extends, includes or imports by a literal name."""
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    key = (name, source_digest(source))
+    found = env.references.get(key)
+    if found is None:
+        found = env.references[key] = tuple(sorted({found for found in jinja2.meta.find_referenced_templates(env.parse(source)) if found}))
+    return found
+
+
+def template_environment(root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> SiteEnvironment:
     theme_loader = jinja2.FileSystemLoader(THEME_DIR / "templates")
     loaders: list[jinja2.BaseLoader] = []
     site_templates = root / SITE_TEMPLATES_DIR
@@ -96,6 +121,7 @@ def template_environment(root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=bytecode_cache,
     )
     env.filters["pagefind_filter"] = pagefind_filter
     return env
@@ -116,8 +142,7 @@ def load_templates(env: jinja2.Environment, names: Iterable[str]) -> None:
         seen.add(name)
         try:
             env.get_template(name)
-            source = env.loader.get_source(env, name)[0] if env.loader else ""
-            pending.extend(found for found in jinja2.meta.find_referenced_templates(env.parse(source)) if found)
+            pending.extend(template_references(env, name))
         except Exception:  # noqa: BLE001  (reported by the render that needs it, located)
             continue
 

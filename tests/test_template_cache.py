@@ -1,0 +1,175 @@
+"""A build keeps the templates it compiled in `.sitegen-cache/templates.cache`, sealed,
+and the next process loads them instead of compiling again (engine/template_cache.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import jinja2
+import pytest
+
+import sitegen.engine.staged_writer
+import sitegen.pipeline.render
+from sitegen.engine.cache_key import cache_key, seal_of
+from sitegen.engine.template_cache import TEMPLATES_FILE, _header
+
+ARTICLE = "articles/first/index.html"
+
+
+@pytest.fixture
+def compiled(monkeypatch) -> list[str]:
+    """The name of every template compiled in this process from now on."""
+    names: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        names.append(name)
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return names
+
+
+def seed(archive) -> None:
+    archive.write("content/entities/mosul.md", '---\nname: Mosul\nkind: place\nsummary: "A city."\n---\nOn the Tigris.\n')
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.")
+    archive.article("second", title="Second", date="2016-11-27", body="Mosul again.")
+
+
+def templates_file(archive):
+    return archive.root / ".sitegen-cache" / TEMPLATES_FILE
+
+
+def article_text(archive) -> str:
+    return archive.html(ARTICLE).find("main").get_text(" ", strip=True)
+
+
+def test_a_build_after_an_edit_compiles_no_template_the_last_build_compiled(archive, compiled):
+    seed(archive)
+    archive.build()
+    assert "article.html" in compiled
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+    compiled.clear()
+
+    archive.build()
+
+    assert compiled == []
+    assert "Fighting nigh" in article_text(archive)
+
+
+def test_a_template_edited_since_is_compiled_again_and_its_pages_show_it(archive, compiled):
+    seed(archive)
+    archive.write("templates/article.html", "{% extends 'theme/article.html' %}")
+    archive.build()
+    archive.write("templates/article.html", "{% extends 'theme/article.html' %}{% block title %}Edited: {{ super() }}{% endblock %}")
+    compiled.clear()
+
+    archive.build()
+
+    assert compiled == ["article.html"]
+    assert archive.html(ARTICLE).title.get_text().startswith("Edited: ")
+
+
+def test_the_templates_a_kept_template_extends_are_loaded_before_its_pages_are_rendered(archive, monkeypatch):
+    seed(archive)
+    archive.build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+    parsed = []
+    real_parse = jinja2.Environment.parse
+    monkeypatch.setattr(jinja2.Environment, "parse", lambda self, source, *args: parsed.append(source) or real_parse(self, source, *args))
+    loaded = []
+    real_load = sitegen.pipeline.render.load_templates
+
+    def watching(env, names):
+        real_load(env, names)
+        loaded.extend(key[1] for key in env.cache.keys())  # Jinja's cache: (its loader, the name)
+
+    monkeypatch.setattr(sitegen.engine.staged_writer, "load_templates", watching)
+
+    archive.build()
+
+    assert parsed == []  # neither compiled nor parsed to find what it extends
+    assert {"article.html", "base.html"} <= set(loaded)
+
+
+def forged(archive, key: bytes, source: str) -> None:
+    """A templates file whose article.html is compiled from `source`, for the checksum of the real one."""
+    path = templates_file(archive)
+    record = json.loads(path.read_bytes().split(b"\n")[1])
+    env = sitegen.pipeline.render.template_environment(archive.root)
+    real = env.loader.get_source(env, "article.html")[0]
+    bucket = jinja2.bccache.Bucket(env, "", jinja2.bccache.BytecodeCache().get_source_checksum(real))
+    bucket.code = env.compile(source, "article.html")
+    for name, (checksum, _) in record["code"].items():
+        if checksum == bucket.checksum:
+            record["code"][name] = [checksum, base64.b64encode(bucket.bytecode_to_string()).decode()]
+    body = _header() + json.dumps(record).encode() + b"\n"
+    path.write_bytes(body + seal_of(body, key) + b"\n")
+
+
+def test_compiled_templates_sealed_with_another_key_are_not_run(archive, compiled):
+    seed(archive)
+    archive.build()
+    forged(archive, b"another key" * 3, "FORGED")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+
+    archive.build()
+
+    assert "FORGED" not in archive.html(ARTICLE).get_text()
+    assert "Fighting nigh" in article_text(archive)
+    assert "article.html" in compiled  # and the file is written anew, sealed with this user's key
+    compiled.clear()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.")
+    archive.build()
+    assert compiled == []
+
+
+def test_compiled_templates_whose_file_was_edited_are_not_run(archive, compiled):
+    seed(archive)
+    archive.build()
+    forged(archive, cache_key(), "FORGED")
+    path = templates_file(archive)
+    path.write_bytes(path.read_bytes().replace(b'"references"', b'"referencez"'))
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+
+    archive.build()
+
+    assert "FORGED" not in archive.html(ARTICLE).get_text()
+    assert "article.html" in compiled
+
+
+@pytest.mark.parametrize("content", [b"", b"not a sealed file\n", b"\x00" * 100], ids=["empty", "text", "binary"])
+def test_a_templates_file_that_is_not_one_gives_the_clean_build(archive, tmp_path, content):
+    seed(archive)
+    archive.build()
+    templates_file(archive).write_bytes(content)
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+
+    archive.build()
+
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_templates_file_replaced_by_a_folder_or_a_link_is_neither_read_nor_written_through(archive, tmp_path):
+    seed(archive)
+    archive.build()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(templates_file(archive).read_bytes())
+    templates_file(archive).unlink()
+    templates_file(archive).symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    archive.write("templates/article.html", "{% extends 'theme/article.html' %}")
+
+    archive.build()
+
+    assert elsewhere.read_bytes() == before
+    assert not templates_file(archive).is_symlink()  # replaced by the file this build wrote
+
+
+def test_without_the_cache_no_compiled_template_is_kept(archive):
+    seed(archive)
+
+    archive.build(cache=False)
+
+    assert not templates_file(archive).exists()
