@@ -108,7 +108,7 @@ def test_temporary_files_a_killed_build_left_in_the_cache_folder_are_removed_by_
     small_archive(archive)
     archive.build()
     folder = archive.root / CACHE_DIR
-    abandoned = [folder / f".{CACHE_FILE}.k1ll3d.tmp", folder / ".stamp.4242.tmp"]
+    abandoned = [folder / f".{CACHE_FILE}.k1ll3d.tmp", folder / ".stamp.4242.tmp", folder / ".templates.cache.4242.tmp"]
     being_written = folder / f".{CACHE_FILE}.wr1t1ng.tmp"  # by another build, now
     for path in [*abandoned, being_written]:
         path.write_bytes(b"half a cache")

@@ -364,13 +364,15 @@ class PendingCache:
 
 
 def _remove_abandoned_temporaries(folder: Path) -> None:
-    """The temporary files of the cache and the stamp that killed builds left, as large as
-    the cache each: not those another build is writing now (see UNLOCKED_SECONDS)."""
+    """The temporary files of the cache, the stamp and the compiled templates that killed
+    builds left, the first as large as the cache each: not those another build is writing
+    now (see UNLOCKED_SECONDS)."""
     now = time.time()
-    for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp")]:
+    small = (".stamp.", ".templates.cache.")  # written in an instant, unlocked
+    for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp"), *folder.glob(".templates.cache.*.tmp")]:
         try:
             age = now - path.lstat().st_mtime
-            if path.name.startswith(".stamp.") or fcntl is None:
+            if path.name.startswith(small) or fcntl is None:
                 abandoned = age > ABANDONED_SECONDS
             else:
                 abandoned = age > UNLOCKED_SECONDS and not _locked(path)
