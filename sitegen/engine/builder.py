@@ -207,6 +207,9 @@ class Builder:
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
             plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental, record=stamping)
+            if stamping and self._cache_written_while_rendering():
+                with self._stage("cache"):
+                    self._pending_cache = begin_persistent_cache(self.root, self.cache, background=True)
             page_count = len(plan.pages)  # the writer of a single build lets them go
             env = self._environment(sources.templates)
             if incremental:
@@ -411,7 +414,10 @@ class Builder:
         def save_entries_and_let_go() -> None:
             if self.options.cache:
                 with self._stage("cache"):
-                    self._pending_cache = begin_persistent_cache(self.root, self.cache)
+                    if self._pending_cache is None:
+                        self._pending_cache = begin_persistent_cache(self.root, self.cache)
+                    else:  # begun in the background once the pages were planned
+                        self._entries_written()
             # Entries that could not be written stay, for the whole cache to be written at the end.
             if self._pending_cache is not None or not self.options.cache:
                 self.cache.let_go_of_entries()
@@ -419,6 +425,22 @@ class Builder:
             give_back_free_memory()
 
         return save_entries_and_let_go
+
+    def _cache_written_while_rendering(self) -> bool:
+        """Whether a single build's cache entries are written in the background while it
+        plans and renders (see PendingCache): when it read the last cache file, whose
+        lines it copies for every entry that did not change, which leaves the interpreter
+        free. Not in a build without one, which encodes every entry: that holds the
+        interpreter, which its own work needs."""
+        return not self.lasting and bool(self.cache.encoded)
+
+    def _entries_written(self) -> None:
+        """Wait for the cache's entries written in the background; a file that could not be written is abandoned."""
+        try:
+            self._pending_cache.entries_written()
+        except OSError:
+            self._pending_cache.abandon()
+            self._pending_cache = None
 
     def _write_in_place(self, plan: BuildPlan, env, progress: Progress) -> int:
         # Only an unbroken run of in-place builds of this builder uses the last one's plan.

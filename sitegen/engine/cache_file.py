@@ -34,6 +34,7 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -158,6 +159,10 @@ class SealedHtml:
 
     def line(self, offset: int, length: int) -> bytes:
         return self._data[offset : offset + length]
+
+    def view(self, start: int, end: int) -> memoryview:
+        """The bytes from `start` to `end`, not copied."""
+        return memoryview(self._data)[start:end]
 
     def read(self, offset: int, length: int, digest: bytes | None = None) -> str:
         """The JSON string at `offset` (spaces before it allowed), decoded. No `digest` is
@@ -293,11 +298,15 @@ def save_persistent_cache(root: Path, cache: BuildCache) -> None:
         pending.finish(cache)
 
 
-def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None:
+def begin_persistent_cache(root: Path, cache: BuildCache, background: bool = False) -> PendingCache | None:
     """Write the cache's entries (sources and fragments, most of the file) now, and
     its record when `finish` is called: in between, the build may let the entries
     go (a single build does, before its search index is made: see Builder). None
-    when there is nothing to write or it cannot be written (it only costs time)."""
+    when there is nothing to write or it cannot be written (it only costs time).
+
+    With `background`, the entries are written by a thread of their own while the
+    caller goes on, which must then leave the sources and fragments as they are
+    until `entries_written` or `finish` returns (see PendingCache)."""
     key = cache_key()
     if key is None:
         return None
@@ -313,6 +322,9 @@ def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None
     _lock(handle)
     pending = PendingCache(folder, Path(temporary), os.fdopen(handle, "wb"), hmac.new(key, digestmod=hashlib.sha256))
     previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
+    if background:
+        pending.write_in_background(_entry_lines(cache, previous), previous)
+        return pending
     try:
         pending.write(_entry_lines(cache, previous))
     except BaseException as exc:
@@ -327,25 +339,69 @@ def begin_persistent_cache(root: Path, cache: BuildCache) -> PendingCache | None
 
 
 class PendingCache:
-    """A cache file being written: its entries are in the temporary file, its record not yet."""
+    """A cache file being written: its entries are in the temporary file (or being written
+    there by a thread of their own: `write_in_background`), its record not yet.
+
+    A build after a small edit copies most of its entries from the last cache
+    file, and copying, sealing and writing them leave the interpreter free: in
+    their own thread, they take the place of none of the build's own work (a
+    fifth of a second at 4,000 articles). The build reads the sources and
+    fragments meanwhile, and changes none of them."""
 
     def __init__(self, folder: Path, temporary: Path, stream, seal):
         self.folder, self.temporary, self.stream, self.seal = folder, temporary, stream, seal
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None  # what stopped the thread
+        self._stopping = False
 
     def write(self, lines) -> None:
         for line in lines:
+            if self._stopping:
+                raise _Abandoned
             self.seal.update(line)
             self.stream.write(line)
             self.seal.update(b"\n")
             self.stream.write(b"\n")
 
+    def write_in_background(self, lines, previous: int | None) -> None:
+        """Write `lines` in a thread of their own; `previous`, the descriptor they read from, is closed after."""
+
+        def write() -> None:
+            try:
+                self.write(lines)
+            except BaseException as exc:  # noqa: BLE001  (raised again by entries_written, in the build)
+                self._failure = exc
+            finally:
+                if previous is not None:
+                    os.close(previous)
+
+        self._thread = threading.Thread(target=write, name="sitegen cache writing", daemon=True)
+        self._thread.start()
+
+    def entries_written(self) -> None:
+        """Wait for the entries; raise what stopped their writing (an OSError: the file
+        cannot be written; a CacheUnreadable: an entry of the last cache did not decode)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
     def finish(self, cache: BuildCache) -> None:
         """Write the record of the build (as `cache` holds it now) and the seal, and put the file in place."""
         try:
+            self.entries_written()
             self.write(_record_lines(cache))
             self.stream.write(self.seal.hexdigest().encode() + b"\n")
             self.stream.close()
+            # The file replaced is as large as this one: freeing its blocks took a tenth of a
+            # second at 4,000 articles. Held open across the rename, it is freed when let go,
+            # by a thread of its own while the build ends.
+            replaced = _open_regular(self.folder / CACHE_FILE)
             os.replace(self.temporary, self.folder / CACHE_FILE)
+            if replaced is not None:
+                threading.Thread(target=os.close, args=(replaced,), name="sitegen old cache freeing", daemon=True).start()
             for legacy in LEGACY_CACHE_FILES:
                 (self.folder / legacy).unlink(missing_ok=True)
             _remove_abandoned_temporaries(self.folder)
@@ -355,12 +411,20 @@ class PendingCache:
             self.abandon()
 
     def abandon(self) -> None:
-        """Close the file and remove it, unless `finish` put it in place."""
+        """Close the file and remove it, unless `finish` put it in place (its writing stopped first)."""
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         try:
             self.stream.close()
         except OSError:
             pass
         self.temporary.unlink(missing_ok=True)
+
+
+class _Abandoned(Exception):
+    """What stops the writing of a cache file that was abandoned meanwhile."""
 
 
 def _remove_abandoned_temporaries(folder: Path) -> None:
@@ -422,7 +486,39 @@ def _entry_lines(cache: BuildCache, previous: int | None):
     loaded cache keeps where each line was and
     its digest, not the line: a line that is no longer what was read there
     (the file was replaced or written meanwhile) is encoded again. A lazy
-    cache holds the verified bytes it was read from, and copies from them."""
+    cache holds the verified bytes it was read from, and copies from them: lines
+    that follow one another there are given as one piece (see _in_runs)."""
+    return _in_runs(_entry_pieces(cache, previous))
+
+
+def _in_runs(pieces):
+    """The pieces, each run of lines copied in a row from a lazy cache's bytes
+    (each a `_Copied`) given as one: a view of those bytes, newlines and all."""
+    run: list | None = None  # [the bytes, where the run starts, where it ends]
+    for piece in pieces:
+        if type(piece) is _Copied:
+            bytes_read, offset, length = piece
+            if run is not None and run[0] is bytes_read and run[2] + 1 == offset:  # the next line
+                run[2] = offset + length
+                continue
+            if run is not None:
+                yield run[0].view(run[1], run[2])
+            run = [bytes_read, offset, offset + length]
+            continue
+        if run is not None:
+            yield run[0].view(run[1], run[2])
+            run = None
+        yield piece
+    if run is not None:
+        yield run[0].view(run[1], run[2])
+
+
+class _Copied(tuple):
+    """A line to be copied from a lazy cache's verified bytes: (SealedHtml, offset, length)."""
+
+
+def _entry_pieces(cache: BuildCache, previous: int | None):
+    """The lines of _entry_lines, those to be copied from a lazy cache's bytes as `_Copied`."""
     yield header().rstrip(b"\n")
     encoded = cache.encoded
     for section, entries in (("s", cache.sources.entries), ("f", cache.fragments.entries)):
@@ -431,7 +527,7 @@ def _entry_lines(cache: BuildCache, previous: int | None):
             if known is not None and known[0] is value:
                 _, offset, length, check = known
                 if type(check) is SealedHtml:
-                    yield check.line(offset, length)
+                    yield _Copied((check, offset, length))
                     continue
                 line = os.pread(previous, length, offset) if previous is not None else b""
                 if len(line) == length and line_digest(line) == check:
