@@ -142,6 +142,21 @@ def test_the_temporary_cache_file_another_build_holds_locked_is_kept_however_old
     assert not being_written.exists()  # its build is gone: nobody holds it now
 
 
+def test_a_dict_of_plain_values_comes_back_as_it_was_from_one_decoding_call(monkeypatch):
+    # A parsed article's key lines (the line of each front matter field) are such a dict.
+    value = {"title": 2, "date": 3, "draft": True, "weight": 1.5, "note": None, "name": "x", "big": 2**70}
+    data = json.loads(json.dumps(sitegen.engine.cache_codec.encode(value)))
+    calls = []
+    real_decode = sitegen.engine.cache_codec.decode
+    monkeypatch.setattr(sitegen.engine.cache_codec, "decode", lambda data: calls.append(data) or real_decode(data))
+
+    decoded = sitegen.engine.cache_codec.decode(data)
+
+    assert list(decoded.items()) == list(value.items())
+    assert list(map(type, decoded.values())) == list(map(type, value.values()))
+    assert len(calls) == 1
+
+
 def test_the_record_of_a_build_is_read_back_without_a_decoding_call_per_page_or_file(archive, monkeypatch):
     """The record is mostly dicts by output path (a digest each, the status of each file):
     each is decoded as a whole, and comes back as it was."""

@@ -358,6 +358,10 @@ def article_entry(entries: list) -> list:
         "an article's body apart and in its fields",
         "an article's body apart without its digest",
         "a digest beside an entry that is not a source",
+        "front matter lines by a key that is not text",
+        "front matter lines holding a value that is not plain",
+        "front matter lines with more keys than lines",
+        "front matter lines with a key twice",
     ],
 )
 def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypatch, change):
@@ -410,6 +414,17 @@ def test_sealed_data_of_unexpected_types_is_ignored(archive, tmp_path, monkeypat
             del entry[3]
         elif change == "a digest beside an entry that is not a source":
             replace_first(entries, "f", lambda entry: [*entry, article_entry(entries)[3]])
+        elif change.startswith("front matter lines"):
+            lines = article_entry(entries)[2][2][2]  # ["P", its keys, the line of each]
+            assert lines[0] == "P" and lines[1] and len(lines[1]) == len(lines[2])
+            if change == "front matter lines by a key that is not text":
+                lines[1][0] = 1
+            elif change == "front matter lines holding a value that is not plain":
+                lines[2][0] = ["T", 1]
+            elif change == "front matter lines with more keys than lines":
+                lines[1].append("extra")
+            else:
+                lines[1][-1] = lines[1][0]
         else:
             entries.append(["b", "trusted", True])
         return entries

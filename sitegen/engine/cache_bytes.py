@@ -28,7 +28,8 @@ CONTENT_DIR = "content"  # pipeline/load.py's, written out here: this module imp
 # 7: the line of a parsed article or entity may hold the digest the annotate
 # stage took of it (see cache_file._know_source_digest). 8: a parsed article's
 # line with that digest holds its body apart (see cache_file._source_apart).
-CACHE_FORMAT = 8
+# 9: a dict of text keys and plain values is written in two pieces (see cache_codec).
+CACHE_FORMAT = 9
 # A cache holds each source about three times over (text, parsed, annotated
 # HTML); a file far larger than the sources is not one sitegen wrote, and is
 # not read. The floor spares small archives the walk that measures them.

@@ -75,6 +75,7 @@ def decode(data: Any) -> Any:
 # --- untyped (tagged) values ----------------------------------------------------------------
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _hashable(value: Any) -> Any:
@@ -120,6 +121,8 @@ def _encode_dict(value: dict) -> list:
             numbers = list(itertools.chain.from_iterable(values))
             if set(map(type, numbers)) == {int}:
                 return ["I", width, list(value), numbers]
+        if _PLAIN_TYPES.issuperset(map(type, value.values())):
+            return ["P", list(value), list(value.values())]
     return ["M", *(part for item in value.items() for part in map(encode, item))]
 
 
@@ -150,6 +153,20 @@ def _decode_digests(data: list) -> dict[str, bytes]:
     return _by_key(keys, (joined[start : start + width] for start in range(0, len(joined), width)))
 
 
+# A dict of text keys and plain values (a parsed article's key lines: the line of each
+# field of its front matter) is written ["P", keys, values]: decoded without a call per
+# entry, where ["M", ...] decodes each key and value (they were most of the calls of
+# loading the cache).
+
+
+def _decode_plain_values(data: list) -> dict[str, Any]:
+    if len(data) != 3 or type(data[1]) is not list or type(data[2]) is not list or len(data[1]) != len(data[2]):
+        raise Undecodable("a dict of plain values is its keys and its values")
+    if not {str}.issuperset(map(type, data[1])) or not _PLAIN_TYPES.issuperset(map(type, data[2])):
+        raise Undecodable("a dict of plain values has text keys and plain values")
+    return _by_key(data[1], data[2])
+
+
 def _decode_integers(data: list) -> dict[str, tuple[int, ...]]:
     width, keys = _pieces(data, list)
     numbers = data[3]
@@ -172,6 +189,7 @@ _GENERIC_DECODERS: dict[str, Decoder] = {
     "M": _decode_pairs,
     "D": _decode_digests,
     "I": _decode_integers,
+    "P": _decode_plain_values,
     "S": lambda data: {_hashable(decode(item)) for item in data[1:]},
     "F": lambda data: frozenset(_hashable(decode(item)) for item in data[1:]),
     "B": _decode_bytes,
