@@ -10,8 +10,9 @@ import jinja2
 import pytest
 
 import sitegen.engine.staged_writer
+import sitegen.engine.template_cache
 import sitegen.pipeline.render
-from sitegen.engine.cache_key import cache_key, seal_of
+from sitegen.engine.cache_key import KEY_VARIABLE, cache_key, code_key, seal_of
 from sitegen.engine.template_cache import TEMPLATES_FILE, _header
 
 ARTICLE = "articles/first/index.html"
@@ -125,10 +126,53 @@ def test_compiled_templates_sealed_with_another_key_are_not_run(archive, compile
     assert compiled == []
 
 
-def test_compiled_templates_whose_file_was_edited_are_not_run(archive, compiled):
+def test_compiled_templates_sealed_with_a_key_shared_to_restore_caches_are_not_run(archive, compiled, monkeypatch):
+    # A key given in $SITEGEN_CACHE_KEY (CI) seals the build cache; a holder of it may change
+    # what a site says, but cannot make sitegen run code: compiled templates use the key file's.
+    monkeypatch.setenv(KEY_VARIABLE, "a key shared with the CI that restores caches")
     seed(archive)
     archive.build()
     forged(archive, cache_key(), "FORGED")
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+
+    archive.build()
+
+    assert "FORGED" not in archive.html(ARTICLE).get_text()
+    assert "article.html" in compiled
+
+
+def test_with_a_shared_key_compiled_templates_are_still_kept(archive, compiled, monkeypatch):
+    monkeypatch.setenv(KEY_VARIABLE, "a key shared with the CI that restores caches")
+    seed(archive)
+    archive.build()
+    archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")
+    compiled.clear()
+
+    archive.build()
+
+    assert compiled == []
+
+
+def test_an_archive_where_no_cache_folder_can_be_made_is_built_without_keeping_compiled_templates(archive, monkeypatch):
+    seed(archive)
+
+    def read_only(root, create=False):
+        if create:
+            raise PermissionError(13, "Permission denied", str(root / ".sitegen-cache"))
+        return None
+
+    monkeypatch.setattr(sitegen.engine.template_cache, "cache_folder", read_only)
+
+    result = archive.build()
+
+    assert result.warnings == [] and "Fighting near" in article_text(archive)
+    assert not templates_file(archive).exists()
+
+
+def test_compiled_templates_whose_file_was_edited_are_not_run(archive, compiled):
+    seed(archive)
+    archive.build()
+    forged(archive, code_key(), "FORGED")
     path = templates_file(archive)
     path.write_bytes(path.read_bytes().replace(b'"references"', b'"referencez"'))
     archive.article("first", title="First", date="2016-10-17", body="Fighting nigh Mosul began.")

@@ -48,6 +48,19 @@ def cache_key() -> bytes | None:
     return hashlib.sha256(b"sitegen cache key\0" + secret.encode("utf-8", "surrogatepass")).digest()
 
 
+def code_key() -> bytes | None:
+    """The key of what a build keeps that is run as code (compiled templates: see
+    template_cache.py): from the key file alone, never from $SITEGEN_CACHE_KEY. A key
+    shared to restore caches on other machines (CI) may change what a site says when
+    it leaks, but never runs code here: whoever can read this user's own key file
+    can already run code as this user. None when there is no key file to be had."""
+    try:
+        secret = _key_file_secret(key_file())
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return hashlib.sha256(b"sitegen code key\0" + secret.encode("utf-8", "surrogatepass")).digest()
+
+
 def _key_file_secret(path: Path) -> str:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:

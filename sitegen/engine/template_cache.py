@@ -8,11 +8,14 @@ includes or imports (see pipeline/render.py's `template_references`), in
 `templates.cache`; the next build loads them instead of compiling again.
 
 Compiled code is loaded with `marshal`, which builds whatever code its bytes
-describe: the file is sealed like the build cache (cache_key.py), for the same
-code, packages and Python, and nothing in it is read before its seal verifies.
-A file shipped inside an archive or edited is not believed and is written
-anew. Jinja itself checks each template's source against the checksum kept
-with its code, so an edited template is compiled again.
+describe: the file is sealed like the build cache, for the same code, packages
+and Python, and nothing in it is read before its seal verifies. Its key is this
+user's key file's alone (cache_key.py's `code_key`), never a key shared through
+$SITEGEN_CACHE_KEY: a shared key that leaks lets its holder seal a build cache
+that changes a site, never code that runs here. A file shipped inside an archive,
+edited, or sealed elsewhere is not believed and is written anew. Jinja itself
+checks each template's source against the checksum kept with its code, so an
+edited template is compiled again.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import hmac
 import json
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import jinja2
 
 from sitegen.engine.cache_bytes import cache_folder
-from sitegen.engine.cache_key import cache_key, environment_digest, seal_of
+from sitegen.engine.cache_key import code_key, environment_digest, seal_of
 
 TEMPLATES_FILE = "templates.cache"
 TEMPLATES_FORMAT = 1
@@ -72,8 +76,11 @@ class SealedTemplates(jinja2.BytecodeCache):
             return
         self.references = {**self.references, **references}
         self._compiled = False
-        key = cache_key()
-        folder = cache_folder(self.root, create=True) if key is not None else None
+        key = code_key()
+        try:
+            folder = cache_folder(self.root, create=True) if key is not None else None
+        except OSError:  # an archive this user cannot write in
+            return
         if folder is None:
             return
         record = {
@@ -81,9 +88,12 @@ class SealedTemplates(jinja2.BytecodeCache):
             "references": [[name, digest, list(names)] for (name, digest), names in sorted(self.references.items())],
         }
         body = _header() + json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
-        temporary = folder / f".{TEMPLATES_FILE}.{os.getpid()}.tmp"
         try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+            # A new file of its own (never one found in its place, which a link could make another's).
+            handle, temporary = tempfile.mkstemp(prefix=f".{TEMPLATES_FILE}.", suffix=".tmp", dir=folder)
+        except OSError:
+            return
+        try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(body + seal_of(body, key) + b"\n")
             os.replace(temporary, folder / TEMPLATES_FILE)
@@ -99,7 +109,7 @@ def _header() -> bytes:
 def _read(root: Path) -> tuple[dict[str, Code], References] | None:
     """The code and references of the archive's file, if it is a regular file of sane size
     whose seal verifies under this user's key and whose header is this environment's."""
-    key = cache_key()
+    key = code_key()
     folder = cache_folder(root) if key is not None else None
     if folder is None:
         return None
