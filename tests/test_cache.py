@@ -15,6 +15,7 @@ import pytest
 
 import sitegen.engine.cache_codec
 from sitegen.engine.builder import Builder, BuildOptions, build
+from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE
 
 
@@ -120,6 +121,38 @@ def test_temporary_files_a_killed_build_left_in_the_cache_folder_are_removed_by_
 
     assert [path for path in abandoned if path.exists()] == []
     assert being_written.exists()
+
+
+@pytest.mark.skipif(fcntl is None, reason="needs file locks")
+def test_a_cache_temporary_a_build_killed_moments_ago_left_is_removed_by_the_next(archive):
+    # A build writes its cache while it renders: one killed then (by `timeout`, a cancelled
+    # CI job) leaves a file as large as the cache, which nobody holds.
+    small_archive(archive)
+    archive.build()
+    left = archive.root / CACHE_DIR / f".{CACHE_FILE}.k1ll3d.tmp"
+    left.write_bytes(b"half a cache")
+    os.utime(left, (time.time() - 15,) * 2)
+    archive.article("a000", title="Article 0, edited", date="2020-01-01", body="Mosul.")
+
+    archive.build()
+
+    assert not left.exists()
+
+
+@pytest.mark.parametrize("name", [".stamp.{pid}.tmp", ".templates.cache.{pid}.tmp"])
+def test_a_link_planted_where_a_build_writes_a_temporary_file_is_never_written_through(archive, name):
+    small_archive(archive)
+    (archive.root / CACHE_DIR).mkdir()
+    source = archive.root / "content/articles/a000.md"
+    before = source.read_bytes()
+    os.link(source, archive.root / CACHE_DIR / name.format(pid=os.getpid()))
+    archive.write("templates/article.html", "{% extends 'theme/article.html' %}")
+    time.sleep(RECENT_NS / 1e9 + 0.01)  # sources older than the clock's step: the build stamps them
+
+    archive.build()
+
+    assert source.read_bytes() == before
+    assert (archive.root / CACHE_DIR / "stamp").exists() and (archive.root / CACHE_DIR / "templates.cache").exists()
 
 
 @pytest.mark.skipif(fcntl is None, reason="needs file locks")

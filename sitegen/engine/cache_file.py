@@ -75,9 +75,12 @@ LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never rea
 # one nobody holds was left by a build that was killed, once it is older than
 # the moment between its making and its locking. Where files cannot be locked,
 # and for the stamp's, which a build writes in an instant, a temporary file
-# untouched for an hour was left by a build that was killed.
+# untouched for an hour was left by a build that was killed. A build writes its
+# cache while it renders (see PendingCache), so one killed then (by `timeout`, a
+# cancelled CI job) leaves a file as large as the cache: the next build removes
+# such files before it writes its own, once they are ten seconds old.
 ABANDONED_SECONDS = 3600
-UNLOCKED_SECONDS = 60
+UNLOCKED_SECONDS = 10
 SOURCE_DIGEST_BYTES = 16  # what digest_of gives
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
@@ -314,6 +317,7 @@ def begin_persistent_cache(root: Path, cache: BuildCache, background: bool = Fal
         folder = cache_folder(root, create=True)
         if folder is None:
             return None
+        _remove_abandoned_temporaries(folder)  # before this one is made beside them
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
@@ -375,8 +379,13 @@ class PendingCache:
                 if previous is not None:
                     os.close(previous)
 
-        self._thread = threading.Thread(target=write, name="sitegen cache writing", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=write, name="sitegen cache writing", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: written now
+            write()
+            return
+        self._thread = thread
 
     def entries_written(self) -> None:
         """Wait for the entries; raise what stopped their writing (an OSError: the file
@@ -399,9 +408,11 @@ class PendingCache:
             # second at 4,000 articles. Held open across the rename, it is freed when let go,
             # by a thread of its own while the build ends.
             replaced = _open_regular(self.folder / CACHE_FILE)
-            os.replace(self.temporary, self.folder / CACHE_FILE)
-            if replaced is not None:
-                threading.Thread(target=os.close, args=(replaced,), name="sitegen old cache freeing", daemon=True).start()
+            try:
+                os.replace(self.temporary, self.folder / CACHE_FILE)
+            finally:
+                if replaced is not None:
+                    _close_later(replaced)
             for legacy in LEGACY_CACHE_FILES:
                 (self.folder / legacy).unlink(missing_ok=True)
             _remove_abandoned_temporaries(self.folder)
@@ -421,6 +432,19 @@ class PendingCache:
         except OSError:
             pass
         self.temporary.unlink(missing_ok=True)
+
+
+def _close_later(handle: int) -> None:
+    """Close `handle` in a thread of its own (see PendingCache.finish), or now when there is none."""
+
+    def close() -> None:
+        with contextlib.suppress(OSError):
+            os.close(handle)
+
+    try:
+        threading.Thread(target=close, name="sitegen old cache freeing", daemon=True).start()
+    except RuntimeError:
+        close()
 
 
 class _Abandoned(Exception):

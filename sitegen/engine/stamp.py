@@ -29,6 +29,7 @@ import json
 import marshal
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -191,9 +192,13 @@ def write_stamp(
         "warnings": [[w.path, w.line, w.message, w.severity] for w in result.warnings],
     }
     body = _header() + json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n"
-    temporary = path.with_name(f".{STAMP_FILE}.{os.getpid()}.tmp")
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        # A new file of its own (never one found in its place, which a link could make another's).
+        handle, name = tempfile.mkstemp(prefix=f".{STAMP_FILE}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    temporary = Path(name)
+    try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(body + seal_of(body, key) + b"\n")
         os.replace(temporary, path)
