@@ -5,6 +5,7 @@ the last build (engine/stamp.py) imports neither the codec nor the pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -13,6 +14,7 @@ import os
 import secrets
 import stat
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -24,6 +26,43 @@ KEY_VARIABLE = "SITEGEN_CACHE_KEY"  # the secret, when set (CI that restores cac
 def seal_of(data: bytes | memoryview, key: bytes) -> bytes:
     """The last line of a sealed file (the cache, the stamp) whose other lines are `data`."""
     return hmac.new(key, data, hashlib.sha256).hexdigest().encode()
+
+
+def read_sealed(path: Path, key: bytes, header: bytes, limit: int) -> bytes | None:
+    """What a small sealed file (the stamp, the compiled templates) holds between its
+    header and its seal; None unless it is a regular file (not read through a link) of
+    at most `limit` bytes that begins with `header` and whose seal verifies under `key`."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return None
+            data = stream.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit or not data.startswith(header) or not data.endswith(b"\n"):
+        return None
+    last = data.rfind(b"\n", 0, len(data) - 1) + 1
+    if last <= len(header) or not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
+        return None
+    return data[len(header) : last]
+
+
+def write_sealed(path: Path, body: bytes, key: bytes) -> None:
+    """Put `body` (its header first) and its seal under `key` at `path`, whole: written to
+    a temporary file made new beside it (never one found in its place, which a link could
+    make another's), then renamed over it. A file that cannot be written only costs time."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(body + seal_of(body, key) + b"\n")
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 # --- the secret ------------------------------------------------------------------------------

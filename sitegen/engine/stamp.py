@@ -22,19 +22,16 @@ is left to the builder, which checks what it loads.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import hmac
 import json
 import marshal
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 
 from sitegen.engine.cache import RECENT_NS
-from sitegen.engine.cache_key import cache_key, environment_digest, seal_of
+from sitegen.engine.cache_key import cache_key, environment_digest, read_sealed, write_sealed
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.published import Manifest, output_manifest
 from sitegen.model.errors import Diagnostic
@@ -191,42 +188,19 @@ def write_stamp(
         "counts": [result.articles, result.entities, result.pages],
         "warnings": [[w.path, w.line, w.message, w.severity] for w in result.warnings],
     }
-    body = _header() + json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n"
-    try:
-        # A new file of its own (never one found in its place, which a link could make another's).
-        handle, name = tempfile.mkstemp(prefix=f".{STAMP_FILE}.", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(body + seal_of(body, key) + b"\n")
-        os.replace(temporary, path)
-    except OSError:  # a stamp that cannot be written only costs time next build
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    # A stamp that cannot be written only costs time next build.
+    write_sealed(path, _header() + json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogateescape") + b"\n", key)
 
 
 def _read_stamp(root: Path) -> dict | None:
     key, path = cache_key(), _stamp_path(root)
     if key is None or path is None:
         return None
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(handle, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                return None
-            data = stream.read(MAX_STAMP_BYTES + 1)
-    except OSError:
-        return None
-    header = _header()
-    if len(data) > MAX_STAMP_BYTES or not data.startswith(header) or not data.endswith(b"\n"):
-        return None
-    last = data.rfind(b"\n", 0, len(data) - 1) + 1
-    if last <= len(header) or not hmac.compare_digest(data[last:-1], seal_of(data[:last], key)):
+    data = read_sealed(path, key, _header(), MAX_STAMP_BYTES)
+    if data is None:
         return None
     try:
-        record = json.loads(data[len(header) : last].decode("utf-8", "surrogateescape"))
+        record = json.loads(data.decode("utf-8", "surrogateescape"))
     except ValueError:
         return None
     return record if type(record) is dict else None

@@ -21,18 +21,13 @@ edited template is compiled again.
 from __future__ import annotations
 
 import base64
-import contextlib
-import hmac
 import json
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 import jinja2
 
 from sitegen.engine.cache_bytes import cache_folder
-from sitegen.engine.cache_key import code_key, environment_digest, seal_of
+from sitegen.engine.cache_key import code_key, environment_digest, read_sealed, write_sealed
 
 TEMPLATES_FILE = "templates.cache"
 TEMPLATES_FORMAT = 1
@@ -87,19 +82,7 @@ class SealedTemplates(jinja2.BytecodeCache):
             "code": {name: [checksum, base64.b64encode(data).decode("ascii")] for name, (checksum, data) in sorted(self.code.items())},
             "references": [[name, digest, list(names)] for (name, digest), names in sorted(self.references.items())],
         }
-        body = _header() + json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
-        try:
-            # A new file of its own (never one found in its place, which a link could make another's).
-            handle, temporary = tempfile.mkstemp(prefix=f".{TEMPLATES_FILE}.", suffix=".tmp", dir=folder)
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(body + seal_of(body, key) + b"\n")
-            os.replace(temporary, folder / TEMPLATES_FILE)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        write_sealed(folder / TEMPLATES_FILE, _header() + json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n", key)
 
 
 def _header() -> bytes:
@@ -113,24 +96,11 @@ def _read(root: Path) -> tuple[dict[str, Code], References] | None:
     folder = cache_folder(root) if key is not None else None
     if folder is None:
         return None
-    try:
-        handle = os.open(folder / TEMPLATES_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(handle, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                return None
-            data = stream.read(MAX_TEMPLATES_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_TEMPLATES_BYTES or not data.endswith(b"\n"):
-        return None
-    last = data.rfind(b"\n", 0, len(data) - 1) + 1
-    if not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
-        return None
-    header = _header()
-    if last <= len(header) or not data.startswith(header):
+    data = read_sealed(folder / TEMPLATES_FILE, key, _header(), MAX_TEMPLATES_BYTES)
+    if data is None:
         return None
     try:
-        record = json.loads(data[len(header) : last])
+        record = json.loads(data)
         code = {
             name: (checksum, base64.b64decode(encoded, validate=True))
             for name, (checksum, encoded) in record["code"].items()
