@@ -83,7 +83,8 @@ def test_init_then_build_works_in_an_empty_folder_without_warnings(tmp_path):
 def test_init_writes_gitignore_workflow_and_template_override(tmp_path):
     assert run_sitegen("init", str(tmp_path / "news")).returncode == 0
     root = tmp_path / "news"
-    assert (root / ".gitignore").read_text().split() == ["_site/", ".sitegen-cache/"]
+    ignored = [line for line in (root / ".gitignore").read_text().splitlines() if not line.startswith("#")]
+    assert ignored == ["_site/", "._site.*/", ".sitegen-cache/"]  # the output, the previous site kept beside it, the cache
     workflow = (root / ".github/workflows/pages.yml").read_text(encoding="utf-8")
     shipped = (resources.files("sitegen") / "skeleton/dot-github/workflows/pages.yml").read_text(encoding="utf-8")
     assert workflow == shipped.replace("@SITEGEN_VERSION@", __version__)  # the shipped template, version filled in
