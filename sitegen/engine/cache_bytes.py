@@ -10,14 +10,13 @@ file and taking its HMAC leave the interpreter free (a tenth of a second at
 
 from __future__ import annotations
 
-import hmac
 import os
 import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.engine.cache_key import cache_key, environment_digest, seal_of
+from sitegen.engine.cache_key import cache_key, environment_digest, seal_line
 
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.cache"
@@ -150,10 +149,8 @@ def verified_body(data: bytes, key: bytes) -> tuple[int, int] | None:
     its header is this environment's. The seal, which covers the header, is checked
     first: that leaves the interpreter free, and the digest of the environment, which
     does not, is taken once the file is known to be sitegen's (see CacheReading)."""
-    if not data.endswith(b"\n"):
-        return None
-    last = data.rfind(b"\n", 0, len(data) - 1) + 1  # where the seal's line starts
-    if not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
+    last = seal_line(data, key)
+    if last is None:
         return None
     expected = header()
     if last < len(expected) or not data.startswith(expected):

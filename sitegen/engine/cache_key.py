@@ -28,6 +28,17 @@ def seal_of(data: bytes | memoryview, key: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).hexdigest().encode()
 
 
+def seal_line(data: bytes, key: bytes) -> int | None:
+    """Where the last line of a sealed file's bytes (its seal) starts, if that seal is
+    the one `key` gives the lines before it; else None."""
+    if not data.endswith(b"\n"):
+        return None
+    last = data.rfind(b"\n", 0, len(data) - 1) + 1
+    if not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
+        return None
+    return last
+
+
 def read_sealed(path: Path, key: bytes, header: bytes, limit: int) -> bytes | None:
     """What a small sealed file (the stamp, the compiled templates) holds between its
     header and its seal; None unless it is a regular file (not read through a link) of
@@ -40,10 +51,8 @@ def read_sealed(path: Path, key: bytes, header: bytes, limit: int) -> bytes | No
             data = stream.read(limit + 1)
     except OSError:
         return None
-    if len(data) > limit or not data.startswith(header) or not data.endswith(b"\n"):
-        return None
-    last = data.rfind(b"\n", 0, len(data) - 1) + 1
-    if last <= len(header) or not hmac.compare_digest(data[last:-1], seal_of(memoryview(data)[:last], key)):
+    last = seal_line(data, key) if len(data) <= limit else None
+    if last is None or last <= len(header) or not data.startswith(header):
         return None
     return data[len(header) : last]
 
