@@ -379,8 +379,8 @@ class Builder:
             # With a cache, what Jinja compiles is kept for the next process (see engine/template_cache.py).
             compiled = SealedTemplates(self.root) if self.options.cache else None
             self.cache.environment = template_environment(self.root, compiled)
-            if compiled is not None:
-                self.cache.environment.references.update(compiled.references)
+            if compiled is not None:  # what it knew of the templates' references, and keeps what is found
+                self.cache.environment.references = compiled.references
             self.cache.templates_digest = templates
         return self.cache.environment
 
@@ -388,7 +388,7 @@ class Builder:
         """Save what this build compiled, once its pages are written (see engine/template_cache.py)."""
         if isinstance(env.bytecode_cache, SealedTemplates):
             with self._stage("templates kept"):
-                env.bytecode_cache.save(env.references)
+                env.bytecode_cache.save()
 
     # --- the two writers (engine/staged_writer.py, engine/in_place_writer.py) -----------------
 

@@ -39,7 +39,9 @@ References = dict[tuple[str, str], tuple[str, ...]]  # (name, source digest) -> 
 
 class SealedTemplates(jinja2.BytecodeCache):
     """Jinja's bytecode cache, read from the archive's sealed `templates.cache` when made,
-    and written there by `save` when the build compiled a template it did not hold."""
+    and written there by `save` when the build compiled a template it did not hold or
+    found references it did not know. `references` is the very dict the environment
+    fills (SiteEnvironment's: the builder gives it this one)."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -49,6 +51,7 @@ class SealedTemplates(jinja2.BytecodeCache):
         found = _read(root)
         if found is not None:
             self.code, self.references = found
+        self._references_read = len(self.references)  # entries are only ever added
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         known = self.code.get(bucket.key)
@@ -63,14 +66,12 @@ class SealedTemplates(jinja2.BytecodeCache):
         self.code[bucket.key] = (bucket.checksum, bucket.bytecode_to_string())
         self._compiled = True
 
-    def save(self, references: References) -> None:
-        """Write the file when this build compiled a template or found references it did not hold
-        (`references`: the environment's, see SiteEnvironment). Nothing is written when the file
-        cannot be: it only costs time."""
-        if not self._compiled and references.keys() <= self.references.keys():
+    def save(self) -> None:
+        """Write the file when this build compiled a template or found references it did not
+        hold. Nothing is written when the file cannot be: it only costs time."""
+        if not self._compiled and len(self.references) == self._references_read:
             return
-        self.references = {**self.references, **references}
-        self._compiled = False
+        self._compiled, self._references_read = False, len(self.references)
         key = code_key()
         try:
             folder = cache_folder(self.root, create=True) if key is not None else None
