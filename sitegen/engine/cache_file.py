@@ -415,7 +415,6 @@ class PendingCache:
                     _close_later(replaced)
             for legacy in LEGACY_CACHE_FILES:
                 (self.folder / legacy).unlink(missing_ok=True)
-            _remove_abandoned_temporaries(self.folder)
         except OSError:
             pass  # a cache that cannot be written only costs time next build
         finally:
