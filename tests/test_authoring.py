@@ -80,11 +80,24 @@ def test_init_then_build_works_in_an_empty_folder_without_warnings(tmp_path):
     assert "pips" in (site / "glossary/index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_ignores_what_a_build_leaves_in_a_new_archive_and_beside_its_output(tmp_path):
+    assert run_sitegen("init", str(tmp_path / "news")).returncode == 0
+    root = tmp_path / "news"
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    left = ["_site/index.html", "._site.previous/index.html", "._site.lock", "._site.stage-1/index.html", ".sitegen-cache/build.cache"]
+    kept = ["content/articles/a.md", "templates/article.html", "site.toml"]
+
+    checked = subprocess.run(["git", "check-ignore", "--no-index", *left, *kept], cwd=root, capture_output=True, text=True)
+
+    assert checked.stdout.split() == left
+
+
 def test_init_writes_gitignore_workflow_and_template_override(tmp_path):
     assert run_sitegen("init", str(tmp_path / "news")).returncode == 0
     root = tmp_path / "news"
     ignored = [line for line in (root / ".gitignore").read_text().splitlines() if not line.startswith("#")]
-    assert ignored == ["_site/", "._site.*/", ".sitegen-cache/"]  # the output, the previous site kept beside it, the cache
+    assert ignored == ["_site/", "._site.*", ".sitegen-cache/"]  # the output, what a build keeps beside it, the cache
     workflow = (root / ".github/workflows/pages.yml").read_text(encoding="utf-8")
     shipped = (resources.files("sitegen") / "skeleton/dot-github/workflows/pages.yml").read_text(encoding="utf-8")
     assert workflow == shipped.replace("@SITEGEN_VERSION@", __version__)  # the shipped template, version filled in
