@@ -142,6 +142,20 @@ def test_a_build_after_an_edit_takes_the_sources_status_once_and_its_stamp_then_
     assert "Nothing changed" in sitegen_build(archive)
 
 
+def test_a_cache_temporary_a_killed_build_left_is_removed_by_a_check_that_finds_nothing_changed(archive):
+    # After a build killed while it wrote its cache, the next may finish within the ten seconds
+    # such a file is spared, and every build after it stop at the stamp: they remove it.
+    seed(archive)
+    sitegen_build(archive)
+    left = archive.root / ".sitegen-cache" / ".build.cache.k1ll3d.tmp"
+    left.write_bytes(b"half a cache")
+    os.utime(left, (time.time() - 15,) * 2)
+
+    assert "Nothing changed" in sitegen_build(archive)
+
+    assert not left.exists()
+
+
 def test_a_stamp_check_that_answers_leaves_no_sources_status_for_a_later_build(archive):
     seed(archive)
     sitegen_build(archive)

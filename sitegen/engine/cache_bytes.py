@@ -13,8 +13,14 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: a temporary file's age tells whether it was abandoned
+    fcntl = None  # type: ignore[assignment]
 
 from sitegen.engine.cache_key import cache_key, environment_digest, seal_line
 
@@ -34,6 +40,18 @@ CACHE_FORMAT = 9
 # not read. The floor spares small archives the walk that measures them.
 SIZE_FLOOR = 64 << 20
 SIZE_PER_SOURCE_BYTE = 16
+
+# A build holds a lock on the temporary file of its cache while it writes it,
+# which may be for the whole of its search index (see cache_file.begin_persistent_cache):
+# one nobody holds was left by a build that was killed, once it is older than
+# the moment between its making and its locking. Where files cannot be locked,
+# and for the stamp's, which a build writes in an instant, a temporary file
+# untouched for an hour was left by a build that was killed. A build writes its
+# cache while it renders (see cache_file.PendingCache), so one killed then (by `timeout`, a
+# cancelled CI job) leaves a file as large as the cache: the next build removes
+# such files (see remove_abandoned_temporaries), once they are ten seconds old.
+ABANDONED_SECONDS = 3600
+UNLOCKED_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +174,48 @@ def verified_body(data: bytes, key: bytes) -> tuple[int, int] | None:
     if last < len(expected) or not data.startswith(expected):
         return None
     return len(expected), last
+
+
+def remove_abandoned_temporaries(folder: Path) -> None:
+    """Remove the temporary files of the cache, the stamp and the compiled templates that
+    killed builds left in the cache folder, the first as large as the cache each: not those
+    another build is writing now (see UNLOCKED_SECONDS). Every build that writes a cache
+    does, before it writes it, and so does the stamp's check that finds nothing changed,
+    which may be all the builds after a killed one do."""
+    now = time.time()
+    small = (".stamp.", ".templates.cache.")  # written in an instant, unlocked
+    for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp"), *folder.glob(".templates.cache.*.tmp")]:
+        try:
+            age = now - path.lstat().st_mtime
+            if path.name.startswith(small) or fcntl is None:
+                abandoned = age > ABANDONED_SECONDS
+            else:
+                abandoned = age > UNLOCKED_SECONDS and not _locked(path)
+            if abandoned:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def lock(handle: int) -> None:
+    """Hold an exclusive lock on the open file for as long as it is open (where files can be locked)."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass  # a file system without locks: the file's age tells instead
+
+
+def _locked(path: Path) -> bool:
+    """Whether another open file holds the lock of `path` (a build writing it)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return os.fstat(handle).st_mtime > time.time() - ABANDONED_SECONDS  # no locks here: by its age
+    finally:
+        os.close(handle)
+    return False

@@ -35,13 +35,7 @@ import stat
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: a temporary file's age tells whether it was abandoned
-    fcntl = None  # type: ignore[assignment]
 
 from sitegen.engine.cache import BuildCache
 from sitegen.engine.cache_bytes import (  # noqa: F401  (the file's names are part of this module's interface)
@@ -51,6 +45,8 @@ from sitegen.engine.cache_bytes import (  # noqa: F401  (the file's names are pa
     CacheReading,
     cache_folder,
     header,
+    lock,
+    remove_abandoned_temporaries,
     verified_cache,
 )
 from sitegen.engine.cache_codec import decode, encode
@@ -70,17 +66,6 @@ from sitegen.model.models import Article, Entity
 from sitegen.pipeline.annotate import AnnotatedArticle, AnnotatedFragment, Mention
 
 LEGACY_CACHE_FILES = ("build.pickle",)  # what earlier versions wrote: never read, removed on save
-# A build holds a lock on the temporary file of its cache while it writes it,
-# which may be for the whole of its search index (see begin_persistent_cache):
-# one nobody holds was left by a build that was killed, once it is older than
-# the moment between its making and its locking. Where files cannot be locked,
-# and for the stamp's, which a build writes in an instant, a temporary file
-# untouched for an hour was left by a build that was killed. A build writes its
-# cache while it renders (see PendingCache), so one killed then (by `timeout`, a
-# cancelled CI job) leaves a file as large as the cache: the next build removes
-# such files before it writes its own, once they are ten seconds old.
-ABANDONED_SECONDS = 3600
-UNLOCKED_SECONDS = 10
 SOURCE_DIGEST_BYTES = 16  # what digest_of gives
 FRAGMENT_TYPES = (AnnotatedArticle, AnnotatedFragment)  # what the annotate stage caches
 
@@ -317,13 +302,13 @@ def begin_persistent_cache(root: Path, cache: BuildCache, background: bool = Fal
         folder = cache_folder(root, create=True)
         if folder is None:
             return None
-        _remove_abandoned_temporaries(folder)  # before this one is made beside them
+        remove_abandoned_temporaries(folder)  # before this one is made beside them
         # Streamed to a file beside the cache, then renamed over it: no copy of
         # the whole cache in memory, and a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=folder)
     except OSError:
         return None  # a cache that cannot be written only costs time next build
-    _lock(handle)
+    lock(handle)
     pending = PendingCache(folder, Path(temporary), os.fdopen(handle, "wb"), hmac.new(key, digestmod=hashlib.sha256))
     previous = _open_regular(folder / CACHE_FILE) if cache.encoded else None
     if background:
@@ -448,49 +433,6 @@ def _close_later(handle: int) -> None:
 
 class _Abandoned(Exception):
     """What stops the writing of a cache file that was abandoned meanwhile."""
-
-
-def _remove_abandoned_temporaries(folder: Path) -> None:
-    """The temporary files of the cache, the stamp and the compiled templates that killed
-    builds left, the first as large as the cache each: not those another build is writing
-    now (see UNLOCKED_SECONDS)."""
-    now = time.time()
-    small = (".stamp.", ".templates.cache.")  # written in an instant, unlocked
-    for path in [*folder.glob(f".{CACHE_FILE}.*.tmp"), *folder.glob(".stamp.*.tmp"), *folder.glob(".templates.cache.*.tmp")]:
-        try:
-            age = now - path.lstat().st_mtime
-            if path.name.startswith(small) or fcntl is None:
-                abandoned = age > ABANDONED_SECONDS
-            else:
-                abandoned = age > UNLOCKED_SECONDS and not _locked(path)
-            if abandoned:
-                path.unlink()
-        except OSError:
-            continue
-
-
-def _lock(handle: int) -> None:
-    """Hold an exclusive lock on the open file for as long as it is open (where files can be locked)."""
-    if fcntl is not None:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            pass  # a file system without locks: the file's age tells instead
-
-
-def _locked(path: Path) -> bool:
-    """Whether another open file holds the lock of `path` (a build writing it)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    handle = os.open(path, flags)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return os.fstat(handle).st_mtime > time.time() - ABANDONED_SECONDS  # no locks here: by its age
-    finally:
-        os.close(handle)
-    return False
 
 
 def line_digest(line: bytes) -> bytes:

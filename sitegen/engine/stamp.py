@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from sitegen.engine.cache import RECENT_NS
+from sitegen.engine.cache_bytes import cache_folder, remove_abandoned_temporaries
 from sitegen.engine.cache_key import cache_key, environment_digest, read_sealed, write_sealed
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.published import Manifest, output_manifest
@@ -233,6 +234,9 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
     except (Unusual, OSError, LookupError, TypeError, ValueError):
         return None
     _sources_taken.pop(root, None)  # no build follows
+    folder = cache_folder(root)
+    if folder is not None:  # what a build killed since the last one that wrote a cache left
+        remove_abandoned_temporaries(folder)
     return BuildResult(
         articles=articles,
         entities=entities,
