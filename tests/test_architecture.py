@@ -24,10 +24,10 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "sourcefiles", "config", "fields", "load_toml", "load_markdown", "source_walk", "load", "timeline", "markdown", "sanitise", "raw_html",
             "snippets", "catalog", "notes", "reading_time", "annotation_state", "unseen_text", "side_notes", "mentions", "annotate", "site", "identifiers", "cards", "citation", "history", "charts", "entity_usage", "views", "packed_mentions", "related", "listings", "feeds", "kept_views", "sections", "exports", "article_pages", "entity_pages", "open_data_pages", "host_files", "pages", "render",
-            "folder_events", "output_survey", "spare_site", "write", "folder_removal", "staged_output", "in_place_output", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
+            "folder_events", "output_survey", "spare_site", "write", "folder_removal", "spare_copy", "staged_output", "in_place_output", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
         ],  # fmt: skip
     ),
-    ("engine", ["digests", "parallel", "options", "cache_key", "cache_bytes", "cache", "stored_fragments", "made_from", "cache_codec", "cache_file", "template_cache", "annotation", "inputs", "publish", "published", "stamp", "memory", "build_plan", "source_loading", "up_to_date", "plan_memos", "plan_record", "page_digests", "indexing", "staged_writer", "in_place_writer", "open_data", "builder", "check"]),
+    ("engine", ["digests", "parallel", "options", "cache_key", "cache_bytes", "cache", "stored_fragments", "made_from", "cache_codec", "cache_file", "template_cache", "annotation", "inputs", "publish", "published", "stamp", "memory", "build_plan", "source_loading", "up_to_date", "plan_memos", "plan_record", "page_digests", "indexing", "stage_ready", "staged_writer", "in_place_writer", "open_data", "builder", "check"]),
     ("authoring", ["scaffold", "html_text", "importer", "suggest"]),
     ("dev", ["watch", "serve"]),
     ("cli", ["cli"]),

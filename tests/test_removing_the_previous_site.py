@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.pipeline.folder_removal
+import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.folder_removal import remove_in_background
@@ -27,6 +28,7 @@ def beside_the_output(archive) -> list[str]:
 def no_spare(monkeypatch):
     """A system where the previous site cannot be kept beside the output."""
     monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "REUSABLE", False)  # nor copied as one
 
 
 def a_site(folder: Path) -> None:

@@ -33,6 +33,7 @@ import sitegen.pipeline.annotate
 import sitegen.pipeline.article_pages
 import sitegen.pipeline.entity_pages
 import sitegen.pipeline.open_data_pages
+import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 from sitegen.cli import main
 from sitegen.engine.builder import Builder, BuildOptions
@@ -209,6 +210,7 @@ def test_after_an_edit_an_output_folder_changed_since_is_listed_to_link_its_file
 def test_after_an_edit_the_previous_site_is_removed_from_the_manifest_without_listing_its_folders(archive, monkeypatch):
     built_then_first_article_edited(archive)
     monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)  # where it cannot be kept as the next stage
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "REUSABLE", False)  # nor copied as one
     walked, walk = [], shutil.rmtree
     monkeypatch.setattr(shutil, "rmtree", lambda path, *args, **options: walked.append(os.fspath(path)) or walk(path, *args, **options))
     fresh_builder(archive.root).build()

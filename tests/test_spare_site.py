@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import Archive
 
+import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 from sitegen.engine.cache_file import load_persistent_cache
 from sitegen.engine.published import output_manifest
@@ -182,6 +183,7 @@ def test_a_spare_deleted_by_the_user_only_makes_the_stage_anew(archive, tmp_path
 
 def test_where_the_spare_cannot_be_kept_the_previous_site_is_deleted(archive, monkeypatch):
     monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "REUSABLE", False)  # nor copied as one
     built_twice(archive)
     assert not os.path.lexists(spare_folder(archive.out))
 

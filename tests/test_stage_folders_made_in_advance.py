@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
+import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 import sitegen.pipeline.write
 from sitegen.engine.published import manifest_modes, output_manifest
@@ -14,6 +17,13 @@ from sitegen.pipeline.staged_output import StagedOutput
 from sitegen.pipeline.write import folders_holding
 
 from second_process import new_process_build, seed_two_articles_naming_mosul
+
+
+@pytest.fixture(autouse=True)
+def no_spare_copied(monkeypatch):
+    """The stage these tests are about is made here, as where there is no `cp` to copy
+    the published site as the spare (see test_spare_copy.py)."""
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "_copier", lambda: None)
 
 
 def folders_of(output: Path) -> set[str]:

@@ -65,6 +65,7 @@ from sitegen.engine.plan_record import PlanNeeded, kept_plan, record_plan
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
+from sitegen.engine.stage_ready import StageInTheMaking, make_stage_ready
 from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
 from sitegen.engine.template_cache import SealedTemplates
@@ -80,7 +81,7 @@ from sitegen.pipeline.search import BUNDLE_DIR, SearchReport, indexer_identity
 from sitegen.pipeline.site import Page, PlanMemo, site_view
 from sitegen.pipeline.timeline import TimelineCollector
 from sitegen.pipeline.output_survey import SurveyMemo
-from sitegen.pipeline.write import check_output_folder, check_output_inside_archive, replace_search_index
+from sitegen.pipeline.write import SEARCH_BUNDLE, check_output_folder, check_output_inside_archive, replace_search_index
 
 speed_up_pickling(
     sitegen.pipeline.annotate, sitegen.pipeline.config, sitegen.model.dates, sitegen.model.matcher, sitegen.model.models,
@@ -206,7 +207,11 @@ class Builder:
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
+            # The stage made ready on another core while the pages are planned (see engine/stage_ready.py).
+            stage_ready = self._make_stage_ready(output, kept, incremental, copy=False)
             plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental, record=stamping)
+            if stage_ready is None:
+                stage_ready = self._make_stage_ready(output, kept, incremental, copy=True)
             if stamping and self._cache_written_while_rendering():
                 with self._stage("cache"):
                     self._pending_cache = begin_persistent_cache(self.root, self.cache, background=True)
@@ -217,11 +222,11 @@ class Builder:
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
                 try:
-                    files, search_report = self._write_staged(plan, env, progress, search, kept)
+                    files, search_report = self._write_staged(plan, env, progress, search, kept, stage_ready)
                 except PlanNeeded:  # a page kept without its plan lost its file meanwhile
                     plan = self._every_page_planned(sources, plan, open_data_later)
                     page_count = len(plan.pages)
-                    files, search_report = self._write_staged(plan, env, progress, search, kept)
+                    files, search_report = self._write_staged(plan, env, progress, search, kept, stage_ready)
                 self._output_survey.close()  # its watches are on the folders swapped out
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self._keep_compiled_templates(env)
@@ -392,13 +397,22 @@ class Builder:
 
     # --- the two writers (engine/staged_writer.py, engine/in_place_writer.py) -----------------
 
+    def _make_stage_ready(self, output: Path, kept: set[str] | None, incremental: bool, copy: bool) -> StageInTheMaking | None:
+        """Start making the stage of a build that will write ready, where the output is as its manifest says."""
+        if incremental or kept is not None or not self.cache.manifest:
+            return None
+        stage_ready = make_stage_ready(output, self.cache.manifest, SEARCH_BUNDLE, fork=not self.lasting, copy=copy)
+        if stage_ready is not None:
+            self.guard.finish_before_release(output, stage_ready.stop)  # whatever happens next
+        return stage_ready
+
     def _write_staged(
-        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None
+        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None, stage_ready: StageInTheMaking | None = None
     ) -> tuple[int, SearchReport | None]:
         before_search = None if self.lasting else self._cache_entries_saver(plan)
         files, search_report, self.rendered = write_staged(
             plan, env, self.cache, root=self.root, guard=self.guard, workers=self.workers, lasting=self.lasting,
-            progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search,
+            progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search, stage_ready=stage_ready,
         )  # fmt: skip
         return files, search_report
 

@@ -56,6 +56,11 @@ PARENT_EXIT_SECONDS = 1.0
 def _start_worker(parent: int) -> None:
     """Run in each worker as it starts: tie its life to the parent's."""
     signal.signal(signal.SIGPIPE, lambda signum, frame: _exit_if_parent_ends(parent))
+    end_with_parent(parent)
+
+
+def end_with_parent(parent: int) -> None:
+    """In a process forked by `parent`: end it as soon as its parent is gone."""
     threading.Thread(target=_exit_without_parent, args=(parent,), name="parent-watch", daemon=True).start()
 
 

@@ -25,6 +25,7 @@ from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import manifest_modes, output_manifest
+from sitegen.engine.stage_ready import ReadyStage, StageInTheMaking
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
@@ -55,6 +56,7 @@ def write_staged(
     kept: set[str] | None,
     stage: Stage,
     before_search: Callable[[], None] | None = None,
+    stage_ready: StageInTheMaking | None = None,
 ) -> tuple[int, SearchReport | None, int]:
     """The whole new site, its search index included, staged beside the output and
     swapped in at once: until then the output is the previous site, whole.
@@ -70,7 +72,9 @@ def write_staged(
     a page its plan's record vouches for (engine/plan_record.py), is linked
     so, or raises PlanNeeded: it cannot be made. A builder that does not last
     (`lasting`) lets the pages go once they are written; `before_search` is called
-    then, before the search index is made (see Builder._cache_entries_saver)."""
+    then, before the search index is made (see Builder._cache_entries_saver).
+    `stage_ready`: the stage being made ready meanwhile (see engine/stage_ready.py),
+    waited for before the stage is taken."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
     guard.check_replaceable(plan.output)
@@ -79,8 +83,10 @@ def write_staged(
     # A folder just found as the manifest says need not be listed again, to link its files or remove it.
     listed = manifest_modes(cache.manifest) if kept is None and cache.manifest else None
     # The spare beside the output is brought up to the output as its listing gives it (see pipeline/spare_site.py).
+    ready = stage_ready.wait() if stage_ready is not None else ReadyStage(False, None)
     found = cache.manifest if listed is not None else output_manifest(plan.output) if os.path.lexists(spare_folder(plan.output)) else None
-    staged = StagedOutput(plan.output, listed, found)
+    brought_up = ready.brought_up if found is cache.manifest else None  # brought up to the manifest: only for it
+    staged = StagedOutput(plan.output, listed, found, vouch=not ready.copied, brought_up=brought_up)
     try:
         if listed is not None and not staged.reused:  # the previous site's folders, made meanwhile on another core
             staged.make_folders_in_background(

@@ -44,6 +44,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 SPARE_KIND = "previous"
 
@@ -67,7 +68,16 @@ class SpareRefused(Exception):
     """The spare cannot serve as the stage: it is removed and the stage made anew."""
 
 
-def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str) -> tuple[set[str], set[str], set[str], int]:
+class BroughtUp(NamedTuple):
+    """The spare as bring_up_to left it."""
+
+    files: set[str]  # its files (relative paths), each the published site's
+    folders: set[str]  # its folders
+    linked: set[str]  # the files it linked (whose status the link changed)
+    folder_mode: int  # the mode the umask gives a new folder
+
+
+def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str) -> BroughtUp:
     """Make `spare` hold what the published site `output` holds: every regular
     file of it as a hard link to the published file and every folder of it as
     a folder with the mode the umask gives, and nothing else. `live` gives the status
@@ -108,7 +118,7 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
         _bring_folder(top, "", wanted, output_text, device, folder_mode, linked)
     finally:
         os.close(top)
-    return files, folders, linked, folder_mode
+    return BroughtUp(files, folders, linked, folder_mode)
 
 
 def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int, linked: set[str]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sitegen.pipeline.folder_removal import nothing_to_wait_for, remove_in_background
 from sitegen.pipeline.output_survey import survey
-from sitegen.pipeline.spare_site import REUSABLE, SpareRefused, bring_up_to, remove_path, spare_folder
+from sitegen.pipeline.spare_site import REUSABLE, BroughtUp, SpareRefused, bring_up_to, remove_path, spare_folder
 from sitegen.pipeline.write import (
     NO_HARD_LINKS,
     OUTPUT_MARKER,
@@ -42,13 +42,24 @@ class StagedOutput:
     a later build writes only the bytes that changed.
     """
 
-    def __init__(self, output: Path, listed: Mapping[str, int] | None = None, found: Mapping[str, tuple] | None = None):
+    def __init__(
+        self,
+        output: Path,
+        listed: Mapping[str, int] | None = None,
+        found: Mapping[str, tuple] | None = None,
+        vouch: bool = True,
+        brought_up: BroughtUp | None = None,
+    ):
         """`listed`: the mode of every entry of the output folder by relative
         path, when the caller has just found the folder so (a build that finds
         it as its manifest says); None: the folder is surveyed for its files.
         `found`: the status of every entry of the output folder (published.Manifest),
         as just found: with it, the spare beside the output, if any, is brought up
-        to the output and made the stage (`reused`); without it, it is removed."""
+        to the output and made the stage (`reused`); without it, it is removed.
+        `vouch`: whether the statuses `found` gives still hold for the output's
+        files (not when a copy of the site just linked them: spare_copy.py).
+        `brought_up`: the spare as already brought up to `found` (by a process
+        that did it while the build planned: engine/stage_ready.py)."""
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         is_ours = (self.output / OUTPUT_MARKER).is_file()
@@ -66,7 +77,7 @@ class StagedOutput:
         self.premade: list[str] = []  # the folders made in advance
         self._output_text = str(self.output)
         spare = spare_folder(self.output)
-        if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found)):
+        if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found, vouch, brought_up)):
             _remove_spare(spare)
         if self.reused:
             return
@@ -81,13 +92,14 @@ class StagedOutput:
         self._stage_text = str(self.stage)
         self._dirs = {self._stage_text}
 
-    def _reuse(self, spare: Path, found: Mapping[str, tuple]) -> bool:
+    def _reuse(self, spare: Path, found: Mapping[str, tuple], vouch: bool, brought_up: BroughtUp | None) -> bool:
         """Make the spare, brought up to the output, the stage; False when it cannot serve."""
         try:
-            files, folders, linked, folder_mode = bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
+            files, folders, linked, folder_mode = brought_up or bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
         except (SpareRefused, OSError):
             return False
-        self.vouched = {path: found[path] for path in files if path not in linked}
+        if vouch:
+            self.vouched = {path: found[path] for path in files if path not in linked}
         self.stage, self.reused = spare, True
         self._file_mode = folder_mode & 0o666
         self._stage_text = str(spare)

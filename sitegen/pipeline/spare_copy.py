@@ -1,0 +1,113 @@
+"""The spare made by copying the published site, on another core, while the build plans.
+
+The first build after an edit that finds no spare beside the output (the
+output was the first ever made there, or the spare was deleted) would make
+its stage anew: a folder a page and a hard link a file, each a system call
+from this process, and 66,000 links at 20,000 articles took longer than the
+rest of the writing. Yet the folder it makes is, but for the few pages the
+edit changes, the published site again. So, once the build knows something
+changed, `cp -a -l` copies the published site (its folders made, its files
+hard-linked, the search bundle left out as the spare leaves it out) into a
+new folder beside the output, in a child process on another core while this
+one annotates and plans; when it is done the folder becomes the spare, which
+the writer brings up to the published site and makes its stage as ever
+(spare_site.py).
+
+Nothing of the copy is trusted more than any spare: the writer lists every
+folder of it and keeps only the very files the published site has. What the
+copy changes is the published files' change time (a link is a change of the
+file's status), so the statuses the manifest recorded no longer hold for
+them: the writer vouches for none of them and the manifest of the new site
+is taken anew (see StagedOutput and published.output_manifest).
+
+The copy is made in a folder of the kind `staging`, which the next build
+removes if this one is killed, and becomes the spare only once `cp` has
+ended. A build that ends before then kills `cp` first (a kill of the build
+with SIGKILL leaves it to finish into that folder, which nothing reads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sitegen.pipeline.spare_site import REUSABLE, spare_folder
+from sitegen.pipeline.write import OUTPUT_MARKER, make_sibling
+
+
+class SpareCopy:
+    """A copy of the published site under way (see start_spare_copy)."""
+
+    def __init__(self, output: Path, folder: Path, child: subprocess.Popen):
+        self.output = output
+        self.folder = folder
+        self._child: subprocess.Popen | None = child
+        self.in_place = False  # the copy is the spare now
+
+    def wait(self) -> bool:
+        """Wait for the copy to end and make it the spare; True when the spare is
+        this copy (whole, or partly made where `cp` failed: the writer brings it up)."""
+        if self._child is None:
+            return self.in_place
+        try:
+            self._child.wait()
+        finally:
+            self._child = None
+        spare = spare_folder(self.output)
+        if os.path.lexists(spare):  # made meanwhile by nothing sitegen runs: left to the writer, which removes it
+            return False
+        try:
+            os.rename(self.folder, spare)
+        except OSError:
+            return False
+        self.in_place = True
+        return True
+
+    def stop(self) -> None:
+        """Kill `cp` if it still runs; what it made stays where it is, a folder
+        the next build removes (or the spare, if it became one)."""
+        child, self._child = self._child, None
+        if child is None:
+            return
+        with contextlib.suppress(OSError):
+            child.kill()
+        child.wait()
+
+
+def start_spare_copy(output: Path, skip: str) -> SpareCopy | None:
+    """Start copying the site published in `output` (but its top-level entry `skip`)
+    as the next stage, where there is no spare beside it and `cp` can be started;
+    else None. Call only while holding the output's lock."""
+    copier = _copier()
+    if copier is None or not REUSABLE or os.path.lexists(spare_folder(output)):
+        return None
+    try:
+        names = sorted(entry.name for entry in os.scandir(output) if entry.name != skip)
+    except OSError:
+        return None
+    if OUTPUT_MARKER not in names:  # not a site sitegen wrote: its stage is made anew
+        return None
+    folder = make_sibling(output, "staging")
+    try:
+        child = subprocess.Popen(
+            [copier, "-a", "-l", "--", *names, os.fspath(folder)],
+            cwd=output, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        return None
+    return SpareCopy(output, folder, child)
+
+
+@functools.cache
+def _copier() -> str | None:
+    """The system's `cp`, where it makes hard links (`-l`): GNU's, BusyBox's."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("cp")

@@ -1,0 +1,120 @@
+"""A single build that will write forks a process that brings the spare beside
+the output up to the published site, its stage, while it plans
+(sitegen/engine/stage_ready.py; where there is no spare, test_spare_copy.py).
+Whatever happens to that process, the site published is a clean build's."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+import sitegen.engine.stage_ready
+import sitegen.pipeline.staged_output
+from sitegen.engine.builder import Builder
+from sitegen.engine.cache_file import load_persistent_cache
+from sitegen.engine.published import output_manifest
+from sitegen.pipeline.spare_site import BroughtUp, spare_folder
+
+from test_output_atomic import leftovers, output_tree
+from test_spare_copy import links_made_by_this_process as links_made_here
+from test_spare_site import built_twice, edit_one, seed
+
+pytestmark = pytest.mark.skipif(not sitegen.engine.stage_ready.REUSABLE or not hasattr(os, "fork"), reason="no spare on this system")
+
+
+def brought_up_here(monkeypatch) -> list[str]:
+    """The spares the build process brings up itself (not its child)."""
+    calls: list[str] = []
+    real = sitegen.pipeline.staged_output.bring_up_to
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "bring_up_to", lambda spare, *rest: calls.append(os.fspath(spare)) or real(spare, *rest))
+    return calls
+
+
+def single_build(archive):
+    """What `sitegen build` runs (a builder that does not last: a running one forks nothing)."""
+    return archive.build(workers=1)
+
+
+def test_the_build_process_does_not_bring_the_spare_up_itself(archive, tmp_path, monkeypatch):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    here, linked = brought_up_here(monkeypatch), links_made_here(monkeypatch)
+    single_build(archive)
+    assert here == [] and linked == []
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert leftovers(archive) == []
+
+
+@pytest.mark.parametrize("spare", ["none yet", "kept by the last build"])
+def test_the_manifest_is_the_output_as_it_is_and_the_next_build_trusts_it(archive, spare):
+    if spare == "none yet":
+        seed(archive)
+        single_build(archive)
+    else:
+        built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    single_build(archive)
+    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
+    edit_one(archive, "A third sentence.")
+    assert single_build(archive).rendered < 5  # the edited article's page and the few that quote it
+
+
+def test_a_child_that_fails_leaves_the_spare_to_the_build(archive, tmp_path, monkeypatch):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    (spare_folder(archive.out) / "stray.html").write_text("<p>not the site's</p>")
+
+    def failing(*args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", failing)  # in the child only
+    here = brought_up_here(monkeypatch)
+    single_build(archive)
+    assert here == [os.fspath(spare_folder(archive.out))]
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_result_of_the_wrong_shape_is_not_taken(archive, tmp_path, monkeypatch):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: BroughtUp({1, 2}, set(), set(), 0o755))
+    here = brought_up_here(monkeypatch)
+    single_build(archive)
+    assert len(here) == 1
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_build_that_fails_while_the_child_runs_ends_it_and_the_next_build_is_clean(archive, tmp_path, monkeypatch):
+    built_twice(archive)
+    edit_one(archive, "Another sentence.")
+    published = output_tree(archive.out)
+    children: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: time.sleep(60))
+
+    def failing_plan(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Builder, "plan_from", failing_plan)
+    started = time.monotonic()
+    with pytest.raises(Exception):
+        single_build(archive)
+    assert time.monotonic() - started < 30
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)  # ended and waited for by the build
+    assert output_tree(archive.out) == published
+    monkeypatch.undo()
+    single_build(archive)
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert leftovers(archive) == []
