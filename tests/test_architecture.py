@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "folder_events", "output_survey", "spare_site", "write", "folder_removal", "spare_copy", "staged_output", "in_place_output", "search_indexer", "search_bundle", "search_shards", "search", "outputs",
         ],  # fmt: skip
     ),
-    ("engine", ["digests", "parallel", "options", "cache_key", "cache_bytes", "cache", "stored_fragments", "made_from", "cache_codec", "cache_file", "template_cache", "annotation", "inputs", "publish", "published", "stamp", "memory", "build_plan", "source_loading", "up_to_date", "plan_memos", "plan_record", "page_digests", "indexing", "stage_ready", "staged_writer", "in_place_writer", "open_data", "builder", "check"]),
+    ("engine", ["digests", "parallel", "options", "cache_key", "cache_bytes", "cache", "stored_fragments", "made_from", "cache_codec", "cache_file", "template_cache", "annotation", "inputs", "publish", "published", "stamp", "memory", "forked", "build_plan", "source_loading", "up_to_date", "plan_memos", "plan_record", "page_digests", "indexing", "stage_ready", "staged_writer", "in_place_writer", "open_data", "builder", "check"]),
     ("authoring", ["scaffold", "html_text", "importer", "suggest"]),
     ("dev", ["watch", "serve"]),
     ("cli", ["cli"]),

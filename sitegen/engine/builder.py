@@ -70,7 +70,7 @@ from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
 from sitegen.engine.template_cache import SealedTemplates
 from sitegen.engine.stamp import Unusual, indexer_status, sources_digest, taken_sources_digest, today, write_stamp
-from sitegen.engine.up_to_date import inputs_digest, kept_outputs, unchanged
+from sitegen.engine.up_to_date import inputs_digest, kept_outputs, output_check, unchanged
 from sitegen.model.errors import CacheUnreadable, Problems, UsageError
 from sitegen.model.urls import Urls
 from sitegen.pipeline.config import Settings, load_settings
@@ -195,6 +195,10 @@ class Builder:
         with self._stage("stamp"):
             sources_status = self._sources_status() if stamping else None  # before a source is read
         with self.guard.writing(output):  # one build at a time; what killed ones left is removed first
+            # The output compared with its manifest on the other core while the sources load.
+            checking = None if incremental or self.lasting else output_check(self.cache, output)
+            if checking is not None:
+                self.guard.finish_before_release(output, checking.stop)  # whatever happens next
             sources = self.load(settings, output, changed)
             searched = search and settings.search.enabled and not incremental
             indexer = indexer_identity() if searched else None
@@ -202,7 +206,7 @@ class Builder:
             with self._stage("check"):
                 writer = ("in place",) if incremental else ("staged", searched, indexer)
                 inputs = inputs_digest(self.cache, sources, self.root, writer)
-                kept = kept_outputs(self.cache, output, incremental)
+                kept = kept_outputs(self.cache, output, incremental, checking)
             if unchanged(self.cache, sources, inputs, kept, incremental):
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)

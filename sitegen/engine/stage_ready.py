@@ -13,12 +13,9 @@ The child is this process's own code on its own data, trusted as much: what
 it returns is what `bring_up_to` returns. Whatever goes wrong in it (an error,
 a refusal of the spare, a result that does not decode, a kill) only makes the
 writer bring the spare up itself, as it did before, from whatever state it is
-in. The child ends with the build: the build kills it when it fails first,
-and a child whose parent is gone ends within PARENT_CHECK_SECONDS (see
-engine/parallel.py). Until then it holds the output's lock with its parent
-(flock belongs to the open file), so no other build writes meanwhile. Only a
-single build forks (a running builder has threads of its own, which a fork
-does not copy), and only while it runs no other thread.
+in. The child ends with the build, and holds the output's lock with it until
+then (see engine/forked.py). Only a single build forks (a running builder has
+threads of its own, which a fork does not copy).
 
 Where there is no spare, the published site is copied as one
 (pipeline/spare_copy.py), by `cp` beside the build, once the pages are
@@ -30,84 +27,54 @@ error) has then linked none.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import marshal
 import os
-import signal
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.engine.parallel import end_with_parent
+from sitegen.engine.forked import Forked, fork_work
 from sitegen.pipeline.spare_copy import SpareCopy, start_spare_copy
 from sitegen.pipeline.spare_site import REUSABLE, BroughtUp, bring_up_to, spare_folder
 
 
 @dataclass(frozen=True, slots=True)
 class ReadyStage:
-    """What the writer learns of the stage made ready: whether the spare is a copy
-    made by this build (so no status the manifest recorded still holds), and the
-    spare as brought up to the published site (None: the writer brings it up)."""
+    """What the writer learns of the stage made ready: whether the statuses the
+    manifest recorded still hold for the published files (not once a copy of the
+    site linked them, nor when what was done to them is unknown), and the spare as
+    brought up to the published site (None: the writer brings it up)."""
 
-    copied: bool
+    vouch: bool
     brought_up: BroughtUp | None
 
 
 class StageInTheMaking:
-    """A child process making the stage ready, or a copy of the site under way (`SpareCopy`)."""
+    """A child bringing the spare up (`Forked`), or a copy of the site under way (`SpareCopy`)."""
 
-    def __init__(self, pid: int | None = None, reader: int | None = None, copy: SpareCopy | None = None):
-        self._pid, self._reader, self._copy = pid, reader, copy
-        self._taken = False
+    def __init__(self, child: Forked | None = None, copy: SpareCopy | None = None):
+        self._child, self._copy = child, copy
 
     def wait(self) -> ReadyStage:
         """Wait for the work to end. The spare as brought up is given once: a
         writer that starts again (PlanNeeded) after changing the stage brings it up itself."""
         if self._copy is not None:
             self._copy.wait()
-            return ReadyStage(True, None)  # linked by `cp`, whether the copy became the spare or not
-        if self._taken:
-            return ReadyStage(True, None)
-        self._taken = True
-        data = self._read_all()
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        if os.waitstatus_to_exitcode(status) != 0:
-            return ReadyStage(True, None)  # what the child did is unknown: nothing vouched for
+            return ReadyStage(False, None)  # linked by `cp`, whether the copy became the spare or not
+        result = self._child.result()
         try:
-            copied, files, folders, linked, folder_mode = marshal.loads(data)
-            brought_up = BroughtUp(set(files), set(folders), set(linked), int(folder_mode))
-            if type(copied) is not bool or not all(type(path) is str for group in (files, folders, linked) for path in group):
+            files, folders, linked, folder_mode = result  # type: ignore[misc]
+            if not all(type(path) is str for group in (files, folders, linked) for path in group):
                 raise TypeError("not a stage's listing")
-        except (ValueError, TypeError, EOFError):
-            return ReadyStage(True, None)
-        return ReadyStage(copied, brought_up)
-
-    def _read_all(self) -> bytes:
-        chunks = []
-        try:
-            while chunk := os.read(self._reader, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(self._reader)
-            self._reader = None
-        return b"".join(chunks)
+            return ReadyStage(True, BroughtUp(set(files), set(folders), set(linked), int(folder_mode)))
+        except (ValueError, TypeError):  # no result, or not of this shape
+            return ReadyStage(False, None)  # what the child did is unknown: nothing vouched for
 
     def stop(self) -> None:
         """End the work if it still runs (see the module's docstring)."""
         if self._copy is not None:
             self._copy.stop()
-            return
-        if self._reader is not None:
-            os.close(self._reader)
-            self._reader = None
-        if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = None
+        else:
+            self._child.stop()
 
 
 def make_stage_ready(output: Path, live: Mapping[str, tuple], skip: str, fork: bool, copy: bool) -> StageInTheMaking | None:
@@ -116,46 +83,16 @@ def make_stage_ready(output: Path, live: Mapping[str, tuple], skip: str, fork: b
     forked child (`fork`, where this process runs no other thread), or, where there is
     no spare, the published site copied as one (`copy`: once the pages are planned, so
     that a build failing before that has linked no published file). None: nothing started."""
-    if not os.path.lexists(spare_folder(output)):
+    spare = spare_folder(output)
+    if not os.path.lexists(spare):
         started = start_spare_copy(output, skip) if copy else None
         return StageInTheMaking(copy=started) if started is not None else None
-    if not (fork and REUSABLE and hasattr(os, "fork") and threading.active_count() == 1):
+    if not (fork and REUSABLE):
         return None
-    interrupts = {signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, interrupts)  # until the child has its own handling
-    try:
-        reader, writer = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(reader)
-            os.close(writer)
-            return None
-        if pid == 0:  # the child: never returns
-            _make_ready(output, live, skip, os.getppid(), reader, writer)
-        os.close(writer)
-        return StageInTheMaking(pid=pid, reader=reader)
-    except OSError:
-        return None
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts)
 
+    def bring_up() -> tuple:
+        brought_up = bring_up_to(spare, output, live, skip)
+        return sorted(brought_up.files), sorted(brought_up.folders), sorted(brought_up.linked), brought_up.folder_mode
 
-def _make_ready(output: Path, live: Mapping[str, tuple], skip: str, parent: int, reader: int, writer: int) -> None:
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupt ends it quietly, with its parent
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        os.close(reader)
-        gc.disable()  # a collection would write to every object inherited, copying the parent's memory
-        end_with_parent(parent)
-        brought_up = bring_up_to(spare_folder(output), output, live, skip)
-        payload = marshal.dumps((False, sorted(brought_up.files), sorted(brought_up.folders), sorted(brought_up.linked), brought_up.folder_mode))
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(writer, view) :]
-        code = 0
-    except BaseException:  # the writer brings the spare up itself
-        pass
-    finally:
-        os._exit(code)
+    child = fork_work(bring_up)
+    return StageInTheMaking(child=child) if child is not None else None

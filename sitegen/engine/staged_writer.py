@@ -83,10 +83,10 @@ def write_staged(
     # A folder just found as the manifest says need not be listed again, to link its files or remove it.
     listed = manifest_modes(cache.manifest) if kept is None and cache.manifest else None
     # The spare beside the output is brought up to the output as its listing gives it (see pipeline/spare_site.py).
-    ready = stage_ready.wait() if stage_ready is not None else ReadyStage(False, None)
+    ready = stage_ready.wait() if stage_ready is not None else ReadyStage(True, None)
     found = cache.manifest if listed is not None else output_manifest(plan.output) if os.path.lexists(spare_folder(plan.output)) else None
     brought_up = ready.brought_up if found is cache.manifest else None  # brought up to the manifest: only for it
-    staged = StagedOutput(plan.output, listed, found, vouch=not ready.copied, brought_up=brought_up)
+    staged = StagedOutput(plan.output, listed, found, vouch=ready.vouch, brought_up=brought_up)
     try:
         if listed is not None and not staged.reused:  # the previous site's folders, made meanwhile on another core
             staged.make_folders_in_background(
