@@ -144,3 +144,19 @@ def test_a_build_that_fails_before_its_pages_are_planned_links_no_published_file
     assert not os.path.lexists(spare_folder(archive.out))
     assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
     assert archive.build(workers=1).rendered < 5
+
+
+@needs_cp
+def test_an_interrupt_while_the_copy_is_waited_for_leaves_it_to_be_stopped(archive, monkeypatch):
+    seed(archive)
+    archive.build()
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", lambda command, *args, **kwargs: real_popen(["sleep", "30"], *args, **kwargs))
+    copy = sitegen.pipeline.spare_copy.start_spare_copy(archive.out, "pagefind")
+    child = copy._child
+    monkeypatch.setattr(child, "wait", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        copy.wait()
+    monkeypatch.undo()
+    copy.stop()
+    assert child.poll() is not None  # killed, not left to write beside the output

@@ -70,10 +70,10 @@ class Forked:
             os.close(self._reader)
             self._reader = None
         if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = None
+            pid, self._pid = self._pid, None
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):  # reaped by an interrupted `result`
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
 
 
 def can_fork() -> bool:
@@ -87,6 +87,7 @@ def fork_work(work: Callable[[], object]) -> Forked | None:
         return None
     interrupts = {signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, interrupts)  # until the child has its own handling
+    forked = None
     try:
         reader, writer = os.pipe()
         try:
@@ -94,15 +95,20 @@ def fork_work(work: Callable[[], object]) -> Forked | None:
         except OSError:
             os.close(reader)
             os.close(writer)
-            return None
+            raise
         if pid == 0:  # the child: never returns
             _run_child(work, os.getppid(), reader, writer)
         os.close(writer)
-        return Forked(pid, reader)
+        forked = Forked(pid, reader)
     except OSError:
-        return None
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts)
+        pass
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts)  # an interrupt held back is raised here
+    except BaseException:
+        if forked is not None:
+            forked.stop()  # no caller would know of it
+        raise
+    return forked
 
 
 def _run_child(work: Callable[[], object], parent: int, reader: int, writer: int) -> None:

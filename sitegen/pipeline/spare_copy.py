@@ -54,16 +54,15 @@ class SpareCopy:
         this copy (whole, or partly made where `cp` failed: the writer brings it up)."""
         if self._child is None:
             return self.in_place
-        try:
-            self._child.wait()
-        finally:
-            self._child = None
+        self._child.wait()  # interrupted, the child is still there for `stop` to kill
+        self._child = None
         spare = spare_folder(self.output)
-        if os.path.lexists(spare):  # made meanwhile by nothing sitegen runs: left to the writer, which removes it
-            return False
         try:
+            if os.path.lexists(spare):  # made meanwhile by nothing sitegen runs: left to the writer, which removes it
+                raise FileExistsError(spare)
             os.rename(self.folder, spare)
         except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)  # else a folder beside the output until the next build
             return False
         self.in_place = True
         return True
