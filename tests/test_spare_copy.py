@@ -4,7 +4,9 @@ plans (sitegen/pipeline/spare_copy.py); the copy is a spare as any other:
 brought up to the published site, never trusted.
 
 These tests are of the copy alone, as a build that forks no process to make
-its stage ready runs it (a running builder); test_stage_ready.py has the fork."""
+its stage ready runs it (a running builder); test_stage_ready.py has the fork.
+A first build into a new output folder leaves such a copy of its site as the
+spare itself, before it takes its manifest (the last tests)."""
 
 from __future__ import annotations
 
@@ -33,9 +35,15 @@ def no_fork(monkeypatch):
 
 
 def first_build_then_an_edit(archive) -> None:
-    """A first build into a new output folder (which leaves no spare), then one article edited."""
+    """A first build into a new output folder that could not leave a copy of its site as
+    the spare (no `cp` then: see the last tests), then one article edited."""
     seed(archive)
-    archive.build()
+    copier = sitegen.pipeline.spare_copy._copier
+    sitegen.pipeline.spare_copy._copier = lambda: None
+    try:
+        archive.build()
+    finally:
+        sitegen.pipeline.spare_copy._copier = copier
     assert not os.path.lexists(spare_folder(archive.out))
     edit_one(archive)
 
@@ -148,8 +156,7 @@ def test_a_build_that_fails_before_its_pages_are_planned_links_no_published_file
 
 @needs_cp
 def test_an_interrupt_while_the_copy_is_waited_for_leaves_it_to_be_stopped(archive, monkeypatch):
-    seed(archive)
-    archive.build()
+    first_build_then_an_edit(archive)
     real_popen = subprocess.Popen
     monkeypatch.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", lambda command, *args, **kwargs: real_popen(["sleep", "30"], *args, **kwargs))
     copy = sitegen.pipeline.spare_copy.start_spare_copy(archive.out, "pagefind")
@@ -160,3 +167,38 @@ def test_an_interrupt_while_the_copy_is_waited_for_leaves_it_to_be_stopped(archi
     monkeypatch.undo()
     copy.stop()
     assert child.poll() is not None  # killed, not left to write beside the output
+
+
+def first_build(archive) -> None:
+    seed(archive)
+    archive.build()
+
+
+@needs_cp
+def test_a_first_build_into_a_new_folder_leaves_a_copy_of_its_site_as_the_spare(archive):
+    first_build(archive)
+    published = output_tree(archive.out)
+    assert output_tree(spare_folder(archive.out)) == published
+    same_files = {
+        path for path in published if published[path] is not None and os.path.samefile(archive.out / path, spare_folder(archive.out) / path)
+    }
+    assert same_files == {path for path, data in published.items() if data is not None}  # links, not copies
+    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)  # taken after the links
+
+
+@needs_cp
+def test_the_build_after_an_edit_then_takes_the_spare_and_trusts_every_published_file(archive, tmp_path, monkeypatch):
+    first_build(archive)
+    edit_one(archive)
+    made = links_made_by_this_process(monkeypatch)
+    result = archive.build(workers=1)
+    assert made == []
+    assert result.rendered < 5
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert archive.build().unchanged
+
+
+def test_a_build_without_the_cache_leaves_no_spare(archive):
+    seed(archive)
+    archive.build(cache=False)
+    assert not os.path.lexists(spare_folder(archive.out))

@@ -417,6 +417,7 @@ class Builder:
         files, search_report, self.rendered = write_staged(
             plan, env, self.cache, root=self.root, guard=self.guard, workers=self.workers, lasting=self.lasting,
             progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search, stage_ready=stage_ready,
+            keep_spare=self.options.cache and not self.lasting,
         )  # fmt: skip
         return files, search_report
 

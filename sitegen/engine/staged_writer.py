@@ -29,6 +29,7 @@ from sitegen.engine.stage_ready import ReadyStage, StageInTheMaking
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
+from sitegen.pipeline.spare_copy import start_spare_copy
 from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.staged_output import StagedOutput
 from sitegen.pipeline.write import SEARCH_BUNDLE, content_digest, folders_holding
@@ -57,6 +58,7 @@ def write_staged(
     stage: Stage,
     before_search: Callable[[], None] | None = None,
     stage_ready: StageInTheMaking | None = None,
+    keep_spare: bool = False,
 ) -> tuple[int, SearchReport | None, int]:
     """The whole new site, its search index included, staged beside the output and
     swapped in at once: until then the output is the previous site, whole.
@@ -74,7 +76,9 @@ def write_staged(
     (`lasting`) lets the pages go once they are written; `before_search` is called
     then, before the search index is made (see Builder._cache_entries_saver).
     `stage_ready`: the stage being made ready meanwhile (see engine/stage_ready.py),
-    waited for before the stage is taken."""
+    waited for before the stage is taken. `keep_spare`: a build whose site is the
+    first in the output leaves a copy of it beside the output as the next one's
+    stage (see pipeline/spare_copy.py)."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
     guard.check_replaceable(plan.output)
@@ -218,6 +222,14 @@ def write_staged(
     except BaseException:
         staged.discard()
         raise
+    if keep_spare:
+        # A first site swapped in (nothing swapped out to keep): a copy of it is the next build's stage,
+        # made before the manifest is taken, as linking its files changes their status.
+        copy = start_spare_copy(plan.output, SEARCH_BUNDLE)
+        if copy is not None:
+            guard.finish_before_release(plan.output, copy.stop)
+            with stage("spare copied"):
+                copy.wait()
     with stage("manifest"):
         cache.manifest = output_manifest(plan.output, known=staged.vouched)
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
