@@ -29,6 +29,21 @@ def listings_here(monkeypatch) -> list[str]:
     return calls
 
 
+def forks_recorded(monkeypatch) -> list[int]:
+    """The process id of every child forked from now on."""
+    children: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return children
+
+
 def built_and_tampered(archive) -> None:
     """Built, a page of the output changed by hand, another article edited."""
     seed(archive)
@@ -82,16 +97,7 @@ def test_a_build_that_fails_while_loading_ends_the_child(archive, monkeypatch):
     seed(archive)
     archive.build()
     archive.write("content/articles/broken.md", "---\ntitle: [unclosed\n---\nText.\n")
-    children: list[int] = []
-    real_fork = os.fork
-
-    def recording_fork():
-        pid = real_fork()
-        if pid:
-            children.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", recording_fork)
+    children = forks_recorded(monkeypatch)
     with pytest.raises(Exception):
         archive.build()
     assert len(children) == 1

@@ -18,6 +18,7 @@ from sitegen.engine.published import output_manifest
 from sitegen.pipeline.spare_site import BroughtUp, spare_folder
 
 from test_output_atomic import leftovers, output_tree
+from test_output_check import forks_recorded
 from test_spare_copy import links_made_by_this_process as links_made_here
 from test_spare_site import built_twice, edit_one, seed
 
@@ -90,16 +91,7 @@ def test_a_build_that_fails_while_the_child_runs_ends_it_and_the_next_build_is_c
     built_twice(archive)
     edit_one(archive, "Another sentence.")
     published = output_tree(archive.out)
-    children: list[int] = []
-    real_fork = os.fork
-
-    def recording_fork():
-        pid = real_fork()
-        if pid:
-            children.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", recording_fork)
+    children = forks_recorded(monkeypatch)
     monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: time.sleep(60))
 
     def failing_plan(*args, **kwargs):
