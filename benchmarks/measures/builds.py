@@ -51,9 +51,10 @@ def sitegen_second(archive: Path, out: Path, cwd: Path) -> dict[str, Sample]:
     nothing changed, one after a sentence is added to one article, and one after a second
     sentence is added to it (the article restored afterwards).
 
-    The first edit after a cold build finds no previous site beside the output (a cold build
-    into a new folder swaps out none); every later build does, as an editor's builds do, and
-    reuses it as its stage: the third build measures that."""
+    Every build after an edit reuses the previous site kept beside the output as its stage,
+    as an editor's builds do: a cold build into a new folder swaps out none, but leaves a
+    copy of its site there (before that, the first edit found none, and only the third build
+    measured the kept site)."""
     samples = {"second": run_child(sitegen_command(archive, out, False), cwd)}
     article = edit_target(archive)
     original = article.read_bytes()
