@@ -1,29 +1,33 @@
-"""The spare made by copying the published site, on another core, while the build plans.
+"""The spare made by copying the published site with `cp -a -l`, beside the build.
 
-The first build after an edit that finds no spare beside the output (the
-output was the first ever made there, or the spare was deleted) would make
-its stage anew: a folder a page and a hard link a file, each a system call
-from this process, and 66,000 links at 20,000 articles took longer than the
-rest of the writing. Yet the folder it makes is, but for the few pages the
-edit changes, the published site again. So, once the build knows something
-changed, `cp -a -l` copies the published site (its folders made, its files
-hard-linked, the search bundle left out as the spare leaves it out) into a
-new folder beside the output, in a child process on another core while this
-one annotates and plans; when it is done the folder becomes the spare, which
-the writer brings up to the published site and makes its stage as ever
-(spare_site.py).
+A build that finds no spare beside the output would make its stage anew: a
+folder a page and a hard link a file, each a system call from its own
+process (66,000 links at 20,000 articles took longer than the rest of the
+writing). Yet that stage is, but for the few pages an edit changes, the
+published site again. So `cp -a -l` copies the published site (its folders
+made, its files hard-linked, the search bundle left out as the spare leaves
+it out) into a new folder beside the output, in a child process; when it is
+done the folder becomes the spare, which a build brings up to the published
+site and makes its stage as ever (spare_site.py).
 
-Nothing of the copy is trusted more than any spare: the writer lists every
-folder of it and keeps only the very files the published site has. What the
-copy changes is the published files' change time (a link is a change of the
-file's status), so the statuses the manifest recorded no longer hold for
-them: the writer vouches for none of them and the manifest of the new site
-is taken anew (see StagedOutput and published.output_manifest).
+Two builds start the copy (engine/staged_writer.py, builder.py):
+- a build whose site is the first in the output, once it is swapped in and
+  before its manifest is taken, so that the next build finds a spare and the
+  manifest records the files as the links left them;
+- a build that finds the output as its manifest says and no spare (a first
+  build made none), once its pages are planned: linking changes the published
+  files' change time (a link is a change of the file's status), so the
+  statuses the manifest recorded no longer hold, the writer vouches for none
+  of them and takes the manifest anew; a build that fails before its pages
+  are planned has then linked none, and the next build still trusts them.
 
-The copy is made in a folder of the kind `staging`, which the next build
+Nothing of the copy is trusted more than any spare: it is brought up like
+any, each of its folders listed and only the very files the published site
+has kept. It is made in a folder of the kind `staging`, which the next build
 removes if this one is killed, and becomes the spare only once `cp` has
 ended. A build that ends before then kills `cp` first (a kill of the build
-with SIGKILL leaves it to finish into that folder, which nothing reads).
+with SIGKILL or SIGTERM leaves it to finish into that folder, which nothing
+reads).
 """
 
 from __future__ import annotations
