@@ -1,12 +1,7 @@
-"""A build that finds something changed and no spare beside the output has the
-published site copied as its stage by `cp -a -l`, on another core, while it
-plans (sitegen/pipeline/spare_copy.py); the copy is a spare as any other:
-brought up to the published site, never trusted.
-
-These tests are of the copy alone, as a build that forks no process to make
-its stage ready runs it (a running builder); test_stage_ready.py has the fork.
-A first build into a new output folder leaves such a copy of its site as the
-spare itself, before it takes its manifest (the last tests)."""
+"""A build whose site is the first in its output folder leaves a copy of it
+beside the output, `cp -a -l`, as the next build's stage (the spare), before it
+takes its manifest (sitegen/pipeline/spare_copy.py); the copy is a spare as
+any other: brought up to the published site, never trusted."""
 
 from __future__ import annotations
 
@@ -15,12 +10,10 @@ import subprocess
 
 import pytest
 
-import sitegen.engine.stage_ready
 import sitegen.pipeline.spare_copy
-from sitegen.engine.builder import Builder
 from sitegen.engine.cache_file import load_persistent_cache
-from sitegen.engine.options import BuildOptions
 from sitegen.engine.published import output_manifest
+from sitegen.pipeline.spare_copy import SpareCopy
 from sitegen.pipeline.spare_site import spare_folder
 
 from test_output_atomic import leftovers, output_tree
@@ -29,14 +22,8 @@ from test_spare_site import edit_one, seed
 needs_cp = pytest.mark.skipif(sitegen.pipeline.spare_copy._copier() is None, reason="no cp that makes hard links here")
 
 
-@pytest.fixture(autouse=True)
-def no_fork(monkeypatch):
-    monkeypatch.setattr(sitegen.engine.stage_ready, "REUSABLE", False)  # the copy alone, in a child of its own
-
-
-def first_build_then_an_edit(archive) -> None:
-    """A first build into a new output folder that could not leave a copy of its site as
-    the spare (no `cp` then: see the last tests), then one article edited."""
+def first_build_without_cp(archive) -> None:
+    """A first build into a new output folder where no `cp` could copy its site."""
     seed(archive)
     copier = sitegen.pipeline.spare_copy._copier
     sitegen.pipeline.spare_copy._copier = lambda: None
@@ -45,7 +32,6 @@ def first_build_then_an_edit(archive) -> None:
     finally:
         sitegen.pipeline.spare_copy._copier = copier
     assert not os.path.lexists(spare_folder(archive.out))
-    edit_one(archive)
 
 
 def links_made_by_this_process(monkeypatch) -> list[str]:
@@ -58,115 +44,6 @@ def links_made_by_this_process(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(os, "link", counting_link)
     return made
-
-
-@needs_cp
-def test_the_first_build_after_an_edit_links_no_kept_file_itself(archive, monkeypatch):
-    first_build_then_an_edit(archive)
-    made = links_made_by_this_process(monkeypatch)
-    archive.build()
-    assert made == []  # cp linked them, on another core
-    assert "A sentence added." in archive.html("articles/a2/index.html").get_text()
-
-
-@needs_cp
-def test_the_copy_gives_the_site_of_a_clean_build_and_keeps_the_first_site_as_the_spare(archive, tmp_path):
-    first_build_then_an_edit(archive)
-    first = output_tree(archive.out)
-    archive.article("a9", title="Article 9", date="2020-02-01", body="New near Mosul.", tags="[Syria]")
-    (archive.root / "content/articles/a4.md").unlink()
-    archive.build()
-    assert archive.output_files() == archive.clean_build_files(tmp_path)
-    assert output_tree(spare_folder(archive.out)) == first
-    assert leftovers(archive) == []
-
-
-@needs_cp
-def test_the_manifest_after_the_copy_is_the_output_as_it_is_and_the_next_build_trusts_it(archive):
-    """Linking the published files changed their status: none of the statuses recorded before is vouched for."""
-    first_build_then_an_edit(archive)
-    archive.build()
-    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
-    edit_one(archive, "Another sentence.")
-    result = Builder(BuildOptions(root=archive.root, workers=1)).build()
-    assert result.rendered < 5  # the edited article's page and the few that quote it, not the whole site
-
-
-def test_without_cp_the_stage_is_made_here_and_the_site_is_the_same(archive, tmp_path, monkeypatch):
-    first_build_then_an_edit(archive)
-    monkeypatch.setattr(sitegen.pipeline.spare_copy, "_copier", lambda: None)
-    made = links_made_by_this_process(monkeypatch)
-    archive.build()
-    assert made != []
-    assert archive.output_files() == archive.clean_build_files(tmp_path)
-
-
-@needs_cp
-def test_where_cp_fails_the_spare_it_left_is_brought_up_and_the_site_is_the_same(archive, tmp_path, monkeypatch):
-    first_build_then_an_edit(archive)
-    monkeypatch.setattr(sitegen.pipeline.spare_copy, "_copier", lambda: "false")  # exits 1 at once, having copied nothing
-    archive.build()
-    assert archive.output_files() == archive.clean_build_files(tmp_path)
-
-
-@needs_cp
-def test_a_build_that_fails_while_cp_runs_stops_it_and_the_next_build_is_clean(archive, tmp_path, monkeypatch):
-    first_build_then_an_edit(archive)
-    published = output_tree(archive.out)
-    started: list[subprocess.Popen] = []
-    real_popen = subprocess.Popen
-
-    def slow_copier(command, *args, **kwargs):
-        child = real_popen(["sleep", "30"], *args, **kwargs)  # a copy that would outlive the build
-        started.append(child)
-        return child
-
-    monkeypatch.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", slow_copier)
-
-    def failing(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(Builder, "_environment", failing)  # once the pages are planned and the copy started
-    with pytest.raises(Exception):
-        archive.build()
-    assert started and started[0].poll() is not None  # killed before the build ended
-    assert output_tree(archive.out) == published
-    monkeypatch.undo()
-    archive.build()
-    assert archive.output_files() == archive.clean_build_files(tmp_path)
-    assert leftovers(archive) == []
-
-
-@needs_cp
-def test_a_build_that_fails_before_its_pages_are_planned_links_no_published_file(archive, monkeypatch):
-    """Linking a published file changes its status: the next build would trust none of them."""
-    first_build_then_an_edit(archive)
-
-    def failing_plan(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(Builder, "plan_from", failing_plan)
-        with pytest.raises(Exception):
-            archive.build()
-    assert not os.path.lexists(spare_folder(archive.out))
-    assert load_persistent_cache(archive.root).manifest == output_manifest(archive.out)
-    assert archive.build(workers=1).rendered < 5
-
-
-@needs_cp
-def test_an_interrupt_while_the_copy_is_waited_for_leaves_it_to_be_stopped(archive, monkeypatch):
-    first_build_then_an_edit(archive)
-    real_popen = subprocess.Popen
-    monkeypatch.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", lambda command, *args, **kwargs: real_popen(["sleep", "30"], *args, **kwargs))
-    copy = sitegen.pipeline.spare_copy.start_spare_copy(archive.out, "pagefind")
-    child = copy._child
-    monkeypatch.setattr(child, "wait", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
-    with pytest.raises(KeyboardInterrupt):
-        copy.wait()
-    monkeypatch.undo()
-    copy.stop()
-    assert child.poll() is not None  # killed, not left to write beside the output
 
 
 def first_build(archive) -> None:
@@ -202,3 +79,77 @@ def test_a_build_without_the_cache_leaves_no_spare(archive):
     seed(archive)
     archive.build(cache=False)
     assert not os.path.lexists(spare_folder(archive.out))
+
+
+@needs_cp
+def test_the_copy_gives_the_site_of_a_clean_build_and_keeps_the_first_site_as_the_spare(archive, tmp_path):
+    first_build(archive)
+    first = output_tree(archive.out)
+    edit_one(archive)
+    archive.article("a9", title="Article 9", date="2020-02-01", body="New near Mosul.", tags="[Syria]")
+    (archive.root / "content/articles/a4.md").unlink()
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert output_tree(spare_folder(archive.out)) == first
+    assert leftovers(archive) == []
+
+
+def test_without_cp_the_next_build_makes_its_stage_itself_and_the_site_is_the_same(archive, tmp_path, monkeypatch):
+    first_build_without_cp(archive)
+    edit_one(archive)
+    made = links_made_by_this_process(monkeypatch)
+    archive.build()
+    assert made != []
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@needs_cp
+def test_where_cp_fails_the_spare_it_left_is_brought_up_and_the_site_is_the_same(archive, tmp_path, monkeypatch):
+    seed(archive)
+    with monkeypatch.context() as patched:
+        patched.setattr(sitegen.pipeline.spare_copy, "_copier", lambda: "false")  # exits 1 at once, having copied nothing
+        archive.build()
+    edit_one(archive)
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@needs_cp
+def test_a_build_that_fails_while_cp_runs_stops_it_and_the_next_build_is_clean(archive, tmp_path, monkeypatch):
+    seed(archive)
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def slow_copier(command, *args, **kwargs):
+        child = real_popen(["sleep", "30"], *args, **kwargs)  # a copy that would outlive the build
+        started.append(child)
+        return child
+
+    def failing(self):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", slow_copier)
+        patched.setattr(SpareCopy, "wait", failing)  # while cp runs
+        with pytest.raises(Exception):
+            archive.build()
+    assert started and started[0].poll() is not None  # killed before the build ended
+    edit_one(archive)
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert leftovers(archive) == []
+
+
+@needs_cp
+def test_an_interrupt_while_the_copy_is_waited_for_leaves_it_to_be_stopped(archive, monkeypatch):
+    first_build_without_cp(archive)
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(sitegen.pipeline.spare_copy.subprocess, "Popen", lambda command, *args, **kwargs: real_popen(["sleep", "30"], *args, **kwargs))
+    copy = sitegen.pipeline.spare_copy.start_spare_copy(archive.out, "pagefind")
+    child = copy._child
+    monkeypatch.setattr(child, "wait", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        copy.wait()
+    monkeypatch.undo()
+    copy.stop()
+    assert child.poll() is not None  # killed, not left to write beside the output

@@ -65,7 +65,7 @@ from sitegen.engine.plan_record import PlanNeeded, kept_plan, record_plan
 from sitegen.engine.options import BuildOptions, BuildResult
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.source_loading import SourceLoader
-from sitegen.engine.stage_ready import StageInTheMaking, make_stage_ready
+from sitegen.engine.stage_ready import SpareBroughtUp, bring_spare_up_meanwhile
 from sitegen.engine.staged_writer import write_staged
 from sitegen.engine.stored_fragments import FragmentStore, bodies_set_aside, set_bodies_aside
 from sitegen.engine.template_cache import SealedTemplates
@@ -211,11 +211,9 @@ class Builder:
                 result = self._nothing_changed(sources, started)
                 self._stamp(sources_status, result, stamped_indexer, clock_day)
                 return result
-            # The stage made ready on another core while the pages are planned (see engine/stage_ready.py).
-            stage_ready = self._make_stage_ready(output, kept, incremental, copy=False)
+            # The spare brought up on another core while the pages are planned (see engine/stage_ready.py).
+            spare = None if incremental or self.lasting or kept is not None else self._bring_spare_up_meanwhile(output)
             plan = self.plan_from(sources, open_data_later, keep=kept is None and not incremental, record=stamping)
-            if stage_ready is None:
-                stage_ready = self._make_stage_ready(output, kept, incremental, copy=True)
             if stamping and self._cache_written_while_rendering():
                 with self._stage("cache"):
                     self._pending_cache = begin_persistent_cache(self.root, self.cache, background=True)
@@ -226,11 +224,11 @@ class Builder:
                 self.cache.manifest = {}  # the folder is no longer what the last clean build left
             else:
                 try:
-                    files, search_report = self._write_staged(plan, env, progress, search, kept, stage_ready)
+                    files, search_report = self._write_staged(plan, env, progress, search, kept, spare)
                 except PlanNeeded:  # a page kept without its plan lost its file meanwhile
                     plan = self._every_page_planned(sources, plan, open_data_later)
                     page_count = len(plan.pages)
-                    files, search_report = self._write_staged(plan, env, progress, search, kept, stage_ready)
+                    files, search_report = self._write_staged(plan, env, progress, search, kept, spare)
                 self._output_survey.close()  # its watches are on the folders swapped out
                 self._output_survey = SurveyMemo()  # a swapped-in folder: the manifest vouches for its files now
             self._keep_compiled_templates(env)
@@ -401,22 +399,20 @@ class Builder:
 
     # --- the two writers (engine/staged_writer.py, engine/in_place_writer.py) -----------------
 
-    def _make_stage_ready(self, output: Path, kept: set[str] | None, incremental: bool, copy: bool) -> StageInTheMaking | None:
-        """Start making the stage of a build that will write ready, where the output is as its manifest says."""
-        if incremental or kept is not None or not self.cache.manifest:
-            return None
-        stage_ready = make_stage_ready(output, self.cache.manifest, SEARCH_BUNDLE, fork=not self.lasting, copy=copy)
-        if stage_ready is not None:
-            self.guard.finish_before_release(output, stage_ready.stop)  # whatever happens next
-        return stage_ready
+    def _bring_spare_up_meanwhile(self, output: Path) -> SpareBroughtUp | None:
+        """Start bringing the spare up, where the output was just found as its manifest says."""
+        spare = bring_spare_up_meanwhile(output, self.cache.manifest, SEARCH_BUNDLE)
+        if spare is not None:
+            self.guard.finish_before_release(output, spare.stop)  # whatever happens next
+        return spare
 
     def _write_staged(
-        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None, stage_ready: StageInTheMaking | None = None
+        self, plan: BuildPlan, env, progress: Progress, search: bool, kept: set[str] | None, spare: SpareBroughtUp | None = None
     ) -> tuple[int, SearchReport | None]:
         before_search = None if self.lasting else self._cache_entries_saver(plan)
         files, search_report, self.rendered = write_staged(
             plan, env, self.cache, root=self.root, guard=self.guard, workers=self.workers, lasting=self.lasting,
-            progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search, stage_ready=stage_ready,
+            progress=progress, search=search, kept=kept, stage=self._stage, before_search=before_search, spare=spare,
             keep_spare=self.options.cache and not self.lasting,
         )  # fmt: skip
         return files, search_report

@@ -25,7 +25,7 @@ from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import manifest_modes, output_manifest
-from sitegen.engine.stage_ready import ReadyStage, StageInTheMaking
+from sitegen.engine.stage_ready import SpareBroughtUp
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
@@ -57,7 +57,7 @@ def write_staged(
     kept: set[str] | None,
     stage: Stage,
     before_search: Callable[[], None] | None = None,
-    stage_ready: StageInTheMaking | None = None,
+    spare: SpareBroughtUp | None = None,
     keep_spare: bool = False,
 ) -> tuple[int, SearchReport | None, int]:
     """The whole new site, its search index included, staged beside the output and
@@ -75,7 +75,7 @@ def write_staged(
     so, or raises PlanNeeded: it cannot be made. A builder that does not last
     (`lasting`) lets the pages go once they are written; `before_search` is called
     then, before the search index is made (see Builder._cache_entries_saver).
-    `stage_ready`: the stage being made ready meanwhile (see engine/stage_ready.py),
+    `spare`: the spare being brought up meanwhile (see engine/stage_ready.py),
     waited for before the stage is taken. `keep_spare`: a build whose site is the
     first in the output leaves a copy of it beside the output as the next one's
     stage (see pipeline/spare_copy.py)."""
@@ -86,11 +86,11 @@ def write_staged(
     previous_made_from = cache.made_from
     # A folder just found as the manifest says need not be listed again, to link its files or remove it.
     listed = manifest_modes(cache.manifest) if kept is None and cache.manifest else None
-    # The spare beside the output is brought up to the output as its listing gives it (see pipeline/spare_site.py).
-    ready = stage_ready.wait() if stage_ready is not None else ReadyStage(True, None)
+    # The spare beside the output is brought up to the output as its listing gives it (see pipeline/spare_site.py),
+    # or was, to the manifest, while the pages were planned.
+    brought_up = spare.wait() if spare is not None else None
     found = cache.manifest if listed is not None else output_manifest(plan.output) if os.path.lexists(spare_folder(plan.output)) else None
-    brought_up = ready.brought_up if found is cache.manifest else None  # brought up to the manifest: only for it
-    staged = StagedOutput(plan.output, listed, found, vouch=ready.vouch, brought_up=brought_up)
+    staged = StagedOutput(plan.output, listed, found, brought_up=brought_up if found is cache.manifest else None)
     try:
         if listed is not None and not staged.reused:  # the previous site's folders, made meanwhile on another core
             staged.make_folders_in_background(

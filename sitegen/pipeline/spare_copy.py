@@ -1,33 +1,24 @@
-"""The spare made by copying the published site with `cp -a -l`, beside the build.
+"""The spare a first build leaves: its site copied with `cp -a -l` beside the output.
 
-A build that finds no spare beside the output would make its stage anew: a
-folder a page and a hard link a file, each a system call from its own
+A build swaps its new site in and keeps the one it swaps out beside the
+output as the next build's stage (the spare: spare_site.py). A build into a
+new folder swaps out nothing, so the build after it would make its stage
+anew: a folder a page and a hard link a file, each a system call from its own
 process (66,000 links at 20,000 articles took longer than the rest of the
-writing). Yet that stage is, but for the few pages an edit changes, the
-published site again. So `cp -a -l` copies the published site (its folders
-made, its files hard-linked, the search bundle left out as the spare leaves
-it out) into a new folder beside the output, in a child process; when it is
-done the folder becomes the spare, which a build brings up to the published
-site and makes its stage as ever (spare_site.py).
-
-Two builds start the copy (engine/staged_writer.py, builder.py):
-- a build whose site is the first in the output, once it is swapped in and
-  before its manifest is taken, so that the next build finds a spare and the
-  manifest records the files as the links left them;
-- a build that finds the output as its manifest says and no spare (a first
-  build made none), once its pages are planned: linking changes the published
-  files' change time (a link is a change of the file's status), so the
-  statuses the manifest recorded no longer hold, the writer vouches for none
-  of them and takes the manifest anew; a build that fails before its pages
-  are planned has then linked none, and the next build still trusts them.
+writing). So a build whose site is the first in the output copies it,
+once it is swapped in (engine/staged_writer.py): `cp -a -l`, in a child
+process, makes its folders and hard-links its files (the search bundle left
+out, as the spare leaves it out) in a new folder beside the output, which
+becomes the spare once `cp` has ended. Linking a file changes its status
+(its change time), so the build takes its manifest after the copy: the next
+build finds the files as the manifest says, and trusts them.
 
 Nothing of the copy is trusted more than any spare: it is brought up like
 any, each of its folders listed and only the very files the published site
 has kept. It is made in a folder of the kind `staging`, which the next build
-removes if this one is killed, and becomes the spare only once `cp` has
-ended. A build that ends before then kills `cp` first (a kill of the build
-with SIGKILL or SIGTERM leaves it to finish into that folder, which nothing
-reads).
+removes if this one is killed. A build that ends before `cp` has kills it
+first (a kill of the build with SIGKILL or SIGTERM leaves it to finish into
+that folder, which nothing reads).
 """
 
 from __future__ import annotations
@@ -55,7 +46,7 @@ class SpareCopy:
 
     def wait(self) -> bool:
         """Wait for the copy to end and make it the spare; True when the spare is
-        this copy (whole, or partly made where `cp` failed: the writer brings it up)."""
+        this copy (whole, or partly made where `cp` failed: the next build brings it up)."""
         if self._child is None:
             return self.in_place
         self._child.wait()  # interrupted, the child is still there for `stop` to kill
@@ -84,8 +75,8 @@ class SpareCopy:
 
 def start_spare_copy(output: Path, skip: str) -> SpareCopy | None:
     """Start copying the site published in `output` (but its top-level entry `skip`)
-    as the next stage, where there is no spare beside it and `cp` can be started;
-    else None. Call only while holding the output's lock."""
+    as the next build's stage, where there is no spare beside it and `cp` can be
+    started; else None. Call only while holding the output's lock."""
     copier = _copier()
     if copier is None or not REUSABLE or os.path.lexists(spare_folder(output)):
         return None

@@ -47,7 +47,6 @@ class StagedOutput:
         output: Path,
         listed: Mapping[str, int] | None = None,
         found: Mapping[str, tuple] | None = None,
-        vouch: bool = True,
         brought_up: BroughtUp | None = None,
     ):
         """`listed`: the mode of every entry of the output folder by relative
@@ -56,8 +55,6 @@ class StagedOutput:
         `found`: the status of every entry of the output folder (published.Manifest),
         as just found: with it, the spare beside the output, if any, is brought up
         to the output and made the stage (`reused`); without it, it is removed.
-        `vouch`: whether the statuses `found` gives still hold for the output's
-        files (not when a copy of the site just linked them: spare_copy.py).
         `brought_up`: the spare as already brought up to `found` (by a process
         that did it while the build planned: engine/stage_ready.py)."""
         self.output = output.resolve()
@@ -77,7 +74,7 @@ class StagedOutput:
         self.premade: list[str] = []  # the folders made in advance
         self._output_text = str(self.output)
         spare = spare_folder(self.output)
-        if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found, vouch, brought_up)):
+        if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found, brought_up)):
             _remove_spare(spare)
         if self.reused:
             return
@@ -92,14 +89,13 @@ class StagedOutput:
         self._stage_text = str(self.stage)
         self._dirs = {self._stage_text}
 
-    def _reuse(self, spare: Path, found: Mapping[str, tuple], vouch: bool, brought_up: BroughtUp | None) -> bool:
+    def _reuse(self, spare: Path, found: Mapping[str, tuple], brought_up: BroughtUp | None) -> bool:
         """Make the spare, brought up to the output, the stage; False when it cannot serve."""
         try:
             files, folders, linked, folder_mode = brought_up or bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
         except (SpareRefused, OSError):
             return False
-        if vouch:
-            self.vouched = {path: found[path] for path in files if path not in linked}
+        self.vouched = {path: found[path] for path in files if path not in linked}
         self.stage, self.reused = spare, True
         self._file_mode = folder_mode & 0o666
         self._stage_text = str(spare)
