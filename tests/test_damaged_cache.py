@@ -22,6 +22,7 @@ from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, CACHE_FORMAT
 from sitegen.engine.cache_key import cache_key, seal_of
 from sitegen.engine.stamp import STAMP_FILE
+from sitegen.engine.template_cache import TEMPLATES_FILE
 
 
 def sitegen_build(root: Path) -> int:
@@ -88,4 +89,21 @@ def test_a_damaged_or_swapped_cache_file_gives_the_clean_build_without_a_traceba
     assert sitegen_build(archive.root) == 0
 
     assert "Traceback" not in capsys.readouterr().err
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@pytest.mark.parametrize("name", [CACHE_FILE, STAMP_FILE, TEMPLATES_FILE])
+def test_a_folder_in_place_of_a_cache_file_is_replaced_by_the_file(archive, tmp_path, capsys, name):
+    seed(archive)
+    built_and_settled(archive)
+    path = archive.root / CACHE_DIR / name
+    path.unlink()
+    (path / "left by hand").mkdir(parents=True)
+    archive.article("first", title="First", date="2015-10-17", body="Fighting near Tikrit began.", tags="[Iraq, Syria]")
+    capsys.readouterr()
+
+    built_and_settled(archive)  # the edit old enough for the stamp to vouch for it
+
+    assert "Traceback" not in capsys.readouterr().err
+    assert path.is_file() and not path.is_symlink()
     assert archive.output_files() == archive.clean_build_files(tmp_path)

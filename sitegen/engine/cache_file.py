@@ -58,6 +58,7 @@ from sitegen.engine.cache_key import (  # noqa: F401  (the key and digests are p
     code_digest,
     environment_digest,
     key_file,
+    replace_cache_file,
     seal_of,
 )
 from sitegen.engine.stored_fragments import StoredArticle, StoredSource, is_parsed_article, loaded
@@ -394,7 +395,7 @@ class PendingCache:
             # by a thread of its own while the build ends.
             replaced = _open_regular(self.folder / CACHE_FILE)
             try:
-                os.replace(self.temporary, self.folder / CACHE_FILE)
+                replace_cache_file(self.temporary, self.folder / CACHE_FILE)
             finally:
                 if replaced is not None:
                     _close_later(replaced)

@@ -12,6 +12,7 @@ import hmac
 import importlib.metadata
 import os
 import secrets
+import shutil
 import stat
 import sys
 import tempfile
@@ -68,10 +69,23 @@ def write_sealed(path: Path, body: bytes, key: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(body + seal_of(body, key) + b"\n")
-        os.replace(temporary, path)
+        replace_cache_file(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+def replace_cache_file(temporary: str | Path, path: Path) -> None:
+    """Rename `temporary` over `path`. A folder found at `path` (nothing sitegen makes
+    there: left by hand or by a tool) would refuse the rename for every build to come,
+    and a cache that is never written only costs time, silently: it is removed first.
+    A link in its place is replaced, never followed."""
+    try:
+        os.replace(temporary, path)
+    except IsADirectoryError:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path)
+        os.replace(temporary, path)
 
 
 # --- the secret ------------------------------------------------------------------------------
