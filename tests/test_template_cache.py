@@ -8,12 +8,13 @@ import json
 
 import jinja2
 import pytest
+from conftest import Archive
 
 import sitegen.engine.staged_writer
 import sitegen.engine.template_cache
 import sitegen.pipeline.render
-from sitegen.engine.cache_key import KEY_VARIABLE, cache_key, code_key, seal_of
-from sitegen.engine.template_cache import TEMPLATES_FILE, _header
+from sitegen.engine.cache_key import KEY_VARIABLE, cache_key, code_key, read_sealed, seal_of
+from sitegen.engine.template_cache import TEMPLATES_FILE, _header, theme_templates_file
 
 ARTICLE = "articles/first/index.html"
 
@@ -38,8 +39,20 @@ def seed(archive) -> None:
     archive.article("second", title="Second", date="2016-11-27", body="Mosul again.")
 
 
+@pytest.fixture(autouse=True)
+def own_user_cache(tmp_path, monkeypatch):
+    """A user of its own for each test (key file and compiled theme): what one test compiled
+    is not another's to find."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+
+
 def templates_file(archive):
     return archive.root / ".sitegen-cache" / TEMPLATES_FILE
+
+
+def sealed_by_this_user(path) -> bool:
+    """Whether `path` is a file of compiled templates that this user's key seals."""
+    return read_sealed(path, code_key(), _header(), 16 << 20) is not None
 
 
 def article_text(archive) -> str:
@@ -119,7 +132,7 @@ def test_compiled_templates_sealed_with_another_key_are_not_run(archive, compile
 
     assert "FORGED" not in archive.html(ARTICLE).get_text()
     assert "Fighting nigh" in article_text(archive)
-    assert "article.html" in compiled  # and the file is written anew, sealed with this user's key
+    assert sealed_by_this_user(templates_file(archive))  # the file is written anew
     compiled.clear()
     archive.article("first", title="First", date="2016-10-17", body="Fighting near Mosul began.")
     archive.build()
@@ -138,7 +151,7 @@ def test_compiled_templates_sealed_with_a_key_shared_to_restore_caches_are_not_r
     archive.build()
 
     assert "FORGED" not in archive.html(ARTICLE).get_text()
-    assert "article.html" in compiled
+    assert sealed_by_this_user(templates_file(archive))
 
 
 def test_with_a_shared_key_compiled_templates_are_still_kept(archive, compiled, monkeypatch):
@@ -180,7 +193,7 @@ def test_compiled_templates_whose_file_was_edited_are_not_run(archive, compiled)
     archive.build()
 
     assert "FORGED" not in archive.html(ARTICLE).get_text()
-    assert "article.html" in compiled
+    assert sealed_by_this_user(templates_file(archive))
 
 
 @pytest.mark.parametrize("content", [b"", b"not a sealed file\n", b"\x00" * 100], ids=["empty", "text", "binary"])
@@ -217,3 +230,111 @@ def test_without_the_cache_no_compiled_template_is_kept(archive):
     archive.build(cache=False)
 
     assert not templates_file(archive).exists()
+
+
+# --- the compiled theme, kept for every archive of this user ----------------------------------
+
+
+def another_archive(tmp_path):
+    other = Archive.create(tmp_path / "another")
+    seed(other)
+    return other
+
+
+def test_a_new_archives_first_build_compiles_no_theme_template_another_archive_compiled(archive, tmp_path, compiled):
+    another_archive(tmp_path).build()
+    assert "article.html" in compiled and theme_templates_file().is_file()
+    seed(archive)
+    compiled.clear()
+
+    archive.build()
+
+    assert compiled == []
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert sealed_by_this_user(templates_file(archive))  # the archive's own file holds what it used
+
+
+def test_an_archives_own_template_is_compiled_and_never_kept_for_other_archives(archive, tmp_path, compiled):
+    another_archive(tmp_path).build()
+    seed(archive)
+    archive.write("templates/article.html", "{% extends 'theme/article.html' %}{% block title %}OWN {{ super() }}{% endblock %}")
+    compiled.clear()
+
+    archive.build()
+
+    assert compiled == ["article.html"]  # the archive's own; the theme's article.html it extends is taken whole
+    third = Archive.create(tmp_path / "third")
+    seed(third)
+    compiled.clear()
+    third.build()
+    assert compiled == []
+    assert "OWN" not in third.html(ARTICLE).title.get_text() and "OWN" in archive.html(ARTICLE).title.get_text()
+
+
+def forged_theme(key: bytes, source: str) -> None:
+    """The user's compiled theme with article.html compiled from `source`, sealed with `key`."""
+    path = theme_templates_file()
+    record = json.loads(path.read_bytes().split(b"\n")[1])
+    env = sitegen.pipeline.render.template_environment(Archive.create(theme_templates_file().parent / "scratch").root)
+    real = env.loader.get_source(env, "article.html")[0]
+    bucket = jinja2.bccache.Bucket(env, "", jinja2.bccache.BytecodeCache().get_source_checksum(real))
+    bucket.code = env.compile(source, "article.html")
+    forgeries = 0
+    for name, (checksum, _) in record["code"].items():
+        if checksum == bucket.checksum:
+            record["code"][name] = [checksum, base64.b64encode(bucket.bytecode_to_string()).decode()]
+            forgeries += 1
+    assert forgeries == 1
+    body = _header() + json.dumps(record).encode() + b"\n"
+    path.write_bytes(body + seal_of(body, key) + b"\n")
+
+
+@pytest.mark.parametrize("key", ["another user's", "the shared cache key", "this user's, the file edited after"])
+def test_a_compiled_theme_not_sealed_by_this_users_own_key_is_never_run(archive, tmp_path, compiled, monkeypatch, key):
+    another_archive(tmp_path).build()
+    if key == "another user's":
+        forged_theme(b"another key" * 3, "FORGED")
+    elif key == "the shared cache key":
+        monkeypatch.setenv(KEY_VARIABLE, "a key shared with the CI that restores caches")
+        forged_theme(cache_key(), "FORGED")
+    else:
+        forged_theme(code_key(), "FORGED")
+        theme_templates_file().write_bytes(theme_templates_file().read_bytes().replace(b'"references"', b'"referencez"'))
+    seed(archive)
+    compiled.clear()
+
+    archive.build()
+
+    assert "FORGED" not in archive.html(ARTICLE).get_text()
+    assert "article.html" in compiled
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+    assert sealed_by_this_user(theme_templates_file())  # written anew
+
+
+def test_a_compiled_theme_replaced_by_a_link_is_neither_read_nor_written_through(archive, tmp_path, compiled):
+    another_archive(tmp_path).build()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(theme_templates_file().read_bytes())
+    theme_templates_file().unlink()
+    theme_templates_file().symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    seed(archive)
+    compiled.clear()
+
+    archive.build()
+
+    assert "article.html" in compiled
+    assert elsewhere.read_bytes() == before
+    assert not theme_templates_file().is_symlink() and sealed_by_this_user(theme_templates_file())
+
+
+def test_without_the_cache_the_compiled_theme_is_neither_read_nor_written(archive, tmp_path, compiled):
+    seed(archive)
+
+    archive.build(cache=False)
+    assert not theme_templates_file().exists()
+    another_archive(tmp_path).build()
+    compiled.clear()
+    archive.build(cache=False)
+
+    assert "article.html" in compiled

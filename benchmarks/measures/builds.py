@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sitegen.engine.template_cache import theme_templates_file
+
 from measures.edits import edit_target, edited
 from measures.processes import MeasureFailed, Sample, count_files, remove, run_child
 
@@ -37,6 +39,7 @@ def sitegen_cold(archive: Path, out: Path, cwd: Path, search: bool, keep: bool =
     """
     remove(out)
     remove(archive / ".sitegen-cache")  # a cold build starts without sitegen's persistent cache
+    remove(theme_templates_file())  # nor the user's compiled theme, which any earlier build leaves
     sample = run_child(sitegen_command(archive, out, search), cwd)
     sample.files = count_files(out)
     if search and not wrote_search_index(out / "pagefind"):
