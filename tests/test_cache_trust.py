@@ -15,6 +15,7 @@ import os
 import pickle
 import re
 import stat
+import sys
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -29,14 +30,12 @@ import sitegen.engine.cache_key
 import sitegen.engine.stored_fragments
 import sitegen.pipeline.load_markdown
 from sitegen.engine.builder import Builder, BuildOptions, build
-from sitegen.model.errors import ContentError
-from sitegen.model.models import Article
 from sitegen.engine.cache_file import (
     CACHE_DIR,
     CACHE_FILE,
     KEY_VARIABLE,
-    RECORD_CHECKS,
     OUTPUT_PACKAGES,
+    RECORD_CHECKS,
     TOOLING_PACKAGES,
     cache_key,
     code_digest,
@@ -45,6 +44,9 @@ from sitegen.engine.cache_file import (
     load_persistent_cache,
     seal_of,
 )
+from sitegen.engine.cache_key import installed_versions
+from sitegen.model.errors import ContentError
+from sitegen.model.models import Article
 
 SOURCES_WITH_FRONT_MATTER = 4  # small_archive: three articles and one entity
 
@@ -134,13 +136,25 @@ def in_a_new_process() -> None:
 def test_a_new_version_of_a_package_that_shapes_the_output_invalidates_the_cache(archive, tmp_path, monkeypatch):
     small_archive(archive)
     archive.build()
-    reported = importlib.metadata.version
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0" if name == "markdown-it-py" else reported(name))
+    # A newer version installed where the import path looks first.
+    (tmp_path / "newer" / "markdown_it_py-99.0.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "newer"), *sys.path])
     in_a_new_process()
     annotated = count_calls(monkeypatch, sitegen.engine.annotation, "annotate_article")
     archive.build(workers=1)
     assert len(annotated) == 3
     assert_equals_clean_build(archive, tmp_path)
+
+
+@pytest.mark.parametrize("package", ["PyYAML", "markdown-it-py", "mdit-py-plugins", "MarkupSafe"])
+def test_the_version_of_each_package_is_read_from_its_metadata_folder_as_importlib_reads_it(package):
+    assert installed_versions((package,))[package].endswith(f"-{importlib.metadata.version(package)}.dist-info")
+
+
+def test_a_package_found_in_no_metadata_folder_is_asked_of_importlib(monkeypatch):
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "7.7" if name == "zipped-package" else "?")
+
+    assert installed_versions(("zipped-package",)) == {"zipped-package": "7.7"}
 
 
 def test_another_unicode_database_invalidates_the_cache(archive, tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ import contextlib
 import functools
 import hashlib
 import hmac
-import importlib.metadata
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -172,6 +172,47 @@ def code_digest(package: Path) -> bytes:
     return digest.digest()
 
 
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """What is installed of each package named, as its metadata folders in the first entry
+    of the import path that has any tell it (`NAME-VERSION.dist-info`, or `.egg-info`).
+
+    Importing importlib.metadata to ask it took longer than the rest of the digest
+    (it brings the e-mail parser), and every process of a build asks. A package whose
+    folder is not found so (in a zip file, say) is asked of importlib.metadata."""
+    wanted = {_normal_name(name): name for name in names}
+    found: dict[str, list[str]] = {}
+    for entry in sys.path:
+        here: dict[str, list[str]] = {}
+        try:
+            with os.scandir(entry or ".") as listing:
+                for item in listing:
+                    stem, dot, suffix = item.name.rpartition(".")
+                    if dot and suffix in ("dist-info", "egg-info"):
+                        normal = _normal_name(stem.partition("-")[0])
+                        if normal in wanted and normal not in found:
+                            here.setdefault(normal, []).append(item.name)
+        except OSError:  # not a folder (a zip file), or gone
+            continue
+        for normal, folders in here.items():
+            found[normal] = sorted(folders)  # two of a package in one folder: both named
+    versions = {}
+    for normal, name in wanted.items():
+        if normal in found:
+            versions[name] = " ".join(found[normal])
+            continue
+        import importlib.metadata  # only for a package not found as a folder
+
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _normal_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 @functools.cache
 def environment_digest() -> bytes:
     """A digest of everything that made the cached results, besides the sources.
@@ -189,11 +230,7 @@ def environment_digest() -> bytes:
     each read and written), at a twentieth of a second each.
     """
     digest = hashlib.blake2b(__version__.encode() + b"\0" + code_digest(SITEGEN_PACKAGE), digest_size=16)
-    for name in OUTPUT_PACKAGES:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "not installed"
+    for name, version in installed_versions(OUTPUT_PACKAGES).items():
         digest.update(f"{name}=={version}\0".encode())
     import yaml  # here: checking the stamp of the last build needs it only when it is current
 
