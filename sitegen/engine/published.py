@@ -20,6 +20,7 @@ writes are not what the check is for.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR
 
@@ -61,6 +62,48 @@ def output_manifest(output: Path, known: Manifest | None = None) -> Manifest:
                         pending.append((entry.path, relative + "/"))
         except (FileNotFoundError, NotADirectoryError):
             continue
+    return found
+
+
+def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = ()) -> Manifest:
+    """The manifest of `output` as output_manifest takes it, for a caller that knows every
+    file of the site (`files`, relative paths) but those under the top-level folders
+    `walked` (listed as output_manifest lists them): one `lstat` a folder and a file,
+    and none for a file whose status is `known` (see output_manifest), instead of
+    reading every folder. At 4,000 articles a page's folder is 16,000 folders.
+
+    An entry the folder holds that is none of these (put there by hand meanwhile) is
+    left out: the next build finds the output is not as its manifest says and does
+    not trust it, as for any other change. A known status the file no longer has
+    (replaced meanwhile) only makes the next build distrust it."""
+    found: Manifest = {}
+    base = os.fspath(output) + os.sep
+    folders: set[str] = set()
+    for relative in files:
+        folder = relative.rpartition("/")[0]
+        while folder and folder not in folders:  # its parents are in already when it is
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+        status = known.get(relative)
+        if status is None:
+            try:
+                status = status_of(os.lstat(base + relative))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        found[relative] = status
+    for folder in folders:
+        try:
+            found[folder] = status_of(os.lstat(base + folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    for top in walked:
+        try:
+            info = os.lstat(base + top)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        found[top] = status_of(info)
+        if S_ISDIR(info.st_mode):
+            found.update((f"{top}/{path}", status) for path, status in output_manifest(output / top).items())
     return found
 
 

@@ -24,7 +24,7 @@ from sitegen.engine.page_digests import made_from_digester as made_from_digester
 from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.publish import OutputGuard
-from sitegen.engine.published import manifest_modes, output_manifest
+from sitegen.engine.published import manifest_modes, output_manifest, site_manifest
 from sitegen.engine.stage_ready import SpareBroughtUp
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
@@ -32,7 +32,7 @@ from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.spare_copy import start_spare_copy
 from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.staged_output import StagedOutput
-from sitegen.pipeline.write import SEARCH_BUNDLE, content_digest, folders_holding
+from sitegen.pipeline.write import OUTPUT_MARKER, SEARCH_BUNDLE, content_digest, folders_holding
 
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.
@@ -231,7 +231,9 @@ def write_staged(
             with stage("spare copied"):
                 copy.wait()
     with stage("manifest"):
-        cache.manifest = output_manifest(plan.output, known=staged.vouched)
+        # Every file of the site is a page, a copy or the marker, but the search bundle's.
+        files = [*written, *(target for target, _ in plan.copies), OUTPUT_MARKER]
+        cache.manifest = site_manifest(plan.output, files, staged.vouched, walked=(SEARCH_BUNDLE,))
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from
