@@ -14,6 +14,8 @@ from pathlib import Path
 
 import sitegen.engine.builder
 import sitegen.engine.made_from
+import sitegen.pipeline.cards
+import sitegen.pipeline.kept_views
 import sitegen.pipeline.staged_output
 from sitegen.engine.builder import Builder, BuildOptions, build
 from sitegen.engine.plan_record import ARTICLE_KINDS
@@ -233,3 +235,27 @@ def test_a_build_that_keeps_the_other_pages_gives_the_warnings_of_planning_them_
 
     assert [str(w) for w in first.warnings] == [str(w) for w in kept.warnings] == [str(w) for w in planned_again.warnings]
     assert len(first.warnings) == 1
+
+
+def cards_made(monkeypatch) -> list[str]:
+    """The slug of every article whose card is made from now on, by any view."""
+    slugs: list[str] = []
+    real = sitegen.pipeline.cards.article_card
+    counting = lambda article, urls: slugs.append(article.slug) or real(article, urls)  # noqa: E731
+    for module in (sitegen.pipeline.cards, sitegen.pipeline.kept_views):
+        monkeypatch.setattr(module, "article_card", counting)
+    return slugs
+
+
+def test_after_an_edit_of_an_articles_text_a_new_process_makes_no_card_of_an_article_its_page_does_not_show(archive, monkeypatch, tmp_path):
+    seed(archive)
+    for number in range(5):
+        archive.article(f"other-{number}", title=f"Other {number}", date=f"2015-0{number + 1}-01", body="Nothing known.", tags="[Elsewhere]")
+    single_build(archive.root)
+    edit_outside_the_quoted_sentence(archive)
+    carded = cards_made(monkeypatch)
+
+    single_build(archive.root)
+
+    assert "first" in carded and not any(slug.startswith("other-") for slug in carded)
+    assert archive.output_files() == archive.clean_build_files(tmp_path)

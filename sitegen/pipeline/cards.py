@@ -8,7 +8,7 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from sitegen.model.escaping import json_for_script
 from sitegen.model.models import ENTITY_KINDS, Article, Entity
@@ -136,6 +136,33 @@ def article_card(article: Article, urls: Urls) -> ArticleCard:
         source=article.source,
         summary=article.summary,
     )
+
+
+class CardsOnDemand(Mapping[str, ArticleCard]):
+    """Each article's card by slug, made when first read: a build that plans a few
+    articles' pages reads the cards of those and of the articles they link to, not
+    the 20,000 cards of every article (half a second). A card is a function of its
+    article and the URLs alone, so it is the card every other view makes."""
+
+    def __init__(self, articles: Iterable[Article], urls: Urls):
+        self._articles = {article.slug: article for article in articles}
+        self._urls = urls
+        self._made: dict[str, ArticleCard] = {}
+
+    def __getitem__(self, slug: str) -> ArticleCard:
+        card = self._made.get(slug)
+        if card is None:
+            card = self._made[slug] = article_card(self._articles[slug], self._urls)
+        return card
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._articles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,15 @@ class ListingGroups:
         return tags, years, tagged
 
 
+def tags_alone(articles, problems: Problems, entity_names: Mapping[str, str]) -> dict[str, tuple[str, list[Article]]]:
+    """The tags ListingGroups.update gives, with the same warnings, without the cards and
+    the years it also makes: for a build that plans a few articles' pages, which read
+    the tags' names alone."""
+    tags, unnamed = _tag_groups(articles, entity_names)
+    _warn_unnamed(articles, unnamed, problems)
+    return tags
+
+
 def _listed_alike(article: Article, before: Article) -> bool:
     """Whether two versions of an article are in the same tags and the same month."""
     day, was = article.date.day, before.date.day

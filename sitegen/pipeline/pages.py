@@ -27,7 +27,7 @@ from sitegen.pipeline.article_pages import (
     tied_events_by_article,
 )
 from sitegen.pipeline.cards import (
-    ArticleComparisons,
+    CardsOnDemand,
     PlacedEvent,
     annotations_column_from_edit,
     articles_compared,
@@ -53,6 +53,7 @@ from sitegen.pipeline.listings import (
     period_links,
     period_years,
     tag_pages,
+    tags_alone,
     timeline_events_file,
     timeline_filter,
     timeline_index_page,
@@ -206,8 +207,7 @@ def plan_article_pages(archive: Archive, annotations: Annotations, settings: Set
     and counts of the entities' lists, of which an article's related list reads
     only which articles involve each entity, newest first."""
     urls = Urls(settings.site.base_url, settings.base_path)
-    compared = ArticleComparisons()
-    cards, _ = ArticleViews(compared).update(archive.articles, urls)
+    cards = CardsOnDemand(archive.articles, urls)  # those of the pages planned and of what they link to
     entities = _entities_by_id(archive)
     annotated = annotations.articles
     # Of the other articles, only which entities each mentions: a build after an edit decodes no more of them.
@@ -221,7 +221,7 @@ def plan_article_pages(archive: Archive, annotations: Annotations, settings: Set
         placed_event(entry, annotations.event_descriptions.get(entry.anchor), period_of[entry.event.date.year], entities, cards, urls)
         for entry in annotations.timeline if entry.kind != PUBLICATION and not slugs.isdisjoint(entry.event.article_slugs)
     ])  # fmt: skip
-    tags, _, _ = ListingGroups(compared).update(archive.articles, cards, problems, _entity_names(archive), urls)
+    tags = tags_alone(archive.articles, problems, _entity_names(archive))
     inputs = ArticleInputs(annotated, cards, tag_links_of(tag_names_of(tags), urls), entities, events_by_article,
                            related_of(slugs, involved, postings), settings, urls)  # fmt: skip
     return [inputs.planned_page(article) for article in archive.articles if article.slug in slugs]

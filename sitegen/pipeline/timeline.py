@@ -28,8 +28,12 @@ class TimelineEntry:
 
     @property
     def sort_key(self) -> tuple:
-        event = self.event
-        return (event.date.first_day(), event.date.precision, event.title.casefold(), event.title, event.pos.path, event.pos.line or 0)
+        return event_sort_key(self.event)
+
+
+def event_sort_key(event: Event) -> tuple:
+    """Where an event goes on the timeline: by its first day, the precision of its date, its title, its place."""
+    return (event.date.first_day(), event.date.precision, event.title.casefold(), event.title, event.pos.path, event.pos.line or 0)
 
 
 def display_date(date: PartialDate, end: PartialDate | None = None, circa: bool = False) -> str:
@@ -125,7 +129,7 @@ class TimelineCollector:
         for event, _ in events:
             known = before.get(id(event))
             if known is None or known[0] is not event:
-                known = (event, TimelineEntry(event, HAPPENING, "").sort_key, f"{event.date.iso}-{slugify(event.title)}".rstrip("-"))
+                known = (event, event_sort_key(event), f"{event.date.iso}-{slugify(event.title)}".rstrip("-"))
             keys[id(event)] = known
         self.keys = keys
         events.sort(key=lambda item: (keys[id(item[0])][1], item[1]))  # stable: equal keys keep the archive's order
