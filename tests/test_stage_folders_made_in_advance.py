@@ -14,7 +14,7 @@ import sitegen.pipeline.staged_output
 import sitegen.pipeline.write
 from sitegen.engine.published import manifest_modes, output_manifest
 from sitegen.pipeline.staged_output import StagedOutput
-from sitegen.pipeline.write import folders_holding
+from sitegen.model.urls import folders_holding
 
 from second_process import new_process_build, seed_two_articles_naming_mosul
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR
 
+from sitegen.model.urls import folders_holding
+
 Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 Manifest = dict[str, Status]  # relative path -> its status; folders too
 
@@ -78,12 +80,8 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
     (replaced meanwhile) only makes the next build distrust it."""
     found: Manifest = {}
     base = os.fspath(output) + os.sep
-    folders: set[str] = set()
+    files = list(files)
     for relative in files:
-        folder = relative.rpartition("/")[0]
-        while folder and folder not in folders:  # its parents are in already when it is
-            folders.add(folder)
-            folder = folder.rpartition("/")[0]
         status = known.get(relative)
         if status is None:
             try:
@@ -91,7 +89,7 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
             except (FileNotFoundError, NotADirectoryError):
                 continue
         found[relative] = status
-    for folder in folders:
+    for folder in folders_holding(files):
         try:
             found[folder] = status_of(os.lstat(base + folder))
         except (FileNotFoundError, NotADirectoryError):

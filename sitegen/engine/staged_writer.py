@@ -21,18 +21,19 @@ from sitegen.engine.page_digests import (
     shown_on_many_with,
 )
 from sitegen.engine.page_digests import made_from_digester as made_from_digester_of
-from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.parallel import map_in_workers
+from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.publish import OutputGuard
 from sitegen.engine.published import manifest_modes, output_manifest, site_manifest
 from sitegen.engine.stage_ready import SpareBroughtUp
+from sitegen.model.urls import folders_holding
 from sitegen.pipeline.render import load_templates, render_page
 from sitegen.pipeline.search import SearchReport
 from sitegen.pipeline.site import Page, PlannedPage
 from sitegen.pipeline.spare_copy import start_spare_copy
 from sitegen.pipeline.spare_site import spare_folder
 from sitegen.pipeline.staged_output import StagedOutput
-from sitegen.pipeline.write import OUTPUT_MARKER, SEARCH_BUNDLE, content_digest, folders_holding
+from sitegen.pipeline.write import OUTPUT_MARKER, SEARCH_BUNDLE, content_digest
 
 # Pages one rendering process renders before it ends and a new one is forked
 # (see map_in_workers): it bounds the memory a renderer copies from the build.

@@ -7,6 +7,7 @@ everywhere, and a page's URL and its file can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote as _quote
@@ -96,3 +97,14 @@ class Urls:
 
     def asset(self, name: str) -> str:
         return self.url(f"assets/{name}")
+
+
+def folders_holding(files: Iterable[str]) -> set[str]:
+    """Every folder on the way to one of `files` (relative paths of the output)."""
+    holding: set[str] = set()
+    for relative in files:
+        folder = relative.rpartition("/")[0]
+        while folder and folder not in holding:  # its parents are in already when it is
+            holding.add(folder)
+            folder = folder.rpartition("/")[0]
+    return holding

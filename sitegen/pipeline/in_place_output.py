@@ -10,13 +10,13 @@ import shutil
 import stat
 from pathlib import Path
 
+from sitegen.model.urls import folders_holding
 from sitegen.pipeline.output_survey import Survey, SurveyMemo, survey
 from sitegen.pipeline.write import (
     OUTPUT_MARKER,
     OUTPUT_MARKER_TEXT,
     SEARCH_BUNDLE,
     content_digest,
-    folders_holding,
     safe_relative_path,
     write_atomically,
 )

@@ -17,15 +17,22 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 
+from sitegen.model.urls import folders_holding
 from sitegen.pipeline.folder_removal import nothing_to_wait_for, remove_in_background
 from sitegen.pipeline.output_survey import survey
-from sitegen.pipeline.spare_site import REUSABLE, BroughtUp, SpareRefused, bring_up_to, remove_path, spare_folder
+from sitegen.pipeline.spare_site import (
+    REUSABLE,
+    BroughtUp,
+    SpareRefused,
+    bring_up_to,
+    remove_path,
+    spare_folder,
+)
 from sitegen.pipeline.write import (
     NO_HARD_LINKS,
     OUTPUT_MARKER,
     OUTPUT_MARKER_TEXT,
     SEARCH_BUNDLE,
-    folders_holding,
     make_sibling,
     safe_relative_parts,
     swap_in,

@@ -26,7 +26,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
@@ -279,17 +279,6 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def folders_holding(files: Iterable[str]) -> set[str]:
-    """Every folder on the way to one of `files` (relative paths)."""
-    holding: set[str] = set()
-    for relative in files:
-        folder = relative.rpartition("/")[0]
-        while folder and folder not in holding:  # its parents are in already when it is
-            holding.add(folder)
-            folder = folder.rpartition("/")[0]
-    return holding
 
 
 def replace_search_index(output: Path, index: Callable[[Path], Result]) -> Result:
