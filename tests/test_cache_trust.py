@@ -157,6 +157,26 @@ def test_a_package_found_in_no_metadata_folder_is_asked_of_importlib(monkeypatch
     assert installed_versions(("zipped-package",)) == {"zipped-package": "7.7"}
 
 
+def test_a_metadata_folder_whose_name_gives_no_version_is_asked_of_importlib(tmp_path, monkeypatch):
+    (tmp_path / "old-editable" / "Jinja2.egg-info").mkdir(parents=True)  # what `setup.py develop` leaves
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "old-editable"), *sys.path])
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
+
+    assert installed_versions(("jinja2",)) == {"jinja2": "9.9.9"}
+
+
+@pytest.mark.parametrize("entry", ["packages.zip", "package.egg"])
+def test_packages_a_zip_file_or_an_egg_on_the_path_may_hold_are_asked_of_importlib(tmp_path, monkeypatch, entry):
+    if entry.endswith(".zip"):
+        (tmp_path / entry).write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip file
+    else:
+        (tmp_path / entry / "EGG-INFO").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / entry), *sys.path])
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
+
+    assert installed_versions(("jinja2",)) == {"jinja2": "9.9.9"}
+
+
 def test_another_unicode_database_invalidates_the_cache(archive, tmp_path, monkeypatch):
     small_archive(archive)
     archive.build()

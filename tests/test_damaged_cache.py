@@ -20,7 +20,7 @@ from test_second_build import seed
 from sitegen.cli import main
 from sitegen.engine.cache import RECENT_NS
 from sitegen.engine.cache_file import CACHE_DIR, CACHE_FILE, CACHE_FORMAT
-from sitegen.engine.cache_key import cache_key, seal_of
+from sitegen.engine.cache_key import cache_key, replace_cache_file, seal_of
 from sitegen.engine.stamp import STAMP_FILE
 from sitegen.engine.template_cache import TEMPLATES_FILE
 
@@ -107,3 +107,20 @@ def test_a_folder_in_place_of_a_cache_file_is_replaced_by_the_file(archive, tmp_
     assert "Traceback" not in capsys.readouterr().err
     assert path.is_file() and not path.is_symlink()
     assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_cache_folder_turned_into_a_link_leads_no_removal_elsewhere(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / CACHE_FILE / "kept").mkdir(parents=True)
+    folder = tmp_path / "site" / CACHE_DIR
+    folder.mkdir(parents=True)
+    temporary = folder / ".build.cache.tmp"
+    temporary.write_bytes(b"new cache")
+    folder.rename(tmp_path / "moved")  # swapped for a link after its check, before the file is put in place
+    folder.symlink_to(elsewhere)
+    (elsewhere / temporary.name).write_bytes(b"new cache")
+
+    with pytest.raises(OSError):
+        replace_cache_file(temporary, folder / CACHE_FILE)
+
+    assert (elsewhere / CACHE_FILE / "kept").is_dir()

@@ -83,9 +83,15 @@ def replace_cache_file(temporary: str | Path, path: Path) -> None:
     try:
         os.replace(temporary, path)
     except IsADirectoryError:
-        if stat.S_ISDIR(os.lstat(path).st_mode):
-            shutil.rmtree(path)
-        os.replace(temporary, path)
+        # Through a descriptor of the folder, refused if it is a link: a cache folder swapped for a
+        # link since it was checked must not lead the removal to another folder of that name.
+        folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            if stat.S_ISDIR(os.lstat(path.name, dir_fd=folder).st_mode):
+                shutil.rmtree(path.name, dir_fd=folder)
+            os.replace(os.path.basename(temporary), path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        finally:
+            os.close(folder)
 
 
 # --- the secret ------------------------------------------------------------------------------
@@ -178,26 +184,34 @@ def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
 
     Importing importlib.metadata to ask it took longer than the rest of the digest
     (it brings the e-mail parser), and every process of a build asks. A package whose
-    folder is not found so (in a zip file, say) is asked of importlib.metadata."""
+    folder is not found so, or whose folder's name gives no version (an old editable
+    install's `NAME.egg-info`), or that a zip file or an egg of the path before it may
+    hold, is asked of importlib.metadata."""
     wanted = {_normal_name(name): name for name in names}
     found: dict[str, list[str]] = {}
     for entry in sys.path:
         here: dict[str, list[str]] = {}
         try:
+            if entry.endswith(".egg"):
+                break  # an egg's metadata is inside it: importlib reads it
             with os.scandir(entry or ".") as listing:
                 for item in listing:
                     stem, dot, suffix = item.name.rpartition(".")
                     if dot and suffix in ("dist-info", "egg-info"):
-                        normal = _normal_name(stem.partition("-")[0])
+                        name, dash, version = stem.partition("-")
+                        normal = _normal_name(name)
                         if normal in wanted and normal not in found:
-                            here.setdefault(normal, []).append(item.name)
-        except OSError:  # not a folder (a zip file), or gone
+                            # A name without its version (an old editable install's) tells nothing: importlib reads it.
+                            here.setdefault(normal, []).append(item.name if dash and version else "")
+        except (FileNotFoundError, PermissionError):  # a folder of the path that is not there
             continue
+        except OSError:  # a zip file, whose metadata importlib reads: it and all after it are left to importlib
+            break
         for normal, folders in here.items():
             found[normal] = sorted(folders)  # two of a package in one folder: both named
     versions = {}
     for normal, name in wanted.items():
-        if normal in found:
+        if normal in found and all(found[normal]):
             versions[name] = " ".join(found[normal])
             continue
         import importlib.metadata  # only for a package not found as a folder
