@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import sitegen.engine.cache_bytes
 import sitegen.engine.stamp
 from sitegen.engine.builder import BuildOptions, build
@@ -115,3 +117,23 @@ def test_articles_a_single_build_reads_from_the_cache_share_one_string_for_each_
 
     assert third.tags == fourth.tags == ("Iraq",) and third.tags[0] is fourth.tags[0]
     assert third.entity_ids == fourth.entity_ids == ("mosul",) and third.entity_ids[0] is fourth.entity_ids[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise") or not os.path.isdir("/proc/self/fd"), reason="no posix_fadvise or /proc here")
+def test_once_read_the_cache_files_pages_are_given_back_to_the_system(archive, monkeypatch):
+    # The build holds the bytes it read; the pages freed serve the next file's, written at its end.
+    seed(archive)
+    build(BuildOptions(root=archive.root))
+    advised = []
+    real = os.posix_fadvise
+
+    def noting(handle, offset, length, advice):
+        advised.append((os.path.realpath(f"/proc/self/fd/{handle}"), offset, length, advice))
+        return real(handle, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", noting)
+
+    assert CacheReading(archive.root).result()[0] is not None
+
+    cache_file = os.path.realpath(archive.root / CACHE_DIR / CACHE_FILE)
+    assert advised == [(cache_file, 0, 0, os.POSIX_FADV_DONTNEED)]

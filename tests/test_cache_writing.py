@@ -1,5 +1,5 @@
 """A single build after a small edit writes its cache's entries in a thread of their own
-while it renders (engine/cache_file.py's PendingCache): the file it leaves holds what a
+while it plans and renders (engine/cache_file.py's PendingCache): the file it leaves holds what a
 build that wrote them at the end leaves, and whatever stops the thread costs time only."""
 
 from __future__ import annotations
@@ -44,6 +44,21 @@ def test_a_build_after_an_edit_writes_its_cache_while_it_renders_its_pages(archi
     single_build(archive.root)
 
     assert seen_while_rendering and all(len(names) == 1 for names in seen_while_rendering)
+    assert temporaries(archive) == []
+    assert single_build(archive.root).rendered == 0
+
+
+def test_a_build_after_an_edit_writes_its_cache_while_it_plans_its_pages(archive, monkeypatch):
+    single_built_then_first_article_edited(archive)
+    seen_while_planning = []
+    plan = sitegen.engine.builder.Builder._plan_pages
+    monkeypatch.setattr(
+        sitegen.engine.builder.Builder, "_plan_pages", lambda *args: seen_while_planning.append(temporaries(archive)) or plan(*args)
+    )
+
+    single_build(archive.root)
+
+    assert seen_while_planning and all(len(names) == 1 for names in seen_while_planning)
     assert temporaries(archive) == []
     assert single_build(archive.root).rendered == 0
 

@@ -97,7 +97,7 @@ def test_a_build_that_fails_while_the_child_runs_ends_it_and_the_next_build_is_c
     def failing_plan(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Builder, "plan_from", failing_plan)
+    monkeypatch.setattr(Builder, "_plan_pages", failing_plan)  # while the pages are planned
     started = time.monotonic()
     with pytest.raises(Exception):
         single_build(archive)

@@ -141,9 +141,25 @@ def read_bounded(path: Path, root: Path, content_bytes: int | None = None) -> by
             if info.st_size > SIZE_FLOOR and info.st_size > SIZE_PER_SOURCE_BYTE * (content_bytes if content_bytes is not None else sources_size(root)):
                 return None
             data = stream.read(info.st_size + 1)
+            _drop_cached_pages(stream.fileno())
     except OSError:
         return None
     return data if len(data) == info.st_size else None  # it grew or shrank while being read
+
+
+def _drop_cached_pages(handle: int) -> None:
+    """Let the system drop the file's pages from its cache: the build holds the bytes it read
+    (hundreds of megabytes), and writes the next cache file, as large, when it ends.
+
+    Freed now, those pages serve the memory the build's decoding takes and the new file's
+    pages. On a virtual machine whose memory is lent by its host as it is first touched,
+    writing 400 MB into pages never used took 2.6 s of the system's time; into pages just
+    freed, 0.1 s. The file is replaced at the end of the build: nothing reads it again."""
+    if hasattr(os, "posix_fadvise"):
+        try:
+            os.posix_fadvise(handle, 0, 0, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass
 
 
 def sources_size(root: Path) -> int:
