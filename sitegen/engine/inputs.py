@@ -14,7 +14,7 @@ from sitegen import __version__
 from sitegen.model.models import Archive
 from sitegen.model.urls import Urls
 from sitegen.pipeline.site import Page
-from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR
+from sitegen.pipeline.render import SITE_TEMPLATES_DIR, THEME_DIR, THEME_TEMPLATES_DIR
 
 THEME_ASSETS_DIR = THEME_DIR / "assets"
 ASSETS_PREFIX = "assets/"
@@ -47,7 +47,7 @@ def files_digest(archive: Archive, root: Path) -> bytes:
 def templates_digest(root: Path) -> bytes:
     """A digest of every template a page could load (the archive's and the theme's)."""
     digest = hashlib.blake2b(digest_size=16)
-    for folder in (root / SITE_TEMPLATES_DIR, THEME_DIR / "templates"):
+    for folder in (root / SITE_TEMPLATES_DIR, THEME_TEMPLATES_DIR):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():

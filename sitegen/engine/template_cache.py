@@ -37,7 +37,7 @@ import jinja2
 
 from sitegen.engine.cache_bytes import cache_folder
 from sitegen.engine.cache_key import code_key, environment_digest, key_file, read_sealed, write_sealed
-from sitegen.pipeline.render import THEME_DIR, source_digest
+from sitegen.pipeline.render import THEME_TEMPLATES_DIR, source_digest
 
 TEMPLATES_FILE = "templates.cache"
 TEMPLATES_FORMAT = 1
@@ -47,7 +47,7 @@ Code = tuple[str, bytes]  # the source's checksum, the bucket's bytes (Jinja's m
 References = dict[tuple[str, str], tuple[str, ...]]  # (name, source digest) -> names
 
 
-THEME_TEMPLATES = os.path.normpath(THEME_DIR / "templates")  # as Jinja's loader names the files in it
+THEME_TEMPLATES = os.path.normpath(THEME_TEMPLATES_DIR)  # as Jinja's loader names the files in it
 
 
 class SealedTemplates(jinja2.BytecodeCache):

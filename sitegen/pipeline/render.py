@@ -26,6 +26,7 @@ from sitegen.model.urls import Urls
 from sitegen.pipeline.site import Page, SiteView
 
 THEME_DIR = Path(__file__).parent.parent / "theme"
+THEME_TEMPLATES_DIR = THEME_DIR / "templates"  # the built-in theme's templates (engine/template_cache.py keeps them per user)
 SITE_TEMPLATES_DIR = "templates"
 
 
@@ -107,7 +108,7 @@ def template_references(env: SiteEnvironment, name: str) -> tuple[str, ...]:
 
 
 def template_environment(root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> SiteEnvironment:
-    theme_loader = jinja2.FileSystemLoader(THEME_DIR / "templates")
+    theme_loader = jinja2.FileSystemLoader(THEME_TEMPLATES_DIR)
     loaders: list[jinja2.BaseLoader] = []
     site_templates = root / SITE_TEMPLATES_DIR
     if site_templates.is_dir():
