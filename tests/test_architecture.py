@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sitegen"
 
 # Each layer's modules in the order they may depend on each other.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("model", ["errors", "characters", "numbers", "dates", "slugs", "urls", "matcher", "escaping", "sourcenames", "models"]),
+    ("model", ["errors", "characters", "numbers", "dates", "slugs", "urls", "matcher", "escaping", "sourcenames", "models", "file_status"]),
     (
         "pipeline",
         [

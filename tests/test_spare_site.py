@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from conftest import Archive
 
+import sitegen.engine.stage_ready
 import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 from sitegen.engine.cache_file import load_persistent_cache
 from sitegen.engine.published import output_manifest
-from sitegen.pipeline.spare_site import spare_folder
+from sitegen.pipeline.spare_site import bring_up_to, spare_folder
 
 import test_output_atomic
 from test_output_atomic import edit_every_page, leftovers, output_tree, run_child_build
@@ -138,6 +139,75 @@ def test_a_file_changed_by_hand_in_either_tree_does_not_slip_into_the_site(archi
     archive.build()
     assert archive.output_files() == archive.clean_build_files(tmp_path)
     assert {os.stat(archive.out / folder).st_mode & 0o777 for folder in ("articles", "articles/a3")} == {archive.out.joinpath("articles/a1").stat().st_mode & 0o777}
+
+
+def _edit_in_place_once(monkeypatch, owner, name: str, path: Path) -> None:
+    """Make `owner.name` write into the published file `path` in place before it runs, the first time it is called."""
+    real = getattr(owner, name)
+
+    def edited_first(*args, **kwargs):
+        if path.read_bytes().startswith(b"<!DOCTYPE"):
+            _write_in_place(path)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, edited_first)
+
+
+def edit_a4(archive: Archive) -> None:
+    archive.article("a4", title="Article 4", date="2020-01-05", body="Fighting near Mosul. Edited.", tags="[Iraq]")
+
+
+def spare_moved_away(archive: Archive, tmp_path: Path) -> None:
+    """The output's files are then linked into a new stage one by one. (Moved, not deleted:
+    deleting its files would change the status of the output's, which share them.)"""
+    spare_folder(archive.out).rename(tmp_path / "moved")
+
+
+# The second build of built_twice rewrote a2 alone: the spare's a2 is not the output's, and is
+# linked when the spare is brought up; the two trees share the file of a3.
+@pytest.mark.parametrize("page", ["a2", "a3"])
+@pytest.mark.parametrize("stage", ["the spare", "a new stage"])
+def test_a_page_edited_in_place_in_the_output_while_a_build_runs_is_not_trusted_by_the_next(archive, tmp_path, monkeypatch, page, stage):
+    built_twice(archive)
+    if stage == "a new stage":
+        spare_moved_away(archive, tmp_path)
+    edit_a4(archive)
+    with monkeypatch.context() as during:
+        # Edited once the build has kept its page (linked or shared), before the site is swapped in.
+        _edit_in_place_once(during, sitegen.pipeline.staged_output.StagedOutput, "commit", archive.out / f"articles/{page}/index.html")
+        archive.build()
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@pytest.mark.parametrize("stage", ["the spare", "a new stage"])
+def test_a_page_edited_in_place_after_the_output_was_checked_is_not_linked_into_the_stage(archive, tmp_path, monkeypatch, stage):
+    built_twice(archive)
+    page = archive.out / "articles/a2/index.html"
+    if stage == "a new stage":
+        spare_moved_away(archive, tmp_path)
+        _edit_in_place_once(monkeypatch, sitegen.pipeline.staged_output.StagedOutput, "link_previous", page)
+    else:
+        for module in (sitegen.engine.stage_ready, sitegen.pipeline.staged_output):  # in a forked child, or here
+            _edit_in_place_once(monkeypatch, module, "bring_up_to", page)
+    edit_a4(archive)
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_bringing_the_spare_up_leaves_out_a_published_file_changed_since_it_was_listed(tmp_path):
+    site, spare = tmp_path / "site", tmp_path / "spare"
+    (site / "pages").mkdir(parents=True)
+    spare.mkdir()
+    for name in ("kept", "edited"):
+        (site / f"pages/{name}.html").write_text(f"<p>{name}</p>")
+    listed = output_manifest(site)
+    (site / "pages/edited.html").write_text("<p>edited by hand</p>")
+    brought_up = bring_up_to(spare, site, listed, "pagefind")
+    assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["pages", "pages/kept.html"]
+    assert brought_up.files == {"pages/kept.html"}
+    # Linked, the file's change time is the link's: what the build records is its status now.
+    assert brought_up.linked == {"pages/kept.html": output_manifest(site)["pages/kept.html"]}
 
 
 def test_a_folder_of_the_spare_replaced_by_a_link_is_removed_and_nothing_written_through_it(archive, tmp_path):

@@ -77,10 +77,15 @@ def test_a_child_that_fails_leaves_the_spare_to_the_build(archive, tmp_path, mon
     assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
-def test_a_result_of_the_wrong_shape_is_not_taken(archive, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "result",
+    [BroughtUp({1, 2}, set(), {}, 0o755), BroughtUp(set(), set(), {"index.html": (1, 2, 3)}, 0o755), BroughtUp(set(), set(), {"index.html": "12345"}, 0o755)],
+    ids=["files not paths", "a status too short", "a status not of numbers"],
+)
+def test_a_result_of_the_wrong_shape_is_not_taken(archive, tmp_path, monkeypatch, result):
     built_twice(archive)
     edit_one(archive, "Another sentence.")
-    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: BroughtUp({1, 2}, set(), set(), 0o755))
+    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: result)
     here = brought_up_here(monkeypatch)
     single_build(archive)
     assert len(here) == 1

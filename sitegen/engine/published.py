@@ -24,14 +24,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR
 
+from sitegen.model.file_status import Status, status_of
 from sitegen.model.urls import folders_holding
 
-Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 Manifest = dict[str, Status]  # relative path -> its status; folders too
-
-
-def status_of(info: os.stat_result) -> Status:
-    return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def output_manifest(output: Path, known: Manifest | None = None) -> Manifest:

@@ -44,9 +44,12 @@ class SpareBroughtUp:
             return None
         try:
             files, folders, linked, folder_mode = result  # type: ignore[misc]
-            if not all(type(path) is str for group in (files, folders, linked) for path in group):
+            if not all(type(path) is str for group in (files, folders) for path in group):
                 raise TypeError("not a stage's listing")
-            return BroughtUp(set(files), set(folders), set(linked), int(folder_mode))
+            statuses = {path: tuple(status) for path, status in linked}
+            if not all(type(path) is str and _is_status(status) for path, status in statuses.items()):
+                raise TypeError("not a stage's listing")
+            return BroughtUp(set(files), set(folders), statuses, int(folder_mode))
         except (ValueError, TypeError):  # not of this shape
             return None
 
@@ -64,7 +67,12 @@ def bring_spare_up_meanwhile(output: Path, live: Mapping[str, tuple], skip: str)
 
     def bring_up() -> tuple:
         brought_up = bring_up_to(spare, output, live, skip)
-        return sorted(brought_up.files), sorted(brought_up.folders), sorted(brought_up.linked), brought_up.folder_mode
+        return sorted(brought_up.files), sorted(brought_up.folders), sorted(brought_up.linked.items()), brought_up.folder_mode
 
     child = fork_work(bring_up)
     return SpareBroughtUp(child) if child is not None else None
+
+
+def _is_status(status: tuple) -> bool:
+    """Whether `status` is of the shape of a file's status (model/file_status.py)."""
+    return len(status) == 5 and all(type(number) is int for number in status)

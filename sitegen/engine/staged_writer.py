@@ -91,7 +91,7 @@ def write_staged(
     # or was, to the manifest, while the pages were planned.
     brought_up = spare.wait() if spare is not None else None
     found = cache.manifest if listed is not None else output_manifest(plan.output) if os.path.lexists(spare_folder(plan.output)) else None
-    staged = StagedOutput(plan.output, listed, found, brought_up=brought_up if found is cache.manifest else None)
+    staged = StagedOutput(plan.output, listed, found, brought_up=brought_up if found is cache.manifest else None, recorded=cache.manifest)
     try:
         if listed is not None and not staged.reused:  # the previous site's folders, made meanwhile on another core
             staged.make_folders_in_background(
@@ -136,10 +136,11 @@ def write_staged(
         digest = made_from.get(target)
         return digest is not None and previous_made_from.get(target) == digest and kept_as_it_was(target, previous_inputs.get(target))
 
-    def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool, bytes | None]:
+    def render_into_stage(page: Page | PlannedPage) -> tuple[bytes, bytes, bool, bytes | None, tuple | None]:
         """The digests of the page's inputs and of its bytes, whether it was
-        rendered (and written into the stage) rather than kept, and the
-        digest of what a PlannedPage is made from when this build has none."""
+        rendered (and written into the stage) rather than kept, the
+        digest of what a PlannedPage is made from when this build has none,
+        and the status to record of a file this process did not write (see StagedOutput.vouched)."""
         target = page_file(page)
         inputs = inputs_of[target]
         made = None
@@ -149,12 +150,12 @@ def write_staged(
             page = page.make()
             inputs = page_digest(shared_inputs, page, shown_on_many)
             if kept_as_it_was(target, inputs):
-                return inputs, previous_written[target], False, made
+                return inputs, previous_written[target], False, made, staged.vouched.get(target)
         elif inputs is None:
             inputs = page_digest(shared_inputs, page, shown_on_many)
         data = render_page(env, page, site, urls, root)
         staged.write_bytes(target, data)
-        return inputs, content_digest(data), True, made
+        return inputs, content_digest(data), True, made, staged.vouched.get(target)
 
     try:
         with stage("render and write"):
@@ -187,11 +188,13 @@ def write_staged(
             done += map(render_into_stage, here)
             del elsewhere
             rendered = 0
-            for page, (inputs, digest, was_rendered, made) in zip(changed, done):
+            for page, (inputs, digest, was_rendered, made, status) in zip(changed, done):
                 target = page_file(page)
                 inputs_of[target], written[target] = inputs, digest
-                if was_rendered:
-                    staged.vouched.pop(target, None)  # written, or compared, in a rendering process
+                if status is not None:  # linked, or compared, in a rendering process
+                    staged.vouched[target] = status
+                elif was_rendered:
+                    staged.vouched.pop(target, None)  # written in a rendering process
                 if made is not None:
                     made_from[target] = made
                 rendered += was_rendered

@@ -24,7 +24,11 @@ a file goes) is removed, and each missing file is hard-linked from the
 published site. A file edited in place in either tree is edited in both
 (they share it): the published one then no longer has the status its
 manifest recorded, so the build does not keep its page but renders it again,
-and replaces the stage's entry. For the same reason nothing is ever written
+and replaces the stage's entry. A file linked is looked at once linked: a
+published file changed since the caller listed it (another size, modification
+time or inode) is not kept in the stage, and its page is rendered again; the
+status it has once linked is the one the build records for it, so an edit
+made after (which changes its change time) is not trusted by the next build. For the same reason nothing is ever written
 into a file of the stage: a file is replaced (unlinked, then written anew),
 never rewritten where it is, since it is also the published site's file.
 
@@ -45,6 +49,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
+
+from sitegen.model.file_status import Status, same_file_linked, status_of
 
 SPARE_KIND = "previous"
 
@@ -73,7 +79,7 @@ class BroughtUp(NamedTuple):
 
     files: set[str]  # its files (relative paths), each the published site's
     folders: set[str]  # its folders
-    linked: set[str]  # the files it linked (whose status the link changed)
+    linked: dict[str, Status]  # the files it linked, each with its status once linked (the link changed it)
     folder_mode: int  # the mode the umask gives a new folder
 
 
@@ -84,10 +90,11 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
     (mode first, inode last, as in published.Manifest) of every entry of
     `output` by relative path; the top-level entry `skip` (the search bundle,
     which the indexer writes anew) is left out. Returns the files and the
-    folders now in the spare, the files it linked (whose status the link
-    changed), and the mode of a new folder; raises
+    folders now in the spare, the files it linked with the status each has
+    once linked, and the mode of a new folder (a published file found changed
+    since `live` was taken is left out of the spare); raises
     SpareRefused (or OSError) when it cannot be used."""
-    wanted: dict[str, dict[str, tuple[bool, int]]] = {}  # folder -> name -> (is a folder, inode)
+    wanted: dict[str, dict[str, tuple[bool, tuple]]] = {}  # folder -> name -> (is a folder, its status)
     files: set[str] = set()
     folders: set[str] = set()
     for path, status in live.items():
@@ -98,14 +105,15 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
         if not (is_folder or stat.S_ISREG(mode)):
             continue  # a link or anything else a clean build never writes: the stage has none
         parent, _, name = path.rpartition("/")
-        wanted.setdefault(parent, {})[name] = (is_folder, status[-1])
+        wanted.setdefault(parent, {})[name] = (is_folder, status)
         (folders if is_folder else files).add(path)
     for folder in folders:  # a folder of the site under an entry that is not a folder: the listing is not a tree
         parent = folder.rpartition("/")[0]
         if parent and parent not in folders:
             raise SpareRefused(folder)
     output_text = os.fspath(output)
-    linked: set[str] = set()
+    linked: dict[str, Status] = {}
+    refused: set[str] = set()
     try:
         top = os.open(spare, _FOLDER_FLAGS)
     except OSError as exc:
@@ -115,13 +123,15 @@ def bring_up_to(spare: Path, output: Path, live: Mapping[str, tuple], skip: str)
         if device != os.stat(output).st_dev:
             raise SpareRefused(str(spare))  # the exchange needs one file system
         folder_mode = _new_folder_mode(top)
-        _bring_folder(top, "", wanted, output_text, device, folder_mode, linked)
+        _bring_folder(top, "", wanted, output_text, device, folder_mode, linked, refused)
     finally:
         os.close(top)
-    return BroughtUp(files, folders, linked, folder_mode)
+    return BroughtUp(files - refused, folders, linked, folder_mode)
 
 
-def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int, linked: set[str]) -> None:
+def _bring_folder(
+    descriptor: int, folder: str, wanted: dict, output_text: str, device: int, folder_mode: int, linked: dict[str, Status], refused: set[str]
+) -> None:
     """Bring the folder open as `descriptor` (`folder` in the site) and everything under it up to the site."""
     here = wanted.get(folder, {})
     present: set[str] = set()
@@ -131,26 +141,31 @@ def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, 
             name = entry.name
             want = here.get(name)
             if want is not None:
-                is_folder, inode = want
+                is_folder, status = want
                 if is_folder:
                     if entry.is_dir(follow_symlinks=False):
                         present.add(name)
                         inside.append(name)
                         continue
-                elif entry.inode() == inode and entry.is_file(follow_symlinks=False):
+                elif entry.inode() == status[-1] and entry.is_file(follow_symlinks=False):
                     present.add(name)  # the very file the site publishes: nothing to do
                     continue
             remove_entry(descriptor, name)
-    for name, (is_folder, _) in here.items():
+    for name, (is_folder, status) in here.items():
         if name in present:
             continue
         if is_folder:
             os.mkdir(name, dir_fd=descriptor)  # the umask's mode, as a new stage's
             inside.append(name)
-        else:
-            relative = f"{folder}/{name}" if folder else name
-            os.link(os.path.join(output_text, relative), name, dst_dir_fd=descriptor, follow_symlinks=False)
-            linked.add(relative)
+            continue
+        relative = f"{folder}/{name}" if folder else name
+        os.link(os.path.join(output_text, relative), name, dst_dir_fd=descriptor, follow_symlinks=False)
+        now = status_of(os.stat(name, dir_fd=descriptor, follow_symlinks=False))
+        if same_file_linked(status, now):
+            linked[relative] = now
+        else:  # changed since the caller listed it: not the file it vouches for
+            remove_entry(descriptor, name)
+            refused.add(relative)
     for name in inside:
         relative = f"{folder}/{name}" if folder else name
         child = os.open(name, _FOLDER_FLAGS, dir_fd=descriptor)
@@ -160,7 +175,7 @@ def _bring_folder(descriptor: int, folder: str, wanted: dict, output_text: str, 
                 raise SpareRefused(relative)  # a mount point: never written into, nor published
             if stat.S_IMODE(info.st_mode) != folder_mode:
                 os.chmod(child, folder_mode)  # a clean build's folders have the umask's mode
-            _bring_folder(child, relative, wanted, output_text, device, folder_mode, linked)
+            _bring_folder(child, relative, wanted, output_text, device, folder_mode, linked, refused)
         finally:
             os.close(child)
 

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 
+from sitegen.model.file_status import Status, same_file_linked, status_of
 from sitegen.model.urls import folders_holding
 from sitegen.pipeline.folder_removal import nothing_to_wait_for, remove_in_background
 from sitegen.pipeline.output_survey import survey
@@ -55,6 +56,7 @@ class StagedOutput:
         listed: Mapping[str, int] | None = None,
         found: Mapping[str, tuple] | None = None,
         brought_up: BroughtUp | None = None,
+        recorded: Mapping[str, Status] | None = None,
     ):
         """`listed`: the mode of every entry of the output folder by relative
         path, when the caller has just found the folder so (a build that finds
@@ -63,7 +65,11 @@ class StagedOutput:
         as just found: with it, the spare beside the output, if any, is brought up
         to the output and made the stage (`reused`); without it, it is removed.
         `brought_up`: the spare as already brought up to `found` (by a process
-        that did it while the build planned: engine/stage_ready.py)."""
+        that did it while the build planned: engine/stage_ready.py).
+        `recorded`: the status of each file of the output as the last build's
+        manifest records it, which the caller found the output's files it keeps
+        to have: a file of the output is linked into the stage unread
+        (link_previous) only while it still has that status."""
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         is_ours = (self.output / OUTPUT_MARKER).is_file()
@@ -73,9 +79,13 @@ class StagedOutput:
         self.reused = False
         self._present: set[str] | None = None  # a reused stage's files (see write_bytes)
         self._folders: set[str] = set()  # a reused stage's folders (see prune)
-        # The status of each file of a reused stage this process has neither linked
-        # nor replaced, as the output's listing gave it (see published.output_manifest).
-        self.vouched: dict[str, tuple] = {}
+        # The status to record (see published.site_manifest) of each file of the stage
+        # this process did not write: a reused stage's file as the output's listing gave
+        # it, a file linked as it was once linked and found unchanged, a file whose
+        # bytes were compared as it was before they were read. Changed after, it has
+        # another status (its change time at least), and the next build distrusts it.
+        self.vouched: dict[str, Status] = {}
+        self._recorded = recorded or {}
         self._dirs: set[str] = set()
         self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
         self.premade: list[str] = []  # the folders made in advance
@@ -102,7 +112,7 @@ class StagedOutput:
             files, folders, linked, folder_mode = brought_up or bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
         except (SpareRefused, OSError):
             return False
-        self.vouched = {path: found[path] for path in files if path not in linked}
+        self.vouched = {path: linked.get(path) or found[path] for path in files}
         self.stage, self.reused = spare, True
         self._file_mode = folder_mode & 0o666
         self._stage_text = str(spare)
@@ -193,28 +203,12 @@ class StagedOutput:
                     folder = os.path.dirname(folder)
         return os.path.join(self._stage_text, *parts)
 
-    def _same_as_previous(self, relative: str, data: bytes) -> Path | None:
+    def _same_as_previous(self, relative: str, data: bytes) -> Status | None:
+        """The status of the previous site's file at `relative`, taken before it was
+        read, when it holds `data` with the mode of a new file; else None."""
         if relative not in self.previous_files:
             return None
-        previous = self.output / relative
-        try:
-            info = previous.lstat()
-            if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != self._file_mode:
-                return None
-            return previous if previous.read_bytes() == data else None
-        except OSError:
-            return None
-
-    def _same_in_stage(self, target: str, data: bytes) -> bool:
-        """Whether the stage's file at `target` already holds `data`, with the mode of a new file."""
-        try:
-            info = os.lstat(target)
-            if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != self._file_mode or info.st_size != len(data):
-                return False
-            with open(target, "rb") as stream:
-                return stream.read() == data
-        except OSError:
-            return False
+        return _holding(os.path.join(self._output_text, relative), data, self._file_mode)
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         target = self._target(relative)
@@ -222,21 +216,40 @@ class StagedOutput:
         if self._present is not None and relative in self._present:
             # A reused stage's file is the published site's too (a hard link):
             # kept when it holds these bytes, else replaced, never written into.
-            if self._same_in_stage(target, data):
+            status = _holding(target, data, self._file_mode)
+            if status is not None:
+                self.vouched[relative] = status
                 return
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(target)
             write_new_file(target, data)
             return
-        previous = self._same_as_previous(relative, data)
-        if previous is not None:
-            try:
-                os.link(previous, target, follow_symlinks=False)
-                return
-            except OSError as exc:
-                if exc.errno not in NO_HARD_LINKS:
-                    raise
+        status = self._same_as_previous(relative, data)
+        if status is not None and self._link_from_output(relative, target, status):
+            return
         write_new_file(target, data)  # no fsync: a crash before the swap leaves the previous site
+
+    def _link_from_output(self, relative: str, target: str, status: Status | None) -> bool:
+        """Hard-link the output's file at `relative` into the stage as `target`, and
+        vouch for it, when it still has `status` once linked (a link changes its
+        change time alone); else leave the stage without it. False when not linked."""
+        if status is None:
+            return False
+        try:
+            os.link(os.path.join(self._output_text, relative), target, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
+                raise
+            return False
+        try:
+            now = status_of(os.lstat(target))
+        except FileNotFoundError:
+            return False
+        if not same_file_linked(status, now):  # changed since it was looked at: not the file vouched for
+            os.unlink(target)
+            return False
+        self.vouched[relative] = now
+        return True
 
     def link_previous(self, relative: str) -> bool:
         """Make the previous site's file the new site's, as a hard link, without
@@ -247,14 +260,7 @@ class StagedOutput:
             return relative in self._present
         if relative not in self.previous_files:
             return False
-        target = self._target(relative)
-        try:
-            os.link(os.path.join(self._output_text, relative), target, follow_symlinks=False)
-        except OSError as exc:
-            if exc.errno not in NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
-                raise
-            return False
-        return True
+        return self._link_from_output(relative, self._target(relative), self._recorded.get(relative))
 
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
@@ -304,6 +310,19 @@ def _remove_spare(spare: Path) -> None:
     else:
         with contextlib.suppress(OSError):
             os.unlink(spare)
+
+
+def _holding(path: str, data: bytes, mode: int) -> Status | None:
+    """The status of the regular file at `path`, taken before it is read, when it
+    holds `data` and has the permissions `mode`; else None."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != mode or info.st_size != len(data):
+            return None
+        with open(path, "rb") as stream:
+            return status_of(info) if stream.read() == data else None
+    except OSError:
+        return None
 
 
 def _self_and_parents(folder: str) -> Iterable[str]:
