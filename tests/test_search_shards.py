@@ -17,6 +17,7 @@ from browser import serve
 from conftest import DEFAULT_SITE_TOML, Archive, article_text
 from search_page import STATUS, filter_checkbox, filter_counts, open_filter, result_links
 
+import sitegen.engine.staged_writer
 import sitegen.pipeline.search
 import sitegen.pipeline.search_indexer
 from sitegen.engine.builder import Builder, BuildOptions
@@ -325,6 +326,28 @@ def test_a_shard_whose_files_were_changed_in_the_output_is_indexed_again(tmp_pat
     result = archive.build()
 
     assert (result.search.shards, result.search.indexed) == (len(SHARDS), 1)
+    assert bundle_files(archive) == {
+        path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
+    }, "the same bundles as a clean build"
+
+
+def test_a_shard_file_edited_in_the_output_while_a_build_runs_is_not_trusted_by_the_next(tmp_path, monkeypatch):
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    style = next((archive.out / "pagefind/site-1").glob("*.css"))  # a file of the shard the build does not read
+    edit_the_2017_article(archive)  # site-1's shard is kept: its files are linked from the output
+    real = sitegen.engine.staged_writer.index_site
+
+    def edited_while_indexed(*args, **kwargs):
+        with style.open("r+b") as stream:  # in place: the shard's folder does not change
+            stream.write(b"/* edited */")
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as during:
+        during.setattr(sitegen.engine.staged_writer, "index_site", edited_while_indexed)
+        archive.build()
+    archive.build()
+
     assert bundle_files(archive) == {
         path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
     }, "the same bundles as a clean build"

@@ -18,11 +18,14 @@ from pathlib import Path
 import pytest
 from conftest import Archive
 
+import sitegen.engine.parallel
 import sitegen.engine.stage_ready
+import sitegen.engine.staged_writer
 import sitegen.pipeline.spare_copy
 import sitegen.pipeline.staged_output
 from sitegen.engine.cache_file import load_persistent_cache
 from sitegen.engine.published import output_manifest
+from sitegen.pipeline.render import THEME_TEMPLATES_DIR
 from sitegen.pipeline.spare_site import bring_up_to, spare_folder
 
 import test_output_atomic
@@ -141,13 +144,20 @@ def test_a_file_changed_by_hand_in_either_tree_does_not_slip_into_the_site(archi
     assert {os.stat(archive.out / folder).st_mode & 0o777 for folder in ("articles", "articles/a3")} == {archive.out.joinpath("articles/a1").stat().st_mode & 0o777}
 
 
-def _edit_in_place_once(monkeypatch, owner, name: str, path: Path) -> None:
-    """Make `owner.name` write into the published file `path` in place before it runs, the first time it is called."""
+def _write_in_place_and_put_its_time_back(path: Path) -> None:
+    """Written in place, its modification time then put back (as `cp -p` or `touch -r` do): the change time alone differs."""
+    before = path.stat()
+    _write_in_place(path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _edit_in_place_once(monkeypatch, owner, name: str, path: Path, edit=_write_in_place) -> None:
+    """Make `owner.name` write into the published file `path` in place (`edit`) before it runs, the first time it is called."""
     real = getattr(owner, name)
 
     def edited_first(*args, **kwargs):
         if path.read_bytes().startswith(b"<!DOCTYPE"):
-            _write_in_place(path)
+            edit(path)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, edited_first)
@@ -180,29 +190,64 @@ def test_a_page_edited_in_place_in_the_output_while_a_build_runs_is_not_trusted_
     assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
+@pytest.mark.parametrize("edit", [_write_in_place, _write_in_place_and_put_its_time_back], ids=["written in place", "its time put back"])
 @pytest.mark.parametrize("stage", ["the spare", "a new stage"])
-def test_a_page_edited_in_place_after_the_output_was_checked_is_not_linked_into_the_stage(archive, tmp_path, monkeypatch, stage):
+def test_a_page_edited_in_place_after_the_output_was_checked_is_not_linked_into_the_stage(archive, tmp_path, monkeypatch, stage, edit):
     built_twice(archive)
     page = archive.out / "articles/a2/index.html"
     if stage == "a new stage":
         spare_moved_away(archive, tmp_path)
-        _edit_in_place_once(monkeypatch, sitegen.pipeline.staged_output.StagedOutput, "link_previous", page)
+        _edit_in_place_once(monkeypatch, sitegen.pipeline.staged_output.StagedOutput, "link_previous", page, edit)
     else:
         for module in (sitegen.engine.stage_ready, sitegen.pipeline.staged_output):  # in a forked child, or here
-            _edit_in_place_once(monkeypatch, module, "bring_up_to", page)
+            _edit_in_place_once(monkeypatch, module, "bring_up_to", page, edit)
     edit_a4(archive)
     archive.build()
     assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
-def test_bringing_the_spare_up_leaves_out_a_published_file_changed_since_it_was_listed(tmp_path):
+def test_a_page_edited_in_place_after_the_check_of_an_output_not_as_its_manifest_says_is_not_kept(archive, tmp_path, monkeypatch):
+    """The output is listed again to bring the spare up, after the check: what changed in between is not kept."""
+    built_twice(archive)
+    _replace(archive.out / "articles/a5/index.html")  # the output is not as its manifest says
+    edit_a4(archive)
+    page = archive.out / "articles/a3/index.html"  # kept by the check, then edited
+    _edit_in_place_once(monkeypatch, sitegen.engine.staged_writer, "output_manifest", page)
+    archive.build()
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def _same_bytes_rendered_again(archive: Archive) -> None:
+    """The theme's base template, copied into the archive: every page is rendered again, to the same bytes."""
+    (archive.root / "templates").mkdir(exist_ok=True)
+    shutil.copyfile(THEME_TEMPLATES_DIR / "base.html", archive.root / "templates/base.html")
+
+
+@pytest.mark.parametrize("stage", ["the spare", "a new stage"])
+def test_a_page_compared_in_a_rendering_process_then_edited_in_place_is_not_trusted_by_the_next_build(archive, tmp_path, monkeypatch, stage):
+    """A page rendered to the bytes the output has keeps the output's file (the spare's, or
+    linked into a new stage): the rendering process gives the status it was vouched for with."""
+    monkeypatch.setattr(sitegen.engine.parallel, "MIN_ITEMS_FOR_WORKERS", 1)
+    built_twice(archive)
+    if stage == "a new stage":
+        spare_moved_away(archive, tmp_path)
+    _same_bytes_rendered_again(archive)
+    with monkeypatch.context() as during:
+        _edit_in_place_once(during, sitegen.pipeline.staged_output.StagedOutput, "commit", archive.out / "articles/a3/index.html")
+        assert archive.build(workers=2).rendered > 1
+    archive.build(workers=2)
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+@pytest.mark.parametrize("edit", [_write_in_place, _write_in_place_and_put_its_time_back], ids=["written in place", "its time put back"])
+def test_bringing_the_spare_up_leaves_out_a_published_file_changed_since_it_was_listed(tmp_path, edit):
     site, spare = tmp_path / "site", tmp_path / "spare"
     (site / "pages").mkdir(parents=True)
     spare.mkdir()
     for name in ("kept", "edited"):
-        (site / f"pages/{name}.html").write_text(f"<p>{name}</p>")
+        (site / f"pages/{name}.html").write_text(f"<p>The page {name} of the site.</p>")  # longer than what is written in place
     listed = output_manifest(site)
-    (site / "pages/edited.html").write_text("<p>edited by hand</p>")
+    edit(site / "pages/edited.html")
     brought_up = bring_up_to(spare, site, listed, "pagefind")
     assert sorted(p.relative_to(spare).as_posix() for p in spare.rglob("*")) == ["pages", "pages/kept.html"]
     assert brought_up.files == {"pages/kept.html"}

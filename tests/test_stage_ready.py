@@ -15,6 +15,7 @@ import sitegen.pipeline.staged_output
 from sitegen.engine.builder import Builder
 from sitegen.engine.cache_file import load_persistent_cache
 from sitegen.engine.published import output_manifest
+from sitegen.engine.stage_ready import SpareBroughtUp
 from sitegen.pipeline.spare_site import BroughtUp, spare_folder
 
 from test_output_atomic import leftovers, output_tree
@@ -77,19 +78,37 @@ def test_a_child_that_fails_leaves_the_spare_to_the_build(archive, tmp_path, mon
     assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
+class _Finished:
+    """A child that has ended with `result`."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def result(self):
+        return self._result
+
+
+def test_the_child_s_result_gives_the_spare_as_it_brought_it_up():
+    linked = [("articles/a/index.html", (0o100644, 10, 1, 2, 3))]
+    brought_up = SpareBroughtUp(_Finished((["articles/a/index.html"], ["articles"], linked, 0o755))).wait()
+    assert brought_up == BroughtUp({"articles/a/index.html"}, {"articles"}, {"articles/a/index.html": (0o100644, 10, 1, 2, 3)}, 0o755)
+
+
 @pytest.mark.parametrize(
     "result",
-    [BroughtUp({1, 2}, set(), {}, 0o755), BroughtUp(set(), set(), {"index.html": (1, 2, 3)}, 0o755), BroughtUp(set(), set(), {"index.html": "12345"}, 0o755)],
-    ids=["files not paths", "a status too short", "a status not of numbers"],
+    [
+        ([1, 2], [], [], 0o755),
+        ([], [], [("index.html", (1, 2, 3))], 0o755),
+        ([], [], [("index.html", "12345")], 0o755),
+        ([], [], [(1, (1, 2, 3, 4, 5))], 0o755),
+        ([], [], ["index.html"], 0o755),
+        ([], [], [], "0o755"),
+        ([], []),
+    ],
+    ids=["files not paths", "a status too short", "a status not of numbers", "a linked file not a path", "a linked file without its status", "a mode not a number", "too few parts"],
 )
-def test_a_result_of_the_wrong_shape_is_not_taken(archive, tmp_path, monkeypatch, result):
-    built_twice(archive)
-    edit_one(archive, "Another sentence.")
-    monkeypatch.setattr(sitegen.engine.stage_ready, "bring_up_to", lambda *args: result)
-    here = brought_up_here(monkeypatch)
-    single_build(archive)
-    assert len(here) == 1
-    assert archive.output_files() == archive.clean_build_files(tmp_path)
+def test_a_result_of_the_wrong_shape_is_not_taken(result):
+    assert SpareBroughtUp(_Finished(result)).wait() is None
 
 
 def test_a_build_that_fails_while_the_child_runs_ends_it_and_the_next_build_is_clean(archive, tmp_path, monkeypatch):

@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 
-from sitegen.model.file_status import Status, status_of
+from sitegen.model.file_status import Status, same_file_linked, status_of
 from sitegen.model.urls import folders_holding
 
 Manifest = dict[str, Status]  # relative path -> its status; folders too
@@ -63,7 +63,28 @@ def output_manifest(output: Path, known: Manifest | None = None) -> Manifest:
     return found
 
 
-def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = ()) -> Manifest:
+def relinked_statuses(output: Path, vouched: Manifest) -> tuple[Manifest, set[str]]:
+    """The statuses of `vouched` (see site_manifest's `known`) once the build itself has
+    linked or unlinked their files since (a link changes the change time alone): each
+    file's status now where it is the same file otherwise, and the files that are not."""
+    base = os.fspath(output) + os.sep
+    now: Manifest = {}
+    changed: set[str] = set()
+    for relative, status in vouched.items():
+        try:
+            current = status_of(os.lstat(base + relative))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if same_file_linked(status, current):
+            now[relative] = current
+        else:
+            changed.add(relative)
+    return now, changed
+
+
+def site_manifest(
+    output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = (), recorded: Manifest | None = None
+) -> Manifest:
     """The manifest of `output` as output_manifest takes it, for a caller that knows every
     file of the site (`files`, relative paths) but those under the top-level folders
     `walked` (listed as output_manifest lists them): one `lstat` a folder and a file,
@@ -73,7 +94,15 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
     An entry the folder holds that is none of these (put there by hand meanwhile) is
     left out: the next build finds the output is not as its manifest says and does
     not trust it, as for any other change. A known status the file no longer has
-    (replaced meanwhile) only makes the next build distrust it."""
+    (replaced meanwhile) only makes the next build distrust it.
+
+    `recorded`: the last build's manifest. A file under `walked` that is the very
+    file it records (the same inode: linked from the last build's output) but not
+    that file unchanged but for the link (see file_status.py) was edited in place
+    while this build ran: it is recorded with the status recorded before, which it
+    no longer has, so that the next build does not trust it (nor the shard that
+    holds it: see engine/indexing.py)."""
+    recorded = recorded or {}
     found: Manifest = {}
     base = os.fspath(output) + os.sep
     files = list(files)
@@ -97,7 +126,12 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
             continue
         found[top] = status_of(info)
         if S_ISDIR(info.st_mode):
-            found.update((f"{top}/{path}", status) for path, status in output_manifest(output / top).items())
+            for path, status in output_manifest(output / top).items():
+                path = f"{top}/{path}"
+                before = recorded.get(path)
+                if before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+                    status = before  # a status it no longer has: the next build finds it changed, and indexes its shard again
+                found[path] = status
     return found
 
 

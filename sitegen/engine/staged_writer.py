@@ -24,7 +24,7 @@ from sitegen.engine.page_digests import made_from_digester as made_from_digester
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.publish import OutputGuard
-from sitegen.engine.published import manifest_modes, output_manifest, site_manifest
+from sitegen.engine.published import manifest_modes, output_manifest, relinked_statuses, site_manifest
 from sitegen.engine.stage_ready import SpareBroughtUp
 from sitegen.model.urls import folders_holding
 from sitegen.pipeline.render import load_templates, render_page
@@ -226,18 +226,23 @@ def write_staged(
     except BaseException:
         staged.discard()
         raise
+    relinked = staged.relinked
     if keep_spare:
         # A first site swapped in (nothing swapped out to keep): a copy of it is the next build's stage,
         # made before the manifest is taken, as linking its files changes their status.
         copy = start_spare_copy(plan.output, SEARCH_BUNDLE)
         if copy is not None:
+            relinked = True
             guard.finish_before_release(plan.output, copy.stop)
             with stage("spare copied"):
                 copy.wait()
     with stage("manifest"):
         # Every file of the site is a page, a copy or the marker, but the search bundle's.
         files = [*written, *(target for target, _ in plan.copies), OUTPUT_MARKER]
-        cache.manifest = site_manifest(plan.output, files, staged.vouched, walked=(SEARCH_BUNDLE,))
+        vouched, changed = relinked_statuses(plan.output, staged.vouched) if relinked else (staged.vouched, set())
+        if changed:  # not as vouched for, but for the link: left out, for the next build to distrust
+            files = [path for path in files if path not in changed]
+        cache.manifest = site_manifest(plan.output, files, vouched, walked=(SEARCH_BUNDLE,), recorded=cache.manifest)
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from

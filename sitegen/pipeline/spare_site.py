@@ -24,10 +24,11 @@ a file goes) is removed, and each missing file is hard-linked from the
 published site. A file edited in place in either tree is edited in both
 (they share it): the published one then no longer has the status its
 manifest recorded, so the build does not keep its page but renders it again,
-and replaces the stage's entry. A file linked is looked at once linked: a
-published file changed since the caller listed it (another size, modification
-time or inode) is not kept in the stage, and its page is rendered again; the
-status it has once linked is the one the build records for it, so an edit
+and replaces the stage's entry. A file is linked only while it has the very
+status the caller listed (its change time included), and is looked at again
+once linked (a link changes the change time alone): a published file changed
+since it was listed is not kept in the stage, and its page is rendered again;
+the status it has once linked is the one the build records for it, so an edit
 made after (which changes its change time) is not trusted by the next build. For the same reason nothing is ever written
 into a file of the stage: a file is replaced (unlinked, then written anew),
 never rewritten where it is, since it is also the published site's file.
@@ -159,11 +160,19 @@ def _bring_folder(
             inside.append(name)
             continue
         relative = f"{folder}/{name}" if folder else name
-        os.link(os.path.join(output_text, relative), name, dst_dir_fd=descriptor, follow_symlinks=False)
+        published = os.path.join(output_text, relative)
+        try:
+            unchanged = status_of(os.lstat(published)) == status
+        except FileNotFoundError:
+            unchanged = False
+        if not unchanged:  # changed since the caller listed it (the change time says so too), or gone
+            refused.add(relative)
+            continue
+        os.link(published, name, dst_dir_fd=descriptor, follow_symlinks=False)
         now = status_of(os.stat(name, dir_fd=descriptor, follow_symlinks=False))
         if same_file_linked(status, now):
             linked[relative] = now
-        else:  # changed since the caller listed it: not the file it vouches for
+        else:  # changed in the moment between: not the file the caller vouches for
             remove_entry(descriptor, name)
             refused.add(relative)
     for name in inside:

@@ -86,6 +86,9 @@ class StagedOutput:
         # another status (its change time at least), and the next build distrusts it.
         self.vouched: dict[str, Status] = {}
         self._recorded = recorded or {}
+        # Set when commit deleted the site it swapped out: the files the two shared (those
+        # linked) lost a name, which changed their change time after they were vouched for.
+        self.relinked = False
         self._dirs: set[str] = set()
         self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
         self.premade: list[str] = []  # the folders made in advance
@@ -110,6 +113,13 @@ class StagedOutput:
         """Make the spare, brought up to the output, the stage; False when it cannot serve."""
         try:
             files, folders, linked, folder_mode = brought_up or bring_up_to(spare, self.output, found, SEARCH_BUNDLE)
+            if self._recorded and found is not self._recorded:
+                # Listed after the output was checked: a file that is not as the last build
+                # recorded it (changed before the check, or since) is not kept.
+                for path in [path for path in files if found[path] != self._recorded.get(path)]:
+                    remove_path(os.fspath(spare), path)
+                    files.discard(path)
+                    linked.pop(path, None)
         except (SpareRefused, OSError):
             return False
         self.vouched = {path: linked.get(path) or found[path] for path in files}
@@ -235,8 +245,11 @@ class StagedOutput:
         change time alone); else leave the stage without it. False when not linked."""
         if status is None:
             return False
+        published = os.path.join(self._output_text, relative)
         try:
-            os.link(os.path.join(self._output_text, relative), target, follow_symlinks=False)
+            if status_of(os.lstat(published)) != status:  # changed since (the change time says so too)
+                return False
+            os.link(published, target, follow_symlinks=False)
         except OSError as exc:
             if exc.errno not in NO_HARD_LINKS and exc.errno != errno.ENOENT:  # ENOENT: deleted meanwhile
                 raise
@@ -245,7 +258,7 @@ class StagedOutput:
             now = status_of(os.lstat(target))
         except FileNotFoundError:
             return False
-        if not same_file_linked(status, now):  # changed since it was looked at: not the file vouched for
+        if not same_file_linked(status, now):  # changed in the moment between: not the file vouched for
             os.unlink(target)
             return False
         self.vouched[relative] = now
@@ -292,6 +305,7 @@ class StagedOutput:
                 return nothing_to_wait_for
             except OSError:
                 pass
+        self.relinked = True
         return remove_in_background(previous, self._listed)
 
     def discard(self) -> None:
