@@ -27,6 +27,7 @@ from sitegen.pipeline.search import is_indexed_page, pagefind_binary
 from sitegen.pipeline.search_indexer import Runs
 from sitegen.pipeline.search_shards import assign_shards
 from sitegen.pipeline.spare_site import spare_folder
+from sitegen.pipeline.staged_output import StagedOutput
 
 BASE_URL = "https://example.org/repo/"
 
@@ -331,23 +332,52 @@ def test_a_shard_whose_files_were_changed_in_the_output_is_indexed_again(tmp_pat
     }, "the same bundles as a clean build"
 
 
-def test_a_shard_file_edited_in_the_output_while_a_build_runs_is_not_trusted_by_the_next(tmp_path, monkeypatch):
+def _written_in_place(path: Path) -> None:
+    with path.open("r+b") as stream:  # the shard's folder does not change
+        stream.write(b"/* edited */")
+
+
+def _written_in_place_its_time_put_back(path: Path) -> None:
+    before = path.stat()
+    _written_in_place(path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _replaced(path: Path) -> None:
+    """As most editors save: a new file renamed over the old one."""
+    new = path.with_name(path.name + ".new")
+    new.write_bytes(b"/* replaced */" + path.read_bytes())
+    os.replace(new, path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_written_in_place, _written_in_place_its_time_put_back, _replaced, lambda path: path.with_name("stray.js").write_text("alert(1)"), Path.unlink],
+    ids=["written in place", "its time put back", "replaced", "a file added", "removed"],
+)
+@pytest.mark.parametrize("when", ["while the pages are indexed", "once swapped in"])
+def test_a_kept_shard_changed_in_the_output_while_a_build_runs_is_not_trusted(tmp_path, monkeypatch, change, when):
     archive = sharded_archive(tmp_path / "site")
     archive.build()
     style = next((archive.out / "pagefind/site-1").glob("*.css"))  # a file of the shard the build does not read
     edit_the_2017_article(archive)  # site-1's shard is kept: its files are linked from the output
-    real = sitegen.engine.staged_writer.index_site
+    owner, name = (sitegen.engine.staged_writer, "index_site") if when == "while the pages are indexed" else (StagedOutput, "commit")
+    real = getattr(owner, name)
 
-    def edited_while_indexed(*args, **kwargs):
-        with style.open("r+b") as stream:  # in place: the shard's folder does not change
-            stream.write(b"/* edited */")
-        return real(*args, **kwargs)
+    def changed_there(*args, **kwargs):
+        if when == "while the pages are indexed":
+            change(style)
+            return real(*args, **kwargs)
+        waiting = real(*args, **kwargs)
+        change(archive.out / "pagefind/site-1" / style.name)
+        return waiting
 
     with monkeypatch.context() as during:
-        during.setattr(sitegen.engine.staged_writer, "index_site", edited_while_indexed)
+        during.setattr(owner, name, changed_there)
         archive.build()
-    archive.build()
-
+    if when == "once swapped in":  # in the site published: the next build finds it changed
+        assert not archive.build().unchanged
+    # (Changed before its files were linked, the shard was indexed again by the build itself.)
     assert bundle_files(archive) == {
         path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
     }, "the same bundles as a clean build"

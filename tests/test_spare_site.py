@@ -217,6 +217,59 @@ def test_a_page_edited_in_place_after_the_check_of_an_output_not_as_its_manifest
     assert archive.output_files() == archive.clean_build_files(tmp_path)
 
 
+def _after_the_swap(monkeypatch, change) -> None:
+    """Make the commit of the stage call `change` once the site is swapped in, before the build takes its manifest."""
+    real = sitegen.pipeline.staged_output.StagedOutput.commit
+
+    def committed_then_changed(self, *args, **kwargs):
+        waiting = real(self, *args, **kwargs)
+        change()
+        return waiting
+
+    monkeypatch.setattr(sitegen.pipeline.staged_output.StagedOutput, "commit", committed_then_changed)
+
+
+@pytest.mark.parametrize("change", [_write_in_place, Path.unlink], ids=["written in place", "removed"])
+@pytest.mark.parametrize("build", ["a first build", "a build after an edit"])
+def test_a_page_the_build_wrote_changed_in_the_output_once_swapped_in_is_made_again_by_the_next(archive, tmp_path, monkeypatch, change, build):
+    """The statuses of the files a build writes are taken in the stage, before the swap."""
+    seed(archive)
+    if build == "a build after an edit":
+        archive.build()
+        edit_a4(archive)  # its page written anew
+    with monkeypatch.context() as during:
+        _after_the_swap(during, lambda: change(archive.out / "articles/a4/index.html"))
+        archive.build()
+    assert not archive.build().unchanged
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_kept_page_removed_from_the_output_once_swapped_in_without_a_spare_is_made_again_by_the_next(archive, tmp_path, monkeypatch):
+    """Without a spare, the site swapped out is deleted, which changes the status of the files it shared:
+    they are looked at again before the manifest is taken, and one gone is not recorded as absent."""
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "REUSABLE", False)
+    seed(archive)
+    archive.build()
+    edit_a4(archive)
+    with monkeypatch.context() as during:
+        _after_the_swap(during, lambda: (archive.out / "articles/a3/index.html").unlink())  # kept: linked into the stage
+        archive.build()
+    assert not archive.build().unchanged
+    assert archive.output_files() == archive.clean_build_files(tmp_path)
+
+
+def test_a_spare_that_cannot_serve_makes_an_edit_render_no_more_pages(archive, monkeypatch):
+    """The spare removed shared the output's files: their change time is the removal's, and the
+    rest of their status still says they are the files the check found."""
+    built_twice(archive)
+    monkeypatch.setattr(sitegen.pipeline.staged_output, "REUSABLE", False)  # it cannot serve: removed
+    monkeypatch.setattr(sitegen.pipeline.spare_copy, "REUSABLE", False)
+    edit_a4(archive)
+    assert archive.build().rendered == 1
+    assert archive.build().unchanged
+
+
 def _same_bytes_rendered_again(archive: Archive) -> None:
     """The theme's base template, copied into the archive: every page is rendered again, to the same bytes."""
     (archive.root / "templates").mkdir(exist_ok=True)

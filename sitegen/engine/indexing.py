@@ -8,28 +8,36 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitegen.engine.build_plan import BuildPlan
+from sitegen.engine.published import listed_with_links_checked
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
 from sitegen.pipeline.search import BUNDLE_DIR, SearchError, SearchReport, build_search_index, term_records
 
 
-def intact_bundle(recorded: dict, kept: set[str] | None) -> Callable[[str], bool]:
+def intact_bundle(recorded: dict, kept: set[str] | None, output: Path | None = None) -> Callable[[str], bool]:
     """Whether a shard's folder in the output's index ("" for pagefind/ itself) is
     still as the last build left it, entry for entry: only then is it reused.
 
     `recorded` is the last build's manifest of the output, `kept` the entries
     still as it left them (None: all). A bundle file edited, removed or added
     changes its own status or its folder's, so the shard is indexed again;
-    without a record of the last build nothing in the output can be vouched for."""
+    without a record of the last build nothing in the output can be vouched for.
+    With `output`, the shard's folder there is listed again when asked, just
+    before its files are linked: changed since the check (a file edited, its
+    time put back or not, replaced, added or removed), it is indexed again."""
     if not recorded:
         return lambda folder: False
-    if kept is None:
-        return lambda folder: True
-    changed = [path for path in recorded if path not in kept]
+    changed = [] if kept is None else [path for path in recorded if path not in kept]
 
     def intact(folder: str) -> bool:
         top = f"{BUNDLE_DIR}/{folder}".rstrip("/")
-        return not any(path == top or path.startswith(top + "/") for path in changed)
+        if any(path == top or path.startswith(top + "/") for path in changed):
+            return False
+        if output is None:
+            return True
+        return listed_with_links_checked(output, top, {}) == {
+            path: status for path, status in recorded.items() if path == top or path.startswith(top + "/")
+        }
 
     return intact
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
-from sitegen.model.file_status import Status, same_file_linked, status_of
+from sitegen.model.file_status import UNTRUSTED, Status, same_file_linked, status_of
 from sitegen.model.urls import folders_holding
 
 Manifest = dict[str, Status]  # relative path -> its status; folders too
@@ -63,28 +63,22 @@ def output_manifest(output: Path, known: Manifest | None = None) -> Manifest:
     return found
 
 
-def relinked_statuses(output: Path, vouched: Manifest) -> tuple[Manifest, set[str]]:
+def relinked_statuses(output: Path, vouched: Manifest) -> Manifest:
     """The statuses of `vouched` (see site_manifest's `known`) once the build itself has
     linked or unlinked their files since (a link changes the change time alone): each
-    file's status now where it is the same file otherwise, and the files that are not."""
+    file's status now where it is the same file otherwise, else UNTRUSTED."""
     base = os.fspath(output) + os.sep
     now: Manifest = {}
-    changed: set[str] = set()
     for relative, status in vouched.items():
         try:
             current = status_of(os.lstat(base + relative))
         except (FileNotFoundError, NotADirectoryError):
-            continue
-        if same_file_linked(status, current):
-            now[relative] = current
-        else:
-            changed.add(relative)
-    return now, changed
+            current = UNTRUSTED
+        now[relative] = current if same_file_linked(status, current) else UNTRUSTED
+    return now
 
 
-def site_manifest(
-    output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = (), recorded: Manifest | None = None
-) -> Manifest:
+def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = ()) -> Manifest:
     """The manifest of `output` as output_manifest takes it, for a caller that knows every
     file of the site (`files`, relative paths) but those under the top-level folders
     `walked` (listed as output_manifest lists them): one `lstat` a folder and a file,
@@ -94,15 +88,8 @@ def site_manifest(
     An entry the folder holds that is none of these (put there by hand meanwhile) is
     left out: the next build finds the output is not as its manifest says and does
     not trust it, as for any other change. A known status the file no longer has
-    (replaced meanwhile) only makes the next build distrust it.
-
-    `recorded`: the last build's manifest. A file under `walked` that is the very
-    file it records (the same inode: linked from the last build's output) but not
-    that file unchanged but for the link (see file_status.py) was edited in place
-    while this build ran: it is recorded with the status recorded before, which it
-    no longer has, so that the next build does not trust it (nor the shard that
-    holds it: see engine/indexing.py)."""
-    recorded = recorded or {}
+    (replaced meanwhile) only makes the next build distrust it, and a file of
+    `files` that is gone is recorded UNTRUSTED, for the same reason."""
     found: Manifest = {}
     base = os.fspath(output) + os.sep
     files = list(files)
@@ -112,7 +99,7 @@ def site_manifest(
             try:
                 status = status_of(os.lstat(base + relative))
             except (FileNotFoundError, NotADirectoryError):
-                continue
+                status = UNTRUSTED  # written, then removed meanwhile: its absence is not the build's
         found[relative] = status
     for folder in folders_holding(files):
         try:
@@ -126,12 +113,32 @@ def site_manifest(
             continue
         found[top] = status_of(info)
         if S_ISDIR(info.st_mode):
-            for path, status in output_manifest(output / top).items():
-                path = f"{top}/{path}"
-                before = recorded.get(path)
-                if before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
-                    status = before  # a status it no longer has: the next build finds it changed, and indexes its shard again
-                found[path] = status
+            found.update((f"{top}/{path}", status) for path, status in output_manifest(output / top).items())
+    return found
+
+
+def listed_with_links_checked(folder: Path, top: str, recorded: Manifest) -> Manifest:
+    """The status of the entry `top` of `folder` and of everything under it (by path
+    relative to `folder`), as output_manifest lists them, but UNTRUSTED for a file that
+    `recorded` (the last build's manifest) records at the same path with the same inode
+    (linked from the last build's output) and that is no longer that file but for the
+    link (see file_status.py): edited in place since, the next build must not trust it.
+
+    The build lists its search bundle so in the stage, just before the stage is swapped
+    in (the exchange changes no status within): an entry changed once published then
+    has another status, and one added or removed is not as recorded either."""
+    try:
+        info = os.lstat(folder / top)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    found: Manifest = {top: status_of(info)}
+    if S_ISDIR(info.st_mode):
+        for path, status in output_manifest(folder / top).items():
+            path = f"{top}/{path}"
+            before = recorded.get(path)
+            if before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+                status = UNTRUSTED
+            found[path] = status
     return found
 
 

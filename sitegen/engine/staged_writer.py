@@ -24,7 +24,7 @@ from sitegen.engine.page_digests import made_from_digester as made_from_digester
 from sitegen.engine.parallel import map_in_workers
 from sitegen.engine.plan_record import KeptPage, PlanNeeded
 from sitegen.engine.publish import OutputGuard
-from sitegen.engine.published import manifest_modes, output_manifest, relinked_statuses, site_manifest
+from sitegen.engine.published import Manifest, listed_with_links_checked, manifest_modes, output_manifest, relinked_statuses, site_manifest
 from sitegen.engine.stage_ready import SpareBroughtUp
 from sitegen.model.urls import folders_holding
 from sitegen.pipeline.render import load_templates, render_page
@@ -213,9 +213,13 @@ def write_staged(
             if before_search is not None:
                 before_search()
             with stage("search"):
-                search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept), workers=workers)
+                search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept, plan.output), workers=workers)
+        # Every file of the site is a page, a copy or the marker, but the search bundle's,
+        # which is listed in the stage (as the pages this build wrote are looked at there).
+        files = [*written, *(target for target, _ in plan.copies), OUTPUT_MARKER]
+        bundle: Manifest = {}
         with stage("swap"):
-            removing = staged.commit()
+            removing = staged.commit(files, lambda: bundle.update(listed_with_links_checked(staged.stage, SEARCH_BUNDLE, cache.manifest)))
 
         def removed() -> None:
             with stage("previous site removed"):  # the wait for what was left of it
@@ -237,12 +241,12 @@ def write_staged(
             with stage("spare copied"):
                 copy.wait()
     with stage("manifest"):
-        # Every file of the site is a page, a copy or the marker, but the search bundle's.
-        files = [*written, *(target for target, _ in plan.copies), OUTPUT_MARKER]
-        vouched, changed = relinked_statuses(plan.output, staged.vouched) if relinked else (staged.vouched, set())
-        if changed:  # not as vouched for, but for the link: left out, for the next build to distrust
-            files = [path for path in files if path not in changed]
-        cache.manifest = site_manifest(plan.output, files, vouched, walked=(SEARCH_BUNDLE,), recorded=cache.manifest)
+        vouched = staged.vouched
+        if relinked:
+            vouched, bundle = relinked_statuses(plan.output, vouched), relinked_statuses(plan.output, bundle)
+        manifest = site_manifest(plan.output, files, vouched)
+        manifest.update(bundle)  # its folders too
+        cache.manifest = manifest
     cache.written = {target: written[target] for target in inputs_of}  # in the order of the plan
     cache.page_inputs = inputs_of
     cache.made_from = made_from

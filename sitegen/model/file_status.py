@@ -6,6 +6,11 @@ import os
 
 Status = tuple[int, int, int, int, int]  # mode, size, mtime_ns, ctime_ns, inode
 
+# What a build records for an entry of the output it cannot vouch for (changed, or
+# gone, while it ran): a status no file has, so the next build finds the entry
+# changed and makes it again, where leaving it out would let its absence pass.
+UNTRUSTED: Status = (0, -1, -1, -1, -1)
+
 
 def status_of(info: os.stat_result) -> Status:
     return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)

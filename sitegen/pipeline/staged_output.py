@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 
-from sitegen.model.file_status import Status, same_file_linked, status_of
+from sitegen.model.file_status import UNTRUSTED, Status, same_file_linked, status_of
 from sitegen.model.urls import folders_holding
 from sitegen.pipeline.folder_removal import nothing_to_wait_for, remove_in_background
 from sitegen.pipeline.output_survey import survey
@@ -93,9 +93,13 @@ class StagedOutput:
         self._making: tuple[subprocess.Popen, list[str]] | None = None  # see make_folders_in_background
         self.premade: list[str] = []  # the folders made in advance
         self._output_text = str(self.output)
+        # Set when this build removed a spare that could not serve: the published files it
+        # shared lost a name, which changed their change time since the check (see _link_from_output).
+        self._spare_removed = False
         spare = spare_folder(self.output)
         if os.path.lexists(spare) and not (is_ours and found is not None and REUSABLE and self._reuse(spare, found, brought_up)):
             _remove_spare(spare)
+            self._spare_removed = True
         if self.reused:
             return
         if is_ours:
@@ -247,7 +251,10 @@ class StagedOutput:
             return False
         published = os.path.join(self._output_text, relative)
         try:
-            if status_of(os.lstat(published)) != status:  # changed since (the change time says so too)
+            before = status_of(os.lstat(published))
+            # Changed since (the change time says so too; after this build removed the spare,
+            # which shared the file, the change time is that removal's, and only the rest says).
+            if before != status and not (self._spare_removed and same_file_linked(status, before)):
                 return False
             os.link(published, target, follow_symlinks=False)
         except OSError as exc:
@@ -278,9 +285,12 @@ class StagedOutput:
     def copy_file(self, relative: str, source: Path) -> None:
         self.write_bytes(relative, source.read_bytes())
 
-    def commit(self) -> Callable[[], None]:
+    def commit(self, files: Iterable[str] = (), before_swap: Callable[[], None] | None = None) -> Callable[[], None]:
         """Make the staged site the output, in one step, and start deleting the
-        previous one; returns what waits until it is deleted (see remove_in_background)."""
+        previous one; returns what waits until it is deleted (see remove_in_background).
+        `files`: the site's files (relative paths), each of which this process has not
+        vouched for is vouched for as the stage holds it just before the exchange;
+        `before_swap` is called then, after them."""
         if self.reused:
             self.write_bytes(OUTPUT_MARKER, OUTPUT_MARKER_TEXT)  # never into the published marker
         else:
@@ -288,10 +298,25 @@ class StagedOutput:
         if self.output.is_dir():
             # The folder a server was given may have a mode of the user's choosing.
             os.chmod(self.stage, stat.S_IMODE(self.output.stat().st_mode))
+        self._vouch_for_written(files)
+        if before_swap is not None:
+            before_swap()
         previous = swap_in(self.stage, self.output, lambda: make_sibling(self.output, "retired"))
         if previous is None:
             return nothing_to_wait_for
         return self._keep_as_spare(previous)
+
+    def _vouch_for_written(self, files: Iterable[str]) -> None:
+        """The status of each of `files` not vouched for yet (those this build wrote), as the
+        stage holds it: exchanging the folders changes no file's status, so a file edited once
+        published has another, and one removed has none (UNTRUSTED: its absence is not the build's)."""
+        base = self._stage_text + os.sep
+        for relative in files:
+            if relative not in self.vouched:
+                try:
+                    self.vouched[relative] = status_of(os.lstat(base + relative))
+                except (FileNotFoundError, NotADirectoryError):
+                    self.vouched[relative] = UNTRUSTED
 
     def _keep_as_spare(self, previous: Path) -> Callable[[], None]:
         """Keep the site just swapped out as the next build's stage (see
