@@ -20,7 +20,7 @@ writes are not what the check is for.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
@@ -117,12 +117,14 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
     return found
 
 
-def listed_with_links_checked(folder: Path, top: str, recorded: Manifest) -> Manifest:
+def listed_with_links_checked(folder: Path, top: str, recorded: Manifest, linked: Mapping[str, Status] | None = None) -> Manifest:
     """The status of the entry `top` of `folder` and of everything under it (by path
-    relative to `folder`), as output_manifest lists them, but UNTRUSTED for a file that
-    `recorded` (the last build's manifest) records at the same path with the same inode
-    (linked from the last build's output) and that is no longer that file but for the
-    link (see file_status.py): edited in place since, the next build must not trust it.
+    relative to `folder`), as output_manifest lists them, but UNTRUSTED for a file
+    linked from the last build's output that is no longer as it was once linked:
+    not the status `linked` gives for it (by its path, as os.path.join(folder, ...)
+    makes it), or, for a file `linked` does not name, not the file `recorded` (the
+    last build's manifest) records at the same path with the same inode but for the
+    link (see file_status.py). Edited in place since, the next build must not trust it.
 
     The build lists its search bundle so in the stage, just before the stage is swapped
     in (the exchange changes no status within): an entry changed once published then
@@ -132,11 +134,16 @@ def listed_with_links_checked(folder: Path, top: str, recorded: Manifest) -> Man
     except (FileNotFoundError, NotADirectoryError):
         return {}
     found: Manifest = {top: status_of(info)}
+    linked = linked or {}
     if S_ISDIR(info.st_mode):
         for path, status in output_manifest(folder / top).items():
             path = f"{top}/{path}"
+            once_linked = linked.get(os.path.join(folder, path))
             before = recorded.get(path)
-            if before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+            if once_linked is not None:
+                if status != once_linked:
+                    status = UNTRUSTED
+            elif before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
                 status = UNTRUSTED
             found[path] = status
     return found

@@ -82,6 +82,7 @@ def write_staged(
     stage (see pipeline/spare_copy.py)."""
     site, urls = plan.site, plan.urls
     search_report: SearchReport | None = None
+    bundle_linked: dict[str, tuple] = {}  # the status of each file of the search bundle linked from the output's, once linked
     guard.check_replaceable(plan.output)
     previous_inputs, previous_written = cache.page_inputs, cache.written
     previous_made_from = cache.made_from
@@ -213,13 +214,17 @@ def write_staged(
             if before_search is not None:
                 before_search()
             with stage("search"):
-                search_report = index_site(plan, staged.stage, intact=intact_bundle(cache.manifest, kept, plan.output), workers=workers)
+                search_report = index_site(
+                    plan, staged.stage, intact=intact_bundle(cache.manifest, kept, plan.output), workers=workers, linked=bundle_linked
+                )
         # Every file of the site is a page, a copy or the marker, but the search bundle's,
         # which is listed in the stage (as the pages this build wrote are looked at there).
         files = [*written, *(target for target, _ in plan.copies), OUTPUT_MARKER]
         bundle: Manifest = {}
         with stage("swap"):
-            removing = staged.commit(files, lambda: bundle.update(listed_with_links_checked(staged.stage, SEARCH_BUNDLE, cache.manifest)))
+            removing = staged.commit(
+                files, lambda: bundle.update(listed_with_links_checked(staged.stage, SEARCH_BUNDLE, cache.manifest, bundle_linked))
+            )
 
         def removed() -> None:
             with stage("previous site removed"):  # the wait for what was left of it

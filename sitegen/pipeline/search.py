@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.model.file_status import status_of
 from sitegen.model.models import Term
 from sitegen.pipeline.config import CONFIG_FILE
 from sitegen.pipeline.markdown import render_inline_markdown
@@ -117,6 +118,7 @@ def build_search_index(
     intact: Callable[[str], bool] = lambda folder: True,
     at_once: int | None = None,
     cancel: threading.Event | None = None,
+    linked: dict[str, tuple] | None = None,
 ) -> SearchReport:
     """Index the built site in `site` and write the bundles to `bundle` (`site/pagefind/`).
 
@@ -129,6 +131,9 @@ def build_search_index(
     caps the Pagefind runs at a time (one a core by default; two at most in any case). `timeout` is how long Pagefind may go without answering
     (seconds); a failure of any kind is a SearchError naming the file to look at. Once
     `cancel` is set, the runs stop as at a failure (their indexers killed).
+    `linked`, when given, gets the status each file linked from `previous` has once
+    linked, by its path in `bundle`: a caller that vouches for the files compares them
+    with it later (see engine/staged_writer.py).
     """
     bundle = bundle or site / BUNDLE_DIR
     binary = pagefind_binary()
@@ -153,7 +158,7 @@ def build_search_index(
                 and (previous / shard.folder).is_dir()
                 and intact(shard.folder)
             ):
-                link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable))
+                link_tree(previous / shard.folder, bundle / shard.folder, skip=_shard_folders_and_manifest(reusable), linked=linked)
                 return entry, False
             with runs.slot(len(shard.pages) + len(shard.records)):
                 files = _index_shard(binary, timeout, language, _pages_as_digested(site, shard.pages, page_digests), shard_records, runs.stop)
@@ -163,8 +168,8 @@ def build_search_index(
         made = runs.map(make, shards)
         entries, indexed = [entry for entry, _ in made], sum(was_indexed for _, was_indexed in made)
         counts = [filter_counts(bundle / shard.folder) for shard in shards]
-        _write_beside(bundle, MANIFEST, manifest_bytes(entries, counts), previous)
-        _write_beside(bundle, FILTER_TOTALS, filter_totals_bytes(counts), previous)
+        _write_beside(bundle, MANIFEST, manifest_bytes(entries, counts), previous, linked)
+        _write_beside(bundle, FILTER_TOTALS, filter_totals_bytes(counts), previous, linked)
     except IndexerError as exc:
         if exc.timed_out:
             raise SearchError(f"{exc}: if the site is very large, raise `timeout` (seconds) under [search]", CONFIG_FILE) from None
@@ -217,13 +222,15 @@ def _previous_manifest(previous: Path | None) -> dict[str, ManifestEntry]:
         return {}
 
 
-def _write_beside(bundle: Path, name: str, data: bytes, previous: Path | None) -> None:
+def _write_beside(bundle: Path, name: str, data: bytes, previous: Path | None, linked: dict[str, tuple] | None = None) -> None:
     """A file beside the shards (the manifest, the filter counts), linked from the
-    previous index when the same: an unchanged index is kept whole."""
+    previous index when the same: an unchanged index is kept whole (`linked`: see build_search_index)."""
     if previous is not None:
         try:
             if (previous / name).read_bytes() == data:
                 link_or_copy(previous / name, bundle / name)
+                if linked is not None:
+                    linked[os.fspath(bundle / name)] = status_of(os.lstat(bundle / name))
                 return
         except FileNotFoundError:
             pass
@@ -235,9 +242,10 @@ def _shard_folders_and_manifest(entries: dict[str, ManifestEntry]) -> set[str]:
     return {MANIFEST, FILTER_TOTALS} | {entry.folder.rstrip("/") for entry in entries.values() if entry.folder}
 
 
-def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
+def link_tree(source: Path, target: Path, skip: set[str] = frozenset(), linked: dict[str, tuple] | None = None) -> None:
     """Hard-link every file under `source` to the same place under `target` (a copy
-    where the file system has no hard links), except the top-level names in `skip`."""
+    where the file system has no hard links), except the top-level names in `skip`;
+    `linked` gets each one's status once linked, by its path under `target`."""
     for folder, subfolders, names in os.walk(source):
         here = Path(folder)
         if here == source:
@@ -247,6 +255,8 @@ def link_tree(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
         destination.mkdir(parents=True, exist_ok=True)
         for name in names:
             link_or_copy(here / name, destination / name)
+            if linked is not None:
+                linked[os.path.join(destination, name)] = status_of(os.lstat(destination / name))
 
 
 @functools.lru_cache(maxsize=4)
