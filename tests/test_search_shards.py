@@ -447,6 +447,45 @@ def test_a_kept_shard_file_edited_once_linked_with_its_time_put_back_is_not_trus
     }, "the same bundles as a clean build"
 
 
+def _appended(path: Path) -> None:
+    with path.open("ab") as stream:
+        stream.write(b"/* edited */")
+
+
+@pytest.mark.parametrize("what", ["a file of a kept shard", "the filter totals"])
+def test_a_bundle_file_edited_between_its_last_look_and_its_link_is_not_trusted(tmp_path, monkeypatch, what):
+    """Between the listing of a kept shard (or the comparison of a file beside the shards) and its link."""
+    archive = sharded_archive(tmp_path / "site")
+    archive.build()
+    edit_the_2017_article(archive)  # site-1's shard is kept
+    style = next((archive.out / "pagefind/site-1").glob("*.css"))
+    search = sitegen.pipeline.search
+    if what == "a file of a kept shard":
+        real_tree = search.link_tree
+
+        def edited_then_linked(source, target, *args, **kwargs):
+            if Path(source).name == "site-1":  # its folder was just found as recorded
+                _appended(style)
+            real_tree(source, target, *args, **kwargs)
+
+        monkeypatch.setattr(search, "link_tree", edited_then_linked)
+    else:
+        real_link = search.link_or_copy
+
+        def edited_then_linked(source, target):
+            if Path(source).name == "filters.json":  # its bytes were just compared
+                _appended(Path(source))
+            real_link(source, target)
+
+        monkeypatch.setattr(search, "link_or_copy", edited_then_linked)
+    archive.build()
+    monkeypatch.undo()
+    assert not archive.build().unchanged
+    assert bundle_files(archive) == {
+        path: data for path, data in archive.clean_build_files(tmp_path).items() if path.startswith("pagefind/")
+    }, "the same bundles as a clean build"
+
+
 def test_another_pagefind_binary_indexes_every_shard_again(tmp_path, monkeypatch):
     archive = sharded_archive(tmp_path / "site")
     archive.build()

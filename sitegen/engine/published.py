@@ -120,11 +120,12 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
 def listed_with_links_checked(folder: Path, top: str, recorded: Manifest, linked: Mapping[str, Status] | None = None) -> Manifest:
     """The status of the entry `top` of `folder` and of everything under it (by path
     relative to `folder`), as output_manifest lists them, but UNTRUSTED for a file
-    linked from the last build's output that is no longer as it was once linked:
-    not the status `linked` gives for it (by its path, as os.path.join(folder, ...)
-    makes it), or, for a file `linked` does not name, not the file `recorded` (the
-    last build's manifest) records at the same path with the same inode but for the
-    link (see file_status.py). Edited in place since, the next build must not trust it.
+    linked from the last build's output that is no longer as it was once linked
+    (the status `linked` gives for it, by its path as os.path.join(folder, ...) makes
+    it), or that is not the file `recorded` (the last build's manifest) records at the
+    same path with the same inode but for the link (see file_status.py): edited in
+    place since, or between the last look at it and its link, the next build must
+    not trust it.
 
     The build lists its search bundle so in the stage, just before the stage is swapped
     in (the exchange changes no status within): an entry changed once published then
@@ -140,11 +141,10 @@ def listed_with_links_checked(folder: Path, top: str, recorded: Manifest, linked
             path = f"{top}/{path}"
             once_linked = linked.get(os.path.join(folder, path))
             before = recorded.get(path)
-            if once_linked is not None:
-                if status != once_linked:
-                    status = UNTRUSTED
-            elif before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+            if once_linked is not None and status != once_linked:
                 status = UNTRUSTED
+            elif before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+                status = UNTRUSTED  # (linked too: what it was once linked must also be the file recorded)
             found[path] = status
     return found
 
