@@ -1,8 +1,8 @@
 """A build takes the manifest of the site it swapped in from what it knows it wrote
 (site_manifest in sitegen/engine/published.py): one `lstat` a folder and a file it
-does not already know, the search bundle alone listed. The manifest is the one a
-listing of the whole folder gives, and an entry put there by hand meanwhile, which
-it leaves out, is gone after the next build."""
+does not already know; the search bundle alone is listed, in the stage before the
+swap. The manifest is the one a listing of the whole folder gives, and an entry put
+there by hand meanwhile, which it leaves out, is gone after the next build."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import sitegen.engine.published
 import sitegen.engine.staged_writer
 from sitegen.engine.cache_file import load_persistent_cache
-from sitegen.engine.published import output_manifest, site_manifest
+from sitegen.engine.published import listed_with_links_checked, output_manifest, site_manifest
 from sitegen.pipeline.write import OUTPUT_MARKER
 
 from test_spare_site import edit_one, seed
@@ -43,18 +43,19 @@ def folders_listed(monkeypatch) -> list[str]:
     return listed
 
 
-def test_the_manifest_of_the_files_a_site_has_is_the_listing_of_its_folder(archive):
+def test_the_manifest_of_the_files_a_site_has_with_its_bundle_listed_is_the_listing_of_its_folder(archive):
     archive.write("site.toml", SEARCH_ON)
     seed(archive)
     archive.build()
 
-    taken = site_manifest(archive.out, site_files(archive.out), known={}, walked=("pagefind",))
+    taken = site_manifest(archive.out, site_files(archive.out), known={})
+    bundle = listed_with_links_checked(archive.out, "pagefind", {})
 
-    assert taken == output_manifest(archive.out)
-    assert "pagefind" in taken and any(path.startswith("pagefind/") for path in taken)
+    assert {**taken, **bundle} == output_manifest(archive.out)
+    assert "pagefind" in bundle and any(path.startswith("pagefind/") for path in bundle)
 
 
-def test_only_the_folders_walked_are_listed_and_known_files_are_not_read(archive, monkeypatch):
+def test_no_folder_is_listed_and_known_files_are_not_read(archive, monkeypatch):
     archive.write("site.toml", SEARCH_ON)
     seed(archive)
     archive.build()
@@ -63,12 +64,12 @@ def test_only_the_folders_walked_are_listed_and_known_files_are_not_read(archive
     known = {path: (0, 0, 0, 0, 0) for path in files}  # statuses no file has: they can only be given back unread
     listed = folders_listed(monkeypatch)
 
-    taken = site_manifest(archive.out, files, known, walked=("pagefind",))
+    taken = site_manifest(archive.out, files, known)
 
-    assert listed and all(os.path.relpath(folder, archive.out).split(os.sep)[0] == "pagefind" for folder in listed)
+    assert listed == []
     assert {path: taken[path] for path in files} == known
     assert {path: status for path, status in taken.items() if path not in known} == {
-        path: status for path, status in listing.items() if path not in known
+        path: status for path, status in listing.items() if path not in known and not path.startswith("pagefind")
     }
 
 

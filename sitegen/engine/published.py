@@ -78,10 +78,10 @@ def relinked_statuses(output: Path, vouched: Manifest) -> Manifest:
     return now
 
 
-def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: Iterable[str] = ()) -> Manifest:
+def site_manifest(output: Path, files: Iterable[str], known: Manifest) -> Manifest:
     """The manifest of `output` as output_manifest takes it, for a caller that knows every
-    file of the site (`files`, relative paths) but those under the top-level folders
-    `walked` (listed as output_manifest lists them): one `lstat` a folder and a file,
+    file of the site (`files`, relative paths) but its search bundle's (which the build
+    lists in its stage: listed_with_links_checked): one `lstat` a folder and a file,
     and none for a file whose status is `known` (see output_manifest), instead of
     reading every folder. At 4,000 articles a page's folder is 16,000 folders.
 
@@ -106,14 +106,6 @@ def site_manifest(output: Path, files: Iterable[str], known: Manifest, walked: I
             found[folder] = status_of(os.lstat(base + folder))
         except (FileNotFoundError, NotADirectoryError):
             continue
-    for top in walked:
-        try:
-            info = os.lstat(base + top)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        found[top] = status_of(info)
-        if S_ISDIR(info.st_mode):
-            found.update((f"{top}/{path}", status) for path, status in output_manifest(output / top).items())
     return found
 
 
