@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitegen.engine.build_plan import BuildPlan
-from sitegen.engine.published import listed_with_links_checked
+from sitegen.engine.published import listed_under
 from sitegen.model.file_status import same_file_linked
 from sitegen.model.errors import ContentError, Diagnostic
 from sitegen.model.urls import Urls
@@ -39,7 +39,7 @@ def intact_bundle(recorded: dict, kept: set[str] | None, output: Path | None = N
             return True
         # The change times are not compared: bringing the spare up removes its own copy of the
         # bundle, whose files the output's kept shards share, and that changes theirs.
-        now = listed_with_links_checked(output, top, {})
+        now = listed_under(output, top)
         then = {path: status for path, status in recorded.items() if path == top or path.startswith(top + "/")}
         return now.keys() == then.keys() and all(same_file_linked(then[path], status) for path, status in now.items())
 

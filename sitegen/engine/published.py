@@ -122,22 +122,28 @@ def listed_with_links_checked(folder: Path, top: str, recorded: Manifest, linked
     The build lists its search bundle so in the stage, just before the stage is swapped
     in (the exchange changes no status within): an entry changed once published then
     has another status, and one added or removed is not as recorded either."""
+    found = listed_under(folder, top)
+    linked = linked or {}
+    for path, status in found.items():
+        once_linked = linked.get(os.path.join(folder, path))
+        before = recorded.get(path)
+        if once_linked is not None and status != once_linked:
+            found[path] = UNTRUSTED
+        elif before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
+            found[path] = UNTRUSTED  # (linked too: what it was once linked must also be the file recorded)
+    return found
+
+
+def listed_under(folder: Path, top: str) -> Manifest:
+    """The status of the entry `top` of `folder` and of everything under it, by path
+    relative to `folder`, as output_manifest lists them; empty when there is none."""
     try:
         info = os.lstat(folder / top)
     except (FileNotFoundError, NotADirectoryError):
         return {}
     found: Manifest = {top: status_of(info)}
-    linked = linked or {}
     if S_ISDIR(info.st_mode):
-        for path, status in output_manifest(folder / top).items():
-            path = f"{top}/{path}"
-            once_linked = linked.get(os.path.join(folder, path))
-            before = recorded.get(path)
-            if once_linked is not None and status != once_linked:
-                status = UNTRUSTED
-            elif before is not None and before[4] == status[4] and S_ISREG(status[0]) and not same_file_linked(before, status):
-                status = UNTRUSTED  # (linked too: what it was once linked must also be the file recorded)
-            found[path] = status
+        found.update((f"{top}/{path}", status) for path, status in output_manifest(folder / top).items())
     return found
 
 
