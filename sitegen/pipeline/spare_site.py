@@ -24,14 +24,16 @@ a file goes) is removed, and each missing file is hard-linked from the
 published site. A file edited in place in either tree is edited in both
 (they share it): the published one then no longer has the status its
 manifest recorded, so the build does not keep its page but renders it again,
-and replaces the stage's entry. A file is linked only while it has the very
-status the caller listed (its change time included), and is looked at again
-once linked (a link changes the change time alone): a published file changed
-since it was listed is not kept in the stage, and its page is rendered again;
-the status it has once linked is the one the build records for it, so an edit
-made after (which changes its change time) is not trusted by the next build. For the same reason nothing is ever written
+and replaces the stage's entry. For the same reason nothing is ever written
 into a file of the stage: a file is replaced (unlinked, then written anew),
 never rewritten where it is, since it is also the published site's file.
+
+A file is linked only while it has the very status the caller listed (its
+change time included), and is looked at again once linked (a link changes
+the change time alone): a published file changed since it was listed is not
+kept in the stage, and its page is rendered again. The status it has once
+linked is the one the build records for it, so an edit made after (which
+changes its change time) is not trusted by the next build.
 
 A build killed while it brings the spare up, or while it writes into it,
 leaves the published site untouched and the spare half done: the next build
